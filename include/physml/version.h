@@ -1,0 +1,28 @@
+/* physml version. CMake reads the three numbers below; keep their form. */
+#ifndef PHYSML_VERSION_H
+#define PHYSML_VERSION_H
+
+#define PML_VERSION_MAJOR 0
+#define PML_VERSION_MINOR 1
+#define PML_VERSION_PATCH 0
+
+#define PML_STR_(x) #x
+#define PML_STR(x) PML_STR_(x)
+#define PML_VERSION_STRING \
+    PML_STR(PML_VERSION_MAJOR) "." PML_STR(PML_VERSION_MINOR) "." PML_STR(PML_VERSION_PATCH)
+#define PML_VERSION_NUMBER \
+    (PML_VERSION_MAJOR * 10000 + PML_VERSION_MINOR * 100 + PML_VERSION_PATCH)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* The version of the library actually linked, "MAJOR.MINOR.PATCH". */
+const char *pml_version_string(void);
+/* 1 when the library was compiled with the CUDA backend, else 0. */
+int pml_cuda_compiled(void);
+/* The CPU BLAS the library was built against, e.g. "OpenBLAS 0.3.21". */
+const char *pml_blas_name(void);
+#ifdef __cplusplus
+}
+#endif
+#endif

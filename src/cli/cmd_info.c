@@ -1,0 +1,62 @@
+/* physml info: what physml was built with and the devices it finds. */
+#include <string.h>
+
+#include "cli/cli.h"
+
+int pml_cmd_info(int argc, char **argv)
+{
+    int json = 0;
+    const pml_opt opts[] = {
+        {"json", PML_OPT_FLAG, &json, NULL, "print one JSON object"},
+        {NULL, 0, NULL, NULL, NULL},
+    };
+    int r = pml_cli_parse("info", "info [--json]",
+                          "Print the version, the CUDA and BLAS physml was built with, and every "
+                          "device it can open.",
+                          argc, argv, 2, opts);
+    if (r) return r == 1 ? 0 : r;
+
+    pml_device_info devs[16];
+    int count = 0;
+    pml_status s = pml_device_list(devs, 16, &count);
+    if (s != PML_OK) return pml_cli_fail("info", "listing devices", s);
+    if (count > 16) count = 16;
+
+    if (json) {
+        pml_json j;
+        pml_json_begin(&j, stdout);
+        pml_json_str(&j, "version", pml_version_string());
+        pml_json_bool(&j, "cuda_compiled", pml_cuda_compiled());
+        pml_json_str(&j, "blas", pml_blas_name());
+        fputs(", \"devices\": [", stdout);
+        for (int i = 0; i < count; ++i) {
+            pml_json d;
+            if (i) fputs(", ", stdout);
+            pml_json_begin(&d, stdout);
+            pml_json_str(&d, "kind", devs[i].kind == PML_DEVICE_CPU ? "cpu" : "cuda");
+            pml_json_str(&d, "name", devs[i].name);
+            pml_json_int(&d, "memory_bytes", (long long)devs[i].memory_bytes);
+            fputc('}', stdout);
+        }
+        fputc(']', stdout);
+        pml_json_end(&j);
+        return 0;
+    }
+
+    printf("physml %s\n", pml_version_string());
+    printf("  CUDA backend : %s\n", pml_cuda_compiled() ? "compiled" : "not compiled");
+    printf("  CPU BLAS     : %s\n", pml_blas_name());
+    printf("devices:\n");
+    for (int i = 0; i < count; ++i) {
+        const pml_device_info *d = &devs[i];
+        char spec[16];
+        if (d->kind == PML_DEVICE_CPU) snprintf(spec, sizeof spec, "cpu");
+        else snprintf(spec, sizeof spec, "cuda:%d", d->ordinal);
+        printf("  %-8s %s, %.1f GiB", spec, d->name, (double)d->memory_bytes / (1u << 30));
+        if (d->kind == PML_DEVICE_CUDA) printf(", compute capability %d.%d", d->cc_major, d->cc_minor);
+        printf("\n");
+    }
+    if (pml_cuda_compiled() && count == 1)
+        printf("  (no CUDA GPU answered: GPU work falls back to --device cpu)\n");
+    return 0;
+}

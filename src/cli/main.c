@@ -1,0 +1,51 @@
+/* physml: the command-line tool. `physml <command> [options]`; `physml --help`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const pml_command commands[] = {
+    {"info", pml_cmd_info, "what physml was built with and the devices it finds"},
+    {"tour", pml_cmd_tour, "the main job: run every chapter, print a table, write a report"},
+
+    /* ising, meanfield: the Ising module */
+
+    /* train, eval: the neural-network module */
+
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "physml %s: the physics of machine learning, runnable and fast\n\n"
+            "usage: physml <command> [options]\n"
+            "       physml <command> --help\n\ncommands:\n",
+            pml_version_string());
+    for (const pml_command *c = commands; c->name; ++c)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\ncommon options: --device auto|cpu|cuda|cuda:N, --seed S, --out DIR, --quiet, "
+               "--json, --help\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("physml %s\n", pml_version_string());
+        return 0;
+    }
+    for (const pml_command *c = commands; c->name; ++c)
+        if (strcmp(cmd, c->name) == 0) return c->run(argc, argv);
+    fprintf(stderr, "physml: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,123 @@
+/* physml tour: the main job. Runs every registered chapter on one device, prints a summary
+ * table on stdout and writes DIR/report.md. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const pml_tour_chapter chapters[] = {
+    {"devices", "Devices and GEMM", pml_tour_devices},
+
+    /* the Ising chapter: the Ising module */
+
+    /* the training chapter: the neural-network module */
+
+    {NULL, NULL, NULL},
+};
+
+#define MAX_ROWS 128
+static struct {
+    char chapter[32], quantity[64], value[48], note[96];
+} rows[MAX_ROWS];
+static int nrows;
+
+void pml_tour_row(const char *chapter, const char *quantity, const char *value, const char *note)
+{
+    if (nrows >= MAX_ROWS) return;
+    snprintf(rows[nrows].chapter, sizeof rows[0].chapter, "%s", chapter);
+    snprintf(rows[nrows].quantity, sizeof rows[0].quantity, "%s", quantity);
+    snprintf(rows[nrows].value, sizeof rows[0].value, "%s", value);
+    snprintf(rows[nrows].note, sizeof rows[0].note, "%s", note ? note : "");
+    ++nrows;
+}
+
+static void print_table(FILE *f, int markdown)
+{
+    if (markdown) {
+        fprintf(f, "| chapter | quantity | value | reference / note |\n|---|---|---|---|\n");
+        for (int i = 0; i < nrows; ++i)
+            fprintf(f, "| %s | %s | %s | %s |\n", rows[i].chapter, rows[i].quantity,
+                    rows[i].value, rows[i].note);
+        return;
+    }
+    fprintf(f, "%-10s  %-34s  %-20s  %s\n", "chapter", "quantity", "value", "reference / note");
+    for (int i = 0; i < 100; ++i) fputc('-', f);
+    fputc('\n', f);
+    for (int i = 0; i < nrows; ++i)
+        fprintf(f, "%-10s  %-34s  %-20s  %s\n", rows[i].chapter, rows[i].quantity, rows[i].value,
+                rows[i].note);
+}
+
+int pml_cmd_tour(int argc, char **argv)
+{
+    const char *device = "auto", *out = "out/tour", *only = NULL;
+    int quick = 0, quiet = 0;
+    const pml_opt opts[] = {
+        {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
+        {"out", PML_OPT_STR, &out, "DIR", "where report.md and the figures go (out/tour)"},
+        {"quick", PML_OPT_FLAG, &quick, NULL, "smaller sizes: a smoke test in seconds"},
+        {"only", PML_OPT_STR, &only, "NAME", "run one chapter"},
+        {"quiet", PML_OPT_FLAG, &quiet, NULL, "no progress on stderr"},
+        {NULL, 0, NULL, NULL, NULL},
+    };
+    int r = pml_cli_parse("tour", "tour [--device auto] [--out DIR] [--quick] [--only NAME]",
+                          "Run every chapter of physml on one device: what each model does on "
+                          "real lattices and real data, checked against exact results. Prints a "
+                          "summary table and writes DIR/report.md with the figures.",
+                          argc, argv, 2, opts);
+    if (r) return r == 1 ? 0 : r;
+
+    if (pml_mkdirs(out) != 0) {
+        fprintf(stderr, "physml tour: cannot create the output directory '%s'\n", out);
+        return 1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/report.md", out);
+    FILE *report = fopen(path, "w");
+    if (!report) {
+        fprintf(stderr, "physml tour: cannot write '%s'\n", path);
+        return 1;
+    }
+    pml_device *dev = NULL;
+    if (pml_cli_open_device("tour", device, &dev) != PML_OK) {
+        fclose(report);
+        return 1;
+    }
+    fprintf(report, "# physml tour\n\nphysml %s on %s (%s)%s.\n\n", pml_version_string(),
+            pml_device_spec(dev), pml_device_name(dev), quick ? ", quick mode" : "");
+
+    pml_tour_ctx ctx = {dev, out, quick, quiet, report};
+    int failures = 0, ran = 0;
+    double t0 = pml_now();
+    for (const pml_tour_chapter *c = chapters; c->name; ++c) {
+        if (only && strcmp(only, c->name) != 0) continue;
+        ++ran;
+        if (!quiet) fprintf(stderr, "== %s ==\n", c->title);
+        fprintf(report, "## %s\n\n", c->title);
+        double tc = pml_now();
+        int cr = c->run(&ctx);
+        if (cr != 0) {
+            ++failures;
+            fprintf(stderr, "physml tour: chapter '%s' failed\n", c->name);
+            fprintf(report, "**This chapter failed.**\n\n");
+        }
+        fprintf(report, "_%.1f s_\n\n", pml_now() - tc);
+        fflush(report);
+    }
+    if (only && ran == 0) {
+        fprintf(stderr, "physml tour: no chapter named '%s'\n", only);
+        failures = 1;
+    }
+    fprintf(report, "## Summary\n\n");
+    print_table(report, 1);
+    fclose(report);
+    char spec[32];
+    snprintf(spec, sizeof spec, "%s", pml_device_spec(dev));
+    pml_device_close(dev);
+
+    printf("\nphysml tour on %s: %d chapter%s, %.1f s\n\n", spec, ran, ran == 1 ? "" : "s",
+           pml_now() - t0);
+    print_table(stdout, 0);
+    printf("\nreport: %s\n", path);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,53 @@
+/* Status strings and the per-thread detail message. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "core/internal.h"
+
+static _Thread_local char last_error[1024];
+
+const char *pml_status_string(pml_status status)
+{
+    switch (status) {
+    case PML_OK: return "ok";
+    case PML_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case PML_ERR_OUT_OF_MEMORY: return "out of memory";
+    case PML_ERR_UNSUPPORTED: return "unsupported";
+    case PML_ERR_NO_DEVICE: return "no such device";
+    case PML_ERR_CUDA: return "CUDA error";
+    case PML_ERR_IO: return "I/O error";
+    case PML_ERR_BAD_FORMAT: return "bad format";
+    case PML_ERR_DEVICE_MISMATCH: return "device mismatch";
+    case PML_ERR_NUMERIC: return "numerical error";
+    case PML_ERR_INTERNAL: return "internal error";
+    }
+    return "unknown status";
+}
+
+const char *pml_last_error(void) { return last_error; }
+
+void pml_clear_error(void) { last_error[0] = '\0'; }
+
+pml_status pml_set_error(pml_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+pml_status pml_check_tensor(const char *fn, const char *name, const pml_tensor *t)
+{
+    PML_CHECK(t != NULL, PML_ERR_INVALID_ARGUMENT, "%s: tensor %s is NULL", fn, name);
+    return PML_OK;
+}
+
+pml_status pml_check_same_device(const char *fn, const pml_device *dev, const pml_tensor *t,
+                                 const char *name)
+{
+    PML_TRY(pml_check_tensor(fn, name, t));
+    PML_CHECK(t->dev == dev, PML_ERR_DEVICE_MISMATCH, "%s: tensor %s lives on %s, not on %s", fn,
+              name, t->dev->spec, dev->spec);
+    return PML_OK;
+}

@@ -1,0 +1,77 @@
+/* Internal definitions shared by the core, the models and the backends. Not installed.
+ * Compiles as C11 and as CUDA C++ (the .cu launchers include it). */
+#ifndef PML_INTERNAL_H
+#define PML_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "physml/physml.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pml_backend_ops;
+
+struct pml_device {
+    pml_device_kind kind;
+    int ordinal; /* CUDA ordinal; -1 for the CPU */
+    char spec[16];
+    char name[128];
+    int tf32;    /* TF32 GEMM allowed */
+    int parallelism;
+    const struct pml_backend_ops *ops;
+    void *impl;  /* backend state: cuBLAS handle, stream, ... */
+};
+
+struct pml_tensor {
+    pml_device *dev;
+    pml_dtype dtype;
+    int ndim;
+    int64_t shape[PML_MAX_DIMS];
+    int64_t numel;
+    void *data; /* host pointer (CPU) or device pointer (CUDA); NULL when numel == 0 */
+};
+
+/* Record a failure on this thread and return `status`. The message is printf-formatted
+ * and should name the call that failed. */
+pml_status pml_set_error(pml_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#define PML_TRY(expr)                          \
+    do {                                       \
+        pml_status pml_try_s_ = (expr);        \
+        if (pml_try_s_ != PML_OK) return pml_try_s_; \
+    } while (0)
+
+/* Fail with `status` and a message naming the function when `cond` is false. */
+#define PML_CHECK(cond, status, ...)                                  \
+    do {                                                              \
+        if (!(cond)) return pml_set_error((status), __VA_ARGS__);     \
+    } while (0)
+
+#define PML_CHECK_ARG(cond, fn, what) \
+    PML_CHECK(cond, PML_ERR_INVALID_ARGUMENT, "%s: %s", fn, what)
+
+/* Argument checks shared by the public wrappers. */
+pml_status pml_check_tensor(const char *fn, const char *name, const pml_tensor *t);
+pml_status pml_check_same_device(const char *fn, const pml_device *dev, const pml_tensor *t,
+                                 const char *name);
+int pml_dtype_is_float(pml_dtype dtype);
+
+/* Per-backend entry points used by the device registry. */
+pml_status pml_cpu_device_init(pml_device *dev);
+void pml_cpu_device_fini(pml_device *dev);
+pml_status pml_cuda_device_init(pml_device *dev, int ordinal);
+void pml_cuda_device_fini(pml_device *dev);
+int pml_cuda_count(void);
+pml_status pml_cuda_device_query(int ordinal, pml_device_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,12 @@
+#include "core/internal.h"
+
+const char *pml_version_string(void) { return PML_VERSION_STRING; }
+
+int pml_cuda_compiled(void)
+{
+#ifdef PML_HAVE_CUDA
+    return 1;
+#else
+    return 0;
+#endif
+}

@@ -1,0 +1,128 @@
+/* The CUDA backend's ops table and device set-up. Compiled only when CUDA is found; a
+ * machine without a GPU gets PML_ERR_NO_DEVICE from pml_device_open, not a crash. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cuda/cuda.h"
+
+const struct pml_backend_ops pml_cuda_backend = {
+    .name = "cuda",
+    .alloc = pml_cuda_alloc,
+    .release = pml_cuda_release,
+    .upload = pml_cuda_upload,
+    .download = pml_cuda_download,
+    .copy = pml_cuda_copy,
+    .memzero = pml_cuda_memzero,
+    .synchronize = pml_cuda_synchronize,
+    .memory_info = pml_cuda_memory_info,
+    .fill = pml_cuda_fill,
+    .rand_u32 = pml_cuda_rand_u32,
+    .rand_uniform = pml_cuda_rand_uniform,
+    .rand_normal = pml_cuda_rand_normal,
+    .gemm = pml_cuda_gemm,
+    .axpy = pml_cuda_axpy,
+    .scale = pml_cuda_scale,
+    .sum = pml_cuda_sum,
+
+    /* .ising: set by the Ising module */
+
+    /* .nn: set by the neural-network module */
+
+    /* .data: set by the data module */
+};
+
+pml_status pml_cuda_error(cudaError_t err, const char *call, const char *file, int line)
+{
+    return pml_set_error(PML_ERR_CUDA, "%s failed: %s (%s) at %s:%d", call,
+                         cudaGetErrorName(err), cudaGetErrorString(err), file, line);
+}
+
+pml_status pml_cublas_error(cublasStatus_t st, const char *call, const char *file, int line)
+{
+    return pml_set_error(PML_ERR_CUDA, "%s failed: %s at %s:%d", call, cublasGetStatusString(st),
+                         file, line);
+}
+
+int pml_cuda_count(void)
+{
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+        (void)cudaGetLastError(); /* no driver or no GPU: clear the sticky error */
+        return 0;
+    }
+    return n;
+}
+
+pml_status pml_cuda_device_query(int ordinal, pml_device_info *info)
+{
+    struct cudaDeviceProp prop;
+    PML_CUDA_TRY(cudaGetDeviceProperties(&prop, ordinal));
+    info->kind = PML_DEVICE_CUDA;
+    info->ordinal = ordinal;
+    snprintf(info->name, sizeof info->name, "%.127s", prop.name);
+    info->memory_bytes = prop.totalGlobalMem;
+    info->cc_major = prop.major;
+    info->cc_minor = prop.minor;
+    return PML_OK;
+}
+
+static pml_status cuda_init(pml_device *dev, pml_cuda_state *st, int ordinal)
+{
+    PML_CUDA_TRY(cudaSetDevice(ordinal));
+    struct cudaDeviceProp prop;
+    PML_CUDA_TRY(cudaGetDeviceProperties(&prop, ordinal));
+    snprintf(dev->name, sizeof dev->name, "%.127s", prop.name);
+    st->sm_count = prop.multiProcessorCount;
+    dev->parallelism = prop.multiProcessorCount;
+    PML_CUDA_TRY(cudaStreamCreateWithFlags(&st->stream, cudaStreamNonBlocking));
+    PML_CUBLAS_TRY(cublasCreate(&st->cublas));
+    PML_CUBLAS_TRY(cublasSetStream(st->cublas, st->stream));
+    /* plain FP32 unless pml_device_set_tf32 asks; deterministic reductions */
+    PML_CUBLAS_TRY(cublasSetMathMode(st->cublas, CUBLAS_DEFAULT_MATH));
+    PML_CUBLAS_TRY(cublasSetAtomicsMode(st->cublas, CUBLAS_ATOMICS_NOT_ALLOWED));
+    return PML_OK;
+}
+
+pml_status pml_cuda_device_init(pml_device *dev, int ordinal)
+{
+    pml_cuda_state *st = calloc(1, sizeof *st);
+    PML_CHECK(st != NULL, PML_ERR_OUT_OF_MEMORY, "pml_device_open: out of host memory");
+    dev->kind = PML_DEVICE_CUDA;
+    dev->ordinal = ordinal;
+    snprintf(dev->spec, sizeof dev->spec, "cuda:%d", ordinal);
+    dev->ops = &pml_cuda_backend;
+    dev->impl = st;
+    pml_status s = cuda_init(dev, st, ordinal);
+    if (s != PML_OK) {
+        pml_cuda_device_fini(dev);
+        dev->impl = NULL;
+    }
+    return s;
+}
+
+void pml_cuda_device_fini(pml_device *dev)
+{
+    pml_cuda_state *st = pml_cuda(dev);
+    if (st == NULL) return;
+    cudaSetDevice(dev->ordinal);
+    if (st->stream) cudaStreamSynchronize(st->stream);
+    if (st->scratch) cudaFree(st->scratch);
+    if (st->cublas) cublasDestroy(st->cublas);
+    if (st->stream) cudaStreamDestroy(st->stream);
+    free(st);
+    dev->impl = NULL;
+}
+
+pml_status pml_cuda_scratch(pml_device *dev, size_t nbytes, void **out)
+{
+    pml_cuda_state *st = pml_cuda(dev);
+    if (st->scratch_bytes < nbytes) {
+        if (st->scratch) PML_CUDA_TRY(cudaFree(st->scratch));
+        st->scratch = NULL;
+        st->scratch_bytes = 0;
+        PML_CUDA_TRY(cudaMalloc(&st->scratch, nbytes));
+        st->scratch_bytes = nbytes;
+    }
+    *out = st->scratch;
+    return PML_OK;
+}

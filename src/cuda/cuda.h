@@ -1,0 +1,91 @@
+/* The CUDA backend: launchers with C linkage (kernels stay inside the .cu files), and the
+ * per-device state. Included by C (backend_cuda.c) and by CUDA C++ (the .cu files). */
+#ifndef PML_CUDA_H
+#define PML_CUDA_H
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include "core/backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pml_cuda_state {
+    cudaStream_t stream;
+    cublasHandle_t cublas;
+    void *scratch; /* small device buffer for reductions */
+    size_t scratch_bytes;
+    int sm_count;
+} pml_cuda_state;
+
+static inline pml_cuda_state *pml_cuda(const pml_device *dev)
+{
+    return (pml_cuda_state *)dev->impl;
+}
+
+pml_status pml_cuda_error(cudaError_t err, const char *call, const char *file, int line);
+pml_status pml_cublas_error(cublasStatus_t st, const char *call, const char *file, int line);
+
+/* Turn a failing CUDA runtime / cuBLAS call into PML_ERR_CUDA naming call, file and line. */
+#define PML_CUDA_TRY(call)                                                               \
+    do {                                                                                 \
+        cudaError_t pml_e_ = (call);                                                     \
+        if (pml_e_ != cudaSuccess) return pml_cuda_error(pml_e_, #call, __FILE__, __LINE__); \
+    } while (0)
+#define PML_CUBLAS_TRY(call)                                                                    \
+    do {                                                                                        \
+        cublasStatus_t pml_e_ = (call);                                                         \
+        if (pml_e_ != CUBLAS_STATUS_SUCCESS) return pml_cublas_error(pml_e_, #call, __FILE__, __LINE__); \
+    } while (0)
+/* After a kernel launch: catches bad configurations without synchronising. */
+#define PML_CUDA_LAUNCHED(name) PML_CUDA_TRY(cudaGetLastError())
+
+/* Ensure the scratch buffer holds at least nbytes. */
+pml_status pml_cuda_scratch(pml_device *dev, size_t nbytes, void **out);
+
+/* memory.cu */
+pml_status pml_cuda_alloc(pml_device *dev, size_t nbytes, void **out);
+void pml_cuda_release(pml_device *dev, void *ptr);
+pml_status pml_cuda_upload(pml_device *dev, void *dst, const void *src, size_t nbytes);
+pml_status pml_cuda_download(pml_device *dev, void *dst, const void *src, size_t nbytes);
+pml_status pml_cuda_copy(pml_device *dev, void *dst, const void *src, size_t nbytes);
+pml_status pml_cuda_memzero(pml_device *dev, void *dst, size_t nbytes);
+pml_status pml_cuda_synchronize(pml_device *dev);
+pml_status pml_cuda_memory_info(const pml_device *dev, size_t *total, size_t *free_bytes);
+
+/* fill.cu */
+pml_status pml_cuda_fill(pml_device *dev, pml_tensor *t, double value);
+
+/* rand.cu */
+pml_status pml_cuda_rand_u32(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
+                             uint64_t offset);
+pml_status pml_cuda_rand_uniform(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
+                                 uint64_t offset);
+pml_status pml_cuda_rand_normal(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
+                                uint64_t offset, float mean, float stddev);
+
+/* gemm.cu */
+pml_status pml_cuda_gemm(pml_device *dev, const pml_gemm_args *args);
+
+/* axpy.cu */
+pml_status pml_cuda_axpy(pml_device *dev, double alpha, const pml_tensor *x, pml_tensor *y);
+pml_status pml_cuda_scale(pml_device *dev, double alpha, pml_tensor *x);
+
+/* reduce.cu */
+pml_status pml_cuda_sum(pml_device *dev, const pml_tensor *x, double *out);
+
+/* Grid size for a grid-stride loop over n elements. */
+static inline unsigned pml_cuda_grid(const pml_device *dev, int64_t n, int block)
+{
+    int64_t want = (n + block - 1) / block;
+    int64_t cap = (int64_t)pml_cuda(dev)->sm_count * 32;
+    if (want > cap) want = cap;
+    return (unsigned)(want > 0 ? want : 1);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

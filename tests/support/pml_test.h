@@ -1,0 +1,66 @@
+/* Shared test helpers: the tolerance table, array comparison that prints the worst
+ * element, and GPU detection for parity tests. */
+#ifndef PML_TEST_H
+#define PML_TEST_H
+
+#include <criterion/criterion.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "physml/physml.h"
+
+/* One table of tolerances: |a - b| <= atol + rtol |ref|. Each entry says why. */
+typedef struct pml_tol {
+    const char *name;
+    double atol, rtol;
+    const char *why;
+} pml_tol;
+
+/* FP32 GEMM, OpenBLAS or cuBLAS against the double-accumulating naive loop: the blocked
+ * sums reorder K additions, error grows like sqrt(K) eps |a||b|. */
+extern const pml_tol PML_TOL_GEMM_F32;
+/* FP64 GEMM against the naive loop. */
+extern const pml_tol PML_TOL_GEMM_F64;
+/* Elementwise FP32 kernels (axpy, scale, fill): a single rounding, or an FMA. */
+extern const pml_tol PML_TOL_ELEMENTWISE_F32;
+/* Normal draws: logf/sinf/cosf differ by a few ulp between libm and CUDA. */
+extern const pml_tol PML_TOL_NORMAL;
+/* Reductions in double with different summation orders. */
+extern const pml_tol PML_TOL_SUM;
+/* A layer's forward pass on CPU vs CUDA (GEMM + elementwise). */
+extern const pml_tol PML_TOL_LAYER_F32;
+/* Training curves after many steps: rounding differences amplified by the dynamics. */
+extern const pml_tol PML_TOL_TRAINING;
+
+/* Compare n values; on failure print the worst element (index, both values, the bound)
+ * with cr_log_error and return 0. `what` names the quantity. */
+int pml_test_close_f32(const char *what, const float *got, const float *ref, size_t n,
+                       pml_tol tol);
+int pml_test_close_f64(const char *what, const double *got, const double *ref, size_t n,
+                       pml_tol tol);
+/* Exact comparison of raw bytes; prints the first mismatching element of `elem` bytes. */
+int pml_test_equal_bytes(const char *what, const void *got, const void *ref, size_t n,
+                         size_t elem);
+
+/* Open "cuda" or skip the test with the reason (no GPU, or built without CUDA). Call at the
+ * start of a parity test; the device must be closed by the test. */
+pml_device *pml_test_open_cuda_or_skip(void);
+/* Open the CPU device, failing the test if it cannot. */
+pml_device *pml_test_open_cpu(void);
+
+/* Upload a host array into a new tensor on dev; fails the test on error. */
+pml_tensor *pml_test_tensor(pml_device *dev, pml_dtype dtype, int ndim, const int64_t *shape,
+                            const void *host);
+
+/* Assert a physml call succeeded, printing the status and the detail message. */
+#define PML_ASSERT_OK(expr)                                                              \
+    do {                                                                                 \
+        pml_status pml_s_ = (expr);                                                      \
+        cr_assert_eq(pml_s_, PML_OK, "%s -> %s: %s", #expr, pml_status_string(pml_s_),   \
+                     pml_last_error());                                                  \
+    } while (0)
+
+/* Path of a file in the source tree (PML_SOURCE_DIR is set by CTest). */
+const char *pml_test_source_path(const char *rel, char *buf, size_t n);
+
+#endif
