@@ -1,0 +1,103 @@
+/* Datasets on the device: IDX (MNIST-format) files, shuffling, mini-batches, augmentation.
+ *
+ * A dataset holds N examples of rows x cols u8 pixels and N u8 labels, uploaded to a
+ * device once. Mini-batches are gathered on the device, converted to f32 on the fly
+ * (scaled as asked) and optionally augmented, all seeded from the shared Philox stream so
+ * a run is reproducible for a given seed on a given backend. */
+#ifndef PHYSML_DATA_H
+#define PHYSML_DATA_H
+
+#include <stdint.h>
+
+#include "physml/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- IDX files (host side) ----------------------------------------------------------------
+ * The format of LeCun's MNIST files: magic 0x0000TTNN (TT the element type, NN the number of
+ * dimensions), NN big-endian u32 dimensions, then the data. Gzip'd files (.gz) are read
+ * through zlib. Every inconsistency (wrong magic, unknown type, zero or overflowing
+ * dimensions, data shorter or longer than the dimensions say) is PML_ERR_BAD_FORMAT with a
+ * message naming the file and what is wrong. */
+typedef struct pml_idx {
+    pml_dtype dtype;               /* U8, I8, I32, F32 or F64 (IDX types 08 09 0C 0D 0E;
+                                      0B, i16, is rejected as unsupported) */
+    int ndim;                      /* 1..4 */
+    int64_t dims[PML_MAX_DIMS];
+    void *data;                    /* host memory, native byte order */
+} pml_idx;
+
+pml_status pml_idx_read(const char *path, pml_idx *out);
+void pml_idx_free(pml_idx *idx); /* accepts NULL and zeroed structs */
+/* Write an IDX file (plain, or gzip'd when the path ends in .gz). */
+pml_status pml_idx_write(const char *path, const pml_idx *idx);
+
+/* ---- datasets ------------------------------------------------------------------------------ */
+typedef struct pml_dataset pml_dataset;
+
+typedef enum pml_split {
+    PML_SPLIT_TRAIN = 0, /* train-images-idx3-ubyte(.gz), train-labels-idx1-ubyte(.gz) */
+    PML_SPLIT_TEST = 1   /* t10k-images-idx3-ubyte(.gz), t10k-labels-idx1-ubyte(.gz) */
+} pml_split;
+
+/* The directory used when none is given: $PML_DATA_DIR if set, else Debian's
+ * dataset-fashion-mnist, /usr/share/datasets/fashion-mnist. */
+const char *pml_data_default_dir(void);
+
+/* Load one split of an MNIST-format directory (gzip'd or plain files) onto dev. Labels
+ * must match images in count. */
+pml_status pml_dataset_load(pml_device *dev, const char *dir, pml_split split,
+                            pml_dataset **out);
+/* Make a dataset from host arrays: n images of rows x cols u8 and n u8 labels < classes. */
+pml_status pml_dataset_from_host(pml_device *dev, int64_t n, int rows, int cols,
+                                 const uint8_t *images, const uint8_t *labels, int classes,
+                                 pml_dataset **out);
+void pml_dataset_destroy(pml_dataset *ds); /* accepts NULL */
+
+int64_t pml_dataset_size(const pml_dataset *ds);
+int pml_dataset_rows(const pml_dataset *ds);
+int pml_dataset_cols(const pml_dataset *ds);
+int64_t pml_dataset_features(const pml_dataset *ds); /* rows * cols */
+int pml_dataset_classes(const pml_dataset *ds);      /* 1 + the largest label */
+pml_device *pml_dataset_device(const pml_dataset *ds);
+
+/* Split off a validation set: the last round(fraction * n) examples of a Philox
+ * permutation (seeded) become `val`, the rest `train`. Both are new datasets (copies on
+ * the device); fraction in [0, 1). With fraction 0, *val is NULL. */
+pml_status pml_dataset_split(const pml_dataset *ds, double val_fraction, uint64_t seed,
+                             pml_dataset **train, pml_dataset **val);
+/* The first `count` examples (a copy), e.g. for quick runs on a subset. */
+pml_status pml_dataset_head(const pml_dataset *ds, int64_t count, pml_dataset **out);
+
+/* Reorder the visiting order for an epoch: a Philox permutation of 0..n-1 determined by
+ * (seed, epoch), kept on the device. Until the first shuffle the order is 0..n-1. */
+pml_status pml_dataset_shuffle(pml_dataset *ds, uint64_t seed, uint64_t epoch);
+
+typedef enum pml_scaling {
+    PML_SCALE_UNIT = 0, /* x / 255, in [0, 1] (the default) */
+    PML_SCALE_RAW = 1,  /* raw 0..255, as the primer's appendix does */
+    PML_SCALE_STANDARD = 2 /* (x/255 - mean) / std with the dataset's pixel mean and std */
+} pml_scaling;
+
+/* Seeded on-device augmentation; all zero means none. */
+typedef struct pml_augment {
+    int shift;   /* random translation by up to +-shift pixels in each direction, zero fill */
+    int flip;    /* horizontal flip with probability 1/2 */
+    float noise; /* additive N(0, noise^2) after scaling */
+} pml_augment;
+
+/* Gather `count` examples, positions [start, start+count) of the current order, into x
+ * (F32, count x features, row-major) scaled as asked, and labels (I32, count) when not
+ * NULL. x and labels must be on the dataset's device and have at least count rows; only
+ * the first count rows are written. `aug` may be NULL; its draws are keyed by
+ * (seed, step) so a batch is reproducible. */
+pml_status pml_dataset_batch(const pml_dataset *ds, int64_t start, int64_t count,
+                             pml_scaling scaling, const pml_augment *aug, uint64_t seed,
+                             uint64_t step, pml_tensor *x, pml_tensor *labels);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,48 @@
+/* Arrays and weights on disk in the formats NumPy and PyTorch read: .npy and .safetensors. */
+#ifndef PHYSML_IO_H
+#define PHYSML_IO_H
+
+#include "physml/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* .npy version 1.0, little-endian, C order. Any dtype and shape of a tensor. */
+pml_status pml_npy_write(const char *path, const pml_tensor *t);
+/* Read a .npy file into a new tensor on dev. Accepts '<f4', '<f8', '<i4', '<u4', '|u1',
+ * '|i1' in C order; anything else is PML_ERR_UNSUPPORTED, a broken header BAD_FORMAT. */
+pml_status pml_npy_read(pml_device *dev, const char *path, pml_tensor **out);
+
+/* .safetensors: an 8-byte little-endian header length, a JSON header
+ * {"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...,
+ *  "__metadata__": {...}}, then the raw data. Readable with safetensors.torch.load_file. */
+typedef struct pml_named_tensor {
+    const char *name;
+    const pml_tensor *tensor;
+} pml_named_tensor;
+
+/* metadata: NULL or pairs of strings {key0, value0, key1, value1, ..., NULL}. */
+pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tensors, int count,
+                                 const char *const *metadata);
+
+/* A loaded file: tensors on dev, with their names; free with pml_safetensors_free. */
+typedef struct pml_safetensors {
+    int count;
+    char **names;
+    pml_tensor **tensors;
+    int meta_count;
+    char **meta_keys, **meta_values;
+} pml_safetensors;
+
+pml_status pml_safetensors_read(pml_device *dev, const char *path, pml_safetensors *out);
+void pml_safetensors_free(pml_safetensors *st); /* accepts NULL and zeroed structs */
+/* The tensor called name, or NULL. */
+pml_tensor *pml_safetensors_find(const pml_safetensors *st, const char *name);
+/* The metadata value for key, or NULL. */
+const char *pml_safetensors_meta(const pml_safetensors *st, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
