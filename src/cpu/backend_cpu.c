@@ -6,6 +6,7 @@
 #endif
 
 #include "cpu/cpu.h"
+#include "ising/ising_ops.h"
 
 const struct pml_backend_ops pml_cpu_backend = {
     .name = "cpu",
@@ -26,7 +27,7 @@ const struct pml_backend_ops pml_cpu_backend = {
     .scale = pml_cpu_scale,
     .sum = pml_cpu_sum,
 
-    /* .ising: set by the Ising module */
+    .ising = &pml_cpu_ising_ops,
 
     /* .nn: set by the neural-network module */
 

@@ -1,0 +1,164 @@
+/* The 2D Ising model: a batch of replicas on a periodic square lattice, updated by
+ * checkerboard Metropolis or heat-bath (Glauber), bit-identical on every backend.
+ *
+ * Model and units (stated once, here). k_B = 1. A lattice is Lx x Ly (both even, >= 2),
+ * periodic in both directions, spins s(x, y) = +-1 stored row-major (index y*Lx + x).
+ *
+ *     H = -J sum_{x,y} s(x,y) [s(x+1,y) + s(x,y+1)]  -  B sum_{x,y} s(x,y)
+ *
+ * i.e. 2N bonds (each site's right and down neighbour; on a side of length 2 the two bonds
+ * between the same pair both count). B > 0 favours s = +1 (see shared/primer/ERRATA.md).
+ * e = H / N and m = (1/N) sum s are per spin.
+ *
+ * A pml_ising holds R independent replicas of the same Lx x Ly lattice, all with the same J
+ * and rule, each with its own temperature T[r] > 0 and field B[r]. One sweep updates colour
+ * 0 (x + y even) of every replica, then colour 1: a half-sweep is one kernel launch for
+ * the whole batch.
+ *
+ * ---- Random numbers (see physml/rng.h for (seed, stream, index)) ----------------------------
+ * Sites of colour c are numbered k = y*(Lx/2) + floor(x/2), k = 0 .. N/2-1. Let
+ * P = N/2 rounded up to a multiple of 4 (so every half-sweep starts on a Philox block).
+ * In sweep t (t counts every sweep since pml_ising_init, 0-based, across save/restore) the
+ * half-sweep of colour c draws, for replica r and site k,
+ *
+ *     u = pml_rng_u32(seed, PML_ISING_STREAM + r, (2t + c) * P + k)
+ *
+ * and nothing else. The draw depends on nothing but these coordinates, so a trajectory is the
+ * same whatever the backend, launch configuration, tile size, storage layout or thread
+ * count. Hot starts draw s(x, y) of replica r = (u32(seed, PML_ISING_INIT_STREAM + r,
+ * y*Lx + x) & 1) ? +1 : -1.
+ *
+ * ---- Acceptance: integers only ----------------------------------------------------------
+ * A site with spin s and neighbour sum n = sum of its four neighbours (-4, -2, 0, 2, 4) is
+ * in one of ten cases; flipping it changes the energy by dE = 2 s (J n + B). For each
+ * replica the host computes, once per (T, B) setting, the flip probability p of each case
+ *     Metropolis: p = min(1, exp(-dE / T))
+ *     heat-bath:  p = 1 / (1 + exp(dE / T))      (the new spin drawn from its conditional)
+ * in double precision and rounds it to an integer threshold
+ *     thr = floor(p * 2^32 + 1/2), an integer in [0, 2^32].
+ * The kernel flips iff  u < thr  (as 64-bit integers; thr = 2^32 is "always", kept as a
+ * flag so that kernels compare 32-bit words). The probability realised is exactly
+ * thr / 2^32, within 2^-33 of p; p = 1 (Metropolis with dE <= 0) is realised exactly. No
+ * exp() runs in a kernel, and no floating-point rounding differs between backends.
+ *
+ * ---- Measurements -------------------------------------------------------------------------
+ * pml_ising_sample runs sweeps and after each one measures e and m of every replica on the
+ * device, from exact integer sums, and adds them to per-replica accumulators that also stay
+ * on the device (sums of e, e^2, m, |m|, m^2, m^4, and a logarithmic binning of e, m and |m|).
+ * Only pml_ising_stats copies them to the host. Error bars come from the binning analysis
+ * (the error of the mean of bins of 2^l sweeps, at the largest level that still has at
+ * least 32 bins); tau = (err_binned / err_naive)^2 / 2 is the integrated autocorrelation
+ * time in sweeps (1/2 for uncorrelated samples).
+ *   C    = N (<e^2> - <e>^2) / T^2                 specific heat per spin
+ *   chi  = N (<m^2> - <|m|>^2) / T                 susceptibility per spin, finite-lattice form
+ *   chi_m= N (<m^2> - <m>^2) / T                   the fluctuation form (use it with B != 0)
+ *   U    = 1 - <m^4> / (3 <m^2>^2)                 Binder cumulant
+ */
+#ifndef PHYSML_ISING_H
+#define PHYSML_ISING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "physml/device.h"
+#include "physml/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Philox streams of the Ising sweeps ("ISNG" << 32) and of hot starts ("INIT" << 32);
+ * replica r adds r. */
+#define PML_ISING_STREAM 0x49534E4700000000ull
+#define PML_ISING_INIT_STREAM 0x494E495400000000ull
+
+typedef enum pml_ising_rule {
+    PML_ISING_METROPOLIS = 0,
+    PML_ISING_HEATBATH = 1
+} pml_ising_rule;
+
+typedef enum pml_ising_start {
+    PML_ISING_COLD = 0, /* every spin +1 */
+    PML_ISING_HOT = 1   /* independent +-1 from the INIT stream */
+} pml_ising_start;
+
+typedef struct pml_ising_config {
+    int64_t lx, ly;   /* even, >= 2 */
+    int64_t replicas; /* R >= 1 */
+    double J;         /* coupling, finite (negative: antiferromagnet) */
+    pml_ising_rule rule;
+    uint64_t seed;
+} pml_ising_config;
+
+typedef struct pml_ising pml_ising;
+
+/* Create R replicas with temperatures T[0..R) (> 0, finite) and fields B[0..R) (NULL: all
+ * zero), cold-started (as pml_ising_init(.., PML_ISING_COLD)). */
+pml_status pml_ising_create(pml_device *dev, const pml_ising_config *cfg, const double *T,
+                            const double *B, pml_ising **out);
+/* Accepts NULL. */
+void pml_ising_destroy(pml_ising *ising);
+
+/* Set the spins (cold or hot), the sweep counter to 0, and clear the measurements. */
+pml_status pml_ising_init(pml_ising *ising, pml_ising_start start);
+/* Change every replica's T and B (B NULL: zero); recomputes the thresholds. Keeps spins,
+ * sweep counter and measurements. */
+pml_status pml_ising_set_params(pml_ising *ising, const double *T, const double *B);
+
+/* n >= 0 sweeps without measuring (thermalisation). */
+pml_status pml_ising_sweep(pml_ising *ising, int64_t n);
+/* n >= 0 sweeps, each followed by a measurement added to the accumulators. */
+pml_status pml_ising_sample(pml_ising *ising, int64_t n);
+/* Forget the measurements (spins and sweep counter stay). */
+pml_status pml_ising_reset_stats(pml_ising *ising);
+
+typedef struct pml_ising_stats {
+    double T, B;
+    int64_t samples;
+    double e, e_err, m, m_err, m_abs, m_abs_err;
+    double e2, m2, m4;
+    double c, chi, chi_m, binder;
+    double tau_e, tau_m; /* integrated autocorrelation times of e and |m|, sweeps */
+} pml_ising_stats;
+
+/* Results of replicas [0, R) into out[0..R). NaN where no sample exists yet. */
+pml_status pml_ising_stats_get(pml_ising *ising, pml_ising_stats *out, int64_t count);
+
+/* Spins of all replicas as int8 +-1, shape R x Ly x Lx row-major; n = R*Ly*Lx bytes. */
+pml_status pml_ising_get_spins(pml_ising *ising, int8_t *host, size_t n);
+/* Set spins (each +-1) from the same layout. Keeps the sweep counter and measurements. */
+pml_status pml_ising_set_spins(pml_ising *ising, const int8_t *host, size_t n);
+
+/* Inspection. */
+int64_t pml_ising_sweeps_done(const pml_ising *ising);
+pml_status pml_ising_get_config(const pml_ising *ising, pml_ising_config *cfg);
+pml_device *pml_ising_device(const pml_ising *ising);
+
+/* Save the whole state (parameters, seed, sweep counter, spins, accumulators) to a file;
+ * pml_ising_load recreates it on `dev` (any backend) so that continuing gives bit-for-bit
+ * the run that was never interrupted. */
+pml_status pml_ising_save(pml_ising *ising, const char *path);
+pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out);
+
+/* ---- exact results, J > 0, infinite square lattice ------------------------------------- */
+/* T_c = 2J / ln(1 + sqrt 2). */
+double pml_ising_tc(double J);
+/* Onsager's energy per spin u(T) at B = 0. */
+double pml_ising_onsager_energy(double T, double J);
+/* Onsager's specific heat per spin (numerical derivative of u; NaN at T_c). */
+double pml_ising_onsager_c(double T, double J);
+/* Yang's spontaneous magnetisation (1 - sinh(2J/T)^-4)^(1/8) below T_c, 0 above. */
+double pml_ising_yang_m(double T, double J);
+
+/* ---- mean-field theory ------------------------------------------------------------------ */
+/* Every solution of m = tanh((J q m + B) / T) in [-1, 1], ascending, into roots[0..cap);
+ * *count gets the number found (1 or 3, or 2 at a tangency). T > 0, q >= 1. */
+pml_status pml_meanfield_roots(double T, double B, double J, int q, double *roots, int cap,
+                               int *count);
+/* T_c^MF = q J. */
+double pml_meanfield_tc(double J, int q);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,110 @@
+/* The Ising kernel table and the data the kernels share with the model code.
+ * Compiles as C11 and as CUDA C++ (src/cuda/ising_sweep.cu includes it).
+ *
+ * Device layout of the spins ("two colour planes"): int8 +-1, replica r, colour c at
+ * spins + (2r + c) * Ly * W, W = Lx/2, row-major Ly x W. Element (y, j) of plane c is the
+ * site (x = 2j + ((y + c) & 1), y), whose colour-site number (physml/ising.h) is
+ * k = y*W + j. So plane c holds exactly the sites of colour c in the order of their draws,
+ * and the four neighbours of a colour-c site are all in plane 1 - c:
+ *     up (y-1, j), down (y+1, j), and in row y: j and j-1 when x is even (o = 0),
+ *     j and j+1 when x is odd (o = 1), where o = (y + c) & 1; all periodic. */
+#ifndef PML_ISING_OPS_H
+#define PML_ISING_OPS_H
+
+#include <stdint.h>
+
+#include "core/internal.h"
+#include "core/philox.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Per-replica acceptance data, computed on the host (src/ising/ising.c). Case index
+ * i = (s > 0) * 5 + (n + 4) / 2 for spin s and neighbour sum n. Flip iff u < thr[i] or
+ * bit i of `always` is set (probability exactly 1). */
+typedef struct pml_ising_rparams {
+    uint32_t thr[10];
+    uint32_t always;
+    uint32_t pad_;
+    double B;
+} pml_ising_rparams;
+
+/* Measurement accumulators of one replica, on the device. Observables o: 0 e, 1 m, 2 |m|.
+ * Level l of the binning holds bins of 2^l sweeps: bn = bins completed, bsum/bsq the sum and
+ * sum of squares of their means, part the first half of the bin being formed (valid when
+ * bn is odd at the level below: see pml_ising_acc_push). */
+#define PML_ISING_NOBS 3
+#define PML_ISING_LEVELS 40
+typedef struct pml_ising_acc {
+    int64_t count;
+    double sum_e, sum_e2, sum_m, sum_abs_m, sum_m2, sum_m4;
+    double part[PML_ISING_NOBS][PML_ISING_LEVELS];
+    double bsum[PML_ISING_NOBS][PML_ISING_LEVELS];
+    double bsq[PML_ISING_NOBS][PML_ISING_LEVELS];
+    int64_t bn[PML_ISING_NOBS][PML_ISING_LEVELS];
+} pml_ising_acc;
+
+PML_HOSTDEV void pml_ising_acc_bin(pml_ising_acc *a, int o, double x)
+{
+    for (int l = 0; l < PML_ISING_LEVELS; ++l) {
+        a->bsum[o][l] += x;
+        a->bsq[o][l] += x * x;
+        a->bn[o][l] += 1;
+        if (a->bn[o][l] & 1) {
+            a->part[o][l] = x; /* first half of the next level's bin */
+            return;
+        }
+        x = 0.5 * (a->part[o][l] + x);
+    }
+}
+
+/* Add one measurement: bonds = sum over the 2N bonds of s_i s_j, mag = sum of spins. */
+PML_HOSTDEV void pml_ising_acc_push(pml_ising_acc *a, int64_t bonds, int64_t mag, double J,
+                                    double B, double inv_n)
+{
+    double m = (double)mag * inv_n;
+    double e = (-J * (double)bonds - B * (double)mag) * inv_n;
+    double am = m < 0 ? -m : m, m2 = m * m;
+    a->count += 1;
+    a->sum_e += e;
+    a->sum_e2 += e * e;
+    a->sum_m += m;
+    a->sum_abs_m += am;
+    a->sum_m2 += m2;
+    a->sum_m4 += m2 * m2;
+    pml_ising_acc_bin(a, 0, e);
+    pml_ising_acc_bin(a, 1, m);
+    pml_ising_acc_bin(a, 2, am);
+}
+
+typedef struct pml_ising_kargs {
+    int8_t *spins;                   /* R x 2 x Ly x W, see above */
+    const pml_ising_rparams *params; /* R entries, on the device */
+    pml_ising_acc *acc;              /* R entries, on the device */
+    int64_t lx, ly, replicas;
+    double J;
+    uint64_t seed;
+} pml_ising_kargs;
+
+/* Draw index of colour-site k in half-sweep (2t + c): (2t + c) * P + k. */
+static inline uint64_t pml_ising_pad(int64_t lx, int64_t ly)
+{
+    return ((uint64_t)(lx * ly / 2) + 3u) & ~(uint64_t)3u;
+}
+
+struct pml_ising_ops {
+    /* n sweeps of every replica, the first being global sweep t0 (colour 0 then colour 1,
+     * draws as in physml/ising.h); when `measure`, after each sweep add (bonds, mag) of each
+     * replica to its accumulator. Reads/writes a->spins and a->acc, reads a->params. */
+    pml_status (*sweeps)(pml_device *dev, const pml_ising_kargs *a, uint64_t t0, int64_t n,
+                         int measure);
+};
+
+extern const struct pml_ising_ops pml_cpu_ising_ops;
+extern const struct pml_ising_ops pml_cuda_ising_ops;
+
+#ifdef __cplusplus
+}
+#endif
+#endif
