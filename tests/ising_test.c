@@ -1,0 +1,287 @@
+#define _POSIX_C_SOURCE 200809L
+/* The Ising kernels against a site-by-site reference written from the contract in
+ * include/physml/ising.h (draw coordinates, thresholds), thread-count independence,
+ * save/restore, spins round trip, and the argument and error paths. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "pml_test.h"
+#include "physml/ising.h"
+
+/* ---- the reference: the header's contract, executed literally --------------------------- */
+static uint64_t ref_threshold(pml_ising_rule rule, double J, double T, double B, int s, int n)
+{
+    const double dE = 2.0 * s * (J * n + B);
+    double p = rule == PML_ISING_METROPOLIS ? (dE <= 0 ? 1.0 : exp(-dE / T))
+                                            : 1.0 / (1.0 + exp(dE / T));
+    return (uint64_t)floor(p * 4294967296.0 + 0.5);
+}
+
+static void ref_sweeps(const pml_ising_config *c, const double *T, const double *B, int8_t *s,
+                       uint64_t t0, int64_t n)
+{
+    const int64_t Lx = c->lx, Ly = c->ly, N = Lx * Ly;
+    const uint64_t P = ((uint64_t)(N / 2) + 3) & ~(uint64_t)3;
+    for (uint64_t t = t0; t < t0 + (uint64_t)n; ++t)
+        for (int col = 0; col < 2; ++col)
+            for (int64_t r = 0; r < c->replicas; ++r) {
+                int8_t *g = s + r * N;
+                for (int64_t y = 0; y < Ly; ++y)
+                    for (int64_t x = 0; x < Lx; ++x) {
+                        if (((x + y) & 1) != col) continue;
+                        const int nb = g[y * Lx + (x + 1) % Lx] + g[y * Lx + (x + Lx - 1) % Lx] +
+                                       g[((y + 1) % Ly) * Lx + x] +
+                                       g[((y + Ly - 1) % Ly) * Lx + x];
+                        const int sp = g[y * Lx + x];
+                        const uint64_t k = (uint64_t)(y * (Lx / 2) + x / 2);
+                        const uint32_t u = pml_rng_u32(c->seed, PML_ISING_STREAM + (uint64_t)r,
+                                                       (2 * t + (uint64_t)col) * P + k);
+                        const uint64_t thr =
+                            ref_threshold(c->rule, c->J, T[r], B ? B[r] : 0.0, sp, nb);
+                        if ((uint64_t)u < thr) g[y * Lx + x] = (int8_t)-sp;
+                    }
+            }
+}
+
+static void check_against_reference(int64_t lx, int64_t ly, int64_t R, pml_ising_rule rule,
+                                    int with_field, int64_t sweeps)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_ising_config c = {lx, ly, R, 1.0, rule, 0x1234abcdULL + (uint64_t)lx};
+    double T[8], B[8];
+    for (int64_t r = 0; r < R; ++r) {
+        T[r] = 1.2 + 0.45 * (double)r; /* ordered to disordered */
+        B[r] = with_field ? 0.35 - 0.2 * (double)r : 0.0;
+    }
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &g));
+    PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
+    const size_t n = (size_t)(R * lx * ly);
+    int8_t *ref = malloc(n), *got = malloc(n);
+    PML_ASSERT_OK(pml_ising_get_spins(g, ref, n));
+    /* hot start from the INIT stream */
+    for (int64_t r = 0; r < R; ++r)
+        for (int64_t i = 0; i < lx * ly; ++i) {
+            const uint32_t u = pml_rng_u32(c.seed, PML_ISING_INIT_STREAM + (uint64_t)r,
+                                           (uint64_t)i);
+            cr_assert_eq(ref[r * lx * ly + i], (u & 1) ? 1 : -1, "hot start, replica %lld site %lld",
+                         (long long)r, (long long)i);
+        }
+    ref_sweeps(&c, T, B, ref, 0, sweeps);
+    PML_ASSERT_OK(pml_ising_sweep(g, sweeps / 2));
+    PML_ASSERT_OK(pml_ising_sample(g, sweeps - sweeps / 2)); /* measuring changes nothing */
+    PML_ASSERT_OK(pml_ising_get_spins(g, got, n));
+    cr_assert(pml_test_equal_bytes("spins vs reference", got, ref, n, 1),
+              "%lld x %lld, R = %lld, rule %d, field %d", (long long)lx, (long long)ly,
+              (long long)R, (int)rule, with_field);
+    cr_assert_eq(pml_ising_sweeps_done(g), sweeps);
+    free(ref);
+    free(got);
+    pml_ising_destroy(g);
+    pml_device_close(dev);
+}
+
+Test(ising, metropolis_matches_reference)
+{
+    check_against_reference(8, 8, 3, PML_ISING_METROPOLIS, 0, 40);
+    check_against_reference(2, 2, 3, PML_ISING_METROPOLIS, 1, 60);   /* W = 1, P padded */
+    check_against_reference(6, 10, 2, PML_ISING_METROPOLIS, 1, 30);  /* W = 3: rows off blocks */
+    check_against_reference(34, 4, 5, PML_ISING_METROPOLIS, 1, 20);  /* Lx != Ly, odd batch */
+}
+
+Test(ising, heatbath_matches_reference)
+{
+    check_against_reference(8, 8, 3, PML_ISING_HEATBATH, 0, 40);
+    check_against_reference(2, 6, 3, PML_ISING_HEATBATH, 1, 50);
+    check_against_reference(10, 6, 5, PML_ISING_HEATBATH, 1, 20);
+    check_against_reference(70, 38, 1, PML_ISING_HEATBATH, 1, 6);
+}
+
+/* The parallel path (>= 32k sites per half-sweep) against one thread: same spins. */
+Test(ising, independent_of_thread_count)
+{
+#ifdef _OPENMP
+    pml_device *dev = pml_test_open_cpu();
+    pml_ising_config c = {130, 258, 3, 1.0, PML_ISING_METROPOLIS, 99};
+    double T[3] = {1.5, 2.269, 3.0}, B[3] = {0.0, 0.1, -0.2};
+    const size_t n = 3 * 130 * 258;
+    int8_t *a = malloc(n), *b = malloc(n);
+    pml_ising_stats sa[3], sb[3];
+    int saved = omp_get_max_threads();
+    for (int pass = 0; pass < 2; ++pass) {
+        omp_set_num_threads(pass == 0 ? 1 : 3);
+        pml_ising *g = NULL;
+        PML_ASSERT_OK(pml_ising_create(pml_test_open_cpu(), &c, T, B, &g));
+        PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
+        PML_ASSERT_OK(pml_ising_sample(g, 25));
+        PML_ASSERT_OK(pml_ising_get_spins(g, pass == 0 ? a : b, n));
+        PML_ASSERT_OK(pml_ising_stats_get(g, pass == 0 ? sa : sb, 3));
+        pml_device *d = pml_ising_device(g);
+        pml_ising_destroy(g);
+        pml_device_close(d);
+    }
+    omp_set_num_threads(saved);
+    cr_assert(pml_test_equal_bytes("spins, 1 vs 3 threads", b, a, n, 1));
+    cr_assert(pml_test_equal_bytes("stats, 1 vs 3 threads", sb, sa, sizeof sa / 8, 8));
+    free(a);
+    free(b);
+    pml_device_close(dev);
+#else
+    cr_skip_test("built without OpenMP");
+#endif
+}
+
+/* A run saved half-way and loaded into a fresh object continues bit-for-bit. */
+Test(ising, save_restore_is_bit_identical)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_ising_config c = {12, 8, 3, 1.0, PML_ISING_HEATBATH, 2024};
+    double T[3] = {1.8, 2.3, 3.1}, B[3] = {0.0, 0.2, 0.0};
+    char path[] = "/tmp/pml_ising_test_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    pml_ising *a = NULL, *b = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &a));
+    PML_ASSERT_OK(pml_ising_init(a, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_sweep(a, 50));
+    PML_ASSERT_OK(pml_ising_sample(a, 333));
+    PML_ASSERT_OK(pml_ising_save(a, path));
+    PML_ASSERT_OK(pml_ising_sample(a, 517));
+    PML_ASSERT_OK(pml_ising_load(dev, path, &b));
+    cr_assert_eq(pml_ising_sweeps_done(b), 383);
+    PML_ASSERT_OK(pml_ising_sample(b, 517));
+    const size_t n = 3 * 12 * 8;
+    int8_t sa[288], sb[288];
+    PML_ASSERT_OK(pml_ising_get_spins(a, sa, n));
+    PML_ASSERT_OK(pml_ising_get_spins(b, sb, n));
+    cr_assert(pml_test_equal_bytes("spins after restore", sb, sa, n, 1));
+    pml_ising_stats xa[3], xb[3];
+    PML_ASSERT_OK(pml_ising_stats_get(a, xa, 3));
+    PML_ASSERT_OK(pml_ising_stats_get(b, xb, 3));
+    cr_assert(pml_test_equal_bytes("stats after restore", xb, xa, sizeof xa / 8, 8));
+    cr_assert_eq(xb[1].samples, 850);
+    pml_ising_config cb;
+    PML_ASSERT_OK(pml_ising_get_config(b, &cb));
+    cr_assert(cb.lx == 12 && cb.ly == 8 && cb.replicas == 3 && cb.seed == 2024 &&
+              cb.rule == PML_ISING_HEATBATH);
+    pml_ising_destroy(a);
+    pml_ising_destroy(b);
+    unlink(path);
+    pml_device_close(dev);
+}
+
+Test(ising, spins_round_trip_and_cold_start)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_ising_config c = {6, 4, 2, 1.0, PML_ISING_METROPOLIS, 5};
+    double T[2] = {2.0, 2.0};
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, NULL, &g));
+    int8_t s[48], back[48];
+    PML_ASSERT_OK(pml_ising_get_spins(g, s, 48));
+    for (int i = 0; i < 48; ++i) cr_assert_eq(s[i], 1, "cold start");
+    for (int i = 0; i < 48; ++i) s[i] = (int8_t)(((i * 7) % 5) < 2 ? -1 : 1);
+    PML_ASSERT_OK(pml_ising_set_spins(g, s, 48));
+    PML_ASSERT_OK(pml_ising_get_spins(g, back, 48));
+    cr_assert(pml_test_equal_bytes("set/get", back, s, 48, 1));
+    /* a cold lattice at B = 0 measured without sweeping... by zero sweeps: no samples */
+    pml_ising_stats st[2];
+    PML_ASSERT_OK(pml_ising_stats_get(g, st, 2));
+    cr_assert_eq(st[0].samples, 0);
+    cr_assert(isnan(st[0].e));
+    pml_ising_destroy(g);
+    pml_device_close(dev);
+}
+
+/* T -> 0 Metropolis from a cold start never flips (every threshold 0 or "always" only for
+ * dE <= 0, none of which occur): e = -2J exactly, m = 1, errors 0. */
+Test(ising, frozen_lattice_measures_exactly)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_ising_config c = {8, 6, 1, 1.0, PML_ISING_METROPOLIS, 1};
+    double T = 0.05, B = 0.5;
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, &T, &B, &g));
+    PML_ASSERT_OK(pml_ising_sample(g, 100));
+    pml_ising_stats st;
+    PML_ASSERT_OK(pml_ising_stats_get(g, &st, 1));
+    cr_assert_eq(st.samples, 100);
+    cr_assert_eq(st.e, -2.5);
+    cr_assert_eq(st.m, 1.0);
+    cr_assert_eq(st.m_abs, 1.0);
+    cr_assert_eq(st.e_err, 0.0);
+    cr_assert_eq(st.c, 0.0);
+    pml_ising_destroy(g);
+    pml_device_close(dev);
+}
+
+Test(ising, argument_errors)
+{
+    pml_device *dev = pml_test_open_cpu();
+    double T[2] = {2.0, 2.0}, bad[2] = {2.0, -1.0}, nanT[2] = {NAN, 2.0};
+    pml_ising *g = (pml_ising *)0x1;
+    pml_ising_config c = {8, 8, 2, 1.0, PML_ISING_METROPOLIS, 1};
+    pml_ising_config odd = c, zero = c, norep = c, rule = c, nanj = c;
+    odd.lx = 7;
+    zero.ly = 0;
+    norep.replicas = 0;
+    rule.rule = (pml_ising_rule)7;
+    nanj.J = NAN;
+    cr_assert_eq(pml_ising_create(dev, &odd, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_null(g);
+    cr_assert(strstr(pml_last_error(), "even") != NULL, "%s", pml_last_error());
+    cr_assert_eq(pml_ising_create(dev, &zero, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create(dev, &norep, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create(dev, &rule, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create(dev, &nanj, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create(dev, &c, bad, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(pml_last_error(), "T[1]") != NULL, "%s", pml_last_error());
+    cr_assert_eq(pml_ising_create(dev, &c, nanT, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create(dev, &c, NULL, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create(NULL, &c, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create(dev, NULL, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create(dev, &c, T, NULL, NULL), PML_ERR_INVALID_ARGUMENT);
+
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, NULL, &g));
+    cr_assert_eq(pml_ising_sweep(g, -1), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_sample(NULL, 1), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_init(g, (pml_ising_start)9), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_set_params(g, bad, NULL), PML_ERR_INVALID_ARGUMENT);
+    int8_t s[128];
+    cr_assert_eq(pml_ising_get_spins(g, s, 127), PML_ERR_INVALID_ARGUMENT);
+    memset(s, 1, sizeof s);
+    s[77] = 0;
+    cr_assert_eq(pml_ising_set_spins(g, s, 128), PML_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(pml_last_error(), "spin 77") != NULL, "%s", pml_last_error());
+    pml_ising_stats st[3];
+    cr_assert_eq(pml_ising_stats_get(g, st, 3), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_save(g, "/nonexistent-dir/x.state"), PML_ERR_IO);
+
+    /* loading: missing file, not a state, truncated state */
+    pml_ising *h = (pml_ising *)0x1;
+    cr_assert_eq(pml_ising_load(dev, "/nonexistent-dir/x.state", &h), PML_ERR_IO);
+    cr_assert_null(h);
+    char path[] = "/tmp/pml_ising_bad_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, "not an ising file at all", 24), 24);
+    close(fd);
+    cr_assert_eq(pml_ising_load(dev, path, &h), PML_ERR_BAD_FORMAT);
+    PML_ASSERT_OK(pml_ising_save(g, path));
+    cr_assert_eq(truncate(path, 100), 0);
+    cr_assert_eq(pml_ising_load(dev, path, &h), PML_ERR_BAD_FORMAT);
+    cr_assert(strstr(pml_last_error(), "truncated") != NULL, "%s", pml_last_error());
+    cr_assert_null(h);
+    unlink(path);
+
+    pml_ising_destroy(g);
+    pml_ising_destroy(NULL);
+    pml_device_close(dev);
+}
