@@ -31,7 +31,15 @@ void pml_cpu_ising_philox(uint64_t seed, uint64_t stream, uint64_t b0, int64_t n
                           uint32_t *restrict out)
 {
     const uint32_t s0 = (uint32_t)stream, s1 = (uint32_t)(stream >> 32);
-    for (int64_t i0 = 0; i0 < nb; i0 += PHILOX_LANES) {
+    const int64_t full = nb - nb % PHILOX_LANES;
+    for (int64_t i = full; i < nb; ++i) { /* the tail, one block at a time */
+        pml_u32x4 v = pml_philox_draw4(seed, stream, b0 + (uint64_t)i);
+        out[4 * i + 0] = v.x;
+        out[4 * i + 1] = v.y;
+        out[4 * i + 2] = v.z;
+        out[4 * i + 3] = v.w;
+    }
+    for (int64_t i0 = 0; i0 < full; i0 += PHILOX_LANES) {
         uint32_t x[PHILOX_LANES], y[PHILOX_LANES], z[PHILOX_LANES], w[PHILOX_LANES];
 #pragma omp simd
         for (int i = 0; i < PHILOX_LANES; ++i) {
@@ -57,9 +65,8 @@ void pml_cpu_ising_philox(uint64_t seed, uint64_t stream, uint64_t b0, int64_t n
             k0 += PML_PHILOX_W0;
             k1 += PML_PHILOX_W1;
         }
-        int64_t m = nb - i0 < PHILOX_LANES ? nb - i0 : PHILOX_LANES;
         uint32_t *o = out + 4 * i0;
-        for (int64_t i = 0; i < m; ++i) {
+        for (int i = 0; i < PHILOX_LANES; ++i) {
             o[4 * i + 0] = x[i];
             o[4 * i + 1] = y[i];
             o[4 * i + 2] = z[i];
@@ -144,7 +151,12 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
     /* below ~32k sites per half-sweep the fork/join costs more than it saves */
     const int par = threads > 1 && R * plane >= 32768;
     if (!par) threads = 1;
-    uint32_t *draws = malloc((size_t)threads * (size_t)(W + 8) * sizeof *draws);
+    /* Work items are bands of BR rows of one replica: their colour-site numbers k are
+     * contiguous, so one Philox call covers a band; small lattices get whole-plane bands. */
+    const int64_t BR = W >= 512 ? 1 : (512 / W < Ly ? 512 / W : Ly);
+    const int64_t nbands = (Ly + BR - 1) / BR, items = R * nbands;
+    const size_t ubuf = (size_t)(BR * W + 8);
+    uint32_t *draws = malloc((size_t)threads * ubuf * sizeof *draws);
     int64_t *part = measure ? malloc((size_t)rows * 2 * sizeof *part) : NULL;
     if (!draws || (measure && !part)) {
         free(draws);
@@ -159,23 +171,26 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        uint32_t *u = draws + (size_t)tid * (size_t)(W + 8);
+        uint32_t *u = draws + (size_t)tid * ubuf;
         for (int64_t t = 0; t < n; ++t) {
             const uint64_t sweep = t0 + (uint64_t)t;
             for (int c = 0; c < 2; ++c) {
 #pragma omp for schedule(static)
-                for (int64_t ry = 0; ry < rows; ++ry) {
-                    const int64_t r = ry / Ly, y = ry % Ly;
+                for (int64_t it = 0; it < items; ++it) {
+                    const int64_t r = it / nbands, y0 = (it % nbands) * BR;
+                    const int64_t y1 = y0 + BR < Ly ? y0 + BR : Ly;
                     int8_t *self = a->spins + (2 * r + c) * plane;
                     const int8_t *other = a->spins + (2 * r + 1 - c) * plane;
-                    const uint64_t idx0 = (2 * sweep + (uint64_t)c) * P + (uint64_t)(y * W);
-                    const uint64_t off = idx0 & 3u;
+                    const uint64_t idx0 = (2 * sweep + (uint64_t)c) * P + (uint64_t)(y0 * W);
+                    const uint64_t off = idx0 & 3u, cnt = (uint64_t)((y1 - y0) * W);
                     pml_cpu_ising_philox(a->seed, PML_ISING_STREAM + (uint64_t)r, idx0 >> 2,
-                                         (int64_t)((off + (uint64_t)W + 3u) >> 2), u);
-                    const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-                    pml_cpu_ising_row(self + y * W, other + yu * W, other + yd * W,
-                                      other + y * W, W, (int)((y + c) & 1), u + off,
-                                      &a->params[r]);
+                                         (int64_t)((off + cnt + 3u) >> 2), u);
+                    for (int64_t y = y0; y < y1; ++y) {
+                        const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
+                        pml_cpu_ising_row(self + y * W, other + yu * W, other + yd * W,
+                                          other + y * W, W, (int)((y + c) & 1),
+                                          u + off + (uint64_t)((y - y0) * W), &a->params[r]);
+                    }
                 }
             }
             if (measure) {

@@ -1,0 +1,321 @@
+/* Statistics against exact results: enumeration of the 4x4 lattice (65,536 states), a
+ * visit-frequency (stationarity) chi-square on 2x2, Onsager's energy and Yang's
+ * magnetisation on 64x64, the exact formulas themselves, and the mean-field roots. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pml_test.h"
+#include "physml/ising.h"
+
+/* ---- exact enumeration ------------------------------------------------------------------ */
+typedef struct exact {
+    double e, e2, m, m_abs, m2, m4, c, chi, chi_m;
+} exact;
+
+/* Every state of an lx x ly lattice (lx*ly <= 20), with the energy convention of ising.h. */
+static exact enumerate(int lx, int ly, double J, double T, double B)
+{
+    const int N = lx * ly;
+    double Z = 0, se = 0, se2 = 0, sm = 0, sam = 0, sm2 = 0, sm4 = 0;
+    /* shift by the ground-state energy scale to keep exp() in range */
+    const double shift = -(2.0 * N * fabs(J) + N * fabs(B));
+    for (uint32_t st = 0; st < (1u << N); ++st) {
+        int bonds = 0, mag = 0;
+        for (int y = 0; y < ly; ++y)
+            for (int x = 0; x < lx; ++x) {
+                const int s = (st >> (y * lx + x)) & 1 ? 1 : -1;
+                const int r = (st >> (y * lx + (x + 1) % lx)) & 1 ? 1 : -1;
+                const int d = (st >> (((y + 1) % ly) * lx + x)) & 1 ? 1 : -1;
+                bonds += s * (r + d);
+                mag += s;
+            }
+        const double E = -J * bonds - B * mag;
+        const double w = exp(-(E - shift) / T);
+        const double e = E / N, m = (double)mag / N;
+        Z += w;
+        se += w * e;
+        se2 += w * e * e;
+        sm += w * m;
+        sam += w * fabs(m);
+        sm2 += w * m * m;
+        sm4 += w * m * m * m * m;
+    }
+    exact x = {se / Z, se2 / Z, sm / Z, sam / Z, sm2 / Z, sm4 / Z, 0, 0, 0};
+    x.c = N * (x.e2 - x.e * x.e) / (T * T);
+    x.chi = N * (x.m2 - x.m_abs * x.m_abs) / T;
+    x.chi_m = N * (x.m2 - x.m * x.m) / T;
+    return x;
+}
+
+/* mean and standard error over k independent replicas */
+static void mean_err(const double *v, int k, double *mean, double *err)
+{
+    double s = 0, s2 = 0;
+    for (int i = 0; i < k; ++i) s += v[i];
+    *mean = s / k;
+    for (int i = 0; i < k; ++i) s2 += (v[i] - *mean) * (v[i] - *mean);
+    *err = sqrt(s2 / (k - 1) / k);
+}
+
+#define NCOND 6
+#define REPS 16
+static const double condT[NCOND] = {1.5, 2.269, 3.5, 1.5, 2.269, 3.5};
+static const double condB[NCOND] = {0.0, 0.0, 0.0, 0.25, -0.4, 0.8};
+
+/* Both rules, all six (T, B) in one batch of 6 x 16 replicas. Every quantity must lie within
+ * 4 standard errors of the exact value; errors are from the run: the binning error of <e>
+ * and <|m|> (pooled over replicas), and for <m^2>, C, chi, <m> the spread of the 16
+ * independent replicas. A run of n samples biases C and chi by about -2 tau/n of their
+ * value (< 0.1% here), well inside the errors. */
+static void check_4x4(pml_ising_rule rule, int64_t sweeps)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_ising_config c = {4, 4, NCOND * REPS, 1.0, rule, 77 + (uint64_t)rule};
+    double T[NCOND * REPS], B[NCOND * REPS];
+    for (int i = 0; i < NCOND * REPS; ++i) {
+        T[i] = condT[i / REPS];
+        B[i] = condB[i / REPS];
+    }
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &g));
+    PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_sweep(g, 1000));
+    PML_ASSERT_OK(pml_ising_sample(g, sweeps));
+    pml_ising_stats st[NCOND * REPS];
+    PML_ASSERT_OK(pml_ising_stats_get(g, st, NCOND * REPS));
+    int bad = 0;
+    for (int k = 0; k < NCOND; ++k) {
+        const exact x = enumerate(4, 4, 1.0, condT[k], condB[k]);
+        const pml_ising_stats *s = &st[k * REPS];
+        double e = 0, ee = 0, am = 0, ame = 0, v[REPS];
+        for (int i = 0; i < REPS; ++i) {
+            e += s[i].e / REPS;
+            ee += s[i].e_err * s[i].e_err / (REPS * REPS);
+            am += s[i].m_abs / REPS;
+            ame += s[i].m_abs_err * s[i].m_abs_err / (REPS * REPS);
+        }
+        struct {
+            const char *name;
+            double got, err, want;
+        } q[6];
+        q[0].name = "<e>", q[0].got = e, q[0].err = sqrt(ee), q[0].want = x.e;
+        q[1].name = "<|m|>", q[1].got = am, q[1].err = sqrt(ame), q[1].want = x.m_abs;
+        for (int i = 0; i < REPS; ++i) v[i] = s[i].m2;
+        q[2].name = "<m^2>", mean_err(v, REPS, &q[2].got, &q[2].err), q[2].want = x.m2;
+        for (int i = 0; i < REPS; ++i) v[i] = s[i].c;
+        q[3].name = "C", mean_err(v, REPS, &q[3].got, &q[3].err), q[3].want = x.c;
+        for (int i = 0; i < REPS; ++i) v[i] = condB[k] == 0 ? s[i].chi : s[i].chi_m;
+        q[4].name = condB[k] == 0 ? "chi" : "chi_m";
+        mean_err(v, REPS, &q[4].got, &q[4].err);
+        q[4].want = condB[k] == 0 ? x.chi : x.chi_m;
+        for (int i = 0; i < REPS; ++i) v[i] = s[i].m;
+        q[5].name = "<m>", mean_err(v, REPS, &q[5].got, &q[5].err), q[5].want = x.m;
+        for (int j = 0; j < 6; ++j) {
+            /* <m> at B = 0 is 0 by symmetry and hops between sectors slowly at T = 1.5:
+             * its replica spread is still an honest error, so it is checked too */
+            const double z = fabs(q[j].got - q[j].want) / q[j].err;
+            if (!(z <= 4.0)) {
+                ++bad;
+                cr_log_error("rule %d T=%g B=%g %s: %.6f +- %.6f, exact %.6f (%.1f sigma)",
+                             (int)rule, condT[k], condB[k], q[j].name, q[j].got, q[j].err,
+                             q[j].want, z);
+            }
+        }
+    }
+    cr_assert_eq(bad, 0, "%d quantities outside 4 standard errors", bad);
+    pml_ising_destroy(g);
+    pml_device_close(dev);
+}
+
+Test(ising_exact, enumeration_4x4_metropolis) { check_4x4(PML_ISING_METROPOLIS, 40000); }
+Test(ising_exact, enumeration_4x4_heatbath) { check_4x4(PML_ISING_HEATBATH, 40000); }
+
+/* ---- stationarity on 2x2 ------------------------------------------------------------------
+ * 2048 replicas of the 2x2 lattice (16 states), hot start, 40 sweeps, then a snapshot every
+ * 10 sweeps, 16 times (at T = 2 the 2x2 chain decorrelates in a few sweeps, so the 32,768
+ * states are close to independent). The counts against N p(state): chi-square with 15
+ * degrees of freedom; 45 is its 99.99% point, so a correct sampler fails 1 run in 10^4. */
+static void check_2x2(pml_ising_rule rule, double T, double B)
+{
+    pml_device *dev = pml_test_open_cpu();
+    enum { R = 2048, SNAP = 16 };
+    pml_ising_config c = {2, 2, R, 1.0, rule, 4242 + (uint64_t)rule};
+    double *Ts = malloc(R * sizeof *Ts), *Bs = malloc(R * sizeof *Bs);
+    for (int i = 0; i < R; ++i) {
+        Ts[i] = T;
+        Bs[i] = B;
+    }
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, Ts, Bs, &g));
+    PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_sweep(g, 40));
+    double count[16] = {0};
+    int8_t s[4 * R];
+    for (int k = 0; k < SNAP; ++k) {
+        PML_ASSERT_OK(pml_ising_sweep(g, 10));
+        PML_ASSERT_OK(pml_ising_get_spins(g, s, sizeof s));
+        for (int r = 0; r < R; ++r) {
+            int st = 0;
+            for (int i = 0; i < 4; ++i) st |= (s[4 * r + i] > 0) << i;
+            count[st] += 1;
+        }
+    }
+    double w[16], Z = 0;
+    for (int st = 0; st < 16; ++st) {
+        int sp[4], bonds = 0, mag = 0;
+        for (int i = 0; i < 4; ++i) sp[i] = (st >> i) & 1 ? 1 : -1;
+        for (int y = 0; y < 2; ++y)
+            for (int x = 0; x < 2; ++x) {
+                const int v = sp[2 * y + x];
+                bonds += v * (sp[2 * y + (x + 1) % 2] + sp[2 * ((y + 1) % 2) + x]);
+                mag += v;
+            }
+        w[st] = exp((1.0 * bonds + B * mag) / T);
+        Z += w[st];
+    }
+    double chi2 = 0;
+    for (int st = 0; st < 16; ++st) {
+        const double expect = (double)R * SNAP * w[st] / Z;
+        chi2 += (count[st] - expect) * (count[st] - expect) / expect;
+    }
+    cr_assert(chi2 < 45.0, "rule %d T=%g B=%g: chi-square %.1f with 15 dof", (int)rule, T, B,
+              chi2);
+    free(Ts);
+    free(Bs);
+    pml_ising_destroy(g);
+    pml_device_close(dev);
+}
+
+/* Metropolis needs B != 0 on 2x2: see the next test. */
+Test(ising_exact, stationary_2x2_metropolis)
+{
+    check_2x2(PML_ISING_METROPOLIS, 2.0, 0.3);
+    check_2x2(PML_ISING_METROPOLIS, 3.0, -0.5);
+}
+
+/* Checkerboard Metropolis is not ergodic on 2x2 at B = 0 (a property of the algorithm, not
+ * of this code): in a stripe state every site has neighbour sum 0, so dE = 0 and each
+ * half-sweep flips its whole colour with probability 1. The stripes map onto stripes for
+ * ever, a closed class of states that the heat-bath rule (p = 1/2 at dE = 0) does not have.
+ * This is why the 2x2 chi-square of Metropolis runs with a field. */
+Test(ising_exact, metropolis_2x2_zero_field_stripes_are_closed)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_ising_config c = {2, 2, 1, 1.0, PML_ISING_METROPOLIS, 3};
+    double T = 2.0;
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, &T, NULL, &g));
+    const int8_t stripe[4] = {1, 1, -1, -1}, flipped[4] = {-1, -1, 1, 1};
+    PML_ASSERT_OK(pml_ising_set_spins(g, stripe, 4));
+    int8_t s[4];
+    for (int k = 0; k < 100; ++k) {
+        PML_ASSERT_OK(pml_ising_sweep(g, 1));
+        PML_ASSERT_OK(pml_ising_get_spins(g, s, 4));
+        cr_assert(memcmp(s, (k & 1) ? stripe : flipped, 4) == 0, "sweep %d", k);
+    }
+    pml_ising_destroy(g);
+    pml_device_close(dev);
+}
+Test(ising_exact, stationary_2x2_heatbath)
+{
+    check_2x2(PML_ISING_HEATBATH, 2.0, 0.0);
+    check_2x2(PML_ISING_HEATBATH, 3.0, -0.5);
+}
+
+/* ---- Onsager and Yang on 64x64 --------------------------------------------------------------
+ * Away from T_c the finite-size corrections of a periodic L x L lattice fall like
+ * exp(-L / xi). At T = 1.8 (xi ~ 1) and T = 3.0 (xi ~ 2) with L = 64 they are below 1e-6,
+ * far under the statistical errors here, and <|m|> differs from Yang's m by the width of
+ * the m distribution, O(chi T / (N m)) ~ 1e-4 at T = 1.8. The tolerance is therefore
+ * 4 standard errors (binning, pooled over replicas) plus an allowance of 5e-4 for these
+ * finite-size terms, documented rather than tuned. */
+Test(ising_exact, onsager_yang_64x64)
+{
+    pml_device *dev = pml_test_open_cpu();
+    enum { R = 4 };
+    const double Ts[2] = {1.8, 3.0};
+    for (int rule = 0; rule < 2; ++rule) {
+        pml_ising_config c = {64, 64, 2 * R, 1.0, (pml_ising_rule)rule, 11 + (uint64_t)rule};
+        double T[2 * R];
+        for (int i = 0; i < 2 * R; ++i) T[i] = Ts[i / R];
+        pml_ising *g = NULL;
+        PML_ASSERT_OK(pml_ising_create(dev, &c, T, NULL, &g));
+        PML_ASSERT_OK(pml_ising_sweep(g, 300)); /* cold start: already near both states */
+        PML_ASSERT_OK(pml_ising_sample(g, 2000));
+        pml_ising_stats st[2 * R];
+        PML_ASSERT_OK(pml_ising_stats_get(g, st, 2 * R));
+        for (int k = 0; k < 2; ++k) {
+            double e = 0, ee = 0, m = 0, me = 0;
+            for (int i = 0; i < R; ++i) {
+                const pml_ising_stats *s = &st[k * R + i];
+                e += s->e / R;
+                ee += s->e_err * s->e_err / (R * R);
+                m += s->m_abs / R;
+                me += s->m_abs_err * s->m_abs_err / (R * R);
+            }
+            const double u = pml_ising_onsager_energy(Ts[k], 1.0);
+            cr_assert(fabs(e - u) <= 4 * sqrt(ee) + 5e-4, "rule %d T=%g: e = %.6f +- %.6f, Onsager %.6f",
+                      rule, Ts[k], e, sqrt(ee), u);
+            if (Ts[k] < 2.0) {
+                const double my = pml_ising_yang_m(Ts[k], 1.0);
+                cr_assert(fabs(m - my) <= 4 * sqrt(me) + 5e-4,
+                          "rule %d T=%g: |m| = %.6f +- %.6f, Yang %.6f", rule, Ts[k], m,
+                          sqrt(me), my);
+            }
+        }
+        pml_ising_destroy(g);
+    }
+    pml_device_close(dev);
+}
+
+Test(ising_exact, exact_formulas)
+{
+    const double tc = pml_ising_tc(1.0);
+    cr_assert(fabs(tc - 2.269185314213022) < 1e-12, "%.15f", tc);
+    cr_assert(fabs(pml_ising_onsager_energy(tc, 1.0) + sqrt(2.0)) < 1e-12);
+    /* just off T_c the log singularity of K is multiplied by a vanishing factor */
+    cr_assert(fabs(pml_ising_onsager_energy(tc * (1 + 1e-9), 1.0) + sqrt(2.0)) < 1e-6);
+    /* high-T series u = -2 tanh(beta) (1 + ...) and low-T u -> -2 */
+    cr_assert(fabs(pml_ising_onsager_energy(100.0, 1.0) + 2 * tanh(0.01)) < 1e-5);
+    cr_assert(fabs(pml_ising_onsager_energy(0.5, 1.0) + 2.0) < 1e-5);
+    /* u is continuous, C peaks at T_c */
+    cr_assert(pml_ising_onsager_c(2.2, 1.0) > pml_ising_onsager_c(1.8, 1.0));
+    cr_assert(pml_ising_onsager_c(2.35, 1.0) > pml_ising_onsager_c(3.0, 1.0));
+    cr_assert_eq(pml_ising_yang_m(2.5, 1.0), 0.0);
+    cr_assert(fabs(pml_ising_yang_m(1.0, 1.0) - pow(1 - pow(sinh(2.0), -4), 0.125)) < 1e-15);
+    cr_assert(pml_ising_yang_m(tc * 0.999, 1.0) < 0.6);
+}
+
+/* ---- mean field: m = tanh((J q m + B) / T) ------------------------------------------------- */
+Test(ising_exact, meanfield_roots)
+{
+    double r[4];
+    int n = 0;
+    cr_assert_eq(pml_meanfield_tc(1.0, 4), 4.0);
+    /* above T_c^MF: only m = 0 */
+    PML_ASSERT_OK(pml_meanfield_roots(5.0, 0.0, 1.0, 4, r, 4, &n));
+    cr_assert_eq(n, 1);
+    cr_assert(fabs(r[0]) < 1e-12);
+    /* below: -m*, 0, +m*, symmetric, each a solution */
+    PML_ASSERT_OK(pml_meanfield_roots(3.0, 0.0, 1.0, 4, r, 4, &n));
+    cr_assert_eq(n, 3);
+    cr_assert(fabs(r[1]) < 1e-12 && fabs(r[0] + r[2]) < 1e-12 && r[2] > 0.5);
+    for (int i = 0; i < 3; ++i) cr_assert(fabs(tanh(4 * r[i] / 3.0) - r[i]) < 1e-12);
+    /* near T_c^MF, m* ~ sqrt(3 (1 - T/T_c)) */
+    PML_ASSERT_OK(pml_meanfield_roots(3.96, 0.0, 1.0, 4, r, 4, &n));
+    cr_assert_eq(n, 3);
+    cr_assert(fabs(r[2] - sqrt(3 * 0.01)) < 0.01, "%g", r[2]);
+    /* a field B > 0 favours +1: a strong one leaves only the positive root */
+    PML_ASSERT_OK(pml_meanfield_roots(3.0, 2.0, 1.0, 4, r, 4, &n));
+    cr_assert_eq(n, 1);
+    cr_assert(r[0] > 0.9);
+    /* a weak one keeps three, the metastable one negative */
+    PML_ASSERT_OK(pml_meanfield_roots(2.0, 0.1, 1.0, 4, r, 4, &n));
+    cr_assert_eq(n, 3);
+    cr_assert(r[0] < -0.9 && r[2] > 0.9 && fabs(r[2]) > fabs(r[0]));
+    cr_assert_eq(pml_meanfield_roots(0.0, 0.0, 1.0, 4, r, 4, &n), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_meanfield_roots(1.0, 0.0, 1.0, 0, r, 4, &n), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_meanfield_roots(1.0, 0.0, 1.0, 4, NULL, 4, &n), PML_ERR_INVALID_ARGUMENT);
+}
