@@ -112,6 +112,129 @@ void pml_cpu_ising_row(int8_t *restrict self, const int8_t *restrict up,
 #undef PML_ISING_SITE
 }
 
+/* ---- AVX-512 paths (x86-64 with AVX-512 F/BW/VL, chosen at run time) ----------------------
+ * The same arithmetic as the portable functions above, written with intrinsics because GCC
+ * cannot see two tricks: the 32x32->64 multiply of Philox done as even/odd vpmuludq pairs,
+ * and the ten-case threshold lookup as one in-register permute (vpermd). The result is the
+ * same integers; tests/ising_test.c checks both paths against the reference. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define PML_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+PML_AVX512 static inline void mulhilo16(__m512i a, __m512i m, __m512i *lo, __m512i *hi)
+{
+    const __m512i pe = _mm512_mul_epu32(a, m);
+    const __m512i po = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
+    *lo = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
+    *hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 32), po);
+}
+
+/* 16 blocks per step. Lane i runs block 4 (i % 4) + i / 4 of the step, so that after the
+ * 32- and 64-bit unpacks the four vectors hold blocks 0-3, 4-7, 8-11, 12-15 in order. */
+PML_AVX512 static void philox_avx512(uint64_t seed, uint64_t stream, uint64_t b0, int64_t nb,
+                                     uint32_t *restrict out)
+{
+    const int64_t full = nb - nb % 16;
+    for (int64_t i = full; i < nb; ++i) {
+        pml_u32x4 v = pml_philox_draw4(seed, stream, b0 + (uint64_t)i);
+        out[4 * i + 0] = v.x;
+        out[4 * i + 1] = v.y;
+        out[4 * i + 2] = v.z;
+        out[4 * i + 3] = v.w;
+    }
+    const __m512i lane = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    const __m512i m0 = _mm512_set1_epi32((int)PML_PHILOX_M0), m1 = _mm512_set1_epi32((int)PML_PHILOX_M1);
+    const __m512i zs = _mm512_set1_epi32((int)(uint32_t)stream);
+    const __m512i ws = _mm512_set1_epi32((int)(uint32_t)(stream >> 32));
+    for (int64_t i0 = 0; i0 < full; i0 += 16) {
+        const uint64_t base = b0 + (uint64_t)i0;
+        /* the low words of the 16 counters may carry into the high word between lanes */
+        __m512i x = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)base), lane);
+        const __m512i carry = _mm512_maskz_set1_epi32(
+            _mm512_cmplt_epu32_mask(x, _mm512_set1_epi32((int)(uint32_t)base)), 1);
+        __m512i y = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)(base >> 32)), carry);
+        __m512i z = zs, w = ws;
+        uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+        for (int r = 0; r < 10; ++r) {
+            __m512i lo0, hi0, lo1, hi1;
+            mulhilo16(x, m0, &lo0, &hi0);
+            mulhilo16(z, m1, &lo1, &hi1);
+            x = _mm512_xor_si512(_mm512_xor_si512(hi1, y), _mm512_set1_epi32((int)k0));
+            z = _mm512_xor_si512(_mm512_xor_si512(hi0, w), _mm512_set1_epi32((int)k1));
+            y = lo1;
+            w = lo0;
+            k0 += PML_PHILOX_W0;
+            k1 += PML_PHILOX_W1;
+        }
+        const __m512i t0 = _mm512_unpacklo_epi32(x, y), t1 = _mm512_unpackhi_epi32(x, y);
+        const __m512i t2 = _mm512_unpacklo_epi32(z, w), t3 = _mm512_unpackhi_epi32(z, w);
+        uint32_t *o = out + 4 * i0;
+        _mm512_storeu_si512((void *)(o + 0), _mm512_unpacklo_epi64(t0, t2));
+        _mm512_storeu_si512((void *)(o + 16), _mm512_unpackhi_epi64(t0, t2));
+        _mm512_storeu_si512((void *)(o + 32), _mm512_unpacklo_epi64(t1, t3));
+        _mm512_storeu_si512((void *)(o + 48), _mm512_unpackhi_epi64(t1, t3));
+    }
+}
+
+PML_AVX512 static void row_avx512(int8_t *restrict self, const int8_t *restrict up,
+                                  const int8_t *restrict dn, const int8_t *restrict opp,
+                                  int64_t W, int o, const uint32_t *restrict u,
+                                  const pml_ising_rparams *restrict p)
+{
+    uint32_t tt[16] = {0}, ta[16] = {0};
+    for (int i = 0; i < 10; ++i) {
+        tt[i] = p->thr[i];
+        ta[i] = (p->always >> i) & 1u;
+    }
+    const __m512i tab_t = _mm512_loadu_si512(tt), tab_a = _mm512_loadu_si512(ta);
+    const __m512i four = _mm512_set1_epi32(4), five = _mm512_set1_epi32(5);
+    const __m128i zero8 = _mm_setzero_si128();
+    const int64_t lo = o ? 0 : 1, hi = o ? W - 1 : W;
+    const int8_t *opp2 = opp + (o ? 1 : -1);
+    int64_t j = lo;
+    for (; j + 16 <= hi; j += 16) {
+        const __m128i s8 = _mm_loadu_si128((const __m128i *)(self + j));
+        __m128i n8 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(up + j)),
+                                  _mm_loadu_si128((const __m128i *)(dn + j)));
+        n8 = _mm_add_epi8(n8, _mm_loadu_si128((const __m128i *)(opp + j)));
+        n8 = _mm_add_epi8(n8, _mm_loadu_si128((const __m128i *)(opp2 + j)));
+        const __m512i nb = _mm512_cvtepi8_epi32(n8);
+        const __mmask16 pos = _mm_cmpgt_epi8_mask(s8, zero8);
+        const __m512i idx = _mm512_mask_add_epi32(
+            _mm512_srai_epi32(_mm512_add_epi32(nb, four), 1), pos,
+            _mm512_srai_epi32(_mm512_add_epi32(nb, four), 1), five);
+        const __m512i thr = _mm512_permutexvar_epi32(idx, tab_t);
+        const __m512i alw = _mm512_permutexvar_epi32(idx, tab_a);
+        const __mmask16 flip = _mm512_cmplt_epu32_mask(_mm512_loadu_si512(u + j), thr) |
+                               _mm512_test_epi32_mask(alw, alw);
+        _mm_storeu_si128((__m128i *)(self + j), _mm_mask_sub_epi8(s8, flip, zero8, s8));
+    }
+    /* the rest, and the wrapping site, with the portable code */
+    for (; j < hi; ++j) {
+        const int s = self[j], nb = up[j] + dn[j] + opp[j] + opp2[j];
+        const int i = (s > 0) * 5 + ((nb + 4) >> 1);
+        if (u[j] < p->thr[i] || ((p->always >> i) & 1u)) self[j] = (int8_t)-s;
+    }
+    const int64_t e = o ? W - 1 : 0;
+    const int s = self[e], nb = up[e] + dn[e] + opp[e] + opp[o ? 0 : W - 1];
+    const int i = (s > 0) * 5 + ((nb + 4) >> 1);
+    if (u[e] < p->thr[i] || ((p->always >> i) & 1u)) self[e] = (int8_t)-s;
+}
+
+static int have_avx512(void)
+{
+    static int cached = -1;
+    if (cached < 0) {
+        const char *env = getenv("PML_ISING_NO_AVX512"); /* to test the portable path */
+        cached = !(env && env[0] == '1') && __builtin_cpu_supports("avx512f") &&
+                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+    }
+    return cached;
+}
+#else
+static int have_avx512(void) { return 0; }
+#endif
+
 /* Bond sum over the four bonds of each colour-0 site of one row, and the spin sum of the
  * row in both planes. Every bond joins colour 0 to colour 1, so summing over plane 0 counts
  * each of the 2N bonds once. */
@@ -150,6 +273,7 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
 #endif
     /* below ~32k sites per half-sweep the fork/join costs more than it saves */
     const int par = threads > 1 && R * plane >= 32768;
+    const int avx = have_avx512();
     if (!par) threads = 1;
     /* Work items are bands of BR rows of one replica: their colour-site numbers k are
      * contiguous, so one Philox call covers a band; small lattices get whole-plane bands. */
@@ -183,13 +307,25 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
                     const int8_t *other = a->spins + (2 * r + 1 - c) * plane;
                     const uint64_t idx0 = (2 * sweep + (uint64_t)c) * P + (uint64_t)(y0 * W);
                     const uint64_t off = idx0 & 3u, cnt = (uint64_t)((y1 - y0) * W);
-                    pml_cpu_ising_philox(a->seed, PML_ISING_STREAM + (uint64_t)r, idx0 >> 2,
-                                         (int64_t)((off + cnt + 3u) >> 2), u);
+                    const uint64_t stream = PML_ISING_STREAM + (uint64_t)r;
+                    const int64_t nblk = (int64_t)((off + cnt + 3u) >> 2);
+#if defined(__GNUC__) && defined(__x86_64__)
+                    if (avx) philox_avx512(a->seed, stream, idx0 >> 2, nblk, u);
+                    else
+#endif
+                        pml_cpu_ising_philox(a->seed, stream, idx0 >> 2, nblk, u);
                     for (int64_t y = y0; y < y1; ++y) {
                         const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-                        pml_cpu_ising_row(self + y * W, other + yu * W, other + yd * W,
-                                          other + y * W, W, (int)((y + c) & 1),
-                                          u + off + (uint64_t)((y - y0) * W), &a->params[r]);
+                        const uint32_t *uy = u + off + (uint64_t)((y - y0) * W);
+#if defined(__GNUC__) && defined(__x86_64__)
+                        if (avx)
+                            row_avx512(self + y * W, other + yu * W, other + yd * W,
+                                       other + y * W, W, (int)((y + c) & 1), uy, &a->params[r]);
+                        else
+#endif
+                            pml_cpu_ising_row(self + y * W, other + yu * W, other + yd * W,
+                                              other + y * W, W, (int)((y + c) & 1), uy,
+                                              &a->params[r]);
                     }
                 }
             }
