@@ -93,7 +93,9 @@ typedef struct pml_command {
 int pml_cmd_info(int argc, char **argv);
 int pml_cmd_tour(int argc, char **argv);
 
-/* ising, ising scan, meanfield: the Ising module */
+int pml_cmd_ising(int argc, char **argv);      /* ising (and `ising scan`) */
+int pml_cmd_ising_scan(int argc, char **argv); /* ising scan */
+int pml_cmd_meanfield(int argc, char **argv);  /* meanfield */
 
 /* train, eval: the neural-network module */
 
@@ -120,7 +122,7 @@ typedef struct pml_tour_chapter {
 
 int pml_tour_devices(pml_tour_ctx *ctx);
 
-/* the Ising chapter: the Ising module */
+int pml_tour_ising(pml_tour_ctx *ctx); /* the Ising chapter */
 
 /* the training chapter: the neural-network module */
 

@@ -8,7 +8,8 @@ static const pml_command commands[] = {
     {"info", pml_cmd_info, "what physml was built with and the devices it finds"},
     {"tour", pml_cmd_tour, "the main job: run every chapter, print a table, write a report"},
 
-    /* ising, meanfield: the Ising module */
+    {"ising", pml_cmd_ising, "2D Ising Monte Carlo: one run, or `ising scan` over L and T"},
+    {"meanfield", pml_cmd_meanfield, "mean-field Ising: roots of m = tanh((Jqm + B)/T), Fig. 3"},
 
     /* train, eval: the neural-network module */
 

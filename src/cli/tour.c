@@ -8,7 +8,7 @@
 static const pml_tour_chapter chapters[] = {
     {"devices", "Devices and GEMM", pml_tour_devices},
 
-    /* the Ising chapter: the Ising module */
+    {"ising", "The 2D Ising model across T_c", pml_tour_ising},
 
     /* the training chapter: the neural-network module */
 

@@ -191,30 +191,26 @@ PML_AVX512 static void row_avx512(int8_t *restrict self, const int8_t *restrict 
     const __m128i zero8 = _mm_setzero_si128();
     const int64_t lo = o ? 0 : 1, hi = o ? W - 1 : W;
     const int8_t *opp2 = opp + (o ? 1 : -1);
-    int64_t j = lo;
-    for (; j + 16 <= hi; j += 16) {
-        const __m128i s8 = _mm_loadu_si128((const __m128i *)(self + j));
-        __m128i n8 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)(up + j)),
-                                  _mm_loadu_si128((const __m128i *)(dn + j)));
-        n8 = _mm_add_epi8(n8, _mm_loadu_si128((const __m128i *)(opp + j)));
-        n8 = _mm_add_epi8(n8, _mm_loadu_si128((const __m128i *)(opp2 + j)));
+    /* full vectors, then one masked vector for the rest of the row */
+    for (int64_t j = lo; j < hi; j += 16) {
+        const __mmask16 live = hi - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (hi - j)) - 1u);
+        const __m128i s8 = _mm_maskz_loadu_epi8(live, self + j);
+        __m128i n8 = _mm_add_epi8(_mm_maskz_loadu_epi8(live, up + j),
+                                  _mm_maskz_loadu_epi8(live, dn + j));
+        n8 = _mm_add_epi8(n8, _mm_maskz_loadu_epi8(live, opp + j));
+        n8 = _mm_add_epi8(n8, _mm_maskz_loadu_epi8(live, opp2 + j));
         const __m512i nb = _mm512_cvtepi8_epi32(n8);
         const __mmask16 pos = _mm_cmpgt_epi8_mask(s8, zero8);
-        const __m512i idx = _mm512_mask_add_epi32(
-            _mm512_srai_epi32(_mm512_add_epi32(nb, four), 1), pos,
-            _mm512_srai_epi32(_mm512_add_epi32(nb, four), 1), five);
+        const __m512i half = _mm512_srai_epi32(_mm512_add_epi32(nb, four), 1);
+        const __m512i idx = _mm512_mask_add_epi32(half, pos, half, five);
         const __m512i thr = _mm512_permutexvar_epi32(idx, tab_t);
         const __m512i alw = _mm512_permutexvar_epi32(idx, tab_a);
-        const __mmask16 flip = _mm512_cmplt_epu32_mask(_mm512_loadu_si512(u + j), thr) |
-                               _mm512_test_epi32_mask(alw, alw);
-        _mm_storeu_si128((__m128i *)(self + j), _mm_mask_sub_epi8(s8, flip, zero8, s8));
+        const __mmask16 flip =
+            (_mm512_cmplt_epu32_mask(_mm512_maskz_loadu_epi32(live, u + j), thr) |
+             _mm512_test_epi32_mask(alw, alw)) & live;
+        _mm_mask_storeu_epi8(self + j, live, _mm_mask_sub_epi8(s8, flip, zero8, s8));
     }
-    /* the rest, and the wrapping site, with the portable code */
-    for (; j < hi; ++j) {
-        const int s = self[j], nb = up[j] + dn[j] + opp[j] + opp2[j];
-        const int i = (s > 0) * 5 + ((nb + 4) >> 1);
-        if (u[j] < p->thr[i] || ((p->always >> i) & 1u)) self[j] = (int8_t)-s;
-    }
+    /* the wrapping site with the portable code */
     const int64_t e = o ? W - 1 : 0;
     const int s = self[e], nb = up[e] + dn[e] + opp[e] + opp[o ? 0 : W - 1];
     const int i = (s > 0) * 5 + ((nb + 4) >> 1);

@@ -1,0 +1,313 @@
+/* physml ising scan: e, |m|, C, chi and U against T for several L, the Binder-crossing T_c,
+ * files and plots. The engine (pml_ising_scan_run/_write) is shared with the tour. */
+#define _DEFAULT_SOURCE /* realpath */
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/ising_cli.h"
+
+void pml_ising_scan_free(pml_ising_scan *s)
+{
+    free(s->stats);
+    s->stats = NULL;
+}
+
+/* The T where U_b - U_a (b the larger lattice) goes from + to -: the split of the grid that
+ * leaves the most points on the expected side, refined by linear interpolation. */
+static double binder_crossing(const pml_ising_scan *s, int a, int b)
+{
+    const int n = s->nT;
+    int best = -1, best_score = -1;
+    for (int i = 0; i + 1 < n; ++i) {
+        int score = 0;
+        for (int k = 0; k < n; ++k) {
+            const double d = s->stats[b * n + k].binder - s->stats[a * n + k].binder;
+            score += (k <= i) ? (d > 0) : (d <= 0);
+        }
+        if (score > best_score) {
+            best_score = score;
+            best = i;
+        }
+    }
+    if (best < 0) return NAN;
+    const double d0 = s->stats[b * n + best].binder - s->stats[a * n + best].binder;
+    const double d1 = s->stats[b * n + best + 1].binder - s->stats[a * n + best + 1].binder;
+    const double t0 = s->T[best], t1 = s->T[best + 1];
+    if (!(d0 > 0 && d1 <= 0)) return 0.5 * (t0 + t1);
+    return t0 + (t1 - t0) * d0 / (d0 - d1);
+}
+
+int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char *command)
+{
+    s->stats = calloc((size_t)(s->nL * s->nT), sizeof *s->stats);
+    if (!s->stats) return pml_cli_fail(command, "allocating", PML_ERR_OUT_OF_MEMORY);
+    double *Bs = malloc((size_t)s->nT * sizeof *Bs);
+    if (!Bs) return pml_cli_fail(command, "allocating", PML_ERR_OUT_OF_MEMORY);
+    for (int i = 0; i < s->nT; ++i) Bs[i] = s->B;
+    s->flips = 0;
+    const double t0 = pml_now();
+    int rc = 0;
+    for (int l = 0; l < s->nL && rc == 0; ++l) {
+        const int64_t L = s->L[l];
+        pml_ising_config cfg = {L, L, s->nT, s->J, s->rule, s->seed + (uint64_t)l};
+        pml_ising *g = NULL;
+        pml_status st = pml_ising_create(dev, &cfg, s->T, Bs, &g);
+        if (st == PML_OK) st = pml_ising_init(g, PML_ISING_HOT);
+        char label[64];
+        snprintf(label, sizeof label, "scan L=%lld, %d temperatures", (long long)L, s->nT);
+        pml_progress p;
+        pml_progress_start(&p, label, s->therm + s->sweeps, quiet);
+        const int64_t chunk = (s->therm + s->sweeps) / 50 + 1;
+        for (int64_t d = 0; st == PML_OK && d < s->therm;) {
+            const int64_t k = s->therm - d < chunk ? s->therm - d : chunk;
+            st = pml_ising_sweep(g, k);
+            d += k;
+            pml_progress_update(&p, d, "thermalising");
+        }
+        for (int64_t d = 0; st == PML_OK && d < s->sweeps;) {
+            const int64_t k = s->sweeps - d < chunk ? s->sweeps - d : chunk;
+            st = pml_ising_sample(g, k);
+            d += k;
+            pml_progress_update(&p, s->therm + d, "measuring");
+        }
+        if (st == PML_OK) st = pml_ising_stats_get(g, s->stats + l * s->nT, s->nT);
+        pml_progress_finish(&p, NULL);
+        pml_ising_destroy(g);
+        if (st != PML_OK) rc = pml_cli_fail(command, "scan", st);
+        s->flips += (double)(L * L) * s->nT * (double)(s->therm + s->sweeps);
+    }
+    s->seconds = pml_now() - t0;
+    free(Bs);
+    s->tc = s->tc_lo = s->tc_hi = NAN;
+    if (rc == 0 && s->nL >= 2) {
+        /* sizes sorted ascending by the callers' order: find the two largest */
+        int big = 0, second = -1;
+        for (int l = 1; l < s->nL; ++l)
+            if (s->L[l] > s->L[big]) big = l;
+        for (int l = 0; l < s->nL; ++l)
+            if (l != big && (second < 0 || s->L[l] > s->L[second])) second = l;
+        s->tc = binder_crossing(s, second, big);
+        for (int a = 0; a < s->nL; ++a)
+            for (int b = 0; b < s->nL; ++b) {
+                if (s->L[b] <= s->L[a]) continue;
+                const double c = binder_crossing(s, a, b);
+                if (isnan(s->tc_lo) || c < s->tc_lo) s->tc_lo = c;
+                if (isnan(s->tc_hi) || c > s->tc_hi) s->tc_hi = c;
+            }
+    }
+    return rc;
+}
+
+int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, char *png, size_t png_n)
+{
+    if (png_n) png[0] = '\0';
+    if (pml_mkdirs(dir) != 0) return -1;
+    char abs[PATH_MAX], path[PATH_MAX + 64];
+    if (!realpath(dir, abs)) snprintf(abs, sizeof abs, "%s", dir);
+    snprintf(path, sizeof path, "%s/scan.csv", abs);
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f, "L,T,B,e,e_err,m_abs,m_abs_err,m2,m4,c,chi,binder,tau_e,tau_m,samples\n");
+    for (int l = 0; l < s->nL; ++l)
+        for (int i = 0; i < s->nT; ++i) {
+            const pml_ising_stats *t = &s->stats[l * s->nT + i];
+            fprintf(f, "%lld,%.6g,%.6g,%.8g,%.3g,%.8g,%.3g,%.8g,%.8g,%.6g,%.6g,%.6g,%.3g,%.3g,%lld\n",
+                    (long long)s->L[l], t->T, t->B, t->e, t->e_err, t->m_abs, t->m_abs_err, t->m2,
+                    t->m4, t->c, t->chi, t->binder, t->tau_e, t->tau_m, (long long)t->samples);
+        }
+    fclose(f);
+    /* gnuplot data: one block per L (index l) */
+    snprintf(path, sizeof path, "%s/scan.dat", abs);
+    if (!(f = fopen(path, "w"))) return -1;
+    for (int l = 0; l < s->nL; ++l) {
+        fprintf(f, "# L = %lld: T e e_err m_abs m_abs_err c chi binder\n", (long long)s->L[l]);
+        for (int i = 0; i < s->nT; ++i) {
+            const pml_ising_stats *t = &s->stats[l * s->nT + i];
+            fprintf(f, "%.6g %.8g %.3g %.8g %.3g %.6g %.6g %.6g\n", t->T, t->e, t->e_err,
+                    t->m_abs, t->m_abs_err, t->c, t->chi, t->binder);
+        }
+        fprintf(f, "\n\n");
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/exact.dat", abs);
+    if (!(f = fopen(path, "w"))) return -1;
+    const double tc = pml_ising_tc(s->J);
+    fprintf(f, "# infinite lattice, B = 0: T u(Onsager) C(Onsager) m(Yang) U(limit)\n");
+    for (int i = 0; i <= 400; ++i) {
+        const double T = s->T[0] + (s->T[s->nT - 1] - s->T[0]) * i / 400.0;
+        const double c = pml_ising_onsager_c(T, s->J);
+        fprintf(f, "%.6g %.8g ", T, pml_ising_onsager_energy(T, s->J));
+        if (isnan(c) || c > 5) fprintf(f, "NaN ");
+        else fprintf(f, "%.6g ", c);
+        fprintf(f, "%.8g %.6g\n", pml_ising_yang_m(T, s->J), T < tc ? 2.0 / 3.0 : 0.0);
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/scan.gp", abs);
+    if (!(f = fopen(path, "w"))) return -1;
+    fprintf(f, "# physml ising scan: render with `gnuplot scan.gp`\n");
+    fprintf(f, "cd '%s'\nset terminal pngcairo size 1500,900 font ',10'\nset output 'scan.png'\n",
+            abs);
+    fprintf(f, "set multiplot layout 2,3 title 'physml ising scan (%s, B = %g): T_c(Binder) = "
+               "%.4f, exact 2/ln(1+sqrt 2) = %.4f'\n",
+            pml_rule_name(s->rule), s->B, s->tc, tc);
+    fprintf(f, "set xlabel 'T'\nset key left top\nset grid\nset arrow from %g, graph 0 to %g, "
+               "graph 1 nohead dt 3 lc 'gray'\n",
+            tc, tc);
+    const char *panel[5][3] = {{"energy per spin e", "2:3", "2"},
+                               {"|m|", "4:5", "4"},
+                               {"specific heat C", "6", "3"},
+                               {"susceptibility chi = N(<m^2>-<|m|>^2)/T", "7", NULL},
+                               {"Binder cumulant U", "8", "5"}};
+    for (int p = 0; p < 5; ++p) {
+        const int errbars = strchr(panel[p][1], ':') != NULL;
+        fprintf(f, "set title '%s'\nplot ", panel[p][0]);
+        for (int l = 0; l < s->nL; ++l)
+            fprintf(f, "'scan.dat' index %d using 1:%s with %s pt 7 ps 0.6 title 'L = %lld', ",
+                    l, panel[p][1], errbars ? "yerrorbars" : "linespoints", (long long)s->L[l]);
+        if (panel[p][2])
+            fprintf(f, "'exact.dat' using 1:%s with lines lw 2 lc 'black' title 'exact, L = inf'",
+                    panel[p][2]);
+        else
+            fprintf(f, "1/0 notitle");
+        fprintf(f, "\n");
+    }
+    fprintf(f, "unset multiplot\n");
+    fclose(f);
+    const int r = pml_gnuplot_render(path);
+    if (r == 0 && png_n) snprintf(png, png_n, "%s/scan.png", abs);
+    return r < 0 ? -1 : 0;
+}
+
+int pml_cmd_ising_scan(int argc, char **argv)
+{
+    const char *Ls = "32,64", *Ts = "1.5:3.5:0.05", *rule_s = "metropolis", *device = "auto";
+    const char *out = "out/ising-scan";
+    double B = 0.0, J = 1.0;
+    long sweeps = 20000, therm = 2000;
+    uint64_t seed = 1;
+    int json = 0, quiet = 0;
+    const pml_opt opts[] = {
+        {"L", PML_OPT_STR, &Ls, "L1,L2", "lattice sides, even (32,64)"},
+        {"T", PML_OPT_STR, &Ts, "A:B:STEP", "temperatures: a range or a list (1.5:3.5:0.05)"},
+        {"B", PML_OPT_DOUBLE, &B, "B", "field (0)"},
+        {"J", PML_OPT_DOUBLE, &J, "J", "coupling (1)"},
+        {"rule", PML_OPT_STR, &rule_s, "R", "metropolis (default) or heatbath"},
+        {"sweeps", PML_OPT_INT, &sweeps, "N", "measured sweeps (20000)"},
+        {"therm", PML_OPT_INT, &therm, "N", "thermalisation sweeps (2000)"},
+        {"seed", PML_OPT_U64, &seed, "S", "Philox seed (1)"},
+        {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
+        {"json", PML_OPT_FLAG, &json, NULL, "one JSON object per (L, T) line, then a summary"},
+        {"out", PML_OPT_STR, &out, "DIR", "scan.csv, scan.dat, exact.dat, scan.gp, scan.png"},
+        {"quiet", PML_OPT_FLAG, &quiet, NULL, "no progress on stderr"},
+        {NULL, 0, NULL, NULL, NULL},
+    };
+    int r = pml_cli_parse("ising scan",
+                          "ising scan [--L 32,64] [--T 1.5:3.5:0.05] [--B 0] [--rule R] "
+                          "[--sweeps N] [--therm N] [--device D] [--json] [--out DIR]",
+                          "All temperatures of a lattice size in one batch of replicas: "
+                          "e, |m|, C, chi, U against T with the exact infinite-lattice curves, "
+                          "and T_c from the crossing of the Binder cumulants.",
+                          argc, argv, 3, opts);
+    if (r) return r == 1 ? 0 : r;
+    pml_ising_scan s = {0};
+    s.nL = pml_parse_i64_list(Ls, s.L, PML_SCAN_MAX_L);
+    for (int l = 0; l < s.nL; ++l)
+        if (s.L[l] < 2 || s.L[l] % 2) s.nL = -1;
+    if (s.nL < 1) {
+        fprintf(stderr, "physml ising scan: --L '%s': a list of even sides >= 2 (at most %d)\n",
+                Ls, PML_SCAN_MAX_L);
+        return 2;
+    }
+    double T[4096];
+    s.nT = pml_parse_range(Ts, T, 4096);
+    for (int i = 0; i < s.nT; ++i)
+        if (!(T[i] > 0)) s.nT = -1;
+    if (s.nT < 1) {
+        fprintf(stderr, "physml ising scan: --T '%s': A:B:STEP or a list, all T > 0\n", Ts);
+        return 2;
+    }
+    const int rule = pml_parse_rule(rule_s);
+    if (rule < 0 || sweeps < 1 || therm < 0) {
+        fprintf(stderr, "physml ising scan: bad --rule, --sweeps or --therm\n");
+        return 2;
+    }
+    s.T = T;
+    s.B = B;
+    s.J = J;
+    s.rule = (pml_ising_rule)rule;
+    s.sweeps = sweeps;
+    s.therm = therm;
+    s.seed = seed;
+    pml_device *dev = NULL;
+    if (pml_cli_open_device("ising scan", device, &dev) != PML_OK) return 1;
+    int rc = pml_ising_scan_run(dev, &s, quiet, "ising scan");
+    if (rc == 0) {
+        for (int l = 0; l < s.nL; ++l)
+            for (int i = 0; i < s.nT; ++i) {
+                const pml_ising_stats *t = &s.stats[l * s.nT + i];
+                if (json) {
+                    pml_json j;
+                    pml_json_begin(&j, stdout);
+                    pml_json_int(&j, "L", s.L[l]);
+                    pml_json_num(&j, "T", t->T);
+                    pml_json_num(&j, "B", B);
+                    pml_json_num(&j, "J", J);
+                    pml_json_str(&j, "rule", rule_s);
+                    pml_json_int(&j, "sweeps", sweeps);
+                    pml_json_int(&j, "therm", therm);
+                    pml_json_str(&j, "device", pml_device_spec(dev));
+                    pml_json_num(&j, "e", t->e);
+                    pml_json_num(&j, "e_err", t->e_err);
+                    pml_json_num(&j, "m", t->m);
+                    pml_json_num(&j, "m_err", t->m_err);
+                    pml_json_num(&j, "m_abs", t->m_abs);
+                    pml_json_num(&j, "m_abs_err", t->m_abs_err);
+                    pml_json_num(&j, "m2", t->m2);
+                    pml_json_num(&j, "m4", t->m4);
+                    pml_json_num(&j, "c", t->c);
+                    pml_json_num(&j, "chi", t->chi);
+                    pml_json_num(&j, "binder", t->binder);
+                    pml_json_num(&j, "tau_e", t->tau_e);
+                    pml_json_num(&j, "tau_m", t->tau_m);
+                    pml_json_end(&j);
+                } else {
+                    if (l == 0 && i == 0)
+                        printf("%6s %7s %11s %9s %9s %9s %9s %8s %7s\n", "L", "T", "e", "e_err",
+                               "|m|", "C", "chi", "U", "tau_m");
+                    printf("%6lld %7.4f %+11.6f %9.2e %9.6f %9.4f %9.3f %8.5f %7.1f\n",
+                           (long long)s.L[l], t->T, t->e, t->e_err, t->m_abs, t->c, t->chi,
+                           t->binder, t->tau_m);
+                }
+            }
+        const double tc = pml_ising_tc(J);
+        const double fpns = s.flips / s.seconds / 1e9;
+        if (json) {
+            pml_json j;
+            pml_json_begin(&j, stdout);
+            pml_json_str(&j, "summary", "ising scan");
+            pml_json_num(&j, "tc_binder", s.tc);
+            pml_json_num(&j, "tc_binder_lo", s.tc_lo);
+            pml_json_num(&j, "tc_binder_hi", s.tc_hi);
+            pml_json_num(&j, "tc_exact", tc);
+            pml_json_num(&j, "seconds", s.seconds);
+            pml_json_num(&j, "flips_per_ns", fpns);
+            pml_json_end(&j);
+        } else {
+            printf("T_c from the Binder crossing: %.4f (pairs of sizes: %.4f .. %.4f); exact "
+                   "2/ln(1+sqrt 2) = %.4f\n%.1f s, %.3f flips/ns\n",
+                   s.tc, s.tc_lo, s.tc_hi, tc, s.seconds, fpns);
+        }
+        char png[PATH_MAX + 64];
+        if (pml_ising_scan_write(&s, out, png, sizeof png) != 0) {
+            fprintf(stderr, "physml ising scan: cannot write the files under '%s'\n", out);
+            rc = 1;
+        } else if (!quiet) {
+            fprintf(stderr, "wrote %s/scan.csv%s%s\n", out, png[0] ? " and " : "", png);
+        }
+    }
+    pml_ising_scan_free(&s);
+    pml_device_close(dev);
+    return rc;
+}

@@ -1,0 +1,46 @@
+/* Pieces shared by `physml ising`, `physml ising scan`, `physml meanfield` and the Ising
+ * tour chapter. */
+#ifndef PML_ISING_CLI_H
+#define PML_ISING_CLI_H
+
+#include "cli/cli.h"
+#include "physml/ising.h"
+
+#define PML_SCAN_MAX_L 8
+
+/* A temperature scan: one batch (one pml_ising) per lattice size holding every T. */
+typedef struct pml_ising_scan {
+    int nL;
+    int64_t L[PML_SCAN_MAX_L];
+    int nT;
+    double *T; /* nT temperatures (owned by the caller) */
+    double B, J;
+    pml_ising_rule rule;
+    int64_t sweeps, therm;
+    uint64_t seed;
+    pml_ising_stats *stats; /* nL x nT, allocated by pml_ising_scan_run */
+    double seconds, flips;
+    double tc;    /* Binder crossing of the two largest sizes; NaN when none */
+    double tc_lo, tc_hi; /* spread of the crossings over all pairs of sizes */
+} pml_ising_scan;
+
+/* Run the scan on dev with progress on stderr (unless quiet); 0 on success. */
+int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char *command);
+void pml_ising_scan_free(pml_ising_scan *s);
+/* Write DIR/scan.csv, DIR/exact.dat, DIR/scan.gp and render DIR/scan.png; png gets the PNG's
+ * path (empty when gnuplot is missing). 0 on success. */
+int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, char *png, size_t png_n);
+
+/* "32,64" -> values; "1.5:3.5:0.05" -> an inclusive range (or a single value, or a list).
+ * Return the count, or -1 on a parse error. */
+int pml_parse_i64_list(const char *text, int64_t *out, int cap);
+int pml_parse_range(const char *text, double *out, int cap);
+/* Rule name -> rule; -1 when unknown. */
+int pml_parse_rule(const char *name);
+const char *pml_rule_name(pml_ising_rule r);
+
+/* Write replica r of an Lx x Ly int8 lattice as a greyscale PNG (+1 white), scaled up by an
+ * integer factor to at least 256 pixels a side. 0 on success. */
+int pml_ising_png(const char *path, const int8_t *spins, int64_t lx, int64_t ly);
+
+#endif
