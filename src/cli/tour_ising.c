@@ -13,8 +13,8 @@ int pml_tour_ising(pml_tour_ctx *ctx)
     int nT = pml_parse_range("1.9:2.7:0.04", T, 64);
     pml_ising_scan s = {0};
     s.nL = 2;
-    s.L[0] = ctx->quick ? 16 : 24;
-    s.L[1] = ctx->quick ? 32 : 48;
+    s.L[0] = ctx->quick ? 16 : 32;
+    s.L[1] = ctx->quick ? 32 : 64;
     if (gpu && !ctx->quick) {
         s.L[0] = 64;
         s.L[1] = 128;
@@ -23,7 +23,7 @@ int pml_tour_ising(pml_tour_ctx *ctx)
     s.T = T;
     s.J = 1.0;
     s.rule = PML_ISING_METROPOLIS;
-    s.sweeps = ctx->quick ? 4000 : 30000;
+    s.sweeps = ctx->quick ? 4000 : 50000;
     s.therm = ctx->quick ? 500 : 3000;
     s.seed = 2026;
     int rc = pml_ising_scan_run(ctx->dev, &s, ctx->quiet, "tour");

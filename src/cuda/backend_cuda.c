@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cuda/cuda.h"
+#include "ising/ising_ops.h"
 
 const struct pml_backend_ops pml_cuda_backend = {
     .name = "cuda",
@@ -24,7 +25,7 @@ const struct pml_backend_ops pml_cuda_backend = {
     .scale = pml_cuda_scale,
     .sum = pml_cuda_sum,
 
-    /* .ising: set by the Ising module */
+    .ising = &pml_cuda_ising_ops,
 
     /* .nn: set by the neural-network module */
 

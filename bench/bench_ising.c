@@ -1,0 +1,205 @@
+/* bench_ising: Ising checkerboard throughput (spin updates per ns) per backend, for single
+ * lattices and batches of replicas, at T = 1.5, 2.269, 3.0; optionally with the NumPy peer
+ * (bench/peers/ising_numpy.py) run in the same invocation and the ratio printed.
+ *
+ *   bench_ising [--device cpu|cuda|all] [--L 256,1024,4096] [--T 1.5,2.269,3.0]
+ *               [--replicas 1,8] [--flips 2^27] [--repeats 5] [--rule metropolis]
+ *               [--numpy] [--peers DIR] [--json]
+ *
+ * A timing is the median over repeats of n sweeps (no measurement), n chosen so that one
+ * repeat does about --flips updates; flips/ns = R L^2 n / time. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "physml/physml.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int parse_list(const char *s, double *v, int cap)
+{
+    int n = 0;
+    while (*s && n < cap) {
+        char *e;
+        v[n++] = strtod(s, &e);
+        if (e == s) return -1;
+        s = *e == ',' ? e + 1 : e;
+    }
+    return n;
+}
+
+typedef struct result {
+    double fpns, sec_per_sweep;
+    int64_t sweeps;
+} result;
+
+static pml_status time_one(pml_device *dev, int64_t L, int64_t R, double T, pml_ising_rule rule,
+                           double flips, int repeats, result *out)
+{
+    pml_ising_config c = {L, L, R, 1.0, rule, 7};
+    double *Ts = malloc((size_t)R * sizeof *Ts);
+    if (!Ts) return PML_ERR_OUT_OF_MEMORY;
+    for (int64_t r = 0; r < R; ++r) Ts[r] = T;
+    pml_ising *g = NULL;
+    pml_status s = pml_ising_create(dev, &c, Ts, NULL, &g);
+    free(Ts);
+    if (s != PML_OK) return s;
+    s = pml_ising_init(g, PML_ISING_HOT);
+    int64_t n = (int64_t)(flips / ((double)L * (double)L * (double)R));
+    if (n < 2) n = 2;
+    if (s == PML_OK) s = pml_ising_sweep(g, n / 2 + 1); /* warm-up */
+    if (s == PML_OK) s = pml_device_synchronize(dev);
+    double t[64];
+    if (repeats > 64) repeats = 64;
+    for (int i = 0; i < repeats && s == PML_OK; ++i) {
+        const double t0 = now();
+        s = pml_ising_sweep(g, n);
+        if (s == PML_OK) s = pml_device_synchronize(dev);
+        t[i] = now() - t0;
+    }
+    pml_ising_destroy(g);
+    if (s != PML_OK) return s;
+    qsort(t, (size_t)repeats, sizeof t[0], cmp);
+    const double med = t[repeats / 2];
+    out->sweeps = n;
+    out->sec_per_sweep = med / (double)n;
+    out->fpns = (double)L * (double)L * (double)R * (double)n / med / 1e9;
+    return PML_OK;
+}
+
+/* The NumPy peer's flips/ns for (L, T), from its --json lines; NaN when it did not run. */
+typedef struct peer_row {
+    int64_t L;
+    double T, fpns;
+} peer_row;
+
+static int run_numpy(const char *dir, const char *Ls, const char *Ts, peer_row *rows, int cap)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/ising_numpy.py' --json --L %s --T %s --repeats 3",
+             dir, Ls, Ts);
+    FILE *p = popen(cmd, "r");
+    if (!p) return 0;
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, p) && n < cap) {
+        const char *a = strstr(line, "\"L\": "), *b = strstr(line, "\"T\": "),
+                   *c = strstr(line, "\"flips_per_ns\": ");
+        if (!a || !b || !c) continue;
+        rows[n].L = atoll(a + 5);
+        rows[n].T = atof(b + 5);
+        rows[n].fpns = atof(c + 16);
+        fputs(line, stdout); /* the peer's own JSON line, as it printed it */
+        ++n;
+    }
+    pclose(p);
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    const char *device = "all", *Ls = NULL, *Ts = "1.5,2.269,3.0", *Rs = "1,8", *peers = "bench/peers";
+    const char *rule_s = "metropolis";
+    double flips = 134217728.0;
+    int repeats = 5, json = 0, numpy = 0;
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--numpy")) numpy = 1;
+        else if (v && !strcmp(a, "--device")) device = argv[++i];
+        else if (v && !strcmp(a, "--L")) Ls = argv[++i];
+        else if (v && !strcmp(a, "--T")) Ts = argv[++i];
+        else if (v && !strcmp(a, "--replicas")) Rs = argv[++i];
+        else if (v && !strcmp(a, "--flips")) flips = atof(argv[++i]);
+        else if (v && !strcmp(a, "--repeats")) repeats = atoi(argv[++i]);
+        else if (v && !strcmp(a, "--rule")) rule_s = argv[++i];
+        else if (v && !strcmp(a, "--peers")) peers = argv[++i];
+        else {
+            fprintf(stderr, "usage: bench_ising [--device cpu|cuda|all] [--L list] [--T list] "
+                            "[--replicas list] [--flips N] [--repeats K] [--rule R] [--numpy] "
+                            "[--peers DIR] [--json]\n");
+            return !strcmp(a, "--help") ? 0 : 2;
+        }
+    }
+    const pml_ising_rule rule = !strcmp(rule_s, "heatbath") ? PML_ISING_HEATBATH : PML_ISING_METROPOLIS;
+    double Tv[16], Rv[16];
+    const int nT = parse_list(Ts, Tv, 16), nR = parse_list(Rs, Rv, 16);
+    if (nT < 1 || nR < 1 || repeats < 1) {
+        fprintf(stderr, "bench_ising: bad --T, --replicas or --repeats\n");
+        return 2;
+    }
+    const char *names[2] = {"cpu", "cuda"};
+    peer_row prow[64];
+    int npeer = 0;
+    if (numpy) npeer = run_numpy(peers, Ls ? Ls : "256,1024,4096", Ts, prow, 64);
+    if (!json)
+        printf("%-6s %-26s %6s %4s %6s %8s %12s %10s %10s\n", "device", "name", "L", "R", "T",
+               "sweeps", "ms/sweep", "flips/ns", "x numpy");
+    int rc = 0;
+    for (int d = 0; d < 2; ++d) {
+        if (strcmp(device, "all") != 0 && strcmp(device, names[d]) != 0) continue;
+        pml_device *dev = NULL;
+        if (pml_device_open(names[d], &dev) != PML_OK) {
+            if (strcmp(device, "all") != 0) {
+                fprintf(stderr, "bench_ising: %s: %s\n", names[d], pml_last_error());
+                rc = 1;
+            }
+            continue;
+        }
+        const char *defL = d == 0 ? "256,1024,4096" : "256,1024,4096,16384";
+        double Lv[16];
+        const int nL = parse_list(Ls ? Ls : defL, Lv, 16);
+        for (int li = 0; li < nL; ++li)
+            for (int ri = 0; ri < nR; ++ri)
+                for (int ti = 0; ti < nT; ++ti) {
+                    const int64_t L = (int64_t)Lv[li], R = (int64_t)Rv[ri];
+                    if (R > 1 && (double)L * L * R > 1.1e9) continue; /* keep memory sane */
+                    result res;
+                    pml_status s = time_one(dev, L, R, Tv[ti], rule, flips, repeats, &res);
+                    if (s != PML_OK) {
+                        fprintf(stderr, "bench_ising: %s L=%lld R=%lld: %s: %s\n", names[d],
+                                (long long)L, (long long)R, pml_status_string(s), pml_last_error());
+                        rc = 1;
+                        continue;
+                    }
+                    double ratio = NAN;
+                    for (int k = 0; k < npeer; ++k)
+                        if (prow[k].L == L && fabs(prow[k].T - Tv[ti]) < 1e-9 && prow[k].fpns > 0)
+                            ratio = res.fpns / prow[k].fpns;
+                    if (json) {
+                        printf("{\"name\": \"bench_ising\", \"device\": \"%s\", \"device_name\": "
+                               "\"%s\", \"rule\": \"%s\", \"L\": %lld, \"replicas\": %lld, \"T\": %g, "
+                               "\"sweeps\": %lld, \"repeats\": %d, \"median_s_per_sweep\": %.6g, "
+                               "\"flips_per_ns\": %.6g",
+                               names[d], pml_device_name(dev), rule_s, (long long)L, (long long)R,
+                               Tv[ti], (long long)res.sweeps, repeats, res.sec_per_sweep,
+                               res.fpns);
+                        if (!isnan(ratio)) printf(", \"ratio_to_numpy\": %.4g", ratio);
+                        printf("}\n");
+                    } else {
+                        char rs[32] = "";
+                        if (!isnan(ratio)) snprintf(rs, sizeof rs, "%.1f", ratio);
+                        printf("%-6s %-26.26s %6lld %4lld %6.3f %8lld %12.4f %10.4f %10s\n",
+                               names[d], pml_device_name(dev), (long long)L, (long long)R, Tv[ti],
+                               (long long)res.sweeps, 1e3 * res.sec_per_sweep, res.fpns, rs);
+                    }
+                    fflush(stdout);
+                }
+        pml_device_close(dev);
+    }
+    return rc;
+}

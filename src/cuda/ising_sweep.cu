@@ -1,0 +1,143 @@
+// Checkerboard Ising sweeps on a batch of replicas.
+// Contract (shared with src/cpu/ising_sweep.c): spins are the two colour planes of
+// src/ising/ising_ops.h (int8 +-1, R x 2 x Ly x Lx/2). Sweep t updates plane 0 then plane 1
+// of every replica; site k of colour c in replica r flips iff its draw
+// u32(seed, PML_ISING_STREAM + r, (2t + c) P + k) is below the threshold of its case
+// (params[r].thr, .always). With `measure`, after each sweep the bond sum and the spin sum of
+// each replica go to acc[r] through pml_ising_acc_push. No floating point touches a spin.
+//
+// CUDA: one thread per Philox block, i.e. per four consecutive colour sites k = 4q .. 4q+3
+// of one replica (P is a multiple of 4, so a block never straddles half-sweeps or replicas);
+// the same draws and the same integer comparisons as the CPU, so the lattices are
+// bit-identical by construction. The measurement is a grid reduction into per-replica
+// 64-bit integer sums (exact, order-free) followed by one thread per replica pushing them
+// into its accumulator.
+#include "core/philox.h"
+#include "cuda/cuda.h"
+#include "ising/ising_ops.h"
+
+#define ISING_BLOCK 256
+
+static __global__ void ising_half_kernel(int8_t *spins, const pml_ising_rparams *params,
+                                         int64_t W, int64_t Ly, int64_t R, uint64_t P,
+                                         uint64_t seed, uint64_t half, int c)
+{
+    const int64_t plane = Ly * W, half_n = plane; // colour sites per replica: Ly * W = N/2
+    const int64_t qpr = (int64_t)(P / 4);         // Philox blocks per replica and half-sweep
+    const int64_t total = R * qpr;
+    for (int64_t g = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; g < total;
+         g += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t r = g / qpr, q = g % qpr;
+        const pml_u32x4 d =
+            pml_philox_draw4(seed, PML_ISING_STREAM + (uint64_t)r, (half * P) / 4 + (uint64_t)q);
+        const uint32_t u4[4] = {d.x, d.y, d.z, d.w};
+        int8_t *self = spins + (2 * r + c) * plane;
+        const int8_t *other = spins + (2 * r + 1 - c) * plane;
+        const pml_ising_rparams *p = &params[r];
+#pragma unroll
+        for (int l = 0; l < 4; ++l) {
+            const int64_t k = 4 * q + l;
+            if (k >= half_n) break;
+            const int64_t y = k / W, j = k % W;
+            const int o = (int)((y + c) & 1);
+            const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
+            const int64_t js = o ? (j == W - 1 ? 0 : j + 1) : (j == 0 ? W - 1 : j - 1);
+            const int s = self[k];
+            const int nb = other[yu * W + j] + other[yd * W + j] + other[y * W + j] + other[y * W + js];
+            const int i = (s > 0) * 5 + ((nb + 4) >> 1);
+            if (u4[l] < __ldg(&p->thr[i]) || ((__ldg(&p->always) >> i) & 1u)) self[k] = (int8_t)-s;
+        }
+    }
+}
+
+// Bond and spin sums of replica blockIdx.y over a slice of its colour-0 sites.
+static __global__ void ising_measure_kernel(const int8_t *spins, int64_t W, int64_t Ly,
+                                            unsigned long long *sums)
+{
+    __shared__ long long sb[ISING_BLOCK], sm[ISING_BLOCK];
+    const int64_t r = blockIdx.y, plane = Ly * W;
+    const int8_t *p0 = spins + (2 * r) * plane, *p1 = spins + (2 * r + 1) * plane;
+    long long b = 0, m = 0;
+    for (int64_t k = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; k < plane;
+         k += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t y = k / W, j = k % W;
+        const int o = (int)(y & 1);
+        const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
+        const int64_t js = o ? (j == W - 1 ? 0 : j + 1) : (j == 0 ? W - 1 : j - 1);
+        const int s = p0[k];
+        b += s * (p1[yu * W + j] + p1[yd * W + j] + p1[y * W + j] + p1[y * W + js]);
+        m += s + p1[k];
+    }
+    sb[threadIdx.x] = b;
+    sm[threadIdx.x] = m;
+    __syncthreads();
+    for (int w = ISING_BLOCK / 2; w > 0; w >>= 1) {
+        if ((int)threadIdx.x < w) {
+            sb[threadIdx.x] += sb[threadIdx.x + w];
+            sm[threadIdx.x] += sm[threadIdx.x + w];
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        // two's complement: unsigned atomics add signed values exactly
+        atomicAdd(&sums[2 * r], (unsigned long long)sb[0]);
+        atomicAdd(&sums[2 * r + 1], (unsigned long long)sm[0]);
+    }
+}
+
+static __global__ void ising_push_kernel(unsigned long long *sums, pml_ising_acc *acc,
+                                         const pml_ising_rparams *params, int64_t R, double J,
+                                         double inv_n)
+{
+    for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < R;
+         r += (int64_t)gridDim.x * blockDim.x) {
+        const long long b = (long long)sums[2 * r], m = (long long)sums[2 * r + 1];
+        pml_ising_acc_push(&acc[r], b, m, J, params[r].B, inv_n);
+        sums[2 * r] = 0; // ready for the next sweep
+        sums[2 * r + 1] = 0;
+    }
+}
+
+extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kargs *a,
+                                            uint64_t t0, int64_t n, int measure)
+{
+    cudaStream_t st = pml_cuda(dev)->stream;
+    const int64_t W = a->lx / 2, Ly = a->ly, R = a->replicas;
+    const uint64_t P = pml_ising_pad(a->lx, a->ly);
+    const unsigned grid = pml_cuda_grid(dev, R * (int64_t)(P / 4), ISING_BLOCK);
+    unsigned long long *sums = NULL;
+    unsigned mgrid = 1;
+    if (measure) {
+        void *scratch = NULL;
+        PML_TRY(pml_cuda_scratch(dev, (size_t)R * 2 * sizeof(unsigned long long), &scratch));
+        sums = (unsigned long long *)scratch;
+        PML_CUDA_TRY(cudaMemsetAsync(sums, 0, (size_t)R * 2 * sizeof(unsigned long long), st));
+        int64_t want = (Ly * W + ISING_BLOCK - 1) / ISING_BLOCK;
+        const int64_t cap = R >= 64 ? 4 : 1024; // enough blocks in flight either way
+        mgrid = (unsigned)(want < cap ? want : cap);
+    }
+    const double inv_n = 1.0 / (double)(a->lx * a->ly);
+    for (int64_t t = 0; t < n; ++t) {
+        const uint64_t sweep = t0 + (uint64_t)t;
+        for (int c = 0; c < 2; ++c) {
+            ising_half_kernel<<<grid, ISING_BLOCK, 0, st>>>(a->spins, a->params, W, Ly, R, P,
+                                                           a->seed, 2 * sweep + (uint64_t)c, c);
+            PML_CUDA_LAUNCHED("ising_half_kernel");
+        }
+        if (measure) {
+            // gridDim.y is limited to 65535: larger batches measure in slices of replicas
+            for (int64_t r0 = 0; r0 < R; r0 += 65535) {
+                const int64_t rn = R - r0 < 65535 ? R - r0 : 65535;
+                dim3 g(mgrid, (unsigned)rn);
+                ising_measure_kernel<<<g, ISING_BLOCK, 0, st>>>(a->spins + r0 * 2 * Ly * W, W,
+                                                               Ly, sums + 2 * r0);
+                PML_CUDA_LAUNCHED("ising_measure_kernel");
+            }
+            ising_push_kernel<<<pml_cuda_grid(dev, R, 128), 128, 0, st>>>(sums, a->acc,
+                                                                         a->params, R, a->J,
+                                                                         inv_n);
+            PML_CUDA_LAUNCHED("ising_push_kernel");
+        }
+    }
+    return PML_OK;
+}

@@ -1,0 +1,157 @@
+/* CPU against CUDA: the same Ising runs must give bit-identical lattices (same Philox draws,
+ * same integer thresholds), for both rules, with a field, odd batch sizes, several L
+ * (including sides that are not a multiple of any tile or of 4 colour sites), Lx != Ly, and
+ * across save/restore between the backends. Measurements agree to double rounding (the
+ * integer sums are exact; the GPU may fuse the multiply-adds of the accumulator).
+ * Without a GPU the CUDA cases skip; the CPU cases here check the CPU against itself under
+ * the conditions the GPU tests use, so the binary is never empty. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pml_test.h"
+#include "physml/ising.h"
+
+typedef struct run_spec {
+    int64_t lx, ly, R;
+    pml_ising_rule rule;
+    int field;
+    int64_t therm, sweeps;
+} run_spec;
+
+static void params(const run_spec *sp, double *T, double *B)
+{
+    for (int64_t r = 0; r < sp->R; ++r) {
+        T[r] = 1.4 + 2.0 * (double)r / (double)(sp->R > 1 ? sp->R - 1 : 1);
+        B[r] = sp->field ? 0.3 * sin(1.7 * (double)r) : 0.0;
+    }
+}
+
+/* Run spec on dev; spins (R*Ly*Lx) and stats (R) out. */
+static void run_on(pml_device *dev, const run_spec *sp, int8_t *spins, pml_ising_stats *st)
+{
+    double *T = malloc((size_t)sp->R * sizeof *T), *B = malloc((size_t)sp->R * sizeof *B);
+    params(sp, T, B);
+    pml_ising_config c = {sp->lx, sp->ly, sp->R, 1.0, sp->rule, 0xC0FFEEULL};
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &g));
+    PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_sweep(g, sp->therm));
+    PML_ASSERT_OK(pml_ising_sample(g, sp->sweeps));
+    PML_ASSERT_OK(pml_ising_get_spins(g, spins, (size_t)(sp->R * sp->lx * sp->ly)));
+    PML_ASSERT_OK(pml_ising_stats_get(g, st, sp->R));
+    pml_ising_destroy(g);
+    free(T);
+    free(B);
+}
+
+static void compare(const run_spec *sp, pml_device *a, pml_device *b)
+{
+    const size_t n = (size_t)(sp->R * sp->lx * sp->ly);
+    int8_t *sa = malloc(n), *sb = malloc(n);
+    pml_ising_stats *xa = malloc((size_t)sp->R * sizeof *xa), *xb = malloc((size_t)sp->R * sizeof *xb);
+    run_on(a, sp, sa, xa);
+    run_on(b, sp, sb, xb);
+    cr_assert(pml_test_equal_bytes("spins", sb, sa, n, 1), "%lldx%lld R=%lld rule %d field %d",
+              (long long)sp->lx, (long long)sp->ly, (long long)sp->R, (int)sp->rule, sp->field);
+    for (int64_t r = 0; r < sp->R; ++r) {
+        cr_assert_eq(xa[r].samples, xb[r].samples);
+        const double ga[6] = {xa[r].e, xa[r].m, xa[r].m_abs, xa[r].m2, xa[r].m4, xa[r].e_err};
+        const double gb[6] = {xb[r].e, xb[r].m, xb[r].m_abs, xb[r].m2, xb[r].m4, xb[r].e_err};
+        cr_assert(pml_test_close_f64("stats", gb, ga, 6, PML_TOL_SUM), "replica %lld",
+                  (long long)r);
+    }
+    free(sa);
+    free(sb);
+    free(xa);
+    free(xb);
+}
+
+static const run_spec specs[] = {
+    {64, 64, 3, PML_ISING_METROPOLIS, 0, 50, 150},
+    {64, 64, 3, PML_ISING_HEATBATH, 1, 50, 150},
+    {34, 18, 5, PML_ISING_METROPOLIS, 1, 100, 100}, /* W = 17: blocks straddle rows */
+    {130, 66, 1, PML_ISING_HEATBATH, 0, 80, 80},     /* not a multiple of 32 or 64 */
+    {2, 2, 7, PML_ISING_METROPOLIS, 1, 300, 300},    /* P padded from 2 to 4 */
+    {258, 256, 2, PML_ISING_METROPOLIS, 1, 20, 30},
+    {16, 16, 129, PML_ISING_HEATBATH, 1, 100, 200},  /* a batch of many small lattices */
+};
+
+Test(parity_ising, cpu_vs_cuda_bit_identical)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    pml_device *cpu = pml_test_open_cpu();
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; ++i) compare(&specs[i], cpu, gpu);
+    pml_device_close(cpu);
+    pml_device_close(gpu);
+}
+
+/* The CPU case: the same specs twice on the CPU (determinism of every shape used above). */
+Test(parity_ising, cpu_vs_cpu_bit_identical)
+{
+    pml_device *a = pml_test_open_cpu(), *b = pml_test_open_cpu();
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; ++i) compare(&specs[i], a, b);
+    pml_device_close(a);
+    pml_device_close(b);
+}
+
+/* Save on one backend, load on the other, continue: identical to never stopping. */
+static void save_switch_continue(pml_device *first, pml_device *second)
+{
+    const run_spec sp = {34, 20, 3, PML_ISING_HEATBATH, 1, 0, 0};
+    double T[3], B[3];
+    params(&sp, T, B);
+    pml_ising_config c = {sp.lx, sp.ly, sp.R, 1.0, sp.rule, 31337};
+    char path[] = "/tmp/pml_parity_ising_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    pml_ising *ref = NULL, *g = NULL, *h = NULL;
+    PML_ASSERT_OK(pml_ising_create(first, &c, T, B, &ref));
+    PML_ASSERT_OK(pml_ising_init(ref, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_sample(ref, 500));
+    PML_ASSERT_OK(pml_ising_create(first, &c, T, B, &g));
+    PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_sample(g, 200));
+    PML_ASSERT_OK(pml_ising_save(g, path));
+    PML_ASSERT_OK(pml_ising_load(second, path, &h));
+    PML_ASSERT_OK(pml_ising_sample(h, 300));
+    const size_t n = (size_t)(sp.R * sp.lx * sp.ly);
+    int8_t *sa = malloc(n), *sb = malloc(n);
+    PML_ASSERT_OK(pml_ising_get_spins(ref, sa, n));
+    PML_ASSERT_OK(pml_ising_get_spins(h, sb, n));
+    cr_assert(pml_test_equal_bytes("spins after save/switch/continue", sb, sa, n, 1));
+    pml_ising_stats xa[3], xb[3];
+    PML_ASSERT_OK(pml_ising_stats_get(ref, xa, 3));
+    PML_ASSERT_OK(pml_ising_stats_get(h, xb, 3));
+    for (int r = 0; r < 3; ++r) {
+        cr_assert_eq(xb[r].samples, 500);
+        cr_assert(pml_test_close_f64("e", &xb[r].e, &xa[r].e, 1, PML_TOL_SUM));
+    }
+    free(sa);
+    free(sb);
+    pml_ising_destroy(ref);
+    pml_ising_destroy(g);
+    pml_ising_destroy(h);
+    unlink(path);
+}
+
+Test(parity_ising, save_on_cpu_continue_on_cuda)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    pml_device *cpu = pml_test_open_cpu();
+    save_switch_continue(cpu, gpu);
+    save_switch_continue(gpu, cpu);
+    pml_device_close(cpu);
+    pml_device_close(gpu);
+}
+
+Test(parity_ising, save_on_cpu_continue_on_cpu)
+{
+    pml_device *a = pml_test_open_cpu(), *b = pml_test_open_cpu();
+    save_switch_continue(a, b);
+    pml_device_close(a);
+    pml_device_close(b);
+}
