@@ -103,14 +103,14 @@ Test(ising, heatbath_matches_reference)
     check_against_reference(70, 38, 1, PML_ISING_HEATBATH, 1, 6);
 }
 
-/* The parallel path (>= 32k sites per half-sweep) against one thread: same spins. */
+/* The parallel path (>= 64k sites per half-sweep) against one thread: same spins. */
 Test(ising, independent_of_thread_count)
 {
 #ifdef _OPENMP
     pml_device *dev = pml_test_open_cpu();
-    pml_ising_config c = {130, 258, 3, 1.0, PML_ISING_METROPOLIS, 99};
+    pml_ising_config c = {258, 258, 3, 1.0, PML_ISING_METROPOLIS, 99};
     double T[3] = {1.5, 2.269, 3.0}, B[3] = {0.0, 0.1, -0.2};
-    const size_t n = 3 * 130 * 258;
+    const size_t n = 3 * 258 * 258;
     int8_t *a = malloc(n), *b = malloc(n);
     pml_ising_stats sa[3], sb[3];
     int saved = omp_get_max_threads();

@@ -267,8 +267,9 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
 #ifdef _OPENMP
     threads = omp_get_max_threads();
 #endif
-    /* below ~32k sites per half-sweep the fork/join costs more than it saves */
-    const int par = threads > 1 && R * plane >= 32768;
+    /* below ~64k sites per half-sweep the fork/join and two barriers per sweep cost more
+     * than they save (and much more when the cores are shared with other work) */
+    const int par = threads > 1 && R * plane >= 65536;
     const int avx = have_avx512();
     if (!par) threads = 1;
     /* Work items are bands of BR rows of one replica: their colour-site numbers k are
@@ -295,7 +296,7 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
         for (int64_t t = 0; t < n; ++t) {
             const uint64_t sweep = t0 + (uint64_t)t;
             for (int c = 0; c < 2; ++c) {
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 4)
                 for (int64_t it = 0; it < items; ++it) {
                     const int64_t r = it / nbands, y0 = (it % nbands) * BR;
                     const int64_t y1 = y0 + BR < Ly ? y0 + BR : Ly;
