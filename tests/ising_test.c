@@ -103,38 +103,48 @@ Test(ising, heatbath_matches_reference)
     check_against_reference(70, 38, 1, PML_ISING_HEATBATH, 1, 6);
 }
 
-/* The parallel path (>= 64k sites per half-sweep) against one thread: same spins. */
-Test(ising, independent_of_thread_count)
+/* Both parallel paths (>= 64k sites per half-sweep) against one thread: same spins, same
+ * stats. Three replicas on three threads go replica-parallel; one 384x384 lattice is split
+ * into bands of rows. */
+static void threads_case(int64_t L, int64_t R)
 {
 #ifdef _OPENMP
-    pml_device *dev = pml_test_open_cpu();
-    pml_ising_config c = {258, 258, 3, 1.0, PML_ISING_METROPOLIS, 99};
+    pml_ising_config c = {L, L, R, 1.0, PML_ISING_METROPOLIS, 99};
     double T[3] = {1.5, 2.269, 3.0}, B[3] = {0.0, 0.1, -0.2};
-    const size_t n = 3 * 258 * 258;
+    const size_t n = (size_t)(R * L * L);
     int8_t *a = malloc(n), *b = malloc(n);
     pml_ising_stats sa[3], sb[3];
     int saved = omp_get_max_threads();
     for (int pass = 0; pass < 2; ++pass) {
         omp_set_num_threads(pass == 0 ? 1 : 3);
+        pml_device *d = pml_test_open_cpu();
         pml_ising *g = NULL;
-        PML_ASSERT_OK(pml_ising_create(pml_test_open_cpu(), &c, T, B, &g));
+        PML_ASSERT_OK(pml_ising_create(d, &c, T, B, &g));
         PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
         PML_ASSERT_OK(pml_ising_sample(g, 25));
         PML_ASSERT_OK(pml_ising_get_spins(g, pass == 0 ? a : b, n));
-        PML_ASSERT_OK(pml_ising_stats_get(g, pass == 0 ? sa : sb, 3));
-        pml_device *d = pml_ising_device(g);
+        PML_ASSERT_OK(pml_ising_stats_get(g, pass == 0 ? sa : sb, R));
         pml_ising_destroy(g);
         pml_device_close(d);
     }
     omp_set_num_threads(saved);
-    cr_assert(pml_test_equal_bytes("spins, 1 vs 3 threads", b, a, n, 1));
-    cr_assert(pml_test_equal_bytes("stats, 1 vs 3 threads", sb, sa, sizeof sa / 8, 8));
+    cr_assert(pml_test_equal_bytes("spins, 1 vs 3 threads", b, a, n, 1), "L %lld R %lld",
+              (long long)L, (long long)R);
+    cr_assert(pml_test_equal_bytes("stats, 1 vs 3 threads", sb, sa,
+                                   (size_t)R * sizeof sa[0] / 8, 8));
     free(a);
     free(b);
-    pml_device_close(dev);
 #else
+    (void)L;
+    (void)R;
     cr_skip_test("built without OpenMP");
 #endif
+}
+
+Test(ising, independent_of_thread_count)
+{
+    threads_case(258, 3);
+    threads_case(384, 1);
 }
 
 /* A run saved half-way and loaded into a fresh object continues bit-for-bit. */

@@ -6,9 +6,11 @@
  * (params[r].thr, .always). With `measure`, after each sweep the bond sum and the spin sum of
  * each replica go to acc[r] through pml_ising_acc_push. No floating point touches a spin.
  *
- * CPU: OpenMP over (replica, row) pairs inside one parallel region for all n sweeps; each row
- * first fills its draws with a Philox evaluated 16 blocks at a time in SIMD lanes (AVX-512 /
- * AVX2 clones picked at load time), then updates its W sites in a vectorisable loop. */
+ * CPU: OpenMP over whole replicas (no barriers) when the batch is large enough, otherwise
+ * over bands of rows of one replica inside one parallel region for all n sweeps. A band first
+ * fills its draws with a Philox evaluated 16 blocks at a time in SIMD lanes (AVX-512
+ * intrinsics, or the portable loops with AVX2 clones), then updates its rows in a
+ * vectorised loop. */
 #include <stdlib.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -255,38 +257,112 @@ static void measure_row(const int8_t *restrict p0row, const int8_t *restrict up,
     *mag = m;
 }
 
+/* Half-sweep of colour c over rows [y0, y1) of replica r: one Philox call for the band (its
+ * colour-site numbers are contiguous), then the rows. */
+static void band(const pml_ising_kargs *a, int avx, int64_t r, int c, uint64_t sweep,
+                 int64_t y0, int64_t y1, uint32_t *u)
+{
+    const int64_t W = a->lx / 2, Ly = a->ly, plane = Ly * W;
+    const uint64_t P = pml_ising_pad(a->lx, a->ly);
+    int8_t *self = a->spins + (2 * r + c) * plane;
+    const int8_t *other = a->spins + (2 * r + 1 - c) * plane;
+    const uint64_t idx0 = (2 * sweep + (uint64_t)c) * P + (uint64_t)(y0 * W);
+    const uint64_t off = idx0 & 3u, cnt = (uint64_t)((y1 - y0) * W);
+    const uint64_t stream = PML_ISING_STREAM + (uint64_t)r;
+    const int64_t nblk = (int64_t)((off + cnt + 3u) >> 2);
+#if defined(__GNUC__) && defined(__x86_64__)
+    if (avx) philox_avx512(a->seed, stream, idx0 >> 2, nblk, u);
+    else
+#endif
+        pml_cpu_ising_philox(a->seed, stream, idx0 >> 2, nblk, u);
+    for (int64_t y = y0; y < y1; ++y) {
+        const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
+        const uint32_t *uy = u + off + (uint64_t)((y - y0) * W);
+#if defined(__GNUC__) && defined(__x86_64__)
+        if (avx)
+            row_avx512(self + y * W, other + yu * W, other + yd * W, other + y * W, W,
+                       (int)((y + c) & 1), uy, &a->params[r]);
+        else
+#endif
+            pml_cpu_ising_row(self + y * W, other + yu * W, other + yd * W, other + y * W, W,
+                              (int)((y + c) & 1), uy, &a->params[r]);
+    }
+}
+
+/* Bond and spin sums of rows [y0, y1) of replica r. */
+static void measure_rows(const pml_ising_kargs *a, int64_t r, int64_t y0, int64_t y1,
+                         int64_t *bonds, int64_t *mag)
+{
+    const int64_t W = a->lx / 2, Ly = a->ly, plane = Ly * W;
+    const int8_t *p0 = a->spins + (2 * r) * plane, *p1 = a->spins + (2 * r + 1) * plane;
+    int64_t b = 0, m = 0;
+    for (int64_t y = y0; y < y1; ++y) {
+        const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
+        int64_t rb, rm;
+        measure_row(p0 + y * W, p1 + yu * W, p1 + yd * W, p1 + y * W, W, (int)(y & 1), &rb, &rm);
+        b += rb;
+        m += rm;
+    }
+    *bonds = b;
+    *mag = m;
+}
+
 static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64_t t0, int64_t n,
                                int measure)
 {
     (void)dev;
     const int64_t W = a->lx / 2, Ly = a->ly, R = a->replicas;
-    const int64_t plane = Ly * W, rows = R * Ly;
-    const uint64_t P = pml_ising_pad(a->lx, a->ly);
+    const int64_t plane = Ly * W;
     const double inv_n = 1.0 / (double)(a->lx * a->ly);
     int threads = 1;
 #ifdef _OPENMP
     threads = omp_get_max_threads();
 #endif
-    /* below ~64k sites per half-sweep the fork/join and two barriers per sweep cost more
-     * than they save (and much more when the cores are shared with other work) */
+    /* below ~64k sites per half-sweep threads cost more than they save (fork/join, and two
+     * barriers per sweep that stall whenever a shared core is taken by other work) */
     const int par = threads > 1 && R * plane >= 65536;
-    const int avx = have_avx512();
     if (!par) threads = 1;
-    /* Work items are bands of BR rows of one replica: their colour-site numbers k are
-     * contiguous, so one Philox call covers a band; small lattices get whole-plane bands. */
+    /* Replicas are independent: with enough of them each thread takes whole replicas for all
+     * n sweeps, with no barrier at all and a lattice that stays in its cache. A single large
+     * lattice is split into bands of rows instead, with a barrier per half-sweep. */
+    const int by_replica = !par || R % threads == 0 || R >= 4 * threads;
+    const int avx = have_avx512();
     const int64_t BR = W >= 512 ? 1 : (512 / W < Ly ? 512 / W : Ly);
     const int64_t nbands = (Ly + BR - 1) / BR, items = R * nbands;
     const size_t ubuf = (size_t)(BR * W + 8);
     uint32_t *draws = malloc((size_t)threads * ubuf * sizeof *draws);
-    int64_t *part = measure ? malloc((size_t)rows * 2 * sizeof *part) : NULL;
-    if (!draws || (measure && !part)) {
+    int64_t *part = (measure && !by_replica) ? malloc((size_t)(R * Ly) * 2 * sizeof *part) : NULL;
+    if (!draws || (measure && !by_replica && !part)) {
         free(draws);
         free(part);
-        return pml_set_error(PML_ERR_OUT_OF_MEMORY, "pml_ising_sweep: scratch of %lld rows",
-                             (long long)rows);
+        return pml_set_error(PML_ERR_OUT_OF_MEMORY, "pml_ising_sweep: scratch for %lld rows",
+                             (long long)(R * Ly));
     }
 
-#pragma omp parallel num_threads(threads) if (par)
+    if (by_replica) {
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (par)
+        for (int64_t r = 0; r < R; ++r) {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            uint32_t *u = draws + (size_t)tid * ubuf;
+            for (int64_t t = 0; t < n; ++t) {
+                for (int c = 0; c < 2; ++c)
+                    for (int64_t y0 = 0; y0 < Ly; y0 += BR)
+                        band(a, avx, r, c, t0 + (uint64_t)t, y0, y0 + BR < Ly ? y0 + BR : Ly, u);
+                if (measure) {
+                    int64_t b, m;
+                    measure_rows(a, r, 0, Ly, &b, &m);
+                    pml_ising_acc_push(&a->acc[r], b, m, a->J, a->params[r].B, inv_n);
+                }
+            }
+        }
+        free(draws);
+        return PML_OK;
+    }
+
+#pragma omp parallel num_threads(threads)
     {
         int tid = 0;
 #ifdef _OPENMP
@@ -294,48 +370,17 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
 #endif
         uint32_t *u = draws + (size_t)tid * ubuf;
         for (int64_t t = 0; t < n; ++t) {
-            const uint64_t sweep = t0 + (uint64_t)t;
             for (int c = 0; c < 2; ++c) {
 #pragma omp for schedule(dynamic, 4)
                 for (int64_t it = 0; it < items; ++it) {
                     const int64_t r = it / nbands, y0 = (it % nbands) * BR;
-                    const int64_t y1 = y0 + BR < Ly ? y0 + BR : Ly;
-                    int8_t *self = a->spins + (2 * r + c) * plane;
-                    const int8_t *other = a->spins + (2 * r + 1 - c) * plane;
-                    const uint64_t idx0 = (2 * sweep + (uint64_t)c) * P + (uint64_t)(y0 * W);
-                    const uint64_t off = idx0 & 3u, cnt = (uint64_t)((y1 - y0) * W);
-                    const uint64_t stream = PML_ISING_STREAM + (uint64_t)r;
-                    const int64_t nblk = (int64_t)((off + cnt + 3u) >> 2);
-#if defined(__GNUC__) && defined(__x86_64__)
-                    if (avx) philox_avx512(a->seed, stream, idx0 >> 2, nblk, u);
-                    else
-#endif
-                        pml_cpu_ising_philox(a->seed, stream, idx0 >> 2, nblk, u);
-                    for (int64_t y = y0; y < y1; ++y) {
-                        const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-                        const uint32_t *uy = u + off + (uint64_t)((y - y0) * W);
-#if defined(__GNUC__) && defined(__x86_64__)
-                        if (avx)
-                            row_avx512(self + y * W, other + yu * W, other + yd * W,
-                                       other + y * W, W, (int)((y + c) & 1), uy, &a->params[r]);
-                        else
-#endif
-                            pml_cpu_ising_row(self + y * W, other + yu * W, other + yd * W,
-                                              other + y * W, W, (int)((y + c) & 1), uy,
-                                              &a->params[r]);
-                    }
+                    band(a, avx, r, c, t0 + (uint64_t)t, y0, y0 + BR < Ly ? y0 + BR : Ly, u);
                 }
             }
             if (measure) {
 #pragma omp for schedule(static)
-                for (int64_t ry = 0; ry < rows; ++ry) {
-                    const int64_t r = ry / Ly, y = ry % Ly;
-                    const int8_t *p0 = a->spins + (2 * r) * plane;
-                    const int8_t *p1 = a->spins + (2 * r + 1) * plane;
-                    const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-                    measure_row(p0 + y * W, p1 + yu * W, p1 + yd * W, p1 + y * W, W,
-                                (int)(y & 1), &part[2 * ry], &part[2 * ry + 1]);
-                }
+                for (int64_t ry = 0; ry < R * Ly; ++ry)
+                    measure_rows(a, ry / Ly, ry % Ly, ry % Ly + 1, &part[2 * ry], &part[2 * ry + 1]);
 #pragma omp single
                 for (int64_t r = 0; r < R; ++r) {
                     int64_t b = 0, m = 0;
