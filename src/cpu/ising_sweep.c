@@ -125,10 +125,12 @@ void pml_cpu_ising_row(int8_t *restrict self, const int8_t *restrict up,
 
 PML_AVX512 static inline void mulhilo16(__m512i a, __m512i m, __m512i *lo, __m512i *hi)
 {
+    /* even lanes' products in pe, odd lanes' in po (64 bits each); the 32-bit halves are
+     * swapped into place by masked in-lane shuffles */
     const __m512i pe = _mm512_mul_epu32(a, m);
-    const __m512i po = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);
-    *lo = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
-    *hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 32), po);
+    const __m512i po = _mm512_mul_epu32(_mm512_shuffle_epi32(a, _MM_PERM_CDAB), m);
+    *lo = _mm512_mask_shuffle_epi32(pe, 0xAAAA, po, _MM_PERM_CDAB);
+    *hi = _mm512_mask_shuffle_epi32(po, 0x5555, pe, _MM_PERM_CDAB);
 }
 
 /* 16 blocks per step. Lane i runs block 4 (i % 4) + i / 4 of the step, so that after the
@@ -161,8 +163,9 @@ PML_AVX512 static void philox_avx512(uint64_t seed, uint64_t stream, uint64_t b0
             __m512i lo0, hi0, lo1, hi1;
             mulhilo16(x, m0, &lo0, &hi0);
             mulhilo16(z, m1, &lo1, &hi1);
-            x = _mm512_xor_si512(_mm512_xor_si512(hi1, y), _mm512_set1_epi32((int)k0));
-            z = _mm512_xor_si512(_mm512_xor_si512(hi0, w), _mm512_set1_epi32((int)k1));
+            /* 0x96: three-way xor */
+            x = _mm512_ternarylogic_epi32(hi1, y, _mm512_set1_epi32((int)k0), 0x96);
+            z = _mm512_ternarylogic_epi32(hi0, w, _mm512_set1_epi32((int)k1), 0x96);
             y = lo1;
             w = lo0;
             k0 += PML_PHILOX_W0;
