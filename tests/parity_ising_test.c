@@ -1,6 +1,7 @@
 /* CPU against CUDA: the same Ising runs must give bit-identical lattices (same Philox draws,
  * same integer thresholds), for both rules, with a field, odd batch sizes, several L
- * (including sides that are not a multiple of any tile or of 4 colour sites), Lx != Ly, and
+ * (including sides that are not a multiple of any tile or of 4 colour sites, so both CUDA
+ * kernels run: the char4 one for Lx/2 % 4 == 0 and the general one), Lx != Ly, and
  * across save/restore between the backends. Measurements agree to double rounding (the
  * integer sums are exact; the GPU may fuse the multiply-adds of the accumulator).
  * Without a GPU the CUDA cases skip; the CPU cases here check the CPU against itself under
@@ -77,6 +78,8 @@ static const run_spec specs[] = {
     {2, 2, 7, PML_ISING_METROPOLIS, 1, 300, 300},    /* P padded from 2 to 4 */
     {258, 256, 2, PML_ISING_METROPOLIS, 1, 20, 30},
     {16, 16, 129, PML_ISING_HEATBATH, 1, 100, 200},  /* a batch of many small lattices */
+    {24, 6, 3, PML_ISING_HEATBATH, 1, 100, 100},     /* W = 12: the CUDA char4 path, short */
+    {8, 8, 2, PML_ISING_METROPOLIS, 0, 100, 100},    /* W = 4: char4 path, both wraps */
 };
 
 Test(parity_ising, cpu_vs_cuda_bit_identical)

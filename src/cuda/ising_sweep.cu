@@ -8,6 +8,7 @@
 //
 // CUDA: one thread per Philox block, i.e. per four consecutive colour sites k = 4q .. 4q+3
 // of one replica (P is a multiple of 4, so a block never straddles half-sweeps or replicas);
+// when Lx/2 is a multiple of 4 the four sites share a row and move as one char4;
 // the same draws and the same integer comparisons as the CPU, so the lattices are
 // bit-identical by construction. The measurement is a grid reduction into per-replica
 // 64-bit integer sums (exact, order-free) followed by one thread per replica pushing them
@@ -46,6 +47,65 @@ static __global__ void ising_half_kernel(int8_t *spins, const pml_ising_rparams 
             const int nb = other[yu * W + j] + other[yd * W + j] + other[y * W + j] + other[y * W + js];
             const int i = (s > 0) * 5 + ((nb + 4) >> 1);
             if (u4[l] < __ldg(&p->thr[i]) || ((__ldg(&p->always) >> i) & 1u)) self[k] = (int8_t)-s;
+        }
+    }
+}
+
+// Flip decision of one site: spin s, neighbour sum nb, draw u, thresholds of its replica.
+static __device__ __forceinline__ int8_t ising_site(int s, int nb, uint32_t u, const uint32_t *thr,
+                                                    uint32_t always)
+{
+    const int i = (s > 0) * 5 + ((nb + 4) >> 1);
+    return (int8_t)((u < thr[i] || ((always >> i) & 1u)) ? -s : s);
+}
+
+// W % 4 == 0 (so P = N/2 and a Philox block's four sites share a row, 4-byte aligned):
+// one thread per block, char4 loads and one char4 store. Replicas along gridDim.y.
+static __global__ void ising_half4_kernel(int8_t *spins, const pml_ising_rparams *params,
+                                          uint32_t W, uint32_t Ly, int64_t R, uint64_t seed,
+                                          uint64_t half, int c)
+{
+    const uint32_t plane = Ly * W, qpr = plane / 4;
+    for (int64_t r = blockIdx.y; r < R; r += gridDim.y) {
+        const pml_ising_rparams *p = &params[r];
+        uint32_t thr[10];
+#pragma unroll
+        for (int i = 0; i < 10; ++i) thr[i] = __ldg(&p->thr[i]);
+        const uint32_t always = __ldg(&p->always);
+        int8_t *self = spins + (2 * r + c) * (int64_t)plane;
+        const int8_t *other = spins + (2 * r + 1 - c) * (int64_t)plane;
+        const uint64_t stream = PML_ISING_STREAM + (uint64_t)r, blk0 = half * (uint64_t)qpr;
+        for (uint32_t q = blockIdx.x * blockDim.x + threadIdx.x; q < qpr;
+             q += gridDim.x * blockDim.x) {
+            const pml_u32x4 d = pml_philox_draw4(seed, stream, blk0 + q);
+            const uint32_t k = 4 * q, y = k / W, j = k - y * W;
+            const int o = (int)((y + (uint32_t)c) & 1u);
+            const uint32_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
+            const char4 s4 = *reinterpret_cast<const char4 *>(self + k);
+            const char4 u4 = *reinterpret_cast<const char4 *>(other + yu * W + j);
+            const char4 d4 = *reinterpret_cast<const char4 *>(other + yd * W + j);
+            const char4 m4 = *reinterpret_cast<const char4 *>(other + y * W + j);
+            // horizontal partners: x-1 (o = 0) or x+1 (o = 1); one of them outside the char4
+            int h0, h1, h2, h3;
+            if (o == 0) {
+                const int left = other[y * W + (j == 0 ? W - 1 : j - 1)];
+                h0 = m4.x + left;
+                h1 = m4.y + m4.x;
+                h2 = m4.z + m4.y;
+                h3 = m4.w + m4.z;
+            } else {
+                const int right = other[y * W + (j + 4 == W ? 0 : j + 4)];
+                h0 = m4.x + m4.y;
+                h1 = m4.y + m4.z;
+                h2 = m4.z + m4.w;
+                h3 = m4.w + right;
+            }
+            char4 n4;
+            n4.x = ising_site(s4.x, u4.x + d4.x + h0, d.x, thr, always);
+            n4.y = ising_site(s4.y, u4.y + d4.y + h1, d.y, thr, always);
+            n4.z = ising_site(s4.z, u4.z + d4.z + h2, d.z, thr, always);
+            n4.w = ising_site(s4.w, u4.w + d4.w + h3, d.w, thr, always);
+            *reinterpret_cast<char4 *>(self + k) = n4;
         }
     }
 }
@@ -105,6 +165,16 @@ extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kar
     const int64_t W = a->lx / 2, Ly = a->ly, R = a->replicas;
     const uint64_t P = pml_ising_pad(a->lx, a->ly);
     const unsigned grid = pml_cuda_grid(dev, R * (int64_t)(P / 4), ISING_BLOCK);
+    // the char4 path: W % 4 == 0 and a plane's blocks countable in 32 bits
+    const int fast = W % 4 == 0 && Ly * W < ((int64_t)1 << 32) - 4;
+    dim3 grid4(1, (unsigned)(R < 65535 ? R : 65535));
+    {
+        const int64_t want = (Ly * W / 4 + ISING_BLOCK - 1) / ISING_BLOCK;
+        int64_t cap = (int64_t)pml_cuda(dev)->sm_count * 32 / (int64_t)grid4.y;
+        if (cap < 1) cap = 1;
+        grid4.x = (unsigned)(want < cap ? want : cap);
+        if (grid4.x < 1) grid4.x = 1;
+    }
     unsigned long long *sums = NULL;
     unsigned mgrid = 1;
     if (measure) {
@@ -120,9 +190,16 @@ extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kar
     for (int64_t t = 0; t < n; ++t) {
         const uint64_t sweep = t0 + (uint64_t)t;
         for (int c = 0; c < 2; ++c) {
-            ising_half_kernel<<<grid, ISING_BLOCK, 0, st>>>(a->spins, a->params, W, Ly, R, P,
-                                                           a->seed, 2 * sweep + (uint64_t)c, c);
-            PML_CUDA_LAUNCHED("ising_half_kernel");
+            if (fast) {
+                ising_half4_kernel<<<grid4, ISING_BLOCK, 0, st>>>(
+                    a->spins, a->params, (uint32_t)W, (uint32_t)Ly, R, a->seed,
+                    2 * sweep + (uint64_t)c, c);
+                PML_CUDA_LAUNCHED("ising_half4_kernel");
+            } else {
+                ising_half_kernel<<<grid, ISING_BLOCK, 0, st>>>(
+                    a->spins, a->params, W, Ly, R, P, a->seed, 2 * sweep + (uint64_t)c, c);
+                PML_CUDA_LAUNCHED("ising_half_kernel");
+            }
         }
         if (measure) {
             // gridDim.y is limited to 65535: larger batches measure in slices of replicas
