@@ -232,6 +232,33 @@ Test(ising, frozen_lattice_measures_exactly)
     pml_device_close(dev);
 }
 
+/* set_params re-derives the thresholds: a frozen cold lattice melts at T = 100, and a strong
+ * negative field then turns it over, keeping the sweep counter and measurements. */
+Test(ising, set_params_changes_the_dynamics)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_ising_config c = {16, 16, 2, 1.0, PML_ISING_HEATBATH, 8};
+    double T[2] = {0.05, 0.05};
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, NULL, &g));
+    PML_ASSERT_OK(pml_ising_sample(g, 20));
+    pml_ising_stats st[2];
+    PML_ASSERT_OK(pml_ising_stats_get(g, st, 2));
+    cr_assert_eq(st[0].m, 1.0);
+    double hot[2] = {100.0, 0.5}, B[2] = {0.0, -20.0};
+    PML_ASSERT_OK(pml_ising_set_params(g, hot, B));
+    PML_ASSERT_OK(pml_ising_reset_stats(g));
+    PML_ASSERT_OK(pml_ising_sample(g, 400));
+    PML_ASSERT_OK(pml_ising_stats_get(g, st, 2));
+    cr_assert_eq(pml_ising_sweeps_done(g), 420);
+    cr_assert_eq(st[0].samples, 400);
+    cr_assert(fabs(st[0].m) < 0.1, "m = %g at T = 100", st[0].m);
+    cr_assert(st[1].m < -0.99, "m = %g with B = -20", st[1].m);
+    cr_assert_eq(st[1].B, -20.0);
+    pml_ising_destroy(g);
+    pml_device_close(dev);
+}
+
 Test(ising, argument_errors)
 {
     pml_device *dev = pml_test_open_cpu();

@@ -32,8 +32,8 @@ typedef struct pml_ising_rparams {
 
 /* Measurement accumulators of one replica, on the device. Observables o: 0 e, 1 m, 2 |m|.
  * Level l of the binning holds bins of 2^l sweeps: bn = bins completed, bsum/bsq the sum and
- * sum of squares of their means, part the first half of the bin being formed (valid when
- * bn is odd at the level below: see pml_ising_acc_push). */
+ * sum of squares of their means, part the last of them while bn is odd (the first half of
+ * the next level's bin: see pml_ising_acc_bin). */
 #define PML_ISING_NOBS 3
 #define PML_ISING_LEVELS 40
 typedef struct pml_ising_acc {
