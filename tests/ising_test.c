@@ -103,7 +103,7 @@ Test(ising, heatbath_matches_reference)
     check_against_reference(70, 38, 1, PML_ISING_HEATBATH, 1, 6);
 }
 
-/* Both parallel paths (>= 64k sites per half-sweep) against one thread: same spins, same
+/* Both parallel paths (>= 16k sites per half-sweep) against one thread: same spins, same
  * stats. Three replicas on three threads go replica-parallel; one 384x384 lattice is split
  * into bands of rows. */
 static void threads_case(int64_t L, int64_t R)

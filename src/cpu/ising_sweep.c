@@ -346,9 +346,9 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
 #ifdef _OPENMP
     threads = omp_get_max_threads();
 #endif
-    /* below ~64k sites per half-sweep threads cost more than they save (fork/join, and two
+    /* below ~16k sites per half-sweep threads cost more than they save (fork/join, and two
      * barriers per sweep that stall whenever a shared core is taken by other work) */
-    const int par = threads > 1 && R * plane >= 65536;
+    const int par = threads > 1 && R * plane >= 16384;
     if (!par) threads = 1;
     /* Replicas are independent: with enough of them each thread takes whole replicas for all
      * n sweeps, with no barrier at all and a lattice that stays in its cache. A single large
