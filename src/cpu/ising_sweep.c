@@ -227,13 +227,15 @@ PML_AVX512 static void row_avx512(int8_t *restrict self, const int8_t *restrict 
 
 static int have_avx512(void)
 {
-    static int cached = -1;
-    if (cached < 0) {
+    static atomic_int cached = -1; /* threads may race here; they store the same value */
+    int c = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (c < 0) {
         const char *env = getenv("PML_ISING_NO_AVX512"); /* to test the portable path */
-        cached = !(env && env[0] == '1') && __builtin_cpu_supports("avx512f") &&
-                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+        c = !(env && env[0] == '1') && __builtin_cpu_supports("avx512f") &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+        atomic_store_explicit(&cached, c, memory_order_relaxed);
     }
-    return cached;
+    return c;
 }
 #else
 static int have_avx512(void) { return 0; }
