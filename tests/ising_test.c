@@ -11,6 +11,7 @@
 #include <omp.h>
 #endif
 
+#include "ising/ising_ops.h"
 #include "pml_test.h"
 #include "physml/ising.h"
 
@@ -101,6 +102,17 @@ Test(ising, heatbath_matches_reference)
     check_against_reference(2, 6, 3, PML_ISING_HEATBATH, 1, 50);
     check_against_reference(10, 6, 5, PML_ISING_HEATBATH, 1, 20);
     check_against_reference(70, 38, 1, PML_ISING_HEATBATH, 1, 6);
+}
+
+/* The portable C kernels (used where AVX-512 is missing) against the same reference. */
+Test(ising, portable_path_matches_reference)
+{
+    pml_cpu_ising_set_portable(1);
+    check_against_reference(34, 4, 5, PML_ISING_METROPOLIS, 1, 20);
+    check_against_reference(70, 38, 1, PML_ISING_HEATBATH, 1, 6);
+    check_against_reference(2, 2, 3, PML_ISING_METROPOLIS, 1, 60);
+    check_against_reference(6, 10, 2, PML_ISING_HEATBATH, 1, 30);
+    pml_cpu_ising_set_portable(0);
 }
 
 /* Both parallel paths (>= 16k sites per half-sweep) against one thread: same spins, same

@@ -225,9 +225,14 @@ PML_AVX512 static void row_avx512(int8_t *restrict self, const int8_t *restrict 
     if (u[e] < p->thr[i] || ((p->always >> i) & 1u)) self[e] = (int8_t)-s;
 }
 
+static atomic_int force_portable = 0;
+
+void pml_cpu_ising_set_portable(int on) { atomic_store(&force_portable, on != 0); }
+
 static int have_avx512(void)
 {
     static atomic_int cached = -1; /* threads may race here; they store the same value */
+    if (atomic_load_explicit(&force_portable, memory_order_relaxed)) return 0;
     int c = atomic_load_explicit(&cached, memory_order_relaxed);
     if (c < 0) {
         const char *env = getenv("PML_ISING_NO_AVX512"); /* to test the portable path */
@@ -238,6 +243,7 @@ static int have_avx512(void)
     return c;
 }
 #else
+void pml_cpu_ising_set_portable(int on) { (void)on; }
 static int have_avx512(void) { return 0; }
 #endif
 

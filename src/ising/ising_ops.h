@@ -102,6 +102,9 @@ struct pml_ising_ops {
 };
 
 extern const struct pml_ising_ops pml_cpu_ising_ops;
+/* Tests: make the CPU kernels take the portable C path even where AVX-512 is present (the
+ * environment variable PML_ISING_NO_AVX512=1 does the same for a whole process). */
+void pml_cpu_ising_set_portable(int on);
 extern const struct pml_ising_ops pml_cuda_ising_ops;
 
 #ifdef __cplusplus
