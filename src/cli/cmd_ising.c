@@ -12,8 +12,8 @@ int pml_cmd_ising(int argc, char **argv)
     double T = 2.0, B = 0.0, J = 1.0;
     long sweeps = 10000, therm = 1000;
     uint64_t seed = 1;
-    const char *rule_s = "metropolis", *device = "auto", *out = NULL;
-    int json = 0, quiet = 0, cold = 0;
+    const char *rule_s = "metropolis", *device = "auto", *out = NULL, *start_s = "auto";
+    int json = 0, quiet = 0;
     const pml_opt opts[] = {
         {"L", PML_OPT_INT, &L, "N", "lattice side (even), default 64"},
         {"Ly", PML_OPT_INT, &Ly, "N", "other side when not square (even)"},
@@ -24,7 +24,8 @@ int pml_cmd_ising(int argc, char **argv)
         {"sweeps", PML_OPT_INT, &sweeps, "N", "measured sweeps (10000)"},
         {"therm", PML_OPT_INT, &therm, "N", "thermalisation sweeps before measuring (1000)"},
         {"seed", PML_OPT_U64, &seed, "S", "Philox seed (1)"},
-        {"cold", PML_OPT_FLAG, &cold, NULL, "start with every spin +1 (default: hot start)"},
+        {"start", PML_OPT_STR, &start_s, "S",
+         "hot, cold, or auto (default: cold below T_c, where hot quenches freeze into stripes)"},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"json", PML_OPT_FLAG, &json, NULL, "print one JSON object"},
         {"out", PML_OPT_STR, &out, "DIR", "write DIR/ising_lattice.png (the final lattice)"},
@@ -34,7 +35,7 @@ int pml_cmd_ising(int argc, char **argv)
     int r = pml_cli_parse(
         "ising",
         "ising [--L 64] [--T 2.0] [--B 0] [--J 1] [--rule metropolis|heatbath] [--sweeps N] "
-        "[--therm N] [--seed S] [--device D] [--json] [--out DIR]\n"
+        "[--therm N] [--seed S] [--start auto|hot|cold] [--device D] [--json] [--out DIR]\n"
         "       physml ising scan --help",
         "Checkerboard Monte Carlo of the 2D Ising model, H = -J sum s_i s_j - B sum s_i, on a "
         "periodic lattice: energy, magnetisation, specific heat, susceptibility, Binder "
@@ -44,6 +45,14 @@ int pml_cmd_ising(int argc, char **argv)
     const int rule = pml_parse_rule(rule_s);
     if (rule < 0) {
         fprintf(stderr, "physml ising: --rule '%s': use metropolis or heatbath\n", rule_s);
+        return 2;
+    }
+    int cold;
+    if (strcmp(start_s, "hot") == 0) cold = 0;
+    else if (strcmp(start_s, "cold") == 0) cold = 1;
+    else if (strcmp(start_s, "auto") == 0) cold = J > 0 && T < pml_ising_tc(J);
+    else {
+        fprintf(stderr, "physml ising: --start '%s': use hot, cold or auto\n", start_s);
         return 2;
     }
     if (Ly == 0) Ly = L;
