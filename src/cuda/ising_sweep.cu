@@ -8,13 +8,15 @@
 //
 // CUDA: one thread per Philox block, i.e. per four consecutive colour sites k = 4q .. 4q+3
 // of one replica (P is a multiple of 4, so a block never straddles half-sweeps or replicas);
-// when Lx/2 is a multiple of 4 the four sites share a row and move as one char4;
+// when Lx/2 is a multiple of 4 the four sites share a row and move as one 32-bit word;
 // the same draws and the same integer comparisons as the CPU, so the lattices are
-// bit-identical by construction. The measurement is a grid reduction into per-replica
-// 64-bit integer sums (exact, order-free) followed by one thread per replica pushing them
-// into its accumulator.
+// bit-identical by construction. The per-thread bodies live in src/ising/ising_block.h, which
+// the CPU tests execute thread by thread against the reference. The measurement is a grid
+// reduction into per-replica 64-bit integer sums (exact, order-free) followed by one thread
+// per replica pushing them into its accumulator.
 #include "core/philox.h"
 #include "cuda/cuda.h"
+#include "ising/ising_block.h"
 #include "ising/ising_ops.h"
 
 #define ISING_BLOCK 256
@@ -23,91 +25,23 @@ static __global__ void ising_half_kernel(int8_t *spins, const pml_ising_rparams 
                                          int64_t W, int64_t Ly, int64_t R, uint64_t P,
                                          uint64_t seed, uint64_t half, int c)
 {
-    const int64_t plane = Ly * W, half_n = plane; // colour sites per replica: Ly * W = N/2
-    const int64_t qpr = (int64_t)(P / 4);         // Philox blocks per replica and half-sweep
-    const int64_t total = R * qpr;
-    for (int64_t g = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; g < total;
-         g += (int64_t)gridDim.x * blockDim.x) {
-        const int64_t r = g / qpr, q = g % qpr;
-        const pml_u32x4 d =
-            pml_philox_draw4(seed, PML_ISING_STREAM + (uint64_t)r, (half * P) / 4 + (uint64_t)q);
-        const uint32_t u4[4] = {d.x, d.y, d.z, d.w};
-        int8_t *self = spins + (2 * r + c) * plane;
-        const int8_t *other = spins + (2 * r + 1 - c) * plane;
-        const pml_ising_rparams *p = &params[r];
-#pragma unroll
-        for (int l = 0; l < 4; ++l) {
-            const int64_t k = 4 * q + l;
-            if (k >= half_n) break;
-            const int64_t y = k / W, j = k % W;
-            const int o = (int)((y + c) & 1);
-            const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-            const int64_t js = o ? (j == W - 1 ? 0 : j + 1) : (j == 0 ? W - 1 : j - 1);
-            const int s = self[k];
-            const int nb = other[yu * W + j] + other[yd * W + j] + other[y * W + j] + other[y * W + js];
-            const int i = (s > 0) * 5 + ((nb + 4) >> 1);
-            if (u4[l] < __ldg(&p->thr[i]) || ((__ldg(&p->always) >> i) & 1u)) self[k] = (int8_t)-s;
-        }
-    }
+    const int64_t qpr = (int64_t)(P / 4); // Philox blocks per replica and half-sweep
+    for (int64_t g = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; g < R * qpr;
+         g += (int64_t)gridDim.x * blockDim.x)
+        pml_ising_block_any(spins, params, W, Ly, P, seed, half, c, g / qpr, g % qpr);
 }
 
-// Flip decision of one site: spin s, neighbour sum nb, draw u, thresholds of its replica.
-static __device__ __forceinline__ int8_t ising_site(int s, int nb, uint32_t u, const uint32_t *thr,
-                                                    uint32_t always)
-{
-    const int i = (s > 0) * 5 + ((nb + 4) >> 1);
-    return (int8_t)((u < thr[i] || ((always >> i) & 1u)) ? -s : s);
-}
-
-// W % 4 == 0 (so P = N/2 and a Philox block's four sites share a row, 4-byte aligned):
-// one thread per block, char4 loads and one char4 store. Replicas along gridDim.y.
+// W % 4 == 0: one thread per block of four sites of a row, 32-bit loads and store; replicas
+// along gridDim.y.
 static __global__ void ising_half4_kernel(int8_t *spins, const pml_ising_rparams *params,
                                           uint32_t W, uint32_t Ly, int64_t R, uint64_t seed,
                                           uint64_t half, int c)
 {
-    const uint32_t plane = Ly * W, qpr = plane / 4;
-    for (int64_t r = blockIdx.y; r < R; r += gridDim.y) {
-        const pml_ising_rparams *p = &params[r];
-        uint32_t thr[10];
-#pragma unroll
-        for (int i = 0; i < 10; ++i) thr[i] = __ldg(&p->thr[i]);
-        const uint32_t always = __ldg(&p->always);
-        int8_t *self = spins + (2 * r + c) * (int64_t)plane;
-        const int8_t *other = spins + (2 * r + 1 - c) * (int64_t)plane;
-        const uint64_t stream = PML_ISING_STREAM + (uint64_t)r, blk0 = half * (uint64_t)qpr;
+    const uint32_t qpr = Ly * W / 4;
+    for (int64_t r = blockIdx.y; r < R; r += gridDim.y)
         for (uint32_t q = blockIdx.x * blockDim.x + threadIdx.x; q < qpr;
-             q += gridDim.x * blockDim.x) {
-            const pml_u32x4 d = pml_philox_draw4(seed, stream, blk0 + q);
-            const uint32_t k = 4 * q, y = k / W, j = k - y * W;
-            const int o = (int)((y + (uint32_t)c) & 1u);
-            const uint32_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-            const char4 s4 = *reinterpret_cast<const char4 *>(self + k);
-            const char4 u4 = *reinterpret_cast<const char4 *>(other + yu * W + j);
-            const char4 d4 = *reinterpret_cast<const char4 *>(other + yd * W + j);
-            const char4 m4 = *reinterpret_cast<const char4 *>(other + y * W + j);
-            // horizontal partners: x-1 (o = 0) or x+1 (o = 1); one of them outside the char4
-            int h0, h1, h2, h3;
-            if (o == 0) {
-                const int left = other[y * W + (j == 0 ? W - 1 : j - 1)];
-                h0 = m4.x + left;
-                h1 = m4.y + m4.x;
-                h2 = m4.z + m4.y;
-                h3 = m4.w + m4.z;
-            } else {
-                const int right = other[y * W + (j + 4 == W ? 0 : j + 4)];
-                h0 = m4.x + m4.y;
-                h1 = m4.y + m4.z;
-                h2 = m4.z + m4.w;
-                h3 = m4.w + right;
-            }
-            char4 n4;
-            n4.x = ising_site(s4.x, u4.x + d4.x + h0, d.x, thr, always);
-            n4.y = ising_site(s4.y, u4.y + d4.y + h1, d.y, thr, always);
-            n4.z = ising_site(s4.z, u4.z + d4.z + h2, d.z, thr, always);
-            n4.w = ising_site(s4.w, u4.w + d4.w + h3, d.w, thr, always);
-            *reinterpret_cast<char4 *>(self + k) = n4;
-        }
-    }
+             q += gridDim.x * blockDim.x)
+            pml_ising_block_row4(spins, params, W, Ly, seed, half, c, r, q);
 }
 
 // Bond and spin sums of replica blockIdx.y over a slice of its colour-0 sites.
@@ -116,18 +50,10 @@ static __global__ void ising_measure_kernel(const int8_t *spins, int64_t W, int6
 {
     __shared__ long long sb[ISING_BLOCK], sm[ISING_BLOCK];
     const int64_t r = blockIdx.y, plane = Ly * W;
-    const int8_t *p0 = spins + (2 * r) * plane, *p1 = spins + (2 * r + 1) * plane;
     long long b = 0, m = 0;
     for (int64_t k = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; k < plane;
-         k += (int64_t)gridDim.x * blockDim.x) {
-        const int64_t y = k / W, j = k % W;
-        const int o = (int)(y & 1);
-        const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-        const int64_t js = o ? (j == W - 1 ? 0 : j + 1) : (j == 0 ? W - 1 : j - 1);
-        const int s = p0[k];
-        b += s * (p1[yu * W + j] + p1[yd * W + j] + p1[y * W + j] + p1[y * W + js]);
-        m += s + p1[k];
-    }
+         k += (int64_t)gridDim.x * blockDim.x)
+        pml_ising_measure_site(spins, W, Ly, r, k, &b, &m);
     sb[threadIdx.x] = b;
     sm[threadIdx.x] = m;
     __syncthreads();
@@ -165,7 +91,7 @@ extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kar
     const int64_t W = a->lx / 2, Ly = a->ly, R = a->replicas;
     const uint64_t P = pml_ising_pad(a->lx, a->ly);
     const unsigned grid = pml_cuda_grid(dev, R * (int64_t)(P / 4), ISING_BLOCK);
-    // the char4 path: W % 4 == 0 and a plane's blocks countable in 32 bits
+    // the 32-bit-word path: W % 4 == 0 and a plane's blocks countable in 32 bits
     const int fast = W % 4 == 0 && Ly * W < ((int64_t)1 << 32) - 4;
     dim3 grid4(1, (unsigned)(R < 65535 ? R : 65535));
     {
