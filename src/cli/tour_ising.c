@@ -1,7 +1,6 @@
 /* Tour chapter "ising": a temperature scan around T_c on two lattice sizes, T_c from the
  * Binder crossing against 2/ln(1 + sqrt 2), Onsager's energy, and the scan's plot. */
 #include <math.h>
-#include <string.h>
 
 #include "cli/ising_cli.h"
 
@@ -64,8 +63,6 @@ int pml_tour_ising(pml_tour_ctx *ctx)
     fprintf(r, "| abs(m) at T = %.2f, L = %lld | %.5f +- %.5f | %.5f (Yang) |\n\n", lo->T,
             (long long)s.L[1], lo->m_abs, lo->m_abs_err, pml_ising_yang_m(lo->T, 1.0));
     if (png[0]) {
-        const char *rel = strrchr(png, '/');
-        (void)rel;
         fprintf(r, "![Ising scan](ising/scan.png)\n\n");
     } else {
         fprintf(r, "(gnuplot is not installed: the data and script are in `ising/`.)\n\n");
