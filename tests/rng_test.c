@@ -88,6 +88,7 @@ static void curand_host(curandRngType_t type, uint64_t seed, uint64_t offset, in
 }
 #endif
 
+#ifdef PML_HAVE_CUDA
 /* Where cuRAND's host generator takes its output number g from (see rng.h). */
 static void curand_host_coords(uint64_t g, uint64_t *stream, uint64_t *index)
 {
@@ -95,6 +96,7 @@ static void curand_host_coords(uint64_t g, uint64_t *stream, uint64_t *index)
     *stream = block % 65536;
     *index = 4 * (block / 65536) + g % 4;
 }
+#endif
 
 Test(rng, matches_curand_host_generator)
 {
