@@ -42,9 +42,9 @@ TestSuite(dataset, .init = make_tmpdir, .fini = remove_tmpdir);
 
 static const char *tpath(const char *name)
 {
-    static char buf[4][512];
+    static char buf[8][512];
     static int k;
-    k = (k + 1) % 4;
+    k = (k + 1) % 8;
     snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
     return buf[k];
 }
