@@ -198,6 +198,9 @@ Test(idx, missing_file_is_io_error)
     pml_idx r = {0};
     cr_assert_eq(pml_idx_read(tpath("nope"), &r), PML_ERR_IO);
     cr_assert(strstr(pml_last_error(), "nope") != NULL);
+    /* a directory opens but cannot be read */
+    cr_assert_eq(pml_idx_read(tmpdir, &r), PML_ERR_IO, "%s", pml_last_error());
+    cr_assert_null(r.data);
 }
 
 Test(idx, wrong_magic)
