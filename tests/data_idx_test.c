@@ -316,6 +316,36 @@ Test(idx, every_gzip_prefix_is_rejected)
     free(buf);
 }
 
+/* Random damage to plain and gzip'd files: every read succeeds or fails cleanly with a
+ * format error (memory safety checked under the asan preset). */
+Test(idx, random_damage_never_crashes)
+{
+    unsigned char buf[128], gz[512], bad[512];
+    size_t n = valid_u8(buf);
+    write_gz(tpath("ok.gz"), buf, n);
+    size_t ng = read_bytes(tpath("ok.gz"), gz, sizeof gz);
+    uint32_t rng = 3;
+    for (int it = 0; it < 2000; ++it) {
+        int use_gz = it & 1;
+        size_t len = use_gz ? ng : n;
+        memcpy(bad, use_gz ? gz : buf, len);
+        for (int e = 0; e < 1 + it % 3; ++e) {
+            rng = rng * 1103515245u + 12345u;
+            size_t at = (rng >> 8) % (use_gz ? len : 16);
+            rng = rng * 1103515245u + 12345u;
+            bad[at] = (unsigned char)(rng >> 24);
+        }
+        if (it % 5 == 0) len = (size_t)((rng >> 4) % len);
+        write_bytes(tpath("bad"), bad, len);
+        pml_idx r = {0};
+        pml_status st = pml_idx_read(tpath("bad"), &r);
+        cr_assert(st == PML_OK || st == PML_ERR_BAD_FORMAT || st == PML_ERR_UNSUPPORTED,
+                  "iteration %d: %s (%s)", it, pml_status_string(st), pml_last_error());
+        if (st != PML_OK) cr_assert_null(r.data);
+        pml_idx_free(&r);
+    }
+}
+
 Test(idx, trailing_bytes_and_garbage)
 {
     unsigned char buf[128];

@@ -277,6 +277,41 @@ Test(npy, broken_and_unsupported_files)
     expect_read(tpath("absent.npy"), PML_ERR_IO, "absent.npy");
 }
 
+/* Random damage to a valid file: reads succeed or fail cleanly (memory safety under asan). */
+Test(npy, random_damage_never_crashes)
+{
+    pml_device *dev = pml_test_open_cpu();
+    int64_t shape[2] = {3, 4};
+    float v[12] = {0};
+    pml_tensor *t = pml_test_tensor(dev, PML_F32, 2, shape, v);
+    PML_ASSERT_OK(pml_npy_write(tpath("good.npy"), t));
+    unsigned char good[512], bad[512];
+    size_t n = read_bytes(tpath("good.npy"), good, sizeof good);
+    uint32_t rng = 7;
+    for (int it = 0; it < 3000; ++it) {
+        memcpy(bad, good, n);
+        size_t len = n;
+        for (int e = 0; e < 1 + it % 3; ++e) {
+            rng = rng * 1103515245u + 12345u;
+            size_t at = (rng >> 8) % 128; /* the header */
+            rng = rng * 1103515245u + 12345u;
+            static const char pool[] = "{}()',:0123456789<>|fiuTrueFals \n";
+            bad[at] = (it & 1) ? (unsigned char)(rng >> 24)
+                               : (unsigned char)pool[(rng >> 16) % (sizeof pool - 1)];
+        }
+        if (it % 5 == 0) len = (size_t)((rng >> 4) % n);
+        write_bytes(tpath("bad.npy"), bad, len);
+        pml_tensor *o = NULL;
+        pml_status s = pml_npy_read(dev, tpath("bad.npy"), &o);
+        cr_assert(s == PML_OK || s == PML_ERR_BAD_FORMAT || s == PML_ERR_UNSUPPORTED,
+                  "iteration %d: %s (%s)", it, pml_status_string(s), pml_last_error());
+        if (s != PML_OK) cr_assert_null(o);
+        pml_tensor_destroy(o);
+    }
+    pml_tensor_destroy(t);
+    pml_device_close(dev);
+}
+
 Test(npy, bad_arguments)
 {
     pml_device *dev = pml_test_open_cpu();

@@ -340,6 +340,51 @@ Test(safetensors, malformed_files)
     expect_bad(tpath("deep"), PML_ERR_BAD_FORMAT, "deep");
 }
 
+/* Random damage to a valid file's header and length field: every read either succeeds or
+ * fails cleanly (run under the asan preset, this also checks memory safety). */
+Test(safetensors, random_damage_never_crashes)
+{
+    pml_device *dev = pml_test_open_cpu();
+    float w[6] = {1, 2, 3, 4, 5, 6};
+    int64_t s6 = 6;
+    pml_tensor *t = pml_test_tensor(dev, PML_F32, 1, &s6, w);
+    pml_named_tensor nt[2] = {{"w\u00e9", t}, {"v", t}};
+    const char *meta[] = {"k", "v\"\\x", NULL};
+    PML_ASSERT_OK(pml_safetensors_write(tpath("good"), nt, 2, meta));
+    unsigned char good[1024], bad[1024];
+    size_t n = read_bytes(tpath("good"), good, sizeof good);
+    uint32_t rng = 1;
+    int oks = 0;
+    for (int it = 0; it < 3000; ++it) {
+        memcpy(bad, good, n);
+        size_t len = n;
+        int edits = 1 + it % 4;
+        for (int e = 0; e < edits; ++e) {
+            rng = rng * 1103515245u + 12345u;
+            size_t at = (rng >> 8) % (len < 200 ? len : 200);
+            rng = rng * 1103515245u + 12345u;
+            static const char pool[] = "{}[]\",:0123456789-eE.\\u \x01\xff";
+            bad[at] = (it & 1) ? (unsigned char)(rng >> 24)
+                               : (unsigned char)pool[(rng >> 16) % (sizeof pool - 1)];
+        }
+        if (it % 7 == 0) len = (size_t)((rng >> 4) % n); /* and sometimes cut */
+        write_bytes(tpath("bad"), bad, len);
+        pml_safetensors st;
+        pml_status s = pml_safetensors_read(dev, tpath("bad"), &st);
+        cr_assert(s == PML_OK || s == PML_ERR_BAD_FORMAT || s == PML_ERR_UNSUPPORTED,
+                  "iteration %d: %s (%s)", it, pml_status_string(s), pml_last_error());
+        if (s == PML_OK) {
+            ++oks;
+            pml_safetensors_free(&st);
+        } else {
+            cr_assert_eq(st.count, 0);
+        }
+    }
+    cr_log_info("%d of 3000 damaged files still parsed", oks);
+    pml_tensor_destroy(t);
+    pml_device_close(dev);
+}
+
 Test(safetensors, bad_arguments)
 {
     pml_device *dev = pml_test_open_cpu();

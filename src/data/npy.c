@@ -282,6 +282,18 @@ static pml_status read_npy(pml_device *dev, const char *path, FILE *f, pml_tenso
         numel *= info.shape[i];
     }
     size_t nbytes = (size_t)numel * pml_dtype_size(dt);
+    /* compare with what the file holds before allocating anything */
+    long data_at = ftell(f);
+    PML_CHECK(data_at >= 0 && fseek(f, 0, SEEK_END) == 0, PML_ERR_IO, "%s: %s: cannot seek",
+              fn, path);
+    long fsize = ftell(f);
+    PML_CHECK(fsize >= data_at && fseek(f, data_at, SEEK_SET) == 0, PML_ERR_IO,
+              "%s: %s: cannot seek", fn, path);
+    uint64_t avail = (uint64_t)(fsize - data_at);
+    PML_CHECK(avail >= nbytes, PML_ERR_BAD_FORMAT, "%s: %s: truncated: %llu of %zu data bytes",
+              fn, path, (unsigned long long)avail, nbytes);
+    PML_CHECK(avail == nbytes, PML_ERR_BAD_FORMAT,
+              "%s: %s: trailing bytes after %zu data bytes", fn, path, nbytes);
     void *host = NULL;
     if (nbytes > 0) {
         host = malloc(nbytes);
