@@ -8,5 +8,7 @@
 #include "physml/tensor.h"
 #include "physml/rng.h"
 #include "physml/blas.h"
+#include "physml/data.h"
+#include "physml/io.h"
 
 #endif
