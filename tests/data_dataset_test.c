@@ -15,39 +15,7 @@
 
 #define FMNIST "/usr/share/datasets/fashion-mnist"
 
-static char tmpdir[64];
-
-static void make_tmpdir(void)
-{
-    strcpy(tmpdir, "/tmp/pml_ds_XXXXXX");
-    cr_assert(mkdtemp(tmpdir) != NULL);
-}
-
-static void remove_tmpdir(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d) return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-}
-
-TestSuite(dataset, .init = make_tmpdir, .fini = remove_tmpdir);
-
-static const char *tpath(const char *name)
-{
-    static char buf[8][512];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
+TestSuite(dataset, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
 
 /* n examples of rows x cols whose pixels encode the example: p[0] = id & 255,
  * p[1] = id >> 8, the rest (id * 31 + j * 7) & 255; label id % classes. */
@@ -131,10 +99,10 @@ static void write_set(const char *prefix, int64_t n, int64_t nlab, int gz)
     char name[128];
     pml_idx im = {PML_U8, 3, {n, 4, 3}, img};
     snprintf(name, sizeof name, "%s-images-idx3-ubyte%s", prefix, gz ? ".gz" : "");
-    PML_ASSERT_OK(pml_idx_write(tpath(name), &im));
+    PML_ASSERT_OK(pml_idx_write(pml_test_tmppath(name), &im));
     pml_idx lb = {PML_U8, 1, {nlab}, lab};
     snprintf(name, sizeof name, "%s-labels-idx1-ubyte%s", prefix, gz ? ".gz" : "");
-    PML_ASSERT_OK(pml_idx_write(tpath(name), &lb));
+    PML_ASSERT_OK(pml_idx_write(pml_test_tmppath(name), &lb));
     free(img);
     free(lab);
 }
@@ -145,8 +113,8 @@ Test(dataset, load_crafted_directories)
     write_set("train", 50, 50, 0); /* plain */
     write_set("t10k", 20, 20, 1);  /* gzip'd */
     pml_dataset *a = NULL, *b = NULL;
-    PML_ASSERT_OK(pml_dataset_load(dev, tmpdir, PML_SPLIT_TRAIN, &a));
-    PML_ASSERT_OK(pml_dataset_load(dev, tmpdir, PML_SPLIT_TEST, &b));
+    PML_ASSERT_OK(pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TRAIN, &a));
+    PML_ASSERT_OK(pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TEST, &b));
     cr_assert_eq(pml_dataset_size(a), 50);
     cr_assert_eq(pml_dataset_size(b), 20);
     cr_assert_eq(pml_dataset_rows(a), 4);
@@ -166,7 +134,7 @@ Test(dataset, load_crafted_directories)
     /* labels that do not match the images: the message names both files */
     write_set("train", 50, 49, 0);
     pml_dataset *c = (pml_dataset *)0x1;
-    cr_assert_eq(pml_dataset_load(dev, tmpdir, PML_SPLIT_TRAIN, &c), PML_ERR_BAD_FORMAT);
+    cr_assert_eq(pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TRAIN, &c), PML_ERR_BAD_FORMAT);
     cr_assert_null(c);
     cr_assert(strstr(pml_last_error(), "train-labels-idx1-ubyte") != NULL, "%s",
               pml_last_error());
@@ -177,8 +145,8 @@ Test(dataset, load_crafted_directories)
     /* images that are not 3-D u8 */
     uint8_t raw[24] = {0};
     pml_idx flat = {PML_U8, 2, {2, 12}, raw};
-    PML_ASSERT_OK(pml_idx_write(tpath("train-images-idx3-ubyte"), &flat));
-    cr_assert_eq(pml_dataset_load(dev, tmpdir, PML_SPLIT_TRAIN, &c), PML_ERR_BAD_FORMAT);
+    PML_ASSERT_OK(pml_idx_write(pml_test_tmppath("train-images-idx3-ubyte"), &flat));
+    cr_assert_eq(pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TRAIN, &c), PML_ERR_BAD_FORMAT);
     cr_assert(strstr(pml_last_error(), "3-D") != NULL, "%s", pml_last_error());
 
     /* a directory without the files */
@@ -186,9 +154,9 @@ Test(dataset, load_crafted_directories)
     cr_assert(strstr(pml_last_error(), "t10k-images-idx3-ubyte") != NULL, "%s",
               pml_last_error());
     /* bad arguments */
-    cr_assert_eq(pml_dataset_load(NULL, tmpdir, PML_SPLIT_TEST, &c), PML_ERR_INVALID_ARGUMENT);
-    cr_assert_eq(pml_dataset_load(dev, tmpdir, PML_SPLIT_TEST, NULL), PML_ERR_INVALID_ARGUMENT);
-    cr_assert_eq(pml_dataset_load(dev, tmpdir, (pml_split)7, &c), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_dataset_load(NULL, pml_test_tmpdir, PML_SPLIT_TEST, &c), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TEST, NULL), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_dataset_load(dev, pml_test_tmpdir, (pml_split)7, &c), PML_ERR_INVALID_ARGUMENT);
     pml_device_close(dev);
 }
 

@@ -13,56 +13,7 @@
 
 #define FMNIST "/usr/share/datasets/fashion-mnist"
 
-static char tmpdir[64];
-
-static void make_tmpdir(void)
-{
-    strcpy(tmpdir, "/tmp/pml_idx_XXXXXX");
-    cr_assert(mkdtemp(tmpdir) != NULL);
-}
-
-static void remove_tmpdir(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d) return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-}
-
-TestSuite(idx, .init = make_tmpdir, .fini = remove_tmpdir);
-
-static const char *tpath(const char *name)
-{
-    static char buf[8][512];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_bytes(const char *path, const void *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert(f != NULL);
-    cr_assert_eq(fwrite(p, 1, n, f), n);
-    fclose(f);
-}
-
-static size_t read_bytes(const char *path, unsigned char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f != NULL);
-    size_t n = fread(buf, 1, cap, f);
-    fclose(f);
-    return n;
-}
+TestSuite(idx, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
 
 static void write_gz(const char *path, const void *p, size_t n)
 {
@@ -148,7 +99,7 @@ Test(idx, round_trip_every_dtype_plain_and_gz)
             unsigned char *data = malloc(30 * es);
             for (size_t i = 0; i < 30 * es; ++i) data[i] = (unsigned char)(i * 37 + t);
             w.data = data;
-            const char *p = tpath(gz ? "rt.idx.gz" : "rt.idx");
+            const char *p = pml_test_tmppath(gz ? "rt.idx.gz" : "rt.idx");
             PML_ASSERT_OK(pml_idx_write(p, &w));
             pml_idx r = {0};
             PML_ASSERT_OK(pml_idx_read(p, &r));
@@ -167,9 +118,9 @@ Test(idx, writes_big_endian_bytes)
 {
     int32_t v[2] = {0x01020304, -2};
     pml_idx w = {PML_I32, 1, {2}, v};
-    PML_ASSERT_OK(pml_idx_write(tpath("be.idx"), &w));
+    PML_ASSERT_OK(pml_idx_write(pml_test_tmppath("be.idx"), &w));
     unsigned char buf[64];
-    size_t n = read_bytes(tpath("be.idx"), buf, sizeof buf);
+    size_t n = pml_test_read_file(pml_test_tmppath("be.idx"), buf, sizeof buf);
     static const unsigned char want[] = {0, 0, 0x0C, 1, 0, 0, 0, 2,
                                          1, 2, 3, 4, 0xff, 0xff, 0xff, 0xfe};
     cr_assert_eq(n, sizeof want);
@@ -180,15 +131,15 @@ Test(idx, concatenated_gzip_members_are_one_stream)
 {
     unsigned char buf[128];
     size_t n = valid_u8(buf);
-    write_gz(tpath("a.gz"), buf, 30);
-    write_gz(tpath("b.gz"), buf + 30, n - 30);
+    write_gz(pml_test_tmppath("a.gz"), buf, 30);
+    write_gz(pml_test_tmppath("b.gz"), buf + 30, n - 30);
     unsigned char ga[512], gb[512];
-    size_t na = read_bytes(tpath("a.gz"), ga, sizeof ga);
-    size_t nb = read_bytes(tpath("b.gz"), gb, sizeof gb);
+    size_t na = pml_test_read_file(pml_test_tmppath("a.gz"), ga, sizeof ga);
+    size_t nb = pml_test_read_file(pml_test_tmppath("b.gz"), gb, sizeof gb);
     memcpy(ga + na, gb, nb);
-    write_bytes(tpath("cat.gz"), ga, na + nb);
+    pml_test_write_file(pml_test_tmppath("cat.gz"), ga, na + nb);
     pml_idx r = {0};
-    PML_ASSERT_OK(pml_idx_read(tpath("cat.gz"), &r));
+    PML_ASSERT_OK(pml_idx_read(pml_test_tmppath("cat.gz"), &r));
     cr_assert(memcmp(r.data, buf + 16, 60) == 0);
     pml_idx_free(&r);
 }
@@ -196,10 +147,10 @@ Test(idx, concatenated_gzip_members_are_one_stream)
 Test(idx, missing_file_is_io_error)
 {
     pml_idx r = {0};
-    cr_assert_eq(pml_idx_read(tpath("nope"), &r), PML_ERR_IO);
+    cr_assert_eq(pml_idx_read(pml_test_tmppath("nope"), &r), PML_ERR_IO);
     cr_assert(strstr(pml_last_error(), "nope") != NULL);
     /* a directory opens but cannot be read */
-    cr_assert_eq(pml_idx_read(tmpdir, &r), PML_ERR_IO, "%s", pml_last_error());
+    cr_assert_eq(pml_idx_read(pml_test_tmpdir, &r), PML_ERR_IO, "%s", pml_last_error());
     cr_assert_null(r.data);
 }
 
@@ -208,27 +159,27 @@ Test(idx, wrong_magic)
     unsigned char buf[128];
     size_t n = valid_u8(buf);
     buf[0] = 0x1f; /* a lone first byte of the gzip magic must not confuse the sniffing */
-    write_bytes(tpath("magic"), buf, n);
-    expect_bad(tpath("magic"), PML_ERR_BAD_FORMAT, "magic");
+    pml_test_write_file(pml_test_tmppath("magic"), buf, n);
+    expect_bad(pml_test_tmppath("magic"), PML_ERR_BAD_FORMAT, "magic");
     valid_u8(buf);
     buf[2] = 0x07;
-    write_bytes(tpath("type"), buf, n);
-    expect_bad(tpath("type"), PML_ERR_BAD_FORMAT, "type");
+    pml_test_write_file(pml_test_tmppath("type"), buf, n);
+    expect_bad(pml_test_tmppath("type"), PML_ERR_BAD_FORMAT, "type");
     buf[2] = 0x0B;
-    write_bytes(tpath("i16"), buf, n);
-    expect_bad(tpath("i16"), PML_ERR_UNSUPPORTED, "i16");
+    pml_test_write_file(pml_test_tmppath("i16"), buf, n);
+    expect_bad(pml_test_tmppath("i16"), PML_ERR_UNSUPPORTED, "i16");
     valid_u8(buf);
     buf[3] = 0;
-    write_bytes(tpath("nd0"), buf, n);
-    expect_bad(tpath("nd0"), PML_ERR_BAD_FORMAT, "dimensions");
+    pml_test_write_file(pml_test_tmppath("nd0"), buf, n);
+    expect_bad(pml_test_tmppath("nd0"), PML_ERR_BAD_FORMAT, "dimensions");
     buf[3] = 5;
-    write_bytes(tpath("nd5"), buf, n);
-    expect_bad(tpath("nd5"), PML_ERR_BAD_FORMAT, "dimensions");
-    write_bytes(tpath("empty"), buf, 0);
-    expect_bad(tpath("empty"), PML_ERR_BAD_FORMAT, "too short");
+    pml_test_write_file(pml_test_tmppath("nd5"), buf, n);
+    expect_bad(pml_test_tmppath("nd5"), PML_ERR_BAD_FORMAT, "dimensions");
+    pml_test_write_file(pml_test_tmppath("empty"), buf, 0);
+    expect_bad(pml_test_tmppath("empty"), PML_ERR_BAD_FORMAT, "too short");
     valid_u8(buf);
-    write_bytes(tpath("short_header"), buf, 10);
-    expect_bad(tpath("short_header"), PML_ERR_BAD_FORMAT, "truncated header");
+    pml_test_write_file(pml_test_tmppath("short_header"), buf, 10);
+    expect_bad(pml_test_tmppath("short_header"), PML_ERR_BAD_FORMAT, "truncated header");
 }
 
 Test(idx, zero_and_overflowing_dimensions)
@@ -236,46 +187,46 @@ Test(idx, zero_and_overflowing_dimensions)
     unsigned char buf[128];
     size_t n = valid_u8(buf);
     buf[11] = 0; /* dims 3 x 0 x 5 */
-    write_bytes(tpath("zero"), buf, n);
-    expect_bad(tpath("zero"), PML_ERR_BAD_FORMAT, "dimension 1 is 0");
+    pml_test_write_file(pml_test_tmppath("zero"), buf, n);
+    expect_bad(pml_test_tmppath("zero"), PML_ERR_BAD_FORMAT, "dimension 1 is 0");
     /* f64, 4 dims of 2^32-1: the product overflows 64 bits */
     unsigned char big[20 + 8] = {0, 0, 0x0E, 4};
     memset(big + 4, 0xff, 16);
-    write_bytes(tpath("overflow"), big, sizeof big);
-    expect_bad(tpath("overflow"), PML_ERR_BAD_FORMAT, "overflow");
+    pml_test_write_file(pml_test_tmppath("overflow"), big, sizeof big);
+    expect_bad(pml_test_tmppath("overflow"), PML_ERR_BAD_FORMAT, "overflow");
     /* a header claiming 2^28 bytes in a tiny gzip file: reported truncated, nothing huge
      * allocated */
     unsigned char lie[12 + 16] = {0, 0, 8, 2, 0, 0, 1, 0, 0, 0x10, 0, 0};
-    write_gz(tpath("lie.gz"), lie, sizeof lie);
-    expect_bad(tpath("lie.gz"), PML_ERR_BAD_FORMAT, "truncated");
+    write_gz(pml_test_tmppath("lie.gz"), lie, sizeof lie);
+    expect_bad(pml_test_tmppath("lie.gz"), PML_ERR_BAD_FORMAT, "truncated");
 }
 
 Test(idx, truncated_plain_and_gz)
 {
     unsigned char buf[128];
     size_t n = valid_u8(buf);
-    write_bytes(tpath("cut"), buf, n - 1);
-    expect_bad(tpath("cut"), PML_ERR_BAD_FORMAT, "truncated");
+    pml_test_write_file(pml_test_tmppath("cut"), buf, n - 1);
+    expect_bad(pml_test_tmppath("cut"), PML_ERR_BAD_FORMAT, "truncated");
     /* gzip'd: the full data cut in the middle of the compressed stream, and a stream whose
      * 8-byte trailer (CRC, length) is missing */
-    write_gz(tpath("full.gz"), buf, n);
+    write_gz(pml_test_tmppath("full.gz"), buf, n);
     unsigned char gz[512];
-    size_t ng = read_bytes(tpath("full.gz"), gz, sizeof gz);
-    write_bytes(tpath("half.gz"), gz, ng / 2);
-    expect_bad(tpath("half.gz"), PML_ERR_BAD_FORMAT, "truncated");
-    write_bytes(tpath("notrailer.gz"), gz, ng - 8);
-    expect_bad(tpath("notrailer.gz"), PML_ERR_BAD_FORMAT, "truncated");
-    write_bytes(tpath("cut1.gz"), gz, ng - 1);
-    expect_bad(tpath("cut1.gz"), PML_ERR_BAD_FORMAT, "truncated");
+    size_t ng = pml_test_read_file(pml_test_tmppath("full.gz"), gz, sizeof gz);
+    pml_test_write_file(pml_test_tmppath("half.gz"), gz, ng / 2);
+    expect_bad(pml_test_tmppath("half.gz"), PML_ERR_BAD_FORMAT, "truncated");
+    pml_test_write_file(pml_test_tmppath("notrailer.gz"), gz, ng - 8);
+    expect_bad(pml_test_tmppath("notrailer.gz"), PML_ERR_BAD_FORMAT, "truncated");
+    pml_test_write_file(pml_test_tmppath("cut1.gz"), gz, ng - 1);
+    expect_bad(pml_test_tmppath("cut1.gz"), PML_ERR_BAD_FORMAT, "truncated");
     /* the real file cut in half */
     FILE *f = fopen(FMNIST "/train-labels-idx1-ubyte.gz", "rb");
     cr_assert(f != NULL);
     unsigned char *big = malloc(1 << 20);
     size_t nb = fread(big, 1, 1 << 20, f);
     fclose(f);
-    write_bytes(tpath("labels-half.gz"), big, nb / 2);
+    pml_test_write_file(pml_test_tmppath("labels-half.gz"), big, nb / 2);
     free(big);
-    expect_bad(tpath("labels-half.gz"), PML_ERR_BAD_FORMAT, "truncated");
+    expect_bad(pml_test_tmppath("labels-half.gz"), PML_ERR_BAD_FORMAT, "truncated");
 }
 
 /* Every prefix of a gzip'd IDX file is an error, never a short success; and a highly
@@ -287,16 +238,16 @@ Test(idx, every_gzip_prefix_is_rejected)
     unsigned char head[12] = {0, 0, 8, 2, 0, 0, 0, 3, 0, 0, 0x03, 0xe8}; /* 3 x 1000 */
     memcpy(buf, head, 12);
     for (int i = 0; i < N; ++i) buf[12 + i] = (unsigned char)(i < 1500 ? 0 : i % 7);
-    write_gz(tpath("p.gz"), buf, 12 + N);
+    write_gz(pml_test_tmppath("p.gz"), buf, 12 + N);
     unsigned char gz[8192];
-    size_t ng = read_bytes(tpath("p.gz"), gz, sizeof gz);
+    size_t ng = pml_test_read_file(pml_test_tmppath("p.gz"), gz, sizeof gz);
     pml_idx r = {0};
-    PML_ASSERT_OK(pml_idx_read(tpath("p.gz"), &r));
+    PML_ASSERT_OK(pml_idx_read(pml_test_tmppath("p.gz"), &r));
     cr_assert(memcmp(r.data, buf + 12, N) == 0);
     pml_idx_free(&r);
     for (size_t cut = 0; cut < ng; ++cut) {
-        write_bytes(tpath("prefix.gz"), gz, cut);
-        pml_status st = pml_idx_read(tpath("prefix.gz"), &r);
+        pml_test_write_file(pml_test_tmppath("prefix.gz"), gz, cut);
+        pml_status st = pml_idx_read(pml_test_tmppath("prefix.gz"), &r);
         cr_assert_eq(st, PML_ERR_BAD_FORMAT, "prefix of %zu of %zu bytes: %s", cut, ng,
                      pml_last_error());
         cr_assert_null(r.data);
@@ -307,8 +258,8 @@ Test(idx, every_gzip_prefix_is_rejected)
     unsigned char hz[12] = {0, 0, 8, 2, 0, 1, 0, 0, 0, 0, 0x04, 0}; /* 65536 x 1024 */
     memcpy(z, hz, 12);
     z[12 + big - 1] = 42;
-    write_gz(tpath("zeros.gz"), z, big + 12);
-    PML_ASSERT_OK(pml_idx_read(tpath("zeros.gz"), &r));
+    write_gz(pml_test_tmppath("zeros.gz"), z, big + 12);
+    PML_ASSERT_OK(pml_idx_read(pml_test_tmppath("zeros.gz"), &r));
     cr_assert_eq(r.dims[0], 65536);
     cr_assert(memcmp(r.data, z + 12, big) == 0);
     pml_idx_free(&r);
@@ -322,8 +273,8 @@ Test(idx, random_damage_never_crashes)
 {
     unsigned char buf[128], gz[512], bad[512];
     size_t n = valid_u8(buf);
-    write_gz(tpath("ok.gz"), buf, n);
-    size_t ng = read_bytes(tpath("ok.gz"), gz, sizeof gz);
+    write_gz(pml_test_tmppath("ok.gz"), buf, n);
+    size_t ng = pml_test_read_file(pml_test_tmppath("ok.gz"), gz, sizeof gz);
     uint32_t rng = 3;
     for (int it = 0; it < 2000; ++it) {
         int use_gz = it & 1;
@@ -336,9 +287,9 @@ Test(idx, random_damage_never_crashes)
             bad[at] = (unsigned char)(rng >> 24);
         }
         if (it % 5 == 0) len = (size_t)((rng >> 4) % len);
-        write_bytes(tpath("bad"), bad, len);
+        pml_test_write_file(pml_test_tmppath("bad"), bad, len);
         pml_idx r = {0};
-        pml_status st = pml_idx_read(tpath("bad"), &r);
+        pml_status st = pml_idx_read(pml_test_tmppath("bad"), &r);
         cr_assert(st == PML_OK || st == PML_ERR_BAD_FORMAT || st == PML_ERR_UNSUPPORTED,
                   "iteration %d: %s (%s)", it, pml_status_string(st), pml_last_error());
         if (st != PML_OK) cr_assert_null(r.data);
@@ -351,57 +302,57 @@ Test(idx, trailing_bytes_and_garbage)
     unsigned char buf[128];
     size_t n = valid_u8(buf);
     buf[n] = 0;
-    write_bytes(tpath("long"), buf, n + 1);
-    expect_bad(tpath("long"), PML_ERR_BAD_FORMAT, "trailing bytes");
-    write_gz(tpath("long.gz"), buf, n + 1);
-    expect_bad(tpath("long.gz"), PML_ERR_BAD_FORMAT, "trailing bytes");
+    pml_test_write_file(pml_test_tmppath("long"), buf, n + 1);
+    expect_bad(pml_test_tmppath("long"), PML_ERR_BAD_FORMAT, "trailing bytes");
+    write_gz(pml_test_tmppath("long.gz"), buf, n + 1);
+    expect_bad(pml_test_tmppath("long.gz"), PML_ERR_BAD_FORMAT, "trailing bytes");
     /* garbage after a valid gzip member (zlib's gzread would skip it silently) */
-    write_gz(tpath("ok.gz"), buf, n);
+    write_gz(pml_test_tmppath("ok.gz"), buf, n);
     unsigned char gz[512];
-    size_t ng = read_bytes(tpath("ok.gz"), gz, sizeof gz);
+    size_t ng = pml_test_read_file(pml_test_tmppath("ok.gz"), gz, sizeof gz);
     memcpy(gz + ng, "junk", 4);
-    write_bytes(tpath("garbage.gz"), gz, ng + 4);
-    expect_bad(tpath("garbage.gz"), PML_ERR_BAD_FORMAT, "trailing garbage");
-    write_bytes(tpath("garbage1.gz"), gz, ng + 1);
-    expect_bad(tpath("garbage1.gz"), PML_ERR_BAD_FORMAT, "trailing garbage");
+    pml_test_write_file(pml_test_tmppath("garbage.gz"), gz, ng + 4);
+    expect_bad(pml_test_tmppath("garbage.gz"), PML_ERR_BAD_FORMAT, "trailing garbage");
+    pml_test_write_file(pml_test_tmppath("garbage1.gz"), gz, ng + 1);
+    expect_bad(pml_test_tmppath("garbage1.gz"), PML_ERR_BAD_FORMAT, "trailing garbage");
 }
 
 Test(idx, corrupt_gzip_data)
 {
     unsigned char buf[128];
     size_t n = valid_u8(buf);
-    write_gz(tpath("ok.gz"), buf, n);
+    write_gz(pml_test_tmppath("ok.gz"), buf, n);
     unsigned char gz[512];
-    size_t ng = read_bytes(tpath("ok.gz"), gz, sizeof gz);
+    size_t ng = pml_test_read_file(pml_test_tmppath("ok.gz"), gz, sizeof gz);
     gz[ng - 6] ^= 0xff; /* inside the CRC-32 */
-    write_bytes(tpath("crc.gz"), gz, ng);
-    expect_bad(tpath("crc.gz"), PML_ERR_BAD_FORMAT, "corrupt");
+    pml_test_write_file(pml_test_tmppath("crc.gz"), gz, ng);
+    expect_bad(pml_test_tmppath("crc.gz"), PML_ERR_BAD_FORMAT, "corrupt");
 }
 
 Test(idx, bad_arguments)
 {
     pml_idx r = {0};
     cr_assert_eq(pml_idx_read(NULL, &r), PML_ERR_INVALID_ARGUMENT);
-    cr_assert_eq(pml_idx_read(tpath("x"), NULL), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_idx_read(pml_test_tmppath("x"), NULL), PML_ERR_INVALID_ARGUMENT);
     pml_idx_free(NULL);
     pml_idx_free(&r);
     uint8_t data[4] = {1, 2, 3, 4};
     pml_idx w = {PML_U8, 1, {4}, data};
     cr_assert_eq(pml_idx_write(NULL, &w), PML_ERR_INVALID_ARGUMENT);
-    cr_assert_eq(pml_idx_write(tpath("w"), NULL), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_idx_write(pml_test_tmppath("w"), NULL), PML_ERR_INVALID_ARGUMENT);
     w.dtype = PML_U32;
-    cr_assert_eq(pml_idx_write(tpath("w"), &w), PML_ERR_UNSUPPORTED);
+    cr_assert_eq(pml_idx_write(pml_test_tmppath("w"), &w), PML_ERR_UNSUPPORTED);
     w.dtype = PML_U8;
     w.ndim = 0;
-    cr_assert_eq(pml_idx_write(tpath("w"), &w), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_idx_write(pml_test_tmppath("w"), &w), PML_ERR_INVALID_ARGUMENT);
     w.ndim = 1;
     w.dims[0] = 0;
-    cr_assert_eq(pml_idx_write(tpath("w"), &w), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_idx_write(pml_test_tmppath("w"), &w), PML_ERR_INVALID_ARGUMENT);
     w.dims[0] = (int64_t)1 << 33;
-    cr_assert_eq(pml_idx_write(tpath("w"), &w), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_idx_write(pml_test_tmppath("w"), &w), PML_ERR_INVALID_ARGUMENT);
     w.dims[0] = 4;
     w.data = NULL;
-    cr_assert_eq(pml_idx_write(tpath("w"), &w), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_idx_write(pml_test_tmppath("w"), &w), PML_ERR_INVALID_ARGUMENT);
     w.data = data;
     cr_assert_eq(pml_idx_write("/nonexistent-dir/x.idx", &w), PML_ERR_IO);
     cr_assert_eq(pml_idx_write("/nonexistent-dir/x.idx.gz", &w), PML_ERR_IO);

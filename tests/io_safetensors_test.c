@@ -11,56 +11,7 @@
 
 #include "pml_test.h"
 
-static char tmpdir[64];
-
-static void make_tmpdir(void)
-{
-    strcpy(tmpdir, "/tmp/pml_st_XXXXXX");
-    cr_assert(mkdtemp(tmpdir) != NULL);
-}
-
-static void remove_tmpdir(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d) return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tmpdir);
-}
-
-TestSuite(safetensors, .init = make_tmpdir, .fini = remove_tmpdir);
-
-static const char *tpath(const char *name)
-{
-    static char buf[8][512];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_bytes(const char *path, const void *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert(f != NULL);
-    cr_assert_eq(fwrite(p, 1, n, f), n);
-    fclose(f);
-}
-
-static size_t read_bytes(const char *path, unsigned char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f != NULL);
-    size_t n = fread(buf, 1, cap, f);
-    fclose(f);
-    return n;
-}
+TestSuite(safetensors, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
 
 /* A file with the given header text (not padded) and `data` bytes of payload. */
 static void craft(const char *path, const char *header, size_t data)
@@ -70,7 +21,7 @@ static void craft(const char *path, const char *header, size_t data)
     for (int b = 0; b < 8; ++b) buf[b] = (unsigned char)((uint64_t)h >> (8 * b));
     memcpy(buf + 8, header, h);
     for (size_t i = 0; i < data; ++i) buf[8 + h + i] = (unsigned char)i;
-    write_bytes(path, buf, 8 + h + data);
+    pml_test_write_file(path, buf, 8 + h + data);
     free(buf);
 }
 
@@ -111,10 +62,10 @@ Test(safetensors, round_trip_every_dtype_with_metadata)
     nt[6].name = "empty";
     nt[6].tensor = t[6];
     const char *meta[] = {"format", "pt", "note", "line1\nline2\t\"q\" \\ \x01 \xe2\x82\xac", NULL};
-    PML_ASSERT_OK(pml_safetensors_write(tpath("m.safetensors"), nt, 7, meta));
+    PML_ASSERT_OK(pml_safetensors_write(pml_test_tmppath("m.safetensors"), nt, 7, meta));
 
     pml_safetensors st;
-    PML_ASSERT_OK(pml_safetensors_read(dev, tpath("m.safetensors"), &st));
+    PML_ASSERT_OK(pml_safetensors_read(dev, pml_test_tmppath("m.safetensors"), &st));
     cr_assert_eq(st.count, 7);
     for (int i = 0; i < 7; ++i) {
         pml_tensor *r = pml_safetensors_find(&st, nt[i].name);
@@ -142,14 +93,14 @@ Test(safetensors, round_trip_every_dtype_with_metadata)
 
     /* every tensor starts at a multiple of its element size; the header at 8 */
     unsigned char buf[4096];
-    size_t n = read_bytes(tpath("m.safetensors"), buf, sizeof buf);
+    size_t n = pml_test_read_file(pml_test_tmppath("m.safetensors"), buf, sizeof buf);
     uint64_t hl = 0;
     for (int b = 7; b >= 0; --b) hl = hl << 8 | buf[b];
     cr_assert_eq(hl % 8, 0);
     cr_assert(hl + 8 < n);
     /* no tensors, no metadata: "{}" padded */
-    PML_ASSERT_OK(pml_safetensors_write(tpath("e.safetensors"), NULL, 0, NULL));
-    PML_ASSERT_OK(pml_safetensors_read(dev, tpath("e.safetensors"), &st));
+    PML_ASSERT_OK(pml_safetensors_write(pml_test_tmppath("e.safetensors"), NULL, 0, NULL));
+    PML_ASSERT_OK(pml_safetensors_read(dev, pml_test_tmppath("e.safetensors"), &st));
     cr_assert_eq(st.count, 0);
     cr_assert_eq(st.meta_count, 0);
     pml_safetensors_free(&st);
@@ -169,9 +120,9 @@ Test(safetensors, exact_bytes)
     pml_tensor *tc = pml_test_tensor(dev, PML_F64, 1, &s1, c);
     pml_named_tensor nt[3] = {{"b", tb}, {"a", ta}, {"c", tc}};
     const char *meta[] = {"format", "pt", NULL};
-    PML_ASSERT_OK(pml_safetensors_write(tpath("x.safetensors"), nt, 3, meta));
+    PML_ASSERT_OK(pml_safetensors_write(pml_test_tmppath("x.safetensors"), nt, 3, meta));
     unsigned char got[512];
-    size_t n = read_bytes(tpath("x.safetensors"), got, sizeof got);
+    size_t n = pml_test_read_file(pml_test_tmppath("x.safetensors"), got, sizeof got);
     const char *hdr = "{\"__metadata__\":{\"format\":\"pt\"},"
                       "\"c\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},"
                       "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]},"
@@ -211,7 +162,7 @@ Test(safetensors, python_reads_ours_and_we_read_pythons)
     pml_tensor *ti = pml_test_tensor(dev, PML_I32, 1, &s3, ids);
     pml_named_tensor nt[2] = {{"fc.weight", tw}, {"ids", ti}};
     const char *meta[] = {"arch", "dense:3", NULL};
-    PML_ASSERT_OK(pml_safetensors_write(tpath("ours.safetensors"), nt, 2, meta));
+    PML_ASSERT_OK(pml_safetensors_write(pml_test_tmppath("ours.safetensors"), nt, 2, meta));
     char cmd[4096];
     snprintf(cmd, sizeof cmd,
              "/usr/bin/python3 -c \""
@@ -244,10 +195,10 @@ Test(safetensors, python_reads_ours_and_we_read_pythons)
              "hb = json.dumps(hdr, indent=1).encode()\n"
              "open('%s', 'wb').write(struct.pack('<Q', len(hb)) + hb + a.tobytes() + u.tobytes())\n"
              "\"",
-             tpath("ours.safetensors"), tpath("ours.safetensors"), tpath("py.safetensors"));
+             pml_test_tmppath("ours.safetensors"), pml_test_tmppath("ours.safetensors"), pml_test_tmppath("py.safetensors"));
     cr_assert_eq(system(cmd), 0, "the Python side failed");
     pml_safetensors st;
-    PML_ASSERT_OK(pml_safetensors_read(dev, tpath("py.safetensors"), &st));
+    PML_ASSERT_OK(pml_safetensors_read(dev, pml_test_tmppath("py.safetensors"), &st));
     cr_assert_eq(st.count, 2);
     pml_tensor *a = pml_safetensors_find(&st, "a"), *u = pml_safetensors_find(&st, "u");
     cr_assert(a && u);
@@ -267,77 +218,77 @@ Test(safetensors, python_reads_ours_and_we_read_pythons)
 Test(safetensors, malformed_files)
 {
     const char *ok = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
-    craft(tpath("ok"), ok, 8);
+    craft(pml_test_tmppath("ok"), ok, 8);
     pml_device *dev = pml_test_open_cpu();
     pml_safetensors st;
-    PML_ASSERT_OK(pml_safetensors_read(dev, tpath("ok"), &st));
+    PML_ASSERT_OK(pml_safetensors_read(dev, pml_test_tmppath("ok"), &st));
     pml_safetensors_free(&st);
     pml_device_close(dev);
 
-    write_bytes(tpath("tiny"), "\x02\0\0\0", 4);
-    expect_bad(tpath("tiny"), PML_ERR_BAD_FORMAT, "too short");
+    pml_test_write_file(pml_test_tmppath("tiny"), "\x02\0\0\0", 4);
+    expect_bad(pml_test_tmppath("tiny"), PML_ERR_BAD_FORMAT, "too short");
     unsigned char big[16] = {0xff, 0xff, 0, 0, 0, 0, 0, 0, '{', '}'};
-    write_bytes(tpath("beyond"), big, 10);
-    expect_bad(tpath("beyond"), PML_ERR_BAD_FORMAT, "beyond the file");
-    craft(tpath("short_data"), ok, 7);
-    expect_bad(tpath("short_data"), PML_ERR_BAD_FORMAT, "file holds 7");
-    craft(tpath("long_data"), ok, 9);
-    expect_bad(tpath("long_data"), PML_ERR_BAD_FORMAT, "file holds 9");
-    craft(tpath("range"), "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 8);
-    expect_bad(tpath("range"), PML_ERR_BAD_FORMAT, "starts at 8");
-    craft(tpath("overlap"),
+    pml_test_write_file(pml_test_tmppath("beyond"), big, 10);
+    expect_bad(pml_test_tmppath("beyond"), PML_ERR_BAD_FORMAT, "beyond the file");
+    craft(pml_test_tmppath("short_data"), ok, 7);
+    expect_bad(pml_test_tmppath("short_data"), PML_ERR_BAD_FORMAT, "file holds 7");
+    craft(pml_test_tmppath("long_data"), ok, 9);
+    expect_bad(pml_test_tmppath("long_data"), PML_ERR_BAD_FORMAT, "file holds 9");
+    craft(pml_test_tmppath("range"), "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 8);
+    expect_bad(pml_test_tmppath("range"), PML_ERR_BAD_FORMAT, "starts at 8");
+    craft(pml_test_tmppath("overlap"),
           "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
           "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
-    expect_bad(tpath("overlap"), PML_ERR_BAD_FORMAT, "overlapping");
-    craft(tpath("gap"),
+    expect_bad(pml_test_tmppath("overlap"), PML_ERR_BAD_FORMAT, "overlapping");
+    craft(pml_test_tmppath("gap"),
           "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
           "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12);
-    expect_bad(tpath("gap"), PML_ERR_BAD_FORMAT, "non-contiguous");
-    craft(tpath("size"), "{\"a\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8);
-    expect_bad(tpath("size"), PML_ERR_BAD_FORMAT, "need 16");
-    craft(tpath("reversed"), "{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,0]}}",
+    expect_bad(pml_test_tmppath("gap"), PML_ERR_BAD_FORMAT, "non-contiguous");
+    craft(pml_test_tmppath("size"), "{\"a\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8);
+    expect_bad(pml_test_tmppath("size"), PML_ERR_BAD_FORMAT, "need 16");
+    craft(pml_test_tmppath("reversed"), "{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,0]}}",
           8);
-    expect_bad(tpath("reversed"), PML_ERR_BAD_FORMAT, "data_offsets");
-    craft(tpath("bf16"), "{\"a\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[0,8]}}", 8);
-    expect_bad(tpath("bf16"), PML_ERR_UNSUPPORTED, "BF16");
-    craft(tpath("5d"),
+    expect_bad(pml_test_tmppath("reversed"), PML_ERR_BAD_FORMAT, "data_offsets");
+    craft(pml_test_tmppath("bf16"), "{\"a\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[0,8]}}", 8);
+    expect_bad(pml_test_tmppath("bf16"), PML_ERR_UNSUPPORTED, "BF16");
+    craft(pml_test_tmppath("5d"),
           "{\"a\":{\"dtype\":\"U8\",\"shape\":[1,1,1,1,8],\"data_offsets\":[0,8]}}", 8);
-    expect_bad(tpath("5d"), PML_ERR_UNSUPPORTED, "5 dimensions");
-    craft(tpath("negshape"), "{\"a\":{\"dtype\":\"U8\",\"shape\":[-8],\"data_offsets\":[0,8]}}",
+    expect_bad(pml_test_tmppath("5d"), PML_ERR_UNSUPPORTED, "5 dimensions");
+    craft(pml_test_tmppath("negshape"), "{\"a\":{\"dtype\":\"U8\",\"shape\":[-8],\"data_offsets\":[0,8]}}",
           8);
-    expect_bad(tpath("negshape"), PML_ERR_BAD_FORMAT, "shape");
-    craft(tpath("floatshape"),
+    expect_bad(pml_test_tmppath("negshape"), PML_ERR_BAD_FORMAT, "shape");
+    craft(pml_test_tmppath("floatshape"),
           "{\"a\":{\"dtype\":\"U8\",\"shape\":[8.0],\"data_offsets\":[0,8]}}", 8);
-    expect_bad(tpath("floatshape"), PML_ERR_BAD_FORMAT, "shape");
-    craft(tpath("missing"), "{\"a\":{\"dtype\":\"U8\",\"shape\":[8]}}", 8);
-    expect_bad(tpath("missing"), PML_ERR_BAD_FORMAT, "lacks");
-    craft(tpath("meta"), "{\"__metadata__\":{\"k\":1}}", 0);
-    expect_bad(tpath("meta"), PML_ERR_BAD_FORMAT, "not a string");
-    craft(tpath("dup"),
+    expect_bad(pml_test_tmppath("floatshape"), PML_ERR_BAD_FORMAT, "shape");
+    craft(pml_test_tmppath("missing"), "{\"a\":{\"dtype\":\"U8\",\"shape\":[8]}}", 8);
+    expect_bad(pml_test_tmppath("missing"), PML_ERR_BAD_FORMAT, "lacks");
+    craft(pml_test_tmppath("meta"), "{\"__metadata__\":{\"k\":1}}", 0);
+    expect_bad(pml_test_tmppath("meta"), PML_ERR_BAD_FORMAT, "not a string");
+    craft(pml_test_tmppath("dup"),
           "{\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]},"
           "\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}}", 0);
-    expect_bad(tpath("dup"), PML_ERR_BAD_FORMAT, "duplicate key");
-    craft(tpath("json"), "{\"a\":{\"dtype\":\"U8\",}}", 0);
-    expect_bad(tpath("json"), PML_ERR_BAD_FORMAT, "JSON");
-    craft(tpath("escape"), "{\"a\\q\":1}", 0);
-    expect_bad(tpath("escape"), PML_ERR_BAD_FORMAT, "bad escape");
-    craft(tpath("surrogate"), "{\"\\ud800\":1}", 0);
-    expect_bad(tpath("surrogate"), PML_ERR_BAD_FORMAT, "surrogate");
-    craft(tpath("array"), "[1, 2]", 0);
-    expect_bad(tpath("array"), PML_ERR_BAD_FORMAT, "JSON object");
-    craft(tpath("after"), "{} {}", 0);
-    expect_bad(tpath("after"), PML_ERR_BAD_FORMAT, "after");
-    craft(tpath("ctrl"), "{\"a\x01\":1}", 0);
-    expect_bad(tpath("ctrl"), PML_ERR_BAD_FORMAT, "control");
-    craft(tpath("notobj"), "{\"a\":5}", 0);
-    expect_bad(tpath("notobj"), PML_ERR_BAD_FORMAT, "not an object");
-    expect_bad(tpath("absent"), PML_ERR_IO, "absent");
+    expect_bad(pml_test_tmppath("dup"), PML_ERR_BAD_FORMAT, "duplicate key");
+    craft(pml_test_tmppath("json"), "{\"a\":{\"dtype\":\"U8\",}}", 0);
+    expect_bad(pml_test_tmppath("json"), PML_ERR_BAD_FORMAT, "JSON");
+    craft(pml_test_tmppath("escape"), "{\"a\\q\":1}", 0);
+    expect_bad(pml_test_tmppath("escape"), PML_ERR_BAD_FORMAT, "bad escape");
+    craft(pml_test_tmppath("surrogate"), "{\"\\ud800\":1}", 0);
+    expect_bad(pml_test_tmppath("surrogate"), PML_ERR_BAD_FORMAT, "surrogate");
+    craft(pml_test_tmppath("array"), "[1, 2]", 0);
+    expect_bad(pml_test_tmppath("array"), PML_ERR_BAD_FORMAT, "JSON object");
+    craft(pml_test_tmppath("after"), "{} {}", 0);
+    expect_bad(pml_test_tmppath("after"), PML_ERR_BAD_FORMAT, "after");
+    craft(pml_test_tmppath("ctrl"), "{\"a\x01\":1}", 0);
+    expect_bad(pml_test_tmppath("ctrl"), PML_ERR_BAD_FORMAT, "control");
+    craft(pml_test_tmppath("notobj"), "{\"a\":5}", 0);
+    expect_bad(pml_test_tmppath("notobj"), PML_ERR_BAD_FORMAT, "not an object");
+    expect_bad(pml_test_tmppath("absent"), PML_ERR_IO, "absent");
     /* nesting deeper than the parser allows */
     char deep[300];
     strcpy(deep, "{\"a\":");
     for (int i = 0; i < 100; ++i) strcat(deep, "[");
-    craft(tpath("deep"), deep, 0);
-    expect_bad(tpath("deep"), PML_ERR_BAD_FORMAT, "deep");
+    craft(pml_test_tmppath("deep"), deep, 0);
+    expect_bad(pml_test_tmppath("deep"), PML_ERR_BAD_FORMAT, "deep");
 }
 
 /* Random damage to a valid file's header and length field: every read either succeeds or
@@ -350,9 +301,9 @@ Test(safetensors, random_damage_never_crashes)
     pml_tensor *t = pml_test_tensor(dev, PML_F32, 1, &s6, w);
     pml_named_tensor nt[2] = {{"w\u00e9", t}, {"v", t}};
     const char *meta[] = {"k", "v\"\\x", NULL};
-    PML_ASSERT_OK(pml_safetensors_write(tpath("good"), nt, 2, meta));
+    PML_ASSERT_OK(pml_safetensors_write(pml_test_tmppath("good"), nt, 2, meta));
     unsigned char good[1024], bad[1024];
-    size_t n = read_bytes(tpath("good"), good, sizeof good);
+    size_t n = pml_test_read_file(pml_test_tmppath("good"), good, sizeof good);
     uint32_t rng = 1;
     int oks = 0;
     for (int it = 0; it < 3000; ++it) {
@@ -368,9 +319,9 @@ Test(safetensors, random_damage_never_crashes)
                                : (unsigned char)pool[(rng >> 16) % (sizeof pool - 1)];
         }
         if (it % 7 == 0) len = (size_t)((rng >> 4) % n); /* and sometimes cut */
-        write_bytes(tpath("bad"), bad, len);
+        pml_test_write_file(pml_test_tmppath("bad"), bad, len);
         pml_safetensors st;
-        pml_status s = pml_safetensors_read(dev, tpath("bad"), &st);
+        pml_status s = pml_safetensors_read(dev, pml_test_tmppath("bad"), &st);
         cr_assert(s == PML_OK || s == PML_ERR_BAD_FORMAT || s == PML_ERR_UNSUPPORTED,
                   "iteration %d: %s (%s)", it, pml_status_string(s), pml_last_error());
         if (s == PML_OK) {
@@ -395,31 +346,31 @@ Test(safetensors, bad_arguments)
     pml_named_tensor nt[2] = {{"x", t}, {"y", t}};
     const pml_status E = PML_ERR_INVALID_ARGUMENT;
     cr_assert_eq(pml_safetensors_write(NULL, nt, 1, NULL), E);
-    cr_assert_eq(pml_safetensors_write(tpath("w"), NULL, 1, NULL), E);
-    cr_assert_eq(pml_safetensors_write(tpath("w"), nt, -1, NULL), E);
+    cr_assert_eq(pml_safetensors_write(pml_test_tmppath("w"), NULL, 1, NULL), E);
+    cr_assert_eq(pml_safetensors_write(pml_test_tmppath("w"), nt, -1, NULL), E);
     nt[1].name = "x";
-    cr_assert_eq(pml_safetensors_write(tpath("w"), nt, 2, NULL), E);
+    cr_assert_eq(pml_safetensors_write(pml_test_tmppath("w"), nt, 2, NULL), E);
     cr_assert(strstr(pml_last_error(), "two tensors") != NULL);
     nt[1].name = "";
-    cr_assert_eq(pml_safetensors_write(tpath("w"), nt, 2, NULL), E);
+    cr_assert_eq(pml_safetensors_write(pml_test_tmppath("w"), nt, 2, NULL), E);
     nt[1].name = NULL;
-    cr_assert_eq(pml_safetensors_write(tpath("w"), nt, 2, NULL), E);
+    cr_assert_eq(pml_safetensors_write(pml_test_tmppath("w"), nt, 2, NULL), E);
     nt[1].name = "__metadata__";
-    cr_assert_eq(pml_safetensors_write(tpath("w"), nt, 2, NULL), E);
+    cr_assert_eq(pml_safetensors_write(pml_test_tmppath("w"), nt, 2, NULL), E);
     nt[1].name = "y";
     nt[1].tensor = NULL;
-    cr_assert_eq(pml_safetensors_write(tpath("w"), nt, 2, NULL), E);
+    cr_assert_eq(pml_safetensors_write(pml_test_tmppath("w"), nt, 2, NULL), E);
     nt[1].tensor = t;
     const char *m1[] = {"k", NULL, NULL};
-    cr_assert_eq(pml_safetensors_write(tpath("w"), nt, 2, m1), E);
+    cr_assert_eq(pml_safetensors_write(pml_test_tmppath("w"), nt, 2, m1), E);
     const char *m2[] = {"k", "1", "k", "2", NULL};
-    cr_assert_eq(pml_safetensors_write(tpath("w"), nt, 2, m2), E);
+    cr_assert_eq(pml_safetensors_write(pml_test_tmppath("w"), nt, 2, m2), E);
     cr_assert_eq(pml_safetensors_write("/nonexistent-dir/w", nt, 2, NULL), PML_ERR_IO);
-    PML_ASSERT_OK(pml_safetensors_write(tpath("w"), nt, 2, NULL));
+    PML_ASSERT_OK(pml_safetensors_write(pml_test_tmppath("w"), nt, 2, NULL));
     pml_safetensors st;
-    cr_assert_eq(pml_safetensors_read(NULL, tpath("w"), &st), E);
+    cr_assert_eq(pml_safetensors_read(NULL, pml_test_tmppath("w"), &st), E);
     cr_assert_eq(pml_safetensors_read(dev, NULL, &st), E);
-    cr_assert_eq(pml_safetensors_read(dev, tpath("w"), NULL), E);
+    cr_assert_eq(pml_safetensors_read(dev, pml_test_tmppath("w"), NULL), E);
     pml_tensor_destroy(t);
     pml_device_close(dev);
 }
