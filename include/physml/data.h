@@ -62,13 +62,22 @@ int pml_dataset_cols(const pml_dataset *ds);
 int64_t pml_dataset_features(const pml_dataset *ds); /* rows * cols */
 int pml_dataset_classes(const pml_dataset *ds);      /* 1 + the largest label */
 pml_device *pml_dataset_device(const pml_dataset *ds);
+/* The pixel mean and standard deviation of x/255 over the whole dataset (computed once when
+ * it is made; a split or head computes its own), used by PML_SCALE_STANDARD. A dataset of
+ * constant pixels reports std 1. Either pointer may be NULL. */
+pml_status pml_dataset_pixel_stats(const pml_dataset *ds, double *mean, double *std);
+/* Use another mean and std for PML_SCALE_STANDARD, e.g. the training set's for the test set.
+ * std must be > 0. */
+pml_status pml_dataset_set_pixel_stats(pml_dataset *ds, double mean, double std);
 
 /* Split off a validation set: the last round(fraction * n) examples of a Philox
  * permutation (seeded) become `val`, the rest `train`. Both are new datasets (copies on
  * the device); fraction in [0, 1). With fraction 0, *val is NULL. */
 pml_status pml_dataset_split(const pml_dataset *ds, double val_fraction, uint64_t seed,
                              pml_dataset **train, pml_dataset **val);
-/* The first `count` examples (a copy), e.g. for quick runs on a subset. */
+/* The first `count` examples (a copy), e.g. for quick runs on a subset.
+ * Subsets made by split and head keep the parent's classes, start in the identity order and
+ * compute their own pixel statistics; split keeps each part in the original order. */
 pml_status pml_dataset_head(const pml_dataset *ds, int64_t count, pml_dataset **out);
 
 /* Reorder the visiting order for an epoch: a Philox permutation of 0..n-1 determined by
@@ -83,10 +92,15 @@ typedef enum pml_scaling {
 
 /* Seeded on-device augmentation; all zero means none. */
 typedef struct pml_augment {
-    int shift;   /* random translation by up to +-shift pixels in each direction, zero fill */
+    int shift;   /* random translation by up to +-shift pixels in each direction, zero fill
+                    (pixel value 0, the background, then scaled like any pixel); 0 <= shift
+                    < rows, cols */
     int flip;    /* horizontal flip with probability 1/2 */
     float noise; /* additive N(0, noise^2) after scaling */
 } pml_augment;
+/* The draws (src/data/data_ops.h, docs/data.md): example b of the batch uses Philox block b of
+ * stream 0xDA03<<48 | step for (dx, dy, flip) and normal draws b*features + j of stream
+ * 0xDA04<<48 | step for its noise, with key `seed`. Flip first, then translate. */
 
 /* Gather `count` examples, positions [start, start+count) of the current order, into x
  * (F32, count x features, row-major) scaled as asked, and labels (I32, count) when not

@@ -7,10 +7,14 @@
  *     counter = { (index/4) & 0xffffffff, (index/4) >> 32, stream & 0xffffffff, stream >> 32 }
  *     u32(seed, stream, index) = word (index % 4) of philox4x32_10(counter, key)
  *
- * Stream 0 is exactly the sequence of cuRAND's PHILOX4_32_10 generator seeded with `seed`
- * and `index` its offset, and stream s is what curand_init(seed, s, index, ...) gives on a
- * GPU. Because the draw depends only on its coordinates, a kernel gives the same numbers
- * on the CPU and the GPU, for any launch configuration or number of threads.
+ * This is cuRAND's device convention: stream s, index i is what curand(&state) returns
+ * after curand_init(seed, s, i, &state) for PHILOX4_32_10 on a GPU. cuRAND's host
+ * generator (curandCreateGeneratorHost, PHILOX4_32_10, default ordering) interleaves
+ * 65,536 such streams four draws at a time: its output number g (offset included) is
+ *     u32(seed, stream = (g/4) mod 65536, index = 4 ((g/4) div 65536) + g mod 4),
+ * and tests/rng_test.c checks physml against that generator for several seeds and offsets.
+ * Because a draw depends only on its coordinates, a kernel gives the same numbers on the
+ * CPU and the GPU, for any launch configuration or number of threads.
  *
  * Conversions, as cuRAND does them:
  *   uniform float in (0, 1]:  u32 * 2^-32 + 2^-33, rounded to float (curand_uniform)

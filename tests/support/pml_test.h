@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "physml/physml.h"
@@ -59,6 +60,17 @@ pml_tensor *pml_test_tensor(pml_device *dev, pml_dtype dtype, int ndim, const in
         cr_assert_eq(pml_s_, PML_OK, "%s -> %s: %s", #expr, pml_status_string(pml_s_),   \
                      pml_last_error());                                                  \
     } while (0)
+
+/* A temporary directory for a suite's files: TestSuite(x, .init = pml_test_tmpdir_create,
+ * .fini = pml_test_tmpdir_remove); pml_test_tmppath(name) is a path inside it (eight
+ * rotating buffers, so a few can be live at once). */
+extern char pml_test_tmpdir[64];
+void pml_test_tmpdir_create(void);
+void pml_test_tmpdir_remove(void);
+const char *pml_test_tmppath(const char *name);
+/* Whole-file helpers that fail the test on an I/O error. */
+void pml_test_write_file(const char *path, const void *p, size_t n);
+size_t pml_test_read_file(const char *path, unsigned char *buf, size_t cap);
 
 /* Path of a file in the source tree (PML_SOURCE_DIR is set by CTest). */
 const char *pml_test_source_path(const char *rel, char *buf, size_t n);
