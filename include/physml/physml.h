@@ -8,5 +8,6 @@
 #include "physml/tensor.h"
 #include "physml/rng.h"
 #include "physml/blas.h"
+#include "physml/nn.h"
 
 #endif

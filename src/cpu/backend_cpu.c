@@ -6,6 +6,7 @@
 #endif
 
 #include "cpu/cpu.h"
+#include "nn/nn_ops.h"
 
 const struct pml_backend_ops pml_cpu_backend = {
     .name = "cpu",
@@ -28,7 +29,7 @@ const struct pml_backend_ops pml_cpu_backend = {
 
     /* .ising: set by the Ising module */
 
-    /* .nn: set by the neural-network module */
+    .nn = &pml_cpu_nn_ops,
 
     /* .data: set by the data module */
 };

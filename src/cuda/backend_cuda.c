@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cuda/cuda.h"
+#include "nn/nn_ops.h"
 
 const struct pml_backend_ops pml_cuda_backend = {
     .name = "cuda",
@@ -26,7 +27,7 @@ const struct pml_backend_ops pml_cuda_backend = {
 
     /* .ising: set by the Ising module */
 
-    /* .nn: set by the neural-network module */
+    .nn = &pml_cuda_nn_ops,
 
     /* .data: set by the data module */
 };
