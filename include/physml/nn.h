@@ -271,6 +271,8 @@ typedef struct pml_train_config {
     int early_stop;      /* patience in epochs on validation loss; 0 = off */
     int restore_best;    /* with early stopping: keep the parameters of the best epoch */
     uint64_t seed;       /* shuffling and augmentation */
+    int no_shuffle;      /* 1: visit examples in dataset order (the primer's appendix) */
+    int drop_last;       /* 1: skip the last partial batch (the primer's n // batch steps) */
     pml_train_callback callback;
     void *user;
     int every_steps;     /* step callbacks; 0 = none */

@@ -95,7 +95,8 @@ int pml_cmd_tour(int argc, char **argv);
 
 /* ising, ising scan, meanfield: the Ising module */
 
-/* train, eval: the neural-network module */
+int pml_cmd_train(int argc, char **argv);
+int pml_cmd_eval(int argc, char **argv);
 
 /* ---- the tour ----------------------------------------------------------------------------
  * Each chapter runs on the tour's device, prints progress on stderr, appends rows to the
@@ -122,6 +123,6 @@ int pml_tour_devices(pml_tour_ctx *ctx);
 
 /* the Ising chapter: the Ising module */
 
-/* the training chapter: the neural-network module */
+int pml_tour_train(pml_tour_ctx *ctx);
 
 #endif

@@ -10,7 +10,8 @@ static const pml_command commands[] = {
 
     /* ising, meanfield: the Ising module */
 
-    /* train, eval: the neural-network module */
+    {"train", pml_cmd_train, "train a feed-forward network by backprop (Fashion-MNIST)"},
+    {"eval", pml_cmd_eval, "evaluate a saved model on a dataset"},
 
     {NULL, NULL, NULL},
 };

@@ -10,7 +10,7 @@ static const pml_tour_chapter chapters[] = {
 
     /* the Ising chapter: the Ising module */
 
-    /* the training chapter: the neural-network module */
+    {"train", "Feed-forward network trained by backprop", pml_tour_train},
 
     {NULL, NULL, NULL},
 };

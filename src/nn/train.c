@@ -186,7 +186,8 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
     if (s == PML_OK && c.restore_best && val && c.early_stop > 0) s = snap_make(m, &best);
 
     int64_t n = pml_dataset_size(train);
-    int64_t steps = (n + c.batch - 1) / c.batch;
+    int64_t steps = c.drop_last ? n / c.batch : (n + c.batch - 1) / c.batch;
+    if (steps < 1) steps = 1;
     int64_t global = pml_optimizer_steps(opt);
     double best_val = INFINITY, t_start = now_s();
     int best_epoch = -1, bad = 0, epochs_run = 0, stopped = 0, user_stop = 0;
@@ -198,7 +199,7 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
                                                          : pml_schedule_lr(&c.schedule, e);
         pml_optimizer_set_lr(opt, lr);
         s = snap_io(m, &good, 1);
-        if (s == PML_OK) s = pml_dataset_shuffle(train, c.seed, (uint64_t)e);
+        if (s == PML_OK && !c.no_shuffle) s = pml_dataset_shuffle(train, c.seed, (uint64_t)e);
         double total = 0.0;
         int64_t hits = 0, seen = 0;
         for (int64_t k = 0; k < steps && s == PML_OK; ++k) {
