@@ -62,6 +62,13 @@ int pml_dataset_cols(const pml_dataset *ds);
 int64_t pml_dataset_features(const pml_dataset *ds); /* rows * cols */
 int pml_dataset_classes(const pml_dataset *ds);      /* 1 + the largest label */
 pml_device *pml_dataset_device(const pml_dataset *ds);
+/* The pixel mean and standard deviation of x/255 over the whole dataset (computed once when
+ * it is made; a split or head computes its own), used by PML_SCALE_STANDARD. A dataset of
+ * constant pixels reports std 1. Either pointer may be NULL. */
+pml_status pml_dataset_pixel_stats(const pml_dataset *ds, double *mean, double *std);
+/* Use another mean and std for PML_SCALE_STANDARD, e.g. the training set's for the test set.
+ * std must be > 0. */
+pml_status pml_dataset_set_pixel_stats(pml_dataset *ds, double mean, double std);
 
 /* Split off a validation set: the last round(fraction * n) examples of a Philox
  * permutation (seeded) become `val`, the rest `train`. Both are new datasets (copies on

@@ -8,6 +8,8 @@
 #include "physml/tensor.h"
 #include "physml/rng.h"
 #include "physml/blas.h"
+#include "physml/data.h"
+#include "physml/io.h"
 #include "physml/nn.h"
 
 #endif

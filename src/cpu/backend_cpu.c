@@ -6,6 +6,7 @@
 #endif
 
 #include "cpu/cpu.h"
+#include "data/data_ops.h"
 #include "nn/nn_ops.h"
 
 const struct pml_backend_ops pml_cpu_backend = {
@@ -31,7 +32,7 @@ const struct pml_backend_ops pml_cpu_backend = {
 
     .nn = &pml_cpu_nn_ops,
 
-    /* .data: set by the data module */
+    .data = &pml_cpu_data_ops,
 };
 
 static void cpu_model_name(char *buf, size_t n)

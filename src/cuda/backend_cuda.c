@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cuda/cuda.h"
+#include "data/data_ops.h"
 #include "nn/nn_ops.h"
 
 const struct pml_backend_ops pml_cuda_backend = {
@@ -29,7 +30,7 @@ const struct pml_backend_ops pml_cuda_backend = {
 
     .nn = &pml_cuda_nn_ops,
 
-    /* .data: set by the data module */
+    .data = &pml_cuda_data_ops,
 };
 
 pml_status pml_cuda_error(cudaError_t err, const char *call, const char *file, int line)

@@ -1,0 +1,82 @@
+/* The data module's kernel table (struct pml_data_ops), hung off pml_backend_ops.data,
+ * and the Philox coordinates its draws use. Backends: src/cpu/data_batch.c and
+ * src/cuda/data_batch.cu (same contract comment). */
+#ifndef PML_DATA_OPS_H
+#define PML_DATA_OPS_H
+
+#include "core/backend.h"
+#include "core/philox.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Philox streams (see rng.h): a purpose tag in the top 16 bits, the step or epoch below.
+ * The key is always the caller's seed. */
+#define PML_DATA_STREAM_SPLIT ((uint64_t)0xDA01 << 48)   /* index: Fisher-Yates draws */
+#define PML_DATA_STREAM_SHUFFLE ((uint64_t)0xDA02 << 48) /* | epoch; Fisher-Yates draws */
+#define PML_DATA_STREAM_AUG ((uint64_t)0xDA03 << 48)     /* | step; block b: example b */
+#define PML_DATA_STREAM_NOISE ((uint64_t)0xDA04 << 48)   /* | step; normal b*features+j */
+#define PML_DATA_STEP_MASK (((uint64_t)1 << 48) - 1)
+
+/* One mini-batch, already checked by pml_dataset_batch. Pointers are in the backend's
+ * address space except `lut`, which is carried by value.
+ *
+ * For b in [0, count): example e = order ? order[start + b] : start + b;
+ *   y[b] = labels[e] (when y is not NULL);
+ *   x[b*F + r*cols + c] = lut[pixel] (+ noise * N(0,1) when noise > 0), F = rows*cols, where
+ *   pixel = images[e*F + sr*cols + sc'], sr = r - dy, sc = c - dx, sc' = flip ? cols-1-sc : sc,
+ *   and pixel = 0 (the background) when (sr, sc) falls outside the image.
+ * Augmentation of example b (all zero when shift == 0 and flip == 0): one Philox block
+ *   w = draw4(seed, PML_DATA_STREAM_AUG | step, b);
+ *   dx = (w.x * (2 shift + 1)) >> 32 - shift,  dy = (w.y * (2 shift + 1)) >> 32 - shift,
+ *   flip = do_flip && (w.z >> 31).
+ * Noise N(0,1) of element j of example b: normal draw b*F + j of stream
+ *   PML_DATA_STREAM_NOISE | step (pml_philox_normal), added after the lut: x += noise * n. */
+typedef struct pml_data_batch_args {
+    const uint8_t *images; /* n x rows x cols */
+    const uint8_t *labels; /* n */
+    const int32_t *order;  /* n, or NULL for the identity */
+    int64_t start, count;
+    int rows, cols;
+    float lut[256];        /* pixel value -> scaled float */
+    int shift, flip;
+    float noise;
+    uint64_t seed, step;
+    float *x;              /* count x F */
+    int32_t *y;            /* count, or NULL */
+} pml_data_batch_args;
+
+struct pml_data_ops {
+    pml_status (*batch)(pml_device *dev, const pml_data_batch_args *args);
+    /* dst row i = src row idx[i], rows of row_bytes bytes; idx on the device. */
+    pml_status (*gather_rows)(pml_device *dev, void *dst, const void *src, const int32_t *idx,
+                              int64_t count, int64_t row_bytes);
+};
+
+/* The augmentation of example b: shared by the kernels and the tests. */
+PML_HOSTDEV void pml_data_aug_draw(uint32_t wx, uint32_t wy, uint32_t wz, int shift, int flip,
+                                     int *dx, int *dy, int *fl)
+{
+    uint64_t range = 2 * (uint64_t)shift + 1;
+    *dx = (int)(((uint64_t)wx * range) >> 32) - shift;
+    *dy = (int)(((uint64_t)wy * range) >> 32) - shift;
+    *fl = flip ? (int)(wz >> 31) : 0;
+}
+
+extern const struct pml_data_ops pml_cpu_data_ops;
+extern const struct pml_data_ops pml_cuda_data_ops;
+
+/* src/cpu/data_batch.c */
+pml_status pml_cpu_data_batch(pml_device *dev, const pml_data_batch_args *args);
+pml_status pml_cpu_gather_rows(pml_device *dev, void *dst, const void *src, const int32_t *idx,
+                               int64_t count, int64_t row_bytes);
+/* src/cuda/data_batch.cu */
+pml_status pml_cuda_data_batch(pml_device *dev, const pml_data_batch_args *args);
+pml_status pml_cuda_gather_rows(pml_device *dev, void *dst, const void *src, const int32_t *idx,
+                                int64_t count, int64_t row_bytes);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
