@@ -316,10 +316,6 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
     if ((s = pml_evaluate(m, tbase, (pml_loss_kind)loss, (pml_scaling)scaling, &o->test_loss,
                           &o->test_acc)) != PML_OK)
         FAIL("testing");
-    if (a->save) {
-        const char *meta[] = {"physml_loss", a->loss, "physml_scaling", a->scaling, NULL};
-        if ((s = pml_model_save(m, a->save, meta)) != PML_OK) FAIL("--save");
-    }
     if (a->json) {
         pml_json j;
         pml_json_begin(&j, stdout);
@@ -342,7 +338,11 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
         if (res.stopped_early) printf("  (best epoch %d restored)\n", res.best_epoch + 1);
         if (o->png_written) printf("loss curve: %s\n", o->loss_png);
         else if (o->dat[0]) printf("loss curve data: %s (gnuplot %s/loss.gp for the PNG)\n", o->dat, a->out);
-        if (a->save) printf("model: %s\n", a->save);
+    }
+    if (a->save) {
+        const char *meta[] = {"physml_loss", a->loss, "physml_scaling", a->scaling, NULL};
+        if ((s = pml_model_save(m, a->save, meta)) != PML_OK) FAIL("--save");
+        if (!a->json) printf("model: %s\n", a->save);
     }
 done:
     pml_train_result_free(&res);

@@ -11,7 +11,7 @@
     static void bias_act_##SUF(pml_activation act, T alpha, int64_t rows, int64_t cols, T *y, \
                                const T *bias)                                                 \
     {                                                                                          \
-        _Pragma("omp parallel for if (rows * cols > 32768)")                                        \
+        _Pragma("omp parallel for if (rows * cols > (1 << 20))")                                        \
         for (int64_t r = 0; r < rows; ++r) {                                                   \
             T *row = y + r * cols;                                                             \
             if (bias)                                                                          \
@@ -47,7 +47,7 @@
     static void act_backward_##SUF(pml_activation act, T alpha, int64_t rows, int64_t cols,   \
                                    const T *y, const T *dy, T *dz)                            \
     {                                                                                          \
-        _Pragma("omp parallel for if (rows * cols > 32768)")                                        \
+        _Pragma("omp parallel for if (rows * cols > (1 << 20))")                                        \
         for (int64_t r = 0; r < rows; ++r) {                                                   \
             const T *yr = y + r * cols, *dyr = dy + r * cols;                                  \
             T *dzr = dz + r * cols;                                                            \

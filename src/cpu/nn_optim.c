@@ -9,7 +9,7 @@
 #define DEFINE_OPTIM(T, SUF, SQRT)                                                           \
     static void sgd_##SUF(int64_t n, T *w, const T *g, T *v, T lr, T mu, int nesterov, T wd) \
     {                                                                                        \
-        _Pragma("omp parallel for simd if (n > 65536)")                                      \
+        _Pragma("omp parallel for simd if (n > (1 << 22))")                                      \
         for (int64_t i = 0; i < n; ++i) {                                                    \
             T gi = g[i] + wd * w[i];                                                         \
             if (v) {                                                                         \
@@ -24,7 +24,7 @@
     static void adam_##SUF(int64_t n, T *w, const T *g, T *m, T *v, T lr, T b1, T b2, T eps, \
                            T wd, T bc1, T bc2)                                               \
     {                                                                                        \
-        _Pragma("omp parallel for simd if (n > 65536)")                                      \
+        _Pragma("omp parallel for simd if (n > (1 << 22))")                                      \
         for (int64_t i = 0; i < n; ++i) {                                                    \
             T gi = g[i] + wd * w[i];                                                         \
             T mi = b1 * m[i] + ((T)1 - b1) * gi;                                             \
