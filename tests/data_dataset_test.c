@@ -42,9 +42,9 @@ TestSuite(dataset, .init = make_tmpdir, .fini = remove_tmpdir);
 
 static const char *tpath(const char *name)
 {
-    static char buf[4][512];
+    static char buf[8][512];
     static int k;
-    k = (k + 1) % 4;
+    k = (k + 1) % 8;
     snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
     return buf[k];
 }
@@ -599,38 +599,47 @@ Test(dataset, augmentation_geometry_on_a_crafted_image)
     pml_device_close(dev);
 }
 
-Test(dataset, additive_noise)
+/* Noise of one batch: exactly the documented normal draws; n*f of them, N(0, sigma^2). */
+static void check_noise(int n, int rows, int cols, float sigma, uint64_t seed, uint64_t step)
 {
     pml_device *dev = pml_test_open_cpu();
-    const int n = 64, f = 100;
-    uint8_t *img = malloc(n * f), *lab = calloc(n, 1);
+    const int f = rows * cols;
+    uint8_t *img = malloc((size_t)(n * f)), *lab = calloc((size_t)n, 1);
     for (int i = 0; i < n * f; ++i) img[i] = (uint8_t)(i * 13);
     pml_dataset *ds = NULL;
-    PML_ASSERT_OK(pml_dataset_from_host(dev, n, 10, 10, img, lab, 1, &ds));
+    PML_ASSERT_OK(pml_dataset_from_host(dev, n, rows, cols, img, lab, 1, &ds));
     pml_tensor *x = NULL;
     PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F32, n, f, &x));
-    pml_augment aug = {0, 0, 0.1f};
-    PML_ASSERT_OK(pml_dataset_batch(ds, 0, n, PML_SCALE_UNIT, &aug, 77, 9, x, NULL));
+    pml_augment aug = {0, 0, sigma};
+    PML_ASSERT_OK(pml_dataset_batch(ds, 0, n, PML_SCALE_UNIT, &aug, seed, step, x, NULL));
     const float *xg = pml_tensor_data(x);
     double s = 0, q = 0;
     for (int i = 0; i < n * f; ++i) {
         float clean = (float)img[i] / 255.0f;
-        float want = clean + 0.1f * pml_rng_normal(77, PML_DATA_STREAM_NOISE | 9, (uint64_t)i);
-        cr_assert_eq(xg[i], want, "element %d", i);
+        float want = clean + sigma * pml_rng_normal(seed, PML_DATA_STREAM_NOISE | step,
+                                                    (uint64_t)i);
+        cr_assert_eq(xg[i], want, "element %d of %d x %d", i, rows, cols);
         double d = xg[i] - clean;
         s += d;
         q += d * d;
     }
-    /* 6400 N(0, 0.01) draws: the mean within 5 standard errors (0.1/80 each), the variance
-     * within 5 of its standard errors (0.01 sqrt(2/6400)) */
-    double mean = s / (n * f), var = q / (n * f) - mean * mean;
-    cr_assert(fabs(mean) < 5 * 0.1 / 80, "noise mean %g", mean);
-    cr_assert(fabs(var - 0.01) < 5 * 0.01 * sqrt(2.0 / 6400), "noise variance %g", var);
+    /* the mean within 5 standard errors (sigma / sqrt(N)), the variance within 5 of its
+     * standard errors (sigma^2 sqrt(2 / N)) */
+    double N = (double)n * f, mean = s / N, var = q / N - mean * mean, v0 = (double)sigma * sigma;
+    cr_assert(fabs(mean) < 5 * sigma / sqrt(N), "noise mean %g", mean);
+    cr_assert(fabs(var - v0) < 5 * v0 * sqrt(2.0 / N), "noise variance %g", var);
     free(img);
     free(lab);
     pml_tensor_destroy(x);
     pml_dataset_destroy(ds);
     pml_device_close(dev);
+}
+
+Test(dataset, additive_noise)
+{
+    check_noise(64, 10, 10, 0.1f, 77, 9); /* rows aligned to Philox blocks */
+    check_noise(101, 7, 7, 0.3f, 5, 1);   /* ragged: examples start anywhere in a block */
+    check_noise(50, 1, 3, 1.0f, 6, 2);
 }
 
 Test(dataset, batch_bad_arguments)
@@ -672,6 +681,18 @@ Test(dataset, batch_bad_arguments)
     cr_assert_eq(pml_dataset_batch(ds, 0, 8, PML_SCALE_UNIT, &a, 0, 0, x, y), E);
     a.noise = 0.5f;
     PML_ASSERT_OK(pml_dataset_batch(ds, 12, 8, PML_SCALE_STANDARD, &a, 0, 0, x, y));
+    /* tensors of another device (a second CPU device is another device) */
+    pml_device *other = pml_test_open_cpu();
+    pml_tensor *xo = NULL, *yo = NULL;
+    PML_ASSERT_OK(pml_tensor_create_2d(other, PML_F32, 8, 16, &xo));
+    PML_ASSERT_OK(pml_tensor_create_1d(other, PML_I32, 8, &yo));
+    cr_assert_eq(pml_dataset_batch(ds, 0, 8, PML_SCALE_UNIT, NULL, 0, 0, xo, y),
+                 PML_ERR_DEVICE_MISMATCH);
+    cr_assert_eq(pml_dataset_batch(ds, 0, 8, PML_SCALE_UNIT, NULL, 0, 0, x, yo),
+                 PML_ERR_DEVICE_MISMATCH);
+    pml_tensor_destroy(xo);
+    pml_tensor_destroy(yo);
+    pml_device_close(other);
     free(img);
     free(lab);
     pml_tensor_destroy(x);

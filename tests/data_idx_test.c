@@ -40,9 +40,9 @@ TestSuite(idx, .init = make_tmpdir, .fini = remove_tmpdir);
 
 static const char *tpath(const char *name)
 {
-    static char buf[4][512];
+    static char buf[8][512];
     static int k;
-    k = (k + 1) % 4;
+    k = (k + 1) % 8;
     snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
     return buf[k];
 }
@@ -198,6 +198,9 @@ Test(idx, missing_file_is_io_error)
     pml_idx r = {0};
     cr_assert_eq(pml_idx_read(tpath("nope"), &r), PML_ERR_IO);
     cr_assert(strstr(pml_last_error(), "nope") != NULL);
+    /* a directory opens but cannot be read */
+    cr_assert_eq(pml_idx_read(tmpdir, &r), PML_ERR_IO, "%s", pml_last_error());
+    cr_assert_null(r.data);
 }
 
 Test(idx, wrong_magic)
@@ -273,6 +276,44 @@ Test(idx, truncated_plain_and_gz)
     write_bytes(tpath("labels-half.gz"), big, nb / 2);
     free(big);
     expect_bad(tpath("labels-half.gz"), PML_ERR_BAD_FORMAT, "truncated");
+}
+
+/* Every prefix of a gzip'd IDX file is an error, never a short success; and a highly
+ * compressible file (long matches pending across output chunks) reads back whole. */
+Test(idx, every_gzip_prefix_is_rejected)
+{
+    enum { N = 3000 };
+    unsigned char *buf = malloc(16 + N);
+    unsigned char head[12] = {0, 0, 8, 2, 0, 0, 0, 3, 0, 0, 0x03, 0xe8}; /* 3 x 1000 */
+    memcpy(buf, head, 12);
+    for (int i = 0; i < N; ++i) buf[12 + i] = (unsigned char)(i < 1500 ? 0 : i % 7);
+    write_gz(tpath("p.gz"), buf, 12 + N);
+    unsigned char gz[8192];
+    size_t ng = read_bytes(tpath("p.gz"), gz, sizeof gz);
+    pml_idx r = {0};
+    PML_ASSERT_OK(pml_idx_read(tpath("p.gz"), &r));
+    cr_assert(memcmp(r.data, buf + 12, N) == 0);
+    pml_idx_free(&r);
+    for (size_t cut = 0; cut < ng; ++cut) {
+        write_bytes(tpath("prefix.gz"), gz, cut);
+        pml_status st = pml_idx_read(tpath("prefix.gz"), &r);
+        cr_assert_eq(st, PML_ERR_BAD_FORMAT, "prefix of %zu of %zu bytes: %s", cut, ng,
+                     pml_last_error());
+        cr_assert_null(r.data);
+    }
+    /* 64 MiB of zeros compress to ~64 KiB: many input and output chunks */
+    size_t big = (size_t)64 << 20;
+    unsigned char *z = calloc(big + 12, 1);
+    unsigned char hz[12] = {0, 0, 8, 2, 0, 1, 0, 0, 0, 0, 0x04, 0}; /* 65536 x 1024 */
+    memcpy(z, hz, 12);
+    z[12 + big - 1] = 42;
+    write_gz(tpath("zeros.gz"), z, big + 12);
+    PML_ASSERT_OK(pml_idx_read(tpath("zeros.gz"), &r));
+    cr_assert_eq(r.dims[0], 65536);
+    cr_assert(memcmp(r.data, z + 12, big) == 0);
+    pml_idx_free(&r);
+    free(z);
+    free(buf);
 }
 
 Test(idx, trailing_bytes_and_garbage)

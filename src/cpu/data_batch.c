@@ -7,6 +7,27 @@
 #include "cpu/cpu.h"
 #include "data/data_ops.h"
 
+/* x[j] += noise * normal(g0 + j): whole Philox blocks where aligned (one block gives two
+ * Box-Muller pairs), single draws at the ragged ends; the same values as pml_philox_normal. */
+static void add_noise(float *x, int64_t F, uint64_t g0, uint64_t seed, uint64_t stream,
+                      float noise)
+{
+    int64_t j = 0;
+    for (; j < F && ((g0 + (uint64_t)j) & 3u) != 0; ++j)
+        x[j] += noise * pml_philox_normal(seed, stream, g0 + (uint64_t)j);
+    for (; j + 4 <= F; j += 4) {
+        pml_u32x4 w = pml_philox_draw4(seed, stream, (g0 + (uint64_t)j) >> 2);
+        float n0, n1, n2, n3;
+        pml_box_muller(w.x, w.y, &n0, &n1);
+        pml_box_muller(w.z, w.w, &n2, &n3);
+        x[j] += noise * n0;
+        x[j + 1] += noise * n1;
+        x[j + 2] += noise * n2;
+        x[j + 3] += noise * n3;
+    }
+    for (; j < F; ++j) x[j] += noise * pml_philox_normal(seed, stream, g0 + (uint64_t)j);
+}
+
 pml_status pml_cpu_data_batch(pml_device *dev, const pml_data_batch_args *a)
 {
     (void)dev;
@@ -26,21 +47,29 @@ pml_status pml_cpu_data_batch(pml_device *dev, const pml_data_batch_args *a)
             pml_u32x4 w = pml_philox_draw4(a->seed, aug_stream, (uint64_t)b);
             pml_data_aug_draw(w.x, w.y, w.z, a->shift, a->flip, &dx, &dy, &fl);
         }
-        for (int r = 0; r < rows; ++r) {
-            int sr = r - dy;
-            for (int c = 0; c < cols; ++c) {
-                int sc = c - dx;
-                uint8_t p = 0;
-                if (sr >= 0 && sr < rows && sc >= 0 && sc < cols)
-                    p = img[(int64_t)sr * cols + (fl ? cols - 1 - sc : sc)];
-                x[(int64_t)r * cols + c] = a->lut[p];
+        if (dx == 0 && dy == 0 && !fl) {
+            for (int64_t j = 0; j < F; ++j) x[j] = a->lut[img[j]];
+        } else {
+            /* columns c0..c1-1 come from the image (sc = c - dx), the rest is background */
+            const float bg = a->lut[0];
+            int c0 = dx > 0 ? dx : 0, c1 = dx < 0 ? cols + dx : cols;
+            for (int r = 0; r < rows; ++r) {
+                float *xr = x + (int64_t)r * cols;
+                int sr = r - dy;
+                if (sr < 0 || sr >= rows) {
+                    for (int c = 0; c < cols; ++c) xr[c] = bg;
+                    continue;
+                }
+                const uint8_t *src = img + (int64_t)sr * cols;
+                for (int c = 0; c < c0; ++c) xr[c] = bg;
+                if (fl)
+                    for (int c = c0; c < c1; ++c) xr[c] = a->lut[src[cols - 1 - (c - dx)]];
+                else
+                    for (int c = c0; c < c1; ++c) xr[c] = a->lut[src[c - dx]];
+                for (int c = c1; c < cols; ++c) xr[c] = bg;
             }
         }
-        if (a->noise > 0.0f) {
-            uint64_t g0 = (uint64_t)(b * F);
-            for (int64_t j = 0; j < F; ++j)
-                x[j] += a->noise * pml_philox_normal(a->seed, noise_stream, g0 + (uint64_t)j);
-        }
+        if (a->noise > 0.0f) add_noise(x, F, (uint64_t)(b * F), a->seed, noise_stream, a->noise);
     }
     return PML_OK;
 }

@@ -25,6 +25,7 @@ typedef struct idx_src {
     int z_live;       /* inflateInit2 done */
     int member_end;   /* the current member ended; look for another or the end of file */
     int eof;          /* no more decompressed data */
+    int in_eof;       /* the file has no more compressed bytes */
     z_stream z;
     unsigned char in[IDX_CHUNK];
 } idx_src;
@@ -115,24 +116,25 @@ static pml_status src_read(idx_src *s, void *dst, size_t want, size_t *got)
             PML_TRY(src_next_member(s));
             continue;
         }
-        if (s->z.avail_in == 0) {
+        if (s->z.avail_in == 0 && !s->in_eof) {
             size_t n = 0;
             PML_TRY(src_fill(s, &n));
-            PML_CHECK(n > 0, PML_ERR_BAD_FORMAT,
-                      "pml_idx_read: %s: truncated gzip stream (the file ends inside a member)",
-                      s->path);
+            s->in_eof = n == 0;
         }
         size_t chunk = want - *got;
         if (chunk > (1u << 30)) chunk = 1u << 30;
         s->z.next_out = out + *got;
         s->z.avail_out = (uInt)chunk;
+        /* at the end of the file inflate may still hold output (a pending match): only
+         * "no progress possible" without input means the member was cut short */
         int rc = inflate(&s->z, Z_NO_FLUSH);
         *got += chunk - s->z.avail_out;
         if (rc == Z_STREAM_END) {
             s->member_end = 1;
         } else if (rc == Z_BUF_ERROR) {
-            /* no progress possible: input exhausted (refilled above) or output full */
-            continue;
+            PML_CHECK(!(s->in_eof && s->z.avail_in == 0), PML_ERR_BAD_FORMAT,
+                      "pml_idx_read: %s: truncated gzip stream (the file ends inside a member)",
+                      s->path);
         } else if (rc != Z_OK) {
             return pml_set_error(PML_ERR_BAD_FORMAT, "pml_idx_read: %s: corrupt gzip data: %s",
                                  s->path, s->z.msg ? s->z.msg : "inflate failed");
