@@ -1,9 +1,11 @@
 /* Optimisers against hand-computed steps, schedules, spec strings, model bookkeeping,
  * NaN detection, determinism, and a short real training run on a Fashion-MNIST subset. */
+#define _DEFAULT_SOURCE
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pml_test.h"
 
@@ -249,6 +251,56 @@ Test(nn_model, shape_checks)
     cr_expect_eq(pml_model_backward(m, x, 2), PML_ERR_INVALID_ARGUMENT);  /* no forward yet */
     PML_ASSERT_OK(pml_model_forward(m, x, 2, &y));
     pml_tensor_destroy(x);
+    pml_model_destroy(m);
+    pml_device_close(dev);
+}
+
+/* ---- save / load ---- */
+Test(nn_model, safetensors_round_trip)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_model *m = NULL, *back = NULL;
+    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:7,leaky_relu:0.2,dense:3:nobias,softmax", 5, 4,
+                                      PML_INIT_XAVIER, 0, 9, &m));
+    float *b = pml_tensor_data(pml_layer_param(pml_model_layer(m, 0), 1));
+    for (int i = 0; i < 7; ++i) b[i] = 0.1f * (float)i;
+    char path[] = "/tmp/pml_nn_test_XXXXXX.safetensors";
+    int fd = mkstemps(path, 12);
+    cr_assert(fd >= 0);
+    close(fd);
+    const char *meta[] = {"physml_loss", "mse", NULL};
+    PML_ASSERT_OK(pml_model_save(m, path, meta));
+    PML_ASSERT_OK(pml_model_load(dev, path, 2, &back));
+    cr_expect_str_eq(pml_model_spec(back), pml_model_spec(m));
+    cr_assert_eq(pml_model_num_param_tensors(back), 3);
+    for (int i = 0; i < 3; ++i) {
+        pml_tensor *p = NULL, *q = NULL;
+        const char *n1 = NULL;
+        PML_ASSERT_OK(pml_model_param_tensor(m, i, &n1, &p, NULL));
+        PML_ASSERT_OK(pml_model_param_tensor(back, i, NULL, &q, NULL));
+        cr_expect(pml_test_equal_bytes(n1, pml_tensor_data(q), pml_tensor_data(p),
+                                       (size_t)pml_tensor_numel(p), 4));
+    }
+    /* names and shapes as nn.Sequential(nn.Linear, nn.LeakyReLU, nn.Linear, nn.Softmax) */
+    pml_safetensors st;
+    memset(&st, 0, sizeof st);
+    PML_ASSERT_OK(pml_safetensors_read(dev, path, &st));
+    pml_tensor *w2 = pml_safetensors_find(&st, "2.weight");
+    cr_assert_not_null(w2);
+    cr_expect_eq(pml_tensor_dim(w2, 0), 3);
+    cr_expect_eq(pml_tensor_dim(w2, 1), 7);
+    cr_expect_not_null(pml_safetensors_find(&st, "0.bias"));
+    cr_expect_null(pml_safetensors_find(&st, "2.bias"));
+    cr_expect_str_eq(pml_safetensors_meta(&st, "physml_loss"), "mse");
+    pml_safetensors_free(&st);
+    /* a file without the spec is a clear error */
+    pml_named_tensor nt = {"0.weight", pml_layer_param(pml_model_layer(m, 0), 0)};
+    PML_ASSERT_OK(pml_safetensors_write(path, &nt, 1, NULL));
+    pml_model *bad = NULL;
+    cr_expect_eq(pml_model_load(dev, path, 2, &bad), PML_ERR_BAD_FORMAT);
+    cr_expect_null(bad);
+    remove(path);
+    pml_model_destroy(back);
     pml_model_destroy(m);
     pml_device_close(dev);
 }
