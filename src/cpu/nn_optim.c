@@ -21,17 +21,22 @@
             }                                                                                \
         }                                                                                    \
     }                                                                                        \
-    static void adam_##SUF(int64_t n, T *w, const T *g, T *m, T *v, T lr, T b1, T b2, T eps, \
-                           T wd, T bc1, T bc2)                                               \
+    /* w -= lr (m / bc1) / (sqrt(v / bc2) + eps), rewritten with one sqrt and one        \
+     * division per element: lr_t m / (sqrt(v) + eps_t), lr_t = lr sqrt(bc2) / bc1,      \
+     * eps_t = eps sqrt(bc2) (algebraically the same update) */                           \
+    static void adam_##SUF(int64_t n, T *restrict w, const T *restrict g, T *restrict m,    \
+                           T *restrict v, T lr, T b1, T b2, T eps, T wd, T bc1, T bc2)      \
     {                                                                                        \
-        _Pragma("omp parallel for simd if (n > (1 << 22))")                                      \
+        const T lr_t = lr * SQRT(bc2) / bc1, eps_t = eps * SQRT(bc2);                        \
+        const T c1 = (T)1 - b1, c2 = (T)1 - b2;                                              \
+        _Pragma("omp parallel for simd if (n > (1 << 22))")                                  \
         for (int64_t i = 0; i < n; ++i) {                                                    \
             T gi = g[i] + wd * w[i];                                                         \
-            T mi = b1 * m[i] + ((T)1 - b1) * gi;                                             \
-            T vi = b2 * v[i] + ((T)1 - b2) * gi * gi;                                        \
+            T mi = b1 * m[i] + c1 * gi;                                                      \
+            T vi = b2 * v[i] + c2 * gi * gi;                                                 \
             m[i] = mi;                                                                       \
             v[i] = vi;                                                                       \
-            w[i] -= lr * (mi / bc1) / (SQRT(vi / bc2) + eps);                                \
+            w[i] -= lr_t * mi / (SQRT(vi) + eps_t);                                          \
         }                                                                                    \
     }
 

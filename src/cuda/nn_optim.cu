@@ -29,6 +29,8 @@ template <typename T>
 static __global__ void adam_kernel(int64_t n, T *w, const T *g, T *m, T *v, T lr, T b1, T b2,
                                    T eps, T wd, T bc1, T bc2)
 {
+    // the CPU's form: lr_t m / (sqrt(v) + eps_t), lr_t = lr sqrt(bc2) / bc1, eps_t = eps sqrt(bc2)
+    const T lr_t = lr * dsqrt<T>(bc2) / bc1, eps_t = eps * dsqrt<T>(bc2);
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
          i += (int64_t)gridDim.x * blockDim.x) {
         T gi = g[i] + wd * w[i];
@@ -36,7 +38,7 @@ static __global__ void adam_kernel(int64_t n, T *w, const T *g, T *m, T *v, T lr
         T vi = b2 * v[i] + (T(1) - b2) * gi * gi;
         m[i] = mi;
         v[i] = vi;
-        w[i] -= lr * (mi / bc1) / (dsqrt<T>(vi / bc2) + eps);
+        w[i] -= lr_t * mi / (dsqrt<T>(vi) + eps_t);
     }
 }
 

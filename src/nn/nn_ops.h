@@ -39,7 +39,8 @@ struct pml_nn_ops {
     pml_status (*sgd)(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
                       void *v, double lr, double mu, int nesterov, double wd);
     /* Adam: g' = g + wd w; m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2;
-     * w -= lr (m / bc1) / (sqrt(v / bc2) + eps), bc_i = 1 - b_i^t. */
+     * w -= lr (m / bc1) / (sqrt(v / bc2) + eps), bc_i = 1 - b_i^t, computed on both
+     * backends as lr_t m / (sqrt(v) + eps_t), lr_t = lr sqrt(bc2) / bc1, eps_t = eps sqrt(bc2). */
     pml_status (*adam)(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
                        void *m, void *v, double lr, double b1, double b2, double eps, double wd,
                        double bc1, double bc2);
