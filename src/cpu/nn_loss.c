@@ -86,3 +86,16 @@ pml_status pml_cpu_nn_loss(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
                  grad_scale, (double *)dy, loss_sum, correct);
     return PML_OK;
 }
+
+pml_status pml_cpu_nn_loss_dev(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
+                               int64_t rows, int64_t cols, const void *y, const int32_t *labels,
+                               const void *targets, double grad_scale, void *dy, double *out)
+{
+    double sum = 0.0;
+    int64_t hits = 0;
+    PML_TRY(pml_cpu_nn_loss(dev, dtype, kind, rows, cols, y, labels, targets, grad_scale, dy,
+                            &sum, labels ? &hits : NULL));
+    out[0] = sum;
+    out[1] = (double)hits;
+    return PML_OK;
+}

@@ -7,6 +7,7 @@ const struct pml_nn_ops pml_cpu_nn_ops = {
     .act_backward = pml_cpu_nn_act_backward,
     .col_sum = pml_cpu_nn_col_sum,
     .loss = pml_cpu_nn_loss,
+    .loss_dev = pml_cpu_nn_loss_dev,
     .sgd = pml_cpu_nn_sgd,
     .adam = pml_cpu_nn_adam,
     .argmax = pml_cpu_nn_argmax,

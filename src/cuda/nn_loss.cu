@@ -2,7 +2,8 @@
 // in src/nn/nn_ops.h. Row losses are summed in double; softmax cross-entropy subtracts the
 // row maximum before exponentiating (log-sum-exp), so large logits do not overflow.
 // One thread per row writes its loss and hit into scratch; one block then sums them in a
-// fixed order (deterministic), and the host reads the two totals.
+// fixed order (deterministic); `loss` reads the two totals on the host, `loss_dev` leaves
+// them on the device.
 #include "cuda/cuda.h"
 #include "nn/nn_ops.h"
 
@@ -68,9 +69,9 @@ static __global__ void loss_rows_kernel(pml_loss_kind kind, int64_t rows, int64_
 }
 
 // One block of 256 threads: strided partial sums, then a fixed-order tree.
+// out[0] = loss sum, out[1] = hits (as a double: exact below 2^53).
 static __global__ void loss_total_kernel(int64_t rows, const double *row_loss,
-                                         const int *row_hit, double *out_loss,
-                                         long long *out_hits)
+                                         const int *row_hit, double *out)
 {
     __shared__ double sl[256];
     __shared__ long long sh[256];
@@ -91,28 +92,28 @@ static __global__ void loss_total_kernel(int64_t rows, const double *row_loss,
         __syncthreads();
     }
     if (threadIdx.x == 0) {
-        *out_loss = sl[0];
-        *out_hits = sh[0];
+        out[0] = sl[0];
+        out[1] = (double)sh[0];
     }
 }
 
-extern "C" pml_status pml_cuda_nn_loss(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
-                                       int64_t rows, int64_t cols, const void *y,
-                                       const int32_t *labels, const void *targets,
-                                       double grad_scale, void *dy, double *loss_sum,
-                                       int64_t *correct)
+// Row losses into scratch, totals into out (device); returns without synchronising.
+static pml_status loss_launch(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
+                              int64_t rows, int64_t cols, const void *y, const int32_t *labels,
+                              const void *targets, double grad_scale, void *dy, double *out,
+                              size_t extra, void **extra_ptr)
 {
     cudaStream_t s = pml_cuda(dev)->stream;
-    // scratch: rows doubles, rows ints, then the two totals
+    // scratch: rows doubles, rows ints, then `extra` bytes for the caller
     size_t off_hit = (size_t)rows * sizeof(double);
-    size_t off_tot = (off_hit + (size_t)rows * sizeof(int) + 15) / 16 * 16;
+    size_t off_extra = (off_hit + (size_t)rows * sizeof(int) + 15) / 16 * 16;
     void *scratch = nullptr;
-    PML_TRY(pml_cuda_scratch(dev, off_tot + 16, &scratch));
+    PML_TRY(pml_cuda_scratch(dev, off_extra + extra, &scratch));
     char *base = (char *)scratch;
     double *row_loss = (double *)base;
     int *row_hit = (int *)(base + off_hit);
-    double *tot_loss = (double *)(base + off_tot);
-    long long *tot_hits = (long long *)(base + off_tot + 8);
+    if (extra_ptr) *extra_ptr = base + off_extra;
+    if (out == nullptr) out = (double *)(base + off_extra);
     unsigned grid = pml_cuda_grid(dev, rows, 128);
     if (dtype == PML_F32)
         loss_rows_kernel<float><<<grid, 128, 0, s>>>(kind, rows, cols, (const float *)y, labels,
@@ -124,15 +125,34 @@ extern "C" pml_status pml_cuda_nn_loss(pml_device *dev, pml_dtype dtype, pml_los
                                                       grad_scale, (double *)dy, row_loss,
                                                       row_hit);
     PML_CUDA_LAUNCHED("loss_rows_kernel");
-    loss_total_kernel<<<1, 256, 0, s>>>(rows, row_loss, row_hit, tot_loss, tot_hits);
+    loss_total_kernel<<<1, 256, 0, s>>>(rows, row_loss, row_hit, out);
     PML_CUDA_LAUNCHED("loss_total_kernel");
-    struct {
-        double l;
-        long long h;
-    } host;
-    PML_CUDA_TRY(cudaMemcpyAsync(&host, tot_loss, 16, cudaMemcpyDeviceToHost, s));
-    PML_CUDA_TRY(cudaStreamSynchronize(s));
-    *loss_sum = host.l;
-    if (correct) *correct = (int64_t)host.h;
     return PML_OK;
+}
+
+extern "C" pml_status pml_cuda_nn_loss(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
+                                       int64_t rows, int64_t cols, const void *y,
+                                       const int32_t *labels, const void *targets,
+                                       double grad_scale, void *dy, double *loss_sum,
+                                       int64_t *correct)
+{
+    void *tot = nullptr;
+    PML_TRY(loss_launch(dev, dtype, kind, rows, cols, y, labels, targets, grad_scale, dy,
+                        nullptr, 16, &tot));
+    double host[2];
+    cudaStream_t s = pml_cuda(dev)->stream;
+    PML_CUDA_TRY(cudaMemcpyAsync(host, tot, 16, cudaMemcpyDeviceToHost, s));
+    PML_CUDA_TRY(cudaStreamSynchronize(s));
+    *loss_sum = host[0];
+    if (correct) *correct = (int64_t)host[1];
+    return PML_OK;
+}
+
+extern "C" pml_status pml_cuda_nn_loss_dev(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
+                                           int64_t rows, int64_t cols, const void *y,
+                                           const int32_t *labels, const void *targets,
+                                           double grad_scale, void *dy, double *out)
+{
+    return loss_launch(dev, dtype, kind, rows, cols, y, labels, targets, grad_scale, dy, out, 0,
+                       nullptr);
 }

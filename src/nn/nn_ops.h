@@ -34,6 +34,12 @@ struct pml_nn_ops {
     pml_status (*loss)(pml_device *dev, pml_dtype dtype, pml_loss_kind kind, int64_t rows,
                        int64_t cols, const void *y, const int32_t *labels, const void *targets,
                        double grad_scale, void *dy, double *loss_sum, int64_t *correct);
+    /* The same as loss, but the totals stay on the device: out[0] = sum of row losses,
+     * out[1] = rows whose argmax equals the label (0 without labels), as doubles. No host
+     * synchronisation: the training loop reads a window of steps at once. */
+    pml_status (*loss_dev)(pml_device *dev, pml_dtype dtype, pml_loss_kind kind, int64_t rows,
+                           int64_t cols, const void *y, const int32_t *labels,
+                           const void *targets, double grad_scale, void *dy, double *out);
     /* SGD on n elements: g' = g + wd w; v NULL: w -= lr g'; else v = mu v + g' and
      * w -= lr (nesterov ? g' + mu v : v). */
     pml_status (*sgd)(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
@@ -65,6 +71,9 @@ pml_status pml_cpu_nn_loss(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
                            int64_t cols, const void *y, const int32_t *labels,
                            const void *targets, double grad_scale, void *dy, double *loss_sum,
                            int64_t *correct);
+pml_status pml_cpu_nn_loss_dev(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
+                               int64_t rows, int64_t cols, const void *y, const int32_t *labels,
+                               const void *targets, double grad_scale, void *dy, double *out);
 pml_status pml_cpu_nn_sgd(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
                           void *v, double lr, double mu, int nesterov, double wd);
 pml_status pml_cpu_nn_adam(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
@@ -86,6 +95,9 @@ pml_status pml_cuda_nn_loss(pml_device *dev, pml_dtype dtype, pml_loss_kind kind
                             int64_t cols, const void *y, const int32_t *labels,
                             const void *targets, double grad_scale, void *dy, double *loss_sum,
                             int64_t *correct);
+pml_status pml_cuda_nn_loss_dev(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
+                                int64_t rows, int64_t cols, const void *y, const int32_t *labels,
+                                const void *targets, double grad_scale, void *dy, double *out);
 pml_status pml_cuda_nn_sgd(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
                            void *v, double lr, double mu, int nesterov, double wd);
 pml_status pml_cuda_nn_adam(pml_device *dev, pml_dtype dtype, int64_t n, void *w,

@@ -94,8 +94,11 @@ static pml_status check_data(const char *fn, const pml_model *m, const pml_datas
     return PML_OK;
 }
 
+/* steps whose loss and hits are read back at once */
+#define STATS_WINDOW 64
+
 typedef struct buffers {
-    pml_tensor *x, *labels, *dy;
+    pml_tensor *x, *labels, *dy, *stats;
 } buffers;
 
 static void bufs_free(buffers *b)
@@ -103,6 +106,7 @@ static void bufs_free(buffers *b)
     pml_tensor_destroy(b->x);
     pml_tensor_destroy(b->labels);
     pml_tensor_destroy(b->dy);
+    pml_tensor_destroy(b->stats);
     memset(b, 0, sizeof *b);
 }
 
@@ -113,6 +117,8 @@ static pml_status bufs_make(pml_model *m, int64_t rows, int with_dy, buffers *b)
     if (s == PML_OK) s = pml_tensor_create_1d(m->dev, PML_I32, rows, &b->labels);
     if (s == PML_OK && with_dy)
         s = pml_tensor_create_2d(m->dev, PML_F32, rows, pml_model_out_features(m), &b->dy);
+    if (s == PML_OK && with_dy) s = pml_tensor_create_1d(m->dev, PML_F64, 2 * STATS_WINDOW, &b->stats);
+    if (s == PML_OK && with_dy) s = pml_tensor_zero(b->stats);
     if (s != PML_OK) bufs_free(b);
     return s;
 }
@@ -160,6 +166,29 @@ static pml_status check_config(const char *fn, const pml_model *m, const pml_tra
     return PML_OK;
 }
 
+/* Read the device-side loss/hit totals of steps first..last (one window) and add them up;
+ * the first non-finite loss, if any, is reported in *bad_step (else -1). */
+static pml_status read_window(buffers *b, int64_t first, int64_t last, int64_t n, int64_t batch,
+                              double *total, double *hits, int64_t *seen, int64_t *bad_step,
+                              double *bad_loss)
+{
+    double st[2 * STATS_WINDOW];
+    PML_TRY(pml_tensor_download(b->stats, st, sizeof st));
+    *bad_step = -1;
+    for (int64_t j = first; j <= last; ++j) {
+        double l = st[2 * (j - first)];
+        if (!isfinite(l)) {
+            *bad_step = j;
+            *bad_loss = l;
+            return PML_OK;
+        }
+        *total += l;
+        *hits += st[2 * (j - first) + 1];
+        *seen += n - j * batch < batch ? n - j * batch : batch;
+    }
+    return PML_OK;
+}
+
 pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
                      const pml_dataset *val, const pml_train_config *cfg,
                      pml_train_result *result)
@@ -174,6 +203,7 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
     PML_TRY(check_data(fn, m, train, "training"));
     if (val) PML_TRY(check_data(fn, m, val, "validation"));
 
+    PML_NN_OPS(m->dev, fn, ops);
     pml_train_config c = *cfg;
     const pml_augment *aug =
         (c.augment.shift || c.augment.flip || c.augment.noise > 0) ? &c.augment : NULL;
@@ -200,36 +230,42 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
         pml_optimizer_set_lr(opt, lr);
         s = snap_io(m, &good, 1);
         if (s == PML_OK && !c.no_shuffle) s = pml_dataset_shuffle(train, c.seed, (uint64_t)e);
-        double total = 0.0;
-        int64_t hits = 0, seen = 0;
+        double total = 0.0, hits = 0.0;
+        int64_t seen = 0;
         for (int64_t k = 0; k < steps && s == PML_OK; ++k) {
             int64_t start = k * c.batch, count = n - start < c.batch ? n - start : c.batch;
             const pml_tensor *y = NULL;
-            double l = 0.0;
-            int64_t hit = 0;
+            double *slot = (double *)b.stats->data + 2 * (k % STATS_WINDOW);
             s = pml_dataset_batch(train, start, count, c.scaling, aug, c.seed, (uint64_t)global,
                                   b.x, b.labels);
             if (s == PML_OK) s = pml_model_forward(m, b.x, count, &y);
+            /* the loss stays on the device; a window of steps is read back at once, so a GPU
+             * step needs no host synchronisation */
             if (s == PML_OK)
-                s = pml_loss_compute(c.loss, c.reduction, y, b.labels, NULL, count, &l, b.dy, &hit);
-            if (s == PML_OK && !isfinite(l)) {
-                s = snap_io(m, &good, 0);
-                if (s == PML_OK)
-                    s = pml_set_error(PML_ERR_NUMERIC,
-                                      "%s: the loss became %s at epoch %d, step %lld (of %lld); "
-                                      "parameters restored to the start of epoch %d",
-                                      fn, isnan(l) ? "NaN" : "infinite", e + 1,
-                                      (long long)(k + 1), (long long)steps, e + 1);
-                break;
-            }
+                s = ops->loss_dev(m->dev, m->dtype, c.loss, count, pml_model_out_features(m),
+                                  y->data, (const int32_t *)b.labels->data, NULL,
+                                  c.reduction == PML_REDUCE_MEAN ? 1.0 / (double)count : 1.0,
+                                  b.dy->data, slot);
             if (s == PML_OK) s = pml_model_backward(m, b.dy, count);
             if (s == PML_OK) s = pml_optimizer_step_model(opt, m);
             ++global;
-            total += l * (double)count;
-            hits += hit;
-            seen += count;
             if (s == PML_OK && c.callback && c.every_steps > 0 && (k + 1) % c.every_steps == 0)
                 user_stop = c.callback(c.user, e, k + 1, steps, NULL);
+            if (s == PML_OK && ((k + 1) % STATS_WINDOW == 0 || k + 1 == steps || user_stop)) {
+                int64_t bad_step = -1;
+                double bad_loss = 0.0;
+                s = read_window(&b, k - k % STATS_WINDOW, k, n, c.batch, &total, &hits, &seen,
+                                &bad_step, &bad_loss);
+                if (s == PML_OK && bad_step >= 0) {
+                    s = snap_io(m, &good, 0);
+                    if (s == PML_OK)
+                        s = pml_set_error(PML_ERR_NUMERIC,
+                                          "%s: the loss became %s at epoch %d, step %lld (of "
+                                          "%lld); parameters restored to the start of epoch %d",
+                                          fn, isnan(bad_loss) ? "NaN" : "infinite", e + 1,
+                                          (long long)(bad_step + 1), (long long)steps, e + 1);
+                }
+            }
             if (user_stop) break;
         }
         if (s != PML_OK) break;
@@ -237,7 +273,7 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
         pml_epoch_stats *st = &hist[e];
         st->epoch = e;
         st->train_loss = seen ? total / (double)seen : NAN;
-        st->train_acc = seen ? (double)hits / (double)seen : NAN;
+        st->train_acc = seen ? hits / (double)seen : NAN;
         st->val_loss = st->val_acc = NAN;
         st->lr = lr;
         st->samples = seen;
