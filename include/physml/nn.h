@@ -267,7 +267,7 @@ typedef struct pml_train_config {
     pml_reduction reduction;
     pml_scaling scaling;
     pml_augment augment;
-    pml_schedule schedule;
+    pml_schedule schedule; /* lr0 <= 0: the optimiser's own learning rate, constant */
     int early_stop;      /* patience in epochs on validation loss; 0 = off */
     int restore_best;    /* with early stopping: keep the parameters of the best epoch */
     uint64_t seed;       /* shuffling and augmentation */
@@ -278,7 +278,8 @@ typedef struct pml_train_config {
     int every_steps;     /* step callbacks; 0 = none */
 } pml_train_config;
 
-/* Batch 64, 10 epochs, xent, mean reduction, unit scaling, constant schedule at 1e-3. */
+/* Batch 64, 10 epochs, xent, mean reduction, unit scaling, the optimiser's learning rate
+ * held constant, restore-best on, seed 1. */
 pml_train_config pml_train_defaults(void);
 
 typedef struct pml_train_result {
@@ -303,8 +304,8 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
 pml_status pml_evaluate(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
                         pml_scaling scaling, double *loss_mean, double *accuracy);
 
-/* Class predictions (argmax of the outputs) for `batch` rows of x into labels (I32, on
- * the model's device or the host when labels_host is given). */
+/* Class predictions (argmax of the outputs) for `batch` rows of x (batch x in_features,
+ * on the model's device) into labels_host (host memory, `batch` entries). */
 pml_status pml_model_predict(pml_model *m, const pml_tensor *x, int64_t batch,
                              int32_t *labels_host);
 

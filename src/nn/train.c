@@ -26,7 +26,7 @@ pml_train_config pml_train_defaults(void)
     c.loss = PML_LOSS_SOFTMAX_XENT;
     c.reduction = PML_REDUCE_MEAN;
     c.scaling = PML_SCALE_UNIT;
-    c.schedule = pml_schedule_constant(1e-3);
+    c.schedule = pml_schedule_constant(0.0); /* the optimiser's rate */
     c.restore_best = 1;
     c.seed = 1;
     return c;
@@ -205,6 +205,7 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
 
     PML_NN_OPS(m->dev, fn, ops);
     pml_train_config c = *cfg;
+    if (!(c.schedule.lr0 > 0)) c.schedule = pml_schedule_constant(pml_optimizer_lr(opt));
     const pml_augment *aug =
         (c.augment.shift || c.augment.flip || c.augment.noise > 0) ? &c.augment : NULL;
     pml_epoch_stats *hist = calloc((size_t)c.epochs, sizeof *hist);
