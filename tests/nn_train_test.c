@@ -219,3 +219,37 @@ Test(nn_train, fashion_mnist_subset_reaches_floor, .timeout = 120)
     pml_dataset_destroy(test_full);
     pml_device_close(dev);
 }
+
+/* The schedule drives the optimiser's rate epoch by epoch. */
+Test(nn_train, schedules_set_the_rate_per_epoch)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_dataset *ds = toy(dev, 64, 4), *tr = NULL, *va = NULL;
+    PML_ASSERT_OK(pml_dataset_split(ds, 0.25, 1, &tr, &va));
+    pml_model *m = NULL;
+    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:4", 16, 16, PML_INIT_HE, 0, 1, &m));
+    pml_optimizer *o = NULL;
+    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_SGD);
+    oc.lr = 0.02;
+    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &o));
+    pml_train_config c = pml_train_defaults();
+    c.batch = 16;
+    c.epochs = 5;
+    pml_train_result r;
+    /* no schedule rate given: the optimiser's own, constant */
+    PML_ASSERT_OK(pml_train(m, o, tr, va, &c, &r));
+    for (int e = 0; e < 5; ++e) cr_expect_float_eq(r.history[e].lr, 0.02, 1e-15);
+    pml_train_result_free(&r);
+    PML_ASSERT_OK(pml_schedule_parse("step:2:0.5", 0.1, &c.schedule));
+    PML_ASSERT_OK(pml_train(m, o, tr, va, &c, &r));
+    const double want[5] = {0.1, 0.1, 0.05, 0.05, 0.025};
+    for (int e = 0; e < 5; ++e) cr_expect_float_eq(r.history[e].lr, want[e], 1e-15, "epoch %d", e);
+    cr_expect_float_eq(pml_optimizer_lr(o), 0.025, 1e-15);
+    pml_train_result_free(&r);
+    pml_optimizer_destroy(o);
+    pml_model_destroy(m);
+    pml_dataset_destroy(tr);
+    pml_dataset_destroy(va);
+    pml_dataset_destroy(ds);
+    pml_device_close(dev);
+}
