@@ -21,8 +21,8 @@ int pml_tour_train(pml_tour_ctx *ctx)
         a.test_subset = 2000;
         a.schedule = "cosine:2";
     } else {
-        a.epochs = 5;
-        a.schedule = "cosine:5";
+        a.epochs = 10;
+        a.schedule = "cosine:10";
     }
     if (pml_train_apply_preset("tour", &a) != 0) return 1;
     fprintf(ctx->report,
@@ -39,7 +39,7 @@ int pml_tour_train(pml_tour_ctx *ctx)
     }
     char v[48], note[96];
     snprintf(v, sizeof v, "%.2f%%", 100.0 * o.test_acc);
-    snprintf(note, sizeof note, "%d epochs, %.1f s; full run: >= 88%% (docs/nn.md)", o.epochs_run,
+    snprintf(note, sizeof note, "%d epochs, %.1f s; 15 epochs: 88.35%% (docs/nn.md)", o.epochs_run,
              o.seconds_total);
     pml_tour_row("train", "784-100-10 test accuracy", v, note);
     snprintf(v, sizeof v, "%.0f samples/s", o.samples_per_s);
@@ -47,13 +47,20 @@ int pml_tour_train(pml_tour_ctx *ctx)
     fprintf(ctx->report,
             "Test accuracy **%.2f%%** (test loss %.4f), %lld parameters, %d epochs in %.1f s "
             "(%.0f samples/s). The dataset paper reports 87.1%% for this shape; `physml train "
-            "--preset recommended` (15 epochs) passes 88%%.\n\n",
+            "--preset recommended` (15 epochs) measured 88.35%% (docs/nn.md).\n\n",
             100.0 * o.test_acc, o.test_loss, (long long)o.params, o.epochs_run, o.seconds_total,
             o.samples_per_s);
+    fprintf(ctx->report,
+            "Training loss went from %.4f (epoch 1, a running mean during the epoch) to %.4f; "
+            "validation loss from %.4f to %.4f, lowest (%.4f) at epoch %d. %s\n\n",
+            o.train_loss_first, o.train_loss_last, o.val_loss_first, o.val_loss_last,
+            o.val_loss_best, o.val_best_epoch,
+            o.val_loss_last - o.train_loss_last > 0.02
+                ? "The widening gap between the two curves is the primer's overfitting warning "
+                  "sign: the network starts to fit its training set better than new data."
+                : "The two curves stay close: no overfitting yet at this length of training.");
     if (o.png_written)
-        fprintf(ctx->report, "![training and validation loss per epoch](train/loss.png)\n\n"
-                             "Training loss keeps falling while validation loss flattens: the "
-                             "gap is where overfitting begins.\n\n");
+        fprintf(ctx->report, "![training and validation loss per epoch](train/loss.png)\n\n");
     else
         fprintf(ctx->report, "Loss per epoch: `train/loss.dat` (gnuplot `train/loss.gp` renders "
                              "the PNG; gnuplot was not found).\n\n");

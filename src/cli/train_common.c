@@ -310,6 +310,20 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
         fprintf(stderr, "physml %s: cannot write %s\n", command, o->dat);
     if (s != PML_OK) FAIL("training stopped");
     o->epochs_run = res.epochs_run;
+    if (res.epochs_run > 0) {
+        const pml_epoch_stats *h = res.history;
+        o->train_loss_first = h[0].train_loss;
+        o->train_loss_last = h[res.epochs_run - 1].train_loss;
+        o->val_loss_first = h[0].val_loss;
+        o->val_loss_last = h[res.epochs_run - 1].val_loss;
+        o->val_loss_best = h[0].val_loss;
+        o->val_best_epoch = isnan(h[0].val_loss) ? 0 : 1;
+        for (int e = 1; e < res.epochs_run; ++e)
+            if (h[e].val_loss < o->val_loss_best) {
+                o->val_loss_best = h[e].val_loss;
+                o->val_best_epoch = e + 1;
+            }
+    }
     o->seconds_total = res.seconds;
     o->samples_per_s = res.seconds > 0 ? (double)res.samples / res.seconds : 0.0;
     o->params = pml_model_param_count(m);

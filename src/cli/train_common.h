@@ -23,6 +23,8 @@ typedef struct pml_train_outcome {
     double test_loss, test_acc, seconds_total, samples_per_s;
     int64_t params;
     int epochs_run;
+    double train_loss_first, train_loss_last, val_loss_first, val_loss_last, val_loss_best;
+    int val_best_epoch; /* 1-based; 0 without validation */
     int png_written; /* loss.png rendered */
     char loss_png[4096];
     char dat[4096];
