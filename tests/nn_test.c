@@ -185,6 +185,11 @@ Test(nn_model, spec_and_summary)
     pml_tensor *w = pml_layer_param(pml_model_layer(m, 0), 0);
     cr_expect_eq(pml_tensor_dim(w, 0), 100, "weight is out x in like nn.Linear");
     cr_expect_eq(pml_tensor_dim(w, 1), 784);
+    int64_t dims[3];
+    cr_expect_eq(pml_layer_out_shape(pml_model_layer(m, 0), dims), 1);
+    cr_expect_eq(dims[0], 100);
+    cr_expect_eq(pml_layer_activation(pml_model_layer(m, 0)), PML_ACT_RELU);
+    cr_expect_str_eq(pml_layer_kind(pml_model_layer(m, 1)), "dense");
     char buf[1024];
     pml_model_summary(m, buf, sizeof buf);
     cr_expect(strstr(buf, "total parameters: 79510") != NULL, "%s", buf);

@@ -58,6 +58,9 @@ typedef struct pml_layer pml_layer;
 const char *pml_layer_kind(const pml_layer *l);  /* "dense", "activation" */
 int64_t pml_layer_in_features(const pml_layer *l);
 int64_t pml_layer_out_features(const pml_layer *l);
+/* The per-example output shape (1 dimension for dense layers; C, H, W for image layers):
+ * fills dims[0..ndim) and returns ndim. */
+int pml_layer_out_shape(const pml_layer *l, int64_t dims[3]);
 /* Parameters: count, and the i-th parameter tensor, its gradient and short name ("weight",
  * "bias"). */
 int pml_layer_num_params(const pml_layer *l);

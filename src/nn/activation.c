@@ -67,6 +67,8 @@ pml_status pml_activation_layer_create(pml_device *dev, pml_dtype dtype, int64_t
     l->dev = dev;
     l->dtype = dtype;
     l->in_f = l->out_f = features;
+    l->out_ndim = 1;
+    l->out_dims[0] = features;
     l->max_batch = max_batch;
     l->span = 1;
     l->act = act;
@@ -83,6 +85,12 @@ pml_status pml_activation_layer_create(pml_device *dev, pml_dtype dtype, int64_t
 const char *pml_layer_kind(const pml_layer *l) { return l ? l->vt->kind : "?"; }
 int64_t pml_layer_in_features(const pml_layer *l) { return l ? l->in_f : 0; }
 int64_t pml_layer_out_features(const pml_layer *l) { return l ? l->out_f : 0; }
+int pml_layer_out_shape(const pml_layer *l, int64_t dims[3])
+{
+    if (l == NULL || dims == NULL) return 0;
+    for (int i = 0; i < 3; ++i) dims[i] = i < l->out_ndim ? l->out_dims[i] : 0;
+    return l->out_ndim;
+}
 int pml_layer_num_params(const pml_layer *l) { return l ? l->nparams : 0; }
 pml_tensor *pml_layer_param(pml_layer *l, int i)
 {

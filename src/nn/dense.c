@@ -99,6 +99,8 @@ pml_status pml_dense_layer_create(pml_device *dev, pml_dtype dtype, int64_t in_f
     l->dtype = dtype;
     l->in_f = in_f;
     l->out_f = out_f;
+    l->out_ndim = 1;
+    l->out_dims[0] = out_f;
     l->max_batch = max_batch;
     l->span = 1;
     l->act = PML_ACT_IDENTITY;

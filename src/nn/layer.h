@@ -25,7 +25,9 @@ struct pml_layer {
     const struct pml_layer_vt *vt;
     pml_device *dev;
     pml_dtype dtype;
-    int64_t in_f, out_f, max_batch;
+    int64_t in_f, out_f, max_batch; /* features per example (products of the shapes) */
+    int out_ndim;                    /* per-example output shape, e.g. {100} or {C, H, W} */
+    int64_t out_dims[3];
     int index; /* first position in the layer numbering (PyTorch nn.Sequential indices) */
     int span;  /* positions it occupies: 2 for a dense layer with a fused activation */
     pml_activation act;

@@ -47,10 +47,15 @@ static void spec_append(pml_model *m, const char *item)
     snprintf(m->spec + len, sizeof m->spec - len, "%s%s", len ? "," : "", item);
 }
 
-/* Append a layer; takes ownership (frees it on failure). */
-static pml_status push_layer(pml_model *m, pml_layer *l)
+pml_status pml_model_push_layer(pml_model *m, pml_layer *l)
 {
     static const char fn[] = "pml_model_add";
+    if (l->in_f != pml_model_out_features(m)) {
+        int64_t in_f = l->in_f;
+        pml_layer_free(l);
+        return pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: layer takes %lld inputs, the model "
+                             "gives %lld", fn, (long long)in_f, (long long)pml_model_out_features(m));
+    }
     if (m->nlayers >= PML_MODEL_MAX_LAYERS) {
         pml_layer_free(l);
         return pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: more than %d layers", fn,
@@ -82,7 +87,7 @@ pml_status pml_model_add_dense(pml_model *m, int64_t out, const pml_dense_opts *
     pml_layer *l = NULL;
     PML_TRY(pml_dense_layer_create(m->dev, m->dtype, pml_model_out_features(m), out,
                                    m->max_batch, opts, seed, (uint64_t)m->next_index, &l));
-    PML_TRY(push_layer(m, l));
+    PML_TRY(pml_model_push_layer(m, l));
     char item[64];
     int bias = opts ? opts->bias : 1;
     snprintf(item, sizeof item, "dense:%lld%s", (long long)out, bias ? "" : ":nobias");
@@ -112,7 +117,7 @@ pml_status pml_model_add_activation(pml_model *m, pml_activation act, float alph
         pml_layer *l = NULL;
         PML_TRY(pml_activation_layer_create(m->dev, m->dtype, pml_model_out_features(m),
                                             m->max_batch, act, alpha, &l));
-        PML_TRY(push_layer(m, l));
+        PML_TRY(pml_model_push_layer(m, l));
     }
     spec_append(m, item);
     return PML_OK;

@@ -21,4 +21,8 @@ struct pml_model {
     char name_buf[48];
 };
 
+/* Append a layer built by a layer kind (its in_f must equal pml_model_out_features(m));
+ * takes ownership: the layer is freed on failure. Numbers it and allocates dL/d(input). */
+pml_status pml_model_push_layer(pml_model *m, pml_layer *l);
+
 #endif
