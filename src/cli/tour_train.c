@@ -19,10 +19,8 @@ int pml_tour_train(pml_tour_ctx *ctx)
         a.epochs = 2;
         a.subset = 6000;
         a.test_subset = 2000;
-        a.schedule = "cosine:2";
     } else {
         a.epochs = 10;
-        a.schedule = "cosine:10";
     }
     if (pml_train_apply_preset("tour", &a) != 0) return 1;
     fprintf(ctx->report,

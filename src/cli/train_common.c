@@ -43,7 +43,8 @@ int pml_train_apply_preset(const char *command, pml_train_args *a)
         DEF_L(drop_last, 1);
     } else if (strcmp(p, "recommended") == 0) {
         /* The same shape done well: inputs scaled to [0, 1], He init, biases, softmax
-         * cross-entropy on logits, Adam (lr 1e-3, cosine decay), batch 64, shuffled. */
+         * cross-entropy on logits, Adam (lr 1e-3, cosine decay over the run), batch 64,
+         * shuffled, 10% held out for validation. */
         DEF_S(arch, "dense:100,relu,dense:10");
         DEF_S(init, "he");
         DEF_S(loss, "xent");
@@ -53,7 +54,10 @@ int pml_train_apply_preset(const char *command, pml_train_args *a)
         DEF_D(lr, 1e-3);
         DEF_L(batch, 64);
         DEF_L(epochs, 15);
-        DEF_S(schedule, "cosine:15");
+        /* cosine decay over however many epochs were asked for */
+        static char cosine[32];
+        snprintf(cosine, sizeof cosine, "cosine:%ld", a->epochs);
+        DEF_S(schedule, cosine);
         DEF_D(val, 0.1);
     } else {
         fprintf(stderr, "physml %s: --preset: unknown preset '%s' (recommended, primer)\n",
@@ -229,6 +233,11 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
                         "--early-stop and --subset >= 0\n", command);
         return 2;
     }
+    if (a->early_stop > 0 && !(a->val > 0)) {
+        fprintf(stderr, "physml %s: --early-stop needs a validation set (--val FRACTION > 0)\n",
+                command);
+        return 2;
+    }
     if (pml_mkdirs(a->out) != 0) {
         fprintf(stderr, "physml %s: cannot create the output directory '%s'\n", command, a->out);
         return 1;
@@ -267,6 +276,16 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
     if ((s = pml_model_from_spec(dev, a->arch, pml_dataset_features(tr), max_batch, init, sigma,
                                  a->seed, &m)) != PML_OK)
         FAIL("--arch");
+    {
+        /* bce and mse_half/mse on probabilities want a squashing last layer; xent wants logits */
+        pml_activation last = pml_layer_activation(pml_model_layer(m, pml_model_num_layers(m) - 1));
+        if (loss == PML_LOSS_BCE && last != PML_ACT_SIGMOID && last != PML_ACT_SOFTMAX)
+            fprintf(stderr, "physml %s: warning: --loss bce expects probabilities; end --arch "
+                            "with sigmoid or softmax\n", command);
+        if (loss == PML_LOSS_SOFTMAX_XENT && last == PML_ACT_SOFTMAX)
+            fprintf(stderr, "physml %s: warning: --loss xent applies softmax itself; the last "
+                            "layer should give logits (drop the final softmax)\n", command);
+    }
     pml_optim_config oc = pml_optim_defaults((pml_optim_kind)opt);
     oc.lr = a->lr;
     oc.momentum = a->momentum;
