@@ -253,3 +253,54 @@ Test(nn_train, schedules_set_the_rate_per_epoch)
     pml_dataset_destroy(ds);
     pml_device_close(dev);
 }
+
+/* The primer's appendix as written (the `--preset primer` set-up) on the first 640
+ * Fashion-MNIST images: the first summed-gradient step kills every ReLU, after which the
+ * loss is exactly (1/10) * 1 per example (all-zero outputs against one-hot targets) and
+ * nothing moves. docs/nn.md explains why; this pins the behaviour down. */
+Test(nn_train, primer_appendix_network_dies_after_one_step, .timeout = 60)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_dataset *full = NULL, *ds = NULL;
+    PML_ASSERT_OK(pml_dataset_load(dev, pml_data_default_dir(), PML_SPLIT_TRAIN, &full));
+    PML_ASSERT_OK(pml_dataset_head(full, 640, &ds));
+    pml_model *m = NULL;
+    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:100:nobias,relu,dense:10:nobias,relu", 784, 64,
+                                      PML_INIT_RANDN, 0, 1, &m));
+    pml_optimizer *o = NULL;
+    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_SGD);
+    oc.lr = 1e-3;
+    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &o));
+    pml_train_config c = pml_train_defaults();
+    c.batch = 64;
+    c.epochs = 2;
+    c.loss = PML_LOSS_MSE;
+    c.reduction = PML_REDUCE_SUM;
+    c.scaling = PML_SCALE_RAW;
+    c.no_shuffle = 1;
+    c.drop_last = 1;
+    pml_train_result r;
+    PML_ASSERT_OK(pml_train(m, o, ds, NULL, &c, &r));
+    cr_assert_eq(r.epochs_run, 2);
+    /* epoch 1: step 1 is huge, steps 2..10 are 0.1 each */
+    cr_expect(r.history[0].train_loss > 1e6, "epoch 1 loss %g", r.history[0].train_loss);
+    cr_expect(fabs(r.history[1].train_loss - 0.1) < 1e-12, "epoch 2 loss %.17g",
+              r.history[1].train_loss);
+    double loss = 0, acc = 0;
+    PML_ASSERT_OK(pml_evaluate(m, ds, PML_LOSS_MSE, PML_SCALE_RAW, &loss, &acc));
+    cr_expect(fabs(loss - 0.1) < 1e-12, "loss after training %.17g", loss);
+    /* every output is 0, so every prediction is class 0 */
+    int32_t pred[64];
+    pml_tensor *x = NULL;
+    PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F32, 64, 784, &x));
+    PML_ASSERT_OK(pml_dataset_batch(ds, 0, 64, PML_SCALE_RAW, NULL, 0, 0, x, NULL));
+    PML_ASSERT_OK(pml_model_predict(m, x, 64, pred));
+    for (int i = 0; i < 64; ++i) cr_expect_eq(pred[i], 0);
+    pml_tensor_destroy(x);
+    pml_train_result_free(&r);
+    pml_optimizer_destroy(o);
+    pml_model_destroy(m);
+    pml_dataset_destroy(ds);
+    pml_dataset_destroy(full);
+    pml_device_close(dev);
+}
