@@ -1,8 +1,9 @@
 /* bench_train: seconds per epoch and samples/s of the recommended 784-100-10 network
  * (ReLU, softmax cross-entropy, Adam lr 1e-3, He init, inputs scaled to [0, 1]) on the
  * Fashion-MNIST training set, at batch 64 and 256, on every backend found; with --peer, the
- * PyTorch peer (bench/peers/mlp_torch.py, same shape, optimiser and batches, two threads)
- * runs in the same invocation and the ratio is printed.
+ * PyTorch peer (bench/peers/mlp_torch.py, same shape, optimiser and batches; two threads on
+ * the CPU, eager mode on the GPU) runs on the same kind of device first, in the same
+ * invocation, and the ratio is printed.
  *
  *   bench_train [--data DIR] [--epochs N] [--reps R] [--device cpu|cuda|all]
  *               [--peer bench/peers/mlp_torch.py] [--json]
@@ -147,32 +148,35 @@ int main(int argc, char **argv)
         printf("%-8s %-28s %6s %12s %12s %10s\n", "device", "name", "batch", "s/epoch",
                "samples/s", "vs torch");
     for (int r = 0; r < reps; ++r) {
-        /* the peer first, in this same invocation */
-        if (peer) {
-            char cmd[2048];
-            snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s --epochs %d --batch 64 256%s%s",
-                     peer, epochs, data ? " --data " : "", data ? data : "");
-            FILE *p = popen(cmd, "r");
-            char line[1024];
-            while (p && fgets(line, sizeof line, p)) {
-                const char *b = strstr(line, "\"batch\": "), *s = strstr(line, "\"seconds_per_epoch\": ");
-                if (!b || !s) continue;
-                int bb = atoi(b + 9);
-                double ss = atof(s + 21);
-                for (int k = 0; k < 2; ++k)
-                    if (bb == batches[k]) peer_s[k] = ss;
-                if (json) fputs(line, stdout);
-                else printf("%-8s %-28s %6d %12.3f %12.0f %10s\n", "cpu", "pytorch 784-100-10 adam",
-                            bb, ss, 60000.0 / ss, "1.00");
-            }
-            if (p) pclose(p);
-        }
         for (int d = 0; d < 2; ++d) {
             if (strcmp(which, "all") != 0 && strcmp(which, specs[d]) != 0) continue;
             pml_device *dev = NULL;
             if (pml_device_open(specs[d], &dev) != PML_OK) {
                 if (!json) printf("%-8s (not available: %s)\n", specs[d], pml_last_error());
                 continue;
+            }
+            /* the peer on the same kind of device, first, in this same invocation */
+            peer_s[0] = peer_s[1] = NAN;
+            if (peer) {
+                char cmd[2048];
+                snprintf(cmd, sizeof cmd,
+                         "/usr/bin/python3 %s --device %s --epochs %d --batch 64 256%s%s", peer,
+                         specs[d], epochs, data ? " --data " : "", data ? data : "");
+                FILE *p = popen(cmd, "r");
+                char line[1024];
+                while (p && fgets(line, sizeof line, p)) {
+                    const char *b = strstr(line, "\"batch\": "),
+                               *s = strstr(line, "\"seconds_per_epoch\": ");
+                    if (!b || !s) continue;
+                    int bb = atoi(b + 9);
+                    double ss = atof(s + 21);
+                    for (int k = 0; k < 2; ++k)
+                        if (bb == batches[k]) peer_s[k] = ss;
+                    if (json) fputs(line, stdout);
+                    else printf("%-8s %-28s %6d %12.3f %12.0f %10s\n", specs[d],
+                                "pytorch 784-100-10 adam", bb, ss, 60000.0 / ss, "1.00");
+                }
+                if (p) pclose(p);
             }
             pml_dataset *train = NULL;
             CHECK(pml_dataset_load(dev, data ? data : pml_data_default_dir(), PML_SPLIT_TRAIN, &train));
