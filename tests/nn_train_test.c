@@ -258,7 +258,7 @@ Test(nn_train, schedules_set_the_rate_per_epoch)
  * Fashion-MNIST images: the first summed-gradient step kills every ReLU, after which the
  * loss is exactly (1/10) * 1 per example (all-zero outputs against one-hot targets) and
  * nothing moves. docs/nn.md explains why; this pins the behaviour down. */
-Test(nn_train, primer_appendix_network_dies_after_one_step, .timeout = 60)
+Test(nn_train, primer_appendix_network_dies_after_one_step)
 {
     pml_device *dev = pml_test_open_cpu();
     pml_dataset *full = NULL, *ds = NULL;
