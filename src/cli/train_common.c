@@ -199,6 +199,33 @@ static int write_curve(const char *out_dir, const pml_train_result *r, pml_train
     return 0;
 }
 
+/* How many test examples fall in the most predicted class: a network whose outputs no
+ * longer depend on the input (dead ReLUs, saturated units) predicts one class for all. */
+static pml_status dominant_class(pml_model *m, const pml_dataset *ds, pml_scaling scaling,
+                                 int *cls, int64_t *count)
+{
+    int64_t hist[256] = {0}, n = pml_dataset_size(ds), mb = pml_model_max_batch(m);
+    pml_tensor *x = NULL;
+    int32_t *pred = malloc((size_t)mb * sizeof *pred);
+    pml_status s = pred ? pml_tensor_create_2d(pml_model_device(m), PML_F32, mb,
+                                               pml_model_in_features(m), &x)
+                        : PML_ERR_OUT_OF_MEMORY;
+    for (int64_t start = 0; start < n && s == PML_OK; start += mb) {
+        int64_t cnt = n - start < mb ? n - start : mb;
+        s = pml_dataset_batch(ds, start, cnt, scaling, NULL, 0, 0, x, NULL);
+        if (s == PML_OK) s = pml_model_predict(m, x, cnt, pred);
+        for (int64_t i = 0; i < cnt && s == PML_OK; ++i)
+            if (pred[i] >= 0 && pred[i] < 256) ++hist[pred[i]];
+    }
+    *cls = 0;
+    for (int c = 1; c < 256; ++c)
+        if (hist[c] > hist[*cls]) *cls = c;
+    *count = hist[*cls];
+    pml_tensor_destroy(x);
+    free(pred);
+    return s;
+}
+
 int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
                   pml_train_outcome *o)
 {
@@ -349,6 +376,14 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
     if ((s = pml_evaluate(m, tbase, (pml_loss_kind)loss, (pml_scaling)scaling, &o->test_loss,
                           &o->test_acc)) != PML_OK)
         FAIL("testing");
+    int dom = 0;
+    int64_t dom_n = 0;
+    if ((s = dominant_class(m, tbase, (pml_scaling)scaling, &dom, &dom_n)) != PML_OK)
+        FAIL("predicting");
+    if (dom_n == pml_dataset_size(tbase))
+        fprintf(stderr, "physml %s: note: the network predicts class %d for every test example: "
+                        "a sign that its outputs no longer depend on the input (dead ReLU "
+                        "units, saturated outputs; see docs/nn.md on --preset primer)\n", command, dom);
     if (a->json) {
         pml_json j;
         pml_json_begin(&j, stdout);
