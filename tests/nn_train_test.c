@@ -304,3 +304,51 @@ Test(nn_train, primer_appendix_network_dies_after_one_step)
     pml_dataset_destroy(full);
     pml_device_close(dev);
 }
+
+/* Autoencoder mode: targets are the inputs (clean ones when augmenting with noise). */
+Test(nn_train, reconstruction_autoencoder_and_denoising)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_dataset *ds = toy(dev, 256, 6), *tr = NULL, *va = NULL;
+    PML_ASSERT_OK(pml_dataset_split(ds, 0.25, 1, &tr, &va));
+    pml_model *m = NULL;
+    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:6,tanh,dense:16,sigmoid", 16, 32, PML_INIT_XAVIER, 0, 1, &m));
+    pml_optimizer *o = NULL;
+    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
+    oc.lr = 0.01;
+    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &o));
+    pml_train_config c = pml_train_defaults();
+    c.batch = 32;
+    c.epochs = 30;
+    c.loss = PML_LOSS_MSE;
+    c.reconstruct = 1;
+    double before = 0;
+    PML_ASSERT_OK(pml_evaluate_reconstruction(m, va, PML_LOSS_MSE, PML_SCALE_UNIT, &before));
+    pml_train_result r;
+    PML_ASSERT_OK(pml_train(m, o, tr, va, &c, &r));
+    double after = 0;
+    PML_ASSERT_OK(pml_evaluate_reconstruction(m, va, PML_LOSS_MSE, PML_SCALE_UNIT, &after));
+    cr_expect(after < 0.5 * before, "validation reconstruction loss %g -> %g", before, after);
+    cr_expect(fabs(after - r.history[r.epochs_run - 1].val_loss) < 1e-12);
+    cr_expect(isnan(r.history[0].train_acc) && isnan(r.history[0].val_acc));
+    pml_train_result_free(&r);
+    /* denoising: noisy inputs, clean targets */
+    c.augment.noise = 0.2f;
+    c.epochs = 5;
+    PML_ASSERT_OK(pml_train(m, o, tr, va, &c, &r));
+    cr_expect(isfinite(r.history[4].train_loss) && r.history[4].train_loss > 0);
+    pml_train_result_free(&r);
+    /* a classifier cannot reconstruct, and xent has no reconstruction form */
+    pml_model *cls = NULL;
+    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:4", 16, 32, PML_INIT_HE, 0, 1, &cls));
+    cr_expect_eq(pml_train(cls, o, tr, NULL, &c, NULL), PML_ERR_INVALID_ARGUMENT);
+    c.loss = PML_LOSS_SOFTMAX_XENT;
+    cr_expect_eq(pml_train(m, o, tr, NULL, &c, NULL), PML_ERR_INVALID_ARGUMENT);
+    pml_model_destroy(cls);
+    pml_optimizer_destroy(o);
+    pml_model_destroy(m);
+    pml_dataset_destroy(tr);
+    pml_dataset_destroy(va);
+    pml_dataset_destroy(ds);
+    pml_device_close(dev);
+}

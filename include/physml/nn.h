@@ -276,6 +276,9 @@ typedef struct pml_train_config {
     uint64_t seed;       /* shuffling and augmentation */
     int no_shuffle;      /* 1: visit examples in dataset order (the primer's appendix) */
     int drop_last;       /* 1: skip the last partial batch (the primer's n // batch steps) */
+    int reconstruct;     /* 1: the target of each example is its own input, before
+                            augmentation (autoencoders; denoising with augment.noise); needs
+                            out_features == in_features; accuracies are NaN */
     pml_train_callback callback;
     void *user;
     int every_steps;     /* step callbacks; 0 = none */
@@ -306,6 +309,10 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
  * max_batch, dataset order). */
 pml_status pml_evaluate(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
                         pml_scaling scaling, double *loss_mean, double *accuracy);
+
+/* Mean reconstruction loss (targets = the inputs) of an autoencoder on a dataset. */
+pml_status pml_evaluate_reconstruction(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
+                                       pml_scaling scaling, double *loss_mean);
 
 /* Class predictions (argmax of the outputs) for `batch` rows of x (batch x in_features,
  * on the model's device) into labels_host (host memory, `batch` entries). */

@@ -78,7 +78,7 @@ static pml_status snap_io(pml_model *m, snapshot *s, int save)
 }
 
 static pml_status check_data(const char *fn, const pml_model *m, const pml_dataset *ds,
-                             const char *name)
+                             const char *name, int reconstruct)
 {
     PML_CHECK(pml_dataset_device(ds) == m->dev, PML_ERR_DEVICE_MISMATCH,
               "%s: the %s set lives on %s, the model on %s", fn, name,
@@ -86,9 +86,14 @@ static pml_status check_data(const char *fn, const pml_model *m, const pml_datas
     PML_CHECK(pml_dataset_features(ds) == m->in_f, PML_ERR_INVALID_ARGUMENT,
               "%s: the %s set has %lld features per example, the model takes %lld", fn, name,
               (long long)pml_dataset_features(ds), (long long)m->in_f);
-    PML_CHECK(pml_dataset_classes(ds) <= pml_model_out_features(m), PML_ERR_INVALID_ARGUMENT,
-              "%s: the %s set has %d classes, the model only %lld outputs", fn, name,
-              pml_dataset_classes(ds), (long long)pml_model_out_features(m));
+    if (reconstruct)
+        PML_CHECK(pml_model_out_features(m) == m->in_f, PML_ERR_INVALID_ARGUMENT,
+                  "%s: reconstruction needs as many outputs as inputs (%lld, the model gives "
+                  "%lld)", fn, (long long)m->in_f, (long long)pml_model_out_features(m));
+    else
+        PML_CHECK(pml_dataset_classes(ds) <= pml_model_out_features(m), PML_ERR_INVALID_ARGUMENT,
+                  "%s: the %s set has %d classes, the model only %lld outputs", fn, name,
+                  pml_dataset_classes(ds), (long long)pml_model_out_features(m));
     PML_CHECK(pml_dataset_size(ds) >= 1, PML_ERR_INVALID_ARGUMENT, "%s: the %s set is empty", fn,
               name);
     return PML_OK;
@@ -98,7 +103,7 @@ static pml_status check_data(const char *fn, const pml_model *m, const pml_datas
 #define STATS_WINDOW 64
 
 typedef struct buffers {
-    pml_tensor *x, *labels, *dy, *stats;
+    pml_tensor *x, *labels, *dy, *stats, *clean; /* clean: un-augmented inputs (targets) */
 } buffers;
 
 static void bufs_free(buffers *b)
@@ -107,6 +112,7 @@ static void bufs_free(buffers *b)
     pml_tensor_destroy(b->labels);
     pml_tensor_destroy(b->dy);
     pml_tensor_destroy(b->stats);
+    pml_tensor_destroy(b->clean);
     memset(b, 0, sizeof *b);
 }
 
@@ -123,13 +129,14 @@ static pml_status bufs_make(pml_model *m, int64_t rows, int with_dy, buffers *b)
     return s;
 }
 
-pml_status pml_evaluate(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
-                        pml_scaling scaling, double *loss_mean, double *accuracy)
+static pml_status evaluate(const char *fn, pml_model *m, const pml_dataset *ds,
+                           pml_loss_kind loss, pml_scaling scaling, int reconstruct,
+                           double *loss_mean, double *accuracy)
 {
-    static const char fn[] = "pml_evaluate";
     PML_CHECK_ARG(m != NULL && ds != NULL, fn, "model or dataset is NULL");
     PML_CHECK(m->dtype == PML_F32, PML_ERR_INVALID_ARGUMENT, "%s: needs an f32 model", fn);
-    PML_TRY(check_data(fn, m, ds, "evaluation"));
+    PML_CHECK(m->nlayers > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no layers", fn);
+    PML_TRY(check_data(fn, m, ds, "evaluation", reconstruct));
     buffers b;
     PML_TRY(bufs_make(m, m->max_batch, 0, &b));
     int64_t n = pml_dataset_size(ds), hits = 0;
@@ -142,15 +149,34 @@ pml_status pml_evaluate(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
         int64_t c = 0;
         s = pml_dataset_batch(ds, start, count, scaling, NULL, 0, 0, b.x, b.labels);
         if (s == PML_OK) s = pml_model_forward(m, b.x, count, &y);
-        if (s == PML_OK) s = pml_loss_compute(loss, PML_REDUCE_MEAN, y, b.labels, NULL, count, &l, NULL, &c);
+        if (s == PML_OK)
+            s = reconstruct ? pml_loss_compute(loss, PML_REDUCE_MEAN, y, NULL, b.x, count, &l,
+                                               NULL, NULL)
+                            : pml_loss_compute(loss, PML_REDUCE_MEAN, y, b.labels, NULL, count,
+                                               &l, NULL, &c);
         total += l * (double)count;
         hits += c;
     }
     bufs_free(&b);
     if (s != PML_OK) return s;
     if (loss_mean) *loss_mean = total / (double)n;
-    if (accuracy) *accuracy = (double)hits / (double)n;
+    if (accuracy) *accuracy = reconstruct ? NAN : (double)hits / (double)n;
     return PML_OK;
+}
+
+pml_status pml_evaluate(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
+                        pml_scaling scaling, double *loss_mean, double *accuracy)
+{
+    return evaluate("pml_evaluate", m, ds, loss, scaling, 0, loss_mean, accuracy);
+}
+
+pml_status pml_evaluate_reconstruction(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
+                                       pml_scaling scaling, double *loss_mean)
+{
+    static const char fn[] = "pml_evaluate_reconstruction";
+    PML_CHECK(loss != PML_LOSS_SOFTMAX_XENT, PML_ERR_INVALID_ARGUMENT,
+              "%s: softmax cross-entropy needs class labels", fn);
+    return evaluate(fn, m, ds, loss, scaling, 1, loss_mean, NULL);
 }
 
 static pml_status check_config(const char *fn, const pml_model *m, const pml_train_config *c)
@@ -200,8 +226,10 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
     PML_CHECK(m->dtype == PML_F32, PML_ERR_INVALID_ARGUMENT, "%s: needs an f32 model", fn);
     PML_CHECK(m->nlayers > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no layers", fn);
     PML_TRY(check_config(fn, m, cfg));
-    PML_TRY(check_data(fn, m, train, "training"));
-    if (val) PML_TRY(check_data(fn, m, val, "validation"));
+    PML_CHECK(!cfg->reconstruct || cfg->loss != PML_LOSS_SOFTMAX_XENT, PML_ERR_INVALID_ARGUMENT,
+              "%s: reconstruction with softmax cross-entropy is undefined (use mse or bce)", fn);
+    PML_TRY(check_data(fn, m, train, "training", cfg->reconstruct));
+    if (val) PML_TRY(check_data(fn, m, val, "validation", cfg->reconstruct));
 
     PML_NN_OPS(m->dev, fn, ops);
     pml_train_config c = *cfg;
@@ -213,6 +241,8 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
     buffers b;
     snapshot good = {0, NULL}, best = {0, NULL};
     pml_status s = bufs_make(m, c.batch, 1, &b);
+    if (s == PML_OK && c.reconstruct && aug)
+        s = pml_tensor_create_2d(m->dev, PML_F32, c.batch, m->in_f, &b.clean);
     if (s == PML_OK) s = snap_make(m, &good);
     if (s == PML_OK && c.restore_best && val && c.early_stop > 0) s = snap_make(m, &best);
 
@@ -237,14 +267,21 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
             int64_t start = k * c.batch, count = n - start < c.batch ? n - start : c.batch;
             const pml_tensor *y = NULL;
             double *slot = (double *)b.stats->data + 2 * (k % STATS_WINDOW);
-            s = pml_dataset_batch(train, start, count, c.scaling, aug, c.seed, (uint64_t)global,
-                                  b.x, b.labels);
+            /* reconstruction with augmentation: the clean inputs are the targets */
+            if (b.clean)
+                s = pml_dataset_batch(train, start, count, c.scaling, NULL, c.seed,
+                                      (uint64_t)global, b.clean, NULL);
+            if (s == PML_OK)
+                s = pml_dataset_batch(train, start, count, c.scaling, aug, c.seed,
+                                      (uint64_t)global, b.x, b.labels);
+            const void *targets = c.reconstruct ? (b.clean ? b.clean : b.x)->data : NULL;
             if (s == PML_OK) s = pml_model_forward(m, b.x, count, &y);
             /* the loss stays on the device; a window of steps is read back at once, so a GPU
              * step needs no host synchronisation */
             if (s == PML_OK)
                 s = ops->loss_dev(m->dev, m->dtype, c.loss, count, pml_model_out_features(m),
-                                  y->data, (const int32_t *)b.labels->data, NULL,
+                                  y->data,
+                                  c.reconstruct ? NULL : (const int32_t *)b.labels->data, targets,
                                   c.reduction == PML_REDUCE_MEAN ? 1.0 / (double)count : 1.0,
                                   b.dy->data, slot);
             if (s == PML_OK) s = pml_model_backward(m, b.dy, count);
@@ -274,11 +311,13 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
         pml_epoch_stats *st = &hist[e];
         st->epoch = e;
         st->train_loss = seen ? total / (double)seen : NAN;
-        st->train_acc = seen ? hits / (double)seen : NAN;
+        st->train_acc = seen && !c.reconstruct ? hits / (double)seen : NAN;
         st->val_loss = st->val_acc = NAN;
         st->lr = lr;
         st->samples = seen;
-        if (val) s = pml_evaluate(m, val, c.loss, c.scaling, &st->val_loss, &st->val_acc);
+        if (val)
+            s = evaluate(fn, m, val, c.loss, c.scaling, c.reconstruct, &st->val_loss,
+                         &st->val_acc);
         if (s != PML_OK) break;
         st->seconds = now_s() - t0;
         epochs_run = e + 1;
