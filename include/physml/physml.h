@@ -11,5 +11,6 @@
 #include "physml/data.h"
 #include "physml/io.h"
 #include "physml/ising.h"
+#include "physml/nn.h"
 
 #endif

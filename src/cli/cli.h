@@ -97,7 +97,8 @@ int pml_cmd_ising(int argc, char **argv);      /* ising (and `ising scan`) */
 int pml_cmd_ising_scan(int argc, char **argv); /* ising scan */
 int pml_cmd_meanfield(int argc, char **argv);  /* meanfield */
 
-/* train, eval: the neural-network module */
+int pml_cmd_train(int argc, char **argv);
+int pml_cmd_eval(int argc, char **argv);
 
 /* ---- the tour ----------------------------------------------------------------------------
  * Each chapter runs on the tour's device, prints progress on stderr, appends rows to the
@@ -124,6 +125,6 @@ int pml_tour_devices(pml_tour_ctx *ctx);
 
 int pml_tour_ising(pml_tour_ctx *ctx); /* the Ising chapter */
 
-/* the training chapter: the neural-network module */
+int pml_tour_train(pml_tour_ctx *ctx);
 
 #endif

@@ -10,7 +10,7 @@ static const pml_tour_chapter chapters[] = {
 
     {"ising", "The 2D Ising model across T_c", pml_tour_ising},
 
-    /* the training chapter: the neural-network module */
+    {"train", "Feed-forward network trained by backprop", pml_tour_train},
 
     {NULL, NULL, NULL},
 };

@@ -8,6 +8,7 @@
 #include "cpu/cpu.h"
 #include "data/data_ops.h"
 #include "ising/ising_ops.h"
+#include "nn/nn_ops.h"
 
 const struct pml_backend_ops pml_cpu_backend = {
     .name = "cpu",
@@ -30,7 +31,7 @@ const struct pml_backend_ops pml_cpu_backend = {
 
     .ising = &pml_cpu_ising_ops,
 
-    /* .nn: set by the neural-network module */
+    .nn = &pml_cpu_nn_ops,
 
     .data = &pml_cpu_data_ops,
 };

@@ -6,6 +6,7 @@
 #include "cuda/cuda.h"
 #include "data/data_ops.h"
 #include "ising/ising_ops.h"
+#include "nn/nn_ops.h"
 
 const struct pml_backend_ops pml_cuda_backend = {
     .name = "cuda",
@@ -28,7 +29,7 @@ const struct pml_backend_ops pml_cuda_backend = {
 
     .ising = &pml_cuda_ising_ops,
 
-    /* .nn: set by the neural-network module */
+    .nn = &pml_cuda_nn_ops,
 
     .data = &pml_cuda_data_ops,
 };

@@ -16,6 +16,10 @@ const pml_tol PML_TOL_LAYER_F32 = {"layer_f32", 1e-5, 1e-4,
                                    "GEMM reordering plus elementwise roundings"};
 const pml_tol PML_TOL_TRAINING = {"training", 1e-3, 1e-2,
                                   "rounding differences amplified over many steps"};
+const pml_tol PML_TOL_FD_F64 = {"fd_f64", 1e-8, 1e-6,
+                                "central differences in double, h = 1e-6"};
+const pml_tol PML_TOL_LAYER_GRAD_F32 = {"layer_grad_f32", 1e-5, 1e-4,
+                                        "FP32 batch sums (GEMM K = batch, column sums) reordered"};
 
 #define CLOSE_IMPL(T)                                                                         \
     size_t worst = 0;                                                                          \

@@ -32,6 +32,12 @@ extern const pml_tol PML_TOL_SUM;
 extern const pml_tol PML_TOL_LAYER_F32;
 /* Training curves after many steps: rounding differences amplified by the dynamics. */
 extern const pml_tol PML_TOL_TRAINING;
+/* Backprop against central finite differences in double, h = 1e-6: truncation O(h^2 f''')
+ * and rounding O(eps |f| / h) ~ 1e-10 relative; ReLU kinks avoided by random data. */
+extern const pml_tol PML_TOL_FD_F64;
+/* A layer's backward pass (gradients) on CPU vs CUDA: sums over the batch in different
+ * orders (GEMM with K = batch, column sums), FP32. */
+extern const pml_tol PML_TOL_LAYER_GRAD_F32;
 
 /* Compare n values; on failure print the worst element (index, both values, the bound)
  * with cr_log_error and return 0. `what` names the quantity. */

@@ -1,0 +1,325 @@
+/* Feed-forward networks trained by backpropagation: layers, losses, optimisers, models and
+ * a training loop.
+ *
+ * Conventions, stated once:
+ * - Activations are row-major batch x features tensors (one example per row). A model
+ *   allocates its buffers for a maximum batch size; every call takes the actual batch
+ *   (<= that maximum) and uses the first rows only.
+ * - A dense layer holds W (out x in, the layout of PyTorch's nn.Linear) and b (out):
+ *   Z = X W^T + b, Y = act(Z).
+ * - Backprop follows the notes: delta^L = dC/da (.) sigma'(z^L),
+ *   delta^l = (W^{l+1})^T delta^{l+1} (.) sigma'(z^l), dC/db = delta, dC/dW = delta a^{l-1 T},
+ *   summed over the rows of the batch and scaled by 1/batch (PML_REDUCE_MEAN) or not
+ *   (PML_REDUCE_SUM, as the primer's appendix does).
+ * - Descent: W <- W - eta dC/dW (see the primer's ERRATA for Eq. 48's sign).
+ * - Models are F32 for training on datasets; F64 models exist for double-precision
+ *   reference checks (finite differences) on the CPU.
+ * The library never prints: progress reaches the caller through a callback. */
+#ifndef PHYSML_NN_H
+#define PHYSML_NN_H
+
+#include <stdint.h>
+
+#include "physml/data.h"
+#include "physml/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- activations and initialisers --------------------------------------------------- */
+typedef enum pml_activation {
+    PML_ACT_IDENTITY = 0,
+    PML_ACT_RELU = 1,
+    PML_ACT_LEAKY_RELU = 2, /* max(z, alpha z), alpha 0.01 unless set */
+    PML_ACT_SIGMOID = 3,
+    PML_ACT_TANH = 4,
+    PML_ACT_SOFTMAX = 5     /* over the features of each row */
+} pml_activation;
+
+/* "identity", "relu", "leaky_relu", "sigmoid", "tanh", "softmax" */
+const char *pml_activation_name(pml_activation act);
+
+typedef enum pml_init {
+    PML_INIT_HE = 0,     /* N(0, 2/in): for ReLU layers */
+    PML_INIT_XAVIER = 1, /* N(0, 2/(in+out)): for sigmoid/tanh layers */
+    PML_INIT_NORMAL = 2, /* N(0, sigma^2) */
+    PML_INIT_RANDN = 3,  /* N(0, 1), unscaled: the primer's torch.randn */
+    PML_INIT_ZERO = 4
+} pml_init;
+
+/* ---- layers ---------------------------------------------------------------------------
+ * A layer is one step of a model: forward, backward, its parameters and their gradients,
+ * and its output size. Dense and activation layers are the first kinds; convolution and
+ * pooling plug into the same interface. Layers belong to a model; get them with
+ * pml_model_layer. */
+typedef struct pml_layer pml_layer;
+
+const char *pml_layer_kind(const pml_layer *l);  /* "dense", "activation" */
+int64_t pml_layer_in_features(const pml_layer *l);
+int64_t pml_layer_out_features(const pml_layer *l);
+/* The per-example output shape (1 dimension for dense layers; C, H, W for image layers):
+ * fills dims[0..ndim) and returns ndim. */
+int pml_layer_out_shape(const pml_layer *l, int64_t dims[3]);
+/* Parameters: count, and the i-th parameter tensor, its gradient and short name ("weight",
+ * "bias"). */
+int pml_layer_num_params(const pml_layer *l);
+pml_tensor *pml_layer_param(pml_layer *l, int i);
+pml_tensor *pml_layer_grad(pml_layer *l, int i);
+const char *pml_layer_param_name(const pml_layer *l, int i);
+/* A dense layer's activation (PML_ACT_IDENTITY for other kinds unless it is an activation
+ * layer). */
+pml_activation pml_layer_activation(const pml_layer *l);
+
+/* ---- models ----------------------------------------------------------------------------- */
+typedef struct pml_model pml_model;
+
+/* An empty model taking `in_features` inputs per example, with buffers for up to
+ * `max_batch` examples per call. dtype F32 or F64. */
+pml_status pml_model_create(pml_device *dev, pml_dtype dtype, int64_t in_features,
+                            int64_t max_batch, pml_model **out);
+void pml_model_destroy(pml_model *m); /* accepts NULL */
+
+typedef struct pml_dense_opts {
+    int bias;           /* 1: with a bias vector (initialised to zero) */
+    pml_init init;
+    float init_sigma;   /* PML_INIT_NORMAL's sigma */
+} pml_dense_opts;
+/* Defaults: bias, He init. */
+pml_dense_opts pml_dense_defaults(void);
+
+/* Append a dense layer of `out` units. Weights are drawn from the Philox stream keyed by
+ * (seed, stream = layer position), so a model is the same on every backend. */
+pml_status pml_model_add_dense(pml_model *m, int64_t out, const pml_dense_opts *opts,
+                               uint64_t seed);
+/* Append an activation. Directly after a dense layer it is fused into that layer's kernel
+ * (it still counts as its own position in the layer numbering, as in PyTorch's
+ * nn.Sequential). alpha: leaky ReLU slope (ignored otherwise; <= 0 means 0.01). */
+pml_status pml_model_add_activation(pml_model *m, pml_activation act, float alpha);
+
+/* Build a model from a spec string: comma-separated items
+ *   dense:N          a dense layer of N units (bias, default init)
+ *   dense:N:nobias   without bias
+ *   relu | leaky_relu[:alpha] | sigmoid | tanh | softmax | identity
+ * e.g. "dense:100,relu,dense:10". `init` sets the dense layers' initialiser (sigma for
+ * PML_INIT_NORMAL). A malformed spec is PML_ERR_INVALID_ARGUMENT naming the item. */
+pml_status pml_model_from_spec(pml_device *dev, const char *spec, int64_t in_features,
+                               int64_t max_batch, pml_init init, float init_sigma,
+                               uint64_t seed, pml_model **out);
+/* The spec the model was built with (from spec or from the add calls). */
+const char *pml_model_spec(const pml_model *m);
+
+pml_device *pml_model_device(const pml_model *m);
+pml_dtype pml_model_dtype(const pml_model *m);
+int64_t pml_model_in_features(const pml_model *m);
+int64_t pml_model_out_features(const pml_model *m);
+int64_t pml_model_max_batch(const pml_model *m);
+int pml_model_num_layers(const pml_model *m);        /* execution units */
+pml_layer *pml_model_layer(pml_model *m, int i);
+int64_t pml_model_param_count(const pml_model *m);   /* scalars */
+
+/* All parameter tensors of the model in order, with PyTorch-style names "0.weight",
+ * "0.bias", "2.weight", ...: count, then the i-th. */
+int pml_model_num_param_tensors(const pml_model *m);
+pml_status pml_model_param_tensor(pml_model *m, int i, const char **name, pml_tensor **param,
+                                  pml_tensor **grad);
+
+/* A human summary (one line per layer, shapes and parameter counts, total) written into
+ * buf (truncated to n bytes). Returns the length it needed. */
+size_t pml_model_summary(const pml_model *m, char *buf, size_t n);
+
+/* Forward pass of `batch` rows of x (batch x in_features, the model's dtype, on its
+ * device). *y points at the model's output buffer (max_batch x out_features; the first
+ * `batch` rows are valid until the next forward). Keeps what backward needs. */
+pml_status pml_model_forward(pml_model *m, const pml_tensor *x, int64_t batch,
+                             const pml_tensor **y);
+/* Backward pass from dL/dy (batch x out_features, rows of the last forward): fills every
+ * parameter gradient (overwriting), dC/dW = delta^T a summed over the rows as given. */
+pml_status pml_model_backward(pml_model *m, const pml_tensor *dy, int64_t batch);
+/* Gradient of the loss with respect to the input of the last forward (batch x in), valid
+ * after backward when `m` was created with pml_model_keep_input_grad(m, 1). */
+pml_status pml_model_keep_input_grad(pml_model *m, int keep);
+const pml_tensor *pml_model_input_grad(const pml_model *m);
+
+/* Copy all parameters of src into dst (same architecture; any devices). */
+pml_status pml_model_copy_params(pml_model *dst, const pml_model *src);
+
+/* Save as .safetensors (tensors "0.weight" [out, in], "0.bias" [out], ...; metadata
+ * "physml_spec", "physml_in_features", and any extra pairs {k0, v0, ..., NULL}). */
+pml_status pml_model_save(const pml_model *m, const char *path, const char *const *extra_meta);
+/* Load a model saved by pml_model_save onto dev. */
+pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
+                          pml_model **out);
+
+/* ---- losses ----------------------------------------------------------------------------- */
+typedef enum pml_loss_kind {
+    PML_LOSS_MSE = 0,          /* per example (1/n) sum_j (y_j - t_j)^2: the primer's Eq. 39 */
+    PML_LOSS_MSE_HALF = 1,     /* per example (1/2) sum_j (y_j - t_j)^2: the notes' C_x */
+    PML_LOSS_SOFTMAX_XENT = 2, /* -log softmax(y)_label: y are logits; fused, stable */
+    PML_LOSS_BCE = 3           /* -sum_j [t log p + (1-t) log(1-p)], p = y in (0,1) */
+} pml_loss_kind;
+
+typedef enum pml_reduction {
+    PML_REDUCE_MEAN = 0, /* gradient of the mean over the batch (the default) */
+    PML_REDUCE_SUM = 1   /* gradient of the sum over the batch (the primer's appendix) */
+} pml_reduction;
+
+/* "mse", "mse_half", "xent", "bce" */
+const char *pml_loss_name(pml_loss_kind kind);
+
+/* The loss of `batch` rows of y against targets and its gradient dy = dL/dy.
+ * Targets are either `labels` (I32, one class index per row: one-hot targets for MSE and
+ * BCE, the class for cross-entropy) or `targets` (y's shape and dtype; not for xent); the
+ * other is NULL. *loss_mean is the mean per-example loss (whatever the reduction); the
+ * reduction scales dy. dy may be NULL (loss only). *correct (may be NULL) counts rows whose
+ * argmax matches the label (labels only). */
+pml_status pml_loss_compute(pml_loss_kind kind, pml_reduction red, const pml_tensor *y,
+                            const pml_tensor *labels, const pml_tensor *targets, int64_t batch,
+                            double *loss_mean, pml_tensor *dy, int64_t *correct);
+
+/* ---- optimisers ------------------------------------------------------------------------- */
+typedef enum pml_optim_kind {
+    PML_OPTIM_SGD = 0,      /* W -= lr (g + wd W) */
+    PML_OPTIM_MOMENTUM = 1, /* v = mu v + g;  W -= lr v  (Nesterov: W -= lr (g + mu v)) */
+    PML_OPTIM_ADAM = 2      /* Kingma & Ba, bias-corrected; eps outside the sqrt */
+} pml_optim_kind;
+
+typedef struct pml_optim_config {
+    pml_optim_kind kind;
+    double lr;
+    double momentum;     /* MOMENTUM: mu */
+    int nesterov;
+    double beta1, beta2, eps; /* ADAM */
+    double weight_decay; /* L2: g += wd W before the update (PyTorch's weight_decay) */
+} pml_optim_config;
+
+/* Defaults for a kind: lr 0.01 (SGD, momentum 0.9) or 1e-3 (Adam, betas 0.9/0.999,
+ * eps 1e-8), no weight decay. */
+pml_optim_config pml_optim_defaults(pml_optim_kind kind);
+/* "sgd", "momentum", "adam" */
+const char *pml_optim_name(pml_optim_kind kind);
+
+typedef struct pml_optimizer pml_optimizer;
+pml_status pml_optimizer_create(pml_device *dev, const pml_optim_config *cfg,
+                                pml_optimizer **out);
+void pml_optimizer_destroy(pml_optimizer *o); /* accepts NULL */
+void pml_optimizer_set_lr(pml_optimizer *o, double lr);
+double pml_optimizer_lr(const pml_optimizer *o);
+int64_t pml_optimizer_steps(const pml_optimizer *o);
+/* One step over n (parameter, gradient) pairs. State (velocity, moments) is made on the
+ * first call; later calls must pass the same number and shapes of parameters. */
+pml_status pml_optimizer_step(pml_optimizer *o, int n, pml_tensor *const *params,
+                              pml_tensor *const *grads);
+/* One step over every parameter of a model. */
+pml_status pml_optimizer_step_model(pml_optimizer *o, pml_model *m);
+
+/* ---- learning-rate schedules ------------------------------------------------------------ */
+typedef enum pml_schedule_kind {
+    PML_SCHED_CONSTANT = 0,
+    PML_SCHED_STEP = 1,        /* lr0 gamma^floor(epoch / step) */
+    PML_SCHED_EXPONENTIAL = 2, /* lr0 gamma^epoch */
+    PML_SCHED_COSINE = 3,      /* min + (lr0 - min)(1 + cos(pi epoch / t_max)) / 2 */
+    PML_SCHED_PLATEAU = 4      /* lr *= factor after `patience` epochs without improvement */
+} pml_schedule_kind;
+
+typedef struct pml_schedule {
+    pml_schedule_kind kind;
+    double lr0;
+    int step;          /* STEP: epochs per decay */
+    double gamma;      /* STEP, EXPONENTIAL */
+    int t_max;         /* COSINE: epochs to reach min_lr */
+    double min_lr;     /* COSINE floor, PLATEAU floor */
+    double factor;     /* PLATEAU */
+    int patience;      /* PLATEAU */
+    /* PLATEAU state, managed by pml_schedule_observe */
+    double best, lr;
+    int bad_epochs;
+} pml_schedule;
+
+/* A constant schedule at lr0. */
+pml_schedule pml_schedule_constant(double lr0);
+/* Parse "constant", "step:S:GAMMA", "exp:GAMMA", "cosine:T_MAX[:MIN]",
+ * "plateau:PATIENCE[:FACTOR]" into a schedule starting at lr0. */
+pml_status pml_schedule_parse(const char *text, double lr0, pml_schedule *out);
+/* The learning rate for epoch e (0-based) of a non-plateau schedule; for PLATEAU the
+ * current rate. */
+double pml_schedule_lr(const pml_schedule *s, int epoch);
+/* Feed a validation metric at the end of an epoch (PLATEAU: may reduce the rate; others:
+ * no effect). Returns the rate for the next epoch. */
+double pml_schedule_observe(pml_schedule *s, double metric);
+
+/* ---- training ---------------------------------------------------------------------------- */
+typedef struct pml_epoch_stats {
+    int epoch;           /* 0-based */
+    double train_loss, train_acc;
+    double val_loss, val_acc; /* NaN without a validation set */
+    double lr;
+    double seconds;
+    int64_t samples;
+} pml_epoch_stats;
+
+/* Called after every `every_steps` steps (step progress: stats NULL) and after every epoch
+ * (stats given). Return non-zero to stop training early (not an error). */
+typedef int (*pml_train_callback)(void *user, int epoch, int64_t step, int64_t steps_per_epoch,
+                                  const pml_epoch_stats *stats);
+
+typedef struct pml_train_config {
+    int epochs;
+    int64_t batch;
+    pml_loss_kind loss;
+    pml_reduction reduction;
+    pml_scaling scaling;
+    pml_augment augment;
+    pml_schedule schedule; /* lr0 <= 0: the optimiser's own learning rate, constant */
+    int early_stop;      /* patience in epochs on validation loss; 0 = off */
+    int restore_best;    /* with early stopping: keep the parameters of the best epoch */
+    uint64_t seed;       /* shuffling and augmentation */
+    int no_shuffle;      /* 1: visit examples in dataset order (the primer's appendix) */
+    int drop_last;       /* 1: skip the last partial batch (the primer's n // batch steps) */
+    int reconstruct;     /* 1: the target of each example is its own input, before
+                            augmentation (autoencoders; denoising with augment.noise); needs
+                            out_features == in_features; accuracies are NaN */
+    pml_train_callback callback;
+    void *user;
+    int every_steps;     /* step callbacks; 0 = none */
+} pml_train_config;
+
+/* Batch 64, 10 epochs, xent, mean reduction, unit scaling, the optimiser's learning rate
+ * held constant, restore-best on, seed 1. */
+pml_train_config pml_train_defaults(void);
+
+typedef struct pml_train_result {
+    int epochs_run;
+    int best_epoch;          /* lowest validation loss (or last epoch without validation) */
+    int stopped_early;
+    double seconds;
+    int64_t samples;         /* examples processed in training steps */
+    pml_epoch_stats *history; /* epochs_run entries; free with pml_train_result_free */
+} pml_train_result;
+void pml_train_result_free(pml_train_result *r);
+
+/* Train model (F32) with opt on `train`, evaluating on `val` (may be NULL) after each
+ * epoch. A non-finite loss stops with PML_ERR_NUMERIC naming the epoch and step; the
+ * parameters are then those before the failing step. `result` may be NULL. */
+pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
+                     const pml_dataset *val, const pml_train_config *cfg,
+                     pml_train_result *result);
+
+/* Mean loss and accuracy of the model on a whole dataset (batches of the model's
+ * max_batch, dataset order). */
+pml_status pml_evaluate(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
+                        pml_scaling scaling, double *loss_mean, double *accuracy);
+
+/* Mean reconstruction loss (targets = the inputs) of an autoencoder on a dataset. */
+pml_status pml_evaluate_reconstruction(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
+                                       pml_scaling scaling, double *loss_mean);
+
+/* Class predictions (argmax of the outputs) for `batch` rows of x (batch x in_features,
+ * on the model's device) into labels_host (host memory, `batch` entries). */
+pml_status pml_model_predict(pml_model *m, const pml_tensor *x, int64_t batch,
+                             int32_t *labels_host);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

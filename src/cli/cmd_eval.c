@@ -1,0 +1,92 @@
+/* physml eval: a saved model's loss and accuracy on a dataset's test split. */
+#include <string.h>
+
+#include "cli/train_common.h"
+
+int pml_cmd_eval(int argc, char **argv)
+{
+    const char *model = NULL, *data = NULL, *device = "auto", *split = "test";
+    int json = 0;
+    const pml_opt opts[] = {
+        {"model", PML_OPT_STR, &model, "FILE", "a model saved by physml train --save"},
+        {"data", PML_OPT_STR, &data, "DIR", "MNIST-format directory (default: Fashion-MNIST)"},
+        {"split", PML_OPT_STR, &split, "S", "test (default) or train"},
+        {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
+        {"json", PML_OPT_FLAG, &json, NULL, "one JSON object"},
+        {NULL, 0, NULL, NULL, NULL},
+    };
+    int r = pml_cli_parse("eval", "eval --model FILE [--data DIR] [--json]",
+                          "Evaluate a saved model: mean loss and accuracy on a dataset.", argc,
+                          argv, 2, opts);
+    if (r) return r == 1 ? 0 : r;
+    if (!model) {
+        fprintf(stderr, "physml eval: --model FILE is required\n");
+        return 2;
+    }
+    if (strcmp(split, "test") != 0 && strcmp(split, "train") != 0) {
+        fprintf(stderr, "physml eval: --split: '%s' is not test or train\n", split);
+        return 2;
+    }
+    pml_device *dev = NULL;
+    if (pml_cli_open_device("eval", device, &dev) != PML_OK) return 1;
+    pml_model *m = NULL;
+    pml_dataset *ds = NULL;
+    pml_safetensors st;
+    memset(&st, 0, sizeof st);
+    int rc = 0;
+    pml_status s = pml_model_load(dev, model, 256, &m);
+    if (s != PML_OK) {
+        rc = pml_cli_fail("eval", model, s);
+        goto done;
+    }
+    /* the loss and input scaling it was trained with, from the file's metadata */
+    pml_loss_kind loss = PML_LOSS_SOFTMAX_XENT;
+    pml_scaling scaling = PML_SCALE_UNIT;
+    if (pml_safetensors_read(dev, model, &st) == PML_OK) {
+        const char *l = pml_safetensors_meta(&st, "physml_loss");
+        const char *sc = pml_safetensors_meta(&st, "physml_scaling");
+        static const pml_loss_kind ks[] = {PML_LOSS_MSE, PML_LOSS_MSE_HALF, PML_LOSS_SOFTMAX_XENT,
+                                           PML_LOSS_BCE};
+        for (int i = 0; l && i < 4; ++i)
+            if (strcmp(l, pml_loss_name(ks[i])) == 0) loss = ks[i];
+        if (sc && strcmp(sc, "raw") == 0) scaling = PML_SCALE_RAW;
+        if (sc && strcmp(sc, "standard") == 0) scaling = PML_SCALE_STANDARD;
+    }
+    const char *dir = data ? data : pml_data_default_dir();
+    s = pml_dataset_load(dev, dir, strcmp(split, "train") == 0 ? PML_SPLIT_TRAIN : PML_SPLIT_TEST,
+                         &ds);
+    if (s != PML_OK) {
+        rc = pml_cli_fail("eval", "loading the data", s);
+        goto done;
+    }
+    double lm = 0, acc = 0;
+    s = pml_evaluate(m, ds, loss, scaling, &lm, &acc);
+    if (s != PML_OK) {
+        rc = pml_cli_fail("eval", "evaluating", s);
+        goto done;
+    }
+    if (json) {
+        pml_json j;
+        pml_json_begin(&j, stdout);
+        pml_json_str(&j, "model", model);
+        pml_json_str(&j, "spec", pml_model_spec(m));
+        pml_json_str(&j, "split", split);
+        pml_json_int(&j, "examples", (long long)pml_dataset_size(ds));
+        pml_json_str(&j, "loss_kind", pml_loss_name(loss));
+        pml_json_num(&j, "loss", lm);
+        pml_json_num(&j, "acc", acc);
+        pml_json_int(&j, "params", (long long)pml_model_param_count(m));
+        pml_json_end(&j);
+    } else {
+        printf("%s (%s, %lld parameters) on %s %s (%lld examples): %s loss %.6g, accuracy "
+               "%.2f%%\n",
+               model, pml_model_spec(m), (long long)pml_model_param_count(m), dir, split,
+               (long long)pml_dataset_size(ds), pml_loss_name(loss), lm, 100.0 * acc);
+    }
+done:
+    pml_safetensors_free(&st);
+    pml_dataset_destroy(ds);
+    pml_model_destroy(m);
+    pml_device_close(dev);
+    return rc;
+}

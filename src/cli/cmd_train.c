@@ -1,0 +1,65 @@
+/* physml train: a feed-forward network on an MNIST-format dataset (Fashion-MNIST by
+ * default), from a preset or options; per-epoch table or JSON lines, loss curve, model. */
+#include <math.h>
+#include <string.h>
+
+#include "cli/train_common.h"
+
+int pml_cmd_train(int argc, char **argv)
+{
+    pml_train_args a;
+    pml_train_args_unset(&a);
+    const char *device = "auto";
+    int no_shuffle = 0, drop_last = 0;
+    const pml_opt opts[] = {
+        {"data", PML_OPT_STR, &a.data_dir, "DIR", "MNIST-format directory (default: Fashion-MNIST)"},
+        {"preset", PML_OPT_STR, &a.preset, "NAME", "recommended (default) or primer (the appendix as written)"},
+        {"arch", PML_OPT_STR, &a.arch, "SPEC", "layers, e.g. dense:100,relu,dense:10"},
+        {"init", PML_OPT_STR, &a.init, "I", "he, xavier, randn or normal:SIGMA"},
+        {"loss", PML_OPT_STR, &a.loss, "L", "mse (Eq. 39), mse_half (notes), xent, bce"},
+        {"reduction", PML_OPT_STR, &a.reduction, "R", "mean or sum of the gradient over the batch"},
+        {"scaling", PML_OPT_STR, &a.scaling, "S", "inputs: unit (x/255), raw (0..255), standard"},
+        {"opt", PML_OPT_STR, &a.opt, "O", "sgd, momentum or adam"},
+        {"lr", PML_OPT_DOUBLE, &a.lr, "X", "learning rate"},
+        {"momentum", PML_OPT_DOUBLE, &a.momentum, "MU", "momentum (0.9)"},
+        {"nesterov", PML_OPT_FLAG, &a.nesterov, NULL, "Nesterov momentum"},
+        {"weight-decay", PML_OPT_DOUBLE, &a.weight_decay, "WD", "L2 weight decay (0)"},
+        {"schedule", PML_OPT_STR, &a.schedule, "S", "constant, step:S:G, exp:G, cosine:T[:MIN], plateau:P[:F]"},
+        {"batch", PML_OPT_INT, &a.batch, "N", "mini-batch size (1 = per-sample, n = full batch)"},
+        {"epochs", PML_OPT_INT, &a.epochs, "N", "epochs"},
+        {"val", PML_OPT_DOUBLE, &a.val, "F", "fraction of the training set held out for validation"},
+        {"early-stop", PML_OPT_INT, &a.early_stop, "P", "stop after P epochs without a better validation loss, restore the best"},
+        {"augment", PML_OPT_STR, &a.augment, "A", "e.g. shift:2,flip,noise:0.1"},
+        {"subset", PML_OPT_INT, &a.subset, "N", "train on the first N training examples only"},
+        {"test-subset", PML_OPT_INT, &a.test_subset, "N", "test on the first N test examples only"},
+        {"no-shuffle", PML_OPT_FLAG, &no_shuffle, NULL, "visit examples in dataset order"},
+        {"drop-last", PML_OPT_FLAG, &drop_last, NULL, "skip the last partial batch"},
+        {"seed", PML_OPT_U64, &a.seed, "S", "seed for init, split, shuffling, augmentation (1)"},
+        {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
+        {"save", PML_OPT_STR, &a.save, "FILE", "write the trained model (.safetensors)"},
+        {"out", PML_OPT_STR, &a.out, "DIR", "loss.dat, loss.gp, loss.png (out/train)"},
+        {"json", PML_OPT_FLAG, &a.json, NULL, "one JSON object per epoch and a final one"},
+        {"quiet", PML_OPT_FLAG, &a.quiet, NULL, "no progress on stderr"},
+        {NULL, 0, NULL, NULL, NULL},
+    };
+    int r = pml_cli_parse(
+        "train",
+        "train [--data DIR] [--preset NAME] [--arch SPEC] [--loss mse|xent|bce] "
+        "[--opt sgd|momentum|adam] [--lr X] [--schedule ...] [--batch N] [--epochs N] "
+        "[--val FRACTION] [--early-stop PATIENCE] [--augment shift:2,flip,noise:0.1] [--seed S] "
+        "[--device D] [--save FILE] [--json]",
+        "Train a feed-forward network by backpropagation on an MNIST-format dataset. "
+        "--preset recommended (the default) is 784-100-10 done well; --preset primer is the "
+        "primer's appendix as written. Options given override the preset.",
+        argc, argv, 2, opts);
+    if (r) return r == 1 ? 0 : r;
+    if (no_shuffle) a.no_shuffle = 1;
+    if (drop_last) a.drop_last = 1;
+    if ((r = pml_train_apply_preset("train", &a)) != 0) return r;
+    pml_device *dev = NULL;
+    if (pml_cli_open_device("train", device, &dev) != PML_OK) return 1;
+    pml_train_outcome o;
+    r = pml_train_run("train", dev, &a, &o);
+    pml_device_close(dev);
+    return r;
+}

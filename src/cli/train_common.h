@@ -1,0 +1,38 @@
+/* Shared by `physml train`, `physml eval` and the tour's training chapter: presets, the
+ * option set, and one function that loads data, builds, trains, tests and writes files. */
+#ifndef PML_CLI_TRAIN_COMMON_H
+#define PML_CLI_TRAIN_COMMON_H
+
+#include "cli/cli.h"
+
+typedef struct pml_train_args {
+    const char *data_dir, *preset, *arch, *loss, *opt, *schedule, *augment, *save, *out;
+    const char *init, *reduction, *scaling;
+    double lr, val, momentum, weight_decay;
+    long batch, epochs, early_stop, subset, test_subset;
+    uint64_t seed;
+    int json, quiet, nesterov, no_shuffle, drop_last, nesterov_set;
+} pml_train_args;
+
+/* Every field unset (NULL, -1 or NaN). */
+void pml_train_args_unset(pml_train_args *a);
+/* Fill the unset fields of a from preset `name` ("recommended", "primer"); 0 on success. */
+int pml_train_apply_preset(const char *command, pml_train_args *a);
+
+typedef struct pml_train_outcome {
+    double test_loss, test_acc, seconds_total, samples_per_s;
+    int64_t params;
+    int epochs_run;
+    double train_loss_first, train_loss_last, val_loss_first, val_loss_last, val_loss_best;
+    int val_best_epoch; /* 1-based; 0 without validation */
+    int png_written; /* loss.png rendered */
+    char loss_png[4096];
+    char dat[4096];
+} pml_train_outcome;
+
+/* Train as a says on dev; prints (stdout/stderr) as `command`. 0 on success, 1 on failure
+ * (already reported). */
+int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
+                  pml_train_outcome *out);
+
+#endif

@@ -1,0 +1,145 @@
+/* Dense-layer elementwise kernels: fused bias + activation, activation backward, bias
+ * gradient (column sums). Contract: see struct pml_nn_ops in src/nn/nn_ops.h. Row-major
+ * rows x cols, F32 or F64; backward derivatives are computed from y = act(z). */
+#include <math.h>
+
+#include "cpu/cpu.h"
+#include "nn/nn_ops.h"
+
+
+#define DEFINE_ACT(T, SUF, EXP, TANH)                                                        \
+    static void bias_act_##SUF(pml_activation act, T alpha, int64_t rows, int64_t cols, T *y, \
+                               const T *bias)                                                 \
+    {                                                                                          \
+        _Pragma("omp parallel for if (rows * cols > (1 << 20))")                                        \
+        for (int64_t r = 0; r < rows; ++r) {                                                   \
+            T *row = y + r * cols;                                                             \
+            if (bias)                                                                          \
+                for (int64_t j = 0; j < cols; ++j) row[j] += bias[j];                          \
+            switch (act) {                                                                     \
+            case PML_ACT_IDENTITY: break;                                                      \
+            case PML_ACT_RELU:                                                                 \
+                for (int64_t j = 0; j < cols; ++j) row[j] = row[j] > 0 ? row[j] : (T)0;        \
+                break;                                                                         \
+            case PML_ACT_LEAKY_RELU:                                                           \
+                for (int64_t j = 0; j < cols; ++j) row[j] = row[j] > 0 ? row[j] : alpha * row[j]; \
+                break;                                                                         \
+            case PML_ACT_SIGMOID:                                                              \
+                for (int64_t j = 0; j < cols; ++j) row[j] = (T)1 / ((T)1 + EXP(-row[j]));      \
+                break;                                                                         \
+            case PML_ACT_TANH:                                                                 \
+                for (int64_t j = 0; j < cols; ++j) row[j] = TANH(row[j]);                      \
+                break;                                                                         \
+            case PML_ACT_SOFTMAX: {                                                            \
+                T mx = row[0];                                                                 \
+                for (int64_t j = 1; j < cols; ++j) mx = row[j] > mx ? row[j] : mx;             \
+                T s = 0;                                                                       \
+                for (int64_t j = 0; j < cols; ++j) {                                           \
+                    row[j] = EXP(row[j] - mx);                                                 \
+                    s += row[j];                                                               \
+                }                                                                              \
+                for (int64_t j = 0; j < cols; ++j) row[j] /= s;                                \
+                break;                                                                         \
+            }                                                                                  \
+            }                                                                                  \
+        }                                                                                      \
+    }                                                                                          \
+    static void act_backward_##SUF(pml_activation act, T alpha, int64_t rows, int64_t cols,   \
+                                   const T *y, const T *dy, T *dz)                            \
+    {                                                                                          \
+        _Pragma("omp parallel for if (rows * cols > (1 << 20))")                                        \
+        for (int64_t r = 0; r < rows; ++r) {                                                   \
+            const T *yr = y + r * cols, *dyr = dy + r * cols;                                  \
+            T *dzr = dz + r * cols;                                                            \
+            switch (act) {                                                                     \
+            case PML_ACT_IDENTITY:                                                             \
+                for (int64_t j = 0; j < cols; ++j) dzr[j] = dyr[j];                            \
+                break;                                                                         \
+            case PML_ACT_RELU:                                                                 \
+                for (int64_t j = 0; j < cols; ++j) dzr[j] = yr[j] > 0 ? dyr[j] : (T)0;         \
+                break;                                                                         \
+            case PML_ACT_LEAKY_RELU:                                                           \
+                for (int64_t j = 0; j < cols; ++j) dzr[j] = yr[j] > 0 ? dyr[j] : alpha * dyr[j]; \
+                break;                                                                         \
+            case PML_ACT_SIGMOID:                                                              \
+                for (int64_t j = 0; j < cols; ++j) dzr[j] = dyr[j] * yr[j] * ((T)1 - yr[j]);   \
+                break;                                                                         \
+            case PML_ACT_TANH:                                                                 \
+                for (int64_t j = 0; j < cols; ++j) dzr[j] = dyr[j] * ((T)1 - yr[j] * yr[j]);    \
+                break;                                                                         \
+            case PML_ACT_SOFTMAX: {                                                            \
+                T dot = 0;                                                                     \
+                for (int64_t j = 0; j < cols; ++j) dot += dyr[j] * yr[j];                      \
+                for (int64_t j = 0; j < cols; ++j) dzr[j] = yr[j] * (dyr[j] - dot);            \
+                break;                                                                         \
+            }                                                                                  \
+            }                                                                                  \
+        }                                                                                      \
+    }                                                                                          \
+    static void col_sum_##SUF(int64_t rows, int64_t cols, const T *dz, T *db)                 \
+    {                                                                                          \
+        for (int64_t j = 0; j < cols; ++j) db[j] = 0;                                          \
+        for (int64_t r = 0; r < rows; ++r) {                                                   \
+            const T *row = dz + r * cols;                                                      \
+            for (int64_t j = 0; j < cols; ++j) db[j] += row[j];                                \
+        }                                                                                      \
+    }
+
+DEFINE_ACT(float, f32, expf, tanhf)
+DEFINE_ACT(double, f64, exp, tanh)
+
+pml_status pml_cpu_nn_bias_act(pml_device *dev, pml_dtype dtype, pml_activation act,
+                               float alpha, int64_t rows, int64_t cols, void *y,
+                               const void *bias)
+{
+    (void)dev;
+    if (dtype == PML_F32) bias_act_f32(act, alpha, rows, cols, (float *)y, (const float *)bias);
+    else bias_act_f64(act, (double)alpha, rows, cols, (double *)y, (const double *)bias);
+    return PML_OK;
+}
+
+pml_status pml_cpu_nn_act_backward(pml_device *dev, pml_dtype dtype, pml_activation act,
+                                   float alpha, int64_t rows, int64_t cols, const void *y,
+                                   const void *dy, void *dz)
+{
+    (void)dev;
+    if (dtype == PML_F32)
+        act_backward_f32(act, alpha, rows, cols, (const float *)y, (const float *)dy,
+                         (float *)dz);
+    else
+        act_backward_f64(act, (double)alpha, rows, cols, (const double *)y, (const double *)dy,
+                         (double *)dz);
+    return PML_OK;
+}
+
+pml_status pml_cpu_nn_col_sum(pml_device *dev, pml_dtype dtype, int64_t rows, int64_t cols,
+                              const void *dz, void *db)
+{
+    (void)dev;
+    if (dtype == PML_F32) col_sum_f32(rows, cols, (const float *)dz, (float *)db);
+    else col_sum_f64(rows, cols, (const double *)dz, (double *)db);
+    return PML_OK;
+}
+
+#define DEFINE_ARGMAX(T, SUF)                                                               \
+    static void argmax_##SUF(int64_t rows, int64_t cols, const T *y, int32_t *out)          \
+    {                                                                                        \
+        for (int64_t r = 0; r < rows; ++r) {                                                 \
+            const T *row = y + r * cols;                                                     \
+            int64_t best = 0;                                                                \
+            for (int64_t j = 1; j < cols; ++j)                                               \
+                if (row[j] > row[best]) best = j;                                            \
+            out[r] = (int32_t)best;                                                          \
+        }                                                                                    \
+    }
+DEFINE_ARGMAX(float, f32)
+DEFINE_ARGMAX(double, f64)
+
+pml_status pml_cpu_nn_argmax(pml_device *dev, pml_dtype dtype, int64_t rows, int64_t cols,
+                             const void *y, int32_t *out)
+{
+    (void)dev;
+    if (dtype == PML_F32) argmax_f32(rows, cols, (const float *)y, out);
+    else argmax_f64(rows, cols, (const double *)y, out);
+    return PML_OK;
+}

@@ -1,0 +1,101 @@
+/* Losses with their gradients, one row (example) at a time. Contract: see struct pml_nn_ops
+ * in src/nn/nn_ops.h. Row losses are summed in double; softmax cross-entropy subtracts the
+ * row maximum before exponentiating (log-sum-exp), so large logits do not overflow. */
+#include <math.h>
+
+#include "cpu/cpu.h"
+#include "nn/nn_ops.h"
+
+#define BCE_EPS 1e-7
+
+#define DEFINE_LOSS(T, SUF, EXP, LOG)                                                         \
+    static void loss_##SUF(pml_loss_kind kind, int64_t rows, int64_t cols, const T *y,       \
+                           const int32_t *labels, const T *targets, double gs, T *dy,         \
+                           double *loss_sum, int64_t *correct)                                \
+    {                                                                                         \
+        double total = 0.0;                                                                   \
+        int64_t hits = 0;                                                                     \
+        for (int64_t r = 0; r < rows; ++r) {                                                  \
+            const T *yr = y + r * cols;                                                       \
+            T *dyr = dy ? dy + r * cols : NULL;                                               \
+            int32_t lab = labels ? labels[r] : -1;                                            \
+            double row = 0.0;                                                                 \
+            if (labels) {                                                                     \
+                int64_t best = 0;                                                             \
+                for (int64_t j = 1; j < cols; ++j)                                            \
+                    if (yr[j] > yr[best]) best = j;                                           \
+                hits += best == lab;                                                          \
+            }                                                                                 \
+            switch (kind) {                                                                   \
+            case PML_LOSS_MSE:                                                                \
+            case PML_LOSS_MSE_HALF: {                                                         \
+                double c = kind == PML_LOSS_MSE ? 1.0 / (double)cols : 0.5;                    \
+                T g = (T)(gs * 2.0 * c);                                                      \
+                for (int64_t j = 0; j < cols; ++j) {                                          \
+                    T t = labels ? (T)(j == lab) : targets[r * cols + j];                     \
+                    T d = yr[j] - t;                                                          \
+                    row += (double)d * (double)d;                                             \
+                    if (dyr) dyr[j] = g * d;                                                  \
+                }                                                                             \
+                row *= c;                                                                     \
+                break;                                                                        \
+            }                                                                                 \
+            case PML_LOSS_SOFTMAX_XENT: {                                                     \
+                T mx = yr[0];                                                                 \
+                for (int64_t j = 1; j < cols; ++j) mx = yr[j] > mx ? yr[j] : mx;              \
+                T s = 0;                                                                      \
+                for (int64_t j = 0; j < cols; ++j) s += EXP(yr[j] - mx);                      \
+                T lse = mx + LOG(s);                                                          \
+                row = (double)(lse - yr[lab]);                                                \
+                if (dyr)                                                                      \
+                    for (int64_t j = 0; j < cols; ++j)                                        \
+                        dyr[j] = (T)gs * (EXP(yr[j] - lse) - (T)(j == lab));                  \
+                break;                                                                        \
+            }                                                                                 \
+            case PML_LOSS_BCE: {                                                              \
+                for (int64_t j = 0; j < cols; ++j) {                                          \
+                    T t = labels ? (T)(j == lab) : targets[r * cols + j];                     \
+                    T p = yr[j];                                                              \
+                    p = p < (T)BCE_EPS ? (T)BCE_EPS : (p > (T)(1 - BCE_EPS) ? (T)(1 - BCE_EPS) : p); \
+                    row -= (double)(t * LOG(p) + ((T)1 - t) * LOG((T)1 - p));                 \
+                    if (dyr) dyr[j] = (T)gs * (p - t) / (p * ((T)1 - p));                     \
+                }                                                                             \
+                break;                                                                        \
+            }                                                                                 \
+            }                                                                                 \
+            total += row;                                                                     \
+        }                                                                                     \
+        *loss_sum = total;                                                                    \
+        if (correct) *correct = hits;                                                         \
+    }
+
+DEFINE_LOSS(float, f32, expf, logf)
+DEFINE_LOSS(double, f64, exp, log)
+
+pml_status pml_cpu_nn_loss(pml_device *dev, pml_dtype dtype, pml_loss_kind kind, int64_t rows,
+                           int64_t cols, const void *y, const int32_t *labels,
+                           const void *targets, double grad_scale, void *dy, double *loss_sum,
+                           int64_t *correct)
+{
+    (void)dev;
+    if (dtype == PML_F32)
+        loss_f32(kind, rows, cols, (const float *)y, labels, (const float *)targets, grad_scale,
+                 (float *)dy, loss_sum, correct);
+    else
+        loss_f64(kind, rows, cols, (const double *)y, labels, (const double *)targets,
+                 grad_scale, (double *)dy, loss_sum, correct);
+    return PML_OK;
+}
+
+pml_status pml_cpu_nn_loss_dev(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
+                               int64_t rows, int64_t cols, const void *y, const int32_t *labels,
+                               const void *targets, double grad_scale, void *dy, double *out)
+{
+    double sum = 0.0;
+    int64_t hits = 0;
+    PML_TRY(pml_cpu_nn_loss(dev, dtype, kind, rows, cols, y, labels, targets, grad_scale, dy,
+                            &sum, labels ? &hits : NULL));
+    out[0] = sum;
+    out[1] = (double)hits;
+    return PML_OK;
+}

@@ -1,0 +1,203 @@
+// Dense-layer elementwise kernels: fused bias + activation, activation backward, bias
+// gradient (column sums). Contract: see struct pml_nn_ops in src/nn/nn_ops.h. Row-major
+// rows x cols, F32 or F64; backward derivatives are computed from y = act(z).
+#include "cuda/cuda.h"
+#include "nn/nn_ops.h"
+
+template <typename T> static __device__ T dev_exp(T x);
+template <> __device__ float dev_exp<float>(float x) { return expf(x); }
+template <> __device__ double dev_exp<double>(double x) { return exp(x); }
+template <typename T> static __device__ T dev_tanh(T x);
+template <> __device__ float dev_tanh<float>(float x) { return tanhf(x); }
+template <> __device__ double dev_tanh<double>(double x) { return tanh(x); }
+
+template <typename T>
+static __device__ T act_fwd(pml_activation act, T z, T alpha)
+{
+    switch (act) {
+    case PML_ACT_RELU: return z > T(0) ? z : T(0);
+    case PML_ACT_LEAKY_RELU: return z > T(0) ? z : alpha * z;
+    case PML_ACT_SIGMOID: return T(1) / (T(1) + dev_exp<T>(-z));
+    case PML_ACT_TANH: return dev_tanh<T>(z);
+    default: return z;
+    }
+}
+
+template <typename T>
+static __device__ T act_bwd(pml_activation act, T y, T dy, T alpha)
+{
+    switch (act) {
+    case PML_ACT_RELU: return y > T(0) ? dy : T(0);
+    case PML_ACT_LEAKY_RELU: return y > T(0) ? dy : alpha * dy;
+    case PML_ACT_SIGMOID: return dy * y * (T(1) - y);
+    case PML_ACT_TANH: return dy * (T(1) - y * y);
+    default: return dy;
+    }
+}
+
+template <typename T>
+static __global__ void bias_act_kernel(pml_activation act, T alpha, int64_t rows, int64_t cols,
+                                       T *y, const T *bias)
+{
+    int64_t n = rows * cols;
+    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+         i += (int64_t)gridDim.x * blockDim.x) {
+        T z = y[i];
+        if (bias) z += bias[i % cols];
+        y[i] = act_fwd<T>(act, z, alpha);
+    }
+}
+
+// One warp per row: max, sum of exponentials, normalise.
+template <typename T>
+static __global__ void softmax_rows_kernel(int64_t rows, int64_t cols, T *y, const T *bias)
+{
+    int64_t r = blockIdx.x * (int64_t)(blockDim.x / 32) + threadIdx.x / 32;
+    int lane = threadIdx.x % 32;
+    if (r >= rows) return;
+    T *row = y + r * cols;
+    T mx = -INFINITY;
+    for (int64_t j = lane; j < cols; j += 32) {
+        T z = row[j] + (bias ? bias[j] : T(0));
+        row[j] = z;
+        mx = z > mx ? z : mx;
+    }
+    for (int o = 16; o > 0; o /= 2) {
+        T other = __shfl_xor_sync(0xffffffffu, mx, o);
+        mx = other > mx ? other : mx;
+    }
+    T s = 0;
+    for (int64_t j = lane; j < cols; j += 32) {
+        T e = dev_exp<T>(row[j] - mx);
+        row[j] = e;
+        s += e;
+    }
+    for (int o = 16; o > 0; o /= 2) s += __shfl_xor_sync(0xffffffffu, s, o);
+    for (int64_t j = lane; j < cols; j += 32) row[j] /= s;
+}
+
+template <typename T>
+static __global__ void act_backward_kernel(pml_activation act, T alpha, int64_t n, const T *y,
+                                           const T *dy, T *dz)
+{
+    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+         i += (int64_t)gridDim.x * blockDim.x)
+        dz[i] = act_bwd<T>(act, y[i], dy[i], alpha);
+}
+
+template <typename T>
+static __global__ void softmax_backward_kernel(int64_t rows, int64_t cols, const T *y,
+                                               const T *dy, T *dz)
+{
+    int64_t r = blockIdx.x * (int64_t)(blockDim.x / 32) + threadIdx.x / 32;
+    int lane = threadIdx.x % 32;
+    if (r >= rows) return;
+    const T *yr = y + r * cols, *dyr = dy + r * cols;
+    T dot = 0;
+    for (int64_t j = lane; j < cols; j += 32) dot += dyr[j] * yr[j];
+    for (int o = 16; o > 0; o /= 2) dot += __shfl_xor_sync(0xffffffffu, dot, o);
+    for (int64_t j = lane; j < cols; j += 32) dz[r * cols + j] = yr[j] * (dyr[j] - dot);
+}
+
+// One thread per column, rows in order: deterministic.
+template <typename T>
+static __global__ void col_sum_kernel(int64_t rows, int64_t cols, const T *dz, T *db)
+{
+    for (int64_t j = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; j < cols;
+         j += (int64_t)gridDim.x * blockDim.x) {
+        T s = 0;
+        for (int64_t r = 0; r < rows; ++r) s += dz[r * cols + j];
+        db[j] = s;
+    }
+}
+
+template <typename T>
+static __global__ void argmax_kernel(int64_t rows, int64_t cols, const T *y, int32_t *out)
+{
+    for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < rows;
+         r += (int64_t)gridDim.x * blockDim.x) {
+        const T *row = y + r * cols;
+        int64_t best = 0;
+        for (int64_t j = 1; j < cols; ++j)
+            if (row[j] > row[best]) best = j;
+        out[r] = (int32_t)best;
+    }
+}
+
+template <typename T>
+static pml_status bias_act_t(pml_device *dev, pml_activation act, float alpha, int64_t rows,
+                             int64_t cols, void *y, const void *bias)
+{
+    cudaStream_t s = pml_cuda(dev)->stream;
+    if (act == PML_ACT_SOFTMAX) {
+        unsigned grid = (unsigned)((rows + 7) / 8);
+        softmax_rows_kernel<T><<<grid, 256, 0, s>>>(rows, cols, (T *)y, (const T *)bias);
+        PML_CUDA_LAUNCHED("softmax_rows_kernel");
+    } else {
+        bias_act_kernel<T><<<pml_cuda_grid(dev, rows * cols, 256), 256, 0, s>>>(
+            act, (T)alpha, rows, cols, (T *)y, (const T *)bias);
+        PML_CUDA_LAUNCHED("bias_act_kernel");
+    }
+    return PML_OK;
+}
+
+template <typename T>
+static pml_status act_backward_t(pml_device *dev, pml_activation act, float alpha, int64_t rows,
+                                 int64_t cols, const void *y, const void *dy, void *dz)
+{
+    cudaStream_t s = pml_cuda(dev)->stream;
+    if (act == PML_ACT_SOFTMAX) {
+        unsigned grid = (unsigned)((rows + 7) / 8);
+        softmax_backward_kernel<T><<<grid, 256, 0, s>>>(rows, cols, (const T *)y, (const T *)dy,
+                                                         (T *)dz);
+        PML_CUDA_LAUNCHED("softmax_backward_kernel");
+    } else {
+        act_backward_kernel<T><<<pml_cuda_grid(dev, rows * cols, 256), 256, 0, s>>>(
+            act, (T)alpha, rows * cols, (const T *)y, (const T *)dy, (T *)dz);
+        PML_CUDA_LAUNCHED("act_backward_kernel");
+    }
+    return PML_OK;
+}
+
+extern "C" pml_status pml_cuda_nn_bias_act(pml_device *dev, pml_dtype dtype, pml_activation act,
+                                           float alpha, int64_t rows, int64_t cols, void *y,
+                                           const void *bias)
+{
+    return dtype == PML_F32 ? bias_act_t<float>(dev, act, alpha, rows, cols, y, bias)
+                            : bias_act_t<double>(dev, act, alpha, rows, cols, y, bias);
+}
+
+extern "C" pml_status pml_cuda_nn_act_backward(pml_device *dev, pml_dtype dtype,
+                                               pml_activation act, float alpha, int64_t rows,
+                                               int64_t cols, const void *y, const void *dy,
+                                               void *dz)
+{
+    return dtype == PML_F32 ? act_backward_t<float>(dev, act, alpha, rows, cols, y, dy, dz)
+                            : act_backward_t<double>(dev, act, alpha, rows, cols, y, dy, dz);
+}
+
+extern "C" pml_status pml_cuda_nn_col_sum(pml_device *dev, pml_dtype dtype, int64_t rows,
+                                          int64_t cols, const void *dz, void *db)
+{
+    cudaStream_t s = pml_cuda(dev)->stream;
+    unsigned grid = pml_cuda_grid(dev, cols, 128);
+    if (dtype == PML_F32)
+        col_sum_kernel<float><<<grid, 128, 0, s>>>(rows, cols, (const float *)dz, (float *)db);
+    else
+        col_sum_kernel<double><<<grid, 128, 0, s>>>(rows, cols, (const double *)dz, (double *)db);
+    PML_CUDA_LAUNCHED("col_sum_kernel");
+    return PML_OK;
+}
+
+extern "C" pml_status pml_cuda_nn_argmax(pml_device *dev, pml_dtype dtype, int64_t rows,
+                                         int64_t cols, const void *y, int32_t *out)
+{
+    cudaStream_t s = pml_cuda(dev)->stream;
+    unsigned grid = pml_cuda_grid(dev, rows, 128);
+    if (dtype == PML_F32)
+        argmax_kernel<float><<<grid, 128, 0, s>>>(rows, cols, (const float *)y, out);
+    else
+        argmax_kernel<double><<<grid, 128, 0, s>>>(rows, cols, (const double *)y, out);
+    PML_CUDA_LAUNCHED("argmax_kernel");
+    return PML_OK;
+}

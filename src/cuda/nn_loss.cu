@@ -1,0 +1,158 @@
+// Losses with their gradients, one row (example) at a time. Contract: see struct pml_nn_ops
+// in src/nn/nn_ops.h. Row losses are summed in double; softmax cross-entropy subtracts the
+// row maximum before exponentiating (log-sum-exp), so large logits do not overflow.
+// One thread per row writes its loss and hit into scratch; one block then sums them in a
+// fixed order (deterministic); `loss` reads the two totals on the host, `loss_dev` leaves
+// them on the device.
+#include "cuda/cuda.h"
+#include "nn/nn_ops.h"
+
+#define BCE_EPS 1e-7
+
+template <typename T> static __device__ T dexp(T x);
+template <> __device__ float dexp<float>(float x) { return expf(x); }
+template <> __device__ double dexp<double>(double x) { return exp(x); }
+template <typename T> static __device__ T dlog(T x);
+template <> __device__ float dlog<float>(float x) { return logf(x); }
+template <> __device__ double dlog<double>(double x) { return log(x); }
+
+template <typename T>
+static __global__ void loss_rows_kernel(pml_loss_kind kind, int64_t rows, int64_t cols,
+                                        const T *y, const int32_t *labels, const T *targets,
+                                        double gs, T *dy, double *row_loss, int *row_hit)
+{
+    for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < rows;
+         r += (int64_t)gridDim.x * blockDim.x) {
+        const T *yr = y + r * cols;
+        T *dyr = dy ? dy + r * cols : nullptr;
+        int lab = labels ? labels[r] : -1;
+        double row = 0.0;
+        int hit = 0;
+        if (labels) {
+            int64_t best = 0;
+            for (int64_t j = 1; j < cols; ++j)
+                if (yr[j] > yr[best]) best = j;
+            hit = best == lab;
+        }
+        if (kind == PML_LOSS_MSE || kind == PML_LOSS_MSE_HALF) {
+            double c = kind == PML_LOSS_MSE ? 1.0 / (double)cols : 0.5;
+            T g = (T)(gs * 2.0 * c);
+            for (int64_t j = 0; j < cols; ++j) {
+                T t = labels ? (T)(j == lab) : targets[r * cols + j];
+                T d = yr[j] - t;
+                row += (double)d * (double)d;
+                if (dyr) dyr[j] = g * d;
+            }
+            row *= c;
+        } else if (kind == PML_LOSS_SOFTMAX_XENT) {
+            T mx = yr[0];
+            for (int64_t j = 1; j < cols; ++j) mx = yr[j] > mx ? yr[j] : mx;
+            T s = 0;
+            for (int64_t j = 0; j < cols; ++j) s += dexp<T>(yr[j] - mx);
+            T lse = mx + dlog<T>(s);
+            row = (double)(lse - yr[lab]);
+            if (dyr)
+                for (int64_t j = 0; j < cols; ++j)
+                    dyr[j] = (T)gs * (dexp<T>(yr[j] - lse) - (T)(j == lab));
+        } else {
+            for (int64_t j = 0; j < cols; ++j) {
+                T t = labels ? (T)(j == lab) : targets[r * cols + j];
+                T p = yr[j];
+                p = p < (T)BCE_EPS ? (T)BCE_EPS : (p > (T)(1 - BCE_EPS) ? (T)(1 - BCE_EPS) : p);
+                row -= (double)(t * dlog<T>(p) + (T(1) - t) * dlog<T>(T(1) - p));
+                if (dyr) dyr[j] = (T)gs * (p - t) / (p * (T(1) - p));
+            }
+        }
+        row_loss[r] = row;
+        row_hit[r] = hit;
+    }
+}
+
+// One block of 256 threads: strided partial sums, then a fixed-order tree.
+// out[0] = loss sum, out[1] = hits (as a double: exact below 2^53).
+static __global__ void loss_total_kernel(int64_t rows, const double *row_loss,
+                                         const int *row_hit, double *out)
+{
+    __shared__ double sl[256];
+    __shared__ long long sh[256];
+    double l = 0.0;
+    long long h = 0;
+    for (int64_t r = threadIdx.x; r < rows; r += 256) {
+        l += row_loss[r];
+        h += row_hit[r];
+    }
+    sl[threadIdx.x] = l;
+    sh[threadIdx.x] = h;
+    __syncthreads();
+    for (int s = 128; s > 0; s /= 2) {
+        if ((int)threadIdx.x < s) {
+            sl[threadIdx.x] += sl[threadIdx.x + s];
+            sh[threadIdx.x] += sh[threadIdx.x + s];
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        out[0] = sl[0];
+        out[1] = (double)sh[0];
+    }
+}
+
+// Row losses into scratch, totals into out (device); returns without synchronising.
+static pml_status loss_launch(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
+                              int64_t rows, int64_t cols, const void *y, const int32_t *labels,
+                              const void *targets, double grad_scale, void *dy, double *out,
+                              size_t extra, void **extra_ptr)
+{
+    cudaStream_t s = pml_cuda(dev)->stream;
+    // scratch: rows doubles, rows ints, then `extra` bytes for the caller
+    size_t off_hit = (size_t)rows * sizeof(double);
+    size_t off_extra = (off_hit + (size_t)rows * sizeof(int) + 15) / 16 * 16;
+    void *scratch = nullptr;
+    PML_TRY(pml_cuda_scratch(dev, off_extra + extra, &scratch));
+    char *base = (char *)scratch;
+    double *row_loss = (double *)base;
+    int *row_hit = (int *)(base + off_hit);
+    if (extra_ptr) *extra_ptr = base + off_extra;
+    if (out == nullptr) out = (double *)(base + off_extra);
+    unsigned grid = pml_cuda_grid(dev, rows, 128);
+    if (dtype == PML_F32)
+        loss_rows_kernel<float><<<grid, 128, 0, s>>>(kind, rows, cols, (const float *)y, labels,
+                                                     (const float *)targets, grad_scale,
+                                                     (float *)dy, row_loss, row_hit);
+    else
+        loss_rows_kernel<double><<<grid, 128, 0, s>>>(kind, rows, cols, (const double *)y,
+                                                      labels, (const double *)targets,
+                                                      grad_scale, (double *)dy, row_loss,
+                                                      row_hit);
+    PML_CUDA_LAUNCHED("loss_rows_kernel");
+    loss_total_kernel<<<1, 256, 0, s>>>(rows, row_loss, row_hit, out);
+    PML_CUDA_LAUNCHED("loss_total_kernel");
+    return PML_OK;
+}
+
+extern "C" pml_status pml_cuda_nn_loss(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
+                                       int64_t rows, int64_t cols, const void *y,
+                                       const int32_t *labels, const void *targets,
+                                       double grad_scale, void *dy, double *loss_sum,
+                                       int64_t *correct)
+{
+    void *tot = nullptr;
+    PML_TRY(loss_launch(dev, dtype, kind, rows, cols, y, labels, targets, grad_scale, dy,
+                        nullptr, 16, &tot));
+    double host[2];
+    cudaStream_t s = pml_cuda(dev)->stream;
+    PML_CUDA_TRY(cudaMemcpyAsync(host, tot, 16, cudaMemcpyDeviceToHost, s));
+    PML_CUDA_TRY(cudaStreamSynchronize(s));
+    *loss_sum = host[0];
+    if (correct) *correct = (int64_t)host[1];
+    return PML_OK;
+}
+
+extern "C" pml_status pml_cuda_nn_loss_dev(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
+                                           int64_t rows, int64_t cols, const void *y,
+                                           const int32_t *labels, const void *targets,
+                                           double grad_scale, void *dy, double *out)
+{
+    return loss_launch(dev, dtype, kind, rows, cols, y, labels, targets, grad_scale, dy, out, 0,
+                       nullptr);
+}

@@ -1,0 +1,161 @@
+/* Optimisers: SGD (plain, momentum, Nesterov) and Adam over (parameter, gradient) pairs.
+ * Mini-batch, full-batch and per-sample gradient descent differ only in the batch size
+ * the gradients were computed on. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "nn/model.h"
+
+struct pml_optimizer {
+    pml_device *dev;
+    pml_optim_config cfg;
+    int64_t t; /* steps taken */
+    int n;     /* parameters seen on the first step */
+    pml_tensor **s1, **s2; /* velocity / first moment, second moment */
+};
+
+pml_optim_config pml_optim_defaults(pml_optim_kind kind)
+{
+    pml_optim_config c = {kind, 0.01, 0.0, 0, 0.9, 0.999, 1e-8, 0.0};
+    if (kind == PML_OPTIM_MOMENTUM) c.momentum = 0.9;
+    if (kind == PML_OPTIM_ADAM) c.lr = 1e-3;
+    return c;
+}
+
+const char *pml_optim_name(pml_optim_kind kind)
+{
+    switch (kind) {
+    case PML_OPTIM_SGD: return "sgd";
+    case PML_OPTIM_MOMENTUM: return "momentum";
+    case PML_OPTIM_ADAM: return "adam";
+    }
+    return "?";
+}
+
+pml_status pml_optimizer_create(pml_device *dev, const pml_optim_config *cfg,
+                                pml_optimizer **out)
+{
+    static const char fn[] = "pml_optimizer_create";
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
+    *out = NULL;
+    PML_CHECK_ARG(dev != NULL && cfg != NULL, fn, "dev or cfg is NULL");
+    PML_CHECK(cfg->kind >= PML_OPTIM_SGD && cfg->kind <= PML_OPTIM_ADAM,
+              PML_ERR_INVALID_ARGUMENT, "%s: unknown optimiser %d", fn, (int)cfg->kind);
+    PML_CHECK(isfinite(cfg->lr) && cfg->lr >= 0, PML_ERR_INVALID_ARGUMENT,
+              "%s: learning rate %g must be finite and >= 0", fn, cfg->lr);
+    PML_CHECK(cfg->weight_decay >= 0 && isfinite(cfg->weight_decay), PML_ERR_INVALID_ARGUMENT,
+              "%s: weight decay %g must be >= 0", fn, cfg->weight_decay);
+    PML_CHECK(cfg->kind != PML_OPTIM_MOMENTUM || (cfg->momentum >= 0 && cfg->momentum < 1),
+              PML_ERR_INVALID_ARGUMENT, "%s: momentum %g outside [0, 1)", fn, cfg->momentum);
+    PML_CHECK(cfg->kind != PML_OPTIM_ADAM || (cfg->beta1 >= 0 && cfg->beta1 < 1 &&
+                                              cfg->beta2 >= 0 && cfg->beta2 < 1 && cfg->eps > 0),
+              PML_ERR_INVALID_ARGUMENT, "%s: Adam needs betas in [0, 1) and eps > 0", fn);
+    PML_NN_OPS(dev, fn, ops);
+    (void)ops;
+    pml_optimizer *o = calloc(1, sizeof *o);
+    PML_CHECK(o != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    o->dev = dev;
+    o->cfg = *cfg;
+    *out = o;
+    return PML_OK;
+}
+
+static void free_state(pml_optimizer *o)
+{
+    for (int i = 0; i < o->n; ++i) {
+        if (o->s1) pml_tensor_destroy(o->s1[i]);
+        if (o->s2) pml_tensor_destroy(o->s2[i]);
+    }
+    free(o->s1);
+    free(o->s2);
+    o->s1 = o->s2 = NULL;
+    o->n = 0;
+}
+
+void pml_optimizer_destroy(pml_optimizer *o)
+{
+    if (o == NULL) return;
+    free_state(o);
+    free(o);
+}
+
+void pml_optimizer_set_lr(pml_optimizer *o, double lr)
+{
+    if (o && isfinite(lr) && lr >= 0) o->cfg.lr = lr;
+}
+double pml_optimizer_lr(const pml_optimizer *o) { return o ? o->cfg.lr : 0.0; }
+int64_t pml_optimizer_steps(const pml_optimizer *o) { return o ? o->t : 0; }
+
+static pml_status make_state(pml_optimizer *o, int n, pml_tensor *const *params)
+{
+    static const char fn[] = "pml_optimizer_step";
+    int need1 = o->cfg.kind != PML_OPTIM_SGD, need2 = o->cfg.kind == PML_OPTIM_ADAM;
+    o->s1 = calloc((size_t)n, sizeof *o->s1);
+    o->s2 = calloc((size_t)n, sizeof *o->s2);
+    if (!o->s1 || !o->s2) {
+        free_state(o);
+        return pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    }
+    o->n = n;
+    pml_status s = PML_OK;
+    for (int i = 0; i < n && s == PML_OK; ++i) {
+        const pml_tensor *p = params[i];
+        if (need1) s = pml_tensor_create(o->dev, p->dtype, p->ndim, p->shape, &o->s1[i]);
+        if (s == PML_OK && need1) s = pml_tensor_zero(o->s1[i]);
+        if (s == PML_OK && need2) s = pml_tensor_create(o->dev, p->dtype, p->ndim, p->shape, &o->s2[i]);
+        if (s == PML_OK && need2) s = pml_tensor_zero(o->s2[i]);
+    }
+    if (s != PML_OK) free_state(o);
+    return s;
+}
+
+pml_status pml_optimizer_step(pml_optimizer *o, int n, pml_tensor *const *params,
+                              pml_tensor *const *grads)
+{
+    static const char fn[] = "pml_optimizer_step";
+    PML_CHECK_ARG(o != NULL, fn, "optimizer is NULL");
+    PML_CHECK_ARG(n >= 0 && (n == 0 || (params != NULL && grads != NULL)), fn,
+                  "params or grads is NULL");
+    for (int i = 0; i < n; ++i) {
+        PML_TRY(pml_check_same_device(fn, o->dev, params[i], "param"));
+        PML_TRY(pml_check_same_device(fn, o->dev, grads[i], "grad"));
+        PML_CHECK(pml_dtype_is_float(params[i]->dtype) && grads[i]->dtype == params[i]->dtype &&
+                      grads[i]->numel == params[i]->numel,
+                  PML_ERR_INVALID_ARGUMENT,
+                  "%s: parameter %d and its gradient differ in dtype or size", fn, i);
+    }
+    if (o->n == 0 && o->t == 0 && n > 0) PML_TRY(make_state(o, n, params));
+    PML_CHECK(n == o->n, PML_ERR_INVALID_ARGUMENT,
+              "%s: %d parameters given, %d on the first step", fn, n, o->n);
+    for (int i = 0; i < n; ++i)
+        PML_CHECK(o->s1 == NULL || o->s1[i] == NULL || o->s1[i]->numel == params[i]->numel,
+                  PML_ERR_INVALID_ARGUMENT, "%s: parameter %d changed size", fn, i);
+    PML_NN_OPS(o->dev, fn, ops);
+    o->t += 1;
+    const pml_optim_config *c = &o->cfg;
+    double bc1 = 1.0 - pow(c->beta1, (double)o->t), bc2 = 1.0 - pow(c->beta2, (double)o->t);
+    for (int i = 0; i < n; ++i) {
+        pml_tensor *p = params[i];
+        if (p->numel == 0) continue;
+        if (c->kind == PML_OPTIM_ADAM)
+            PML_TRY(ops->adam(o->dev, p->dtype, p->numel, p->data, grads[i]->data,
+                              o->s1[i]->data, o->s2[i]->data, c->lr, c->beta1, c->beta2, c->eps,
+                              c->weight_decay, bc1, bc2));
+        else
+            PML_TRY(ops->sgd(o->dev, p->dtype, p->numel, p->data, grads[i]->data,
+                             c->kind == PML_OPTIM_MOMENTUM ? o->s1[i]->data : NULL, c->lr,
+                             c->momentum, c->nesterov, c->weight_decay));
+    }
+    return PML_OK;
+}
+
+pml_status pml_optimizer_step_model(pml_optimizer *o, pml_model *m)
+{
+    static const char fn[] = "pml_optimizer_step_model";
+    PML_CHECK_ARG(o != NULL && m != NULL, fn, "optimizer or model is NULL");
+    pml_tensor *p[2 * PML_MODEL_MAX_LAYERS], *g[2 * PML_MODEL_MAX_LAYERS];
+    int n = pml_model_param_tensors(m, p, g, 2 * PML_MODEL_MAX_LAYERS);
+    PML_CHECK(n <= 2 * PML_MODEL_MAX_LAYERS, PML_ERR_INVALID_ARGUMENT,
+              "%s: too many parameter tensors", fn);
+    return pml_optimizer_step(o, n, p, g);
+}

@@ -1,0 +1,124 @@
+/* Learning-rate schedules: functions of the epoch, and reduce-on-plateau, which watches a
+ * validation metric. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "physml/nn.h"
+
+pml_schedule pml_schedule_constant(double lr0)
+{
+    pml_schedule s;
+    memset(&s, 0, sizeof s);
+    s.kind = PML_SCHED_CONSTANT;
+    s.lr0 = s.lr = lr0;
+    s.gamma = 0.1;
+    s.step = 10;
+    s.t_max = 10;
+    s.factor = 0.1;
+    s.patience = 2;
+    s.best = INFINITY;
+    return s;
+}
+
+static int num(const char **p, double *out)
+{
+    char *end = NULL;
+    double v = strtod(*p, &end);
+    if (end == *p) return 0;
+    *out = v;
+    *p = end;
+    return 1;
+}
+
+pml_status pml_schedule_parse(const char *text, double lr0, pml_schedule *out)
+{
+    static const char fn[] = "pml_schedule_parse";
+    PML_CHECK_ARG(text != NULL && out != NULL, fn, "text or out is NULL");
+    PML_CHECK(isfinite(lr0) && lr0 >= 0, PML_ERR_INVALID_ARGUMENT, "%s: lr %g", fn, lr0);
+    pml_schedule s = pml_schedule_constant(lr0);
+    const char *colon = strchr(text, ':');
+    size_t nlen = colon ? (size_t)(colon - text) : strlen(text);
+    const char *p = colon ? colon + 1 : NULL;
+    double a = 0, b = 0;
+    int have_a = p && num(&p, &a);
+    int have_b = 0;
+    if (have_a && *p == ':') {
+        ++p;
+        have_b = num(&p, &b);
+        PML_CHECK(have_b, PML_ERR_INVALID_ARGUMENT, "%s: '%s': bad second number", fn, text);
+    }
+    PML_CHECK(!colon || (have_a && *p == '\0'), PML_ERR_INVALID_ARGUMENT,
+              "%s: '%s': bad arguments", fn, text);
+#define IS(name) (nlen == strlen(name) && strncmp(text, name, nlen) == 0)
+    if (IS("constant")) {
+        PML_CHECK(!colon, PML_ERR_INVALID_ARGUMENT, "%s: 'constant' takes no arguments", fn);
+    } else if (IS("step")) {
+        PML_CHECK(have_a && have_b && a >= 1 && a == floor(a) && b > 0 && b <= 1,
+                  PML_ERR_INVALID_ARGUMENT, "%s: '%s': want step:EPOCHS:GAMMA", fn, text);
+        s.kind = PML_SCHED_STEP;
+        s.step = (int)a;
+        s.gamma = b;
+    } else if (IS("exp")) {
+        PML_CHECK(have_a && !have_b && a > 0 && a <= 1, PML_ERR_INVALID_ARGUMENT,
+                  "%s: '%s': want exp:GAMMA with 0 < GAMMA <= 1", fn, text);
+        s.kind = PML_SCHED_EXPONENTIAL;
+        s.gamma = a;
+    } else if (IS("cosine")) {
+        PML_CHECK(have_a && a >= 1 && a == floor(a) && (!have_b || (b >= 0 && b <= lr0)),
+                  PML_ERR_INVALID_ARGUMENT, "%s: '%s': want cosine:T_MAX[:MIN_LR]", fn, text);
+        s.kind = PML_SCHED_COSINE;
+        s.t_max = (int)a;
+        s.min_lr = have_b ? b : 0.0;
+    } else if (IS("plateau")) {
+        PML_CHECK(have_a && a >= 1 && a == floor(a) && (!have_b || (b > 0 && b < 1)),
+                  PML_ERR_INVALID_ARGUMENT, "%s: '%s': want plateau:PATIENCE[:FACTOR]", fn,
+                  text);
+        s.kind = PML_SCHED_PLATEAU;
+        s.patience = (int)a;
+        s.factor = have_b ? b : 0.1;
+    } else {
+        return pml_set_error(PML_ERR_INVALID_ARGUMENT,
+                             "%s: unknown schedule '%s' (constant, step:S:G, exp:G, "
+                             "cosine:T[:MIN], plateau:P[:F])",
+                             fn, text);
+    }
+#undef IS
+    *out = s;
+    return PML_OK;
+}
+
+double pml_schedule_lr(const pml_schedule *s, int epoch)
+{
+    if (s == NULL) return 0.0;
+    if (epoch < 0) epoch = 0;
+    switch (s->kind) {
+    case PML_SCHED_CONSTANT: return s->lr0;
+    case PML_SCHED_STEP: return s->lr0 * pow(s->gamma, (double)(epoch / (s->step > 0 ? s->step : 1)));
+    case PML_SCHED_EXPONENTIAL: return s->lr0 * pow(s->gamma, (double)epoch);
+    case PML_SCHED_COSINE: {
+        int t = epoch < s->t_max ? epoch : s->t_max;
+        double pi = 3.14159265358979323846;
+        return s->min_lr + (s->lr0 - s->min_lr) * 0.5 * (1.0 + cos(pi * (double)t / (double)s->t_max));
+    }
+    case PML_SCHED_PLATEAU: return s->lr;
+    }
+    return s->lr0;
+}
+
+double pml_schedule_observe(pml_schedule *s, double metric)
+{
+    if (s == NULL) return 0.0;
+    if (s->kind != PML_SCHED_PLATEAU) return s->lr;
+    /* an improvement must beat the best by a relative 1e-4 (PyTorch's default threshold) */
+    if (metric < s->best * (1.0 - 1e-4) || !isfinite(s->best)) {
+        if (isfinite(metric)) s->best = metric;
+        s->bad_epochs = 0;
+    } else if (++s->bad_epochs > s->patience) {
+        double next = s->lr * s->factor;
+        s->lr = next > s->min_lr ? next : s->min_lr;
+        s->bad_epochs = 0;
+    }
+    return s->lr;
+}

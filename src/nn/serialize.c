@@ -1,0 +1,107 @@
+/* Models on disk as .safetensors: tensors "0.weight" [out, in] and "0.bias" [out] named by
+ * layer position as PyTorch's nn.Sequential does, and the architecture in the metadata
+ * ("physml_spec", "physml_in_features"), so a file both reloads here and opens with
+ * safetensors.torch.load_file into an nn.Sequential of nn.Linear layers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/model.h"
+#include "physml/io.h"
+
+#define MAX_META 32
+
+pml_status pml_model_save(const pml_model *m, const char *path, const char *const *extra_meta)
+{
+    static const char fn[] = "pml_model_save";
+    PML_CHECK_ARG(m != NULL && path != NULL, fn, "model or path is NULL");
+    pml_model *mm = (pml_model *)m; /* the enumeration does not modify the model */
+    int n = pml_model_num_param_tensors(m);
+    PML_CHECK(n > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no parameters", fn);
+    pml_named_tensor *nt = calloc((size_t)n, sizeof *nt);
+    char(*names)[48] = calloc((size_t)n, sizeof *names);
+    if (!nt || !names) {
+        free(nt);
+        free(names);
+        return pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    }
+    for (int i = 0; i < n; ++i) {
+        const char *name = NULL;
+        pml_tensor *p = NULL;
+        pml_model_param_tensor(mm, i, &name, &p, NULL);
+        snprintf(names[i], sizeof names[i], "%s", name);
+        nt[i].name = names[i];
+        nt[i].tensor = p;
+    }
+    char in_f[32];
+    snprintf(in_f, sizeof in_f, "%lld", (long long)m->in_f);
+    const char *meta[2 * MAX_META + 1];
+    int k = 0;
+    meta[k++] = "physml_spec";
+    meta[k++] = m->spec;
+    meta[k++] = "physml_in_features";
+    meta[k++] = in_f;
+    meta[k++] = "format";
+    meta[k++] = "pt";
+    for (int i = 0; extra_meta && extra_meta[i] && extra_meta[i + 1] && k < 2 * MAX_META; i += 2) {
+        meta[k++] = extra_meta[i];
+        meta[k++] = extra_meta[i + 1];
+    }
+    meta[k] = NULL;
+    pml_status s = pml_safetensors_write(path, nt, n, meta);
+    free(nt);
+    free(names);
+    return s;
+}
+
+pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
+                          pml_model **out)
+{
+    static const char fn[] = "pml_model_load";
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
+    *out = NULL;
+    PML_CHECK_ARG(dev != NULL && path != NULL, fn, "dev or path is NULL");
+    pml_safetensors st;
+    memset(&st, 0, sizeof st);
+    PML_TRY(pml_safetensors_read(dev, path, &st));
+    pml_status s = PML_OK;
+    const char *spec = pml_safetensors_meta(&st, "physml_spec");
+    const char *in_s = pml_safetensors_meta(&st, "physml_in_features");
+    long long in_f = in_s ? strtoll(in_s, NULL, 10) : 0;
+    if (!spec || in_f < 1)
+        s = pml_set_error(PML_ERR_BAD_FORMAT,
+                          "%s: '%s' has no physml_spec/physml_in_features metadata", fn, path);
+    pml_model *m = NULL;
+    if (s == PML_OK) s = pml_model_from_spec(dev, spec, in_f, max_batch, PML_INIT_ZERO, 0.f, 0, &m);
+    int n = m ? pml_model_num_param_tensors(m) : 0;
+    for (int i = 0; i < n && s == PML_OK; ++i) {
+        const char *name = NULL;
+        pml_tensor *p = NULL;
+        pml_model_param_tensor(m, i, &name, &p, NULL);
+        const pml_tensor *src = pml_safetensors_find(&st, name);
+        if (src == NULL) {
+            s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: '%s' lacks tensor '%s' of the spec '%s'",
+                              fn, path, name, spec);
+            break;
+        }
+        int same = src->ndim == p->ndim && src->dtype == p->dtype;
+        for (int d = 0; same && d < p->ndim; ++d) same = src->shape[d] == p->shape[d];
+        if (!same) {
+            s = pml_set_error(PML_ERR_BAD_FORMAT,
+                              "%s: '%s': tensor '%s' has the wrong dtype or shape for '%s'", fn,
+                              path, name, spec);
+            break;
+        }
+        s = pml_tensor_copy(p, src);
+    }
+    if (s == PML_OK && st.count != n)
+        s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: '%s' holds %d tensors, the spec '%s' needs %d",
+                          fn, path, st.count, spec, n);
+    pml_safetensors_free(&st);
+    if (s != PML_OK) {
+        pml_model_destroy(m);
+        return s;
+    }
+    *out = m;
+    return PML_OK;
+}

@@ -1,0 +1,370 @@
+/* The training loop: epochs over shuffled mini-batches of a dataset, validation after each
+ * epoch, early stopping with restore-best, learning-rate schedules, and a stop with
+ * PML_ERR_NUMERIC when the loss stops being finite. The library never prints: progress
+ * goes to the caller's callback. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nn/model.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+pml_train_config pml_train_defaults(void)
+{
+    pml_train_config c;
+    memset(&c, 0, sizeof c);
+    c.epochs = 10;
+    c.batch = 64;
+    c.loss = PML_LOSS_SOFTMAX_XENT;
+    c.reduction = PML_REDUCE_MEAN;
+    c.scaling = PML_SCALE_UNIT;
+    c.schedule = pml_schedule_constant(0.0); /* the optimiser's rate */
+    c.restore_best = 1;
+    c.seed = 1;
+    return c;
+}
+
+void pml_train_result_free(pml_train_result *r)
+{
+    if (r == NULL) return;
+    free(r->history);
+    r->history = NULL;
+}
+
+/* A copy of every parameter tensor of a model. */
+typedef struct snapshot {
+    int n;
+    pml_tensor **t;
+} snapshot;
+
+static void snap_free(snapshot *s)
+{
+    for (int i = 0; i < s->n; ++i) pml_tensor_destroy(s->t[i]);
+    free(s->t);
+    s->t = NULL;
+    s->n = 0;
+}
+
+static pml_status snap_make(pml_model *m, snapshot *s)
+{
+    int n = pml_model_num_param_tensors(m);
+    s->t = calloc((size_t)(n ? n : 1), sizeof *s->t);
+    PML_CHECK(s->t != NULL, PML_ERR_OUT_OF_MEMORY, "pml_train: out of host memory");
+    s->n = n;
+    for (int i = 0; i < n; ++i) {
+        pml_tensor *p = NULL;
+        PML_TRY(pml_model_param_tensor(m, i, NULL, &p, NULL));
+        PML_TRY(pml_tensor_create(m->dev, p->dtype, p->ndim, p->shape, &s->t[i]));
+    }
+    return PML_OK;
+}
+
+static pml_status snap_io(pml_model *m, snapshot *s, int save)
+{
+    for (int i = 0; i < s->n; ++i) {
+        pml_tensor *p = NULL;
+        PML_TRY(pml_model_param_tensor(m, i, NULL, &p, NULL));
+        PML_TRY(save ? pml_tensor_copy(s->t[i], p) : pml_tensor_copy(p, s->t[i]));
+    }
+    return PML_OK;
+}
+
+static pml_status check_data(const char *fn, const pml_model *m, const pml_dataset *ds,
+                             const char *name, int reconstruct)
+{
+    PML_CHECK(pml_dataset_device(ds) == m->dev, PML_ERR_DEVICE_MISMATCH,
+              "%s: the %s set lives on %s, the model on %s", fn, name,
+              pml_device_spec(pml_dataset_device(ds)), pml_device_spec(m->dev));
+    PML_CHECK(pml_dataset_features(ds) == m->in_f, PML_ERR_INVALID_ARGUMENT,
+              "%s: the %s set has %lld features per example, the model takes %lld", fn, name,
+              (long long)pml_dataset_features(ds), (long long)m->in_f);
+    if (reconstruct)
+        PML_CHECK(pml_model_out_features(m) == m->in_f, PML_ERR_INVALID_ARGUMENT,
+                  "%s: reconstruction needs as many outputs as inputs (%lld, the model gives "
+                  "%lld)", fn, (long long)m->in_f, (long long)pml_model_out_features(m));
+    else
+        PML_CHECK(pml_dataset_classes(ds) <= pml_model_out_features(m), PML_ERR_INVALID_ARGUMENT,
+                  "%s: the %s set has %d classes, the model only %lld outputs", fn, name,
+                  pml_dataset_classes(ds), (long long)pml_model_out_features(m));
+    PML_CHECK(pml_dataset_size(ds) >= 1, PML_ERR_INVALID_ARGUMENT, "%s: the %s set is empty", fn,
+              name);
+    return PML_OK;
+}
+
+/* steps whose loss and hits are read back at once */
+#define STATS_WINDOW 64
+
+typedef struct buffers {
+    pml_tensor *x, *labels, *dy, *stats, *clean; /* clean: un-augmented inputs (targets) */
+} buffers;
+
+static void bufs_free(buffers *b)
+{
+    pml_tensor_destroy(b->x);
+    pml_tensor_destroy(b->labels);
+    pml_tensor_destroy(b->dy);
+    pml_tensor_destroy(b->stats);
+    pml_tensor_destroy(b->clean);
+    memset(b, 0, sizeof *b);
+}
+
+static pml_status bufs_make(pml_model *m, int64_t rows, int with_dy, buffers *b)
+{
+    memset(b, 0, sizeof *b);
+    pml_status s = pml_tensor_create_2d(m->dev, PML_F32, rows, m->in_f, &b->x);
+    if (s == PML_OK) s = pml_tensor_create_1d(m->dev, PML_I32, rows, &b->labels);
+    if (s == PML_OK && with_dy)
+        s = pml_tensor_create_2d(m->dev, PML_F32, rows, pml_model_out_features(m), &b->dy);
+    if (s == PML_OK && with_dy) s = pml_tensor_create_1d(m->dev, PML_F64, 2 * STATS_WINDOW, &b->stats);
+    if (s == PML_OK && with_dy) s = pml_tensor_zero(b->stats);
+    if (s != PML_OK) bufs_free(b);
+    return s;
+}
+
+static pml_status evaluate(const char *fn, pml_model *m, const pml_dataset *ds,
+                           pml_loss_kind loss, pml_scaling scaling, int reconstruct,
+                           double *loss_mean, double *accuracy)
+{
+    PML_CHECK_ARG(m != NULL && ds != NULL, fn, "model or dataset is NULL");
+    PML_CHECK(m->dtype == PML_F32, PML_ERR_INVALID_ARGUMENT, "%s: needs an f32 model", fn);
+    PML_CHECK(m->nlayers > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no layers", fn);
+    PML_TRY(check_data(fn, m, ds, "evaluation", reconstruct));
+    buffers b;
+    PML_TRY(bufs_make(m, m->max_batch, 0, &b));
+    int64_t n = pml_dataset_size(ds), hits = 0;
+    double total = 0.0;
+    pml_status s = PML_OK;
+    for (int64_t start = 0; start < n && s == PML_OK; start += m->max_batch) {
+        int64_t count = n - start < m->max_batch ? n - start : m->max_batch;
+        const pml_tensor *y = NULL;
+        double l = 0.0;
+        int64_t c = 0;
+        s = pml_dataset_batch(ds, start, count, scaling, NULL, 0, 0, b.x, b.labels);
+        if (s == PML_OK) s = pml_model_forward(m, b.x, count, &y);
+        if (s == PML_OK)
+            s = reconstruct ? pml_loss_compute(loss, PML_REDUCE_MEAN, y, NULL, b.x, count, &l,
+                                               NULL, NULL)
+                            : pml_loss_compute(loss, PML_REDUCE_MEAN, y, b.labels, NULL, count,
+                                               &l, NULL, &c);
+        total += l * (double)count;
+        hits += c;
+    }
+    bufs_free(&b);
+    if (s != PML_OK) return s;
+    if (loss_mean) *loss_mean = total / (double)n;
+    if (accuracy) *accuracy = reconstruct ? NAN : (double)hits / (double)n;
+    return PML_OK;
+}
+
+pml_status pml_evaluate(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
+                        pml_scaling scaling, double *loss_mean, double *accuracy)
+{
+    return evaluate("pml_evaluate", m, ds, loss, scaling, 0, loss_mean, accuracy);
+}
+
+pml_status pml_evaluate_reconstruction(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
+                                       pml_scaling scaling, double *loss_mean)
+{
+    static const char fn[] = "pml_evaluate_reconstruction";
+    PML_CHECK(loss != PML_LOSS_SOFTMAX_XENT, PML_ERR_INVALID_ARGUMENT,
+              "%s: softmax cross-entropy needs class labels", fn);
+    return evaluate(fn, m, ds, loss, scaling, 1, loss_mean, NULL);
+}
+
+static pml_status check_config(const char *fn, const pml_model *m, const pml_train_config *c)
+{
+    PML_CHECK(c->epochs >= 1, PML_ERR_INVALID_ARGUMENT, "%s: epochs %d, needs >= 1", fn,
+              c->epochs);
+    PML_CHECK(c->batch >= 1 && c->batch <= m->max_batch, PML_ERR_INVALID_ARGUMENT,
+              "%s: batch %lld outside 1..%lld (the model's max_batch)", fn, (long long)c->batch,
+              (long long)m->max_batch);
+    PML_CHECK(c->loss >= PML_LOSS_MSE && c->loss <= PML_LOSS_BCE, PML_ERR_INVALID_ARGUMENT,
+              "%s: unknown loss", fn);
+    PML_CHECK(c->early_stop >= 0, PML_ERR_INVALID_ARGUMENT, "%s: early_stop < 0", fn);
+    return PML_OK;
+}
+
+/* Read the device-side loss/hit totals of steps first..last (one window) and add them up;
+ * the first non-finite loss, if any, is reported in *bad_step (else -1). */
+static pml_status read_window(buffers *b, int64_t first, int64_t last, int64_t n, int64_t batch,
+                              double *total, double *hits, int64_t *seen, int64_t *bad_step,
+                              double *bad_loss)
+{
+    double st[2 * STATS_WINDOW];
+    PML_TRY(pml_tensor_download(b->stats, st, sizeof st));
+    *bad_step = -1;
+    for (int64_t j = first; j <= last; ++j) {
+        double l = st[2 * (j - first)];
+        if (!isfinite(l)) {
+            *bad_step = j;
+            *bad_loss = l;
+            return PML_OK;
+        }
+        *total += l;
+        *hits += st[2 * (j - first) + 1];
+        *seen += n - j * batch < batch ? n - j * batch : batch;
+    }
+    return PML_OK;
+}
+
+pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
+                     const pml_dataset *val, const pml_train_config *cfg,
+                     pml_train_result *result)
+{
+    static const char fn[] = "pml_train";
+    PML_CHECK_ARG(m != NULL && opt != NULL && train != NULL && cfg != NULL, fn,
+                  "model, optimizer, dataset or config is NULL");
+    if (result) memset(result, 0, sizeof *result);
+    PML_CHECK(m->dtype == PML_F32, PML_ERR_INVALID_ARGUMENT, "%s: needs an f32 model", fn);
+    PML_CHECK(m->nlayers > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no layers", fn);
+    PML_TRY(check_config(fn, m, cfg));
+    PML_CHECK(!cfg->reconstruct || cfg->loss != PML_LOSS_SOFTMAX_XENT, PML_ERR_INVALID_ARGUMENT,
+              "%s: reconstruction with softmax cross-entropy is undefined (use mse or bce)", fn);
+    PML_TRY(check_data(fn, m, train, "training", cfg->reconstruct));
+    if (val) PML_TRY(check_data(fn, m, val, "validation", cfg->reconstruct));
+
+    PML_NN_OPS(m->dev, fn, ops);
+    pml_train_config c = *cfg;
+    if (!(c.schedule.lr0 > 0)) c.schedule = pml_schedule_constant(pml_optimizer_lr(opt));
+    const pml_augment *aug =
+        (c.augment.shift || c.augment.flip || c.augment.noise > 0) ? &c.augment : NULL;
+    pml_epoch_stats *hist = calloc((size_t)c.epochs, sizeof *hist);
+    PML_CHECK(hist != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    buffers b;
+    snapshot good = {0, NULL}, best = {0, NULL};
+    pml_status s = bufs_make(m, c.batch, 1, &b);
+    if (s == PML_OK && c.reconstruct && aug)
+        s = pml_tensor_create_2d(m->dev, PML_F32, c.batch, m->in_f, &b.clean);
+    if (s == PML_OK) s = snap_make(m, &good);
+    if (s == PML_OK && c.restore_best && val && c.early_stop > 0) s = snap_make(m, &best);
+
+    int64_t n = pml_dataset_size(train);
+    int64_t steps = c.drop_last ? n / c.batch : (n + c.batch - 1) / c.batch;
+    if (steps < 1) steps = 1;
+    int64_t global = pml_optimizer_steps(opt);
+    double best_val = INFINITY, t_start = now_s();
+    int best_epoch = -1, bad = 0, epochs_run = 0, stopped = 0, user_stop = 0;
+    int64_t samples = 0;
+
+    for (int e = 0; e < c.epochs && s == PML_OK && !stopped && !user_stop; ++e) {
+        double t0 = now_s();
+        double lr = c.schedule.kind == PML_SCHED_PLATEAU ? c.schedule.lr
+                                                         : pml_schedule_lr(&c.schedule, e);
+        pml_optimizer_set_lr(opt, lr);
+        s = snap_io(m, &good, 1);
+        if (s == PML_OK && !c.no_shuffle) s = pml_dataset_shuffle(train, c.seed, (uint64_t)e);
+        double total = 0.0, hits = 0.0;
+        int64_t seen = 0;
+        for (int64_t k = 0; k < steps && s == PML_OK; ++k) {
+            int64_t start = k * c.batch, count = n - start < c.batch ? n - start : c.batch;
+            const pml_tensor *y = NULL;
+            double *slot = (double *)b.stats->data + 2 * (k % STATS_WINDOW);
+            /* reconstruction with augmentation: the clean inputs are the targets */
+            if (b.clean)
+                s = pml_dataset_batch(train, start, count, c.scaling, NULL, c.seed,
+                                      (uint64_t)global, b.clean, NULL);
+            if (s == PML_OK)
+                s = pml_dataset_batch(train, start, count, c.scaling, aug, c.seed,
+                                      (uint64_t)global, b.x, b.labels);
+            const void *targets = c.reconstruct ? (b.clean ? b.clean : b.x)->data : NULL;
+            if (s == PML_OK) s = pml_model_forward(m, b.x, count, &y);
+            /* the loss stays on the device; a window of steps is read back at once, so a GPU
+             * step needs no host synchronisation */
+            if (s == PML_OK)
+                s = ops->loss_dev(m->dev, m->dtype, c.loss, count, pml_model_out_features(m),
+                                  y->data,
+                                  c.reconstruct ? NULL : (const int32_t *)b.labels->data, targets,
+                                  c.reduction == PML_REDUCE_MEAN ? 1.0 / (double)count : 1.0,
+                                  b.dy->data, slot);
+            if (s == PML_OK) s = pml_model_backward(m, b.dy, count);
+            if (s == PML_OK) s = pml_optimizer_step_model(opt, m);
+            ++global;
+            if (s == PML_OK && c.callback && c.every_steps > 0 && (k + 1) % c.every_steps == 0)
+                user_stop = c.callback(c.user, e, k + 1, steps, NULL);
+            if (s == PML_OK && ((k + 1) % STATS_WINDOW == 0 || k + 1 == steps || user_stop)) {
+                int64_t bad_step = -1;
+                double bad_loss = 0.0;
+                s = read_window(&b, k - k % STATS_WINDOW, k, n, c.batch, &total, &hits, &seen,
+                                &bad_step, &bad_loss);
+                if (s == PML_OK && bad_step >= 0) {
+                    s = snap_io(m, &good, 0);
+                    if (s == PML_OK)
+                        s = pml_set_error(PML_ERR_NUMERIC,
+                                          "%s: the loss became %s at epoch %d, step %lld (of "
+                                          "%lld); parameters restored to the start of epoch %d",
+                                          fn, isnan(bad_loss) ? "NaN" : "infinite", e + 1,
+                                          (long long)(bad_step + 1), (long long)steps, e + 1);
+                }
+            }
+            if (user_stop) break;
+        }
+        if (s != PML_OK) break;
+        samples += seen;
+        pml_epoch_stats *st = &hist[e];
+        st->epoch = e;
+        st->train_loss = seen ? total / (double)seen : NAN;
+        st->train_acc = seen && !c.reconstruct ? hits / (double)seen : NAN;
+        st->val_loss = st->val_acc = NAN;
+        st->lr = lr;
+        st->samples = seen;
+        if (val)
+            s = evaluate(fn, m, val, c.loss, c.scaling, c.reconstruct, &st->val_loss,
+                         &st->val_acc);
+        if (s != PML_OK) break;
+        st->seconds = now_s() - t0;
+        epochs_run = e + 1;
+        double metric = val ? st->val_loss : st->train_loss;
+        if (metric < best_val) {
+            best_val = metric;
+            best_epoch = e;
+            bad = 0;
+            if (best.n) s = snap_io(m, &best, 1);
+        } else if (isfinite(metric)) {
+            ++bad;
+        }
+        if (c.early_stop > 0 && val && bad >= c.early_stop) stopped = 1;
+        if (c.schedule.kind == PML_SCHED_PLATEAU) pml_schedule_observe(&c.schedule, metric);
+        if (s == PML_OK && c.callback && c.callback(c.user, e, steps, steps, st)) user_stop = 1;
+    }
+    if (s == PML_OK && best.n && best_epoch >= 0 && best_epoch != epochs_run - 1)
+        s = snap_io(m, &best, 0);
+    if (result) {
+        result->epochs_run = epochs_run;
+        result->best_epoch = best_epoch;
+        result->stopped_early = stopped || user_stop;
+        result->seconds = now_s() - t_start;
+        result->samples = samples;
+        result->history = hist;
+        hist = NULL;
+    }
+    free(hist);
+    snap_free(&good);
+    snap_free(&best);
+    bufs_free(&b);
+    return s;
+}
+
+pml_status pml_model_predict(pml_model *m, const pml_tensor *x, int64_t batch,
+                             int32_t *labels_host)
+{
+    static const char fn[] = "pml_model_predict";
+    PML_CHECK_ARG(m != NULL && labels_host != NULL, fn, "model or labels_host is NULL");
+    const pml_tensor *y = NULL;
+    PML_TRY(pml_model_forward(m, x, batch, &y));
+    PML_NN_OPS(m->dev, fn, ops);
+    pml_tensor *lab = NULL;
+    PML_TRY(pml_tensor_create_1d(m->dev, PML_I32, batch, &lab));
+    pml_status s = ops->argmax(m->dev, m->dtype, batch, pml_model_out_features(m), y->data,
+                               (int32_t *)lab->data);
+    if (s == PML_OK) s = pml_tensor_download(lab, labels_host, (size_t)batch * sizeof(int32_t));
+    pml_tensor_destroy(lab);
+    return s;
+}

@@ -1,0 +1,244 @@
+/* Neural-network kernels on CUDA against the CPU reference: every activation's dense layer
+ * forward and backward, each loss with its gradient, the optimiser steps, and a 100-step
+ * training run whose loss curves must agree. Without a GPU the CUDA cases skip; the CPU
+ * cases (FP32 kernels against the FP64 ones) always run. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pml_test.h"
+
+#define BATCH 33
+#define IN 40
+#define OUT 12
+
+static const pml_activation acts[] = {PML_ACT_IDENTITY, PML_ACT_RELU, PML_ACT_LEAKY_RELU,
+                                      PML_ACT_SIGMOID, PML_ACT_TANH, PML_ACT_SOFTMAX};
+
+typedef struct run {
+    float y[BATCH * OUT], dx[BATCH * IN], dw[OUT * IN], db[OUT];
+    double loss;
+} run;
+
+/* dense(IN -> OUT, act) + MSE against targets on dev (dtype F32 or F64); the parameters
+ * come from `init` (a CPU F32 model) so both devices start identical. */
+static void layer_run(pml_device *dev, pml_dtype dtype, pml_activation act, run *r)
+{
+    pml_device *cpu = pml_test_open_cpu();
+    pml_model *ref = NULL, *m = NULL;
+    PML_ASSERT_OK(pml_model_create(cpu, PML_F32, IN, BATCH, &ref));
+    PML_ASSERT_OK(pml_model_add_dense(ref, OUT, NULL, 5));
+    PML_ASSERT_OK(pml_model_add_activation(ref, act, 0.1f));
+    float *b = pml_tensor_data(pml_layer_param(pml_model_layer(ref, 0), 1));
+    for (int i = 0; i < OUT; ++i) b[i] = 0.05f * (float)(i - OUT / 2);
+    PML_ASSERT_OK(pml_model_create(dev, dtype, IN, BATCH, &m));
+    PML_ASSERT_OK(pml_model_add_dense(m, OUT, NULL, 5));
+    PML_ASSERT_OK(pml_model_add_activation(m, act, 0.1f));
+    PML_ASSERT_OK(pml_model_keep_input_grad(m, 1));
+    /* copy through host floats (dtypes may differ) */
+    for (int p = 0; p < 2; ++p) {
+        pml_tensor *src = pml_layer_param(pml_model_layer(ref, 0), p);
+        pml_tensor *dst = pml_layer_param(pml_model_layer(m, 0), p);
+        int64_t n = pml_tensor_numel(src);
+        const float *f = pml_tensor_data(src);
+        if (dtype == PML_F32) {
+            PML_ASSERT_OK(pml_tensor_upload(dst, f, (size_t)n * 4));
+        } else {
+            double *d = malloc((size_t)n * 8);
+            for (int64_t i = 0; i < n; ++i) d[i] = f[i];
+            PML_ASSERT_OK(pml_tensor_upload(dst, d, (size_t)n * 8));
+            free(d);
+        }
+    }
+    size_t es = dtype == PML_F32 ? 4 : 8;
+    void *xh = malloc(BATCH * IN * es), *th = malloc(BATCH * OUT * es);
+    for (int i = 0; i < BATCH * IN; ++i) {
+        float v = pml_rng_normal(3, 0, (uint64_t)i);
+        if (dtype == PML_F32) ((float *)xh)[i] = v;
+        else ((double *)xh)[i] = v;
+    }
+    for (int i = 0; i < BATCH * OUT; ++i) {
+        float v = pml_rng_uniform(3, 1, (uint64_t)i);
+        if (dtype == PML_F32) ((float *)th)[i] = v;
+        else ((double *)th)[i] = v;
+    }
+    int64_t xs[2] = {BATCH, IN}, ts[2] = {BATCH, OUT};
+    pml_tensor *x = pml_test_tensor(dev, dtype, 2, xs, xh), *t = pml_test_tensor(dev, dtype, 2, ts, th);
+    pml_tensor *dy = pml_test_tensor(dev, dtype, 2, ts, NULL);
+    const pml_tensor *y = NULL;
+    PML_ASSERT_OK(pml_model_forward(m, x, BATCH, &y));
+    PML_ASSERT_OK(pml_loss_compute(PML_LOSS_MSE, PML_REDUCE_MEAN, y, NULL, t, BATCH, &r->loss, dy, NULL));
+    PML_ASSERT_OK(pml_model_backward(m, dy, BATCH));
+    const pml_tensor *outs[4] = {y, pml_model_input_grad(m), pml_layer_grad(pml_model_layer(m, 0), 0),
+                                 pml_layer_grad(pml_model_layer(m, 0), 1)};
+    float *dst[4] = {r->y, r->dx, r->dw, r->db};
+    size_t cnt[4] = {BATCH * OUT, BATCH * IN, OUT * IN, OUT};
+    for (int k = 0; k < 4; ++k) {
+        void *h = malloc(pml_tensor_nbytes(outs[k]));
+        PML_ASSERT_OK(pml_tensor_download(outs[k], h, pml_tensor_nbytes(outs[k])));
+        for (size_t i = 0; i < cnt[k]; ++i)
+            dst[k][i] = dtype == PML_F32 ? ((float *)h)[i] : (float)((double *)h)[i];
+        free(h);
+    }
+    free(xh);
+    free(th);
+    pml_tensor_destroy(x);
+    pml_tensor_destroy(t);
+    pml_tensor_destroy(dy);
+    pml_model_destroy(m);
+    pml_model_destroy(ref);
+    pml_device_close(cpu);
+}
+
+static void compare(const char *tag, pml_activation act, const run *got, const run *ref)
+{
+    char w[96];
+    snprintf(w, sizeof w, "%s %s forward", tag, pml_activation_name(act));
+    cr_expect(pml_test_close_f32(w, got->y, ref->y, BATCH * OUT, PML_TOL_LAYER_F32), "%s", w);
+    snprintf(w, sizeof w, "%s %s dL/dx", tag, pml_activation_name(act));
+    cr_expect(pml_test_close_f32(w, got->dx, ref->dx, BATCH * IN, PML_TOL_LAYER_GRAD_F32), "%s", w);
+    snprintf(w, sizeof w, "%s %s dL/dW", tag, pml_activation_name(act));
+    cr_expect(pml_test_close_f32(w, got->dw, ref->dw, OUT * IN, PML_TOL_LAYER_GRAD_F32), "%s", w);
+    snprintf(w, sizeof w, "%s %s dL/db", tag, pml_activation_name(act));
+    cr_expect(pml_test_close_f32(w, got->db, ref->db, OUT, PML_TOL_LAYER_GRAD_F32), "%s", w);
+    cr_expect(fabs(got->loss - ref->loss) <= 1e-6 * (1 + fabs(ref->loss)), "%s loss %.9g vs %.9g",
+              tag, got->loss, ref->loss);
+}
+
+/* CPU: the FP32 kernels against the FP64 ones (always runs). */
+Test(parity_nn, cpu_f32_against_f64)
+{
+    pml_device *cpu = pml_test_open_cpu();
+    for (size_t a = 0; a < sizeof acts / sizeof acts[0]; ++a) {
+        run *f = calloc(1, sizeof *f), *d = calloc(1, sizeof *d);
+        layer_run(cpu, PML_F32, acts[a], f);
+        layer_run(cpu, PML_F64, acts[a], d);
+        compare("cpu f32 vs f64", acts[a], f, d);
+        free(f);
+        free(d);
+    }
+    pml_device_close(cpu);
+}
+
+Test(parity_nn, cuda_layers_against_cpu)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    pml_device *cpu = pml_test_open_cpu();
+    for (size_t a = 0; a < sizeof acts / sizeof acts[0]; ++a) {
+        for (int dt = 0; dt < 2; ++dt) {
+            pml_dtype dtype = dt ? PML_F64 : PML_F32;
+            run *g = calloc(1, sizeof *g), *c = calloc(1, sizeof *c);
+            layer_run(gpu, dtype, acts[a], g);
+            layer_run(cpu, dtype, acts[a], c);
+            compare(dt ? "cuda vs cpu f64" : "cuda vs cpu f32", acts[a], g, c);
+            free(g);
+            free(c);
+        }
+    }
+    pml_device_close(cpu);
+    pml_device_close(gpu);
+}
+
+/* each loss with labels: value, gradient and hits */
+Test(parity_nn, cuda_losses_against_cpu)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    pml_device *cpu = pml_test_open_cpu();
+    float yh[BATCH * OUT];
+    int32_t lab[BATCH];
+    for (int i = 0; i < BATCH * OUT; ++i) yh[i] = pml_rng_uniform(9, 0, (uint64_t)i) * 0.98f + 0.01f;
+    for (int i = 0; i < BATCH; ++i) lab[i] = (int32_t)(pml_rng_u32(9, 1, (uint64_t)i) % OUT);
+    int64_t ys[2] = {BATCH, OUT}, ls[1] = {BATCH};
+    const pml_loss_kind kinds[] = {PML_LOSS_MSE, PML_LOSS_MSE_HALF, PML_LOSS_SOFTMAX_XENT, PML_LOSS_BCE};
+    for (int k = 0; k < 4; ++k) {
+        float g[2][BATCH * OUT];
+        double l[2];
+        int64_t hits[2];
+        pml_device *devs[2] = {gpu, cpu};
+        for (int d = 0; d < 2; ++d) {
+            pml_tensor *y = pml_test_tensor(devs[d], PML_F32, 2, ys, yh);
+            pml_tensor *lt = pml_test_tensor(devs[d], PML_I32, 1, ls, lab);
+            pml_tensor *dy = pml_test_tensor(devs[d], PML_F32, 2, ys, NULL);
+            PML_ASSERT_OK(pml_loss_compute(kinds[k], PML_REDUCE_MEAN, y, lt, NULL, BATCH, &l[d], dy, &hits[d]));
+            PML_ASSERT_OK(pml_tensor_download(dy, g[d], sizeof g[d]));
+            pml_tensor_destroy(y);
+            pml_tensor_destroy(lt);
+            pml_tensor_destroy(dy);
+        }
+        char w[64];
+        snprintf(w, sizeof w, "%s gradient", pml_loss_name(kinds[k]));
+        cr_expect(pml_test_close_f32(w, g[0], g[1], BATCH * OUT, PML_TOL_LAYER_F32), "%s", w);
+        cr_expect(fabs(l[0] - l[1]) <= 1e-6 * (1 + fabs(l[1])), "%s loss %.9g vs %.9g",
+                  pml_loss_name(kinds[k]), l[0], l[1]);
+        cr_expect_eq(hits[0], hits[1]);
+    }
+    pml_device_close(cpu);
+    pml_device_close(gpu);
+}
+
+/* 100 steps of training (Adam, then momentum) on the same data: loss curves agree. */
+static void curve(pml_device *dev, pml_optim_kind kind, double *losses)
+{
+    enum { N = 512 };
+    uint8_t *img = malloc(N * 64), *lab = malloc(N);
+    for (int i = 0; i < N; ++i) {
+        lab[i] = (uint8_t)(pml_rng_u32(4, 0, (uint64_t)i) % 5);
+        for (int p = 0; p < 64; ++p)
+            img[i * 64 + p] = (uint8_t)((pml_rng_u32(4, 1, (uint64_t)(i * 64 + p)) % 128) +
+                                        (p % 5 == lab[i] ? 127 : 0));
+    }
+    pml_dataset *ds = NULL;
+    PML_ASSERT_OK(pml_dataset_from_host(dev, N, 8, 8, img, lab, 5, &ds));
+    free(img);
+    free(lab);
+    pml_device *cpu = pml_test_open_cpu();
+    pml_model *init = NULL, *m = NULL;
+    PML_ASSERT_OK(pml_model_from_spec(cpu, "dense:32,relu,dense:5", 64, 32, PML_INIT_HE, 0, 3, &init));
+    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:32,relu,dense:5", 64, 32, PML_INIT_HE, 0, 3, &m));
+    PML_ASSERT_OK(pml_model_copy_params(m, init));
+    pml_optimizer *o = NULL;
+    pml_optim_config oc = pml_optim_defaults(kind);
+    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &o));
+    pml_train_config c = pml_train_defaults();
+    c.batch = 32;
+    c.epochs = 100 / (N / 32) + 1; /* 16 steps per epoch: 7 epochs = 112 steps */
+    c.schedule = pml_schedule_constant(kind == PML_OPTIM_ADAM ? 1e-3 : 0.01);
+    pml_train_result r;
+    PML_ASSERT_OK(pml_train(m, o, ds, NULL, &c, &r));
+    for (int e = 0; e < r.epochs_run; ++e) losses[e] = r.history[e].train_loss;
+    pml_train_result_free(&r);
+    pml_optimizer_destroy(o);
+    pml_model_destroy(m);
+    pml_model_destroy(init);
+    pml_dataset_destroy(ds);
+    pml_device_close(cpu);
+}
+
+Test(parity_nn, cuda_training_curve_against_cpu)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    pml_device *cpu = pml_test_open_cpu();
+    const pml_optim_kind kinds[2] = {PML_OPTIM_ADAM, PML_OPTIM_MOMENTUM};
+    for (int k = 0; k < 2; ++k) {
+        double lg[8] = {0}, lc[8] = {0};
+        curve(gpu, kinds[k], lg);
+        curve(cpu, kinds[k], lc);
+        cr_expect(pml_test_close_f64(pml_optim_name(kinds[k]), lg, lc, 7, PML_TOL_TRAINING),
+                  "%s training curves differ", pml_optim_name(kinds[k]));
+    }
+    pml_device_close(cpu);
+    pml_device_close(gpu);
+}
+
+/* CPU: the same 100-step curve is reproducible (and falls). */
+Test(parity_nn, cpu_training_curve_reproducible)
+{
+    pml_device *cpu = pml_test_open_cpu();
+    double a[8] = {0}, b[8] = {0};
+    curve(cpu, PML_OPTIM_ADAM, a);
+    curve(cpu, PML_OPTIM_ADAM, b);
+    cr_expect(memcmp(a, b, sizeof a) == 0, "CPU curve not reproducible");
+    cr_expect(a[6] < 0.5 * a[0], "loss did not fall: %g -> %g", a[0], a[6]);
+    pml_device_close(cpu);
+}
