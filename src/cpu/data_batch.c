@@ -35,7 +35,10 @@ pml_status pml_cpu_data_batch(pml_device *dev, const pml_data_batch_args *a)
     const int64_t F = (int64_t)rows * cols;
     const uint64_t aug_stream = PML_DATA_STREAM_AUG | (a->step & PML_DATA_STEP_MASK);
     const uint64_t noise_stream = PML_DATA_STREAM_NOISE | (a->step & PML_DATA_STEP_MASK);
-#pragma omp parallel for schedule(static) if (a->count * F > 32768)
+    /* Threads only for big gathers: a training batch (64 x 784) converts in tens of
+     * microseconds, and opening a parallel region on busy shared cores stalled for
+     * milliseconds per batch (measured by bench_train). */
+#pragma omp parallel for schedule(static) if (a->count * F > (1 << 20))
     for (int64_t b = 0; b < a->count; ++b) {
         int64_t pos = a->start + b;
         int64_t e = a->order ? a->order[pos] : pos;
