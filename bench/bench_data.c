@@ -3,40 +3,13 @@
  * shift/flip/noise augmentation) at batch 64 and 256. Medians of --reps runs.
  *
  *   bench_data [--device D] [--data DIR] [--reps N] [--json] */
+#include "bench_util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "physml/physml.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-#define CHECK(expr)                                                                       \
-    do {                                                                                  \
-        pml_status s_ = (expr);                                                           \
-        if (s_ != PML_OK) {                                                               \
-            fprintf(stderr, "bench_data: %s: %s\n", #expr, pml_last_error());             \
-            exit(1);                                                                      \
-        }                                                                                 \
-    } while (0)
 
 static void report(int json, const char *dev, const char *name, int batch, double sec,
                    double samples)
@@ -64,7 +37,7 @@ int main(int argc, char **argv)
     }
     if (reps < 1) reps = 1;
     pml_device *dev = NULL;
-    CHECK(pml_device_open(spec, &dev));
+    BENCH_CHECK("bench_data", pml_device_open(spec, &dev));
     const char *dn = pml_device_name(dev);
     if (!json) printf("device: %s (%s)\n%-32s %6s %12s %14s\n", pml_device_spec(dev), dn, "what",
                       "batch", "median s", "samples/s");
@@ -72,19 +45,19 @@ int main(int argc, char **argv)
     pml_dataset *ds = NULL;
     for (int r = 0; r < reps; ++r) {
         pml_dataset_destroy(ds);
-        double t0 = now();
-        CHECK(pml_dataset_load(dev, dir, PML_SPLIT_TRAIN, &ds));
-        CHECK(pml_device_synchronize(dev));
-        t[r] = now() - t0;
+        double t0 = bench_now();
+        BENCH_CHECK("bench_data", pml_dataset_load(dev, dir, PML_SPLIT_TRAIN, &ds));
+        BENCH_CHECK("bench_data", pml_device_synchronize(dev));
+        t[r] = bench_now() - t0;
     }
     int64_t n = pml_dataset_size(ds);
-    report(json, dn, "load_train", 0, median(t, reps), (double)n);
+    report(json, dn, "load_train", 0, bench_median(t, reps), (double)n);
     for (int r = 0; r < reps; ++r) {
-        double t0 = now();
-        CHECK(pml_dataset_shuffle(ds, 1, (uint64_t)r));
-        t[r] = now() - t0;
+        double t0 = bench_now();
+        BENCH_CHECK("bench_data", pml_dataset_shuffle(ds, 1, (uint64_t)r));
+        t[r] = bench_now() - t0;
     }
-    report(json, dn, "shuffle", 0, median(t, reps), (double)n);
+    report(json, dn, "shuffle", 0, bench_median(t, reps), (double)n);
 
     const int batches[2] = {64, 256};
     const pml_augment augs[3] = {{0, 0, 0.0f}, {2, 1, 0.0f}, {2, 1, 0.1f}};
@@ -94,18 +67,18 @@ int main(int argc, char **argv)
         for (int b = 0; b < 2; ++b) {
             int bs = batches[b];
             pml_tensor *x = NULL, *y = NULL;
-            CHECK(pml_tensor_create_2d(dev, PML_F32, bs, pml_dataset_features(ds), &x));
-            CHECK(pml_tensor_create_1d(dev, PML_I32, bs, &y));
+            BENCH_CHECK("bench_data", pml_tensor_create_2d(dev, PML_F32, bs, pml_dataset_features(ds), &x));
+            BENCH_CHECK("bench_data", pml_tensor_create_1d(dev, PML_I32, bs, &y));
             for (int r = 0; r < reps; ++r) {
-                double t0 = now();
+                double t0 = bench_now();
                 uint64_t step = 0;
                 for (int64_t s = 0; s + bs <= n; s += bs)
-                    CHECK(pml_dataset_batch(ds, s, bs, PML_SCALE_STANDARD, &augs[a], 7, step++,
+                    BENCH_CHECK("bench_data", pml_dataset_batch(ds, s, bs, PML_SCALE_STANDARD, &augs[a], 7, step++,
                                             x, y));
-                CHECK(pml_device_synchronize(dev));
-                t[r] = now() - t0;
+                BENCH_CHECK("bench_data", pml_device_synchronize(dev));
+                t[r] = bench_now() - t0;
             }
-            report(json, dn, names[a], bs, median(t, reps), (double)(n / bs * bs));
+            report(json, dn, names[a], bs, bench_median(t, reps), (double)(n / bs * bs));
             pml_tensor_destroy(x);
             pml_tensor_destroy(y);
         }

@@ -6,7 +6,7 @@
  * Each figure is the median of N timed repeats after one warm-up. The direct call uses the
  * same operands, shapes and the operand swap pml_gemm uses, so the ratio is the cost of
  * the wrapper (argument checks, dispatch) alone. */
-#define _POSIX_C_SOURCE 200809L
+#include "bench_util.h"
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,19 +17,6 @@
 #ifdef PML_HAVE_CUDA
 #include "cuda/cuda.h"
 #endif
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct shape {
     const char *kind;
@@ -86,13 +73,12 @@ static pml_status time_it(pml_device *dev, gemm_fn fn, const shape *s, pml_tenso
     double flop = 2.0 * (double)s->m * (double)s->n * (double)s->k;
     int inner = flop < 1e9 ? 20 : 1;
     for (int r = 0; r < reps; ++r) {
-        double t0 = now();
+        double t0 = bench_now();
         for (int i = 0; i < inner; ++i) PML_TRY(fn(dev, s, a, b, c));
         PML_TRY(pml_device_synchronize(dev));
-        t[r] = (now() - t0) / inner;
+        t[r] = (bench_now() - t0) / inner;
     }
-    qsort(t, (size_t)reps, sizeof t[0], cmp);
-    *median = t[reps / 2];
+    *median = bench_median(t, reps);
     return PML_OK;
 }
 

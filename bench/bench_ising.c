@@ -8,6 +8,7 @@
  *
  * A timing is the median over repeats of n sweeps (no measurement), n chosen so that one
  * repeat does about --flips updates; flips/ns = R L^2 n / time. */
+#include "bench_util.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,19 +16,6 @@
 #include <time.h>
 
 #include "physml/physml.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int parse_list(const char *s, double *v, int cap)
 {
@@ -65,15 +53,14 @@ static pml_status time_one(pml_device *dev, int64_t L, int64_t R, double T, pml_
     double t[64];
     if (repeats > 64) repeats = 64;
     for (int i = 0; i < repeats && s == PML_OK; ++i) {
-        const double t0 = now();
+        const double t0 = bench_now();
         s = pml_ising_sweep(g, n);
         if (s == PML_OK) s = pml_device_synchronize(dev);
-        t[i] = now() - t0;
+        t[i] = bench_now() - t0;
     }
     pml_ising_destroy(g);
     if (s != PML_OK) return s;
-    qsort(t, (size_t)repeats, sizeof t[0], cmp);
-    const double med = t[repeats / 2];
+    const double med = bench_median(t, repeats);
     out->sweeps = n;
     out->sec_per_sweep = med / (double)n;
     out->fpns = (double)L * (double)L * (double)R * (double)n / med / 1e9;

@@ -11,7 +11,7 @@
  * One epoch: a Philox shuffle, then gather + forward + loss + backward + Adam step for
  * every mini-batch (the last partial one included). The first epoch is a warm-up; the
  * median of the next `epochs` is reported. A second section times the parts of a step. */
-#define _POSIX_C_SOURCE 200809L
+#include "bench_util.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,52 +20,23 @@
 
 #include "physml/physml.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-#define CHECK(expr)                                                                          \
-    do {                                                                                     \
-        pml_status s_ = (expr);                                                              \
-        if (s_ != PML_OK) {                                                                  \
-            fprintf(stderr, "bench_train: %s: %s: %s\n", #expr, pml_status_string(s_),       \
-                    pml_last_error());                                                       \
-            exit(1);                                                                         \
-        }                                                                                    \
-    } while (0)
-
 /* Median seconds per epoch of pml_train. */
 static double time_epochs(pml_device *dev, pml_dataset *train, int64_t batch, int epochs)
 {
     pml_model *m = NULL;
     pml_optimizer *o = NULL;
-    CHECK(pml_model_from_spec(dev, "dense:100,relu,dense:10", 784, batch, PML_INIT_HE, 0, 1, &m));
+    BENCH_CHECK("bench_train", pml_model_from_spec(dev, "dense:100,relu,dense:10", 784, batch, PML_INIT_HE, 0, 1, &m));
     pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
-    CHECK(pml_optimizer_create(dev, &oc, &o));
+    BENCH_CHECK("bench_train", pml_optimizer_create(dev, &oc, &o));
     pml_train_config c = pml_train_defaults();
     c.batch = batch;
     c.epochs = epochs + 1;
     pml_train_result r;
-    CHECK(pml_train(m, o, train, NULL, &c, &r));
+    BENCH_CHECK("bench_train", pml_train(m, o, train, NULL, &c, &r));
     double t[64];
     int n = 0;
     for (int e = 1; e < r.epochs_run && n < 64; ++e) t[n++] = r.history[e].seconds;
-    double med = median(t, n);
+    double med = bench_median(t, n);
     pml_train_result_free(&r);
     pml_optimizer_destroy(o);
     pml_model_destroy(m);
@@ -77,13 +48,13 @@ static void time_parts(pml_device *dev, pml_dataset *train, int64_t batch, int s
 {
     pml_model *m = NULL;
     pml_optimizer *o = NULL;
-    CHECK(pml_model_from_spec(dev, "dense:100,relu,dense:10", 784, batch, PML_INIT_HE, 0, 1, &m));
+    BENCH_CHECK("bench_train", pml_model_from_spec(dev, "dense:100,relu,dense:10", 784, batch, PML_INIT_HE, 0, 1, &m));
     pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
-    CHECK(pml_optimizer_create(dev, &oc, &o));
+    BENCH_CHECK("bench_train", pml_optimizer_create(dev, &oc, &o));
     pml_tensor *x = NULL, *lab = NULL, *dy = NULL;
-    CHECK(pml_tensor_create_2d(dev, PML_F32, batch, 784, &x));
-    CHECK(pml_tensor_create_1d(dev, PML_I32, batch, &lab));
-    CHECK(pml_tensor_create_2d(dev, PML_F32, batch, 10, &dy));
+    BENCH_CHECK("bench_train", pml_tensor_create_2d(dev, PML_F32, batch, 784, &x));
+    BENCH_CHECK("bench_train", pml_tensor_create_1d(dev, PML_I32, batch, &lab));
+    BENCH_CHECK("bench_train", pml_tensor_create_2d(dev, PML_F32, batch, 10, &dy));
     double *t[5];
     for (int k = 0; k < 5; ++k) t[k] = malloc((size_t)steps * sizeof(double));
     int64_t n = pml_dataset_size(train);
@@ -91,21 +62,21 @@ static void time_parts(pml_device *dev, pml_dataset *train, int64_t batch, int s
         int64_t start = ((int64_t)i * batch) % (n - batch);
         const pml_tensor *y = NULL;
         double l = 0;
-        double t0 = now_s();
-        CHECK(pml_dataset_batch(train, start, batch, PML_SCALE_UNIT, NULL, 0, 0, x, lab));
-        CHECK(pml_device_synchronize(dev));
-        double t1 = now_s();
-        CHECK(pml_model_forward(m, x, batch, &y));
-        CHECK(pml_device_synchronize(dev));
-        double t2 = now_s();
-        CHECK(pml_loss_compute(PML_LOSS_SOFTMAX_XENT, PML_REDUCE_MEAN, y, lab, NULL, batch, &l, dy, NULL));
-        double t3 = now_s();
-        CHECK(pml_model_backward(m, dy, batch));
-        CHECK(pml_device_synchronize(dev));
-        double t4 = now_s();
-        CHECK(pml_optimizer_step_model(o, m));
-        CHECK(pml_device_synchronize(dev));
-        double t5 = now_s();
+        double t0 = bench_now();
+        BENCH_CHECK("bench_train", pml_dataset_batch(train, start, batch, PML_SCALE_UNIT, NULL, 0, 0, x, lab));
+        BENCH_CHECK("bench_train", pml_device_synchronize(dev));
+        double t1 = bench_now();
+        BENCH_CHECK("bench_train", pml_model_forward(m, x, batch, &y));
+        BENCH_CHECK("bench_train", pml_device_synchronize(dev));
+        double t2 = bench_now();
+        BENCH_CHECK("bench_train", pml_loss_compute(PML_LOSS_SOFTMAX_XENT, PML_REDUCE_MEAN, y, lab, NULL, batch, &l, dy, NULL));
+        double t3 = bench_now();
+        BENCH_CHECK("bench_train", pml_model_backward(m, dy, batch));
+        BENCH_CHECK("bench_train", pml_device_synchronize(dev));
+        double t4 = bench_now();
+        BENCH_CHECK("bench_train", pml_optimizer_step_model(o, m));
+        BENCH_CHECK("bench_train", pml_device_synchronize(dev));
+        double t5 = bench_now();
         t[0][i] = t1 - t0;
         t[1][i] = t2 - t1;
         t[2][i] = t3 - t2;
@@ -113,7 +84,7 @@ static void time_parts(pml_device *dev, pml_dataset *train, int64_t batch, int s
         t[4][i] = t5 - t4;
     }
     for (int k = 0; k < 5; ++k) {
-        out[k] = median(t[k], steps);
+        out[k] = bench_median(t[k], steps);
         free(t[k]);
     }
     pml_tensor_destroy(x);
@@ -179,7 +150,7 @@ int main(int argc, char **argv)
                 if (p) pclose(p);
             }
             pml_dataset *train = NULL;
-            CHECK(pml_dataset_load(dev, data ? data : pml_data_default_dir(), PML_SPLIT_TRAIN, &train));
+            BENCH_CHECK("bench_train", pml_dataset_load(dev, data ? data : pml_data_default_dir(), PML_SPLIT_TRAIN, &train));
             int64_t n = pml_dataset_size(train);
             for (int k = 0; k < 2; ++k) {
                 double s = time_epochs(dev, train, batches[k], epochs);

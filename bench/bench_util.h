@@ -1,0 +1,47 @@
+/* Shared by the bench/ programs: a monotonic clock, medians, and stopping on a failed call.
+ * Include it first (it asks for POSIX clock_gettime). */
+#ifndef PML_BENCH_UTIL_H
+#define PML_BENCH_UTIL_H
+
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "physml/physml.h"
+
+/* Seconds on a monotonic clock. */
+static inline double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (sorts v in place; the mean of the middle two when n is even). */
+static inline double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Stop the benchmark with the call, the status and the detail message when expr fails. */
+#define BENCH_CHECK(prog, expr)                                                               \
+    do {                                                                                      \
+        pml_status bench_s_ = (expr);                                                         \
+        if (bench_s_ != PML_OK) {                                                             \
+            fprintf(stderr, "%s: %s: %s: %s\n", prog, #expr, pml_status_string(bench_s_),     \
+                    pml_last_error());                                                        \
+            exit(1);                                                                          \
+        }                                                                                     \
+    } while (0)
+
+#endif
