@@ -160,8 +160,14 @@ static int on_progress(void *user, int epoch, int64_t step, int64_t steps,
         pml_json_num(&j, "seconds", st->seconds);
         pml_json_end(&j);
     } else {
-        printf("%5d  %12.6g  %9.4f  %12.6g  %9.4f  %9.3g  %7.2f\n", st->epoch + 1, st->train_loss,
-               st->train_acc, st->val_loss, st->val_acc, st->lr, st->seconds);
+        /* no validation split (--val 0, the primer preset): a dash, not "nan" */
+        char vl[32] = "-", va[32] = "-";
+        if (!isnan(st->val_loss)) {
+            snprintf(vl, sizeof vl, "%.6g", st->val_loss);
+            snprintf(va, sizeof va, "%.4f", st->val_acc);
+        }
+        printf("%5d  %12.6g  %9.4f  %12s  %9s  %9.3g  %7.2f\n", st->epoch + 1, st->train_loss,
+               st->train_acc, vl, va, st->lr, st->seconds);
     }
     fflush(stdout);
     return 0;
