@@ -7,6 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <float.h>
+
+#include "nn/nn_ops.h"
 #include "pml_test.h"
 
 static pml_tensor *vec(pml_device *dev, const float *v, int64_t n)
@@ -116,6 +119,89 @@ Test(nn_optim, bad_config_and_changed_params)
     pml_optimizer_destroy(o);
     pml_tensor_destroy(t1);
     pml_tensor_destroy(t2);
+    pml_device_close(dev);
+}
+
+/* One step over many tensors (more than one kernel list, F32 and F64 runs) is, bit for bit,
+ * the same as stepping each tensor on its own. */
+static void many_tensors_case(pml_optim_kind kind, int nesterov)
+{
+    enum { NT = 40, STEPS = 3 };
+    pml_device *dev = pml_test_open_cpu();
+    pml_optim_config c = pml_optim_defaults(kind);
+    c.weight_decay = 0.01;
+    c.nesterov = nesterov;
+    pml_optimizer *all = NULL, *one[NT];
+    PML_ASSERT_OK(pml_optimizer_create(dev, &c, &all));
+    pml_tensor *wa[NT], *wb[NT], *g[NT];
+    uint32_t x = 12345;
+    for (int k = 0; k < NT; ++k) {
+        pml_dtype dt = k % 3 == 0 ? PML_F64 : PML_F32;
+        int64_t n = 1 + (k * 37) % 101;
+        PML_ASSERT_OK(pml_tensor_create(dev, dt, 1, &n, &wa[k]));
+        PML_ASSERT_OK(pml_tensor_create(dev, dt, 1, &n, &wb[k]));
+        PML_ASSERT_OK(pml_tensor_create(dev, dt, 1, &n, &g[k]));
+        for (int64_t i = 0; i < n; ++i) {
+            x = x * 1664525u + 1013904223u;
+            double w = (double)(x >> 8) / (1 << 24) - 0.5;
+            if (dt == PML_F64) ((double *)wa[k]->data)[i] = ((double *)wb[k]->data)[i] = w;
+            else ((float *)wa[k]->data)[i] = ((float *)wb[k]->data)[i] = (float)w;
+        }
+        PML_ASSERT_OK(pml_optimizer_create(dev, &c, &one[k]));
+    }
+    for (int s = 0; s < STEPS; ++s) {
+        for (int k = 0; k < NT; ++k)
+            for (int64_t i = 0; i < g[k]->numel; ++i) {
+                x = x * 1664525u + 1013904223u;
+                double v = ((double)(x >> 8) / (1 << 24) - 0.5) * 0.1;
+                if (g[k]->dtype == PML_F64) ((double *)g[k]->data)[i] = v;
+                else ((float *)g[k]->data)[i] = (float)v;
+            }
+        PML_ASSERT_OK(pml_optimizer_step(all, NT, wa, g));
+        for (int k = 0; k < NT; ++k) PML_ASSERT_OK(pml_optimizer_step(one[k], 1, &wb[k], &g[k]));
+    }
+    for (int k = 0; k < NT; ++k) {
+        cr_expect(memcmp(wa[k]->data, wb[k]->data, pml_tensor_nbytes(wa[k])) == 0,
+                  "%s: tensor %d differs between the list step and its own step",
+                  pml_optim_name(kind), k);
+        pml_optimizer_destroy(one[k]);
+        pml_tensor_destroy(wa[k]);
+        pml_tensor_destroy(wb[k]);
+        pml_tensor_destroy(g[k]);
+    }
+    pml_optimizer_destroy(all);
+    pml_device_close(dev);
+}
+Test(nn_optim, many_tensors_sgd) { many_tensors_case(PML_OPTIM_SGD, 0); }
+Test(nn_optim, many_tensors_momentum) { many_tensors_case(PML_OPTIM_MOMENTUM, 0); }
+Test(nn_optim, many_tensors_nesterov) { many_tensors_case(PML_OPTIM_MOMENTUM, 1); }
+Test(nn_optim, many_tensors_adam) { many_tensors_case(PML_OPTIM_ADAM, 0); }
+
+/* The kernels' contract: a state value that would be subnormal is stored as 0 (they decay
+ * without gradient, and every subnormal operand costs x86 a microcode assist); normal ones
+ * are untouched. */
+Test(nn_optim, subnormal_state_flushed)
+{
+    pml_device *dev = pml_test_open_cpu();
+    float w[4] = {1, 1, 1, 1}, g[4] = {0, 0, 0, 0};
+    float m[4] = {2e-38f, -2e-38f, 1e-3f, 0.0f}, v[4] = {2e-38f, 1e-3f, 2e-38f, 0.0f};
+    struct pml_nn_optim_list l = {.count = 1, .n = {4}, .w = {w}, .g = {g}, .s1 = {m}, .s2 = {v}};
+    struct pml_nn_optim_hyper h = {.lr = 1e-3, .b1 = 0.5, .b2 = 0.5, .eps = 1e-8};
+    PML_ASSERT_OK(pml_cpu_nn_adam(dev, PML_F32, &l, &h));
+    const float m_want[4] = {0, 0, 5e-4f, 0}, v_want[4] = {0, 5e-4f, 0, 0};
+    for (int i = 0; i < 4; ++i) {
+        cr_expect(m[i] == m_want[i] && v[i] == v_want[i], "adam element %d: m %g v %g", i,
+                  (double)m[i], (double)v[i]);
+        cr_expect(fpclassify(w[i]) == FP_NORMAL);
+    }
+    double wd_[2] = {1, 1}, gd[2] = {0, 0}, vd[2] = {3 * DBL_MIN, -3 * DBL_MIN};
+    l = (struct pml_nn_optim_list){.count = 1, .n = {2}, .w = {wd_}, .g = {gd}, .s1 = {vd}};
+    h = (struct pml_nn_optim_hyper){.lr = 0.1, .mu = 0.25};
+    PML_ASSERT_OK(pml_cpu_nn_sgd(dev, PML_F64, &l, &h));
+    cr_expect(vd[0] == 0.0 && vd[1] == 0.0, "momentum: v %g %g", vd[0], vd[1]);
+    vd[0] = 8 * DBL_MIN;
+    PML_ASSERT_OK(pml_cpu_nn_sgd(dev, PML_F64, &l, &h));
+    cr_expect(vd[0] == 2 * DBL_MIN, "momentum keeps a normal velocity: %g", vd[0]);
     pml_device_close(dev);
 }
 

@@ -1,70 +1,132 @@
-/* Optimiser updates, elementwise over one parameter tensor. Contract: see struct pml_nn_ops
- * in src/nn/nn_ops.h (SGD with optional momentum/Nesterov, Adam; L2 weight decay added to
- * the gradient). */
+/* Optimiser updates, elementwise over a list of parameter tensors in one call. Contract: see
+ * struct pml_nn_ops and struct pml_nn_optim_list in src/nn/nn_ops.h (SGD with optional
+ * momentum/Nesterov, Adam; L2 weight decay added to the gradient; state values below the
+ * smallest normal number stored as 0).
+ *
+ * Why it looks like this (784-100-10 network, 79,510 parameters, one step took 170 us and
+ * 320 us once moments had decayed): each loop is branch-free and vectorises (`omp simd`; this
+ * file is compiled with -fno-math-errno, without which sqrt keeps its errno path and the
+ * loop stays scalar); subnormal moments are flushed; no OpenMP region is opened below
+ * PAR_MIN elements, where waking a second thread on a shared machine costs more than the
+ * work. Each element's arithmetic is the same for any thread count. */
+#include <float.h>
 #include <math.h>
 
 #include "cpu/cpu.h"
 #include "nn/nn_ops.h"
 
-#define DEFINE_OPTIM(T, SUF, SQRT)                                                           \
-    static void sgd_##SUF(int64_t n, T *w, const T *g, T *v, T lr, T mu, int nesterov, T wd) \
-    {                                                                                        \
-        _Pragma("omp parallel for simd if (n > (1 << 22))")                                      \
-        for (int64_t i = 0; i < n; ++i) {                                                    \
-            T gi = g[i] + wd * w[i];                                                         \
-            if (v) {                                                                         \
-                T vi = mu * v[i] + gi;                                                       \
-                v[i] = vi;                                                                   \
-                w[i] -= lr * (nesterov ? gi + mu * vi : vi);                                 \
-            } else {                                                                         \
-                w[i] -= lr * gi;                                                             \
-            }                                                                                \
-        }                                                                                    \
-    }                                                                                        \
-    /* w -= lr (m / bc1) / (sqrt(v / bc2) + eps), rewritten with one sqrt and one        \
-     * division per element: lr_t m / (sqrt(v) + eps_t), lr_t = lr sqrt(bc2) / bc1,      \
-     * eps_t = eps sqrt(bc2) (algebraically the same update) */                           \
-    static void adam_##SUF(int64_t n, T *restrict w, const T *restrict g, T *restrict m,    \
-                           T *restrict v, T lr, T b1, T b2, T eps, T wd, T bc1, T bc2)      \
-    {                                                                                        \
-        const T lr_t = lr * SQRT(bc2) / bc1, eps_t = eps * SQRT(bc2);                        \
-        const T c1 = (T)1 - b1, c2 = (T)1 - b2;                                              \
-        _Pragma("omp parallel for simd if (n > (1 << 22))")                                  \
-        for (int64_t i = 0; i < n; ++i) {                                                    \
-            T gi = g[i] + wd * w[i];                                                         \
-            T mi = b1 * m[i] + c1 * gi;                                                      \
-            T vi = b2 * v[i] + c2 * gi * gi;                                                 \
-            m[i] = mi;                                                                       \
-            v[i] = vi;                                                                       \
-            w[i] -= lr_t * mi / (SQRT(vi) + eps_t);                                          \
-        }                                                                                    \
+/* Threads only for tensors above 4M elements (16 MB of f32 parameters), in chunks of 64K
+ * elements. */
+#define PAR_MIN ((int64_t)1 << 22)
+#define CHUNK ((int64_t)1 << 16)
+
+/* An AVX2 clone of the loops, picked at load time on CPUs that have it (twice the SSE2
+ * baseline's width). AVX2 without FMA: no contraction is possible, so both clones round every
+ * operation alike and the results do not depend on the CPU. */
+#if defined(__x86_64__) && defined(__gnu_linux__) && (defined(__GNUC__) || defined(__clang__))
+#define PML_OPTIM_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define PML_OPTIM_CLONES
+#endif
+
+#define DEFINE_OPTIM(T, SUF, SQRT, TMIN)                                                      \
+    PML_OPTIM_CLONES                                                                          \
+    static void sgd_span_##SUF(int64_t lo, int64_t hi, T *restrict w, const T *restrict g,    \
+                               T *restrict v, T lr, T mu, int nesterov, T wd)                 \
+    {                                                                                         \
+        if (v == NULL) {                                                                      \
+            _Pragma("omp simd")                                                               \
+            for (int64_t i = lo; i < hi; ++i) w[i] -= lr * (g[i] + wd * w[i]);               \
+        } else if (!nesterov) {                                                               \
+            _Pragma("omp simd")                                                               \
+            for (int64_t i = lo; i < hi; ++i) {                                               \
+                T vi = mu * v[i] + (g[i] + wd * w[i]);                                        \
+                vi = (vi < TMIN && vi > -TMIN) ? (T)0 : vi;                                   \
+                v[i] = vi;                                                                    \
+                w[i] -= lr * vi;                                                              \
+            }                                                                                 \
+        } else {                                                                              \
+            _Pragma("omp simd")                                                               \
+            for (int64_t i = lo; i < hi; ++i) {                                               \
+                T gi = g[i] + wd * w[i];                                                      \
+                T vi = mu * v[i] + gi;                                                        \
+                vi = (vi < TMIN && vi > -TMIN) ? (T)0 : vi;                                   \
+                v[i] = vi;                                                                    \
+                w[i] -= lr * (gi + mu * vi);                                                  \
+            }                                                                                 \
+        }                                                                                     \
+    }                                                                                         \
+    PML_OPTIM_CLONES                                                                          \
+    static void adam_span_##SUF(int64_t lo, int64_t hi, T *restrict w, const T *restrict g,   \
+                                T *restrict m, T *restrict v, T lr_t, T b1, T b2, T eps_t,    \
+                                T wd)                                                         \
+    {                                                                                         \
+        const T c1 = (T)1 - b1, c2 = (T)1 - b2;                                               \
+        _Pragma("omp simd")                                                                   \
+        for (int64_t i = lo; i < hi; ++i) {                                                   \
+            T gi = g[i] + wd * w[i];                                                          \
+            T mi = b1 * m[i] + c1 * gi;                                                       \
+            T vi = b2 * v[i] + c2 * gi * gi;                                                  \
+            mi = (mi < TMIN && mi > -TMIN) ? (T)0 : mi;                                       \
+            vi = vi < TMIN ? (T)0 : vi;                                                       \
+            m[i] = mi;                                                                        \
+            v[i] = vi;                                                                        \
+            w[i] -= lr_t * mi / (SQRT(vi) + eps_t);                                           \
+        }                                                                                     \
+    }                                                                                         \
+    static void sgd_##SUF(const struct pml_nn_optim_list *l, const struct pml_nn_optim_hyper *h) \
+    {                                                                                         \
+        const T lr = (T)h->lr, mu = (T)h->mu, wd = (T)h->wd;                                  \
+        for (int k = 0; k < l->count; ++k) {                                                  \
+            const int64_t n = l->n[k];                                                        \
+            T *w = (T *)l->w[k], *v = (T *)l->s1[k];                                          \
+            const T *g = (const T *)l->g[k];                                                  \
+            if (n <= PAR_MIN) {                                                               \
+                sgd_span_##SUF(0, n, w, g, v, lr, mu, h->nesterov, wd);                       \
+                continue;                                                                     \
+            }                                                                                 \
+            _Pragma("omp parallel for schedule(static)")                                      \
+            for (int64_t c = 0; c < (n + CHUNK - 1) / CHUNK; ++c)                             \
+                sgd_span_##SUF(c * CHUNK, c * CHUNK + CHUNK < n ? c * CHUNK + CHUNK : n, w, g, \
+                               v, lr, mu, h->nesterov, wd);                                   \
+        }                                                                                     \
+    }                                                                                         \
+    static void adam_##SUF(const struct pml_nn_optim_list *l, const struct pml_nn_optim_hyper *h) \
+    {                                                                                         \
+        const T lr_t = (T)h->lr, b1 = (T)h->b1, b2 = (T)h->b2, eps_t = (T)h->eps,             \
+                wd = (T)h->wd;                                                                \
+        for (int k = 0; k < l->count; ++k) {                                                  \
+            const int64_t n = l->n[k];                                                        \
+            T *w = (T *)l->w[k], *m = (T *)l->s1[k], *v = (T *)l->s2[k];                      \
+            const T *g = (const T *)l->g[k];                                                  \
+            if (n <= PAR_MIN) {                                                               \
+                adam_span_##SUF(0, n, w, g, m, v, lr_t, b1, b2, eps_t, wd);                   \
+                continue;                                                                     \
+            }                                                                                 \
+            _Pragma("omp parallel for schedule(static)")                                      \
+            for (int64_t c = 0; c < (n + CHUNK - 1) / CHUNK; ++c)                             \
+                adam_span_##SUF(c * CHUNK, c * CHUNK + CHUNK < n ? c * CHUNK + CHUNK : n, w,  \
+                                g, m, v, lr_t, b1, b2, eps_t, wd);                            \
+        }                                                                                     \
     }
 
-DEFINE_OPTIM(float, f32, sqrtf)
-DEFINE_OPTIM(double, f64, sqrt)
+DEFINE_OPTIM(float, f32, sqrtf, FLT_MIN)
+DEFINE_OPTIM(double, f64, sqrt, DBL_MIN)
 
-pml_status pml_cpu_nn_sgd(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
-                          void *v, double lr, double mu, int nesterov, double wd)
+pml_status pml_cpu_nn_sgd(pml_device *dev, pml_dtype dtype, const struct pml_nn_optim_list *l,
+                          const struct pml_nn_optim_hyper *h)
 {
     (void)dev;
-    if (dtype == PML_F32)
-        sgd_f32(n, (float *)w, (const float *)g, (float *)v, (float)lr, (float)mu, nesterov,
-                (float)wd);
-    else
-        sgd_f64(n, (double *)w, (const double *)g, (double *)v, lr, mu, nesterov, wd);
+    if (dtype == PML_F32) sgd_f32(l, h);
+    else sgd_f64(l, h);
     return PML_OK;
 }
 
-pml_status pml_cpu_nn_adam(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
-                           void *m, void *v, double lr, double b1, double b2, double eps,
-                           double wd, double bc1, double bc2)
+pml_status pml_cpu_nn_adam(pml_device *dev, pml_dtype dtype, const struct pml_nn_optim_list *l,
+                           const struct pml_nn_optim_hyper *h)
 {
     (void)dev;
-    if (dtype == PML_F32)
-        adam_f32(n, (float *)w, (const float *)g, (float *)m, (float *)v, (float)lr, (float)b1,
-                 (float)b2, (float)eps, (float)wd, (float)bc1, (float)bc2);
-    else
-        adam_f64(n, (double *)w, (const double *)g, (double *)m, (double *)v, lr, b1, b2, eps, wd,
-                 bc1, bc2);
+    if (dtype == PML_F32) adam_f32(l, h);
+    else adam_f64(l, h);
     return PML_OK;
 }

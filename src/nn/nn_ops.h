@@ -16,6 +16,30 @@
 extern "C" {
 #endif
 
+/* Up to PML_NN_OPTIM_MAX parameter tensors for one optimiser step: tensor k has n[k] > 0
+ * elements w[k] (parameters, updated), g[k] (gradients, read), s1[k] (SGD velocity or Adam's
+ * first moment; NULL for plain SGD) and s2[k] (Adam's second moment; unused by SGD), all
+ * device pointers. Passed by value to the CUDA kernel, so it stays small (1.3 KB). */
+#define PML_NN_OPTIM_MAX 32
+struct pml_nn_optim_list {
+    int count;
+    int64_t n[PML_NN_OPTIM_MAX];
+    void *w[PML_NN_OPTIM_MAX];
+    const void *g[PML_NN_OPTIM_MAX];
+    void *s1[PML_NN_OPTIM_MAX];
+    void *s2[PML_NN_OPTIM_MAX];
+};
+
+/* Per-step constants (host, double; kernels round them to the dtype once). */
+struct pml_nn_optim_hyper {
+    double lr;  /* SGD: lr; Adam: lr_t = lr sqrt(bc2) / bc1 */
+    double wd;  /* L2 weight decay added to the gradient */
+    double mu;  /* SGD momentum (used when s1 is given) */
+    int nesterov;
+    double b1, b2; /* Adam's betas */
+    double eps;    /* Adam: eps_t = eps sqrt(bc2) */
+};
+
 struct pml_nn_ops {
     /* y[r, j] = act(y[r, j] + bias[j]) in place; bias NULL means none. */
     pml_status (*bias_act)(pml_device *dev, pml_dtype dtype, pml_activation act, float alpha,
@@ -40,16 +64,23 @@ struct pml_nn_ops {
     pml_status (*loss_dev)(pml_device *dev, pml_dtype dtype, pml_loss_kind kind, int64_t rows,
                            int64_t cols, const void *y, const int32_t *labels,
                            const void *targets, double grad_scale, void *dy, double *out);
-    /* SGD on n elements: g' = g + wd w; v NULL: w -= lr g'; else v = mu v + g' and
-     * w -= lr (nesterov ? g' + mu v : v). */
-    pml_status (*sgd)(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
-                      void *v, double lr, double mu, int nesterov, double wd);
-    /* Adam: g' = g + wd w; m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2;
-     * w -= lr (m / bc1) / (sqrt(v / bc2) + eps), bc_i = 1 - b_i^t, computed on both
-     * backends as lr_t m / (sqrt(v) + eps_t), lr_t = lr sqrt(bc2) / bc1, eps_t = eps sqrt(bc2). */
-    pml_status (*adam)(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
-                       void *m, void *v, double lr, double b1, double b2, double eps, double wd,
-                       double bc1, double bc2);
+    /* Optimiser steps over a list of parameter tensors at once (one pass on the CPU, one
+     * launch on CUDA), elementwise, all of dtype `dtype`; see struct pml_nn_optim_list.
+     * SGD: g' = g + wd w; s1 NULL: w -= lr g'; else s1 = mu s1 + g' and
+     * w -= lr (nesterov ? g' + mu s1 : s1).
+     * Adam: g' = g + wd w; m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2;
+     * w -= lr (m / bc1) / (sqrt(v / bc2) + eps), bc_i = 1 - b_i^t, computed on both backends
+     * as lr_t m / (sqrt(v) + eps_t) with h->lr = lr_t = lr sqrt(bc2) / bc1 and
+     * h->eps = eps_t = eps sqrt(bc2), computed once per step on the host in double.
+     * Both: a new state value (s1, m, v) of magnitude below the dtype's smallest normal
+     * number (FLT_MIN, DBL_MIN) is stored as 0, so decaying moments of parameters without
+     * gradient never become subnormal (x86 CPUs take a microcode assist on every subnormal
+     * operand: it doubled the CPU step). The update this drops is below lr_t FLT_MIN / eps_t
+     * (1e-33 with Adam's defaults), far under one ulp of any weight. */
+    pml_status (*sgd)(pml_device *dev, pml_dtype dtype, const struct pml_nn_optim_list *l,
+                      const struct pml_nn_optim_hyper *h);
+    pml_status (*adam)(pml_device *dev, pml_dtype dtype, const struct pml_nn_optim_list *l,
+                       const struct pml_nn_optim_hyper *h);
     /* out[r] = argmax_j y[r, j] (first maximum), into device I32. */
     pml_status (*argmax)(pml_device *dev, pml_dtype dtype, int64_t rows, int64_t cols,
                          const void *y, int32_t *out);
@@ -74,11 +105,10 @@ pml_status pml_cpu_nn_loss(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
 pml_status pml_cpu_nn_loss_dev(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
                                int64_t rows, int64_t cols, const void *y, const int32_t *labels,
                                const void *targets, double grad_scale, void *dy, double *out);
-pml_status pml_cpu_nn_sgd(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
-                          void *v, double lr, double mu, int nesterov, double wd);
-pml_status pml_cpu_nn_adam(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
-                           void *m, void *v, double lr, double b1, double b2, double eps,
-                           double wd, double bc1, double bc2);
+pml_status pml_cpu_nn_sgd(pml_device *dev, pml_dtype dtype, const struct pml_nn_optim_list *l,
+                          const struct pml_nn_optim_hyper *h);
+pml_status pml_cpu_nn_adam(pml_device *dev, pml_dtype dtype, const struct pml_nn_optim_list *l,
+                           const struct pml_nn_optim_hyper *h);
 pml_status pml_cpu_nn_argmax(pml_device *dev, pml_dtype dtype, int64_t rows, int64_t cols,
                              const void *y, int32_t *out);
 
@@ -98,11 +128,10 @@ pml_status pml_cuda_nn_loss(pml_device *dev, pml_dtype dtype, pml_loss_kind kind
 pml_status pml_cuda_nn_loss_dev(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
                                 int64_t rows, int64_t cols, const void *y, const int32_t *labels,
                                 const void *targets, double grad_scale, void *dy, double *out);
-pml_status pml_cuda_nn_sgd(pml_device *dev, pml_dtype dtype, int64_t n, void *w, const void *g,
-                           void *v, double lr, double mu, int nesterov, double wd);
-pml_status pml_cuda_nn_adam(pml_device *dev, pml_dtype dtype, int64_t n, void *w,
-                            const void *g, void *m, void *v, double lr, double b1, double b2,
-                            double eps, double wd, double bc1, double bc2);
+pml_status pml_cuda_nn_sgd(pml_device *dev, pml_dtype dtype, const struct pml_nn_optim_list *l,
+                           const struct pml_nn_optim_hyper *h);
+pml_status pml_cuda_nn_adam(pml_device *dev, pml_dtype dtype, const struct pml_nn_optim_list *l,
+                            const struct pml_nn_optim_hyper *h);
 pml_status pml_cuda_nn_argmax(pml_device *dev, pml_dtype dtype, int64_t rows, int64_t cols,
                               const void *y, int32_t *out);
 

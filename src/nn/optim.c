@@ -133,18 +133,34 @@ pml_status pml_optimizer_step(pml_optimizer *o, int n, pml_tensor *const *params
     PML_NN_OPS(o->dev, fn, ops);
     o->t += 1;
     const pml_optim_config *c = &o->cfg;
-    double bc1 = 1.0 - pow(c->beta1, (double)o->t), bc2 = 1.0 - pow(c->beta2, (double)o->t);
-    for (int i = 0; i < n; ++i) {
-        pml_tensor *p = params[i];
-        if (p->numel == 0) continue;
-        if (c->kind == PML_OPTIM_ADAM)
-            PML_TRY(ops->adam(o->dev, p->dtype, p->numel, p->data, grads[i]->data,
-                              o->s1[i]->data, o->s2[i]->data, c->lr, c->beta1, c->beta2, c->eps,
-                              c->weight_decay, bc1, bc2));
-        else
-            PML_TRY(ops->sgd(o->dev, p->dtype, p->numel, p->data, grads[i]->data,
-                             c->kind == PML_OPTIM_MOMENTUM ? o->s1[i]->data : NULL, c->lr,
-                             c->momentum, c->nesterov, c->weight_decay));
+    const int adam = c->kind == PML_OPTIM_ADAM;
+    /* the bias corrections once per step, in double, folded into lr and eps */
+    struct pml_nn_optim_hyper h = {c->lr, c->weight_decay, c->momentum, c->nesterov,
+                                   c->beta1, c->beta2, c->eps};
+    if (adam) {
+        double bc1 = 1.0 - pow(c->beta1, (double)o->t), bc2 = 1.0 - pow(c->beta2, (double)o->t);
+        h.lr = c->lr * sqrt(bc2) / bc1;
+        h.eps = c->eps * sqrt(bc2);
+    }
+    /* one kernel call per run of up to PML_NN_OPTIM_MAX non-empty tensors of one dtype */
+    struct pml_nn_optim_list l;
+    l.count = 0;
+    pml_dtype dt = PML_F32;
+    for (int i = 0; i <= n; ++i) {
+        const pml_tensor *p = i < n ? params[i] : NULL;
+        if (p != NULL && p->numel == 0) continue;
+        if (l.count > 0 && (p == NULL || p->dtype != dt || l.count == PML_NN_OPTIM_MAX)) {
+            PML_TRY(adam ? ops->adam(o->dev, dt, &l, &h) : ops->sgd(o->dev, dt, &l, &h));
+            l.count = 0;
+        }
+        if (p == NULL) break;
+        dt = p->dtype;
+        l.n[l.count] = p->numel;
+        l.w[l.count] = p->data;
+        l.g[l.count] = grads[i]->data;
+        l.s1[l.count] = c->kind != PML_OPTIM_SGD ? o->s1[i]->data : NULL;
+        l.s2[l.count] = adam ? o->s2[i]->data : NULL;
+        l.count += 1;
     }
     return PML_OK;
 }
