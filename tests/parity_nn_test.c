@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
+#include "nn/nn_ops.h"
 #include "pml_test.h"
 
 #define BATCH 33
@@ -241,4 +243,88 @@ Test(parity_nn, cpu_training_curve_reproducible)
     cr_expect(memcmp(a, b, sizeof a) == 0, "CPU curve not reproducible");
     cr_expect(a[6] < 0.5 * a[0], "loss did not fall: %g -> %g", a[0], a[6]);
     pml_device_close(cpu);
+}
+
+/* The optimiser kernels one by one (the training curve only reaches Adam and momentum
+ * without weight decay), F32 and F64: plain SGD, momentum, Nesterov and Adam with weight
+ * decay, three steps each; and argmax on rows with ties (the first maximum wins), exactly. */
+
+static void optim_steps(pml_device *dev, pml_dtype dt, int which, const double *init,
+                        double *out)
+{
+    const struct pml_nn_ops *ops = dev->ops->nn;
+    enum { NP = 1001 };
+    const int64_t shape[1] = {NP};
+    pml_tensor *t[4];
+    for (int i = 0; i < 4; ++i) {
+        t[i] = pml_test_tensor(dev, PML_F64, 1, shape, init + i * NP);
+        if (dt == PML_F32) {
+            float tmp[NP];
+            for (int j = 0; j < NP; ++j) tmp[j] = (float)init[i * NP + j];
+            pml_tensor_destroy(t[i]);
+            t[i] = pml_test_tensor(dev, PML_F32, 1, shape, tmp);
+        }
+    }
+    void *w = pml_tensor_data(t[0]), *g = pml_tensor_data(t[1]), *m = pml_tensor_data(t[2]),
+         *v = pml_tensor_data(t[3]);
+    for (int s = 1; s <= 3; ++s) {
+        if (which < 3)
+            PML_ASSERT_OK(ops->sgd(dev, dt, NP, w, g, which == 0 ? NULL : v, 0.1, 0.9, which == 2,
+                                   0.01));
+        else
+            PML_ASSERT_OK(ops->adam(dev, dt, NP, w, g, m, v, 0.01, 0.9, 0.999, 1e-8, 0.01,
+                                    1 - pow(0.9, s), 1 - pow(0.999, s)));
+    }
+    for (int i = 0; i < 4; ++i) {
+        if (dt == PML_F32) {
+            float tmp[NP];
+            PML_ASSERT_OK(pml_tensor_download(t[i], tmp, sizeof tmp));
+            for (int j = 0; j < NP; ++j) out[i * NP + j] = tmp[j];
+        } else {
+            PML_ASSERT_OK(pml_tensor_download(t[i], out + i * NP, NP * sizeof(double)));
+        }
+        pml_tensor_destroy(t[i]);
+    }
+}
+
+Test(parity_nn, cuda_optimizer_kernels_and_argmax)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    pml_device *cpu = pml_test_open_cpu();
+    enum { NP = 1001 };
+    double *init = malloc(4 * NP * sizeof *init), *a = malloc(4 * NP * sizeof *a),
+           *b = malloc(4 * NP * sizeof *b);
+    for (int i = 0; i < 4 * NP; ++i) init[i] = pml_rng_uniform(11, 0, (uint64_t)i) - 0.5;
+    for (int i = 3 * NP; i < 4 * NP; ++i) init[i] = fabs(init[i]); /* v >= 0 for Adam */
+    static const char *names[4] = {"sgd", "momentum", "nesterov", "adam"};
+    for (int which = 0; which < 4; ++which)
+        for (int d = 0; d < 2; ++d) {
+            pml_dtype dt = d ? PML_F64 : PML_F32;
+            optim_steps(gpu, dt, which, init, a);
+            optim_steps(cpu, dt, which, init, b);
+            cr_expect(pml_test_close_f64(names[which], a, b, 4 * NP, PML_TOL_LAYER_F32),
+                      "%s %s", names[which], pml_dtype_name(dt));
+        }
+    /* argmax: values on a coarse grid, so most rows hold ties */
+    enum { AR = 77, AC = 13 };
+    float yv[AR * AC];
+    for (int i = 0; i < AR * AC; ++i) yv[i] = (float)(pml_rng_u32(12, 0, (uint64_t)i) % 4);
+    const int64_t ys[2] = {AR, AC}, ls[1] = {AR};
+    int32_t got[2][AR];
+    pml_device *devs[2] = {gpu, cpu};
+    for (int d = 0; d < 2; ++d) {
+        pml_tensor *y = pml_test_tensor(devs[d], PML_F32, 2, ys, yv);
+        pml_tensor *o = pml_test_tensor(devs[d], PML_I32, 1, ls, NULL);
+        PML_ASSERT_OK(devs[d]->ops->nn->argmax(devs[d], PML_F32, AR, AC, pml_tensor_data(y),
+                                      (int32_t *)pml_tensor_data(o)));
+        PML_ASSERT_OK(pml_tensor_download(o, got[d], sizeof got[d]));
+        pml_tensor_destroy(y);
+        pml_tensor_destroy(o);
+    }
+    cr_expect(memcmp(got[0], got[1], sizeof got[0]) == 0, "argmax differs");
+    free(init);
+    free(a);
+    free(b);
+    pml_device_close(cpu);
+    pml_device_close(gpu);
 }
