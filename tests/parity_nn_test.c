@@ -267,13 +267,34 @@ static void optim_steps(pml_device *dev, pml_dtype dt, int which, const double *
     }
     void *w = pml_tensor_data(t[0]), *g = pml_tensor_data(t[1]), *m = pml_tensor_data(t[2]),
          *v = pml_tensor_data(t[3]);
+    /* two tensors in one call (the first 600 and the last 401 elements), as the optimiser
+     * hands its parameters to the kernels */
+    const size_t es = pml_dtype_size(dt);
+    struct pml_nn_optim_list l = {.count = 2, .n = {600, NP - 600}};
+    void *base[4] = {w, g, m, v};
+    for (int k = 0; k < 2; ++k) {
+        size_t off = k ? 600 * es : 0;
+        l.w[k] = (char *)base[0] + off;
+        l.g[k] = (const char *)base[1] + off;
+        if (which == 3) {
+            l.s1[k] = (char *)base[2] + off;
+            l.s2[k] = (char *)base[3] + off;
+        } else {
+            l.s1[k] = which == 0 ? NULL : (char *)base[3] + off;
+        }
+    }
     for (int s = 1; s <= 3; ++s) {
-        if (which < 3)
-            PML_ASSERT_OK(ops->sgd(dev, dt, NP, w, g, which == 0 ? NULL : v, 0.1, 0.9, which == 2,
-                                   0.01));
-        else
-            PML_ASSERT_OK(ops->adam(dev, dt, NP, w, g, m, v, 0.01, 0.9, 0.999, 1e-8, 0.01,
-                                    1 - pow(0.9, s), 1 - pow(0.999, s)));
+        struct pml_nn_optim_hyper h = {.lr = 0.1, .wd = 0.01, .mu = 0.9, .nesterov = which == 2};
+        if (which < 3) {
+            PML_ASSERT_OK(ops->sgd(dev, dt, &l, &h));
+        } else {
+            double bc1 = 1 - pow(0.9, s), bc2 = 1 - pow(0.999, s);
+            h.lr = 0.01 * sqrt(bc2) / bc1;
+            h.eps = 1e-8 * sqrt(bc2);
+            h.b1 = 0.9;
+            h.b2 = 0.999;
+            PML_ASSERT_OK(ops->adam(dev, dt, &l, &h));
+        }
     }
     for (int i = 0; i < 4; ++i) {
         if (dt == PML_F32) {
