@@ -32,16 +32,25 @@ static __global__ void ising_half_kernel(int8_t *spins, const pml_ising_rparams 
 }
 
 // W % 4 == 0: one thread per block of four sites of a row, 32-bit loads and store; replicas
-// along gridDim.y.
+// along gridDim.y. The replica's ten thresholds sit in shared memory: a per-thread array
+// indexed by the site's case would live in local memory, and reloading them for every block
+// of four sites cost eleven loads per thread.
 static __global__ void ising_half4_kernel(int8_t *spins, const pml_ising_rparams *params,
                                           uint32_t W, uint32_t Ly, int64_t R, uint64_t seed,
                                           uint64_t half, int c)
 {
+    __shared__ uint32_t thr[10], always;
     const uint32_t qpr = Ly * W / 4;
-    for (int64_t r = blockIdx.y; r < R; r += gridDim.y)
+    for (int64_t r = blockIdx.y; r < R; r += gridDim.y) {
+        __syncthreads(); // every thread is done with the previous replica's thresholds
+        if (threadIdx.x < 10) thr[threadIdx.x] = params[r].thr[threadIdx.x];
+        if (threadIdx.x == 10) always = params[r].always;
+        __syncthreads();
+        const uint32_t alw = always;
         for (uint32_t q = blockIdx.x * blockDim.x + threadIdx.x; q < qpr;
              q += gridDim.x * blockDim.x)
-            pml_ising_block_row4(spins, params, W, Ly, seed, half, c, r, q);
+            pml_ising_block_row4_thr(spins, thr, alw, W, Ly, seed, half, c, r, q);
+    }
 }
 
 // Bond and spin sums of replica blockIdx.y over a slice of its colour-0 sites.

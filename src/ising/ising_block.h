@@ -81,9 +81,11 @@ PML_HOSTDEV int pml_ising_byte(uint32_t v, int l) { return (int)(int8_t)(uint8_t
 /* W % 4 == 0 (then P = N/2 and the four sites of block q share a row, 4-byte aligned): one
  * 32-bit load per neighbour row and one 32-bit store. The horizontal partner of site j + l is
  * j + l - 1 (o = 0) or j + l + 1 (o = 1); one of them lies outside the word. */
-PML_HOSTDEV void pml_ising_block_row4(int8_t *spins, const pml_ising_rparams *params,
-                                      uint32_t W, uint32_t Ly, uint64_t seed, uint64_t half,
-                                      int c, int64_t r, uint32_t q)
+/* The body with replica r's thresholds already at hand (the CUDA kernel keeps them in
+ * shared memory, loaded once per block and replica). */
+PML_HOSTDEV void pml_ising_block_row4_thr(int8_t *spins, const uint32_t *thr, uint32_t always,
+                                          uint32_t W, uint32_t Ly, uint64_t seed, uint64_t half,
+                                          int c, int64_t r, uint32_t q)
 {
     const uint32_t plane = Ly * W, qpr = plane / 4;
     const pml_u32x4 d = pml_philox_draw4(seed, PML_ISING_STREAM + (uint64_t)r,
@@ -91,8 +93,6 @@ PML_HOSTDEV void pml_ising_block_row4(int8_t *spins, const pml_ising_rparams *pa
     const uint32_t u4[4] = {d.x, d.y, d.z, d.w};
     int8_t *self = spins + (2 * r + c) * (int64_t)plane;
     const int8_t *other = spins + (2 * r + 1 - c) * (int64_t)plane;
-    uint32_t thr[10], always;
-    pml_ising_load_params(&params[r], thr, &always);
     const uint32_t k = 4 * q, y = k / W, j = k - y * W;
     const int o = (int)((y + (uint32_t)c) & 1u);
     const uint32_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
@@ -112,6 +112,15 @@ PML_HOSTDEV void pml_ising_block_row4(int8_t *spins, const pml_ising_rparams *pa
         nv |= (uint32_t)(uint8_t)ns << (8 * l);
     }
     pml_ising_store4(self + k, nv);
+}
+
+PML_HOSTDEV void pml_ising_block_row4(int8_t *spins, const pml_ising_rparams *params,
+                                      uint32_t W, uint32_t Ly, uint64_t seed, uint64_t half,
+                                      int c, int64_t r, uint32_t q)
+{
+    uint32_t thr[10], always;
+    pml_ising_load_params(&params[r], thr, &always);
+    pml_ising_block_row4_thr(spins, thr, always, W, Ly, seed, half, c, r, q);
 }
 
 /* Bond sum (over its four bonds) and spin sum (with its plane-1 twin) of colour-0 site k of
