@@ -47,9 +47,13 @@ static __global__ void ising_half4_kernel(int8_t *spins, const pml_ising_rparams
         if (threadIdx.x == 10) always = params[r].always;
         __syncthreads();
         const uint32_t alw = always;
-        for (uint32_t q = blockIdx.x * blockDim.x + threadIdx.x; q < qpr;
-             q += gridDim.x * blockDim.x)
+        // two consecutive blocks per thread (qpr = Ly W/4 is even: Ly is): their Philox
+        // chains are independent, so one thread keeps two in flight
+        for (uint32_t q = 2 * (blockIdx.x * blockDim.x + threadIdx.x); q < qpr;
+             q += 2 * gridDim.x * blockDim.x) {
             pml_ising_block_row4_thr(spins, thr, alw, W, Ly, seed, half, c, r, q);
+            pml_ising_block_row4_thr(spins, thr, alw, W, Ly, seed, half, c, r, q + 1);
+        }
     }
 }
 
@@ -104,7 +108,7 @@ extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kar
     const int fast = W % 4 == 0 && Ly * W < ((int64_t)1 << 32) - 4;
     dim3 grid4(1, (unsigned)(R < 65535 ? R : 65535));
     {
-        const int64_t want = (Ly * W / 4 + ISING_BLOCK - 1) / ISING_BLOCK;
+        const int64_t want = (Ly * W / 8 + ISING_BLOCK - 1) / ISING_BLOCK;
         int64_t cap = (int64_t)pml_cuda(dev)->sm_count * 32 / (int64_t)grid4.y;
         if (cap < 1) cap = 1;
         grid4.x = (unsigned)(want < cap ? want : cap);
