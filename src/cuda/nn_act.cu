@@ -2,14 +2,9 @@
 // gradient (column sums). Contract: see struct pml_nn_ops in src/nn/nn_ops.h. Row-major
 // rows x cols, F32 or F64; backward derivatives are computed from y = act(z).
 #include "cuda/cuda.h"
+#include "cuda/device_math.cuh"
 #include "nn/nn_ops.h"
 
-template <typename T> static __device__ T dev_exp(T x);
-template <> __device__ float dev_exp<float>(float x) { return expf(x); }
-template <> __device__ double dev_exp<double>(double x) { return exp(x); }
-template <typename T> static __device__ T dev_tanh(T x);
-template <> __device__ float dev_tanh<float>(float x) { return tanhf(x); }
-template <> __device__ double dev_tanh<double>(double x) { return tanh(x); }
 
 template <typename T>
 static __device__ T act_fwd(pml_activation act, T z, T alpha)
@@ -17,8 +12,8 @@ static __device__ T act_fwd(pml_activation act, T z, T alpha)
     switch (act) {
     case PML_ACT_RELU: return z > T(0) ? z : T(0);
     case PML_ACT_LEAKY_RELU: return z > T(0) ? z : alpha * z;
-    case PML_ACT_SIGMOID: return T(1) / (T(1) + dev_exp<T>(-z));
-    case PML_ACT_TANH: return dev_tanh<T>(z);
+    case PML_ACT_SIGMOID: return T(1) / (T(1) + pml_dexp<T>(-z));
+    case PML_ACT_TANH: return pml_dtanh<T>(z);
     default: return z;
     }
 }
@@ -68,7 +63,7 @@ static __global__ void softmax_rows_kernel(int64_t rows, int64_t cols, T *y, con
     }
     T s = 0;
     for (int64_t j = lane; j < cols; j += 32) {
-        T e = dev_exp<T>(row[j] - mx);
+        T e = pml_dexp<T>(row[j] - mx);
         row[j] = e;
         s += e;
     }

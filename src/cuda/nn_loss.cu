@@ -5,16 +5,11 @@
 // fixed order (deterministic); `loss` reads the two totals on the host, `loss_dev` leaves
 // them on the device.
 #include "cuda/cuda.h"
+#include "cuda/device_math.cuh"
 #include "nn/nn_ops.h"
 
 #define BCE_EPS 1e-7
 
-template <typename T> static __device__ T dexp(T x);
-template <> __device__ float dexp<float>(float x) { return expf(x); }
-template <> __device__ double dexp<double>(double x) { return exp(x); }
-template <typename T> static __device__ T dlog(T x);
-template <> __device__ float dlog<float>(float x) { return logf(x); }
-template <> __device__ double dlog<double>(double x) { return log(x); }
 
 template <typename T>
 static __global__ void loss_rows_kernel(pml_loss_kind kind, int64_t rows, int64_t cols,
@@ -48,18 +43,18 @@ static __global__ void loss_rows_kernel(pml_loss_kind kind, int64_t rows, int64_
             T mx = yr[0];
             for (int64_t j = 1; j < cols; ++j) mx = yr[j] > mx ? yr[j] : mx;
             T s = 0;
-            for (int64_t j = 0; j < cols; ++j) s += dexp<T>(yr[j] - mx);
-            T lse = mx + dlog<T>(s);
+            for (int64_t j = 0; j < cols; ++j) s += pml_dexp<T>(yr[j] - mx);
+            T lse = mx + pml_dlog<T>(s);
             row = (double)(lse - yr[lab]);
             if (dyr)
                 for (int64_t j = 0; j < cols; ++j)
-                    dyr[j] = (T)gs * (dexp<T>(yr[j] - lse) - (T)(j == lab));
+                    dyr[j] = (T)gs * (pml_dexp<T>(yr[j] - lse) - (T)(j == lab));
         } else {
             for (int64_t j = 0; j < cols; ++j) {
                 T t = labels ? (T)(j == lab) : targets[r * cols + j];
                 T p = yr[j];
                 p = p < (T)BCE_EPS ? (T)BCE_EPS : (p > (T)(1 - BCE_EPS) ? (T)(1 - BCE_EPS) : p);
-                row -= (double)(t * dlog<T>(p) + (T(1) - t) * dlog<T>(T(1) - p));
+                row -= (double)(t * pml_dlog<T>(p) + (T(1) - t) * pml_dlog<T>(T(1) - p));
                 if (dyr) dyr[j] = (T)gs * (p - t) / (p * (T(1) - p));
             }
         }
