@@ -229,10 +229,12 @@ static void emulate_cuda(const run_spec *sp)
                 if (W % 4 == 0)
                     for (int64_t q = Ly * W / 4 - 1; q >= 0; --q)
                         pml_ising_block_row4(planes, pr, (uint32_t)W, (uint32_t)Ly, c.seed,
+                                             PML_ISING_STREAM,
                                              half, col, r, (uint32_t)q);
                 else
                     for (int64_t q = (int64_t)(P / 4) - 1; q >= 0; --q)
-                        pml_ising_block_any(planes, pr, W, Ly, P, c.seed, half, col, r, q);
+                        pml_ising_block_any(planes, pr, W, Ly, P, c.seed, PML_ISING_STREAM, half, col,
+                                            r, q);
             }
     pml_ising_from_planes(&c, planes, got);
     PML_ASSERT_OK(pml_ising_sweep(g, sweeps));

@@ -2,7 +2,7 @@
  * Contract (shared with src/cuda/ising_sweep.cu): spins are the two colour planes of
  * src/ising/ising_ops.h (int8 +-1, R x 2 x Ly x Lx/2). Sweep t updates plane 0 then plane 1
  * of every replica; site k of colour c in replica r flips iff its draw
- * u32(seed, PML_ISING_STREAM + r, (2t + c) P + k) is below the threshold of its case
+ * u32(seed, PML_ISING_STREAM + r0 + r, (2t + c) P + k) is below the threshold of its case
  * (params[r].thr, .always). With `measure`, after each sweep the bond sum and the spin sum of
  * each replica go to acc[r] through pml_ising_acc_push. No floating point touches a spin.
  *
@@ -304,7 +304,7 @@ static void band(const pml_ising_kargs *a, int avx, int64_t r, int c, uint64_t s
     const int8_t *other = a->spins + (2 * r + 1 - c) * plane;
     const uint64_t idx0 = (2 * sweep + (uint64_t)c) * P + (uint64_t)(y0 * W);
     const uint64_t off = idx0 & 3u, cnt = (uint64_t)((y1 - y0) * W);
-    const uint64_t stream = PML_ISING_STREAM + (uint64_t)r;
+    const uint64_t stream = PML_ISING_STREAM + (uint64_t)(a->r0 + r);
     const int64_t nblk = (int64_t)((off + cnt + 3u) >> 2);
 #if defined(__GNUC__) && defined(__x86_64__)
     if (avx) philox_avx512(a->seed, stream, idx0 >> 2, nblk, u);

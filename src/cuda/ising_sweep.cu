@@ -2,7 +2,7 @@
 // Contract (shared with src/cpu/ising_sweep.c): spins are the two colour planes of
 // src/ising/ising_ops.h (int8 +-1, R x 2 x Ly x Lx/2). Sweep t updates plane 0 then plane 1
 // of every replica; site k of colour c in replica r flips iff its draw
-// u32(seed, PML_ISING_STREAM + r, (2t + c) P + k) is below the threshold of its case
+// u32(seed, PML_ISING_STREAM + r0 + r, (2t + c) P + k) is below the threshold of its case
 // (params[r].thr, .always). With `measure`, after each sweep the bond sum and the spin sum of
 // each replica go to acc[r] through pml_ising_acc_push. No floating point touches a spin.
 //
@@ -23,12 +23,12 @@
 
 static __global__ void ising_half_kernel(int8_t *spins, const pml_ising_rparams *params,
                                          int64_t W, int64_t Ly, int64_t R, uint64_t P,
-                                         uint64_t seed, uint64_t half, int c)
+                                         uint64_t seed, uint64_t stream0, uint64_t half, int c)
 {
     const int64_t qpr = (int64_t)(P / 4); // Philox blocks per replica and half-sweep
     for (int64_t g = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; g < R * qpr;
          g += (int64_t)gridDim.x * blockDim.x)
-        pml_ising_block_any(spins, params, W, Ly, P, seed, half, c, g / qpr, g % qpr);
+        pml_ising_block_any(spins, params, W, Ly, P, seed, stream0, half, c, g / qpr, g % qpr);
 }
 
 // W % 4 == 0: one thread per block of four sites of a row, 32-bit loads and store; replicas
@@ -37,7 +37,7 @@ static __global__ void ising_half_kernel(int8_t *spins, const pml_ising_rparams 
 // of four sites cost eleven loads per thread.
 static __global__ void ising_half4_kernel(int8_t *spins, const pml_ising_rparams *params,
                                           uint32_t W, uint32_t Ly, int64_t R, uint64_t seed,
-                                          uint64_t half, int c)
+                                          uint64_t stream0, uint64_t half, int c)
 {
     __shared__ uint32_t thr[10], always;
     const uint32_t qpr = Ly * W / 4;
@@ -51,8 +51,8 @@ static __global__ void ising_half4_kernel(int8_t *spins, const pml_ising_rparams
         // chains are independent, so one thread keeps two in flight
         for (uint32_t q = 2 * (blockIdx.x * blockDim.x + threadIdx.x); q < qpr;
              q += 2 * gridDim.x * blockDim.x) {
-            pml_ising_block_row4_thr(spins, thr, alw, W, Ly, seed, half, c, r, q);
-            pml_ising_block_row4_thr(spins, thr, alw, W, Ly, seed, half, c, r, q + 1);
+            pml_ising_block_row4_thr(spins, thr, alw, W, Ly, seed, stream0, half, c, r, q);
+            pml_ising_block_row4_thr(spins, thr, alw, W, Ly, seed, stream0, half, c, r, q + 1);
         }
     }
 }
@@ -103,6 +103,7 @@ extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kar
     cudaStream_t st = pml_cuda(dev)->stream;
     const int64_t W = a->lx / 2, Ly = a->ly, R = a->replicas;
     const uint64_t P = pml_ising_pad(a->lx, a->ly);
+    const uint64_t stream0 = PML_ISING_STREAM + (uint64_t)a->r0;
     const unsigned grid = pml_cuda_grid(dev, R * (int64_t)(P / 4), ISING_BLOCK);
     // the 32-bit-word path: W % 4 == 0 and a plane's blocks countable in 32 bits
     const int fast = W % 4 == 0 && Ly * W < ((int64_t)1 << 32) - 4;
@@ -131,12 +132,12 @@ extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kar
         for (int c = 0; c < 2; ++c) {
             if (fast) {
                 ising_half4_kernel<<<grid4, ISING_BLOCK, 0, st>>>(
-                    a->spins, a->params, (uint32_t)W, (uint32_t)Ly, R, a->seed,
+                    a->spins, a->params, (uint32_t)W, (uint32_t)Ly, R, a->seed, stream0,
                     2 * sweep + (uint64_t)c, c);
                 PML_CUDA_LAUNCHED("ising_half4_kernel");
             } else {
                 ising_half_kernel<<<grid, ISING_BLOCK, 0, st>>>(
-                    a->spins, a->params, W, Ly, R, P, a->seed, 2 * sweep + (uint64_t)c, c);
+                    a->spins, a->params, W, Ly, R, P, a->seed, stream0, 2 * sweep + (uint64_t)c, c);
                 PML_CUDA_LAUNCHED("ising_half_kernel");
             }
         }

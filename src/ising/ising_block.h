@@ -32,11 +32,11 @@ PML_HOSTDEV void pml_ising_load_params(const pml_ising_rparams *p, uint32_t thr[
 /* General case: Philox block q (colour sites 4q .. 4q+3, any W) of replica r in half-sweep
  * `half` (= 2t + c). Sites past N/2 (the padding of P) are skipped. */
 PML_HOSTDEV void pml_ising_block_any(int8_t *spins, const pml_ising_rparams *params, int64_t W,
-                                     int64_t Ly, uint64_t P, uint64_t seed, uint64_t half,
+                                     int64_t Ly, uint64_t P, uint64_t seed, uint64_t stream0, uint64_t half,
                                      int c, int64_t r, int64_t q)
 {
     const int64_t plane = Ly * W;
-    const pml_u32x4 d = pml_philox_draw4(seed, PML_ISING_STREAM + (uint64_t)r,
+    const pml_u32x4 d = pml_philox_draw4(seed, stream0 + (uint64_t)r,
                                          (half * P) / 4 + (uint64_t)q);
     const uint32_t u4[4] = {d.x, d.y, d.z, d.w};
     int8_t *self = spins + (2 * r + c) * plane;
@@ -84,11 +84,11 @@ PML_HOSTDEV int pml_ising_byte(uint32_t v, int l) { return (int)(int8_t)(uint8_t
 /* The body with replica r's thresholds already at hand (the CUDA kernel keeps them in
  * shared memory, loaded once per block and replica). */
 PML_HOSTDEV void pml_ising_block_row4_thr(int8_t *spins, const uint32_t *thr, uint32_t always,
-                                          uint32_t W, uint32_t Ly, uint64_t seed, uint64_t half,
+                                          uint32_t W, uint32_t Ly, uint64_t seed, uint64_t stream0, uint64_t half,
                                           int c, int64_t r, uint32_t q)
 {
     const uint32_t plane = Ly * W, qpr = plane / 4;
-    const pml_u32x4 d = pml_philox_draw4(seed, PML_ISING_STREAM + (uint64_t)r,
+    const pml_u32x4 d = pml_philox_draw4(seed, stream0 + (uint64_t)r,
                                          half * (uint64_t)qpr + q);
     const uint32_t u4[4] = {d.x, d.y, d.z, d.w};
     int8_t *self = spins + (2 * r + c) * (int64_t)plane;
@@ -115,12 +115,12 @@ PML_HOSTDEV void pml_ising_block_row4_thr(int8_t *spins, const uint32_t *thr, ui
 }
 
 PML_HOSTDEV void pml_ising_block_row4(int8_t *spins, const pml_ising_rparams *params,
-                                      uint32_t W, uint32_t Ly, uint64_t seed, uint64_t half,
+                                      uint32_t W, uint32_t Ly, uint64_t seed, uint64_t stream0, uint64_t half,
                                       int c, int64_t r, uint32_t q)
 {
     uint32_t thr[10], always;
     pml_ising_load_params(&params[r], thr, &always);
-    pml_ising_block_row4_thr(spins, thr, always, W, Ly, seed, half, c, r, q);
+    pml_ising_block_row4_thr(spins, thr, always, W, Ly, seed, stream0, half, c, r, q);
 }
 
 /* Bond sum (over its four bonds) and spin sum (with its plane-1 twin) of colour-0 site k of

@@ -83,6 +83,8 @@ typedef struct pml_ising_kargs {
     const pml_ising_rparams *params; /* R entries, on the device */
     pml_ising_acc *acc;              /* R entries, on the device */
     int64_t lx, ly, replicas;
+    int64_t r0; /* batch number of replica 0 here: replica r draws from stream
+                   PML_ISING_STREAM + r0 + r (a call may cover a slice of a batch) */
     double J;
     uint64_t seed;
 } pml_ising_kargs;
