@@ -18,10 +18,10 @@
  * size (for a uniform batch: one launch for the whole batch).
  *
  * Replica r is always replica r: its draws, its hot start and its results depend on its own
- * size, T[r], B[r], the seed and its number r in the batch, and on nothing else. So replica r
- * of a mixed batch follows, bit for bit, the trajectory of replica r of a uniform batch of
- * its size (with the same seed, J, rule, T[r] and B[r]), and replica r of a uniform batch
- * that of replica r of any other batch holding it at the same place.
+ * size, T[r], B[r], J, the rule, the seed and its number r in the batch, and on nothing
+ * else (not on the other replicas). So replica r of a mixed batch follows, bit for bit, the
+ * trajectory of replica r of a uniform batch of its size with the same seed, J, rule, T[r]
+ * and B[r].
  *
  * ---- Random numbers (see physml/rng.h for (seed, stream, index)) ----------------------------
  * Sites of colour c are numbered k = y*(Lx/2) + floor(x/2), k = 0 .. N/2-1, with Lx, Ly and
@@ -112,11 +112,11 @@ pml_status pml_ising_create(pml_device *dev, const pml_ising_config *cfg, const 
  * batch runs one kernel launch per half-sweep for each maximal run of consecutive replicas
  * of one size, so grouping equal sizes together makes fewer, larger launches). Everything
  * else (sweep, sample, stats, set_params, save/load) works as for a uniform batch; a mixed
- * batch whose replicas all have one size is a uniform batch. Example: temperatures T[0..n)
- * on 32^2 and on 64^2, with replica i and n + i at T[i]:
- *     int64_t lx[2n], ly[2n]; double TT[2n];
- *     for (i = 0; i < 2n; ++i) { lx[i] = ly[i] = i < n ? 32 : 64; TT[i] = T[i % n]; }
- *     cfg.replicas = 2n;  pml_ising_create_mixed(dev, &cfg, lx, ly, TT, NULL, &g);  */
+ * batch whose replicas all have one size is a uniform batch. Example, n temperatures t[i]
+ * on 32^2 and on 64^2 (replicas i and n + i at t[i]), with arrays of R = 2n entries:
+ *     for (r = 0; r < R; ++r) { lx[r] = ly[r] = r < n ? 32 : 64; T[r] = t[r % n]; }
+ *     cfg.replicas = R;
+ *     pml_ising_create_mixed(dev, &cfg, lx, ly, T, NULL, &g);  */
 pml_status pml_ising_create_mixed(pml_device *dev, const pml_ising_config *cfg,
                                   const int64_t *lx, const int64_t *ly, const double *T,
                                   const double *B, pml_ising **out);
@@ -168,7 +168,8 @@ pml_status pml_ising_replica_offset(const pml_ising *ising, int64_t r, size_t *o
 size_t pml_ising_spin_count(const pml_ising *ising);
 pml_device *pml_ising_device(const pml_ising *ising);
 
-/* Save the whole state (parameters, seed, sweep counter, spins, accumulators) to a file;
+/* Save the whole state (parameters, seed, sweep counter, each replica's size, spins,
+ * accumulators) to a file (format version 2; files of version 1 still load);
  * pml_ising_load recreates it on `dev` (any backend) so that continuing gives bit-for-bit
  * the run that was never interrupted. */
 pml_status pml_ising_save(pml_ising *ising, const char *path);
