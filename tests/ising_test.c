@@ -1,7 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 /* The Ising kernels against a site-by-site reference written from the contract in
  * include/physml/ising.h (draw coordinates, thresholds), thread-count independence,
- * save/restore, spins round trip, and the argument and error paths. */
+ * save/restore, spins round trip, and the argument and error paths; mixed batches (several
+ * lattice sizes in one object) against uniform batches and the reference. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,8 +2,10 @@
  * same integer thresholds), for both rules, with a field, odd batch sizes, several L
  * (including sides that are not a multiple of any tile or of 4 colour sites, so both CUDA
  * kernels run: the 32-bit-word one for Lx/2 % 4 == 0 and the general one), Lx != Ly, and
- * across save/restore between the backends. Measurements agree to double rounding (the
- * integer sums are exact; the GPU may fuse the multiply-adds of the accumulator).
+ * across save/restore between the backends, uniform and mixed batches (several lattice sizes
+ * in one object, run one segment of one size at a time). Measurements agree to double
+ * rounding (the integer sums are exact; the GPU may fuse the multiply-adds of the
+ * accumulator).
  * Without a GPU the CUDA cases skip; the CPU cases here check the CPU against itself under
  * the conditions the GPU tests use, so the binary is never empty. */
 #define _POSIX_C_SOURCE 200809L
