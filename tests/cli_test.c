@@ -75,3 +75,93 @@ Test(cli, quick_tour_devices_chapter)
     remove(path);
     rmdir(dir);
 }
+
+/* The value of "key": in a JSON line, as printed (NULL when missing). */
+static const char *json_token(const char *line, const char *key, char *tok, size_t cap)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(line, pat);
+    if (!p) return NULL;
+    p += strlen(pat);
+    size_t n = strcspn(p, ",}");
+    if (n >= cap) n = cap - 1;
+    memcpy(tok, p, n);
+    tok[n] = '\0';
+    return tok;
+}
+
+/* `ising scan --L 8,12` runs every (L, T) in one batch: replica l*nT + i is L[l]^2 at T[i].
+ * Its numbers must be those of replica l*nT + i of a uniform batch of L[l]^2 lattices with the
+ * same seed (the library's guarantee for mixed batches), to every printed digit. A scan that
+ * ran one object per size (replicas 0 .. nT-1 for each, as before) fails for L = 12. */
+Test(cli, ising_scan_is_one_batch)
+{
+    char dir[] = "/tmp/pml-cli-scan-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char args[512];
+    snprintf(args, sizeof args,
+             "ising scan --L 8,12 --T 2.1,2.3,2.5 --sweeps 1500 --therm 200 --seed 7 --rule "
+             "heatbath --json --quiet --device cpu --out %s",
+             dir);
+    cr_assert_eq(run(args, buf, sizeof buf), 0, "%s", buf);
+    const int64_t L[2] = {8, 12};
+    double T[6];
+    for (int r = 0; r < 6; ++r) T[r] = 2.1 + 0.2 * (r % 3);
+    pml_device *dev = pml_test_open_cpu();
+    char *line = buf;
+    for (int l = 0; l < 2; ++l) {
+        pml_ising_config c = {L[l], L[l], 3 * (l + 1), 1.0, PML_ISING_HEATBATH, 7};
+        pml_ising *g = NULL;
+        PML_ASSERT_OK(pml_ising_create(dev, &c, T, NULL, &g));
+        PML_ASSERT_OK(pml_ising_sweep(g, 200));
+        PML_ASSERT_OK(pml_ising_sample(g, 1500));
+        pml_ising_stats st[6];
+        PML_ASSERT_OK(pml_ising_stats_get(g, st, c.replicas));
+        pml_ising_destroy(g);
+        for (int i = 0; i < 3; ++i) {
+            char *nl = strchr(line, '\n');
+            cr_assert_not_null(nl, "missing line for L %lld, T %d: %s", (long long)L[l], i, buf);
+            *nl = '\0';
+            const pml_ising_stats *s = &st[3 * l + i];
+            const struct {
+                const char *key;
+                double v;
+            } want[] = {{"T", s->T}, {"e", s->e}, {"m_abs", s->m_abs}, {"m2", s->m2},
+                        {"c", s->c}, {"chi", s->chi}, {"binder", s->binder},
+                        {"e_err", s->e_err}};
+            char tok[64], exp[64];
+            cr_assert_not_null(json_token(line, "L", tok, sizeof tok), "%s", line);
+            cr_assert_eq(atoll(tok), L[l], "%s", line);
+            for (size_t k = 0; k < sizeof want / sizeof want[0]; ++k) {
+                snprintf(exp, sizeof exp, "%.10g", want[k].v);
+                cr_assert_not_null(json_token(line, want[k].key, tok, sizeof tok), "%s", line);
+                cr_expect_str_eq(tok, exp, "L %lld, T %g: %s = %s, replica %d of a uniform "
+                                 "batch gives %s", (long long)L[l], s->T, want[k].key, tok,
+                                 3 * l + i, exp);
+            }
+            line = nl + 1;
+        }
+    }
+    pml_device_close(dev);
+    /* the summary: a Binder crossing inside the grid */
+    char tok[64];
+    cr_assert_not_null(json_token(line, "tc_binder", tok, sizeof tok), "%s", line);
+    const double tc = atof(tok);
+    cr_expect(tc >= 2.1 && tc <= 2.5, "tc_binder %g", tc);
+    /* the CSV: a header and one row per (L, T) */
+    char path[512];
+    snprintf(path, sizeof path, "%s/scan.csv", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "no scan.csv");
+    int rows = 0, ch;
+    while ((ch = fgetc(f)) != EOF) rows += ch == '\n';
+    fclose(f);
+    cr_expect_eq(rows, 7);
+    const char *files[] = {"scan.csv", "scan.dat", "exact.dat", "scan.gp", "scan.png"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        remove(path);
+    }
+    rmdir(dir);
+}

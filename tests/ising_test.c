@@ -1,7 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 /* The Ising kernels against a site-by-site reference written from the contract in
  * include/physml/ising.h (draw coordinates, thresholds), thread-count independence,
- * save/restore, spins round trip, and the argument and error paths. */
+ * save/restore, spins round trip, and the argument and error paths; mixed batches (several
+ * lattice sizes in one object) against uniform batches and the reference. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,5 +333,388 @@ Test(ising, argument_errors)
 
     pml_ising_destroy(g);
     pml_ising_destroy(NULL);
+    pml_device_close(dev);
+}
+
+/* ---- mixed batches ------------------------------------------------------------------------ */
+/* Sizes with repeats and odd counts: 8x8 x3, 6x10 (W = 3: blocks straddle rows), 16x16 x5,
+ * 8x8 again (a second segment of a size seen before), 2x2 (P padded) x2. */
+#define MIX_R 12
+static const int64_t mix_lx[MIX_R] = {8, 8, 8, 6, 16, 16, 16, 16, 16, 8, 2, 2};
+static const int64_t mix_ly[MIX_R] = {8, 8, 8, 10, 16, 16, 16, 16, 16, 8, 2, 2};
+
+static void mix_params(double *T, double *B, int field)
+{
+    for (int r = 0; r < MIX_R; ++r) {
+        T[r] = 1.3 + 0.25 * r;
+        B[r] = field ? 0.3 * sin(1.3 * r + 0.2) : 0.0;
+    }
+}
+
+static size_t mix_offset(int r)
+{
+    size_t o = 0;
+    for (int i = 0; i < r; ++i) o += (size_t)(mix_lx[i] * mix_ly[i]);
+    return o;
+}
+
+/* The same schedule on any batch: hot start, sweeps and samples in several calls. */
+static void mix_schedule(pml_ising *g)
+{
+    PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_sweep(g, 7));
+    PML_ASSERT_OK(pml_ising_sample(g, 61));
+    PML_ASSERT_OK(pml_ising_sweep(g, 3));
+    PML_ASSERT_OK(pml_ising_sample(g, 40));
+}
+
+/* Replica r of a mixed batch against replica r of a uniform batch of r + 1 replicas of its
+ * size (same seed, T[0..r], B[0..r]): the same hot start, spins and statistics, bit for bit. */
+static void mixed_vs_uniform(pml_ising_rule rule, int field)
+{
+    pml_device *dev = pml_test_open_cpu();
+    double T[MIX_R], B[MIX_R];
+    mix_params(T, B, field);
+    pml_ising_config c = {0, 0, MIX_R, 1.0, rule, 0xfeedULL};
+    pml_ising *m = NULL;
+    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, mix_lx, mix_ly, T, B, &m));
+    const size_t total = pml_ising_spin_count(m);
+    cr_assert_eq(total, mix_offset(MIX_R));
+    int8_t *hot = malloc(total), *got = malloc(total);
+    PML_ASSERT_OK(pml_ising_init(m, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_get_spins(m, hot, total));
+    mix_schedule(m);
+    PML_ASSERT_OK(pml_ising_get_spins(m, got, total));
+    pml_ising_stats st[MIX_R];
+    PML_ASSERT_OK(pml_ising_stats_get(m, st, MIX_R));
+    for (int r = 0; r < MIX_R; ++r) {
+        const int64_t N = mix_lx[r] * mix_ly[r];
+        size_t off = 0;
+        int64_t sx = 0, sy = 0;
+        PML_ASSERT_OK(pml_ising_replica_offset(m, r, &off));
+        PML_ASSERT_OK(pml_ising_replica_size(m, r, &sx, &sy));
+        cr_assert(off == mix_offset(r) && sx == mix_lx[r] && sy == mix_ly[r], "replica %d", r);
+        pml_ising_config u = {mix_lx[r], mix_ly[r], r + 1, 1.0, rule, c.seed};
+        pml_ising *g = NULL;
+        PML_ASSERT_OK(pml_ising_create(dev, &u, T, B, &g));
+        const size_t n = (size_t)((r + 1) * N);
+        int8_t *s = malloc(n);
+        PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
+        PML_ASSERT_OK(pml_ising_get_spins(g, s, n));
+        cr_assert(pml_test_equal_bytes("hot start", hot + off, s + (size_t)(r * N), (size_t)N, 1),
+                  "replica %d (%lldx%lld)", r, (long long)sx, (long long)sy);
+        mix_schedule(g);
+        PML_ASSERT_OK(pml_ising_get_spins(g, s, n));
+        cr_assert(pml_test_equal_bytes("spins", got + off, s + (size_t)(r * N), (size_t)N, 1),
+                  "replica %d (%lldx%lld), rule %d, field %d", r, (long long)sx, (long long)sy,
+                  (int)rule, field);
+        pml_ising_stats *us = malloc((size_t)(r + 1) * sizeof *us);
+        PML_ASSERT_OK(pml_ising_stats_get(g, us, r + 1));
+        cr_assert(pml_test_equal_bytes("stats", &st[r], &us[r], sizeof st[r] / 8, 8),
+                  "replica %d", r);
+        /* C and chi with this replica's N (not another replica's) */
+        const double c_want = (double)N * (st[r].e2 - st[r].e * st[r].e) / (T[r] * T[r]);
+        const double chi_want = (double)N * (st[r].m2 - st[r].m_abs * st[r].m_abs) / T[r];
+        cr_assert(st[r].c == c_want && st[r].chi == chi_want && st[r].samples == 101,
+                  "replica %d: C %g vs %g, chi %g vs %g", r, st[r].c, c_want, st[r].chi,
+                  chi_want);
+        free(us);
+        free(s);
+        pml_ising_destroy(g);
+    }
+    cr_assert_eq(pml_ising_sweeps_done(m), 111);
+    free(hot);
+    free(got);
+    pml_ising_destroy(m);
+    pml_device_close(dev);
+}
+
+Test(ising, mixed_batch_matches_uniform_batches)
+{
+    mixed_vs_uniform(PML_ISING_METROPOLIS, 1);
+    mixed_vs_uniform(PML_ISING_HEATBATH, 1);
+    mixed_vs_uniform(PML_ISING_METROPOLIS, 0);
+}
+
+/* A mixed batch against the site-by-site reference of the header's contract: each replica
+ * draws from PML_ISING_STREAM + r with its own P. */
+Test(ising, mixed_batch_matches_reference)
+{
+    pml_device *dev = pml_test_open_cpu();
+    double T[MIX_R], B[MIX_R];
+    mix_params(T, B, 1);
+    pml_ising_config c = {0, 0, MIX_R, 1.0, PML_ISING_HEATBATH, 77};
+    pml_ising *m = NULL;
+    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, mix_lx, mix_ly, T, B, &m));
+    PML_ASSERT_OK(pml_ising_init(m, PML_ISING_HOT));
+    const size_t total = mix_offset(MIX_R);
+    int8_t *ref = malloc(total), *got = malloc(total);
+    PML_ASSERT_OK(pml_ising_get_spins(m, ref, total));
+    PML_ASSERT_OK(pml_ising_sweep(m, 25));
+    PML_ASSERT_OK(pml_ising_get_spins(m, got, total));
+    /* replica r alone through the reference, with its stream shifted to PML_ISING_STREAM + r
+     * by running it as the last replica of an r + 1 batch whose other lattices are ignored */
+    for (int r = 0; r < MIX_R; ++r) {
+        const int64_t N = mix_lx[r] * mix_ly[r];
+        pml_ising_config u = {mix_lx[r], mix_ly[r], r + 1, 1.0, c.rule, c.seed};
+        int8_t *s = calloc((size_t)((r + 1) * N), 1);
+        for (int i = 0; i < r; ++i) memset(s + i * N, 1, (size_t)N);
+        memcpy(s + (size_t)(r * N), ref + mix_offset(r), (size_t)N);
+        ref_sweeps(&u, T, B, s, 0, 25);
+        cr_assert(pml_test_equal_bytes("mixed vs reference", got + mix_offset(r),
+                                       s + (size_t)(r * N), (size_t)N, 1),
+                  "replica %d", r);
+        free(s);
+    }
+    free(ref);
+    free(got);
+    pml_ising_destroy(m);
+    pml_device_close(dev);
+}
+
+/* Save half-way, load, continue: bit-identical to the uninterrupted mixed run; the loaded
+ * object has the per-replica sizes back. */
+Test(ising, mixed_save_restore_is_bit_identical)
+{
+    pml_device *dev = pml_test_open_cpu();
+    double T[MIX_R], B[MIX_R];
+    mix_params(T, B, 1);
+    pml_ising_config c = {0, 0, MIX_R, 1.0, PML_ISING_METROPOLIS, 4242};
+    char path[] = "/tmp/pml_ising_mixed_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    pml_ising *a = NULL, *b = NULL;
+    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, mix_lx, mix_ly, T, B, &a));
+    PML_ASSERT_OK(pml_ising_init(a, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_sweep(a, 20));
+    PML_ASSERT_OK(pml_ising_sample(a, 150));
+    PML_ASSERT_OK(pml_ising_save(a, path));
+    PML_ASSERT_OK(pml_ising_sample(a, 250));
+    PML_ASSERT_OK(pml_ising_load(dev, path, &b));
+    cr_assert_eq(pml_ising_sweeps_done(b), 170);
+    PML_ASSERT_OK(pml_ising_sample(b, 250));
+    const size_t n = mix_offset(MIX_R);
+    cr_assert_eq(pml_ising_spin_count(b), n);
+    int8_t *sa = malloc(n), *sb = malloc(n);
+    PML_ASSERT_OK(pml_ising_get_spins(a, sa, n));
+    PML_ASSERT_OK(pml_ising_get_spins(b, sb, n));
+    cr_assert(pml_test_equal_bytes("spins after restore", sb, sa, n, 1));
+    pml_ising_stats xa[MIX_R], xb[MIX_R];
+    PML_ASSERT_OK(pml_ising_stats_get(a, xa, MIX_R));
+    PML_ASSERT_OK(pml_ising_stats_get(b, xb, MIX_R));
+    cr_assert(pml_test_equal_bytes("stats after restore", xb, xa, sizeof xa / 8, 8));
+    pml_ising_config cb;
+    PML_ASSERT_OK(pml_ising_get_config(b, &cb));
+    cr_assert(cb.lx == 0 && cb.ly == 0 && cb.replicas == MIX_R && cb.seed == 4242);
+    for (int r = 0; r < MIX_R; ++r) {
+        int64_t x, y;
+        PML_ASSERT_OK(pml_ising_replica_size(b, r, &x, &y));
+        cr_assert(x == mix_lx[r] && y == mix_ly[r], "replica %d", r);
+    }
+    free(sa);
+    free(sb);
+    pml_ising_destroy(a);
+    pml_ising_destroy(b);
+    unlink(path);
+    pml_device_close(dev);
+}
+
+/* A version-1 state file (this build writes version 2) still loads: written here by hand in
+ * the version-1 layout from a uniform run whose measurements were just cleared. */
+Test(ising, version1_state_file_loads)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_ising_config c = {10, 6, 3, 1.0, PML_ISING_HEATBATH, 99};
+    double T[3] = {1.7, 2.3, 3.2}, B[3] = {0.1, 0.0, -0.2};
+    pml_ising *a = NULL, *b = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &a));
+    PML_ASSERT_OK(pml_ising_init(a, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_sample(a, 37));
+    PML_ASSERT_OK(pml_ising_reset_stats(a));
+    int8_t s[180];
+    PML_ASSERT_OK(pml_ising_get_spins(a, s, 180));
+    char path[] = "/tmp/pml_ising_v1_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    const uint32_t ver = 1, rule = (uint32_t)c.rule;
+    const int64_t dims[3] = {c.lx, c.ly, c.replicas};
+    const uint64_t tail[3] = {c.seed, 37, sizeof(pml_ising_acc)};
+    pml_ising_acc *acc = calloc(3, sizeof *acc);
+    fwrite("PMLISNG1", 1, 8, f);
+    fwrite(&ver, 4, 1, f);
+    fwrite(&rule, 4, 1, f);
+    fwrite(dims, 8, 3, f);
+    fwrite(&c.J, 8, 1, f);
+    fwrite(tail, 8, 3, f);
+    fwrite(T, 8, 3, f);
+    fwrite(B, 8, 3, f);
+    fwrite(s, 1, 180, f);
+    fwrite(acc, sizeof *acc, 3, f);
+    cr_assert_eq(fclose(f), 0);
+    free(acc);
+    PML_ASSERT_OK(pml_ising_load(dev, path, &b));
+    pml_ising_config cb;
+    PML_ASSERT_OK(pml_ising_get_config(b, &cb));
+    cr_assert(cb.lx == 10 && cb.ly == 6 && cb.replicas == 3 && cb.rule == PML_ISING_HEATBATH);
+    cr_assert_eq(pml_ising_sweeps_done(b), 37);
+    PML_ASSERT_OK(pml_ising_sample(a, 90));
+    PML_ASSERT_OK(pml_ising_sample(b, 90));
+    int8_t sb[180];
+    PML_ASSERT_OK(pml_ising_get_spins(a, s, 180));
+    PML_ASSERT_OK(pml_ising_get_spins(b, sb, 180));
+    cr_assert(pml_test_equal_bytes("spins after a version-1 load", sb, s, 180, 1));
+    pml_ising_stats xa[3], xb[3];
+    PML_ASSERT_OK(pml_ising_stats_get(a, xa, 3));
+    PML_ASSERT_OK(pml_ising_stats_get(b, xb, 3));
+    cr_assert(pml_test_equal_bytes("stats after a version-1 load", xb, xa, sizeof xa / 8, 8));
+    /* this build writes version 2 */
+    PML_ASSERT_OK(pml_ising_save(b, path));
+    f = fopen(path, "rb");
+    uint32_t v = 0;
+    cr_assert(fseek(f, 8, SEEK_SET) == 0 && fread(&v, 4, 1, f) == 1);
+    fclose(f);
+    cr_assert_eq(v, 2u);
+    pml_ising_destroy(a);
+    pml_ising_destroy(b);
+    unlink(path);
+    pml_device_close(dev);
+}
+
+/* A "mixed" batch of one size is the uniform batch: same config, same spins. */
+Test(ising, mixed_batch_of_one_size_is_uniform)
+{
+    pml_device *dev = pml_test_open_cpu();
+    const int64_t lx[4] = {12, 12, 12, 12}, ly[4] = {4, 4, 4, 4};
+    double T[4] = {1.5, 2.0, 2.5, 3.0};
+    pml_ising_config c = {12, 4, 4, 1.0, PML_ISING_METROPOLIS, 3}, cm = c;
+    cm.lx = 1000; /* ignored */
+    cm.ly = -3;
+    pml_ising *u = NULL, *m = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, NULL, &u));
+    PML_ASSERT_OK(pml_ising_create_mixed(dev, &cm, lx, ly, T, NULL, &m));
+    pml_ising_config got;
+    PML_ASSERT_OK(pml_ising_get_config(m, &got));
+    cr_assert(got.lx == 12 && got.ly == 4 && got.replicas == 4);
+    mix_schedule(u);
+    mix_schedule(m);
+    int8_t a[192], b[192];
+    PML_ASSERT_OK(pml_ising_get_spins(u, a, 192));
+    PML_ASSERT_OK(pml_ising_get_spins(m, b, 192));
+    cr_assert(pml_test_equal_bytes("one-size mixed vs uniform", b, a, 192, 1));
+    pml_ising_destroy(u);
+    pml_ising_destroy(m);
+    pml_device_close(dev);
+}
+
+/* set/get spins follow the concatenated layout; set_params is per replica. */
+Test(ising, mixed_spins_round_trip)
+{
+    pml_device *dev = pml_test_open_cpu();
+    double T[MIX_R], B[MIX_R];
+    mix_params(T, B, 0);
+    pml_ising_config c = {0, 0, MIX_R, 1.0, PML_ISING_METROPOLIS, 5};
+    pml_ising *m = NULL;
+    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, mix_lx, mix_ly, T, NULL, &m));
+    const size_t n = mix_offset(MIX_R);
+    int8_t *s = malloc(n), *back = malloc(n);
+    PML_ASSERT_OK(pml_ising_get_spins(m, s, n));
+    for (size_t i = 0; i < n; ++i) cr_assert_eq(s[i], 1, "cold start, spin %zu", i);
+    for (size_t i = 0; i < n; ++i) s[i] = (int8_t)(((i * 7) % 5) < 2 ? -1 : 1);
+    PML_ASSERT_OK(pml_ising_set_spins(m, s, n));
+    PML_ASSERT_OK(pml_ising_get_spins(m, back, n));
+    cr_assert(pml_test_equal_bytes("set/get", back, s, n, 1));
+    /* a frozen batch (T -> 0, all +1) then a strong negative field on replica 4 (16x16) only */
+    double cold[MIX_R], Bn[MIX_R] = {0};
+    for (int r = 0; r < MIX_R; ++r) cold[r] = 0.05;
+    Bn[4] = -20.0;
+    PML_ASSERT_OK(pml_ising_init(m, PML_ISING_COLD));
+    PML_ASSERT_OK(pml_ising_set_params(m, cold, Bn));
+    PML_ASSERT_OK(pml_ising_sample(m, 10));
+    pml_ising_stats st[MIX_R];
+    PML_ASSERT_OK(pml_ising_stats_get(m, st, MIX_R));
+    for (int r = 0; r < MIX_R; ++r) {
+        if (r == 4) cr_assert(st[r].m < -0.99, "m = %g with B = -20", st[r].m);
+        else cr_assert_eq(st[r].m, 1.0, "replica %d", r);
+    }
+    free(s);
+    free(back);
+    pml_ising_destroy(m);
+    pml_device_close(dev);
+}
+
+Test(ising, mixed_argument_errors)
+{
+    pml_device *dev = pml_test_open_cpu();
+    double T[3] = {2.0, 2.0, 2.0};
+    int64_t lx[3] = {8, 6, 4}, ly[3] = {8, 10, 4}, odd[3] = {8, 7, 4}, zero[3] = {8, 10, 0};
+    pml_ising_config c = {0, 0, 3, 1.0, PML_ISING_METROPOLIS, 1}, none = c;
+    none.replicas = 0;
+    pml_ising *g = (pml_ising *)0x1;
+    cr_assert_eq(pml_ising_create_mixed(dev, &c, NULL, ly, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_null(g);
+    cr_assert_eq(pml_ising_create_mixed(dev, &c, lx, NULL, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create_mixed(dev, &c, odd, ly, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(pml_last_error(), "replica 1 is 7 x 10") != NULL, "%s", pml_last_error());
+    cr_assert(strstr(pml_last_error(), "even") != NULL, "%s", pml_last_error());
+    cr_assert_eq(pml_ising_create_mixed(dev, &c, lx, zero, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(pml_last_error(), "replica 2") != NULL, "%s", pml_last_error());
+    cr_assert_eq(pml_ising_create_mixed(dev, &none, lx, ly, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create_mixed(dev, &c, lx, ly, NULL, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create_mixed(NULL, &c, lx, ly, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create_mixed(dev, NULL, lx, ly, T, NULL, &g), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_create_mixed(dev, &c, lx, ly, T, NULL, NULL), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_null(g);
+
+    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, lx, ly, T, NULL, &g));
+    int64_t x = -1, y = -1;
+    size_t off = 99;
+    cr_assert_eq(pml_ising_replica_size(g, 3, &x, &y), PML_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(pml_last_error(), "replica 3") != NULL, "%s", pml_last_error());
+    cr_assert_eq(pml_ising_replica_size(g, -1, &x, &y), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_replica_size(NULL, 0, &x, &y), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_replica_size(g, 0, NULL, &y), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_replica_offset(g, 3, &off), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_replica_offset(g, -1, &off), PML_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(pml_ising_replica_offset(g, 0, NULL), PML_ERR_INVALID_ARGUMENT);
+    cr_assert(x == -1 && y == -1 && off == 99);
+    PML_ASSERT_OK(pml_ising_replica_size(g, 2, &x, &y));
+    PML_ASSERT_OK(pml_ising_replica_offset(g, 2, &off));
+    cr_assert(x == 4 && y == 4 && off == 124);
+    cr_assert_eq(pml_ising_spin_count(g), 140u);
+    cr_assert_eq(pml_ising_spin_count(NULL), 0u);
+    pml_ising_config got;
+    PML_ASSERT_OK(pml_ising_get_config(g, &got));
+    cr_assert(got.lx == 0 && got.ly == 0 && got.replicas == 3);
+    int8_t s[141];
+    cr_assert_eq(pml_ising_get_spins(g, s, 192), PML_ERR_INVALID_ARGUMENT); /* R*8*8 */
+    cr_assert_eq(pml_ising_get_spins(g, s, 141), PML_ERR_INVALID_ARGUMENT);
+    memset(s, 1, sizeof s);
+    s[130] = 3;
+    cr_assert_eq(pml_ising_set_spins(g, s, 140), PML_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(pml_last_error(), "spin 130") != NULL, "%s", pml_last_error());
+    pml_ising_stats st[4];
+    cr_assert_eq(pml_ising_stats_get(g, st, 4), PML_ERR_INVALID_ARGUMENT);
+
+    /* a state file whose size arrays are truncated or odd is rejected as a file error */
+    char path[] = "/tmp/pml_ising_mixbad_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    PML_ASSERT_OK(pml_ising_save(g, path));
+    pml_ising *h = (pml_ising *)0x1;
+    FILE *f = fopen(path, "r+b");
+    const int64_t seven = 7; /* replica 1's lx: magic and header are 8 + 64 bytes, then lx[3] */
+    cr_assert(fseek(f, 8 + 64 + 8, SEEK_SET) == 0 && fwrite(&seven, 8, 1, f) == 1);
+    fclose(f);
+    cr_assert_eq(pml_ising_load(dev, path, &h), PML_ERR_BAD_FORMAT);
+    cr_assert(strstr(pml_last_error(), "replica 1 is 7 x 10") != NULL, "%s", pml_last_error());
+    cr_assert_null(h);
+    cr_assert_eq(truncate(path, 8 + 64 + 20), 0);
+    cr_assert_eq(pml_ising_load(dev, path, &h), PML_ERR_BAD_FORMAT);
+    cr_assert(strstr(pml_last_error(), "truncated") != NULL, "%s", pml_last_error());
+    unlink(path);
+    pml_ising_destroy(g);
     pml_device_close(dev);
 }

@@ -2,8 +2,10 @@
  * same integer thresholds), for both rules, with a field, odd batch sizes, several L
  * (including sides that are not a multiple of any tile or of 4 colour sites, so both CUDA
  * kernels run: the 32-bit-word one for Lx/2 % 4 == 0 and the general one), Lx != Ly, and
- * across save/restore between the backends. Measurements agree to double rounding (the
- * integer sums are exact; the GPU may fuse the multiply-adds of the accumulator).
+ * across save/restore between the backends, uniform and mixed batches (several lattice sizes
+ * in one object, run one segment of one size at a time). Measurements agree to double
+ * rounding (the integer sums are exact; the GPU may fuse the multiply-adds of the
+ * accumulator).
  * Without a GPU the CUDA cases skip; the CPU cases here check the CPU against itself under
  * the conditions the GPU tests use, so the binary is never empty. */
 #define _POSIX_C_SOURCE 200809L
@@ -142,8 +144,76 @@ Test(parity_ising, cpu_vs_cpu_bit_identical)
     pml_device_close(b);
 }
 
-/* Save on one backend, load on the other, continue: identical to never stopping. */
-static void save_switch_continue(pml_device *first, pml_device *second)
+/* A mixed batch (physml/ising.h): both CUDA kernels (Lx/2 % 4 == 0 or not), P padded (2x2),
+ * a size repeated after another (two segments of 8x8), odd counts per size. */
+#define MIXP_R 11
+static const int64_t mixp_lx[MIXP_R] = {8, 8, 8, 34, 16, 16, 16, 2, 2, 8, 24};
+static const int64_t mixp_ly[MIXP_R] = {8, 8, 8, 18, 16, 16, 16, 2, 2, 8, 6};
+
+static pml_ising *create_mixed_on(pml_device *dev, pml_ising_rule rule, uint64_t seed)
+{
+    double T[MIXP_R], B[MIXP_R];
+    for (int r = 0; r < MIXP_R; ++r) {
+        T[r] = 1.4 + 0.2 * r;
+        B[r] = 0.3 * sin(1.7 * r);
+    }
+    pml_ising_config c = {0, 0, MIXP_R, 1.0, rule, seed};
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, mixp_lx, mixp_ly, T, B, &g));
+    return g;
+}
+
+static void compare_mixed(pml_device *a, pml_device *b, pml_ising_rule rule)
+{
+    pml_ising *ga = create_mixed_on(a, rule, 0xABCDULL), *gb = create_mixed_on(b, rule, 0xABCDULL);
+    pml_ising *gs[2] = {ga, gb};
+    for (int i = 0; i < 2; ++i) {
+        PML_ASSERT_OK(pml_ising_init(gs[i], PML_ISING_HOT));
+        PML_ASSERT_OK(pml_ising_sweep(gs[i], 60));
+        PML_ASSERT_OK(pml_ising_sample(gs[i], 140));
+    }
+    const size_t n = pml_ising_spin_count(ga);
+    int8_t *sa = malloc(n), *sb = malloc(n);
+    PML_ASSERT_OK(pml_ising_get_spins(ga, sa, n));
+    PML_ASSERT_OK(pml_ising_get_spins(gb, sb, n));
+    cr_assert(pml_test_equal_bytes("mixed batch spins", sb, sa, n, 1), "rule %d", (int)rule);
+    pml_ising_stats xa[MIXP_R], xb[MIXP_R];
+    PML_ASSERT_OK(pml_ising_stats_get(ga, xa, MIXP_R));
+    PML_ASSERT_OK(pml_ising_stats_get(gb, xb, MIXP_R));
+    for (int r = 0; r < MIXP_R; ++r) {
+        cr_assert_eq(xa[r].samples, xb[r].samples);
+        const double va[6] = {xa[r].e, xa[r].m, xa[r].m_abs, xa[r].m2, xa[r].m4, xa[r].c};
+        const double vb[6] = {xb[r].e, xb[r].m, xb[r].m_abs, xb[r].m2, xb[r].m4, xb[r].c};
+        cr_assert(pml_test_close_f64("mixed stats", vb, va, 6, PML_TOL_SUM), "replica %d", r);
+    }
+    free(sa);
+    free(sb);
+    pml_ising_destroy(ga);
+    pml_ising_destroy(gb);
+}
+
+Test(parity_ising, cpu_vs_cuda_mixed_batch)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    pml_device *cpu = pml_test_open_cpu();
+    compare_mixed(cpu, gpu, PML_ISING_METROPOLIS);
+    compare_mixed(cpu, gpu, PML_ISING_HEATBATH);
+    pml_device_close(cpu);
+    pml_device_close(gpu);
+}
+
+Test(parity_ising, cpu_vs_cpu_mixed_batch)
+{
+    pml_device *a = pml_test_open_cpu(), *b = pml_test_open_cpu();
+    compare_mixed(a, b, PML_ISING_METROPOLIS);
+    compare_mixed(a, b, PML_ISING_HEATBATH);
+    pml_device_close(a);
+    pml_device_close(b);
+}
+
+/* Save on one backend, load on the other, continue: identical to never stopping (a uniform
+ * batch, then a mixed one). */
+static void save_switch_continue_one(pml_device *first, pml_device *second, int mixed)
 {
     const run_spec sp = {34, 20, 3, PML_ISING_HEATBATH, 1, 0, 0};
     double T[3], B[3];
@@ -154,24 +224,31 @@ static void save_switch_continue(pml_device *first, pml_device *second)
     cr_assert(fd >= 0);
     close(fd);
     pml_ising *ref = NULL, *g = NULL, *h = NULL;
-    PML_ASSERT_OK(pml_ising_create(first, &c, T, B, &ref));
+    if (mixed) {
+        ref = create_mixed_on(first, sp.rule, 31337);
+        g = create_mixed_on(first, sp.rule, 31337);
+    } else {
+        PML_ASSERT_OK(pml_ising_create(first, &c, T, B, &ref));
+        PML_ASSERT_OK(pml_ising_create(first, &c, T, B, &g));
+    }
+    const int64_t R = mixed ? MIXP_R : sp.R;
     PML_ASSERT_OK(pml_ising_init(ref, PML_ISING_HOT));
     PML_ASSERT_OK(pml_ising_sample(ref, 500));
-    PML_ASSERT_OK(pml_ising_create(first, &c, T, B, &g));
     PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
     PML_ASSERT_OK(pml_ising_sample(g, 200));
     PML_ASSERT_OK(pml_ising_save(g, path));
     PML_ASSERT_OK(pml_ising_load(second, path, &h));
     PML_ASSERT_OK(pml_ising_sample(h, 300));
-    const size_t n = (size_t)(sp.R * sp.lx * sp.ly);
+    const size_t n = pml_ising_spin_count(ref);
     int8_t *sa = malloc(n), *sb = malloc(n);
     PML_ASSERT_OK(pml_ising_get_spins(ref, sa, n));
     PML_ASSERT_OK(pml_ising_get_spins(h, sb, n));
-    cr_assert(pml_test_equal_bytes("spins after save/switch/continue", sb, sa, n, 1));
-    pml_ising_stats xa[3], xb[3];
-    PML_ASSERT_OK(pml_ising_stats_get(ref, xa, 3));
-    PML_ASSERT_OK(pml_ising_stats_get(h, xb, 3));
-    for (int r = 0; r < 3; ++r) {
+    cr_assert(pml_test_equal_bytes("spins after save/switch/continue", sb, sa, n, 1),
+              "mixed %d", mixed);
+    pml_ising_stats xa[MIXP_R], xb[MIXP_R];
+    PML_ASSERT_OK(pml_ising_stats_get(ref, xa, R));
+    PML_ASSERT_OK(pml_ising_stats_get(h, xb, R));
+    for (int r = 0; r < R; ++r) {
         cr_assert_eq(xb[r].samples, 500);
         cr_assert(pml_test_close_f64("e", &xb[r].e, &xa[r].e, 1, PML_TOL_SUM));
     }
@@ -181,6 +258,12 @@ static void save_switch_continue(pml_device *first, pml_device *second)
     pml_ising_destroy(g);
     pml_ising_destroy(h);
     unlink(path);
+}
+
+static void save_switch_continue(pml_device *first, pml_device *second)
+{
+    save_switch_continue_one(first, second, 0);
+    save_switch_continue_one(first, second, 1);
 }
 
 Test(parity_ising, save_on_cpu_continue_on_cuda)
@@ -269,4 +352,82 @@ static void emulate_cuda(const run_spec *sp)
 Test(parity_ising, cuda_kernel_bodies_on_host)
 {
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; ++i) emulate_cuda(&specs[i]);
+}
+
+/* The mixed batch through the CUDA bodies as the launcher calls them: one call per segment
+ * (a maximal run of one size) with the spins at the segment's offset and stream0 =
+ * PML_ISING_STREAM + its first replica, against the CPU object. */
+static void emulate_cuda_mixed(pml_ising_rule rule)
+{
+    pml_device *cpu = pml_test_open_cpu();
+    pml_ising *g = create_mixed_on(cpu, rule, 0x5EEDULL);
+    PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
+    const size_t n = pml_ising_spin_count(g);
+    int8_t *rows = malloc(n), *planes = malloc(n), *got = malloc(n), *want = malloc(n);
+    PML_ASSERT_OK(pml_ising_get_spins(g, rows, n));
+    double T[MIXP_R];
+    pml_ising_rparams pr[MIXP_R];
+    pml_ising_stats st[MIXP_R];
+    PML_ASSERT_OK(pml_ising_stats_get(g, st, MIXP_R));
+    for (int r = 0; r < MIXP_R; ++r) {
+        T[r] = st[r].T;
+        pml_ising_make_params(rule, 1.0, T[r], st[r].B, &pr[r]);
+    }
+    /* segments, found here independently of the library */
+    int64_t seg_r0[MIXP_R], seg_n[MIXP_R], nseg = 0;
+    size_t seg_off[MIXP_R], off = 0;
+    for (int64_t r = 0; r < MIXP_R; ++r) {
+        if (r == 0 || mixp_lx[r] != mixp_lx[r - 1] || mixp_ly[r] != mixp_ly[r - 1]) {
+            seg_r0[nseg] = r;
+            seg_n[nseg] = 0;
+            seg_off[nseg++] = off;
+        }
+        seg_n[nseg - 1] += 1;
+        off += (size_t)(mixp_lx[r] * mixp_ly[r]);
+    }
+    cr_assert_eq(nseg, 6);
+    for (int64_t i = 0; i < nseg; ++i) {
+        pml_ising_config c = {mixp_lx[seg_r0[i]], mixp_ly[seg_r0[i]], seg_n[i], 1.0, rule, 0};
+        pml_ising_to_planes(&c, rows + seg_off[i], planes + seg_off[i]);
+    }
+    const int64_t sweeps = 90;
+    for (int64_t t = 0; t < sweeps; ++t)
+        for (int col = 0; col < 2; ++col)
+            for (int64_t i = nseg - 1; i >= 0; --i) {
+                const int64_t W = mixp_lx[seg_r0[i]] / 2, Ly = mixp_ly[seg_r0[i]];
+                const uint64_t P = pml_ising_pad(2 * W, Ly), half = 2 * (uint64_t)t + (uint64_t)col;
+                const uint64_t stream0 = PML_ISING_STREAM + (uint64_t)seg_r0[i];
+                int8_t *sp = planes + seg_off[i];
+                const pml_ising_rparams *pp = pr + seg_r0[i];
+                for (int64_t r = seg_n[i] - 1; r >= 0; --r) {
+                    if (W % 4 == 0)
+                        for (int64_t q = Ly * W / 4 - 1; q >= 0; --q)
+                            pml_ising_block_row4(sp, pp, (uint32_t)W, (uint32_t)Ly, 0x5EEDULL,
+                                                 stream0, half, col, r, (uint32_t)q);
+                    else
+                        for (int64_t q = (int64_t)(P / 4) - 1; q >= 0; --q)
+                            pml_ising_block_any(sp, pp, W, Ly, P, 0x5EEDULL, stream0, half, col,
+                                                r, q);
+                }
+            }
+    for (int64_t i = 0; i < nseg; ++i) {
+        pml_ising_config c = {mixp_lx[seg_r0[i]], mixp_ly[seg_r0[i]], seg_n[i], 1.0, rule, 0};
+        pml_ising_from_planes(&c, planes + seg_off[i], got + seg_off[i]);
+    }
+    PML_ASSERT_OK(pml_ising_sweep(g, sweeps));
+    PML_ASSERT_OK(pml_ising_get_spins(g, want, n));
+    cr_assert(pml_test_equal_bytes("mixed batch: CUDA bodies per segment vs CPU", got, want, n, 1),
+              "rule %d", (int)rule);
+    free(rows);
+    free(planes);
+    free(got);
+    free(want);
+    pml_ising_destroy(g);
+    pml_device_close(cpu);
+}
+
+Test(parity_ising, cuda_kernel_bodies_on_host_mixed_batch)
+{
+    emulate_cuda_mixed(PML_ISING_METROPOLIS);
+    emulate_cuda_mixed(PML_ISING_HEATBATH);
 }

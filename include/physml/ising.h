@@ -10,14 +10,23 @@
  * between the same pair both count). B > 0 favours s = +1 (see shared/primer/ERRATA.md).
  * e = H / N and m = (1/N) sum s are per spin.
  *
- * A pml_ising holds R independent replicas of the same Lx x Ly lattice, all with the same J
- * and rule, each with its own temperature T[r] > 0 and field B[r]. One sweep updates colour
- * 0 (x + y even) of every replica, then colour 1: a half-sweep is one kernel launch for
- * the whole batch.
+ * A pml_ising holds R independent replicas, all with the same J and rule, each with its own
+ * temperature T[r] > 0 and field B[r]. In a uniform batch (pml_ising_create) every replica is
+ * the same Lx x Ly lattice; in a mixed batch (pml_ising_create_mixed) replica r is an
+ * lx[r] x ly[r] lattice. One sweep updates colour 0 (x + y even) of every replica, then
+ * colour 1: a half-sweep is one kernel launch for each run of consecutive replicas of one
+ * size (for a uniform batch: one launch for the whole batch).
+ *
+ * Replica r is always replica r: its draws, its hot start and its results depend on its own
+ * size, T[r], B[r], J, the rule, the seed and its number r in the batch, and on nothing
+ * else (not on the other replicas). So replica r of a mixed batch follows, bit for bit, the
+ * trajectory of replica r of a uniform batch of its size with the same seed, J, rule, T[r]
+ * and B[r].
  *
  * ---- Random numbers (see physml/rng.h for (seed, stream, index)) ----------------------------
- * Sites of colour c are numbered k = y*(Lx/2) + floor(x/2), k = 0 .. N/2-1. Let
- * P = N/2 rounded up to a multiple of 4 (so every half-sweep starts on a Philox block).
+ * Sites of colour c are numbered k = y*(Lx/2) + floor(x/2), k = 0 .. N/2-1, with Lx, Ly and
+ * N = Lx*Ly those of the replica. Let P = N/2 rounded up to a multiple of 4 (so every
+ * half-sweep starts on a Philox block).
  * In sweep t (t counts every sweep since pml_ising_init, 0-based, across save/restore) the
  * half-sweep of colour c draws, for replica r and site k,
  *
@@ -49,6 +58,7 @@
  * (the error of the mean of bins of 2^l sweeps, at the largest level that still has at
  * least 32 bins); tau = (err_binned / err_naive)^2 / 2 is the integrated autocorrelation
  * time in sweeps (1/2 for uncorrelated samples).
+ * With N the replica's own number of spins:
  *   C    = N (<e^2> - <e>^2) / T^2                 specific heat per spin
  *   chi  = N (<m^2> - <|m|>^2) / T                 susceptibility per spin, finite-lattice form
  *   chi_m= N (<m^2> - <m>^2) / T                   the fluctuation form (use it with B != 0)
@@ -83,7 +93,7 @@ typedef enum pml_ising_start {
 } pml_ising_start;
 
 typedef struct pml_ising_config {
-    int64_t lx, ly;   /* even, >= 2 */
+    int64_t lx, ly;   /* even, >= 2 (ignored by pml_ising_create_mixed) */
     int64_t replicas; /* R >= 1 */
     double J;         /* coupling, finite (negative: antiferromagnet) */
     pml_ising_rule rule;
@@ -96,6 +106,20 @@ typedef struct pml_ising pml_ising;
  * zero), cold-started (as pml_ising_init(.., PML_ISING_COLD)). */
 pml_status pml_ising_create(pml_device *dev, const pml_ising_config *cfg, const double *T,
                             const double *B, pml_ising **out);
+/* A mixed batch: cfg->replicas = R replicas, replica r an lx[r] x ly[r] lattice (each side
+ * even, >= 2; cfg->lx and cfg->ly are ignored), temperatures T[0..R), fields B[0..R) (NULL:
+ * zero), cold-started. The replicas keep the order given; sizes may repeat in any order (the
+ * batch runs one kernel launch per half-sweep for each maximal run of consecutive replicas
+ * of one size, so grouping equal sizes together makes fewer, larger launches). Everything
+ * else (sweep, sample, stats, set_params, save/load) works as for a uniform batch; a mixed
+ * batch whose replicas all have one size is a uniform batch. Example, n temperatures t[i]
+ * on 32^2 and on 64^2 (replicas i and n + i at t[i]), with arrays of R = 2n entries:
+ *     for (r = 0; r < R; ++r) { lx[r] = ly[r] = r < n ? 32 : 64; T[r] = t[r % n]; }
+ *     cfg.replicas = R;
+ *     pml_ising_create_mixed(dev, &cfg, lx, ly, T, NULL, &g);  */
+pml_status pml_ising_create_mixed(pml_device *dev, const pml_ising_config *cfg,
+                                  const int64_t *lx, const int64_t *ly, const double *T,
+                                  const double *B, pml_ising **out);
 /* Accepts NULL. */
 void pml_ising_destroy(pml_ising *ising);
 
@@ -124,17 +148,28 @@ typedef struct pml_ising_stats {
 /* Results of replicas [0, R) into out[0..R). NaN where no sample exists yet. */
 pml_status pml_ising_stats_get(pml_ising *ising, pml_ising_stats *out, int64_t count);
 
-/* Spins of all replicas as int8 +-1, shape R x Ly x Lx row-major; n = R*Ly*Lx bytes. */
+/* Spins of all replicas as int8 +-1: each replica's Ly x Lx lattice row-major (index
+ * y*Lx + x), the replicas concatenated in replica order; n = pml_ising_spin_count bytes (for
+ * a uniform batch R*Ly*Lx, shape R x Ly x Lx). Replica r starts at pml_ising_replica_offset. */
 pml_status pml_ising_get_spins(pml_ising *ising, int8_t *host, size_t n);
 /* Set spins (each +-1) from the same layout. Keeps the sweep counter and measurements. */
 pml_status pml_ising_set_spins(pml_ising *ising, const int8_t *host, size_t n);
 
 /* Inspection. */
 int64_t pml_ising_sweeps_done(const pml_ising *ising);
+/* The configuration. lx, ly: the size every replica has, or 0 and 0 when the replicas'
+ * sizes differ (then ask pml_ising_replica_size); replicas: R. */
 pml_status pml_ising_get_config(const pml_ising *ising, pml_ising_config *cfg);
+/* Size of replica r, 0 <= r < R. */
+pml_status pml_ising_replica_size(const pml_ising *ising, int64_t r, int64_t *lx, int64_t *ly);
+/* Index of replica r's first spin in the get/set spin arrays (the sum of lx*ly before it). */
+pml_status pml_ising_replica_offset(const pml_ising *ising, int64_t r, size_t *offset);
+/* Total number of spins, the sum of lx*ly over the replicas (0 for NULL). */
+size_t pml_ising_spin_count(const pml_ising *ising);
 pml_device *pml_ising_device(const pml_ising *ising);
 
-/* Save the whole state (parameters, seed, sweep counter, spins, accumulators) to a file;
+/* Save the whole state (parameters, seed, sweep counter, each replica's size, spins,
+ * accumulators) to a file (format version 2; files of version 1 still load);
  * pml_ising_load recreates it on `dev` (any backend) so that continuing gives bit-for-bit
  * the run that was never interrupted. */
 pml_status pml_ising_save(pml_ising *ising, const char *path);

@@ -41,47 +41,64 @@ static double binder_crossing(const pml_ising_scan *s, int a, int b)
 
 int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char *command)
 {
-    s->stats = calloc((size_t)(s->nL * s->nT), sizeof *s->stats);
-    if (!s->stats) return pml_cli_fail(command, "allocating", PML_ERR_OUT_OF_MEMORY);
-    double *Bs = malloc((size_t)s->nT * sizeof *Bs);
-    if (!Bs) return pml_cli_fail(command, "allocating", PML_ERR_OUT_OF_MEMORY);
-    for (int i = 0; i < s->nT; ++i) Bs[i] = s->B;
+    /* One mixed batch: replica l*nT + i is the L[l] x L[l] lattice at T[i], so each size is
+     * a run of consecutive replicas (one kernel launch per half-sweep and size). */
+    const int64_t R = (int64_t)s->nL * s->nT;
+    s->stats = calloc((size_t)R, sizeof *s->stats);
+    double *Ts = malloc((size_t)R * sizeof *Ts), *Bs = malloc((size_t)R * sizeof *Bs);
+    int64_t *lx = malloc((size_t)R * sizeof *lx);
+    if (!s->stats || !Ts || !Bs || !lx) {
+        free(Ts);
+        free(Bs);
+        free(lx);
+        return pml_cli_fail(command, "allocating", PML_ERR_OUT_OF_MEMORY);
+    }
+    char sizes[160] = "";
+    for (int l = 0; l < s->nL; ++l) {
+        for (int i = 0; i < s->nT; ++i) {
+            Ts[l * s->nT + i] = s->T[i];
+            Bs[l * s->nT + i] = s->B;
+            lx[l * s->nT + i] = s->L[l];
+        }
+        const size_t k = strlen(sizes);
+        snprintf(sizes + k, sizeof sizes - k, "%s%lld", l ? "," : "", (long long)s->L[l]);
+    }
     s->flips = 0;
     const double t0 = pml_now();
-    int rc = 0;
-    for (int l = 0; l < s->nL && rc == 0; ++l) {
-        const int64_t L = s->L[l];
-        pml_ising_config cfg = {L, L, s->nT, s->J, s->rule, s->seed + (uint64_t)l};
-        pml_ising *g = NULL;
-        /* Cold start (create's default): a hot start quenched below T_c can freeze into
-         * stripe domains that outlive any reasonable run (seen at T = 1.55 on 64^2), while
-         * the ordered state melts within a few sweeps above T_c. */
-        pml_status st = pml_ising_create(dev, &cfg, s->T, Bs, &g);
-        char label[64];
-        snprintf(label, sizeof label, "scan L=%lld, %d temperatures", (long long)L, s->nT);
-        pml_progress p;
-        pml_progress_start(&p, label, s->therm + s->sweeps, quiet);
-        const int64_t chunk = (s->therm + s->sweeps) / 50 + 1;
-        for (int64_t d = 0; st == PML_OK && d < s->therm;) {
-            const int64_t k = s->therm - d < chunk ? s->therm - d : chunk;
-            st = pml_ising_sweep(g, k);
-            d += k;
-            pml_progress_update(&p, d, "thermalising");
-        }
-        for (int64_t d = 0; st == PML_OK && d < s->sweeps;) {
-            const int64_t k = s->sweeps - d < chunk ? s->sweeps - d : chunk;
-            st = pml_ising_sample(g, k);
-            d += k;
-            pml_progress_update(&p, s->therm + d, "measuring");
-        }
-        if (st == PML_OK) st = pml_ising_stats_get(g, s->stats + l * s->nT, s->nT);
-        pml_progress_finish(&p, NULL);
-        pml_ising_destroy(g);
-        if (st != PML_OK) rc = pml_cli_fail(command, "scan", st);
-        s->flips += (double)(L * L) * s->nT * (double)(s->therm + s->sweeps);
+    pml_ising_config cfg = {0, 0, R, s->J, s->rule, s->seed};
+    pml_ising *g = NULL;
+    /* Cold start (create's default): a hot start quenched below T_c can freeze into stripe
+     * domains that outlive any reasonable run (seen at T = 1.55 on 64^2), while the ordered
+     * state melts within a few sweeps above T_c. */
+    pml_status st = pml_ising_create_mixed(dev, &cfg, lx, lx, Ts, Bs, &g);
+    char label[224];
+    snprintf(label, sizeof label, "scan L=%s x %d temperatures, one batch of %lld", sizes,
+             s->nT, (long long)R);
+    pml_progress p;
+    pml_progress_start(&p, label, s->therm + s->sweeps, quiet);
+    const int64_t chunk = (s->therm + s->sweeps) / 50 + 1;
+    for (int64_t d = 0; st == PML_OK && d < s->therm;) {
+        const int64_t k = s->therm - d < chunk ? s->therm - d : chunk;
+        st = pml_ising_sweep(g, k);
+        d += k;
+        pml_progress_update(&p, d, "thermalising");
     }
+    for (int64_t d = 0; st == PML_OK && d < s->sweeps;) {
+        const int64_t k = s->sweeps - d < chunk ? s->sweeps - d : chunk;
+        st = pml_ising_sample(g, k);
+        d += k;
+        pml_progress_update(&p, s->therm + d, "measuring");
+    }
+    if (st == PML_OK) st = pml_ising_stats_get(g, s->stats, R);
+    pml_progress_finish(&p, NULL);
+    pml_ising_destroy(g);
+    int rc = st != PML_OK ? pml_cli_fail(command, "scan", st) : 0;
+    for (int l = 0; l < s->nL; ++l)
+        s->flips += (double)(s->L[l] * s->L[l]) * s->nT * (double)(s->therm + s->sweeps);
     s->seconds = pml_now() - t0;
+    free(Ts);
     free(Bs);
+    free(lx);
     s->tc = s->tc_lo = s->tc_hi = NAN;
     if (rc == 0 && s->nL >= 2) {
         /* sizes sorted ascending by the callers' order: find the two largest */
@@ -208,7 +225,7 @@ int pml_cmd_ising_scan(int argc, char **argv)
     int r = pml_cli_parse("ising scan",
                           "ising scan [--L 32,64] [--T 1.5:3.5:0.05] [--B 0] [--rule R] "
                           "[--sweeps N] [--therm N] [--device D] [--json] [--out DIR]",
-                          "All temperatures of a lattice size in one batch of replicas: "
+                          "Every (L, T) in one batch of replicas: "
                           "e, |m|, C, chi, U against T with the exact infinite-lattice curves, "
                           "and T_c from the crossing of the Binder cumulants.",
                           argc, argv, 3, opts);

@@ -8,7 +8,8 @@
 
 #define PML_SCAN_MAX_L 8
 
-/* A temperature scan: one batch (one pml_ising) per lattice size holding every T. */
+/* A temperature scan: one mixed batch (one pml_ising) holding every (L, T), replica
+ * l*nT + i being L[l] x L[l] at T[i] (its Philox stream PML_ISING_STREAM + l*nT + i). */
 typedef struct pml_ising_scan {
     int nL;
     int64_t L[PML_SCAN_MAX_L];

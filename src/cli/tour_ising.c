@@ -44,14 +44,14 @@ int pml_tour_ising(pml_tour_ctx *ctx)
     snprintf(note, sizeof note, "Onsager %.5f at T = %.2f, L = %lld", u, hi->T, (long long)s.L[1]);
     pml_tour_row("ising", "energy per spin", v, note);
     snprintf(v, sizeof v, "%.3f", s.flips / s.seconds / 1e9);
-    snprintf(note, sizeof note, "%lld^2 and %lld^2, %d temperatures, one batch each",
+    snprintf(note, sizeof note, "%lld^2 and %lld^2, %d temperatures, one batch",
              (long long)s.L[0], (long long)s.L[1], s.nT);
     pml_tour_row("ising", "flips/ns (scan)", v, note);
 
     FILE *r = ctx->report;
     fprintf(r, "Checkerboard Metropolis on %lldx%lld and %lldx%lld periodic lattices, %d "
-               "temperatures from %.2f to %.2f (all temperatures of a size in one batch of "
-               "replicas), %lld + %lld sweeps each, %.1f s at %.3f flips/ns.\n\n",
+               "temperatures from %.2f to %.2f (every (L, T) in one batch of replicas), "
+               "%lld + %lld sweeps each, %.1f s at %.3f flips/ns.\n\n",
             (long long)s.L[0], (long long)s.L[0], (long long)s.L[1], (long long)s.L[1], s.nT,
             T[0], T[nT - 1], (long long)s.therm, (long long)s.sweeps, s.seconds,
             s.flips / s.seconds / 1e9);

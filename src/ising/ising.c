@@ -72,21 +72,84 @@ pml_status pml_ising_set_params(pml_ising *g, const double *T, const double *B)
     return pml_ising_upload_params(g);
 }
 
-pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, pml_ising **out)
+/* Sizes of replica r (from the per-replica arrays, or cfg for a uniform batch). */
+static void size_of(const pml_ising_config *cfg, const int64_t *lx, const int64_t *ly,
+                    int64_t r, int64_t *x, int64_t *y)
 {
-    static const char fn[] = "pml_ising_create";
+    *x = lx ? lx[r] : cfg->lx;
+    *y = ly ? ly[r] : cfg->ly;
+}
+
+/* Per-replica sizes, segments (maximal runs of one size, in the order given) and offsets. */
+static pml_status layout(pml_ising *g, const int64_t *lx, const int64_t *ly, const char *fn)
+{
+    const int64_t R = g->cfg.replicas;
+    g->lx = malloc((size_t)R * sizeof *g->lx);
+    g->ly = malloc((size_t)R * sizeof *g->ly);
+    int64_t nseg = 0;
+    for (int64_t r = 0; r < R; ++r) {
+        int64_t x, y, px = 0, py = 0;
+        size_of(&g->cfg, lx, ly, r, &x, &y);
+        if (r > 0) size_of(&g->cfg, lx, ly, r - 1, &px, &py);
+        if (r == 0 || x != px || y != py) ++nseg;
+    }
+    g->seg = malloc((size_t)nseg * sizeof *g->seg);
+    PML_CHECK(g->lx && g->ly && g->seg, PML_ERR_OUT_OF_MEMORY, "%s: host arrays", fn);
+    g->nseg = 0;
+    size_t spins = 0, bytes = 0;
+    for (int64_t r = 0; r < R; ++r) {
+        int64_t x, y;
+        size_of(&g->cfg, lx, ly, r, &x, &y);
+        g->lx[r] = x;
+        g->ly[r] = y;
+        pml_ising_segment *s = g->nseg ? &g->seg[g->nseg - 1] : NULL;
+        if (s && s->lx == x && s->ly == y) {
+            s->count += 1;
+        } else {
+            g->seg[g->nseg++] = (pml_ising_segment){r, 1, x, y, spins, bytes};
+        }
+        spins += (size_t)(x * y);
+        bytes += pml_ising_replica_bytes(x, y);
+    }
+    g->nspins = spins;
+    g->nbytes = bytes;
+    /* the config names the common size; a batch of several sizes has none */
+    g->cfg.lx = g->nseg == 1 ? g->lx[0] : 0;
+    g->cfg.ly = g->nseg == 1 ? g->ly[0] : 0;
+    return PML_OK;
+}
+
+pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const int64_t *lx,
+                           const int64_t *ly, const char *fn, pml_ising **out)
+{
     PML_CHECK_ARG(out != NULL, fn, "out is NULL");
     *out = NULL;
     PML_CHECK_ARG(dev != NULL, fn, "device is NULL");
     PML_CHECK_ARG(cfg != NULL, fn, "config is NULL");
-    PML_CHECK(cfg->lx >= 2 && cfg->ly >= 2 && cfg->lx % 2 == 0 && cfg->ly % 2 == 0,
-              PML_ERR_INVALID_ARGUMENT, "%s: lattice %lld x %lld, needs even sides >= 2", fn,
-              (long long)cfg->lx, (long long)cfg->ly);
-    PML_CHECK(cfg->lx <= (1 << 20) && cfg->ly <= (1 << 20) && cfg->replicas >= 1 &&
-                  cfg->replicas <= (1 << 24) &&
-                  (double)cfg->lx * (double)cfg->ly * (double)cfg->replicas < 0x1p40,
-              PML_ERR_INVALID_ARGUMENT, "%s: %lld replicas of %lld x %lld is out of range", fn,
-              (long long)cfg->replicas, (long long)cfg->lx, (long long)cfg->ly);
+    PML_CHECK_ARG((lx == NULL) == (ly == NULL), fn, "lx or ly is NULL");
+    PML_CHECK(cfg->replicas >= 1 && cfg->replicas <= (1 << 24), PML_ERR_INVALID_ARGUMENT,
+              "%s: replicas = %lld, needs 1 .. 2^24", fn, (long long)cfg->replicas);
+    double total = 0;
+    for (int64_t r = 0; r < cfg->replicas; ++r) {
+        int64_t x, y;
+        size_of(cfg, lx, ly, r, &x, &y);
+        if (lx) {
+            PML_CHECK(x >= 2 && y >= 2 && x % 2 == 0 && y % 2 == 0, PML_ERR_INVALID_ARGUMENT,
+                      "%s: replica %lld is %lld x %lld, needs even sides >= 2", fn,
+                      (long long)r, (long long)x, (long long)y);
+        } else {
+            PML_CHECK(x >= 2 && y >= 2 && x % 2 == 0 && y % 2 == 0, PML_ERR_INVALID_ARGUMENT,
+                      "%s: lattice %lld x %lld, needs even sides >= 2", fn, (long long)x,
+                      (long long)y);
+        }
+        PML_CHECK(x <= (1 << 20) && y <= (1 << 20), PML_ERR_INVALID_ARGUMENT,
+                  "%s: replica %lld is %lld x %lld, sides are limited to 2^20", fn,
+                  (long long)r, (long long)x, (long long)y);
+        total += (double)x * (double)y;
+    }
+    PML_CHECK(total < 0x1p40, PML_ERR_INVALID_ARGUMENT,
+              "%s: %lld replicas with %.0f spins in all is out of range (< 2^40)", fn,
+              (long long)cfg->replicas, total);
     PML_CHECK(isfinite(cfg->J), PML_ERR_INVALID_ARGUMENT, "%s: J is not finite", fn);
     const char *bad = rule_ok(cfg->rule);
     PML_CHECK(bad == NULL, PML_ERR_INVALID_ARGUMENT, "%s: %s (%d)", fn, "unknown rule",
@@ -103,7 +166,8 @@ pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, pml_isi
     g->B = calloc((size_t)R, sizeof *g->B);
     pml_status s = (g->T && g->B) ? PML_OK
                                   : pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: host arrays", fn);
-    if (s == PML_OK) s = dev->ops->alloc(dev, pml_ising_nspins(g), &g->spins);
+    if (s == PML_OK) s = layout(g, lx, ly, fn);
+    if (s == PML_OK) s = dev->ops->alloc(dev, g->nbytes, &g->spins);
     if (s == PML_OK) s = dev->ops->alloc(dev, (size_t)R * sizeof(pml_ising_rparams), &g->params);
     if (s == PML_OK) s = dev->ops->alloc(dev, (size_t)R * sizeof(pml_ising_acc), &g->acc);
     if (s != PML_OK) {
@@ -114,10 +178,10 @@ pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, pml_isi
     return PML_OK;
 }
 
-pml_status pml_ising_create(pml_device *dev, const pml_ising_config *cfg, const double *T,
-                            const double *B, pml_ising **out)
+static pml_status create(pml_device *dev, const pml_ising_config *cfg, const int64_t *lx,
+                         const int64_t *ly, const double *T, const double *B, const char *fn,
+                         pml_ising **out)
 {
-    static const char fn[] = "pml_ising_create";
     PML_CHECK_ARG(out != NULL, fn, "out is NULL");
     *out = NULL;
     PML_CHECK_ARG(cfg != NULL, fn, "config is NULL");
@@ -125,7 +189,7 @@ pml_status pml_ising_create(pml_device *dev, const pml_ising_config *cfg, const 
               fn, (long long)cfg->replicas);
     PML_TRY(check_params(fn, cfg->replicas, T, B));
     pml_ising *g = NULL;
-    PML_TRY(pml_ising_alloc(dev, cfg, &g));
+    PML_TRY(pml_ising_alloc(dev, cfg, lx, ly, fn, &g));
     for (int64_t r = 0; r < cfg->replicas; ++r) {
         g->T[r] = T[r];
         g->B[r] = B ? B[r] : 0.0;
@@ -140,6 +204,23 @@ pml_status pml_ising_create(pml_device *dev, const pml_ising_config *cfg, const 
     return PML_OK;
 }
 
+pml_status pml_ising_create(pml_device *dev, const pml_ising_config *cfg, const double *T,
+                            const double *B, pml_ising **out)
+{
+    return create(dev, cfg, NULL, NULL, T, B, "pml_ising_create", out);
+}
+
+pml_status pml_ising_create_mixed(pml_device *dev, const pml_ising_config *cfg,
+                                  const int64_t *lx, const int64_t *ly, const double *T,
+                                  const double *B, pml_ising **out)
+{
+    static const char fn[] = "pml_ising_create_mixed";
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
+    *out = NULL;
+    PML_CHECK_ARG(lx != NULL && ly != NULL, fn, "lx or ly is NULL");
+    return create(dev, cfg, lx, ly, T, B, fn, out);
+}
+
 void pml_ising_destroy(pml_ising *g)
 {
     if (!g) return;
@@ -148,13 +229,13 @@ void pml_ising_destroy(pml_ising *g)
     if (g->acc) g->dev->ops->release(g->dev, g->acc);
     free(g->T);
     free(g->B);
+    free(g->lx);
+    free(g->ly);
+    free(g->seg);
     free(g);
 }
 
-size_t pml_ising_nspins(const pml_ising *g)
-{
-    return (size_t)(g->cfg.replicas * g->cfg.lx * g->cfg.ly);
-}
+size_t pml_ising_nspins(const pml_ising *g) { return g->nspins; }
 
 /* Row-major R x Ly x Lx  <->  colour planes (src/ising/ising_ops.h). */
 void pml_ising_to_planes(const pml_ising_config *c, const int8_t *in, int8_t *out)
@@ -179,6 +260,34 @@ void pml_ising_from_planes(const pml_ising_config *c, const int8_t *in, int8_t *
             }
 }
 
+/* A segment as the uniform block the plane conversions take. */
+static pml_ising_config seg_config(const pml_ising *g, const pml_ising_segment *s)
+{
+    pml_ising_config c = g->cfg;
+    c.lx = s->lx;
+    c.ly = s->ly;
+    c.replicas = s->count;
+    return c;
+}
+
+void pml_ising_rows_to_device(const pml_ising *g, const int8_t *rows, void *image)
+{
+    for (int64_t i = 0; i < g->nseg; ++i) {
+        const pml_ising_segment *s = &g->seg[i];
+        const pml_ising_config c = seg_config(g, s);
+        pml_ising_to_planes(&c, rows + s->spin0, (int8_t *)image + s->byte0);
+    }
+}
+
+void pml_ising_device_to_rows(const pml_ising *g, const void *image, int8_t *rows)
+{
+    for (int64_t i = 0; i < g->nseg; ++i) {
+        const pml_ising_segment *s = &g->seg[i];
+        const pml_ising_config c = seg_config(g, s);
+        pml_ising_from_planes(&c, (const int8_t *)image + s->byte0, rows + s->spin0);
+    }
+}
+
 pml_status pml_ising_reset_stats(pml_ising *g)
 {
     PML_CHECK_ARG(g != NULL, "pml_ising_reset_stats", "ising is NULL");
@@ -192,52 +301,61 @@ pml_status pml_ising_init(pml_ising *g, pml_ising_start start)
     PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
     PML_CHECK(start == PML_ISING_COLD || start == PML_ISING_HOT, PML_ERR_INVALID_ARGUMENT,
               "%s: unknown start %d", fn, (int)start);
-    const size_t n = pml_ising_nspins(g);
-    int8_t *h = malloc(n), *planes = malloc(n);
+    const size_t n = g->nspins;
+    int8_t *h = malloc(n), *image = malloc(g->nbytes);
     pml_status s = PML_OK;
-    if (!h || !planes) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: %zu bytes", fn, n);
+    if (!h || !image) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: %zu spins", fn, n);
     if (s == PML_OK) {
-        const int64_t N = g->cfg.lx * g->cfg.ly;
         if (start == PML_ISING_COLD) {
-            memset(planes, 1, n);
+            memset(h, 1, n);
         } else {
+            int8_t *row = h; /* replica r's lattice, row-major, after those before it */
             for (int64_t r = 0; r < g->cfg.replicas; ++r) {
+                const int64_t N = g->lx[r] * g->ly[r];
                 const uint64_t stream = PML_ISING_INIT_STREAM + (uint64_t)r;
 #pragma omp parallel for if (N > 65536)
                 for (int64_t b = 0; b < (N + 3) / 4; ++b) {
                     pml_u32x4 v = pml_philox_draw4(g->cfg.seed, stream, (uint64_t)b);
                     for (int64_t l = 0; l < 4 && 4 * b + l < N; ++l)
-                        h[r * N + 4 * b + l] = (pml_u32x4_get(v, (unsigned)l) & 1u) ? 1 : -1;
+                        row[4 * b + l] = (pml_u32x4_get(v, (unsigned)l) & 1u) ? 1 : -1;
                 }
+                row += N;
             }
-            pml_ising_to_planes(&g->cfg, h, planes);
         }
-        s = g->dev->ops->upload(g->dev, g->spins, planes, n);
+        pml_ising_rows_to_device(g, h, image);
+        s = g->dev->ops->upload(g->dev, g->spins, image, g->nbytes);
     }
     free(h);
-    free(planes);
+    free(image);
     if (s == PML_OK) s = pml_ising_reset_stats(g);
     if (s == PML_OK) g->sweeps = 0;
     return s;
 }
 
+/* One backend call per segment: replicas are independent, so segment A's n sweeps followed
+ * by segment B's are the same as any interleaving, and each segment's call passes r0 so its
+ * replicas draw from their streams in the whole batch. */
 static pml_status run(pml_ising *g, int64_t n, int measure, const char *fn)
 {
     PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
     PML_CHECK(n >= 0, PML_ERR_INVALID_ARGUMENT, "%s: n = %lld sweeps, needs n >= 0", fn,
               (long long)n);
     if (n == 0) return PML_OK;
-    pml_ising_kargs a = {
-        .spins = (int8_t *)g->spins,
-        .params = (const pml_ising_rparams *)g->params,
-        .acc = (pml_ising_acc *)g->acc,
-        .lx = g->cfg.lx,
-        .ly = g->cfg.ly,
-        .replicas = g->cfg.replicas,
-        .J = g->cfg.J,
-        .seed = g->cfg.seed,
-    };
-    PML_TRY(g->dev->ops->ising->sweeps(g->dev, &a, g->sweeps, n, measure));
+    for (int64_t i = 0; i < g->nseg; ++i) {
+        const pml_ising_segment *s = &g->seg[i];
+        pml_ising_kargs a = {
+            .spins = (int8_t *)g->spins + s->byte0,
+            .params = (const pml_ising_rparams *)g->params + s->r0,
+            .acc = (pml_ising_acc *)g->acc + s->r0,
+            .lx = s->lx,
+            .ly = s->ly,
+            .replicas = s->count,
+            .r0 = s->r0,
+            .J = g->cfg.J,
+            .seed = g->cfg.seed,
+        };
+        PML_TRY(g->dev->ops->ising->sweeps(g->dev, &a, g->sweeps, n, measure));
+    }
     g->sweeps += (uint64_t)n;
     return PML_OK;
 }
@@ -250,13 +368,13 @@ pml_status pml_ising_get_spins(pml_ising *g, int8_t *host, size_t n)
 {
     static const char fn[] = "pml_ising_get_spins";
     PML_CHECK_ARG(g != NULL && host != NULL, fn, "NULL argument");
-    PML_CHECK(n == pml_ising_nspins(g), PML_ERR_INVALID_ARGUMENT,
-              "%s: buffer of %zu bytes, needs R*Ly*Lx = %zu", fn, n, pml_ising_nspins(g));
-    int8_t *planes = malloc(n);
-    PML_CHECK(planes != NULL, PML_ERR_OUT_OF_MEMORY, "%s: %zu bytes", fn, n);
-    pml_status s = g->dev->ops->download(g->dev, planes, g->spins, n);
-    if (s == PML_OK) pml_ising_from_planes(&g->cfg, planes, host);
-    free(planes);
+    PML_CHECK(n == g->nspins, PML_ERR_INVALID_ARGUMENT,
+              "%s: buffer of %zu bytes, needs the batch's %zu spins", fn, n, g->nspins);
+    int8_t *image = malloc(g->nbytes);
+    PML_CHECK(image != NULL, PML_ERR_OUT_OF_MEMORY, "%s: %zu bytes", fn, g->nbytes);
+    pml_status s = g->dev->ops->download(g->dev, image, g->spins, g->nbytes);
+    if (s == PML_OK) pml_ising_device_to_rows(g, image, host);
+    free(image);
     return s;
 }
 
@@ -264,16 +382,16 @@ pml_status pml_ising_set_spins(pml_ising *g, const int8_t *host, size_t n)
 {
     static const char fn[] = "pml_ising_set_spins";
     PML_CHECK_ARG(g != NULL && host != NULL, fn, "NULL argument");
-    PML_CHECK(n == pml_ising_nspins(g), PML_ERR_INVALID_ARGUMENT,
-              "%s: buffer of %zu bytes, needs R*Ly*Lx = %zu", fn, n, pml_ising_nspins(g));
+    PML_CHECK(n == g->nspins, PML_ERR_INVALID_ARGUMENT,
+              "%s: buffer of %zu bytes, needs the batch's %zu spins", fn, n, g->nspins);
     for (size_t i = 0; i < n; ++i)
         PML_CHECK(host[i] == 1 || host[i] == -1, PML_ERR_INVALID_ARGUMENT,
                   "%s: spin %zu is %d, needs +1 or -1", fn, i, (int)host[i]);
-    int8_t *planes = malloc(n);
-    PML_CHECK(planes != NULL, PML_ERR_OUT_OF_MEMORY, "%s: %zu bytes", fn, n);
-    pml_ising_to_planes(&g->cfg, host, planes);
-    pml_status s = g->dev->ops->upload(g->dev, g->spins, planes, n);
-    free(planes);
+    int8_t *image = malloc(g->nbytes);
+    PML_CHECK(image != NULL, PML_ERR_OUT_OF_MEMORY, "%s: %zu bytes", fn, g->nbytes);
+    pml_ising_rows_to_device(g, host, image);
+    pml_status s = g->dev->ops->upload(g->dev, g->spins, image, g->nbytes);
+    free(image);
     return s;
 }
 
@@ -285,5 +403,37 @@ pml_status pml_ising_get_config(const pml_ising *g, pml_ising_config *cfg)
     *cfg = g->cfg;
     return PML_OK;
 }
+
+pml_status pml_ising_replica_size(const pml_ising *g, int64_t r, int64_t *lx, int64_t *ly)
+{
+    static const char fn[] = "pml_ising_replica_size";
+    PML_CHECK_ARG(g != NULL && lx != NULL && ly != NULL, fn, "NULL argument");
+    PML_CHECK(r >= 0 && r < g->cfg.replicas, PML_ERR_INVALID_ARGUMENT,
+              "%s: replica %lld, the batch has %lld", fn, (long long)r,
+              (long long)g->cfg.replicas);
+    *lx = g->lx[r];
+    *ly = g->ly[r];
+    return PML_OK;
+}
+
+pml_status pml_ising_replica_offset(const pml_ising *g, int64_t r, size_t *offset)
+{
+    static const char fn[] = "pml_ising_replica_offset";
+    PML_CHECK_ARG(g != NULL && offset != NULL, fn, "NULL argument");
+    PML_CHECK(r >= 0 && r < g->cfg.replicas, PML_ERR_INVALID_ARGUMENT,
+              "%s: replica %lld, the batch has %lld", fn, (long long)r,
+              (long long)g->cfg.replicas);
+    int64_t lo = 0, hi = g->nseg - 1; /* the segment holding r: the last with r0 <= r */
+    while (lo < hi) {
+        const int64_t mid = (lo + hi + 1) / 2;
+        if (g->seg[mid].r0 <= r) lo = mid;
+        else hi = mid - 1;
+    }
+    const pml_ising_segment *s = &g->seg[lo];
+    *offset = s->spin0 + (size_t)((r - s->r0) * s->lx * s->ly);
+    return PML_OK;
+}
+
+size_t pml_ising_spin_count(const pml_ising *g) { return g ? g->nspins : 0; }
 
 pml_device *pml_ising_device(const pml_ising *g) { return g ? g->dev : NULL; }

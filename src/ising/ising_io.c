@@ -1,7 +1,11 @@
 /* Save and restore a run. File layout (little-endian, native doubles):
- *   "PMLISNG1", u32 version (1), u32 rule, i64 lx, ly, replicas, f64 J, u64 seed, u64 sweeps,
- *   u64 sizeof(pml_ising_acc), f64 T[R], f64 B[R], i8 spins[R*Ly*Lx] (row-major, +-1),
- *   the R accumulators as raw bytes.
+ *   "PMLISNG1", u32 version, u32 rule, i64 lx, ly, replicas, f64 J, u64 seed, u64 sweeps,
+ *   u64 sizeof(pml_ising_acc),
+ *   version 2 only: i64 lx[R], i64 ly[R] (each replica's size; the header's lx, ly are those
+ *                   of pml_ising_get_config, 0 for a batch of several sizes),
+ *   f64 T[R], f64 B[R], i8 spins (each replica's Ly x Lx lattice row-major, +-1, in replica
+ *   order: R*Ly*Lx bytes in version 1), the R accumulators as raw bytes.
+ * This build writes version 2 and reads both (version 1: R replicas of the header's lx x ly).
  * Everything that decides the future of the run is in the file, so a loaded run continues
  * bit-for-bit, on any backend. */
 #include <stdio.h>
@@ -38,9 +42,10 @@ pml_status pml_ising_save(pml_ising *g, const char *path)
     if (s == PML_OK && !(f = fopen(path, "wb")))
         s = pml_set_error(PML_ERR_IO, "%s: cannot open '%s' for writing", fn, path);
     if (s == PML_OK) {
-        header h = {1u, (uint32_t)g->cfg.rule, g->cfg.lx, g->cfg.ly, g->cfg.replicas,
+        header h = {2u, (uint32_t)g->cfg.rule, g->cfg.lx, g->cfg.ly, g->cfg.replicas,
                     g->cfg.J, g->cfg.seed, g->sweeps, sizeof(pml_ising_acc)};
         int ok = put(f, magic, sizeof magic) && put(f, &h, sizeof h) &&
+                 put(f, g->lx, R * sizeof(int64_t)) && put(f, g->ly, R * sizeof(int64_t)) &&
                  put(f, g->T, R * sizeof(double)) && put(f, g->B, R * sizeof(double)) &&
                  put(f, spins, n) && put(f, acc, R * sizeof *acc);
         if (fclose(f) != 0) ok = 0;
@@ -49,6 +54,23 @@ pml_status pml_ising_save(pml_ising *g, const char *path)
     free(spins);
     free(acc);
     return s;
+}
+
+/* Version 2's size arrays, read and checked before anything is allocated from them. */
+static pml_status read_sizes(FILE *f, const header *h, const char *path, int64_t **lx,
+                             int64_t **ly)
+{
+    static const char fn[] = "pml_ising_load";
+    *lx = *ly = NULL;
+    PML_CHECK(h->replicas >= 1 && h->replicas <= (1 << 24), PML_ERR_BAD_FORMAT,
+              "%s: '%s' has %lld replicas", fn, path, (long long)h->replicas);
+    const size_t R = (size_t)h->replicas;
+    *lx = malloc(R * sizeof **lx);
+    *ly = malloc(R * sizeof **ly);
+    PML_CHECK(*lx && *ly, PML_ERR_OUT_OF_MEMORY, "%s: host buffers", fn);
+    PML_CHECK(get(f, *lx, R * sizeof **lx) && get(f, *ly, R * sizeof **ly), PML_ERR_BAD_FORMAT,
+              "%s: '%s' is truncated", fn, path);
+    return PML_OK;
 }
 
 pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out)
@@ -66,17 +88,26 @@ pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out)
         return pml_set_error(PML_ERR_BAD_FORMAT, "%s: '%s' is not a physml Ising state", fn,
                              path);
     }
-    if (h.version != 1 || h.acc_size != sizeof(pml_ising_acc)) {
+    if ((h.version != 1 && h.version != 2) || h.acc_size != sizeof(pml_ising_acc)) {
         fclose(f);
         return pml_set_error(PML_ERR_BAD_FORMAT,
                              "%s: '%s' has version %u / accumulator size %llu, this build "
-                             "reads version 1 / %zu",
+                             "reads versions 1 and 2 / %zu",
                              fn, path, h.version, (unsigned long long)h.acc_size,
                              sizeof(pml_ising_acc));
     }
+    int64_t *lx = NULL, *ly = NULL;
+    pml_status s = h.version == 2 ? read_sizes(f, &h, path, &lx, &ly) : PML_OK;
     pml_ising_config cfg = {h.lx, h.ly, h.replicas, h.J, (pml_ising_rule)h.rule, h.seed};
     pml_ising *g = NULL;
-    pml_status s = pml_ising_alloc(dev, &cfg, &g);
+    if (s == PML_OK) s = pml_ising_alloc(dev, &cfg, lx, ly, fn, &g);
+    free(lx);
+    free(ly);
+    if (s == PML_ERR_INVALID_ARGUMENT) { /* sizes, J or rule out of range: the file's fault */
+        char why[256];
+        snprintf(why, sizeof why, "%s", pml_last_error());
+        s = pml_set_error(PML_ERR_BAD_FORMAT, "'%s': %s", path, why);
+    }
     if (s != PML_OK) {
         fclose(f);
         return s;

@@ -40,8 +40,8 @@ pml_status pml_ising_stats_get(pml_ising *g, pml_ising_stats *out, int64_t count
         free(acc);
         return s;
     }
-    const double N = (double)(g->cfg.lx * g->cfg.ly);
     for (int64_t r = 0; r < count; ++r) {
+        const double N = (double)(g->lx[r] * g->ly[r]); /* this replica's spins */
         const pml_ising_acc *a = &acc[r];
         pml_ising_stats *o = &out[r];
         o->T = g->T[r];
