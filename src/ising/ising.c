@@ -103,7 +103,8 @@ pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, pml_isi
     g->B = calloc((size_t)R, sizeof *g->B);
     pml_status s = (g->T && g->B) ? PML_OK
                                   : pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: host arrays", fn);
-    if (s == PML_OK) s = dev->ops->alloc(dev, pml_ising_nspins(g), &g->spins);
+    if (s == PML_OK)
+        s = dev->ops->alloc(dev, (size_t)R * pml_ising_replica_bytes(cfg->lx, cfg->ly), &g->spins);
     if (s == PML_OK) s = dev->ops->alloc(dev, (size_t)R * sizeof(pml_ising_rparams), &g->params);
     if (s == PML_OK) s = dev->ops->alloc(dev, (size_t)R * sizeof(pml_ising_acc), &g->acc);
     if (s != PML_OK) {
@@ -156,26 +157,39 @@ size_t pml_ising_nspins(const pml_ising *g)
     return (size_t)(g->cfg.replicas * g->cfg.lx * g->cfg.ly);
 }
 
-/* Row-major R x Ly x Lx  <->  colour planes (src/ising/ising_ops.h). */
-void pml_ising_to_planes(const pml_ising_config *c, const int8_t *in, int8_t *out)
+size_t pml_ising_replica_bytes(int64_t lx, int64_t ly)
 {
-    const int64_t W = c->lx / 2, plane = c->ly * W;
+    return (size_t)(2 * ly * pml_ising_row_words(lx)) * sizeof(uint32_t);
+}
+
+static size_t plane_words(const pml_ising_config *c)
+{
+    return (size_t)c->replicas * pml_ising_replica_bytes(c->lx, c->ly) / sizeof(uint32_t);
+}
+
+/* Row-major R x Ly x Lx  <->  bit-packed colour planes (src/ising/ising_ops.h). */
+void pml_ising_to_planes(const pml_ising_config *c, const int8_t *in, uint32_t *out)
+{
+    const int64_t WW = pml_ising_row_words(c->lx);
+    memset(out, 0, plane_words(c) * sizeof *out);
     for (int64_t r = 0; r < c->replicas; ++r)
         for (int64_t y = 0; y < c->ly; ++y)
             for (int64_t x = 0; x < c->lx; ++x) {
-                const int64_t col = (x + y) & 1;
-                out[(2 * r + col) * plane + y * W + x / 2] = in[(r * c->ly + y) * c->lx + x];
+                const int64_t col = (x + y) & 1, j = x / 2;
+                if (in[(r * c->ly + y) * c->lx + x] > 0)
+                    out[((2 * r + col) * c->ly + y) * WW + j / 32] |= 1u << (j % 32);
             }
 }
 
-void pml_ising_from_planes(const pml_ising_config *c, const int8_t *in, int8_t *out)
+void pml_ising_from_planes(const pml_ising_config *c, const uint32_t *in, int8_t *out)
 {
-    const int64_t W = c->lx / 2, plane = c->ly * W;
+    const int64_t WW = pml_ising_row_words(c->lx);
     for (int64_t r = 0; r < c->replicas; ++r)
         for (int64_t y = 0; y < c->ly; ++y)
             for (int64_t x = 0; x < c->lx; ++x) {
-                const int64_t col = (x + y) & 1;
-                out[(r * c->ly + y) * c->lx + x] = in[(2 * r + col) * plane + y * W + x / 2];
+                const int64_t col = (x + y) & 1, j = x / 2;
+                const uint32_t v = in[((2 * r + col) * c->ly + y) * WW + j / 32];
+                out[(r * c->ly + y) * c->lx + x] = ((v >> (j % 32)) & 1u) ? 1 : -1;
             }
 }
 
@@ -192,14 +206,15 @@ pml_status pml_ising_init(pml_ising *g, pml_ising_start start)
     PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
     PML_CHECK(start == PML_ISING_COLD || start == PML_ISING_HOT, PML_ERR_INVALID_ARGUMENT,
               "%s: unknown start %d", fn, (int)start);
-    const size_t n = pml_ising_nspins(g);
-    int8_t *h = malloc(n), *planes = malloc(n);
+    const size_t n = pml_ising_nspins(g), nw = plane_words(&g->cfg);
+    int8_t *h = malloc(n);
+    uint32_t *planes = malloc(nw * sizeof *planes);
     pml_status s = PML_OK;
     if (!h || !planes) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: %zu bytes", fn, n);
     if (s == PML_OK) {
         const int64_t N = g->cfg.lx * g->cfg.ly;
         if (start == PML_ISING_COLD) {
-            memset(planes, 1, n);
+            memset(h, 1, n);
         } else {
             for (int64_t r = 0; r < g->cfg.replicas; ++r) {
                 const uint64_t stream = PML_ISING_INIT_STREAM + (uint64_t)r;
@@ -210,9 +225,9 @@ pml_status pml_ising_init(pml_ising *g, pml_ising_start start)
                         h[r * N + 4 * b + l] = (pml_u32x4_get(v, (unsigned)l) & 1u) ? 1 : -1;
                 }
             }
-            pml_ising_to_planes(&g->cfg, h, planes);
         }
-        s = g->dev->ops->upload(g->dev, g->spins, planes, n);
+        pml_ising_to_planes(&g->cfg, h, planes);
+        s = g->dev->ops->upload(g->dev, g->spins, planes, nw * sizeof *planes);
     }
     free(h);
     free(planes);
@@ -228,7 +243,7 @@ static pml_status run(pml_ising *g, int64_t n, int measure, const char *fn)
               (long long)n);
     if (n == 0) return PML_OK;
     pml_ising_kargs a = {
-        .spins = (int8_t *)g->spins,
+        .spins = g->spins,
         .params = (const pml_ising_rparams *)g->params,
         .acc = (pml_ising_acc *)g->acc,
         .lx = g->cfg.lx,
@@ -252,9 +267,10 @@ pml_status pml_ising_get_spins(pml_ising *g, int8_t *host, size_t n)
     PML_CHECK_ARG(g != NULL && host != NULL, fn, "NULL argument");
     PML_CHECK(n == pml_ising_nspins(g), PML_ERR_INVALID_ARGUMENT,
               "%s: buffer of %zu bytes, needs R*Ly*Lx = %zu", fn, n, pml_ising_nspins(g));
-    int8_t *planes = malloc(n);
-    PML_CHECK(planes != NULL, PML_ERR_OUT_OF_MEMORY, "%s: %zu bytes", fn, n);
-    pml_status s = g->dev->ops->download(g->dev, planes, g->spins, n);
+    const size_t nw = plane_words(&g->cfg);
+    uint32_t *planes = malloc(nw * sizeof *planes);
+    PML_CHECK(planes != NULL, PML_ERR_OUT_OF_MEMORY, "%s: %zu words", fn, nw);
+    pml_status s = g->dev->ops->download(g->dev, planes, g->spins, nw * sizeof *planes);
     if (s == PML_OK) pml_ising_from_planes(&g->cfg, planes, host);
     free(planes);
     return s;
@@ -269,10 +285,11 @@ pml_status pml_ising_set_spins(pml_ising *g, const int8_t *host, size_t n)
     for (size_t i = 0; i < n; ++i)
         PML_CHECK(host[i] == 1 || host[i] == -1, PML_ERR_INVALID_ARGUMENT,
                   "%s: spin %zu is %d, needs +1 or -1", fn, i, (int)host[i]);
-    int8_t *planes = malloc(n);
-    PML_CHECK(planes != NULL, PML_ERR_OUT_OF_MEMORY, "%s: %zu bytes", fn, n);
+    const size_t nw = plane_words(&g->cfg);
+    uint32_t *planes = malloc(nw * sizeof *planes);
+    PML_CHECK(planes != NULL, PML_ERR_OUT_OF_MEMORY, "%s: %zu words", fn, nw);
     pml_ising_to_planes(&g->cfg, host, planes);
-    pml_status s = g->dev->ops->upload(g->dev, g->spins, planes, n);
+    pml_status s = g->dev->ops->upload(g->dev, g->spins, planes, nw * sizeof *planes);
     free(planes);
     return s;
 }
