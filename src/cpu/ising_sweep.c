@@ -97,33 +97,53 @@ void pml_cpu_ising_philox16(uint64_t seed, uint64_t stream, const uint64_t *rest
     }
 }
 
+/* A replica's thresholds arranged for the bit-sliced comparison. The groups of equal
+ * threshold (pml_ising_wparams) are taken four at a time ("quads", at most 3): for each word
+ * the 16 ORs of a quad's group masks are formed once, and the threshold-bit mask of a plane
+ * is then one table entry per quad, idx[b][q] = the quad's four threshold bits of plane b. */
+typedef struct cpu_plan {
+    const pml_ising_wparams *wp;
+    int nq;            /* quads in use, ceil(ng / 4) */
+    int8_t group[10];  /* group of case i, -1 where the case needs no draw */
+    uint8_t idx[32][3];
+} cpu_plan;
+
+static void plan_make(const pml_ising_wparams *wp, cpu_plan *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->wp = wp;
+    pl->nq = (int)(wp->ng + 3) / 4;
+    for (int i = 0; i < 10; ++i) pl->group[i] = -1;
+    for (uint32_t g = 0; g < wp->ng; ++g)
+        for (int i = 0; i < 10; ++i)
+            if ((wp->gcase[g] >> i) & 1u) pl->group[i] = (int8_t)g;
+    for (int b = 0; b < 32; ++b)
+        for (uint32_t g = 0; g < wp->ng; ++g)
+            pl->idx[b][g / 4] |= (uint8_t)(((wp->gthr[g] >> (31 - b)) & 1u) << (g % 4));
+}
+
 /* Everything a band update needs that does not change along it. */
 typedef struct band_job {
-    const pml_ising_wparams *wp;
+    const cpu_plan *pl;
     uint64_t seed, stream, half_blk; /* half_blk: Philox block of word 0 of the plane */
     int64_t WW, plane;               /* words per row, per plane */
 } band_job;
 
-typedef void (*philox16_fn)(uint64_t, uint64_t, const uint64_t *, uint32_t *, uint32_t *,
-                            uint32_t *, uint32_t *);
-
 /* Words k0 .. k0+n-1 (n <= 16, plane-flat indices k = y WW + w, so consecutive words may span
  * rows) of plane `self`, whose neighbours are in plane `other`; side[i] and valid[i] (from
- * row_side / valid_mask) belong to word k0 + i. The new spins go to self. The Philox is passed in so that the
- * AVX-512 build can supply its own. */
+ * row_side / valid_mask) belong to word k0 + i. The new spins go to self. Portable C whose
+ * loops over the 16 words GCC vectorises. */
 PML_SIMD_CLONES
 void pml_cpu_ising_words(uint32_t *restrict self, const uint32_t *restrict other,
                          const uint32_t *restrict side, const uint32_t *restrict valid,
-                         int64_t k0, int n, const band_job *job, philox16_fn philox)
+                         int64_t k0, int n, const band_job *job)
 {
-    const pml_ising_wparams *wp = job->wp;
-    const int ng = (int)wp->ng;
+    const cpu_plan *pl = job->pl;
+    const uint32_t always = pl->wp->always;
     const int64_t WW = job->WW, plane = job->plane;
     uint32_t s[LANES], und[LANES], lt[LANES], flip[LANES];
-    uint32_t gm[10][LANES];
-    uint32_t am[10]; /* all-ones where case i always flips */
-    for (int i = 0; i < 10; ++i) am[i] = ((wp->always >> i) & 1u) ? 0xFFFFFFFFu : 0u;
-    uint32_t cm[10][LANES];
+    uint32_t cm[10][LANES], gm[12][LANES];
+    uint32_t cmb[3][16][LANES]; /* ORs of the group masks of each quad */
 #pragma omp simd
     for (int i = 0; i < LANES; ++i) {
         const int live = i < n;
@@ -148,45 +168,49 @@ void pml_cpu_ising_words(uint32_t *restrict self, const uint32_t *restrict other
         cm[7][i] = sp & m2;
         cm[8][i] = sp & m3;
         cm[9][i] = sp & b2;
-        uint32_t f = 0;
-        for (int q = 0; q < 10; ++q) f |= cm[q][i] & am[q];
-        flip[i] = f;
-        lt[i] = 0;
     }
-    for (int g = 0; g < ng; ++g) {
-        uint32_t sel[10];
-        for (int q = 0; q < 10; ++q) sel[q] = ((wp->gcase[g] >> q) & 1u) ? 0xFFFFFFFFu : 0u;
+    for (int g = 0; g < 12; ++g)
+        for (int i = 0; i < LANES; ++i) gm[g][i] = 0;
+    for (int i = 0; i < LANES; ++i) flip[i] = 0;
+    for (int q = 0; q < 10; ++q) {
+        if ((always >> q) & 1u) {
 #pragma omp simd
-        for (int i = 0; i < LANES; ++i) {
-            uint32_t v = 0;
-            for (int q = 0; q < 10; ++q) v |= cm[q][i] & sel[q];
-            gm[g][i] = v;
+            for (int i = 0; i < LANES; ++i) flip[i] |= cm[q][i];
+        } else if (pl->group[q] >= 0) {
+            uint32_t *g = gm[pl->group[q]];
+#pragma omp simd
+            for (int i = 0; i < LANES; ++i) g[i] |= cm[q][i];
+        }
+    }
+    for (int q = 0; q < 3; ++q) {
+        for (int i = 0; i < LANES; ++i) cmb[q][0][i] = 0;
+        if (q >= pl->nq) continue;
+        for (int m = 1; m < 16; ++m) {
+            const uint32_t *lo = cmb[q][m & (m - 1)], *g = gm[4 * q + __builtin_ctz((unsigned)m)];
+#pragma omp simd
+            for (int i = 0; i < LANES; ++i) cmb[q][m][i] = lo[i] | g[i];
         }
     }
     uint32_t any = 0;
 #pragma omp simd reduction(| : any)
     for (int i = 0; i < LANES; ++i) {
-        uint32_t v = 0;
-        for (int g = 0; g < ng; ++g) v |= gm[g][i];
-        und[i] = v;
-        any |= v;
+        und[i] = cmb[0][15][i] | cmb[1][15][i] | cmb[2][15][i];
+        lt[i] = 0;
+        any |= und[i];
     }
     for (int k = 0; k < 8 && any; ++k) {
         uint64_t ctr[LANES];
         uint32_t D[4][LANES];
         for (int i = 0; i < LANES; ++i)
             ctr[i] = job->half_blk + 8u * (uint64_t)(k0 + i) + (uint64_t)k;
-        philox(job->seed, job->stream, ctr, D[0], D[1], D[2], D[3]);
+        pml_cpu_ising_philox16(job->seed, job->stream, ctr, D[0], D[1], D[2], D[3]);
         for (int q = 0; q < 4; ++q) {
-            const int bit = 31 - (4 * k + q);
-            uint32_t tb[10];
-            for (int g = 0; g < ng; ++g) tb[g] = ((wp->gthr[g] >> bit) & 1u) ? 0xFFFFFFFFu : 0u;
+            const uint8_t *ix = pl->idx[4 * k + q];
+            const uint32_t *t0 = cmb[0][ix[0]], *t1 = cmb[1][ix[1]], *t2 = cmb[2][ix[2]];
             any = 0;
 #pragma omp simd reduction(| : any)
             for (int i = 0; i < LANES; ++i) {
-                uint32_t t = 0;
-                for (int g = 0; g < ng; ++g) t |= gm[g][i] & tb[g];
-                const uint32_t dq = D[q][i];
+                const uint32_t t = t0[i] | t1[i] | t2[i], dq = D[q][i];
                 lt[i] |= und[i] & t & ~dq;
                 und[i] &= ~(dq ^ t);
                 any |= und[i];
@@ -208,7 +232,7 @@ static void words_scalar(uint32_t *restrict self, const uint32_t *restrict other
         const int64_t ku = k >= WW ? k - WW : k - WW + plane;
         const int64_t kd = k + WW < plane ? k + WW : k + WW - plane;
         self[k] = pml_ising_word_update(self[k], other[ku], other[kd], other[k], side[i], valid[i],
-                                        job->wp, job->seed, job->stream,
+                                        job->pl->wp, job->seed, job->stream,
                                         job->half_blk + 8u * (uint64_t)k);
     }
 }
@@ -217,7 +241,132 @@ static atomic_int force_portable = 0;
 
 void pml_cpu_ising_set_portable(int on) { atomic_store(&force_portable, on != 0); }
 
+/* ---- AVX-512 path (x86-64 with AVX-512 F/BW/VL, chosen at run time) ----------------------
+ * The same arithmetic as pml_cpu_ising_words, written with intrinsics because GCC cannot see
+ * two tricks: the 32x32->64 multiply of Philox done as even/odd vpmuludq pairs, and keeping
+ * every mask of the 16 words in registers. tests/ising_test.c checks both paths against the
+ * reference. */
 #if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define PML_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+PML_AVX512 static inline void mulhilo16(__m512i a, __m512i m, __m512i *lo, __m512i *hi)
+{
+    /* even lanes' products in pe, odd lanes' in po (64 bits each); the 32-bit halves are
+     * swapped into place by masked in-lane shuffles */
+    const __m512i pe = _mm512_mul_epu32(a, m);
+    const __m512i po = _mm512_mul_epu32(_mm512_shuffle_epi32(a, _MM_PERM_CDAB), m);
+    *lo = _mm512_mask_shuffle_epi32(pe, 0xAAAA, po, _MM_PERM_CDAB);
+    *hi = _mm512_mask_shuffle_epi32(po, 0x5555, pe, _MM_PERM_CDAB);
+}
+
+/* Block base + 8 i in lane i (64-bit counters: the low words may carry between lanes). */
+PML_AVX512 static inline void philox16_avx512(uint64_t seed, uint64_t stream, uint64_t base,
+                                              __m512i d[4])
+{
+    const __m512i lane8 = _mm512_set_epi32(120, 112, 104, 96, 88, 80, 72, 64, 56, 48, 40, 32,
+                                           24, 16, 8, 0);
+    const __m512i lo0 = _mm512_set1_epi32((int)(uint32_t)base);
+    __m512i x = _mm512_add_epi32(lo0, lane8);
+    const __m512i carry = _mm512_maskz_set1_epi32(_mm512_cmplt_epu32_mask(x, lo0), 1);
+    __m512i y = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)(base >> 32)), carry);
+    __m512i z = _mm512_set1_epi32((int)(uint32_t)stream);
+    __m512i w = _mm512_set1_epi32((int)(uint32_t)(stream >> 32));
+    const __m512i m0 = _mm512_set1_epi32((int)PML_PHILOX_M0), m1 = _mm512_set1_epi32((int)PML_PHILOX_M1);
+    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+        __m512i lo_0, hi_0, lo_1, hi_1;
+        mulhilo16(x, m0, &lo_0, &hi_0);
+        mulhilo16(z, m1, &lo_1, &hi_1);
+        /* 0x96: three-way xor */
+        x = _mm512_ternarylogic_epi32(hi_1, y, _mm512_set1_epi32((int)k0), 0x96);
+        z = _mm512_ternarylogic_epi32(hi_0, w, _mm512_set1_epi32((int)k1), 0x96);
+        y = lo_1;
+        w = lo_0;
+        k0 += PML_PHILOX_W0;
+        k1 += PML_PHILOX_W1;
+    }
+    d[0] = x;
+    d[1] = y;
+    d[2] = z;
+    d[3] = w;
+}
+
+PML_AVX512 static void words_avx512(uint32_t *restrict self, const uint32_t *restrict other,
+                                    const uint32_t *restrict side,
+                                    const uint32_t *restrict valid, int64_t k0, int n,
+                                    const band_job *job)
+{
+    const cpu_plan *pl = job->pl;
+    const uint32_t always = pl->wp->always;
+    const int64_t WW = job->WW, plane = job->plane;
+    const __mmask16 live = n >= LANES ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
+    __m512i a, b;
+    if (k0 >= WW) {
+        a = _mm512_maskz_loadu_epi32(live, other + k0 - WW);
+    } else { /* the first row: up wraps to the last */
+        uint32_t t[LANES] = {0};
+        for (int i = 0; i < n; ++i) t[i] = other[k0 + i >= WW ? k0 + i - WW : k0 + i - WW + plane];
+        a = _mm512_loadu_si512(t);
+    }
+    if (k0 + n + WW <= plane) {
+        b = _mm512_maskz_loadu_epi32(live, other + k0 + WW);
+    } else { /* the last row: down wraps to the first */
+        uint32_t t[LANES] = {0};
+        for (int i = 0; i < n; ++i) t[i] = other[k0 + i + WW < plane ? k0 + i + WW : k0 + i + WW - plane];
+        b = _mm512_loadu_si512(t);
+    }
+    const __m512i c = _mm512_maskz_loadu_epi32(live, other + k0);
+    const __m512i d = _mm512_maskz_loadu_epi32(live, side);
+    const __m512i v = _mm512_maskz_loadu_epi32(live, valid);
+    const __m512i s = _mm512_maskz_loadu_epi32(live, self + k0);
+    /* up-neighbour count n_up = 0..4 in bits b2 b1 b0 */
+    const __m512i x1 = _mm512_xor_si512(a, b), a1 = _mm512_and_si512(a, b);
+    const __m512i x2 = _mm512_xor_si512(c, d), a2 = _mm512_and_si512(c, d);
+    const __m512i b0 = _mm512_xor_si512(x1, x2);
+    const __m512i b1 = _mm512_or_si512(_mm512_xor_si512(a1, a2), _mm512_and_si512(x1, x2));
+    const __m512i b2 = _mm512_and_si512(a1, a2);
+    __m512i m[5];
+    m[0] = _mm512_ternarylogic_epi32(b0, b1, b2, 0x01); /* ~(b0 | b1 | b2) */
+    m[1] = _mm512_andnot_si512(b1, b0);
+    m[2] = _mm512_andnot_si512(b0, b1);
+    m[3] = _mm512_and_si512(b1, b0);
+    m[4] = b2;
+    const __m512i sp = _mm512_and_si512(s, v), sm = _mm512_andnot_si512(s, v);
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i gm[12], flip = zero;
+    for (int g = 0; g < 12; ++g) gm[g] = zero;
+    for (int q = 0; q < 10; ++q) {
+        const __m512i cm = _mm512_and_si512(q < 5 ? sm : sp, m[q % 5]);
+        if ((always >> q) & 1u) flip = _mm512_or_si512(flip, cm);
+        else if (pl->group[q] >= 0) gm[pl->group[q]] = _mm512_or_si512(gm[pl->group[q]], cm);
+    }
+    __m512i cmb[3][16];
+    for (int q = 0; q < 3; ++q) {
+        cmb[q][0] = zero;
+        for (int mm = 1; mm < 16; ++mm)
+            cmb[q][mm] = q < pl->nq ? _mm512_or_si512(cmb[q][mm & (mm - 1)],
+                                                      gm[4 * q + __builtin_ctz((unsigned)mm)])
+                                    : zero;
+    }
+    __m512i und = _mm512_or_si512(cmb[0][15], _mm512_or_si512(cmb[1][15], cmb[2][15]));
+    __m512i lt = zero;
+    const uint64_t blk = job->half_blk + 8u * (uint64_t)k0;
+    for (int k = 0; k < 8 && _mm512_test_epi32_mask(und, und); ++k) {
+        __m512i D[4];
+        philox16_avx512(job->seed, job->stream, blk + (uint64_t)k, D);
+        for (int q = 0; q < 4; ++q) {
+            const uint8_t *ix = pl->idx[4 * k + q];
+            const __m512i t = _mm512_ternarylogic_epi32(cmb[0][ix[0]], cmb[1][ix[1]],
+                                                        cmb[2][ix[2]], 0xFE); /* a | b | c */
+            /* lt |= und & t & ~D;  und &= ~(D ^ t) */
+            lt = _mm512_or_si512(lt, _mm512_and_si512(und, _mm512_andnot_si512(D[q], t)));
+            und = _mm512_andnot_si512(_mm512_xor_si512(D[q], t), und);
+        }
+    }
+    _mm512_mask_storeu_epi32(self + k0, live, _mm512_xor_si512(s, _mm512_or_si512(flip, lt)));
+}
+
 static int have_avx512(void)
 {
     static atomic_int cached = -1; /* threads may race here; they store the same value */
@@ -237,9 +386,8 @@ static int have_avx512(void) { return 0; }
 
 /* Half-sweep of colour c over rows [y0, y1) of replica r. scratch: 2 (y1 - y0) WW words. */
 static void band(const pml_ising_kargs *a, int avx, int64_t r, int c, uint64_t sweep,
-                 int64_t y0, int64_t y1, const pml_ising_wparams *wp, uint32_t *scratch)
+                 int64_t y0, int64_t y1, const cpu_plan *pl, uint32_t *scratch)
 {
-    (void)avx;
     const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx), Ly = a->ly, plane = Ly * WW;
     uint32_t *base = (uint32_t *)a->spins + 2 * r * plane;
     uint32_t *self = base + c * plane;
@@ -251,13 +399,16 @@ static void band(const pml_ising_kargs *a, int avx, int64_t r, int c, uint64_t s
         row_side(other + y * WW, W, WW, (int)((y + c) & 1), side + (y - y0) * WW);
         for (int64_t w = 0; w < WW; ++w) valid[(y - y0) * WW + w] = valid_mask(W, w);
     }
-    const band_job job = {wp, a->seed, PML_ISING_STREAM + (uint64_t)(a->r0 + r),
+    const band_job job = {pl, a->seed, PML_ISING_STREAM + (uint64_t)(a->r0 + r),
                           pml_ising_word_block(2 * sweep + (uint64_t)c, Ly, WW, 0, 0), WW, plane};
     for (int64_t k0 = kb; k0 < ke; k0 += LANES) {
         const int n = ke - k0 < LANES ? (int)(ke - k0) : LANES;
         const uint32_t *sd = side + (k0 - kb), *vd = valid + (k0 - kb);
-        if (n <= 4) words_scalar(self, other, sd, vd, k0, n, &job);
-        else pml_cpu_ising_words(self, other, sd, vd, k0, n, &job, pml_cpu_ising_philox16);
+        if (n <= 2) words_scalar(self, other, sd, vd, k0, n, &job);
+#if defined(__GNUC__) && defined(__x86_64__)
+        else if (avx) words_avx512(self, other, sd, vd, k0, n, &job);
+#endif
+        else pml_cpu_ising_words(self, other, sd, vd, k0, n, &job);
     }
 }
 
@@ -334,15 +485,20 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
     const size_t sbuf = 2 * (size_t)(BR * WW) + LANES;
     uint32_t *scratch = malloc((size_t)threads * sbuf * sizeof *scratch);
     pml_ising_wparams *wp = malloc((size_t)R * sizeof *wp);
+    cpu_plan *plan = malloc((size_t)R * sizeof *plan);
     int64_t *part = (measure && !by_replica) ? malloc((size_t)(R * Ly) * 2 * sizeof *part) : NULL;
-    if (!scratch || !wp || (measure && !by_replica && !part)) {
+    if (!scratch || !wp || !plan || (measure && !by_replica && !part)) {
         free(scratch);
         free(wp);
+        free(plan);
         free(part);
         return pml_set_error(PML_ERR_OUT_OF_MEMORY, "pml_ising_sweep: scratch for %lld rows",
                              (long long)(R * Ly));
     }
-    for (int64_t r = 0; r < R; ++r) pml_ising_wparams_make(&a->params[r], &wp[r]);
+    for (int64_t r = 0; r < R; ++r) {
+        pml_ising_wparams_make(&a->params[r], &wp[r]);
+        plan_make(&wp[r], &plan[r]);
+    }
 
     if (by_replica) {
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (par)
@@ -356,7 +512,7 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
                 for (int c = 0; c < 2; ++c)
                     for (int64_t y0 = 0; y0 < Ly; y0 += BR)
                         band(a, avx, r, c, t0 + (uint64_t)t, y0, y0 + BR < Ly ? y0 + BR : Ly,
-                             &wp[r], side);
+                             &plan[r], side);
                 if (measure) {
                     int64_t b, m;
                     measure_rows(a, r, 0, Ly, &b, &m, side);
@@ -366,6 +522,7 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
         }
         free(scratch);
         free(wp);
+        free(plan);
         return PML_OK;
     }
 
@@ -388,8 +545,8 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
             for (int c = 0; c < 2; ++c) {
                 for (int64_t it = lo; it < hi; ++it) {
                     const int64_t r = it / nbands, y0 = (it % nbands) * BR;
-                    band(a, avx, r, c, t0 + (uint64_t)t, y0, y0 + BR < Ly ? y0 + BR : Ly, &wp[r],
-                         side);
+                    band(a, avx, r, c, t0 + (uint64_t)t, y0, y0 + BR < Ly ? y0 + BR : Ly,
+                         &plan[r], side);
                 }
                 yielding_barrier(&bar_count, &bar_gen, (unsigned)nth);
             }
@@ -413,6 +570,7 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
     }
     free(scratch);
     free(wp);
+    free(plan);
     free(part);
     return PML_OK;
 }
