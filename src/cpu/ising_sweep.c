@@ -341,13 +341,13 @@ PML_AVX512 static void words_avx512(uint32_t *restrict self, const uint32_t *res
         if ((always >> q) & 1u) flip = _mm512_or_si512(flip, cm);
         else if (pl->group[q] >= 0) gm[pl->group[q]] = _mm512_or_si512(gm[pl->group[q]], cm);
     }
-    __m512i cmb[3][16];
+    __m512i cmb[3][16]; /* entries of unused quads: only [0] is ever read */
     for (int q = 0; q < 3; ++q) {
         cmb[q][0] = zero;
-        for (int mm = 1; mm < 16; ++mm)
-            cmb[q][mm] = q < pl->nq ? _mm512_or_si512(cmb[q][mm & (mm - 1)],
-                                                      gm[4 * q + __builtin_ctz((unsigned)mm)])
-                                    : zero;
+        if (q < pl->nq)
+            for (int mm = 1; mm < 16; ++mm)
+                cmb[q][mm] = _mm512_or_si512(cmb[q][mm & (mm - 1)],
+                                             gm[4 * q + __builtin_ctz((unsigned)mm)]);
     }
     __m512i und = _mm512_or_si512(cmb[0][15], _mm512_or_si512(cmb[1][15], cmb[2][15]));
     __m512i lt = zero;
@@ -479,8 +479,13 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
      * lattice is split into bands of rows instead, with a barrier per half-sweep. */
     const int by_replica = !par || R % threads == 0 || R >= 4 * threads;
     const int avx = have_avx512();
-    /* bands of about 1024 words (32k sites): a few chunks of 16 words, scratch in L1 */
-    const int64_t BR = WW >= 1024 ? 1 : (1024 / WW < Ly ? 1024 / WW : Ly);
+    /* bands of about 1024 words (32k sites): many steps of 16 words, scratch in L1 */
+    int64_t BR = WW >= 1024 ? 1 : (1024 / WW < Ly ? 1024 / WW : Ly);
+    /* a single lattice split over threads: at least 4 bands per thread */
+    if (!by_replica) {
+        const int64_t cap = Ly / (4 * (int64_t)threads);
+        if (cap >= 1 && BR > cap) BR = cap;
+    }
     const int64_t nbands = (Ly + BR - 1) / BR, items = R * nbands;
     const size_t sbuf = 2 * (size_t)(BR * WW) + LANES;
     uint32_t *scratch = malloc((size_t)threads * sbuf * sizeof *scratch);
