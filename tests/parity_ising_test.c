@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/backend.h"
 #include "ising/ising_block.h"
 #include "ising/ising_model.h"
 #include "pml_test.h"
@@ -282,4 +283,66 @@ static void emulate_cuda(const run_spec *sp)
 Test(parity_ising, cuda_kernel_bodies_on_host)
 {
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; ++i) emulate_cuda(&specs[i]);
+}
+
+/* A call on a slice of a batch (replicas 2..4 of 5: spins offset by pml_ising_replica_bytes,
+ * kargs.r0 = 2, so their draws come from streams PML_ISING_STREAM + 2..4) gives those
+ * replicas exactly what the whole batch gives them, and leaves the others alone. The kernels
+ * are called through the backend table as pml_ising does. */
+static void slice_case(pml_device *dev)
+{
+    const run_spec sp = {70, 12, 5, PML_ISING_HEATBATH, 1, 0, 0}; /* W = 35: a partial word */
+    double T[5], B[5];
+    params(&sp, T, B);
+    pml_ising_config c = {sp.lx, sp.ly, sp.R, 1.0, sp.rule, 77};
+    pml_ising *whole = NULL, *part = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &whole));
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &part));
+    PML_ASSERT_OK(pml_ising_init(whole, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_init(part, PML_ISING_HOT));
+    const size_t n = (size_t)(sp.R * sp.lx * sp.ly), per = (size_t)(sp.lx * sp.ly);
+    int8_t *start = malloc(n), *sa = malloc(n), *sb = malloc(n);
+    PML_ASSERT_OK(pml_ising_get_spins(part, start, n));
+    PML_ASSERT_OK(pml_ising_sample(whole, 30));
+    const pml_ising_kargs a = {
+        .spins = (char *)part->spins + 2 * pml_ising_replica_bytes(sp.lx, sp.ly),
+        .params = (const pml_ising_rparams *)part->params + 2,
+        .acc = (pml_ising_acc *)part->acc + 2,
+        .lx = sp.lx,
+        .ly = sp.ly,
+        .replicas = 3,
+        .r0 = 2,
+        .J = c.J,
+        .seed = c.seed,
+    };
+    PML_ASSERT_OK(dev->ops->ising->sweeps(dev, &a, 0, 30, 1));
+    PML_ASSERT_OK(pml_ising_get_spins(whole, sa, n));
+    PML_ASSERT_OK(pml_ising_get_spins(part, sb, n));
+    cr_assert(pml_test_equal_bytes("replicas 0-1 untouched", sb, start, 2 * per, 1));
+    cr_assert(pml_test_equal_bytes("replicas 2-4 as in the whole batch", sb + 2 * per,
+                                   sa + 2 * per, 3 * per, 1));
+    pml_ising_stats xa[5], xb[5];
+    PML_ASSERT_OK(pml_ising_stats_get(whole, xa, 5));
+    PML_ASSERT_OK(pml_ising_stats_get(part, xb, 5));
+    cr_assert(pml_test_equal_bytes("stats of replicas 2-4", &xb[2], &xa[2], 3 * sizeof xa[0] / 8, 8));
+    cr_assert_eq(xb[0].samples, 0);
+    free(start);
+    free(sa);
+    free(sb);
+    pml_ising_destroy(whole);
+    pml_ising_destroy(part);
+}
+
+Test(parity_ising, slice_of_a_batch_with_r0)
+{
+    pml_device *cpu = pml_test_open_cpu();
+    slice_case(cpu);
+    pml_device_close(cpu);
+}
+
+Test(parity_ising, cuda_slice_of_a_batch_with_r0)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    slice_case(gpu);
+    pml_device_close(gpu);
 }
