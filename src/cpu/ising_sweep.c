@@ -10,11 +10,16 @@
  * spin.
  *
  * CPU: OpenMP over whole replicas (no barriers) when the batch is large enough, otherwise
- * over bands of rows of one replica inside one parallel region for all n sweeps. A row is
- * updated 16 words (512 sites) at a time, bit-sliced: a 4-input adder counts each lane's
- * up-neighbours, the lanes are sorted into threshold groups by mask logic, and the comparison
- * u < thr runs MSB first, one Philox word (one bit of 32 sites) per plane, 16 Philox blocks
- * at a time in SIMD lanes, stopping when every lane of the 16 words is decided. */
+ * over bands of rows of one replica inside one parallel region for all n sweeps. A band is
+ * updated 16 words (512 sites, consecutive in the plane, so a step may span rows) at a time,
+ * bit-sliced: a 4-input adder counts each lane's up-neighbours, the lanes are sorted into
+ * threshold groups by mask logic, and the comparison u < thr runs MSB first, one Philox word
+ * (one bit of 32 sites) per plane, 16 Philox blocks at a time in SIMD lanes, until every lane
+ * is decided. The AVX-512 path runs the first two blocks on the 16 words of a step and queues
+ * the words still undecided, running their later blocks 16 words at a time (stage_q); the
+ * portable path (pml_cpu_ising_set_portable, PML_ISING_NO_AVX512=1, or no AVX-512) runs each
+ * step in lockstep to its slowest word. Planes of <= 2 words use the scalar body shared with
+ * CUDA (src/ising/ising_block.h). Every path gives the same bits. */
 #define _POSIX_C_SOURCE 200809L /* sched_yield */
 #include <sched.h>
 #include <stdatomic.h>
