@@ -25,11 +25,26 @@ static uint64_t ref_threshold(pml_ising_rule rule, double J, double T, double B,
     return (uint64_t)floor(p * 4294967296.0 + 0.5);
 }
 
+/* The draw of site (x, y) of colour col in half-sweep h of replica r, as the header defines
+ * it: bit 31 - b of u is bit l of the plane word D(b), where the site is lane l of word w of
+ * its row (colour site j = x/2 = 32 w + l). */
+static uint32_t ref_draw(const pml_ising_config *c, int64_t r, uint64_t h, int64_t x, int64_t y)
+{
+    const int64_t W = c->lx / 2, WW = (W + 31) / 32, j = x / 2, w = j / 32, l = j % 32;
+    uint32_t u = 0;
+    for (int b = 0; b < 32; ++b) {
+        const uint64_t index = ((h * (uint64_t)c->ly + (uint64_t)y) * (uint64_t)WW + (uint64_t)w) * 32u +
+                               (uint64_t)b;
+        const uint32_t D = pml_rng_u32(c->seed, PML_ISING_STREAM + (uint64_t)r, index);
+        u |= ((D >> l) & 1u) << (31 - b);
+    }
+    return u;
+}
+
 static void ref_sweeps(const pml_ising_config *c, const double *T, const double *B, int8_t *s,
                        uint64_t t0, int64_t n)
 {
     const int64_t Lx = c->lx, Ly = c->ly, N = Lx * Ly;
-    const uint64_t P = ((uint64_t)(N / 2) + 3) & ~(uint64_t)3;
     for (uint64_t t = t0; t < t0 + (uint64_t)n; ++t)
         for (int col = 0; col < 2; ++col)
             for (int64_t r = 0; r < c->replicas; ++r) {
@@ -41,9 +56,7 @@ static void ref_sweeps(const pml_ising_config *c, const double *T, const double 
                                        g[((y + 1) % Ly) * Lx + x] +
                                        g[((y + Ly - 1) % Ly) * Lx + x];
                         const int sp = g[y * Lx + x];
-                        const uint64_t k = (uint64_t)(y * (Lx / 2) + x / 2);
-                        const uint32_t u = pml_rng_u32(c->seed, PML_ISING_STREAM + (uint64_t)r,
-                                                       (2 * t + (uint64_t)col) * P + k);
+                        const uint32_t u = ref_draw(c, r, 2 * t + (uint64_t)col, x, y);
                         const uint64_t thr =
                             ref_threshold(c->rule, c->J, T[r], B ? B[r] : 0.0, sp, nb);
                         if ((uint64_t)u < thr) g[y * Lx + x] = (int8_t)-sp;
@@ -92,9 +105,12 @@ static void check_against_reference(int64_t lx, int64_t ly, int64_t R, pml_ising
 Test(ising, metropolis_matches_reference)
 {
     check_against_reference(8, 8, 3, PML_ISING_METROPOLIS, 0, 40);
-    check_against_reference(2, 2, 3, PML_ISING_METROPOLIS, 1, 60);   /* W = 1, P padded */
-    check_against_reference(6, 10, 2, PML_ISING_METROPOLIS, 1, 30);  /* W = 3: rows off blocks */
+    check_against_reference(2, 2, 3, PML_ISING_METROPOLIS, 1, 60);   /* W = 1: one lane a word */
+    check_against_reference(6, 10, 2, PML_ISING_METROPOLIS, 1, 30);  /* W = 3: a partial word */
     check_against_reference(34, 4, 5, PML_ISING_METROPOLIS, 1, 20);  /* Lx != Ly, odd batch */
+    check_against_reference(64, 6, 2, PML_ISING_METROPOLIS, 1, 12);  /* W = 32: one full word */
+    check_against_reference(130, 8, 3, PML_ISING_METROPOLIS, 1, 8);  /* W = 65: 3 words, 1 lane */
+    check_against_reference(1090, 4, 1, PML_ISING_METROPOLIS, 1, 4); /* 18 words: 16 + 2 */
 }
 
 Test(ising, heatbath_matches_reference)
@@ -103,6 +119,8 @@ Test(ising, heatbath_matches_reference)
     check_against_reference(2, 6, 3, PML_ISING_HEATBATH, 1, 50);
     check_against_reference(10, 6, 5, PML_ISING_HEATBATH, 1, 20);
     check_against_reference(70, 38, 1, PML_ISING_HEATBATH, 1, 6);
+    check_against_reference(128, 4, 2, PML_ISING_HEATBATH, 0, 8);    /* W = 64: 2 full words */
+    check_against_reference(1026, 4, 1, PML_ISING_HEATBATH, 1, 4);  /* W = 513: 16 words + 1 */
 }
 
 /* The portable C kernels (used where AVX-512 is missing) against the same reference. */
@@ -113,6 +131,8 @@ Test(ising, portable_path_matches_reference)
     check_against_reference(70, 38, 1, PML_ISING_HEATBATH, 1, 6);
     check_against_reference(2, 2, 3, PML_ISING_METROPOLIS, 1, 60);
     check_against_reference(6, 10, 2, PML_ISING_HEATBATH, 1, 30);
+    check_against_reference(1090, 4, 1, PML_ISING_METROPOLIS, 1, 4);
+    check_against_reference(128, 4, 2, PML_ISING_HEATBATH, 0, 8);
     pml_cpu_ising_set_portable(0);
 }
 

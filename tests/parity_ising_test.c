@@ -1,11 +1,10 @@
 /* CPU against CUDA: the same Ising runs must give bit-identical lattices (same Philox draws,
  * same integer thresholds), for both rules, with a field, odd batch sizes, several L
- * (including sides that are not a multiple of any tile or of 4 colour sites, so both CUDA
- * kernels run: the 32-bit-word one for Lx/2 % 4 == 0 and the general one), Lx != Ly, and
- * across save/restore between the backends, uniform and mixed batches (several lattice sizes
- * in one object, run one segment of one size at a time). Measurements agree to double
- * rounding (the integer sums are exact; the GPU may fuse the multiply-adds of the
- * accumulator).
+ * (including sides whose Lx/2 is not a multiple of 32, so both CUDA kernels run: the fast
+ * one for whole words, Lx/2 % 32 == 0, and the general one), Lx != Ly, and across
+ * save/restore between the backends, uniform and mixed batches (several lattice sizes in one
+ * object, run one segment of one size at a time). Measurements agree to double rounding (the
+ * integer sums are exact; the GPU may fuse the multiply-adds of the accumulator).
  * Without a GPU the CUDA cases skip; the CPU cases here check the CPU against itself under
  * the conditions the GPU tests use, so the binary is never empty. */
 #define _POSIX_C_SOURCE 200809L
@@ -14,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/backend.h"
 #include "ising/ising_block.h"
 #include "ising/ising_model.h"
 #include "pml_test.h"
@@ -75,15 +75,16 @@ static void compare(const run_spec *sp, pml_device *a, pml_device *b)
 }
 
 static const run_spec specs[] = {
-    {64, 64, 3, PML_ISING_METROPOLIS, 0, 50, 150},
+    {64, 64, 3, PML_ISING_METROPOLIS, 0, 50, 150},  /* W = 32: the CUDA fast path, one word */
     {64, 64, 3, PML_ISING_HEATBATH, 1, 50, 150},
-    {34, 18, 5, PML_ISING_METROPOLIS, 1, 100, 100}, /* W = 17: blocks straddle rows */
-    {130, 66, 1, PML_ISING_HEATBATH, 0, 80, 80},     /* not a multiple of 32 or 64 */
-    {2, 2, 7, PML_ISING_METROPOLIS, 1, 300, 300},    /* P padded from 2 to 4 */
-    {258, 256, 2, PML_ISING_METROPOLIS, 1, 20, 30},
+    {34, 18, 5, PML_ISING_METROPOLIS, 1, 100, 100}, /* W = 17: one partial word a row */
+    {130, 66, 1, PML_ISING_HEATBATH, 0, 80, 80},     /* W = 65: 3 words, the last with 1 lane */
+    {2, 2, 7, PML_ISING_METROPOLIS, 1, 300, 300},    /* W = 1 */
+    {258, 256, 2, PML_ISING_METROPOLIS, 1, 20, 30},  /* W = 129 */
     {16, 16, 129, PML_ISING_HEATBATH, 1, 100, 200},  /* a batch of many small lattices */
-    {24, 6, 3, PML_ISING_HEATBATH, 1, 100, 100},     /* W = 12: the CUDA char4 path, short */
-    {8, 8, 2, PML_ISING_METROPOLIS, 0, 100, 100},    /* W = 4: char4 path, both wraps */
+    {192, 6, 3, PML_ISING_HEATBATH, 1, 100, 100},    /* W = 96: fast path, 3 words, short */
+    {128, 8, 2, PML_ISING_METROPOLIS, 0, 100, 100},  /* W = 64: fast path, both wraps */
+    {1088, 10, 1, PML_ISING_METROPOLIS, 1, 20, 20},  /* W = 544: 17 words (16 + 1 on the CPU) */
 };
 
 Test(parity_ising, cpu_vs_cuda_bit_identical)
@@ -95,9 +96,9 @@ Test(parity_ising, cpu_vs_cuda_bit_identical)
     pml_device_close(gpu);
 }
 
-/* More replicas than gridDim.y allows (65535): the char4 kernel loops over replicas and the
- * measurement runs in slices of 65535 replicas; W = 4 takes the char4 path, W = 3 the general
- * one (P padded from 6 to 8). About 250 MB of accumulators per device. Spins exactly, the
+/* More replicas than gridDim.y allows (65535): the kernels loop over replicas and the
+ * measurement runs in slices of 65535 replicas; W = 32 takes the fast (whole-word) path, W = 3
+ * the general one. About 250 MB of accumulators per device. Spins exactly, the
  * averages to PML_TOL_SUM; not the error bars: over a few sweeps of a frozen replica the
  * energy variance is 0 on the CPU and a rounding residue on the GPU (whose accumulator fuses
  * multiply-adds), and its square root (about 1e-8, seen on an H100) is no indexing error. */
@@ -106,7 +107,7 @@ Test(parity_ising, cuda_more_replicas_than_grid_y)
     pml_device *gpu = pml_test_open_cuda_or_skip();
     pml_device *cpu = pml_test_open_cpu();
     const run_spec big[] = {
-        {8, 2, 65537 + 200, PML_ISING_METROPOLIS, 1, 3, 4},
+        {64, 2, 65537 + 200, PML_ISING_METROPOLIS, 1, 3, 4},
         {6, 4, 65537 + 200, PML_ISING_HEATBATH, 1, 3, 4},
     };
     for (size_t i = 0; i < sizeof big / sizeof big[0]; ++i) {
@@ -297,37 +298,49 @@ static void emulate_cuda(const run_spec *sp)
     PML_ASSERT_OK(pml_ising_create(cpu, &c, T, B, &g));
     PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
     const size_t n = (size_t)(sp->R * sp->lx * sp->ly);
-    int8_t *rows = malloc(n), *planes = malloc(n), *got = malloc(n), *want = malloc(n);
+    const int64_t W = sp->lx / 2, Ly = sp->ly, WW = (W + 31) / 32;
+    const size_t nw = (size_t)(sp->R * 2 * Ly * WW);
+    cr_assert_eq(pml_ising_replica_bytes(sp->lx, sp->ly), (size_t)(2 * Ly * WW) * 4);
+    int8_t *rows = malloc(n), *got = malloc(n), *want = malloc(n);
+    uint32_t *planes = malloc(nw * sizeof *planes);
     PML_ASSERT_OK(pml_ising_get_spins(g, rows, n));
     pml_ising_to_planes(&c, rows, planes);
-    pml_ising_rparams *pr = malloc((size_t)sp->R * sizeof *pr);
-    for (int64_t r = 0; r < sp->R; ++r) pml_ising_make_params(c.rule, c.J, T[r], B[r], &pr[r]);
-    const int64_t W = sp->lx / 2, Ly = sp->ly;
-    const uint64_t P = pml_ising_pad(sp->lx, sp->ly);
+    pml_ising_wparams *wp = malloc((size_t)sp->R * sizeof *wp);
+    for (int64_t r = 0; r < sp->R; ++r) {
+        pml_ising_rparams pr;
+        pml_ising_make_params(c.rule, c.J, T[r], B[r], &pr);
+        pml_ising_wparams_make(&pr, &wp[r]);
+    }
     const int64_t sweeps = sp->therm + sp->sweeps;
     for (int64_t t = 0; t < sweeps; ++t)
         for (int col = 0; col < 2; ++col)
             for (int64_t r = sp->R - 1; r >= 0; --r) {
                 const uint64_t half = 2 * (uint64_t)t + (uint64_t)col;
-                if (W % 4 == 0)
-                    for (int64_t q = Ly * W / 4 - 1; q >= 0; --q)
-                        pml_ising_block_row4(planes, pr, (uint32_t)W, (uint32_t)Ly, c.seed,
-                                             PML_ISING_STREAM,
-                                             half, col, r, (uint32_t)q);
-                else
-                    for (int64_t q = (int64_t)(P / 4) - 1; q >= 0; --q)
-                        pml_ising_block_any(planes, pr, W, Ly, P, c.seed, PML_ISING_STREAM, half, col,
-                                            r, q);
+                for (int64_t y = Ly - 1; y >= 0; --y)
+                    for (int64_t w = WW - 1; w >= 0; --w) {
+                        if (W % 32 == 0)
+                            pml_ising_word32(planes, &wp[r], (uint32_t)WW, (uint32_t)Ly, c.seed,
+                                             PML_ISING_STREAM + (uint64_t)r,
+                                             half * (uint64_t)(Ly * WW) * 8u, col, r,
+                                             (uint32_t)y, (uint32_t)w);
+                        else
+                            pml_ising_word_any(planes, &wp[r], W, Ly, c.seed, PML_ISING_STREAM,
+                                               half, col, r, y, w);
+                    }
             }
     pml_ising_from_planes(&c, planes, got);
     PML_ASSERT_OK(pml_ising_sweep(g, sweeps));
     PML_ASSERT_OK(pml_ising_get_spins(g, want, n));
     cr_assert(pml_test_equal_bytes("CUDA bodies on the host vs CPU kernels", got, want, n, 1),
               "%lldx%lld R=%lld", (long long)sp->lx, (long long)sp->ly, (long long)sp->R);
+    /* the bits past W stayed 0 */
+    for (size_t i = 0; W % 32 != 0 && i < nw; i += (size_t)WW)
+        cr_assert_eq(planes[i + (size_t)WW - 1] & ~pml_ising_valid(W, WW - 1), 0u);
     /* the measurement body against sums over the row-major lattice */
     for (int64_t r = 0; r < sp->R; ++r) {
         long long bonds = 0, mag = 0, rb = 0, rm = 0;
-        for (int64_t k = 0; k < Ly * W; ++k) pml_ising_measure_site(planes, W, Ly, r, k, &bonds, &mag);
+        for (int64_t y = 0; y < Ly; ++y)
+            for (int64_t w = 0; w < WW; ++w) pml_ising_measure_word(planes, W, Ly, r, y, w, &bonds, &mag);
         const int8_t *s = want + r * sp->lx * sp->ly;
         for (int64_t y = 0; y < sp->ly; ++y)
             for (int64_t x = 0; x < sp->lx; ++x) {
@@ -342,7 +355,7 @@ static void emulate_cuda(const run_spec *sp)
     free(planes);
     free(got);
     free(want);
-    free(pr);
+    free(wp);
     free(T);
     free(B);
     pml_ising_destroy(g);
@@ -363,56 +376,65 @@ static void emulate_cuda_mixed(pml_ising_rule rule)
     pml_ising *g = create_mixed_on(cpu, rule, 0x5EEDULL);
     PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
     const size_t n = pml_ising_spin_count(g);
-    int8_t *rows = malloc(n), *planes = malloc(n), *got = malloc(n), *want = malloc(n);
+    int8_t *rows = malloc(n), *got = malloc(n), *want = malloc(n);
     PML_ASSERT_OK(pml_ising_get_spins(g, rows, n));
     double T[MIXP_R];
-    pml_ising_rparams pr[MIXP_R];
+    pml_ising_wparams wp[MIXP_R];
     pml_ising_stats st[MIXP_R];
     PML_ASSERT_OK(pml_ising_stats_get(g, st, MIXP_R));
     for (int r = 0; r < MIXP_R; ++r) {
+        pml_ising_rparams pr;
         T[r] = st[r].T;
-        pml_ising_make_params(rule, 1.0, T[r], st[r].B, &pr[r]);
+        pml_ising_make_params(rule, 1.0, T[r], st[r].B, &pr);
+        pml_ising_wparams_make(&pr, &wp[r]);
     }
-    /* segments, found here independently of the library */
+    /* segments, found here independently of the library: their first spin in the rows and
+     * their first word in the bit planes (2 Ly ceil(Lx/64) words per replica) */
     int64_t seg_r0[MIXP_R], seg_n[MIXP_R], nseg = 0;
-    size_t seg_off[MIXP_R], off = 0;
+    size_t seg_off[MIXP_R], seg_word[MIXP_R], off = 0, words = 0;
     for (int64_t r = 0; r < MIXP_R; ++r) {
         if (r == 0 || mixp_lx[r] != mixp_lx[r - 1] || mixp_ly[r] != mixp_ly[r - 1]) {
             seg_r0[nseg] = r;
             seg_n[nseg] = 0;
+            seg_word[nseg] = words;
             seg_off[nseg++] = off;
         }
         seg_n[nseg - 1] += 1;
         off += (size_t)(mixp_lx[r] * mixp_ly[r]);
+        words += (size_t)(2 * mixp_ly[r] * ((mixp_lx[r] / 2 + 31) / 32));
     }
     cr_assert_eq(nseg, 6);
+    uint32_t *planes = malloc(words * sizeof *planes);
     for (int64_t i = 0; i < nseg; ++i) {
         pml_ising_config c = {mixp_lx[seg_r0[i]], mixp_ly[seg_r0[i]], seg_n[i], 1.0, rule, 0};
-        pml_ising_to_planes(&c, rows + seg_off[i], planes + seg_off[i]);
+        pml_ising_to_planes(&c, rows + seg_off[i], planes + seg_word[i]);
     }
     const int64_t sweeps = 90;
     for (int64_t t = 0; t < sweeps; ++t)
         for (int col = 0; col < 2; ++col)
             for (int64_t i = nseg - 1; i >= 0; --i) {
                 const int64_t W = mixp_lx[seg_r0[i]] / 2, Ly = mixp_ly[seg_r0[i]];
-                const uint64_t P = pml_ising_pad(2 * W, Ly), half = 2 * (uint64_t)t + (uint64_t)col;
+                const int64_t WW = (W + 31) / 32;
+                const uint64_t half = 2 * (uint64_t)t + (uint64_t)col;
                 const uint64_t stream0 = PML_ISING_STREAM + (uint64_t)seg_r0[i];
-                int8_t *sp = planes + seg_off[i];
-                const pml_ising_rparams *pp = pr + seg_r0[i];
-                for (int64_t r = seg_n[i] - 1; r >= 0; --r) {
-                    if (W % 4 == 0)
-                        for (int64_t q = Ly * W / 4 - 1; q >= 0; --q)
-                            pml_ising_block_row4(sp, pp, (uint32_t)W, (uint32_t)Ly, 0x5EEDULL,
-                                                 stream0, half, col, r, (uint32_t)q);
-                    else
-                        for (int64_t q = (int64_t)(P / 4) - 1; q >= 0; --q)
-                            pml_ising_block_any(sp, pp, W, Ly, P, 0x5EEDULL, stream0, half, col,
-                                                r, q);
-                }
+                uint32_t *sp = planes + seg_word[i];
+                const pml_ising_wparams *pp = wp + seg_r0[i];
+                for (int64_t r = seg_n[i] - 1; r >= 0; --r)
+                    for (int64_t y = Ly - 1; y >= 0; --y)
+                        for (int64_t w = WW - 1; w >= 0; --w) {
+                            if (W % 32 == 0)
+                                pml_ising_word32(sp, &pp[r], (uint32_t)WW, (uint32_t)Ly,
+                                                 0x5EEDULL, stream0 + (uint64_t)r,
+                                                 half * (uint64_t)(Ly * WW) * 8u, col, r,
+                                                 (uint32_t)y, (uint32_t)w);
+                            else
+                                pml_ising_word_any(sp, &pp[r], W, Ly, 0x5EEDULL, stream0, half,
+                                                   col, r, y, w);
+                        }
             }
     for (int64_t i = 0; i < nseg; ++i) {
         pml_ising_config c = {mixp_lx[seg_r0[i]], mixp_ly[seg_r0[i]], seg_n[i], 1.0, rule, 0};
-        pml_ising_from_planes(&c, planes + seg_off[i], got + seg_off[i]);
+        pml_ising_from_planes(&c, planes + seg_word[i], got + seg_off[i]);
     }
     PML_ASSERT_OK(pml_ising_sweep(g, sweeps));
     PML_ASSERT_OK(pml_ising_get_spins(g, want, n));
@@ -430,4 +452,66 @@ Test(parity_ising, cuda_kernel_bodies_on_host_mixed_batch)
 {
     emulate_cuda_mixed(PML_ISING_METROPOLIS);
     emulate_cuda_mixed(PML_ISING_HEATBATH);
+}
+
+/* A call on a slice of a batch (replicas 2..4 of 5: spins offset by pml_ising_replica_bytes,
+ * kargs.r0 = 2, so their draws come from streams PML_ISING_STREAM + 2..4) gives those
+ * replicas exactly what the whole batch gives them, and leaves the others alone. The kernels
+ * are called through the backend table as pml_ising does. */
+static void slice_case(pml_device *dev)
+{
+    const run_spec sp = {70, 12, 5, PML_ISING_HEATBATH, 1, 0, 0}; /* W = 35: a partial word */
+    double T[5], B[5];
+    params(&sp, T, B);
+    pml_ising_config c = {sp.lx, sp.ly, sp.R, 1.0, sp.rule, 77};
+    pml_ising *whole = NULL, *part = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &whole));
+    PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &part));
+    PML_ASSERT_OK(pml_ising_init(whole, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_init(part, PML_ISING_HOT));
+    const size_t n = (size_t)(sp.R * sp.lx * sp.ly), per = (size_t)(sp.lx * sp.ly);
+    int8_t *start = malloc(n), *sa = malloc(n), *sb = malloc(n);
+    PML_ASSERT_OK(pml_ising_get_spins(part, start, n));
+    PML_ASSERT_OK(pml_ising_sample(whole, 30));
+    const pml_ising_kargs a = {
+        .spins = (char *)part->spins + 2 * pml_ising_replica_bytes(sp.lx, sp.ly),
+        .params = (const pml_ising_rparams *)part->params + 2,
+        .acc = (pml_ising_acc *)part->acc + 2,
+        .lx = sp.lx,
+        .ly = sp.ly,
+        .replicas = 3,
+        .r0 = 2,
+        .J = c.J,
+        .seed = c.seed,
+    };
+    PML_ASSERT_OK(dev->ops->ising->sweeps(dev, &a, 0, 30, 1));
+    PML_ASSERT_OK(pml_ising_get_spins(whole, sa, n));
+    PML_ASSERT_OK(pml_ising_get_spins(part, sb, n));
+    cr_assert(pml_test_equal_bytes("replicas 0-1 untouched", sb, start, 2 * per, 1));
+    cr_assert(pml_test_equal_bytes("replicas 2-4 as in the whole batch", sb + 2 * per,
+                                   sa + 2 * per, 3 * per, 1));
+    pml_ising_stats xa[5], xb[5];
+    PML_ASSERT_OK(pml_ising_stats_get(whole, xa, 5));
+    PML_ASSERT_OK(pml_ising_stats_get(part, xb, 5));
+    cr_assert(pml_test_equal_bytes("stats of replicas 2-4", &xb[2], &xa[2], 3 * sizeof xa[0] / 8, 8));
+    cr_assert_eq(xb[0].samples, 0);
+    free(start);
+    free(sa);
+    free(sb);
+    pml_ising_destroy(whole);
+    pml_ising_destroy(part);
+}
+
+Test(parity_ising, slice_of_a_batch_with_r0)
+{
+    pml_device *cpu = pml_test_open_cpu();
+    slice_case(cpu);
+    pml_device_close(cpu);
+}
+
+Test(parity_ising, cuda_slice_of_a_batch_with_r0)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    slice_case(gpu);
+    pml_device_close(gpu);
 }

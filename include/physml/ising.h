@@ -24,18 +24,27 @@
  * and B[r].
  *
  * ---- Random numbers (see physml/rng.h for (seed, stream, index)) ----------------------------
- * Sites of colour c are numbered k = y*(Lx/2) + floor(x/2), k = 0 .. N/2-1, with Lx, Ly and
- * N = Lx*Ly those of the replica. Let P = N/2 rounded up to a multiple of 4 (so every
- * half-sweep starts on a Philox block).
- * In sweep t (t counts every sweep since pml_ising_init, 0-based, across save/restore) the
- * half-sweep of colour c draws, for replica r and site k,
+ * Colour planes: plane c (sites with x + y = c mod 2) of replica r has rows y = 0..Ly-1 and
+ * colour sites j = 0..W-1, W = Lx/2 (Lx, Ly: the replica's own), where site j of row y is
+ * x = 2j + ((y + c) & 1). A row's sites are grouped in words of 32: word w = j / 32 (w = 0..WW-1, WW = ceil(W / 32)), lane
+ * l = j % 32. Sweep t (t counts every sweep since pml_ising_init, 0-based, across
+ * save/restore) is half-sweep h = 2t of colour 0, then h = 2t + 1 of colour 1. In half-sweep
+ * h, each (row y, word w) of replica r owns the 32 consecutive draws (8 whole Philox blocks)
  *
- *     u = pml_rng_u32(seed, PML_ISING_STREAM + r, (2t + c) * P + k)
+ *     D(r, h, y, w, b) = pml_rng_u32(seed, PML_ISING_STREAM + r, ((h*Ly + y)*WW + w)*32 + b),
+ *                        b = 0..31 ("plane" b),
  *
- * and nothing else. The draw depends on nothing but these coordinates, so a trajectory is the
- * same whatever the backend, launch configuration, tile size, storage layout or thread
- * count. Hot starts draw s(x, y) of replica r = (u32(seed, PML_ISING_INIT_STREAM + r,
- * y*Lx + x) & 1) ? +1 : -1.
+ * and the draw of site (y, j) is the 32-bit integer u whose bit 31 - b is bit l of
+ * D(r, h, y, w, b): plane 0 gives every lane's most significant bit, plane 31 its least. So
+ * one Philox word carries one bit of each of 32 sites. The draw depends on nothing but these
+ * coordinates, so a trajectory is the same whatever the backend, launch configuration, storage
+ * layout or thread count. (A kernel compares u with the threshold MSB first, 32 lanes at once:
+ * a lane is decided at the first plane where its bit of u differs from the bit of its
+ * threshold, so it need not generate the planes after the last undecided lane of a word, nor
+ * any plane for a word whose lanes all flip always or never; the result is the same as
+ * comparing the whole u. About log2(lanes needing a draw) + 2 planes, i.e. ~3 Philox blocks
+ * per 32 sites, are generated on average.) Hot starts draw s(x, y) of replica r =
+ * (u32(seed, PML_ISING_INIT_STREAM + r, y*Lx + x) & 1) ? +1 : -1.
  *
  * ---- Acceptance: integers only ----------------------------------------------------------
  * A site with spin s and neighbour sum n = sum of its four neighbours (-4, -2, 0, 2, 4) is

@@ -237,26 +237,39 @@ void pml_ising_destroy(pml_ising *g)
 
 size_t pml_ising_nspins(const pml_ising *g) { return g->nspins; }
 
-/* Row-major R x Ly x Lx  <->  colour planes (src/ising/ising_ops.h). */
-void pml_ising_to_planes(const pml_ising_config *c, const int8_t *in, int8_t *out)
+size_t pml_ising_replica_bytes(int64_t lx, int64_t ly)
 {
-    const int64_t W = c->lx / 2, plane = c->ly * W;
+    return (size_t)(2 * ly * pml_ising_row_words(lx)) * sizeof(uint32_t);
+}
+
+static size_t plane_words(const pml_ising_config *c)
+{
+    return (size_t)c->replicas * pml_ising_replica_bytes(c->lx, c->ly) / sizeof(uint32_t);
+}
+
+/* Row-major R x Ly x Lx  <->  bit-packed colour planes (src/ising/ising_ops.h). */
+void pml_ising_to_planes(const pml_ising_config *c, const int8_t *in, uint32_t *out)
+{
+    const int64_t WW = pml_ising_row_words(c->lx);
+    memset(out, 0, plane_words(c) * sizeof *out);
     for (int64_t r = 0; r < c->replicas; ++r)
         for (int64_t y = 0; y < c->ly; ++y)
             for (int64_t x = 0; x < c->lx; ++x) {
-                const int64_t col = (x + y) & 1;
-                out[(2 * r + col) * plane + y * W + x / 2] = in[(r * c->ly + y) * c->lx + x];
+                const int64_t col = (x + y) & 1, j = x / 2;
+                if (in[(r * c->ly + y) * c->lx + x] > 0)
+                    out[((2 * r + col) * c->ly + y) * WW + j / 32] |= 1u << (j % 32);
             }
 }
 
-void pml_ising_from_planes(const pml_ising_config *c, const int8_t *in, int8_t *out)
+void pml_ising_from_planes(const pml_ising_config *c, const uint32_t *in, int8_t *out)
 {
-    const int64_t W = c->lx / 2, plane = c->ly * W;
+    const int64_t WW = pml_ising_row_words(c->lx);
     for (int64_t r = 0; r < c->replicas; ++r)
         for (int64_t y = 0; y < c->ly; ++y)
             for (int64_t x = 0; x < c->lx; ++x) {
-                const int64_t col = (x + y) & 1;
-                out[(r * c->ly + y) * c->lx + x] = in[(2 * r + col) * plane + y * W + x / 2];
+                const int64_t col = (x + y) & 1, j = x / 2;
+                const uint32_t v = in[((2 * r + col) * c->ly + y) * WW + j / 32];
+                out[(r * c->ly + y) * c->lx + x] = ((v >> (j % 32)) & 1u) ? 1 : -1;
             }
 }
 
@@ -275,7 +288,7 @@ void pml_ising_rows_to_device(const pml_ising *g, const int8_t *rows, void *imag
     for (int64_t i = 0; i < g->nseg; ++i) {
         const pml_ising_segment *s = &g->seg[i];
         const pml_ising_config c = seg_config(g, s);
-        pml_ising_to_planes(&c, rows + s->spin0, (int8_t *)image + s->byte0);
+        pml_ising_to_planes(&c, rows + s->spin0, (uint32_t *)((char *)image + s->byte0));
     }
 }
 
@@ -284,7 +297,8 @@ void pml_ising_device_to_rows(const pml_ising *g, const void *image, int8_t *row
     for (int64_t i = 0; i < g->nseg; ++i) {
         const pml_ising_segment *s = &g->seg[i];
         const pml_ising_config c = seg_config(g, s);
-        pml_ising_from_planes(&c, (const int8_t *)image + s->byte0, rows + s->spin0);
+        pml_ising_from_planes(&c, (const uint32_t *)((const char *)image + s->byte0),
+                              rows + s->spin0);
     }
 }
 

@@ -1,142 +1,178 @@
 /* The per-thread bodies of the CUDA Ising kernels (src/cuda/ising_sweep.cu), written once
  * for nvcc and the C compiler so that tests/parity_ising_test.c can run them on the host,
- * thread by thread, against the reference: the GPU's indexing is checked on machines without
- * a GPU. Layout and draws: src/ising/ising_ops.h and physml/ising.h. */
+ * thread by thread, against the CPU kernels: the GPU's indexing is checked on machines
+ * without a GPU. Layout and draws: src/ising/ising_ops.h and physml/ising.h.
+ *
+ * One thread updates one word: the 32 colour sites of word w of row y of one plane. */
 #ifndef PML_ISING_BLOCK_H
 #define PML_ISING_BLOCK_H
 
-#include <string.h>
-
 #include "ising/ising_ops.h"
 
-/* New spin of one site: spin s, neighbour sum nb, draw u, its replica's thresholds. */
-PML_HOSTDEV int8_t pml_ising_site(int s, int nb, uint32_t u, const uint32_t *thr,
-                                  uint32_t always)
-{
-    const int i = (s > 0) * 5 + ((nb + 4) >> 1);
-    return (int8_t)((u < thr[i] || ((always >> i) & 1u)) ? -s : s);
-}
-
-PML_HOSTDEV void pml_ising_load_params(const pml_ising_rparams *p, uint32_t thr[10],
-                                       uint32_t *always)
+PML_HOSTDEV int pml_ising_popc(uint32_t v)
 {
 #if defined(__CUDA_ARCH__)
-    for (int i = 0; i < 10; ++i) thr[i] = __ldg(&p->thr[i]);
-    *always = __ldg(&p->always);
+    return __popc(v);
 #else
-    for (int i = 0; i < 10; ++i) thr[i] = p->thr[i];
-    *always = p->always;
+    return __builtin_popcount(v);
 #endif
 }
 
-/* General case: Philox block q (colour sites 4q .. 4q+3, any W) of replica r in half-sweep
- * `half` (= 2t + c). Sites past N/2 (the padding of P) are skipped. */
-PML_HOSTDEV void pml_ising_block_any(int8_t *spins, const pml_ising_rparams *params, int64_t W,
-                                     int64_t Ly, uint64_t P, uint64_t seed, uint64_t stream0, uint64_t half,
-                                     int c, int64_t r, int64_t q)
+/* The new word of 32 sites: spins s; neighbour words up, dn, mid (same row) and side (the
+ * horizontal partner, already shifted into place); valid lanes; the replica's grouped
+ * thresholds; the word's Philox stream and first block (pml_ising_word_block). Lanes outside
+ * `valid` come back 0.
+ *
+ * Bit-sliced: a 4-input adder gives each lane's number of up-neighbours n_up = (n + 4) / 2
+ * (bits b2 b1 b0), so case i = 5 (s > 0) + n_up is a mask per case; the groups of equal
+ * threshold OR their cases together. Then u < thr runs MSB first: at plane b a lane still
+ * undecided flips if its threshold bit is 1 and its draw bit 0, stays if the reverse, and
+ * goes on if they agree; when no lane is undecided the remaining planes are not generated. */
+PML_HOSTDEV uint32_t pml_ising_word_update(uint32_t s, uint32_t up, uint32_t dn, uint32_t mid,
+                                           uint32_t side, uint32_t valid,
+                                           const pml_ising_wparams *wp, uint64_t seed,
+                                           uint64_t stream, uint64_t blk0)
 {
-    const int64_t plane = Ly * W;
-    const pml_u32x4 d = pml_philox_draw4(seed, stream0 + (uint64_t)r,
-                                         (half * P) / 4 + (uint64_t)q);
-    const uint32_t u4[4] = {d.x, d.y, d.z, d.w};
-    int8_t *self = spins + (2 * r + c) * plane;
-    const int8_t *other = spins + (2 * r + 1 - c) * plane;
-    uint32_t thr[10], always;
-    pml_ising_load_params(&params[r], thr, &always);
-    for (int l = 0; l < 4; ++l) {
-        const int64_t k = 4 * q + l;
-        if (k >= plane) break;
-        const int64_t y = k / W, j = k % W;
-        const int o = (int)((y + c) & 1);
-        const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-        const int64_t js = o ? (j == W - 1 ? 0 : j + 1) : (j == 0 ? W - 1 : j - 1);
-        const int nb = other[yu * W + j] + other[yd * W + j] + other[y * W + j] + other[y * W + js];
-        self[k] = pml_ising_site(self[k], nb, u4[l], thr, always);
+    const uint32_t x1 = up ^ dn, a1 = up & dn, x2 = mid ^ side, a2 = mid & side;
+    const uint32_t b0 = x1 ^ x2, b1 = (a1 ^ a2) | (x1 & x2), b2 = a1 & a2;
+    const uint32_t sp = s & valid, sm = ~s & valid;
+    uint32_t cm[10];
+    cm[0] = sm & ~(b0 | b1 | b2);
+    cm[1] = sm & b0 & ~b1;
+    cm[2] = sm & b1 & ~b0;
+    cm[3] = sm & b1 & b0;
+    cm[4] = sm & b2;
+    cm[5] = sp & ~(b0 | b1 | b2);
+    cm[6] = sp & b0 & ~b1;
+    cm[7] = sp & b1 & ~b0;
+    cm[8] = sp & b1 & b0;
+    cm[9] = sp & b2;
+    const uint32_t always = wp->always, ng = wp->ng;
+    uint32_t flip = 0;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+    for (int i = 0; i < 10; ++i)
+        if ((always >> i) & 1u) flip |= cm[i];
+    /* group masks and thresholds in registers (fixed indices after unrolling) */
+    uint32_t gm[10], gt[10], und = 0;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+    for (int g = 0; g < 10; ++g) {
+        gm[g] = 0;
+        gt[g] = 0;
+        if ((uint32_t)g < ng) {
+            const uint32_t set = wp->gcase[g];
+            gt[g] = wp->gthr[g];
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+            for (int i = 0; i < 10; ++i)
+                if ((set >> i) & 1u) gm[g] |= cm[i];
+            und |= gm[g];
+        }
     }
-}
-
-/* Four spins as one 32-bit word (little-endian: byte l is site j + l). */
-PML_HOSTDEV uint32_t pml_ising_load4(const int8_t *p)
-{
+    uint32_t lt = 0;
+    for (int k = 0; k < 8 && und != 0; ++k) {
+        const pml_u32x4 d = pml_philox_draw4(seed, stream, blk0 + (uint64_t)k);
+        const uint32_t dq[4] = {d.x, d.y, d.z, d.w};
 #if defined(__CUDA_ARCH__)
-    return *reinterpret_cast<const uint32_t *>(p);
-#else
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
+#pragma unroll
 #endif
-}
-
-PML_HOSTDEV void pml_ising_store4(int8_t *p, uint32_t v)
-{
+        for (int q = 0; q < 4; ++q) {
+            const int b = 4 * k + q; /* plane b: bit 31 - b of u and thr */
+            uint32_t t = 0;
 #if defined(__CUDA_ARCH__)
-    *reinterpret_cast<uint32_t *>(p) = v;
-#else
-    memcpy(p, &v, 4);
+#pragma unroll
 #endif
-}
-
-PML_HOSTDEV int pml_ising_byte(uint32_t v, int l) { return (int)(int8_t)(uint8_t)(v >> (8 * l)); }
-
-/* W % 4 == 0 (then P = N/2 and the four sites of block q share a row, 4-byte aligned): one
- * 32-bit load per neighbour row and one 32-bit store. The horizontal partner of site j + l is
- * j + l - 1 (o = 0) or j + l + 1 (o = 1); one of them lies outside the word. */
-/* The body with replica r's thresholds already at hand (the CUDA kernel keeps them in
- * shared memory, loaded once per block and replica). */
-PML_HOSTDEV void pml_ising_block_row4_thr(int8_t *spins, const uint32_t *thr, uint32_t always,
-                                          uint32_t W, uint32_t Ly, uint64_t seed, uint64_t stream0, uint64_t half,
-                                          int c, int64_t r, uint32_t q)
-{
-    const uint32_t plane = Ly * W, qpr = plane / 4;
-    const pml_u32x4 d = pml_philox_draw4(seed, stream0 + (uint64_t)r,
-                                         half * (uint64_t)qpr + q);
-    const uint32_t u4[4] = {d.x, d.y, d.z, d.w};
-    int8_t *self = spins + (2 * r + c) * (int64_t)plane;
-    const int8_t *other = spins + (2 * r + 1 - c) * (int64_t)plane;
-    const uint32_t k = 4 * q, y = k / W, j = k - y * W;
-    const int o = (int)((y + (uint32_t)c) & 1u);
-    const uint32_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-    const uint32_t sv = pml_ising_load4(self + k);
-    const uint32_t uv = pml_ising_load4(other + yu * W + j);
-    const uint32_t dv = pml_ising_load4(other + yd * W + j);
-    const uint32_t mv = pml_ising_load4(other + y * W + j);
-    const int outside = o == 0 ? other[y * W + (j == 0 ? W - 1 : j - 1)]
-                               : other[y * W + (j + 4 == W ? 0 : j + 4)];
-    uint32_t nv = 0;
-    for (int l = 0; l < 4; ++l) {
-        int h = pml_ising_byte(mv, l);
-        if (o == 0) h += l == 0 ? outside : pml_ising_byte(mv, l - 1);
-        else h += l == 3 ? outside : pml_ising_byte(mv, l + 1);
-        const int nb = pml_ising_byte(uv, l) + pml_ising_byte(dv, l) + h;
-        const int8_t ns = pml_ising_site(pml_ising_byte(sv, l), nb, u4[l], thr, always);
-        nv |= (uint32_t)(uint8_t)ns << (8 * l);
+            for (int g = 0; g < 10; ++g)
+                if ((uint32_t)g < ng) t |= gm[g] & (0u - ((gt[g] >> (31 - b)) & 1u));
+            lt |= und & t & ~dq[q];
+            und &= ~(dq[q] ^ t);
+        }
     }
-    pml_ising_store4(self + k, nv);
+    return (s ^ (flip | lt)) & valid;
 }
 
-PML_HOSTDEV void pml_ising_block_row4(int8_t *spins, const pml_ising_rparams *params,
-                                      uint32_t W, uint32_t Ly, uint64_t seed, uint64_t stream0, uint64_t half,
-                                      int c, int64_t r, uint32_t q)
+/* Valid lanes of word w of a row of W sites. */
+PML_HOSTDEV uint32_t pml_ising_valid(int64_t W, int64_t w)
 {
-    uint32_t thr[10], always;
-    pml_ising_load_params(&params[r], thr, &always);
-    pml_ising_block_row4_thr(spins, thr, always, W, Ly, seed, stream0, half, c, r, q);
+    const int64_t left = W - 32 * w;
+    return left >= 32 ? 0xFFFFFFFFu : (1u << left) - 1u;
 }
 
-/* Bond sum (over its four bonds) and spin sum (with its plane-1 twin) of colour-0 site k of
- * replica r: summed over k < N/2 they give the replica's bonds and magnetisation. */
-PML_HOSTDEV void pml_ising_measure_site(const int8_t *spins, int64_t W, int64_t Ly, int64_t r,
-                                        int64_t k, long long *bonds, long long *mag)
+/* The side-neighbour word of word w of row `opp` (W sites, WW words): lane l holds site
+ * j - 1 (o = 0) or j + 1 (o = 1) of j = 32 w + l, periodic at W. */
+PML_HOSTDEV uint32_t pml_ising_side(const uint32_t *opp, int64_t W, int64_t WW, int64_t w, int o)
 {
-    const int64_t plane = Ly * W;
-    const int8_t *p0 = spins + (2 * r) * plane, *p1 = spins + (2 * r + 1) * plane;
-    const int64_t y = k / W, j = k % W;
-    const int o = (int)(y & 1);
+    const int tail = (int)((W - 1) & 31); /* lane of site W - 1 in the last word */
+    const uint32_t m = opp[w];
+    if (o == 0) {
+        const uint32_t in = w == 0 ? (opp[WW - 1] >> tail) & 1u : opp[w - 1] >> 31;
+        return (m << 1) | in;
+    }
+    if (w + 1 < WW) return (m >> 1) | (opp[w + 1] << 31);
+    return (m >> 1) | ((opp[0] & 1u) << tail);
+}
+
+/* General case (any even Lx): word w of row y of plane c of replica r in half-sweep `half`.
+ * stream0 = PML_ISING_STREAM + r0. */
+PML_HOSTDEV void pml_ising_word_any(uint32_t *spins, const pml_ising_wparams *wp, int64_t W,
+                                    int64_t Ly, uint64_t seed, uint64_t stream0, uint64_t half,
+                                    int c, int64_t r, int64_t y, int64_t w)
+{
+    const int64_t WW = (W + 31) / 32;
+    uint32_t *self = spins + ((2 * r + c) * Ly + y) * WW;
+    const uint32_t *other = spins + (2 * r + 1 - c) * Ly * WW;
     const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-    const int64_t js = o ? (j == W - 1 ? 0 : j + 1) : (j == 0 ? W - 1 : j - 1);
-    const int s = p0[k];
-    *bonds += s * (p1[yu * W + j] + p1[yd * W + j] + p1[y * W + j] + p1[y * W + js]);
-    *mag += s + p1[k];
+    const int o = (int)((y + c) & 1);
+    const uint32_t side = pml_ising_side(other + y * WW, W, WW, w, o);
+    self[w] = pml_ising_word_update(self[w], other[yu * WW + w], other[yd * WW + w],
+                                    other[y * WW + w], side, pml_ising_valid(W, w), wp, seed,
+                                    stream0 + (uint64_t)r, pml_ising_word_block(half, Ly, WW, y, w));
+}
+
+/* W % 32 == 0 and Ly * WW * 8 < 2^32 (the fast path): every lane valid, the side carry from
+ * lane 31 or 0 of the adjacent word (periodic at WW), 32-bit index arithmetic within the
+ * plane. half_blk = half * Ly * WW * 8 (the half-sweep's first Philox block). */
+PML_HOSTDEV void pml_ising_word32(uint32_t *spins, const pml_ising_wparams *wp, uint32_t WW,
+                                  uint32_t Ly, uint64_t seed, uint64_t stream, uint64_t half_blk,
+                                  int c, int64_t r, uint32_t y, uint32_t w)
+{
+    const uint32_t plane = Ly * WW;
+    uint32_t *self = spins + (2 * r + c) * (int64_t)plane;
+    const uint32_t *other = spins + (2 * r + 1 - c) * (int64_t)plane;
+    const uint32_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
+    const uint32_t row = y * WW;
+    const uint32_t m = other[row + w];
+    uint32_t side;
+    if (((y + (uint32_t)c) & 1u) == 0)
+        side = (m << 1) | (other[row + (w == 0 ? WW - 1 : w - 1)] >> 31);
+    else
+        side = (m >> 1) | (other[row + (w + 1 == WW ? 0 : w + 1)] << 31);
+    const uint32_t k = row + w;
+    self[k] = pml_ising_word_update(self[k], other[yu * WW + w], other[yd * WW + w], m, side,
+                                    0xFFFFFFFFu, wp, seed, stream, half_blk + 8u * (uint64_t)k);
+}
+
+/* Bond sum (over the four bonds of each of its sites) and spin sum (with the same word of
+ * plane 1) of colour-0 word w of row y of replica r: summed over all words they give the
+ * replica's bonds and magnetisation. */
+PML_HOSTDEV void pml_ising_measure_word(const uint32_t *spins, int64_t W, int64_t Ly, int64_t r,
+                                        int64_t y, int64_t w, long long *bonds, long long *mag)
+{
+    const int64_t WW = (W + 31) / 32;
+    const uint32_t *p0 = spins + 2 * r * Ly * WW, *p1 = p0 + Ly * WW;
+    const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
+    const uint32_t v = pml_ising_valid(W, w), s = p0[y * WW + w], m = p1[y * WW + w];
+    const uint32_t side = pml_ising_side(p1 + y * WW, W, WW, w, (int)(y & 1));
+    const int aligned = pml_ising_popc(~(s ^ p1[yu * WW + w]) & v) +
+                        pml_ising_popc(~(s ^ p1[yd * WW + w]) & v) +
+                        pml_ising_popc(~(s ^ m) & v) + pml_ising_popc(~(s ^ side) & v);
+    const int nv = pml_ising_popc(v);
+    *bonds += 2 * aligned - 4 * nv;
+    *mag += 2 * (pml_ising_popc(s) + pml_ising_popc(m)) - 2 * nv;
 }
 
 #endif

@@ -6,14 +6,6 @@
 #include "ising/ising_ops.h"
 #include "physml/ising.h"
 
-/* Device bytes of one lx x ly replica in the layout of src/ising/ising_ops.h (two int8 colour
- * planes). Replicas lie back to back in the device buffer, so a replica's byte offset is the
- * sum of this over the replicas before it. */
-static inline size_t pml_ising_replica_bytes(int64_t lx, int64_t ly)
-{
-    return (size_t)lx * (size_t)ly;
-}
-
 /* A run of consecutive replicas of one size: one backend `sweeps` call covers it (kargs.r0 =
  * r0, so its replicas draw from their streams in the whole batch). */
 typedef struct pml_ising_segment {
@@ -31,7 +23,8 @@ struct pml_ising {
     int64_t nseg;
     size_t nspins;   /* sum of lx[r] * ly[r] */
     size_t nbytes;   /* device bytes of the spins */
-    void *spins;     /* device: colour planes, replica after replica */
+    void *spins;     /* device: bit-packed colour planes (src/ising/ising_ops.h), replica
+                        after replica */
     void *params;    /* device: R pml_ising_rparams */
     void *acc;       /* device: R pml_ising_acc */
     uint64_t sweeps; /* sweeps done since init */
@@ -42,12 +35,17 @@ struct pml_ising {
 pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const int64_t *lx,
                            const int64_t *ly, const char *fn, pml_ising **out);
 pml_status pml_ising_upload_params(pml_ising *g);
+/* Spins of the batch in the host's int8 layout (sum of lx[r] * ly[r]). */
 size_t pml_ising_nspins(const pml_ising *g);
+/* Device bytes of one lx x ly replica's two bit planes: 2 * Ly * ceil(Lx/64) uint32 words.
+ * Replicas lie back to back in the device buffer, so a replica's byte offset is the sum of
+ * this over the replicas before it (always a multiple of 4). */
+size_t pml_ising_replica_bytes(int64_t lx, int64_t ly);
 void pml_ising_make_params(pml_ising_rule rule, double J, double T, double B,
                            pml_ising_rparams *p);
-/* One uniform block of c->replicas replicas: row-major R x Ly x Lx <-> colour planes. */
-void pml_ising_to_planes(const pml_ising_config *c, const int8_t *in, int8_t *out);
-void pml_ising_from_planes(const pml_ising_config *c, const int8_t *in, int8_t *out);
+/* Row-major int8 +-1 (R x Ly x Lx) <-> bit planes (R replicas of replica_bytes each). */
+void pml_ising_to_planes(const pml_ising_config *c, const int8_t *in, uint32_t *out);
+void pml_ising_from_planes(const pml_ising_config *c, const uint32_t *in, int8_t *out);
 /* The whole batch, segment by segment: rows (nspins) <-> device image (nbytes). */
 void pml_ising_rows_to_device(const pml_ising *g, const int8_t *rows, void *image);
 void pml_ising_device_to_rows(const pml_ising *g, const void *image, int8_t *rows);

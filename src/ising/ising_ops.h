@@ -1,13 +1,19 @@
 /* The Ising kernel table and the data the kernels share with the model code.
  * Compiles as C11 and as CUDA C++ (src/cuda/ising_sweep.cu includes it).
  *
- * Device layout of the spins ("two colour planes"): int8 +-1, replica r, colour c at
- * spins + (2r + c) * Ly * W, W = Lx/2, row-major Ly x W. Element (y, j) of plane c is the
- * site (x = 2j + ((y + c) & 1), y), whose colour-site number (physml/ising.h) is
- * k = y*W + j. So plane c holds exactly the sites of colour c in the order of their draws,
- * and the four neighbours of a colour-c site are all in plane 1 - c:
- *     up (y-1, j), down (y+1, j), and in row y: j and j-1 when x is even (o = 0),
- *     j and j+1 when x is odd (o = 1), where o = (y + c) & 1; all periodic. */
+ * Device layout of the spins ("two bit-packed colour planes"): W = Lx/2 colour sites per row,
+ * WW = ceil(W / 32) uint32 words per row. Replica r, colour c, row y is the WW words at
+ *     spins + ((2r + c) * Ly + y) * WW           (uint32 words; pml_ising_replica_bytes()
+ *                                                 bytes per replica)
+ * and bit l of word w is colour site j = 32 w + l: 1 = spin +1, 0 = spin -1. Bits of the last
+ * word past W are 0 and stay 0 (they are never a neighbour). Site j of plane c, row y is the
+ * lattice site (x = 2j + ((y + c) & 1), y); the four neighbours of a colour-c site are all in
+ * plane 1 - c: up (y-1, j), down (y+1, j), and in row y: j and j-1 when x is even (o = 0),
+ * j and j+1 when x is odd (o = 1), where o = (y + c) & 1; all periodic (at W, not at 32 WW).
+ * The draws of a word (physml/ising.h): in half-sweep h the 32 sites of word w of row y use
+ * the 32 draws at indices ((h Ly + y) WW + w) * 32 + b, b = 0..31, i.e. the 8 Philox blocks
+ * from pml_ising_word_block(); word b of them is "plane" b, whose bit l is bit 31 - b of
+ * lane l's u. */
 #ifndef PML_ISING_OPS_H
 #define PML_ISING_OPS_H
 
@@ -79,7 +85,7 @@ PML_HOSTDEV void pml_ising_acc_push(pml_ising_acc *a, int64_t bonds, int64_t mag
 }
 
 typedef struct pml_ising_kargs {
-    int8_t *spins;                   /* R x 2 x Ly x W, see above */
+    void *spins;                     /* replica 0's bit planes (uint32 words), see above */
     const pml_ising_rparams *params; /* R entries, on the device */
     pml_ising_acc *acc;              /* R entries, on the device */
     int64_t lx, ly, replicas;
@@ -89,10 +95,47 @@ typedef struct pml_ising_kargs {
     uint64_t seed;
 } pml_ising_kargs;
 
-/* Draw index of colour-site k in half-sweep (2t + c): (2t + c) * P + k. */
-static inline uint64_t pml_ising_pad(int64_t lx, int64_t ly)
+/* Words per row of a colour plane. */
+PML_HOSTDEV int64_t pml_ising_row_words(int64_t lx) { return (lx / 2 + 31) / 32; }
+
+/* First Philox block of word w of row y in half-sweep h: the word's 32 draws are the 8
+ * blocks from here on (draw indices ((h Ly + y) WW + w) * 32 + b). */
+PML_HOSTDEV uint64_t pml_ising_word_block(uint64_t h, int64_t ly, int64_t ww, int64_t y,
+                                          int64_t w)
 {
-    return ((uint64_t)(lx * ly / 2) + 3u) & ~(uint64_t)3u;
+    return ((h * (uint64_t)ly + (uint64_t)y) * (uint64_t)ww + (uint64_t)w) * 8u;
+}
+
+/* Acceptance data of one replica rearranged for bit-sliced words (built from its
+ * pml_ising_rparams by pml_ising_wparams_make, on the host or in a kernel): cases with
+ * `always` flip; cases with thr == 0 never flip; the others, the cases that need a draw, are
+ * grouped by equal threshold (with B = 0 the + and - spin cases pair up): group g holds the
+ * cases in bit set gcase[g] and compares with gthr[g]. */
+typedef struct pml_ising_wparams {
+    uint32_t ng;       /* number of groups, 0..10 */
+    uint32_t always;   /* bit i: case i always flips */
+    uint32_t gthr[10]; /* threshold of group g */
+    uint32_t gcase[10];
+} pml_ising_wparams;
+
+PML_HOSTDEV void pml_ising_wparams_make(const pml_ising_rparams *p, pml_ising_wparams *w)
+{
+    w->ng = 0;
+    w->always = p->always & 0x3FFu;
+    for (int i = 0; i < 10; ++i) {
+        w->gthr[i] = 0;
+        w->gcase[i] = 0;
+    }
+    for (int i = 0; i < 10; ++i) {
+        if (((p->always >> i) & 1u) || p->thr[i] == 0) continue;
+        uint32_t g = 0;
+        while (g < w->ng && w->gthr[g] != p->thr[i]) ++g;
+        if (g == w->ng) {
+            w->gthr[g] = p->thr[i];
+            w->ng += 1;
+        }
+        w->gcase[g] |= 1u << i;
+    }
 }
 
 struct pml_ising_ops {
