@@ -26,6 +26,9 @@
 #include "ising/ising_ops.h"
 
 #define ISING_BLOCK 256
+// Three blocks of 256 per SM: the word kernels fit in 80 registers without spilling (ptxas,
+// sm_90), where left alone ptxas takes 125-141 and two blocks.
+#define ISING_MIN_BLOCKS 3
 
 // The replica's grouped thresholds into shared memory (all threads of the block call it).
 static __device__ void load_wparams(const pml_ising_rparams *params, int64_t r,
@@ -40,9 +43,10 @@ static __device__ void load_wparams(const pml_ising_rparams *params, int64_t r,
 }
 
 // W % 32 == 0 and 8 Ly WW < 2^32: word k = y WW + w of the plane per thread.
-static __global__ void ising_words32_kernel(uint32_t *spins, const pml_ising_rparams *params,
-                                            uint32_t WW, uint32_t Ly, int64_t R, uint64_t seed,
-                                            uint64_t stream0, uint64_t half, int c)
+static __global__ void __launch_bounds__(ISING_BLOCK, ISING_MIN_BLOCKS)
+    ising_words32_kernel(uint32_t *spins, const pml_ising_rparams *params, uint32_t WW,
+                         uint32_t Ly, int64_t R, uint64_t seed, uint64_t stream0, uint64_t half,
+                         int c)
 {
     __shared__ pml_ising_wparams wp;
     const uint32_t plane = Ly * WW;
@@ -59,9 +63,9 @@ static __global__ void ising_words32_kernel(uint32_t *spins, const pml_ising_rpa
 }
 
 // Any even Lx: the last word of a row may be partial.
-static __global__ void ising_words_kernel(uint32_t *spins, const pml_ising_rparams *params,
-                                          int64_t W, int64_t Ly, int64_t R, uint64_t seed,
-                                          uint64_t stream0, uint64_t half, int c)
+static __global__ void __launch_bounds__(ISING_BLOCK, ISING_MIN_BLOCKS)
+    ising_words_kernel(uint32_t *spins, const pml_ising_rparams *params, int64_t W, int64_t Ly,
+                       int64_t R, uint64_t seed, uint64_t stream0, uint64_t half, int c)
 {
     __shared__ pml_ising_wparams wp;
     const int64_t WW = (W + 31) / 32, plane = Ly * WW;

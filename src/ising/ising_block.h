@@ -18,20 +18,31 @@ PML_HOSTDEV int pml_ising_popc(uint32_t v)
 #endif
 }
 
+#if defined(__CUDACC__)
+#define PML_ISING_FLATTEN
+#elif defined(__GNUC__)
+#define PML_ISING_FLATTEN __attribute__((always_inline))
+#else
+#define PML_ISING_FLATTEN
+#endif
+
 /* The new word of 32 sites: spins s; neighbour words up, dn, mid (same row) and side (the
  * horizontal partner, already shifted into place); valid lanes; the replica's grouped
- * thresholds; the word's Philox stream and first block (pml_ising_word_block). Lanes outside
- * `valid` come back 0.
+ * thresholds, of which the first NG are used (NG = wp->ng, a constant where the dispatcher
+ * below inlines this); the word's Philox stream and first block (pml_ising_word_block).
+ * Lanes outside `valid` come back 0.
  *
  * Bit-sliced: a 4-input adder gives each lane's number of up-neighbours n_up = (n + 4) / 2
  * (bits b2 b1 b0), so case i = 5 (s > 0) + n_up is a mask per case; the groups of equal
  * threshold OR their cases together. Then u < thr runs MSB first: at plane b a lane still
  * undecided flips if its threshold bit is 1 and its draw bit 0, stays if the reverse, and
- * goes on if they agree; when no lane is undecided the remaining planes are not generated. */
-PML_HOSTDEV uint32_t pml_ising_word_update(uint32_t s, uint32_t up, uint32_t dn, uint32_t mid,
-                                           uint32_t side, uint32_t valid,
-                                           const pml_ising_wparams *wp, uint64_t seed,
-                                           uint64_t stream, uint64_t blk0)
+ * goes on if they agree; when no lane is undecided the remaining planes are not generated.
+ * A plane's threshold bits cost two operations per group (the group's bit as an all-ones or
+ * zero mask, then an and-or), so only the groups in use are looked at: Metropolis at B = 0
+ * has two, heat-bath five. */
+PML_HOSTDEV PML_ISING_FLATTEN uint32_t pml_ising_word_update_ng(
+    uint32_t s, uint32_t up, uint32_t dn, uint32_t mid, uint32_t side, uint32_t valid,
+    const pml_ising_wparams *wp, uint64_t seed, uint64_t stream, uint64_t blk0, const int NG)
 {
     const uint32_t x1 = up ^ dn, a1 = up & dn, x2 = mid ^ side, a2 = mid & side;
     const uint32_t b0 = x1 ^ x2, b1 = (a1 ^ a2) | (x1 & x2), b2 = a1 & a2;
@@ -47,7 +58,7 @@ PML_HOSTDEV uint32_t pml_ising_word_update(uint32_t s, uint32_t up, uint32_t dn,
     cm[7] = sp & b1 & ~b0;
     cm[8] = sp & b1 & b0;
     cm[9] = sp & b2;
-    const uint32_t always = wp->always, ng = wp->ng;
+    const uint32_t always = wp->always;
     uint32_t flip = 0;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
@@ -59,19 +70,16 @@ PML_HOSTDEV uint32_t pml_ising_word_update(uint32_t s, uint32_t up, uint32_t dn,
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
-    for (int g = 0; g < 10; ++g) {
+    for (int g = 0; g < NG; ++g) {
+        const uint32_t set = wp->gcase[g];
         gm[g] = 0;
-        gt[g] = 0;
-        if ((uint32_t)g < ng) {
-            const uint32_t set = wp->gcase[g];
-            gt[g] = wp->gthr[g];
+        gt[g] = wp->gthr[g];
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
-            for (int i = 0; i < 10; ++i)
-                if ((set >> i) & 1u) gm[g] |= cm[i];
-            und |= gm[g];
-        }
+        for (int i = 0; i < 10; ++i)
+            if ((set >> i) & 1u) gm[g] |= cm[i];
+        und |= gm[g];
     }
     uint32_t lt = 0;
     for (int k = 0; k < 8 && und != 0; ++k) {
@@ -81,18 +89,48 @@ PML_HOSTDEV uint32_t pml_ising_word_update(uint32_t s, uint32_t up, uint32_t dn,
 #pragma unroll
 #endif
         for (int q = 0; q < 4; ++q) {
-            const int b = 4 * k + q; /* plane b: bit 31 - b of u and thr */
+            /* plane b = 4k + q: bit 31 - b of u and thr, i.e. bit 31 - q of gt << 4k */
             uint32_t t = 0;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
-            for (int g = 0; g < 10; ++g)
-                if ((uint32_t)g < ng) t |= gm[g] & (0u - ((gt[g] >> (31 - b)) & 1u));
+            for (int g = 0; g < NG; ++g) t |= gm[g] & (0u - ((gt[g] >> (31 - q)) & 1u));
             lt |= und & t & ~dq[q];
             und &= ~(dq[q] ^ t);
         }
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+        for (int g = 0; g < NG; ++g) gt[g] <<= 4;
     }
     return (s ^ (flip | lt)) & valid;
+}
+
+/* pml_ising_word_update_ng with NG = wp->ng made a constant (wp->ng is the same for every
+ * thread of a replica, so on a GPU the switch does not diverge). */
+PML_HOSTDEV uint32_t pml_ising_word_update(uint32_t s, uint32_t up, uint32_t dn, uint32_t mid,
+                                           uint32_t side, uint32_t valid,
+                                           const pml_ising_wparams *wp, uint64_t seed,
+                                           uint64_t stream, uint64_t blk0)
+{
+#define PML_ISING_NG(n)                                                                      \
+    case n:                                                                                  \
+        return pml_ising_word_update_ng(s, up, dn, mid, side, valid, wp, seed, stream, blk0, n)
+    switch (wp->ng) {
+        PML_ISING_NG(0);
+        PML_ISING_NG(1);
+        PML_ISING_NG(2);
+        PML_ISING_NG(3);
+        PML_ISING_NG(4);
+        PML_ISING_NG(5);
+        PML_ISING_NG(6);
+        PML_ISING_NG(7);
+        PML_ISING_NG(8);
+        PML_ISING_NG(9);
+    default:
+        return pml_ising_word_update_ng(s, up, dn, mid, side, valid, wp, seed, stream, blk0, 10);
+    }
+#undef PML_ISING_NG
 }
 
 /* Valid lanes of word w of a row of W sites. */
