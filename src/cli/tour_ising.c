@@ -28,7 +28,7 @@ int pml_tour_ising(pml_tour_ctx *ctx)
         pml_ising_scan_free(&s);
         return rc;
     }
-    char dir[4096], png[4200], v[64], note[96];
+    char dir[4096], png[4200], v[64], note[256];
     snprintf(dir, sizeof dir, "%s/ising", ctx->out_dir);
     if (pml_ising_scan_write(&s, dir, png, sizeof png) != 0) rc = 1;
     const double tc = pml_ising_tc(1.0);
