@@ -144,6 +144,11 @@ Test(gemm, argument_errors)
     cr_expect_eq(pml_gemm_ex(cpu, 0, 0, 4, 5, 3, 1, bad_ld, rb, 0, c, 0, 5),
                  PML_ERR_INVALID_ARGUMENT, "lda < K");
     cr_expect(strstr(pml_last_error(), "leading dimension") != NULL, "%s", pml_last_error());
+    /* one row of A: the region fits the tensor, but BLAS takes lda as an int */
+    pml_matrix_ref huge_ld = {a, 0, (int64_t)INT32_MAX + 1};
+    cr_expect_eq(pml_gemm_ex(cpu, 0, 0, 1, 5, 3, 1, huge_ld, rb, 0, c, 0, 5),
+                 PML_ERR_INVALID_ARGUMENT, "lda > INT32_MAX");
+    cr_expect(strstr(pml_last_error(), "2^31") != NULL, "%s", pml_last_error());
     pml_device *other = pml_test_open_cpu();
     pml_tensor *o = NULL;
     PML_ASSERT_OK(pml_tensor_create_2d(other, PML_F32, 4, 5, &o));

@@ -8,6 +8,9 @@ static pml_status check_region(const char *fn, const char *name, const pml_tenso
     PML_CHECK(ld >= (cols > 1 ? cols : 1), PML_ERR_INVALID_ARGUMENT,
               "%s: leading dimension of %s is %lld, needs >= %lld", fn, name, (long long)ld,
               (long long)cols);
+    /* BLAS libraries (OpenBLAS's cblas, cuBLAS) take leading dimensions as int */
+    PML_CHECK(ld <= INT32_MAX, PML_ERR_INVALID_ARGUMENT,
+              "%s: leading dimension of %s is %lld, beyond 2^31 - 1", fn, name, (long long)ld);
     if (rows == 0 || cols == 0) return PML_OK;
     int64_t last = off + (rows - 1) * ld + cols; /* one past the last element used */
     PML_CHECK(last <= t->numel, PML_ERR_INVALID_ARGUMENT,

@@ -30,7 +30,8 @@ extern "C" pml_status pml_cuda_gemm(pml_device *dev, const pml_gemm_args *g)
     }
     cublasOperation_t ob = g->trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
     cublasOperation_t oa = g->trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
-    int m = (int)g->n, n = (int)g->m, k = (int)g->k; // column-major sizes of C^T
+    // column-major sizes of C^T; sizes and leading dimensions fit an int (src/core/blas.c)
+    int m = (int)g->n, n = (int)g->m, k = (int)g->k;
     if (g->dtype == PML_F32) {
         float alpha = (float)g->alpha, beta = (float)g->beta;
         PML_CUBLAS_TRY(cublasSetMathMode(st->cublas,
