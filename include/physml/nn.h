@@ -172,7 +172,8 @@ const char *pml_loss_name(pml_loss_kind kind);
  * BCE, the class for cross-entropy) or `targets` (y's shape and dtype; not for xent); the
  * other is NULL. *loss_mean is the mean per-example loss (whatever the reduction); the
  * reduction scales dy. dy may be NULL (loss only). *correct (may be NULL) counts rows whose
- * argmax matches the label (labels only). */
+ * argmax matches the label (labels only). A label outside [0, columns) gives a NaN
+ * cross-entropy (and an all-zero one-hot target for MSE and BCE); it is never read past. */
 pml_status pml_loss_compute(pml_loss_kind kind, pml_reduction red, const pml_tensor *y,
                             const pml_tensor *labels, const pml_tensor *targets, int64_t batch,
                             double *loss_mean, pml_tensor *dy, int64_t *correct);

@@ -46,7 +46,8 @@
                 T s = 0;                                                                      \
                 for (int64_t j = 0; j < cols; ++j) s += EXP(yr[j] - mx);                      \
                 T lse = mx + LOG(s);                                                          \
-                row = (double)(lse - yr[lab]);                                                \
+                /* a label outside [0, cols): NaN, which training reports; no stray read */  \
+                row = lab >= 0 && lab < cols ? (double)(lse - yr[lab]) : NAN;                  \
                 if (dyr)                                                                      \
                     for (int64_t j = 0; j < cols; ++j)                                        \
                         dyr[j] = (T)gs * (EXP(yr[j] - lse) - (T)(j == lab));                  \

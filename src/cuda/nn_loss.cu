@@ -4,6 +4,8 @@
 // One thread per row writes its loss and hit into scratch; one block then sums them in a
 // fixed order (deterministic); `loss` reads the two totals on the host, `loss_dev` leaves
 // them on the device.
+#include <math_constants.h>
+
 #include "cuda/cuda.h"
 #include "cuda/device_math.cuh"
 #include "nn/nn_ops.h"
@@ -45,7 +47,8 @@ static __global__ void loss_rows_kernel(pml_loss_kind kind, int64_t rows, int64_
             T s = 0;
             for (int64_t j = 0; j < cols; ++j) s += pml_dexp<T>(yr[j] - mx);
             T lse = mx + pml_dlog<T>(s);
-            row = (double)(lse - yr[lab]);
+            // a label outside [0, cols) gives NaN (caught by training), not a stray read
+            row = lab >= 0 && lab < cols ? (double)(lse - yr[lab]) : CUDART_NAN;
             if (dyr)
                 for (int64_t j = 0; j < cols; ++j)
                     dyr[j] = (T)gs * (pml_dexp<T>(yr[j] - lse) - (T)(j == lab));
