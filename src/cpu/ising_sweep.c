@@ -56,13 +56,6 @@ static void row_side(const uint32_t *restrict opp, int64_t W, int64_t WW, int o,
     }
 }
 
-/* The valid lanes of word w (all but the tail of the last word). */
-static inline uint32_t valid_mask(int64_t W, int64_t w)
-{
-    const int64_t left = W - 32 * w;
-    return left >= 32 ? 0xFFFFFFFFu : (1u << left) - 1u;
-}
-
 /* Philox4x32-10 of 16 blocks at once: lane i computes block ctr[i] of `stream`. */
 PML_SIMD_CLONES
 void pml_cpu_ising_philox16(uint64_t seed, uint64_t stream, const uint64_t *restrict ctr,
@@ -136,7 +129,7 @@ typedef struct band_job {
 
 /* Words k0 .. k0+n-1 (n <= 16, plane-flat indices k = y WW + w, so consecutive words may span
  * rows) of plane `self`, whose neighbours are in plane `other`; side[i] and valid[i] (from
- * row_side / valid_mask) belong to word k0 + i. The new spins go to self. Portable C whose
+ * row_side / pml_ising_valid) belong to word k0 + i. The new spins go to self. Portable C whose
  * loops over the 16 words GCC vectorises. */
 PML_SIMD_CLONES
 void pml_cpu_ising_words(uint32_t *restrict self, const uint32_t *restrict other,
@@ -506,7 +499,7 @@ static void band(const pml_ising_kargs *a, int avx, int64_t r, int c, uint64_t s
     uint32_t *side = scratch, *valid = scratch + (ke - kb);
     for (int64_t y = y0; y < y1; ++y) {
         row_side(other + y * WW, W, WW, (int)((y + c) & 1), side + (y - y0) * WW);
-        for (int64_t w = 0; w < WW; ++w) valid[(y - y0) * WW + w] = valid_mask(W, w);
+        for (int64_t w = 0; w < WW; ++w) valid[(y - y0) * WW + w] = pml_ising_valid(W, w);
     }
     const band_job job = {pl, a->seed, PML_ISING_STREAM + (uint64_t)(a->r0 + r),
                           pml_ising_word_block(2 * sweep + (uint64_t)c, Ly, WW, 0, 0), WW, plane};
@@ -536,29 +529,18 @@ static void band(const pml_ising_kargs *a, int avx, int64_t r, int c, uint64_t s
 #endif
 }
 
-/* Bond and spin sums of rows [y0, y1) of replica r: popcounts over the colour-0 words (every
- * bond joins colour 0 to colour 1, so the four bonds of each colour-0 site count each of the
- * 2N bonds once). side: scratch of WW words. */
+/* Bond and spin sums of rows [y0, y1) of replica r: the popcount body the CUDA measure kernel
+ * runs (src/ising/ising_block.h), word by word. */
 static void measure_rows(const pml_ising_kargs *a, int64_t r, int64_t y0, int64_t y1,
-                         int64_t *bonds, int64_t *mag, uint32_t *side)
+                         int64_t *bonds, int64_t *mag)
 {
-    const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx), Ly = a->ly;
-    const uint32_t *p0 = (const uint32_t *)a->spins + 2 * r * Ly * WW, *p1 = p0 + Ly * WW;
-    int64_t aligned = 0, ones = 0;
-    for (int64_t y = y0; y < y1; ++y) {
-        const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-        const uint32_t *s = p0 + y * WW, *u = p1 + yu * WW, *d = p1 + yd * WW, *m = p1 + y * WW;
-        row_side(m, W, WW, (int)(y & 1), side);
-        for (int64_t w = 0; w < WW; ++w) {
-            const uint32_t v = valid_mask(W, w), sw = s[w];
-            aligned += __builtin_popcount(~(sw ^ u[w]) & v) + __builtin_popcount(~(sw ^ d[w]) & v) +
-                       __builtin_popcount(~(sw ^ m[w]) & v) + __builtin_popcount(~(sw ^ side[w]) & v);
-            ones += __builtin_popcount(sw) + __builtin_popcount(m[w]);
-        }
-    }
-    const int64_t rows = y1 - y0;
-    *bonds = 2 * aligned - 4 * W * rows; /* aligned - anti-aligned over 4 W bonds a row */
-    *mag = 2 * ones - 2 * W * rows;
+    const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx);
+    long long b = 0, m = 0;
+    for (int64_t y = y0; y < y1; ++y)
+        for (int64_t w = 0; w < WW; ++w)
+            pml_ising_measure_word((const uint32_t *)a->spins, W, a->ly, r, y, w, &b, &m);
+    *bonds = b;
+    *mag = m;
 }
 
 /* A sense-counting barrier for the threads of one parallel region: the last thread to
@@ -644,7 +626,7 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
                              &plan[r], side);
                 if (measure) {
                     int64_t b, m;
-                    measure_rows(a, r, 0, Ly, &b, &m, side);
+                    measure_rows(a, r, 0, Ly, &b, &m);
                     pml_ising_acc_push(&a->acc[r], b, m, a->J, a->params[r].B, inv_n);
                 }
             }
@@ -682,7 +664,7 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
             if (measure) {
                 for (int64_t ry = rlo; ry < rhi; ++ry)
                     measure_rows(a, ry / Ly, ry % Ly, ry % Ly + 1, &part[2 * ry],
-                                 &part[2 * ry + 1], side);
+                                 &part[2 * ry + 1]);
                 yielding_barrier(&bar_count, &bar_gen, (unsigned)nth);
                 /* part[] is next written after two more barriers: no barrier after this */
                 if (tid == 0)
