@@ -25,10 +25,15 @@
 #include "ising/ising_block.h"
 #include "ising/ising_ops.h"
 
+// Both may be set from outside (-DISING_BLOCK=... in CMAKE_CUDA_FLAGS) to tune on a GPU.
+#ifndef ISING_BLOCK
 #define ISING_BLOCK 256
+#endif
 // Three blocks of 256 per SM: the word kernels fit in 80 registers without spilling (ptxas,
 // sm_90), where left alone ptxas takes 125-141 and two blocks.
+#ifndef ISING_MIN_BLOCKS
 #define ISING_MIN_BLOCKS 3
+#endif
 
 // The replica's grouped thresholds into shared memory (all threads of the block call it).
 static __device__ void load_wparams(const pml_ising_rparams *params, int64_t r,
