@@ -19,6 +19,7 @@ static __global__ void scale_kernel(int64_t n, T alpha, T *x)
 
 extern "C" pml_status pml_cuda_axpy(pml_device *dev, double alpha, const pml_tensor *x, pml_tensor *y)
 {
+    PML_TRY(pml_cuda_enter(dev));
     unsigned grid = pml_cuda_grid(dev, y->numel, 256);
     cudaStream_t s = pml_cuda(dev)->stream;
     if (y->dtype == PML_F32)
@@ -33,6 +34,7 @@ extern "C" pml_status pml_cuda_axpy(pml_device *dev, double alpha, const pml_ten
 
 extern "C" pml_status pml_cuda_scale(pml_device *dev, double alpha, pml_tensor *x)
 {
+    PML_TRY(pml_cuda_enter(dev));
     unsigned grid = pml_cuda_grid(dev, x->numel, 256);
     cudaStream_t s = pml_cuda(dev)->stream;
     if (x->dtype == PML_F32)

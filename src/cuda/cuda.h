@@ -39,6 +39,16 @@ pml_status pml_cublas_error(cublasStatus_t st, const char *call, const char *fil
         cublasStatus_t pml_e_ = (call);                                                         \
         if (pml_e_ != CUBLAS_STATUS_SUCCESS) return pml_cublas_error(pml_e_, #call, __FILE__, __LINE__); \
     } while (0)
+/* Make dev's GPU the calling thread's current device (a no-op when it already is). Every CUDA
+ * entry point starts with it, so "cuda:1" launches, copies and cuBLAS calls go to GPU 1 even
+ * when the thread last used another device. */
+static inline pml_status pml_cuda_enter(const pml_device *dev)
+{
+    int cur = -1;
+    if (cudaGetDevice(&cur) == cudaSuccess && cur == dev->ordinal) return PML_OK;
+    PML_CUDA_TRY(cudaSetDevice(dev->ordinal));
+    return PML_OK;
+}
 /* After a kernel launch: catches bad configurations without synchronising. */
 #define PML_CUDA_LAUNCHED(name) PML_CUDA_TRY(cudaGetLastError())
 

@@ -52,6 +52,7 @@ static __global__ void gather_rows_kernel(unsigned char *dst, const unsigned cha
 
 extern "C" pml_status pml_cuda_data_batch(pml_device *dev, const pml_data_batch_args *args)
 {
+    PML_TRY(pml_cuda_enter(dev));
     int64_t total = args->count * (int64_t)args->rows * args->cols;
     data_batch_kernel<<<pml_cuda_grid(dev, total, 256), 256, 0, pml_cuda(dev)->stream>>>(*args);
     PML_CUDA_LAUNCHED("data_batch_kernel");
@@ -61,6 +62,7 @@ extern "C" pml_status pml_cuda_data_batch(pml_device *dev, const pml_data_batch_
 extern "C" pml_status pml_cuda_gather_rows(pml_device *dev, void *dst, const void *src,
                                            const int32_t *idx, int64_t count, int64_t row_bytes)
 {
+    PML_TRY(pml_cuda_enter(dev));
     gather_rows_kernel<<<pml_cuda_grid(dev, count * row_bytes, 256), 256, 0,
                          pml_cuda(dev)->stream>>>((unsigned char *)dst,
                                                   (const unsigned char *)src, idx, count,

@@ -20,6 +20,7 @@ static pml_status launch(pml_device *dev, pml_tensor *t, double value)
 
 extern "C" pml_status pml_cuda_fill(pml_device *dev, pml_tensor *t, double value)
 {
+    PML_TRY(pml_cuda_enter(dev));
     switch (t->dtype) {
     case PML_F32: return launch<float>(dev, t, value);
     case PML_F64: return launch<double>(dev, t, value);

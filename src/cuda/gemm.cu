@@ -17,6 +17,7 @@ static __global__ void scale_region_kernel(T *c, int64_t m, int64_t n, int64_t l
 
 extern "C" pml_status pml_cuda_gemm(pml_device *dev, const pml_gemm_args *g)
 {
+    PML_TRY(pml_cuda_enter(dev));
     pml_cuda_state *st = pml_cuda(dev);
     if (g->k == 0) {
         if (g->dtype == PML_F32)

@@ -139,6 +139,7 @@ static unsigned words_grid(pml_device *dev, int64_t words, unsigned gy)
 extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kargs *a,
                                             uint64_t t0, int64_t n, int measure)
 {
+    PML_TRY(pml_cuda_enter(dev));
     cudaStream_t st = pml_cuda(dev)->stream;
     uint32_t *spins = (uint32_t *)a->spins;
     const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx), Ly = a->ly, R = a->replicas;

@@ -4,7 +4,7 @@
 
 extern "C" pml_status pml_cuda_alloc(pml_device *dev, size_t nbytes, void **out)
 {
-    PML_CUDA_TRY(cudaSetDevice(dev->ordinal));
+    PML_TRY(pml_cuda_enter(dev));
     cudaError_t e = cudaMalloc(out, nbytes ? nbytes : 1);
     if (e == cudaErrorMemoryAllocation) {
         (void)cudaGetLastError();
@@ -17,12 +17,13 @@ extern "C" pml_status pml_cuda_alloc(pml_device *dev, size_t nbytes, void **out)
 
 extern "C" void pml_cuda_release(pml_device *dev, void *ptr)
 {
-    (void)dev;
+    (void)pml_cuda_enter(dev);
     cudaFree(ptr);
 }
 
 extern "C" pml_status pml_cuda_upload(pml_device *dev, void *dst, const void *src, size_t nbytes)
 {
+    PML_TRY(pml_cuda_enter(dev));
     cudaStream_t s = pml_cuda(dev)->stream;
     PML_CUDA_TRY(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, s));
     PML_CUDA_TRY(cudaStreamSynchronize(s));
@@ -31,6 +32,7 @@ extern "C" pml_status pml_cuda_upload(pml_device *dev, void *dst, const void *sr
 
 extern "C" pml_status pml_cuda_download(pml_device *dev, void *dst, const void *src, size_t nbytes)
 {
+    PML_TRY(pml_cuda_enter(dev));
     cudaStream_t s = pml_cuda(dev)->stream;
     PML_CUDA_TRY(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToHost, s));
     PML_CUDA_TRY(cudaStreamSynchronize(s));
@@ -39,25 +41,28 @@ extern "C" pml_status pml_cuda_download(pml_device *dev, void *dst, const void *
 
 extern "C" pml_status pml_cuda_copy(pml_device *dev, void *dst, const void *src, size_t nbytes)
 {
+    PML_TRY(pml_cuda_enter(dev));
     PML_CUDA_TRY(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyDeviceToDevice, pml_cuda(dev)->stream));
     return PML_OK;
 }
 
 extern "C" pml_status pml_cuda_memzero(pml_device *dev, void *dst, size_t nbytes)
 {
+    PML_TRY(pml_cuda_enter(dev));
     PML_CUDA_TRY(cudaMemsetAsync(dst, 0, nbytes, pml_cuda(dev)->stream));
     return PML_OK;
 }
 
 extern "C" pml_status pml_cuda_synchronize(pml_device *dev)
 {
+    PML_TRY(pml_cuda_enter(dev));
     PML_CUDA_TRY(cudaStreamSynchronize(pml_cuda(dev)->stream));
     return PML_OK;
 }
 
 extern "C" pml_status pml_cuda_memory_info(const pml_device *dev, size_t *total, size_t *free_bytes)
 {
-    PML_CUDA_TRY(cudaSetDevice(dev->ordinal));
+    PML_TRY(pml_cuda_enter(dev));
     PML_CUDA_TRY(cudaMemGetInfo(free_bytes, total));
     return PML_OK;
 }

@@ -158,6 +158,7 @@ extern "C" pml_status pml_cuda_nn_bias_act(pml_device *dev, pml_dtype dtype, pml
                                            float alpha, int64_t rows, int64_t cols, void *y,
                                            const void *bias)
 {
+    PML_TRY(pml_cuda_enter(dev));
     return dtype == PML_F32 ? bias_act_t<float>(dev, act, alpha, rows, cols, y, bias)
                             : bias_act_t<double>(dev, act, alpha, rows, cols, y, bias);
 }
@@ -167,6 +168,7 @@ extern "C" pml_status pml_cuda_nn_act_backward(pml_device *dev, pml_dtype dtype,
                                                int64_t cols, const void *y, const void *dy,
                                                void *dz)
 {
+    PML_TRY(pml_cuda_enter(dev));
     return dtype == PML_F32 ? act_backward_t<float>(dev, act, alpha, rows, cols, y, dy, dz)
                             : act_backward_t<double>(dev, act, alpha, rows, cols, y, dy, dz);
 }
@@ -174,6 +176,7 @@ extern "C" pml_status pml_cuda_nn_act_backward(pml_device *dev, pml_dtype dtype,
 extern "C" pml_status pml_cuda_nn_col_sum(pml_device *dev, pml_dtype dtype, int64_t rows,
                                           int64_t cols, const void *dz, void *db)
 {
+    PML_TRY(pml_cuda_enter(dev));
     cudaStream_t s = pml_cuda(dev)->stream;
     unsigned grid = pml_cuda_grid(dev, cols, 128);
     if (dtype == PML_F32)
@@ -187,6 +190,7 @@ extern "C" pml_status pml_cuda_nn_col_sum(pml_device *dev, pml_dtype dtype, int6
 extern "C" pml_status pml_cuda_nn_argmax(pml_device *dev, pml_dtype dtype, int64_t rows,
                                          int64_t cols, const void *y, int32_t *out)
 {
+    PML_TRY(pml_cuda_enter(dev));
     cudaStream_t s = pml_cuda(dev)->stream;
     unsigned grid = pml_cuda_grid(dev, rows, 128);
     if (dtype == PML_F32)

@@ -134,6 +134,7 @@ extern "C" pml_status pml_cuda_nn_loss(pml_device *dev, pml_dtype dtype, pml_los
                                        double grad_scale, void *dy, double *loss_sum,
                                        int64_t *correct)
 {
+    PML_TRY(pml_cuda_enter(dev));
     void *tot = nullptr;
     PML_TRY(loss_launch(dev, dtype, kind, rows, cols, y, labels, targets, grad_scale, dy,
                         nullptr, 16, &tot));
@@ -151,6 +152,7 @@ extern "C" pml_status pml_cuda_nn_loss_dev(pml_device *dev, pml_dtype dtype, pml
                                            const int32_t *labels, const void *targets,
                                            double grad_scale, void *dy, double *out)
 {
+    PML_TRY(pml_cuda_enter(dev));
     return loss_launch(dev, dtype, kind, rows, cols, y, labels, targets, grad_scale, dy, out, 0,
                        nullptr);
 }

@@ -104,6 +104,7 @@ extern "C" pml_status pml_cuda_nn_sgd(pml_device *dev, pml_dtype dtype,
                                       const struct pml_nn_optim_list *l,
                                       const struct pml_nn_optim_hyper *h)
 {
+    PML_TRY(pml_cuda_enter(dev));
     optim_args a = make_args(l);
     if (a.start[a.count] == 0) return PML_OK;
     cudaStream_t s = pml_cuda(dev)->stream;
@@ -121,6 +122,7 @@ extern "C" pml_status pml_cuda_nn_adam(pml_device *dev, pml_dtype dtype,
                                        const struct pml_nn_optim_list *l,
                                        const struct pml_nn_optim_hyper *h)
 {
+    PML_TRY(pml_cuda_enter(dev));
     optim_args a = make_args(l);
     if (a.start[a.count] == 0) return PML_OK;
     cudaStream_t s = pml_cuda(dev)->stream;

@@ -46,12 +46,14 @@ static pml_status launch(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t
 extern "C" pml_status pml_cuda_rand_u32(pml_device *dev, pml_tensor *t, uint64_t seed,
                                         uint64_t stream, uint64_t offset)
 {
+    PML_TRY(pml_cuda_enter(dev));
     return launch<uint32_t, 0>(dev, t, seed, stream, offset, 0.f, 0.f);
 }
 
 extern "C" pml_status pml_cuda_rand_uniform(pml_device *dev, pml_tensor *t, uint64_t seed,
                                             uint64_t stream, uint64_t offset)
 {
+    PML_TRY(pml_cuda_enter(dev));
     if (t->dtype == PML_F32) return launch<float, 1>(dev, t, seed, stream, offset, 0.f, 0.f);
     return launch<double, 1>(dev, t, seed, stream, offset, 0.f, 0.f);
 }
@@ -60,6 +62,7 @@ extern "C" pml_status pml_cuda_rand_normal(pml_device *dev, pml_tensor *t, uint6
                                            uint64_t stream, uint64_t offset, float mean,
                                            float stddev)
 {
+    PML_TRY(pml_cuda_enter(dev));
     if (t->dtype == PML_F32) return launch<float, 2>(dev, t, seed, stream, offset, mean, stddev);
     return launch<double, 2>(dev, t, seed, stream, offset, mean, stddev);
 }

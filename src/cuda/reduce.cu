@@ -45,6 +45,7 @@ static void launch_partial(const pml_tensor *x, double *partial, cudaStream_t s)
 
 extern "C" pml_status pml_cuda_sum(pml_device *dev, const pml_tensor *x, double *out)
 {
+    PML_TRY(pml_cuda_enter(dev));
     void *scratch = NULL;
     PML_TRY(pml_cuda_scratch(dev, (PML_SUM_GRID + 1) * sizeof(double), &scratch));
     double *partial = (double *)scratch;
