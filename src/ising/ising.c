@@ -235,8 +235,6 @@ void pml_ising_destroy(pml_ising *g)
     free(g);
 }
 
-size_t pml_ising_nspins(const pml_ising *g) { return g->nspins; }
-
 size_t pml_ising_replica_bytes(int64_t lx, int64_t ly)
 {
     return (size_t)(2 * ly * pml_ising_row_words(lx)) * sizeof(uint32_t);

@@ -31,7 +31,7 @@ pml_status pml_ising_save(pml_ising *g, const char *path)
 {
     static const char fn[] = "pml_ising_save";
     PML_CHECK_ARG(g != NULL && path != NULL, fn, "NULL argument");
-    const size_t n = pml_ising_nspins(g), R = (size_t)g->cfg.replicas;
+    const size_t n = pml_ising_spin_count(g), R = (size_t)g->cfg.replicas;
     int8_t *spins = malloc(n);
     pml_ising_acc *acc = malloc(R * sizeof *acc);
     pml_status s = PML_OK;
@@ -112,7 +112,7 @@ pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out)
         fclose(f);
         return s;
     }
-    const size_t n = pml_ising_nspins(g), R = (size_t)h.replicas;
+    const size_t n = pml_ising_spin_count(g), R = (size_t)h.replicas;
     int8_t *spins = malloc(n);
     pml_ising_acc *acc = malloc(R * sizeof *acc);
     if (!spins || !acc) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: host buffers", fn);

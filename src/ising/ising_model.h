@@ -35,8 +35,6 @@ struct pml_ising {
 pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const int64_t *lx,
                            const int64_t *ly, const char *fn, pml_ising **out);
 pml_status pml_ising_upload_params(pml_ising *g);
-/* Spins of the batch in the host's int8 layout (sum of lx[r] * ly[r]). */
-size_t pml_ising_nspins(const pml_ising *g);
 /* Device bytes of one lx x ly replica's two bit planes: 2 * Ly * ceil(Lx/64) uint32 words.
  * Replicas lie back to back in the device buffer, so a replica's byte offset is the sum of
  * this over the replicas before it (always a multiple of 4). */
