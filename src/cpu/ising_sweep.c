@@ -595,21 +595,16 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
     const int64_t nbands = (Ly + BR - 1) / BR, items = R * nbands;
     const size_t sbuf = 2 * (size_t)(BR * WW) + LANES;
     uint32_t *scratch = malloc((size_t)threads * sbuf * sizeof *scratch);
-    pml_ising_wparams *wp = malloc((size_t)R * sizeof *wp);
     cpu_plan *plan = malloc((size_t)R * sizeof *plan);
     int64_t *part = (measure && !by_replica) ? malloc((size_t)(R * Ly) * 2 * sizeof *part) : NULL;
-    if (!scratch || !wp || !plan || (measure && !by_replica && !part)) {
+    if (!scratch || !plan || (measure && !by_replica && !part)) {
         free(scratch);
-        free(wp);
         free(plan);
         free(part);
         return pml_set_error(PML_ERR_OUT_OF_MEMORY, "pml_ising_sweep: scratch for %lld rows",
                              (long long)(R * Ly));
     }
-    for (int64_t r = 0; r < R; ++r) {
-        pml_ising_wparams_make(&a->params[r], &wp[r]);
-        plan_make(&wp[r], &plan[r]);
-    }
+    for (int64_t r = 0; r < R; ++r) plan_make(&a->params[r].w, &plan[r]);
 
     if (by_replica) {
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (par)
@@ -632,7 +627,6 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
             }
         }
         free(scratch);
-        free(wp);
         free(plan);
         return PML_OK;
     }
@@ -680,7 +674,6 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
         }
     }
     free(scratch);
-    free(wp);
     free(plan);
     free(part);
     return PML_OK;

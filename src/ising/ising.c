@@ -34,6 +34,7 @@ void pml_ising_make_params(pml_ising_rule rule, double J, double T, double B,
             }
         }
     }
+    pml_ising_wparams_make(p, &p->w);
 }
 
 static pml_status check_params(const char *fn, int64_t R, const double *T, const double *B)

@@ -26,14 +26,28 @@
 extern "C" {
 #endif
 
-/* Per-replica acceptance data, computed on the host (src/ising/ising.c). Case index
- * i = (s > 0) * 5 + (n + 4) / 2 for spin s and neighbour sum n. Flip iff u < thr[i] or
- * bit i of `always` is set (probability exactly 1). */
+/* Acceptance data of one replica rearranged for bit-sliced words (built from the
+ * thresholds by pml_ising_wparams_make, on the host, once per change of T or B): cases with
+ * `always` flip; cases with thr == 0 never flip; the others, the cases that need a draw, are
+ * grouped by equal threshold (with B = 0 the + and - spin cases pair up): group g holds the
+ * cases in bit set gcase[g] and compares with gthr[g]. */
+typedef struct pml_ising_wparams {
+    uint32_t ng;       /* number of groups, 0..10 */
+    uint32_t always;   /* bit i: case i always flips */
+    uint32_t gthr[10]; /* threshold of group g */
+    uint32_t gcase[10];
+} pml_ising_wparams;
+
+/* Per-replica acceptance data, computed on the host (pml_ising_make_params in
+ * src/ising/ising.c). Case index i = (s > 0) * 5 + (n + 4) / 2 for spin s and neighbour sum n.
+ * Flip iff u < thr[i] or bit i of `always` is set (probability exactly 1). `w` holds the same
+ * thresholds grouped for the word kernels, so that no kernel rebuilds them per launch. */
 typedef struct pml_ising_rparams {
     uint32_t thr[10];
     uint32_t always;
     uint32_t pad_;
     double B;
+    pml_ising_wparams w;
 } pml_ising_rparams;
 
 /* Measurement accumulators of one replica, on the device. Observables o: 0 e, 1 m, 2 |m|.
@@ -105,18 +119,6 @@ PML_HOSTDEV uint64_t pml_ising_word_block(uint64_t h, int64_t ly, int64_t ww, in
 {
     return ((h * (uint64_t)ly + (uint64_t)y) * (uint64_t)ww + (uint64_t)w) * 8u;
 }
-
-/* Acceptance data of one replica rearranged for bit-sliced words (built from its
- * pml_ising_rparams by pml_ising_wparams_make, on the host or in a kernel): cases with
- * `always` flip; cases with thr == 0 never flip; the others, the cases that need a draw, are
- * grouped by equal threshold (with B = 0 the + and - spin cases pair up): group g holds the
- * cases in bit set gcase[g] and compares with gthr[g]. */
-typedef struct pml_ising_wparams {
-    uint32_t ng;       /* number of groups, 0..10 */
-    uint32_t always;   /* bit i: case i always flips */
-    uint32_t gthr[10]; /* threshold of group g */
-    uint32_t gcase[10];
-} pml_ising_wparams;
 
 PML_HOSTDEV void pml_ising_wparams_make(const pml_ising_rparams *p, pml_ising_wparams *w)
 {
