@@ -176,6 +176,9 @@ int main(int argc, char **argv)
                                Tv[ti], (long long)res.sweeps, repeats, res.sec_per_sweep,
                                res.fpns);
                         if (!isnan(ratio)) printf(", \"ratio_to_numpy\": %.4g", ratio);
+                        /* the CUDA launcher's fused-kernel limit (src/cuda/ising_sweep.cu) */
+                        const char *fw = getenv("PML_ISING_FUSED_WORDS");
+                        if (d == 1) printf(", \"fused_words\": \"%s\"", fw && *fw ? fw : "default");
                         printf("}\n");
                     } else {
                         char rs[32] = "";

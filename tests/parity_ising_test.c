@@ -87,18 +87,35 @@ static const run_spec specs[] = {
     {1088, 10, 1, PML_ISING_METROPOLIS, 1, 20, 20},  /* W = 544: 17 words (16 + 1 on the CPU) */
 };
 
+/* The CUDA launcher's choice between the fused kernel (whole small replicas, every sweep of
+ * a call in one launch) and the two-launches-per-sweep kernels: PML_ISING_FUSED_WORDS (see
+ * src/cuda/ising_sweep.cu); NULL restores the default. */
+static const char *const fused_settings[] = {NULL, "0", "1048576"};
+static void set_fused_words(const char *v)
+{
+    if (v) setenv("PML_ISING_FUSED_WORDS", v, 1);
+    else unsetenv("PML_ISING_FUSED_WORDS");
+}
+
+/* Every spec with the default choice (most fused, 258x256 not), everything per half-sweep,
+ * and everything fused (258x256 with 5 words a thread). */
 Test(parity_ising, cpu_vs_cuda_bit_identical)
 {
     pml_device *gpu = pml_test_open_cuda_or_skip();
     pml_device *cpu = pml_test_open_cpu();
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; ++i) compare(&specs[i], cpu, gpu);
+    for (size_t f = 0; f < sizeof fused_settings / sizeof fused_settings[0]; ++f) {
+        set_fused_words(fused_settings[f]);
+        cr_log_info("PML_ISING_FUSED_WORDS=%s", fused_settings[f] ? fused_settings[f] : "(default)");
+        for (size_t i = 0; i < sizeof specs / sizeof specs[0]; ++i) compare(&specs[i], cpu, gpu);
+    }
+    set_fused_words(NULL);
     pml_device_close(cpu);
     pml_device_close(gpu);
 }
 
 /* More replicas than gridDim.y allows (65535): the kernels loop over replicas and the
  * measurement runs in slices of 65535 replicas; W = 32 takes the fast (whole-word) path, W = 3
- * the general one. About 250 MB of accumulators per device. Spins exactly, the
+ * the general one. Per half-sweep and fused (more replicas than the fused grid's blocks). About 250 MB of accumulators per device. Spins exactly, the
  * averages to PML_TOL_SUM; not the error bars: over a few sweeps of a frozen replica the
  * energy variance is 0 on the CPU and a rounding residue on the GPU (whose accumulator fuses
  * multiply-adds), and its square root (about 1e-8, seen on an H100) is no indexing error. */
@@ -110,8 +127,9 @@ Test(parity_ising, cuda_more_replicas_than_grid_y)
         {64, 2, 65537 + 200, PML_ISING_METROPOLIS, 1, 3, 4},
         {6, 4, 65537 + 200, PML_ISING_HEATBATH, 1, 3, 4},
     };
-    for (size_t i = 0; i < sizeof big / sizeof big[0]; ++i) {
-        const run_spec *sp = &big[i];
+    for (size_t i = 0; i < 2 * sizeof big / sizeof big[0]; ++i) {
+        const run_spec *sp = &big[i / 2];
+        set_fused_words(i % 2 ? "0" : NULL);
         const size_t n = (size_t)(sp->R * sp->lx * sp->ly);
         int8_t *sa = malloc(n), *sb = malloc(n);
         pml_ising_stats *xa = malloc((size_t)sp->R * sizeof *xa);
@@ -132,6 +150,7 @@ Test(parity_ising, cuda_more_replicas_than_grid_y)
         free(xa);
         free(xb);
     }
+    set_fused_words(NULL);
     pml_device_close(cpu);
     pml_device_close(gpu);
 }
@@ -287,8 +306,12 @@ Test(parity_ising, save_on_cpu_continue_on_cpu)
 
 /* The CUDA kernels' per-thread bodies (src/ising/ising_block.h) executed on the host, one
  * "thread" at a time in reverse launch order, against the CPU kernels: the GPU's indexing,
- * padding, word loads and wrap-arounds are checked here even without a GPU. */
-static void emulate_cuda(const run_spec *sp)
+ * padding, word loads and wrap-arounds are checked here even without a GPU. block = 0: as
+ * the two-launches-per-sweep kernels run them (sweep by sweep, all replicas); block > 0: as
+ * the fused kernel with `block` threads does (replica by replica, all sweeps, its
+ * measurement after each sweep past therm pushed into accumulators that must equal the CPU
+ * object's). */
+static void emulate_cuda(const run_spec *sp, uint32_t block)
 {
     pml_device *cpu = pml_test_open_cpu();
     double *T = malloc((size_t)sp->R * sizeof *T), *B = malloc((size_t)sp->R * sizeof *B);
@@ -312,7 +335,21 @@ static void emulate_cuda(const run_spec *sp)
         pml_ising_wparams_make(&pr, &wp[r]);
     }
     const int64_t sweeps = sp->therm + sp->sweeps;
-    for (int64_t t = 0; t < sweeps; ++t)
+    pml_ising_acc *acc = calloc((size_t)sp->R, sizeof *acc);
+    const double inv_n = 1.0 / (double)(sp->lx * sp->ly);
+    for (int64_t r = sp->R - 1; block > 0 && r >= 0; --r)
+        for (int64_t t = 0; t < sweeps; ++t) {
+            for (int col = 0; col < 2; ++col)
+                for (uint32_t tid = block; tid-- > 0;)
+                    pml_ising_replica_half(planes, &wp[r], W, Ly, c.seed, PML_ISING_STREAM,
+                                           2 * (uint64_t)t + (uint64_t)col, col, r, tid, block);
+            if (t < sp->therm) continue;
+            long long bonds = 0, mag = 0;
+            for (uint32_t tid = block; tid-- > 0;)
+                pml_ising_replica_measure(planes, W, Ly, r, tid, block, &bonds, &mag);
+            pml_ising_acc_push(&acc[r], bonds, mag, c.J, B[r], inv_n);
+        }
+    for (int64_t t = 0; block == 0 && t < sweeps; ++t)
         for (int col = 0; col < 2; ++col)
             for (int64_t r = sp->R - 1; r >= 0; --r) {
                 const uint64_t half = 2 * (uint64_t)t + (uint64_t)col;
@@ -329,10 +366,25 @@ static void emulate_cuda(const run_spec *sp)
                     }
             }
     pml_ising_from_planes(&c, planes, got);
-    PML_ASSERT_OK(pml_ising_sweep(g, sweeps));
+    PML_ASSERT_OK(pml_ising_sweep(g, sp->therm));
+    PML_ASSERT_OK(pml_ising_sample(g, sp->sweeps));
     PML_ASSERT_OK(pml_ising_get_spins(g, want, n));
     cr_assert(pml_test_equal_bytes("CUDA bodies on the host vs CPU kernels", got, want, n, 1),
-              "%lldx%lld R=%lld", (long long)sp->lx, (long long)sp->ly, (long long)sp->R);
+              "%lldx%lld R=%lld block %u", (long long)sp->lx, (long long)sp->ly,
+              (long long)sp->R, block);
+    /* the fused kernel's accumulators: the same pushes in the same order as the CPU's */
+    const pml_ising_acc *cpu_acc = g->acc;
+    for (int64_t r = 0; block > 0 && r < sp->R; ++r) {
+        const double ga[6] = {acc[r].sum_e,     acc[r].sum_e2, acc[r].sum_m,
+                              acc[r].sum_abs_m, acc[r].sum_m2, acc[r].sum_m4};
+        const double gb[6] = {cpu_acc[r].sum_e,     cpu_acc[r].sum_e2, cpu_acc[r].sum_m,
+                              cpu_acc[r].sum_abs_m, cpu_acc[r].sum_m2, cpu_acc[r].sum_m4};
+        cr_assert_eq(acc[r].count, sp->sweeps);
+        cr_assert_eq(cpu_acc[r].count, sp->sweeps);
+        cr_assert(memcmp(ga, gb, sizeof ga) == 0, "replica %lld: fused sums differ",
+                  (long long)r);
+    }
+    free(acc);
     /* the bits past W stayed 0 */
     for (size_t i = 0; W % 32 != 0 && i < nw; i += (size_t)WW)
         cr_assert_eq(planes[i + (size_t)WW - 1] & ~pml_ising_valid(W, WW - 1), 0u);
@@ -364,7 +416,20 @@ static void emulate_cuda(const run_spec *sp)
 
 Test(parity_ising, cuda_kernel_bodies_on_host)
 {
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; ++i) emulate_cuda(&specs[i]);
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; ++i) emulate_cuda(&specs[i], 0);
+}
+
+/* The fused kernel's bodies with the block sizes the launcher picks (the power of two >= the
+ * replica's words, 32..256) and with fewer threads than words (each thread several words). */
+Test(parity_ising, cuda_fused_kernel_bodies_on_host)
+{
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; ++i) {
+        const int64_t words = specs[i].ly * ((specs[i].lx / 2 + 31) / 32);
+        uint32_t block = 32;
+        while (block < words && block < 256) block *= 2;
+        emulate_cuda(&specs[i], block);
+        emulate_cuda(&specs[i], 32);
+    }
 }
 
 /* The mixed batch through the CUDA bodies as the launcher calls them: one call per segment

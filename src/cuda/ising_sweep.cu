@@ -12,14 +12,25 @@
 // CUDA: one thread per word (32 sites): five coalesced word loads (self, up, down, same row,
 // and the adjacent word for the carried-in lane), a bit-sliced neighbour count, and the
 // comparison u < thr MSB first with one Philox block (four planes) at a time until every
-// lane of the word is decided (~3 blocks of 8 on average). Replicas along gridDim.y, each
-// block keeps its replica's grouped thresholds (pml_ising_wparams) in shared memory. The
-// fast kernel (W % 32 == 0, every lane valid) does its index arithmetic in 32 bits within a
-// plane; the general one handles any even Lx. The per-thread bodies live in
-// src/ising/ising_block.h, which the CPU tests execute thread by thread against the CPU
-// kernels. The measurement is a popcount per colour-0 word, a block reduction into
-// per-replica 64-bit integer sums (exact, order-free), then one thread per replica pushing
-// them into its accumulator.
+// lane of the word is decided (~3 blocks of 8 on average). Each block keeps its replica's
+// grouped thresholds (pml_ising_wparams, built on the host) in shared memory. The per-thread
+// bodies live in src/ising/ising_block.h, which the CPU tests execute thread by thread
+// against the CPU kernels. Two ways to launch them:
+// - small replicas (Ly * WW <= PML_ISING_FUSED_WORDS words, 1024 by default: up to 256^2):
+//   one block per replica runs every sweep of the call in ONE launch, a barrier between the
+//   half-sweeps and the measurement reduced in the block. A batch of many small lattices
+//   costs one launch per call instead of two to four per sweep, and the replica's words stay
+//   in L1/L2. The block is the power of two >= the replica's words (32..ISING_BLOCK), so a
+//   64^2 replica does not leave 3/4 of a 256-thread block idle.
+// - larger ones: two launches per sweep (one per colour), replicas along gridDim.y; the fast
+//   kernel (W % 32 == 0, every lane valid) does its index arithmetic in 32 bits within a
+//   plane, the general one handles any even Lx. The measurement is a popcount per colour-0
+//   word, a block reduction into per-replica 64-bit integer sums (exact, order-free), then
+//   one thread per replica pushing them into its accumulator.
+// The environment variable PML_ISING_FUSED_WORDS=N moves the limit (0: never fused); the
+// trajectory is the same either way, only the speed differs.
+#include <stdlib.h>
+
 #include "core/philox.h"
 #include "cuda/cuda.h"
 #include "ising/ising_block.h"
@@ -35,16 +46,82 @@
 #define ISING_MIN_BLOCKS 3
 #endif
 
+#ifndef ISING_FUSED_WORDS
+#define ISING_FUSED_WORDS 1024
+#endif
+// The fused kernel keeps its sweep loop's state live beside the word body: bounded to three
+// 256-thread blocks per SM (80 registers) ptxas spilled it (208 bytes stored, 1036 loaded),
+// unbounded it took 166; two (128) fit it without spilling (127, sm_90).
+#ifndef ISING_FUSED_MIN_BLOCKS
+#define ISING_FUSED_MIN_BLOCKS 2
+#endif
+
 // The replica's grouped thresholds into shared memory (all threads of the block call it).
 static __device__ void load_wparams(const pml_ising_rparams *params, int64_t r,
                                     pml_ising_wparams *wp)
 {
     __syncthreads(); // every thread is done with the previous replica's
-    if (threadIdx.x == 0) {
-        pml_ising_rparams p = params[r];
-        pml_ising_wparams_make(&p, wp);
+    if (threadIdx.x == 0) *wp = params[r].w;
+    __syncthreads();
+}
+
+// Sums b and m over the block (blockDim.x a multiple of 32); thread 0 gets the totals. Every
+// thread passes a barrier after its last read of the spins before any thread leaves.
+static __device__ void block_sum2(long long *b, long long *m)
+{
+    __shared__ long long sb[32], sm[32];
+    long long x = *b, y = *m;
+    for (int o = 16; o > 0; o >>= 1) {
+        x += __shfl_down_sync(0xFFFFFFFFu, x, o);
+        y += __shfl_down_sync(0xFFFFFFFFu, y, o);
+    }
+    const unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
+    __syncthreads(); // the previous call's readers of sb, sm are done
+    if (lane == 0) {
+        sb[warp] = x;
+        sm[warp] = y;
     }
     __syncthreads();
+    if (warp == 0) {
+        x = lane < nwarps ? sb[lane] : 0;
+        y = lane < nwarps ? sm[lane] : 0;
+        for (int o = 16; o > 0; o >>= 1) {
+            x += __shfl_down_sync(0xFFFFFFFFu, x, o);
+            y += __shfl_down_sync(0xFFFFFFFFu, y, o);
+        }
+        *b = x;
+        *m = y;
+    }
+}
+
+// Whole replicas, one per block (blockIdx.x + slices of gridDim.x): n sweeps from t0, each
+// half-sweep followed by a barrier (the other colour reads what it wrote), and with
+// `measure` the sweep's sums reduced in the block and pushed by thread 0.
+template <int FAST>
+static __global__ void __launch_bounds__(ISING_BLOCK, ISING_FUSED_MIN_BLOCKS)
+    ising_replica_kernel(uint32_t *spins, const pml_ising_rparams *params, pml_ising_acc *acc,
+                         int64_t W, int64_t Ly, int64_t R, uint64_t seed, uint64_t stream0,
+                         uint64_t t0, int64_t n, int measure, double J, double inv_n)
+{
+    __shared__ pml_ising_wparams wp;
+    for (int64_t r = blockIdx.x; r < R; r += gridDim.x) {
+        load_wparams(params, r, &wp);
+        for (int64_t t = 0; t < n; ++t) {
+            const uint64_t sweep = t0 + (uint64_t)t;
+            for (int c = 0; c < 2; ++c) {
+                pml_ising_replica_half_fast(spins, &wp, W, Ly, seed, stream0,
+                                            2 * sweep + (uint64_t)c, c, r, threadIdx.x,
+                                            blockDim.x, FAST);
+                __syncthreads();
+            }
+            if (measure) {
+                long long b = 0, m = 0;
+                pml_ising_replica_measure(spins, W, Ly, r, threadIdx.x, blockDim.x, &b, &m);
+                block_sum2(&b, &m);
+                if (threadIdx.x == 0) pml_ising_acc_push(&acc[r], b, m, J, params[r].B, inv_n);
+            }
+        }
+    }
 }
 
 // W % 32 == 0 and 8 Ly WW < 2^32: word k = y WW + w of the plane per thread.
@@ -86,28 +163,17 @@ static __global__ void __launch_bounds__(ISING_BLOCK, ISING_MIN_BLOCKS)
 static __global__ void ising_measure_kernel(const uint32_t *spins, int64_t W, int64_t Ly,
                                             int64_t R, unsigned long long *sums)
 {
-    __shared__ long long sb[ISING_BLOCK], sm[ISING_BLOCK];
     const int64_t WW = (W + 31) / 32, plane = Ly * WW;
     for (int64_t r = blockIdx.y; r < R; r += gridDim.y) {
         long long b = 0, m = 0;
         for (int64_t k = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; k < plane;
              k += (int64_t)gridDim.x * blockDim.x)
             pml_ising_measure_word(spins, W, Ly, r, k / WW, k % WW, &b, &m);
-        __syncthreads(); // the previous replica's reduction is done with sb, sm
-        sb[threadIdx.x] = b;
-        sm[threadIdx.x] = m;
-        __syncthreads();
-        for (int w = ISING_BLOCK / 2; w > 0; w >>= 1) {
-            if ((int)threadIdx.x < w) {
-                sb[threadIdx.x] += sb[threadIdx.x + w];
-                sm[threadIdx.x] += sm[threadIdx.x + w];
-            }
-            __syncthreads();
-        }
+        block_sum2(&b, &m);
         if (threadIdx.x == 0) {
             // two's complement: unsigned atomics add signed values exactly
-            atomicAdd(&sums[2 * r], (unsigned long long)sb[0]);
-            atomicAdd(&sums[2 * r + 1], (unsigned long long)sm[0]);
+            atomicAdd(&sums[2 * r], (unsigned long long)b);
+            atomicAdd(&sums[2 * r + 1], (unsigned long long)m);
         }
     }
 }
@@ -136,6 +202,16 @@ static unsigned words_grid(pml_device *dev, int64_t words, unsigned gy)
     return (unsigned)(g < 1 ? 1 : g);
 }
 
+// The fused kernel's limit in words per plane: PML_ISING_FUSED_WORDS if set (0 turns it
+// off; at most 2^20, so that a plane's Philox blocks count in 32 bits), else the default.
+static int64_t fused_words(void)
+{
+    const char *e = getenv("PML_ISING_FUSED_WORDS");
+    if (!e || !*e) return ISING_FUSED_WORDS;
+    const long long v = strtoll(e, NULL, 10);
+    return v < 0 ? 0 : v > (1 << 20) ? (1 << 20) : (int64_t)v;
+}
+
 extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kargs *a,
                                             uint64_t t0, int64_t n, int measure)
 {
@@ -145,6 +221,23 @@ extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kar
     const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx), Ly = a->ly, R = a->replicas;
     const int64_t plane = Ly * WW;
     const uint64_t stream0 = PML_ISING_STREAM + (uint64_t)a->r0;
+    const double inv_n = 1.0 / (double)(a->lx * a->ly);
+    if (plane <= fused_words()) {
+        unsigned block = 32;
+        while (block < (unsigned)plane && block < ISING_BLOCK) block *= 2;
+        const int64_t cap = (int64_t)pml_cuda(dev)->sm_count * 64;
+        const unsigned grid = (unsigned)(R < cap ? R : cap);
+        if (W % 32 == 0)
+            ising_replica_kernel<1><<<grid, block, 0, st>>>(spins, a->params, a->acc, W, Ly, R,
+                                                            a->seed, stream0, t0, n, measure,
+                                                            a->J, inv_n);
+        else
+            ising_replica_kernel<0><<<grid, block, 0, st>>>(spins, a->params, a->acc, W, Ly, R,
+                                                            a->seed, stream0, t0, n, measure,
+                                                            a->J, inv_n);
+        PML_CUDA_LAUNCHED("ising_replica_kernel");
+        return PML_OK;
+    }
     // the fast path: whole words, a plane's Philox blocks countable in 32 bits
     const int fast = W % 32 == 0 && plane * 8 < ((int64_t)1 << 32);
     const unsigned gy = (unsigned)(R < 65535 ? R : 65535);
@@ -156,7 +249,6 @@ extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kar
         sums = (unsigned long long *)scratch;
         PML_CUDA_TRY(cudaMemsetAsync(sums, 0, (size_t)R * 2 * sizeof(unsigned long long), st));
     }
-    const double inv_n = 1.0 / (double)(a->lx * a->ly);
     for (int64_t t = 0; t < n; ++t) {
         const uint64_t sweep = t0 + (uint64_t)t;
         for (int c = 0; c < 2; ++c) {

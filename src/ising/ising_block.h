@@ -194,6 +194,35 @@ PML_HOSTDEV void pml_ising_word32(uint32_t *spins, const pml_ising_wparams *wp, 
                                     0xFFFFFFFFu, wp, seed, stream, half_blk + 8u * (uint64_t)k);
 }
 
+/* One thread's share of a half-sweep of replica r when one block of `nthreads` threads
+ * holds the whole replica (the fused kernel, Ly * WW small): words tid, tid + nthreads, ...
+ * of plane c, through the same word bodies as the one-launch-per-half-sweep kernels. */
+PML_HOSTDEV PML_ISING_FLATTEN void pml_ising_replica_half_fast(
+    uint32_t *spins, const pml_ising_wparams *wp, int64_t W, int64_t Ly, uint64_t seed,
+    uint64_t stream0, uint64_t half, int c, int64_t r, uint32_t tid, uint32_t nthreads,
+    const int fast)
+{
+    const uint32_t WW = (uint32_t)((W + 31) / 32), plane = (uint32_t)Ly * WW;
+    for (uint32_t k = tid; k < plane; k += nthreads) {
+        const uint32_t y = k / WW, w = k - y * WW;
+        if (fast)
+            pml_ising_word32(spins, wp, WW, (uint32_t)Ly, seed, stream0 + (uint64_t)r,
+                             half * (uint64_t)plane * 8u, c, r, y, w);
+        else
+            pml_ising_word_any(spins, wp, W, Ly, seed, stream0, half, c, r, y, w);
+    }
+}
+
+/* The same with the path chosen from W (fast: W % 32 == 0), as the launcher chooses it. */
+PML_HOSTDEV void pml_ising_replica_half(uint32_t *spins, const pml_ising_wparams *wp, int64_t W,
+                                        int64_t Ly, uint64_t seed, uint64_t stream0,
+                                        uint64_t half, int c, int64_t r, uint32_t tid,
+                                        uint32_t nthreads)
+{
+    pml_ising_replica_half_fast(spins, wp, W, Ly, seed, stream0, half, c, r, tid, nthreads,
+                                W % 32 == 0);
+}
+
 /* Bond sum (over the four bonds of each of its sites) and spin sum (with the same word of
  * plane 1) of colour-0 word w of row y of replica r: summed over all words they give the
  * replica's bonds and magnetisation. */
@@ -211,6 +240,17 @@ PML_HOSTDEV void pml_ising_measure_word(const uint32_t *spins, int64_t W, int64_
     const int nv = pml_ising_popc(v);
     *bonds += 2 * aligned - 4 * nv;
     *mag += 2 * (pml_ising_popc(s) + pml_ising_popc(m)) - 2 * nv;
+}
+
+/* One thread's share of replica r's measurement in the fused kernel (words tid, tid +
+ * nthreads, ... of plane 0): the block's sums over all threads are the replica's. */
+PML_HOSTDEV void pml_ising_replica_measure(const uint32_t *spins, int64_t W, int64_t Ly,
+                                           int64_t r, uint32_t tid, uint32_t nthreads,
+                                           long long *bonds, long long *mag)
+{
+    const uint32_t WW = (uint32_t)((W + 31) / 32), plane = (uint32_t)Ly * WW;
+    for (uint32_t k = tid; k < plane; k += nthreads)
+        pml_ising_measure_word(spins, W, Ly, r, k / WW, k % WW, bonds, mag);
 }
 
 #endif
