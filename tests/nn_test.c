@@ -254,8 +254,7 @@ Test(nn_schedule, parse_errors)
 Test(nn_model, spec_and_summary)
 {
     pml_device *dev = pml_test_open_cpu();
-    pml_model *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:100, relu,dense:10", 784, 64, PML_INIT_HE, 0, 1, &m));
+    pml_model *m = pml_test_model(dev, "dense:100, relu,dense:10", 784, 64, PML_INIT_HE, 1);
     cr_expect_eq(pml_model_param_count(m), 784 * 100 + 100 + 100 * 10 + 10);
     cr_expect_eq(pml_model_num_layers(m), 2);
     cr_expect_eq(pml_model_out_features(m), 10);
@@ -296,9 +295,8 @@ Test(nn_model, spec_errors)
         cr_expect_null(m);
         cr_expect(strlen(pml_last_error()) > 0);
     }
-    pml_model *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:8:nobias,leaky_relu:0.2,dense:3,softmax", 5, 8,
-                                      PML_INIT_XAVIER, 0, 1, &m));
+    pml_model *m = pml_test_model(dev, "dense:8:nobias,leaky_relu:0.2,dense:3,softmax", 5, 8,
+                                  PML_INIT_XAVIER, 1);
     cr_expect_eq(pml_model_param_count(m), 5 * 8 + 8 * 3 + 3);
     pml_model_destroy(m);
     pml_device_close(dev);
@@ -308,8 +306,7 @@ Test(nn_model, init_statistics)
 {
     /* He: std sqrt(2/in); checked within 5 standard errors of the sample std */
     pml_device *dev = pml_test_open_cpu();
-    pml_model *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:200", 400, 1, PML_INIT_HE, 0, 7, &m));
+    pml_model *m = pml_test_model(dev, "dense:200", 400, 1, PML_INIT_HE, 7);
     const float *w = pml_tensor_data(pml_layer_param(pml_model_layer(m, 0), 0));
     size_t n = 400 * 200;
     double s2 = 0, s1 = 0;
@@ -328,8 +325,7 @@ Test(nn_model, init_statistics)
 Test(nn_model, shape_checks)
 {
     pml_device *dev = pml_test_open_cpu();
-    pml_model *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:4", 3, 2, PML_INIT_HE, 0, 1, &m));
+    pml_model *m = pml_test_model(dev, "dense:4", 3, 2, PML_INIT_HE, 1);
     int64_t s[2] = {2, 5};
     pml_tensor *x = pml_test_tensor(dev, PML_F32, 2, s, NULL);
     const pml_tensor *y = NULL;
@@ -350,9 +346,8 @@ Test(nn_model, shape_checks)
 Test(nn_model, safetensors_round_trip)
 {
     pml_device *dev = pml_test_open_cpu();
-    pml_model *m = NULL, *back = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:7,leaky_relu:0.2,dense:3:nobias,softmax", 5, 4,
-                                      PML_INIT_XAVIER, 0, 9, &m));
+    pml_model *m = pml_test_model(dev, "dense:7,leaky_relu:0.2,dense:3:nobias,softmax", 5, 4,
+                                  PML_INIT_XAVIER, 9), *back = NULL;
     float *b = pml_tensor_data(pml_layer_param(pml_model_layer(m, 0), 1));
     for (int i = 0; i < 7; ++i) b[i] = 0.1f * (float)i;
     char path[] = "/tmp/pml_nn_test_XXXXXX.safetensors";

@@ -101,6 +101,14 @@ pml_tensor *pml_test_tensor(pml_device *dev, pml_dtype dtype, int ndim, const in
     return t;
 }
 
+pml_model *pml_test_model(pml_device *dev, const char *spec, int64_t in_features,
+                          int64_t max_batch, pml_init init, uint64_t seed)
+{
+    pml_model *m = NULL;
+    PML_ASSERT_OK(pml_model_from_spec(dev, spec, in_features, max_batch, init, 0, seed, &m));
+    return m;
+}
+
 const char *pml_test_source_path(const char *rel, char *buf, size_t n)
 {
     const char *root = getenv("PML_SOURCE_DIR");

@@ -58,6 +58,9 @@ pml_device *pml_test_open_cpu(void);
 /* Upload a host array into a new tensor on dev; fails the test on error. */
 pml_tensor *pml_test_tensor(pml_device *dev, pml_dtype dtype, int ndim, const int64_t *shape,
                             const void *host);
+/* A model from a spec string (pml_model_from_spec, init_sigma 0); fails the test on error. */
+pml_model *pml_test_model(pml_device *dev, const char *spec, int64_t in_features,
+                          int64_t max_batch, pml_init init, uint64_t seed);
 
 /* Assert a physml call succeeded, printing the status and the detail message. */
 #define PML_ASSERT_OK(expr)                                                              \
