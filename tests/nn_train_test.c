@@ -28,6 +28,39 @@ static pml_dataset *toy(pml_device *dev, int n, uint64_t seed)
     return ds;
 }
 
+/* What every training test sets up: a model from a spec, an optimiser, and the default
+ * training config for the test to adjust. */
+typedef struct rig {
+    pml_model *m;
+    pml_optimizer *o;
+    pml_train_config c;
+} rig;
+
+static rig rig_make(pml_device *dev, const char *spec, int64_t in, int64_t max_batch,
+                    pml_init init, uint64_t seed, pml_optim_config oc)
+{
+    rig t = {pml_test_model(dev, spec, in, max_batch, init, seed), NULL, pml_train_defaults()};
+    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &t.o));
+    return t;
+}
+
+/* The optimiser, the model, then the test's n datasets (subsets before the sets they came
+ * from). */
+static void rig_free(rig *t, int n, pml_dataset *const *ds)
+{
+    pml_optimizer_destroy(t->o);
+    pml_model_destroy(t->m);
+    for (int i = 0; i < n; ++i) pml_dataset_destroy(ds[i]);
+}
+
+/* The optimiser's defaults with another learning rate (lr 0: the default's). */
+static pml_optim_config optim(pml_optim_kind kind, double lr)
+{
+    pml_optim_config oc = pml_optim_defaults(kind);
+    if (lr != 0) oc.lr = lr;
+    return oc;
+}
+
 static void download_params(pml_model *m, float *out)
 {
     int n = pml_model_num_param_tensors(m);
@@ -43,24 +76,19 @@ Test(nn_train, nan_stops_with_epoch_and_step_and_keeps_parameters)
 {
     pml_device *dev = pml_test_open_cpu();
     pml_dataset *ds = toy(dev, 64, 3);
-    pml_model *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:4", 16, 16, PML_INIT_HE, 0, 1, &m));
-    int64_t np = pml_model_param_count(m);
+    /* lr 1e30: the first step blows the weights up, outputs overflow float next */
+    rig t = rig_make(dev, "dense:4", 16, 16, PML_INIT_HE, 1, optim(PML_OPTIM_SGD, 1e30));
+    int64_t np = pml_model_param_count(t.m);
     float *before = malloc((size_t)np * sizeof *before), *after = malloc((size_t)np * sizeof *after);
-    download_params(m, before);
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_SGD);
-    oc.lr = 1e30; /* the first step blows the weights up: outputs overflow float next */
-    pml_optimizer *o = NULL;
-    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &o));
-    pml_train_config c = pml_train_defaults();
-    c.batch = 16;
-    c.epochs = 3;
-    c.loss = PML_LOSS_MSE;
-    c.reduction = PML_REDUCE_SUM;
-    c.scaling = PML_SCALE_RAW;
-    c.schedule = pml_schedule_constant(oc.lr);
+    download_params(t.m, before);
+    t.c.batch = 16;
+    t.c.epochs = 3;
+    t.c.loss = PML_LOSS_MSE;
+    t.c.reduction = PML_REDUCE_SUM;
+    t.c.scaling = PML_SCALE_RAW;
+    t.c.schedule = pml_schedule_constant(1e30);
     pml_train_result r;
-    pml_status s = pml_train(m, o, ds, NULL, &c, &r);
+    pml_status s = pml_train(t.m, t.o, ds, NULL, &t.c, &r);
     cr_expect_eq(s, PML_ERR_NUMERIC, "status %s: %s", pml_status_string(s), pml_last_error());
     /* the step where float overflow turns the loss into inf/NaN depends on the dynamics;
      * the message must name epoch 1 and a step after the first */
@@ -70,39 +98,31 @@ Test(nn_train, nan_stops_with_epoch_and_step_and_keeps_parameters)
               pml_last_error());
     cr_expect(ep == 1 && st >= 2 && st <= 4, "message: %s", pml_last_error());
     cr_expect_eq(r.epochs_run, 0);
-    download_params(m, after);
+    download_params(t.m, after);
     cr_expect(pml_test_equal_bytes("parameters after the failure", after, before, (size_t)np, 4));
     pml_train_result_free(&r);
     free(before);
     free(after);
-    pml_optimizer_destroy(o);
-    pml_model_destroy(m);
-    pml_dataset_destroy(ds);
+    rig_free(&t, 1, &ds);
     pml_device_close(dev);
 }
 
 static void run_toy(pml_device *dev, uint64_t seed, float *params, double *losses)
 {
     pml_dataset *ds = toy(dev, 256, 5);
-    pml_model *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:8,tanh,dense:4", 16, 32, PML_INIT_XAVIER, 0, seed, &m));
-    pml_optimizer *o = NULL;
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_MOMENTUM);
+    pml_optim_config oc = optim(PML_OPTIM_MOMENTUM, 0);
     oc.nesterov = 1;
-    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &o));
-    pml_train_config c = pml_train_defaults();
-    c.batch = 32;
-    c.epochs = 3;
-    c.seed = seed;
-    c.schedule = pml_schedule_constant(0.05);
+    rig t = rig_make(dev, "dense:8,tanh,dense:4", 16, 32, PML_INIT_XAVIER, seed, oc);
+    t.c.batch = 32;
+    t.c.epochs = 3;
+    t.c.seed = seed;
+    t.c.schedule = pml_schedule_constant(0.05);
     pml_train_result r;
-    PML_ASSERT_OK(pml_train(m, o, ds, NULL, &c, &r));
+    PML_ASSERT_OK(pml_train(t.m, t.o, ds, NULL, &t.c, &r));
     for (int e = 0; e < 3; ++e) losses[e] = r.history[e].train_loss;
-    download_params(m, params);
+    download_params(t.m, params);
     pml_train_result_free(&r);
-    pml_optimizer_destroy(o);
-    pml_model_destroy(m);
-    pml_dataset_destroy(ds);
+    rig_free(&t, 1, &ds);
 }
 
 Test(nn_train, deterministic_for_a_seed)
@@ -137,23 +157,18 @@ Test(nn_train, early_stopping_restores_the_best_epoch)
     pml_dataset *full = toy(dev, 600, 8), *tr = NULL, *va = NULL, *small = NULL;
     PML_ASSERT_OK(pml_dataset_split(full, 0.5, 1, &tr, &va));
     PML_ASSERT_OK(pml_dataset_head(tr, 12, &small)); /* 12 examples: overfits at once */
-    pml_model *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:64,relu,dense:4", 16, 64, PML_INIT_HE, 0, 2, &m));
-    pml_optimizer *o = NULL;
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
-    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &o));
-    pml_train_config c = pml_train_defaults();
-    c.batch = 4;
-    c.epochs = 200;
-    c.early_stop = 3;
-    c.scaling = PML_SCALE_RAW; /* big inputs: memorises fast, validation loss then rises */
-    c.schedule = pml_schedule_constant(0.01);
+    rig t = rig_make(dev, "dense:64,relu,dense:4", 16, 64, PML_INIT_HE, 2, optim(PML_OPTIM_ADAM, 0));
+    t.c.batch = 4;
+    t.c.epochs = 200;
+    t.c.early_stop = 3;
+    t.c.scaling = PML_SCALE_RAW; /* big inputs: memorises fast, validation loss then rises */
+    t.c.schedule = pml_schedule_constant(0.01);
     pml_train_result r;
-    PML_ASSERT_OK(pml_train(m, o, small, va, &c, &r));
+    PML_ASSERT_OK(pml_train(t.m, t.o, small, va, &t.c, &r));
     cr_expect(r.stopped_early, "ran all %d epochs", r.epochs_run);
     cr_expect_eq(r.epochs_run, r.best_epoch + 1 + 3, "stops 3 epochs after the best");
     double vl = 0, va_acc = 0;
-    PML_ASSERT_OK(pml_evaluate(m, va, c.loss, c.scaling, &vl, &va_acc));
+    PML_ASSERT_OK(pml_evaluate(t.m, va, t.c.loss, t.c.scaling, &vl, &va_acc));
     cr_expect(fabs(vl - r.history[r.best_epoch].val_loss) < 1e-9 * (1 + vl),
               "restored model's val loss %.9g, best epoch's %.9g", vl,
               r.history[r.best_epoch].val_loss);
@@ -161,21 +176,16 @@ Test(nn_train, early_stopping_restores_the_best_epoch)
 
     /* the callback sees steps and epochs and can stop training */
     int calls[2] = {0, 0};
-    c.early_stop = 0;
-    c.callback = stop_after_two;
-    c.user = calls;
-    c.every_steps = 1;
-    PML_ASSERT_OK(pml_train(m, o, small, va, &c, &r));
+    t.c.early_stop = 0;
+    t.c.callback = stop_after_two;
+    t.c.user = calls;
+    t.c.every_steps = 1;
+    PML_ASSERT_OK(pml_train(t.m, t.o, small, va, &t.c, &r));
     cr_expect_eq(r.epochs_run, 2);
     cr_expect_eq(calls[0], 2);
     cr_expect_eq(calls[1], 2 * 3, "one step callback per batch of 4 of 12 examples");
     pml_train_result_free(&r);
-    pml_optimizer_destroy(o);
-    pml_model_destroy(m);
-    pml_dataset_destroy(small);
-    pml_dataset_destroy(tr);
-    pml_dataset_destroy(va);
-    pml_dataset_destroy(full);
+    rig_free(&t, 4, (pml_dataset *[]){small, tr, va, full});
     pml_device_close(dev);
 }
 
@@ -191,32 +201,23 @@ Test(nn_train, fashion_mnist_subset_reaches_floor, .timeout = 120)
     PML_ASSERT_OK(pml_dataset_load(dev, dir, PML_SPLIT_TEST, &test_full));
     PML_ASSERT_OK(pml_dataset_head(train_full, 6000, &train));
     PML_ASSERT_OK(pml_dataset_head(test_full, 2000, &test));
-    pml_model *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:100,relu,dense:10", 784, 256, PML_INIT_HE, 0, 1, &m));
-    pml_optimizer *o = NULL;
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
-    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &o));
-    pml_train_config c = pml_train_defaults();
-    c.epochs = 3;
-    c.batch = 64;
-    PML_ASSERT_OK(pml_train(m, o, train, NULL, &c, NULL));
+    rig t = rig_make(dev, "dense:100,relu,dense:10", 784, 256, PML_INIT_HE, 1,
+                     optim(PML_OPTIM_ADAM, 0));
+    t.c.epochs = 3;
+    t.c.batch = 64;
+    PML_ASSERT_OK(pml_train(t.m, t.o, train, NULL, &t.c, NULL));
     double loss = 0, acc = 0;
-    PML_ASSERT_OK(pml_evaluate(m, test, c.loss, c.scaling, &loss, &acc));
+    PML_ASSERT_OK(pml_evaluate(t.m, test, t.c.loss, t.c.scaling, &loss, &acc));
     cr_log_info("Fashion-MNIST subset: test accuracy %.4f, loss %.4f", acc, loss);
     cr_expect(acc >= 0.78, "test accuracy %.4f below the floor 0.78", acc);
     int32_t pred[8];
     pml_tensor *x = NULL;
     PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F32, 8, 784, &x));
     PML_ASSERT_OK(pml_dataset_batch(test, 0, 8, PML_SCALE_UNIT, NULL, 0, 0, x, NULL));
-    PML_ASSERT_OK(pml_model_predict(m, x, 8, pred));
+    PML_ASSERT_OK(pml_model_predict(t.m, x, 8, pred));
     for (int i = 0; i < 8; ++i) cr_expect(pred[i] >= 0 && pred[i] < 10);
     pml_tensor_destroy(x);
-    pml_optimizer_destroy(o);
-    pml_model_destroy(m);
-    pml_dataset_destroy(train);
-    pml_dataset_destroy(test);
-    pml_dataset_destroy(train_full);
-    pml_dataset_destroy(test_full);
+    rig_free(&t, 4, (pml_dataset *[]){train, test, train_full, test_full});
     pml_device_close(dev);
 }
 
@@ -226,31 +227,21 @@ Test(nn_train, schedules_set_the_rate_per_epoch)
     pml_device *dev = pml_test_open_cpu();
     pml_dataset *ds = toy(dev, 64, 4), *tr = NULL, *va = NULL;
     PML_ASSERT_OK(pml_dataset_split(ds, 0.25, 1, &tr, &va));
-    pml_model *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:4", 16, 16, PML_INIT_HE, 0, 1, &m));
-    pml_optimizer *o = NULL;
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_SGD);
-    oc.lr = 0.02;
-    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &o));
-    pml_train_config c = pml_train_defaults();
-    c.batch = 16;
-    c.epochs = 5;
+    rig t = rig_make(dev, "dense:4", 16, 16, PML_INIT_HE, 1, optim(PML_OPTIM_SGD, 0.02));
+    t.c.batch = 16;
+    t.c.epochs = 5;
     pml_train_result r;
     /* no schedule rate given: the optimiser's own, constant */
-    PML_ASSERT_OK(pml_train(m, o, tr, va, &c, &r));
+    PML_ASSERT_OK(pml_train(t.m, t.o, tr, va, &t.c, &r));
     for (int e = 0; e < 5; ++e) cr_expect_float_eq(r.history[e].lr, 0.02, 1e-15);
     pml_train_result_free(&r);
-    PML_ASSERT_OK(pml_schedule_parse("step:2:0.5", 0.1, &c.schedule));
-    PML_ASSERT_OK(pml_train(m, o, tr, va, &c, &r));
+    PML_ASSERT_OK(pml_schedule_parse("step:2:0.5", 0.1, &t.c.schedule));
+    PML_ASSERT_OK(pml_train(t.m, t.o, tr, va, &t.c, &r));
     const double want[5] = {0.1, 0.1, 0.05, 0.05, 0.025};
     for (int e = 0; e < 5; ++e) cr_expect_float_eq(r.history[e].lr, want[e], 1e-15, "epoch %d", e);
-    cr_expect_float_eq(pml_optimizer_lr(o), 0.025, 1e-15);
+    cr_expect_float_eq(pml_optimizer_lr(t.o), 0.025, 1e-15);
     pml_train_result_free(&r);
-    pml_optimizer_destroy(o);
-    pml_model_destroy(m);
-    pml_dataset_destroy(tr);
-    pml_dataset_destroy(va);
-    pml_dataset_destroy(ds);
+    rig_free(&t, 3, (pml_dataset *[]){tr, va, ds});
     pml_device_close(dev);
 }
 
@@ -264,44 +255,35 @@ Test(nn_train, primer_appendix_network_dies_after_one_step)
     pml_dataset *full = NULL, *ds = NULL;
     PML_ASSERT_OK(pml_dataset_load(dev, pml_data_default_dir(), PML_SPLIT_TRAIN, &full));
     PML_ASSERT_OK(pml_dataset_head(full, 640, &ds));
-    pml_model *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:100:nobias,relu,dense:10:nobias,relu", 784, 64,
-                                      PML_INIT_RANDN, 0, 1, &m));
-    pml_optimizer *o = NULL;
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_SGD);
-    oc.lr = 1e-3;
-    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &o));
-    pml_train_config c = pml_train_defaults();
-    c.batch = 64;
-    c.epochs = 2;
-    c.loss = PML_LOSS_MSE;
-    c.reduction = PML_REDUCE_SUM;
-    c.scaling = PML_SCALE_RAW;
-    c.no_shuffle = 1;
-    c.drop_last = 1;
+    rig t = rig_make(dev, "dense:100:nobias,relu,dense:10:nobias,relu", 784, 64, PML_INIT_RANDN, 1,
+                     optim(PML_OPTIM_SGD, 1e-3));
+    t.c.batch = 64;
+    t.c.epochs = 2;
+    t.c.loss = PML_LOSS_MSE;
+    t.c.reduction = PML_REDUCE_SUM;
+    t.c.scaling = PML_SCALE_RAW;
+    t.c.no_shuffle = 1;
+    t.c.drop_last = 1;
     pml_train_result r;
-    PML_ASSERT_OK(pml_train(m, o, ds, NULL, &c, &r));
+    PML_ASSERT_OK(pml_train(t.m, t.o, ds, NULL, &t.c, &r));
     cr_assert_eq(r.epochs_run, 2);
     /* epoch 1: step 1 is huge, steps 2..10 are 0.1 each */
     cr_expect(r.history[0].train_loss > 1e6, "epoch 1 loss %g", r.history[0].train_loss);
     cr_expect(fabs(r.history[1].train_loss - 0.1) < 1e-12, "epoch 2 loss %.17g",
               r.history[1].train_loss);
     double loss = 0, acc = 0;
-    PML_ASSERT_OK(pml_evaluate(m, ds, PML_LOSS_MSE, PML_SCALE_RAW, &loss, &acc));
+    PML_ASSERT_OK(pml_evaluate(t.m, ds, PML_LOSS_MSE, PML_SCALE_RAW, &loss, &acc));
     cr_expect(fabs(loss - 0.1) < 1e-12, "loss after training %.17g", loss);
     /* every output is 0, so every prediction is class 0 */
     int32_t pred[64];
     pml_tensor *x = NULL;
     PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F32, 64, 784, &x));
     PML_ASSERT_OK(pml_dataset_batch(ds, 0, 64, PML_SCALE_RAW, NULL, 0, 0, x, NULL));
-    PML_ASSERT_OK(pml_model_predict(m, x, 64, pred));
+    PML_ASSERT_OK(pml_model_predict(t.m, x, 64, pred));
     for (int i = 0; i < 64; ++i) cr_expect_eq(pred[i], 0);
     pml_tensor_destroy(x);
     pml_train_result_free(&r);
-    pml_optimizer_destroy(o);
-    pml_model_destroy(m);
-    pml_dataset_destroy(ds);
-    pml_dataset_destroy(full);
+    rig_free(&t, 2, (pml_dataset *[]){ds, full});
     pml_device_close(dev);
 }
 
@@ -311,44 +293,34 @@ Test(nn_train, reconstruction_autoencoder_and_denoising)
     pml_device *dev = pml_test_open_cpu();
     pml_dataset *ds = toy(dev, 256, 6), *tr = NULL, *va = NULL;
     PML_ASSERT_OK(pml_dataset_split(ds, 0.25, 1, &tr, &va));
-    pml_model *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:6,tanh,dense:16,sigmoid", 16, 32, PML_INIT_XAVIER, 0, 1, &m));
-    pml_optimizer *o = NULL;
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
-    oc.lr = 0.01;
-    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &o));
-    pml_train_config c = pml_train_defaults();
-    c.batch = 32;
-    c.epochs = 30;
-    c.loss = PML_LOSS_MSE;
-    c.reconstruct = 1;
+    rig t = rig_make(dev, "dense:6,tanh,dense:16,sigmoid", 16, 32, PML_INIT_XAVIER, 1,
+                     optim(PML_OPTIM_ADAM, 0.01));
+    t.c.batch = 32;
+    t.c.epochs = 30;
+    t.c.loss = PML_LOSS_MSE;
+    t.c.reconstruct = 1;
     double before = 0;
-    PML_ASSERT_OK(pml_evaluate_reconstruction(m, va, PML_LOSS_MSE, PML_SCALE_UNIT, &before));
+    PML_ASSERT_OK(pml_evaluate_reconstruction(t.m, va, PML_LOSS_MSE, PML_SCALE_UNIT, &before));
     pml_train_result r;
-    PML_ASSERT_OK(pml_train(m, o, tr, va, &c, &r));
+    PML_ASSERT_OK(pml_train(t.m, t.o, tr, va, &t.c, &r));
     double after = 0;
-    PML_ASSERT_OK(pml_evaluate_reconstruction(m, va, PML_LOSS_MSE, PML_SCALE_UNIT, &after));
+    PML_ASSERT_OK(pml_evaluate_reconstruction(t.m, va, PML_LOSS_MSE, PML_SCALE_UNIT, &after));
     cr_expect(after < 0.5 * before, "validation reconstruction loss %g -> %g", before, after);
     cr_expect(fabs(after - r.history[r.epochs_run - 1].val_loss) < 1e-12);
     cr_expect(isnan(r.history[0].train_acc) && isnan(r.history[0].val_acc));
     pml_train_result_free(&r);
     /* denoising: noisy inputs, clean targets */
-    c.augment.noise = 0.2f;
-    c.epochs = 5;
-    PML_ASSERT_OK(pml_train(m, o, tr, va, &c, &r));
+    t.c.augment.noise = 0.2f;
+    t.c.epochs = 5;
+    PML_ASSERT_OK(pml_train(t.m, t.o, tr, va, &t.c, &r));
     cr_expect(isfinite(r.history[4].train_loss) && r.history[4].train_loss > 0);
     pml_train_result_free(&r);
     /* a classifier cannot reconstruct, and xent has no reconstruction form */
-    pml_model *cls = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:4", 16, 32, PML_INIT_HE, 0, 1, &cls));
-    cr_expect_eq(pml_train(cls, o, tr, NULL, &c, NULL), PML_ERR_INVALID_ARGUMENT);
-    c.loss = PML_LOSS_SOFTMAX_XENT;
-    cr_expect_eq(pml_train(m, o, tr, NULL, &c, NULL), PML_ERR_INVALID_ARGUMENT);
+    pml_model *cls = pml_test_model(dev, "dense:4", 16, 32, PML_INIT_HE, 1);
+    cr_expect_eq(pml_train(cls, t.o, tr, NULL, &t.c, NULL), PML_ERR_INVALID_ARGUMENT);
+    t.c.loss = PML_LOSS_SOFTMAX_XENT;
+    cr_expect_eq(pml_train(t.m, t.o, tr, NULL, &t.c, NULL), PML_ERR_INVALID_ARGUMENT);
     pml_model_destroy(cls);
-    pml_optimizer_destroy(o);
-    pml_model_destroy(m);
-    pml_dataset_destroy(tr);
-    pml_dataset_destroy(va);
-    pml_dataset_destroy(ds);
+    rig_free(&t, 3, (pml_dataset *[]){tr, va, ds});
     pml_device_close(dev);
 }
