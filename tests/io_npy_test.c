@@ -1,11 +1,8 @@
 /* .npy: round trips for every dtype and rank, NumPy's exact header bytes, NumPy itself
  * (when /usr/bin/python3 has numpy), and broken or unsupported files. */
-#define _DEFAULT_SOURCE
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pml_test.h"
 
@@ -30,12 +27,19 @@ static void expect_read(const char *path, pml_status want, const char *what)
 {
     pml_device *dev = pml_test_open_cpu();
     pml_tensor *t = (pml_tensor *)0x1;
-    pml_status s = pml_npy_read(dev, path, &t);
-    cr_assert_eq(s, want, "%s: got %s (%s)", path, pml_status_string(s), pml_last_error());
+    pml_test_expect_error(path, pml_npy_read(dev, path, &t), want, what);
     cr_assert_null(t);
-    cr_assert(strstr(pml_last_error(), what) != NULL, "message lacks '%s': %s", what,
-              pml_last_error());
     pml_device_close(dev);
+}
+
+/* A crafted file (craft_npy) that must be rejected with `want` and a message holding `what`. */
+static void expect_bad(const char *name, const char *dict, size_t n, pml_status want,
+                       const char *what)
+{
+    /* 16 bytes of float payload, and one more byte for the file with a trailing byte */
+    static const float v[5] = {1, 2, 3, 4, 0};
+    craft_npy(pml_test_tmppath(name), dict, v, n);
+    expect_read(pml_test_tmppath(name), want, what);
 }
 
 Test(npy, round_trip_every_dtype_and_rank)
@@ -51,10 +55,8 @@ Test(npy, round_trip_every_dtype_and_rank)
             for (size_t i = 0; i < pml_tensor_nbytes(a); ++i) p[i] = (unsigned char)(i * 41 + t);
             PML_ASSERT_OK(pml_npy_write(pml_test_tmppath("a.npy"), a));
             PML_ASSERT_OK(pml_npy_read(dev, pml_test_tmppath("a.npy"), &b));
-            cr_assert_eq(pml_tensor_dtype(b), types[t]);
-            cr_assert_eq(pml_tensor_ndim(b), nd);
-            for (int i = 0; i < nd; ++i) cr_assert_eq(pml_tensor_dim(b, i), shapes[nd - 1][i]);
-            cr_assert(memcmp(pml_tensor_data(b), p, pml_tensor_nbytes(a)) == 0);
+            cr_assert(pml_test_same_tensor("read back", b, a), "%s, %d dimensions",
+                      pml_dtype_name(types[t]), nd);
             /* the data starts at a multiple of 64 bytes */
             FILE *f = fopen(pml_test_tmppath("a.npy"), "rb");
             fseek(f, 0, SEEK_END);
@@ -100,15 +102,9 @@ Test(npy, exact_header_bytes)
     pml_device_close(dev);
 }
 
-static int have_numpy(void)
-{
-    return access("/usr/bin/python3", X_OK) == 0 &&
-           system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0;
-}
-
 Test(npy, numpy_reads_ours_and_we_read_numpys)
 {
-    if (!have_numpy()) cr_skip_test("/usr/bin/python3 with numpy not available");
+    if (!pml_test_have_numpy()) cr_skip_test("/usr/bin/python3 with numpy not available");
     pml_device *dev = pml_test_open_cpu();
     int64_t shape[3] = {2, 3, 4};
     float v[24];
@@ -183,49 +179,45 @@ Test(npy, version_2_header)
 
 Test(npy, broken_and_unsupported_files)
 {
-    float v[4] = {1, 2, 3, 4};
     const char *good = "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }";
-    craft_npy(pml_test_tmppath("short.npy"), good, v, 15);
-    expect_read(pml_test_tmppath("short.npy"), PML_ERR_BAD_FORMAT, "truncated");
-    unsigned char longer[20];
-    memcpy(longer, v, 16);
-    craft_npy(pml_test_tmppath("long.npy"), good, longer, 17);
-    expect_read(pml_test_tmppath("long.npy"), PML_ERR_BAD_FORMAT, "trailing");
+    expect_bad("short.npy", good, 15, PML_ERR_BAD_FORMAT, "truncated");
+    expect_bad("long.npy", good, 17, PML_ERR_BAD_FORMAT, "trailing");
     pml_test_write_file(pml_test_tmppath("magic.npy"), "\x93NUMPZ\x01\x00\x10\x00{}", 12);
     expect_read(pml_test_tmppath("magic.npy"), PML_ERR_BAD_FORMAT, "magic");
     pml_test_write_file(pml_test_tmppath("cut.npy"), "\x93NUMPY\x01\x00\x40\x00{'descr'", 17);
     expect_read(pml_test_tmppath("cut.npy"), PML_ERR_BAD_FORMAT, "truncated header");
     pml_test_write_file(pml_test_tmppath("ver.npy"), "\x93NUMPY\x09\x00\x40\x00", 10);
     expect_read(pml_test_tmppath("ver.npy"), PML_ERR_UNSUPPORTED, "version");
-    craft_npy(pml_test_tmppath("fortran.npy"), "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }",
-              v, 16);
-    expect_read(pml_test_tmppath("fortran.npy"), PML_ERR_UNSUPPORTED, "Fortran");
-    craft_npy(pml_test_tmppath("be.npy"), "{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }", v,
-              16);
-    expect_read(pml_test_tmppath("be.npy"), PML_ERR_UNSUPPORTED, ">f4");
-    craft_npy(pml_test_tmppath("f2.npy"), "{'descr': '<f2', 'fortran_order': False, 'shape': (8,), }", v,
-              16);
-    expect_read(pml_test_tmppath("f2.npy"), PML_ERR_UNSUPPORTED, "<f2");
-    craft_npy(pml_test_tmppath("rec.npy"), "{'descr': [('a', '<f4')], 'fortran_order': False, "
-                                "'shape': (4,), }", v, 16);
-    expect_read(pml_test_tmppath("rec.npy"), PML_ERR_UNSUPPORTED, "structured");
-    craft_npy(pml_test_tmppath("5d.npy"), "{'descr': '|u1', 'fortran_order': False, "
-                               "'shape': (1, 1, 1, 2, 8), }", v, 16);
-    expect_read(pml_test_tmppath("5d.npy"), PML_ERR_UNSUPPORTED, "5 dimensions");
-    craft_npy(pml_test_tmppath("key.npy"), "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), "
-                                "'extra': 1}", v, 16);
-    expect_read(pml_test_tmppath("key.npy"), PML_ERR_BAD_FORMAT, "unknown key");
-    craft_npy(pml_test_tmppath("missing.npy"), "{'descr': '<f4', 'shape': (4,), }", v, 16);
-    expect_read(pml_test_tmppath("missing.npy"), PML_ERR_BAD_FORMAT, "missing");
-    craft_npy(pml_test_tmppath("shape.npy"), "{'descr': '<f4', 'fortran_order': False, 'shape': (4, x), }",
-              v, 16);
-    expect_read(pml_test_tmppath("shape.npy"), PML_ERR_BAD_FORMAT, "shape");
-    craft_npy(pml_test_tmppath("huge.npy"), "{'descr': '<f8', 'fortran_order': False, "
-                                 "'shape': (4294967296, 4294967296), }", v, 16);
-    expect_read(pml_test_tmppath("huge.npy"), PML_ERR_BAD_FORMAT, "overflow");
-    craft_npy(pml_test_tmppath("dict.npy"), "['descr']", v, 16);
-    expect_read(pml_test_tmppath("dict.npy"), PML_ERR_BAD_FORMAT, "not a dict");
+    expect_bad("fortran.npy", "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", 16,
+               PML_ERR_UNSUPPORTED, "Fortran");
+    expect_bad("be.npy", "{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }", 16,
+               PML_ERR_UNSUPPORTED, ">f4");
+    expect_bad("f2.npy", "{'descr': '<f2', 'fortran_order': False, 'shape': (8,), }", 16,
+               PML_ERR_UNSUPPORTED, "<f2");
+    expect_bad("rec.npy", "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (4,), }",
+               16, PML_ERR_UNSUPPORTED, "structured");
+    expect_bad("5d.npy", "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1, 1, 2, 8), }",
+               16, PML_ERR_UNSUPPORTED, "5 dimensions");
+    expect_bad("key.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (4,), 'extra': 1}",
+               16, PML_ERR_BAD_FORMAT, "unknown key");
+    expect_bad("missing.npy", "{'descr': '<f4', 'shape': (4,), }", 16, PML_ERR_BAD_FORMAT,
+               "missing");
+    expect_bad("shape.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (4, x), }", 16,
+               PML_ERR_BAD_FORMAT, "shape");
+    expect_bad("huge.npy",
+               "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
+               16, PML_ERR_BAD_FORMAT, "overflow");
+    expect_bad("dict.npy", "['descr']", 16, PML_ERR_BAD_FORMAT, "not a dict");
     expect_read(pml_test_tmppath("absent.npy"), PML_ERR_IO, "absent.npy");
+}
+
+static pml_status read_damaged(const char *path, void *dev)
+{
+    pml_tensor *o = NULL;
+    pml_status s = pml_npy_read(dev, path, &o);
+    if (s != PML_OK) cr_assert_null(o);
+    pml_tensor_destroy(o);
+    return s;
 }
 
 /* Random damage to a valid file: reads succeed or fail cleanly (memory safety under asan). */
@@ -236,29 +228,13 @@ Test(npy, random_damage_never_crashes)
     float v[12] = {0};
     pml_tensor *t = pml_test_tensor(dev, PML_F32, 2, shape, v);
     PML_ASSERT_OK(pml_npy_write(pml_test_tmppath("good.npy"), t));
-    unsigned char good[512], bad[512];
+    unsigned char good[512];
     size_t n = pml_test_read_file(pml_test_tmppath("good.npy"), good, sizeof good);
-    uint32_t rng = 7;
-    for (int it = 0; it < 3000; ++it) {
-        memcpy(bad, good, n);
-        size_t len = n;
-        for (int e = 0; e < 1 + it % 3; ++e) {
-            rng = rng * 1103515245u + 12345u;
-            size_t at = (rng >> 8) % 128; /* the header */
-            rng = rng * 1103515245u + 12345u;
-            static const char pool[] = "{}()',:0123456789<>|fiuTrueFals \n";
-            bad[at] = (it & 1) ? (unsigned char)(rng >> 24)
-                               : (unsigned char)pool[(rng >> 16) % (sizeof pool - 1)];
-        }
-        if (it % 5 == 0) len = (size_t)((rng >> 4) % n);
-        pml_test_write_file(pml_test_tmppath("bad.npy"), bad, len);
-        pml_tensor *o = NULL;
-        pml_status s = pml_npy_read(dev, pml_test_tmppath("bad.npy"), &o);
-        cr_assert(s == PML_OK || s == PML_ERR_BAD_FORMAT || s == PML_ERR_UNSUPPORTED,
-                  "iteration %d: %s (%s)", it, pml_status_string(s), pml_last_error());
-        if (s != PML_OK) cr_assert_null(o);
-        pml_tensor_destroy(o);
-    }
+    cr_assert_eq(n, 128 + 48);
+    const pml_test_damage d = {.src = {good}, .size = {n}, .span = {128} /* the header */,
+                               .nsrc = 1, .seed = 7, .iterations = 3000, .max_edits = 3,
+                               .cut_every = 5, .pool = "{}()',:0123456789<>|fiuTrueFals \n"};
+    pml_test_damage_files(&d, pml_test_tmppath("bad.npy"), read_damaged, dev);
     pml_tensor_destroy(t);
     pml_device_close(dev);
 }

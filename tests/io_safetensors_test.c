@@ -2,12 +2,9 @@
  * built from json + struct + numpy (python3-torch 1.13 has no safetensors module), and
  * malformed files (header beyond the file, offsets out of range, overlapping or
  * non-contiguous data, bad JSON). */
-#define _DEFAULT_SOURCE
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pml_test.h"
 
@@ -30,15 +27,20 @@ static void expect_bad(const char *path, pml_status want, const char *what)
     pml_device *dev = pml_test_open_cpu();
     pml_safetensors st;
     memset(&st, 0x5a, sizeof st);
-    pml_status s = pml_safetensors_read(dev, path, &st);
-    cr_assert_eq(s, want, "%s: got %s (%s)", path, pml_status_string(s), pml_last_error());
+    pml_test_expect_error(path, pml_safetensors_read(dev, path, &st), want, what);
     cr_assert_eq(st.count, 0);
     cr_assert_null(st.names);
     cr_assert_null(st.tensors);
-    cr_assert(strstr(pml_last_error(), what) != NULL, "message lacks '%s': %s", what,
-              pml_last_error());
     pml_safetensors_free(&st);
     pml_device_close(dev);
+}
+
+/* A crafted file (craft) that must be rejected with `want` and a message holding `what`. */
+static void expect_crafted(const char *name, const char *header, size_t data, pml_status want,
+                           const char *what)
+{
+    craft(pml_test_tmppath(name), header, data);
+    expect_bad(pml_test_tmppath(name), want, what);
 }
 
 Test(safetensors, round_trip_every_dtype_with_metadata)
@@ -70,15 +72,7 @@ Test(safetensors, round_trip_every_dtype_with_metadata)
     for (int i = 0; i < 7; ++i) {
         pml_tensor *r = pml_safetensors_find(&st, nt[i].name);
         cr_assert_not_null(r, "%s missing", nt[i].name);
-        cr_assert_eq(pml_tensor_dtype(r), pml_tensor_dtype(t[i]));
-        cr_assert_eq(pml_tensor_ndim(r), pml_tensor_ndim(t[i]));
-        for (int d = 0; d < pml_tensor_ndim(r); ++d)
-            cr_assert_eq(pml_tensor_dim(r, d), pml_tensor_dim(t[i], d));
-        if (pml_tensor_nbytes(t[i]) > 0)
-            cr_assert(memcmp(pml_tensor_data_const(r), pml_tensor_data(t[i]),
-                             pml_tensor_nbytes(t[i])) == 0, "%s differs", nt[i].name);
-        else
-            cr_assert_eq(pml_tensor_numel(r), 0);
+        cr_assert(pml_test_same_tensor(nt[i].name, r, t[i]), "%s differs", nt[i].name);
     }
     cr_assert_null(pml_safetensors_find(&st, "nope"));
     cr_assert_eq(st.meta_count, 2);
@@ -143,17 +137,11 @@ Test(safetensors, exact_bytes)
     pml_device_close(dev);
 }
 
-static int have_numpy(void)
-{
-    return access("/usr/bin/python3", X_OK) == 0 &&
-           system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0;
-}
-
 /* The format by hand in Python (json + struct + numpy), both directions; and
  * safetensors.torch.load_file itself when it is installed. */
 Test(safetensors, python_reads_ours_and_we_read_pythons)
 {
-    if (!have_numpy()) cr_skip_test("/usr/bin/python3 with numpy not available");
+    if (!pml_test_have_numpy()) cr_skip_test("/usr/bin/python3 with numpy not available");
     pml_device *dev = pml_test_open_cpu();
     float w[6] = {0.5f, -1, 2, 3, 4, 5};
     int32_t ids[3] = {7, -8, 9};
@@ -230,65 +218,60 @@ Test(safetensors, malformed_files)
     unsigned char big[16] = {0xff, 0xff, 0, 0, 0, 0, 0, 0, '{', '}'};
     pml_test_write_file(pml_test_tmppath("beyond"), big, 10);
     expect_bad(pml_test_tmppath("beyond"), PML_ERR_BAD_FORMAT, "beyond the file");
-    craft(pml_test_tmppath("short_data"), ok, 7);
-    expect_bad(pml_test_tmppath("short_data"), PML_ERR_BAD_FORMAT, "file holds 7");
-    craft(pml_test_tmppath("long_data"), ok, 9);
-    expect_bad(pml_test_tmppath("long_data"), PML_ERR_BAD_FORMAT, "file holds 9");
-    craft(pml_test_tmppath("range"), "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 8);
-    expect_bad(pml_test_tmppath("range"), PML_ERR_BAD_FORMAT, "starts at 8");
-    craft(pml_test_tmppath("overlap"),
-          "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-          "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
-    expect_bad(pml_test_tmppath("overlap"), PML_ERR_BAD_FORMAT, "overlapping");
-    craft(pml_test_tmppath("gap"),
-          "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-          "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}", 12);
-    expect_bad(pml_test_tmppath("gap"), PML_ERR_BAD_FORMAT, "non-contiguous");
-    craft(pml_test_tmppath("size"), "{\"a\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8);
-    expect_bad(pml_test_tmppath("size"), PML_ERR_BAD_FORMAT, "need 16");
-    craft(pml_test_tmppath("reversed"), "{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,0]}}",
-          8);
-    expect_bad(pml_test_tmppath("reversed"), PML_ERR_BAD_FORMAT, "data_offsets");
-    craft(pml_test_tmppath("bf16"), "{\"a\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[0,8]}}", 8);
-    expect_bad(pml_test_tmppath("bf16"), PML_ERR_UNSUPPORTED, "BF16");
-    craft(pml_test_tmppath("5d"),
-          "{\"a\":{\"dtype\":\"U8\",\"shape\":[1,1,1,1,8],\"data_offsets\":[0,8]}}", 8);
-    expect_bad(pml_test_tmppath("5d"), PML_ERR_UNSUPPORTED, "5 dimensions");
-    craft(pml_test_tmppath("negshape"), "{\"a\":{\"dtype\":\"U8\",\"shape\":[-8],\"data_offsets\":[0,8]}}",
-          8);
-    expect_bad(pml_test_tmppath("negshape"), PML_ERR_BAD_FORMAT, "shape");
-    craft(pml_test_tmppath("floatshape"),
-          "{\"a\":{\"dtype\":\"U8\",\"shape\":[8.0],\"data_offsets\":[0,8]}}", 8);
-    expect_bad(pml_test_tmppath("floatshape"), PML_ERR_BAD_FORMAT, "shape");
-    craft(pml_test_tmppath("missing"), "{\"a\":{\"dtype\":\"U8\",\"shape\":[8]}}", 8);
-    expect_bad(pml_test_tmppath("missing"), PML_ERR_BAD_FORMAT, "lacks");
-    craft(pml_test_tmppath("meta"), "{\"__metadata__\":{\"k\":1}}", 0);
-    expect_bad(pml_test_tmppath("meta"), PML_ERR_BAD_FORMAT, "not a string");
-    craft(pml_test_tmppath("dup"),
-          "{\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]},"
-          "\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}}", 0);
-    expect_bad(pml_test_tmppath("dup"), PML_ERR_BAD_FORMAT, "duplicate key");
-    craft(pml_test_tmppath("json"), "{\"a\":{\"dtype\":\"U8\",}}", 0);
-    expect_bad(pml_test_tmppath("json"), PML_ERR_BAD_FORMAT, "JSON");
-    craft(pml_test_tmppath("escape"), "{\"a\\q\":1}", 0);
-    expect_bad(pml_test_tmppath("escape"), PML_ERR_BAD_FORMAT, "bad escape");
-    craft(pml_test_tmppath("surrogate"), "{\"\\ud800\":1}", 0);
-    expect_bad(pml_test_tmppath("surrogate"), PML_ERR_BAD_FORMAT, "surrogate");
-    craft(pml_test_tmppath("array"), "[1, 2]", 0);
-    expect_bad(pml_test_tmppath("array"), PML_ERR_BAD_FORMAT, "JSON object");
-    craft(pml_test_tmppath("after"), "{} {}", 0);
-    expect_bad(pml_test_tmppath("after"), PML_ERR_BAD_FORMAT, "after");
-    craft(pml_test_tmppath("ctrl"), "{\"a\x01\":1}", 0);
-    expect_bad(pml_test_tmppath("ctrl"), PML_ERR_BAD_FORMAT, "control");
-    craft(pml_test_tmppath("notobj"), "{\"a\":5}", 0);
-    expect_bad(pml_test_tmppath("notobj"), PML_ERR_BAD_FORMAT, "not an object");
+    expect_crafted("short_data", ok, 7, PML_ERR_BAD_FORMAT, "file holds 7");
+    expect_crafted("long_data", ok, 9, PML_ERR_BAD_FORMAT, "file holds 9");
+    expect_crafted("range", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 8,
+                   PML_ERR_BAD_FORMAT, "starts at 8");
+    expect_crafted("overlap",
+                   "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                   "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+                   8, PML_ERR_BAD_FORMAT, "overlapping");
+    expect_crafted("gap",
+                   "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                   "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}",
+                   12, PML_ERR_BAD_FORMAT, "non-contiguous");
+    expect_crafted("size", "{\"a\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8,
+                   PML_ERR_BAD_FORMAT, "need 16");
+    expect_crafted("reversed", "{\"a\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[8,0]}}",
+                   8, PML_ERR_BAD_FORMAT, "data_offsets");
+    expect_crafted("bf16", "{\"a\":{\"dtype\":\"BF16\",\"shape\":[4],\"data_offsets\":[0,8]}}", 8,
+                   PML_ERR_UNSUPPORTED, "BF16");
+    expect_crafted("5d", "{\"a\":{\"dtype\":\"U8\",\"shape\":[1,1,1,1,8],\"data_offsets\":[0,8]}}",
+                   8, PML_ERR_UNSUPPORTED, "5 dimensions");
+    expect_crafted("negshape", "{\"a\":{\"dtype\":\"U8\",\"shape\":[-8],\"data_offsets\":[0,8]}}",
+                   8, PML_ERR_BAD_FORMAT, "shape");
+    expect_crafted("floatshape",
+                   "{\"a\":{\"dtype\":\"U8\",\"shape\":[8.0],\"data_offsets\":[0,8]}}",
+                   8, PML_ERR_BAD_FORMAT, "shape");
+    expect_crafted("missing", "{\"a\":{\"dtype\":\"U8\",\"shape\":[8]}}", 8, PML_ERR_BAD_FORMAT,
+                   "lacks");
+    expect_crafted("meta", "{\"__metadata__\":{\"k\":1}}", 0, PML_ERR_BAD_FORMAT, "not a string");
+    expect_crafted("dup",
+                   "{\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]},"
+                   "\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}}",
+                   0, PML_ERR_BAD_FORMAT, "duplicate key");
+    expect_crafted("json", "{\"a\":{\"dtype\":\"U8\",}}", 0, PML_ERR_BAD_FORMAT, "JSON");
+    expect_crafted("escape", "{\"a\\q\":1}", 0, PML_ERR_BAD_FORMAT, "bad escape");
+    expect_crafted("surrogate", "{\"\\ud800\":1}", 0, PML_ERR_BAD_FORMAT, "surrogate");
+    expect_crafted("array", "[1, 2]", 0, PML_ERR_BAD_FORMAT, "JSON object");
+    expect_crafted("after", "{} {}", 0, PML_ERR_BAD_FORMAT, "after");
+    expect_crafted("ctrl", "{\"a\x01\":1}", 0, PML_ERR_BAD_FORMAT, "control");
+    expect_crafted("notobj", "{\"a\":5}", 0, PML_ERR_BAD_FORMAT, "not an object");
     expect_bad(pml_test_tmppath("absent"), PML_ERR_IO, "absent");
     /* nesting deeper than the parser allows */
     char deep[300];
     strcpy(deep, "{\"a\":");
     for (int i = 0; i < 100; ++i) strcat(deep, "[");
-    craft(pml_test_tmppath("deep"), deep, 0);
-    expect_bad(pml_test_tmppath("deep"), PML_ERR_BAD_FORMAT, "deep");
+    expect_crafted("deep", deep, 0, PML_ERR_BAD_FORMAT, "deep");
+}
+
+static pml_status read_damaged(const char *path, void *dev)
+{
+    pml_safetensors st;
+    pml_status s = pml_safetensors_read(dev, path, &st);
+    if (s == PML_OK) pml_safetensors_free(&st);
+    else cr_assert_eq(st.count, 0);
+    return s;
 }
 
 /* Random damage to a valid file's header and length field: every read either succeeds or
@@ -302,35 +285,13 @@ Test(safetensors, random_damage_never_crashes)
     pml_named_tensor nt[2] = {{"w\u00e9", t}, {"v", t}};
     const char *meta[] = {"k", "v\"\\x", NULL};
     PML_ASSERT_OK(pml_safetensors_write(pml_test_tmppath("good"), nt, 2, meta));
-    unsigned char good[1024], bad[1024];
+    unsigned char good[1024];
     size_t n = pml_test_read_file(pml_test_tmppath("good"), good, sizeof good);
-    uint32_t rng = 1;
-    int oks = 0;
-    for (int it = 0; it < 3000; ++it) {
-        memcpy(bad, good, n);
-        size_t len = n;
-        int edits = 1 + it % 4;
-        for (int e = 0; e < edits; ++e) {
-            rng = rng * 1103515245u + 12345u;
-            size_t at = (rng >> 8) % (len < 200 ? len : 200);
-            rng = rng * 1103515245u + 12345u;
-            static const char pool[] = "{}[]\",:0123456789-eE.\\u \x01\xff";
-            bad[at] = (it & 1) ? (unsigned char)(rng >> 24)
-                               : (unsigned char)pool[(rng >> 16) % (sizeof pool - 1)];
-        }
-        if (it % 7 == 0) len = (size_t)((rng >> 4) % n); /* and sometimes cut */
-        pml_test_write_file(pml_test_tmppath("bad"), bad, len);
-        pml_safetensors st;
-        pml_status s = pml_safetensors_read(dev, pml_test_tmppath("bad"), &st);
-        cr_assert(s == PML_OK || s == PML_ERR_BAD_FORMAT || s == PML_ERR_UNSUPPORTED,
-                  "iteration %d: %s (%s)", it, pml_status_string(s), pml_last_error());
-        if (s == PML_OK) {
-            ++oks;
-            pml_safetensors_free(&st);
-        } else {
-            cr_assert_eq(st.count, 0);
-        }
-    }
+    /* edits in the first 200 bytes (length field and header), 1 to 4 a file, every 7th cut */
+    const pml_test_damage d = {.src = {good}, .size = {n}, .span = {200}, .nsrc = 1, .seed = 1,
+                               .iterations = 3000, .max_edits = 4, .cut_every = 7,
+                               .pool = "{}[]\",:0123456789-eE.\\u \x01\xff"};
+    int oks = pml_test_damage_files(&d, pml_test_tmppath("bad"), read_damaged, dev);
     cr_log_info("%d of 3000 damaged files still parsed", oks);
     pml_tensor_destroy(t);
     pml_device_close(dev);

@@ -75,6 +75,35 @@ int pml_test_equal_bytes(const char *what, const void *got, const void *ref, siz
     return 1;
 }
 
+int pml_test_same_tensor(const char *what, const pml_tensor *got, const pml_tensor *ref)
+{
+    if (pml_tensor_dtype(got) != pml_tensor_dtype(ref)) {
+        cr_log_error("%s: dtype %s, ref %s", what, pml_dtype_name(pml_tensor_dtype(got)),
+                     pml_dtype_name(pml_tensor_dtype(ref)));
+        return 0;
+    }
+    if (pml_tensor_ndim(got) != pml_tensor_ndim(ref)) {
+        cr_log_error("%s: %d dimensions, ref %d", what, pml_tensor_ndim(got), pml_tensor_ndim(ref));
+        return 0;
+    }
+    for (int i = 0; i < pml_tensor_ndim(ref); ++i)
+        if (pml_tensor_dim(got, i) != pml_tensor_dim(ref, i)) {
+            cr_log_error("%s: dimension %d is %lld, ref %lld", what, i,
+                         (long long)pml_tensor_dim(got, i), (long long)pml_tensor_dim(ref, i));
+            return 0;
+        }
+    const size_t n = pml_tensor_nbytes(ref);
+    if (n == 0) return pml_tensor_numel(got) == 0;
+    unsigned char *g = malloc(n), *r = malloc(n);
+    PML_ASSERT_OK(pml_tensor_download(got, g, n));
+    PML_ASSERT_OK(pml_tensor_download(ref, r, n));
+    const size_t elem = pml_dtype_size(pml_tensor_dtype(ref));
+    const int same = pml_test_equal_bytes(what, g, r, n / elem, elem);
+    free(g);
+    free(r);
+    return same;
+}
+
 pml_device *pml_test_open_cuda_or_skip(void)
 {
     if (!pml_cuda_compiled()) cr_skip_test("built without CUDA");

@@ -48,6 +48,8 @@ int pml_test_close_f64(const char *what, const double *got, const double *ref, s
 /* Exact comparison of raw bytes; prints the first mismatching element of `elem` bytes. */
 int pml_test_equal_bytes(const char *what, const void *got, const void *ref, size_t n,
                          size_t elem);
+/* The same dtype, shape and bytes (tensors on any device); prints the first difference. */
+int pml_test_same_tensor(const char *what, const pml_tensor *got, const pml_tensor *ref);
 
 /* Open "cuda" or skip the test with the reason (no GPU, or built without CUDA). Call at the
  * start of a parity test; the device must be closed by the test. */
@@ -80,6 +82,33 @@ const char *pml_test_tmppath(const char *name);
 /* Whole-file helpers that fail the test on an I/O error. */
 void pml_test_write_file(const char *path, const void *p, size_t n);
 size_t pml_test_read_file(const char *path, unsigned char *buf, size_t cap);
+
+/* A call that must fail: `got` is `want` and pml_last_error() contains `part`. `call` names
+ * what was called (a path, a function) in the failure messages. */
+void pml_test_expect_error(const char *call, pml_status got, pml_status want, const char *part);
+
+/* Whether /usr/bin/python3 can import numpy (tests against NumPy skip without it). */
+int pml_test_have_numpy(void);
+
+/* Random damage to valid files, for readers that must succeed or fail cleanly (memory safety
+ * is checked under the asan preset). Iteration it starts from a copy of src[it % nsrc],
+ * overwrites 1 + it % max_edits bytes at places drawn within its first span[...] bytes (0:
+ * anywhere): a byte of `pool` on even iterations when pool is not NULL, any byte otherwise;
+ * every cut_every-th iteration (it % cut_every == 0) also cuts the copy short. Places,
+ * bytes and cuts come from an LCG (x -> 1103515245 x + 12345) seeded with `seed`. */
+typedef struct pml_test_damage {
+    const void *src[2];
+    size_t size[2], span[2];
+    int nsrc;
+    uint32_t seed;
+    int iterations, max_edits, cut_every;
+    const char *pool;
+} pml_test_damage;
+/* Write each damaged copy to `path` and call reader(path, user), which must return PML_OK,
+ * PML_ERR_BAD_FORMAT or PML_ERR_UNSUPPORTED (and itself check what a failure leaves behind).
+ * Returns how many copies read PML_OK. */
+int pml_test_damage_files(const pml_test_damage *d, const char *path,
+                          pml_status (*reader)(const char *path, void *user), void *user);
 
 /* Path of a file in the source tree (PML_SOURCE_DIR is set by CTest). */
 const char *pml_test_source_path(const char *rel, char *buf, size_t n);
