@@ -37,16 +37,20 @@ static void expect_bad(const char *path, pml_status status, const char *what)
 {
     pml_idx idx;
     memset(&idx, 0x5a, sizeof idx);
-    pml_status s = pml_idx_read(path, &idx);
-    cr_assert_eq(s, status, "%s: got %s (%s), want %s", path, pml_status_string(s),
-                 pml_last_error(), pml_status_string(status));
+    pml_test_expect_error(path, pml_idx_read(path, &idx), status, what);
     cr_assert(strstr(pml_last_error(), path) != NULL, "message does not name the file: %s",
-              pml_last_error());
-    cr_assert(strstr(pml_last_error(), what) != NULL, "message lacks '%s': %s", what,
               pml_last_error());
     cr_assert_null(idx.data);
     cr_assert_eq(idx.ndim, 0);
     pml_idx_free(&idx);
+}
+
+/* The n bytes at p written to the file `name` must be rejected as expect_bad says. */
+static void expect_bad_bytes(const char *name, const void *p, size_t n, pml_status status,
+                             const char *what)
+{
+    pml_test_write_file(pml_test_tmppath(name), p, n);
+    expect_bad(pml_test_tmppath(name), status, what);
 }
 
 Test(idx, fashion_mnist_train_images_and_labels)
@@ -159,27 +163,20 @@ Test(idx, wrong_magic)
     unsigned char buf[128];
     size_t n = valid_u8(buf);
     buf[0] = 0x1f; /* a lone first byte of the gzip magic must not confuse the sniffing */
-    pml_test_write_file(pml_test_tmppath("magic"), buf, n);
-    expect_bad(pml_test_tmppath("magic"), PML_ERR_BAD_FORMAT, "magic");
+    expect_bad_bytes("magic", buf, n, PML_ERR_BAD_FORMAT, "magic");
     valid_u8(buf);
     buf[2] = 0x07;
-    pml_test_write_file(pml_test_tmppath("type"), buf, n);
-    expect_bad(pml_test_tmppath("type"), PML_ERR_BAD_FORMAT, "type");
+    expect_bad_bytes("type", buf, n, PML_ERR_BAD_FORMAT, "type");
     buf[2] = 0x0B;
-    pml_test_write_file(pml_test_tmppath("i16"), buf, n);
-    expect_bad(pml_test_tmppath("i16"), PML_ERR_UNSUPPORTED, "i16");
+    expect_bad_bytes("i16", buf, n, PML_ERR_UNSUPPORTED, "i16");
     valid_u8(buf);
     buf[3] = 0;
-    pml_test_write_file(pml_test_tmppath("nd0"), buf, n);
-    expect_bad(pml_test_tmppath("nd0"), PML_ERR_BAD_FORMAT, "dimensions");
+    expect_bad_bytes("nd0", buf, n, PML_ERR_BAD_FORMAT, "dimensions");
     buf[3] = 5;
-    pml_test_write_file(pml_test_tmppath("nd5"), buf, n);
-    expect_bad(pml_test_tmppath("nd5"), PML_ERR_BAD_FORMAT, "dimensions");
-    pml_test_write_file(pml_test_tmppath("empty"), buf, 0);
-    expect_bad(pml_test_tmppath("empty"), PML_ERR_BAD_FORMAT, "too short");
+    expect_bad_bytes("nd5", buf, n, PML_ERR_BAD_FORMAT, "dimensions");
+    expect_bad_bytes("empty", buf, 0, PML_ERR_BAD_FORMAT, "too short");
     valid_u8(buf);
-    pml_test_write_file(pml_test_tmppath("short_header"), buf, 10);
-    expect_bad(pml_test_tmppath("short_header"), PML_ERR_BAD_FORMAT, "truncated header");
+    expect_bad_bytes("short_header", buf, 10, PML_ERR_BAD_FORMAT, "truncated header");
 }
 
 Test(idx, zero_and_overflowing_dimensions)
@@ -187,13 +184,11 @@ Test(idx, zero_and_overflowing_dimensions)
     unsigned char buf[128];
     size_t n = valid_u8(buf);
     buf[11] = 0; /* dims 3 x 0 x 5 */
-    pml_test_write_file(pml_test_tmppath("zero"), buf, n);
-    expect_bad(pml_test_tmppath("zero"), PML_ERR_BAD_FORMAT, "dimension 1 is 0");
+    expect_bad_bytes("zero", buf, n, PML_ERR_BAD_FORMAT, "dimension 1 is 0");
     /* f64, 4 dims of 2^32-1: the product overflows 64 bits */
     unsigned char big[20 + 8] = {0, 0, 0x0E, 4};
     memset(big + 4, 0xff, 16);
-    pml_test_write_file(pml_test_tmppath("overflow"), big, sizeof big);
-    expect_bad(pml_test_tmppath("overflow"), PML_ERR_BAD_FORMAT, "overflow");
+    expect_bad_bytes("overflow", big, sizeof big, PML_ERR_BAD_FORMAT, "overflow");
     /* a header claiming 2^28 bytes in a tiny gzip file: reported truncated, nothing huge
      * allocated */
     unsigned char lie[12 + 16] = {0, 0, 8, 2, 0, 0, 1, 0, 0, 0x10, 0, 0};
@@ -205,19 +200,15 @@ Test(idx, truncated_plain_and_gz)
 {
     unsigned char buf[128];
     size_t n = valid_u8(buf);
-    pml_test_write_file(pml_test_tmppath("cut"), buf, n - 1);
-    expect_bad(pml_test_tmppath("cut"), PML_ERR_BAD_FORMAT, "truncated");
+    expect_bad_bytes("cut", buf, n - 1, PML_ERR_BAD_FORMAT, "truncated");
     /* gzip'd: the full data cut in the middle of the compressed stream, and a stream whose
      * 8-byte trailer (CRC, length) is missing */
     write_gz(pml_test_tmppath("full.gz"), buf, n);
     unsigned char gz[512];
     size_t ng = pml_test_read_file(pml_test_tmppath("full.gz"), gz, sizeof gz);
-    pml_test_write_file(pml_test_tmppath("half.gz"), gz, ng / 2);
-    expect_bad(pml_test_tmppath("half.gz"), PML_ERR_BAD_FORMAT, "truncated");
-    pml_test_write_file(pml_test_tmppath("notrailer.gz"), gz, ng - 8);
-    expect_bad(pml_test_tmppath("notrailer.gz"), PML_ERR_BAD_FORMAT, "truncated");
-    pml_test_write_file(pml_test_tmppath("cut1.gz"), gz, ng - 1);
-    expect_bad(pml_test_tmppath("cut1.gz"), PML_ERR_BAD_FORMAT, "truncated");
+    expect_bad_bytes("half.gz", gz, ng / 2, PML_ERR_BAD_FORMAT, "truncated");
+    expect_bad_bytes("notrailer.gz", gz, ng - 8, PML_ERR_BAD_FORMAT, "truncated");
+    expect_bad_bytes("cut1.gz", gz, ng - 1, PML_ERR_BAD_FORMAT, "truncated");
     /* the real file cut in half */
     FILE *f = fopen(FMNIST "/train-labels-idx1-ubyte.gz", "rb");
     cr_assert(f != NULL);
@@ -267,34 +258,29 @@ Test(idx, every_gzip_prefix_is_rejected)
     free(buf);
 }
 
+static pml_status read_damaged(const char *path, void *user)
+{
+    (void)user;
+    pml_idx r = {0};
+    pml_status st = pml_idx_read(path, &r);
+    if (st != PML_OK) cr_assert_null(r.data);
+    pml_idx_free(&r);
+    return st;
+}
+
 /* Random damage to plain and gzip'd files: every read succeeds or fails cleanly with a
  * format error (memory safety checked under the asan preset). */
 Test(idx, random_damage_never_crashes)
 {
-    unsigned char buf[128], gz[512], bad[512];
+    unsigned char buf[128], gz[512];
     size_t n = valid_u8(buf);
     write_gz(pml_test_tmppath("ok.gz"), buf, n);
     size_t ng = pml_test_read_file(pml_test_tmppath("ok.gz"), gz, sizeof gz);
-    uint32_t rng = 3;
-    for (int it = 0; it < 2000; ++it) {
-        int use_gz = it & 1;
-        size_t len = use_gz ? ng : n;
-        memcpy(bad, use_gz ? gz : buf, len);
-        for (int e = 0; e < 1 + it % 3; ++e) {
-            rng = rng * 1103515245u + 12345u;
-            size_t at = (rng >> 8) % (use_gz ? len : 16);
-            rng = rng * 1103515245u + 12345u;
-            bad[at] = (unsigned char)(rng >> 24);
-        }
-        if (it % 5 == 0) len = (size_t)((rng >> 4) % len);
-        pml_test_write_file(pml_test_tmppath("bad"), bad, len);
-        pml_idx r = {0};
-        pml_status st = pml_idx_read(pml_test_tmppath("bad"), &r);
-        cr_assert(st == PML_OK || st == PML_ERR_BAD_FORMAT || st == PML_ERR_UNSUPPORTED,
-                  "iteration %d: %s (%s)", it, pml_status_string(st), pml_last_error());
-        if (st != PML_OK) cr_assert_null(r.data);
-        pml_idx_free(&r);
-    }
+    /* even iterations: the plain file, edits in its 16-byte header; odd: the gzip'd one,
+     * edits anywhere; any byte value */
+    const pml_test_damage d = {.src = {buf, gz}, .size = {n, ng}, .span = {16, 0}, .nsrc = 2,
+                               .seed = 3, .iterations = 2000, .max_edits = 3, .cut_every = 5};
+    pml_test_damage_files(&d, pml_test_tmppath("bad"), read_damaged, NULL);
 }
 
 Test(idx, trailing_bytes_and_garbage)
@@ -302,8 +288,7 @@ Test(idx, trailing_bytes_and_garbage)
     unsigned char buf[128];
     size_t n = valid_u8(buf);
     buf[n] = 0;
-    pml_test_write_file(pml_test_tmppath("long"), buf, n + 1);
-    expect_bad(pml_test_tmppath("long"), PML_ERR_BAD_FORMAT, "trailing bytes");
+    expect_bad_bytes("long", buf, n + 1, PML_ERR_BAD_FORMAT, "trailing bytes");
     write_gz(pml_test_tmppath("long.gz"), buf, n + 1);
     expect_bad(pml_test_tmppath("long.gz"), PML_ERR_BAD_FORMAT, "trailing bytes");
     /* garbage after a valid gzip member (zlib's gzread would skip it silently) */
@@ -311,10 +296,8 @@ Test(idx, trailing_bytes_and_garbage)
     unsigned char gz[512];
     size_t ng = pml_test_read_file(pml_test_tmppath("ok.gz"), gz, sizeof gz);
     memcpy(gz + ng, "junk", 4);
-    pml_test_write_file(pml_test_tmppath("garbage.gz"), gz, ng + 4);
-    expect_bad(pml_test_tmppath("garbage.gz"), PML_ERR_BAD_FORMAT, "trailing garbage");
-    pml_test_write_file(pml_test_tmppath("garbage1.gz"), gz, ng + 1);
-    expect_bad(pml_test_tmppath("garbage1.gz"), PML_ERR_BAD_FORMAT, "trailing garbage");
+    expect_bad_bytes("garbage.gz", gz, ng + 4, PML_ERR_BAD_FORMAT, "trailing garbage");
+    expect_bad_bytes("garbage1.gz", gz, ng + 1, PML_ERR_BAD_FORMAT, "trailing garbage");
 }
 
 Test(idx, corrupt_gzip_data)
@@ -325,8 +308,7 @@ Test(idx, corrupt_gzip_data)
     unsigned char gz[512];
     size_t ng = pml_test_read_file(pml_test_tmppath("ok.gz"), gz, sizeof gz);
     gz[ng - 6] ^= 0xff; /* inside the CRC-32 */
-    pml_test_write_file(pml_test_tmppath("crc.gz"), gz, ng);
-    expect_bad(pml_test_tmppath("crc.gz"), PML_ERR_BAD_FORMAT, "corrupt");
+    expect_bad_bytes("crc.gz", gz, ng, PML_ERR_BAD_FORMAT, "corrupt");
 }
 
 Test(idx, bad_arguments)
