@@ -32,6 +32,16 @@ static void craft(int64_t n, int rows, int cols, int classes, uint8_t **img, uin
     }
 }
 
+/* craft()'s examples as a dataset on dev; *img and *lab stay the caller's to free. */
+static pml_dataset *crafted(pml_device *dev, int64_t n, int rows, int cols, int classes,
+                            uint8_t **img, uint8_t **lab)
+{
+    craft(n, rows, cols, classes, img, lab);
+    pml_dataset *ds = NULL;
+    PML_ASSERT_OK(pml_dataset_from_host(dev, n, rows, cols, *img, *lab, classes, &ds));
+    return ds;
+}
+
 static int64_t example_id(const uint8_t *p) { return p[0] | (int64_t)p[1] << 8; }
 
 /* Download a dataset's images and labels. */
@@ -42,6 +52,21 @@ static void host_copy(const pml_dataset *ds, uint8_t **img, uint8_t **lab)
     *lab = malloc(n);
     PML_ASSERT_OK(pml_tensor_download(ds->images, *img, n * f));
     PML_ASSERT_OK(pml_tensor_download(ds->labels, *lab, n));
+}
+
+/* A dataset's geometry: size examples of rows x cols pixels (features their product), and
+ * the number of classes. */
+static void expect_geometry(const char *what, const pml_dataset *ds, int64_t size, int rows,
+                            int cols, int classes)
+{
+    cr_assert_eq(pml_dataset_size(ds), size, "%s: %lld examples, want %lld", what,
+                 (long long)pml_dataset_size(ds), (long long)size);
+    cr_assert(pml_dataset_rows(ds) == rows && pml_dataset_cols(ds) == cols,
+              "%s: %d x %d pixels, want %d x %d", what, pml_dataset_rows(ds),
+              pml_dataset_cols(ds), rows, cols);
+    cr_assert_eq(pml_dataset_features(ds), (int64_t)rows * cols, "%s", what);
+    cr_assert_eq(pml_dataset_classes(ds), classes, "%s: %d classes, want %d", what,
+                 pml_dataset_classes(ds), classes);
 }
 
 Test(dataset, default_dir_follows_environment)
@@ -61,13 +86,9 @@ Test(dataset, load_fashion_mnist)
     pml_dataset *tr = NULL, *te = NULL;
     PML_ASSERT_OK(pml_dataset_load(dev, NULL, PML_SPLIT_TRAIN, &tr));
     PML_ASSERT_OK(pml_dataset_load(dev, FMNIST, PML_SPLIT_TEST, &te));
-    cr_assert_eq(pml_dataset_size(tr), 60000);
-    cr_assert_eq(pml_dataset_size(te), 10000);
-    cr_assert_eq(pml_dataset_rows(tr), 28);
-    cr_assert_eq(pml_dataset_cols(tr), 28);
+    expect_geometry("train", tr, 60000, 28, 28, 10);
+    expect_geometry("test", te, 10000, 28, 28, 10);
     cr_assert_eq(pml_dataset_features(tr), 784);
-    cr_assert_eq(pml_dataset_classes(tr), 10);
-    cr_assert_eq(pml_dataset_classes(te), 10);
     cr_assert_eq(pml_dataset_device(tr), dev);
     /* pixel statistics, computed independently with Python over all 47 M pixels */
     double m, s;
@@ -115,11 +136,8 @@ Test(dataset, load_crafted_directories)
     pml_dataset *a = NULL, *b = NULL;
     PML_ASSERT_OK(pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TRAIN, &a));
     PML_ASSERT_OK(pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TEST, &b));
-    cr_assert_eq(pml_dataset_size(a), 50);
-    cr_assert_eq(pml_dataset_size(b), 20);
-    cr_assert_eq(pml_dataset_rows(a), 4);
-    cr_assert_eq(pml_dataset_cols(a), 3);
-    cr_assert_eq(pml_dataset_classes(a), 5);
+    expect_geometry("train", a, 50, 4, 3, 5);
+    expect_geometry("t10k", b, 20, 4, 3, 5);
     uint8_t *img, *lab;
     host_copy(b, &img, &lab);
     for (int64_t i = 0; i < 20; ++i) {
@@ -241,9 +259,7 @@ Test(dataset, batches_match_host_reference_for_every_scaling)
     const int64_t n = 300;
     const int rows = 5, cols = 7, f = 35;
     uint8_t *img, *lab;
-    craft(n, rows, cols, 10, &img, &lab);
-    pml_dataset *ds = NULL;
-    PML_ASSERT_OK(pml_dataset_from_host(dev, n, rows, cols, img, lab, 10, &ds));
+    pml_dataset *ds = crafted(dev, n, rows, cols, 10, &img, &lab);
     double s = 0, q = 0;
     for (int64_t i = 0; i < n * f; ++i) {
         s += img[i] / 255.0;
@@ -309,9 +325,7 @@ Test(dataset, shuffle_is_a_reproducible_permutation)
     pml_device *dev = pml_test_open_cpu();
     const int64_t n = 1000;
     uint8_t *img, *lab;
-    craft(n, 2, 2, 4, &img, &lab);
-    pml_dataset *ds = NULL;
-    PML_ASSERT_OK(pml_dataset_from_host(dev, n, 2, 2, img, lab, 4, &ds));
+    pml_dataset *ds = crafted(dev, n, 2, 2, 4, &img, &lab);
     cr_assert_null(ds->order);
     int32_t *a = malloc(n * 4), *b = malloc(n * 4);
     PML_ASSERT_OK(pml_dataset_shuffle(ds, 7, 0));
@@ -351,41 +365,51 @@ Test(dataset, shuffle_is_a_reproducible_permutation)
     pml_device_close(dev);
 }
 
+/* The n examples of a subset (images si, labels sl) are examples of the source (img, lab,
+ * f pixels each) in the source's order; seen[id] counts each source example found. */
+static void check_subset(const char *what, const uint8_t *si, const uint8_t *sl, int64_t n,
+                         const uint8_t *img, const uint8_t *lab, int64_t f, char *seen)
+{
+    int64_t prev = -1;
+    for (int64_t i = 0; i < n; ++i) {
+        int64_t id = example_id(si + i * f);
+        cr_assert(id > prev, "%s not in original order", what);
+        prev = id;
+        cr_assert(memcmp(si + i * f, img + id * f, (size_t)f) == 0);
+        cr_assert_eq(sl[i], lab[id]);
+        seen[id]++;
+    }
+}
+
+/* The validation images of a split of ds, downloaded; the caller frees them. */
+static uint8_t *split_valid_images(const pml_dataset *ds, double fraction, uint64_t seed)
+{
+    pml_dataset *tr = NULL, *va = NULL;
+    PML_ASSERT_OK(pml_dataset_split(ds, fraction, seed, &tr, &va));
+    uint8_t *img, *lab;
+    host_copy(va, &img, &lab);
+    free(lab);
+    pml_dataset_destroy(tr);
+    pml_dataset_destroy(va);
+    return img;
+}
+
 Test(dataset, split_and_head)
 {
     pml_device *dev = pml_test_open_cpu();
     const int64_t n = 1000;
     uint8_t *img, *lab;
-    craft(n, 3, 3, 10, &img, &lab);
-    pml_dataset *ds = NULL, *tr = NULL, *va = NULL, *tr2 = NULL, *va2 = NULL;
-    PML_ASSERT_OK(pml_dataset_from_host(dev, n, 3, 3, img, lab, 10, &ds));
+    pml_dataset *ds = crafted(dev, n, 3, 3, 10, &img, &lab);
+    pml_dataset *tr = NULL, *va = NULL, *tr2 = NULL, *va2 = NULL;
     PML_ASSERT_OK(pml_dataset_split(ds, 0.1, 99, &tr, &va));
-    cr_assert_eq(pml_dataset_size(tr), 900);
-    cr_assert_eq(pml_dataset_size(va), 100);
-    cr_assert_eq(pml_dataset_classes(va), 10);
-    cr_assert_eq(pml_dataset_rows(va), 3);
+    expect_geometry("train", tr, 900, 3, 3, 10);
+    expect_geometry("validation", va, 100, 3, 3, 10);
     uint8_t *ti, *tl, *vi, *vl;
     host_copy(tr, &ti, &tl);
     host_copy(va, &vi, &vl);
     char *seen = calloc(n, 1);
-    int64_t prev = -1;
-    for (int64_t i = 0; i < 900; ++i) {
-        int64_t id = example_id(ti + i * 9);
-        cr_assert(id > prev, "train not in original order");
-        prev = id;
-        cr_assert(memcmp(ti + i * 9, img + id * 9, 9) == 0);
-        cr_assert_eq(tl[i], lab[id]);
-        seen[id]++;
-    }
-    prev = -1;
-    for (int64_t i = 0; i < 100; ++i) {
-        int64_t id = example_id(vi + i * 9);
-        cr_assert(id > prev);
-        prev = id;
-        cr_assert(memcmp(vi + i * 9, img + id * 9, 9) == 0);
-        cr_assert_eq(vl[i], lab[id]);
-        seen[id]++;
-    }
+    check_subset("train", ti, tl, 900, img, lab, 9, seen);
+    check_subset("validation", vi, vl, 100, img, lab, 9, seen);
     for (int64_t i = 0; i < n; ++i) cr_assert_eq(seen[i], 1, "example %lld seen %d times",
                                                  (long long)i, seen[i]);
     /* the documented construction: the last 100 of the permutation */
@@ -406,21 +430,12 @@ Test(dataset, split_and_head)
     double rm = su / 900, rs = sqrt(sq / 900 - rm * rm);
     cr_assert(fabs(m - rm / 255) < 1e-12 && fabs(s - rs / 255) < 1e-12);
     /* reproducible, and the seed matters */
-    PML_ASSERT_OK(pml_dataset_split(ds, 0.1, 99, &tr2, &va2));
-    uint8_t *v2i, *v2l;
-    host_copy(va2, &v2i, &v2l);
+    uint8_t *v2i = split_valid_images(ds, 0.1, 99);
     cr_assert(memcmp(vi, v2i, 900) == 0);
     free(v2i);
-    free(v2l);
-    pml_dataset_destroy(tr2);
-    pml_dataset_destroy(va2);
-    PML_ASSERT_OK(pml_dataset_split(ds, 0.1, 100, &tr2, &va2));
-    host_copy(va2, &v2i, &v2l);
+    v2i = split_valid_images(ds, 0.1, 100);
     cr_assert(memcmp(vi, v2i, 900) != 0);
     free(v2i);
-    free(v2l);
-    pml_dataset_destroy(tr2);
-    pml_dataset_destroy(va2);
     /* fraction 0: a copy and no validation set; rounding: 0.1234 of 1000 is 123 */
     PML_ASSERT_OK(pml_dataset_split(ds, 0.0, 1, &tr2, &va2));
     cr_assert_eq(pml_dataset_size(tr2), n);
@@ -443,8 +458,7 @@ Test(dataset, split_and_head)
     /* head */
     pml_dataset *h = NULL;
     PML_ASSERT_OK(pml_dataset_head(ds, 17, &h));
-    cr_assert_eq(pml_dataset_size(h), 17);
-    cr_assert_eq(pml_dataset_classes(h), 10);
+    expect_geometry("head", h, 17, 3, 3, 10);
     uint8_t *hi, *hl;
     host_copy(h, &hi, &hl);
     cr_assert(memcmp(hi, img, 17 * 9) == 0);
@@ -614,9 +628,7 @@ Test(dataset, batch_bad_arguments)
 {
     pml_device *dev = pml_test_open_cpu();
     uint8_t *img, *lab;
-    craft(20, 4, 4, 3, &img, &lab);
-    pml_dataset *ds = NULL;
-    PML_ASSERT_OK(pml_dataset_from_host(dev, 20, 4, 4, img, lab, 3, &ds));
+    pml_dataset *ds = crafted(dev, 20, 4, 4, 3, &img, &lab);
     pml_tensor *x = NULL, *y = NULL, *x64 = NULL, *xw = NULL, *yu = NULL;
     PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F32, 8, 16, &x));
     PML_ASSERT_OK(pml_tensor_create_1d(dev, PML_I32, 8, &y));
