@@ -16,6 +16,9 @@
 #include "pml_test.h"
 #include "physml/ising.h"
 
+/* State files go to a temporary directory removed after each test. */
+TestSuite(ising, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
+
 /* ---- the reference: the header's contract, executed literally --------------------------- */
 static uint64_t ref_threshold(pml_ising_rule rule, double J, double T, double B, int s, int n)
 {
@@ -180,16 +183,34 @@ Test(ising, independent_of_thread_count)
     threads_case(384, 1);
 }
 
+/* a and b hold the same spins (n of them) and the same statistics of their R replicas, bit
+ * for bit; `when` ends the failure messages ("after restore"). */
+static void expect_same_run(pml_ising *a, pml_ising *b, size_t n, int64_t R, const char *when)
+{
+    char what[96];
+    int8_t *sa = malloc(n), *sb = malloc(n);
+    PML_ASSERT_OK(pml_ising_get_spins(a, sa, n));
+    PML_ASSERT_OK(pml_ising_get_spins(b, sb, n));
+    snprintf(what, sizeof what, "spins %s", when);
+    cr_assert(pml_test_equal_bytes(what, sb, sa, n, 1));
+    pml_ising_stats *xa = malloc((size_t)R * sizeof *xa), *xb = malloc((size_t)R * sizeof *xb);
+    PML_ASSERT_OK(pml_ising_stats_get(a, xa, R));
+    PML_ASSERT_OK(pml_ising_stats_get(b, xb, R));
+    snprintf(what, sizeof what, "stats %s", when);
+    cr_assert(pml_test_equal_bytes(what, xb, xa, (size_t)R * sizeof *xa / 8, 8));
+    free(sa);
+    free(sb);
+    free(xa);
+    free(xb);
+}
+
 /* A run saved half-way and loaded into a fresh object continues bit-for-bit. */
 Test(ising, save_restore_is_bit_identical)
 {
     pml_device *dev = pml_test_open_cpu();
     pml_ising_config c = {12, 8, 3, 1.0, PML_ISING_HEATBATH, 2024};
     double T[3] = {1.8, 2.3, 3.1}, B[3] = {0.0, 0.2, 0.0};
-    char path[] = "/tmp/pml_ising_test_XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    close(fd);
+    const char *path = pml_test_tmppath("state");
     pml_ising *a = NULL, *b = NULL;
     PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &a));
     PML_ASSERT_OK(pml_ising_init(a, PML_ISING_HOT));
@@ -200,15 +221,9 @@ Test(ising, save_restore_is_bit_identical)
     PML_ASSERT_OK(pml_ising_load(dev, path, &b));
     cr_assert_eq(pml_ising_sweeps_done(b), 383);
     PML_ASSERT_OK(pml_ising_sample(b, 517));
-    const size_t n = 3 * 12 * 8;
-    int8_t sa[288], sb[288];
-    PML_ASSERT_OK(pml_ising_get_spins(a, sa, n));
-    PML_ASSERT_OK(pml_ising_get_spins(b, sb, n));
-    cr_assert(pml_test_equal_bytes("spins after restore", sb, sa, n, 1));
-    pml_ising_stats xa[3], xb[3];
-    PML_ASSERT_OK(pml_ising_stats_get(a, xa, 3));
+    expect_same_run(a, b, 3 * 12 * 8, 3, "after restore");
+    pml_ising_stats xb[3];
     PML_ASSERT_OK(pml_ising_stats_get(b, xb, 3));
-    cr_assert(pml_test_equal_bytes("stats after restore", xb, xa, sizeof xa / 8, 8));
     cr_assert_eq(xb[1].samples, 850);
     pml_ising_config cb;
     PML_ASSERT_OK(pml_ising_get_config(b, &cb));
@@ -216,7 +231,6 @@ Test(ising, save_restore_is_bit_identical)
               cb.rule == PML_ISING_HEATBATH);
     pml_ising_destroy(a);
     pml_ising_destroy(b);
-    unlink(path);
     pml_device_close(dev);
 }
 
@@ -338,18 +352,14 @@ Test(ising, argument_errors)
     pml_ising *h = (pml_ising *)0x1;
     cr_assert_eq(pml_ising_load(dev, "/nonexistent-dir/x.state", &h), PML_ERR_IO);
     cr_assert_null(h);
-    char path[] = "/tmp/pml_ising_bad_XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    cr_assert_eq(write(fd, "not an ising file at all", 24), 24);
-    close(fd);
+    const char *path = pml_test_tmppath("bad.state");
+    pml_test_write_file(path, "not an ising file at all", 24);
     cr_assert_eq(pml_ising_load(dev, path, &h), PML_ERR_BAD_FORMAT);
     PML_ASSERT_OK(pml_ising_save(g, path));
     cr_assert_eq(truncate(path, 100), 0);
     cr_assert_eq(pml_ising_load(dev, path, &h), PML_ERR_BAD_FORMAT);
     cr_assert(strstr(pml_last_error(), "truncated") != NULL, "%s", pml_last_error());
     cr_assert_null(h);
-    unlink(path);
 
     pml_ising_destroy(g);
     pml_ising_destroy(NULL);
@@ -363,12 +373,25 @@ Test(ising, argument_errors)
 static const int64_t mix_lx[MIX_R] = {8, 8, 8, 6, 16, 16, 16, 16, 16, 8, 2, 2};
 static const int64_t mix_ly[MIX_R] = {8, 8, 8, 10, 16, 16, 16, 16, 16, 8, 2, 2};
 
+/* T and B (B may be NULL) for the replicas of a mixed batch. */
 static void mix_params(double *T, double *B, int field)
 {
     for (int r = 0; r < MIX_R; ++r) {
         T[r] = 1.3 + 0.25 * r;
-        B[r] = field ? 0.3 * sin(1.3 * r + 0.2) : 0.0;
+        if (B) B[r] = field ? 0.3 * sin(1.3 * r + 0.2) : 0.0;
     }
+}
+
+/* The mixed batch of the sizes above with mix_params' T and B, filled in for the caller
+ * (B NULL: no field array is passed). */
+static pml_ising *mix_create(pml_device *dev, pml_ising_rule rule, uint64_t seed, int field,
+                             double *T, double *B)
+{
+    mix_params(T, B, field);
+    pml_ising_config c = {0, 0, MIX_R, 1.0, rule, seed};
+    pml_ising *m = NULL;
+    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, mix_lx, mix_ly, T, B, &m));
+    return m;
 }
 
 static size_t mix_offset(int r)
@@ -394,10 +417,7 @@ static void mixed_vs_uniform(pml_ising_rule rule, int field)
 {
     pml_device *dev = pml_test_open_cpu();
     double T[MIX_R], B[MIX_R];
-    mix_params(T, B, field);
-    pml_ising_config c = {0, 0, MIX_R, 1.0, rule, 0xfeedULL};
-    pml_ising *m = NULL;
-    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, mix_lx, mix_ly, T, B, &m));
+    pml_ising *m = mix_create(dev, rule, 0xfeedULL, field, T, B);
     const size_t total = pml_ising_spin_count(m);
     cr_assert_eq(total, mix_offset(MIX_R));
     int8_t *hot = malloc(total), *got = malloc(total);
@@ -414,7 +434,7 @@ static void mixed_vs_uniform(pml_ising_rule rule, int field)
         PML_ASSERT_OK(pml_ising_replica_offset(m, r, &off));
         PML_ASSERT_OK(pml_ising_replica_size(m, r, &sx, &sy));
         cr_assert(off == mix_offset(r) && sx == mix_lx[r] && sy == mix_ly[r], "replica %d", r);
-        pml_ising_config u = {mix_lx[r], mix_ly[r], r + 1, 1.0, rule, c.seed};
+        pml_ising_config u = {mix_lx[r], mix_ly[r], r + 1, 1.0, rule, 0xfeedULL};
         pml_ising *g = NULL;
         PML_ASSERT_OK(pml_ising_create(dev, &u, T, B, &g));
         const size_t n = (size_t)((r + 1) * N);
@@ -462,10 +482,7 @@ Test(ising, mixed_batch_matches_reference)
 {
     pml_device *dev = pml_test_open_cpu();
     double T[MIX_R], B[MIX_R];
-    mix_params(T, B, 1);
-    pml_ising_config c = {0, 0, MIX_R, 1.0, PML_ISING_HEATBATH, 77};
-    pml_ising *m = NULL;
-    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, mix_lx, mix_ly, T, B, &m));
+    pml_ising *m = mix_create(dev, PML_ISING_HEATBATH, 77, 1, T, B);
     PML_ASSERT_OK(pml_ising_init(m, PML_ISING_HOT));
     const size_t total = mix_offset(MIX_R);
     int8_t *ref = malloc(total), *got = malloc(total);
@@ -476,7 +493,7 @@ Test(ising, mixed_batch_matches_reference)
      * by running it as the last replica of an r + 1 batch whose other lattices are ignored */
     for (int r = 0; r < MIX_R; ++r) {
         const int64_t N = mix_lx[r] * mix_ly[r];
-        pml_ising_config u = {mix_lx[r], mix_ly[r], r + 1, 1.0, c.rule, c.seed};
+        pml_ising_config u = {mix_lx[r], mix_ly[r], r + 1, 1.0, PML_ISING_HEATBATH, 77};
         int8_t *s = calloc((size_t)((r + 1) * N), 1);
         for (int i = 0; i < r; ++i) memset(s + i * N, 1, (size_t)N);
         memcpy(s + (size_t)(r * N), ref + mix_offset(r), (size_t)N);
@@ -498,14 +515,8 @@ Test(ising, mixed_save_restore_is_bit_identical)
 {
     pml_device *dev = pml_test_open_cpu();
     double T[MIX_R], B[MIX_R];
-    mix_params(T, B, 1);
-    pml_ising_config c = {0, 0, MIX_R, 1.0, PML_ISING_METROPOLIS, 4242};
-    char path[] = "/tmp/pml_ising_mixed_XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    close(fd);
-    pml_ising *a = NULL, *b = NULL;
-    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, mix_lx, mix_ly, T, B, &a));
+    const char *path = pml_test_tmppath("mixed.state");
+    pml_ising *a = mix_create(dev, PML_ISING_METROPOLIS, 4242, 1, T, B), *b = NULL;
     PML_ASSERT_OK(pml_ising_init(a, PML_ISING_HOT));
     PML_ASSERT_OK(pml_ising_sweep(a, 20));
     PML_ASSERT_OK(pml_ising_sample(a, 150));
@@ -516,14 +527,7 @@ Test(ising, mixed_save_restore_is_bit_identical)
     PML_ASSERT_OK(pml_ising_sample(b, 250));
     const size_t n = mix_offset(MIX_R);
     cr_assert_eq(pml_ising_spin_count(b), n);
-    int8_t *sa = malloc(n), *sb = malloc(n);
-    PML_ASSERT_OK(pml_ising_get_spins(a, sa, n));
-    PML_ASSERT_OK(pml_ising_get_spins(b, sb, n));
-    cr_assert(pml_test_equal_bytes("spins after restore", sb, sa, n, 1));
-    pml_ising_stats xa[MIX_R], xb[MIX_R];
-    PML_ASSERT_OK(pml_ising_stats_get(a, xa, MIX_R));
-    PML_ASSERT_OK(pml_ising_stats_get(b, xb, MIX_R));
-    cr_assert(pml_test_equal_bytes("stats after restore", xb, xa, sizeof xa / 8, 8));
+    expect_same_run(a, b, n, MIX_R, "after restore");
     pml_ising_config cb;
     PML_ASSERT_OK(pml_ising_get_config(b, &cb));
     cr_assert(cb.lx == 0 && cb.ly == 0 && cb.replicas == MIX_R && cb.seed == 4242);
@@ -532,11 +536,8 @@ Test(ising, mixed_save_restore_is_bit_identical)
         PML_ASSERT_OK(pml_ising_replica_size(b, r, &x, &y));
         cr_assert(x == mix_lx[r] && y == mix_ly[r], "replica %d", r);
     }
-    free(sa);
-    free(sb);
     pml_ising_destroy(a);
     pml_ising_destroy(b);
-    unlink(path);
     pml_device_close(dev);
 }
 
@@ -554,10 +555,9 @@ Test(ising, version1_state_file_loads)
     PML_ASSERT_OK(pml_ising_reset_stats(a));
     int8_t s[180];
     PML_ASSERT_OK(pml_ising_get_spins(a, s, 180));
-    char path[] = "/tmp/pml_ising_v1_XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    FILE *f = fdopen(fd, "wb");
+    const char *path = pml_test_tmppath("v1.state");
+    FILE *f = fopen(path, "wb");
+    cr_assert(f != NULL);
     const uint32_t ver = 1, rule = (uint32_t)c.rule;
     const int64_t dims[3] = {c.lx, c.ly, c.replicas};
     const uint64_t tail[3] = {c.seed, 37, sizeof(pml_ising_acc)};
@@ -581,14 +581,7 @@ Test(ising, version1_state_file_loads)
     cr_assert_eq(pml_ising_sweeps_done(b), 37);
     PML_ASSERT_OK(pml_ising_sample(a, 90));
     PML_ASSERT_OK(pml_ising_sample(b, 90));
-    int8_t sb[180];
-    PML_ASSERT_OK(pml_ising_get_spins(a, s, 180));
-    PML_ASSERT_OK(pml_ising_get_spins(b, sb, 180));
-    cr_assert(pml_test_equal_bytes("spins after a version-1 load", sb, s, 180, 1));
-    pml_ising_stats xa[3], xb[3];
-    PML_ASSERT_OK(pml_ising_stats_get(a, xa, 3));
-    PML_ASSERT_OK(pml_ising_stats_get(b, xb, 3));
-    cr_assert(pml_test_equal_bytes("stats after a version-1 load", xb, xa, sizeof xa / 8, 8));
+    expect_same_run(a, b, 180, 3, "after a version-1 load");
     /* this build writes version 2 */
     PML_ASSERT_OK(pml_ising_save(b, path));
     f = fopen(path, "rb");
@@ -598,7 +591,6 @@ Test(ising, version1_state_file_loads)
     cr_assert_eq(v, 2u);
     pml_ising_destroy(a);
     pml_ising_destroy(b);
-    unlink(path);
     pml_device_close(dev);
 }
 
@@ -632,11 +624,8 @@ Test(ising, mixed_batch_of_one_size_is_uniform)
 Test(ising, mixed_spins_round_trip)
 {
     pml_device *dev = pml_test_open_cpu();
-    double T[MIX_R], B[MIX_R];
-    mix_params(T, B, 0);
-    pml_ising_config c = {0, 0, MIX_R, 1.0, PML_ISING_METROPOLIS, 5};
-    pml_ising *m = NULL;
-    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, mix_lx, mix_ly, T, NULL, &m));
+    double T[MIX_R];
+    pml_ising *m = mix_create(dev, PML_ISING_METROPOLIS, 5, 0, T, NULL);
     const size_t n = mix_offset(MIX_R);
     int8_t *s = malloc(n), *back = malloc(n);
     PML_ASSERT_OK(pml_ising_get_spins(m, s, n));
@@ -718,10 +707,7 @@ Test(ising, mixed_argument_errors)
     cr_assert_eq(pml_ising_stats_get(g, st, 4), PML_ERR_INVALID_ARGUMENT);
 
     /* a state file whose size arrays are truncated or odd is rejected as a file error */
-    char path[] = "/tmp/pml_ising_mixbad_XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    close(fd);
+    const char *path = pml_test_tmppath("mixbad.state");
     PML_ASSERT_OK(pml_ising_save(g, path));
     pml_ising *h = (pml_ising *)0x1;
     FILE *f = fopen(path, "r+b");
@@ -734,7 +720,6 @@ Test(ising, mixed_argument_errors)
     cr_assert_eq(truncate(path, 8 + 64 + 20), 0);
     cr_assert_eq(pml_ising_load(dev, path, &h), PML_ERR_BAD_FORMAT);
     cr_assert(strstr(pml_last_error(), "truncated") != NULL, "%s", pml_last_error());
-    unlink(path);
     pml_ising_destroy(g);
     pml_device_close(dev);
 }
