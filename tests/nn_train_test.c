@@ -157,7 +157,8 @@ Test(nn_train, early_stopping_restores_the_best_epoch)
     pml_dataset *full = toy(dev, 600, 8), *tr = NULL, *va = NULL, *small = NULL;
     PML_ASSERT_OK(pml_dataset_split(full, 0.5, 1, &tr, &va));
     PML_ASSERT_OK(pml_dataset_head(tr, 12, &small)); /* 12 examples: overfits at once */
-    rig t = rig_make(dev, "dense:64,relu,dense:4", 16, 64, PML_INIT_HE, 2, optim(PML_OPTIM_ADAM, 0));
+    rig t = rig_make(dev, "dense:64,relu,dense:4", 16, 64, PML_INIT_HE, 2,
+                     optim(PML_OPTIM_ADAM, 0));
     t.c.batch = 4;
     t.c.epochs = 200;
     t.c.early_stop = 3;
