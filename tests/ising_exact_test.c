@@ -59,6 +59,22 @@ static void mean_err(const double *v, int k, double *mean, double *err)
     *err = sqrt(s2 / (k - 1) / k);
 }
 
+/* <e> and <|m|> averaged over k independent replicas, with their binning errors pooled. */
+static void pooled(const pml_ising_stats *s, int k, double *e, double *e_err, double *m_abs,
+                   double *m_abs_err)
+{
+    double ee = 0, me = 0;
+    *e = *m_abs = 0;
+    for (int i = 0; i < k; ++i) {
+        *e += s[i].e / k;
+        ee += s[i].e_err * s[i].e_err / (k * k);
+        *m_abs += s[i].m_abs / k;
+        me += s[i].m_abs_err * s[i].m_abs_err / (k * k);
+    }
+    *e_err = sqrt(ee);
+    *m_abs_err = sqrt(me);
+}
+
 #define NCOND 6
 #define REPS 16
 static const double condT[NCOND] = {1.5, 2.269, 3.5, 1.5, 2.269, 3.5};
@@ -89,19 +105,14 @@ static void check_4x4(pml_ising_rule rule, int64_t sweeps)
     for (int k = 0; k < NCOND; ++k) {
         const exact x = enumerate(4, 4, 1.0, condT[k], condB[k]);
         const pml_ising_stats *s = &st[k * REPS];
-        double e = 0, ee = 0, am = 0, ame = 0, v[REPS];
-        for (int i = 0; i < REPS; ++i) {
-            e += s[i].e / REPS;
-            ee += s[i].e_err * s[i].e_err / (REPS * REPS);
-            am += s[i].m_abs / REPS;
-            ame += s[i].m_abs_err * s[i].m_abs_err / (REPS * REPS);
-        }
+        double v[REPS];
         struct {
             const char *name;
             double got, err, want;
         } q[6];
-        q[0].name = "<e>", q[0].got = e, q[0].err = sqrt(ee), q[0].want = x.e;
-        q[1].name = "<|m|>", q[1].got = am, q[1].err = sqrt(ame), q[1].want = x.m_abs;
+        pooled(s, REPS, &q[0].got, &q[0].err, &q[1].got, &q[1].err);
+        q[0].name = "<e>", q[0].want = x.e;
+        q[1].name = "<|m|>", q[1].want = x.m_abs;
         for (int i = 0; i < REPS; ++i) v[i] = s[i].m2;
         q[2].name = "<m^2>", mean_err(v, REPS, &q[2].got, &q[2].err), q[2].want = x.m2;
         for (int i = 0; i < REPS; ++i) v[i] = s[i].c;
@@ -247,22 +258,15 @@ Test(ising_exact, onsager_yang_64x64)
         pml_ising_stats st[2 * R];
         PML_ASSERT_OK(pml_ising_stats_get(g, st, 2 * R));
         for (int k = 0; k < 2; ++k) {
-            double e = 0, ee = 0, m = 0, me = 0;
-            for (int i = 0; i < R; ++i) {
-                const pml_ising_stats *s = &st[k * R + i];
-                e += s->e / R;
-                ee += s->e_err * s->e_err / (R * R);
-                m += s->m_abs / R;
-                me += s->m_abs_err * s->m_abs_err / (R * R);
-            }
+            double e, e_err, m, m_err;
+            pooled(&st[k * R], R, &e, &e_err, &m, &m_err);
             const double u = pml_ising_onsager_energy(Ts[k], 1.0);
-            cr_assert(fabs(e - u) <= 4 * sqrt(ee) + 5e-4, "rule %d T=%g: e = %.6f +- %.6f, Onsager %.6f",
-                      rule, Ts[k], e, sqrt(ee), u);
+            cr_assert(fabs(e - u) <= 4 * e_err + 5e-4,
+                      "rule %d T=%g: e = %.6f +- %.6f, Onsager %.6f", rule, Ts[k], e, e_err, u);
             if (Ts[k] < 2.0) {
                 const double my = pml_ising_yang_m(Ts[k], 1.0);
-                cr_assert(fabs(m - my) <= 4 * sqrt(me) + 5e-4,
-                          "rule %d T=%g: |m| = %.6f +- %.6f, Yang %.6f", rule, Ts[k], m,
-                          sqrt(me), my);
+                cr_assert(fabs(m - my) <= 4 * m_err + 5e-4,
+                          "rule %d T=%g: |m| = %.6f +- %.6f, Yang %.6f", rule, Ts[k], m, m_err, my);
             }
         }
         pml_ising_destroy(g);
