@@ -11,8 +11,11 @@ static const struct {
 } cases[] = {{1, 0, 0, 0},       {3, 1, 0, 1},          {4, 2, 5, 4},
              {1021, 3, 7, 2},    {65537, 42, 1, 3},     {1 << 20, 0xfeedull, 1ull << 33, 1ull << 34}};
 
-static void compare(pml_device *cpu, pml_device *gpu, pml_dtype dt, int kind)
+/* Fill every case on both devices (kind 0: u32, 1: uniform, 2: normal) and compare; skips
+ * without a GPU. */
+static void compare(pml_dtype dt, int kind)
 {
+    pml_device *gpu = pml_test_open_cuda_or_skip(), *cpu = pml_test_open_cpu();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         pml_tensor *tc = NULL, *tg = NULL;
         PML_ASSERT_OK(pml_tensor_create_1d(cpu, dt, cases[i].n, &tc));
@@ -41,32 +44,22 @@ static void compare(pml_device *cpu, pml_device *gpu, pml_dtype dt, int kind)
         pml_tensor_destroy(tc);
         pml_tensor_destroy(tg);
     }
-}
-
-Test(parity_rng, u32_bit_identical)
-{
-    pml_device *gpu = pml_test_open_cuda_or_skip(), *cpu = pml_test_open_cpu();
-    compare(cpu, gpu, PML_U32, 0);
     pml_device_close(gpu);
     pml_device_close(cpu);
 }
+
+Test(parity_rng, u32_bit_identical) { compare(PML_U32, 0); }
 
 Test(parity_rng, uniform_bit_identical)
 {
-    pml_device *gpu = pml_test_open_cuda_or_skip(), *cpu = pml_test_open_cpu();
-    compare(cpu, gpu, PML_F32, 1);
-    compare(cpu, gpu, PML_F64, 1);
-    pml_device_close(gpu);
-    pml_device_close(cpu);
+    compare(PML_F32, 1);
+    compare(PML_F64, 1);
 }
 
 Test(parity_rng, normal_within_tolerance)
 {
-    pml_device *gpu = pml_test_open_cuda_or_skip(), *cpu = pml_test_open_cpu();
-    compare(cpu, gpu, PML_F32, 2);
-    compare(cpu, gpu, PML_F64, 2);
-    pml_device_close(gpu);
-    pml_device_close(cpu);
+    compare(PML_F32, 2);
+    compare(PML_F64, 2);
 }
 
 /* CPU: a fill equals the scalar host functions at every case above (the reference the GPU
