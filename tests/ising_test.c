@@ -204,23 +204,47 @@ static void expect_same_run(pml_ising *a, pml_ising *b, size_t n, int64_t R, con
     free(xb);
 }
 
+/* Run a from a hot start (`warm` sweeps, then `first` measured ones), save it to path and
+ * measure `then` more sweeps; load the file into a new object, which has done warm + first
+ * sweeps, and measure `then` sweeps there too. Returns the loaded object. */
+static pml_ising *save_and_continue(pml_device *dev, pml_ising *a, const char *path,
+                                    int64_t warm, int64_t first, int64_t then)
+{
+    PML_ASSERT_OK(pml_ising_init(a, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_sweep(a, warm));
+    PML_ASSERT_OK(pml_ising_sample(a, first));
+    PML_ASSERT_OK(pml_ising_save(a, path));
+    PML_ASSERT_OK(pml_ising_sample(a, then));
+    pml_ising *b = NULL;
+    PML_ASSERT_OK(pml_ising_load(dev, path, &b));
+    cr_assert_eq(pml_ising_sweeps_done(b), warm + first);
+    PML_ASSERT_OK(pml_ising_sample(b, then));
+    return b;
+}
+
+/* A fresh object's n spins are the cold start (all +1), and spins set are the spins got back. */
+static void expect_cold_start_and_round_trip(pml_ising *g, size_t n)
+{
+    int8_t *s = malloc(n), *back = malloc(n);
+    PML_ASSERT_OK(pml_ising_get_spins(g, s, n));
+    for (size_t i = 0; i < n; ++i) cr_assert_eq(s[i], 1, "cold start, spin %zu", i);
+    for (size_t i = 0; i < n; ++i) s[i] = (int8_t)(((i * 7) % 5) < 2 ? -1 : 1);
+    PML_ASSERT_OK(pml_ising_set_spins(g, s, n));
+    PML_ASSERT_OK(pml_ising_get_spins(g, back, n));
+    cr_assert(pml_test_equal_bytes("set/get", back, s, n, 1));
+    free(s);
+    free(back);
+}
+
 /* A run saved half-way and loaded into a fresh object continues bit-for-bit. */
 Test(ising, save_restore_is_bit_identical)
 {
     pml_device *dev = pml_test_open_cpu();
     pml_ising_config c = {12, 8, 3, 1.0, PML_ISING_HEATBATH, 2024};
     double T[3] = {1.8, 2.3, 3.1}, B[3] = {0.0, 0.2, 0.0};
-    const char *path = pml_test_tmppath("state");
-    pml_ising *a = NULL, *b = NULL;
+    pml_ising *a = NULL;
     PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &a));
-    PML_ASSERT_OK(pml_ising_init(a, PML_ISING_HOT));
-    PML_ASSERT_OK(pml_ising_sweep(a, 50));
-    PML_ASSERT_OK(pml_ising_sample(a, 333));
-    PML_ASSERT_OK(pml_ising_save(a, path));
-    PML_ASSERT_OK(pml_ising_sample(a, 517));
-    PML_ASSERT_OK(pml_ising_load(dev, path, &b));
-    cr_assert_eq(pml_ising_sweeps_done(b), 383);
-    PML_ASSERT_OK(pml_ising_sample(b, 517));
+    pml_ising *b = save_and_continue(dev, a, pml_test_tmppath("state"), 50, 333, 517);
     expect_same_run(a, b, 3 * 12 * 8, 3, "after restore");
     pml_ising_stats xb[3];
     PML_ASSERT_OK(pml_ising_stats_get(b, xb, 3));
@@ -241,13 +265,7 @@ Test(ising, spins_round_trip_and_cold_start)
     double T[2] = {2.0, 2.0};
     pml_ising *g = NULL;
     PML_ASSERT_OK(pml_ising_create(dev, &c, T, NULL, &g));
-    int8_t s[48], back[48];
-    PML_ASSERT_OK(pml_ising_get_spins(g, s, 48));
-    for (int i = 0; i < 48; ++i) cr_assert_eq(s[i], 1, "cold start");
-    for (int i = 0; i < 48; ++i) s[i] = (int8_t)(((i * 7) % 5) < 2 ? -1 : 1);
-    PML_ASSERT_OK(pml_ising_set_spins(g, s, 48));
-    PML_ASSERT_OK(pml_ising_get_spins(g, back, 48));
-    cr_assert(pml_test_equal_bytes("set/get", back, s, 48, 1));
+    expect_cold_start_and_round_trip(g, 48);
     /* a cold lattice at B = 0 measured without sweeping... by zero sweeps: no samples */
     pml_ising_stats st[2];
     PML_ASSERT_OK(pml_ising_stats_get(g, st, 2));
@@ -515,16 +533,8 @@ Test(ising, mixed_save_restore_is_bit_identical)
 {
     pml_device *dev = pml_test_open_cpu();
     double T[MIX_R], B[MIX_R];
-    const char *path = pml_test_tmppath("mixed.state");
-    pml_ising *a = mix_create(dev, PML_ISING_METROPOLIS, 4242, 1, T, B), *b = NULL;
-    PML_ASSERT_OK(pml_ising_init(a, PML_ISING_HOT));
-    PML_ASSERT_OK(pml_ising_sweep(a, 20));
-    PML_ASSERT_OK(pml_ising_sample(a, 150));
-    PML_ASSERT_OK(pml_ising_save(a, path));
-    PML_ASSERT_OK(pml_ising_sample(a, 250));
-    PML_ASSERT_OK(pml_ising_load(dev, path, &b));
-    cr_assert_eq(pml_ising_sweeps_done(b), 170);
-    PML_ASSERT_OK(pml_ising_sample(b, 250));
+    pml_ising *a = mix_create(dev, PML_ISING_METROPOLIS, 4242, 1, T, B);
+    pml_ising *b = save_and_continue(dev, a, pml_test_tmppath("mixed.state"), 20, 150, 250);
     const size_t n = mix_offset(MIX_R);
     cr_assert_eq(pml_ising_spin_count(b), n);
     expect_same_run(a, b, n, MIX_R, "after restore");
@@ -626,14 +636,7 @@ Test(ising, mixed_spins_round_trip)
     pml_device *dev = pml_test_open_cpu();
     double T[MIX_R];
     pml_ising *m = mix_create(dev, PML_ISING_METROPOLIS, 5, 0, T, NULL);
-    const size_t n = mix_offset(MIX_R);
-    int8_t *s = malloc(n), *back = malloc(n);
-    PML_ASSERT_OK(pml_ising_get_spins(m, s, n));
-    for (size_t i = 0; i < n; ++i) cr_assert_eq(s[i], 1, "cold start, spin %zu", i);
-    for (size_t i = 0; i < n; ++i) s[i] = (int8_t)(((i * 7) % 5) < 2 ? -1 : 1);
-    PML_ASSERT_OK(pml_ising_set_spins(m, s, n));
-    PML_ASSERT_OK(pml_ising_get_spins(m, back, n));
-    cr_assert(pml_test_equal_bytes("set/get", back, s, n, 1));
+    expect_cold_start_and_round_trip(m, mix_offset(MIX_R));
     /* a frozen batch (T -> 0, all +1) then a strong negative field on replica 4 (16x16) only */
     double cold[MIX_R], Bn[MIX_R] = {0};
     for (int r = 0; r < MIX_R; ++r) cold[r] = 0.05;
@@ -647,8 +650,6 @@ Test(ising, mixed_spins_round_trip)
         if (r == 4) cr_assert(st[r].m < -0.99, "m = %g with B = -20", st[r].m);
         else cr_assert_eq(st[r].m, 1.0, "replica %d", r);
     }
-    free(s);
-    free(back);
     pml_ising_destroy(m);
     pml_device_close(dev);
 }
