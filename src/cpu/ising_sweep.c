@@ -576,14 +576,17 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
 #ifdef _OPENMP
     threads = omp_get_max_threads();
 #endif
-    /* below ~16k sites per half-sweep threads cost more than they save (fork/join, and two
-     * barriers per sweep that stall whenever a shared core is taken by other work) */
-    const int par = threads > 1 && R * plane >= 16384;
-    if (!par) threads = 1;
     /* Replicas are independent: with enough of them each thread takes whole replicas for all
      * n sweeps, with no barrier at all and a lattice that stays in its cache. A single large
-     * lattice is split into bands of rows instead, with a barrier per half-sweep. */
-    const int by_replica = !par || R % threads == 0 || R >= 4 * threads;
+     * lattice is split into bands of rows instead, with a barrier per half-sweep. Below ~16k
+     * sites per half-sweep the bands cost more than they save (two barriers per sweep, which
+     * stall whenever a shared core is taken by other work), so a small batch is either split
+     * by whole replicas (one fork and join per call: worth it from ~2^18 updates a call) or
+     * run on one thread. */
+    const int big = R * plane >= 16384;
+    const int par = threads > 1 && (big || (R >= threads && R * plane * n >= ((int64_t)1 << 17)));
+    if (!par) threads = 1;
+    const int by_replica = !par || !big || R % threads == 0 || R >= 4 * threads;
     const int avx = have_avx512();
     /* bands of about 1024 words (32k sites): many steps of 16 words, scratch in L1 */
     int64_t BR = WW >= 1024 ? 1 : (1024 / WW < Ly ? 1024 / WW : Ly);
