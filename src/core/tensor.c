@@ -47,10 +47,10 @@ static pml_status check_shape(const char *fn, int ndim, const int64_t *shape, in
     return PML_OK;
 }
 
-pml_status pml_tensor_create(pml_device *dev, pml_dtype dtype, int ndim, const int64_t *shape,
-                             pml_tensor **out)
+/* The three public create calls; `fn` is the one called, for the messages. */
+static pml_status create(const char *fn, pml_device *dev, pml_dtype dtype, int ndim,
+                         const int64_t *shape, pml_tensor **out)
 {
-    static const char fn[] = "pml_tensor_create";
     PML_CHECK_ARG(out != NULL, fn, "out is NULL");
     *out = NULL;
     PML_CHECK_ARG(dev != NULL, fn, "dev is NULL");
@@ -77,16 +77,22 @@ pml_status pml_tensor_create(pml_device *dev, pml_dtype dtype, int ndim, const i
     return PML_OK;
 }
 
+pml_status pml_tensor_create(pml_device *dev, pml_dtype dtype, int ndim, const int64_t *shape,
+                             pml_tensor **out)
+{
+    return create("pml_tensor_create", dev, dtype, ndim, shape, out);
+}
+
 pml_status pml_tensor_create_1d(pml_device *dev, pml_dtype dtype, int64_t n, pml_tensor **out)
 {
-    return pml_tensor_create(dev, dtype, 1, &n, out);
+    return create("pml_tensor_create_1d", dev, dtype, 1, &n, out);
 }
 
 pml_status pml_tensor_create_2d(pml_device *dev, pml_dtype dtype, int64_t rows, int64_t cols,
                                 pml_tensor **out)
 {
     int64_t shape[2] = {rows, cols};
-    return pml_tensor_create(dev, dtype, 2, shape, out);
+    return create("pml_tensor_create_2d", dev, dtype, 2, shape, out);
 }
 
 void pml_tensor_destroy(pml_tensor *t)
