@@ -20,11 +20,12 @@ static pml_status check_region(const char *fn, const char *name, const pml_tenso
     return PML_OK;
 }
 
-pml_status pml_gemm_ex(pml_device *dev, pml_transpose trans_a, pml_transpose trans_b, int64_t m,
-                       int64_t n, int64_t k, double alpha, pml_matrix_ref a, pml_matrix_ref b,
-                       double beta, pml_tensor *c, int64_t off_c, int64_t ld_c)
+/* pml_gemm_ex, and pml_gemm after its own checks; `fn` is the call made, for the messages. */
+static pml_status gemm_ex(const char *fn, pml_device *dev, pml_transpose trans_a,
+                          pml_transpose trans_b, int64_t m, int64_t n, int64_t k, double alpha,
+                          pml_matrix_ref a, pml_matrix_ref b, double beta, pml_tensor *c,
+                          int64_t off_c, int64_t ld_c)
 {
-    static const char fn[] = "pml_gemm";
     PML_CHECK_ARG(dev != NULL, fn, "dev is NULL");
     PML_TRY(pml_check_same_device(fn, dev, a.t, "A"));
     PML_TRY(pml_check_same_device(fn, dev, b.t, "B"));
@@ -69,6 +70,14 @@ pml_status pml_gemm_ex(pml_device *dev, pml_transpose trans_a, pml_transpose tra
     return dev->ops->gemm(dev, &args);
 }
 
+pml_status pml_gemm_ex(pml_device *dev, pml_transpose trans_a, pml_transpose trans_b, int64_t m,
+                       int64_t n, int64_t k, double alpha, pml_matrix_ref a, pml_matrix_ref b,
+                       double beta, pml_tensor *c, int64_t off_c, int64_t ld_c)
+{
+    return gemm_ex("pml_gemm_ex", dev, trans_a, trans_b, m, n, k, alpha, a, b, beta, c, off_c,
+                   ld_c);
+}
+
 static int64_t cols_of(const pml_tensor *t) { return t->ndim == 1 ? t->shape[0] : t->shape[t->ndim - 1]; }
 
 pml_status pml_gemm(pml_device *dev, pml_transpose trans_a, pml_transpose trans_b, int64_t m,
@@ -91,7 +100,7 @@ pml_status pml_gemm(pml_device *dev, pml_transpose trans_a, pml_transpose trans_
               (long long)a->shape[1], (long long)b->shape[0], (long long)b->shape[1],
               (long long)c->shape[0], (long long)c->shape[1]);
     pml_matrix_ref ra = {a, 0, cols_of(a)}, rb = {b, 0, cols_of(b)};
-    return pml_gemm_ex(dev, trans_a, trans_b, m, n, k, alpha, ra, rb, beta, c, 0, cols_of(c));
+    return gemm_ex(fn, dev, trans_a, trans_b, m, n, k, alpha, ra, rb, beta, c, 0, cols_of(c));
 }
 
 pml_status pml_axpy(pml_device *dev, double alpha, const pml_tensor *x, pml_tensor *y)
