@@ -1,6 +1,7 @@
 /* Status strings and the per-thread detail message. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/internal.h"
 
@@ -47,7 +48,9 @@ pml_status pml_check_same_device(const char *fn, const pml_device *dev, const pm
                                  const char *name)
 {
     PML_TRY(pml_check_tensor(fn, name, t));
-    PML_CHECK(t->dev == dev, PML_ERR_DEVICE_MISMATCH, "%s: tensor %s lives on %s, not on %s", fn,
-              name, t->dev->spec, dev->spec);
+    /* two handles opened on one device (two "cpu" handles) have the same spec */
+    PML_CHECK(t->dev == dev, PML_ERR_DEVICE_MISMATCH, "%s: tensor %s lives on %s%s, not on %s", fn,
+              name, t->dev->spec, strcmp(t->dev->spec, dev->spec) == 0 ? " (another handle)" : "",
+              dev->spec);
     return PML_OK;
 }
