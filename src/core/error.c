@@ -38,6 +38,16 @@ pml_status pml_set_error(pml_status status, const char *fmt, ...)
     return status;
 }
 
+pml_status pml_error_within(pml_status status, const char *fn)
+{
+    const size_t n = strlen(fn);
+    if (status == PML_OK || (strncmp(last_error, fn, n) == 0 && last_error[n] == ':'))
+        return status;
+    char inner[sizeof last_error];
+    memcpy(inner, last_error, sizeof inner);
+    return pml_set_error(status, "%s: %s", fn, inner);
+}
+
 pml_status pml_check_tensor(const char *fn, const char *name, const pml_tensor *t)
 {
     PML_CHECK(t != NULL, PML_ERR_INVALID_ARGUMENT, "%s: tensor %s is NULL", fn, name);

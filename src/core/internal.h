@@ -42,6 +42,11 @@ pml_status pml_set_error(pml_status status, const char *fmt, ...)
 #endif
     ;
 
+/* For a public call that failed inside another public call it made: put "fn: " before the
+ * detail message (unless it already starts so), so that it names the call the caller made.
+ * Returns `status`; PML_OK passes through untouched. */
+pml_status pml_error_within(pml_status status, const char *fn);
+
 #define PML_TRY(expr)                          \
     do {                                       \
         pml_status pml_try_s_ = (expr);        \
