@@ -302,6 +302,8 @@ pml_status pml_idx_write(const char *path, const pml_idx *idx)
     static const char fn[] = "pml_idx_write";
     PML_CHECK_ARG(path != NULL, fn, "path is NULL");
     PML_CHECK_ARG(idx != NULL, fn, "idx is NULL");
+    PML_CHECK(pml_dtype_size(idx->dtype) != 0, PML_ERR_INVALID_ARGUMENT, "%s: unknown dtype %d",
+              fn, (int)idx->dtype);
     int code = idx_code(idx->dtype);
     PML_CHECK(code != 0, PML_ERR_UNSUPPORTED, "%s: dtype %s has no IDX type code", fn,
               pml_dtype_name(idx->dtype));
