@@ -186,8 +186,9 @@ static pml_status create(pml_device *dev, const pml_ising_config *cfg, const int
     PML_CHECK_ARG(out != NULL, fn, "out is NULL");
     *out = NULL;
     PML_CHECK_ARG(cfg != NULL, fn, "config is NULL");
-    PML_CHECK(cfg->replicas >= 1, PML_ERR_INVALID_ARGUMENT, "%s: replicas = %lld, needs >= 1",
-              fn, (long long)cfg->replicas);
+    /* the range pml_ising_alloc checks, here before T and B are read over it */
+    PML_CHECK(cfg->replicas >= 1 && cfg->replicas <= (1 << 24), PML_ERR_INVALID_ARGUMENT,
+              "%s: replicas = %lld, needs 1 .. 2^24", fn, (long long)cfg->replicas);
     PML_TRY(check_params(fn, cfg->replicas, T, B));
     pml_ising *g = NULL;
     PML_TRY(pml_ising_alloc(dev, cfg, lx, ly, fn, &g));

@@ -59,6 +59,7 @@ pml_status pml_meanfield_roots(double T, double B, double J, int q, double *root
 {
     static const char fn[] = "pml_meanfield_roots";
     PML_CHECK_ARG(roots != NULL && count != NULL, fn, "NULL argument");
+    PML_CHECK(cap >= 0, PML_ERR_INVALID_ARGUMENT, "%s: cap = %d, needs cap >= 0", fn, cap);
     PML_CHECK(isfinite(T) && T > 0, PML_ERR_INVALID_ARGUMENT, "%s: T = %g, needs T > 0", fn, T);
     PML_CHECK(isfinite(B) && isfinite(J), PML_ERR_INVALID_ARGUMENT, "%s: B, J must be finite",
               fn);
