@@ -77,6 +77,14 @@ pml_status pml_model_push_layer(pml_model *m, pml_layer *l)
     return PML_OK;
 }
 
+/* Checked by the add calls before a layer is built, so the message names them. */
+static pml_status check_room(const char *fn, const pml_model *m)
+{
+    PML_CHECK(m->nlayers < PML_MODEL_MAX_LAYERS, PML_ERR_INVALID_ARGUMENT,
+              "%s: the model already has %d layers, the most it can hold", fn, m->nlayers);
+    return PML_OK;
+}
+
 pml_status pml_model_add_dense(pml_model *m, int64_t out, const pml_dense_opts *opts,
                                uint64_t seed)
 {
@@ -84,6 +92,7 @@ pml_status pml_model_add_dense(pml_model *m, int64_t out, const pml_dense_opts *
     PML_CHECK_ARG(m != NULL, fn, "model is NULL");
     PML_CHECK(out >= 1 && out <= (1 << 24), PML_ERR_INVALID_ARGUMENT,
               "%s: %lld units, needs 1..2^24", fn, (long long)out);
+    PML_TRY(check_room(fn, m));
     pml_layer *l = NULL;
     PML_TRY(pml_dense_layer_create(m->dev, m->dtype, pml_model_out_features(m), out,
                                    m->max_batch, opts, seed, (uint64_t)m->next_index, &l));
@@ -114,6 +123,7 @@ pml_status pml_model_add_activation(pml_model *m, pml_activation act, float alph
         last->span = 2;
         m->next_index += 1;
     } else {
+        PML_TRY(check_room(fn, m));
         pml_layer *l = NULL;
         PML_TRY(pml_activation_layer_create(m->dev, m->dtype, pml_model_out_features(m),
                                             m->max_batch, act, alpha, &l));
@@ -159,6 +169,7 @@ pml_status pml_model_param_tensor(pml_model *m, int i, const char **name, pml_te
 {
     static const char fn[] = "pml_model_param_tensor";
     PML_CHECK_ARG(m != NULL, fn, "model is NULL");
+    PML_CHECK(i >= 0, PML_ERR_INVALID_ARGUMENT, "%s: index %d is negative", fn, i);
     for (int k = 0; k < m->nlayers; ++k) {
         pml_layer *l = m->layers[k];
         if (i < l->nparams) {
@@ -172,7 +183,8 @@ pml_status pml_model_param_tensor(pml_model *m, int i, const char **name, pml_te
         }
         i -= l->nparams;
     }
-    return pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: index out of range", fn);
+    return pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: index out of range (the model has %d)",
+                         fn, pml_model_num_param_tensors(m));
 }
 
 int pml_model_param_tensors(pml_model *m, pml_tensor **params, pml_tensor **grads, int cap)

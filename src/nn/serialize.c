@@ -48,7 +48,7 @@ pml_status pml_model_save(const pml_model *m, const char *path, const char *cons
         meta[k++] = extra_meta[i + 1];
     }
     meta[k] = NULL;
-    pml_status s = pml_safetensors_write(path, nt, n, meta);
+    pml_status s = pml_error_within(pml_safetensors_write(path, nt, n, meta), fn);
     free(nt);
     free(names);
     return s;
@@ -61,9 +61,11 @@ pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
     PML_CHECK_ARG(out != NULL, fn, "out is NULL");
     *out = NULL;
     PML_CHECK_ARG(dev != NULL && path != NULL, fn, "dev or path is NULL");
+    PML_CHECK(max_batch >= 1, PML_ERR_INVALID_ARGUMENT, "%s: max_batch %lld, needs >= 1", fn,
+              (long long)max_batch);
     pml_safetensors st;
     memset(&st, 0, sizeof st);
-    PML_TRY(pml_safetensors_read(dev, path, &st));
+    PML_TRY(pml_error_within(pml_safetensors_read(dev, path, &st), fn));
     pml_status s = PML_OK;
     const char *spec = pml_safetensors_meta(&st, "physml_spec");
     const char *in_s = pml_safetensors_meta(&st, "physml_in_features");
@@ -72,7 +74,9 @@ pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
         s = pml_set_error(PML_ERR_BAD_FORMAT,
                           "%s: '%s' has no physml_spec/physml_in_features metadata", fn, path);
     pml_model *m = NULL;
-    if (s == PML_OK) s = pml_model_from_spec(dev, spec, in_f, max_batch, PML_INIT_ZERO, 0.f, 0, &m);
+    if (s == PML_OK)
+        s = pml_error_within(
+            pml_model_from_spec(dev, spec, in_f, max_batch, PML_INIT_ZERO, 0.f, 0, &m), fn);
     int n = m ? pml_model_num_param_tensors(m) : 0;
     for (int i = 0; i < n && s == PML_OK; ++i) {
         const char *name = NULL;
@@ -92,7 +96,7 @@ pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
                               path, name, spec);
             break;
         }
-        s = pml_tensor_copy(p, src);
+        s = pml_error_within(pml_tensor_copy(p, src), fn);
     }
     if (s == PML_OK && st.count != n)
         s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: '%s' holds %d tensors, the spec '%s' needs %d",

@@ -43,7 +43,7 @@ static pml_status add_item(pml_model *m, char *item, int pos, pml_init init, flo
                       "%s: item %d: unknown dense option '%s' (nobias)", fn, pos + 1, opt);
             o.bias = 0;
         }
-        return pml_model_add_dense(m, n, &o, seed);
+        return pml_error_within(pml_model_add_dense(m, n, &o, seed), fn);
     }
     pml_activation act;
     PML_CHECK(parse_act(item, &act), PML_ERR_INVALID_ARGUMENT,
@@ -60,7 +60,7 @@ static pml_status add_item(pml_model *m, char *item, int pos, pml_init init, flo
                   "%s: item %d: leaky_relu slope '%s' is not in (0, 1)", fn, pos + 1, arg);
         alpha = (float)a;
     }
-    return pml_model_add_activation(m, act, alpha);
+    return pml_error_within(pml_model_add_activation(m, act, alpha), fn);
 }
 
 pml_status pml_model_from_spec(pml_device *dev, const char *spec, int64_t in_features,
@@ -75,7 +75,7 @@ pml_status pml_model_from_spec(pml_device *dev, const char *spec, int64_t in_fea
     PML_CHECK(len > 0 && len < 1000, PML_ERR_INVALID_ARGUMENT,
               "%s: spec is empty or longer than 1000 characters", fn);
     pml_model *m = NULL;
-    PML_TRY(pml_model_create(dev, PML_F32, in_features, max_batch, &m));
+    PML_TRY(pml_error_within(pml_model_create(dev, PML_F32, in_features, max_batch, &m), fn));
     char buf[1024];
     memcpy(buf, spec, len + 1);
     pml_status s = PML_OK;
