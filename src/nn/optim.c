@@ -114,8 +114,8 @@ pml_status pml_optimizer_step(pml_optimizer *o, int n, pml_tensor *const *params
 {
     static const char fn[] = "pml_optimizer_step";
     PML_CHECK_ARG(o != NULL, fn, "optimizer is NULL");
-    PML_CHECK_ARG(n >= 0 && (n == 0 || (params != NULL && grads != NULL)), fn,
-                  "params or grads is NULL");
+    PML_CHECK(n >= 0, PML_ERR_INVALID_ARGUMENT, "%s: n = %d parameters, needs n >= 0", fn, n);
+    PML_CHECK_ARG(n == 0 || (params != NULL && grads != NULL), fn, "params or grads is NULL");
     for (int i = 0; i < n; ++i) {
         PML_TRY(pml_check_same_device(fn, o->dev, params[i], "param"));
         PML_TRY(pml_check_same_device(fn, o->dev, grads[i], "grad"));
@@ -173,5 +173,5 @@ pml_status pml_optimizer_step_model(pml_optimizer *o, pml_model *m)
     int n = pml_model_param_tensors(m, p, g, 2 * PML_MODEL_MAX_LAYERS);
     PML_CHECK(n <= 2 * PML_MODEL_MAX_LAYERS, PML_ERR_INVALID_ARGUMENT,
               "%s: too many parameter tensors", fn);
-    return pml_optimizer_step(o, n, p, g);
+    return pml_error_within(pml_optimizer_step(o, n, p, g), fn);
 }

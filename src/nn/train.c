@@ -77,8 +77,20 @@ static pml_status snap_io(pml_model *m, snapshot *s, int save)
     return PML_OK;
 }
 
+/* The enums pml_train and the evaluations pass on: checked here so that a bad value is
+ * reported by the call that was given it, before any work. */
+static pml_status check_loss_scaling(const char *fn, pml_loss_kind loss, pml_scaling scaling)
+{
+    PML_CHECK(loss >= PML_LOSS_MSE && loss <= PML_LOSS_BCE, PML_ERR_INVALID_ARGUMENT,
+              "%s: unknown loss %d", fn, (int)loss);
+    PML_CHECK(scaling == PML_SCALE_UNIT || scaling == PML_SCALE_RAW ||
+                  scaling == PML_SCALE_STANDARD,
+              PML_ERR_INVALID_ARGUMENT, "%s: unknown scaling %d", fn, (int)scaling);
+    return PML_OK;
+}
+
 static pml_status check_data(const char *fn, const pml_model *m, const pml_dataset *ds,
-                             const char *name, int reconstruct)
+                             const char *name, int reconstruct, int shift)
 {
     PML_CHECK(pml_dataset_device(ds) == m->dev, PML_ERR_DEVICE_MISMATCH,
               "%s: the %s set lives on %s, the model on %s", fn, name,
@@ -96,6 +108,9 @@ static pml_status check_data(const char *fn, const pml_model *m, const pml_datas
                   pml_dataset_classes(ds), (long long)pml_model_out_features(m));
     PML_CHECK(pml_dataset_size(ds) >= 1, PML_ERR_INVALID_ARGUMENT, "%s: the %s set is empty", fn,
               name);
+    PML_CHECK(shift < pml_dataset_rows(ds) && shift < pml_dataset_cols(ds),
+              PML_ERR_INVALID_ARGUMENT, "%s: augment.shift %d is not below the %s set's %d x %d "
+              "images", fn, shift, name, pml_dataset_rows(ds), pml_dataset_cols(ds));
     return PML_OK;
 }
 
@@ -136,7 +151,8 @@ static pml_status evaluate(const char *fn, pml_model *m, const pml_dataset *ds,
     PML_CHECK_ARG(m != NULL && ds != NULL, fn, "model or dataset is NULL");
     PML_CHECK(m->dtype == PML_F32, PML_ERR_INVALID_ARGUMENT, "%s: needs an f32 model", fn);
     PML_CHECK(m->nlayers > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no layers", fn);
-    PML_TRY(check_data(fn, m, ds, "evaluation", reconstruct));
+    PML_TRY(check_loss_scaling(fn, loss, scaling));
+    PML_TRY(check_data(fn, m, ds, "evaluation", reconstruct, 0));
     buffers b;
     PML_TRY(bufs_make(m, m->max_batch, 0, &b));
     int64_t n = pml_dataset_size(ds), hits = 0;
@@ -186,8 +202,16 @@ static pml_status check_config(const char *fn, const pml_model *m, const pml_tra
     PML_CHECK(c->batch >= 1 && c->batch <= m->max_batch, PML_ERR_INVALID_ARGUMENT,
               "%s: batch %lld outside 1..%lld (the model's max_batch)", fn, (long long)c->batch,
               (long long)m->max_batch);
-    PML_CHECK(c->loss >= PML_LOSS_MSE && c->loss <= PML_LOSS_BCE, PML_ERR_INVALID_ARGUMENT,
-              "%s: unknown loss", fn);
+    PML_TRY(check_loss_scaling(fn, c->loss, c->scaling));
+    PML_CHECK(c->reduction == PML_REDUCE_MEAN || c->reduction == PML_REDUCE_SUM,
+              PML_ERR_INVALID_ARGUMENT, "%s: unknown reduction %d", fn, (int)c->reduction);
+    PML_CHECK(c->augment.shift >= 0 && c->augment.noise >= 0.0f && isfinite(c->augment.noise),
+              PML_ERR_INVALID_ARGUMENT, "%s: augment.shift %d, augment.noise %g: need shift >= 0 "
+              "and a finite noise >= 0", fn, c->augment.shift, (double)c->augment.noise);
+    PML_CHECK(!(c->schedule.lr0 > 0) ||
+                  (c->schedule.kind >= PML_SCHED_CONSTANT && c->schedule.kind <= PML_SCHED_PLATEAU),
+              PML_ERR_INVALID_ARGUMENT, "%s: unknown schedule kind %d", fn,
+              (int)c->schedule.kind);
     PML_CHECK(c->early_stop >= 0, PML_ERR_INVALID_ARGUMENT, "%s: early_stop < 0", fn);
     return PML_OK;
 }
@@ -228,8 +252,8 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
     PML_TRY(check_config(fn, m, cfg));
     PML_CHECK(!cfg->reconstruct || cfg->loss != PML_LOSS_SOFTMAX_XENT, PML_ERR_INVALID_ARGUMENT,
               "%s: reconstruction with softmax cross-entropy is undefined (use mse or bce)", fn);
-    PML_TRY(check_data(fn, m, train, "training", cfg->reconstruct));
-    if (val) PML_TRY(check_data(fn, m, val, "validation", cfg->reconstruct));
+    PML_TRY(check_data(fn, m, train, "training", cfg->reconstruct, cfg->augment.shift));
+    if (val) PML_TRY(check_data(fn, m, val, "validation", cfg->reconstruct, 0));
 
     PML_NN_OPS(m->dev, fn, ops);
     pml_train_config c = *cfg;
@@ -358,7 +382,7 @@ pml_status pml_model_predict(pml_model *m, const pml_tensor *x, int64_t batch,
     static const char fn[] = "pml_model_predict";
     PML_CHECK_ARG(m != NULL && labels_host != NULL, fn, "model or labels_host is NULL");
     const pml_tensor *y = NULL;
-    PML_TRY(pml_model_forward(m, x, batch, &y));
+    PML_TRY(pml_error_within(pml_model_forward(m, x, batch, &y), fn));
     PML_NN_OPS(m->dev, fn, ops);
     pml_tensor *lab = NULL;
     PML_TRY(pml_tensor_create_1d(m->dev, PML_I32, batch, &lab));
