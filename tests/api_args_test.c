@@ -325,6 +325,12 @@ DEFINE_GROUP(status_h, "status.h", NO_CASES, STATUS_CHECKS)
 DEFINE_GROUP(device_h, "device.h", DEVICE_CASES, DEVICE_CHECKS)
 
 /* ---- tensor.h ---------------------------------------------------------------------------- */
+/* The cases of fn(obj, host, n), which moves n bytes between obj and a host buffer: obj NULL,
+ * host NULL, and bad_n bytes instead of n. */
+#define BUFFER_CASES(X, fn, obj, host, n, bad_n)                                           \
+    X(fn, S_INVALID, fn(NULL, host, n))                                                    \
+    X(fn, S_INVALID, fn(obj, NULL, n))                                                     \
+    X(fn, S_INVALID, fn(obj, host, bad_n))
 #define TENSOR_CASES(X)                                                                    \
     X(pml_tensor_create, S_INVALID, pml_tensor_create(NULL, PML_F32, 1, I64S(2), &f->out_t)) \
     X(pml_tensor_create, S_INVALID, pml_tensor_create(f->dev, PML_F32, 1, NULL, &f->out_t)) \
@@ -354,12 +360,8 @@ DEFINE_GROUP(device_h, "device.h", DEVICE_CASES, DEVICE_CHECKS)
     X(pml_tensor_reshape, S_INVALID, pml_tensor_reshape(f->a, 5, I64S(6, 1, 1, 1, 1)))     \
     X(pml_tensor_reshape, S_INVALID, pml_tensor_reshape(f->a, 1, I64S(5)))                 \
     X(pml_tensor_reshape, S_INVALID, pml_tensor_reshape(f->a, 2, I64S(-2, -3)))            \
-    X(pml_tensor_upload, S_INVALID, pml_tensor_upload(NULL, f->host, 24))                  \
-    X(pml_tensor_upload, S_INVALID, pml_tensor_upload(f->a, NULL, 24))                     \
-    X(pml_tensor_upload, S_INVALID, pml_tensor_upload(f->a, f->host, 20))                  \
-    X(pml_tensor_download, S_INVALID, pml_tensor_download(NULL, f->host, 24))              \
-    X(pml_tensor_download, S_INVALID, pml_tensor_download(f->a, NULL, 24))                 \
-    X(pml_tensor_download, S_INVALID, pml_tensor_download(f->a, f->host, 28))              \
+    BUFFER_CASES(X, pml_tensor_upload, f->a, f->host, 24, 20)                              \
+    BUFFER_CASES(X, pml_tensor_download, f->a, f->host, 24, 28)                            \
     X(pml_tensor_copy, S_INVALID, pml_tensor_copy(NULL, f->a))                             \
     X(pml_tensor_copy, S_INVALID, pml_tensor_copy(f->a, NULL))                             \
     X(pml_tensor_copy, S_INVALID, pml_tensor_copy(f->c, f->d64)) /* dtypes differ */       \
@@ -574,15 +576,18 @@ DEFINE_GROUP(blas_h, "blas.h", BLAS_CASES, NO_CASES)
 DEFINE_GROUP(data_h, "data.h", DATA_CASES, DATA_CHECKS)
 
 /* ---- io.h --------------------------------------------------------------------------------- */
+/* The cases of a reader fn(dev, path, out): out NULL, dev NULL, path NULL, a missing file. */
+#define READER_CASES(X, fn, out)                                                           \
+    X(fn, S_INVALID, fn(f->dev, f->missing, NULL))                                         \
+    X(fn, S_INVALID, fn(NULL, f->missing, out))                                            \
+    X(fn, S_INVALID, fn(f->dev, NULL, out))                                                \
+    X(fn, S_IO, fn(f->dev, f->missing, out))
 #define ST_WRITE(tensors, count, meta) pml_safetensors_write(f->path, tensors, count, meta)
 #define IO_CASES(X)                                                                        \
     X(pml_npy_write, S_INVALID, pml_npy_write(NULL, f->a))                                 \
     X(pml_npy_write, S_INVALID, pml_npy_write(f->path, NULL))                              \
     X(pml_npy_write, S_IO, pml_npy_write(f->unwritable, f->a))                             \
-    X(pml_npy_read, S_INVALID, pml_npy_read(f->dev, f->missing, NULL))                     \
-    X(pml_npy_read, S_INVALID, pml_npy_read(NULL, f->missing, &f->out_t))                  \
-    X(pml_npy_read, S_INVALID, pml_npy_read(f->dev, NULL, &f->out_t))                      \
-    X(pml_npy_read, S_IO, pml_npy_read(f->dev, f->missing, &f->out_t))                     \
+    READER_CASES(X, pml_npy_read, &f->out_t)                                               \
     X(pml_safetensors_write, S_INVALID,                                                    \
       pml_safetensors_write(NULL, NAMED({"w", f->a}), 1, NULL))                            \
     X(pml_safetensors_write, S_INVALID, ST_WRITE(NULL, 1, NULL))                           \
@@ -599,10 +604,7 @@ DEFINE_GROUP(data_h, "data.h", DATA_CASES, DATA_CHECKS)
     X(pml_safetensors_write, S_IO,                                                         \
       pml_safetensors_write(f->unwritable, NAMED({"w", f->a}), 1, NULL))                   \
     X(pml_safetensors_write, S_OK, ST_WRITE(NULL, 0, NULL)) /* no tensors */               \
-    X(pml_safetensors_read, S_INVALID, pml_safetensors_read(f->dev, f->model_path, NULL))  \
-    X(pml_safetensors_read, S_INVALID, pml_safetensors_read(NULL, f->model_path, &f->st))  \
-    X(pml_safetensors_read, S_INVALID, pml_safetensors_read(f->dev, NULL, &f->st))         \
-    X(pml_safetensors_read, S_IO, pml_safetensors_read(f->dev, f->missing, &f->st))
+    READER_CASES(X, pml_safetensors_read, &f->st)
 #define IO_CHECKS(Y)                                                                       \
     Y(pml_safetensors_free, (pml_safetensors_free(NULL), 1))                               \
     Y(pml_safetensors_free, (pml_safetensors_free(&f->st_zero), 1))                        \
@@ -662,12 +664,8 @@ DEFINE_GROUP(io_h, "io.h", IO_CASES, IO_CHECKS)
     X(pml_ising_stats_get, S_INVALID, pml_ising_stats_get(f->ising, NULL, 2))              \
     X(pml_ising_stats_get, S_INVALID, pml_ising_stats_get(f->ising, f->stats, -1))         \
     X(pml_ising_stats_get, S_INVALID, pml_ising_stats_get(f->ising, f->stats, 3))          \
-    X(pml_ising_get_spins, S_INVALID, pml_ising_get_spins(NULL, f->spins, 32))             \
-    X(pml_ising_get_spins, S_INVALID, pml_ising_get_spins(f->ising, NULL, 32))             \
-    X(pml_ising_get_spins, S_INVALID, pml_ising_get_spins(f->ising, f->spins, 31))         \
-    X(pml_ising_set_spins, S_INVALID, pml_ising_set_spins(NULL, f->spins, 32))             \
-    X(pml_ising_set_spins, S_INVALID, pml_ising_set_spins(f->ising, NULL, 32))             \
-    X(pml_ising_set_spins, S_INVALID, pml_ising_set_spins(f->ising, f->spins, 33))         \
+    BUFFER_CASES(X, pml_ising_get_spins, f->ising, f->spins, 32, 31)                       \
+    BUFFER_CASES(X, pml_ising_set_spins, f->ising, f->spins, 32, 33)                       \
     X(pml_ising_set_spins, S_INVALID, pml_ising_set_spins(f->ising, f->zeros, 32))         \
     X(pml_ising_get_config, S_INVALID, pml_ising_get_config(NULL, &f->cfg_out))            \
     X(pml_ising_get_config, S_INVALID, pml_ising_get_config(f->ising, NULL))               \
@@ -683,10 +681,7 @@ DEFINE_GROUP(io_h, "io.h", IO_CASES, IO_CHECKS)
     X(pml_ising_save, S_INVALID, pml_ising_save(NULL, f->path))                            \
     X(pml_ising_save, S_INVALID, pml_ising_save(f->ising, NULL))                           \
     X(pml_ising_save, S_IO, pml_ising_save(f->ising, f->unwritable))                       \
-    X(pml_ising_load, S_INVALID, pml_ising_load(f->dev, f->missing, NULL))                 \
-    X(pml_ising_load, S_INVALID, pml_ising_load(NULL, f->missing, &f->out_ising))          \
-    X(pml_ising_load, S_INVALID, pml_ising_load(f->dev, NULL, &f->out_ising))              \
-    X(pml_ising_load, S_IO, pml_ising_load(f->dev, f->missing, &f->out_ising))             \
+    READER_CASES(X, pml_ising_load, &f->out_ising)                                         \
     X(pml_meanfield_roots, S_INVALID, pml_meanfield_roots(1.0, 0.0, 1.0, 4, NULL, 3, &f->ival)) \
     X(pml_meanfield_roots, S_INVALID, pml_meanfield_roots(1.0, 0.0, 1.0, 4, f->roots, 3, NULL)) \
     X(pml_meanfield_roots, S_INVALID, ROOTS(0.0, 0.0, 1.0, 4, 3))                          \
