@@ -290,6 +290,15 @@ Test(ising_exact, exact_formulas)
     cr_assert_eq(pml_ising_yang_m(2.5, 1.0), 0.0);
     cr_assert(fabs(pml_ising_yang_m(1.0, 1.0) - pow(1 - pow(sinh(2.0), -4), 0.125)) < 1e-15);
     cr_assert(pml_ising_yang_m(tc * 0.999, 1.0) < 0.6);
+    /* outside their domain (J > 0, T > 0) every formula says NaN, not a number */
+    const double badJ[3] = {0.0, -1.0, NAN};
+    for (int i = 0; i < 3; ++i) {
+        cr_assert(isnan(pml_ising_tc(badJ[i])), "T_c(J = %g)", badJ[i]);
+        cr_assert(isnan(pml_ising_onsager_energy(2.0, badJ[i])), "u(J = %g)", badJ[i]);
+        cr_assert(isnan(pml_ising_onsager_c(2.0, badJ[i])), "C(J = %g)", badJ[i]);
+        cr_assert(isnan(pml_ising_yang_m(1.0, badJ[i])), "m(J = %g)", badJ[i]);
+    }
+    cr_assert(isnan(pml_ising_onsager_energy(0.0, 1.0)) && isnan(pml_ising_yang_m(-1.0, 1.0)));
 }
 
 /* ---- mean field: m = tanh((J q m + B) / T) ------------------------------------------------- */

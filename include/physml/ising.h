@@ -184,7 +184,7 @@ pml_device *pml_ising_device(const pml_ising *ising);
 pml_status pml_ising_save(pml_ising *ising, const char *path);
 pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out);
 
-/* ---- exact results, J > 0, infinite square lattice ------------------------------------- */
+/* ---- exact results, J > 0, infinite square lattice (NaN for other J or T <= 0) --------- */
 /* T_c = 2J / ln(1 + sqrt 2). */
 double pml_ising_tc(double J);
 /* Onsager's energy per spin u(T) at B = 0. */

@@ -381,7 +381,8 @@ pml_status pml_ising_sample(pml_ising *g, int64_t n) { return run(g, n, 1, "pml_
 pml_status pml_ising_get_spins(pml_ising *g, int8_t *host, size_t n)
 {
     static const char fn[] = "pml_ising_get_spins";
-    PML_CHECK_ARG(g != NULL && host != NULL, fn, "NULL argument");
+    PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
+    PML_CHECK_ARG(host != NULL, fn, "host is NULL");
     PML_CHECK(n == g->nspins, PML_ERR_INVALID_ARGUMENT,
               "%s: buffer of %zu bytes, needs the batch's %zu spins", fn, n, g->nspins);
     int8_t *image = malloc(g->nbytes);
@@ -395,7 +396,8 @@ pml_status pml_ising_get_spins(pml_ising *g, int8_t *host, size_t n)
 pml_status pml_ising_set_spins(pml_ising *g, const int8_t *host, size_t n)
 {
     static const char fn[] = "pml_ising_set_spins";
-    PML_CHECK_ARG(g != NULL && host != NULL, fn, "NULL argument");
+    PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
+    PML_CHECK_ARG(host != NULL, fn, "host is NULL");
     PML_CHECK(n == g->nspins, PML_ERR_INVALID_ARGUMENT,
               "%s: buffer of %zu bytes, needs the batch's %zu spins", fn, n, g->nspins);
     for (size_t i = 0; i < n; ++i)
@@ -413,7 +415,8 @@ int64_t pml_ising_sweeps_done(const pml_ising *g) { return g ? (int64_t)g->sweep
 
 pml_status pml_ising_get_config(const pml_ising *g, pml_ising_config *cfg)
 {
-    PML_CHECK_ARG(g != NULL && cfg != NULL, "pml_ising_get_config", "NULL argument");
+    PML_CHECK_ARG(g != NULL, "pml_ising_get_config", "ising is NULL");
+    PML_CHECK_ARG(cfg != NULL, "pml_ising_get_config", "cfg is NULL");
     *cfg = g->cfg;
     return PML_OK;
 }
@@ -421,7 +424,9 @@ pml_status pml_ising_get_config(const pml_ising *g, pml_ising_config *cfg)
 pml_status pml_ising_replica_size(const pml_ising *g, int64_t r, int64_t *lx, int64_t *ly)
 {
     static const char fn[] = "pml_ising_replica_size";
-    PML_CHECK_ARG(g != NULL && lx != NULL && ly != NULL, fn, "NULL argument");
+    PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
+    PML_CHECK_ARG(lx != NULL, fn, "lx is NULL");
+    PML_CHECK_ARG(ly != NULL, fn, "ly is NULL");
     PML_CHECK(r >= 0 && r < g->cfg.replicas, PML_ERR_INVALID_ARGUMENT,
               "%s: replica %lld, the batch has %lld", fn, (long long)r,
               (long long)g->cfg.replicas);
@@ -433,7 +438,8 @@ pml_status pml_ising_replica_size(const pml_ising *g, int64_t r, int64_t *lx, in
 pml_status pml_ising_replica_offset(const pml_ising *g, int64_t r, size_t *offset)
 {
     static const char fn[] = "pml_ising_replica_offset";
-    PML_CHECK_ARG(g != NULL && offset != NULL, fn, "NULL argument");
+    PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
+    PML_CHECK_ARG(offset != NULL, fn, "offset is NULL");
     PML_CHECK(r >= 0 && r < g->cfg.replicas, PML_ERR_INVALID_ARGUMENT,
               "%s: replica %lld, the batch has %lld", fn, (long long)r,
               (long long)g->cfg.replicas);

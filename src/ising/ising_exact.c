@@ -8,7 +8,10 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-double pml_ising_tc(double J) { return 2.0 * J / log(1.0 + sqrt(2.0)); }
+double pml_ising_tc(double J)
+{
+    return J > 0 && isfinite(J) ? 2.0 * J / log(1.0 + sqrt(2.0)) : NAN;
+}
 
 /* Complete elliptic integral of the first kind K(k) = pi / (2 AGM(1, sqrt(1 - k^2))). */
 static double ellint_k(double k)
@@ -58,7 +61,8 @@ pml_status pml_meanfield_roots(double T, double B, double J, int q, double *root
                                int *count)
 {
     static const char fn[] = "pml_meanfield_roots";
-    PML_CHECK_ARG(roots != NULL && count != NULL, fn, "NULL argument");
+    PML_CHECK_ARG(roots != NULL, fn, "roots is NULL");
+    PML_CHECK_ARG(count != NULL, fn, "count is NULL");
     PML_CHECK(cap >= 0, PML_ERR_INVALID_ARGUMENT, "%s: cap = %d, needs cap >= 0", fn, cap);
     PML_CHECK(isfinite(T) && T > 0, PML_ERR_INVALID_ARGUMENT, "%s: T = %g, needs T > 0", fn, T);
     PML_CHECK(isfinite(B) && isfinite(J), PML_ERR_INVALID_ARGUMENT, "%s: B, J must be finite",

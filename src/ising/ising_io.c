@@ -30,7 +30,8 @@ static int get(FILE *f, void *p, size_t n) { return fread(p, 1, n, f) == n; }
 pml_status pml_ising_save(pml_ising *g, const char *path)
 {
     static const char fn[] = "pml_ising_save";
-    PML_CHECK_ARG(g != NULL && path != NULL, fn, "NULL argument");
+    PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
+    PML_CHECK_ARG(path != NULL, fn, "path is NULL");
     const size_t n = pml_ising_spin_count(g), R = (size_t)g->cfg.replicas;
     int8_t *spins = malloc(n);
     pml_ising_acc *acc = malloc(R * sizeof *acc);
@@ -78,7 +79,8 @@ pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out)
     static const char fn[] = "pml_ising_load";
     PML_CHECK_ARG(out != NULL, fn, "out is NULL");
     *out = NULL;
-    PML_CHECK_ARG(dev != NULL && path != NULL, fn, "NULL argument");
+    PML_CHECK_ARG(dev != NULL, fn, "dev is NULL");
+    PML_CHECK_ARG(path != NULL, fn, "path is NULL");
     FILE *f = fopen(path, "rb");
     PML_CHECK(f != NULL, PML_ERR_IO, "%s: cannot open '%s'", fn, path);
     char m[8];

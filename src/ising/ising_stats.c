@@ -28,7 +28,8 @@ static void binning(const pml_ising_acc *a, int o, double *err, double *tau)
 pml_status pml_ising_stats_get(pml_ising *g, pml_ising_stats *out, int64_t count)
 {
     static const char fn[] = "pml_ising_stats_get";
-    PML_CHECK_ARG(g != NULL && out != NULL, fn, "NULL argument");
+    PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
     PML_CHECK(count >= 0 && count <= g->cfg.replicas, PML_ERR_INVALID_ARGUMENT,
               "%s: count = %lld, the batch has %lld replicas", fn, (long long)count,
               (long long)g->cfg.replicas);
