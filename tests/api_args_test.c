@@ -86,6 +86,10 @@ typedef struct fx {
 /* Copies of the valid configs with one or two fields changed, for use inside a case. */
 #define TC(field, v) (f->tc2 = f->tc, f->tc2.field = (v), &f->tc2)
 #define TC2(f1, v1, f2, v2) (f->tc2 = f->tc, f->tc2.f1 = (v1), f->tc2.f2 = (v2), &f->tc2)
+/* a schedule of kind k at lr0 = 0.1 with one field set to val, as the training config's */
+#define SCH(k, fld, val)                                                                   \
+    (f->sched = pml_schedule_constant(0.1), f->sched.kind = (k), f->sched.fld = (val),      \
+     TC(schedule, f->sched))
 #define IC(field, v) (f->icfg2 = f->icfg, f->icfg2.field = (v), &f->icfg2)
 #define OC(kind, field, v) (f->oc = pml_optim_defaults(kind), f->oc.field = (v), &f->oc)
 #define TENSORS(...) ((pml_tensor *const[]){__VA_ARGS__})
@@ -933,6 +937,17 @@ DEFINE_GROUP(nn_model_h, "nn.h (layers, models)", NN_MODEL_CASES, NN_MODEL_CHECK
     X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, TC(augment.noise, -1.0f)))        \
     X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, TC(augment.noise, NAN)))          \
     X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, TC(early_stop, -1)))              \
+    X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, TC(every_steps, -1)))             \
+    X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, TC(schedule.lr0, NAN)))           \
+    X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, SCH(PML_SCHED_COSINE, t_max, 0))) \
+    X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, SCH(PML_SCHED_COSINE, min_lr, 1))) \
+    X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, SCH(PML_SCHED_STEP, step, 0)))    \
+    X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, SCH(PML_SCHED_STEP, gamma, 0.0))) \
+    X(pml_train, S_INVALID,                                                                \
+      TRAIN(f->model, f->ds, NULL, SCH(PML_SCHED_EXPONENTIAL, gamma, 1.5)))                \
+    X(pml_train, S_INVALID,                                                                \
+      TRAIN(f->model, f->ds, NULL, SCH(PML_SCHED_PLATEAU, patience, 0)))                   \
+    X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, SCH(PML_SCHED_PLATEAU, factor, 1.0))) \
     X(pml_train, S_INVALID,                                                                \
       TRAIN(f->model, f->ds, NULL, TC2(schedule.lr0, 0.1, schedule.kind, (pml_schedule_kind)9))) \
     X(pml_train, S_INVALID, TRAIN(f->auto6, f->ds, NULL, TC(reconstruct, 1))) /* xent */   \

@@ -49,7 +49,7 @@ static void spec_append(pml_model *m, const char *item)
 
 pml_status pml_model_push_layer(pml_model *m, pml_layer *l)
 {
-    static const char fn[] = "pml_model_add";
+    static const char fn[] = "pml_model_push_layer";
     if (l->in_f != pml_model_out_features(m)) {
         int64_t in_f = l->in_f;
         pml_layer_free(l);

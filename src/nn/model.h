@@ -21,6 +21,9 @@ struct pml_model {
     char name_buf[48];
 };
 
+/* A hand-built schedule's fields in the domain pml_schedule_parse accepts (errors name fn). */
+pml_status pml_schedule_check(const char *fn, const pml_schedule *s);
+
 /* Append a layer built by a layer kind (its in_f must equal pml_model_out_features(m));
  * takes ownership: the layer is freed on failure. Numbers it and allocates dL/d(input). */
 pml_status pml_model_push_layer(pml_model *m, pml_layer *l);

@@ -89,6 +89,40 @@ pml_status pml_schedule_parse(const char *text, double lr0, pml_schedule *out)
     return PML_OK;
 }
 
+pml_status pml_schedule_check(const char *fn, const pml_schedule *s)
+{
+    PML_CHECK(isfinite(s->lr0) && s->lr0 >= 0, PML_ERR_INVALID_ARGUMENT,
+              "%s: schedule lr0 %g, needs a finite lr0 >= 0", fn, s->lr0);
+    switch (s->kind) {
+    case PML_SCHED_CONSTANT: return PML_OK;
+    case PML_SCHED_STEP:
+        PML_CHECK(s->step >= 1 && s->gamma > 0 && s->gamma <= 1, PML_ERR_INVALID_ARGUMENT,
+                  "%s: step schedule with step %d, gamma %g: needs step >= 1, 0 < gamma <= 1",
+                  fn, s->step, s->gamma);
+        return PML_OK;
+    case PML_SCHED_EXPONENTIAL:
+        PML_CHECK(s->gamma > 0 && s->gamma <= 1, PML_ERR_INVALID_ARGUMENT,
+                  "%s: exponential schedule with gamma %g: needs 0 < gamma <= 1", fn, s->gamma);
+        return PML_OK;
+    case PML_SCHED_COSINE:
+        PML_CHECK(s->t_max >= 1 && s->min_lr >= 0 && s->min_lr <= s->lr0,
+                  PML_ERR_INVALID_ARGUMENT,
+                  "%s: cosine schedule with t_max %d, min_lr %g: needs t_max >= 1, "
+                  "0 <= min_lr <= lr0 (%g)", fn, s->t_max, s->min_lr, s->lr0);
+        return PML_OK;
+    case PML_SCHED_PLATEAU:
+        PML_CHECK(s->patience >= 1 && s->factor > 0 && s->factor < 1 && s->min_lr >= 0 &&
+                      isfinite(s->min_lr),
+                  PML_ERR_INVALID_ARGUMENT,
+                  "%s: plateau schedule with patience %d, factor %g, min_lr %g: needs "
+                  "patience >= 1, 0 < factor < 1, min_lr >= 0", fn, s->patience, s->factor,
+                  s->min_lr);
+        return PML_OK;
+    }
+    return pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: unknown schedule kind %d", fn,
+                         (int)s->kind);
+}
+
 double pml_schedule_lr(const pml_schedule *s, int epoch)
 {
     if (s == NULL) return 0.0;

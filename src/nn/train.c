@@ -92,9 +92,10 @@ static pml_status check_loss_scaling(const char *fn, pml_loss_kind loss, pml_sca
 static pml_status check_data(const char *fn, const pml_model *m, const pml_dataset *ds,
                              const char *name, int reconstruct, int shift)
 {
+    const char *dspec = pml_device_spec(pml_dataset_device(ds)), *mspec = pml_device_spec(m->dev);
     PML_CHECK(pml_dataset_device(ds) == m->dev, PML_ERR_DEVICE_MISMATCH,
-              "%s: the %s set lives on %s, the model on %s", fn, name,
-              pml_device_spec(pml_dataset_device(ds)), pml_device_spec(m->dev));
+              "%s: the %s set lives on %s%s, the model on %s", fn, name, dspec,
+              strcmp(dspec, mspec) == 0 ? " (another handle)" : "", mspec);
     PML_CHECK(pml_dataset_features(ds) == m->in_f, PML_ERR_INVALID_ARGUMENT,
               "%s: the %s set has %lld features per example, the model takes %lld", fn, name,
               (long long)pml_dataset_features(ds), (long long)m->in_f);
@@ -208,11 +209,12 @@ static pml_status check_config(const char *fn, const pml_model *m, const pml_tra
     PML_CHECK(c->augment.shift >= 0 && c->augment.noise >= 0.0f && isfinite(c->augment.noise),
               PML_ERR_INVALID_ARGUMENT, "%s: augment.shift %d, augment.noise %g: need shift >= 0 "
               "and a finite noise >= 0", fn, c->augment.shift, (double)c->augment.noise);
-    PML_CHECK(!(c->schedule.lr0 > 0) ||
-                  (c->schedule.kind >= PML_SCHED_CONSTANT && c->schedule.kind <= PML_SCHED_PLATEAU),
-              PML_ERR_INVALID_ARGUMENT, "%s: unknown schedule kind %d", fn,
-              (int)c->schedule.kind);
+    /* lr0 <= 0 (the default): the optimiser's own rate, whatever the other fields hold; a
+     * NaN lr0 is checked (and refused) */
+    if (!(c->schedule.lr0 <= 0)) PML_TRY(pml_schedule_check(fn, &c->schedule));
     PML_CHECK(c->early_stop >= 0, PML_ERR_INVALID_ARGUMENT, "%s: early_stop < 0", fn);
+    PML_CHECK(c->every_steps >= 0, PML_ERR_INVALID_ARGUMENT,
+              "%s: every_steps %d, needs >= 0 (0: no step callbacks)", fn, c->every_steps);
     return PML_OK;
 }
 
