@@ -385,6 +385,13 @@ Test(nn_model, safetensors_round_trip)
     pml_model *bad = NULL;
     cr_expect_eq(pml_model_load(dev, path, 2, &bad), PML_ERR_BAD_FORMAT);
     cr_expect_null(bad);
+    /* so is a spec the file holds that no model can have */
+    const char *bad_meta[] = {"physml_spec", "dense:0", "physml_in_features", "4", NULL};
+    PML_ASSERT_OK(pml_safetensors_write(path, &nt, 1, bad_meta));
+    cr_expect_eq(pml_model_load(dev, path, 2, &bad), PML_ERR_BAD_FORMAT, "%s", pml_last_error());
+    cr_expect(strstr(pml_last_error(), "pml_model_load") == pml_last_error(), "%s",
+              pml_last_error());
+    cr_expect_null(bad);
     remove(path);
     pml_model_destroy(back);
     pml_model_destroy(m);

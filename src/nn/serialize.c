@@ -74,9 +74,16 @@ pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
         s = pml_set_error(PML_ERR_BAD_FORMAT,
                           "%s: '%s' has no physml_spec/physml_in_features metadata", fn, path);
     pml_model *m = NULL;
-    if (s == PML_OK)
+    if (s == PML_OK) {
         s = pml_error_within(
             pml_model_from_spec(dev, spec, in_f, max_batch, PML_INIT_ZERO, 0.f, 0, &m), fn);
+        /* dev and max_batch are checked above: a spec or size refused is the file's fault */
+        if (s == PML_ERR_INVALID_ARGUMENT) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", pml_last_error());
+            s = pml_set_error(PML_ERR_BAD_FORMAT, "%s (the metadata of '%s')", msg, path);
+        }
+    }
     int n = m ? pml_model_num_param_tensors(m) : 0;
     for (int i = 0; i < n && s == PML_OK; ++i) {
         const char *name = NULL;
