@@ -171,17 +171,18 @@ int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, char *png, si
     fprintf(f, "set multiplot layout 2,3 title 'physml ising scan (%s, B = %g): T_c(Binder) = "
                "%.4f, exact 2/ln(1+sqrt 2) = %.4f'\n",
             pml_rule_name(s->rule), s->B, s->tc, tc);
-    fprintf(f, "set xlabel 'T'\nset key left top\nset grid\nset arrow from %g, graph 0 to %g, "
+    fprintf(f, "set xlabel 'T'\nset grid\nset arrow from %g, graph 0 to %g, "
                "graph 1 nohead dt 3 lc 'gray'\n",
             tc, tc);
-    const char *panel[5][3] = {{"energy per spin e", "2:3", "2"},
-                               {"|m|", "4:5", "4"},
-                               {"specific heat C", "6", "3"},
-                               {"susceptibility chi = N(<m^2>-<|m|>^2)/T", "7", NULL},
-                               {"Binder cumulant U", "8", "5"}};
+    /* title, columns, exact column, and the corner the data leave empty for the key */
+    const char *panel[5][4] = {{"energy per spin e", "2:3", "2", "left top"},
+                               {"|m|", "4:5", "4", "right top"},
+                               {"specific heat C", "6", "3", "right top"},
+                               {"susceptibility chi = N(<m^2>-<|m|>^2)/T", "7", NULL, "left top"},
+                               {"Binder cumulant U", "8", "5", "right top"}};
     for (int p = 0; p < 5; ++p) {
         const int errbars = strchr(panel[p][1], ':') != NULL;
-        fprintf(f, "set title '%s'\nplot ", panel[p][0]);
+        fprintf(f, "set title '%s'\nset key %s\nplot ", panel[p][0], panel[p][3]);
         for (int l = 0; l < s->nL; ++l)
             fprintf(f, "'scan.dat' index %d using 1:%s with %s pt 7 ps 0.6 title 'L = %lld', ",
                     l, panel[p][1], errbars ? "yerrorbars" : "linespoints", (long long)s->L[l]);
