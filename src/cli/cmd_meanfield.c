@@ -112,8 +112,8 @@ int pml_cmd_meanfield(int argc, char **argv)
         fprintf(f, ", '+' using ((%.10g*%.10g + %.10g)/%.10g):(%.10g) every ::0::0 with points "
                    "pt 7 ps 1.5 lc rgb '#d62728' %s",
                 J * q, roots[i], B, T, roots[i], i ? "notitle" : "title 'roots'");
-    fprintf(f, "\nset title 'm_{MF}(T), stable root'\nset xlabel 'T'\nset ylabel 'm'\n"
-               "set xrange [0:%g]\nset yrange [-1.05:1.05]\n"
+    fprintf(f, "\nset title 'm_{MF}(T), stable root'\nset key right top\n"
+               "set xlabel 'T'\nset ylabel 'm'\nset xrange [0:%g]\nset yrange [-1.05:1.05]\n"
                "set arrow from %g, graph 0 to %g, graph 1 nohead dt 3 lc 'gray'\n"
                "plot 'meanfield_m.dat' using 1:2 with lines lw 2 title 'm_{MF}(T)'\n"
                "unset multiplot\n",
