@@ -1,10 +1,13 @@
 /* Learning-rate schedules: functions of the epoch, and reduce-on-plateau, which watches a
  * validation metric. */
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/internal.h"
+#include "nn/model.h"
 #include "physml/nn.h"
 
 pml_schedule pml_schedule_constant(double lr0)
@@ -32,11 +35,15 @@ static int num(const char **p, double *out)
     return 1;
 }
 
+/* A whole number small enough for an int (the ranges are pml_schedule_check's). */
+static int whole(double a) { return a == floor(a) && fabs(a) <= INT_MAX; }
+
+/* The text's syntax here; the values' ranges in pml_schedule_check, which pml_train applies
+ * to hand-built schedules too, so both accept the same schedules. */
 pml_status pml_schedule_parse(const char *text, double lr0, pml_schedule *out)
 {
     static const char fn[] = "pml_schedule_parse";
     PML_CHECK_ARG(text != NULL && out != NULL, fn, "text or out is NULL");
-    PML_CHECK(isfinite(lr0) && lr0 >= 0, PML_ERR_INVALID_ARGUMENT, "%s: lr %g", fn, lr0);
     pml_schedule s = pml_schedule_constant(lr0);
     const char *colon = strchr(text, ':');
     size_t nlen = colon ? (size_t)(colon - text) : strlen(text);
@@ -55,26 +62,25 @@ pml_status pml_schedule_parse(const char *text, double lr0, pml_schedule *out)
     if (IS("constant")) {
         PML_CHECK(!colon, PML_ERR_INVALID_ARGUMENT, "%s: 'constant' takes no arguments", fn);
     } else if (IS("step")) {
-        PML_CHECK(have_a && have_b && a >= 1 && a == floor(a) && b > 0 && b <= 1,
-                  PML_ERR_INVALID_ARGUMENT, "%s: '%s': want step:EPOCHS:GAMMA", fn, text);
+        PML_CHECK(have_a && have_b && whole(a), PML_ERR_INVALID_ARGUMENT,
+                  "%s: '%s': want step:EPOCHS:GAMMA", fn, text);
         s.kind = PML_SCHED_STEP;
         s.step = (int)a;
         s.gamma = b;
     } else if (IS("exp")) {
-        PML_CHECK(have_a && !have_b && a > 0 && a <= 1, PML_ERR_INVALID_ARGUMENT,
-                  "%s: '%s': want exp:GAMMA with 0 < GAMMA <= 1", fn, text);
+        PML_CHECK(have_a && !have_b, PML_ERR_INVALID_ARGUMENT, "%s: '%s': want exp:GAMMA", fn,
+                  text);
         s.kind = PML_SCHED_EXPONENTIAL;
         s.gamma = a;
     } else if (IS("cosine")) {
-        PML_CHECK(have_a && a >= 1 && a == floor(a) && (!have_b || (b >= 0 && b <= lr0)),
-                  PML_ERR_INVALID_ARGUMENT, "%s: '%s': want cosine:T_MAX[:MIN_LR]", fn, text);
+        PML_CHECK(have_a && whole(a), PML_ERR_INVALID_ARGUMENT,
+                  "%s: '%s': want cosine:T_MAX[:MIN_LR]", fn, text);
         s.kind = PML_SCHED_COSINE;
         s.t_max = (int)a;
         s.min_lr = have_b ? b : 0.0;
     } else if (IS("plateau")) {
-        PML_CHECK(have_a && a >= 1 && a == floor(a) && (!have_b || (b > 0 && b < 1)),
-                  PML_ERR_INVALID_ARGUMENT, "%s: '%s': want plateau:PATIENCE[:FACTOR]", fn,
-                  text);
+        PML_CHECK(have_a && whole(a), PML_ERR_INVALID_ARGUMENT,
+                  "%s: '%s': want plateau:PATIENCE[:FACTOR]", fn, text);
         s.kind = PML_SCHED_PLATEAU;
         s.patience = (int)a;
         s.factor = have_b ? b : 0.1;
@@ -85,6 +91,9 @@ pml_status pml_schedule_parse(const char *text, double lr0, pml_schedule *out)
                              fn, text);
     }
 #undef IS
+    char where[160];
+    snprintf(where, sizeof where, "%s: '%.100s'", fn, text);
+    PML_TRY(pml_schedule_check(where, &s));
     *out = s;
     return PML_OK;
 }
