@@ -136,10 +136,11 @@ Test(parity_ising, cpu_vs_cuda_bit_identical)
 
 /* More replicas than gridDim.y allows (65535): the kernels loop over replicas and the
  * measurement runs in slices of 65535 replicas; W = 32 takes the fast (whole-word) path, W = 3
- * the general one. Per half-sweep and fused (more replicas than the fused grid's blocks). About 250 MB of accumulators per device. Spins exactly, the
- * averages to PML_TOL_SUM; not the error bars: over a few sweeps of a frozen replica the
- * energy variance is 0 on the CPU and a rounding residue on the GPU (whose accumulator fuses
- * multiply-adds), and its square root (about 1e-8, seen on an H100) is no indexing error. */
+ * the general one. Per half-sweep and fused (more replicas than the fused grid's blocks).
+ * About 250 MB of accumulators per device. Spins exactly, the averages to PML_TOL_SUM; not
+ * the error bars: over a few sweeps of a frozen replica the energy variance is 0 on the CPU
+ * and a rounding residue on the GPU (whose accumulator fuses multiply-adds), and its square
+ * root (about 1e-8, seen on an H100) is no indexing error. */
 Test(parity_ising, cuda_more_replicas_than_grid_y)
 {
     pml_device *gpu = pml_test_open_cuda_or_skip();
@@ -340,7 +341,8 @@ static void emulate_cuda(const run_spec *sp, uint32_t block)
             for (int col = 0; col < 2; ++col)
                 for (uint32_t tid = block; tid-- > 0;)
                     pml_ising_replica_half(planes, &wp[r], W, Ly, c.seed, PML_ISING_STREAM,
-                                           2 * (uint64_t)t + (uint64_t)col, col, r, tid, block);
+                                           2 * (uint64_t)t + (uint64_t)col, col, r, tid, block,
+                                           W % 32 == 0); /* as the launcher picks it */
             if (t < sp->therm) continue;
             long long bonds = 0, mag = 0;
             for (uint32_t tid = block; tid-- > 0;)

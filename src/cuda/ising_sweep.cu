@@ -109,9 +109,9 @@ static __global__ void __launch_bounds__(ISING_BLOCK, ISING_FUSED_MIN_BLOCKS)
         for (int64_t t = 0; t < n; ++t) {
             const uint64_t sweep = t0 + (uint64_t)t;
             for (int c = 0; c < 2; ++c) {
-                pml_ising_replica_half_fast(spins, &wp, W, Ly, seed, stream0,
-                                            2 * sweep + (uint64_t)c, c, r, threadIdx.x,
-                                            blockDim.x, FAST);
+                pml_ising_replica_half(spins, &wp, W, Ly, seed, stream0,
+                                       2 * sweep + (uint64_t)c, c, r, threadIdx.x, blockDim.x,
+                                       FAST);
                 __syncthreads();
             }
             if (measure) {

@@ -196,8 +196,9 @@ PML_HOSTDEV void pml_ising_word32(uint32_t *spins, const pml_ising_wparams *wp, 
 
 /* One thread's share of a half-sweep of replica r when one block of `nthreads` threads
  * holds the whole replica (the fused kernel, Ly * WW small): words tid, tid + nthreads, ...
- * of plane c, through the same word bodies as the one-launch-per-half-sweep kernels. */
-PML_HOSTDEV PML_ISING_FLATTEN void pml_ising_replica_half_fast(
+ * of plane c, through the same word bodies as the one-launch-per-half-sweep kernels; fast =
+ * (W % 32 == 0), a constant where the kernel is instantiated for it. */
+PML_HOSTDEV PML_ISING_FLATTEN void pml_ising_replica_half(
     uint32_t *spins, const pml_ising_wparams *wp, int64_t W, int64_t Ly, uint64_t seed,
     uint64_t stream0, uint64_t half, int c, int64_t r, uint32_t tid, uint32_t nthreads,
     const int fast)
@@ -211,16 +212,6 @@ PML_HOSTDEV PML_ISING_FLATTEN void pml_ising_replica_half_fast(
         else
             pml_ising_word_any(spins, wp, W, Ly, seed, stream0, half, c, r, y, w);
     }
-}
-
-/* The same with the path chosen from W (fast: W % 32 == 0), as the launcher chooses it. */
-PML_HOSTDEV void pml_ising_replica_half(uint32_t *spins, const pml_ising_wparams *wp, int64_t W,
-                                        int64_t Ly, uint64_t seed, uint64_t stream0,
-                                        uint64_t half, int c, int64_t r, uint32_t tid,
-                                        uint32_t nthreads)
-{
-    pml_ising_replica_half_fast(spins, wp, W, Ly, seed, stream0, half, c, r, tid, nthreads,
-                                W % 32 == 0);
 }
 
 /* Bond sum (over the four bonds of each of its sites) and spin sum (with the same word of
