@@ -331,7 +331,7 @@ static void emulate_cuda(const run_spec *sp, uint32_t block)
     for (int64_t r = 0; r < sp->R; ++r) {
         pml_ising_rparams pr;
         pml_ising_make_params(c.rule, c.J, l.T[r], l.B[r], &pr);
-        pml_ising_wparams_make(&pr, &wp[r]);
+        wp[r] = pr.w; /* grouped by pml_ising_make_params, as for the kernels */
     }
     const int64_t sweeps = sp->therm + sp->sweeps;
     pml_ising_acc *acc = calloc((size_t)sp->R, sizeof *acc);
@@ -449,7 +449,7 @@ static void emulate_cuda_mixed(pml_ising_rule rule)
         pml_ising_rparams pr;
         T[r] = st[r].T;
         pml_ising_make_params(rule, 1.0, T[r], st[r].B, &pr);
-        pml_ising_wparams_make(&pr, &wp[r]);
+        wp[r] = pr.w; /* grouped by pml_ising_make_params, as for the kernels */
     }
     /* segments, found here independently of the library: their first spin in the rows and
      * their first word in the bit planes (2 Ly ceil(Lx/64) words per replica) */
