@@ -58,9 +58,12 @@ pml_status pml_check_same_device(const char *fn, const pml_device *dev, const pm
                                  const char *name)
 {
     PML_TRY(pml_check_tensor(fn, name, t));
-    /* two handles opened on one device (two "cpu" handles) have the same spec */
     PML_CHECK(t->dev == dev, PML_ERR_DEVICE_MISMATCH, "%s: tensor %s lives on %s%s, not on %s", fn,
-              name, t->dev->spec, strcmp(t->dev->spec, dev->spec) == 0 ? " (another handle)" : "",
-              dev->spec);
+              name, t->dev->spec, pml_other_handle_note(t->dev, dev), dev->spec);
     return PML_OK;
+}
+
+const char *pml_other_handle_note(const pml_device *a, const pml_device *b)
+{
+    return a != b && strcmp(a->spec, b->spec) == 0 ? " (another handle)" : "";
 }

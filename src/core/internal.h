@@ -66,6 +66,9 @@ pml_status pml_error_within(pml_status status, const char *fn);
 pml_status pml_check_tensor(const char *fn, const char *name, const pml_tensor *t);
 pml_status pml_check_same_device(const char *fn, const pml_device *dev, const pml_tensor *t,
                                  const char *name);
+/* For device-mismatch messages: " (another handle)" when two different handles are open on
+ * the same device (two "cpu" handles print the same spec), else "". */
+const char *pml_other_handle_note(const pml_device *a, const pml_device *b);
 int pml_dtype_is_float(pml_dtype dtype);
 
 /* Per-backend entry points used by the device registry. */

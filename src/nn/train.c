@@ -92,10 +92,9 @@ static pml_status check_loss_scaling(const char *fn, pml_loss_kind loss, pml_sca
 static pml_status check_data(const char *fn, const pml_model *m, const pml_dataset *ds,
                              const char *name, int reconstruct, int shift)
 {
-    const char *dspec = pml_device_spec(pml_dataset_device(ds)), *mspec = pml_device_spec(m->dev);
-    PML_CHECK(pml_dataset_device(ds) == m->dev, PML_ERR_DEVICE_MISMATCH,
-              "%s: the %s set lives on %s%s, the model on %s", fn, name, dspec,
-              strcmp(dspec, mspec) == 0 ? " (another handle)" : "", mspec);
+    const pml_device *dd = pml_dataset_device(ds);
+    PML_CHECK(dd == m->dev, PML_ERR_DEVICE_MISMATCH, "%s: the %s set lives on %s%s, the model on %s",
+              fn, name, dd->spec, pml_other_handle_note(dd, m->dev), m->dev->spec);
     PML_CHECK(pml_dataset_features(ds) == m->in_f, PML_ERR_INVALID_ARGUMENT,
               "%s: the %s set has %lld features per example, the model takes %lld", fn, name,
               (long long)pml_dataset_features(ds), (long long)m->in_f);
