@@ -1026,6 +1026,7 @@ static const struct {
     {"pml_last_error", "no arguments (read after every status case above)"},
     {"pml_clear_error", "no arguments (called before every status case above)"},
     {"pml_version_string", "no arguments"},
+    {"pml_version_number", "no arguments"},
     {"pml_cuda_compiled", "no arguments"},
     {"pml_blas_name", "no arguments"},
     {"pml_cuda_device_count", "no arguments"},

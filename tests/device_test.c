@@ -95,6 +95,7 @@ Test(version, macros_match_runtime)
     cr_expect_str_eq(pml_version_string(), PML_VERSION_STRING);
     cr_expect(PML_VERSION_NUMBER ==
               PML_VERSION_MAJOR * 10000 + PML_VERSION_MINOR * 100 + PML_VERSION_PATCH);
+    cr_expect_eq(pml_version_number(), PML_VERSION_NUMBER);
     cr_expect(strstr(pml_blas_name(), "BLAS") != NULL, "blas: %s", pml_blas_name());
 #ifdef PML_HAVE_CUDA
     cr_expect_eq(pml_cuda_compiled(), 1);

@@ -26,9 +26,9 @@ typedef enum pml_transpose {
  * as large as the region used (A is M x K, or K x M when transposed, taken from its top
  * left corner), and its leading dimension is its column count. K = 0 gives C = beta C.
  * C must not overlap A or B. */
-pml_status pml_gemm(pml_device *dev, pml_transpose trans_a, pml_transpose trans_b, int64_t m,
-                    int64_t n, int64_t k, double alpha, const pml_tensor *a, const pml_tensor *b,
-                    double beta, pml_tensor *c);
+PML_API pml_status pml_gemm(pml_device *dev, pml_transpose trans_a, pml_transpose trans_b,
+                            int64_t m, int64_t n, int64_t k, double alpha, const pml_tensor *a,
+                            const pml_tensor *b, double beta, pml_tensor *c);
 
 /* The general form: each operand is the region starting at element `off_x` of tensor x's
  * storage, with leading dimension `ld_x` (>= the region's column count). Any tensor shape
@@ -39,16 +39,17 @@ typedef struct pml_matrix_ref {
     int64_t ld;     /* in elements */
 } pml_matrix_ref;
 
-pml_status pml_gemm_ex(pml_device *dev, pml_transpose trans_a, pml_transpose trans_b, int64_t m,
-                       int64_t n, int64_t k, double alpha, pml_matrix_ref a, pml_matrix_ref b,
-                       double beta, pml_tensor *c, int64_t off_c, int64_t ld_c);
+PML_API pml_status pml_gemm_ex(pml_device *dev, pml_transpose trans_a, pml_transpose trans_b,
+                               int64_t m, int64_t n, int64_t k, double alpha, pml_matrix_ref a,
+                               pml_matrix_ref b, double beta, pml_tensor *c, int64_t off_c,
+                               int64_t ld_c);
 
 /* y = alpha x + y, elementwise; x and y of one float dtype and element count. */
-pml_status pml_axpy(pml_device *dev, double alpha, const pml_tensor *x, pml_tensor *y);
+PML_API pml_status pml_axpy(pml_device *dev, double alpha, const pml_tensor *x, pml_tensor *y);
 /* x = alpha x. */
-pml_status pml_scale(pml_device *dev, double alpha, pml_tensor *x);
+PML_API pml_status pml_scale(pml_device *dev, double alpha, pml_tensor *x);
 /* *out = sum of all elements (accumulated in double on every backend). */
-pml_status pml_sum(pml_device *dev, const pml_tensor *x, double *out);
+PML_API pml_status pml_sum(pml_device *dev, const pml_tensor *x, double *out);
 
 #ifdef __cplusplus
 }

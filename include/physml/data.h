@@ -29,10 +29,10 @@ typedef struct pml_idx {
     void *data;                    /* host memory, native byte order */
 } pml_idx;
 
-pml_status pml_idx_read(const char *path, pml_idx *out);
-void pml_idx_free(pml_idx *idx); /* accepts NULL and zeroed structs */
+PML_API pml_status pml_idx_read(const char *path, pml_idx *out);
+PML_API void pml_idx_free(pml_idx *idx); /* accepts NULL and zeroed structs */
 /* Write an IDX file (plain, or gzip'd when the path ends in .gz). */
-pml_status pml_idx_write(const char *path, const pml_idx *idx);
+PML_API pml_status pml_idx_write(const char *path, const pml_idx *idx);
 
 /* ---- datasets ------------------------------------------------------------------------------ */
 typedef struct pml_dataset pml_dataset;
@@ -44,45 +44,45 @@ typedef enum pml_split {
 
 /* The directory used when none is given: $PML_DATA_DIR if set, else Debian's
  * dataset-fashion-mnist, /usr/share/datasets/fashion-mnist. */
-const char *pml_data_default_dir(void);
+PML_API const char *pml_data_default_dir(void);
 
 /* Load one split of an MNIST-format directory (gzip'd or plain files) onto dev. Labels
  * must match images in count. */
-pml_status pml_dataset_load(pml_device *dev, const char *dir, pml_split split,
-                            pml_dataset **out);
+PML_API pml_status pml_dataset_load(pml_device *dev, const char *dir, pml_split split,
+                                    pml_dataset **out);
 /* Make a dataset from host arrays: n images of rows x cols u8 and n u8 labels < classes. */
-pml_status pml_dataset_from_host(pml_device *dev, int64_t n, int rows, int cols,
-                                 const uint8_t *images, const uint8_t *labels, int classes,
-                                 pml_dataset **out);
-void pml_dataset_destroy(pml_dataset *ds); /* accepts NULL */
+PML_API pml_status pml_dataset_from_host(pml_device *dev, int64_t n, int rows, int cols,
+                                         const uint8_t *images, const uint8_t *labels, int classes,
+                                         pml_dataset **out);
+PML_API void pml_dataset_destroy(pml_dataset *ds); /* accepts NULL */
 
-int64_t pml_dataset_size(const pml_dataset *ds);
-int pml_dataset_rows(const pml_dataset *ds);
-int pml_dataset_cols(const pml_dataset *ds);
-int64_t pml_dataset_features(const pml_dataset *ds); /* rows * cols */
-int pml_dataset_classes(const pml_dataset *ds);      /* 1 + the largest label */
-pml_device *pml_dataset_device(const pml_dataset *ds);
+PML_API int64_t pml_dataset_size(const pml_dataset *ds);
+PML_API int pml_dataset_rows(const pml_dataset *ds);
+PML_API int pml_dataset_cols(const pml_dataset *ds);
+PML_API int64_t pml_dataset_features(const pml_dataset *ds); /* rows * cols */
+PML_API int pml_dataset_classes(const pml_dataset *ds);      /* 1 + the largest label */
+PML_API pml_device *pml_dataset_device(const pml_dataset *ds);
 /* The pixel mean and standard deviation of x/255 over the whole dataset (computed once when
  * it is made; a split or head computes its own), used by PML_SCALE_STANDARD. A dataset of
  * constant pixels reports std 1. Either pointer may be NULL. */
-pml_status pml_dataset_pixel_stats(const pml_dataset *ds, double *mean, double *std);
+PML_API pml_status pml_dataset_pixel_stats(const pml_dataset *ds, double *mean, double *std);
 /* Use another mean and std for PML_SCALE_STANDARD, e.g. the training set's for the test set.
  * std must be > 0. */
-pml_status pml_dataset_set_pixel_stats(pml_dataset *ds, double mean, double std);
+PML_API pml_status pml_dataset_set_pixel_stats(pml_dataset *ds, double mean, double std);
 
 /* Split off a validation set: the last round(fraction * n) examples of a Philox
  * permutation (seeded) become `val`, the rest `train`. Both are new datasets (copies on
  * the device); fraction in [0, 1). With fraction 0, *val is NULL. */
-pml_status pml_dataset_split(const pml_dataset *ds, double val_fraction, uint64_t seed,
-                             pml_dataset **train, pml_dataset **val);
+PML_API pml_status pml_dataset_split(const pml_dataset *ds, double val_fraction, uint64_t seed,
+                                     pml_dataset **train, pml_dataset **val);
 /* The first `count` examples (a copy), e.g. for quick runs on a subset.
  * Subsets made by split and head keep the parent's classes, start in the identity order and
  * compute their own pixel statistics; split keeps each part in the original order. */
-pml_status pml_dataset_head(const pml_dataset *ds, int64_t count, pml_dataset **out);
+PML_API pml_status pml_dataset_head(const pml_dataset *ds, int64_t count, pml_dataset **out);
 
 /* Reorder the visiting order for an epoch: a Philox permutation of 0..n-1 determined by
  * (seed, epoch), kept on the device. Until the first shuffle the order is 0..n-1. */
-pml_status pml_dataset_shuffle(pml_dataset *ds, uint64_t seed, uint64_t epoch);
+PML_API pml_status pml_dataset_shuffle(pml_dataset *ds, uint64_t seed, uint64_t epoch);
 
 typedef enum pml_scaling {
     PML_SCALE_UNIT = 0, /* x / 255, in [0, 1] (the default) */
@@ -107,9 +107,9 @@ typedef struct pml_augment {
  * NULL. x and labels must be on the dataset's device and have at least count rows; only
  * the first count rows are written. `aug` may be NULL; its draws are keyed by
  * (seed, step) so a batch is reproducible. */
-pml_status pml_dataset_batch(const pml_dataset *ds, int64_t start, int64_t count,
-                             pml_scaling scaling, const pml_augment *aug, uint64_t seed,
-                             uint64_t step, pml_tensor *x, pml_tensor *labels);
+PML_API pml_status pml_dataset_batch(const pml_dataset *ds, int64_t start, int64_t count,
+                                     pml_scaling scaling, const pml_augment *aug, uint64_t seed,
+                                     uint64_t step, pml_tensor *x, pml_tensor *labels);
 
 #ifdef __cplusplus
 }

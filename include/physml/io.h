@@ -9,10 +9,10 @@ extern "C" {
 #endif
 
 /* .npy version 1.0, little-endian, C order. Any dtype and shape of a tensor. */
-pml_status pml_npy_write(const char *path, const pml_tensor *t);
+PML_API pml_status pml_npy_write(const char *path, const pml_tensor *t);
 /* Read a .npy file into a new tensor on dev. Accepts '<f4', '<f8', '<i4', '<u4', '|u1',
  * '|i1' in C order; anything else is PML_ERR_UNSUPPORTED, a broken header BAD_FORMAT. */
-pml_status pml_npy_read(pml_device *dev, const char *path, pml_tensor **out);
+PML_API pml_status pml_npy_read(pml_device *dev, const char *path, pml_tensor **out);
 
 /* .safetensors: an 8-byte little-endian header length, a JSON header
  * {"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...,
@@ -23,8 +23,8 @@ typedef struct pml_named_tensor {
 } pml_named_tensor;
 
 /* metadata: NULL or pairs of strings {key0, value0, key1, value1, ..., NULL}. */
-pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tensors, int count,
-                                 const char *const *metadata);
+PML_API pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tensors,
+                                         int count, const char *const *metadata);
 
 /* A loaded file: tensors on dev, with their names; free with pml_safetensors_free. */
 typedef struct pml_safetensors {
@@ -35,12 +35,12 @@ typedef struct pml_safetensors {
     char **meta_keys, **meta_values;
 } pml_safetensors;
 
-pml_status pml_safetensors_read(pml_device *dev, const char *path, pml_safetensors *out);
-void pml_safetensors_free(pml_safetensors *st); /* accepts NULL and zeroed structs */
+PML_API pml_status pml_safetensors_read(pml_device *dev, const char *path, pml_safetensors *out);
+PML_API void pml_safetensors_free(pml_safetensors *st); /* accepts NULL and zeroed structs */
 /* The tensor called name, or NULL. */
-pml_tensor *pml_safetensors_find(const pml_safetensors *st, const char *name);
+PML_API pml_tensor *pml_safetensors_find(const pml_safetensors *st, const char *name);
 /* The metadata value for key, or NULL. */
-const char *pml_safetensors_meta(const pml_safetensors *st, const char *key);
+PML_API const char *pml_safetensors_meta(const pml_safetensors *st, const char *key);
 
 #ifdef __cplusplus
 }

@@ -113,8 +113,8 @@ typedef struct pml_ising pml_ising;
 
 /* Create R replicas with temperatures T[0..R) (> 0, finite) and fields B[0..R) (NULL: all
  * zero), cold-started (as pml_ising_init(.., PML_ISING_COLD)). */
-pml_status pml_ising_create(pml_device *dev, const pml_ising_config *cfg, const double *T,
-                            const double *B, pml_ising **out);
+PML_API pml_status pml_ising_create(pml_device *dev, const pml_ising_config *cfg, const double *T,
+                                    const double *B, pml_ising **out);
 /* A mixed batch: cfg->replicas = R replicas, replica r an lx[r] x ly[r] lattice (each side
  * even, >= 2; cfg->lx and cfg->ly are ignored), temperatures T[0..R), fields B[0..R) (NULL:
  * zero), cold-started. The replicas keep the order given; sizes may repeat in any order (the
@@ -126,24 +126,24 @@ pml_status pml_ising_create(pml_device *dev, const pml_ising_config *cfg, const 
  *     for (r = 0; r < R; ++r) { lx[r] = ly[r] = r < n ? 32 : 64; T[r] = t[r % n]; }
  *     cfg.replicas = R;
  *     pml_ising_create_mixed(dev, &cfg, lx, ly, T, NULL, &g);  */
-pml_status pml_ising_create_mixed(pml_device *dev, const pml_ising_config *cfg,
-                                  const int64_t *lx, const int64_t *ly, const double *T,
-                                  const double *B, pml_ising **out);
+PML_API pml_status pml_ising_create_mixed(pml_device *dev, const pml_ising_config *cfg,
+                                          const int64_t *lx, const int64_t *ly, const double *T,
+                                          const double *B, pml_ising **out);
 /* Accepts NULL. */
-void pml_ising_destroy(pml_ising *ising);
+PML_API void pml_ising_destroy(pml_ising *ising);
 
 /* Set the spins (cold or hot), the sweep counter to 0, and clear the measurements. */
-pml_status pml_ising_init(pml_ising *ising, pml_ising_start start);
+PML_API pml_status pml_ising_init(pml_ising *ising, pml_ising_start start);
 /* Change every replica's T and B (B NULL: zero); recomputes the thresholds. Keeps spins,
  * sweep counter and measurements. */
-pml_status pml_ising_set_params(pml_ising *ising, const double *T, const double *B);
+PML_API pml_status pml_ising_set_params(pml_ising *ising, const double *T, const double *B);
 
 /* n >= 0 sweeps without measuring (thermalisation). */
-pml_status pml_ising_sweep(pml_ising *ising, int64_t n);
+PML_API pml_status pml_ising_sweep(pml_ising *ising, int64_t n);
 /* n >= 0 sweeps, each followed by a measurement added to the accumulators. */
-pml_status pml_ising_sample(pml_ising *ising, int64_t n);
+PML_API pml_status pml_ising_sample(pml_ising *ising, int64_t n);
 /* Forget the measurements (spins and sweep counter stay). */
-pml_status pml_ising_reset_stats(pml_ising *ising);
+PML_API pml_status pml_ising_reset_stats(pml_ising *ising);
 
 typedef struct pml_ising_stats {
     double T, B;
@@ -155,52 +155,53 @@ typedef struct pml_ising_stats {
 } pml_ising_stats;
 
 /* Results of replicas [0, R) into out[0..R). NaN where no sample exists yet. */
-pml_status pml_ising_stats_get(pml_ising *ising, pml_ising_stats *out, int64_t count);
+PML_API pml_status pml_ising_stats_get(pml_ising *ising, pml_ising_stats *out, int64_t count);
 
 /* Spins of all replicas as int8 +-1: each replica's Ly x Lx lattice row-major (index
  * y*Lx + x), the replicas concatenated in replica order; n = pml_ising_spin_count bytes (for
  * a uniform batch R*Ly*Lx, shape R x Ly x Lx). Replica r starts at pml_ising_replica_offset. */
-pml_status pml_ising_get_spins(pml_ising *ising, int8_t *host, size_t n);
+PML_API pml_status pml_ising_get_spins(pml_ising *ising, int8_t *host, size_t n);
 /* Set spins (each +-1) from the same layout. Keeps the sweep counter and measurements. */
-pml_status pml_ising_set_spins(pml_ising *ising, const int8_t *host, size_t n);
+PML_API pml_status pml_ising_set_spins(pml_ising *ising, const int8_t *host, size_t n);
 
 /* Inspection. */
-int64_t pml_ising_sweeps_done(const pml_ising *ising);
+PML_API int64_t pml_ising_sweeps_done(const pml_ising *ising);
 /* The configuration. lx, ly: the size every replica has, or 0 and 0 when the replicas'
  * sizes differ (then ask pml_ising_replica_size); replicas: R. */
-pml_status pml_ising_get_config(const pml_ising *ising, pml_ising_config *cfg);
+PML_API pml_status pml_ising_get_config(const pml_ising *ising, pml_ising_config *cfg);
 /* Size of replica r, 0 <= r < R. */
-pml_status pml_ising_replica_size(const pml_ising *ising, int64_t r, int64_t *lx, int64_t *ly);
+PML_API pml_status pml_ising_replica_size(const pml_ising *ising, int64_t r, int64_t *lx,
+                                          int64_t *ly);
 /* Index of replica r's first spin in the get/set spin arrays (the sum of lx*ly before it). */
-pml_status pml_ising_replica_offset(const pml_ising *ising, int64_t r, size_t *offset);
+PML_API pml_status pml_ising_replica_offset(const pml_ising *ising, int64_t r, size_t *offset);
 /* Total number of spins, the sum of lx*ly over the replicas (0 for NULL). */
-size_t pml_ising_spin_count(const pml_ising *ising);
-pml_device *pml_ising_device(const pml_ising *ising);
+PML_API size_t pml_ising_spin_count(const pml_ising *ising);
+PML_API pml_device *pml_ising_device(const pml_ising *ising);
 
 /* Save the whole state (parameters, seed, sweep counter, each replica's size, spins,
  * accumulators) to a file (format version 2; files of version 1 still load);
  * pml_ising_load recreates it on `dev` (any backend) so that continuing gives bit-for-bit
  * the run that was never interrupted. */
-pml_status pml_ising_save(pml_ising *ising, const char *path);
-pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out);
+PML_API pml_status pml_ising_save(pml_ising *ising, const char *path);
+PML_API pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out);
 
 /* ---- exact results, J > 0, infinite square lattice (NaN for other J or T <= 0) --------- */
 /* T_c = 2J / ln(1 + sqrt 2). */
-double pml_ising_tc(double J);
+PML_API double pml_ising_tc(double J);
 /* Onsager's energy per spin u(T) at B = 0. */
-double pml_ising_onsager_energy(double T, double J);
+PML_API double pml_ising_onsager_energy(double T, double J);
 /* Onsager's specific heat per spin (numerical derivative of u; NaN at T_c). */
-double pml_ising_onsager_c(double T, double J);
+PML_API double pml_ising_onsager_c(double T, double J);
 /* Yang's spontaneous magnetisation (1 - sinh(2J/T)^-4)^(1/8) below T_c, 0 above. */
-double pml_ising_yang_m(double T, double J);
+PML_API double pml_ising_yang_m(double T, double J);
 
 /* ---- mean-field theory ------------------------------------------------------------------ */
 /* Every solution of m = tanh((J q m + B) / T) in [-1, 1], ascending, into roots[0..cap);
  * *count gets the number found (1 or 3, or 2 at a tangency). T > 0, q >= 1. */
-pml_status pml_meanfield_roots(double T, double B, double J, int q, double *roots, int cap,
-                               int *count);
+PML_API pml_status pml_meanfield_roots(double T, double B, double J, int q, double *roots, int cap,
+                                       int *count);
 /* T_c^MF = q J. */
-double pml_meanfield_tc(double J, int q);
+PML_API double pml_meanfield_tc(double J, int q);
 
 #ifdef __cplusplus
 }

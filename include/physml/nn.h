@@ -38,7 +38,7 @@ typedef enum pml_activation {
 } pml_activation;
 
 /* "identity", "relu", "leaky_relu", "sigmoid", "tanh", "softmax" */
-const char *pml_activation_name(pml_activation act);
+PML_API const char *pml_activation_name(pml_activation act);
 
 typedef enum pml_init {
     PML_INIT_HE = 0,     /* N(0, 2/in): for ReLU layers */
@@ -55,30 +55,30 @@ typedef enum pml_init {
  * pml_model_layer. */
 typedef struct pml_layer pml_layer;
 
-const char *pml_layer_kind(const pml_layer *l);  /* "dense", "activation" */
-int64_t pml_layer_in_features(const pml_layer *l);
-int64_t pml_layer_out_features(const pml_layer *l);
+PML_API const char *pml_layer_kind(const pml_layer *l);  /* "dense", "activation" */
+PML_API int64_t pml_layer_in_features(const pml_layer *l);
+PML_API int64_t pml_layer_out_features(const pml_layer *l);
 /* The per-example output shape (1 dimension for dense layers; C, H, W for image layers):
  * fills dims[0..ndim) and returns ndim. */
-int pml_layer_out_shape(const pml_layer *l, int64_t dims[3]);
+PML_API int pml_layer_out_shape(const pml_layer *l, int64_t dims[3]);
 /* Parameters: count, and the i-th parameter tensor, its gradient and short name ("weight",
  * "bias"). */
-int pml_layer_num_params(const pml_layer *l);
-pml_tensor *pml_layer_param(pml_layer *l, int i);
-pml_tensor *pml_layer_grad(pml_layer *l, int i);
-const char *pml_layer_param_name(const pml_layer *l, int i);
+PML_API int pml_layer_num_params(const pml_layer *l);
+PML_API pml_tensor *pml_layer_param(pml_layer *l, int i);
+PML_API pml_tensor *pml_layer_grad(pml_layer *l, int i);
+PML_API const char *pml_layer_param_name(const pml_layer *l, int i);
 /* A dense layer's activation (PML_ACT_IDENTITY for other kinds unless it is an activation
  * layer). */
-pml_activation pml_layer_activation(const pml_layer *l);
+PML_API pml_activation pml_layer_activation(const pml_layer *l);
 
 /* ---- models ----------------------------------------------------------------------------- */
 typedef struct pml_model pml_model;
 
 /* An empty model taking `in_features` inputs per example, with buffers for up to
  * `max_batch` examples per call. dtype F32 or F64. */
-pml_status pml_model_create(pml_device *dev, pml_dtype dtype, int64_t in_features,
-                            int64_t max_batch, pml_model **out);
-void pml_model_destroy(pml_model *m); /* accepts NULL */
+PML_API pml_status pml_model_create(pml_device *dev, pml_dtype dtype, int64_t in_features,
+                                    int64_t max_batch, pml_model **out);
+PML_API void pml_model_destroy(pml_model *m); /* accepts NULL */
 
 typedef struct pml_dense_opts {
     int bias;           /* 1: with a bias vector (initialised to zero) */
@@ -86,16 +86,16 @@ typedef struct pml_dense_opts {
     float init_sigma;   /* PML_INIT_NORMAL's sigma */
 } pml_dense_opts;
 /* Defaults: bias, He init. */
-pml_dense_opts pml_dense_defaults(void);
+PML_API pml_dense_opts pml_dense_defaults(void);
 
 /* Append a dense layer of `out` units. Weights are drawn from the Philox stream keyed by
  * (seed, stream = layer position), so a model is the same on every backend. */
-pml_status pml_model_add_dense(pml_model *m, int64_t out, const pml_dense_opts *opts,
-                               uint64_t seed);
+PML_API pml_status pml_model_add_dense(pml_model *m, int64_t out, const pml_dense_opts *opts,
+                                       uint64_t seed);
 /* Append an activation. Directly after a dense layer it is fused into that layer's kernel
  * (it still counts as its own position in the layer numbering, as in PyTorch's
  * nn.Sequential). alpha: leaky ReLU slope (ignored otherwise; <= 0 means 0.01). */
-pml_status pml_model_add_activation(pml_model *m, pml_activation act, float alpha);
+PML_API pml_status pml_model_add_activation(pml_model *m, pml_activation act, float alpha);
 
 /* Build a model from a spec string: comma-separated items
  *   dense:N          a dense layer of N units (bias, default init)
@@ -103,53 +103,54 @@ pml_status pml_model_add_activation(pml_model *m, pml_activation act, float alph
  *   relu | leaky_relu[:alpha] | sigmoid | tanh | softmax | identity
  * e.g. "dense:100,relu,dense:10". `init` sets the dense layers' initialiser (sigma for
  * PML_INIT_NORMAL). A malformed spec is PML_ERR_INVALID_ARGUMENT naming the item. */
-pml_status pml_model_from_spec(pml_device *dev, const char *spec, int64_t in_features,
-                               int64_t max_batch, pml_init init, float init_sigma,
-                               uint64_t seed, pml_model **out);
+PML_API pml_status pml_model_from_spec(pml_device *dev, const char *spec, int64_t in_features,
+                                       int64_t max_batch, pml_init init, float init_sigma,
+                                       uint64_t seed, pml_model **out);
 /* The spec the model was built with (from spec or from the add calls). */
-const char *pml_model_spec(const pml_model *m);
+PML_API const char *pml_model_spec(const pml_model *m);
 
-pml_device *pml_model_device(const pml_model *m);
-pml_dtype pml_model_dtype(const pml_model *m);
-int64_t pml_model_in_features(const pml_model *m);
-int64_t pml_model_out_features(const pml_model *m);
-int64_t pml_model_max_batch(const pml_model *m);
-int pml_model_num_layers(const pml_model *m);        /* execution units */
-pml_layer *pml_model_layer(pml_model *m, int i);
-int64_t pml_model_param_count(const pml_model *m);   /* scalars */
+PML_API pml_device *pml_model_device(const pml_model *m);
+PML_API pml_dtype pml_model_dtype(const pml_model *m);
+PML_API int64_t pml_model_in_features(const pml_model *m);
+PML_API int64_t pml_model_out_features(const pml_model *m);
+PML_API int64_t pml_model_max_batch(const pml_model *m);
+PML_API int pml_model_num_layers(const pml_model *m);        /* execution units */
+PML_API pml_layer *pml_model_layer(pml_model *m, int i);
+PML_API int64_t pml_model_param_count(const pml_model *m);   /* scalars */
 
 /* All parameter tensors of the model in order, with PyTorch-style names "0.weight",
  * "0.bias", "2.weight", ...: count, then the i-th. */
-int pml_model_num_param_tensors(const pml_model *m);
-pml_status pml_model_param_tensor(pml_model *m, int i, const char **name, pml_tensor **param,
-                                  pml_tensor **grad);
+PML_API int pml_model_num_param_tensors(const pml_model *m);
+PML_API pml_status pml_model_param_tensor(pml_model *m, int i, const char **name,
+                                          pml_tensor **param, pml_tensor **grad);
 
 /* A human summary (one line per layer, shapes and parameter counts, total) written into
  * buf (truncated to n bytes). Returns the length it needed. */
-size_t pml_model_summary(const pml_model *m, char *buf, size_t n);
+PML_API size_t pml_model_summary(const pml_model *m, char *buf, size_t n);
 
 /* Forward pass of `batch` rows of x (batch x in_features, the model's dtype, on its
  * device). *y points at the model's output buffer (max_batch x out_features; the first
  * `batch` rows are valid until the next forward). Keeps what backward needs. */
-pml_status pml_model_forward(pml_model *m, const pml_tensor *x, int64_t batch,
-                             const pml_tensor **y);
+PML_API pml_status pml_model_forward(pml_model *m, const pml_tensor *x, int64_t batch,
+                                     const pml_tensor **y);
 /* Backward pass from dL/dy (batch x out_features, rows of the last forward): fills every
  * parameter gradient (overwriting), dC/dW = delta^T a summed over the rows as given. */
-pml_status pml_model_backward(pml_model *m, const pml_tensor *dy, int64_t batch);
+PML_API pml_status pml_model_backward(pml_model *m, const pml_tensor *dy, int64_t batch);
 /* Gradient of the loss with respect to the input of the last forward (batch x in), valid
  * after backward when `m` was created with pml_model_keep_input_grad(m, 1). */
-pml_status pml_model_keep_input_grad(pml_model *m, int keep);
-const pml_tensor *pml_model_input_grad(const pml_model *m);
+PML_API pml_status pml_model_keep_input_grad(pml_model *m, int keep);
+PML_API const pml_tensor *pml_model_input_grad(const pml_model *m);
 
 /* Copy all parameters of src into dst (same architecture; any devices). */
-pml_status pml_model_copy_params(pml_model *dst, const pml_model *src);
+PML_API pml_status pml_model_copy_params(pml_model *dst, const pml_model *src);
 
 /* Save as .safetensors (tensors "0.weight" [out, in], "0.bias" [out], ...; metadata
  * "physml_spec", "physml_in_features", and any extra pairs {k0, v0, ..., NULL}). */
-pml_status pml_model_save(const pml_model *m, const char *path, const char *const *extra_meta);
+PML_API pml_status pml_model_save(const pml_model *m, const char *path,
+                                  const char *const *extra_meta);
 /* Load a model saved by pml_model_save onto dev. */
-pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
-                          pml_model **out);
+PML_API pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
+                                  pml_model **out);
 
 /* ---- losses ----------------------------------------------------------------------------- */
 typedef enum pml_loss_kind {
@@ -165,7 +166,7 @@ typedef enum pml_reduction {
 } pml_reduction;
 
 /* "mse", "mse_half", "xent", "bce" */
-const char *pml_loss_name(pml_loss_kind kind);
+PML_API const char *pml_loss_name(pml_loss_kind kind);
 
 /* The loss of `batch` rows of y against targets and its gradient dy = dL/dy.
  * Targets are either `labels` (I32, one class index per row: one-hot targets for MSE and
@@ -174,9 +175,10 @@ const char *pml_loss_name(pml_loss_kind kind);
  * reduction scales dy. dy may be NULL (loss only). *correct (may be NULL) counts rows whose
  * argmax matches the label (labels only). A label outside [0, columns) gives a NaN
  * cross-entropy (and an all-zero one-hot target for MSE and BCE); it is never read past. */
-pml_status pml_loss_compute(pml_loss_kind kind, pml_reduction red, const pml_tensor *y,
-                            const pml_tensor *labels, const pml_tensor *targets, int64_t batch,
-                            double *loss_mean, pml_tensor *dy, int64_t *correct);
+PML_API pml_status pml_loss_compute(pml_loss_kind kind, pml_reduction red, const pml_tensor *y,
+                                    const pml_tensor *labels, const pml_tensor *targets,
+                                    int64_t batch, double *loss_mean, pml_tensor *dy,
+                                    int64_t *correct);
 
 /* ---- optimisers ------------------------------------------------------------------------- */
 typedef enum pml_optim_kind {
@@ -196,23 +198,23 @@ typedef struct pml_optim_config {
 
 /* Defaults for a kind: lr 0.01 (SGD, momentum 0.9) or 1e-3 (Adam, betas 0.9/0.999,
  * eps 1e-8), no weight decay. */
-pml_optim_config pml_optim_defaults(pml_optim_kind kind);
+PML_API pml_optim_config pml_optim_defaults(pml_optim_kind kind);
 /* "sgd", "momentum", "adam" */
-const char *pml_optim_name(pml_optim_kind kind);
+PML_API const char *pml_optim_name(pml_optim_kind kind);
 
 typedef struct pml_optimizer pml_optimizer;
-pml_status pml_optimizer_create(pml_device *dev, const pml_optim_config *cfg,
-                                pml_optimizer **out);
-void pml_optimizer_destroy(pml_optimizer *o); /* accepts NULL */
-void pml_optimizer_set_lr(pml_optimizer *o, double lr);
-double pml_optimizer_lr(const pml_optimizer *o);
-int64_t pml_optimizer_steps(const pml_optimizer *o);
+PML_API pml_status pml_optimizer_create(pml_device *dev, const pml_optim_config *cfg,
+                                        pml_optimizer **out);
+PML_API void pml_optimizer_destroy(pml_optimizer *o); /* accepts NULL */
+PML_API void pml_optimizer_set_lr(pml_optimizer *o, double lr);
+PML_API double pml_optimizer_lr(const pml_optimizer *o);
+PML_API int64_t pml_optimizer_steps(const pml_optimizer *o);
 /* One step over n (parameter, gradient) pairs. State (velocity, moments) is made on the
  * first call; later calls must pass the same number and shapes of parameters. */
-pml_status pml_optimizer_step(pml_optimizer *o, int n, pml_tensor *const *params,
-                              pml_tensor *const *grads);
+PML_API pml_status pml_optimizer_step(pml_optimizer *o, int n, pml_tensor *const *params,
+                                      pml_tensor *const *grads);
 /* One step over every parameter of a model. */
-pml_status pml_optimizer_step_model(pml_optimizer *o, pml_model *m);
+PML_API pml_status pml_optimizer_step_model(pml_optimizer *o, pml_model *m);
 
 /* ---- learning-rate schedules ------------------------------------------------------------ */
 typedef enum pml_schedule_kind {
@@ -238,16 +240,16 @@ typedef struct pml_schedule {
 } pml_schedule;
 
 /* A constant schedule at lr0. */
-pml_schedule pml_schedule_constant(double lr0);
+PML_API pml_schedule pml_schedule_constant(double lr0);
 /* Parse "constant", "step:S:GAMMA", "exp:GAMMA", "cosine:T_MAX[:MIN]",
  * "plateau:PATIENCE[:FACTOR]" into a schedule starting at lr0. */
-pml_status pml_schedule_parse(const char *text, double lr0, pml_schedule *out);
+PML_API pml_status pml_schedule_parse(const char *text, double lr0, pml_schedule *out);
 /* The learning rate for epoch e (0-based) of a non-plateau schedule; for PLATEAU the
  * current rate. */
-double pml_schedule_lr(const pml_schedule *s, int epoch);
+PML_API double pml_schedule_lr(const pml_schedule *s, int epoch);
 /* Feed a validation metric at the end of an epoch (PLATEAU: may reduce the rate; others:
  * no effect). Returns the rate for the next epoch. */
-double pml_schedule_observe(pml_schedule *s, double metric);
+PML_API double pml_schedule_observe(pml_schedule *s, double metric);
 
 /* ---- training ---------------------------------------------------------------------------- */
 typedef struct pml_epoch_stats {
@@ -287,7 +289,7 @@ typedef struct pml_train_config {
 
 /* Batch 64, 10 epochs, xent, mean reduction, unit scaling, the optimiser's learning rate
  * held constant, restore-best on, seed 1. */
-pml_train_config pml_train_defaults(void);
+PML_API pml_train_config pml_train_defaults(void);
 
 typedef struct pml_train_result {
     int epochs_run;
@@ -297,28 +299,29 @@ typedef struct pml_train_result {
     int64_t samples;         /* examples processed in training steps */
     pml_epoch_stats *history; /* epochs_run entries; free with pml_train_result_free */
 } pml_train_result;
-void pml_train_result_free(pml_train_result *r);
+PML_API void pml_train_result_free(pml_train_result *r);
 
 /* Train model (F32) with opt on `train`, evaluating on `val` (may be NULL) after each
  * epoch. A non-finite loss stops with PML_ERR_NUMERIC naming the epoch and step; the
  * parameters are then those before the failing step. `result` may be NULL. */
-pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
-                     const pml_dataset *val, const pml_train_config *cfg,
-                     pml_train_result *result);
+PML_API pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
+                             const pml_dataset *val, const pml_train_config *cfg,
+                             pml_train_result *result);
 
 /* Mean loss and accuracy of the model on a whole dataset (batches of the model's
  * max_batch, dataset order). */
-pml_status pml_evaluate(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
-                        pml_scaling scaling, double *loss_mean, double *accuracy);
+PML_API pml_status pml_evaluate(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
+                                pml_scaling scaling, double *loss_mean, double *accuracy);
 
 /* Mean reconstruction loss (targets = the inputs) of an autoencoder on a dataset. */
-pml_status pml_evaluate_reconstruction(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
-                                       pml_scaling scaling, double *loss_mean);
+PML_API pml_status pml_evaluate_reconstruction(pml_model *m, const pml_dataset *ds,
+                                               pml_loss_kind loss, pml_scaling scaling,
+                                               double *loss_mean);
 
 /* Class predictions (argmax of the outputs) for `batch` rows of x (batch x in_features,
  * on the model's device) into labels_host (host memory, `batch` entries). */
-pml_status pml_model_predict(pml_model *m, const pml_tensor *x, int64_t batch,
-                             int32_t *labels_host);
+PML_API pml_status pml_model_predict(pml_model *m, const pml_tensor *x, int64_t batch,
+                                     int32_t *labels_host);
 
 #ifdef __cplusplus
 }

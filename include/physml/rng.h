@@ -35,20 +35,20 @@ extern "C" {
 #endif
 
 /* One Philox4x32-10 block: out = philox(ctr, key). */
-void pml_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+PML_API void pml_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
 /* The draw at (seed, stream, index), and its conversions, computed on the host. */
-uint32_t pml_rng_u32(uint64_t seed, uint64_t stream, uint64_t index);
-float pml_rng_uniform(uint64_t seed, uint64_t stream, uint64_t index);
-float pml_rng_normal(uint64_t seed, uint64_t stream, uint64_t index);
+PML_API uint32_t pml_rng_u32(uint64_t seed, uint64_t stream, uint64_t index);
+PML_API float pml_rng_uniform(uint64_t seed, uint64_t stream, uint64_t index);
+PML_API float pml_rng_normal(uint64_t seed, uint64_t stream, uint64_t index);
 
 /* Fill a tensor with draws index = offset + i for element i (row-major).
  * pml_rand_u32 needs a U32 tensor; pml_rand_uniform and pml_rand_normal an F32 one
  * (F64 tensors receive the same float values, widened). */
-pml_status pml_rand_u32(pml_tensor *t, uint64_t seed, uint64_t stream, uint64_t offset);
-pml_status pml_rand_uniform(pml_tensor *t, uint64_t seed, uint64_t stream, uint64_t offset);
-pml_status pml_rand_normal(pml_tensor *t, uint64_t seed, uint64_t stream, uint64_t offset,
-                           float mean, float stddev);
+PML_API pml_status pml_rand_u32(pml_tensor *t, uint64_t seed, uint64_t stream, uint64_t offset);
+PML_API pml_status pml_rand_uniform(pml_tensor *t, uint64_t seed, uint64_t stream, uint64_t offset);
+PML_API pml_status pml_rand_normal(pml_tensor *t, uint64_t seed, uint64_t stream, uint64_t offset,
+                                   float mean, float stddev);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,8 @@
 #ifndef PHYSML_STATUS_H
 #define PHYSML_STATUS_H
 
+#include "physml/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -22,14 +24,14 @@ typedef enum pml_status {
 } pml_status;
 
 /* A short constant description of a status ("invalid argument"). Never NULL. */
-const char *pml_status_string(pml_status status);
+PML_API const char *pml_status_string(pml_status status);
 
 /* The detail message of the last failure on this thread: which call failed, and for
  * CUDA/cuBLAS failures the call text, file and line. Empty string when none. */
-const char *pml_last_error(void);
+PML_API const char *pml_last_error(void);
 
 /* Forget the detail message of this thread. */
-void pml_clear_error(void);
+PML_API void pml_clear_error(void);
 
 #ifdef __cplusplus
 }

@@ -29,44 +29,45 @@ typedef enum pml_dtype {
 typedef struct pml_tensor pml_tensor;
 
 /* Size of one element in bytes; 0 for an unknown dtype. */
-size_t pml_dtype_size(pml_dtype dtype);
+PML_API size_t pml_dtype_size(pml_dtype dtype);
 /* "f32", "f64", "i32", "u32", "u8", "i8"; "?" for an unknown dtype. */
-const char *pml_dtype_name(pml_dtype dtype);
+PML_API const char *pml_dtype_name(pml_dtype dtype);
 
 /* Create an uninitialised tensor of `ndim` (1..4) dimensions on `dev`. */
-pml_status pml_tensor_create(pml_device *dev, pml_dtype dtype, int ndim, const int64_t *shape,
-                             pml_tensor **out);
+PML_API pml_status pml_tensor_create(pml_device *dev, pml_dtype dtype, int ndim,
+                                     const int64_t *shape, pml_tensor **out);
 /* Convenience forms for 1-D and 2-D (rows x cols) tensors. */
-pml_status pml_tensor_create_1d(pml_device *dev, pml_dtype dtype, int64_t n, pml_tensor **out);
-pml_status pml_tensor_create_2d(pml_device *dev, pml_dtype dtype, int64_t rows, int64_t cols,
-                                pml_tensor **out);
+PML_API pml_status pml_tensor_create_1d(pml_device *dev, pml_dtype dtype, int64_t n,
+                                        pml_tensor **out);
+PML_API pml_status pml_tensor_create_2d(pml_device *dev, pml_dtype dtype, int64_t rows,
+                                        int64_t cols, pml_tensor **out);
 /* Accepts NULL. */
-void pml_tensor_destroy(pml_tensor *t);
+PML_API void pml_tensor_destroy(pml_tensor *t);
 
-pml_device *pml_tensor_device(const pml_tensor *t);
-pml_dtype pml_tensor_dtype(const pml_tensor *t);
-int pml_tensor_ndim(const pml_tensor *t);
+PML_API pml_device *pml_tensor_device(const pml_tensor *t);
+PML_API pml_dtype pml_tensor_dtype(const pml_tensor *t);
+PML_API int pml_tensor_ndim(const pml_tensor *t);
 /* Size of dimension `axis`; negative axes count from the end. 0 for an axis out of range. */
-int64_t pml_tensor_dim(const pml_tensor *t, int axis);
-int64_t pml_tensor_numel(const pml_tensor *t);
-size_t pml_tensor_nbytes(const pml_tensor *t);
+PML_API int64_t pml_tensor_dim(const pml_tensor *t, int axis);
+PML_API int64_t pml_tensor_numel(const pml_tensor *t);
+PML_API size_t pml_tensor_nbytes(const pml_tensor *t);
 /* The raw storage: a host pointer on the CPU, a device pointer on CUDA. For kernels and
  * interoperation (e.g. handing the buffer to cuBLAS); do not free it. */
-void *pml_tensor_data(pml_tensor *t);
-const void *pml_tensor_data_const(const pml_tensor *t);
+PML_API void *pml_tensor_data(pml_tensor *t);
+PML_API const void *pml_tensor_data_const(const pml_tensor *t);
 
 /* Change the shape without touching the data; the element count must stay the same. */
-pml_status pml_tensor_reshape(pml_tensor *t, int ndim, const int64_t *shape);
+PML_API pml_status pml_tensor_reshape(pml_tensor *t, int ndim, const int64_t *shape);
 
 /* Copy `nbytes` == pml_tensor_nbytes(t) bytes between host memory and the tensor. */
-pml_status pml_tensor_upload(pml_tensor *dst, const void *host_src, size_t nbytes);
-pml_status pml_tensor_download(const pml_tensor *src, void *host_dst, size_t nbytes);
+PML_API pml_status pml_tensor_upload(pml_tensor *dst, const void *host_src, size_t nbytes);
+PML_API pml_status pml_tensor_download(const pml_tensor *src, void *host_dst, size_t nbytes);
 /* Copy a tensor into another of the same dtype and element count, on any devices. */
-pml_status pml_tensor_copy(pml_tensor *dst, const pml_tensor *src);
+PML_API pml_status pml_tensor_copy(pml_tensor *dst, const pml_tensor *src);
 /* Set every element to `value` (converted to the dtype; must be representable). */
-pml_status pml_tensor_fill(pml_tensor *t, double value);
+PML_API pml_status pml_tensor_fill(pml_tensor *t, double value);
 /* Set every byte to zero. */
-pml_status pml_tensor_zero(pml_tensor *t);
+PML_API pml_status pml_tensor_zero(pml_tensor *t);
 
 #ifdef __cplusplus
 }

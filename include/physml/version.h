@@ -2,6 +2,8 @@
 #ifndef PHYSML_VERSION_H
 #define PHYSML_VERSION_H
 
+#include "physml/api.h"
+
 #define PML_VERSION_MAJOR 0
 #define PML_VERSION_MINOR 1
 #define PML_VERSION_PATCH 0
@@ -17,11 +19,15 @@
 extern "C" {
 #endif
 /* The version of the library actually linked, "MAJOR.MINOR.PATCH". */
-const char *pml_version_string(void);
+PML_API const char *pml_version_string(void);
+/* The same as a number, MAJOR * 10000 + MINOR * 100 + PATCH: compare it with
+ * PML_VERSION_NUMBER to detect a program built against other headers than the library it
+ * runs with. */
+PML_API int pml_version_number(void);
 /* 1 when the library was compiled with the CUDA backend, else 0. */
-int pml_cuda_compiled(void);
+PML_API int pml_cuda_compiled(void);
 /* The CPU BLAS the library was built against, e.g. "OpenBLAS 0.3.21". */
-const char *pml_blas_name(void);
+PML_API const char *pml_blas_name(void);
 #ifdef __cplusplus
 }
 #endif

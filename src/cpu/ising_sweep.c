@@ -33,6 +33,8 @@
 #include "ising/ising_block.h"
 #include "ising/ising_ops.h"
 
+/* (Functions with clones are static: GCC gives the ifunc symbol and its resolver default
+ * visibility whatever -fvisibility says, so an extern one would be exported.) */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 #define PML_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
@@ -58,7 +60,7 @@ static void row_side(const uint32_t *restrict opp, int64_t W, int64_t WW, int o,
 
 /* Philox4x32-10 of 16 blocks at once: lane i computes block ctr[i] of `stream`. */
 PML_SIMD_CLONES
-void pml_cpu_ising_philox16(uint64_t seed, uint64_t stream, const uint64_t *restrict ctr,
+static void pml_cpu_ising_philox16(uint64_t seed, uint64_t stream, const uint64_t *restrict ctr,
                             uint32_t *restrict X, uint32_t *restrict Y, uint32_t *restrict Z,
                             uint32_t *restrict Wd)
 {
@@ -132,7 +134,7 @@ typedef struct band_job {
  * row_side / pml_ising_valid) belong to word k0 + i. The new spins go to self. Portable C whose
  * loops over the 16 words GCC vectorises. */
 PML_SIMD_CLONES
-void pml_cpu_ising_words(uint32_t *restrict self, const uint32_t *restrict other,
+static void pml_cpu_ising_words(uint32_t *restrict self, const uint32_t *restrict other,
                          const uint32_t *restrict side, const uint32_t *restrict valid,
                          int64_t k0, int n, const band_job *job)
 {
