@@ -33,7 +33,7 @@ static void run_case(pml_dtype dt, const pml_gemm_case *c)
                        .k = c->k, .alpha = c->alpha, .beta = c->beta, .a = a->data,
                        .lda = a->shape[1], .b = b->data, .ldb = b->shape[1], .c = ref->data,
                        .ldc = c->n};
-    PML_ASSERT_OK(pml_cpu_gemm_naive(&g));
+    PML_ASSERT_OK(pml_cpu_gemm_naive(NULL, &g));
     size_t n = (size_t)(c->m * c->n);
     char what[96];
     snprintf(what, sizeof what, "%s gemm %lldx%lldx%lld ta%d tb%d", pml_dtype_name(dt),
@@ -110,7 +110,7 @@ Test(gemm, leading_dimensions_and_offsets)
     pml_gemm_args g = {.dtype = PML_F64, .m = 3, .n = 5, .k = 4, .alpha = 1.0, .beta = 1.0,
                        .a = (double *)a->data + 10, .lda = 8, .b = (double *)b->data + 19,
                        .ldb = 9, .c = (double *)ref->data + 23, .ldc = 10};
-    PML_ASSERT_OK(pml_cpu_gemm_naive(&g));
+    PML_ASSERT_OK(pml_cpu_gemm_naive(NULL, &g));
     cr_expect(pml_test_close_f64("gemm_ex block", c->data, ref->data, 60, PML_TOL_GEMM_F64));
     pml_tensor_destroy(a);
     pml_tensor_destroy(b);

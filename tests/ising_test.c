@@ -12,7 +12,7 @@
 #include <omp.h>
 #endif
 
-#include "ising/ising_ops.h"
+#include "cpu/cpu.h"
 #include "pml_test.h"
 #include "physml/ising.h"
 

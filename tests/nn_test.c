@@ -9,7 +9,7 @@
 
 #include <float.h>
 
-#include "nn/nn_ops.h"
+#include "cpu/cpu.h"
 #include "pml_test.h"
 
 static pml_tensor *vec(pml_device *dev, const float *v, int64_t n)
@@ -185,9 +185,10 @@ Test(nn_optim, subnormal_state_flushed)
     pml_device *dev = pml_test_open_cpu();
     float w[4] = {1, 1, 1, 1}, g[4] = {0, 0, 0, 0};
     float m[4] = {2e-38f, -2e-38f, 1e-3f, 0.0f}, v[4] = {2e-38f, 1e-3f, 2e-38f, 0.0f};
-    struct pml_nn_optim_list l = {.count = 1, .n = {4}, .w = {w}, .g = {g}, .s1 = {m}, .s2 = {v}};
-    struct pml_nn_optim_hyper h = {.lr = 1e-3, .b1 = 0.5, .b2 = 0.5, .eps = 1e-8};
-    PML_ASSERT_OK(pml_cpu_nn_adam(dev, PML_F32, &l, &h));
+    pml_optim_list l = {.count = 1, .n = {4}, .w = {w}, .g = {g}, .s1 = {m}, .s2 = {v}};
+    pml_optim_hyper h = {.lr = 1e-3, .b1 = 0.5, .b2 = 0.5, .eps = 1e-8};
+    pml_optim_args a = {PML_F32, &l, &h, NULL};
+    PML_ASSERT_OK(pml_cpu_adam(dev, &a));
     const float m_want[4] = {0, 0, 5e-4f, 0}, v_want[4] = {0, 5e-4f, 0, 0};
     for (int i = 0; i < 4; ++i) {
         cr_expect(m[i] == m_want[i] && v[i] == v_want[i], "adam element %d: m %g v %g", i,
@@ -195,12 +196,13 @@ Test(nn_optim, subnormal_state_flushed)
         cr_expect(fpclassify(w[i]) == FP_NORMAL);
     }
     double wd_[2] = {1, 1}, gd[2] = {0, 0}, vd[2] = {3 * DBL_MIN, -3 * DBL_MIN};
-    l = (struct pml_nn_optim_list){.count = 1, .n = {2}, .w = {wd_}, .g = {gd}, .s1 = {vd}};
-    h = (struct pml_nn_optim_hyper){.lr = 0.1, .mu = 0.25};
-    PML_ASSERT_OK(pml_cpu_nn_sgd(dev, PML_F64, &l, &h));
+    l = (pml_optim_list){.count = 1, .n = {2}, .w = {wd_}, .g = {gd}, .s1 = {vd}};
+    h = (pml_optim_hyper){.lr = 0.1, .mu = 0.25};
+    a.dtype = PML_F64;
+    PML_ASSERT_OK(pml_cpu_sgd(dev, &a));
     cr_expect(vd[0] == 0.0 && vd[1] == 0.0, "momentum: v %g %g", vd[0], vd[1]);
     vd[0] = 8 * DBL_MIN;
-    PML_ASSERT_OK(pml_cpu_nn_sgd(dev, PML_F64, &l, &h));
+    PML_ASSERT_OK(pml_cpu_sgd(dev, &a));
     cr_expect(vd[0] == 2 * DBL_MIN, "momentum keeps a normal velocity: %g", vd[0]);
     pml_device_close(dev);
 }

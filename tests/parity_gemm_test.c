@@ -26,7 +26,7 @@ static void run_case(pml_device *cpu, pml_device *gpu, pml_dtype dt, const pml_g
                          .k = c->k, .alpha = c->alpha, .beta = c->beta, .a = h[0]->data,
                          .lda = ac, .b = h[1]->data, .ldb = bc, .c = h[2]->data, .ldc = c->n};
     PML_ASSERT_OK(pml_gemm(gpu, c->ta, c->tb, c->m, c->n, c->k, c->alpha, g[0], g[1], c->beta, g[2]));
-    PML_ASSERT_OK(pml_cpu_gemm_naive(&ref));
+    PML_ASSERT_OK(pml_cpu_gemm_naive(NULL, &ref));
     size_t n = (size_t)(c->m * c->n), bytes = n * pml_dtype_size(dt);
     void *back = malloc(bytes);
     PML_ASSERT_OK(pml_tensor_download(g[2], back, bytes));
@@ -117,7 +117,7 @@ Test(parity_gemm, cpu_reference_is_sound)
     pml_gemm_args g = {.dtype = PML_F32, .trans_b = PML_TRANS, .m = c->m, .n = c->n, .k = c->k,
                        .alpha = 1.0, .a = a->data, .lda = c->k, .b = b->data, .ldb = c->k,
                        .c = y->data, .ldc = c->n};
-    PML_ASSERT_OK(pml_cpu_gemm_naive(&g));
+    PML_ASSERT_OK(pml_cpu_gemm_naive(NULL, &g));
     cr_expect(pml_test_close_f32("OpenBLAS", x->data, y->data, (size_t)(c->m * c->n), PML_TOL_GEMM_F32));
     pml_tensor_destroy(a);
     pml_tensor_destroy(b);

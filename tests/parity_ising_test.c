@@ -13,9 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/backend.h"
-#include "ising/ising_block.h"
 #include "ising/ising_model.h"
+#include "ops/ising_word.h"
 #include "pml_test.h"
 #include "physml/ising.h"
 
@@ -518,7 +517,7 @@ Test(parity_ising, cuda_kernel_bodies_on_host_mixed_batch)
 }
 
 /* A call on a slice of a batch (replicas 2..4 of 5: spins offset by pml_ising_replica_bytes,
- * kargs.r0 = 2, so their draws come from streams PML_ISING_STREAM + 2..4) gives those
+ * args.r0 = 2, so their draws come from streams PML_ISING_STREAM + 2..4) gives those
  * replicas exactly what the whole batch gives them, and leaves the others alone. The kernels
  * are called through the backend table as pml_ising does. */
 static void slice_case(pml_device *dev)
@@ -531,7 +530,7 @@ static void slice_case(pml_device *dev)
     int8_t *start = malloc(n), *sa = malloc(n), *sb = malloc(n);
     PML_ASSERT_OK(pml_ising_get_spins(part, start, n));
     PML_ASSERT_OK(pml_ising_sample(whole, 30));
-    const pml_ising_kargs a = {
+    const pml_ising_sweeps_args a = {
         .spins = (char *)part->spins + 2 * pml_ising_replica_bytes(sp.lx, sp.ly),
         .params = (const pml_ising_rparams *)part->params + 2,
         .acc = (pml_ising_acc *)part->acc + 2,
@@ -541,8 +540,11 @@ static void slice_case(pml_device *dev)
         .r0 = 2,
         .J = c.J,
         .seed = c.seed,
+        .t0 = 0,
+        .n = 30,
+        .measure = 1,
     };
-    PML_ASSERT_OK(dev->ops->ising->sweeps(dev, &a, 0, 30, 1));
+    PML_ASSERT_OK(dev->ops->ising->sweeps(dev, &a));
     PML_ASSERT_OK(pml_ising_get_spins(whole, sa, n));
     PML_ASSERT_OK(pml_ising_get_spins(part, sb, n));
     cr_assert(pml_test_equal_bytes("replicas 0-1 untouched", sb, start, 2 * per, 1));

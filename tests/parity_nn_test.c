@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "core/internal.h"
-#include "nn/nn_ops.h"
+#include "ops/nn_ops.h"
+#include "ops/optim_ops.h"
 #include "pml_test.h"
 
 #define BATCH 33
@@ -285,7 +286,7 @@ Test(parity_nn, cpu_training_curve_reproducible)
 static void optim_steps(pml_device *dev, pml_dtype dt, int which, const double *init,
                         double *out)
 {
-    const struct pml_nn_ops *ops = dev->ops->nn;
+    const struct pml_optim_ops *ops = dev->ops->optim;
     enum { NP = 1001 };
     const int64_t shape[1] = {NP};
     pml_tensor *t[4];
@@ -303,7 +304,7 @@ static void optim_steps(pml_device *dev, pml_dtype dt, int which, const double *
     /* two tensors in one call (the first 600 and the last 401 elements), as the optimiser
      * hands its parameters to the kernels */
     const size_t es = pml_dtype_size(dt);
-    struct pml_nn_optim_list l = {.count = 2, .n = {600, NP - 600}};
+    pml_optim_list l = {.count = 2, .n = {600, NP - 600}};
     void *base[4] = {w, g, m, v};
     for (int k = 0; k < 2; ++k) {
         size_t off = k ? 600 * es : 0;
@@ -317,16 +318,17 @@ static void optim_steps(pml_device *dev, pml_dtype dt, int which, const double *
         }
     }
     for (int s = 1; s <= 3; ++s) {
-        struct pml_nn_optim_hyper h = {.lr = 0.1, .wd = 0.01, .mu = 0.9, .nesterov = which == 2};
+        pml_optim_hyper h = {.lr = 0.1, .wd = 0.01, .mu = 0.9, .nesterov = which == 2};
+        const pml_optim_args a = {dt, &l, &h, NULL};
         if (which < 3) {
-            PML_ASSERT_OK(ops->sgd(dev, dt, &l, &h));
+            PML_ASSERT_OK(ops->sgd(dev, &a));
         } else {
             double bc1 = 1 - pow(0.9, s), bc2 = 1 - pow(0.999, s);
             h.lr = 0.01 * sqrt(bc2) / bc1;
             h.eps = 1e-8 * sqrt(bc2);
             h.b1 = 0.9;
             h.b2 = 0.999;
-            PML_ASSERT_OK(ops->adam(dev, dt, &l, &h));
+            PML_ASSERT_OK(ops->adam(dev, &a));
         }
     }
     for (int i = 0; i < 4; ++i) {
@@ -369,8 +371,9 @@ Test(parity_nn, cuda_optimizer_kernels_and_argmax)
     for (int d = 0; d < 2; ++d) {
         pml_tensor *y = pml_test_tensor(devs[d], PML_F32, 2, ys, yv);
         pml_tensor *o = pml_test_tensor(devs[d], PML_I32, 1, ls, NULL);
-        PML_ASSERT_OK(devs[d]->ops->nn->argmax(devs[d], PML_F32, AR, AC, pml_tensor_data(y),
-                                      (int32_t *)pml_tensor_data(o)));
+        const pml_nn_argmax_args args = {PML_F32, AR, AC, pml_tensor_data(y),
+                                         (int32_t *)pml_tensor_data(o)};
+        PML_ASSERT_OK(devs[d]->ops->nn->argmax(devs[d], &args));
         PML_ASSERT_OK(pml_tensor_download(o, got[d], sizeof got[d]));
         pml_tensor_destroy(y);
         pml_tensor_destroy(o);

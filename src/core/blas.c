@@ -116,7 +116,8 @@ pml_status pml_axpy(pml_device *dev, double alpha, const pml_tensor *x, pml_tens
               "%s: x has %lld elements, y %lld", fn, (long long)x->numel, (long long)y->numel);
     if (y->numel == 0) return PML_OK;
     PML_NEED_OP(dev, dev->ops->axpy, fn);
-    return dev->ops->axpy(dev, alpha, x, y);
+    const pml_axpy_args a = {y->dtype, y->numel, alpha, x->data, y->data};
+    return dev->ops->axpy(dev, &a);
 }
 
 pml_status pml_scale(pml_device *dev, double alpha, pml_tensor *x)
@@ -128,7 +129,8 @@ pml_status pml_scale(pml_device *dev, double alpha, pml_tensor *x)
               "%s: x is %s, needs f32 or f64", fn, pml_dtype_name(x->dtype));
     if (x->numel == 0) return PML_OK;
     PML_NEED_OP(dev, dev->ops->scale, fn);
-    return dev->ops->scale(dev, alpha, x);
+    const pml_scale_args a = {x->dtype, x->numel, alpha, x->data};
+    return dev->ops->scale(dev, &a);
 }
 
 pml_status pml_sum(pml_device *dev, const pml_tensor *x, double *out)
@@ -140,5 +142,6 @@ pml_status pml_sum(pml_device *dev, const pml_tensor *x, double *out)
     *out = 0.0;
     if (x->numel == 0) return PML_OK;
     PML_NEED_OP(dev, dev->ops->sum, fn);
-    return dev->ops->sum(dev, x, out);
+    const pml_sum_args a = {x->dtype, x->numel, x->data, out};
+    return dev->ops->sum(dev, &a);
 }

@@ -1,18 +1,32 @@
-/* The device registry: parses specs, opens backends, answers queries. The only place in
- * the core that knows whether the CUDA backend was compiled in. */
+/* The device registry: parses specs, opens backends through their registry entries, answers
+ * queries through the ops table. The only place in the core that knows whether the CUDA
+ * backend was compiled in. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/backend.h"
 
+/* The backends compiled in; index 0 is the CPU, which is always there. */
+static const pml_backend_reg *const registry[] = {
+    &pml_cpu_backend_reg,
+#ifdef PML_HAVE_CUDA
+    &pml_cuda_backend_reg,
+#endif
+};
+#define NREG (sizeof registry / sizeof registry[0])
+
+static const pml_backend_reg *find_backend(pml_device_kind kind)
+{
+    for (size_t i = 0; i < NREG; ++i)
+        if (registry[i]->kind == kind) return registry[i];
+    return NULL;
+}
+
 int pml_cuda_device_count(void)
 {
-#ifdef PML_HAVE_CUDA
-    return pml_cuda_count();
-#else
-    return 0;
-#endif
+    const pml_backend_reg *r = find_backend(PML_DEVICE_CUDA);
+    return r ? r->count() : 0;
 }
 
 static pml_status parse_spec(const char *spec, pml_device_kind *kind, int *ordinal, int *is_auto)
@@ -46,10 +60,13 @@ static pml_status parse_spec(const char *spec, pml_device_kind *kind, int *ordin
                          spec);
 }
 
-static pml_status open_cuda(pml_device *dev, int ordinal)
+static pml_status open_gpu(pml_device *dev, int ordinal)
 {
-#ifdef PML_HAVE_CUDA
-    int count = pml_cuda_count();
+    const pml_backend_reg *r = find_backend(PML_DEVICE_CUDA);
+    if (r == NULL)
+        return pml_set_error(PML_ERR_NO_DEVICE,
+                             "pml_device_open: this physml was built without CUDA; use --device cpu");
+    const int count = r->count();
     if (count <= 0)
         return pml_set_error(PML_ERR_NO_DEVICE,
                              "pml_device_open: no CUDA GPU found (the driver reports none); use "
@@ -57,13 +74,7 @@ static pml_status open_cuda(pml_device *dev, int ordinal)
     if (ordinal >= count)
         return pml_set_error(PML_ERR_NO_DEVICE, "pml_device_open: cuda:%d asked for, %d GPU%s found",
                              ordinal, count, count == 1 ? "" : "s");
-    return pml_cuda_device_init(dev, ordinal);
-#else
-    (void)dev;
-    (void)ordinal;
-    return pml_set_error(PML_ERR_NO_DEVICE,
-                         "pml_device_open: this physml was built without CUDA; use --device cpu");
-#endif
+    return r->open(dev, ordinal);
 }
 
 pml_status pml_device_open(const char *spec, pml_device **out)
@@ -78,15 +89,15 @@ pml_status pml_device_open(const char *spec, pml_device **out)
     PML_CHECK(dev != NULL, PML_ERR_OUT_OF_MEMORY, "pml_device_open: out of host memory");
     pml_status s;
     if (is_auto) {
-        s = pml_cuda_device_count() > 0 ? open_cuda(dev, 0) : PML_ERR_NO_DEVICE;
+        s = pml_cuda_device_count() > 0 ? open_gpu(dev, 0) : PML_ERR_NO_DEVICE;
         if (s != PML_OK) {
             memset(dev, 0, sizeof *dev);
-            s = pml_cpu_device_init(dev);
+            s = pml_cpu_backend_reg.open(dev, 0);
         }
     } else if (kind == PML_DEVICE_CUDA) {
-        s = open_cuda(dev, ordinal);
+        s = open_gpu(dev, ordinal);
     } else {
-        s = pml_cpu_device_init(dev);
+        s = pml_cpu_backend_reg.open(dev, 0);
     }
     if (s != PML_OK) {
         free(dev);
@@ -100,13 +111,7 @@ pml_status pml_device_open(const char *spec, pml_device **out)
 void pml_device_close(pml_device *dev)
 {
     if (dev == NULL) return;
-    if (dev->kind == PML_DEVICE_CUDA) {
-#ifdef PML_HAVE_CUDA
-        pml_cuda_device_fini(dev);
-#endif
-    } else {
-        pml_cpu_device_fini(dev);
-    }
+    dev->ops->close(dev);
     free(dev);
 }
 
@@ -137,15 +142,7 @@ pml_status pml_device_compute_capability(const pml_device *dev, int *major, int 
     PML_CHECK_ARG(major != NULL && minor != NULL, "pml_device_compute_capability",
                   "major/minor is NULL");
     *major = *minor = 0;
-#ifdef PML_HAVE_CUDA
-    if (dev->kind == PML_DEVICE_CUDA) {
-        pml_device_info info;
-        PML_TRY(pml_cuda_device_query(dev->ordinal, &info));
-        *major = info.cc_major;
-        *minor = info.cc_minor;
-    }
-#endif
-    return PML_OK;
+    return dev->ops->capability(dev, major, minor);
 }
 
 pml_status pml_device_synchronize(pml_device *dev)
@@ -167,24 +164,11 @@ pml_status pml_device_list(pml_device_info *out, int capacity, int *count)
     PML_CHECK_ARG(capacity >= 0 && (capacity == 0 || out != NULL), "pml_device_list",
                   "out is NULL or capacity negative");
     int n = 0;
-    pml_device *cpu = NULL;
-    PML_TRY(pml_device_open("cpu", &cpu));
-    if (n < capacity) {
-        pml_device_info *i = &out[n];
-        memset(i, 0, sizeof *i);
-        i->kind = PML_DEVICE_CPU;
-        i->ordinal = -1;
-        snprintf(i->name, sizeof i->name, "%s", cpu->name);
-        size_t fr = 0;
-        cpu->ops->memory_info(cpu, &i->memory_bytes, &fr);
+    for (size_t r = 0; r < NREG; ++r) {
+        const int devices = registry[r]->count();
+        for (int i = 0; i < devices; ++i, ++n)
+            if (n < capacity) PML_TRY(registry[r]->query(i, &out[n]));
     }
-    pml_device_close(cpu);
-    ++n;
-#ifdef PML_HAVE_CUDA
-    int gpus = pml_cuda_count();
-    for (int g = 0; g < gpus; ++g, ++n)
-        if (n < capacity) PML_TRY(pml_cuda_device_query(g, &out[n]));
-#endif
     *count = n;
     return PML_OK;
 }

@@ -71,14 +71,6 @@ pml_status pml_check_same_device(const char *fn, const pml_device *dev, const pm
 const char *pml_other_handle_note(const pml_device *a, const pml_device *b);
 int pml_dtype_is_float(pml_dtype dtype);
 
-/* Per-backend entry points used by the device registry. */
-pml_status pml_cpu_device_init(pml_device *dev);
-void pml_cpu_device_fini(pml_device *dev);
-pml_status pml_cuda_device_init(pml_device *dev, int ordinal);
-void pml_cuda_device_fini(pml_device *dev);
-int pml_cuda_count(void);
-pml_status pml_cuda_device_query(int ordinal, pml_device_info *info);
-
 #ifdef __cplusplus
 }
 #endif

@@ -29,6 +29,15 @@ float pml_rng_normal(uint64_t seed, uint64_t stream, uint64_t index)
     return pml_philox_normal(seed, stream, index);
 }
 
+/* The kernel call shared by the three checked wrappers below. */
+static pml_status fill(const char *fn, pml_tensor *t, pml_rand_dist dist, uint64_t seed,
+                       uint64_t stream, uint64_t offset, float mean, float stddev)
+{
+    PML_NEED_OP(t->dev, t->dev->ops->rand, fn);
+    const pml_rand_args a = {dist, t->dtype, t->numel, t->data, seed, stream, offset, mean, stddev};
+    return t->dev->ops->rand(t->dev, &a);
+}
+
 pml_status pml_rand_u32(pml_tensor *t, uint64_t seed, uint64_t stream, uint64_t offset)
 {
     static const char fn[] = "pml_rand_u32";
@@ -36,8 +45,7 @@ pml_status pml_rand_u32(pml_tensor *t, uint64_t seed, uint64_t stream, uint64_t 
     PML_CHECK(t->dtype == PML_U32, PML_ERR_INVALID_ARGUMENT, "%s: tensor is %s, needs u32", fn,
               pml_dtype_name(t->dtype));
     if (t->numel == 0) return PML_OK;
-    PML_NEED_OP(t->dev, t->dev->ops->rand_u32, fn);
-    return t->dev->ops->rand_u32(t->dev, t, seed, stream, offset);
+    return fill(fn, t, PML_RAND_U32, seed, stream, offset, 0.0f, 0.0f);
 }
 
 pml_status pml_rand_uniform(pml_tensor *t, uint64_t seed, uint64_t stream, uint64_t offset)
@@ -47,8 +55,7 @@ pml_status pml_rand_uniform(pml_tensor *t, uint64_t seed, uint64_t stream, uint6
     PML_CHECK(pml_dtype_is_float(t->dtype), PML_ERR_INVALID_ARGUMENT,
               "%s: tensor is %s, needs f32 or f64", fn, pml_dtype_name(t->dtype));
     if (t->numel == 0) return PML_OK;
-    PML_NEED_OP(t->dev, t->dev->ops->rand_uniform, fn);
-    return t->dev->ops->rand_uniform(t->dev, t, seed, stream, offset);
+    return fill(fn, t, PML_RAND_UNIFORM, seed, stream, offset, 0.0f, 0.0f);
 }
 
 pml_status pml_rand_normal(pml_tensor *t, uint64_t seed, uint64_t stream, uint64_t offset,
@@ -61,6 +68,5 @@ pml_status pml_rand_normal(pml_tensor *t, uint64_t seed, uint64_t stream, uint64
     PML_CHECK(stddev >= 0.0f && isfinite(stddev) && isfinite(mean), PML_ERR_INVALID_ARGUMENT,
               "%s: mean %g, stddev %g: need finite values and stddev >= 0", fn, mean, stddev);
     if (t->numel == 0) return PML_OK;
-    PML_NEED_OP(t->dev, t->dev->ops->rand_normal, fn);
-    return t->dev->ops->rand_normal(t->dev, t, seed, stream, offset, mean, stddev);
+    return fill(fn, t, PML_RAND_NORMAL, seed, stream, offset, mean, stddev);
 }

@@ -170,10 +170,10 @@ pml_status pml_tensor_copy(pml_tensor *dst, const pml_tensor *src)
     size_t n = pml_tensor_nbytes(src);
     if (n == 0 || dst == src) return PML_OK;
     if (dst->dev == src->dev) return dst->dev->ops->copy(dst->dev, dst->data, src->data, n);
-    /* Across devices: through the host when neither side is the CPU, else directly. */
-    if (src->dev->kind == PML_DEVICE_CPU)
+    /* Across devices: directly when one side is host memory, else through the host. */
+    if (src->dev->ops->host_memory)
         return dst->dev->ops->upload(dst->dev, dst->data, src->data, n);
-    if (dst->dev->kind == PML_DEVICE_CPU)
+    if (dst->dev->ops->host_memory)
         return src->dev->ops->download(src->dev, dst->data, src->data, n);
     void *tmp = malloc(n);
     PML_CHECK(tmp != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
@@ -204,7 +204,8 @@ pml_status pml_tensor_fill(pml_tensor *t, double value)
               "%s: %g is not representable as %s", fn, value, pml_dtype_name(t->dtype));
     if (t->numel == 0) return PML_OK;
     PML_NEED_OP(t->dev, t->dev->ops->fill, fn);
-    return t->dev->ops->fill(t->dev, t, value);
+    const pml_fill_args a = {t->dtype, t->numel, t->data, value};
+    return t->dev->ops->fill(t->dev, &a);
 }
 
 pml_status pml_tensor_zero(pml_tensor *t)

@@ -6,34 +6,62 @@
 #endif
 
 #include "cpu/cpu.h"
-#include "data/data_ops.h"
-#include "ising/ising_ops.h"
-#include "nn/nn_ops.h"
 
-const struct pml_backend_ops pml_cpu_backend = {
+/* Every table of the CPU backend, here and nowhere else. */
+static const struct pml_ising_ops cpu_ising = {
+    .sweeps = pml_cpu_ising_sweeps,
+};
+
+static const struct pml_nn_ops cpu_nn = {
+    .bias_act = pml_cpu_nn_bias_act,
+    .act_backward = pml_cpu_nn_act_backward,
+    .col_sum = pml_cpu_nn_col_sum,
+    .loss = pml_cpu_nn_loss,
+    .argmax = pml_cpu_nn_argmax,
+};
+
+static const struct pml_optim_ops cpu_optim = {
+    .sgd = pml_cpu_sgd,
+    .adam = pml_cpu_adam,
+};
+
+static const struct pml_data_ops cpu_data = {
+    .batch = pml_cpu_data_batch,
+    .gather_rows = pml_cpu_data_gather,
+};
+
+static void cpu_close(pml_device *dev) { (void)dev; }
+
+static pml_status cpu_capability(const pml_device *dev, int *major, int *minor)
+{
+    (void)dev;
+    *major = *minor = 0;
+    return PML_OK;
+}
+
+static const struct pml_backend_ops cpu_backend = {
     .name = "cpu",
+    .host_memory = 1,
+    .close = cpu_close,
+    .capability = cpu_capability,
+    .memory_info = pml_cpu_memory_info,
+    .synchronize = pml_cpu_synchronize,
     .alloc = pml_cpu_alloc,
     .release = pml_cpu_release,
     .upload = pml_cpu_upload,
     .download = pml_cpu_download,
     .copy = pml_cpu_copy,
     .memzero = pml_cpu_memzero,
-    .synchronize = pml_cpu_synchronize,
-    .memory_info = pml_cpu_memory_info,
     .fill = pml_cpu_fill,
-    .rand_u32 = pml_cpu_rand_u32,
-    .rand_uniform = pml_cpu_rand_uniform,
-    .rand_normal = pml_cpu_rand_normal,
+    .rand = pml_cpu_rand,
     .gemm = pml_cpu_gemm,
     .axpy = pml_cpu_axpy,
     .scale = pml_cpu_scale,
     .sum = pml_cpu_sum,
-
-    .ising = &pml_cpu_ising_ops,
-
-    .nn = &pml_cpu_nn_ops,
-
-    .data = &pml_cpu_data_ops,
+    .ising = &cpu_ising,
+    .nn = &cpu_nn,
+    .optim = &cpu_optim,
+    .data = &cpu_data,
 };
 
 static void cpu_model_name(char *buf, size_t n)
@@ -56,8 +84,12 @@ static void cpu_model_name(char *buf, size_t n)
     fclose(f);
 }
 
-pml_status pml_cpu_device_init(pml_device *dev)
+/* One CPU device: all cores through OpenMP. */
+static int cpu_count(void) { return 1; }
+
+static pml_status cpu_open(pml_device *dev, int ordinal)
 {
+    (void)ordinal;
     dev->kind = PML_DEVICE_CPU;
     dev->ordinal = -1;
     snprintf(dev->spec, sizeof dev->spec, "cpu");
@@ -67,8 +99,24 @@ pml_status pml_cpu_device_init(pml_device *dev)
 #else
     dev->parallelism = 1;
 #endif
-    dev->ops = &pml_cpu_backend;
+    dev->ops = &cpu_backend;
     return PML_OK;
 }
 
-void pml_cpu_device_fini(pml_device *dev) { (void)dev; }
+static pml_status cpu_query(int ordinal, pml_device_info *info)
+{
+    (void)ordinal;
+    memset(info, 0, sizeof *info);
+    info->kind = PML_DEVICE_CPU;
+    info->ordinal = -1;
+    cpu_model_name(info->name, sizeof info->name);
+    size_t free_bytes = 0;
+    return pml_cpu_memory_info(NULL, &info->memory_bytes, &free_bytes);
+}
+
+const pml_backend_reg pml_cpu_backend_reg = {
+    .kind = PML_DEVICE_CPU,
+    .count = cpu_count,
+    .open = cpu_open,
+    .query = cpu_query,
+};

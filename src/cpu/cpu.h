@@ -1,11 +1,22 @@
-/* The CPU backend's kernels: plain C, OpenMP where it pays, OpenBLAS for GEMM.
- * This backend is the reference the CUDA one is checked against. */
+/* The CPU backend: plain C, OpenMP where it pays, OpenBLAS for GEMM. Every kernel is declared
+ * here through its contract's function type (src/core/backend.h, src/ops/<family>_ops.h), so
+ * its signature is written once; backend_cpu.c puts them into the tables. The references
+ * (plain loops, site by site) are the specification the fast paths and the CUDA backend are
+ * tested against (docs/architecture.md, "The reference beside the fast code"). */
 #ifndef PML_CPU_H
 #define PML_CPU_H
 
 #include "core/backend.h"
+#include "ops/data_ops.h"
+#include "ops/ising_ops.h"
+#include "ops/nn_ops.h"
+#include "ops/optim_ops.h"
 
-/* memory.c */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* memory.c: host memory, 64-byte aligned */
 pml_status pml_cpu_alloc(pml_device *dev, size_t nbytes, void **out);
 void pml_cpu_release(pml_device *dev, void *ptr);
 pml_status pml_cpu_upload(pml_device *dev, void *dst, const void *src, size_t nbytes);
@@ -15,27 +26,36 @@ pml_status pml_cpu_memzero(pml_device *dev, void *dst, size_t nbytes);
 pml_status pml_cpu_synchronize(pml_device *dev);
 pml_status pml_cpu_memory_info(const pml_device *dev, size_t *total, size_t *free_bytes);
 
-/* fill.c */
-pml_status pml_cpu_fill(pml_device *dev, pml_tensor *t, double value);
+/* generic kernels: fill.c, rand.c, gemm.c (OpenBLAS, and the triple loop it is checked
+ * against), axpy.c, reduce.c */
+pml_fill_fn pml_cpu_fill;
+pml_rand_fn pml_cpu_rand;
+pml_gemm_fn pml_cpu_gemm, pml_cpu_gemm_naive;
+pml_axpy_fn pml_cpu_axpy;
+pml_scale_fn pml_cpu_scale;
+pml_sum_fn pml_cpu_sum;
 
-/* rand.c */
-pml_status pml_cpu_rand_u32(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
-                            uint64_t offset);
-pml_status pml_cpu_rand_uniform(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
-                                uint64_t offset);
-pml_status pml_cpu_rand_normal(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
-                               uint64_t offset, float mean, float stddev);
+/* Ising: ising_sweep.c */
+pml_ising_sweeps_fn pml_cpu_ising_sweeps;
+/* Tests: make the CPU kernels take the portable C path even where AVX-512 is present (the
+ * environment variable PML_ISING_NO_AVX512=1 does the same for a whole process). */
+void pml_cpu_ising_set_portable(int on);
 
-/* gemm.c */
-pml_status pml_cpu_gemm(pml_device *dev, const pml_gemm_args *args);
-/* The triple loop, in double accumulation, for tests: same contract as pml_cpu_gemm. */
-pml_status pml_cpu_gemm_naive(const pml_gemm_args *args);
+/* neural networks: nn_act.c, nn_loss.c */
+pml_nn_bias_act_fn pml_cpu_nn_bias_act;
+pml_nn_act_backward_fn pml_cpu_nn_act_backward;
+pml_nn_col_sum_fn pml_cpu_nn_col_sum;
+pml_nn_loss_fn pml_cpu_nn_loss;
+pml_nn_argmax_fn pml_cpu_nn_argmax;
 
-/* axpy.c */
-pml_status pml_cpu_axpy(pml_device *dev, double alpha, const pml_tensor *x, pml_tensor *y);
-pml_status pml_cpu_scale(pml_device *dev, double alpha, pml_tensor *x);
+/* optimisers: optim.c */
+pml_optim_fn pml_cpu_sgd, pml_cpu_adam;
 
-/* reduce.c */
-pml_status pml_cpu_sum(pml_device *dev, const pml_tensor *x, double *out);
+/* data: data_batch.c */
+pml_data_batch_fn pml_cpu_data_batch;
+pml_data_gather_fn pml_cpu_data_gather;
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,11 +1,10 @@
 /* Mini-batch gather: u8 examples picked through the order, scaled through a 256-entry
  * table, augmented (shift, flip, noise) with Philox draws keyed by (seed, step, example).
- * Contract: src/data/data_ops.h, pml_data_batch_args. Twin: src/cuda/data_batch.cu. */
+ * Contract: src/ops/data_ops.h, pml_data_batch_args. Twin: src/cuda/data_batch.cu. */
 #include <string.h>
 
 #include "core/philox.h"
 #include "cpu/cpu.h"
-#include "data/data_ops.h"
 
 /* x[j] += noise * normal(g0 + j): whole Philox blocks where aligned (one block gives two
  * Box-Muller pairs), single draws at the ragged ends; the same values as pml_philox_normal. */
@@ -77,19 +76,14 @@ pml_status pml_cpu_data_batch(pml_device *dev, const pml_data_batch_args *a)
     return PML_OK;
 }
 
-pml_status pml_cpu_gather_rows(pml_device *dev, void *dst, const void *src, const int32_t *idx,
-                               int64_t count, int64_t row_bytes)
+pml_status pml_cpu_data_gather(pml_device *dev, const pml_data_gather_args *a)
 {
     (void)dev;
-    unsigned char *d = dst;
-    const unsigned char *s = src;
+    unsigned char *d = a->dst;
+    const unsigned char *src = a->src;
+    const int64_t count = a->count, row_bytes = a->row_bytes;
 #pragma omp parallel for schedule(static) if (count * row_bytes > (1 << 20))
     for (int64_t i = 0; i < count; ++i)
-        memcpy(d + i * row_bytes, s + (int64_t)idx[i] * row_bytes, (size_t)row_bytes);
+        memcpy(d + i * row_bytes, src + (int64_t)a->idx[i] * row_bytes, (size_t)row_bytes);
     return PML_OK;
 }
-
-const struct pml_data_ops pml_cpu_data_ops = {
-    .batch = pml_cpu_data_batch,
-    .gather_rows = pml_cpu_gather_rows,
-};

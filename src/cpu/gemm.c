@@ -1,5 +1,6 @@
-/* GEMM on the CPU: OpenBLAS through CBLAS (row-major), and the naive triple loop that
- * tests compare both backends against. Contract: see pml_gemm_args in core/backend.h. */
+/* GEMM on the CPU: the naive triple loop (the reference that tests compare OpenBLAS and
+ * cuBLAS against), and OpenBLAS through CBLAS (row-major). Contract: pml_gemm_args in
+ * src/core/backend.h. */
 #include <cblas.h>
 #include <stdio.h>
 
@@ -23,29 +24,15 @@ const char *pml_blas_name(void)
     return name;
 }
 
-pml_status pml_cpu_gemm(pml_device *dev, const pml_gemm_args *g)
-{
-    (void)dev;
-    enum CBLAS_TRANSPOSE ta = g->trans_a ? CblasTrans : CblasNoTrans;
-    enum CBLAS_TRANSPOSE tb = g->trans_b ? CblasTrans : CblasNoTrans;
-    if (g->dtype == PML_F32)
-        cblas_sgemm(CblasRowMajor, ta, tb, (blasint)g->m, (blasint)g->n, (blasint)g->k,
-                    (float)g->alpha, (const float *)g->a, (blasint)g->lda, (const float *)g->b,
-                    (blasint)g->ldb, (float)g->beta, (float *)g->c, (blasint)g->ldc);
-    else
-        cblas_dgemm(CblasRowMajor, ta, tb, (blasint)g->m, (blasint)g->n, (blasint)g->k, g->alpha,
-                    (const double *)g->a, (blasint)g->lda, (const double *)g->b, (blasint)g->ldb,
-                    g->beta, (double *)g->c, (blasint)g->ldc);
-    return PML_OK;
-}
-
+/* The reference: the triple loop, accumulated in double. */
 static double load(const void *p, pml_dtype dt, int64_t i)
 {
     return dt == PML_F32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
 }
 
-pml_status pml_cpu_gemm_naive(const pml_gemm_args *g)
+pml_status pml_cpu_gemm_naive(pml_device *dev, const pml_gemm_args *g)
 {
+    (void)dev;
     for (int64_t i = 0; i < g->m; ++i) {
         for (int64_t j = 0; j < g->n; ++j) {
             double acc = 0.0;
@@ -62,5 +49,22 @@ pml_status pml_cpu_gemm_naive(const pml_gemm_args *g)
             else ((double *)g->c)[ci] = v;
         }
     }
+    return PML_OK;
+}
+
+/* The fast path: OpenBLAS. */
+pml_status pml_cpu_gemm(pml_device *dev, const pml_gemm_args *g)
+{
+    (void)dev;
+    enum CBLAS_TRANSPOSE ta = g->trans_a ? CblasTrans : CblasNoTrans;
+    enum CBLAS_TRANSPOSE tb = g->trans_b ? CblasTrans : CblasNoTrans;
+    if (g->dtype == PML_F32)
+        cblas_sgemm(CblasRowMajor, ta, tb, (blasint)g->m, (blasint)g->n, (blasint)g->k,
+                    (float)g->alpha, (const float *)g->a, (blasint)g->lda, (const float *)g->b,
+                    (blasint)g->ldb, (float)g->beta, (float *)g->c, (blasint)g->ldc);
+    else
+        cblas_dgemm(CblasRowMajor, ta, tb, (blasint)g->m, (blasint)g->n, (blasint)g->k, g->alpha,
+                    (const double *)g->a, (blasint)g->lda, (const double *)g->b, (blasint)g->ldb,
+                    g->beta, (double *)g->c, (blasint)g->ldc);
     return PML_OK;
 }

@@ -1,6 +1,6 @@
 /* Checkerboard Ising sweeps on a batch of replicas.
  * Contract (shared with src/cuda/ising_sweep.cu): spins are the two bit-packed colour planes
- * of src/ising/ising_ops.h (uint32 words, 32 colour sites each, R x 2 x Ly x WW). Sweep t
+ * of src/ops/ising_ops.h (uint32 words, 32 colour sites each, R x 2 x Ly x WW). Sweep t
  * updates plane 0 then plane 1 of every replica; in half-sweep h the 32 sites of word w of
  * row y of replica r draw u bit by bit from the 32 planes
  * u32(seed, PML_ISING_STREAM + r0 + r, ((h Ly + y) WW + w) 32 + b) (plane b is bit 31 - b of
@@ -19,7 +19,7 @@
  * the words still undecided, running their later blocks 16 words at a time (stage_q); the
  * portable path (pml_cpu_ising_set_portable, PML_ISING_NO_AVX512=1, or no AVX-512) runs each
  * step in lockstep to its slowest word. Planes of <= 2 words use the scalar body shared with
- * CUDA (src/ising/ising_block.h). Every path gives the same bits. */
+ * CUDA (src/ops/ising_word.h). Every path gives the same bits. */
 #define _POSIX_C_SOURCE 200809L /* sched_yield */
 #include <sched.h>
 #include <stdatomic.h>
@@ -30,8 +30,7 @@
 #endif
 
 #include "cpu/cpu.h"
-#include "ising/ising_block.h"
-#include "ising/ising_ops.h"
+#include "ops/ising_word.h"
 
 /* (Functions with clones are static: GCC gives the ifunc symbol and its resolver default
  * visibility whatever -fvisibility says, so an extern one would be exported.) */
@@ -224,7 +223,7 @@ static void pml_cpu_ising_words(uint32_t *restrict self, const uint32_t *restric
 }
 
 /* A few words one at a time (a plane of fewer than 16 words): the scalar body shared with
- * the CUDA kernels (src/ising/ising_block.h). */
+ * the CUDA kernels (src/ops/ising_word.h). */
 static void words_scalar(uint32_t *restrict self, const uint32_t *restrict other,
                          const uint32_t *restrict side, const uint32_t *restrict valid,
                          int64_t k0, int n, const band_job *job)
@@ -489,7 +488,7 @@ static int have_avx512(void) { return 0; }
 #endif
 
 /* Half-sweep of colour c over rows [y0, y1) of replica r. scratch: 2 (y1 - y0) WW words. */
-static void band(const pml_ising_kargs *a, int avx, int64_t r, int c, uint64_t sweep,
+static void band(const pml_ising_sweeps_args *a, int avx, int64_t r, int c, uint64_t sweep,
                  int64_t y0, int64_t y1, const cpu_plan *pl, uint32_t *scratch)
 {
     const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx), Ly = a->ly, plane = Ly * WW;
@@ -532,8 +531,8 @@ static void band(const pml_ising_kargs *a, int avx, int64_t r, int c, uint64_t s
 }
 
 /* Bond and spin sums of rows [y0, y1) of replica r: the popcount body the CUDA measure kernel
- * runs (src/ising/ising_block.h), word by word. */
-static void measure_rows(const pml_ising_kargs *a, int64_t r, int64_t y0, int64_t y1,
+ * runs (src/ops/ising_word.h), word by word. */
+static void measure_rows(const pml_ising_sweeps_args *a, int64_t r, int64_t y0, int64_t y1,
                          int64_t *bonds, int64_t *mag)
 {
     const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx);
@@ -567,10 +566,12 @@ static void yielding_barrier(atomic_uint *count, atomic_uint *gen, unsigned nth)
     }
 }
 
-static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64_t t0, int64_t n,
-                               int measure)
+pml_status pml_cpu_ising_sweeps(pml_device *dev, const pml_ising_sweeps_args *a)
 {
     (void)dev;
+    const uint64_t t0 = a->t0;
+    const int64_t n = a->n;
+    const int measure = a->measure;
     const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx), Ly = a->ly, R = a->replicas;
     const int64_t plane = Ly * W;
     const double inv_n = 1.0 / (double)(a->lx * a->ly);
@@ -683,7 +684,3 @@ static pml_status ising_sweeps(pml_device *dev, const pml_ising_kargs *a, uint64
     free(part);
     return PML_OK;
 }
-
-const struct pml_ising_ops pml_cpu_ising_ops = {
-    .sweeps = ising_sweeps,
-};

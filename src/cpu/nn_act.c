@@ -1,11 +1,10 @@
 /* Dense-layer elementwise kernels: fused bias + activation, activation backward, bias
- * gradient (column sums). Contract: see struct pml_nn_ops in src/nn/nn_ops.h. Row-major
- * rows x cols, F32 or F64; backward derivatives are computed from y = act(z). */
+ * gradient (column sums), argmax. Contract: src/ops/nn_ops.h. Row-major rows x cols, F32 or
+ * F64; backward derivatives are computed from y = act(z). Plain loops: these are the
+ * reference the CUDA kernels are checked against. */
 #include <math.h>
 
 #include "cpu/cpu.h"
-#include "nn/nn_ops.h"
-
 
 #define DEFINE_ACT(T, SUF, EXP, TANH)                                                        \
     static void bias_act_##SUF(pml_activation act, T alpha, int64_t rows, int64_t cols, T *y, \
@@ -88,36 +87,34 @@
 DEFINE_ACT(float, f32, expf, tanhf)
 DEFINE_ACT(double, f64, exp, tanh)
 
-pml_status pml_cpu_nn_bias_act(pml_device *dev, pml_dtype dtype, pml_activation act,
-                               float alpha, int64_t rows, int64_t cols, void *y,
-                               const void *bias)
+pml_status pml_cpu_nn_bias_act(pml_device *dev, const pml_nn_bias_act_args *a)
 {
     (void)dev;
-    if (dtype == PML_F32) bias_act_f32(act, alpha, rows, cols, (float *)y, (const float *)bias);
-    else bias_act_f64(act, (double)alpha, rows, cols, (double *)y, (const double *)bias);
-    return PML_OK;
-}
-
-pml_status pml_cpu_nn_act_backward(pml_device *dev, pml_dtype dtype, pml_activation act,
-                                   float alpha, int64_t rows, int64_t cols, const void *y,
-                                   const void *dy, void *dz)
-{
-    (void)dev;
-    if (dtype == PML_F32)
-        act_backward_f32(act, alpha, rows, cols, (const float *)y, (const float *)dy,
-                         (float *)dz);
+    if (a->dtype == PML_F32)
+        bias_act_f32(a->act, a->alpha, a->rows, a->cols, (float *)a->y, (const float *)a->bias);
     else
-        act_backward_f64(act, (double)alpha, rows, cols, (const double *)y, (const double *)dy,
-                         (double *)dz);
+        bias_act_f64(a->act, (double)a->alpha, a->rows, a->cols, (double *)a->y,
+                     (const double *)a->bias);
     return PML_OK;
 }
 
-pml_status pml_cpu_nn_col_sum(pml_device *dev, pml_dtype dtype, int64_t rows, int64_t cols,
-                              const void *dz, void *db)
+pml_status pml_cpu_nn_act_backward(pml_device *dev, const pml_nn_act_backward_args *a)
 {
     (void)dev;
-    if (dtype == PML_F32) col_sum_f32(rows, cols, (const float *)dz, (float *)db);
-    else col_sum_f64(rows, cols, (const double *)dz, (double *)db);
+    if (a->dtype == PML_F32)
+        act_backward_f32(a->act, a->alpha, a->rows, a->cols, (const float *)a->y,
+                         (const float *)a->dy, (float *)a->dz);
+    else
+        act_backward_f64(a->act, (double)a->alpha, a->rows, a->cols, (const double *)a->y,
+                         (const double *)a->dy, (double *)a->dz);
+    return PML_OK;
+}
+
+pml_status pml_cpu_nn_col_sum(pml_device *dev, const pml_nn_col_sum_args *a)
+{
+    (void)dev;
+    if (a->dtype == PML_F32) col_sum_f32(a->rows, a->cols, (const float *)a->x, (float *)a->sum);
+    else col_sum_f64(a->rows, a->cols, (const double *)a->x, (double *)a->sum);
     return PML_OK;
 }
 
@@ -135,11 +132,10 @@ pml_status pml_cpu_nn_col_sum(pml_device *dev, pml_dtype dtype, int64_t rows, in
 DEFINE_ARGMAX(float, f32)
 DEFINE_ARGMAX(double, f64)
 
-pml_status pml_cpu_nn_argmax(pml_device *dev, pml_dtype dtype, int64_t rows, int64_t cols,
-                             const void *y, int32_t *out)
+pml_status pml_cpu_nn_argmax(pml_device *dev, const pml_nn_argmax_args *a)
 {
     (void)dev;
-    if (dtype == PML_F32) argmax_f32(rows, cols, (const float *)y, out);
-    else argmax_f64(rows, cols, (const double *)y, out);
+    if (a->dtype == PML_F32) argmax_f32(a->rows, a->cols, (const float *)a->y, a->out);
+    else argmax_f64(a->rows, a->cols, (const double *)a->y, a->out);
     return PML_OK;
 }

@@ -1,10 +1,9 @@
-/* Losses with their gradients, one row (example) at a time. Contract: see struct pml_nn_ops
- * in src/nn/nn_ops.h. Row losses are summed in double; softmax cross-entropy subtracts the
+/* Losses with their gradients, one row (example) at a time. Contract: pml_nn_loss_args in
+ * src/ops/nn_ops.h. Row losses are summed in double; softmax cross-entropy subtracts the
  * row maximum before exponentiating (log-sum-exp), so large logits do not overflow. */
 #include <math.h>
 
 #include "cpu/cpu.h"
-#include "nn/nn_ops.h"
 
 #define BCE_EPS 1e-7
 
@@ -73,30 +72,19 @@
 DEFINE_LOSS(float, f32, expf, logf)
 DEFINE_LOSS(double, f64, exp, log)
 
-pml_status pml_cpu_nn_loss(pml_device *dev, pml_dtype dtype, pml_loss_kind kind, int64_t rows,
-                           int64_t cols, const void *y, const int32_t *labels,
-                           const void *targets, double grad_scale, void *dy, double *loss_sum,
-                           int64_t *correct)
+pml_status pml_cpu_nn_loss(pml_device *dev, const pml_nn_loss_args *a)
 {
     (void)dev;
-    if (dtype == PML_F32)
-        loss_f32(kind, rows, cols, (const float *)y, labels, (const float *)targets, grad_scale,
-                 (float *)dy, loss_sum, correct);
-    else
-        loss_f64(kind, rows, cols, (const double *)y, labels, (const double *)targets,
-                 grad_scale, (double *)dy, loss_sum, correct);
-    return PML_OK;
-}
-
-pml_status pml_cpu_nn_loss_dev(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
-                               int64_t rows, int64_t cols, const void *y, const int32_t *labels,
-                               const void *targets, double grad_scale, void *dy, double *out)
-{
     double sum = 0.0;
     int64_t hits = 0;
-    PML_TRY(pml_cpu_nn_loss(dev, dtype, kind, rows, cols, y, labels, targets, grad_scale, dy,
-                            &sum, labels ? &hits : NULL));
-    out[0] = sum;
-    out[1] = (double)hits;
+    if (a->dtype == PML_F32)
+        loss_f32(a->kind, a->rows, a->cols, (const float *)a->y, a->labels,
+                 (const float *)a->targets, a->grad_scale, (float *)a->dy, &sum, &hits);
+    else
+        loss_f64(a->kind, a->rows, a->cols, (const double *)a->y, a->labels,
+                 (const double *)a->targets, a->grad_scale, (double *)a->dy, &sum, &hits);
+    a->out[0] = sum;
+    a->out[1] = (double)hits;
+    if (a->nonfinite && !isfinite(sum)) *a->nonfinite = 1;
     return PML_OK;
 }

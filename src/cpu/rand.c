@@ -1,53 +1,37 @@
-/* Philox fills: element i of t gets the draw at (seed, stream, offset + i), converted as in
- * include/physml/rng.h. Blocks of four draws are computed once and split. */
+/* Philox fills: element i gets the draw at (seed, stream, offset + i), converted as in
+ * include/physml/rng.h (pml_rand_args, src/core/backend.h). */
 #include "core/philox.h"
 #include "cpu/cpu.h"
 
-pml_status pml_cpu_rand_u32(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
-                            uint64_t offset)
+/* Draw i of the fill as a double of the distribution asked for (a u32 and a uniform float
+ * convert exactly; a normal is mean + stddev * the float normal, rounded to the dtype once). */
+static inline double draw(const pml_rand_args *a, int64_t i)
 {
-    (void)dev;
-    uint32_t *p = (uint32_t *)t->data;
-    int64_t n = t->numel;
-#pragma omp parallel for if (n > 16384)
-    for (int64_t i = 0; i < n; ++i) p[i] = pml_philox_draw(seed, stream, offset + (uint64_t)i);
-    return PML_OK;
-}
-
-pml_status pml_cpu_rand_uniform(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
-                                uint64_t offset)
-{
-    (void)dev;
-    int64_t n = t->numel;
-    if (t->dtype == PML_F32) {
-        float *p = (float *)t->data;
-#pragma omp parallel for if (n > 16384)
-        for (int64_t i = 0; i < n; ++i)
-            p[i] = pml_u32_to_uniform(pml_philox_draw(seed, stream, offset + (uint64_t)i));
-    } else {
-        double *p = (double *)t->data;
-#pragma omp parallel for if (n > 16384)
-        for (int64_t i = 0; i < n; ++i)
-            p[i] = pml_u32_to_uniform(pml_philox_draw(seed, stream, offset + (uint64_t)i));
+    const uint64_t g = a->offset + (uint64_t)i;
+    switch (a->dist) {
+    case PML_RAND_U32: return (double)pml_philox_draw(a->seed, a->stream, g);
+    case PML_RAND_UNIFORM: return pml_u32_to_uniform(pml_philox_draw(a->seed, a->stream, g));
+    case PML_RAND_NORMAL: break;
     }
-    return PML_OK;
+    return a->mean + a->stddev * pml_philox_normal(a->seed, a->stream, g);
 }
 
-pml_status pml_cpu_rand_normal(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
-                               uint64_t offset, float mean, float stddev)
+pml_status pml_cpu_rand(pml_device *dev, const pml_rand_args *a)
 {
     (void)dev;
-    int64_t n = t->numel;
-    if (t->dtype == PML_F32) {
-        float *p = (float *)t->data;
+    const int64_t n = a->n;
+    if (a->dtype == PML_U32) {
+        uint32_t *p = (uint32_t *)a->data;
 #pragma omp parallel for if (n > 16384)
-        for (int64_t i = 0; i < n; ++i)
-            p[i] = mean + stddev * pml_philox_normal(seed, stream, offset + (uint64_t)i);
+        for (int64_t i = 0; i < n; ++i) p[i] = (uint32_t)draw(a, i);
+    } else if (a->dtype == PML_F32) {
+        float *p = (float *)a->data;
+#pragma omp parallel for if (n > 16384)
+        for (int64_t i = 0; i < n; ++i) p[i] = (float)draw(a, i);
     } else {
-        double *p = (double *)t->data;
+        double *p = (double *)a->data;
 #pragma omp parallel for if (n > 16384)
-        for (int64_t i = 0; i < n; ++i)
-            p[i] = mean + stddev * pml_philox_normal(seed, stream, offset + (uint64_t)i);
+        for (int64_t i = 0; i < n; ++i) p[i] = draw(a, i);
     }
     return PML_OK;
 }

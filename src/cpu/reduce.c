@@ -1,19 +1,19 @@
-/* sum: *out = sum of all elements of x, any dtype, accumulated in double. */
+/* sum: *out = sum of x[0..n), any dtype, accumulated in double (pml_sum_args). */
 #include "cpu/cpu.h"
 
 #define SUM(T)                                                         \
     do {                                                               \
-        const T *p = (const T *)x->data;                               \
+        const T *p = (const T *)a->x;                               \
         _Pragma("omp parallel for reduction(+ : acc) if (n > 65536)")  \
         for (int64_t i = 0; i < n; ++i) acc += (double)p[i];           \
     } while (0)
 
-pml_status pml_cpu_sum(pml_device *dev, const pml_tensor *x, double *out)
+pml_status pml_cpu_sum(pml_device *dev, const pml_sum_args *a)
 {
     (void)dev;
-    int64_t n = x->numel;
+    const int64_t n = a->n;
     double acc = 0.0;
-    switch (x->dtype) {
+    switch (a->dtype) {
     case PML_F32: SUM(float); break;
     case PML_F64: SUM(double); break;
     case PML_I32: SUM(int32_t); break;
@@ -21,6 +21,6 @@ pml_status pml_cpu_sum(pml_device *dev, const pml_tensor *x, double *out)
     case PML_U8: SUM(uint8_t); break;
     case PML_I8: SUM(int8_t); break;
     }
-    *out = acc;
+    *a->out = acc;
     return PML_OK;
 }

@@ -1,4 +1,5 @@
-// axpy: y[i] += alpha x[i]; scale: x[i] *= alpha. Float dtypes, equal element counts.
+// axpy: y[i] += alpha x[i]; scale: x[i] *= alpha. F32 or F64, i < n (pml_axpy_args,
+// pml_scale_args in src/core/backend.h).
 #include "cuda/cuda.h"
 
 template <typename T>
@@ -17,30 +18,30 @@ static __global__ void scale_kernel(int64_t n, T alpha, T *x)
         x[i] *= alpha;
 }
 
-extern "C" pml_status pml_cuda_axpy(pml_device *dev, double alpha, const pml_tensor *x, pml_tensor *y)
+extern "C" pml_status pml_cuda_axpy(pml_device *dev, const pml_axpy_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    unsigned grid = pml_cuda_grid(dev, y->numel, 256);
+    unsigned grid = pml_cuda_grid(dev, a->n, 256);
     cudaStream_t s = pml_cuda(dev)->stream;
-    if (y->dtype == PML_F32)
-        axpy_kernel<float><<<grid, 256, 0, s>>>(y->numel, (float)alpha, (const float *)x->data,
-                                                (float *)y->data);
+    if (a->dtype == PML_F32)
+        axpy_kernel<float><<<grid, 256, 0, s>>>(a->n, (float)a->alpha, (const float *)a->x,
+                                                (float *)a->y);
     else
-        axpy_kernel<double><<<grid, 256, 0, s>>>(y->numel, alpha, (const double *)x->data,
-                                                 (double *)y->data);
+        axpy_kernel<double><<<grid, 256, 0, s>>>(a->n, a->alpha, (const double *)a->x,
+                                                 (double *)a->y);
     PML_CUDA_LAUNCHED("axpy_kernel");
     return PML_OK;
 }
 
-extern "C" pml_status pml_cuda_scale(pml_device *dev, double alpha, pml_tensor *x)
+extern "C" pml_status pml_cuda_scale(pml_device *dev, const pml_scale_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    unsigned grid = pml_cuda_grid(dev, x->numel, 256);
+    unsigned grid = pml_cuda_grid(dev, a->n, 256);
     cudaStream_t s = pml_cuda(dev)->stream;
-    if (x->dtype == PML_F32)
-        scale_kernel<float><<<grid, 256, 0, s>>>(x->numel, (float)alpha, (float *)x->data);
+    if (a->dtype == PML_F32)
+        scale_kernel<float><<<grid, 256, 0, s>>>(a->n, (float)a->alpha, (float *)a->x);
     else
-        scale_kernel<double><<<grid, 256, 0, s>>>(x->numel, alpha, (double *)x->data);
+        scale_kernel<double><<<grid, 256, 0, s>>>(a->n, a->alpha, (double *)a->x);
     PML_CUDA_LAUNCHED("scale_kernel");
     return PML_OK;
 }

@@ -4,35 +4,6 @@
 #include <stdlib.h>
 
 #include "cuda/cuda.h"
-#include "data/data_ops.h"
-#include "ising/ising_ops.h"
-#include "nn/nn_ops.h"
-
-const struct pml_backend_ops pml_cuda_backend = {
-    .name = "cuda",
-    .alloc = pml_cuda_alloc,
-    .release = pml_cuda_release,
-    .upload = pml_cuda_upload,
-    .download = pml_cuda_download,
-    .copy = pml_cuda_copy,
-    .memzero = pml_cuda_memzero,
-    .synchronize = pml_cuda_synchronize,
-    .memory_info = pml_cuda_memory_info,
-    .fill = pml_cuda_fill,
-    .rand_u32 = pml_cuda_rand_u32,
-    .rand_uniform = pml_cuda_rand_uniform,
-    .rand_normal = pml_cuda_rand_normal,
-    .gemm = pml_cuda_gemm,
-    .axpy = pml_cuda_axpy,
-    .scale = pml_cuda_scale,
-    .sum = pml_cuda_sum,
-
-    .ising = &pml_cuda_ising_ops,
-
-    .nn = &pml_cuda_nn_ops,
-
-    .data = &pml_cuda_data_ops,
-};
 
 pml_status pml_cuda_error(cudaError_t err, const char *call, const char *file, int line)
 {
@@ -46,7 +17,7 @@ pml_status pml_cublas_error(cublasStatus_t st, const char *call, const char *fil
                          file, line);
 }
 
-int pml_cuda_count(void)
+static int cuda_count(void)
 {
     int n = 0;
     if (cudaGetDeviceCount(&n) != cudaSuccess) {
@@ -56,7 +27,7 @@ int pml_cuda_count(void)
     return n;
 }
 
-pml_status pml_cuda_device_query(int ordinal, pml_device_info *info)
+static pml_status cuda_query(int ordinal, pml_device_info *info)
 {
     struct cudaDeviceProp prop;
     PML_CUDA_TRY(cudaGetDeviceProperties(&prop, ordinal));
@@ -86,24 +57,27 @@ static pml_status cuda_init(pml_device *dev, pml_cuda_state *st, int ordinal)
     return PML_OK;
 }
 
-pml_status pml_cuda_device_init(pml_device *dev, int ordinal)
+static void cuda_close(pml_device *dev);
+static const struct pml_backend_ops cuda_backend;
+
+static pml_status cuda_open(pml_device *dev, int ordinal)
 {
     pml_cuda_state *st = calloc(1, sizeof *st);
     PML_CHECK(st != NULL, PML_ERR_OUT_OF_MEMORY, "pml_device_open: out of host memory");
     dev->kind = PML_DEVICE_CUDA;
     dev->ordinal = ordinal;
     snprintf(dev->spec, sizeof dev->spec, "cuda:%d", ordinal);
-    dev->ops = &pml_cuda_backend;
+    dev->ops = &cuda_backend;
     dev->impl = st;
     pml_status s = cuda_init(dev, st, ordinal);
     if (s != PML_OK) {
-        pml_cuda_device_fini(dev);
+        cuda_close(dev);
         dev->impl = NULL;
     }
     return s;
 }
 
-void pml_cuda_device_fini(pml_device *dev)
+static void cuda_close(pml_device *dev)
 {
     pml_cuda_state *st = pml_cuda(dev);
     if (st == NULL) return;
@@ -129,3 +103,67 @@ pml_status pml_cuda_scratch(pml_device *dev, size_t nbytes, void **out)
     *out = st->scratch;
     return PML_OK;
 }
+
+static pml_status cuda_capability(const pml_device *dev, int *major, int *minor)
+{
+    pml_device_info info;
+    PML_TRY(cuda_query(dev->ordinal, &info));
+    *major = info.cc_major;
+    *minor = info.cc_minor;
+    return PML_OK;
+}
+
+/* Every table of the CUDA backend, here and nowhere else. */
+static const struct pml_ising_ops cuda_ising = {
+    .sweeps = pml_cuda_ising_sweeps,
+};
+
+static const struct pml_nn_ops cuda_nn = {
+    .bias_act = pml_cuda_nn_bias_act,
+    .act_backward = pml_cuda_nn_act_backward,
+    .col_sum = pml_cuda_nn_col_sum,
+    .loss = pml_cuda_nn_loss,
+    .argmax = pml_cuda_nn_argmax,
+};
+
+static const struct pml_optim_ops cuda_optim = {
+    .sgd = pml_cuda_sgd,
+    .adam = pml_cuda_adam,
+};
+
+static const struct pml_data_ops cuda_data = {
+    .batch = pml_cuda_data_batch,
+    .gather_rows = pml_cuda_data_gather,
+};
+
+static const struct pml_backend_ops cuda_backend = {
+    .name = "cuda",
+    .host_memory = 0,
+    .close = cuda_close,
+    .capability = cuda_capability,
+    .memory_info = pml_cuda_memory_info,
+    .synchronize = pml_cuda_synchronize,
+    .alloc = pml_cuda_alloc,
+    .release = pml_cuda_release,
+    .upload = pml_cuda_upload,
+    .download = pml_cuda_download,
+    .copy = pml_cuda_copy,
+    .memzero = pml_cuda_memzero,
+    .fill = pml_cuda_fill,
+    .rand = pml_cuda_rand,
+    .gemm = pml_cuda_gemm,
+    .axpy = pml_cuda_axpy,
+    .scale = pml_cuda_scale,
+    .sum = pml_cuda_sum,
+    .ising = &cuda_ising,
+    .nn = &cuda_nn,
+    .optim = &cuda_optim,
+    .data = &cuda_data,
+};
+
+const pml_backend_reg pml_cuda_backend_reg = {
+    .kind = PML_DEVICE_CUDA,
+    .count = cuda_count,
+    .open = cuda_open,
+    .query = cuda_query,
+};

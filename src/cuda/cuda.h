@@ -1,5 +1,8 @@
 /* The CUDA backend: launchers with C linkage (kernels stay inside the .cu files), and the
- * per-device state. Included by C (backend_cuda.c) and by CUDA C++ (the .cu files). */
+ * per-device state. Included by C (backend_cuda.c) and by CUDA C++ (the .cu files). Every
+ * launcher is declared here through its contract's function type (src/core/backend.h,
+ * src/ops/<family>_ops.h), so its signature is written once; backend_cuda.c puts them into
+ * the tables. */
 #ifndef PML_CUDA_H
 #define PML_CUDA_H
 
@@ -7,6 +10,10 @@
 #include <cuda_runtime.h>
 
 #include "core/backend.h"
+#include "ops/data_ops.h"
+#include "ops/ising_ops.h"
+#include "ops/nn_ops.h"
+#include "ops/optim_ops.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,8 +56,14 @@ static inline pml_status pml_cuda_enter(const pml_device *dev)
     PML_CUDA_TRY(cudaSetDevice(dev->ordinal));
     return PML_OK;
 }
-/* After a kernel launch: catches bad configurations without synchronising. */
-#define PML_CUDA_LAUNCHED(name) PML_CUDA_TRY(cudaGetLastError())
+/* After a kernel launch: catches bad configurations without synchronising; the error names
+ * the kernel. */
+#define PML_CUDA_LAUNCHED(name)                                                           \
+    do {                                                                                  \
+        cudaError_t pml_e_ = cudaGetLastError();                                          \
+        if (pml_e_ != cudaSuccess)                                                        \
+            return pml_cuda_error(pml_e_, "launch of " name, __FILE__, __LINE__);         \
+    } while (0)
 
 /* Ensure the scratch buffer holds at least nbytes. */
 pml_status pml_cuda_scratch(pml_device *dev, size_t nbytes, void **out);
@@ -65,26 +78,30 @@ pml_status pml_cuda_memzero(pml_device *dev, void *dst, size_t nbytes);
 pml_status pml_cuda_synchronize(pml_device *dev);
 pml_status pml_cuda_memory_info(const pml_device *dev, size_t *total, size_t *free_bytes);
 
-/* fill.cu */
-pml_status pml_cuda_fill(pml_device *dev, pml_tensor *t, double value);
+/* generic kernels: fill.cu, rand.cu, gemm.cu (cuBLAS), axpy.cu, reduce.cu */
+pml_fill_fn pml_cuda_fill;
+pml_rand_fn pml_cuda_rand;
+pml_gemm_fn pml_cuda_gemm;
+pml_axpy_fn pml_cuda_axpy;
+pml_scale_fn pml_cuda_scale;
+pml_sum_fn pml_cuda_sum;
 
-/* rand.cu */
-pml_status pml_cuda_rand_u32(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
-                             uint64_t offset);
-pml_status pml_cuda_rand_uniform(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
-                                 uint64_t offset);
-pml_status pml_cuda_rand_normal(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
-                                uint64_t offset, float mean, float stddev);
+/* Ising: ising_sweep.cu */
+pml_ising_sweeps_fn pml_cuda_ising_sweeps;
 
-/* gemm.cu */
-pml_status pml_cuda_gemm(pml_device *dev, const pml_gemm_args *args);
+/* neural networks: nn_act.cu, nn_loss.cu */
+pml_nn_bias_act_fn pml_cuda_nn_bias_act;
+pml_nn_act_backward_fn pml_cuda_nn_act_backward;
+pml_nn_col_sum_fn pml_cuda_nn_col_sum;
+pml_nn_loss_fn pml_cuda_nn_loss;
+pml_nn_argmax_fn pml_cuda_nn_argmax;
 
-/* axpy.cu */
-pml_status pml_cuda_axpy(pml_device *dev, double alpha, const pml_tensor *x, pml_tensor *y);
-pml_status pml_cuda_scale(pml_device *dev, double alpha, pml_tensor *x);
+/* optimisers: optim.cu */
+pml_optim_fn pml_cuda_sgd, pml_cuda_adam;
 
-/* reduce.cu */
-pml_status pml_cuda_sum(pml_device *dev, const pml_tensor *x, double *out);
+/* data: data_batch.cu */
+pml_data_batch_fn pml_cuda_data_batch;
+pml_data_gather_fn pml_cuda_data_gather;
 
 /* Grid size for a grid-stride loop over n elements. */
 static inline unsigned pml_cuda_grid(const pml_device *dev, int64_t n, int block)

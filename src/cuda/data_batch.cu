@@ -1,9 +1,8 @@
 // Mini-batch gather: u8 examples picked through the order, scaled through a 256-entry
 // table, augmented (shift, flip, noise) with Philox draws keyed by (seed, step, example).
-// Contract: src/data/data_ops.h, pml_data_batch_args. Twin: src/cpu/data_batch.c.
+// Contract: src/ops/data_ops.h, pml_data_batch_args. Twin: src/cpu/data_batch.c.
 #include "core/philox.h"
 #include "cuda/cuda.h"
-#include "data/data_ops.h"
 
 // One thread per output element (grid-stride); the table is staged in shared memory because
 // pixel-dependent indexing of kernel parameters serialises.
@@ -59,14 +58,13 @@ extern "C" pml_status pml_cuda_data_batch(pml_device *dev, const pml_data_batch_
     return PML_OK;
 }
 
-extern "C" pml_status pml_cuda_gather_rows(pml_device *dev, void *dst, const void *src,
-                                           const int32_t *idx, int64_t count, int64_t row_bytes)
+extern "C" pml_status pml_cuda_data_gather(pml_device *dev, const pml_data_gather_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    gather_rows_kernel<<<pml_cuda_grid(dev, count * row_bytes, 256), 256, 0,
-                         pml_cuda(dev)->stream>>>((unsigned char *)dst,
-                                                  (const unsigned char *)src, idx, count,
-                                                  row_bytes);
+    gather_rows_kernel<<<pml_cuda_grid(dev, a->count * a->row_bytes, 256), 256, 0,
+                         pml_cuda(dev)->stream>>>((unsigned char *)a->dst,
+                                                  (const unsigned char *)a->src, a->idx,
+                                                  a->count, a->row_bytes);
     PML_CUDA_LAUNCHED("gather_rows_kernel");
     return PML_OK;
 }

@@ -1,6 +1,6 @@
 // Checkerboard Ising sweeps on a batch of replicas.
 // Contract (shared with src/cpu/ising_sweep.c): spins are the two bit-packed colour planes
-// of src/ising/ising_ops.h (uint32 words, 32 colour sites each, R x 2 x Ly x WW). Sweep t
+// of src/ops/ising_ops.h (uint32 words, 32 colour sites each, R x 2 x Ly x WW). Sweep t
 // updates plane 0 then plane 1 of every replica; in half-sweep h the 32 sites of word w of
 // row y of replica r draw u bit by bit from the 32 planes
 // u32(seed, PML_ISING_STREAM + r0 + r, ((h Ly + y) WW + w) 32 + b) (plane b is bit 31 - b of
@@ -14,8 +14,8 @@
 // comparison u < thr MSB first with one Philox block (four planes) at a time until every
 // lane of the word is decided (~3 blocks of 8 on average). Each block keeps its replica's
 // grouped thresholds (pml_ising_wparams, built on the host) in shared memory. The per-thread
-// bodies live in src/ising/ising_block.h, which the CPU tests execute thread by thread
-// against the CPU kernels. Two ways to launch them:
+// bodies live in src/ops/ising_word.h, which the CPU tests execute thread by thread
+// against the CPU reference. Two ways to launch them:
 // - small replicas (Ly * WW <= PML_ISING_FUSED_WORDS words, 1024 by default: up to 256^2):
 //   one block per replica runs every sweep of the call in ONE launch, a barrier between the
 //   half-sweeps and the measurement reduced in the block. A batch of many small lattices
@@ -33,8 +33,7 @@
 
 #include "core/philox.h"
 #include "cuda/cuda.h"
-#include "ising/ising_block.h"
-#include "ising/ising_ops.h"
+#include "ops/ising_word.h"
 
 // Both may be set from outside (-DISING_BLOCK=... in CMAKE_CUDA_FLAGS) to tune on a GPU.
 #ifndef ISING_BLOCK
@@ -212,8 +211,7 @@ static int64_t fused_words(void)
     return v < 0 ? 0 : v > (1 << 20) ? (1 << 20) : (int64_t)v;
 }
 
-extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kargs *a,
-                                            uint64_t t0, int64_t n, int measure)
+extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_sweeps_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
     cudaStream_t st = pml_cuda(dev)->stream;
@@ -222,6 +220,9 @@ extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_kar
     const int64_t plane = Ly * WW;
     const uint64_t stream0 = PML_ISING_STREAM + (uint64_t)a->r0;
     const double inv_n = 1.0 / (double)(a->lx * a->ly);
+    const uint64_t t0 = a->t0;
+    const int64_t n = a->n;
+    const int measure = a->measure;
     if (plane <= fused_words()) {
         unsigned block = 32;
         while (block < (unsigned)plane && block < ISING_BLOCK) block *= 2;

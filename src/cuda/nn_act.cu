@@ -1,9 +1,8 @@
 // Dense-layer elementwise kernels: fused bias + activation, activation backward, bias
-// gradient (column sums). Contract: see struct pml_nn_ops in src/nn/nn_ops.h. Row-major
-// rows x cols, F32 or F64; backward derivatives are computed from y = act(z).
+// gradient (column sums), argmax. Contract: src/ops/nn_ops.h. Row-major rows x cols, F32 or
+// F64; backward derivatives are computed from y = act(z).
 #include "cuda/cuda.h"
 #include "cuda/device_math.cuh"
-#include "nn/nn_ops.h"
 
 
 template <typename T>
@@ -154,49 +153,49 @@ static pml_status act_backward_t(pml_device *dev, pml_activation act, float alph
     return PML_OK;
 }
 
-extern "C" pml_status pml_cuda_nn_bias_act(pml_device *dev, pml_dtype dtype, pml_activation act,
-                                           float alpha, int64_t rows, int64_t cols, void *y,
-                                           const void *bias)
+extern "C" pml_status pml_cuda_nn_bias_act(pml_device *dev, const pml_nn_bias_act_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    return dtype == PML_F32 ? bias_act_t<float>(dev, act, alpha, rows, cols, y, bias)
-                            : bias_act_t<double>(dev, act, alpha, rows, cols, y, bias);
+    return a->dtype == PML_F32
+               ? bias_act_t<float>(dev, a->act, a->alpha, a->rows, a->cols, a->y, a->bias)
+               : bias_act_t<double>(dev, a->act, a->alpha, a->rows, a->cols, a->y, a->bias);
 }
 
-extern "C" pml_status pml_cuda_nn_act_backward(pml_device *dev, pml_dtype dtype,
-                                               pml_activation act, float alpha, int64_t rows,
-                                               int64_t cols, const void *y, const void *dy,
-                                               void *dz)
+extern "C" pml_status pml_cuda_nn_act_backward(pml_device *dev,
+                                               const pml_nn_act_backward_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    return dtype == PML_F32 ? act_backward_t<float>(dev, act, alpha, rows, cols, y, dy, dz)
-                            : act_backward_t<double>(dev, act, alpha, rows, cols, y, dy, dz);
+    return a->dtype == PML_F32
+               ? act_backward_t<float>(dev, a->act, a->alpha, a->rows, a->cols, a->y, a->dy, a->dz)
+               : act_backward_t<double>(dev, a->act, a->alpha, a->rows, a->cols, a->y, a->dy,
+                                        a->dz);
 }
 
-extern "C" pml_status pml_cuda_nn_col_sum(pml_device *dev, pml_dtype dtype, int64_t rows,
-                                          int64_t cols, const void *dz, void *db)
+extern "C" pml_status pml_cuda_nn_col_sum(pml_device *dev, const pml_nn_col_sum_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
     cudaStream_t s = pml_cuda(dev)->stream;
-    unsigned grid = pml_cuda_grid(dev, cols, 128);
-    if (dtype == PML_F32)
-        col_sum_kernel<float><<<grid, 128, 0, s>>>(rows, cols, (const float *)dz, (float *)db);
+    unsigned grid = pml_cuda_grid(dev, a->cols, 128);
+    if (a->dtype == PML_F32)
+        col_sum_kernel<float><<<grid, 128, 0, s>>>(a->rows, a->cols, (const float *)a->x,
+                                                   (float *)a->sum);
     else
-        col_sum_kernel<double><<<grid, 128, 0, s>>>(rows, cols, (const double *)dz, (double *)db);
+        col_sum_kernel<double><<<grid, 128, 0, s>>>(a->rows, a->cols, (const double *)a->x,
+                                                    (double *)a->sum);
     PML_CUDA_LAUNCHED("col_sum_kernel");
     return PML_OK;
 }
 
-extern "C" pml_status pml_cuda_nn_argmax(pml_device *dev, pml_dtype dtype, int64_t rows,
-                                         int64_t cols, const void *y, int32_t *out)
+extern "C" pml_status pml_cuda_nn_argmax(pml_device *dev, const pml_nn_argmax_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
     cudaStream_t s = pml_cuda(dev)->stream;
-    unsigned grid = pml_cuda_grid(dev, rows, 128);
-    if (dtype == PML_F32)
-        argmax_kernel<float><<<grid, 128, 0, s>>>(rows, cols, (const float *)y, out);
+    unsigned grid = pml_cuda_grid(dev, a->rows, 128);
+    if (a->dtype == PML_F32)
+        argmax_kernel<float><<<grid, 128, 0, s>>>(a->rows, a->cols, (const float *)a->y, a->out);
     else
-        argmax_kernel<double><<<grid, 128, 0, s>>>(rows, cols, (const double *)y, out);
+        argmax_kernel<double><<<grid, 128, 0, s>>>(a->rows, a->cols, (const double *)a->y,
+                                                   a->out);
     PML_CUDA_LAUNCHED("argmax_kernel");
     return PML_OK;
 }

@@ -1,14 +1,12 @@
-// Losses with their gradients, one row (example) at a time. Contract: see struct pml_nn_ops
-// in src/nn/nn_ops.h. Row losses are summed in double; softmax cross-entropy subtracts the
+// Losses with their gradients, one row (example) at a time. Contract: pml_nn_loss_args in
+// src/ops/nn_ops.h. Row losses are summed in double; softmax cross-entropy subtracts the
 // row maximum before exponentiating (log-sum-exp), so large logits do not overflow.
 // One thread per row writes its loss and hit into scratch; one block then sums them in a
-// fixed order (deterministic); `loss` reads the two totals on the host, `loss_dev` leaves
-// them on the device.
+// fixed order (deterministic) into out on the device, and raises the non-finite flag.
 #include <math_constants.h>
 
 #include "cuda/cuda.h"
 #include "cuda/device_math.cuh"
-#include "nn/nn_ops.h"
 
 #define BCE_EPS 1e-7
 
@@ -69,7 +67,7 @@ static __global__ void loss_rows_kernel(pml_loss_kind kind, int64_t rows, int64_
 // One block of 256 threads: strided partial sums, then a fixed-order tree.
 // out[0] = loss sum, out[1] = hits (as a double: exact below 2^53).
 static __global__ void loss_total_kernel(int64_t rows, const double *row_loss,
-                                         const int *row_hit, double *out)
+                                         const int *row_hit, double *out, int32_t *nonfinite)
 {
     __shared__ double sl[256];
     __shared__ long long sh[256];
@@ -92,67 +90,35 @@ static __global__ void loss_total_kernel(int64_t rows, const double *row_loss,
     if (threadIdx.x == 0) {
         out[0] = sl[0];
         out[1] = (double)sh[0];
+        if (nonfinite && !isfinite(sl[0])) *nonfinite = 1;
     }
 }
 
 // Row losses into scratch, totals into out (device); returns without synchronising.
-static pml_status loss_launch(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
-                              int64_t rows, int64_t cols, const void *y, const int32_t *labels,
-                              const void *targets, double grad_scale, void *dy, double *out,
-                              size_t extra, void **extra_ptr)
+extern "C" pml_status pml_cuda_nn_loss(pml_device *dev, const pml_nn_loss_args *a)
 {
+    PML_TRY(pml_cuda_enter(dev));
     cudaStream_t s = pml_cuda(dev)->stream;
-    // scratch: rows doubles, rows ints, then `extra` bytes for the caller
-    size_t off_hit = (size_t)rows * sizeof(double);
-    size_t off_extra = (off_hit + (size_t)rows * sizeof(int) + 15) / 16 * 16;
+    const int64_t rows = a->rows;
+    // scratch: rows doubles, then rows ints
+    const size_t off_hit = (size_t)rows * sizeof(double);
     void *scratch = nullptr;
-    PML_TRY(pml_cuda_scratch(dev, off_extra + extra, &scratch));
-    char *base = (char *)scratch;
-    double *row_loss = (double *)base;
-    int *row_hit = (int *)(base + off_hit);
-    if (extra_ptr) *extra_ptr = base + off_extra;
-    if (out == nullptr) out = (double *)(base + off_extra);
+    PML_TRY(pml_cuda_scratch(dev, off_hit + (size_t)rows * sizeof(int), &scratch));
+    double *row_loss = (double *)scratch;
+    int *row_hit = (int *)((char *)scratch + off_hit);
     unsigned grid = pml_cuda_grid(dev, rows, 128);
-    if (dtype == PML_F32)
-        loss_rows_kernel<float><<<grid, 128, 0, s>>>(kind, rows, cols, (const float *)y, labels,
-                                                     (const float *)targets, grad_scale,
-                                                     (float *)dy, row_loss, row_hit);
+    if (a->dtype == PML_F32)
+        loss_rows_kernel<float><<<grid, 128, 0, s>>>(a->kind, rows, a->cols, (const float *)a->y,
+                                                     a->labels, (const float *)a->targets,
+                                                     a->grad_scale, (float *)a->dy, row_loss,
+                                                     row_hit);
     else
-        loss_rows_kernel<double><<<grid, 128, 0, s>>>(kind, rows, cols, (const double *)y,
-                                                      labels, (const double *)targets,
-                                                      grad_scale, (double *)dy, row_loss,
-                                                      row_hit);
+        loss_rows_kernel<double><<<grid, 128, 0, s>>>(a->kind, rows, a->cols,
+                                                      (const double *)a->y, a->labels,
+                                                      (const double *)a->targets, a->grad_scale,
+                                                      (double *)a->dy, row_loss, row_hit);
     PML_CUDA_LAUNCHED("loss_rows_kernel");
-    loss_total_kernel<<<1, 256, 0, s>>>(rows, row_loss, row_hit, out);
+    loss_total_kernel<<<1, 256, 0, s>>>(rows, row_loss, row_hit, a->out, a->nonfinite);
     PML_CUDA_LAUNCHED("loss_total_kernel");
     return PML_OK;
-}
-
-extern "C" pml_status pml_cuda_nn_loss(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
-                                       int64_t rows, int64_t cols, const void *y,
-                                       const int32_t *labels, const void *targets,
-                                       double grad_scale, void *dy, double *loss_sum,
-                                       int64_t *correct)
-{
-    PML_TRY(pml_cuda_enter(dev));
-    void *tot = nullptr;
-    PML_TRY(loss_launch(dev, dtype, kind, rows, cols, y, labels, targets, grad_scale, dy,
-                        nullptr, 16, &tot));
-    double host[2];
-    cudaStream_t s = pml_cuda(dev)->stream;
-    PML_CUDA_TRY(cudaMemcpyAsync(host, tot, 16, cudaMemcpyDeviceToHost, s));
-    PML_CUDA_TRY(cudaStreamSynchronize(s));
-    *loss_sum = host[0];
-    if (correct) *correct = (int64_t)host[1];
-    return PML_OK;
-}
-
-extern "C" pml_status pml_cuda_nn_loss_dev(pml_device *dev, pml_dtype dtype, pml_loss_kind kind,
-                                           int64_t rows, int64_t cols, const void *y,
-                                           const int32_t *labels, const void *targets,
-                                           double grad_scale, void *dy, double *out)
-{
-    PML_TRY(pml_cuda_enter(dev));
-    return loss_launch(dev, dtype, kind, rows, cols, y, labels, targets, grad_scale, dy, out, 0,
-                       nullptr);
 }

@@ -1,4 +1,4 @@
-// Philox fills: element i of t gets the draw at (seed, stream, offset + i), converted as in
+// Philox fills: element i gets the draw at (seed, stream, offset + i), converted as in
 // include/physml/rng.h. Same header (core/philox.h) as the CPU, so the integers and the
 // uniform floats are bit-identical; normal floats differ only through logf/sincosf.
 #include "core/philox.h"
@@ -33,36 +33,24 @@ static __global__ void rand_kernel(T *p, int64_t n, uint64_t seed, uint64_t stre
 }
 
 template <typename T, int KIND>
-static pml_status launch(pml_device *dev, pml_tensor *t, uint64_t seed, uint64_t stream,
-                         uint64_t offset, float mean, float stddev)
+static pml_status launch(pml_device *dev, const pml_rand_args *a)
 {
-    int64_t blocks = (int64_t)(((offset + t->numel - 1) >> 2) - (offset >> 2) + 1);
+    int64_t blocks = (int64_t)(((a->offset + a->n - 1) >> 2) - (a->offset >> 2) + 1);
     rand_kernel<T, KIND><<<pml_cuda_grid(dev, blocks, 256), 256, 0, pml_cuda(dev)->stream>>>(
-        (T *)t->data, t->numel, seed, stream, offset, mean, stddev);
+        (T *)a->data, a->n, a->seed, a->stream, a->offset, a->mean, a->stddev);
     PML_CUDA_LAUNCHED("rand_kernel");
     return PML_OK;
 }
 
-extern "C" pml_status pml_cuda_rand_u32(pml_device *dev, pml_tensor *t, uint64_t seed,
-                                        uint64_t stream, uint64_t offset)
+// pml_rand_args: u32 draws into U32, uniform and normal draws into F32 or F64
+extern "C" pml_status pml_cuda_rand(pml_device *dev, const pml_rand_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    return launch<uint32_t, 0>(dev, t, seed, stream, offset, 0.f, 0.f);
-}
-
-extern "C" pml_status pml_cuda_rand_uniform(pml_device *dev, pml_tensor *t, uint64_t seed,
-                                            uint64_t stream, uint64_t offset)
-{
-    PML_TRY(pml_cuda_enter(dev));
-    if (t->dtype == PML_F32) return launch<float, 1>(dev, t, seed, stream, offset, 0.f, 0.f);
-    return launch<double, 1>(dev, t, seed, stream, offset, 0.f, 0.f);
-}
-
-extern "C" pml_status pml_cuda_rand_normal(pml_device *dev, pml_tensor *t, uint64_t seed,
-                                           uint64_t stream, uint64_t offset, float mean,
-                                           float stddev)
-{
-    PML_TRY(pml_cuda_enter(dev));
-    if (t->dtype == PML_F32) return launch<float, 2>(dev, t, seed, stream, offset, mean, stddev);
-    return launch<double, 2>(dev, t, seed, stream, offset, mean, stddev);
+    const int f32 = a->dtype == PML_F32;
+    switch (a->dist) {
+    case PML_RAND_U32: return launch<uint32_t, 0>(dev, a);
+    case PML_RAND_UNIFORM: return f32 ? launch<float, 1>(dev, a) : launch<double, 1>(dev, a);
+    case PML_RAND_NORMAL: break;
+    }
+    return f32 ? launch<float, 2>(dev, a) : launch<double, 2>(dev, a);
 }

@@ -1,4 +1,4 @@
-// sum: *out = sum of all elements of x, any dtype, accumulated in double. Two passes with
+// sum: *out = sum of x[0..n), any dtype, accumulated in double (pml_sum_args). Two passes with
 // a fixed grid, so the result is deterministic run to run.
 #include "cuda/cuda.h"
 
@@ -37,31 +37,30 @@ static __global__ void sum_final_kernel(double *partial, int count)
 }
 
 template <typename T>
-static void launch_partial(const pml_tensor *x, double *partial, cudaStream_t s)
+static void launch_partial(const pml_sum_args *a, double *partial, cudaStream_t s)
 {
-    sum_partial_kernel<T><<<PML_SUM_GRID, PML_SUM_BLOCK, 0, s>>>((const T *)x->data, x->numel,
-                                                                 partial);
+    sum_partial_kernel<T><<<PML_SUM_GRID, PML_SUM_BLOCK, 0, s>>>((const T *)a->x, a->n, partial);
 }
 
-extern "C" pml_status pml_cuda_sum(pml_device *dev, const pml_tensor *x, double *out)
+extern "C" pml_status pml_cuda_sum(pml_device *dev, const pml_sum_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
     void *scratch = NULL;
     PML_TRY(pml_cuda_scratch(dev, (PML_SUM_GRID + 1) * sizeof(double), &scratch));
     double *partial = (double *)scratch;
     cudaStream_t s = pml_cuda(dev)->stream;
-    switch (x->dtype) {
-    case PML_F32: launch_partial<float>(x, partial, s); break;
-    case PML_F64: launch_partial<double>(x, partial, s); break;
-    case PML_I32: launch_partial<int32_t>(x, partial, s); break;
-    case PML_U32: launch_partial<uint32_t>(x, partial, s); break;
-    case PML_U8: launch_partial<uint8_t>(x, partial, s); break;
-    case PML_I8: launch_partial<int8_t>(x, partial, s); break;
+    switch (a->dtype) {
+    case PML_F32: launch_partial<float>(a, partial, s); break;
+    case PML_F64: launch_partial<double>(a, partial, s); break;
+    case PML_I32: launch_partial<int32_t>(a, partial, s); break;
+    case PML_U32: launch_partial<uint32_t>(a, partial, s); break;
+    case PML_U8: launch_partial<uint8_t>(a, partial, s); break;
+    case PML_I8: launch_partial<int8_t>(a, partial, s); break;
     }
     PML_CUDA_LAUNCHED("sum_partial_kernel");
     sum_final_kernel<<<1, PML_SUM_BLOCK, 0, s>>>(partial, PML_SUM_GRID);
     PML_CUDA_LAUNCHED("sum_final_kernel");
-    PML_CUDA_TRY(cudaMemcpyAsync(out, partial + PML_SUM_GRID, sizeof(double),
+    PML_CUDA_TRY(cudaMemcpyAsync(a->out, partial + PML_SUM_GRID, sizeof(double),
                                  cudaMemcpyDeviceToHost, s));
     PML_CUDA_TRY(cudaStreamSynchronize(s));
     return PML_OK;

@@ -241,12 +241,16 @@ pml_status pml_dataset_subset(const pml_dataset *ds, const int32_t *idx, int64_t
                                 dev->ops->name);
         if (s == PML_OK) s = pml_tensor_create_1d(dev, PML_I32, count, &didx);
         if (s == PML_OK) s = pml_tensor_upload(didx, idx, (size_t)count * sizeof *idx);
-        if (s == PML_OK)
-            s = dev->ops->data->gather_rows(dev, sub->images->data, ds->images->data, didx->data,
-                                            count, f);
-        if (s == PML_OK)
-            s = dev->ops->data->gather_rows(dev, sub->labels->data, ds->labels->data, didx->data,
-                                            count, 1);
+        if (s == PML_OK) {
+            const pml_data_gather_args img = {sub->images->data, ds->images->data, didx->data,
+                                              count, f};
+            s = dev->ops->data->gather_rows(dev, &img);
+        }
+        if (s == PML_OK) {
+            const pml_data_gather_args lab = {sub->labels->data, ds->labels->data, didx->data,
+                                              count, 1};
+            s = dev->ops->data->gather_rows(dev, &lab);
+        }
         if (s == PML_OK) s = dev->ops->synchronize(dev); /* didx must outlive the kernels */
         pml_tensor_destroy(didx);
     }

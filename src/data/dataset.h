@@ -4,7 +4,7 @@
 
 #include "core/backend.h"
 #include "physml/data.h"
-#include "data/data_ops.h"
+#include "ops/data_ops.h"
 
 struct pml_dataset {
     pml_device *dev;

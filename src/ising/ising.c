@@ -247,7 +247,7 @@ static size_t plane_words(const pml_ising_config *c)
     return (size_t)c->replicas * pml_ising_replica_bytes(c->lx, c->ly) / sizeof(uint32_t);
 }
 
-/* Row-major R x Ly x Lx  <->  bit-packed colour planes (src/ising/ising_ops.h). */
+/* Row-major R x Ly x Lx  <->  bit-packed colour planes (src/ops/ising_ops.h). */
 void pml_ising_to_planes(const pml_ising_config *c, const int8_t *in, uint32_t *out)
 {
     const int64_t WW = pml_ising_row_words(c->lx);
@@ -357,7 +357,7 @@ static pml_status run(pml_ising *g, int64_t n, int measure, const char *fn)
     if (n == 0) return PML_OK;
     for (int64_t i = 0; i < g->nseg; ++i) {
         const pml_ising_segment *s = &g->seg[i];
-        pml_ising_kargs a = {
+        const pml_ising_sweeps_args a = {
             .spins = (int8_t *)g->spins + s->byte0,
             .params = (const pml_ising_rparams *)g->params + s->r0,
             .acc = (pml_ising_acc *)g->acc + s->r0,
@@ -367,8 +367,11 @@ static pml_status run(pml_ising *g, int64_t n, int measure, const char *fn)
             .r0 = s->r0,
             .J = g->cfg.J,
             .seed = g->cfg.seed,
+            .t0 = g->sweeps,
+            .n = n,
+            .measure = measure,
         };
-        PML_TRY(g->dev->ops->ising->sweeps(g->dev, &a, g->sweeps, n, measure));
+        PML_TRY(g->dev->ops->ising->sweeps(g->dev, &a));
     }
     g->sweeps += (uint64_t)n;
     return PML_OK;

@@ -3,7 +3,7 @@
 #define PML_ISING_MODEL_H
 
 #include "core/internal.h"
-#include "ising/ising_ops.h"
+#include "ops/ising_ops.h"
 #include "physml/ising.h"
 
 /* A run of consecutive replicas of one size: one backend `sweeps` call covers it (kargs.r0 =
@@ -23,7 +23,7 @@ struct pml_ising {
     int64_t nseg;
     size_t nspins;   /* sum of lx[r] * ly[r] */
     size_t nbytes;   /* device bytes of the spins */
-    void *spins;     /* device: bit-packed colour planes (src/ising/ising_ops.h), replica
+    void *spins;     /* device: bit-packed colour planes (src/ops/ising_ops.h), replica
                         after replica */
     void *params;    /* device: R pml_ising_rparams */
     void *acc;       /* device: R pml_ising_acc */

@@ -25,7 +25,8 @@ static pml_status act_forward(pml_layer *l, const pml_tensor *x, int64_t batch)
     PML_NN_OPS(l->dev, fn, ops);
     size_t nbytes = (size_t)(batch * l->out_f) * pml_dtype_size(l->dtype);
     if (nbytes) PML_TRY(l->dev->ops->copy(l->dev, l->out->data, x->data, nbytes));
-    return ops->bias_act(l->dev, l->dtype, l->act, l->alpha, batch, l->out_f, l->out->data, NULL);
+    const pml_nn_bias_act_args a = {l->dtype, l->act, l->alpha, batch, l->out_f, l->out->data, NULL};
+    return ops->bias_act(l->dev, &a);
 }
 
 static pml_status act_backward(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
@@ -35,8 +36,9 @@ static pml_status act_backward(pml_layer *l, const pml_tensor *x, const pml_tens
     (void)x;
     PML_NN_OPS(l->dev, fn, ops);
     if (dx == NULL) return PML_OK;
-    return ops->act_backward(l->dev, l->dtype, l->act, l->alpha, batch, l->out_f, l->out->data,
-                             dy->data, dx->data);
+    const pml_nn_act_backward_args a = {l->dtype, l->act,        l->alpha, batch,
+                                        l->out_f,  l->out->data, dy->data, dx->data};
+    return ops->act_backward(l->dev, &a);
 }
 
 static void act_describe(const pml_layer *l, char *buf, size_t n)

@@ -18,7 +18,8 @@ static pml_status dense_forward(pml_layer *l, const pml_tensor *x, int64_t batch
                         ref(x, l->in_f), ref(l->param[0], l->in_f), 0.0, l->out, 0, l->out_f));
     const void *bias = l->nparams > 1 ? l->param[1]->data : NULL;
     if (bias == NULL && l->act == PML_ACT_IDENTITY) return PML_OK;
-    return ops->bias_act(l->dev, l->dtype, l->act, l->alpha, batch, l->out_f, l->out->data, bias);
+    const pml_nn_bias_act_args a = {l->dtype, l->act, l->alpha, batch, l->out_f, l->out->data, bias};
+    return ops->bias_act(l->dev, &a);
 }
 
 static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
@@ -28,15 +29,18 @@ static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_te
     PML_NN_OPS(l->dev, fn, ops);
     const pml_tensor *delta = dy;
     if (l->act != PML_ACT_IDENTITY) {
-        PML_TRY(ops->act_backward(l->dev, l->dtype, l->act, l->alpha, batch, l->out_f,
-                                  l->out->data, dy->data, l->delta->data));
+        const pml_nn_act_backward_args a = {l->dtype, l->act,        l->alpha,       batch,
+                                            l->out_f,  l->out->data, dy->data, l->delta->data};
+        PML_TRY(ops->act_backward(l->dev, &a));
         delta = l->delta;
     }
     /* dC/dW = delta^T a^{l-1}: (out x batch) (batch x in) */
     PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, l->out_f, l->in_f, batch, 1.0,
                         ref(delta, l->out_f), ref(x, l->in_f), 0.0, l->grad[0], 0, l->in_f));
-    if (l->nparams > 1)
-        PML_TRY(ops->col_sum(l->dev, l->dtype, batch, l->out_f, delta->data, l->grad[1]->data));
+    if (l->nparams > 1) {
+        const pml_nn_col_sum_args a = {l->dtype, batch, l->out_f, delta->data, l->grad[1]->data};
+        PML_TRY(ops->col_sum(l->dev, &a));
+    }
     /* delta^{l-1} before its activation: delta W = (batch x out) (out x in) */
     if (dx)
         PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, batch, l->in_f, l->out_f, 1.0,

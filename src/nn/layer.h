@@ -4,7 +4,8 @@
 #ifndef PML_NN_LAYER_H
 #define PML_NN_LAYER_H
 
-#include "nn/nn_ops.h"
+#include "ops/nn_ops.h"
+#include "ops/optim_ops.h"
 
 #define PML_LAYER_MAX_PARAMS 4
 
@@ -39,10 +40,7 @@ struct pml_layer {
     pml_tensor *delta; /* max_batch x out_f scratch (dense: dL/dz) or NULL */
 };
 
-#define PML_NN_OPS(dev, fn, var)                                                        \
-    const struct pml_nn_ops *var = (dev)->ops->nn;                                      \
-    PML_CHECK(var != NULL, PML_ERR_UNSUPPORTED, "%s: neural-network kernels are not " \
-              "implemented on the %s backend", fn, (dev)->ops->name)
+#define PML_NN_OPS(dev, fn, var) PML_FAMILY(dev, nn, fn, "neural-network", var)
 
 /* Kinds */
 pml_status pml_dense_layer_create(pml_device *dev, pml_dtype dtype, int64_t in_f, int64_t out_f,

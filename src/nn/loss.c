@@ -53,14 +53,28 @@ pml_status pml_loss_compute(pml_loss_kind kind, pml_reduction red, const pml_ten
                   PML_ERR_INVALID_ARGUMENT, "%s: dy must match y's dtype and rows", fn);
     }
     PML_NN_OPS(y->dev, fn, ops);
-    double sum = 0.0;
-    int64_t hits = 0;
-    double scale = red == PML_REDUCE_MEAN ? 1.0 / (double)batch : 1.0;
-    PML_TRY(ops->loss(y->dev, y->dtype, kind, batch, cols, y->data,
-                      labels ? (const int32_t *)labels->data : NULL,
-                      targets ? targets->data : NULL, scale, dy ? dy->data : NULL, &sum,
-                      correct ? &hits : NULL));
-    *loss_mean = sum / (double)batch;
-    if (correct) *correct = hits;
+    /* the kernel leaves its totals on the device */
+    pml_tensor *tot = NULL;
+    PML_TRY(pml_error_within(pml_tensor_create_1d(y->dev, PML_F64, 2, &tot), fn));
+    const pml_nn_loss_args a = {
+        .dtype = y->dtype,
+        .kind = kind,
+        .rows = batch,
+        .cols = cols,
+        .y = y->data,
+        .labels = labels ? (const int32_t *)labels->data : NULL,
+        .targets = targets ? targets->data : NULL,
+        .grad_scale = red == PML_REDUCE_MEAN ? 1.0 / (double)batch : 1.0,
+        .dy = dy ? dy->data : NULL,
+        .out = (double *)tot->data,
+        .nonfinite = NULL,
+    };
+    double host[2] = {0.0, 0.0};
+    pml_status s = ops->loss(y->dev, &a);
+    if (s == PML_OK) s = pml_tensor_download(tot, host, sizeof host);
+    pml_tensor_destroy(tot);
+    PML_TRY(s);
+    *loss_mean = host[0] / (double)batch;
+    if (correct) *correct = (int64_t)host[1];
     return PML_OK;
 }

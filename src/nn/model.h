@@ -21,6 +21,11 @@ struct pml_model {
     char name_buf[48];
 };
 
+/* pml_optimizer_step, with the step skipped on the device while *skip != 0 (skip: a device
+ * I32, or NULL): see pml_optim_args. Errors name pml_optimizer_step. */
+pml_status pml_optimizer_step_guarded(pml_optimizer *o, int n, pml_tensor *const *params,
+                                      pml_tensor *const *grads, const int32_t *skip);
+
 /* A hand-built schedule's fields in the domain pml_schedule_parse accepts (errors name fn). */
 pml_status pml_schedule_check(const char *fn, const pml_schedule *s);
 

@@ -50,7 +50,7 @@ pml_status pml_optimizer_create(pml_device *dev, const pml_optim_config *cfg,
     PML_CHECK(cfg->kind != PML_OPTIM_ADAM || (cfg->beta1 >= 0 && cfg->beta1 < 1 &&
                                               cfg->beta2 >= 0 && cfg->beta2 < 1 && cfg->eps > 0),
               PML_ERR_INVALID_ARGUMENT, "%s: Adam needs betas in [0, 1) and eps > 0", fn);
-    PML_NN_OPS(dev, fn, ops);
+    PML_FAMILY(dev, optim, fn, "optimiser", ops);
     (void)ops;
     pml_optimizer *o = calloc(1, sizeof *o);
     PML_CHECK(o != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
@@ -112,6 +112,12 @@ static pml_status make_state(pml_optimizer *o, int n, pml_tensor *const *params)
 pml_status pml_optimizer_step(pml_optimizer *o, int n, pml_tensor *const *params,
                               pml_tensor *const *grads)
 {
+    return pml_optimizer_step_guarded(o, n, params, grads, NULL);
+}
+
+pml_status pml_optimizer_step_guarded(pml_optimizer *o, int n, pml_tensor *const *params,
+                                      pml_tensor *const *grads, const int32_t *skip)
+{
     static const char fn[] = "pml_optimizer_step";
     PML_CHECK_ARG(o != NULL, fn, "optimizer is NULL");
     PML_CHECK(n >= 0, PML_ERR_INVALID_ARGUMENT, "%s: n = %d parameters, needs n >= 0", fn, n);
@@ -130,31 +136,31 @@ pml_status pml_optimizer_step(pml_optimizer *o, int n, pml_tensor *const *params
     for (int i = 0; i < n; ++i)
         PML_CHECK(o->s1 == NULL || o->s1[i] == NULL || o->s1[i]->numel == params[i]->numel,
                   PML_ERR_INVALID_ARGUMENT, "%s: parameter %d changed size", fn, i);
-    PML_NN_OPS(o->dev, fn, ops);
+    PML_FAMILY(o->dev, optim, fn, "optimiser", ops);
     o->t += 1;
     const pml_optim_config *c = &o->cfg;
     const int adam = c->kind == PML_OPTIM_ADAM;
     /* the bias corrections once per step, in double, folded into lr and eps */
-    struct pml_nn_optim_hyper h = {c->lr, c->weight_decay, c->momentum, c->nesterov,
-                                   c->beta1, c->beta2, c->eps};
+    pml_optim_hyper h = {c->lr, c->weight_decay, c->momentum, c->nesterov,
+                         c->beta1, c->beta2, c->eps};
     if (adam) {
         double bc1 = 1.0 - pow(c->beta1, (double)o->t), bc2 = 1.0 - pow(c->beta2, (double)o->t);
         h.lr = c->lr * sqrt(bc2) / bc1;
         h.eps = c->eps * sqrt(bc2);
     }
-    /* one kernel call per run of up to PML_NN_OPTIM_MAX non-empty tensors of one dtype */
-    struct pml_nn_optim_list l;
+    /* one kernel call per run of up to PML_OPTIM_MAX non-empty tensors of one dtype */
+    pml_optim_list l;
     l.count = 0;
-    pml_dtype dt = PML_F32;
+    pml_optim_args a = {PML_F32, &l, &h, skip};
     for (int i = 0; i <= n; ++i) {
         const pml_tensor *p = i < n ? params[i] : NULL;
         if (p != NULL && p->numel == 0) continue;
-        if (l.count > 0 && (p == NULL || p->dtype != dt || l.count == PML_NN_OPTIM_MAX)) {
-            PML_TRY(adam ? ops->adam(o->dev, dt, &l, &h) : ops->sgd(o->dev, dt, &l, &h));
+        if (l.count > 0 && (p == NULL || p->dtype != a.dtype || l.count == PML_OPTIM_MAX)) {
+            PML_TRY(adam ? ops->adam(o->dev, &a) : ops->sgd(o->dev, &a));
             l.count = 0;
         }
         if (p == NULL) break;
-        dt = p->dtype;
+        a.dtype = p->dtype;
         l.n[l.count] = p->numel;
         l.w[l.count] = p->data;
         l.g[l.count] = grads[i]->data;

@@ -303,12 +303,14 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
             if (s == PML_OK) s = pml_model_forward(m, b.x, count, &y);
             /* the loss stays on the device; a window of steps is read back at once, so a GPU
              * step needs no host synchronisation */
-            if (s == PML_OK)
-                s = ops->loss_dev(m->dev, m->dtype, c.loss, count, pml_model_out_features(m),
-                                  y->data,
-                                  c.reconstruct ? NULL : (const int32_t *)b.labels->data, targets,
-                                  c.reduction == PML_REDUCE_MEAN ? 1.0 / (double)count : 1.0,
-                                  b.dy->data, slot);
+            if (s == PML_OK) {
+                const pml_nn_loss_args la = {
+                    m->dtype, c.loss, count, pml_model_out_features(m), y->data,
+                    c.reconstruct ? NULL : (const int32_t *)b.labels->data, targets,
+                    c.reduction == PML_REDUCE_MEAN ? 1.0 / (double)count : 1.0, b.dy->data, slot,
+                    NULL};
+                s = ops->loss(m->dev, &la);
+            }
             if (s == PML_OK) s = pml_model_backward(m, b.dy, count);
             if (s == PML_OK) s = pml_optimizer_step_model(opt, m);
             ++global;
@@ -387,8 +389,9 @@ pml_status pml_model_predict(pml_model *m, const pml_tensor *x, int64_t batch,
     PML_NN_OPS(m->dev, fn, ops);
     pml_tensor *lab = NULL;
     PML_TRY(pml_tensor_create_1d(m->dev, PML_I32, batch, &lab));
-    pml_status s = ops->argmax(m->dev, m->dtype, batch, pml_model_out_features(m), y->data,
-                               (int32_t *)lab->data);
+    const pml_nn_argmax_args a = {m->dtype, batch, pml_model_out_features(m), y->data,
+                                  (int32_t *)lab->data};
+    pml_status s = ops->argmax(m->dev, &a);
     if (s == PML_OK) s = pml_tensor_download(lab, labels_host, (size_t)batch * sizeof(int32_t));
     pml_tensor_destroy(lab);
     return s;

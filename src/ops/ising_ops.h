@@ -1,5 +1,8 @@
-/* The Ising kernel table and the data the kernels share with the model code.
- * Compiles as C11 and as CUDA C++ (src/cuda/ising_sweep.cu includes it).
+/* Kernel contracts of the Ising family (struct pml_ising_ops, hung off
+ * pml_backend_ops.ising), and the data the kernels share with the model code (src/ising/):
+ * thresholds, accumulators. CPU: src/cpu/ising_sweep.c (the site-by-site reference) and its
+ * fast paths; CUDA: src/cuda/ising_sweep.cu. The per-word body both fast paths run is in
+ * src/ops/ising_word.h. Compiles as C11 and as CUDA C++.
  *
  * Device layout of the spins ("two bit-packed colour planes"): W = Lx/2 colour sites per row,
  * WW = ceil(W / 32) uint32 words per row. Replica r, colour c, row y is the WW words at
@@ -14,12 +17,12 @@
  * the 32 draws at indices ((h Ly + y) WW + w) * 32 + b, b = 0..31, i.e. the 8 Philox blocks
  * from pml_ising_word_block(); word b of them is "plane" b, whose bit l is bit 31 - b of
  * lane l's u. */
-#ifndef PML_ISING_OPS_H
-#define PML_ISING_OPS_H
+#ifndef PML_OPS_ISING_OPS_H
+#define PML_OPS_ISING_OPS_H
 
 #include <stdint.h>
 
-#include "core/internal.h"
+#include "core/backend.h"
 #include "core/philox.h"
 
 #ifdef __cplusplus
@@ -98,16 +101,30 @@ PML_HOSTDEV void pml_ising_acc_push(pml_ising_acc *a, int64_t bonds, int64_t mag
     pml_ising_acc_bin(a, 2, am);
 }
 
-typedef struct pml_ising_kargs {
+/* n >= 1 sweeps of every replica of a run of replicas of one size, the first being global
+ * sweep t0: colour 0 then colour 1, the draws of physml/ising.h; with `measure`, after each
+ * sweep the bond sum and the spin sum of each replica go to its accumulator through
+ * pml_ising_acc_push. Reads and writes spins and acc, reads params. No floating point
+ * touches a spin. */
+typedef struct pml_ising_sweeps_args {
     void *spins;                     /* replica 0's bit planes (uint32 words), see above */
-    const pml_ising_rparams *params; /* R entries, on the device */
-    pml_ising_acc *acc;              /* R entries, on the device */
+    const pml_ising_rparams *params; /* replicas entries, on the device */
+    pml_ising_acc *acc;              /* replicas entries, on the device */
     int64_t lx, ly, replicas;
     int64_t r0; /* batch number of replica 0 here: replica r draws from stream
                    PML_ISING_STREAM + r0 + r (a call may cover a slice of a batch) */
     double J;
     uint64_t seed;
-} pml_ising_kargs;
+    uint64_t t0;
+    int64_t n;
+    int measure;
+} pml_ising_sweeps_args;
+
+typedef pml_status pml_ising_sweeps_fn(pml_device *dev, const pml_ising_sweeps_args *args);
+
+struct pml_ising_ops {
+    pml_ising_sweeps_fn *sweeps;
+};
 
 /* Words per row of a colour plane. */
 PML_HOSTDEV int64_t pml_ising_row_words(int64_t lx) { return (lx / 2 + 31) / 32; }
@@ -139,20 +156,6 @@ PML_HOSTDEV void pml_ising_wparams_make(const pml_ising_rparams *p, pml_ising_wp
         w->gcase[g] |= 1u << i;
     }
 }
-
-struct pml_ising_ops {
-    /* n sweeps of every replica, the first being global sweep t0 (colour 0 then colour 1,
-     * draws as in physml/ising.h); when `measure`, after each sweep add (bonds, mag) of each
-     * replica to its accumulator. Reads/writes a->spins and a->acc, reads a->params. */
-    pml_status (*sweeps)(pml_device *dev, const pml_ising_kargs *a, uint64_t t0, int64_t n,
-                         int measure);
-};
-
-extern const struct pml_ising_ops pml_cpu_ising_ops;
-/* Tests: make the CPU kernels take the portable C path even where AVX-512 is present (the
- * environment variable PML_ISING_NO_AVX512=1 does the same for a whole process). */
-void pml_cpu_ising_set_portable(int on);
-extern const struct pml_ising_ops pml_cuda_ising_ops;
 
 #ifdef __cplusplus
 }

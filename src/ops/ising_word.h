@@ -1,13 +1,15 @@
-/* The per-thread bodies of the CUDA Ising kernels (src/cuda/ising_sweep.cu), written once
- * for nvcc and the C compiler so that tests/parity_ising_test.c can run them on the host,
- * thread by thread, against the CPU kernels: the GPU's indexing is checked on machines
- * without a GPU. Layout and draws: src/ising/ising_ops.h and physml/ising.h.
+/* The per-word body of the fast Ising kernels, written once for nvcc and the C compiler: the
+ * CUDA kernels (src/cuda/ising_sweep.cu) run it one thread per word, the fast CPU path
+ * (src/cpu/ising_sweep_fast.c) for planes of a few words, and tests/parity_ising_test.c runs
+ * the CUDA threads' bodies on the host against the site-by-site reference
+ * (src/cpu/ising_sweep.c), so the GPU's indexing is checked on machines without a GPU.
+ * Layout and draws: src/ops/ising_ops.h and physml/ising.h.
  *
  * One thread updates one word: the 32 colour sites of word w of row y of one plane. */
-#ifndef PML_ISING_BLOCK_H
-#define PML_ISING_BLOCK_H
+#ifndef PML_OPS_ISING_WORD_H
+#define PML_OPS_ISING_WORD_H
 
-#include "ising/ising_ops.h"
+#include "ops/ising_ops.h"
 
 PML_HOSTDEV int pml_ising_popc(uint32_t v)
 {

@@ -1,7 +1,7 @@
-// Optimiser updates, elementwise over a list of parameter tensors in one call. Contract: see
-// struct pml_nn_ops and struct pml_nn_optim_list in src/nn/nn_ops.h (SGD with optional
-// momentum/Nesterov, Adam; L2 weight decay added to the gradient; state values below the
-// smallest normal number stored as 0).
+// Optimiser updates, elementwise over a list of parameter tensors in one call. Contract:
+// pml_optim_args in src/ops/optim_ops.h (SGD with optional momentum/Nesterov, Adam; L2 weight
+// decay added to the gradient; state values below the smallest normal number stored as 0; the
+// whole step skipped while the skip flag is set: every thread reads it, no host round trip).
 //
 // One launch per step for all tensors: the list (1.3 KB of pointers and sizes) travels as a
 // kernel parameter; a grid-stride loop runs over the concatenated elements and each thread
@@ -10,18 +10,17 @@
 #include <cfloat>
 
 #include "cuda/cuda.h"
-#include "nn/nn_ops.h"
 
 namespace {
 
 // the list as the kernel sees it: prefix sums instead of sizes
 struct optim_args {
     int count;
-    int64_t start[PML_NN_OPTIM_MAX + 1];
-    void *w[PML_NN_OPTIM_MAX];
-    const void *g[PML_NN_OPTIM_MAX];
-    void *s1[PML_NN_OPTIM_MAX];
-    void *s2[PML_NN_OPTIM_MAX];
+    int64_t start[PML_OPTIM_MAX + 1];
+    void *w[PML_OPTIM_MAX];
+    const void *g[PML_OPTIM_MAX];
+    void *s1[PML_OPTIM_MAX];
+    void *s2[PML_OPTIM_MAX];
 };
 
 template <typename T> struct limits;
@@ -41,9 +40,14 @@ template <typename T> __device__ T flush(T x)
 
 } // namespace
 
+// The hyperparameters travel as doubles and are rounded to T here, once per thread: the same
+// rounding the CPU does on the host.
 template <typename T>
-static __global__ void sgd_kernel(optim_args a, T lr, T mu, int nesterov, T wd)
+static __global__ void sgd_kernel(optim_args a, pml_optim_hyper h, const int32_t *skip)
 {
+    if (skip && *skip) return;
+    const T lr = (T)h.lr, mu = (T)h.mu, wd = (T)h.wd;
+    const int nesterov = h.nesterov;
     const int64_t total = a.start[a.count];
     int k = 0;
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
@@ -64,8 +68,10 @@ static __global__ void sgd_kernel(optim_args a, T lr, T mu, int nesterov, T wd)
 }
 
 template <typename T>
-static __global__ void adam_kernel(optim_args a, T lr_t, T b1, T b2, T eps_t, T wd)
+static __global__ void adam_kernel(optim_args a, pml_optim_hyper h, const int32_t *skip)
 {
+    if (skip && *skip) return;
+    const T lr_t = (T)h.lr, b1 = (T)h.b1, b2 = (T)h.b2, eps_t = (T)h.eps, wd = (T)h.wd;
     const T c1 = T(1) - b1, c2 = T(1) - b2;
     const int64_t total = a.start[a.count];
     int k = 0;
@@ -85,7 +91,7 @@ static __global__ void adam_kernel(optim_args a, T lr_t, T b1, T b2, T eps_t, T 
     }
 }
 
-static optim_args make_args(const struct pml_nn_optim_list *l)
+static optim_args make_args(const pml_optim_list *l)
 {
     optim_args a;
     a.count = l->count;
@@ -100,38 +106,28 @@ static optim_args make_args(const struct pml_nn_optim_list *l)
     return a;
 }
 
-extern "C" pml_status pml_cuda_nn_sgd(pml_device *dev, pml_dtype dtype,
-                                      const struct pml_nn_optim_list *l,
-                                      const struct pml_nn_optim_hyper *h)
+typedef void kernel_fn(optim_args, pml_optim_hyper, const int32_t *);
+
+// One launch over every tensor of the list, in the dtype asked for.
+static pml_status launch(pml_device *dev, const pml_optim_args *args, kernel_fn *f32,
+                         kernel_fn *f64)
 {
     PML_TRY(pml_cuda_enter(dev));
-    optim_args a = make_args(l);
+    optim_args a = make_args(args->list);
     if (a.start[a.count] == 0) return PML_OK;
-    cudaStream_t s = pml_cuda(dev)->stream;
     unsigned grid = pml_cuda_grid(dev, a.start[a.count], 256);
-    if (dtype == PML_F32)
-        sgd_kernel<float><<<grid, 256, 0, s>>>(a, (float)h->lr, (float)h->mu, h->nesterov,
-                                               (float)h->wd);
-    else
-        sgd_kernel<double><<<grid, 256, 0, s>>>(a, h->lr, h->mu, h->nesterov, h->wd);
-    PML_CUDA_LAUNCHED("sgd_kernel");
+    kernel_fn *k = args->dtype == PML_F32 ? f32 : f64;
+    k<<<grid, 256, 0, pml_cuda(dev)->stream>>>(a, *args->hyper, args->skip);
+    PML_CUDA_LAUNCHED("optimiser kernel");
     return PML_OK;
 }
 
-extern "C" pml_status pml_cuda_nn_adam(pml_device *dev, pml_dtype dtype,
-                                       const struct pml_nn_optim_list *l,
-                                       const struct pml_nn_optim_hyper *h)
+extern "C" pml_status pml_cuda_sgd(pml_device *dev, const pml_optim_args *args)
 {
-    PML_TRY(pml_cuda_enter(dev));
-    optim_args a = make_args(l);
-    if (a.start[a.count] == 0) return PML_OK;
-    cudaStream_t s = pml_cuda(dev)->stream;
-    unsigned grid = pml_cuda_grid(dev, a.start[a.count], 256);
-    if (dtype == PML_F32)
-        adam_kernel<float><<<grid, 256, 0, s>>>(a, (float)h->lr, (float)h->b1, (float)h->b2,
-                                                (float)h->eps, (float)h->wd);
-    else
-        adam_kernel<double><<<grid, 256, 0, s>>>(a, h->lr, h->b1, h->b2, h->eps, h->wd);
-    PML_CUDA_LAUNCHED("adam_kernel");
-    return PML_OK;
+    return launch(dev, args, sgd_kernel<float>, sgd_kernel<double>);
+}
+
+extern "C" pml_status pml_cuda_adam(pml_device *dev, const pml_optim_args *args)
+{
+    return launch(dev, args, adam_kernel<float>, adam_kernel<double>);
 }

@@ -1,8 +1,8 @@
-/* The data module's kernel table (struct pml_data_ops), hung off pml_backend_ops.data,
- * and the Philox coordinates its draws use. Backends: src/cpu/data_batch.c and
+/* Kernel contracts of the data family (struct pml_data_ops, hung off pml_backend_ops.data),
+ * and the Philox coordinates its draws use. CPU: src/cpu/data_batch.c; CUDA:
  * src/cuda/data_batch.cu (same contract comment). */
-#ifndef PML_DATA_OPS_H
-#define PML_DATA_OPS_H
+#ifndef PML_OPS_DATA_OPS_H
+#define PML_OPS_DATA_OPS_H
 
 #include "core/backend.h"
 #include "core/philox.h"
@@ -47,11 +47,20 @@ typedef struct pml_data_batch_args {
     int32_t *y;            /* count, or NULL */
 } pml_data_batch_args;
 
+/* dst row i = src row idx[i] for i < count, rows of row_bytes bytes; idx on the device. */
+typedef struct pml_data_gather_args {
+    void *dst;
+    const void *src;
+    const int32_t *idx;
+    int64_t count, row_bytes;
+} pml_data_gather_args;
+
+typedef pml_status pml_data_batch_fn(pml_device *dev, const pml_data_batch_args *args);
+typedef pml_status pml_data_gather_fn(pml_device *dev, const pml_data_gather_args *args);
+
 struct pml_data_ops {
-    pml_status (*batch)(pml_device *dev, const pml_data_batch_args *args);
-    /* dst row i = src row idx[i], rows of row_bytes bytes; idx on the device. */
-    pml_status (*gather_rows)(pml_device *dev, void *dst, const void *src, const int32_t *idx,
-                              int64_t count, int64_t row_bytes);
+    pml_data_batch_fn *batch;
+    pml_data_gather_fn *gather_rows;
 };
 
 /* The augmentation of example b: shared by the kernels and the tests. */
@@ -63,18 +72,6 @@ PML_HOSTDEV void pml_data_aug_draw(uint32_t wx, uint32_t wy, uint32_t wz, int sh
     *dy = (int)(((uint64_t)wy * range) >> 32) - shift;
     *fl = flip ? (int)(wz >> 31) : 0;
 }
-
-extern const struct pml_data_ops pml_cpu_data_ops;
-extern const struct pml_data_ops pml_cuda_data_ops;
-
-/* src/cpu/data_batch.c */
-pml_status pml_cpu_data_batch(pml_device *dev, const pml_data_batch_args *args);
-pml_status pml_cpu_gather_rows(pml_device *dev, void *dst, const void *src, const int32_t *idx,
-                               int64_t count, int64_t row_bytes);
-/* src/cuda/data_batch.cu */
-pml_status pml_cuda_data_batch(pml_device *dev, const pml_data_batch_args *args);
-pml_status pml_cuda_gather_rows(pml_device *dev, void *dst, const void *src, const int32_t *idx,
-                                int64_t count, int64_t row_bytes);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
-/* Optimiser updates, elementwise over a list of parameter tensors in one call. Contract: see
- * struct pml_nn_ops and struct pml_nn_optim_list in src/nn/nn_ops.h (SGD with optional
- * momentum/Nesterov, Adam; L2 weight decay added to the gradient; state values below the
- * smallest normal number stored as 0).
+/* Optimiser updates, elementwise over a list of parameter tensors in one call. Contract:
+ * pml_optim_args in src/ops/optim_ops.h (SGD with optional momentum/Nesterov, Adam; L2 weight
+ * decay added to the gradient; state values below the smallest normal number stored as 0; the
+ * whole step skipped while the skip flag is set).
  *
  * Why it looks like this (784-100-10 network, 79,510 parameters, one step took 170 us and
  * 320 us once moments had decayed): each loop is branch-free and vectorises (`omp simd`; this
@@ -13,7 +13,6 @@
 #include <math.h>
 
 #include "cpu/cpu.h"
-#include "nn/nn_ops.h"
 
 /* Threads only for tensors above 4M elements (16 MB of f32 parameters), in chunks of 64K
  * elements. */
@@ -74,7 +73,7 @@
             w[i] -= lr_t * mi / (SQRT(vi) + eps_t);                                           \
         }                                                                                     \
     }                                                                                         \
-    static void sgd_##SUF(const struct pml_nn_optim_list *l, const struct pml_nn_optim_hyper *h) \
+    static void sgd_##SUF(const pml_optim_list *l, const pml_optim_hyper *h)                    \
     {                                                                                         \
         const T lr = (T)h->lr, mu = (T)h->mu, wd = (T)h->wd;                                  \
         for (int k = 0; k < l->count; ++k) {                                                  \
@@ -91,7 +90,7 @@
                                v, lr, mu, h->nesterov, wd);                                   \
         }                                                                                     \
     }                                                                                         \
-    static void adam_##SUF(const struct pml_nn_optim_list *l, const struct pml_nn_optim_hyper *h) \
+    static void adam_##SUF(const pml_optim_list *l, const pml_optim_hyper *h)                   \
     {                                                                                         \
         const T lr_t = (T)h->lr, b1 = (T)h->b1, b2 = (T)h->b2, eps_t = (T)h->eps,             \
                 wd = (T)h->wd;                                                                \
@@ -113,20 +112,24 @@
 DEFINE_OPTIM(float, f32, sqrtf, FLT_MIN)
 DEFINE_OPTIM(double, f64, sqrt, DBL_MIN)
 
-pml_status pml_cpu_nn_sgd(pml_device *dev, pml_dtype dtype, const struct pml_nn_optim_list *l,
-                          const struct pml_nn_optim_hyper *h)
+typedef void step_fn(const pml_optim_list *l, const pml_optim_hyper *h);
+
+/* The step in the dtype asked for, unless the skip flag is raised. */
+static pml_status step(const pml_optim_args *a, step_fn *f32, step_fn *f64)
 {
-    (void)dev;
-    if (dtype == PML_F32) sgd_f32(l, h);
-    else sgd_f64(l, h);
+    if (a->skip && *a->skip) return PML_OK;
+    (a->dtype == PML_F32 ? f32 : f64)(a->list, a->hyper);
     return PML_OK;
 }
 
-pml_status pml_cpu_nn_adam(pml_device *dev, pml_dtype dtype, const struct pml_nn_optim_list *l,
-                           const struct pml_nn_optim_hyper *h)
+pml_status pml_cpu_sgd(pml_device *dev, const pml_optim_args *a)
 {
     (void)dev;
-    if (dtype == PML_F32) adam_f32(l, h);
-    else adam_f64(l, h);
-    return PML_OK;
+    return step(a, sgd_f32, sgd_f64);
+}
+
+pml_status pml_cpu_adam(pml_device *dev, const pml_optim_args *a)
+{
+    (void)dev;
+    return step(a, adam_f32, adam_f64);
 }

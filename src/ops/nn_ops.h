@@ -1,0 +1,93 @@
+/* Kernel contracts of the neural-network family (struct pml_nn_ops, hung off
+ * pml_backend_ops.nn): the elementwise work of dense and activation layers, the losses and
+ * the argmax. CPU: src/cpu/nn_act.c, src/cpu/nn_loss.c; CUDA: src/cuda/nn_act.cu,
+ * src/cuda/nn_loss.cu (same contract comments).
+ *
+ * Every kernel works on raw storage already checked by src/nn: row-major matrices of
+ * `rows` x `cols` with leading dimension `cols`, float dtype F32 or F64 (`dtype`), all on
+ * the device. Activations are computed from the layer's output y = act(z), which is all
+ * backward needs: ReLU' = [y > 0], leaky' = y > 0 ? 1 : alpha, sigmoid' = y (1 - y),
+ * tanh' = 1 - y^2, softmax: dz_i = y_i (dy_i - sum_j dy_j y_j). */
+#ifndef PML_OPS_NN_OPS_H
+#define PML_OPS_NN_OPS_H
+
+#include "core/backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* y[r, j] = act(y[r, j] + bias[j]) in place; bias NULL means none. */
+typedef struct pml_nn_bias_act_args {
+    pml_dtype dtype;
+    pml_activation act;
+    float alpha; /* leaky ReLU slope */
+    int64_t rows, cols;
+    void *y;
+    const void *bias;
+} pml_nn_bias_act_args;
+
+/* dz = dy (.) act'(z), from y = act(z); dz may equal dy. */
+typedef struct pml_nn_act_backward_args {
+    pml_dtype dtype;
+    pml_activation act;
+    float alpha;
+    int64_t rows, cols;
+    const void *y, *dy;
+    void *dz;
+} pml_nn_act_backward_args;
+
+/* sum[j] = sum_r x[r, j] (overwrites sum), rows in order. */
+typedef struct pml_nn_col_sum_args {
+    pml_dtype dtype;
+    int64_t rows, cols;
+    const void *x;
+    void *sum;
+} pml_nn_col_sum_args;
+
+/* Per-row losses of y against labels (I32, may be NULL) or targets (y's layout, may be
+ * NULL); exactly one is given; xent needs labels. dy (may be NULL) = grad_scale * dL_row/dy.
+ * The totals stay on the device: out[0] = the sum of the row losses (accumulated in double),
+ * out[1] = rows whose argmax equals the label (0 without labels), as doubles; no host
+ * synchronisation, so a training loop can read a window of steps at once. nonfinite (device,
+ * may be NULL) is set to 1 when out[0] is not finite and left alone otherwise: a sticky flag
+ * that the optimiser kernels read to skip their steps (src/ops/optim_ops.h). */
+typedef struct pml_nn_loss_args {
+    pml_dtype dtype;
+    pml_loss_kind kind;
+    int64_t rows, cols;
+    const void *y;
+    const int32_t *labels;
+    const void *targets;
+    double grad_scale;
+    void *dy;
+    double *out;
+    int32_t *nonfinite;
+} pml_nn_loss_args;
+
+/* out[r] = argmax_j y[r, j] (the first maximum), into device I32. */
+typedef struct pml_nn_argmax_args {
+    pml_dtype dtype;
+    int64_t rows, cols;
+    const void *y;
+    int32_t *out;
+} pml_nn_argmax_args;
+
+typedef pml_status pml_nn_bias_act_fn(pml_device *dev, const pml_nn_bias_act_args *args);
+typedef pml_status pml_nn_act_backward_fn(pml_device *dev, const pml_nn_act_backward_args *args);
+typedef pml_status pml_nn_col_sum_fn(pml_device *dev, const pml_nn_col_sum_args *args);
+typedef pml_status pml_nn_loss_fn(pml_device *dev, const pml_nn_loss_args *args);
+typedef pml_status pml_nn_argmax_fn(pml_device *dev, const pml_nn_argmax_args *args);
+
+struct pml_nn_ops {
+    pml_nn_bias_act_fn *bias_act;
+    pml_nn_act_backward_fn *act_backward;
+    pml_nn_col_sum_fn *col_sum;
+    pml_nn_loss_fn *loss;
+    pml_nn_argmax_fn *argmax;
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif
