@@ -72,6 +72,25 @@ static void download_params(pml_model *m, float *out)
     }
 }
 
+/* Parameters after each step, recorded by the step callback (every_steps = 1). */
+typedef struct param_log {
+    pml_model *m;
+    int64_t np;
+    int steps;
+    float *after[8]; /* after[k]: after step k + 1 of the first epoch */
+} param_log;
+
+static int log_params(void *user, int epoch, int64_t step, int64_t steps, const pml_epoch_stats *st)
+{
+    (void)steps;
+    param_log *p = user;
+    if (st != NULL || epoch != 0 || step > 8) return 0;
+    p->after[step - 1] = malloc((size_t)p->np * sizeof(float));
+    download_params(p->m, p->after[step - 1]);
+    p->steps = (int)step;
+    return 0;
+}
+
 Test(nn_train, nan_stops_with_epoch_and_step_and_keeps_parameters)
 {
     pml_device *dev = pml_test_open_cpu();
@@ -81,12 +100,16 @@ Test(nn_train, nan_stops_with_epoch_and_step_and_keeps_parameters)
     int64_t np = pml_model_param_count(t.m);
     float *before = malloc((size_t)np * sizeof *before), *after = malloc((size_t)np * sizeof *after);
     download_params(t.m, before);
+    param_log log = {t.m, np, 0, {NULL}};
     t.c.batch = 16;
     t.c.epochs = 3;
     t.c.loss = PML_LOSS_MSE;
     t.c.reduction = PML_REDUCE_SUM;
     t.c.scaling = PML_SCALE_RAW;
     t.c.schedule = pml_schedule_constant(1e30);
+    t.c.callback = log_params;
+    t.c.user = &log;
+    t.c.every_steps = 1;
     pml_train_result r;
     pml_status s = pml_train(t.m, t.o, ds, NULL, &t.c, &r);
     cr_expect_eq(s, PML_ERR_NUMERIC, "status %s: %s", pml_status_string(s), pml_last_error());
@@ -98,8 +121,18 @@ Test(nn_train, nan_stops_with_epoch_and_step_and_keeps_parameters)
               pml_last_error());
     cr_expect(ep == 1 && st >= 2 && st <= 4, "message: %s", pml_last_error());
     cr_expect_eq(r.epochs_run, 0);
+    /* the parameters are those before the failing step (nn.h): after step st - 1, which
+     * changed them (lr 1e30), and no step after it changed them again */
     download_params(t.m, after);
-    cr_expect(pml_test_equal_bytes("parameters after the failure", after, before, (size_t)np, 4));
+    cr_assert(st >= 2 && log.steps >= st, "steps logged: %d", log.steps);
+    cr_expect(memcmp(log.after[st - 2], before, (size_t)np * sizeof *before) != 0,
+              "step %d did not change the parameters", st - 1);
+    cr_expect(pml_test_equal_bytes("parameters after the failure vs before the failing step",
+                                   after, log.after[st - 2], (size_t)np, 4));
+    for (int k = st - 1; k < log.steps; ++k)
+        cr_expect(pml_test_equal_bytes("steps after the failure change nothing", log.after[k],
+                                       log.after[st - 2], (size_t)np, 4));
+    for (int k = 0; k < log.steps; ++k) free(log.after[k]);
     pml_train_result_free(&r);
     free(before);
     free(after);
@@ -288,7 +321,7 @@ Test(nn_train, primer_appendix_network_dies_after_one_step)
     pml_device_close(dev);
 }
 
-/* Autoencoder mode: targets are the inputs (clean ones when augmenting with noise). */
+/* The reconstruction step: targets are the inputs (clean ones when augmenting with noise). */
 Test(nn_train, reconstruction_autoencoder_and_denoising)
 {
     pml_device *dev = pml_test_open_cpu();
@@ -296,14 +329,16 @@ Test(nn_train, reconstruction_autoencoder_and_denoising)
     PML_ASSERT_OK(pml_dataset_split(ds, 0.25, 1, &tr, &va));
     rig t = rig_make(dev, "dense:6,tanh,dense:16,sigmoid", 16, 32, PML_INIT_XAVIER, 1,
                      optim(PML_OPTIM_ADAM, 0.01));
+    pml_train_step *rec = NULL;
+    PML_ASSERT_OK(pml_train_step_reconstruction(&rec));
+    cr_expect_str_eq(pml_train_step_name(rec), "reconstruction");
     t.c.batch = 32;
     t.c.epochs = 30;
     t.c.loss = PML_LOSS_MSE;
-    t.c.reconstruct = 1;
     double before = 0;
     PML_ASSERT_OK(pml_evaluate_reconstruction(t.m, va, PML_LOSS_MSE, PML_SCALE_UNIT, &before));
     pml_train_result r;
-    PML_ASSERT_OK(pml_train(t.m, t.o, tr, va, &t.c, &r));
+    PML_ASSERT_OK(pml_train_with(t.m, t.o, rec, tr, va, &t.c, &r));
     double after = 0;
     PML_ASSERT_OK(pml_evaluate_reconstruction(t.m, va, PML_LOSS_MSE, PML_SCALE_UNIT, &after));
     cr_expect(after < 0.5 * before, "validation reconstruction loss %g -> %g", before, after);
@@ -313,15 +348,16 @@ Test(nn_train, reconstruction_autoencoder_and_denoising)
     /* denoising: noisy inputs, clean targets */
     t.c.augment.noise = 0.2f;
     t.c.epochs = 5;
-    PML_ASSERT_OK(pml_train(t.m, t.o, tr, va, &t.c, &r));
+    PML_ASSERT_OK(pml_train_with(t.m, t.o, rec, tr, va, &t.c, &r));
     cr_expect(isfinite(r.history[4].train_loss) && r.history[4].train_loss > 0);
     pml_train_result_free(&r);
     /* a classifier cannot reconstruct, and xent has no reconstruction form */
     pml_model *cls = pml_test_model(dev, "dense:4", 16, 32, PML_INIT_HE, 1);
-    cr_expect_eq(pml_train(cls, t.o, tr, NULL, &t.c, NULL), PML_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(pml_train_with(cls, t.o, rec, tr, NULL, &t.c, NULL), PML_ERR_INVALID_ARGUMENT);
     t.c.loss = PML_LOSS_SOFTMAX_XENT;
-    cr_expect_eq(pml_train(t.m, t.o, tr, NULL, &t.c, NULL), PML_ERR_INVALID_ARGUMENT);
+    cr_expect_eq(pml_train_with(t.m, t.o, rec, tr, NULL, &t.c, NULL), PML_ERR_INVALID_ARGUMENT);
     pml_model_destroy(cls);
+    pml_train_step_destroy(rec);
     rig_free(&t, 3, (pml_dataset *[]){tr, va, ds});
     pml_device_close(dev);
 }

@@ -279,9 +279,6 @@ typedef struct pml_train_config {
     uint64_t seed;       /* shuffling and augmentation */
     int no_shuffle;      /* 1: visit examples in dataset order (the primer's appendix) */
     int drop_last;       /* 1: skip the last partial batch (the primer's n // batch steps) */
-    int reconstruct;     /* 1: the target of each example is its own input, before
-                            augmentation (autoencoders; denoising with augment.noise); needs
-                            out_features == in_features; accuracies are NaN */
     pml_train_callback callback;
     void *user;
     int every_steps;     /* step callbacks; 0 = none */
@@ -301,9 +298,38 @@ typedef struct pml_train_result {
 } pml_train_result;
 PML_API void pml_train_result_free(pml_train_result *r);
 
-/* Train model (F32) with opt on `train`, evaluating on `val` (may be NULL) after each
- * epoch. A non-finite loss stops with PML_ERR_NUMERIC naming the epoch and step; the
- * parameters are then those before the failing step. `result` may be NULL. */
+/* ---- training steps ---------------------------------------------------------------------
+ * Training is a driver and a step. The driver (pml_train_with) runs the epochs, shuffles,
+ * cuts mini-batches, augments, keeps each step's loss on the device and reads a window of
+ * them at once, guards against a non-finite loss, follows the schedule, stops early with
+ * restore-best and calls the callback. The step does one optimisation step on one batch:
+ *   classifier      forward, cfg->loss against the labels, backward, one optimiser step
+ *                   (accuracy reported);
+ *   reconstruction  the same with each example's own input, before augmentation, as the
+ *                   target: an autoencoder, a denoising one with augment.noise; needs as many
+ *                   outputs as inputs and MSE or BCE; accuracies are NaN.
+ * More model families bring their own steps (an RBM's CD-k, a VAE's ELBO). A step may be
+ * used for any number of runs, one at a time. */
+typedef struct pml_train_step pml_train_step;
+PML_API pml_status pml_train_step_classifier(pml_train_step **out);
+PML_API pml_status pml_train_step_reconstruction(pml_train_step **out);
+PML_API void pml_train_step_destroy(pml_train_step *step); /* accepts NULL */
+/* "classifier", "reconstruction"; "" for NULL. */
+PML_API const char *pml_train_step_name(const pml_train_step *step);
+
+/* Train model (F32) with opt and `step` on `train`, evaluating on `val` (may be NULL) with the
+ * same step after each epoch. A non-finite loss stops with PML_ERR_NUMERIC naming the epoch
+ * and step; the parameters and the optimiser's state are then exactly those before the
+ * failing step, i.e. the ones its non-finite loss was computed with: the update kernels skip
+ * that step and every later one on the device once a loss was not finite (nothing is copied
+ * and the host does not wait on each step). When the update before it was the one that went
+ * wrong (weights overflowed), those weights are what remains: keep a copy from the callback
+ * (or pml_model_save every epoch) to go back further. The optimiser's step count still counts
+ * the skipped steps. `result` may be NULL. */
+PML_API pml_status pml_train_with(pml_model *m, pml_optimizer *opt, pml_train_step *step,
+                                  pml_dataset *train, const pml_dataset *val,
+                                  const pml_train_config *cfg, pml_train_result *result);
+/* pml_train_with the classifier step. */
 PML_API pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
                              const pml_dataset *val, const pml_train_config *cfg,
                              pml_train_result *result);

@@ -26,6 +26,9 @@ struct pml_model {
 pml_status pml_optimizer_step_guarded(pml_optimizer *o, int n, pml_tensor *const *params,
                                       pml_tensor *const *grads, const int32_t *skip);
 
+/* pml_optimizer_step_model with the same guard. */
+pml_status pml_optimizer_step_model_guarded(pml_optimizer *o, pml_model *m, const int32_t *skip);
+
 /* A hand-built schedule's fields in the domain pml_schedule_parse accepts (errors name fn). */
 pml_status pml_schedule_check(const char *fn, const pml_schedule *s);
 

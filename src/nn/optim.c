@@ -173,11 +173,16 @@ pml_status pml_optimizer_step_guarded(pml_optimizer *o, int n, pml_tensor *const
 
 pml_status pml_optimizer_step_model(pml_optimizer *o, pml_model *m)
 {
+    return pml_optimizer_step_model_guarded(o, m, NULL);
+}
+
+pml_status pml_optimizer_step_model_guarded(pml_optimizer *o, pml_model *m, const int32_t *skip)
+{
     static const char fn[] = "pml_optimizer_step_model";
     PML_CHECK_ARG(o != NULL && m != NULL, fn, "optimizer or model is NULL");
     pml_tensor *p[2 * PML_MODEL_MAX_LAYERS], *g[2 * PML_MODEL_MAX_LAYERS];
     int n = pml_model_param_tensors(m, p, g, 2 * PML_MODEL_MAX_LAYERS);
     PML_CHECK(n <= 2 * PML_MODEL_MAX_LAYERS, PML_ERR_INVALID_ARGUMENT,
               "%s: too many parameter tensors", fn);
-    return pml_error_within(pml_optimizer_step(o, n, p, g), fn);
+    return pml_error_within(pml_optimizer_step_guarded(o, n, p, g, skip), fn);
 }

@@ -1,14 +1,15 @@
-/* The training loop: epochs over shuffled mini-batches of a dataset, validation after each
- * epoch, early stopping with restore-best, learning-rate schedules, and a stop with
- * PML_ERR_NUMERIC when the loss stops being finite. The library never prints: progress
- * goes to the caller's callback. */
+/* The training driver: epochs over shuffled mini-batches of a dataset, augmentation, the
+ * device-side loss windows and the NaN guard, validation after each epoch, learning-rate
+ * schedules, early stopping with restore-best, callbacks and timing. What one step does to
+ * one batch is the step's (src/nn/train_step.h). The library never prints: progress goes to
+ * the caller's callback. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "nn/model.h"
+#include "nn/train_step.h"
 
 static double now_s(void)
 {
@@ -39,7 +40,7 @@ void pml_train_result_free(pml_train_result *r)
     r->history = NULL;
 }
 
-/* A copy of every parameter tensor of a model. */
+/* A copy of every parameter tensor of a model (restore-best). */
 typedef struct snapshot {
     int n;
     pml_tensor **t;
@@ -77,9 +78,7 @@ static pml_status snap_io(pml_model *m, snapshot *s, int save)
     return PML_OK;
 }
 
-/* The enums pml_train and the evaluations pass on: checked here so that a bad value is
- * reported by the call that was given it, before any work. */
-static pml_status check_loss_scaling(const char *fn, pml_loss_kind loss, pml_scaling scaling)
+pml_status pml_check_loss_scaling(const char *fn, pml_loss_kind loss, pml_scaling scaling)
 {
     PML_CHECK(loss >= PML_LOSS_MSE && loss <= PML_LOSS_BCE, PML_ERR_INVALID_ARGUMENT,
               "%s: unknown loss %d", fn, (int)loss);
@@ -89,8 +88,8 @@ static pml_status check_loss_scaling(const char *fn, pml_loss_kind loss, pml_sca
     return PML_OK;
 }
 
-static pml_status check_data(const char *fn, const pml_model *m, const pml_dataset *ds,
-                             const char *name, int reconstruct, int shift)
+pml_status pml_check_dataset(const char *fn, const pml_model *m, const pml_train_step *step,
+                             const pml_dataset *ds, const char *name, int shift)
 {
     const pml_device *dd = pml_dataset_device(ds);
     PML_CHECK(dd == m->dev, PML_ERR_DEVICE_MISMATCH, "%s: the %s set lives on %s%s, the model on %s",
@@ -98,101 +97,13 @@ static pml_status check_data(const char *fn, const pml_model *m, const pml_datas
     PML_CHECK(pml_dataset_features(ds) == m->in_f, PML_ERR_INVALID_ARGUMENT,
               "%s: the %s set has %lld features per example, the model takes %lld", fn, name,
               (long long)pml_dataset_features(ds), (long long)m->in_f);
-    if (reconstruct)
-        PML_CHECK(pml_model_out_features(m) == m->in_f, PML_ERR_INVALID_ARGUMENT,
-                  "%s: reconstruction needs as many outputs as inputs (%lld, the model gives "
-                  "%lld)", fn, (long long)m->in_f, (long long)pml_model_out_features(m));
-    else
-        PML_CHECK(pml_dataset_classes(ds) <= pml_model_out_features(m), PML_ERR_INVALID_ARGUMENT,
-                  "%s: the %s set has %d classes, the model only %lld outputs", fn, name,
-                  pml_dataset_classes(ds), (long long)pml_model_out_features(m));
+    if (step->vt->check_data) PML_TRY(step->vt->check_data(fn, m, ds, name));
     PML_CHECK(pml_dataset_size(ds) >= 1, PML_ERR_INVALID_ARGUMENT, "%s: the %s set is empty", fn,
               name);
     PML_CHECK(shift < pml_dataset_rows(ds) && shift < pml_dataset_cols(ds),
               PML_ERR_INVALID_ARGUMENT, "%s: augment.shift %d is not below the %s set's %d x %d "
               "images", fn, shift, name, pml_dataset_rows(ds), pml_dataset_cols(ds));
     return PML_OK;
-}
-
-/* steps whose loss and hits are read back at once */
-#define STATS_WINDOW 64
-
-typedef struct buffers {
-    pml_tensor *x, *labels, *dy, *stats, *clean; /* clean: un-augmented inputs (targets) */
-} buffers;
-
-static void bufs_free(buffers *b)
-{
-    pml_tensor_destroy(b->x);
-    pml_tensor_destroy(b->labels);
-    pml_tensor_destroy(b->dy);
-    pml_tensor_destroy(b->stats);
-    pml_tensor_destroy(b->clean);
-    memset(b, 0, sizeof *b);
-}
-
-static pml_status bufs_make(pml_model *m, int64_t rows, int with_dy, buffers *b)
-{
-    memset(b, 0, sizeof *b);
-    pml_status s = pml_tensor_create_2d(m->dev, PML_F32, rows, m->in_f, &b->x);
-    if (s == PML_OK) s = pml_tensor_create_1d(m->dev, PML_I32, rows, &b->labels);
-    if (s == PML_OK && with_dy)
-        s = pml_tensor_create_2d(m->dev, PML_F32, rows, pml_model_out_features(m), &b->dy);
-    if (s == PML_OK && with_dy) s = pml_tensor_create_1d(m->dev, PML_F64, 2 * STATS_WINDOW, &b->stats);
-    if (s == PML_OK && with_dy) s = pml_tensor_zero(b->stats);
-    if (s != PML_OK) bufs_free(b);
-    return s;
-}
-
-static pml_status evaluate(const char *fn, pml_model *m, const pml_dataset *ds,
-                           pml_loss_kind loss, pml_scaling scaling, int reconstruct,
-                           double *loss_mean, double *accuracy)
-{
-    PML_CHECK_ARG(m != NULL && ds != NULL, fn, "model or dataset is NULL");
-    PML_CHECK(m->dtype == PML_F32, PML_ERR_INVALID_ARGUMENT, "%s: needs an f32 model", fn);
-    PML_CHECK(m->nlayers > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no layers", fn);
-    PML_TRY(check_loss_scaling(fn, loss, scaling));
-    PML_TRY(check_data(fn, m, ds, "evaluation", reconstruct, 0));
-    buffers b;
-    PML_TRY(bufs_make(m, m->max_batch, 0, &b));
-    int64_t n = pml_dataset_size(ds), hits = 0;
-    double total = 0.0;
-    pml_status s = PML_OK;
-    for (int64_t start = 0; start < n && s == PML_OK; start += m->max_batch) {
-        int64_t count = n - start < m->max_batch ? n - start : m->max_batch;
-        const pml_tensor *y = NULL;
-        double l = 0.0;
-        int64_t c = 0;
-        s = pml_dataset_batch(ds, start, count, scaling, NULL, 0, 0, b.x, b.labels);
-        if (s == PML_OK) s = pml_model_forward(m, b.x, count, &y);
-        if (s == PML_OK)
-            s = reconstruct ? pml_loss_compute(loss, PML_REDUCE_MEAN, y, NULL, b.x, count, &l,
-                                               NULL, NULL)
-                            : pml_loss_compute(loss, PML_REDUCE_MEAN, y, b.labels, NULL, count,
-                                               &l, NULL, &c);
-        total += l * (double)count;
-        hits += c;
-    }
-    bufs_free(&b);
-    if (s != PML_OK) return s;
-    if (loss_mean) *loss_mean = total / (double)n;
-    if (accuracy) *accuracy = reconstruct ? NAN : (double)hits / (double)n;
-    return PML_OK;
-}
-
-pml_status pml_evaluate(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
-                        pml_scaling scaling, double *loss_mean, double *accuracy)
-{
-    return evaluate("pml_evaluate", m, ds, loss, scaling, 0, loss_mean, accuracy);
-}
-
-pml_status pml_evaluate_reconstruction(pml_model *m, const pml_dataset *ds, pml_loss_kind loss,
-                                       pml_scaling scaling, double *loss_mean)
-{
-    static const char fn[] = "pml_evaluate_reconstruction";
-    PML_CHECK(loss != PML_LOSS_SOFTMAX_XENT, PML_ERR_INVALID_ARGUMENT,
-              "%s: softmax cross-entropy needs class labels", fn);
-    return evaluate(fn, m, ds, loss, scaling, 1, loss_mean, NULL);
 }
 
 static pml_status check_config(const char *fn, const pml_model *m, const pml_train_config *c)
@@ -202,7 +113,7 @@ static pml_status check_config(const char *fn, const pml_model *m, const pml_tra
     PML_CHECK(c->batch >= 1 && c->batch <= m->max_batch, PML_ERR_INVALID_ARGUMENT,
               "%s: batch %lld outside 1..%lld (the model's max_batch)", fn, (long long)c->batch,
               (long long)m->max_batch);
-    PML_TRY(check_loss_scaling(fn, c->loss, c->scaling));
+    PML_TRY(pml_check_loss_scaling(fn, c->loss, c->scaling));
     PML_CHECK(c->reduction == PML_REDUCE_MEAN || c->reduction == PML_REDUCE_SUM,
               PML_ERR_INVALID_ARGUMENT, "%s: unknown reduction %d", fn, (int)c->reduction);
     PML_CHECK(c->augment.shift >= 0 && c->augment.noise >= 0.0f && isfinite(c->augment.noise),
@@ -215,6 +126,40 @@ static pml_status check_config(const char *fn, const pml_model *m, const pml_tra
     PML_CHECK(c->every_steps >= 0, PML_ERR_INVALID_ARGUMENT,
               "%s: every_steps %d, needs >= 0 (0: no step callbacks)", fn, c->every_steps);
     return PML_OK;
+}
+
+/* steps whose loss and hits are read back at once */
+#define STATS_WINDOW 64
+
+/* The driver's device buffers for one run. */
+typedef struct buffers {
+    pml_tensor *x, *labels, *clean; /* clean: the un-augmented inputs, when a step wants them */
+    pml_tensor *stats;              /* F64, 2 per step of a window */
+    pml_tensor *flag;               /* I32: the sticky non-finite flag */
+} buffers;
+
+static void bufs_free(buffers *b)
+{
+    pml_tensor_destroy(b->x);
+    pml_tensor_destroy(b->labels);
+    pml_tensor_destroy(b->clean);
+    pml_tensor_destroy(b->stats);
+    pml_tensor_destroy(b->flag);
+    memset(b, 0, sizeof *b);
+}
+
+static pml_status bufs_make(const pml_model *m, int64_t rows, int clean, buffers *b)
+{
+    memset(b, 0, sizeof *b);
+    pml_status s = pml_tensor_create_2d(m->dev, PML_F32, rows, m->in_f, &b->x);
+    if (s == PML_OK) s = pml_tensor_create_1d(m->dev, PML_I32, rows, &b->labels);
+    if (s == PML_OK && clean) s = pml_tensor_create_2d(m->dev, PML_F32, rows, m->in_f, &b->clean);
+    if (s == PML_OK) s = pml_tensor_create_1d(m->dev, PML_F64, 2 * STATS_WINDOW, &b->stats);
+    if (s == PML_OK) s = pml_tensor_zero(b->stats);
+    if (s == PML_OK) s = pml_tensor_create_1d(m->dev, PML_I32, 1, &b->flag);
+    if (s == PML_OK) s = pml_tensor_zero(b->flag);
+    if (s != PML_OK) bufs_free(b);
+    return s;
 }
 
 /* Read the device-side loss/hit totals of steps first..last (one window) and add them up;
@@ -240,23 +185,32 @@ static pml_status read_window(buffers *b, int64_t first, int64_t last, int64_t n
     return PML_OK;
 }
 
-pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
-                     const pml_dataset *val, const pml_train_config *cfg,
-                     pml_train_result *result)
+/* Everything pml_train_with checks before any work, so that a bad value is reported by the
+ * call that was given it. */
+static pml_status check_run(const char *fn, pml_model *m, pml_optimizer *opt,
+                            pml_train_step *step, pml_dataset *train, const pml_dataset *val,
+                            const pml_train_config *cfg)
 {
-    static const char fn[] = "pml_train";
-    PML_CHECK_ARG(m != NULL && opt != NULL && train != NULL && cfg != NULL, fn,
-                  "model, optimizer, dataset or config is NULL");
-    if (result) memset(result, 0, sizeof *result);
+    PML_CHECK_ARG(m != NULL && opt != NULL && step != NULL && train != NULL && cfg != NULL, fn,
+                  "model, optimizer, step, dataset or config is NULL");
     PML_CHECK(m->dtype == PML_F32, PML_ERR_INVALID_ARGUMENT, "%s: needs an f32 model", fn);
     PML_CHECK(m->nlayers > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no layers", fn);
     PML_TRY(check_config(fn, m, cfg));
-    PML_CHECK(!cfg->reconstruct || cfg->loss != PML_LOSS_SOFTMAX_XENT, PML_ERR_INVALID_ARGUMENT,
-              "%s: reconstruction with softmax cross-entropy is undefined (use mse or bce)", fn);
-    PML_TRY(check_data(fn, m, train, "training", cfg->reconstruct, cfg->augment.shift));
-    if (val) PML_TRY(check_data(fn, m, val, "validation", cfg->reconstruct, 0));
-
+    if (step->vt->check) PML_TRY(step->vt->check(fn, m, cfg->loss));
+    PML_TRY(pml_check_dataset(fn, m, step, train, "training", cfg->augment.shift));
+    if (val) PML_TRY(pml_check_dataset(fn, m, step, val, "validation", 0));
     PML_NN_OPS(m->dev, fn, ops);
+    (void)ops;
+    return PML_OK;
+}
+
+static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
+                             pml_train_step *step, pml_dataset *train, const pml_dataset *val,
+                             const pml_train_config *cfg, pml_train_result *result)
+{
+    if (result) memset(result, 0, sizeof *result);
+    PML_TRY(check_run(fn, m, opt, step, train, val, cfg));
+
     pml_train_config c = *cfg;
     if (!(c.schedule.lr0 > 0)) c.schedule = pml_schedule_constant(pml_optimizer_lr(opt));
     const pml_augment *aug =
@@ -264,12 +218,11 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
     pml_epoch_stats *hist = calloc((size_t)c.epochs, sizeof *hist);
     PML_CHECK(hist != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     buffers b;
-    snapshot good = {0, NULL}, best = {0, NULL};
-    pml_status s = bufs_make(m, c.batch, 1, &b);
-    if (s == PML_OK && c.reconstruct && aug)
-        s = pml_tensor_create_2d(m->dev, PML_F32, c.batch, m->in_f, &b.clean);
-    if (s == PML_OK) s = snap_make(m, &good);
+    snapshot best = {0, NULL};
+    pml_status s = bufs_make(m, c.batch, step->vt->needs_clean && aug, &b);
+    if (s == PML_OK) s = step->vt->begin(step, m, c.batch);
     if (s == PML_OK && c.restore_best && val && c.early_stop > 0) s = snap_make(m, &best);
+    const pml_step_ctx ctx = {m, opt, c.loss, c.reduction, b.flag ? (int32_t *)b.flag->data : NULL};
 
     int64_t n = pml_dataset_size(train);
     int64_t steps = c.drop_last ? n / c.batch : (n + c.batch - 1) / c.batch;
@@ -284,35 +237,24 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
         double lr = c.schedule.kind == PML_SCHED_PLATEAU ? c.schedule.lr
                                                          : pml_schedule_lr(&c.schedule, e);
         pml_optimizer_set_lr(opt, lr);
-        s = snap_io(m, &good, 1);
-        if (s == PML_OK && !c.no_shuffle) s = pml_dataset_shuffle(train, c.seed, (uint64_t)e);
+        if (!c.no_shuffle) s = pml_dataset_shuffle(train, c.seed, (uint64_t)e);
         double total = 0.0, hits = 0.0;
         int64_t seen = 0;
         for (int64_t k = 0; k < steps && s == PML_OK; ++k) {
             int64_t start = k * c.batch, count = n - start < c.batch ? n - start : c.batch;
-            const pml_tensor *y = NULL;
             double *slot = (double *)b.stats->data + 2 * (k % STATS_WINDOW);
-            /* reconstruction with augmentation: the clean inputs are the targets */
+            /* with augmentation, a step that wants the clean inputs gets them too */
             if (b.clean)
                 s = pml_dataset_batch(train, start, count, c.scaling, NULL, c.seed,
                                       (uint64_t)global, b.clean, NULL);
             if (s == PML_OK)
                 s = pml_dataset_batch(train, start, count, c.scaling, aug, c.seed,
                                       (uint64_t)global, b.x, b.labels);
-            const void *targets = c.reconstruct ? (b.clean ? b.clean : b.x)->data : NULL;
-            if (s == PML_OK) s = pml_model_forward(m, b.x, count, &y);
+            const pml_batch batch = {b.x, b.labels, b.clean ? b.clean : b.x, count,
+                                     (uint64_t)global};
             /* the loss stays on the device; a window of steps is read back at once, so a GPU
              * step needs no host synchronisation */
-            if (s == PML_OK) {
-                const pml_nn_loss_args la = {
-                    m->dtype, c.loss, count, pml_model_out_features(m), y->data,
-                    c.reconstruct ? NULL : (const int32_t *)b.labels->data, targets,
-                    c.reduction == PML_REDUCE_MEAN ? 1.0 / (double)count : 1.0, b.dy->data, slot,
-                    NULL};
-                s = ops->loss(m->dev, &la);
-            }
-            if (s == PML_OK) s = pml_model_backward(m, b.dy, count);
-            if (s == PML_OK) s = pml_optimizer_step_model(opt, m);
+            if (s == PML_OK) s = step->vt->run(step, &ctx, &batch, slot);
             ++global;
             if (s == PML_OK && c.callback && c.every_steps > 0 && (k + 1) % c.every_steps == 0)
                 user_stop = c.callback(c.user, e, k + 1, steps, NULL);
@@ -321,15 +263,13 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
                 double bad_loss = 0.0;
                 s = read_window(&b, k - k % STATS_WINDOW, k, n, c.batch, &total, &hits, &seen,
                                 &bad_step, &bad_loss);
-                if (s == PML_OK && bad_step >= 0) {
-                    s = snap_io(m, &good, 0);
-                    if (s == PML_OK)
-                        s = pml_set_error(PML_ERR_NUMERIC,
-                                          "%s: the loss became %s at epoch %d, step %lld (of "
-                                          "%lld); parameters restored to the start of epoch %d",
-                                          fn, isnan(bad_loss) ? "NaN" : "infinite", e + 1,
-                                          (long long)(bad_step + 1), (long long)steps, e + 1);
-                }
+                /* the flag kept every update after that step from happening */
+                if (s == PML_OK && bad_step >= 0)
+                    s = pml_set_error(PML_ERR_NUMERIC,
+                                      "%s: the loss became %s at epoch %d, step %lld (of %lld); "
+                                      "the parameters are those before that step",
+                                      fn, isnan(bad_loss) ? "NaN" : "infinite", e + 1,
+                                      (long long)(bad_step + 1), (long long)steps);
             }
             if (user_stop) break;
         }
@@ -338,13 +278,13 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
         pml_epoch_stats *st = &hist[e];
         st->epoch = e;
         st->train_loss = seen ? total / (double)seen : NAN;
-        st->train_acc = seen && !c.reconstruct ? hits / (double)seen : NAN;
+        st->train_acc = seen && step->vt->has_accuracy ? hits / (double)seen : NAN;
         st->val_loss = st->val_acc = NAN;
         st->lr = lr;
         st->samples = seen;
         if (val)
-            s = evaluate(fn, m, val, c.loss, c.scaling, c.reconstruct, &st->val_loss,
-                         &st->val_acc);
+            s = pml_evaluate_step(fn, m, step, val, c.loss, c.scaling, &st->val_loss,
+                                  &st->val_acc);
         if (s != PML_OK) break;
         st->seconds = now_s() - t0;
         epochs_run = e + 1;
@@ -373,26 +313,28 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
         hist = NULL;
     }
     free(hist);
-    snap_free(&good);
     snap_free(&best);
+    step->vt->end(step);
     bufs_free(&b);
     return s;
 }
 
-pml_status pml_model_predict(pml_model *m, const pml_tensor *x, int64_t batch,
-                             int32_t *labels_host)
+pml_status pml_train_with(pml_model *m, pml_optimizer *opt, pml_train_step *step,
+                          pml_dataset *train, const pml_dataset *val,
+                          const pml_train_config *cfg, pml_train_result *result)
 {
-    static const char fn[] = "pml_model_predict";
-    PML_CHECK_ARG(m != NULL && labels_host != NULL, fn, "model or labels_host is NULL");
-    const pml_tensor *y = NULL;
-    PML_TRY(pml_error_within(pml_model_forward(m, x, batch, &y), fn));
-    PML_NN_OPS(m->dev, fn, ops);
-    pml_tensor *lab = NULL;
-    PML_TRY(pml_tensor_create_1d(m->dev, PML_I32, batch, &lab));
-    const pml_nn_argmax_args a = {m->dtype, batch, pml_model_out_features(m), y->data,
-                                  (int32_t *)lab->data};
-    pml_status s = ops->argmax(m->dev, &a);
-    if (s == PML_OK) s = pml_tensor_download(lab, labels_host, (size_t)batch * sizeof(int32_t));
-    pml_tensor_destroy(lab);
+    return train_with("pml_train_with", m, opt, step, train, val, cfg, result);
+}
+
+pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
+                     const pml_dataset *val, const pml_train_config *cfg,
+                     pml_train_result *result)
+{
+    static const char fn[] = "pml_train";
+    if (result) memset(result, 0, sizeof *result);
+    pml_train_step *step = NULL;
+    PML_TRY(pml_error_within(pml_train_step_classifier(&step), fn));
+    const pml_status s = train_with(fn, m, opt, step, train, val, cfg, result);
+    pml_train_step_destroy(step);
     return s;
 }

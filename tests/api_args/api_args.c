@@ -77,6 +77,8 @@ fx *fx_open(void)
     PML_ASSERT_OK(pml_optimizer_create(f->dev, &sgd, &f->opt));
     PML_ASSERT_OK(pml_optimizer_create(f->dev, &sgd, &f->opt1));
     PML_ASSERT_OK(pml_optimizer_step(f->opt1, 1, TENSORS(f->a), TENSORS(f->v6)));
+    PML_ASSERT_OK(pml_train_step_classifier(&f->step_cls));
+    PML_ASSERT_OK(pml_train_step_reconstruction(&f->step_rec));
     f->tc = pml_train_defaults();
     f->tc.epochs = 1;
     f->tc.batch = 2;
@@ -99,6 +101,7 @@ void fx_reset(fx *f)
     pml_ising_destroy(f->out_ising);
     pml_model_destroy(f->out_model);
     pml_optimizer_destroy(f->out_opt);
+    pml_train_step_destroy(f->out_step);
     pml_idx_free(&f->idx);
     pml_safetensors_free(&f->st);
     pml_train_result_free(&f->res);
@@ -108,6 +111,7 @@ void fx_reset(fx *f)
     f->out_ising = NULL;
     f->out_model = NULL;
     f->out_opt = NULL;
+    f->out_step = NULL;
 }
 
 const char *fx_leftover(const fx *f)
@@ -118,6 +122,7 @@ const char *fx_leftover(const fx *f)
     if (f->out_ising) return "an Ising batch";
     if (f->out_model) return "a model";
     if (f->out_opt) return "an optimizer";
+    if (f->out_step) return "a training step";
     if (f->idx.data || f->idx.ndim) return "IDX data";
     if (f->st.count || f->st.names || f->st.tensors || f->st.meta_count) return "safetensors";
     if (f->res.history || f->res.epochs_run) return "a training history";
@@ -129,6 +134,8 @@ void fx_close(fx *f)
     fx_reset(f);
     pml_optimizer_destroy(f->opt);
     pml_optimizer_destroy(f->opt1);
+    pml_train_step_destroy(f->step_cls);
+    pml_train_step_destroy(f->step_rec);
     pml_model_destroy(f->model);
     pml_model_destroy(f->model64);
     pml_model_destroy(f->empty);

@@ -50,6 +50,7 @@ typedef struct fx {
     pml_model *model, *model64, *empty, *auto6, *narrow, *model_far, *full;
     pml_layer *layer; /* model's dense layer */
     pml_optimizer *opt, *opt1; /* SGD; SGD after a step over 1 tensor */
+    pml_train_step *step_cls, *step_rec; /* the classifier and reconstruction steps */
     pml_train_config tc, tc2;  /* valid (1 epoch, batch 2), and a scratch copy */
     pml_optim_config oc;       /* scratch */
     pml_idx idx_ok;            /* a valid 4-byte u8 IDX array */
@@ -81,6 +82,7 @@ typedef struct fx {
     pml_ising *out_ising;
     pml_model *out_model;
     pml_optimizer *out_opt;
+    pml_train_step *out_step;
     pml_idx idx;
     pml_safetensors st;
     pml_train_result res;

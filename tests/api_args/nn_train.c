@@ -6,6 +6,7 @@
 #define STEP(o, n, params, grads) pml_optimizer_step(o, n, params, grads)
 #define SCHED(text) pml_schedule_parse(text, 0.1, &f->sched)
 #define TRAIN(m, train, val, cfg) pml_train(m, f->opt, train, val, cfg, NULL)
+#define TRAIN_WITH(m, step, train, val, cfg) pml_train_with(m, f->opt, step, train, val, cfg, NULL)
 #define EVAL(m, ds, loss, scaling) pml_evaluate(m, ds, loss, scaling, &f->dval, &f->dval2)
 #define EVAL_RECON(m, ds, loss, scaling) \
     pml_evaluate_reconstruction(m, ds, loss, scaling, &f->dval)
@@ -115,9 +116,21 @@
     X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, SCH(PML_SCHED_PLATEAU, factor, 1.0))) \
     X(pml_train, S_INVALID,                                                                \
       TRAIN(f->model, f->ds, NULL, TC2(schedule.lr0, 0.1, schedule.kind, (pml_schedule_kind)9))) \
-    X(pml_train, S_INVALID, TRAIN(f->auto6, f->ds, NULL, TC(reconstruct, 1))) /* xent */   \
-    X(pml_train, S_INVALID,                                                                \
-      TRAIN(f->model, f->ds, NULL, TC2(reconstruct, 1, loss, PML_LOSS_MSE))) /* 3 != 6 */  \
+    X(pml_train_with, S_INVALID, TRAIN_WITH(f->auto6, NULL, f->ds, NULL, &f->tc))          \
+    X(pml_train_with, S_INVALID, TRAIN_WITH(NULL, f->step_rec, f->ds, NULL, &f->tc))       \
+    X(pml_train_with, S_INVALID, TRAIN_WITH(f->auto6, f->step_rec, f->ds, NULL, &f->tc)) /* xent */ \
+    X(pml_train_with, S_INVALID,                                                           \
+      TRAIN_WITH(f->model, f->step_rec, f->ds, NULL, TC(loss, PML_LOSS_MSE))) /* 3 != 6 */ \
+    X(pml_train_with, S_INVALID,                                                           \
+      TRAIN_WITH(f->auto6, f->step_rec, f->ds, NULL, TC2(loss, PML_LOSS_MSE, epochs, 0)))  \
+    X(pml_train_with, S_MISMATCH,                                                          \
+      TRAIN_WITH(f->auto6, f->step_rec, f->ds_far, NULL, TC(loss, PML_LOSS_MSE)))           \
+    X(pml_train_with, S_OK, TRAIN_WITH(f->auto6, f->step_rec, f->ds, NULL, TC(loss, PML_LOSS_MSE))) \
+    X(pml_train_with, S_INVALID, TRAIN_WITH(f->narrow, f->step_cls, f->ds, NULL, &f->tc))  \
+    X(pml_train_step_classifier, S_INVALID, pml_train_step_classifier(NULL))               \
+    X(pml_train_step_classifier, S_OK, pml_train_step_classifier(&f->out_step))            \
+    X(pml_train_step_reconstruction, S_INVALID, pml_train_step_reconstruction(NULL))       \
+    X(pml_train_step_reconstruction, S_OK, pml_train_step_reconstruction(&f->out_step))    \
     X(pml_train, S_INVALID, TRAIN(f->model64, f->ds, NULL, &f->tc))                        \
     X(pml_train, S_INVALID, TRAIN(f->empty, f->ds, NULL, &f->tc))                          \
     X(pml_train, S_INVALID, TRAIN(f->narrow, f->ds, NULL, &f->tc)) /* 3 classes */         \
@@ -175,6 +188,9 @@
     Y(pml_schedule_lr, pml_schedule_lr(NULL, 3) == 0.0)                                    \
     Y(pml_schedule_observe, pml_schedule_observe(NULL, 1.0) == 0.0)                        \
     Y(pml_train_result_free, (pml_train_result_free(NULL), 1))                             \
+    Y(pml_train_step_destroy, (pml_train_step_destroy(NULL), 1))                           \
+    Y(pml_train_step_name, strcmp(pml_train_step_name(NULL), "") == 0)                     \
+    Y(pml_train_step_name, strcmp(pml_train_step_name(f->step_rec), "reconstruction") == 0) \
     Y(pml_train_result_free, (pml_train_result_free(&f->res_zero), 1))
 DEFINE_GROUP(nn_train_h, "nn.h (losses, optimisers, schedules, training)", NN_TRAIN_CASES,
              NN_TRAIN_CHECKS)
