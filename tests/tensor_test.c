@@ -142,3 +142,51 @@ Test(tensor, fill_and_zero_every_dtype)
     pml_tensor_destroy(i8);
     pml_tensor_destroy(f);
 }
+
+/* Views share their base's storage, own none of it, and keep to its bounds. */
+Test(tensor, views)
+{
+    const int64_t shape[2] = {4, 6};
+    float host[24];
+    for (int i = 0; i < 24; ++i) host[i] = (float)i;
+    pml_tensor *t = pml_test_tensor(cpu, PML_F32, 2, shape, host);
+    cr_expect_eq(pml_tensor_is_view(t), 0);
+    /* row 2 as a 2 x 3 tensor */
+    pml_tensor *row = NULL, *half = NULL, *one = NULL;
+    PML_ASSERT_OK(pml_tensor_view(t, 12, 2, (const int64_t[]){2, 3}, &row));
+    cr_expect_eq(pml_tensor_is_view(row), 1);
+    cr_expect_eq(pml_tensor_numel(row), 6);
+    cr_expect_eq(pml_tensor_dim(row, 0), 2);
+    cr_expect_eq(pml_tensor_device(row), cpu);
+    cr_expect_eq(pml_tensor_dtype(row), PML_F32);
+    cr_expect_eq((float *)pml_tensor_data(row), (float *)pml_tensor_data(t) + 12);
+    float got[6];
+    PML_ASSERT_OK(pml_tensor_download(row, got, sizeof got));
+    for (int i = 0; i < 6; ++i) cr_expect_eq(got[i], (float)(12 + i));
+    /* writes through the view reach the base, and the other way round */
+    PML_ASSERT_OK(pml_tensor_fill(row, -1.0));
+    float all[24];
+    PML_ASSERT_OK(pml_tensor_download(t, all, sizeof all));
+    for (int i = 0; i < 24; ++i)
+        cr_expect_eq(all[i], i >= 12 && i < 18 ? -1.0f : (float)i, "element %d", i);
+    /* a view of the view, reshaped, and a copy into it */
+    PML_ASSERT_OK(pml_tensor_view(row, 3, 1, (const int64_t[]){3}, &half));
+    PML_ASSERT_OK(pml_tensor_reshape(half, 2, (const int64_t[]){3, 1}));
+    cr_expect_eq((float *)pml_tensor_data(half), (float *)pml_tensor_data(t) + 15);
+    PML_ASSERT_OK(pml_tensor_view(t, 0, 1, (const int64_t[]){3}, &one));
+    PML_ASSERT_OK(pml_tensor_copy(half, one));
+    PML_ASSERT_OK(pml_tensor_download(t, all, sizeof all));
+    cr_expect(all[15] == 0.0f && all[16] == 1.0f && all[17] == 2.0f && all[14] == -1.0f);
+    /* out of bounds: nothing comes back */
+    pml_tensor *bad = (pml_tensor *)1;
+    cr_expect_eq(pml_tensor_view(t, 20, 1, (const int64_t[]){5}, &bad), PML_ERR_INVALID_ARGUMENT);
+    cr_expect_null(bad);
+    cr_expect_eq(pml_tensor_view(row, 0, 1, (const int64_t[]){7}, &bad), PML_ERR_INVALID_ARGUMENT);
+    /* destroying the views frees nothing of the base (AddressSanitizer would see it) */
+    pml_tensor_destroy(half);
+    pml_tensor_destroy(one);
+    pml_tensor_destroy(row);
+    PML_ASSERT_OK(pml_tensor_download(t, all, sizeof all));
+    cr_expect_eq(all[23], 23.0f);
+    pml_tensor_destroy(t);
+}

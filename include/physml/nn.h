@@ -58,8 +58,9 @@ typedef struct pml_layer pml_layer;
 PML_API const char *pml_layer_kind(const pml_layer *l);  /* "dense", "activation" */
 PML_API int64_t pml_layer_in_features(const pml_layer *l);
 PML_API int64_t pml_layer_out_features(const pml_layer *l);
-/* The per-example output shape (1 dimension for dense layers; C, H, W for image layers):
- * fills dims[0..ndim) and returns ndim. */
+/* The per-example input and output shapes (1 dimension for dense layers' outputs; C, H, W
+ * for image layers): fill dims[0..ndim), zero the rest, and return ndim (0 for NULL). */
+PML_API int pml_layer_in_shape(const pml_layer *l, int64_t dims[3]);
 PML_API int pml_layer_out_shape(const pml_layer *l, int64_t dims[3]);
 /* Parameters: count, and the i-th parameter tensor, its gradient and short name ("weight",
  * "bias"). */
@@ -78,6 +79,13 @@ typedef struct pml_model pml_model;
  * `max_batch` examples per call. dtype F32 or F64. */
 PML_API pml_status pml_model_create(pml_device *dev, pml_dtype dtype, int64_t in_features,
                                     int64_t max_batch, pml_model **out);
+/* The same for examples of shape dims[0..ndim) (ndim 1..3: features, or C x H x W, row-major
+ * as in PyTorch's NCHW), each dimension >= 1. A layer that needs the shape (a convolution)
+ * reads it; a dense layer takes the example flat. Inputs may then be given batch x features
+ * or shaped batch x C x H x W. */
+PML_API pml_status pml_model_create_shaped(pml_device *dev, pml_dtype dtype, int ndim,
+                                           const int64_t *dims, int64_t max_batch,
+                                           pml_model **out);
 PML_API void pml_model_destroy(pml_model *m); /* accepts NULL */
 
 typedef struct pml_dense_opts {
@@ -106,12 +114,21 @@ PML_API pml_status pml_model_add_activation(pml_model *m, pml_activation act, fl
 PML_API pml_status pml_model_from_spec(pml_device *dev, const char *spec, int64_t in_features,
                                        int64_t max_batch, pml_init init, float init_sigma,
                                        uint64_t seed, pml_model **out);
+/* Append the layers of a spec (the grammar above) to a model made by pml_model_create or
+ * pml_model_create_shaped. The items before a malformed one stay added. */
+PML_API pml_status pml_model_add_spec(pml_model *m, const char *spec, pml_init init,
+                                      float init_sigma, uint64_t seed);
 /* The spec the model was built with (from spec or from the add calls). */
 PML_API const char *pml_model_spec(const pml_model *m);
 
 PML_API pml_device *pml_model_device(const pml_model *m);
 PML_API pml_dtype pml_model_dtype(const pml_model *m);
 PML_API int64_t pml_model_in_features(const pml_model *m);
+/* The per-example input shape into dims (zeros after ndim); returns ndim (0 for NULL). */
+PML_API int pml_model_in_shape(const pml_model *m, int64_t dims[3]);
+/* Bytes of scratch the model keeps for its layers (im2col columns and the like; 0 when no
+ * layer asks for any). */
+PML_API size_t pml_model_workspace_bytes(const pml_model *m);
 PML_API int64_t pml_model_out_features(const pml_model *m);
 PML_API int64_t pml_model_max_batch(const pml_model *m);
 PML_API int pml_model_num_layers(const pml_model *m);        /* execution units */

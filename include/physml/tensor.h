@@ -56,6 +56,17 @@ PML_API size_t pml_tensor_nbytes(const pml_tensor *t);
 PML_API void *pml_tensor_data(pml_tensor *t);
 PML_API const void *pml_tensor_data_const(const pml_tensor *t);
 
+/* A view: a new tensor of shape (ndim, shape) over elements [offset, offset + its numel) of
+ * t (row-major, the same dtype and device), sharing t's storage: writes through either are
+ * seen by the other. The view owns nothing: pml_tensor_destroy frees only the view itself,
+ * and the view must not be used after t is destroyed. Views of views are views of the same
+ * storage. For per-sample slices (offset = i * sample elements), rows of a matrix, halves
+ * of a layer's output. */
+PML_API pml_status pml_tensor_view(pml_tensor *t, int64_t offset, int ndim, const int64_t *shape,
+                                   pml_tensor **out);
+/* 1 when t is a view (pml_tensor_view), 0 otherwise or for NULL. */
+PML_API int pml_tensor_is_view(const pml_tensor *t);
+
 /* Change the shape without touching the data; the element count must stay the same. */
 PML_API pml_status pml_tensor_reshape(pml_tensor *t, int ndim, const int64_t *shape);
 

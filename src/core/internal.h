@@ -32,7 +32,13 @@ struct pml_tensor {
     int64_t shape[PML_MAX_DIMS];
     int64_t numel;
     void *data; /* host pointer (CPU) or device pointer (CUDA); NULL when numel == 0 */
+    int view;   /* 1: data belongs to another tensor (pml_tensor_view), never freed here */
 };
+
+/* A view of elements [offset, offset + numel of shape) of t, as a value (no allocation):
+ * for library code that slices buffers it owns (a sample of a batch, half of a layer's
+ * output, one segment of an Ising batch). The caller has checked the range. */
+pml_tensor pml_tensor_view_of(const pml_tensor *t, int64_t offset, int ndim, const int64_t *shape);
 
 /* Record a failure on this thread and return `status`. The message is printf-formatted
  * and should name the call that failed. */

@@ -98,9 +98,45 @@ pml_status pml_tensor_create_2d(pml_device *dev, pml_dtype dtype, int64_t rows, 
 void pml_tensor_destroy(pml_tensor *t)
 {
     if (t == NULL) return;
-    if (t->data) t->dev->ops->release(t->dev, t->data);
+    if (t->data && !t->view) t->dev->ops->release(t->dev, t->data);
     free(t);
 }
+
+pml_tensor pml_tensor_view_of(const pml_tensor *t, int64_t offset, int ndim, const int64_t *shape)
+{
+    pml_tensor v;
+    memset(&v, 0, sizeof v);
+    v.dev = t->dev;
+    v.dtype = t->dtype;
+    v.ndim = ndim;
+    v.numel = 1;
+    for (int i = 0; i < ndim; ++i) v.numel *= v.shape[i] = shape[i];
+    v.data = v.numel ? (char *)t->data + (size_t)offset * pml_dtype_size(t->dtype) : NULL;
+    v.view = 1;
+    return v;
+}
+
+pml_status pml_tensor_view(pml_tensor *t, int64_t offset, int ndim, const int64_t *shape,
+                           pml_tensor **out)
+{
+    static const char fn[] = "pml_tensor_view";
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
+    *out = NULL;
+    PML_TRY(pml_check_tensor(fn, "t", t));
+    int64_t numel = 0;
+    PML_TRY(check_shape(fn, ndim, shape, &numel));
+    PML_CHECK(offset >= 0 && offset <= t->numel && numel <= t->numel - offset,
+              PML_ERR_INVALID_ARGUMENT,
+              "%s: elements [%lld, %lld) outside the tensor's %lld", fn, (long long)offset,
+              (long long)(offset + numel), (long long)t->numel);
+    pml_tensor *v = malloc(sizeof *v);
+    PML_CHECK(v != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    *v = pml_tensor_view_of(t, offset, ndim, shape);
+    *out = v;
+    return PML_OK;
+}
+
+int pml_tensor_is_view(const pml_tensor *t) { return t ? t->view : 0; }
 
 pml_device *pml_tensor_device(const pml_tensor *t) { return t ? t->dev : NULL; }
 pml_dtype pml_tensor_dtype(const pml_tensor *t) { return t ? t->dtype : PML_F32; }

@@ -1,109 +1,121 @@
-/* The activation layer (Y = act(X), elementwise or row-wise softmax) and the public layer
- * accessors. An activation directly after a dense layer is fused into it by the model;
- * this standalone kind serves every other position (after a future conv layer, say). */
+/* The activation layer (Y = act(X), elementwise or row-wise softmax): one kind per function
+ * in the table of kinds. An activation directly after a layer that can absorb it (dense) is
+ * fused into that layer by the model; this standalone kind serves every other position. The
+ * output keeps the input's shape. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn/layer.h"
 
+typedef struct act_layer {
+    pml_layer base;
+    pml_activation act;
+    float alpha;
+} act_layer;
+
 const char *pml_activation_name(pml_activation act)
 {
-    switch (act) {
-    case PML_ACT_IDENTITY: return "identity";
-    case PML_ACT_RELU: return "relu";
-    case PML_ACT_LEAKY_RELU: return "leaky_relu";
-    case PML_ACT_SIGMOID: return "sigmoid";
-    case PML_ACT_TANH: return "tanh";
-    case PML_ACT_SOFTMAX: return "softmax";
-    }
-    return "?";
+    if (act < PML_ACT_IDENTITY || act > PML_ACT_SOFTMAX) return "?";
+    return pml_activation_kinds[act].name;
 }
 
-static pml_status act_forward(pml_layer *l, const pml_tensor *x, int64_t batch)
+static pml_status act_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
+                              const pml_workspace *ws)
 {
     static const char fn[] = "activation forward";
+    (void)ws;
+    const act_layer *a = (const act_layer *)l;
     PML_NN_OPS(l->dev, fn, ops);
     size_t nbytes = (size_t)(batch * l->out_f) * pml_dtype_size(l->dtype);
     if (nbytes) PML_TRY(l->dev->ops->copy(l->dev, l->out->data, x->data, nbytes));
-    const pml_nn_bias_act_args a = {l->dtype, l->act, l->alpha, batch, l->out_f, l->out->data, NULL};
-    return ops->bias_act(l->dev, &a);
+    const pml_nn_bias_act_args args = {l->dtype, a->act,       a->alpha,
+                                       batch,    l->out_f,     l->out->data, NULL};
+    return ops->bias_act(l->dev, &args);
 }
 
 static pml_status act_backward(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
-                               pml_tensor *dx, int64_t batch)
+                               pml_tensor *dx, int64_t batch, const pml_workspace *ws)
 {
     static const char fn[] = "activation backward";
-    (void)x;
+    (void)x, (void)ws;
+    const act_layer *a = (const act_layer *)l;
     PML_NN_OPS(l->dev, fn, ops);
     if (dx == NULL) return PML_OK;
-    const pml_nn_act_backward_args a = {l->dtype, l->act,        l->alpha, batch,
-                                        l->out_f,  l->out->data, dy->data, dx->data};
-    return ops->act_backward(l->dev, &a);
+    const pml_nn_act_backward_args args = {l->dtype, a->act,       a->alpha, batch,
+                                           l->out_f, l->out->data, dy->data, dx->data};
+    return ops->act_backward(l->dev, &args);
 }
 
 static void act_describe(const pml_layer *l, char *buf, size_t n)
 {
-    if (l->act == PML_ACT_LEAKY_RELU)
-        snprintf(buf, n, "%s(%g) %lld", pml_activation_name(l->act), (double)l->alpha,
+    const act_layer *a = (const act_layer *)l;
+    if (a->act == PML_ACT_LEAKY_RELU)
+        snprintf(buf, n, "%s(%g) %lld", pml_activation_name(a->act), (double)a->alpha,
                  (long long)l->out_f);
     else
-        snprintf(buf, n, "%s %lld", pml_activation_name(l->act), (long long)l->out_f);
+        snprintf(buf, n, "%s %lld", pml_activation_name(a->act), (long long)l->out_f);
 }
 
+static pml_activation act_activation(const pml_layer *l) { return ((const act_layer *)l)->act; }
+
 static const struct pml_layer_vt act_vt = {
-    .kind = "activation",
     .forward = act_forward,
     .backward = act_backward,
     .describe = act_describe,
+    .activation = act_activation,
+    .fuse = NULL,
     .destroy = NULL,
 };
 
-pml_status pml_activation_layer_create(pml_device *dev, pml_dtype dtype, int64_t features,
-                                       int64_t max_batch, pml_activation act, float alpha,
-                                       pml_layer **out)
+static pml_status act_create(pml_device *dev, pml_dtype dtype, const pml_shape *in,
+                             int64_t max_batch, const pml_layer_args *args, int position,
+                             const char *fn, pml_layer **out)
 {
-    static const char fn[] = "pml_model_add_activation";
-    pml_layer *l = calloc(1, sizeof *l);
-    PML_CHECK(l != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-    l->vt = &act_vt;
-    l->dev = dev;
-    l->dtype = dtype;
-    l->in_f = l->out_f = features;
-    l->out_ndim = 1;
-    l->out_dims[0] = features;
-    l->max_batch = max_batch;
-    l->span = 1;
-    l->act = act;
-    l->alpha = alpha;
-    pml_status s = pml_tensor_create_2d(dev, dtype, max_batch, features, &l->out);
+    (void)position;
+    act_layer *a = calloc(1, sizeof *a);
+    PML_CHECK(a != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    a->act = args->act;
+    a->alpha = args->alpha;
+    pml_status s = pml_layer_init(&a->base, &act_vt, &pml_activation_kinds[args->act], dev,
+                                  dtype, in, in, max_batch);
     if (s != PML_OK) {
-        pml_layer_free(l);
+        pml_layer_free(&a->base);
         return s;
     }
-    *out = l;
+    *out = &a->base;
     return PML_OK;
 }
 
-const char *pml_layer_kind(const pml_layer *l) { return l ? l->vt->kind : "?"; }
-int64_t pml_layer_in_features(const pml_layer *l) { return l ? l->in_f : 0; }
-int64_t pml_layer_out_features(const pml_layer *l) { return l ? l->out_f : 0; }
-int pml_layer_out_shape(const pml_layer *l, int64_t dims[3])
+/* "relu", ..., and "leaky_relu[:ALPHA]" with 0 < ALPHA < 1 (0.01 when omitted). */
+static pml_status act_parse(const pml_kind *k, const char *arg, pml_layer_args *a,
+                            const char *fn, int pos)
 {
-    if (l == NULL || dims == NULL) return 0;
-    for (int i = 0; i < 3; ++i) dims[i] = i < l->out_ndim ? l->out_dims[i] : 0;
-    return l->out_ndim;
+    a->act = (pml_activation)(k - pml_activation_kinds);
+    a->alpha = a->act == PML_ACT_LEAKY_RELU ? 0.01f : 0.0f;
+    if (arg == NULL) return PML_OK;
+    PML_CHECK(a->act == PML_ACT_LEAKY_RELU, PML_ERR_INVALID_ARGUMENT,
+              "%s: item %d: '%s' takes no argument", fn, pos, k->name);
+    char *end = NULL;
+    const double v = strtod(arg, &end);
+    PML_CHECK(end != arg && *end == '\0' && v > 0 && v < 1, PML_ERR_INVALID_ARGUMENT,
+              "%s: item %d: leaky_relu slope '%s' is not in (0, 1)", fn, pos, arg);
+    a->alpha = (float)v;
+    return PML_OK;
 }
-int pml_layer_num_params(const pml_layer *l) { return l ? l->nparams : 0; }
-pml_tensor *pml_layer_param(pml_layer *l, int i)
+
+static void act_item(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n)
 {
-    return l && i >= 0 && i < l->nparams ? l->param[i] : NULL;
+    if (a->act == PML_ACT_LEAKY_RELU) snprintf(buf, n, "%s:%g", k->name, (double)a->alpha);
+    else snprintf(buf, n, "%s", k->name);
 }
-pml_tensor *pml_layer_grad(pml_layer *l, int i)
-{
-    return l && i >= 0 && i < l->nparams ? l->grad[i] : NULL;
-}
-const char *pml_layer_param_name(const pml_layer *l, int i)
-{
-    return l && i >= 0 && i < l->nparams ? l->pname[i] : NULL;
-}
-pml_activation pml_layer_activation(const pml_layer *l) { return l ? l->act : PML_ACT_IDENTITY; }
+
+#define ACT_KIND(nm, syn) {nm, syn, 1, act_parse, act_create, act_item}
+const pml_kind pml_activation_kinds[6] = {
+    [PML_ACT_IDENTITY] = ACT_KIND("identity", "identity"),
+    [PML_ACT_RELU] = ACT_KIND("relu", "relu"),
+    [PML_ACT_LEAKY_RELU] = ACT_KIND("leaky_relu", "leaky_relu[:a]"),
+    [PML_ACT_SIGMOID] = ACT_KIND("sigmoid", "sigmoid"),
+    [PML_ACT_TANH] = ACT_KIND("tanh", "tanh"),
+    [PML_ACT_SOFTMAX] = ACT_KIND("softmax", "softmax"),
+};

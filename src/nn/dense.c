@@ -1,38 +1,54 @@
-/* The dense layer: Z = X W^T + b, Y = act(Z), W out x in (PyTorch's nn.Linear layout).
- * Forward is one GEMM and one fused bias+activation pass; backward is the notes'
- * recursion on a batch: delta = dY (.) act'(Z), dW = delta^T X, db = column sums of delta,
- * dX = delta W. */
+/* The dense layer: Z = X W^T + b, Y = act(Z), W out x in (PyTorch's nn.Linear layout); an
+ * input of any per-example shape is taken flat (C x H x W as C*H*W features, row-major).
+ * Forward is one GEMM and one fused bias+activation pass; backward is the notes' recursion
+ * on a batch: delta = dY (.) act'(Z), dW = delta^T X, db = column sums of delta,
+ * dX = delta W. The activation that follows a dense layer in a model is fused into it. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn/layer.h"
 
+typedef struct dense_layer {
+    pml_layer base;
+    pml_activation act; /* fused activation (identity: none) */
+    float alpha;
+    pml_tensor *delta;  /* max_batch x out scratch: dL/dZ */
+} dense_layer;
+
 static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
 
-static pml_status dense_forward(pml_layer *l, const pml_tensor *x, int64_t batch)
+static pml_status dense_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
+                                const pml_workspace *ws)
 {
     static const char fn[] = "dense forward";
+    (void)ws;
+    const dense_layer *d = (const dense_layer *)l;
     PML_NN_OPS(l->dev, fn, ops);
     PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, batch, l->out_f, l->in_f, 1.0,
                         ref(x, l->in_f), ref(l->param[0], l->in_f), 0.0, l->out, 0, l->out_f));
     const void *bias = l->nparams > 1 ? l->param[1]->data : NULL;
-    if (bias == NULL && l->act == PML_ACT_IDENTITY) return PML_OK;
-    const pml_nn_bias_act_args a = {l->dtype, l->act, l->alpha, batch, l->out_f, l->out->data, bias};
+    if (bias == NULL && d->act == PML_ACT_IDENTITY) return PML_OK;
+    const pml_nn_bias_act_args a = {l->dtype, d->act, d->alpha, batch, l->out_f, l->out->data,
+                                    bias};
     return ops->bias_act(l->dev, &a);
 }
 
 static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
-                                 pml_tensor *dx, int64_t batch)
+                                 pml_tensor *dx, int64_t batch, const pml_workspace *ws)
 {
     static const char fn[] = "dense backward";
+    (void)ws;
+    const dense_layer *d = (const dense_layer *)l;
     PML_NN_OPS(l->dev, fn, ops);
     const pml_tensor *delta = dy;
-    if (l->act != PML_ACT_IDENTITY) {
-        const pml_nn_act_backward_args a = {l->dtype, l->act,        l->alpha,       batch,
-                                            l->out_f,  l->out->data, dy->data, l->delta->data};
+    if (d->act != PML_ACT_IDENTITY) {
+        const pml_nn_act_backward_args a = {l->dtype, d->act,       d->alpha, batch,
+                                            l->out_f, l->out->data, dy->data, d->delta->data};
         PML_TRY(ops->act_backward(l->dev, &a));
-        delta = l->delta;
+        delta = d->delta;
     }
     /* dC/dW = delta^T a^{l-1}: (out x batch) (batch x in) */
     PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, l->out_f, l->in_f, batch, 1.0,
@@ -51,17 +67,37 @@ static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_te
 
 static void dense_describe(const pml_layer *l, char *buf, size_t n)
 {
+    const dense_layer *d = (const dense_layer *)l;
     snprintf(buf, n, "dense %lld -> %lld%s%s%s", (long long)l->in_f, (long long)l->out_f,
-             l->nparams > 1 ? "" : ", no bias", l->act != PML_ACT_IDENTITY ? ", " : "",
-             l->act != PML_ACT_IDENTITY ? pml_activation_name(l->act) : "");
+             l->nparams > 1 ? "" : ", no bias", d->act != PML_ACT_IDENTITY ? ", " : "",
+             d->act != PML_ACT_IDENTITY ? pml_activation_name(d->act) : "");
 }
 
+static pml_activation dense_activation(const pml_layer *l)
+{
+    return ((const dense_layer *)l)->act;
+}
+
+/* The next activation goes into the bias pass; it keeps its own position number. */
+static int dense_fuse(pml_layer *l, pml_activation act, float alpha)
+{
+    dense_layer *d = (dense_layer *)l;
+    if (d->act != PML_ACT_IDENTITY || l->span != 1) return 0;
+    d->act = act;
+    d->alpha = alpha;
+    l->span = 2;
+    return 1;
+}
+
+static void dense_destroy(pml_layer *l) { pml_tensor_destroy(((dense_layer *)l)->delta); }
+
 static const struct pml_layer_vt dense_vt = {
-    .kind = "dense",
     .forward = dense_forward,
     .backward = dense_backward,
     .describe = dense_describe,
-    .destroy = NULL,
+    .activation = dense_activation,
+    .fuse = dense_fuse,
+    .destroy = dense_destroy,
 };
 
 pml_dense_opts pml_dense_defaults(void)
@@ -70,57 +106,49 @@ pml_dense_opts pml_dense_defaults(void)
     return o;
 }
 
-static pml_status init_weights(pml_tensor *w, const pml_dense_opts *o, int64_t in_f,
-                               int64_t out_f, uint64_t seed, uint64_t stream)
+static pml_status init_weights(pml_tensor *w, const pml_layer_args *a, int64_t in_f,
+                               int64_t out_f, uint64_t stream)
 {
     double sigma = 1.0;
-    switch (o->init) {
+    switch (a->init) {
     case PML_INIT_HE: sigma = sqrt(2.0 / (double)in_f); break;
     case PML_INIT_XAVIER: sigma = sqrt(2.0 / (double)(in_f + out_f)); break;
-    case PML_INIT_NORMAL: sigma = o->init_sigma; break;
+    case PML_INIT_NORMAL: sigma = a->init_sigma; break;
     case PML_INIT_RANDN: sigma = 1.0; break;
     case PML_INIT_ZERO: return pml_tensor_zero(w);
     }
-    return pml_rand_normal(w, seed, stream, 0, 0.0f, (float)sigma);
+    return pml_rand_normal(w, a->seed, stream, 0, 0.0f, (float)sigma);
 }
 
-pml_status pml_dense_layer_create(pml_device *dev, pml_dtype dtype, int64_t in_f, int64_t out_f,
-                                  int64_t max_batch, const pml_dense_opts *opts, uint64_t seed,
-                                  uint64_t stream, pml_layer **out)
+static pml_status dense_create(pml_device *dev, pml_dtype dtype, const pml_shape *in,
+                               int64_t max_batch, const pml_layer_args *a, int position,
+                               const char *fn, pml_layer **out)
 {
-    static const char fn[] = "pml_model_add_dense";
-    pml_dense_opts o = opts ? *opts : pml_dense_defaults();
-    PML_CHECK(out_f >= 1, PML_ERR_INVALID_ARGUMENT, "%s: %lld units, needs >= 1", fn,
-              (long long)out_f);
-    PML_CHECK(o.init >= PML_INIT_HE && o.init <= PML_INIT_ZERO, PML_ERR_INVALID_ARGUMENT,
-              "%s: unknown initialiser %d", fn, (int)o.init);
-    PML_CHECK(o.init != PML_INIT_NORMAL || (o.init_sigma > 0 && isfinite(o.init_sigma)),
+    PML_CHECK(a->units >= 1, PML_ERR_INVALID_ARGUMENT, "%s: %lld units, needs >= 1", fn,
+              (long long)a->units);
+    PML_CHECK(a->init >= PML_INIT_HE && a->init <= PML_INIT_ZERO, PML_ERR_INVALID_ARGUMENT,
+              "%s: unknown initialiser %d", fn, (int)a->init);
+    PML_CHECK(a->init != PML_INIT_NORMAL || (a->init_sigma > 0 && isfinite(a->init_sigma)),
               PML_ERR_INVALID_ARGUMENT, "%s: normal init needs sigma > 0", fn);
-    pml_layer *l = calloc(1, sizeof *l);
-    PML_CHECK(l != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-    l->vt = &dense_vt;
-    l->dev = dev;
-    l->dtype = dtype;
-    l->in_f = in_f;
-    l->out_f = out_f;
-    l->out_ndim = 1;
-    l->out_dims[0] = out_f;
-    l->max_batch = max_batch;
-    l->span = 1;
-    l->act = PML_ACT_IDENTITY;
-    l->nparams = o.bias ? 2 : 1;
+    dense_layer *d = calloc(1, sizeof *d);
+    PML_CHECK(d != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    pml_layer *l = &d->base;
+    const pml_shape o = pml_shape_flat(a->units);
+    pml_status s = pml_layer_init(l, &dense_vt, &pml_dense_kind, dev, dtype, in, &o, max_batch);
+    const int64_t in_f = l->in_f, out_f = a->units;
+    d->act = PML_ACT_IDENTITY;
+    l->nparams = a->bias ? 2 : 1;
     l->pname[0] = "weight";
     l->pname[1] = "bias";
-    pml_status s = pml_tensor_create_2d(dev, dtype, out_f, in_f, &l->param[0]);
+    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, out_f, in_f, &l->param[0]);
     if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, out_f, in_f, &l->grad[0]);
-    if (s == PML_OK && o.bias) s = pml_tensor_create_1d(dev, dtype, out_f, &l->param[1]);
-    if (s == PML_OK && o.bias) s = pml_tensor_create_1d(dev, dtype, out_f, &l->grad[1]);
-    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, max_batch, out_f, &l->out);
-    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, max_batch, out_f, &l->delta);
-    if (s == PML_OK) s = init_weights(l->param[0], &o, in_f, out_f, seed, stream);
+    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, out_f, &l->param[1]);
+    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, out_f, &l->grad[1]);
+    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, max_batch, out_f, &d->delta);
+    if (s == PML_OK) s = init_weights(l->param[0], a, in_f, out_f, (uint64_t)position);
     if (s == PML_OK) s = pml_tensor_zero(l->grad[0]);
-    if (s == PML_OK && o.bias) s = pml_tensor_zero(l->param[1]);
-    if (s == PML_OK && o.bias) s = pml_tensor_zero(l->grad[1]);
+    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->param[1]);
+    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->grad[1]);
     if (s != PML_OK) {
         pml_layer_free(l);
         return s;
@@ -129,15 +157,43 @@ pml_status pml_dense_layer_create(pml_device *dev, pml_dtype dtype, int64_t in_f
     return PML_OK;
 }
 
-void pml_layer_free(pml_layer *l)
+/* "dense:N" or "dense:N:nobias"; the initialiser and seed come with args. */
+static pml_status dense_parse(const pml_kind *k, const char *arg, pml_layer_args *a,
+                              const char *fn, int pos)
 {
-    if (l == NULL) return;
-    if (l->vt && l->vt->destroy) l->vt->destroy(l);
-    for (int i = 0; i < PML_LAYER_MAX_PARAMS; ++i) {
-        pml_tensor_destroy(l->param[i]);
-        pml_tensor_destroy(l->grad[i]);
+    PML_CHECK(arg && *arg, PML_ERR_INVALID_ARGUMENT,
+              "%s: item %d '%s' needs a size, e.g. dense:100", fn, pos, k->name);
+    char num[32];
+    const char *opt = strchr(arg, ':');
+    const size_t len = opt ? (size_t)(opt - arg) : strlen(arg);
+    snprintf(num, sizeof num, "%.*s", (int)(len < sizeof num ? len : sizeof num - 1), arg);
+    char *end = NULL;
+    errno = 0;
+    const long long n = strtoll(num, &end, 10);
+    PML_CHECK(!errno && len < sizeof num && end != num && *end == '\0' && n >= 1 &&
+                  n <= (1 << 24),
+              PML_ERR_INVALID_ARGUMENT, "%s: item %d: '%s' is not a layer size (1..2^24)", fn,
+              pos, num);
+    a->units = n;
+    a->bias = 1;
+    if (opt) {
+        PML_CHECK(strcmp(opt + 1, "nobias") == 0, PML_ERR_INVALID_ARGUMENT,
+                  "%s: item %d: unknown dense option '%s' (nobias)", fn, pos, opt + 1);
+        a->bias = 0;
     }
-    pml_tensor_destroy(l->out);
-    pml_tensor_destroy(l->delta);
-    free(l);
+    return PML_OK;
 }
+
+static void dense_item(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s:%lld%s", k->name, (long long)a->units, a->bias ? "" : ":nobias");
+}
+
+const pml_kind pml_dense_kind = {
+    .name = "dense",
+    .syntax = "dense:N[:nobias]",
+    .activation = 0,
+    .parse = dense_parse,
+    .create = dense_create,
+    .item = dense_item,
+};

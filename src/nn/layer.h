@@ -1,6 +1,17 @@
-/* The layer interface inside the library. A layer kind fills a vtable; the model runs the
- * layers in order and owns their buffers. Future kinds (convolution, pooling) embed
- * struct pml_layer as their first member and add fields after it. */
+/* The layer interface inside the library.
+ *
+ * A layer kind is a vtable plus its own struct that embeds struct pml_layer as its first
+ * member (struct dense_layer in dense.c, ...); the base holds only what every kind has: the
+ * per-example input and output shapes (up to C x H x W), the parameters, their gradients and
+ * names, the output buffer, and the position in the layer numbering. The model runs the
+ * layers in order and owns them.
+ *
+ * One table of kinds (pml_layer_kinds, layer.c) maps each spec keyword ("dense", "relu", ...)
+ * to its parser, its constructor and the item that rebuilds it: the spec grammar, the add
+ * calls and serialisation (a file stores the spec; loading parses it back) all go through it,
+ * and the fusion rule asks the previous layer's vtable (fuse) whether it absorbs an
+ * activation. A new kind (conv, pool, dropout, batch norm, reparameterisation) is one entry
+ * in the table plus its own file. */
 #ifndef PML_NN_LAYER_H
 #define PML_NN_LAYER_H
 
@@ -9,49 +20,104 @@
 
 #define PML_LAYER_MAX_PARAMS 4
 
+/* A per-example shape: 1 to 3 dimensions ({features} or {C, H, W}). */
+typedef struct pml_shape {
+    int ndim;
+    int64_t d[3];
+} pml_shape;
+
+int64_t pml_shape_numel(const pml_shape *s);
+pml_shape pml_shape_flat(int64_t n);
+
+/* Scratch the model lends its layers during one forward or backward call (im2col's columns,
+ * say): at least the largest ws_bytes any of its layers asked for, on the model's device. */
+typedef struct pml_workspace {
+    void *data;
+    size_t bytes;
+} pml_workspace;
+
 struct pml_layer_vt {
-    const char *kind;
     /* out[0..batch) = f(x[0..batch)) */
-    pml_status (*forward)(pml_layer *l, const pml_tensor *x, int64_t batch);
+    pml_status (*forward)(pml_layer *l, const pml_tensor *x, int64_t batch,
+                          const pml_workspace *ws);
     /* From dy = dL/d(out) (batch rows): fill the parameter gradients (overwrite) and, when
      * dx is not NULL, dx = dL/dx. x is the forward input. */
     pml_status (*backward)(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
-                           pml_tensor *dx, int64_t batch);
+                           pml_tensor *dx, int64_t batch, const pml_workspace *ws);
     /* one line describing the layer (without index), e.g. "dense 784 -> 100, relu" */
     void (*describe)(const pml_layer *l, char *buf, size_t n);
-    void (*destroy)(pml_layer *l); /* frees what the kind added; the model frees the rest */
+    /* the activation applied to the output (NULL: none) */
+    pml_activation (*activation)(const pml_layer *l);
+    /* Absorb the activation that follows into this layer's kernel; returns 1 when it did
+     * (the layer then spans one more position in the numbering). NULL: never. */
+    int (*fuse)(pml_layer *l, pml_activation act, float alpha);
+    void (*destroy)(pml_layer *l); /* frees what the kind added; pml_layer_free the rest */
 };
 
 struct pml_layer {
     const struct pml_layer_vt *vt;
+    const struct pml_kind *kind;
     pml_device *dev;
     pml_dtype dtype;
-    int64_t in_f, out_f, max_batch; /* features per example (products of the shapes) */
-    int out_ndim;                    /* per-example output shape, e.g. {100} or {C, H, W} */
-    int64_t out_dims[3];
-    int index; /* first position in the layer numbering (PyTorch nn.Sequential indices) */
-    int span;  /* positions it occupies: 2 for a dense layer with a fused activation */
-    pml_activation act;
-    float alpha;
+    pml_shape in_shape, out_shape; /* per-example shapes */
+    int64_t in_f, out_f;    /* their element counts */
+    int64_t max_batch;
+    int index;              /* first position in the numbering (nn.Sequential indices) */
+    int span;               /* positions it occupies: 2 after fusing its activation */
+    size_t ws_bytes;        /* workspace it needs per call (0: none) */
     int nparams;
     pml_tensor *param[PML_LAYER_MAX_PARAMS], *grad[PML_LAYER_MAX_PARAMS];
     const char *pname[PML_LAYER_MAX_PARAMS];
-    pml_tensor *out;   /* max_batch x out_f */
-    pml_tensor *delta; /* max_batch x out_f scratch (dense: dL/dz) or NULL */
+    pml_tensor *out; /* max_batch x out_f */
 };
 
-#define PML_NN_OPS(dev, fn, var) PML_FAMILY(dev, nn, fn, "neural-network", var)
+/* What a kind needs to make a layer; the parser of a spec item and the public add calls
+ * fill it. Fields a kind does not use stay zero. */
+typedef struct pml_layer_args {
+    int64_t units;          /* dense: outputs */
+    int bias;               /* dense: with a bias */
+    pml_init init;          /* dense: weight initialiser */
+    float init_sigma;
+    uint64_t seed;          /* Philox key of the weights (stream = the layer's position) */
+    pml_activation act;     /* activation */
+    float alpha;            /* leaky ReLU slope */
+} pml_layer_args;
 
-/* Kinds */
-pml_status pml_dense_layer_create(pml_device *dev, pml_dtype dtype, int64_t in_f, int64_t out_f,
-                                  int64_t max_batch, const pml_dense_opts *opts, uint64_t seed,
-                                  uint64_t stream, pml_layer **out);
-pml_status pml_activation_layer_create(pml_device *dev, pml_dtype dtype, int64_t features,
-                                       int64_t max_batch, pml_activation act, float alpha,
-                                       pml_layer **out);
+typedef struct pml_kind {
+    const char *name;    /* the spec keyword */
+    const char *syntax;  /* how to write it, for messages: "dense:N[:nobias]" */
+    int activation;      /* an activation, which the layer before may absorb (fuse) */
+    /* The argument text after the keyword's ':' (NULL when none) into args; errors name fn
+     * and the item's 1-based position. */
+    pml_status (*parse)(const struct pml_kind *k, const char *arg, pml_layer_args *args,
+                        const char *fn, int pos);
+    /* A layer for per-example inputs of shape `in`, at numbering position `position`;
+     * errors name fn. */
+    pml_status (*create)(pml_device *dev, pml_dtype dtype, const pml_shape *in,
+                         int64_t max_batch, const pml_layer_args *args, int position,
+                         const char *fn, pml_layer **out);
+    /* The spec item that makes this layer again ("dense:100:nobias", "leaky_relu:0.2"). */
+    void (*item)(const struct pml_kind *k, const pml_layer_args *args, char *buf,
+                 size_t n);
+} pml_kind;
+
+/* Every kind, and the lookup by spec keyword (NULL when unknown). */
+extern const pml_kind *const pml_layer_kinds[];
+const pml_kind *pml_layer_kind_find(const char *name);
+/* "dense:N[:nobias], relu, ...": the syntax of every kind, for messages. */
+const char *pml_layer_kinds_syntax(void);
+
+/* The kinds' entries (one per file). */
+extern const pml_kind pml_dense_kind;
+extern const pml_kind pml_activation_kinds[6]; /* identity ... softmax, by pml_activation */
+
+/* What every kind's constructor does first: the base fields, the output buffer. `self` is
+ * the kind's struct (zeroed), whose first member is the pml_layer. */
+pml_status pml_layer_init(pml_layer *l, const struct pml_layer_vt *vt, const pml_kind *k,
+                          pml_device *dev, pml_dtype dtype, const pml_shape *in,
+                          const pml_shape *out, int64_t max_batch);
 void pml_layer_free(pml_layer *l);
 
-/* Model internals shared by the nn sources */
-int pml_model_param_tensors(pml_model *m, pml_tensor **params, pml_tensor **grads, int cap);
+#define PML_NN_OPS(dev, fn, var) PML_FAMILY(dev, nn, fn, "neural-network", var)
 
 #endif

@@ -7,28 +7,61 @@
 
 #include "nn/model.h"
 
-pml_status pml_model_create(pml_device *dev, pml_dtype dtype, int64_t in_features,
-                            int64_t max_batch, pml_model **out)
+static pml_status create(const char *fn, pml_device *dev, pml_dtype dtype, const pml_shape *in,
+                         int64_t max_batch, pml_model **out)
 {
-    static const char fn[] = "pml_model_create";
     PML_CHECK_ARG(out != NULL, fn, "out is NULL");
     *out = NULL;
     PML_CHECK_ARG(dev != NULL, fn, "dev is NULL");
     PML_CHECK(dtype == PML_F32 || dtype == PML_F64, PML_ERR_INVALID_ARGUMENT,
               "%s: dtype %s, needs f32 or f64", fn, pml_dtype_name(dtype));
-    PML_CHECK(in_features >= 1 && max_batch >= 1, PML_ERR_INVALID_ARGUMENT,
-              "%s: in_features (%lld) and max_batch (%lld) must be >= 1", fn,
-              (long long)in_features, (long long)max_batch);
+    int64_t in_f = 1;
+    for (int i = 0; i < in->ndim; ++i) {
+        PML_CHECK(in->d[i] >= 1 && in->d[i] <= ((int64_t)1 << 31), PML_ERR_INVALID_ARGUMENT,
+                  "%s: input dimension %d is %lld, needs 1..2^31", fn, i, (long long)in->d[i]);
+        in_f *= in->d[i];
+    }
+    PML_CHECK(in_f >= 1 && in_f <= ((int64_t)1 << 40) && max_batch >= 1, PML_ERR_INVALID_ARGUMENT,
+              "%s: in_features (%lld) and max_batch (%lld) must be >= 1", fn, (long long)in_f,
+              (long long)max_batch);
     PML_NN_OPS(dev, fn, ops);
     (void)ops;
     pml_model *m = calloc(1, sizeof *m);
     PML_CHECK(m != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     m->dev = dev;
     m->dtype = dtype;
-    m->in_f = in_features;
+    m->in = *in;
+    m->in_f = in_f;
     m->max_batch = max_batch;
     *out = m;
     return PML_OK;
+}
+
+pml_status pml_model_create(pml_device *dev, pml_dtype dtype, int64_t in_features,
+                            int64_t max_batch, pml_model **out)
+{
+    static const char fn[] = "pml_model_create";
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
+    *out = NULL;
+    PML_CHECK(in_features >= 1, PML_ERR_INVALID_ARGUMENT,
+              "%s: in_features (%lld) and max_batch (%lld) must be >= 1", fn,
+              (long long)in_features, (long long)max_batch);
+    const pml_shape in = pml_shape_flat(in_features);
+    return create(fn, dev, dtype, &in, max_batch, out);
+}
+
+pml_status pml_model_create_shaped(pml_device *dev, pml_dtype dtype, int ndim,
+                                   const int64_t *dims, int64_t max_batch, pml_model **out)
+{
+    static const char fn[] = "pml_model_create_shaped";
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
+    *out = NULL;
+    PML_CHECK_ARG(dims != NULL, fn, "dims is NULL");
+    PML_CHECK(ndim >= 1 && ndim <= 3, PML_ERR_INVALID_ARGUMENT,
+              "%s: ndim %d, needs 1..3 (features, or C x H x W)", fn, ndim);
+    pml_shape in = {ndim, {0, 0, 0}};
+    for (int i = 0; i < ndim; ++i) in.d[i] = dims[i];
+    return create(fn, dev, dtype, &in, max_batch, out);
 }
 
 void pml_model_destroy(pml_model *m)
@@ -38,33 +71,53 @@ void pml_model_destroy(pml_model *m)
         pml_layer_free(m->layers[i]);
         pml_tensor_destroy(m->dx[i]);
     }
+    if (m->ws.data) m->dev->ops->release(m->dev, m->ws.data);
     free(m);
 }
 
-static void spec_append(pml_model *m, const char *item)
+static void spec_append(pml_model *m, const pml_kind *k, const pml_layer_args *args)
 {
+    char item[64];
+    k->item(k, args, item, sizeof item);
     size_t len = strlen(m->spec);
     snprintf(m->spec + len, sizeof m->spec - len, "%s%s", len ? "," : "", item);
 }
 
-pml_status pml_model_push_layer(pml_model *m, pml_layer *l)
+/* The output shape so far: the last layer's, or the input's. */
+static const pml_shape *out_shape(const pml_model *m)
 {
-    static const char fn[] = "pml_model_push_layer";
-    if (l->in_f != pml_model_out_features(m)) {
-        int64_t in_f = l->in_f;
-        pml_layer_free(l);
-        return pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: layer takes %lld inputs, the model "
-                             "gives %lld", fn, (long long)in_f, (long long)pml_model_out_features(m));
+    return m->nlayers ? &m->layers[m->nlayers - 1]->out_shape : &m->in;
+}
+
+/* Grow the workspace to what layer l asks for. */
+static pml_status reserve_workspace(pml_model *m, const pml_layer *l)
+{
+    if (l->ws_bytes <= m->ws.bytes) return PML_OK;
+    if (m->ws.data) m->dev->ops->release(m->dev, m->ws.data);
+    m->ws.data = NULL;
+    m->ws.bytes = 0;
+    PML_TRY(m->dev->ops->alloc(m->dev, l->ws_bytes, &m->ws.data));
+    m->ws.bytes = l->ws_bytes;
+    return PML_OK;
+}
+
+pml_status pml_model_add(pml_model *m, const pml_kind *k, const pml_layer_args *args,
+                         const char *fn)
+{
+    pml_layer *last = m->nlayers ? m->layers[m->nlayers - 1] : NULL;
+    if (k->activation && last && last->vt->fuse && last->vt->fuse(last, args->act, args->alpha)) {
+        m->next_index += 1; /* fused, it keeps its own position number */
+        spec_append(m, k, args);
+        return PML_OK;
     }
-    if (m->nlayers >= PML_MODEL_MAX_LAYERS) {
-        pml_layer_free(l);
-        return pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: more than %d layers", fn,
-                             PML_MODEL_MAX_LAYERS);
-    }
-    int i = m->nlayers;
-    pml_status s = PML_OK;
+    PML_CHECK(m->nlayers < PML_MODEL_MAX_LAYERS, PML_ERR_INVALID_ARGUMENT,
+              "%s: the model already has %d layers, the most it can hold", fn, m->nlayers);
+    pml_layer *l = NULL;
+    PML_TRY(k->create(m->dev, m->dtype, out_shape(m), m->max_batch, args, m->next_index, fn, &l));
+    const int i = m->nlayers;
+    pml_status s = reserve_workspace(m, l);
     /* dL/d(input) of this layer; the first layer's only on request */
-    if (i > 0 || m->keep_input_grad)
+    if (s == PML_OK && (i > 0 || m->keep_input_grad))
         s = pml_tensor_create_2d(m->dev, m->dtype, m->max_batch, l->in_f, &m->dx[i]);
     if (s != PML_OK) {
         pml_layer_free(l);
@@ -74,14 +127,7 @@ pml_status pml_model_push_layer(pml_model *m, pml_layer *l)
     m->next_index += l->span;
     m->layers[i] = l;
     m->nlayers = i + 1;
-    return PML_OK;
-}
-
-/* Checked by the add calls before a layer is built, so the message names them. */
-static pml_status check_room(const char *fn, const pml_model *m)
-{
-    PML_CHECK(m->nlayers < PML_MODEL_MAX_LAYERS, PML_ERR_INVALID_ARGUMENT,
-              "%s: the model already has %d layers, the most it can hold", fn, m->nlayers);
+    spec_append(m, k, args);
     return PML_OK;
 }
 
@@ -92,16 +138,10 @@ pml_status pml_model_add_dense(pml_model *m, int64_t out, const pml_dense_opts *
     PML_CHECK_ARG(m != NULL, fn, "model is NULL");
     PML_CHECK(out >= 1 && out <= (1 << 24), PML_ERR_INVALID_ARGUMENT,
               "%s: %lld units, needs 1..2^24", fn, (long long)out);
-    PML_TRY(check_room(fn, m));
-    pml_layer *l = NULL;
-    PML_TRY(pml_dense_layer_create(m->dev, m->dtype, pml_model_out_features(m), out,
-                                   m->max_batch, opts, seed, (uint64_t)m->next_index, &l));
-    PML_TRY(pml_model_push_layer(m, l));
-    char item[64];
-    int bias = opts ? opts->bias : 1;
-    snprintf(item, sizeof item, "dense:%lld%s", (long long)out, bias ? "" : ":nobias");
-    spec_append(m, item);
-    return PML_OK;
+    const pml_dense_opts o = opts ? *opts : pml_dense_defaults();
+    const pml_layer_args args = {.units = out, .bias = o.bias != 0, .init = o.init,
+                                 .init_sigma = o.init_sigma, .seed = seed};
+    return pml_model_add(m, &pml_dense_kind, &args, fn);
 }
 
 pml_status pml_model_add_activation(pml_model *m, pml_activation act, float alpha)
@@ -111,37 +151,26 @@ pml_status pml_model_add_activation(pml_model *m, pml_activation act, float alph
     PML_CHECK(act >= PML_ACT_IDENTITY && act <= PML_ACT_SOFTMAX, PML_ERR_INVALID_ARGUMENT,
               "%s: unknown activation %d", fn, (int)act);
     if (act == PML_ACT_LEAKY_RELU && !(alpha > 0)) alpha = 0.01f;
-    char item[64];
-    if (act == PML_ACT_LEAKY_RELU) snprintf(item, sizeof item, "leaky_relu:%g", (double)alpha);
-    else snprintf(item, sizeof item, "%s", pml_activation_name(act));
-    pml_layer *last = m->nlayers ? m->layers[m->nlayers - 1] : NULL;
-    if (last && strcmp(last->vt->kind, "dense") == 0 && last->act == PML_ACT_IDENTITY &&
-        last->span == 1) {
-        /* fused into the dense layer's kernel; it keeps its own position number */
-        last->act = act;
-        last->alpha = alpha;
-        last->span = 2;
-        m->next_index += 1;
-    } else {
-        PML_TRY(check_room(fn, m));
-        pml_layer *l = NULL;
-        PML_TRY(pml_activation_layer_create(m->dev, m->dtype, pml_model_out_features(m),
-                                            m->max_batch, act, alpha, &l));
-        PML_TRY(pml_model_push_layer(m, l));
-    }
-    spec_append(m, item);
-    return PML_OK;
+    const pml_layer_args args = {.act = act, .alpha = act == PML_ACT_LEAKY_RELU ? alpha : 0.0f};
+    return pml_model_add(m, &pml_activation_kinds[act], &args, fn);
 }
 
 const char *pml_model_spec(const pml_model *m) { return m ? m->spec : ""; }
 pml_device *pml_model_device(const pml_model *m) { return m ? m->dev : NULL; }
 pml_dtype pml_model_dtype(const pml_model *m) { return m ? m->dtype : PML_F32; }
 int64_t pml_model_in_features(const pml_model *m) { return m ? m->in_f : 0; }
+int pml_model_in_shape(const pml_model *m, int64_t dims[3])
+{
+    if (m == NULL || dims == NULL) return 0;
+    for (int i = 0; i < 3; ++i) dims[i] = i < m->in.ndim ? m->in.d[i] : 0;
+    return m->in.ndim;
+}
 int64_t pml_model_out_features(const pml_model *m)
 {
     if (m == NULL) return 0;
     return m->nlayers ? m->layers[m->nlayers - 1]->out_f : m->in_f;
 }
+size_t pml_model_workspace_bytes(const pml_model *m) { return m ? m->ws.bytes : 0; }
 int64_t pml_model_max_batch(const pml_model *m) { return m ? m->max_batch : 0; }
 int pml_model_num_layers(const pml_model *m) { return m ? m->nlayers : 0; }
 pml_layer *pml_model_layer(pml_model *m, int i)
@@ -201,6 +230,14 @@ int pml_model_param_tensors(pml_model *m, pml_tensor **params, pml_tensor **grad
     return n;
 }
 
+/* "784" or "1x28x28". */
+static void shape_text(const pml_shape *sh, char *buf, size_t n)
+{
+    size_t len = 0;
+    for (int i = 0; i < sh->ndim && len < n; ++i)
+        len += (size_t)snprintf(buf + len, n - len, "%s%lld", i ? "x" : "", (long long)sh->d[i]);
+}
+
 size_t pml_model_summary(const pml_model *m, char *buf, size_t n)
 {
     size_t len = 0;
@@ -211,8 +248,10 @@ size_t pml_model_summary(const pml_model *m, char *buf, size_t n)
         if (w_ > 0) len += (size_t)w_;                                                 \
     } while (0)
     if (m == NULL) return 0;
-    ADD("model %s (%s, input %lld)\n", m->spec[0] ? m->spec : "(empty)",
-        pml_dtype_name(m->dtype), (long long)m->in_f);
+    char in[48];
+    shape_text(&m->in, in, sizeof in);
+    ADD("model %s (%s, input %s)\n", m->spec[0] ? m->spec : "(empty)", pml_dtype_name(m->dtype),
+        in);
     ADD("  %-5s %-36s %8s %10s\n", "#", "layer", "output", "params");
     for (int i = 0; i < m->nlayers; ++i) {
         const pml_layer *l = m->layers[i];
@@ -222,15 +261,19 @@ size_t pml_model_summary(const pml_model *m, char *buf, size_t n)
         else snprintf(idx, sizeof idx, "%d", l->index);
         int64_t p = 0;
         for (int k = 0; k < l->nparams; ++k) p += l->param[k]->numel;
-        ADD("  %-5s %-36s %8lld %10lld\n", idx, d, (long long)l->out_f, (long long)p);
+        char o[48];
+        shape_text(&l->out_shape, o, sizeof o);
+        ADD("  %-5s %-36s %8s %10lld\n", idx, d, o, (long long)p);
     }
     ADD("  total parameters: %lld\n", (long long)pml_model_param_count(m));
 #undef ADD
     return len;
 }
 
+/* `batch` examples of per-example shape `shape` in t: rows of shape's element count (last
+ * dimension == that count), or t shaped batch-first like the examples (batch x C x H x W). */
 static pml_status check_rows(const char *fn, const char *name, const pml_model *m,
-                             const pml_tensor *t, int64_t batch, int64_t cols)
+                             const pml_tensor *t, int64_t batch, const pml_shape *shape)
 {
     PML_TRY(pml_check_same_device(fn, m->dev, t, name));
     PML_CHECK(t->dtype == m->dtype, PML_ERR_INVALID_ARGUMENT, "%s: %s is %s, the model %s", fn,
@@ -238,7 +281,11 @@ static pml_status check_rows(const char *fn, const char *name, const pml_model *
     PML_CHECK(batch >= 1 && batch <= m->max_batch, PML_ERR_INVALID_ARGUMENT,
               "%s: batch %lld outside 1..%lld (the model's max_batch)", fn, (long long)batch,
               (long long)m->max_batch);
-    PML_CHECK(t->numel >= batch * cols && pml_tensor_dim(t, -1) == cols, PML_ERR_INVALID_ARGUMENT,
+    const int64_t cols = pml_shape_numel(shape);
+    int shaped = t->ndim == shape->ndim + 1;
+    for (int i = 0; shaped && i < shape->ndim; ++i) shaped = t->shape[i + 1] == shape->d[i];
+    PML_CHECK(t->numel >= batch * cols && (pml_tensor_dim(t, -1) == cols || shaped),
+              PML_ERR_INVALID_ARGUMENT,
               "%s: %s needs %lld rows of %lld columns (has %lld elements, last dim %lld)", fn,
               name, (long long)batch, (long long)cols, (long long)t->numel,
               (long long)pml_tensor_dim(t, -1));
@@ -251,10 +298,10 @@ pml_status pml_model_forward(pml_model *m, const pml_tensor *x, int64_t batch,
     static const char fn[] = "pml_model_forward";
     PML_CHECK_ARG(m != NULL && y != NULL, fn, "model or y is NULL");
     PML_CHECK(m->nlayers > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no layers", fn);
-    PML_TRY(check_rows(fn, "x", m, x, batch, m->in_f));
+    PML_TRY(check_rows(fn, "x", m, x, batch, &m->in));
     const pml_tensor *in = x;
     for (int i = 0; i < m->nlayers; ++i) {
-        PML_TRY(m->layers[i]->vt->forward(m->layers[i], in, batch));
+        PML_TRY(m->layers[i]->vt->forward(m->layers[i], in, batch, &m->ws));
         in = m->layers[i]->out;
     }
     m->last_x = x;
@@ -269,12 +316,12 @@ pml_status pml_model_backward(pml_model *m, const pml_tensor *dy, int64_t batch)
     PML_CHECK_ARG(m != NULL, fn, "model is NULL");
     PML_CHECK(m->last_x != NULL && batch == m->last_batch, PML_ERR_INVALID_ARGUMENT,
               "%s: needs a forward pass of the same batch first", fn);
-    PML_TRY(check_rows(fn, "dy", m, dy, batch, pml_model_out_features(m)));
+    PML_TRY(check_rows(fn, "dy", m, dy, batch, out_shape(m)));
     const pml_tensor *g = dy;
     for (int i = m->nlayers - 1; i >= 0; --i) {
         pml_layer *l = m->layers[i];
         const pml_tensor *in = i > 0 ? m->layers[i - 1]->out : m->last_x;
-        PML_TRY(l->vt->backward(l, in, g, m->dx[i], batch));
+        PML_TRY(l->vt->backward(l, in, g, m->dx[i], batch, &m->ws));
         g = m->dx[i];
     }
     return PML_OK;
@@ -300,8 +347,9 @@ pml_status pml_model_copy_params(pml_model *dst, const pml_model *src)
 {
     static const char fn[] = "pml_model_copy_params";
     PML_CHECK_ARG(dst != NULL && src != NULL, fn, "model is NULL");
-    PML_CHECK(dst->nlayers == src->nlayers && dst->in_f == src->in_f &&
-                  strcmp(dst->spec, src->spec) == 0,
+    int same_in = dst->in.ndim == src->in.ndim;
+    for (int i = 0; same_in && i < dst->in.ndim; ++i) same_in = dst->in.d[i] == src->in.d[i];
+    PML_CHECK(dst->nlayers == src->nlayers && same_in && strcmp(dst->spec, src->spec) == 0,
               PML_ERR_INVALID_ARGUMENT, "%s: architectures differ ('%s' and '%s')", fn,
               dst->spec, src->spec);
     for (int i = 0; i < dst->nlayers; ++i)

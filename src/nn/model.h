@@ -9,6 +9,7 @@
 struct pml_model {
     pml_device *dev;
     pml_dtype dtype;
+    pml_shape in;     /* per-example input shape */
     int64_t in_f, max_batch;
     int nlayers;
     int next_index; /* the next position in the layer numbering */
@@ -17,9 +18,14 @@ struct pml_model {
     int keep_input_grad;
     const pml_tensor *last_x; /* input of the last forward (the caller keeps it alive) */
     int64_t last_batch;
+    pml_workspace ws; /* scratch for the layers: the largest ws_bytes any of them asked for */
     char spec[1024];
     char name_buf[48];
 };
+
+/* Every parameter tensor and its gradient, in order, into params/grads (up to cap);
+ * returns how many the model has. */
+int pml_model_param_tensors(pml_model *m, pml_tensor **params, pml_tensor **grads, int cap);
 
 /* pml_optimizer_step, with the step skipped on the device while *skip != 0 (skip: a device
  * I32, or NULL): see pml_optim_args. Errors name pml_optimizer_step. */
@@ -32,8 +38,11 @@ pml_status pml_optimizer_step_model_guarded(pml_optimizer *o, pml_model *m, cons
 /* A hand-built schedule's fields in the domain pml_schedule_parse accepts (errors name fn). */
 pml_status pml_schedule_check(const char *fn, const pml_schedule *s);
 
-/* Append a layer built by a layer kind (its in_f must equal pml_model_out_features(m));
- * takes ownership: the layer is freed on failure. Numbers it and allocates dL/d(input). */
-pml_status pml_model_push_layer(pml_model *m, pml_layer *l);
+/* Append a layer of kind k made from args (the add calls and the spec parser come here):
+ * an activation after a layer that absorbs it is fused into that layer; otherwise the kind
+ * makes a layer for the model's current output shape, which the model numbers, gives
+ * dL/d(input) and workspace, and records in its spec. Errors name fn. */
+pml_status pml_model_add(pml_model *m, const pml_kind *k, const pml_layer_args *args,
+                         const char *fn);
 
 #endif

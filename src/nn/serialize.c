@@ -1,7 +1,8 @@
 /* Models on disk as .safetensors: tensors "0.weight" [out, in] and "0.bias" [out] named by
  * layer position as PyTorch's nn.Sequential does, and the architecture in the metadata
- * ("physml_spec", "physml_in_features"), so a file both reloads here and opens with
- * safetensors.torch.load_file into an nn.Sequential of nn.Linear layers. */
+ * ("physml_spec", "physml_in_features", and "physml_in_shape" = "CxHxW" when the input has
+ * more than one dimension), so a file both reloads here (the spec through the table of layer
+ * kinds) and opens with safetensors.torch.load_file into an nn.Sequential. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,14 +34,21 @@ pml_status pml_model_save(const pml_model *m, const char *path, const char *cons
         nt[i].name = names[i];
         nt[i].tensor = p;
     }
-    char in_f[32];
+    char in_f[32], in_shape[64] = "";
     snprintf(in_f, sizeof in_f, "%lld", (long long)m->in_f);
+    for (int i = 0, len = 0; m->in.ndim > 1 && i < m->in.ndim; ++i)
+        len += snprintf(in_shape + len, sizeof in_shape - (size_t)len, "%s%lld", i ? "x" : "",
+                        (long long)m->in.d[i]);
     const char *meta[2 * MAX_META + 1];
     int k = 0;
     meta[k++] = "physml_spec";
     meta[k++] = m->spec;
     meta[k++] = "physml_in_features";
     meta[k++] = in_f;
+    if (in_shape[0]) {
+        meta[k++] = "physml_in_shape";
+        meta[k++] = in_shape;
+    }
     meta[k++] = "format";
     meta[k++] = "pt";
     for (int i = 0; extra_meta && extra_meta[i] && extra_meta[i + 1] && k < 2 * MAX_META; i += 2) {
@@ -52,6 +60,47 @@ pml_status pml_model_save(const pml_model *m, const char *path, const char *cons
     free(nt);
     free(names);
     return s;
+}
+
+/* The model a file's metadata describes, with zero weights: flat (in_f) or of the shape
+ * "CxHxW" (in_shape, may be NULL), whose product must be in_f. */
+static pml_status build(pml_device *dev, const char *spec, long long in_f, const char *in_shape,
+                        int64_t max_batch, pml_model **out)
+{
+    static const char fn[] = "pml_model_load";
+    if (in_shape == NULL)
+        return pml_model_from_spec(dev, spec, in_f, max_batch, PML_INIT_ZERO, 0.f, 0, out);
+    int64_t dims[3];
+    int ndim = 0, ok = 1;
+    long long prod = 1;
+    for (const char *p = in_shape;;) {
+        char *end = NULL;
+        const long long d = strtoll(p, &end, 10);
+        if (end == p || d < 1 || d > ((long long)1 << 40) / prod || ndim == 3) {
+            ok = 0;
+            break;
+        }
+        dims[ndim++] = d;
+        prod *= d;
+        if (*end == '\0') break;
+        if (*end != 'x') {
+            ok = 0;
+            break;
+        }
+        p = end + 1;
+    }
+    PML_CHECK(ok && prod == in_f, PML_ERR_INVALID_ARGUMENT,
+              "%s: physml_in_shape '%s' is not 1 to 3 dimensions of %lld elements", fn, in_shape,
+              in_f);
+    pml_model *m = NULL;
+    PML_TRY(pml_model_create_shaped(dev, PML_F32, ndim, dims, max_batch, &m));
+    pml_status s = pml_model_add_spec(m, spec, PML_INIT_ZERO, 0.f, 0);
+    if (s != PML_OK) {
+        pml_model_destroy(m);
+        return s;
+    }
+    *out = m;
+    return PML_OK;
 }
 
 pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
@@ -75,8 +124,9 @@ pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
                           "%s: '%s' has no physml_spec/physml_in_features metadata", fn, path);
     pml_model *m = NULL;
     if (s == PML_OK) {
-        s = pml_error_within(
-            pml_model_from_spec(dev, spec, in_f, max_batch, PML_INIT_ZERO, 0.f, 0, &m), fn);
+        s = pml_error_within(build(dev, spec, in_f, pml_safetensors_meta(&st, "physml_in_shape"),
+                                   max_batch, &m),
+                             fn);
         /* dev and max_batch are checked above: a spec or size refused is the file's fault */
         if (s == PML_ERR_INVALID_ARGUMENT) {
             char msg[512];

@@ -13,6 +13,39 @@
     X(pml_model_create, S_INVALID, pml_model_create(f->dev, PML_F32, 0, 4, &f->out_model)) \
     X(pml_model_create, S_INVALID, pml_model_create(f->dev, PML_F32, 6, 0, &f->out_model)) \
     X(pml_model_create, S_INVALID, pml_model_create(f->dev, PML_F32, -6, 4, &f->out_model)) \
+    X(pml_model_create_shaped, S_INVALID,                                                  \
+      pml_model_create_shaped(f->dev, PML_F32, 3, I64S(1, 2, 3), 4, NULL))                 \
+    X(pml_model_create_shaped, S_INVALID,                                                  \
+      pml_model_create_shaped(NULL, PML_F32, 3, I64S(1, 2, 3), 4, &f->out_model))          \
+    X(pml_model_create_shaped, S_INVALID,                                                  \
+      pml_model_create_shaped(f->dev, PML_F32, 3, NULL, 4, &f->out_model))                 \
+    X(pml_model_create_shaped, S_INVALID,                                                  \
+      pml_model_create_shaped(f->dev, PML_F32, 0, I64S(1), 4, &f->out_model))              \
+    X(pml_model_create_shaped, S_INVALID,                                                  \
+      pml_model_create_shaped(f->dev, PML_F32, 4, I64S(1, 2, 3, 4), 4, &f->out_model))     \
+    X(pml_model_create_shaped, S_INVALID,                                                  \
+      pml_model_create_shaped(f->dev, PML_F32, 3, I64S(1, 0, 3), 4, &f->out_model))        \
+    X(pml_model_create_shaped, S_INVALID,                                                  \
+      pml_model_create_shaped(f->dev, PML_F32, 2, I64S(-2, 3), 4, &f->out_model))          \
+    X(pml_model_create_shaped, S_INVALID,                                                  \
+      pml_model_create_shaped(f->dev, PML_I32, 3, I64S(1, 2, 3), 4, &f->out_model))        \
+    X(pml_model_create_shaped, S_INVALID,                                                  \
+      pml_model_create_shaped(f->dev, PML_F32, 3, I64S(1, 2, 3), 0, &f->out_model))        \
+    X(pml_model_create_shaped, S_OK,                                                       \
+      pml_model_create_shaped(f->dev, PML_F32, 3, I64S(1, 2, 3), 4, &f->out_model))        \
+    X(pml_model_add_spec, S_INVALID, pml_model_add_spec(NULL, "dense:3", PML_INIT_HE, 0.0f, 1)) \
+    X(pml_model_add_spec, S_INVALID, pml_model_add_spec(f->empty, NULL, PML_INIT_HE, 0.0f, 1)) \
+    X(pml_model_add_spec, S_INVALID, pml_model_add_spec(f->empty, "", PML_INIT_HE, 0.0f, 1)) \
+    X(pml_model_add_spec, S_INVALID,                                                       \
+      pml_model_add_spec(f->empty, "dense:0", PML_INIT_HE, 0.0f, 1))                       \
+    X(pml_model_add_spec, S_INVALID,                                                       \
+      pml_model_add_spec(f->empty, "conv:3", PML_INIT_HE, 0.0f, 1))                        \
+    X(pml_model_add_spec, S_INVALID,                                                       \
+      pml_model_add_spec(f->empty, "dense:3", PML_INIT_NORMAL, 0.0f, 1))                   \
+    X(pml_model_add_spec, S_INVALID, pml_model_add_spec(f->full, "relu", PML_INIT_HE, 0.0f, 1)) \
+    X(pml_model_add_spec, S_OK,                                                            \
+      (pml_model_create(f->dev, PML_F32, 6, 4, &f->out_model),                             \
+       pml_model_add_spec(f->out_model, "dense:3,relu", PML_INIT_HE, 0.0f, 1)))             \
     X(pml_model_add_dense, S_INVALID, pml_model_add_dense(NULL, 3, NULL, 1))               \
     X(pml_model_add_dense, S_INVALID, pml_model_add_dense(f->empty, 0, NULL, 1))           \
     X(pml_model_add_dense, S_INVALID, pml_model_add_dense(f->empty, (1 << 24) + 1, NULL, 1)) \
@@ -98,6 +131,9 @@
     Y(pml_layer_in_features, pml_layer_in_features(NULL) == 0)                             \
     Y(pml_layer_out_features, pml_layer_out_features(NULL) == 0)                           \
     Y(pml_layer_out_shape, pml_layer_out_shape(NULL, f->dims) == 0)                        \
+    Y(pml_layer_in_shape, pml_layer_in_shape(NULL, f->dims) == 0)                          \
+    Y(pml_layer_in_shape, pml_layer_in_shape(f->layer, NULL) == 0)                         \
+    Y(pml_layer_in_shape, pml_layer_in_shape(f->layer, f->dims) == 1 && f->dims[0] == 6)    \
     Y(pml_layer_out_shape, pml_layer_out_shape(f->layer, NULL) == 0)                       \
     Y(pml_layer_num_params, pml_layer_num_params(NULL) == 0)                               \
     Y(pml_layer_param, pml_layer_param(NULL, 0) == NULL)                                   \
@@ -115,6 +151,11 @@
     Y(pml_model_device, pml_model_device(NULL) == NULL)                                    \
     Y(pml_model_dtype, (pml_model_dtype(NULL), 1))                                         \
     Y(pml_model_in_features, pml_model_in_features(NULL) == 0)                             \
+    Y(pml_model_in_shape, pml_model_in_shape(NULL, f->dims) == 0)                          \
+    Y(pml_model_in_shape, pml_model_in_shape(f->model, NULL) == 0)                         \
+    Y(pml_model_in_shape, pml_model_in_shape(f->model, f->dims) == 1 && f->dims[0] == 6)    \
+    Y(pml_model_workspace_bytes, pml_model_workspace_bytes(NULL) == 0)                     \
+    Y(pml_model_workspace_bytes, pml_model_workspace_bytes(f->model) == 0)                 \
     Y(pml_model_out_features, pml_model_out_features(NULL) == 0)                           \
     Y(pml_model_max_batch, pml_model_max_batch(NULL) == 0)                                 \
     Y(pml_model_num_layers, pml_model_num_layers(NULL) == 0)                               \

@@ -24,6 +24,16 @@
     X(pml_tensor_create_2d, S_INVALID, pml_tensor_create_2d(f->dev, PML_F32, 2, -2, &f->out_t)) \
     X(pml_tensor_create_2d, S_INVALID,                                                     \
       pml_tensor_create_2d(f->dev, (pml_dtype)6, 2, 2, &f->out_t))                         \
+    X(pml_tensor_view, S_INVALID, pml_tensor_view(f->a, 0, 1, I64S(6), NULL))              \
+    X(pml_tensor_view, S_INVALID, pml_tensor_view(NULL, 0, 1, I64S(6), &f->out_t))         \
+    X(pml_tensor_view, S_INVALID, pml_tensor_view(f->a, 0, 1, NULL, &f->out_t))            \
+    X(pml_tensor_view, S_INVALID, pml_tensor_view(f->a, 0, 0, I64S(6), &f->out_t))         \
+    X(pml_tensor_view, S_INVALID, pml_tensor_view(f->a, 0, 1, I64S(-1), &f->out_t))        \
+    X(pml_tensor_view, S_INVALID, pml_tensor_view(f->a, -1, 1, I64S(2), &f->out_t))        \
+    X(pml_tensor_view, S_INVALID, pml_tensor_view(f->a, 5, 1, I64S(2), &f->out_t)) /* 6 */ \
+    X(pml_tensor_view, S_INVALID, pml_tensor_view(f->a, 7, 1, I64S(0), &f->out_t))         \
+    X(pml_tensor_view, S_OK, pml_tensor_view(f->a, 6, 1, I64S(0), &f->out_t)) /* empty */  \
+    X(pml_tensor_view, S_OK, pml_tensor_view(f->a, 2, 2, I64S(2, 2), &f->out_t))           \
     X(pml_tensor_reshape, S_INVALID, pml_tensor_reshape(NULL, 1, I64S(6)))                 \
     X(pml_tensor_reshape, S_INVALID, pml_tensor_reshape(f->a, 1, NULL))                    \
     X(pml_tensor_reshape, S_INVALID, pml_tensor_reshape(f->a, 0, I64S(6)))                 \
@@ -56,5 +66,7 @@
     Y(pml_tensor_numel, pml_tensor_numel(NULL) == 0)                                       \
     Y(pml_tensor_nbytes, pml_tensor_nbytes(NULL) == 0)                                     \
     Y(pml_tensor_data, pml_tensor_data(NULL) == NULL)                                      \
-    Y(pml_tensor_data_const, pml_tensor_data_const(NULL) == NULL)
+    Y(pml_tensor_data_const, pml_tensor_data_const(NULL) == NULL)                          \
+    Y(pml_tensor_is_view, pml_tensor_is_view(NULL) == 0)                                   \
+    Y(pml_tensor_is_view, pml_tensor_is_view(f->a) == 0)
 DEFINE_GROUP(tensor_h, "tensor.h", TENSOR_CASES, TENSOR_CHECKS)
