@@ -372,7 +372,7 @@ static void emulate_cuda(const run_spec *sp, uint32_t block)
               "%lldx%lld R=%lld block %u", (long long)sp->lx, (long long)sp->ly,
               (long long)sp->R, block);
     /* the fused kernel's accumulators: the same pushes in the same order as the CPU's */
-    const pml_ising_acc *cpu_acc = l.g->acc;
+    const pml_ising_acc *cpu_acc = pml_tensor_data(l.g->acc);
     for (int64_t r = 0; block > 0 && r < sp->R; ++r) {
         const double ga[6] = {acc[r].sum_e,     acc[r].sum_e2, acc[r].sum_m,
                               acc[r].sum_abs_m, acc[r].sum_m2, acc[r].sum_m4};
@@ -531,9 +531,9 @@ static void slice_case(pml_device *dev)
     PML_ASSERT_OK(pml_ising_get_spins(part, start, n));
     PML_ASSERT_OK(pml_ising_sample(whole, 30));
     const pml_ising_sweeps_args a = {
-        .spins = (char *)part->spins + 2 * pml_ising_replica_bytes(sp.lx, sp.ly),
-        .params = (const pml_ising_rparams *)part->params + 2,
-        .acc = (pml_ising_acc *)part->acc + 2,
+        .spins = (char *)pml_tensor_data(part->spins) + 2 * pml_ising_replica_bytes(sp.lx, sp.ly),
+        .params = (const pml_ising_rparams *)pml_tensor_data(part->params) + 2,
+        .acc = (pml_ising_acc *)pml_tensor_data(part->acc) + 2,
         .lx = sp.lx,
         .ly = sp.ly,
         .replicas = 3,

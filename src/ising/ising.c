@@ -56,7 +56,7 @@ pml_status pml_ising_upload_params(pml_ising *g)
     PML_CHECK(h != NULL, PML_ERR_OUT_OF_MEMORY, "pml_ising: host parameters");
     for (int64_t r = 0; r < R; ++r)
         pml_ising_make_params(g->cfg.rule, g->cfg.J, g->T[r], g->B[r], &h[r]);
-    pml_status s = g->dev->ops->upload(g->dev, g->params, h, (size_t)R * sizeof *h);
+    pml_status s = pml_tensor_upload(g->params, h, (size_t)R * sizeof *h);
     free(h);
     return s;
 }
@@ -168,9 +168,13 @@ pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const i
     pml_status s = (g->T && g->B) ? PML_OK
                                   : pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: host arrays", fn);
     if (s == PML_OK) s = layout(g, lx, ly, fn);
-    if (s == PML_OK) s = dev->ops->alloc(dev, g->nbytes, &g->spins);
-    if (s == PML_OK) s = dev->ops->alloc(dev, (size_t)R * sizeof(pml_ising_rparams), &g->params);
-    if (s == PML_OK) s = dev->ops->alloc(dev, (size_t)R * sizeof(pml_ising_acc), &g->acc);
+    if (s == PML_OK)
+        s = pml_tensor_create_1d(dev, PML_U32, (int64_t)(g->nbytes / sizeof(uint32_t)), &g->spins);
+    if (s == PML_OK)
+        s = pml_tensor_create_1d(dev, PML_U8, R * (int64_t)sizeof(pml_ising_rparams), &g->params);
+    if (s == PML_OK)
+        s = pml_tensor_create_1d(dev, PML_U8, R * (int64_t)sizeof(pml_ising_acc), &g->acc);
+    s = pml_error_within(s, fn);
     if (s != PML_OK) {
         pml_ising_destroy(g);
         return s;
@@ -226,9 +230,9 @@ pml_status pml_ising_create_mixed(pml_device *dev, const pml_ising_config *cfg,
 void pml_ising_destroy(pml_ising *g)
 {
     if (!g) return;
-    if (g->spins) g->dev->ops->release(g->dev, g->spins);
-    if (g->params) g->dev->ops->release(g->dev, g->params);
-    if (g->acc) g->dev->ops->release(g->dev, g->acc);
+    pml_tensor_destroy(g->spins);
+    pml_tensor_destroy(g->params);
+    pml_tensor_destroy(g->acc);
     free(g->T);
     free(g->B);
     free(g->lx);
@@ -305,8 +309,7 @@ void pml_ising_device_to_rows(const pml_ising *g, const void *image, int8_t *row
 pml_status pml_ising_reset_stats(pml_ising *g)
 {
     PML_CHECK_ARG(g != NULL, "pml_ising_reset_stats", "ising is NULL");
-    return g->dev->ops->memzero(g->dev, g->acc,
-                                (size_t)g->cfg.replicas * sizeof(pml_ising_acc));
+    return pml_tensor_zero(g->acc);
 }
 
 pml_status pml_ising_init(pml_ising *g, pml_ising_start start)
@@ -337,7 +340,7 @@ pml_status pml_ising_init(pml_ising *g, pml_ising_start start)
             }
         }
         pml_ising_rows_to_device(g, h, image);
-        s = g->dev->ops->upload(g->dev, g->spins, image, g->nbytes);
+        s = pml_tensor_upload(g->spins, image, g->nbytes);
     }
     free(h);
     free(image);
@@ -357,10 +360,15 @@ static pml_status run(pml_ising *g, int64_t n, int measure, const char *fn)
     if (n == 0) return PML_OK;
     for (int64_t i = 0; i < g->nseg; ++i) {
         const pml_ising_segment *s = &g->seg[i];
+        /* the segment's spins as a view of the batch's */
+        const int64_t words = (int64_t)((size_t)s->count * pml_ising_replica_bytes(s->lx, s->ly) /
+                                        sizeof(uint32_t));
+        const pml_tensor seg = pml_tensor_view_of(g->spins, (int64_t)(s->byte0 / sizeof(uint32_t)),
+                                                  1, &words);
         const pml_ising_sweeps_args a = {
-            .spins = (int8_t *)g->spins + s->byte0,
-            .params = (const pml_ising_rparams *)g->params + s->r0,
-            .acc = (pml_ising_acc *)g->acc + s->r0,
+            .spins = seg.data,
+            .params = (const pml_ising_rparams *)g->params->data + s->r0,
+            .acc = (pml_ising_acc *)g->acc->data + s->r0,
             .lx = s->lx,
             .ly = s->ly,
             .replicas = s->count,
@@ -390,7 +398,7 @@ pml_status pml_ising_get_spins(pml_ising *g, int8_t *host, size_t n)
               "%s: buffer of %zu bytes, needs the batch's %zu spins", fn, n, g->nspins);
     int8_t *image = malloc(g->nbytes);
     PML_CHECK(image != NULL, PML_ERR_OUT_OF_MEMORY, "%s: %zu bytes", fn, g->nbytes);
-    pml_status s = g->dev->ops->download(g->dev, image, g->spins, g->nbytes);
+    pml_status s = pml_tensor_download(g->spins, image, g->nbytes);
     if (s == PML_OK) pml_ising_device_to_rows(g, image, host);
     free(image);
     return s;
@@ -409,7 +417,7 @@ pml_status pml_ising_set_spins(pml_ising *g, const int8_t *host, size_t n)
     int8_t *image = malloc(g->nbytes);
     PML_CHECK(image != NULL, PML_ERR_OUT_OF_MEMORY, "%s: %zu bytes", fn, g->nbytes);
     pml_ising_rows_to_device(g, host, image);
-    pml_status s = g->dev->ops->upload(g->dev, g->spins, image, g->nbytes);
+    pml_status s = pml_tensor_upload(g->spins, image, g->nbytes);
     free(image);
     return s;
 }

@@ -38,7 +38,7 @@ pml_status pml_ising_save(pml_ising *g, const char *path)
     pml_status s = PML_OK;
     if (!spins || !acc) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: host buffers", fn);
     if (s == PML_OK) s = pml_ising_get_spins(g, spins, n);
-    if (s == PML_OK) s = g->dev->ops->download(g->dev, acc, g->acc, R * sizeof *acc);
+    if (s == PML_OK) s = pml_tensor_download(g->acc, acc, R * sizeof *acc);
     FILE *f = NULL;
     if (s == PML_OK && !(f = fopen(path, "wb")))
         s = pml_set_error(PML_ERR_IO, "%s: cannot open '%s' for writing", fn, path);
@@ -126,7 +126,7 @@ pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out)
             s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: '%s' has a bad T or B", fn, path);
     if (s == PML_OK) s = pml_ising_upload_params(g);
     if (s == PML_OK) s = pml_ising_set_spins(g, spins, n);
-    if (s == PML_OK) s = dev->ops->upload(dev, g->acc, acc, R * sizeof *acc);
+    if (s == PML_OK) s = pml_tensor_upload(g->acc, acc, R * sizeof *acc);
     fclose(f);
     free(spins);
     free(acc);

@@ -23,10 +23,10 @@ struct pml_ising {
     int64_t nseg;
     size_t nspins;   /* sum of lx[r] * ly[r] */
     size_t nbytes;   /* device bytes of the spins */
-    void *spins;     /* device: bit-packed colour planes (src/ops/ising_ops.h), replica
-                        after replica */
-    void *params;    /* device: R pml_ising_rparams */
-    void *acc;       /* device: R pml_ising_acc */
+    pml_tensor *spins;  /* U32, nbytes / 4 words: bit-packed colour planes (src/ops/ising_ops.h),
+                           replica after replica */
+    pml_tensor *params; /* U8: R pml_ising_rparams */
+    pml_tensor *acc;    /* U8: R pml_ising_acc */
     uint64_t sweeps; /* sweeps done since init */
 };
 

@@ -36,7 +36,7 @@ pml_status pml_ising_stats_get(pml_ising *g, pml_ising_stats *out, int64_t count
     if (count == 0) return PML_OK;
     pml_ising_acc *acc = malloc((size_t)count * sizeof *acc);
     PML_CHECK(acc != NULL, PML_ERR_OUT_OF_MEMORY, "%s: host accumulators", fn);
-    pml_status s = g->dev->ops->download(g->dev, acc, g->acc, (size_t)count * sizeof *acc);
+    pml_status s = pml_tensor_download(g->acc, acc, (size_t)count * sizeof *acc);
     if (s != PML_OK) {
         free(acc);
         return s;
