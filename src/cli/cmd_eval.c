@@ -66,17 +66,17 @@ int pml_cmd_eval(int argc, char **argv)
         goto done;
     }
     if (json) {
-        pml_json j;
-        pml_json_begin(&j, stdout);
-        pml_json_str(&j, "model", model);
-        pml_json_str(&j, "spec", pml_model_spec(m));
-        pml_json_str(&j, "split", split);
-        pml_json_int(&j, "examples", (long long)pml_dataset_size(ds));
-        pml_json_str(&j, "loss_kind", pml_loss_name(loss));
-        pml_json_num(&j, "loss", lm);
-        pml_json_num(&j, "acc", acc);
-        pml_json_int(&j, "params", (long long)pml_model_param_count(m));
-        pml_json_end(&j);
+        pml_jsonl j;
+        pml_jsonl_begin(&j, stdout);
+        pml_jsonl_str(&j, "model", model);
+        pml_jsonl_str(&j, "spec", pml_model_spec(m));
+        pml_jsonl_str(&j, "split", split);
+        pml_jsonl_int(&j, "examples", (long long)pml_dataset_size(ds));
+        pml_jsonl_str(&j, "loss_kind", pml_loss_name(loss));
+        pml_jsonl_num(&j, "loss", lm);
+        pml_jsonl_num(&j, "acc", acc);
+        pml_jsonl_int(&j, "params", (long long)pml_model_param_count(m));
+        pml_jsonl_end(&j);
     } else {
         printf("%s (%s, %lld parameters) on %s %s (%lld examples): %s loss %.6g, accuracy "
                "%.2f%%\n",

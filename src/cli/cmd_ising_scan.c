@@ -268,30 +268,30 @@ int pml_cmd_ising_scan(int argc, char **argv)
             for (int i = 0; i < s.nT; ++i) {
                 const pml_ising_stats *t = &s.stats[l * s.nT + i];
                 if (json) {
-                    pml_json j;
-                    pml_json_begin(&j, stdout);
-                    pml_json_int(&j, "L", s.L[l]);
-                    pml_json_num(&j, "T", t->T);
-                    pml_json_num(&j, "B", B);
-                    pml_json_num(&j, "J", J);
-                    pml_json_str(&j, "rule", rule_s);
-                    pml_json_int(&j, "sweeps", sweeps);
-                    pml_json_int(&j, "therm", therm);
-                    pml_json_str(&j, "device", pml_device_spec(dev));
-                    pml_json_num(&j, "e", t->e);
-                    pml_json_num(&j, "e_err", t->e_err);
-                    pml_json_num(&j, "m", t->m);
-                    pml_json_num(&j, "m_err", t->m_err);
-                    pml_json_num(&j, "m_abs", t->m_abs);
-                    pml_json_num(&j, "m_abs_err", t->m_abs_err);
-                    pml_json_num(&j, "m2", t->m2);
-                    pml_json_num(&j, "m4", t->m4);
-                    pml_json_num(&j, "c", t->c);
-                    pml_json_num(&j, "chi", t->chi);
-                    pml_json_num(&j, "binder", t->binder);
-                    pml_json_num(&j, "tau_e", t->tau_e);
-                    pml_json_num(&j, "tau_m", t->tau_m);
-                    pml_json_end(&j);
+                    pml_jsonl j;
+                    pml_jsonl_begin(&j, stdout);
+                    pml_jsonl_int(&j, "L", s.L[l]);
+                    pml_jsonl_num(&j, "T", t->T);
+                    pml_jsonl_num(&j, "B", B);
+                    pml_jsonl_num(&j, "J", J);
+                    pml_jsonl_str(&j, "rule", rule_s);
+                    pml_jsonl_int(&j, "sweeps", sweeps);
+                    pml_jsonl_int(&j, "therm", therm);
+                    pml_jsonl_str(&j, "device", pml_device_spec(dev));
+                    pml_jsonl_num(&j, "e", t->e);
+                    pml_jsonl_num(&j, "e_err", t->e_err);
+                    pml_jsonl_num(&j, "m", t->m);
+                    pml_jsonl_num(&j, "m_err", t->m_err);
+                    pml_jsonl_num(&j, "m_abs", t->m_abs);
+                    pml_jsonl_num(&j, "m_abs_err", t->m_abs_err);
+                    pml_jsonl_num(&j, "m2", t->m2);
+                    pml_jsonl_num(&j, "m4", t->m4);
+                    pml_jsonl_num(&j, "c", t->c);
+                    pml_jsonl_num(&j, "chi", t->chi);
+                    pml_jsonl_num(&j, "binder", t->binder);
+                    pml_jsonl_num(&j, "tau_e", t->tau_e);
+                    pml_jsonl_num(&j, "tau_m", t->tau_m);
+                    pml_jsonl_end(&j);
                 } else {
                     if (l == 0 && i == 0)
                         printf("%6s %7s %11s %9s %9s %9s %9s %8s %7s\n", "L", "T", "e", "e_err",
@@ -304,16 +304,16 @@ int pml_cmd_ising_scan(int argc, char **argv)
         const double tc = pml_ising_tc(J);
         const double fpns = s.flips / s.seconds / 1e9;
         if (json) {
-            pml_json j;
-            pml_json_begin(&j, stdout);
-            pml_json_str(&j, "summary", "ising scan");
-            pml_json_num(&j, "tc_binder", s.tc);
-            pml_json_num(&j, "tc_binder_lo", s.tc_lo);
-            pml_json_num(&j, "tc_binder_hi", s.tc_hi);
-            pml_json_num(&j, "tc_exact", tc);
-            pml_json_num(&j, "seconds", s.seconds);
-            pml_json_num(&j, "flips_per_ns", fpns);
-            pml_json_end(&j);
+            pml_jsonl j;
+            pml_jsonl_begin(&j, stdout);
+            pml_jsonl_str(&j, "summary", "ising scan");
+            pml_jsonl_num(&j, "tc_binder", s.tc);
+            pml_jsonl_num(&j, "tc_binder_lo", s.tc_lo);
+            pml_jsonl_num(&j, "tc_binder_hi", s.tc_hi);
+            pml_jsonl_num(&j, "tc_exact", tc);
+            pml_jsonl_num(&j, "seconds", s.seconds);
+            pml_jsonl_num(&j, "flips_per_ns", fpns);
+            pml_jsonl_end(&j);
         } else {
             printf("T_c from the Binder crossing: %.4f (pairs of sizes: %.4f .. %.4f); exact "
                    "2/ln(1+sqrt 2) = %.4f\n%.1f s, %.3f flips/ns\n",

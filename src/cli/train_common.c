@@ -149,16 +149,16 @@ static int on_progress(void *user, int epoch, int64_t step, int64_t steps,
     if (c->bar_on && c->bar.animate) fprintf(stderr, "\r\033[K");
     c->bar_on = 0;
     if (c->json) {
-        pml_json j;
-        pml_json_begin(&j, stdout);
-        pml_json_int(&j, "epoch", st->epoch + 1);
-        pml_json_num(&j, "train_loss", st->train_loss);
-        pml_json_num(&j, "train_acc", st->train_acc);
-        pml_json_num(&j, "val_loss", st->val_loss);
-        pml_json_num(&j, "val_acc", st->val_acc);
-        pml_json_num(&j, "lr", st->lr);
-        pml_json_num(&j, "seconds", st->seconds);
-        pml_json_end(&j);
+        pml_jsonl j;
+        pml_jsonl_begin(&j, stdout);
+        pml_jsonl_int(&j, "epoch", st->epoch + 1);
+        pml_jsonl_num(&j, "train_loss", st->train_loss);
+        pml_jsonl_num(&j, "train_acc", st->train_acc);
+        pml_jsonl_num(&j, "val_loss", st->val_loss);
+        pml_jsonl_num(&j, "val_acc", st->val_acc);
+        pml_jsonl_num(&j, "lr", st->lr);
+        pml_jsonl_num(&j, "seconds", st->seconds);
+        pml_jsonl_end(&j);
     } else {
         /* no validation split (--val 0, the primer preset): a dash, not "nan" */
         char vl[32] = "-", va[32] = "-";
@@ -391,17 +391,17 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
                         "a sign that its outputs no longer depend on the input (dead ReLU "
                         "units, saturated outputs; see docs/nn.md on --preset primer)\n", command, dom);
     if (a->json) {
-        pml_json j;
-        pml_json_begin(&j, stdout);
-        pml_json_bool(&j, "final", 1);
-        pml_json_num(&j, "test_loss", o->test_loss);
-        pml_json_num(&j, "test_acc", o->test_acc);
-        pml_json_int(&j, "params", (long long)o->params);
-        pml_json_num(&j, "seconds_total", o->seconds_total);
-        pml_json_num(&j, "samples_per_s", o->samples_per_s);
-        pml_json_int(&j, "epochs", o->epochs_run);
-        pml_json_str(&j, "device", pml_device_spec(dev));
-        pml_json_end(&j);
+        pml_jsonl j;
+        pml_jsonl_begin(&j, stdout);
+        pml_jsonl_bool(&j, "final", 1);
+        pml_jsonl_num(&j, "test_loss", o->test_loss);
+        pml_jsonl_num(&j, "test_acc", o->test_acc);
+        pml_jsonl_int(&j, "params", (long long)o->params);
+        pml_jsonl_num(&j, "seconds_total", o->seconds_total);
+        pml_jsonl_num(&j, "samples_per_s", o->samples_per_s);
+        pml_jsonl_int(&j, "epochs", o->epochs_run);
+        pml_jsonl_str(&j, "device", pml_device_spec(dev));
+        pml_jsonl_end(&j);
     } else {
         printf("test: loss %.6g, accuracy %.2f%% (%lld examples); %lld parameters, %d epochs in "
                "%.1f s (%.0f samples/s)%s%s\n",
