@@ -71,6 +71,10 @@ typedef struct fx {
     pml_ising_stats stats[4];
     pml_ising_config cfg_out;
     pml_schedule sched;
+    pml_activation act;
+    pml_loss_kind loss;
+    pml_optim_kind optim;
+    pml_scaling scaling;
     /* out slots: a failing call must leave them empty */
     pml_device *out_dev;
     pml_tensor *out_t;
@@ -271,6 +275,15 @@ typedef struct group {
 #define CHECK_RUN(fn, expr) \
     if (i == k++) return (expr) != 0;
 #define NO_CASES(X)
+
+/* The cases of a name parser fn(name, out): name NULL, out NULL, an unknown name, a known
+ * name in the wrong case, a known name. */
+#define PARSE_CASES(X, fn, known, KNOWN, out)                                              \
+    X(fn, S_INVALID, fn(NULL, out))                                                        \
+    X(fn, S_INVALID, fn(known, NULL))                                                      \
+    X(fn, S_INVALID, fn("no-such-name", out))                                              \
+    X(fn, S_INVALID, fn(KNOWN, out))                                                       \
+    X(fn, S_OK, fn(known, out))
 
 /* A group's tables (rows end with a NULL sentinel) and the functions that run row i. */
 #define DEFINE_GROUP(name, header_file, STATUS, CHECKS)                                    \
@@ -566,7 +579,8 @@ DEFINE_GROUP(blas_h, "blas.h", BLAS_CASES, NO_CASES)
     X(pml_dataset_batch, S_INVALID, BATCH(0, 3, PML_SCALE_UNIT, NULL, 0, f->x, f->lab2))   \
     X(pml_dataset_batch, S_MISMATCH, BATCH(0, 2, PML_SCALE_UNIT, NULL, 0, f->far, f->i32)) \
     X(pml_dataset_batch, S_MISMATCH, BATCH(0, 2, PML_SCALE_UNIT, NULL, 0, f->x, f->far_i32)) \
-    X(pml_dataset_batch, S_OK, BATCH(0, 2, PML_SCALE_UNIT, NULL, 0, f->x, NULL))
+    X(pml_dataset_batch, S_OK, BATCH(0, 2, PML_SCALE_UNIT, NULL, 0, f->x, NULL))           \
+    PARSE_CASES(X, pml_scaling_parse, "standard", "Standard", &f->scaling)
 #define DATA_CHECKS(Y)                                                                     \
     Y(pml_idx_free, (pml_idx_free(NULL), 1))                                               \
     Y(pml_idx_free, (pml_idx_free(&f->idx), 1)) /* zeroed */                               \
@@ -576,7 +590,9 @@ DEFINE_GROUP(blas_h, "blas.h", BLAS_CASES, NO_CASES)
     Y(pml_dataset_cols, pml_dataset_cols(NULL) == 0)                                       \
     Y(pml_dataset_features, pml_dataset_features(NULL) == 0)                               \
     Y(pml_dataset_classes, pml_dataset_classes(NULL) == 0)                                 \
-    Y(pml_dataset_device, pml_dataset_device(NULL) == NULL)
+    Y(pml_dataset_device, pml_dataset_device(NULL) == NULL)                                \
+    Y(pml_scaling_name, strcmp(pml_scaling_name((pml_scaling)99), "?") == 0)               \
+    Y(pml_scaling_name, strcmp(pml_scaling_name((pml_scaling)-1), "?") == 0)
 DEFINE_GROUP(data_h, "data.h", DATA_CASES, DATA_CHECKS)
 
 /* ---- io.h --------------------------------------------------------------------------------- */
@@ -797,7 +813,8 @@ DEFINE_GROUP(ising_h, "ising.h", ISING_CASES, ISING_CHECKS)
     X(pml_model_load, S_INVALID, pml_model_load(f->dev, NULL, 4, &f->out_model))           \
     X(pml_model_load, S_INVALID, pml_model_load(f->dev, f->model_path, 0, &f->out_model))  \
     X(pml_model_load, S_IO, pml_model_load(f->dev, f->missing, 4, &f->out_model))          \
-    X(pml_model_load, S_OK, pml_model_load(f->dev, f->model_path, 4, &f->out_model))
+    X(pml_model_load, S_OK, pml_model_load(f->dev, f->model_path, 4, &f->out_model))       \
+    PARSE_CASES(X, pml_activation_parse, "leaky_relu", "ReLU", &f->act)
 #define NN_MODEL_CHECKS(Y)                                                                 \
     Y(pml_activation_name, strcmp(pml_activation_name((pml_activation)99), "?") == 0)      \
     Y(pml_layer_kind, pml_layer_kind(NULL) != NULL)                                        \
@@ -875,6 +892,8 @@ DEFINE_GROUP(nn_model_h, "nn.h (layers, models)", NN_MODEL_CASES, NN_MODEL_CHECK
     X(pml_loss_compute, S_MISMATCH, LOSS(PML_LOSS_MSE, f->c, NULL, f->far, 2, NULL))       \
     X(pml_loss_compute, S_MISMATCH, LOSS(PML_LOSS_MSE, f->c, f->i32, NULL, 2, f->far))     \
     X(pml_loss_compute, S_OK, LOSS(PML_LOSS_MSE, f->y, f->i32, NULL, 2, NULL)) /* no dy */ \
+    PARSE_CASES(X, pml_loss_parse, "mse_half", "MSE", &f->loss)                            \
+    PARSE_CASES(X, pml_optim_parse, "momentum", "Adam", &f->optim)                         \
     X(pml_optimizer_create, S_INVALID,                                                     \
       pml_optimizer_create(f->dev, OC(PML_OPTIM_SGD, lr, 0.1), NULL))                      \
     X(pml_optimizer_create, S_INVALID,                                                     \

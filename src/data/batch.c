@@ -1,8 +1,29 @@
-/* pml_dataset_batch: argument checks, the scaling table, dispatch to the backend. */
+/* pml_dataset_batch: argument checks, the scaling table, dispatch to the backend; the
+ * scalings' names. */
 #include <math.h>
 #include <string.h>
 
 #include "data/dataset.h"
+
+static const char *const scaling_names[] = {
+    [PML_SCALE_UNIT] = "unit", [PML_SCALE_RAW] = "raw", [PML_SCALE_STANDARD] = "standard",
+};
+_Static_assert(PML_NAMES_COUNT(scaling_names) == PML_SCALE_STANDARD + 1,
+               "a name for every scaling");
+
+const char *pml_scaling_name(pml_scaling scaling)
+{
+    return pml_name_of(scaling_names, PML_NAMES_COUNT(scaling_names), (int)scaling);
+}
+
+pml_status pml_scaling_parse(const char *name, pml_scaling *out)
+{
+    int v = 0;
+    PML_TRY(pml_name_parse("pml_scaling_parse", "scaling", scaling_names,
+                           PML_NAMES_COUNT(scaling_names), name, out, &v));
+    *out = (pml_scaling)v;
+    return PML_OK;
+}
 
 /* lut[p] for every pixel value p, computed in float exactly as documented in data.h so that
  * a host reference can reproduce it bit for bit. */

@@ -6,17 +6,24 @@
 
 #include "nn/layer.h"
 
+const char *const pml_activation_names[PML_ACT_COUNT] = {
+    [PML_ACT_IDENTITY] = "identity", [PML_ACT_RELU] = "relu",
+    [PML_ACT_LEAKY_RELU] = "leaky_relu", [PML_ACT_SIGMOID] = "sigmoid",
+    [PML_ACT_TANH] = "tanh", [PML_ACT_SOFTMAX] = "softmax",
+};
+
 const char *pml_activation_name(pml_activation act)
 {
-    switch (act) {
-    case PML_ACT_IDENTITY: return "identity";
-    case PML_ACT_RELU: return "relu";
-    case PML_ACT_LEAKY_RELU: return "leaky_relu";
-    case PML_ACT_SIGMOID: return "sigmoid";
-    case PML_ACT_TANH: return "tanh";
-    case PML_ACT_SOFTMAX: return "softmax";
-    }
-    return "?";
+    return pml_name_of(pml_activation_names, PML_ACT_COUNT, (int)act);
+}
+
+pml_status pml_activation_parse(const char *name, pml_activation *out)
+{
+    int v = 0;
+    PML_TRY(pml_name_parse("pml_activation_parse", "activation", pml_activation_names,
+                           PML_ACT_COUNT, name, out, &v));
+    *out = (pml_activation)v;
+    return PML_OK;
 }
 
 static pml_status act_forward(pml_layer *l, const pml_tensor *x, int64_t batch)

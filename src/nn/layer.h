@@ -44,6 +44,11 @@ struct pml_layer {
     PML_CHECK(var != NULL, PML_ERR_UNSUPPORTED, "%s: neural-network kernels are not " \
               "implemented on the %s backend", fn, (dev)->ops->name)
 
+/* The activation names, indexed by pml_activation: the one table behind
+ * pml_activation_name, pml_activation_parse and the spec parser's list of layers. */
+#define PML_ACT_COUNT (PML_ACT_SOFTMAX + 1)
+extern const char *const pml_activation_names[PML_ACT_COUNT];
+
 /* Kinds */
 pml_status pml_dense_layer_create(pml_device *dev, pml_dtype dtype, int64_t in_f, int64_t out_f,
                                   int64_t max_batch, const pml_dense_opts *opts, uint64_t seed,

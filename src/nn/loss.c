@@ -3,15 +3,24 @@
 
 #include "nn/layer.h"
 
+static const char *const loss_names[] = {
+    [PML_LOSS_MSE] = "mse", [PML_LOSS_MSE_HALF] = "mse_half",
+    [PML_LOSS_SOFTMAX_XENT] = "xent", [PML_LOSS_BCE] = "bce",
+};
+_Static_assert(PML_NAMES_COUNT(loss_names) == PML_LOSS_BCE + 1, "a name for every loss");
+
 const char *pml_loss_name(pml_loss_kind kind)
 {
-    switch (kind) {
-    case PML_LOSS_MSE: return "mse";
-    case PML_LOSS_MSE_HALF: return "mse_half";
-    case PML_LOSS_SOFTMAX_XENT: return "xent";
-    case PML_LOSS_BCE: return "bce";
-    }
-    return "?";
+    return pml_name_of(loss_names, PML_NAMES_COUNT(loss_names), (int)kind);
+}
+
+pml_status pml_loss_parse(const char *name, pml_loss_kind *out)
+{
+    int v = 0;
+    PML_TRY(pml_name_parse("pml_loss_parse", "loss", loss_names, PML_NAMES_COUNT(loss_names),
+                           name, out, &v));
+    *out = (pml_loss_kind)v;
+    return PML_OK;
 }
 
 pml_status pml_loss_compute(pml_loss_kind kind, pml_reduction red, const pml_tensor *y,

@@ -22,14 +22,23 @@ pml_optim_config pml_optim_defaults(pml_optim_kind kind)
     return c;
 }
 
+static const char *const optim_names[] = {
+    [PML_OPTIM_SGD] = "sgd", [PML_OPTIM_MOMENTUM] = "momentum", [PML_OPTIM_ADAM] = "adam",
+};
+_Static_assert(PML_NAMES_COUNT(optim_names) == PML_OPTIM_ADAM + 1, "a name for every optimiser");
+
 const char *pml_optim_name(pml_optim_kind kind)
 {
-    switch (kind) {
-    case PML_OPTIM_SGD: return "sgd";
-    case PML_OPTIM_MOMENTUM: return "momentum";
-    case PML_OPTIM_ADAM: return "adam";
-    }
-    return "?";
+    return pml_name_of(optim_names, PML_NAMES_COUNT(optim_names), (int)kind);
+}
+
+pml_status pml_optim_parse(const char *name, pml_optim_kind *out)
+{
+    int v = 0;
+    PML_TRY(pml_name_parse("pml_optim_parse", "optimiser", optim_names,
+                           PML_NAMES_COUNT(optim_names), name, out, &v));
+    *out = (pml_optim_kind)v;
+    return PML_OK;
 }
 
 pml_status pml_optimizer_create(pml_device *dev, const pml_optim_config *cfg,
