@@ -39,18 +39,13 @@ int pml_cmd_eval(int argc, char **argv)
         rc = pml_cli_fail("eval", model, s);
         goto done;
     }
-    /* the loss and input scaling it was trained with, from the file's metadata */
+    /* the loss and input scaling it was trained with, from the file's metadata; absent or
+     * unknown names keep the defaults (the parsers leave them untouched) */
     pml_loss_kind loss = PML_LOSS_SOFTMAX_XENT;
     pml_scaling scaling = PML_SCALE_UNIT;
     if (pml_safetensors_read(dev, model, &st) == PML_OK) {
-        const char *l = pml_safetensors_meta(&st, "physml_loss");
-        const char *sc = pml_safetensors_meta(&st, "physml_scaling");
-        static const pml_loss_kind ks[] = {PML_LOSS_MSE, PML_LOSS_MSE_HALF, PML_LOSS_SOFTMAX_XENT,
-                                           PML_LOSS_BCE};
-        for (int i = 0; l && i < 4; ++i)
-            if (strcmp(l, pml_loss_name(ks[i])) == 0) loss = ks[i];
-        if (sc && strcmp(sc, "raw") == 0) scaling = PML_SCALE_RAW;
-        if (sc && strcmp(sc, "standard") == 0) scaling = PML_SCALE_STANDARD;
+        (void)pml_loss_parse(pml_safetensors_meta(&st, "physml_loss"), &loss);
+        (void)pml_scaling_parse(pml_safetensors_meta(&st, "physml_scaling"), &scaling);
     }
     const char *dir = data ? data : pml_data_default_dir();
     s = pml_dataset_load(dev, dir, strcmp(split, "train") == 0 ? PML_SPLIT_TRAIN : PML_SPLIT_TEST,

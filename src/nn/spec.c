@@ -5,18 +5,6 @@
 
 #include "nn/model.h"
 
-static int parse_act(const char *name, pml_activation *act)
-{
-    static const pml_activation all[] = {PML_ACT_IDENTITY, PML_ACT_RELU, PML_ACT_LEAKY_RELU,
-                                         PML_ACT_SIGMOID, PML_ACT_TANH, PML_ACT_SOFTMAX};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; ++i)
-        if (strcmp(name, pml_activation_name(all[i])) == 0) {
-            *act = all[i];
-            return 1;
-        }
-    return 0;
-}
-
 /* One item, already split out; "what" names it in messages. */
 static pml_status add_item(pml_model *m, char *item, int pos, pml_init init, float sigma,
                            uint64_t seed)
@@ -46,10 +34,12 @@ static pml_status add_item(pml_model *m, char *item, int pos, pml_init init, flo
         return pml_error_within(pml_model_add_dense(m, n, &o, seed), fn);
     }
     pml_activation act;
-    PML_CHECK(parse_act(item, &act), PML_ERR_INVALID_ARGUMENT,
-              "%s: item %d: unknown layer '%s' (dense:N, relu, leaky_relu[:a], sigmoid, tanh, "
-              "softmax, identity)",
-              fn, pos + 1, item);
+    char names[128];
+    PML_CHECK(pml_activation_parse(item, &act) == PML_OK, PML_ERR_INVALID_ARGUMENT,
+              "%s: item %d: unknown layer '%s' (dense:N or an activation: %s; leaky_relu:A "
+              "sets the slope)",
+              fn, pos + 1, item,
+              pml_name_list(pml_activation_names, PML_ACT_COUNT, names, sizeof names));
     float alpha = 0.0f;
     if (arg) {
         PML_CHECK(act == PML_ACT_LEAKY_RELU, PML_ERR_INVALID_ARGUMENT,
