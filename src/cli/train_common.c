@@ -411,13 +411,19 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
         pml_jsonl_str(&j, "device", pml_device_spec(dev));
         pml_jsonl_end(&j);
     } else {
+        /* Early stopping or a stop asked for by the callback. The model keeps the best
+         * epoch's parameters (restore_best) only with early stopping on a validation set;
+         * best_epoch is -1 when no epoch finished. */
+        char stop[64] = "";
+        if (res.stopped_early && res.best_epoch >= 0)
+            snprintf(stop, sizeof stop, ", stopped early; best epoch %d%s", res.best_epoch + 1,
+                     tc.restore_best && tc.early_stop > 0 && val ? " (restored)" : "");
+        else if (res.stopped_early)
+            snprintf(stop, sizeof stop, ", stopped early");
         printf("test: loss %.6g, accuracy %.2f%% (%lld examples); %lld parameters, %d epochs in "
-               "%.1f s (%.0f samples/s)%s%s\n",
+               "%.1f s (%.0f samples/s)%s\n",
                o->test_loss, 100.0 * o->test_acc, (long long)pml_dataset_size(tbase),
-               (long long)o->params, o->epochs_run, o->seconds_total, o->samples_per_s,
-               res.stopped_early ? ", stopped early at best epoch " : "",
-               res.stopped_early ? "" : "");
-        if (res.stopped_early) printf("  (best epoch %d restored)\n", res.best_epoch + 1);
+               (long long)o->params, o->epochs_run, o->seconds_total, o->samples_per_s, stop);
         if (o->png_written) printf("loss curve: %s\n", o->loss_png);
         else if (o->dat[0]) printf("loss curve data: %s (gnuplot %s/loss.gp for the PNG)\n", o->dat, a->out);
     }
