@@ -185,6 +185,20 @@ PML_API pml_device *pml_ising_device(const pml_ising *ising);
 PML_API pml_status pml_ising_save(pml_ising *ising, const char *path);
 PML_API pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out);
 
+/* ---- finite-size analysis -------------------------------------------------------------- */
+/* T_c from the crossing of the Binder cumulants of two lattice sizes measured at the same
+ * temperatures: T[0..n), n >= 2, finite and strictly ascending, and the cumulants U (the
+ * stats' .binder, finite) of the smaller lattice, U_small[0..n), and of the larger one,
+ * U_large[0..n). Below T_c the larger lattice's U is the higher, so d = U_large - U_small
+ * goes from > 0 to <= 0 with rising T. Where noise makes d change sign more than once, the
+ * crossing lies between the T[i] and T[i+1] that leave the most points on their side (d > 0
+ * up to T[i], d <= 0 after; the lowest i on a tie), and *tc is where the straight line
+ * through d(T[i]) and d(T[i+1]) is 0. No sign change there
+ * (T_c outside the grid, or the sizes swapped) is PML_ERR_INVALID_ARGUMENT with the values
+ * of d that show it; *tc is NaN on every failure. */
+PML_API pml_status pml_ising_binder_crossing(const double *T, const double *U_small,
+                                             const double *U_large, int n, double *tc);
+
 /* ---- exact results, J > 0, infinite square lattice (NaN for other J or T <= 0) --------- */
 /* T_c = 2J / ln(1 + sqrt 2). */
 PML_API double pml_ising_tc(double J);
