@@ -38,12 +38,8 @@
  * D(r, h, y, w, b): plane 0 gives every lane's most significant bit, plane 31 its least. So
  * one Philox word carries one bit of each of 32 sites. The draw depends on nothing but these
  * coordinates, so a trajectory is the same whatever the backend, launch configuration, storage
- * layout or thread count. (A kernel compares u with the threshold MSB first, 32 lanes at once:
- * a lane is decided at the first plane where its bit of u differs from the bit of its
- * threshold, so it need not generate the planes after the last undecided lane of a word, nor
- * any plane for a word whose lanes all flip always or never; the result is the same as
- * comparing the whole u. About log2(lanes needing a draw) + 2 planes, i.e. ~3 Philox blocks
- * per 32 sites, are generated on average.) Hot starts draw s(x, y) of replica r =
+ * layout or thread count. (Kernels generate only the planes the comparison below needs;
+ * docs/ising.md says how.) Hot starts draw s(x, y) of replica r =
  * (u32(seed, PML_ISING_INIT_STREAM + r, y*Lx + x) & 1) ? +1 : -1.
  *
  * ---- Acceptance: integers only ----------------------------------------------------------
