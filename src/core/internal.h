@@ -74,6 +74,22 @@ const char *pml_name_list(const char *const *table, int n, char *buf, size_t cap
 pml_status pml_name_parse(const char *fn, const char *what, const char *const *table, int n,
                           const char *name, const void *out, int *value);
 #define PML_NAMES_COUNT(table) ((int)(sizeof(table) / sizeof((table)[0])))
+/* Defines the public pair over one table: `const char *prefix_name(type)` and
+ * `pml_status prefix_parse(const char *name, type *out)` ("what" names the kind of value in
+ * a parse error), e.g. PML_DEFINE_NAMES(pml_loss, pml_loss_kind, "loss", loss_names). */
+#define PML_DEFINE_NAMES(prefix, type, what, table)                                         \
+    const char *prefix##_name(type value)                                                  \
+    {                                                                                      \
+        return pml_name_of(table, PML_NAMES_COUNT(table), (int)value);                     \
+    }                                                                                      \
+    pml_status prefix##_parse(const char *name, type *out)                                 \
+    {                                                                                      \
+        int v = 0;                                                                         \
+        PML_TRY(pml_name_parse(#prefix "_parse", what, table, PML_NAMES_COUNT(table), name, \
+                               out, &v));                                                  \
+        *out = (type)v;                                                                    \
+        return PML_OK;                                                                     \
+    }
 
 /* Argument checks shared by the public wrappers. */
 pml_status pml_check_tensor(const char *fn, const char *name, const pml_tensor *t);

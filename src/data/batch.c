@@ -11,19 +11,8 @@ static const char *const scaling_names[] = {
 _Static_assert(PML_NAMES_COUNT(scaling_names) == PML_SCALE_STANDARD + 1,
                "a name for every scaling");
 
-const char *pml_scaling_name(pml_scaling scaling)
-{
-    return pml_name_of(scaling_names, PML_NAMES_COUNT(scaling_names), (int)scaling);
-}
-
-pml_status pml_scaling_parse(const char *name, pml_scaling *out)
-{
-    int v = 0;
-    PML_TRY(pml_name_parse("pml_scaling_parse", "scaling", scaling_names,
-                           PML_NAMES_COUNT(scaling_names), name, out, &v));
-    *out = (pml_scaling)v;
-    return PML_OK;
-}
+/* pml_scaling_name and pml_scaling_parse */
+PML_DEFINE_NAMES(pml_scaling, pml_scaling, "scaling", scaling_names)
 
 /* lut[p] for every pixel value p, computed in float exactly as documented in data.h so that
  * a host reference can reproduce it bit for bit. */

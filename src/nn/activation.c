@@ -12,19 +12,8 @@ const char *const pml_activation_names[PML_ACT_COUNT] = {
     [PML_ACT_TANH] = "tanh", [PML_ACT_SOFTMAX] = "softmax",
 };
 
-const char *pml_activation_name(pml_activation act)
-{
-    return pml_name_of(pml_activation_names, PML_ACT_COUNT, (int)act);
-}
-
-pml_status pml_activation_parse(const char *name, pml_activation *out)
-{
-    int v = 0;
-    PML_TRY(pml_name_parse("pml_activation_parse", "activation", pml_activation_names,
-                           PML_ACT_COUNT, name, out, &v));
-    *out = (pml_activation)v;
-    return PML_OK;
-}
+/* pml_activation_name and pml_activation_parse */
+PML_DEFINE_NAMES(pml_activation, pml_activation, "activation", pml_activation_names)
 
 static pml_status act_forward(pml_layer *l, const pml_tensor *x, int64_t batch)
 {

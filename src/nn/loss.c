@@ -9,19 +9,8 @@ static const char *const loss_names[] = {
 };
 _Static_assert(PML_NAMES_COUNT(loss_names) == PML_LOSS_BCE + 1, "a name for every loss");
 
-const char *pml_loss_name(pml_loss_kind kind)
-{
-    return pml_name_of(loss_names, PML_NAMES_COUNT(loss_names), (int)kind);
-}
-
-pml_status pml_loss_parse(const char *name, pml_loss_kind *out)
-{
-    int v = 0;
-    PML_TRY(pml_name_parse("pml_loss_parse", "loss", loss_names, PML_NAMES_COUNT(loss_names),
-                           name, out, &v));
-    *out = (pml_loss_kind)v;
-    return PML_OK;
-}
+/* pml_loss_name and pml_loss_parse */
+PML_DEFINE_NAMES(pml_loss, pml_loss_kind, "loss", loss_names)
 
 pml_status pml_loss_compute(pml_loss_kind kind, pml_reduction red, const pml_tensor *y,
                             const pml_tensor *labels, const pml_tensor *targets, int64_t batch,

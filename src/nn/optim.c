@@ -27,19 +27,8 @@ static const char *const optim_names[] = {
 };
 _Static_assert(PML_NAMES_COUNT(optim_names) == PML_OPTIM_ADAM + 1, "a name for every optimiser");
 
-const char *pml_optim_name(pml_optim_kind kind)
-{
-    return pml_name_of(optim_names, PML_NAMES_COUNT(optim_names), (int)kind);
-}
-
-pml_status pml_optim_parse(const char *name, pml_optim_kind *out)
-{
-    int v = 0;
-    PML_TRY(pml_name_parse("pml_optim_parse", "optimiser", optim_names,
-                           PML_NAMES_COUNT(optim_names), name, out, &v));
-    *out = (pml_optim_kind)v;
-    return PML_OK;
-}
+/* pml_optim_name and pml_optim_parse */
+PML_DEFINE_NAMES(pml_optim, pml_optim_kind, "optimiser", optim_names)
 
 pml_status pml_optimizer_create(pml_device *dev, const pml_optim_config *cfg,
                                 pml_optimizer **out)
