@@ -20,6 +20,17 @@ static void lines(const double *T, int n, double tc, double u0, double s_small, 
     }
 }
 
+/* A dyadic grid: with dyadic cumulants every step of the arithmetic is exact. */
+static const double T5[5] = {1.5, 1.75, 2.0, 2.25, 2.5};
+
+/* A call that must succeed: its tc. */
+static double crossing(const double *T, const double *us, const double *ul, int n)
+{
+    double tc = 0;
+    PML_ASSERT_OK(pml_ising_binder_crossing(T, us, ul, n, &tc));
+    return tc;
+}
+
 /* A call that must fail: the status, *tc NaN, and `part` in the message. */
 static void expect_none(const double *T, const double *us, const double *ul, int n,
                         const char *part)
@@ -32,62 +43,51 @@ static void expect_none(const double *T, const double *us, const double *ul, int
 
 Test(binder, straight_lines_cross_where_they_cross)
 {
-    /* dyadic numbers: every step of the arithmetic is exact */
-    const double T[5] = {1.5, 1.75, 2.0, 2.25, 2.5};
-    double us[5], ul[5], tc = 0;
-    lines(T, 5, 2.125, 0.5, -0.25, -0.75, us, ul);
-    PML_ASSERT_OK(pml_ising_binder_crossing(T, us, ul, 5, &tc));
-    cr_expect_eq(tc, 2.125);
+    double us[5], ul[5];
+    lines(T5, 5, 2.125, 0.5, -0.25, -0.75, us, ul);
+    cr_expect_eq(crossing(T5, us, ul, 5), 2.125);
+    cr_expect_eq(crossing(T5 + 2, us + 2, ul + 2, 2), 2.125); /* two points are enough */
     /* any crossing inside a grid like the tour's, to rounding */
     double G[21], gs[21], gl[21];
     for (int k = 0; k < 21; ++k) G[k] = 1.9 + 0.04 * k;
     for (int j = 0; j < 50; ++j) {
         const double want = 1.9 + 0.8 * (j + 0.5) / 50; /* inside, never on a grid point */
         lines(G, 21, want, 0.4 + 0.002 * j, -0.2 - 0.01 * j, -0.9 - 0.02 * j, gs, gl);
-        PML_ASSERT_OK(pml_ising_binder_crossing(G, gs, gl, 21, &tc));
+        const double tc = crossing(G, gs, gl, 21);
         cr_expect(fabs(tc - want) <= 1e-12, "crossing at %.15g, got %.15g", want, tc);
     }
-    /* two points are enough */
-    PML_ASSERT_OK(pml_ising_binder_crossing(T + 2, us + 2, ul + 2, 2, &tc));
-    cr_expect_eq(tc, 2.125);
 }
 
 Test(binder, ties)
 {
-    const double T[5] = {1.5, 1.75, 2.0, 2.25, 2.5};
-    double us[5], ul[5], tc = 0;
     /* equal cumulants on a grid point: that temperature */
-    lines(T, 5, 2.0, 0.5, -0.25, -0.75, us, ul);
-    PML_ASSERT_OK(pml_ising_binder_crossing(T, us, ul, 5, &tc));
-    cr_expect_eq(tc, 2.0);
+    double us[5], ul[5];
+    lines(T5, 5, 2.0, 0.5, -0.25, -0.75, us, ul);
+    cr_expect_eq(crossing(T5, us, ul, 5), 2.0);
     /* d = +, -, +, -: two splits leave three points on their side; the lower one wins */
     const double u4[4] = {0.5, 0.5, 0.5, 0.5}, d4[4] = {0.625, 0.375, 0.625, 0.375};
-    PML_ASSERT_OK(pml_ising_binder_crossing(T, u4, d4, 4, &tc));
-    cr_expect_eq(tc, 1.625);
+    cr_expect_eq(crossing(T5, u4, d4, 4), 1.625);
     /* an outlier in the noise does not move the crossing: d = +, +, -, -, +, -, - */
     const double T7[7] = {1, 2, 3, 4, 5, 6, 7}, u7[7] = {0};
     const double d7[7] = {0.5, 0.25, -0.25, -0.5, 0.125, -0.75, -1.0};
-    PML_ASSERT_OK(pml_ising_binder_crossing(T7, u7, d7, 7, &tc));
-    cr_expect_eq(tc, 2.5);
+    cr_expect_eq(crossing(T7, u7, d7, 7), 2.5);
 }
 
 Test(binder, no_crossing_is_an_error_not_a_number)
 {
-    const double T[5] = {1.5, 1.75, 2.0, 2.25, 2.5};
     double us[5], ul[5];
-    lines(T, 5, 1.0, 0.5, -0.25, -0.75, us, ul); /* crossing below the grid */
-    expect_none(T, us, ul, 5, "no crossing");
-    lines(T, 5, 3.0, 0.5, -0.25, -0.75, us, ul); /* above it */
-    expect_none(T, us, ul, 5, "T_c outside [1.5, 2.5]");
-    lines(T, 5, 2.125, 0.5, -0.25, -0.75, us, ul);
-    expect_none(T, ul, us, 5, "the sizes swapped"); /* U_large below U_small, then above */
-    expect_none(T, us, us, 5, "no crossing");       /* one curve: d = 0 everywhere */
+    lines(T5, 5, 1.0, 0.5, -0.25, -0.75, us, ul); /* crossing below the grid */
+    expect_none(T5, us, ul, 5, "no crossing");
+    lines(T5, 5, 3.0, 0.5, -0.25, -0.75, us, ul); /* above it */
+    expect_none(T5, us, ul, 5, "T_c outside [1.5, 2.5]");
+    lines(T5, 5, 2.125, 0.5, -0.25, -0.75, us, ul);
+    expect_none(T5, ul, us, 5, "the sizes swapped"); /* U_large below U_small, then above */
+    expect_none(T5, us, us, 5, "no crossing");       /* one curve: d = 0 everywhere */
 }
 
 Test(binder, bad_input)
 {
     const double T[3] = {2.0, 2.25, 2.5}, us[3] = {0.6, 0.5, 0.4}, ul[3] = {0.65, 0.5, 0.3};
-    double tc = 0;
     cr_expect_eq(pml_ising_binder_crossing(T, us, ul, 3, NULL), E);
     expect_none(NULL, us, ul, 3, "NULL");
     expect_none(T, NULL, ul, 3, "NULL");
@@ -103,7 +103,7 @@ Test(binder, bad_input)
     const double un[3] = {0.6, NAN, 0.4};
     expect_none(T, un, ul, 3, "U_small[1] = nan");
     expect_none(T, us, un, 3, "U_large[1] = nan");
-    PML_ASSERT_OK(pml_ising_binder_crossing(T, us, ul, 3, &tc));
+    cr_expect_eq(crossing(T, us, ul, 3), 2.25); /* the same input, valid */
 }
 
 /* K independent copies of a scan, 8^2 and 16^2 at T = 2.05 .. 2.45, heat-bath, in one batch:
@@ -133,12 +133,12 @@ Test(binder, crossing_of_a_real_scan_brackets_tc)
     PML_ASSERT_OK(pml_ising_stats_get(g, st, R));
     double s1 = 0, s2 = 0;
     for (int k = 0; k < K; ++k) {
-        double us[NT], ul[NT], tc = 0;
+        double us[NT], ul[NT];
         for (int i = 0; i < NT; ++i) {
             us[i] = st[k * 2 * NT + i].binder;
             ul[i] = st[k * 2 * NT + NT + i].binder;
         }
-        PML_ASSERT_OK(pml_ising_binder_crossing(t, us, ul, NT, &tc));
+        const double tc = crossing(t, us, ul, NT);
         s1 += tc;
         s2 += tc * tc;
     }
