@@ -1,4 +1,4 @@
-/* Checked wrapper for the loss kernels. */
+/* Checked wrapper for the loss kernels, and the losses' names. */
 #include <math.h>
 
 #include "nn/layer.h"
