@@ -1,5 +1,6 @@
 #define _DEFAULT_SOURCE
-/* The physml tool as a user runs it: exit codes, --help, info --json, and a quick tour. */
+/* The physml tool as a user runs it: exit codes, --help, info --json, a quick tour, a scan,
+ * and the summary of a short training run that stops early. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -19,6 +20,27 @@ static int run(const char *args, char *out, size_t cap)
     out[n] = '\0';
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* `physml ARGS --out DIR` with DIR a new temporary directory, named in dir[32]. */
+static int run_out(const char *args, char dir[32], char *out, size_t cap)
+{
+    snprintf(dir, 32, "/tmp/pml-cli-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s --out %s", args, dir);
+    return run(cmd, out, cap);
+}
+
+/* Remove the files a command wrote under dir, then dir. */
+static void remove_out(const char *dir, const char *const *files, size_t n)
+{
+    for (size_t i = 0; i < n; ++i) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        remove(path);
+    }
+    rmdir(dir);
 }
 
 static char buf[1 << 16];
@@ -57,11 +79,9 @@ Test(cli, device_errors_are_one_line)
 
 Test(cli, quick_tour_devices_chapter)
 {
-    char dir[] = "/tmp/pml-cli-test-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char args[256];
-    snprintf(args, sizeof args, "tour --quick --quiet --device cpu --only devices --out %s", dir);
-    cr_expect_eq(run(args, buf, sizeof buf), 0, "%s", buf);
+    char dir[32];
+    cr_expect_eq(run_out("tour --quick --quiet --device cpu --only devices", dir, buf, sizeof buf),
+                 0, "%s", buf);
     cr_expect(strstr(buf, "GEMM 512^3 on cpu") != NULL, "%s", buf);
     char path[512];
     snprintf(path, sizeof path, "%s/report.md", dir);
@@ -72,8 +92,7 @@ Test(cli, quick_tour_devices_chapter)
     rep[n] = '\0';
     fclose(f);
     cr_expect(strstr(rep, "# physml tour") != NULL && strstr(rep, "## Summary") != NULL);
-    remove(path);
-    rmdir(dir);
+    remove_out(dir, (const char *[]){"report.md"}, 1);
 }
 
 /* The value of "key": in a JSON line, as printed (NULL when missing). */
@@ -97,14 +116,11 @@ static const char *json_token(const char *line, const char *key, char *tok, size
  * ran one object per size (replicas 0 .. nT-1 for each, as before) fails for L = 12. */
 Test(cli, ising_scan_is_one_batch)
 {
-    char dir[] = "/tmp/pml-cli-scan-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char args[512];
-    snprintf(args, sizeof args,
-             "ising scan --L 8,12 --T 2.1,2.3,2.5 --sweeps 1500 --therm 200 --seed 7 --rule "
-             "heatbath --json --quiet --device cpu --out %s",
-             dir);
-    cr_assert_eq(run(args, buf, sizeof buf), 0, "%s", buf);
+    char dir[32];
+    cr_assert_eq(run_out("ising scan --L 8,12 --T 2.1,2.3,2.5 --sweeps 1500 --therm 200 --seed 7 "
+                         "--rule heatbath --json --quiet --device cpu",
+                         dir, buf, sizeof buf),
+                 0, "%s", buf);
     const int64_t L[2] = {8, 12};
     double T[6];
     for (int r = 0; r < 6; ++r) T[r] = 2.1 + 0.2 * (r % 3);
@@ -159,9 +175,28 @@ Test(cli, ising_scan_is_one_batch)
     fclose(f);
     cr_expect_eq(rows, 7);
     const char *files[] = {"scan.csv", "scan.dat", "exact.dat", "scan.gp", "scan.png"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        remove(path);
-    }
-    rmdir(dir);
+    remove_out(dir, files, sizeof files / sizeof files[0]);
+}
+
+/* Early stopping: the summary line names the best epoch, 1-based as the epoch table counts,
+ * and says the model holds it again. With patience 1 that is the epoch before the last.
+ * 200 training examples: about a second, most of it reading Fashion-MNIST. */
+Test(cli, train_early_stop_names_the_best_epoch)
+{
+    char dir[32];
+    cr_assert_eq(run_out("train --subset 200 --test-subset 100 --val 0.5 --early-stop 1 "
+                         "--epochs 50 --lr 0.01 --quiet --device cpu",
+                         dir, buf, sizeof buf),
+                 0, "%s", buf);
+    const char *line = strstr(buf, "test: loss");
+    cr_assert_not_null(line, "%s", buf);
+    const char *ep = strstr(line, "parameters, ");
+    int epochs = 0;
+    cr_assert(ep && sscanf(ep, "parameters, %d epochs", &epochs) == 1, "%s", line);
+    cr_expect(epochs >= 2 && epochs < 50, "%s", line);
+    char want[64];
+    snprintf(want, sizeof want, ", stopped early; best epoch %d (restored)\n", epochs - 1);
+    cr_expect(strstr(line, want) != NULL, "want '%s' in %s", want, line);
+    const char *files[] = {"loss.dat", "loss.gp", "loss.png"};
+    remove_out(dir, files, sizeof files / sizeof files[0]);
 }

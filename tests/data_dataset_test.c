@@ -1,6 +1,6 @@
 /* Datasets on the CPU device: loading (real Fashion-MNIST, crafted directories), batches
- * against a host reference for every scaling, shuffles, splits, heads, augmentation
- * geometry and noise, and every bad-argument path. */
+ * against a host reference for every scaling, the scalings' names, shuffles, splits, heads,
+ * augmentation geometry and noise, and every bad-argument path. */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
 #include <math.h>
@@ -622,6 +622,12 @@ Test(dataset, additive_noise)
     check_noise(64, 10, 10, 0.1f, 77, 9); /* rows aligned to Philox blocks */
     check_noise(101, 7, 7, 0.3f, 5, 1);   /* ragged: examples start anywhere in a block */
     check_noise(50, 1, 3, 1.0f, 6, 2);
+}
+
+Test(dataset, scaling_names_round_trip)
+{
+    PML_EXPECT_NAMES_ROUND_TRIP(pml_scaling, pml_scaling_name, pml_scaling_parse,
+                                PML_SCALE_STANDARD, PML_SCALE_RAW);
 }
 
 Test(dataset, batch_bad_arguments)

@@ -1,11 +1,13 @@
 /* .safetensors: round trips for every dtype, exact header bytes, a Python reader/writer
  * built from json + struct + numpy (python3-torch 1.13 has no safetensors module), and
  * malformed files (header beyond the file, offsets out of range, overlapping or
- * non-contiguous data, bad JSON). */
+ * non-contiguous data, bad JSON). Also the exact bytes of the JSON string escaping, which
+ * the physml tool's --json output shares. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/json.h"
 #include "pml_test.h"
 
 TestSuite(safetensors, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
@@ -135,6 +137,17 @@ Test(safetensors, exact_bytes)
     pml_tensor_destroy(tb);
     pml_tensor_destroy(tc);
     pml_device_close(dev);
+}
+
+/* pml_json_put_string byte for byte: \" \\ \n \r \t by name, other control characters as
+ * \u00XX (lower-case hex), DEL and UTF-8 passed through. */
+Test(safetensors, string_escapes_exact)
+{
+    pml_json_buf b = {0};
+    pml_json_put_string(&b, "a\"b\\c\nd\re\tf\x01g\x1fh\x7fi\xc2\xb5/");
+    cr_assert(!b.failed);
+    cr_assert_str_eq(b.s, "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u001fh\x7fi\xc2\xb5/\"");
+    free(b.s);
 }
 
 /* The format by hand in Python (json + struct + numpy), both directions; and

@@ -1,5 +1,6 @@
-/* Optimisers against hand-computed steps, schedules, spec strings, model bookkeeping,
- * NaN detection, determinism, and a short real training run on a Fashion-MNIST subset. */
+/* Optimisers against hand-computed steps, schedules, enum names, spec strings, model
+ * bookkeeping, NaN detection, determinism, and a short real training run on a Fashion-MNIST
+ * subset. */
 #define _DEFAULT_SOURCE
 #include <math.h>
 #include <stdio.h>
@@ -250,6 +251,28 @@ Test(nn_schedule, parse_errors)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i)
         cr_expect_eq(pml_schedule_parse(bad[i], 0.1, &s), PML_ERR_INVALID_ARGUMENT,
                      "'%s' should be rejected", bad[i]);
+}
+
+/* ---- enum names: one table each way ---- */
+Test(nn_names, parse_is_the_inverse_of_name)
+{
+    PML_EXPECT_NAMES_ROUND_TRIP(pml_activation, pml_activation_name, pml_activation_parse,
+                                PML_ACT_SOFTMAX, PML_ACT_TANH);
+    PML_EXPECT_NAMES_ROUND_TRIP(pml_loss_kind, pml_loss_name, pml_loss_parse, PML_LOSS_BCE,
+                                PML_LOSS_MSE_HALF);
+    PML_EXPECT_NAMES_ROUND_TRIP(pml_optim_kind, pml_optim_name, pml_optim_parse, PML_OPTIM_ADAM,
+                                PML_OPTIM_MOMENTUM);
+    /* the spec parser lists the same names */
+    pml_device *dev = pml_test_open_cpu();
+    pml_model *m = NULL;
+    cr_expect_eq(pml_model_from_spec(dev, "dense:4,gelu", 6, 2, PML_INIT_HE, 0, 1, &m),
+                 PML_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(pml_last_error(), "item 2: unknown layer 'gelu'") != NULL, "%s",
+              pml_last_error());
+    for (int v = PML_ACT_IDENTITY; v <= PML_ACT_SOFTMAX; ++v)
+        cr_expect(strstr(pml_last_error(), pml_activation_name((pml_activation)v)) != NULL,
+                  "%s lacks %s", pml_last_error(), pml_activation_name((pml_activation)v));
+    pml_device_close(dev);
 }
 
 /* ---- spec strings and bookkeeping ---- */

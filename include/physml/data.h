@@ -90,6 +90,12 @@ typedef enum pml_scaling {
     PML_SCALE_STANDARD = 2 /* (x/255 - mean) / std with the dataset's pixel mean and std */
 } pml_scaling;
 
+/* "unit", "raw", "standard"; "?" for a value outside the enum. */
+PML_API const char *pml_scaling_name(pml_scaling scaling);
+/* The inverse of pml_scaling_name (exact match); an unknown name is PML_ERR_INVALID_ARGUMENT,
+ * listing the names, and leaves *out untouched. */
+PML_API pml_status pml_scaling_parse(const char *name, pml_scaling *out);
+
 /* Seeded on-device augmentation; all zero means none. */
 typedef struct pml_augment {
     int shift;   /* random translation by up to +-shift pixels in each direction, zero fill

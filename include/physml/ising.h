@@ -38,12 +38,8 @@
  * D(r, h, y, w, b): plane 0 gives every lane's most significant bit, plane 31 its least. So
  * one Philox word carries one bit of each of 32 sites. The draw depends on nothing but these
  * coordinates, so a trajectory is the same whatever the backend, launch configuration, storage
- * layout or thread count. (A kernel compares u with the threshold MSB first, 32 lanes at once:
- * a lane is decided at the first plane where its bit of u differs from the bit of its
- * threshold, so it need not generate the planes after the last undecided lane of a word, nor
- * any plane for a word whose lanes all flip always or never; the result is the same as
- * comparing the whole u. About log2(lanes needing a draw) + 2 planes, i.e. ~3 Philox blocks
- * per 32 sites, are generated on average.) Hot starts draw s(x, y) of replica r =
+ * layout or thread count. (Kernels generate only the planes the comparison below needs;
+ * docs/ising.md says how.) Hot starts draw s(x, y) of replica r =
  * (u32(seed, PML_ISING_INIT_STREAM + r, y*Lx + x) & 1) ? +1 : -1.
  *
  * ---- Acceptance: integers only ----------------------------------------------------------
@@ -184,6 +180,20 @@ PML_API pml_device *pml_ising_device(const pml_ising *ising);
  * the run that was never interrupted. */
 PML_API pml_status pml_ising_save(pml_ising *ising, const char *path);
 PML_API pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out);
+
+/* ---- finite-size analysis -------------------------------------------------------------- */
+/* T_c from the crossing of the Binder cumulants of two lattice sizes measured at the same
+ * temperatures: T[0..n), n >= 2, finite and strictly ascending, and the cumulants U (the
+ * stats' .binder, finite) of the smaller lattice, U_small[0..n), and of the larger one,
+ * U_large[0..n). Below T_c the larger lattice's U is the higher, so d = U_large - U_small
+ * goes from > 0 to <= 0 with rising T. Where noise makes d change sign more than once, the
+ * crossing lies between the T[i] and T[i+1] that leave the most points on their side (d > 0
+ * up to T[i], d <= 0 after; the lowest i on a tie), and *tc is where the straight line
+ * through d(T[i]) and d(T[i+1]) is 0. No sign change there
+ * (T_c outside the grid, or the sizes swapped) is PML_ERR_INVALID_ARGUMENT with the values
+ * of d that show it; *tc is NaN on every failure. */
+PML_API pml_status pml_ising_binder_crossing(const double *T, const double *U_small,
+                                             const double *U_large, int n, double *tc);
 
 /* ---- exact results, J > 0, infinite square lattice (NaN for other J or T <= 0) --------- */
 /* T_c = 2J / ln(1 + sqrt 2). */

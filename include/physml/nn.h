@@ -39,6 +39,9 @@ typedef enum pml_activation {
 
 /* "identity", "relu", "leaky_relu", "sigmoid", "tanh", "softmax" */
 PML_API const char *pml_activation_name(pml_activation act);
+/* The inverse of pml_activation_name (exact match); an unknown name is
+ * PML_ERR_INVALID_ARGUMENT, listing the names, and leaves *out untouched. */
+PML_API pml_status pml_activation_parse(const char *name, pml_activation *out);
 
 typedef enum pml_init {
     PML_INIT_HE = 0,     /* N(0, 2/in): for ReLU layers */
@@ -184,6 +187,8 @@ typedef enum pml_reduction {
 
 /* "mse", "mse_half", "xent", "bce" */
 PML_API const char *pml_loss_name(pml_loss_kind kind);
+/* The inverse of pml_loss_name, as pml_activation_parse. */
+PML_API pml_status pml_loss_parse(const char *name, pml_loss_kind *out);
 
 /* The loss of `batch` rows of y against targets and its gradient dy = dL/dy.
  * Targets are either `labels` (I32, one class index per row: one-hot targets for MSE and
@@ -218,6 +223,8 @@ typedef struct pml_optim_config {
 PML_API pml_optim_config pml_optim_defaults(pml_optim_kind kind);
 /* "sgd", "momentum", "adam" */
 PML_API const char *pml_optim_name(pml_optim_kind kind);
+/* The inverse of pml_optim_name, as pml_activation_parse. */
+PML_API pml_status pml_optim_parse(const char *name, pml_optim_kind *out);
 
 typedef struct pml_optimizer pml_optimizer;
 PML_API pml_status pml_optimizer_create(pml_device *dev, const pml_optim_config *cfg,

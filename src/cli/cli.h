@@ -42,21 +42,20 @@ int pml_cli_fail(const char *command, const char *what, pml_status s);
 pml_status pml_cli_open_device(const char *command, const char *spec, pml_device **out);
 
 /* ---- JSON lines -------------------------------------------------------------------------
- * One object per line: pml_json_begin, fields, pml_json_end. */
-typedef struct pml_json {
+ * One object per line: pml_jsonl_begin, fields, pml_jsonl_end. Strings are escaped by the
+ * library's pml_json_put_string (src/data/json.h). */
+typedef struct pml_jsonl {
     FILE *f;
     int n;
-} pml_json;
-void pml_json_begin(pml_json *j, FILE *f);
-void pml_json_num(pml_json *j, const char *key, double v); /* null for NaN/inf */
-void pml_json_int(pml_json *j, const char *key, long long v);
-void pml_json_bool(pml_json *j, const char *key, int v);
-void pml_json_str(pml_json *j, const char *key, const char *v);
+} pml_jsonl;
+void pml_jsonl_begin(pml_jsonl *j, FILE *f);
+void pml_jsonl_num(pml_jsonl *j, const char *key, double v); /* null for NaN/inf */
+void pml_jsonl_int(pml_jsonl *j, const char *key, long long v);
+void pml_jsonl_bool(pml_jsonl *j, const char *key, int v);
+void pml_jsonl_str(pml_jsonl *j, const char *key, const char *v); /* NULL writes "" */
 /* Raw JSON text (an array or object written by the caller). */
-void pml_json_raw(pml_json *j, const char *key, const char *json_text);
-void pml_json_end(pml_json *j);
-/* Write s as a JSON string literal, escaped. */
-void pml_json_write_string(FILE *f, const char *s);
+void pml_jsonl_raw(pml_jsonl *j, const char *key, const char *json_text);
+void pml_jsonl_end(pml_jsonl *j);
 
 /* ---- progress on stderr: animated on a terminal, silent with --quiet -------------------- */
 typedef struct pml_progress {

@@ -39,18 +39,13 @@ int pml_cmd_eval(int argc, char **argv)
         rc = pml_cli_fail("eval", model, s);
         goto done;
     }
-    /* the loss and input scaling it was trained with, from the file's metadata */
+    /* the loss and input scaling it was trained with, from the file's metadata; absent or
+     * unknown names keep the defaults (the parsers leave them untouched) */
     pml_loss_kind loss = PML_LOSS_SOFTMAX_XENT;
     pml_scaling scaling = PML_SCALE_UNIT;
     if (pml_safetensors_read(dev, model, &st) == PML_OK) {
-        const char *l = pml_safetensors_meta(&st, "physml_loss");
-        const char *sc = pml_safetensors_meta(&st, "physml_scaling");
-        static const pml_loss_kind ks[] = {PML_LOSS_MSE, PML_LOSS_MSE_HALF, PML_LOSS_SOFTMAX_XENT,
-                                           PML_LOSS_BCE};
-        for (int i = 0; l && i < 4; ++i)
-            if (strcmp(l, pml_loss_name(ks[i])) == 0) loss = ks[i];
-        if (sc && strcmp(sc, "raw") == 0) scaling = PML_SCALE_RAW;
-        if (sc && strcmp(sc, "standard") == 0) scaling = PML_SCALE_STANDARD;
+        (void)pml_loss_parse(pml_safetensors_meta(&st, "physml_loss"), &loss);
+        (void)pml_scaling_parse(pml_safetensors_meta(&st, "physml_scaling"), &scaling);
     }
     const char *dir = data ? data : pml_data_default_dir();
     s = pml_dataset_load(dev, dir, strcmp(split, "train") == 0 ? PML_SPLIT_TRAIN : PML_SPLIT_TEST,
@@ -66,17 +61,17 @@ int pml_cmd_eval(int argc, char **argv)
         goto done;
     }
     if (json) {
-        pml_json j;
-        pml_json_begin(&j, stdout);
-        pml_json_str(&j, "model", model);
-        pml_json_str(&j, "spec", pml_model_spec(m));
-        pml_json_str(&j, "split", split);
-        pml_json_int(&j, "examples", (long long)pml_dataset_size(ds));
-        pml_json_str(&j, "loss_kind", pml_loss_name(loss));
-        pml_json_num(&j, "loss", lm);
-        pml_json_num(&j, "acc", acc);
-        pml_json_int(&j, "params", (long long)pml_model_param_count(m));
-        pml_json_end(&j);
+        pml_jsonl j;
+        pml_jsonl_begin(&j, stdout);
+        pml_jsonl_str(&j, "model", model);
+        pml_jsonl_str(&j, "spec", pml_model_spec(m));
+        pml_jsonl_str(&j, "split", split);
+        pml_jsonl_int(&j, "examples", (long long)pml_dataset_size(ds));
+        pml_jsonl_str(&j, "loss_kind", pml_loss_name(loss));
+        pml_jsonl_num(&j, "loss", lm);
+        pml_jsonl_num(&j, "acc", acc);
+        pml_jsonl_int(&j, "params", (long long)pml_model_param_count(m));
+        pml_jsonl_end(&j);
     } else {
         printf("%s (%s, %lld parameters) on %s %s (%lld examples): %s loss %.6g, accuracy "
                "%.2f%%\n",

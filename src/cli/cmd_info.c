@@ -23,23 +23,23 @@ int pml_cmd_info(int argc, char **argv)
     if (count > 16) count = 16;
 
     if (json) {
-        pml_json j;
-        pml_json_begin(&j, stdout);
-        pml_json_str(&j, "version", pml_version_string());
-        pml_json_bool(&j, "cuda_compiled", pml_cuda_compiled());
-        pml_json_str(&j, "blas", pml_blas_name());
+        pml_jsonl j;
+        pml_jsonl_begin(&j, stdout);
+        pml_jsonl_str(&j, "version", pml_version_string());
+        pml_jsonl_bool(&j, "cuda_compiled", pml_cuda_compiled());
+        pml_jsonl_str(&j, "blas", pml_blas_name());
         fputs(", \"devices\": [", stdout);
         for (int i = 0; i < count; ++i) {
-            pml_json d;
+            pml_jsonl d;
             if (i) fputs(", ", stdout);
-            pml_json_begin(&d, stdout);
-            pml_json_str(&d, "kind", devs[i].kind == PML_DEVICE_CPU ? "cpu" : "cuda");
-            pml_json_str(&d, "name", devs[i].name);
-            pml_json_int(&d, "memory_bytes", (long long)devs[i].memory_bytes);
+            pml_jsonl_begin(&d, stdout);
+            pml_jsonl_str(&d, "kind", devs[i].kind == PML_DEVICE_CPU ? "cpu" : "cuda");
+            pml_jsonl_str(&d, "name", devs[i].name);
+            pml_jsonl_int(&d, "memory_bytes", (long long)devs[i].memory_bytes);
             fputc('}', stdout);
         }
         fputc(']', stdout);
-        pml_json_end(&j);
+        pml_jsonl_end(&j);
         return 0;
     }
 

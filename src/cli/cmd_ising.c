@@ -127,31 +127,31 @@ int pml_cmd_ising(int argc, char **argv)
         }
     }
     if (json) {
-        pml_json j;
-        pml_json_begin(&j, stdout);
-        pml_json_int(&j, "L", L);
-        pml_json_num(&j, "T", T);
-        pml_json_num(&j, "B", B);
-        pml_json_num(&j, "J", J);
-        pml_json_str(&j, "rule", pml_rule_name((pml_ising_rule)rule));
-        pml_json_int(&j, "sweeps", sweeps);
-        pml_json_int(&j, "therm", therm);
-        pml_json_str(&j, "device", pml_device_spec(dev));
-        pml_json_num(&j, "e", st.e);
-        pml_json_num(&j, "e_err", st.e_err);
-        pml_json_num(&j, "m", st.m);
-        pml_json_num(&j, "m_err", st.m_err);
-        pml_json_num(&j, "m_abs", st.m_abs);
-        pml_json_num(&j, "m_abs_err", st.m_abs_err);
-        pml_json_num(&j, "m2", st.m2);
-        pml_json_num(&j, "m4", st.m4);
-        pml_json_num(&j, "c", st.c);
-        pml_json_num(&j, "chi", st.chi);
-        pml_json_num(&j, "binder", st.binder);
-        pml_json_num(&j, "tau_e", st.tau_e);
-        pml_json_num(&j, "tau_m", st.tau_m);
-        pml_json_num(&j, "flips_per_ns", fpns);
-        pml_json_end(&j);
+        pml_jsonl j;
+        pml_jsonl_begin(&j, stdout);
+        pml_jsonl_int(&j, "L", L);
+        pml_jsonl_num(&j, "T", T);
+        pml_jsonl_num(&j, "B", B);
+        pml_jsonl_num(&j, "J", J);
+        pml_jsonl_str(&j, "rule", pml_rule_name((pml_ising_rule)rule));
+        pml_jsonl_int(&j, "sweeps", sweeps);
+        pml_jsonl_int(&j, "therm", therm);
+        pml_jsonl_str(&j, "device", pml_device_spec(dev));
+        pml_jsonl_num(&j, "e", st.e);
+        pml_jsonl_num(&j, "e_err", st.e_err);
+        pml_jsonl_num(&j, "m", st.m);
+        pml_jsonl_num(&j, "m_err", st.m_err);
+        pml_jsonl_num(&j, "m_abs", st.m_abs);
+        pml_jsonl_num(&j, "m_abs_err", st.m_abs_err);
+        pml_jsonl_num(&j, "m2", st.m2);
+        pml_jsonl_num(&j, "m4", st.m4);
+        pml_jsonl_num(&j, "c", st.c);
+        pml_jsonl_num(&j, "chi", st.chi);
+        pml_jsonl_num(&j, "binder", st.binder);
+        pml_jsonl_num(&j, "tau_e", st.tau_e);
+        pml_jsonl_num(&j, "tau_m", st.tau_m);
+        pml_jsonl_num(&j, "flips_per_ns", fpns);
+        pml_jsonl_end(&j);
     } else {
         printf("Ising %ldx%ld, T = %g, B = %g, J = %g, %s, %ld + %ld sweeps on %s\n", L, Ly, T, B,
                J, pml_rule_name((pml_ising_rule)rule), therm, sweeps, pml_device_spec(dev));

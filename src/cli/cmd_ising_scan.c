@@ -14,29 +14,18 @@ void pml_ising_scan_free(pml_ising_scan *s)
     s->stats = NULL;
 }
 
-/* The T where U_b - U_a (b the larger lattice) goes from + to -: the split of the grid that
- * leaves the most points on the expected side, refined by linear interpolation. */
-static double binder_crossing(const pml_ising_scan *s, int a, int b)
+/* The Binder crossing of sizes a and b (L[a] < L[b]) from the library, or NaN when there
+ * is none (pml_last_error() says why); u is scratch for 2 nT cumulants. */
+static double binder_crossing(const pml_ising_scan *s, int a, int b, double *u)
 {
     const int n = s->nT;
-    int best = -1, best_score = -1;
-    for (int i = 0; i + 1 < n; ++i) {
-        int score = 0;
-        for (int k = 0; k < n; ++k) {
-            const double d = s->stats[b * n + k].binder - s->stats[a * n + k].binder;
-            score += (k <= i) ? (d > 0) : (d <= 0);
-        }
-        if (score > best_score) {
-            best_score = score;
-            best = i;
-        }
+    for (int k = 0; k < n; ++k) {
+        u[k] = s->stats[a * n + k].binder;
+        u[n + k] = s->stats[b * n + k].binder;
     }
-    if (best < 0) return NAN;
-    const double d0 = s->stats[b * n + best].binder - s->stats[a * n + best].binder;
-    const double d1 = s->stats[b * n + best + 1].binder - s->stats[a * n + best + 1].binder;
-    const double t0 = s->T[best], t1 = s->T[best + 1];
-    if (!(d0 > 0 && d1 <= 0)) return 0.5 * (t0 + t1);
-    return t0 + (t1 - t0) * d0 / (d0 - d1);
+    double tc = NAN;
+    (void)pml_ising_binder_crossing(s->T, u, u + n, n, &tc); /* tc stays NaN on failure */
+    return tc;
 }
 
 int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char *command)
@@ -100,21 +89,29 @@ int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char
     free(Bs);
     free(lx);
     s->tc = s->tc_lo = s->tc_hi = NAN;
-    if (rc == 0 && s->nL >= 2) {
+    double *u = rc == 0 && s->nL >= 2 ? malloc(2 * (size_t)s->nT * sizeof *u) : NULL;
+    if (u) {
         /* sizes sorted ascending by the callers' order: find the two largest */
         int big = 0, second = -1;
         for (int l = 1; l < s->nL; ++l)
             if (s->L[l] > s->L[big]) big = l;
         for (int l = 0; l < s->nL; ++l)
             if (l != big && (second < 0 || s->L[l] > s->L[second])) second = l;
-        s->tc = binder_crossing(s, second, big);
+        if (s->L[second] == s->L[big])
+            fprintf(stderr, "physml %s: no T_c estimate: the two largest sizes are equal\n",
+                    command);
+        else if (isnan(s->tc = binder_crossing(s, second, big, u)))
+            fprintf(stderr, "physml %s: no T_c estimate: %s\n", command, pml_last_error());
+        /* the spread over every pair of sizes that crosses */
         for (int a = 0; a < s->nL; ++a)
             for (int b = 0; b < s->nL; ++b) {
                 if (s->L[b] <= s->L[a]) continue;
-                const double c = binder_crossing(s, a, b);
+                const double c = binder_crossing(s, a, b, u);
+                if (isnan(c)) continue;
                 if (isnan(s->tc_lo) || c < s->tc_lo) s->tc_lo = c;
                 if (isnan(s->tc_hi) || c > s->tc_hi) s->tc_hi = c;
             }
+        free(u);
     }
     return rc;
 }
@@ -268,30 +265,30 @@ int pml_cmd_ising_scan(int argc, char **argv)
             for (int i = 0; i < s.nT; ++i) {
                 const pml_ising_stats *t = &s.stats[l * s.nT + i];
                 if (json) {
-                    pml_json j;
-                    pml_json_begin(&j, stdout);
-                    pml_json_int(&j, "L", s.L[l]);
-                    pml_json_num(&j, "T", t->T);
-                    pml_json_num(&j, "B", B);
-                    pml_json_num(&j, "J", J);
-                    pml_json_str(&j, "rule", rule_s);
-                    pml_json_int(&j, "sweeps", sweeps);
-                    pml_json_int(&j, "therm", therm);
-                    pml_json_str(&j, "device", pml_device_spec(dev));
-                    pml_json_num(&j, "e", t->e);
-                    pml_json_num(&j, "e_err", t->e_err);
-                    pml_json_num(&j, "m", t->m);
-                    pml_json_num(&j, "m_err", t->m_err);
-                    pml_json_num(&j, "m_abs", t->m_abs);
-                    pml_json_num(&j, "m_abs_err", t->m_abs_err);
-                    pml_json_num(&j, "m2", t->m2);
-                    pml_json_num(&j, "m4", t->m4);
-                    pml_json_num(&j, "c", t->c);
-                    pml_json_num(&j, "chi", t->chi);
-                    pml_json_num(&j, "binder", t->binder);
-                    pml_json_num(&j, "tau_e", t->tau_e);
-                    pml_json_num(&j, "tau_m", t->tau_m);
-                    pml_json_end(&j);
+                    pml_jsonl j;
+                    pml_jsonl_begin(&j, stdout);
+                    pml_jsonl_int(&j, "L", s.L[l]);
+                    pml_jsonl_num(&j, "T", t->T);
+                    pml_jsonl_num(&j, "B", B);
+                    pml_jsonl_num(&j, "J", J);
+                    pml_jsonl_str(&j, "rule", rule_s);
+                    pml_jsonl_int(&j, "sweeps", sweeps);
+                    pml_jsonl_int(&j, "therm", therm);
+                    pml_jsonl_str(&j, "device", pml_device_spec(dev));
+                    pml_jsonl_num(&j, "e", t->e);
+                    pml_jsonl_num(&j, "e_err", t->e_err);
+                    pml_jsonl_num(&j, "m", t->m);
+                    pml_jsonl_num(&j, "m_err", t->m_err);
+                    pml_jsonl_num(&j, "m_abs", t->m_abs);
+                    pml_jsonl_num(&j, "m_abs_err", t->m_abs_err);
+                    pml_jsonl_num(&j, "m2", t->m2);
+                    pml_jsonl_num(&j, "m4", t->m4);
+                    pml_jsonl_num(&j, "c", t->c);
+                    pml_jsonl_num(&j, "chi", t->chi);
+                    pml_jsonl_num(&j, "binder", t->binder);
+                    pml_jsonl_num(&j, "tau_e", t->tau_e);
+                    pml_jsonl_num(&j, "tau_m", t->tau_m);
+                    pml_jsonl_end(&j);
                 } else {
                     if (l == 0 && i == 0)
                         printf("%6s %7s %11s %9s %9s %9s %9s %8s %7s\n", "L", "T", "e", "e_err",
@@ -304,20 +301,24 @@ int pml_cmd_ising_scan(int argc, char **argv)
         const double tc = pml_ising_tc(J);
         const double fpns = s.flips / s.seconds / 1e9;
         if (json) {
-            pml_json j;
-            pml_json_begin(&j, stdout);
-            pml_json_str(&j, "summary", "ising scan");
-            pml_json_num(&j, "tc_binder", s.tc);
-            pml_json_num(&j, "tc_binder_lo", s.tc_lo);
-            pml_json_num(&j, "tc_binder_hi", s.tc_hi);
-            pml_json_num(&j, "tc_exact", tc);
-            pml_json_num(&j, "seconds", s.seconds);
-            pml_json_num(&j, "flips_per_ns", fpns);
-            pml_json_end(&j);
+            pml_jsonl j;
+            pml_jsonl_begin(&j, stdout);
+            pml_jsonl_str(&j, "summary", "ising scan");
+            pml_jsonl_num(&j, "tc_binder", s.tc);
+            pml_jsonl_num(&j, "tc_binder_lo", s.tc_lo);
+            pml_jsonl_num(&j, "tc_binder_hi", s.tc_hi);
+            pml_jsonl_num(&j, "tc_exact", tc);
+            pml_jsonl_num(&j, "seconds", s.seconds);
+            pml_jsonl_num(&j, "flips_per_ns", fpns);
+            pml_jsonl_end(&j);
         } else {
-            printf("T_c from the Binder crossing: %.4f (pairs of sizes: %.4f .. %.4f); exact "
-                   "2/ln(1+sqrt 2) = %.4f\n%.1f s, %.3f flips/ns\n",
-                   s.tc, s.tc_lo, s.tc_hi, tc, s.seconds, fpns);
+            if (isnan(s.tc))
+                printf("T_c from the Binder crossing: none");
+            else
+                printf("T_c from the Binder crossing: %.4f (pairs of sizes: %.4f .. %.4f)", s.tc,
+                       s.tc_lo, s.tc_hi);
+            printf("; exact 2/ln(1+sqrt 2) = %.4f\n%.1f s, %.3f flips/ns\n", tc, s.seconds,
+                   fpns);
         }
         char png[PATH_MAX + 64];
         if (pml_ising_scan_write(&s, out, png, sizeof png) != 0) {

@@ -54,16 +54,16 @@ int pml_cmd_meanfield(int argc, char **argv)
         for (int i = 0; i < n; ++i)
             k += snprintf(arr + k, sizeof arr - (size_t)k, "%s%.15g", i ? ", " : "", roots[i]);
         snprintf(arr + k, sizeof arr - (size_t)k, "]");
-        pml_json j;
-        pml_json_begin(&j, stdout);
-        pml_json_num(&j, "T", T);
-        pml_json_num(&j, "B", B);
-        pml_json_num(&j, "J", J);
-        pml_json_int(&j, "q", q);
-        pml_json_num(&j, "tc_mf", tc);
-        pml_json_raw(&j, "roots", arr);
-        pml_json_num(&j, "m_stable", mf_stable(T, B, J, (int)q));
-        pml_json_end(&j);
+        pml_jsonl j;
+        pml_jsonl_begin(&j, stdout);
+        pml_jsonl_num(&j, "T", T);
+        pml_jsonl_num(&j, "B", B);
+        pml_jsonl_num(&j, "J", J);
+        pml_jsonl_int(&j, "q", q);
+        pml_jsonl_num(&j, "tc_mf", tc);
+        pml_jsonl_raw(&j, "roots", arr);
+        pml_jsonl_num(&j, "m_stable", mf_stable(T, B, J, (int)q));
+        pml_jsonl_end(&j);
     } else {
         printf("mean field: m = tanh((J q m + B)/T), J = %g, q = %ld, B = %g, T = %g "
                "(T_c^MF = qJ = %g)\n",

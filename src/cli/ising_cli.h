@@ -22,7 +22,7 @@ typedef struct pml_ising_scan {
     pml_ising_stats *stats; /* nL x nT, allocated by pml_ising_scan_run */
     double seconds, flips;
     double tc;    /* Binder crossing of the two largest sizes; NaN when none */
-    double tc_lo, tc_hi; /* spread of the crossings over all pairs of sizes */
+    double tc_lo, tc_hi; /* spread of the crossings over the pairs of sizes that cross */
 } pml_ising_scan;
 
 /* Run the scan on dev with progress on stderr (unless quiet); 0 on success. */

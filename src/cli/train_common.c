@@ -92,6 +92,15 @@ static int parse_enum(const char *command, const char *opt, const char *v, const
     return 2;
 }
 
+/* An option whose value the library parses (pml_loss_parse, ...): a bad value is a usage
+ * error naming the option, with the library's message listing the accepted names. */
+static int parse_name(const char *command, const char *opt, pml_status s)
+{
+    if (s == PML_OK) return 0;
+    fprintf(stderr, "physml %s: --%s: %s\n", command, opt, pml_last_error());
+    return 2;
+}
+
 static int parse_augment(const char *command, const char *text, pml_augment *aug)
 {
     memset(aug, 0, sizeof *aug);
@@ -149,16 +158,16 @@ static int on_progress(void *user, int epoch, int64_t step, int64_t steps,
     if (c->bar_on && c->bar.animate) fprintf(stderr, "\r\033[K");
     c->bar_on = 0;
     if (c->json) {
-        pml_json j;
-        pml_json_begin(&j, stdout);
-        pml_json_int(&j, "epoch", st->epoch + 1);
-        pml_json_num(&j, "train_loss", st->train_loss);
-        pml_json_num(&j, "train_acc", st->train_acc);
-        pml_json_num(&j, "val_loss", st->val_loss);
-        pml_json_num(&j, "val_acc", st->val_acc);
-        pml_json_num(&j, "lr", st->lr);
-        pml_json_num(&j, "seconds", st->seconds);
-        pml_json_end(&j);
+        pml_jsonl j;
+        pml_jsonl_begin(&j, stdout);
+        pml_jsonl_int(&j, "epoch", st->epoch + 1);
+        pml_jsonl_num(&j, "train_loss", st->train_loss);
+        pml_jsonl_num(&j, "train_acc", st->train_acc);
+        pml_jsonl_num(&j, "val_loss", st->val_loss);
+        pml_jsonl_num(&j, "val_acc", st->val_acc);
+        pml_jsonl_num(&j, "lr", st->lr);
+        pml_jsonl_num(&j, "seconds", st->seconds);
+        pml_jsonl_end(&j);
     } else {
         /* no validation split (--val 0, the primer preset): a dash, not "nan" */
         char vl[32] = "-", va[32] = "-";
@@ -236,15 +245,15 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
                   pml_train_outcome *o)
 {
     memset(o, 0, sizeof *o);
-    static const char *const losses[] = {"mse", "mse_half", "xent", "bce"};
-    static const char *const opts[] = {"sgd", "momentum", "adam"};
     static const char *const reds[] = {"mean", "sum"};
-    static const char *const scales[] = {"unit", "raw", "standard"};
-    int loss = 0, opt = 0, red = 0, scaling = 0;
-    if (parse_enum(command, "loss", a->loss, losses, 4, &loss) ||
-        parse_enum(command, "opt", a->opt, opts, 3, &opt) ||
+    pml_loss_kind loss = PML_LOSS_SOFTMAX_XENT;
+    pml_optim_kind opt = PML_OPTIM_ADAM;
+    pml_scaling scaling = PML_SCALE_UNIT;
+    int red = 0;
+    if (parse_name(command, "loss", pml_loss_parse(a->loss, &loss)) ||
+        parse_name(command, "opt", pml_optim_parse(a->opt, &opt)) ||
         parse_enum(command, "reduction", a->reduction, reds, 2, &red) ||
-        parse_enum(command, "scaling", a->scaling, scales, 3, &scaling))
+        parse_name(command, "scaling", pml_scaling_parse(a->scaling, &scaling)))
         return 2;
     pml_init init = PML_INIT_HE;
     float sigma = 0.01f;
@@ -319,7 +328,7 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
             fprintf(stderr, "physml %s: warning: --loss xent applies softmax itself; the last "
                             "layer should give logits (drop the final softmax)\n", command);
     }
-    pml_optim_config oc = pml_optim_defaults((pml_optim_kind)opt);
+    pml_optim_config oc = pml_optim_defaults(opt);
     oc.lr = a->lr;
     oc.momentum = a->momentum;
     oc.nesterov = a->nesterov;
@@ -328,9 +337,9 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
     pml_train_config tc = pml_train_defaults();
     tc.epochs = (int)a->epochs;
     tc.batch = a->batch;
-    tc.loss = (pml_loss_kind)loss;
+    tc.loss = loss;
     tc.reduction = (pml_reduction)red;
-    tc.scaling = (pml_scaling)scaling;
+    tc.scaling = scaling;
     tc.augment = aug;
     tc.early_stop = (int)a->early_stop;
     tc.seed = a->seed;
@@ -379,37 +388,42 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
     o->seconds_total = res.seconds;
     o->samples_per_s = res.seconds > 0 ? (double)res.samples / res.seconds : 0.0;
     o->params = pml_model_param_count(m);
-    if ((s = pml_evaluate(m, tbase, (pml_loss_kind)loss, (pml_scaling)scaling, &o->test_loss,
-                          &o->test_acc)) != PML_OK)
+    if ((s = pml_evaluate(m, tbase, loss, scaling, &o->test_loss, &o->test_acc)) != PML_OK)
         FAIL("testing");
     int dom = 0;
     int64_t dom_n = 0;
-    if ((s = dominant_class(m, tbase, (pml_scaling)scaling, &dom, &dom_n)) != PML_OK)
+    if ((s = dominant_class(m, tbase, scaling, &dom, &dom_n)) != PML_OK)
         FAIL("predicting");
     if (dom_n == pml_dataset_size(tbase))
         fprintf(stderr, "physml %s: note: the network predicts class %d for every test example: "
                         "a sign that its outputs no longer depend on the input (dead ReLU "
                         "units, saturated outputs; see docs/nn.md on --preset primer)\n", command, dom);
     if (a->json) {
-        pml_json j;
-        pml_json_begin(&j, stdout);
-        pml_json_bool(&j, "final", 1);
-        pml_json_num(&j, "test_loss", o->test_loss);
-        pml_json_num(&j, "test_acc", o->test_acc);
-        pml_json_int(&j, "params", (long long)o->params);
-        pml_json_num(&j, "seconds_total", o->seconds_total);
-        pml_json_num(&j, "samples_per_s", o->samples_per_s);
-        pml_json_int(&j, "epochs", o->epochs_run);
-        pml_json_str(&j, "device", pml_device_spec(dev));
-        pml_json_end(&j);
+        pml_jsonl j;
+        pml_jsonl_begin(&j, stdout);
+        pml_jsonl_bool(&j, "final", 1);
+        pml_jsonl_num(&j, "test_loss", o->test_loss);
+        pml_jsonl_num(&j, "test_acc", o->test_acc);
+        pml_jsonl_int(&j, "params", (long long)o->params);
+        pml_jsonl_num(&j, "seconds_total", o->seconds_total);
+        pml_jsonl_num(&j, "samples_per_s", o->samples_per_s);
+        pml_jsonl_int(&j, "epochs", o->epochs_run);
+        pml_jsonl_str(&j, "device", pml_device_spec(dev));
+        pml_jsonl_end(&j);
     } else {
+        /* Early stopping or a stop asked for by the callback. The model keeps the best
+         * epoch's parameters (restore_best) only with early stopping on a validation set;
+         * best_epoch is -1 when no epoch finished. */
+        char stop[64] = "";
+        if (res.stopped_early && res.best_epoch >= 0)
+            snprintf(stop, sizeof stop, ", stopped early; best epoch %d%s", res.best_epoch + 1,
+                     tc.restore_best && tc.early_stop > 0 && val ? " (restored)" : "");
+        else if (res.stopped_early)
+            snprintf(stop, sizeof stop, ", stopped early");
         printf("test: loss %.6g, accuracy %.2f%% (%lld examples); %lld parameters, %d epochs in "
-               "%.1f s (%.0f samples/s)%s%s\n",
+               "%.1f s (%.0f samples/s)%s\n",
                o->test_loss, 100.0 * o->test_acc, (long long)pml_dataset_size(tbase),
-               (long long)o->params, o->epochs_run, o->seconds_total, o->samples_per_s,
-               res.stopped_early ? ", stopped early at best epoch " : "",
-               res.stopped_early ? "" : "");
-        if (res.stopped_early) printf("  (best epoch %d restored)\n", res.best_epoch + 1);
+               (long long)o->params, o->epochs_run, o->seconds_total, o->samples_per_s, stop);
         if (o->png_written) printf("loss curve: %s\n", o->loss_png);
         else if (o->dat[0]) printf("loss curve data: %s (gnuplot %s/loss.gp for the PNG)\n", o->dat, a->out);
     }

@@ -68,6 +68,35 @@ pml_status pml_error_within(pml_status status, const char *fn);
 #define PML_CHECK_ARG(cond, fn, what) \
     PML_CHECK(cond, PML_ERR_INVALID_ARGUMENT, "%s: %s", fn, what)
 
+/* Enum names (names.c): table[v] is the name of value v, for v in [0, n); one table per enum
+ * serves its *_name and its *_parse function.
+ * pml_name_of: table[value], or "?" outside the table.
+ * pml_name_list: "a, b, c" into buf (truncated to cap); returns buf.
+ * pml_name_parse: for fn(name, out): refuses a NULL name or out, then sets *value to the
+ * entry equal to name, or fails with PML_ERR_INVALID_ARGUMENT and "fn: unknown <what>
+ * 'name' (the names)". *value is untouched on failure. */
+const char *pml_name_of(const char *const *table, int n, int value);
+const char *pml_name_list(const char *const *table, int n, char *buf, size_t cap);
+pml_status pml_name_parse(const char *fn, const char *what, const char *const *table, int n,
+                          const char *name, const void *out, int *value);
+#define PML_NAMES_COUNT(table) ((int)(sizeof(table) / sizeof((table)[0])))
+/* Defines the public pair over one table: `const char *prefix_name(type)` and
+ * `pml_status prefix_parse(const char *name, type *out)` ("what" names the kind of value in
+ * a parse error), e.g. PML_DEFINE_NAMES(pml_loss, pml_loss_kind, "loss", loss_names). */
+#define PML_DEFINE_NAMES(prefix, type, what, table)                                         \
+    const char *prefix##_name(type value)                                                  \
+    {                                                                                      \
+        return pml_name_of(table, PML_NAMES_COUNT(table), (int)value);                     \
+    }                                                                                      \
+    pml_status prefix##_parse(const char *name, type *out)                                 \
+    {                                                                                      \
+        int v = 0;                                                                         \
+        PML_TRY(pml_name_parse(#prefix "_parse", what, table, PML_NAMES_COUNT(table), name, \
+                               out, &v));                                                  \
+        *out = (type)v;                                                                    \
+        return PML_OK;                                                                     \
+    }
+
 /* Argument checks shared by the public wrappers. */
 pml_status pml_check_tensor(const char *fn, const char *name, const pml_tensor *t);
 pml_status pml_check_same_device(const char *fn, const pml_device *dev, const pml_tensor *t,

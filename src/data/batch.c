@@ -1,8 +1,18 @@
-/* pml_dataset_batch: argument checks, the scaling table, dispatch to the backend. */
+/* pml_dataset_batch: argument checks, the scaling table, dispatch to the backend; the
+ * scalings' names. */
 #include <math.h>
 #include <string.h>
 
 #include "data/dataset.h"
+
+static const char *const scaling_names[] = {
+    [PML_SCALE_UNIT] = "unit", [PML_SCALE_RAW] = "raw", [PML_SCALE_STANDARD] = "standard",
+};
+_Static_assert(PML_NAMES_COUNT(scaling_names) == PML_SCALE_STANDARD + 1,
+               "a name for every scaling");
+
+/* pml_scaling_name and pml_scaling_parse */
+PML_DEFINE_NAMES(pml_scaling, pml_scaling, "scaling", scaling_names)
 
 /* lut[p] for every pixel value p, computed in float exactly as documented in data.h so that
  * a host reference can reproduce it bit for bit. */

@@ -6,28 +6,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PJ_MAX_DEPTH 64
+#define PML_JSON_MAX_DEPTH 64
 
-typedef struct pj_ctx {
+typedef struct pml_json_ctx {
     const char *s, *p, *end;
     char *err;
     size_t errcap;
-} pj_ctx;
+} pml_json_ctx;
 
-static int fail(pj_ctx *c, const char *what)
+static int fail(pml_json_ctx *c, const char *what)
 {
     if (c->err && c->err[0] == '\0')
         snprintf(c->err, c->errcap, "%s at byte %ld", what, (long)(c->p - c->s));
     return 0;
 }
 
-static void ws(pj_ctx *c)
+static void ws(pml_json_ctx *c)
 {
     while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
         ++c->p;
 }
 
-static int hex4(pj_ctx *c, unsigned *out)
+static int hex4(pml_json_ctx *c, unsigned *out)
 {
     if (c->end - c->p < 4) return fail(c, "short \\u escape");
     unsigned v = 0;
@@ -44,7 +44,7 @@ static int hex4(pj_ctx *c, unsigned *out)
 }
 
 /* Parse a string literal (c->p at the opening quote) into a new NUL-terminated buffer. */
-static int parse_string(pj_ctx *c, char **out)
+static int parse_string(pml_json_ctx *c, char **out)
 {
     ++c->p;
     /* the decoded string is never longer than the literal */
@@ -125,7 +125,7 @@ static int parse_string(pj_ctx *c, char **out)
     return 1;
 }
 
-static int parse_number(pj_ctx *c, pj_value *v)
+static int parse_number(pml_json_ctx *c, pml_json_value *v)
 {
     const char *start = c->p;
     int neg = 0;
@@ -158,20 +158,20 @@ static int parse_number(pj_ctx *c, pj_value *v)
         while (c->p < c->end && *c->p >= '0' && *c->p <= '9') ++c->p;
     }
     (void)start;
-    v->type = PJ_NUM;
+    v->type = PML_JSON_NUM;
     uint64_t lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     v->is_int = !frac && !overflow && mag <= lim;
     if (v->is_int) v->num = neg ? (int64_t)(0 - mag) : (int64_t)mag;
     return 1;
 }
 
-static int parse_value(pj_ctx *c, pj_value *v, int depth);
+static int parse_value(pml_json_ctx *c, pml_json_value *v, int depth);
 
-static int grow(pj_value *v, int *cap, int with_keys)
+static int grow(pml_json_value *v, int *cap, int with_keys)
 {
     if (v->n < *cap) return 1;
     int nc = *cap ? 2 * *cap : 8;
-    pj_value *it = realloc(v->items, (size_t)nc * sizeof *it);
+    pml_json_value *it = realloc(v->items, (size_t)nc * sizeof *it);
     if (!it) return 0;
     v->items = it;
     if (with_keys) {
@@ -183,10 +183,10 @@ static int grow(pj_value *v, int *cap, int with_keys)
     return 1;
 }
 
-static int parse_container(pj_ctx *c, pj_value *v, int depth, int obj)
+static int parse_container(pml_json_ctx *c, pml_json_value *v, int depth, int obj)
 {
-    if (depth >= PJ_MAX_DEPTH) return fail(c, "nesting too deep");
-    v->type = obj ? PJ_OBJ : PJ_ARR;
+    if (depth >= PML_JSON_MAX_DEPTH) return fail(c, "nesting too deep");
+    v->type = obj ? PML_JSON_OBJ : PML_JSON_ARR;
     ++c->p;
     ws(c);
     char close = obj ? '}' : ']';
@@ -216,7 +216,7 @@ static int parse_container(pj_ctx *c, pj_value *v, int depth, int obj)
             v->keys[v->n] = key;
         }
         memset(&v->items[v->n], 0, sizeof v->items[v->n]);
-        ++v->n; /* counted now so that pj_free releases a partial item */
+        ++v->n; /* counted now so that pml_json_free releases a partial item */
         if (!parse_value(c, &v->items[v->n - 1], depth + 1)) return 0;
         ws(c);
         if (c->p < c->end && *c->p == ',') {
@@ -231,7 +231,7 @@ static int parse_container(pj_ctx *c, pj_value *v, int depth, int obj)
     }
 }
 
-static int literal(pj_ctx *c, const char *word)
+static int literal(pml_json_ctx *c, const char *word)
 {
     size_t n = strlen(word);
     if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0) return 0;
@@ -239,7 +239,7 @@ static int literal(pj_ctx *c, const char *word)
     return 1;
 }
 
-static int parse_value(pj_ctx *c, pj_value *v, int depth)
+static int parse_value(pml_json_ctx *c, pml_json_value *v, int depth)
 {
     ws(c);
     if (c->p >= c->end) return fail(c, "unexpected end");
@@ -247,46 +247,46 @@ static int parse_value(pj_ctx *c, pj_value *v, int depth)
     case '{': return parse_container(c, v, depth, 1);
     case '[': return parse_container(c, v, depth, 0);
     case '"':
-        v->type = PJ_STR;
+        v->type = PML_JSON_STR;
         return parse_string(c, &v->str);
     case 't':
-        v->type = PJ_BOOL;
+        v->type = PML_JSON_BOOL;
         v->num = 1;
         return literal(c, "true") || fail(c, "bad literal");
     case 'f':
-        v->type = PJ_BOOL;
+        v->type = PML_JSON_BOOL;
         return literal(c, "false") || fail(c, "bad literal");
     case 'n':
-        v->type = PJ_NULL;
+        v->type = PML_JSON_NULL;
         return literal(c, "null") || fail(c, "bad literal");
     default: return parse_number(c, v);
     }
 }
 
-int pj_parse(const char *text, size_t len, pj_value *out, char *err, size_t errcap)
+int pml_json_parse(const char *text, size_t len, pml_json_value *out, char *err, size_t errcap)
 {
     memset(out, 0, sizeof *out);
     if (err && errcap) err[0] = '\0';
-    pj_ctx c = {text, text, text + len, err, errcap};
+    pml_json_ctx c = {text, text, text + len, err, errcap};
     if (!parse_value(&c, out, 0)) {
-        pj_free(out);
+        pml_json_free(out);
         return 0;
     }
     ws(&c);
     if (c.p != c.end) {
         fail(&c, "text after the JSON value");
-        pj_free(out);
+        pml_json_free(out);
         return 0;
     }
     return 1;
 }
 
-void pj_free(pj_value *v)
+void pml_json_free(pml_json_value *v)
 {
     if (v == NULL) return;
     free(v->str);
     for (int i = 0; i < v->n; ++i) {
-        pj_free(&v->items[i]);
+        pml_json_free(&v->items[i]);
         if (v->keys) free(v->keys[i]);
     }
     free(v->items);
@@ -294,15 +294,15 @@ void pj_free(pj_value *v)
     memset(v, 0, sizeof *v);
 }
 
-const pj_value *pj_get(const pj_value *obj, const char *key)
+const pml_json_value *pml_json_get(const pml_json_value *obj, const char *key)
 {
-    if (obj == NULL || obj->type != PJ_OBJ) return NULL;
+    if (obj == NULL || obj->type != PML_JSON_OBJ) return NULL;
     for (int i = 0; i < obj->n; ++i)
         if (strcmp(obj->keys[i], key) == 0) return &obj->items[i];
     return NULL;
 }
 
-static void reserve(pj_buf *b, size_t extra)
+static void reserve(pml_json_buf *b, size_t extra)
 {
     if (b->failed || b->len + extra + 1 <= b->cap) return;
     size_t nc = b->cap ? b->cap : 256;
@@ -316,7 +316,7 @@ static void reserve(pj_buf *b, size_t extra)
     b->cap = nc;
 }
 
-void pj_put(pj_buf *b, const char *s)
+void pml_json_put(pml_json_buf *b, const char *s)
 {
     size_t n = strlen(s);
     reserve(b, n);
@@ -325,7 +325,7 @@ void pj_put(pj_buf *b, const char *s)
     b->len += n;
 }
 
-void pj_putf(pj_buf *b, const char *fmt, ...)
+void pml_json_putf(pml_json_buf *b, const char *fmt, ...)
 {
     char tmp[256];
     va_list ap;
@@ -336,27 +336,27 @@ void pj_putf(pj_buf *b, const char *fmt, ...)
         b->failed = 1;
         return;
     }
-    pj_put(b, tmp);
+    pml_json_put(b, tmp);
 }
 
-void pj_put_string(pj_buf *b, const char *s)
+void pml_json_put_string(pml_json_buf *b, const char *s)
 {
-    pj_put(b, "\"");
+    pml_json_put(b, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; ++p) {
         char e[8];
-        if (*p == '"') pj_put(b, "\\\"");
-        else if (*p == '\\') pj_put(b, "\\\\");
-        else if (*p == '\n') pj_put(b, "\\n");
-        else if (*p == '\t') pj_put(b, "\\t");
-        else if (*p == '\r') pj_put(b, "\\r");
+        if (*p == '"') pml_json_put(b, "\\\"");
+        else if (*p == '\\') pml_json_put(b, "\\\\");
+        else if (*p == '\n') pml_json_put(b, "\\n");
+        else if (*p == '\t') pml_json_put(b, "\\t");
+        else if (*p == '\r') pml_json_put(b, "\\r");
         else if (*p < 0x20) {
             snprintf(e, sizeof e, "\\u%04x", *p);
-            pj_put(b, e);
+            pml_json_put(b, e);
         } else {
             e[0] = (char)*p;
             e[1] = '\0';
-            pj_put(b, e);
+            pml_json_put(b, e);
         }
     }
-    pj_put(b, "\"");
+    pml_json_put(b, "\"");
 }

@@ -99,35 +99,36 @@ pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tenso
     for (int i = 0; i < count; ++i) ord[i].nt = &tensors[i];
     qsort(ord, (size_t)count, sizeof *ord, cmp_write_order);
 
-    pj_buf h = {0};
-    pj_put(&h, "{");
+    pml_json_buf h = {0};
+    pml_json_put(&h, "{");
     int first = 1;
     if (metadata && metadata[0]) {
-        pj_put(&h, "\"__metadata__\":{");
+        pml_json_put(&h, "\"__metadata__\":{");
         for (int i = 0; metadata[2 * i] != NULL; ++i) {
-            if (i) pj_put(&h, ",");
-            pj_put_string(&h, metadata[2 * i]);
-            pj_put(&h, ":");
-            pj_put_string(&h, metadata[2 * i + 1]);
+            if (i) pml_json_put(&h, ",");
+            pml_json_put_string(&h, metadata[2 * i]);
+            pml_json_put(&h, ":");
+            pml_json_put_string(&h, metadata[2 * i + 1]);
         }
-        pj_put(&h, "}");
+        pml_json_put(&h, "}");
         first = 0;
     }
     uint64_t off = 0;
     for (int i = 0; i < count; ++i) {
         const pml_tensor *t = ord[i].nt->tensor;
-        if (!first) pj_put(&h, ",");
+        if (!first) pml_json_put(&h, ",");
         first = 0;
-        pj_put_string(&h, ord[i].nt->name);
-        pj_putf(&h, ":{\"dtype\":\"%s\",\"shape\":[", st_dtype_name(t->dtype));
-        for (int d = 0; d < t->ndim; ++d) pj_putf(&h, d ? ",%lld" : "%lld", (long long)t->shape[d]);
+        pml_json_put_string(&h, ord[i].nt->name);
+        pml_json_putf(&h, ":{\"dtype\":\"%s\",\"shape\":[", st_dtype_name(t->dtype));
+        for (int d = 0; d < t->ndim; ++d)
+            pml_json_putf(&h, d ? ",%lld" : "%lld", (long long)t->shape[d]);
         uint64_t nb = pml_tensor_nbytes(t);
-        pj_putf(&h, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
+        pml_json_putf(&h, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)off,
                 (unsigned long long)(off + nb));
         off += nb;
     }
-    pj_put(&h, "}");
-    while (!h.failed && h.len % 8 != 0) pj_put(&h, " ");
+    pml_json_put(&h, "}");
+    while (!h.failed && h.len % 8 != 0) pml_json_put(&h, " ");
     pml_status s = PML_OK;
     if (h.failed) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
 
@@ -209,31 +210,31 @@ typedef struct st_entry {
 
 #define ST_BAD(...) pml_set_error(PML_ERR_BAD_FORMAT, __VA_ARGS__)
 
-static pml_status parse_entry(const char *path, const char *name, const pj_value *v,
+static pml_status parse_entry(const char *path, const char *name, const pml_json_value *v,
                               st_entry *e)
 {
     static const char fn[] = "pml_safetensors_read";
     e->name = name;
-    PML_CHECK(v->type == PJ_OBJ, PML_ERR_BAD_FORMAT, "%s: %s: entry '%s' is not an object", fn,
-              path, name);
-    const pj_value *dt = pj_get(v, "dtype"), *sh = pj_get(v, "shape"),
-                   *of = pj_get(v, "data_offsets");
+    PML_CHECK(v->type == PML_JSON_OBJ, PML_ERR_BAD_FORMAT, "%s: %s: entry '%s' is not an object",
+              fn, path, name);
+    const pml_json_value *dt = pml_json_get(v, "dtype"), *sh = pml_json_get(v, "shape"),
+                   *of = pml_json_get(v, "data_offsets");
     PML_CHECK(dt && sh && of, PML_ERR_BAD_FORMAT,
               "%s: %s: entry '%s' lacks dtype, shape or data_offsets", fn, path, name);
-    PML_CHECK(dt->type == PJ_STR, PML_ERR_BAD_FORMAT, "%s: %s: dtype of '%s' is not a string",
+    PML_CHECK(dt->type == PML_JSON_STR, PML_ERR_BAD_FORMAT, "%s: %s: dtype of '%s' is not a string",
               fn, path, name);
     PML_CHECK(st_dtype(dt->str, &e->dtype), PML_ERR_UNSUPPORTED,
               "%s: %s: tensor '%s' has dtype %s (supported: F32 F64 I32 U32 U8 I8)", fn, path,
               name, dt->str);
-    PML_CHECK(sh->type == PJ_ARR, PML_ERR_BAD_FORMAT, "%s: %s: shape of '%s' is not an array",
+    PML_CHECK(sh->type == PML_JSON_ARR, PML_ERR_BAD_FORMAT, "%s: %s: shape of '%s' is not an array",
               fn, path, name);
     PML_CHECK(sh->n <= PML_MAX_DIMS, PML_ERR_UNSUPPORTED,
               "%s: %s: tensor '%s' has %d dimensions (at most %d)", fn, path, name, sh->n,
               PML_MAX_DIMS);
     uint64_t numel = 1;
     for (int i = 0; i < sh->n; ++i) {
-        const pj_value *d = &sh->items[i];
-        PML_CHECK(d->type == PJ_NUM && d->is_int && d->num >= 0, PML_ERR_BAD_FORMAT,
+        const pml_json_value *d = &sh->items[i];
+        PML_CHECK(d->type == PML_JSON_NUM && d->is_int && d->num >= 0, PML_ERR_BAD_FORMAT,
                   "%s: %s: shape of '%s' holds something other than a size", fn, path, name);
         PML_CHECK(d->num == 0 || numel <= ((uint64_t)1 << 58) / (uint64_t)d->num,
                   PML_ERR_BAD_FORMAT, "%s: %s: shape of '%s' overflows", fn, path, name);
@@ -245,9 +246,9 @@ static pml_status parse_entry(const char *path, const char *name, const pj_value
         e->ndim = 1;
         e->shape[0] = 1;
     }
-    PML_CHECK(of->type == PJ_ARR && of->n == 2 && of->items[0].type == PJ_NUM &&
+    PML_CHECK(of->type == PML_JSON_ARR && of->n == 2 && of->items[0].type == PML_JSON_NUM &&
                   of->items[0].is_int && of->items[0].num >= 0 &&
-                  of->items[1].type == PJ_NUM && of->items[1].is_int &&
+                  of->items[1].type == PML_JSON_NUM && of->items[1].is_int &&
                   of->items[1].num >= of->items[0].num,
               PML_ERR_BAD_FORMAT, "%s: %s: data_offsets of '%s' are not [begin, end]", fn, path,
               name);
@@ -289,30 +290,30 @@ static pml_status read_file(pml_device *dev, const char *path, FILE *f, uint64_t
         free(text);
         return ST_BAD("%s: %s: truncated header", fn, path);
     }
-    pj_value root;
+    pml_json_value root;
     char err[128];
-    int ok = text[0] == '{' && pj_parse(text, (size_t)n, &root, err, sizeof err);
+    int ok = text[0] == '{' && pml_json_parse(text, (size_t)n, &root, err, sizeof err);
     free(text);
     if (!ok) return ST_BAD("%s: %s: header is not a JSON object: %s", fn, path,
                            err[0] ? err : "does not start with '{'");
-    PML_CHECK(root.type == PJ_OBJ, PML_ERR_INTERNAL, "%s: parser", fn);
+    PML_CHECK(root.type == PML_JSON_OBJ, PML_ERR_INTERNAL, "%s: parser", fn);
 
     pml_status s = PML_OK;
     uint64_t data_size = fsize - 8 - n;
     st_entry *ents = calloc((size_t)root.n + 1, sizeof *ents);
     st_entry **sorted = calloc((size_t)root.n + 1, sizeof *sorted);
     int ne = 0;
-    const pj_value *meta = NULL;
+    const pml_json_value *meta = NULL;
     if (!ents || !sorted) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     for (int i = 0; s == PML_OK && i < root.n; ++i) {
         if (strcmp(root.keys[i], "__metadata__") == 0) {
             meta = &root.items[i];
-            if (meta->type != PJ_OBJ) {
+            if (meta->type != PML_JSON_OBJ) {
                 s = ST_BAD("%s: %s: __metadata__ is not an object", fn, path);
                 break;
             }
             for (int k = 0; k < meta->n; ++k)
-                if (meta->items[k].type != PJ_STR) {
+                if (meta->items[k].type != PML_JSON_STR) {
                     s = ST_BAD("%s: %s: metadata value of '%s' is not a string", fn, path,
                                meta->keys[k]);
                     break;
@@ -379,7 +380,7 @@ static pml_status read_file(pml_device *dev, const char *path, FILE *f, uint64_t
     }
     free(ents);
     free(sorted);
-    pj_free(&root);
+    pml_json_free(&root);
     return s;
 }
 

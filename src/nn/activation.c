@@ -14,11 +14,21 @@ typedef struct act_layer {
     float alpha;
 } act_layer;
 
-const char *pml_activation_name(pml_activation act)
-{
-    if (act < PML_ACT_IDENTITY || act > PML_ACT_SOFTMAX) return "?";
-    return pml_activation_kinds[act].name;
-}
+/* Each activation's name and how to write it in a spec, once: the names table behind
+ * pml_activation_name and pml_activation_parse, and the activation kinds, come from it. */
+#define ACTIVATIONS(X)                                                                     \
+    X(PML_ACT_IDENTITY, "identity", "identity")                                            \
+    X(PML_ACT_RELU, "relu", "relu")                                                        \
+    X(PML_ACT_LEAKY_RELU, "leaky_relu", "leaky_relu[:a]")                                  \
+    X(PML_ACT_SIGMOID, "sigmoid", "sigmoid")                                               \
+    X(PML_ACT_TANH, "tanh", "tanh")                                                        \
+    X(PML_ACT_SOFTMAX, "softmax", "softmax")
+
+#define ACT_NAME(value, name, syntax) [value] = name,
+const char *const pml_activation_names[PML_ACT_COUNT] = {ACTIVATIONS(ACT_NAME)};
+
+/* pml_activation_name and pml_activation_parse */
+PML_DEFINE_NAMES(pml_activation, pml_activation, "activation", pml_activation_names)
 
 static pml_status act_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
                               const pml_workspace *ws)
@@ -110,12 +120,5 @@ static void act_item(const pml_kind *k, const pml_layer_args *a, char *buf, size
     else snprintf(buf, n, "%s", k->name);
 }
 
-#define ACT_KIND(nm, syn) {nm, syn, 1, act_parse, act_create, act_item}
-const pml_kind pml_activation_kinds[6] = {
-    [PML_ACT_IDENTITY] = ACT_KIND("identity", "identity"),
-    [PML_ACT_RELU] = ACT_KIND("relu", "relu"),
-    [PML_ACT_LEAKY_RELU] = ACT_KIND("leaky_relu", "leaky_relu[:a]"),
-    [PML_ACT_SIGMOID] = ACT_KIND("sigmoid", "sigmoid"),
-    [PML_ACT_TANH] = ACT_KIND("tanh", "tanh"),
-    [PML_ACT_SOFTMAX] = ACT_KIND("softmax", "softmax"),
-};
+#define ACT_KIND(value, name, syntax) [value] = {name, syntax, 1, act_parse, act_create, act_item},
+const pml_kind pml_activation_kinds[PML_ACT_COUNT] = {ACTIVATIONS(ACT_KIND)};

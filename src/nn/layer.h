@@ -109,7 +109,11 @@ const char *pml_layer_kinds_syntax(void);
 
 /* The kinds' entries (one per file). */
 extern const pml_kind pml_dense_kind;
-extern const pml_kind pml_activation_kinds[6]; /* identity ... softmax, by pml_activation */
+#define PML_ACT_COUNT (PML_ACT_SOFTMAX + 1)
+extern const pml_kind pml_activation_kinds[PML_ACT_COUNT]; /* indexed by pml_activation */
+/* The activation names, indexed by pml_activation: the one table behind pml_activation_name
+ * and pml_activation_parse (the kinds above are made from the same list). */
+extern const char *const pml_activation_names[PML_ACT_COUNT];
 
 /* What every kind's constructor does first: the base fields, the output buffer. `self` is
  * the kind's struct (zeroed), whose first member is the pml_layer. */

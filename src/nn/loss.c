@@ -1,18 +1,16 @@
-/* Checked wrapper for the loss kernels. */
+/* Checked wrapper for the loss kernels, and the losses' names. */
 #include <math.h>
 
 #include "nn/layer.h"
 
-const char *pml_loss_name(pml_loss_kind kind)
-{
-    switch (kind) {
-    case PML_LOSS_MSE: return "mse";
-    case PML_LOSS_MSE_HALF: return "mse_half";
-    case PML_LOSS_SOFTMAX_XENT: return "xent";
-    case PML_LOSS_BCE: return "bce";
-    }
-    return "?";
-}
+static const char *const loss_names[] = {
+    [PML_LOSS_MSE] = "mse", [PML_LOSS_MSE_HALF] = "mse_half",
+    [PML_LOSS_SOFTMAX_XENT] = "xent", [PML_LOSS_BCE] = "bce",
+};
+_Static_assert(PML_NAMES_COUNT(loss_names) == PML_LOSS_BCE + 1, "a name for every loss");
+
+/* pml_loss_name and pml_loss_parse */
+PML_DEFINE_NAMES(pml_loss, pml_loss_kind, "loss", loss_names)
 
 pml_status pml_loss_compute(pml_loss_kind kind, pml_reduction red, const pml_tensor *y,
                             const pml_tensor *labels, const pml_tensor *targets, int64_t batch,

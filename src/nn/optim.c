@@ -22,15 +22,13 @@ pml_optim_config pml_optim_defaults(pml_optim_kind kind)
     return c;
 }
 
-const char *pml_optim_name(pml_optim_kind kind)
-{
-    switch (kind) {
-    case PML_OPTIM_SGD: return "sgd";
-    case PML_OPTIM_MOMENTUM: return "momentum";
-    case PML_OPTIM_ADAM: return "adam";
-    }
-    return "?";
-}
+static const char *const optim_names[] = {
+    [PML_OPTIM_SGD] = "sgd", [PML_OPTIM_MOMENTUM] = "momentum", [PML_OPTIM_ADAM] = "adam",
+};
+_Static_assert(PML_NAMES_COUNT(optim_names) == PML_OPTIM_ADAM + 1, "a name for every optimiser");
+
+/* pml_optim_name and pml_optim_parse */
+PML_DEFINE_NAMES(pml_optim, pml_optim_kind, "optimiser", optim_names)
 
 pml_status pml_optimizer_create(pml_device *dev, const pml_optim_config *cfg,
                                 pml_optimizer **out)

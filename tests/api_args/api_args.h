@@ -75,6 +75,10 @@ typedef struct fx {
     pml_ising_stats stats[4];
     pml_ising_config cfg_out;
     pml_schedule sched;
+    pml_activation act;
+    pml_loss_kind loss;
+    pml_optim_kind optim;
+    pml_scaling scaling;
     /* out slots: a failing call must leave them empty */
     pml_device *out_dev;
     pml_tensor *out_t;
@@ -139,6 +143,15 @@ typedef struct group {
 #define CHECK_RUN(fn, expr) \
     if (i == k++) return (expr) != 0;
 #define NO_CASES(X)
+
+/* The cases of a name parser fn(name, out): name NULL, out NULL, an unknown name, a known
+ * name in the wrong case, a known name. */
+#define PARSE_CASES(X, fn, known, KNOWN, out)                                              \
+    X(fn, S_INVALID, fn(NULL, out))                                                        \
+    X(fn, S_INVALID, fn(known, NULL))                                                      \
+    X(fn, S_INVALID, fn("no-such-name", out))                                              \
+    X(fn, S_INVALID, fn(KNOWN, out))                                                       \
+    X(fn, S_OK, fn(known, out))
 
 /* A group's tables (rows end with a NULL sentinel) and the functions that run row i; the
  * group object name##_group is what API_ARGS_GROUPS registers. */

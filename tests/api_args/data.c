@@ -95,7 +95,8 @@
     X(pml_dataset_batch, S_INVALID, BATCH(0, 3, PML_SCALE_UNIT, NULL, 0, f->x, f->lab2))   \
     X(pml_dataset_batch, S_MISMATCH, BATCH(0, 2, PML_SCALE_UNIT, NULL, 0, f->far, f->i32)) \
     X(pml_dataset_batch, S_MISMATCH, BATCH(0, 2, PML_SCALE_UNIT, NULL, 0, f->x, f->far_i32)) \
-    X(pml_dataset_batch, S_OK, BATCH(0, 2, PML_SCALE_UNIT, NULL, 0, f->x, NULL))
+    X(pml_dataset_batch, S_OK, BATCH(0, 2, PML_SCALE_UNIT, NULL, 0, f->x, NULL))           \
+    PARSE_CASES(X, pml_scaling_parse, "standard", "Standard", &f->scaling)
 #define DATA_CHECKS(Y)                                                                     \
     Y(pml_idx_free, (pml_idx_free(NULL), 1))                                               \
     Y(pml_idx_free, (pml_idx_free(&f->idx), 1)) /* zeroed */                               \
@@ -105,5 +106,7 @@
     Y(pml_dataset_cols, pml_dataset_cols(NULL) == 0)                                       \
     Y(pml_dataset_features, pml_dataset_features(NULL) == 0)                               \
     Y(pml_dataset_classes, pml_dataset_classes(NULL) == 0)                                 \
-    Y(pml_dataset_device, pml_dataset_device(NULL) == NULL)
+    Y(pml_dataset_device, pml_dataset_device(NULL) == NULL)                                \
+    Y(pml_scaling_name, strcmp(pml_scaling_name((pml_scaling)99), "?") == 0)               \
+    Y(pml_scaling_name, strcmp(pml_scaling_name((pml_scaling)-1), "?") == 0)
 DEFINE_GROUP(data_h, "data.h", DATA_CASES, DATA_CHECKS)

@@ -5,6 +5,12 @@
 #define CREATE(cfg, T, B) pml_ising_create(f->dev, cfg, T, B, &f->out_ising)
 #define MIXED(cfg, lx, ly, T) pml_ising_create_mixed(f->dev, cfg, lx, ly, T, NULL, &f->out_ising)
 #define ROOTS(T, B, J, q, cap) pml_meanfield_roots(T, B, J, q, f->roots, cap, &f->ival)
+/* two temperatures T2, and the cumulants there of a small (US) and a large (UL) lattice,
+ * which cross */
+#define BINDER(T, us, ul, n) pml_ising_binder_crossing(T, us, ul, n, &f->dval)
+#define T2 DOUBLES(2.0, 2.5)
+#define US DOUBLES(0.6, 0.4)
+#define UL DOUBLES(0.7, 0.3)
 #define ISING_CASES(X)                                                                     \
     X(pml_ising_create, S_INVALID,                                                         \
       pml_ising_create(NULL, &f->icfg, DOUBLES(2.0), NULL, &f->out_ising))                 \
@@ -76,7 +82,17 @@
     X(pml_meanfield_roots, S_INVALID, ROOTS(1.0, INFINITY, 1.0, 4, 3))                     \
     X(pml_meanfield_roots, S_INVALID, ROOTS(1.0, 0.0, NAN, 4, 3))                          \
     X(pml_meanfield_roots, S_INVALID, ROOTS(1.0, 0.0, 1.0, 0, 3))                          \
-    X(pml_meanfield_roots, S_INVALID, ROOTS(1.0, 0.0, 1.0, 4, -1))
+    X(pml_meanfield_roots, S_INVALID, ROOTS(1.0, 0.0, 1.0, 4, -1))                         \
+    X(pml_ising_binder_crossing, S_INVALID, BINDER(NULL, US, UL, 2))                       \
+    X(pml_ising_binder_crossing, S_INVALID, BINDER(T2, NULL, UL, 2))                       \
+    X(pml_ising_binder_crossing, S_INVALID, BINDER(T2, US, NULL, 2))                       \
+    X(pml_ising_binder_crossing, S_INVALID, pml_ising_binder_crossing(T2, US, UL, 2, NULL)) \
+    X(pml_ising_binder_crossing, S_INVALID, BINDER(T2, US, UL, 1))                         \
+    X(pml_ising_binder_crossing, S_INVALID, BINDER(DOUBLES(2.5, 2.0), US, UL, 2))          \
+    X(pml_ising_binder_crossing, S_INVALID, BINDER(DOUBLES(2.0, INFINITY), US, UL, 2))     \
+    X(pml_ising_binder_crossing, S_INVALID, BINDER(T2, DOUBLES(0.6, NAN), UL, 2))          \
+    X(pml_ising_binder_crossing, S_INVALID, BINDER(T2, UL, US, 2)) /* no crossing */       \
+    X(pml_ising_binder_crossing, S_OK, BINDER(T2, US, UL, 2))
 #define ISING_CHECKS(Y)                                                                    \
     Y(pml_ising_destroy, (pml_ising_destroy(NULL), 1))                                     \
     Y(pml_ising_sweeps_done, pml_ising_sweeps_done(NULL) < 0)                              \

@@ -124,7 +124,8 @@
     X(pml_model_load, S_INVALID, pml_model_load(f->dev, NULL, 4, &f->out_model))           \
     X(pml_model_load, S_INVALID, pml_model_load(f->dev, f->model_path, 0, &f->out_model))  \
     X(pml_model_load, S_IO, pml_model_load(f->dev, f->missing, 4, &f->out_model))          \
-    X(pml_model_load, S_OK, pml_model_load(f->dev, f->model_path, 4, &f->out_model))
+    X(pml_model_load, S_OK, pml_model_load(f->dev, f->model_path, 4, &f->out_model))       \
+    PARSE_CASES(X, pml_activation_parse, "leaky_relu", "ReLU", &f->act)
 #define NN_MODEL_CHECKS(Y)                                                                 \
     Y(pml_activation_name, strcmp(pml_activation_name((pml_activation)99), "?") == 0)      \
     Y(pml_layer_kind, pml_layer_kind(NULL) != NULL)                                        \

@@ -41,6 +41,8 @@
     X(pml_loss_compute, S_MISMATCH, LOSS(PML_LOSS_MSE, f->c, NULL, f->far, 2, NULL))       \
     X(pml_loss_compute, S_MISMATCH, LOSS(PML_LOSS_MSE, f->c, f->i32, NULL, 2, f->far))     \
     X(pml_loss_compute, S_OK, LOSS(PML_LOSS_MSE, f->y, f->i32, NULL, 2, NULL)) /* no dy */ \
+    PARSE_CASES(X, pml_loss_parse, "mse_half", "MSE", &f->loss)                            \
+    PARSE_CASES(X, pml_optim_parse, "momentum", "Adam", &f->optim)                         \
     X(pml_optimizer_create, S_INVALID,                                                     \
       pml_optimizer_create(f->dev, OC(PML_OPTIM_SGD, lr, 0.1), NULL))                      \
     X(pml_optimizer_create, S_INVALID,                                                     \

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "physml/physml.h"
 
@@ -70,6 +71,27 @@ pml_model *pml_test_model(pml_device *dev, const char *spec, int64_t in_features
         pml_status pml_s_ = (expr);                                                      \
         cr_assert_eq(pml_s_, PML_OK, "%s -> %s: %s", #expr, pml_status_string(pml_s_),   \
                      pml_last_error());                                                  \
+    } while (0)
+
+/* An enum's *_name and *_parse (values 0..last): every value's name parses back to the
+ * value; an unknown name is PML_ERR_INVALID_ARGUMENT, leaves the output as it was (`keep`),
+ * and the message names parse_fn, the text and every accepted name. */
+#define PML_EXPECT_NAMES_ROUND_TRIP(type, name_fn, parse_fn, last, keep)                  \
+    do {                                                                                 \
+        for (int v_ = 0; v_ <= (int)(last); ++v_) {                                      \
+            type got_ = (keep);                                                          \
+            PML_ASSERT_OK(parse_fn(name_fn((type)v_), &got_));                           \
+            cr_expect_eq((int)got_, v_, "%s -> %d", name_fn((type)v_), (int)got_);        \
+        }                                                                                \
+        type kept_ = (keep);                                                             \
+        cr_expect_eq(parse_fn("bogus", &kept_), PML_ERR_INVALID_ARGUMENT);               \
+        cr_expect_eq(kept_, (keep), #parse_fn " changed *out on failure");               \
+        const char *msg_ = pml_last_error();                                             \
+        cr_expect(strncmp(msg_, #parse_fn ": ", sizeof #parse_fn + 1) == 0 &&            \
+                      strstr(msg_, "'bogus'") != NULL,                                   \
+                  "%s", msg_);                                                           \
+        for (int v_ = 0; v_ <= (int)(last); ++v_)                                        \
+            cr_expect(strstr(msg_, name_fn((type)v_)) != NULL, "%s", msg_);              \
     } while (0)
 
 /* A temporary directory for a suite's files: TestSuite(x, .init = pml_test_tmpdir_create,
