@@ -55,9 +55,7 @@ Test(nn_layer, shaped_input_is_flat_for_dense)
                  "a 3 x 4 x 1 x 4 input is not 1 x 4 x 4 examples");
     cr_expect_eq(pml_model_forward(flat, x4, 3, &y), PML_ERR_INVALID_ARGUMENT,
                  "the flat model takes rows of 16");
-    pml_tensor_destroy(x2);
-    pml_tensor_destroy(x4);
-    pml_tensor_destroy(bad);
+    for (pml_tensor **t = (pml_tensor *[]){x2, x4, bad, NULL}; *t; ++t) pml_tensor_destroy(*t);
     pml_model_destroy(flat);
     pml_model_destroy(shaped);
     pml_device_close(dev);

@@ -34,10 +34,15 @@ typedef struct pml_fill_args {
     void *data;
     double value;
 } pml_fill_args;
+typedef pml_status pml_fill_fn(pml_device *dev, const pml_fill_args *args);
 
 /* Philox fills (physml/rng.h): element i gets draw offset + i of (seed, stream), as a u32
  * (dtype U32), a uniform in (0, 1] (F32/F64) or mean + stddev * a normal (F32/F64). */
-typedef enum pml_rand_dist { PML_RAND_U32 = 0, PML_RAND_UNIFORM = 1, PML_RAND_NORMAL = 2 } pml_rand_dist;
+typedef enum pml_rand_dist {
+    PML_RAND_U32 = 0,
+    PML_RAND_UNIFORM = 1,
+    PML_RAND_NORMAL = 2
+} pml_rand_dist;
 typedef struct pml_rand_args {
     pml_rand_dist dist;
     pml_dtype dtype;
@@ -46,6 +51,7 @@ typedef struct pml_rand_args {
     uint64_t seed, stream, offset;
     float mean, stddev; /* PML_RAND_NORMAL */
 } pml_rand_args;
+typedef pml_status pml_rand_fn(pml_device *dev, const pml_rand_args *args);
 
 /* C = alpha op(A) op(B) + beta C, row-major, leading dimensions in elements; F32 or F64. */
 typedef struct pml_gemm_args {
@@ -60,6 +66,7 @@ typedef struct pml_gemm_args {
     void *c;
     int64_t ldc;
 } pml_gemm_args;
+typedef pml_status pml_gemm_fn(pml_device *dev, const pml_gemm_args *args);
 
 /* y[i] += alpha x[i], i < n; F32 or F64 (alpha rounded to the dtype once). */
 typedef struct pml_axpy_args {
@@ -69,6 +76,7 @@ typedef struct pml_axpy_args {
     const void *x;
     void *y;
 } pml_axpy_args;
+typedef pml_status pml_axpy_fn(pml_device *dev, const pml_axpy_args *args);
 
 /* x[i] *= alpha, i < n; F32 or F64. */
 typedef struct pml_scale_args {
@@ -77,6 +85,7 @@ typedef struct pml_scale_args {
     double alpha;
     void *x;
 } pml_scale_args;
+typedef pml_status pml_scale_fn(pml_device *dev, const pml_scale_args *args);
 
 /* *out (host) = sum of x[0..n) of any dtype, accumulated in double; synchronises. */
 typedef struct pml_sum_args {
@@ -85,12 +94,6 @@ typedef struct pml_sum_args {
     const void *x;
     double *out;
 } pml_sum_args;
-
-typedef pml_status pml_fill_fn(pml_device *dev, const pml_fill_args *args);
-typedef pml_status pml_rand_fn(pml_device *dev, const pml_rand_args *args);
-typedef pml_status pml_gemm_fn(pml_device *dev, const pml_gemm_args *args);
-typedef pml_status pml_axpy_fn(pml_device *dev, const pml_axpy_args *args);
-typedef pml_status pml_scale_fn(pml_device *dev, const pml_scale_args *args);
 typedef pml_status pml_sum_fn(pml_device *dev, const pml_sum_args *args);
 
 struct pml_ising_ops;

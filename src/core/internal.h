@@ -53,6 +53,17 @@ pml_status pml_set_error(pml_status status, const char *fmt, ...)
  * Returns `status`; PML_OK passes through untouched. */
 pml_status pml_error_within(pml_status status, const char *fn);
 
+/* M(T), a statement, with T the C type of `dtype`, for each of the six dtypes. */
+#define PML_DTYPE_CASES(dtype, M)           \
+    switch (dtype) {                        \
+    case PML_F32: M(float); break;          \
+    case PML_F64: M(double); break;         \
+    case PML_I32: M(int32_t); break;        \
+    case PML_U32: M(uint32_t); break;       \
+    case PML_U8: M(uint8_t); break;         \
+    case PML_I8: M(int8_t); break;          \
+    }
+
 #define PML_TRY(expr)                          \
     do {                                       \
         pml_status pml_try_s_ = (expr);        \

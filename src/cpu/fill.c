@@ -13,13 +13,6 @@ pml_status pml_cpu_fill(pml_device *dev, const pml_fill_args *a)
 {
     (void)dev;
     const int64_t n = a->n;
-    switch (a->dtype) {
-    case PML_F32: FILL(float); break;
-    case PML_F64: FILL(double); break;
-    case PML_I32: FILL(int32_t); break;
-    case PML_U32: FILL(uint32_t); break;
-    case PML_U8: FILL(uint8_t); break;
-    case PML_I8: FILL(int8_t); break;
-    }
+    PML_DTYPE_CASES(a->dtype, FILL)
     return PML_OK;
 }

@@ -13,14 +13,7 @@ pml_status pml_cpu_sum(pml_device *dev, const pml_sum_args *a)
     (void)dev;
     const int64_t n = a->n;
     double acc = 0.0;
-    switch (a->dtype) {
-    case PML_F32: SUM(float); break;
-    case PML_F64: SUM(double); break;
-    case PML_I32: SUM(int32_t); break;
-    case PML_U32: SUM(uint32_t); break;
-    case PML_U8: SUM(uint8_t); break;
-    case PML_I8: SUM(int8_t); break;
-    }
+    PML_DTYPE_CASES(a->dtype, SUM)
     *a->out = acc;
     return PML_OK;
 }

@@ -21,14 +21,11 @@ static __global__ void scale_kernel(int64_t n, T alpha, T *x)
 extern "C" pml_status pml_cuda_axpy(pml_device *dev, const pml_axpy_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    unsigned grid = pml_cuda_grid(dev, a->n, 256);
-    cudaStream_t s = pml_cuda(dev)->stream;
-    if (a->dtype == PML_F32)
-        axpy_kernel<float><<<grid, 256, 0, s>>>(a->n, (float)a->alpha, (const float *)a->x,
-                                                (float *)a->y);
-    else
-        axpy_kernel<double><<<grid, 256, 0, s>>>(a->n, a->alpha, (const double *)a->x,
-                                                 (double *)a->y);
+    pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
+        using T = decltype(zero);
+        axpy_kernel<T><<<pml_cuda_grid(dev, a->n, 256), 256, 0, pml_cuda(dev)->stream>>>(
+            a->n, (T)a->alpha, (const T *)a->x, (T *)a->y);
+    });
     PML_CUDA_LAUNCHED("axpy_kernel");
     return PML_OK;
 }
@@ -36,12 +33,11 @@ extern "C" pml_status pml_cuda_axpy(pml_device *dev, const pml_axpy_args *a)
 extern "C" pml_status pml_cuda_scale(pml_device *dev, const pml_scale_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    unsigned grid = pml_cuda_grid(dev, a->n, 256);
-    cudaStream_t s = pml_cuda(dev)->stream;
-    if (a->dtype == PML_F32)
-        scale_kernel<float><<<grid, 256, 0, s>>>(a->n, (float)a->alpha, (float *)a->x);
-    else
-        scale_kernel<double><<<grid, 256, 0, s>>>(a->n, a->alpha, (double *)a->x);
+    pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
+        using T = decltype(zero);
+        scale_kernel<T><<<pml_cuda_grid(dev, a->n, 256), 256, 0, pml_cuda(dev)->stream>>>(
+            a->n, (T)a->alpha, (T *)a->x);
+    });
     PML_CUDA_LAUNCHED("scale_kernel");
     return PML_OK;
 }

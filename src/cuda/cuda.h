@@ -115,4 +115,15 @@ static inline unsigned pml_cuda_grid(const pml_device *dev, int64_t n, int block
 #ifdef __cplusplus
 }
 #endif
+
+#ifdef __CUDACC__
+/* f(float()) or f(double()) for an F32 or F64 dtype, so that one generic lambda holds a
+ * launcher's body for both element types:
+ *     pml_cuda_by_float_dtype(a->dtype, [&](auto zero) { using T = decltype(zero); ... });  */
+template <typename F> static inline void pml_cuda_by_float_dtype(pml_dtype dtype, F &&f)
+{
+    if (dtype == PML_F32) f(float());
+    else f(double());
+}
+#endif
 #endif

@@ -21,13 +21,8 @@ static pml_status launch(pml_device *dev, const pml_fill_args *a)
 extern "C" pml_status pml_cuda_fill(pml_device *dev, const pml_fill_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    switch (a->dtype) {
-    case PML_F32: return launch<float>(dev, a);
-    case PML_F64: return launch<double>(dev, a);
-    case PML_I32: return launch<int32_t>(dev, a);
-    case PML_U32: return launch<uint32_t>(dev, a);
-    case PML_U8: return launch<uint8_t>(dev, a);
-    case PML_I8: return launch<int8_t>(dev, a);
-    }
+#define LAUNCH(T) return launch<T>(dev, a)
+    PML_DTYPE_CASES(a->dtype, LAUNCH)
+#undef LAUNCH
     return pml_set_error(PML_ERR_UNSUPPORTED, "pml_tensor_fill: dtype");
 }

@@ -156,32 +156,34 @@ static pml_status act_backward_t(pml_device *dev, pml_activation act, float alph
 extern "C" pml_status pml_cuda_nn_bias_act(pml_device *dev, const pml_nn_bias_act_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    return a->dtype == PML_F32
-               ? bias_act_t<float>(dev, a->act, a->alpha, a->rows, a->cols, a->y, a->bias)
-               : bias_act_t<double>(dev, a->act, a->alpha, a->rows, a->cols, a->y, a->bias);
+    pml_status st = PML_OK;
+    pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
+        using T = decltype(zero);
+        st = bias_act_t<T>(dev, a->act, a->alpha, a->rows, a->cols, a->y, a->bias);
+    });
+    return st;
 }
 
 extern "C" pml_status pml_cuda_nn_act_backward(pml_device *dev,
                                                const pml_nn_act_backward_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    return a->dtype == PML_F32
-               ? act_backward_t<float>(dev, a->act, a->alpha, a->rows, a->cols, a->y, a->dy, a->dz)
-               : act_backward_t<double>(dev, a->act, a->alpha, a->rows, a->cols, a->y, a->dy,
-                                        a->dz);
+    pml_status st = PML_OK;
+    pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
+        using T = decltype(zero);
+        st = act_backward_t<T>(dev, a->act, a->alpha, a->rows, a->cols, a->y, a->dy, a->dz);
+    });
+    return st;
 }
 
 extern "C" pml_status pml_cuda_nn_col_sum(pml_device *dev, const pml_nn_col_sum_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    cudaStream_t s = pml_cuda(dev)->stream;
-    unsigned grid = pml_cuda_grid(dev, a->cols, 128);
-    if (a->dtype == PML_F32)
-        col_sum_kernel<float><<<grid, 128, 0, s>>>(a->rows, a->cols, (const float *)a->x,
-                                                   (float *)a->sum);
-    else
-        col_sum_kernel<double><<<grid, 128, 0, s>>>(a->rows, a->cols, (const double *)a->x,
-                                                    (double *)a->sum);
+    pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
+        using T = decltype(zero);
+        col_sum_kernel<T><<<pml_cuda_grid(dev, a->cols, 128), 128, 0, pml_cuda(dev)->stream>>>(
+            a->rows, a->cols, (const T *)a->x, (T *)a->sum);
+    });
     PML_CUDA_LAUNCHED("col_sum_kernel");
     return PML_OK;
 }
@@ -189,13 +191,11 @@ extern "C" pml_status pml_cuda_nn_col_sum(pml_device *dev, const pml_nn_col_sum_
 extern "C" pml_status pml_cuda_nn_argmax(pml_device *dev, const pml_nn_argmax_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
-    cudaStream_t s = pml_cuda(dev)->stream;
-    unsigned grid = pml_cuda_grid(dev, a->rows, 128);
-    if (a->dtype == PML_F32)
-        argmax_kernel<float><<<grid, 128, 0, s>>>(a->rows, a->cols, (const float *)a->y, a->out);
-    else
-        argmax_kernel<double><<<grid, 128, 0, s>>>(a->rows, a->cols, (const double *)a->y,
-                                                   a->out);
+    pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
+        using T = decltype(zero);
+        argmax_kernel<T><<<pml_cuda_grid(dev, a->rows, 128), 128, 0, pml_cuda(dev)->stream>>>(
+            a->rows, a->cols, (const T *)a->y, a->out);
+    });
     PML_CUDA_LAUNCHED("argmax_kernel");
     return PML_OK;
 }

@@ -106,17 +106,12 @@ extern "C" pml_status pml_cuda_nn_loss(pml_device *dev, const pml_nn_loss_args *
     PML_TRY(pml_cuda_scratch(dev, off_hit + (size_t)rows * sizeof(int), &scratch));
     double *row_loss = (double *)scratch;
     int *row_hit = (int *)((char *)scratch + off_hit);
-    unsigned grid = pml_cuda_grid(dev, rows, 128);
-    if (a->dtype == PML_F32)
-        loss_rows_kernel<float><<<grid, 128, 0, s>>>(a->kind, rows, a->cols, (const float *)a->y,
-                                                     a->labels, (const float *)a->targets,
-                                                     a->grad_scale, (float *)a->dy, row_loss,
-                                                     row_hit);
-    else
-        loss_rows_kernel<double><<<grid, 128, 0, s>>>(a->kind, rows, a->cols,
-                                                      (const double *)a->y, a->labels,
-                                                      (const double *)a->targets, a->grad_scale,
-                                                      (double *)a->dy, row_loss, row_hit);
+    pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
+        using T = decltype(zero);
+        loss_rows_kernel<T><<<pml_cuda_grid(dev, rows, 128), 128, 0, s>>>(
+            a->kind, rows, a->cols, (const T *)a->y, a->labels, (const T *)a->targets,
+            a->grad_scale, (T *)a->dy, row_loss, row_hit);
+    });
     PML_CUDA_LAUNCHED("loss_rows_kernel");
     loss_total_kernel<<<1, 256, 0, s>>>(rows, row_loss, row_hit, a->out, a->nonfinite);
     PML_CUDA_LAUNCHED("loss_total_kernel");

@@ -40,20 +40,17 @@ template <typename T> __device__ T flush(T x)
 
 } // namespace
 
-// The hyperparameters travel as doubles and are rounded to T here, once per thread: the same
-// rounding the CPU does on the host.
-template <typename T>
-static __global__ void sgd_kernel(optim_args a, pml_optim_hyper h, const int32_t *skip)
-{
-    if (skip && *skip) return;
-    const T lr = (T)h.lr, mu = (T)h.mu, wd = (T)h.wd;
-    const int nesterov = h.nesterov;
-    const int64_t total = a.start[a.count];
-    int k = 0;
-    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
-         i += (int64_t)gridDim.x * blockDim.x) {
-        while (i >= a.start[k + 1]) ++k;
-        const int64_t j = i - a.start[k];
+// The element updates. The hyperparameters travel as doubles and are rounded to T here, once
+// per thread: the same rounding the CPU does on the host.
+template <typename T> struct sgd_update {
+    T lr, mu, wd;
+    int nesterov;
+    __device__ explicit sgd_update(const pml_optim_hyper &h)
+        : lr((T)h.lr), mu((T)h.mu), wd((T)h.wd), nesterov(h.nesterov)
+    {
+    }
+    __device__ void operator()(const optim_args &a, int k, int64_t j) const
+    {
         T *w = (T *)a.w[k], *v = (T *)a.s1[k];
         const T *g = (const T *)a.g[k];
         T gi = g[j] + wd * w[j];
@@ -65,20 +62,17 @@ static __global__ void sgd_kernel(optim_args a, pml_optim_hyper h, const int32_t
             w[j] -= lr * gi;
         }
     }
-}
+};
 
-template <typename T>
-static __global__ void adam_kernel(optim_args a, pml_optim_hyper h, const int32_t *skip)
-{
-    if (skip && *skip) return;
-    const T lr_t = (T)h.lr, b1 = (T)h.b1, b2 = (T)h.b2, eps_t = (T)h.eps, wd = (T)h.wd;
-    const T c1 = T(1) - b1, c2 = T(1) - b2;
-    const int64_t total = a.start[a.count];
-    int k = 0;
-    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
-         i += (int64_t)gridDim.x * blockDim.x) {
-        while (i >= a.start[k + 1]) ++k;
-        const int64_t j = i - a.start[k];
+template <typename T> struct adam_update {
+    T lr_t, b1, b2, eps_t, wd, c1, c2;
+    __device__ explicit adam_update(const pml_optim_hyper &h)
+        : lr_t((T)h.lr), b1((T)h.b1), b2((T)h.b2), eps_t((T)h.eps), wd((T)h.wd),
+          c1(T(1) - (T)h.b1), c2(T(1) - (T)h.b2)
+    {
+    }
+    __device__ void operator()(const optim_args &a, int k, int64_t j) const
+    {
         T *w = (T *)a.w[k], *m = (T *)a.s1[k], *v = (T *)a.s2[k];
         const T *g = (const T *)a.g[k];
         T gi = g[j] + wd * w[j];
@@ -88,6 +82,22 @@ static __global__ void adam_kernel(optim_args a, pml_optim_hyper h, const int32_
         m[j] = mi;
         v[j] = vi;
         w[j] -= lr_t * mi / (limits<T>::sqrt(vi) + eps_t);
+    }
+};
+
+// A grid-stride loop over the concatenated elements; each thread's indices only grow, so its
+// tensor cursor k only moves forward. Nothing happens while the skip flag is raised.
+template <typename U>
+static __global__ void optim_kernel(optim_args a, pml_optim_hyper h, const int32_t *skip)
+{
+    if (skip && *skip) return;
+    const U update(h);
+    const int64_t total = a.start[a.count];
+    int k = 0;
+    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
+        while (i >= a.start[k + 1]) ++k;
+        update(a, k, i - a.start[k]);
     }
 }
 
@@ -124,10 +134,10 @@ static pml_status launch(pml_device *dev, const pml_optim_args *args, kernel_fn 
 
 extern "C" pml_status pml_cuda_sgd(pml_device *dev, const pml_optim_args *args)
 {
-    return launch(dev, args, sgd_kernel<float>, sgd_kernel<double>);
+    return launch(dev, args, optim_kernel<sgd_update<float>>, optim_kernel<sgd_update<double>>);
 }
 
 extern "C" pml_status pml_cuda_adam(pml_device *dev, const pml_optim_args *args)
 {
-    return launch(dev, args, adam_kernel<float>, adam_kernel<double>);
+    return launch(dev, args, optim_kernel<adam_update<float>>, optim_kernel<adam_update<double>>);
 }

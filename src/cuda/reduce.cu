@@ -49,14 +49,9 @@ extern "C" pml_status pml_cuda_sum(pml_device *dev, const pml_sum_args *a)
     PML_TRY(pml_cuda_scratch(dev, (PML_SUM_GRID + 1) * sizeof(double), &scratch));
     double *partial = (double *)scratch;
     cudaStream_t s = pml_cuda(dev)->stream;
-    switch (a->dtype) {
-    case PML_F32: launch_partial<float>(a, partial, s); break;
-    case PML_F64: launch_partial<double>(a, partial, s); break;
-    case PML_I32: launch_partial<int32_t>(a, partial, s); break;
-    case PML_U32: launch_partial<uint32_t>(a, partial, s); break;
-    case PML_U8: launch_partial<uint8_t>(a, partial, s); break;
-    case PML_I8: launch_partial<int8_t>(a, partial, s); break;
-    }
+#define PARTIAL(T) launch_partial<T>(a, partial, s)
+    PML_DTYPE_CASES(a->dtype, PARTIAL)
+#undef PARTIAL
     PML_CUDA_LAUNCHED("sum_partial_kernel");
     sum_final_kernel<<<1, PML_SUM_BLOCK, 0, s>>>(partial, PML_SUM_GRID);
     PML_CUDA_LAUNCHED("sum_final_kernel");

@@ -33,28 +33,21 @@ PML_DEFINE_NAMES(pml_activation, pml_activation, "activation", pml_activation_na
 static pml_status act_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
                               const pml_workspace *ws)
 {
-    static const char fn[] = "activation forward";
     (void)ws;
     const act_layer *a = (const act_layer *)l;
-    PML_NN_OPS(l->dev, fn, ops);
     size_t nbytes = (size_t)(batch * l->out_f) * pml_dtype_size(l->dtype);
     if (nbytes) PML_TRY(l->dev->ops->copy(l->dev, l->out->data, x->data, nbytes));
-    const pml_nn_bias_act_args args = {l->dtype, a->act,       a->alpha,
-                                       batch,    l->out_f,     l->out->data, NULL};
-    return ops->bias_act(l->dev, &args);
+    return pml_layer_activate(l, a->act, a->alpha, batch, NULL, "activation forward");
 }
 
 static pml_status act_backward(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
                                pml_tensor *dx, int64_t batch, const pml_workspace *ws)
 {
-    static const char fn[] = "activation backward";
     (void)x, (void)ws;
     const act_layer *a = (const act_layer *)l;
-    PML_NN_OPS(l->dev, fn, ops);
     if (dx == NULL) return PML_OK;
-    const pml_nn_act_backward_args args = {l->dtype, a->act,       a->alpha, batch,
-                                           l->out_f, l->out->data, dy->data, dx->data};
-    return ops->act_backward(l->dev, &args);
+    return pml_layer_activate_backward(l, a->act, a->alpha, batch, dy->data, dx->data,
+                                       "activation backward");
 }
 
 static void act_describe(const pml_layer *l, char *buf, size_t n)
@@ -69,13 +62,12 @@ static void act_describe(const pml_layer *l, char *buf, size_t n)
 
 static pml_activation act_activation(const pml_layer *l) { return ((const act_layer *)l)->act; }
 
+/* an activation absorbs nothing and owns nothing beyond the base (fuse, destroy: NULL) */
 static const struct pml_layer_vt act_vt = {
     .forward = act_forward,
     .backward = act_backward,
     .describe = act_describe,
     .activation = act_activation,
-    .fuse = NULL,
-    .destroy = NULL,
 };
 
 static pml_status act_create(pml_device *dev, pml_dtype dtype, const pml_shape *in,

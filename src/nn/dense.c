@@ -23,17 +23,13 @@ static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_
 static pml_status dense_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
                                 const pml_workspace *ws)
 {
-    static const char fn[] = "dense forward";
     (void)ws;
     const dense_layer *d = (const dense_layer *)l;
-    PML_NN_OPS(l->dev, fn, ops);
     PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, batch, l->out_f, l->in_f, 1.0,
                         ref(x, l->in_f), ref(l->param[0], l->in_f), 0.0, l->out, 0, l->out_f));
     const void *bias = l->nparams > 1 ? l->param[1]->data : NULL;
     if (bias == NULL && d->act == PML_ACT_IDENTITY) return PML_OK;
-    const pml_nn_bias_act_args a = {l->dtype, d->act, d->alpha, batch, l->out_f, l->out->data,
-                                    bias};
-    return ops->bias_act(l->dev, &a);
+    return pml_layer_activate(l, d->act, d->alpha, batch, bias, "dense forward");
 }
 
 static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
@@ -45,9 +41,8 @@ static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_te
     PML_NN_OPS(l->dev, fn, ops);
     const pml_tensor *delta = dy;
     if (d->act != PML_ACT_IDENTITY) {
-        const pml_nn_act_backward_args a = {l->dtype, d->act,       d->alpha, batch,
-                                            l->out_f, l->out->data, dy->data, d->delta->data};
-        PML_TRY(ops->act_backward(l->dev, &a));
+        PML_TRY(pml_layer_activate_backward(l, d->act, d->alpha, batch, dy->data, d->delta->data,
+                                            fn));
         delta = d->delta;
     }
     /* dC/dW = delta^T a^{l-1}: (out x batch) (batch x in) */

@@ -16,7 +16,7 @@ pml_status pml_evaluate_step(const char *fn, pml_model *m, pml_train_step *step,
     PML_CHECK(m->dtype == PML_F32, PML_ERR_INVALID_ARGUMENT, "%s: needs an f32 model", fn);
     PML_CHECK(m->nlayers > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no layers", fn);
     PML_TRY(pml_check_loss_scaling(fn, loss, scaling));
-    if (step->vt->check) PML_TRY(step->vt->check(fn, m, loss));
+    if (step->vt->check) PML_TRY(step->vt->check(step, fn, m, loss));
     PML_TRY(pml_check_dataset(fn, m, step, ds, "evaluation", 0));
     const int64_t n = pml_dataset_size(ds), mb = m->max_batch;
     pml_tensor *x = NULL, *labels = NULL, *stats = NULL;
@@ -48,7 +48,7 @@ pml_status pml_evaluate_step(const char *fn, pml_model *m, pml_train_step *step,
     pml_tensor_destroy(stats);
     PML_TRY(s);
     if (loss_mean) *loss_mean = total / (double)n;
-    if (accuracy) *accuracy = step->vt->has_accuracy ? (double)hits / (double)n : NAN;
+    if (accuracy) *accuracy = step->has_accuracy ? (double)hits / (double)n : NAN;
     return PML_OK;
 }
 

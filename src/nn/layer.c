@@ -80,6 +80,23 @@ void pml_layer_free(pml_layer *l)
     free(l);
 }
 
+pml_status pml_layer_activate(pml_layer *l, pml_activation act, float alpha, int64_t batch,
+                              const void *bias, const char *fn)
+{
+    PML_NN_OPS(l->dev, fn, ops);
+    const pml_nn_bias_act_args a = {l->dtype, act, alpha, batch, l->out_f, l->out->data, bias};
+    return ops->bias_act(l->dev, &a);
+}
+
+pml_status pml_layer_activate_backward(pml_layer *l, pml_activation act, float alpha,
+                                       int64_t batch, const void *dy, void *dz, const char *fn)
+{
+    PML_NN_OPS(l->dev, fn, ops);
+    const pml_nn_act_backward_args a = {l->dtype, act, alpha, batch, l->out_f, l->out->data,
+                                        dy, dz};
+    return ops->act_backward(l->dev, &a);
+}
+
 /* ---- public accessors ---------------------------------------------------------------------- */
 const char *pml_layer_kind(const pml_layer *l)
 {

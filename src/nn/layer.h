@@ -122,6 +122,14 @@ pml_status pml_layer_init(pml_layer *l, const struct pml_layer_vt *vt, const pml
                           const pml_shape *out, int64_t max_batch);
 void pml_layer_free(pml_layer *l);
 
+/* The activation step every kind with an activation shares: l->out[0..batch) = act(l->out +
+ * bias) in place (bias: a device vector of out_f, or NULL), and its backward dz = dy (.)
+ * act'(z) computed from l->out (dz may be dy). fn names the caller in errors. */
+pml_status pml_layer_activate(pml_layer *l, pml_activation act, float alpha, int64_t batch,
+                              const void *bias, const char *fn);
+pml_status pml_layer_activate_backward(pml_layer *l, pml_activation act, float alpha,
+                                       int64_t batch, const void *dy, void *dz, const char *fn);
+
 #define PML_NN_OPS(dev, fn, var) PML_FAMILY(dev, nn, fn, "neural-network", var)
 
 #endif

@@ -11,22 +11,27 @@ typedef struct backprop_step {
     pml_tensor *dy; /* dL/dy of the model's output, max_batch rows (between begin and end) */
 } backprop_step;
 
-static pml_status classifier_check_data(const char *fn, const pml_model *m,
-                                        const pml_dataset *ds, const char *name)
+/* The reconstruction step's loss and output width (the classifier takes any). */
+static pml_status check(const pml_train_step *base, const char *fn, const pml_model *m,
+                        pml_loss_kind loss)
 {
-    PML_CHECK(pml_dataset_classes(ds) <= pml_model_out_features(m), PML_ERR_INVALID_ARGUMENT,
-              "%s: the %s set has %d classes, the model only %lld outputs", fn, name,
-              pml_dataset_classes(ds), (long long)pml_model_out_features(m));
-    return PML_OK;
-}
-
-static pml_status reconstruction_check(const char *fn, const pml_model *m, pml_loss_kind loss)
-{
+    if (!((const backprop_step *)base)->reconstruct) return PML_OK;
     PML_CHECK(loss != PML_LOSS_SOFTMAX_XENT, PML_ERR_INVALID_ARGUMENT,
               "%s: reconstruction with softmax cross-entropy is undefined (use mse or bce)", fn);
     PML_CHECK(pml_model_out_features(m) == m->in_f, PML_ERR_INVALID_ARGUMENT,
               "%s: reconstruction needs as many outputs as inputs (%lld, the model gives %lld)",
               fn, (long long)m->in_f, (long long)pml_model_out_features(m));
+    return PML_OK;
+}
+
+/* The classifier's labels: every class must have an output (any data is its own target). */
+static pml_status check_data(const pml_train_step *base, const char *fn, const pml_model *m,
+                             const pml_dataset *ds, const char *name)
+{
+    if (((const backprop_step *)base)->reconstruct) return PML_OK;
+    PML_CHECK(pml_dataset_classes(ds) <= pml_model_out_features(m), PML_ERR_INVALID_ARGUMENT,
+              "%s: the %s set has %d classes, the model only %lld outputs", fn, name,
+              pml_dataset_classes(ds), (long long)pml_model_out_features(m));
     return PML_OK;
 }
 
@@ -91,12 +96,9 @@ static void destroy(pml_train_step *base)
     free(base);
 }
 
-static const struct pml_train_step_vt classifier_vt = {
-    .name = "classifier",
-    .has_accuracy = 1,
-    .needs_clean = 0,
-    .check = NULL,
-    .check_data = classifier_check_data,
+static const struct pml_train_step_vt backprop_vt = {
+    .check = check,
+    .check_data = check_data,
     .begin = begin,
     .end = end,
     .run = run,
@@ -104,27 +106,16 @@ static const struct pml_train_step_vt classifier_vt = {
     .destroy = destroy,
 };
 
-static const struct pml_train_step_vt reconstruction_vt = {
-    .name = "reconstruction",
-    .has_accuracy = 0,
-    .needs_clean = 1,
-    .check = reconstruction_check,
-    .check_data = NULL,
-    .begin = begin,
-    .end = end,
-    .run = run,
-    .evaluate = evaluate,
-    .destroy = destroy,
-};
-
-static pml_status make(const char *fn, const struct pml_train_step_vt *vt, int reconstruct,
-                       pml_train_step **out)
+static pml_status make(const char *fn, const char *name, int reconstruct, pml_train_step **out)
 {
     PML_CHECK_ARG(out != NULL, fn, "out is NULL");
     *out = NULL;
     backprop_step *s = calloc(1, sizeof *s);
     PML_CHECK(s != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-    s->base.vt = vt;
+    s->base.vt = &backprop_vt;
+    s->base.name = name;
+    s->base.has_accuracy = !reconstruct;
+    s->base.needs_clean = reconstruct;
     s->reconstruct = reconstruct;
     *out = &s->base;
     return PML_OK;
@@ -132,12 +123,12 @@ static pml_status make(const char *fn, const struct pml_train_step_vt *vt, int r
 
 pml_status pml_train_step_classifier(pml_train_step **out)
 {
-    return make("pml_train_step_classifier", &classifier_vt, 0, out);
+    return make("pml_train_step_classifier", "classifier", 0, out);
 }
 
 pml_status pml_train_step_reconstruction(pml_train_step **out)
 {
-    return make("pml_train_step_reconstruction", &reconstruction_vt, 1, out);
+    return make("pml_train_step_reconstruction", "reconstruction", 1, out);
 }
 
 void pml_train_step_destroy(pml_train_step *s)
@@ -145,4 +136,4 @@ void pml_train_step_destroy(pml_train_step *s)
     if (s) s->vt->destroy(s);
 }
 
-const char *pml_train_step_name(const pml_train_step *s) { return s ? s->vt->name : ""; }
+const char *pml_train_step_name(const pml_train_step *s) { return s ? s->name : ""; }

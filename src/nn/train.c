@@ -97,7 +97,7 @@ pml_status pml_check_dataset(const char *fn, const pml_model *m, const pml_train
     PML_CHECK(pml_dataset_features(ds) == m->in_f, PML_ERR_INVALID_ARGUMENT,
               "%s: the %s set has %lld features per example, the model takes %lld", fn, name,
               (long long)pml_dataset_features(ds), (long long)m->in_f);
-    if (step->vt->check_data) PML_TRY(step->vt->check_data(fn, m, ds, name));
+    if (step->vt->check_data) PML_TRY(step->vt->check_data(step, fn, m, ds, name));
     PML_CHECK(pml_dataset_size(ds) >= 1, PML_ERR_INVALID_ARGUMENT, "%s: the %s set is empty", fn,
               name);
     PML_CHECK(shift < pml_dataset_rows(ds) && shift < pml_dataset_cols(ds),
@@ -196,7 +196,7 @@ static pml_status check_run(const char *fn, pml_model *m, pml_optimizer *opt,
     PML_CHECK(m->dtype == PML_F32, PML_ERR_INVALID_ARGUMENT, "%s: needs an f32 model", fn);
     PML_CHECK(m->nlayers > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no layers", fn);
     PML_TRY(check_config(fn, m, cfg));
-    if (step->vt->check) PML_TRY(step->vt->check(fn, m, cfg->loss));
+    if (step->vt->check) PML_TRY(step->vt->check(step, fn, m, cfg->loss));
     PML_TRY(pml_check_dataset(fn, m, step, train, "training", cfg->augment.shift));
     if (val) PML_TRY(pml_check_dataset(fn, m, step, val, "validation", 0));
     PML_NN_OPS(m->dev, fn, ops);
@@ -219,7 +219,7 @@ static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
     PML_CHECK(hist != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     buffers b;
     snapshot best = {0, NULL};
-    pml_status s = bufs_make(m, c.batch, step->vt->needs_clean && aug, &b);
+    pml_status s = bufs_make(m, c.batch, step->needs_clean && aug, &b);
     if (s == PML_OK) s = step->vt->begin(step, m, c.batch);
     if (s == PML_OK && c.restore_best && val && c.early_stop > 0) s = snap_make(m, &best);
     const pml_step_ctx ctx = {m, opt, c.loss, c.reduction, b.flag ? (int32_t *)b.flag->data : NULL};
@@ -278,7 +278,7 @@ static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
         pml_epoch_stats *st = &hist[e];
         st->epoch = e;
         st->train_loss = seen ? total / (double)seen : NAN;
-        st->train_acc = seen && step->vt->has_accuracy ? hits / (double)seen : NAN;
+        st->train_acc = seen && step->has_accuracy ? hits / (double)seen : NAN;
         st->val_loss = st->val_acc = NAN;
         st->lr = lr;
         st->samples = seen;

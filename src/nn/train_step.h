@@ -39,15 +39,13 @@ typedef struct pml_step_ctx {
 } pml_step_ctx;
 
 struct pml_train_step_vt {
-    const char *name;
-    int has_accuracy; /* slot[1] counts correct rows */
-    int needs_clean;  /* the driver must gather the un-augmented inputs as well */
     /* The loss and the model's output width for this step, and a dataset's targets for the
      * model (`name`: "training", "validation", "evaluation"); errors name fn. NULL: nothing
      * to check. */
-    pml_status (*check)(const char *fn, const pml_model *m, pml_loss_kind loss);
-    pml_status (*check_data)(const char *fn, const pml_model *m, const pml_dataset *ds,
-                             const char *name);
+    pml_status (*check)(const pml_train_step *s, const char *fn, const pml_model *m,
+                        pml_loss_kind loss);
+    pml_status (*check_data)(const pml_train_step *s, const char *fn, const pml_model *m,
+                             const pml_dataset *ds, const char *name);
     /* Buffers for batches of up to max_batch rows (begin may be called again for another
      * run; end frees what begin made). */
     pml_status (*begin)(pml_train_step *s, const pml_model *m, int64_t max_batch);
@@ -60,8 +58,12 @@ struct pml_train_step_vt {
     void (*destroy)(pml_train_step *s); /* frees the step itself */
 };
 
+/* The base every step embeds as its first member. */
 struct pml_train_step {
     const struct pml_train_step_vt *vt;
+    const char *name;
+    int has_accuracy; /* slot[1] counts correct rows */
+    int needs_clean;  /* the driver must gather the un-augmented inputs as well */
 };
 
 /* The loss and scaling ranges every entry point checks (errors name fn). */

@@ -46,6 +46,7 @@ typedef struct pml_data_batch_args {
     float *x;              /* count x F */
     int32_t *y;            /* count, or NULL */
 } pml_data_batch_args;
+typedef pml_status pml_data_batch_fn(pml_device *dev, const pml_data_batch_args *args);
 
 /* dst row i = src row idx[i] for i < count, rows of row_bytes bytes; idx on the device. */
 typedef struct pml_data_gather_args {
@@ -54,8 +55,6 @@ typedef struct pml_data_gather_args {
     const int32_t *idx;
     int64_t count, row_bytes;
 } pml_data_gather_args;
-
-typedef pml_status pml_data_batch_fn(pml_device *dev, const pml_data_batch_args *args);
 typedef pml_status pml_data_gather_fn(pml_device *dev, const pml_data_gather_args *args);
 
 struct pml_data_ops {

@@ -26,6 +26,7 @@ typedef struct pml_nn_bias_act_args {
     void *y;
     const void *bias;
 } pml_nn_bias_act_args;
+typedef pml_status pml_nn_bias_act_fn(pml_device *dev, const pml_nn_bias_act_args *args);
 
 /* dz = dy (.) act'(z), from y = act(z); dz may equal dy. */
 typedef struct pml_nn_act_backward_args {
@@ -36,6 +37,7 @@ typedef struct pml_nn_act_backward_args {
     const void *y, *dy;
     void *dz;
 } pml_nn_act_backward_args;
+typedef pml_status pml_nn_act_backward_fn(pml_device *dev, const pml_nn_act_backward_args *args);
 
 /* sum[j] = sum_r x[r, j] (overwrites sum), rows in order. */
 typedef struct pml_nn_col_sum_args {
@@ -44,6 +46,7 @@ typedef struct pml_nn_col_sum_args {
     const void *x;
     void *sum;
 } pml_nn_col_sum_args;
+typedef pml_status pml_nn_col_sum_fn(pml_device *dev, const pml_nn_col_sum_args *args);
 
 /* Per-row losses of y against labels (I32, may be NULL) or targets (y's layout, may be
  * NULL); exactly one is given; xent needs labels. dy (may be NULL) = grad_scale * dL_row/dy.
@@ -64,6 +67,7 @@ typedef struct pml_nn_loss_args {
     double *out;
     int32_t *nonfinite;
 } pml_nn_loss_args;
+typedef pml_status pml_nn_loss_fn(pml_device *dev, const pml_nn_loss_args *args);
 
 /* out[r] = argmax_j y[r, j] (the first maximum), into device I32. */
 typedef struct pml_nn_argmax_args {
@@ -72,11 +76,6 @@ typedef struct pml_nn_argmax_args {
     const void *y;
     int32_t *out;
 } pml_nn_argmax_args;
-
-typedef pml_status pml_nn_bias_act_fn(pml_device *dev, const pml_nn_bias_act_args *args);
-typedef pml_status pml_nn_act_backward_fn(pml_device *dev, const pml_nn_act_backward_args *args);
-typedef pml_status pml_nn_col_sum_fn(pml_device *dev, const pml_nn_col_sum_args *args);
-typedef pml_status pml_nn_loss_fn(pml_device *dev, const pml_nn_loss_args *args);
 typedef pml_status pml_nn_argmax_fn(pml_device *dev, const pml_nn_argmax_args *args);
 
 struct pml_nn_ops {
