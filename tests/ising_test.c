@@ -1,8 +1,9 @@
 #define _POSIX_C_SOURCE 200809L
-/* The Ising kernels against a site-by-site reference written from the contract in
- * include/physml/ising.h (draw coordinates, thresholds), thread-count independence,
- * save/restore, spins round trip, and the argument and error paths; mixed batches (several
- * lattice sizes in one object) against uniform batches and the reference. */
+/* The fast CPU Ising kernels (both paths, any thread count) against the site-by-site
+ * reference (src/cpu/ising_sweep.c), bit for bit in spins and accumulators; the reference
+ * against include/physml/ising.h (a worked example, certain limits); save/restore, spins
+ * round trip, and the argument and error paths; mixed batches (several lattice sizes in one
+ * object) against uniform batches and the reference. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,59 +15,16 @@
 
 #include "cpu/cpu.h"
 #include "pml_test.h"
+#include "pml_test_ising.h"
 #include "physml/ising.h"
 
 /* State files go to a temporary directory removed after each test. */
 TestSuite(ising, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
 
-/* ---- the reference: the header's contract, executed literally --------------------------- */
-static uint64_t ref_threshold(pml_ising_rule rule, double J, double T, double B, int s, int n)
-{
-    const double dE = 2.0 * s * (J * n + B);
-    double p = rule == PML_ISING_METROPOLIS ? (dE <= 0 ? 1.0 : exp(-dE / T))
-                                            : 1.0 / (1.0 + exp(dE / T));
-    return (uint64_t)floor(p * 4294967296.0 + 0.5);
-}
-
-/* The draw of site (x, y) of colour col in half-sweep h of replica r, as the header defines
- * it: bit 31 - b of u is bit l of the plane word D(b), where the site is lane l of word w of
- * its row (colour site j = x/2 = 32 w + l). */
-static uint32_t ref_draw(const pml_ising_config *c, int64_t r, uint64_t h, int64_t x, int64_t y)
-{
-    const int64_t W = c->lx / 2, WW = (W + 31) / 32, j = x / 2, w = j / 32, l = j % 32;
-    uint32_t u = 0;
-    for (int b = 0; b < 32; ++b) {
-        const uint64_t index = ((h * (uint64_t)c->ly + (uint64_t)y) * (uint64_t)WW + (uint64_t)w) * 32u +
-                               (uint64_t)b;
-        const uint32_t D = pml_rng_u32(c->seed, PML_ISING_STREAM + (uint64_t)r, index);
-        u |= ((D >> l) & 1u) << (31 - b);
-    }
-    return u;
-}
-
-static void ref_sweeps(const pml_ising_config *c, const double *T, const double *B, int8_t *s,
-                       uint64_t t0, int64_t n)
-{
-    const int64_t Lx = c->lx, Ly = c->ly, N = Lx * Ly;
-    for (uint64_t t = t0; t < t0 + (uint64_t)n; ++t)
-        for (int col = 0; col < 2; ++col)
-            for (int64_t r = 0; r < c->replicas; ++r) {
-                int8_t *g = s + r * N;
-                for (int64_t y = 0; y < Ly; ++y)
-                    for (int64_t x = 0; x < Lx; ++x) {
-                        if (((x + y) & 1) != col) continue;
-                        const int nb = g[y * Lx + (x + 1) % Lx] + g[y * Lx + (x + Lx - 1) % Lx] +
-                                       g[((y + 1) % Ly) * Lx + x] +
-                                       g[((y + Ly - 1) % Ly) * Lx + x];
-                        const int sp = g[y * Lx + x];
-                        const uint32_t u = ref_draw(c, r, 2 * t + (uint64_t)col, x, y);
-                        const uint64_t thr =
-                            ref_threshold(c->rule, c->J, T[r], B ? B[r] : 0.0, sp, nb);
-                        if ((uint64_t)u < thr) g[y * Lx + x] = (int8_t)-sp;
-                    }
-            }
-}
-
+/* ---- the fast kernels against the reference ------------------------------------------------
+ * The backend table's kernel (pml_cpu_ising_sweeps: the AVX-512 path where the CPU has it,
+ * else the portable one) against the site-by-site reference (pml_cpu_ising_sweeps_ref) run on
+ * a copy of the same state: bit planes and accumulators bit for bit. */
 static void check_against_reference(int64_t lx, int64_t ly, int64_t R, pml_ising_rule rule,
                                     int with_field, int64_t sweeps)
 {
@@ -81,26 +39,26 @@ static void check_against_reference(int64_t lx, int64_t ly, int64_t R, pml_ising
     PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &g));
     PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
     const size_t n = (size_t)(R * lx * ly);
-    int8_t *ref = malloc(n), *got = malloc(n);
-    PML_ASSERT_OK(pml_ising_get_spins(g, ref, n));
+    int8_t *hot = malloc(n);
+    PML_ASSERT_OK(pml_ising_get_spins(g, hot, n));
     /* hot start from the INIT stream */
     for (int64_t r = 0; r < R; ++r)
         for (int64_t i = 0; i < lx * ly; ++i) {
             const uint32_t u = pml_rng_u32(c.seed, PML_ISING_INIT_STREAM + (uint64_t)r,
                                            (uint64_t)i);
-            cr_assert_eq(ref[r * lx * ly + i], (u & 1) ? 1 : -1, "hot start, replica %lld site %lld",
+            cr_assert_eq(hot[r * lx * ly + i], (u & 1) ? 1 : -1, "hot start, replica %lld site %lld",
                          (long long)r, (long long)i);
         }
-    ref_sweeps(&c, T, B, ref, 0, sweeps);
+    pml_test_ising_ref ref;
+    pml_test_ising_ref_copy(g, &ref);
+    pml_test_ising_ref_run(&ref, sweeps / 2, 0);
+    pml_test_ising_ref_run(&ref, sweeps - sweeps / 2, 1);
     PML_ASSERT_OK(pml_ising_sweep(g, sweeps / 2));
-    PML_ASSERT_OK(pml_ising_sample(g, sweeps - sweeps / 2)); /* measuring changes nothing */
-    PML_ASSERT_OK(pml_ising_get_spins(g, got, n));
-    cr_assert(pml_test_equal_bytes("spins vs reference", got, ref, n, 1),
-              "%lld x %lld, R = %lld, rule %d, field %d", (long long)lx, (long long)ly,
-              (long long)R, (int)rule, with_field);
-    cr_assert_eq(pml_ising_sweeps_done(g), sweeps);
-    free(ref);
-    free(got);
+    PML_ASSERT_OK(pml_ising_sample(g, sweeps - sweeps / 2));
+    cr_assert(pml_test_ising_ref_same(&ref, g, "fast kernel"), "%lld x %lld, R = %lld, rule %d, field %d",
+              (long long)lx, (long long)ly, (long long)R, (int)rule, with_field);
+    pml_test_ising_ref_free(&ref);
+    free(hot);
     pml_ising_destroy(g);
     pml_device_close(dev);
 }
@@ -139,48 +97,166 @@ Test(ising, portable_path_matches_reference)
     pml_cpu_ising_set_portable(0);
 }
 
-/* Both parallel paths (>= 16k sites per half-sweep) against one thread: same spins, same
- * stats. Three replicas on three threads go replica-parallel; one 384x384 lattice is split
- * into bands of rows. */
-static void threads_case(int64_t L, int64_t R)
+/* ---- the reference against the header ------------------------------------------------------
+ * Written from include/physml/ising.h alone (the draw of a site, the threshold of a case), so
+ * that the reference is not only checked against code derived from it. */
+
+/* thr = floor(p 2^32 + 1/2) of spin s with neighbour sum n at J = 1 (2^32: always). */
+static uint64_t header_threshold(pml_ising_rule rule, double T, double B, int s, int n)
+{
+    const double dE = 2.0 * s * (n + B);
+    const double p = rule == PML_ISING_METROPOLIS ? (dE <= 0 ? 1.0 : exp(-dE / T))
+                                                  : 1.0 / (1.0 + exp(dE / T));
+    return (uint64_t)floor(p * 4294967296.0 + 0.5);
+}
+
+/* u of site (x, y) of an lx x ly replica r in half-sweep h: bit 31 - b of u is bit l of
+ * D(b) = u32(seed, PML_ISING_STREAM + r, ((h Ly + y) WW + w) 32 + b), j = x / 2 = 32 w + l. */
+static uint32_t header_draw(uint64_t seed, int64_t r, uint64_t h, int64_t lx, int64_t ly,
+                            int64_t x, int64_t y)
+{
+    const int64_t WW = (lx / 2 + 31) / 32, j = x / 2, w = j / 32, l = j % 32;
+    uint32_t u = 0;
+    for (int b = 0; b < 32; ++b) {
+        const uint64_t i =
+            ((h * (uint64_t)ly + (uint64_t)y) * (uint64_t)WW + (uint64_t)w) * 32u + (uint64_t)b;
+        u |= ((pml_rng_u32(seed, PML_ISING_STREAM + (uint64_t)r, i) >> l) & 1u) << (31 - b);
+    }
+    return u;
+}
+
+/* Sweep t of the 4x4 lattice s (row-major +-1, updated in place) as replica r of its batch,
+ * through the reference, measured into *acc (cleared first). J = 1. */
+static void reference_sweep_4x4(pml_ising_rule rule, double T, double B, uint64_t seed,
+                                int64_t r, uint64_t t, int8_t s[16], pml_ising_acc *acc)
+{
+    const pml_ising_config c = {4, 4, 1, 1.0, rule, seed};
+    uint32_t planes[8]; /* 2 colours x 4 rows x 1 word */
+    pml_ising_rparams p;
+    pml_ising_to_planes(&c, s, planes);
+    pml_ising_make_params(rule, 1.0, T, B, &p);
+    memset(acc, 0, sizeof *acc);
+    const pml_ising_sweeps_args a = {.spins = planes, .params = &p, .acc = acc, .lx = 4, .ly = 4,
+                                     .replicas = 1, .r0 = r, .J = 1.0, .seed = seed, .t0 = t,
+                                     .n = 1, .measure = 1};
+    PML_ASSERT_OK(pml_cpu_ising_sweeps_ref(NULL, &a));
+    pml_ising_from_planes(&c, planes, s);
+}
+
+static const int8_t lattice4[16] = {1, -1, 1, 1, -1, -1, 1, -1, 1, 1, -1, 1, -1, 1, 1, 1};
+
+/* A worked example: sweep 5 of replica 3, heat-bath at T = 2.5, B = 0.3 (every case needs its
+ * draw). Its first half, h = 10, updates colour 0 (x + y even) from colour 1, which it does
+ * not change, and the second half does not touch colour 0 again: so each colour-0 site's new
+ * spin follows from its draw and its threshold, as the header computes them. The
+ * measurement is the final lattice's e and m. */
+Test(ising, reference_follows_the_header)
+{
+    const uint64_t seed = 2024, t = 5;
+    const int64_t r = 3;
+    const double T = 2.5, B = 0.3;
+    int8_t s[16];
+    pml_ising_acc acc;
+    memcpy(s, lattice4, sizeof s);
+    reference_sweep_4x4(PML_ISING_HEATBATH, T, B, seed, r, t, s, &acc);
+    int flipped = 0, stayed = 0;
+    for (int y = 0; y < 4; ++y)
+        for (int x = y & 1; x < 4; x += 2) {
+            const int old = lattice4[4 * y + x];
+            const int n = lattice4[4 * y + (x + 1) % 4] + lattice4[4 * y + (x + 3) % 4] +
+                          lattice4[4 * ((y + 1) % 4) + x] + lattice4[4 * ((y + 3) % 4) + x];
+            const uint64_t thr = header_threshold(PML_ISING_HEATBATH, T, B, old, n);
+            const uint32_t u = header_draw(seed, r, 2 * t, 4, 4, x, y);
+            const int want = (uint64_t)u < thr ? -old : old;
+            cr_assert_eq(s[4 * y + x], want, "site (%d, %d): s %d, n %d, u %u, thr %llu", x, y,
+                         old, n, u, (unsigned long long)thr);
+            flipped += want != old;
+            stayed += want == old;
+        }
+    cr_assert(flipped > 0 && stayed > 0, "the draws should decide both ways here");
+    int64_t bonds = 0, mag = 0;
+    for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 4; ++x) {
+            bonds += s[4 * y + x] * (s[4 * y + (x + 1) % 4] + s[4 * ((y + 1) % 4) + x]);
+            mag += s[4 * y + x];
+        }
+    cr_assert(acc.count == 1 && acc.sum_e == (-1.0 * (double)bonds - B * (double)mag) / 16.0 &&
+                  acc.sum_m == (double)mag / 16.0,
+              "e %g m %g, bonds %lld mag %lld", acc.sum_e, acc.sum_m, (long long)bonds,
+              (long long)mag);
+}
+
+/* Where the header makes the outcome certain. Metropolis at T = 0.05, B = 0.5: a spin against
+ * all its neighbours and the field flips (dE < 0: p = 1, realised exactly), a spin with them
+ * never does (thr = floor(e^-100 2^32 + 1/2) = 0), so isolated minority spins die in one sweep
+ * and e = -2.5, m = 1. Heat-bath at T = 1 with B = +-50: every spin follows the field in one
+ * sweep (thr = 2^32 or 0), e = -52. */
+Test(ising, reference_certain_limits)
+{
+    const struct {
+        pml_ising_rule rule;
+        double T, B;
+        int want;
+        double e;
+    } cases[3] = {{PML_ISING_METROPOLIS, 0.05, 0.5, 1, -2.5},
+                  {PML_ISING_HEATBATH, 1.0, 50.0, 1, -52.0},
+                  {PML_ISING_HEATBATH, 1.0, -50.0, -1, -52.0}};
+    for (int i = 0; i < 3; ++i) {
+        int8_t s[16];
+        pml_ising_acc acc;
+        if (i == 0) {
+            memset(s, 1, sizeof s);
+            s[4 * 0 + 1] = s[4 * 2 + 2] = -1; /* (1, 0) colour 1, (2, 2) colour 0 */
+        } else {
+            memcpy(s, lattice4, sizeof s);
+        }
+        reference_sweep_4x4(cases[i].rule, cases[i].T, cases[i].B, 7, 0, 0, s, &acc);
+        for (int k = 0; k < 16; ++k) cr_assert_eq(s[k], cases[i].want, "case %d, site %d", i, k);
+        cr_assert(acc.count == 1 && acc.sum_e == cases[i].e && acc.sum_m == cases[i].want &&
+                      acc.sum_abs_m == 1.0,
+                  "case %d: e %g m %g", i, acc.sum_e, acc.sum_m);
+    }
+}
+
+/* Both parallel paths (>= 16k sites per half-sweep) and one thread against the reference:
+ * same bit planes, same accumulators. Three replicas on three threads go replica-parallel;
+ * one 384x384 lattice is split into bands of rows. */
+static void threads_case(int64_t L, int64_t R, int64_t sweeps)
 {
 #ifdef _OPENMP
     pml_ising_config c = {L, L, R, 1.0, PML_ISING_METROPOLIS, 99};
     double T[3] = {1.5, 2.269, 3.0}, B[3] = {0.0, 0.1, -0.2};
-    const size_t n = (size_t)(R * L * L);
-    int8_t *a = malloc(n), *b = malloc(n);
-    pml_ising_stats sa[3], sb[3];
-    int saved = omp_get_max_threads();
-    for (int pass = 0; pass < 2; ++pass) {
-        omp_set_num_threads(pass == 0 ? 1 : 3);
-        pml_device *d = pml_test_open_cpu();
-        pml_ising *g = NULL;
-        PML_ASSERT_OK(pml_ising_create(d, &c, T, B, &g));
-        PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
-        PML_ASSERT_OK(pml_ising_sample(g, 25));
-        PML_ASSERT_OK(pml_ising_get_spins(g, pass == 0 ? a : b, n));
-        PML_ASSERT_OK(pml_ising_stats_get(g, pass == 0 ? sa : sb, R));
-        pml_ising_destroy(g);
-        pml_device_close(d);
+    const int saved = omp_get_max_threads();
+    pml_device *d = pml_test_open_cpu();
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create(d, &c, T, B, &g));
+    PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
+    pml_test_ising_ref ref;
+    pml_test_ising_ref_copy(g, &ref);
+    pml_test_ising_ref_run(&ref, sweeps, 1);
+    for (int threads = 1; threads <= 3; threads += 2) {
+        omp_set_num_threads(threads);
+        PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT)); /* the copied state again */
+        PML_ASSERT_OK(pml_ising_sample(g, sweeps));
+        cr_assert(pml_test_ising_ref_same(&ref, g, "threads"), "L %lld R %lld, %d threads",
+                  (long long)L, (long long)R, threads);
     }
     omp_set_num_threads(saved);
-    cr_assert(pml_test_equal_bytes("spins, 1 vs 3 threads", b, a, n, 1), "L %lld R %lld",
-              (long long)L, (long long)R);
-    cr_assert(pml_test_equal_bytes("stats, 1 vs 3 threads", sb, sa,
-                                   (size_t)R * sizeof sa[0] / 8, 8));
-    free(a);
-    free(b);
+    pml_test_ising_ref_free(&ref);
+    pml_ising_destroy(g);
+    pml_device_close(d);
 #else
     (void)L;
     (void)R;
+    (void)sweeps;
     cr_skip_test("built without OpenMP");
 #endif
 }
 
 Test(ising, independent_of_thread_count)
 {
-    threads_case(258, 3);
-    threads_case(384, 1);
+    threads_case(258, 3, 8);
+    threads_case(384, 1, 8);
 }
 
 /* a and b hold the same spins (n of them) and the same statistics of their R replicas, bit
@@ -494,35 +570,23 @@ Test(ising, mixed_batch_matches_uniform_batches)
     mixed_vs_uniform(PML_ISING_METROPOLIS, 0);
 }
 
-/* A mixed batch against the site-by-site reference of the header's contract: each replica
- * draws from PML_ISING_STREAM + r with its own P. */
+/* A mixed batch against the reference, which runs replica r alone as replica r of its batch
+ * (stream PML_ISING_STREAM + r, its own size), not segment by segment as pml_ising does:
+ * bit planes and accumulators. */
 Test(ising, mixed_batch_matches_reference)
 {
     pml_device *dev = pml_test_open_cpu();
     double T[MIX_R], B[MIX_R];
     pml_ising *m = mix_create(dev, PML_ISING_HEATBATH, 77, 1, T, B);
     PML_ASSERT_OK(pml_ising_init(m, PML_ISING_HOT));
-    const size_t total = mix_offset(MIX_R);
-    int8_t *ref = malloc(total), *got = malloc(total);
-    PML_ASSERT_OK(pml_ising_get_spins(m, ref, total));
-    PML_ASSERT_OK(pml_ising_sweep(m, 25));
-    PML_ASSERT_OK(pml_ising_get_spins(m, got, total));
-    /* replica r alone through the reference, with its stream shifted to PML_ISING_STREAM + r
-     * by running it as the last replica of an r + 1 batch whose other lattices are ignored */
-    for (int r = 0; r < MIX_R; ++r) {
-        const int64_t N = mix_lx[r] * mix_ly[r];
-        pml_ising_config u = {mix_lx[r], mix_ly[r], r + 1, 1.0, PML_ISING_HEATBATH, 77};
-        int8_t *s = calloc((size_t)((r + 1) * N), 1);
-        for (int i = 0; i < r; ++i) memset(s + i * N, 1, (size_t)N);
-        memcpy(s + (size_t)(r * N), ref + mix_offset(r), (size_t)N);
-        ref_sweeps(&u, T, B, s, 0, 25);
-        cr_assert(pml_test_equal_bytes("mixed vs reference", got + mix_offset(r),
-                                       s + (size_t)(r * N), (size_t)N, 1),
-                  "replica %d", r);
-        free(s);
-    }
-    free(ref);
-    free(got);
+    pml_test_ising_ref ref;
+    pml_test_ising_ref_copy(m, &ref);
+    pml_test_ising_ref_run(&ref, 10, 0);
+    pml_test_ising_ref_run(&ref, 15, 1);
+    PML_ASSERT_OK(pml_ising_sweep(m, 10));
+    PML_ASSERT_OK(pml_ising_sample(m, 15));
+    cr_assert(pml_test_ising_ref_same(&ref, m, "mixed batch"));
+    pml_test_ising_ref_free(&ref);
     pml_ising_destroy(m);
     pml_device_close(dev);
 }

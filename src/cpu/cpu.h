@@ -35,8 +35,10 @@ pml_axpy_fn pml_cpu_axpy;
 pml_scale_fn pml_cpu_scale;
 pml_sum_fn pml_cpu_sum;
 
-/* Ising: ising_sweep.c */
+/* Ising: ising_sweep_fast.c (the table's kernel: the portable and, in ising_sweep_avx512.c,
+ * the AVX-512 path, chosen at run time) and ising_sweep.c (the site-by-site reference) */
 pml_ising_sweeps_fn pml_cpu_ising_sweeps;
+pml_ising_sweeps_fn pml_cpu_ising_sweeps_ref;
 /* Tests: make the CPU kernels take the portable C path even where AVX-512 is present (the
  * environment variable PML_ISING_NO_AVX512=1 does the same for a whole process). */
 void pml_cpu_ising_set_portable(int on);

@@ -9,678 +9,101 @@
  * the colour-0 words) go to acc[r] through pml_ising_acc_push. No floating point touches a
  * spin.
  *
- * CPU: OpenMP over whole replicas (no barriers) when the batch is large enough, otherwise
- * over bands of rows of one replica inside one parallel region for all n sweeps. A band is
- * updated 16 words (512 sites, consecutive in the plane, so a step may span rows) at a time,
- * bit-sliced: a 4-input adder counts each lane's up-neighbours, the lanes are sorted into
- * threshold groups by mask logic, and the comparison u < thr runs MSB first, one Philox word
- * (one bit of 32 sites) per plane, 16 Philox blocks at a time in SIMD lanes, until every lane
- * is decided. The AVX-512 path runs the first two blocks on the 16 words of a step and queues
- * the words still undecided, running their later blocks 16 words at a time (stage_q); the
- * portable path (pml_cpu_ising_set_portable, PML_ISING_NO_AVX512=1, or no AVX-512) runs each
- * step in lockstep to its slowest word. Planes of <= 2 words use the scalar body shared with
- * CUDA (src/ops/ising_word.h). Every path gives the same bits. */
-#define _POSIX_C_SOURCE 200809L /* sched_yield */
-#include <sched.h>
-#include <stdatomic.h>
-#include <stdlib.h>
-#include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
+ * This file is the reference: the contract of physml/ising.h executed site by site, to be
+ * read beside the header's formulas. The fast CPU paths (src/cpu/ising_sweep_fast.c and
+ * src/cpu/ising_sweep_avx512.c, the backend table's kernel) and the CUDA kernels' bodies are
+ * tested against it bit for bit (tests/ising_test.c, tests/parity_ising_test.c). It generates
+ * all 32 planes of every site's draw (8 Philox blocks a site, where the fast paths need about
+ * one block per 16 sites), so it is slow: for tests, and as a fallback when debugging. */
 #include "cpu/cpu.h"
-#include "ops/ising_word.h"
 
-/* (Functions with clones are static: GCC gives the ifunc symbol and its resolver default
- * visibility whatever -fvisibility says, so an extern one would be exported.) */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define PML_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PML_SIMD_CLONES
-#endif
+/* One replica's lattice: s(x, y) = +-1, x = 0..lx-1, y = 0..ly-1, periodic, in the two
+ * colour planes of its 2 ly ww words (src/ops/ising_ops.h). */
+typedef struct lattice {
+    uint32_t *planes;
+    int64_t lx, ly, ww;
+} lattice;
 
-#define LANES 16 /* words per step: 16 uint32 lanes of one AVX-512 register */
-
-/* The word of "side" neighbours of every word of a row of the opposite plane: lane l of
- * side[w] is colour site j - 1 (o = 0) or j + 1 (o = 1) of j = 32 w + l, periodic at W. */
-static void row_side(const uint32_t *restrict opp, int64_t W, int64_t WW, int o,
-                     uint32_t *restrict side)
+/* The word holding site (x, y): plane c = (x + y) % 2, row y, colour site j = x / 2 (the
+ * site x = 2j + ((y + c) & 1)), word j / 32; the site is bit j % 32. */
+static uint32_t *site_word(const lattice *g, int64_t x, int64_t y)
 {
-    const int tail = (int)((W - 1) % 32); /* lane of site W - 1 in the last word */
-    if (o == 0) {
-        side[0] = (opp[0] << 1) | ((opp[WW - 1] >> tail) & 1u);
-        for (int64_t w = 1; w < WW; ++w) side[w] = (opp[w] << 1) | (opp[w - 1] >> 31);
-    } else {
-        for (int64_t w = 0; w + 1 < WW; ++w) side[w] = (opp[w] >> 1) | (opp[w + 1] << 31);
-        side[WW - 1] = (opp[WW - 1] >> 1) | ((opp[0] & 1u) << tail);
-    }
+    const int64_t c = (x + y) & 1, j = x / 2;
+    return g->planes + (c * g->ly + y) * g->ww + j / 32;
 }
 
-/* Philox4x32-10 of 16 blocks at once: lane i computes block ctr[i] of `stream`. */
-PML_SIMD_CLONES
-static void pml_cpu_ising_philox16(uint64_t seed, uint64_t stream, const uint64_t *restrict ctr,
-                            uint32_t *restrict X, uint32_t *restrict Y, uint32_t *restrict Z,
-                            uint32_t *restrict Wd)
+static int spin(const lattice *g, int64_t x, int64_t y)
 {
-    const uint32_t s0 = (uint32_t)stream, s1 = (uint32_t)(stream >> 32);
-    uint32_t x[LANES], y[LANES], z[LANES], w[LANES];
-#pragma omp simd
-    for (int i = 0; i < LANES; ++i) {
-        x[i] = (uint32_t)ctr[i];
-        y[i] = (uint32_t)(ctr[i] >> 32);
-        z[i] = s0;
-        w[i] = s1;
-    }
-    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-#pragma omp simd
-        for (int i = 0; i < LANES; ++i) {
-            uint64_t p0 = (uint64_t)PML_PHILOX_M0 * x[i];
-            uint64_t p1 = (uint64_t)PML_PHILOX_M1 * z[i];
-            uint32_t nx = (uint32_t)(p1 >> 32) ^ y[i] ^ k0;
-            uint32_t nz = (uint32_t)(p0 >> 32) ^ w[i] ^ k1;
-            y[i] = (uint32_t)p1;
-            w[i] = (uint32_t)p0;
-            x[i] = nx;
-            z[i] = nz;
-        }
-        k0 += PML_PHILOX_W0;
-        k1 += PML_PHILOX_W1;
-    }
-    for (int i = 0; i < LANES; ++i) {
-        X[i] = x[i];
-        Y[i] = y[i];
-        Z[i] = z[i];
-        Wd[i] = w[i];
-    }
+    x = (x + g->lx) % g->lx; /* periodic */
+    y = (y + g->ly) % g->ly;
+    return (*site_word(g, x, y) >> ((x / 2) % 32)) & 1u ? 1 : -1;
 }
 
-/* A replica's thresholds arranged for the bit-sliced comparison. The groups of equal
- * threshold (pml_ising_wparams) are taken four at a time ("quads", at most 3): for each word
- * the 16 ORs of a quad's group masks are formed once, and the threshold-bit mask of a plane
- * is then one table entry per quad, idx[b][q] = the quad's four threshold bits of plane b. */
-typedef struct cpu_plan {
-    const pml_ising_wparams *wp;
-    int nq;            /* quads in use, ceil(ng / 4) */
-    int8_t group[10];  /* group of case i, -1 where the case needs no draw */
-    uint8_t idx[32][3];
-} cpu_plan;
-
-static void plan_make(const pml_ising_wparams *wp, cpu_plan *pl)
+static void flip(const lattice *g, int64_t x, int64_t y)
 {
-    memset(pl, 0, sizeof *pl);
-    pl->wp = wp;
-    pl->nq = (int)(wp->ng + 3) / 4;
-    for (int i = 0; i < 10; ++i) pl->group[i] = -1;
-    for (uint32_t g = 0; g < wp->ng; ++g)
-        for (int i = 0; i < 10; ++i)
-            if ((wp->gcase[g] >> i) & 1u) pl->group[i] = (int8_t)g;
-    for (int b = 0; b < 32; ++b)
-        for (uint32_t g = 0; g < wp->ng; ++g)
-            pl->idx[b][g / 4] |= (uint8_t)(((wp->gthr[g] >> (31 - b)) & 1u) << (g % 4));
+    *site_word(g, x, y) ^= 1u << ((x / 2) % 32);
 }
 
-/* Everything a band update needs that does not change along it. */
-typedef struct band_job {
-    const cpu_plan *pl;
-    uint64_t seed, stream, half_blk; /* half_blk: Philox block of word 0 of the plane */
-    int64_t WW, plane;               /* words per row, per plane */
-} band_job;
-
-/* Words k0 .. k0+n-1 (n <= 16, plane-flat indices k = y WW + w, so consecutive words may span
- * rows) of plane `self`, whose neighbours are in plane `other`; side[i] and valid[i] (from
- * row_side / pml_ising_valid) belong to word k0 + i. The new spins go to self. Portable C whose
- * loops over the 16 words GCC vectorises. */
-PML_SIMD_CLONES
-static void pml_cpu_ising_words(uint32_t *restrict self, const uint32_t *restrict other,
-                         const uint32_t *restrict side, const uint32_t *restrict valid,
-                         int64_t k0, int n, const band_job *job)
+/* The draw u of site (x, y) in half-sweep h (physml/ising.h): the site is lane l = j % 32 of
+ * word w = j / 32 of its row (j = x / 2), and bit 31 - b of u is bit l of
+ * D(b) = u32(seed, stream, i0 + b), i0 = ((h Ly + y) WW + w) 32, b = 0..31. Draw index i is
+ * word i % 4 of Philox block i / 4 (physml/rng.h), so D(4k .. 4k+3) is block i0 / 4 + k. */
+static uint32_t site_draw(const lattice *g, uint64_t seed, uint64_t stream, uint64_t h,
+                          int64_t x, int64_t y)
 {
-    const cpu_plan *pl = job->pl;
-    const uint32_t always = pl->wp->always;
-    const int64_t WW = job->WW, plane = job->plane;
-    uint32_t s[LANES], und[LANES], lt[LANES], flip[LANES];
-    uint32_t cm[10][LANES], gm[12][LANES];
-    uint32_t cmb[3][16][LANES]; /* ORs of the group masks of each quad */
-#pragma omp simd
-    for (int i = 0; i < LANES; ++i) {
-        const int live = i < n;
-        const int64_t k = k0 + (live ? i : 0);
-        const int64_t ku = k >= WW ? k - WW : k - WW + plane;
-        const int64_t kd = k + WW < plane ? k + WW : k + WW - plane;
-        const uint32_t v = live ? valid[i] : 0u;
-        const uint32_t a = other[ku], b = other[kd], c = other[k], d = side[live ? i : 0];
-        s[i] = self[k];
-        /* up-neighbour count n_up = 0..4 in bits b2 b1 b0 */
-        const uint32_t x1 = a ^ b, a1 = a & b, x2 = c ^ d, a2 = c & d;
-        const uint32_t b0 = x1 ^ x2, b1 = (a1 ^ a2) | (x1 & x2), b2 = a1 & a2;
-        const uint32_t m0 = ~(b0 | b1 | b2), m1 = b0 & ~b1, m2 = b1 & ~b0, m3 = b1 & b0;
-        const uint32_t sp = s[i] & v, sm = ~s[i] & v;
-        cm[0][i] = sm & m0;
-        cm[1][i] = sm & m1;
-        cm[2][i] = sm & m2;
-        cm[3][i] = sm & m3;
-        cm[4][i] = sm & b2;
-        cm[5][i] = sp & m0;
-        cm[6][i] = sp & m1;
-        cm[7][i] = sp & m2;
-        cm[8][i] = sp & m3;
-        cm[9][i] = sp & b2;
+    const int64_t j = x / 2, w = j / 32, l = j % 32;
+    const uint64_t i0 = ((h * (uint64_t)g->ly + (uint64_t)y) * (uint64_t)g->ww + (uint64_t)w) * 32u;
+    uint32_t u = 0;
+    for (int k = 0; k < 8; ++k) {
+        const pml_u32x4 d = pml_philox_draw4(seed, stream, i0 / 4 + (uint64_t)k);
+        const uint32_t D[4] = {d.x, d.y, d.z, d.w};
+        for (int q = 0; q < 4; ++q) u |= ((D[q] >> l) & 1u) << (31 - (4 * k + q));
     }
-    for (int g = 0; g < 12; ++g)
-        for (int i = 0; i < LANES; ++i) gm[g][i] = 0;
-    for (int i = 0; i < LANES; ++i) flip[i] = 0;
-    for (int q = 0; q < 10; ++q) {
-        if ((always >> q) & 1u) {
-#pragma omp simd
-            for (int i = 0; i < LANES; ++i) flip[i] |= cm[q][i];
-        } else if (pl->group[q] >= 0) {
-            uint32_t *g = gm[pl->group[q]];
-#pragma omp simd
-            for (int i = 0; i < LANES; ++i) g[i] |= cm[q][i];
-        }
-    }
-    for (int q = 0; q < 3; ++q) {
-        for (int i = 0; i < LANES; ++i) cmb[q][0][i] = 0;
-        if (q >= pl->nq) continue;
-        for (int m = 1; m < 16; ++m) {
-            const uint32_t *lo = cmb[q][m & (m - 1)], *g = gm[4 * q + __builtin_ctz((unsigned)m)];
-#pragma omp simd
-            for (int i = 0; i < LANES; ++i) cmb[q][m][i] = lo[i] | g[i];
-        }
-    }
-    uint32_t any = 0;
-#pragma omp simd reduction(| : any)
-    for (int i = 0; i < LANES; ++i) {
-        /* every lane that needs a draw: the groups' masks (unused ones are zero) */
-        uint32_t v = 0;
-        for (int g = 0; g < 12; ++g) v |= gm[g][i];
-        und[i] = v;
-        lt[i] = 0;
-        any |= und[i];
-    }
-    for (int k = 0; k < 8 && any; ++k) {
-        uint64_t ctr[LANES];
-        uint32_t D[4][LANES];
-        for (int i = 0; i < LANES; ++i)
-            ctr[i] = job->half_blk + 8u * (uint64_t)(k0 + i) + (uint64_t)k;
-        pml_cpu_ising_philox16(job->seed, job->stream, ctr, D[0], D[1], D[2], D[3]);
-        for (int q = 0; q < 4; ++q) {
-            const uint8_t *ix = pl->idx[4 * k + q];
-            const uint32_t *t0 = cmb[0][ix[0]], *t1 = cmb[1][ix[1]], *t2 = cmb[2][ix[2]];
-            any = 0;
-#pragma omp simd reduction(| : any)
-            for (int i = 0; i < LANES; ++i) {
-                const uint32_t t = t0[i] | t1[i] | t2[i], dq = D[q][i];
-                lt[i] |= und[i] & t & ~dq;
-                und[i] &= ~(dq ^ t);
-                any |= und[i];
-            }
-        }
-    }
-    for (int i = 0; i < n; ++i) self[k0 + i] = s[i] ^ (flip[i] | lt[i]);
+    return u;
 }
 
-/* A few words one at a time (a plane of fewer than 16 words): the scalar body shared with
- * the CUDA kernels (src/ops/ising_word.h). */
-static void words_scalar(uint32_t *restrict self, const uint32_t *restrict other,
-                         const uint32_t *restrict side, const uint32_t *restrict valid,
-                         int64_t k0, int n, const band_job *job)
+static lattice replica(const pml_ising_sweeps_args *a, int64_t r)
 {
-    const int64_t WW = job->WW, plane = job->plane;
-    for (int i = 0; i < n; ++i) {
-        const int64_t k = k0 + i;
-        const int64_t ku = k >= WW ? k - WW : k - WW + plane;
-        const int64_t kd = k + WW < plane ? k + WW : k + WW - plane;
-        self[k] = pml_ising_word_update(self[k], other[ku], other[kd], other[k], side[i], valid[i],
-                                        job->pl->wp, job->seed, job->stream,
-                                        job->half_blk + 8u * (uint64_t)k);
-    }
+    const int64_t ww = pml_ising_row_words(a->lx);
+    const lattice g = {(uint32_t *)a->spins + r * 2 * a->ly * ww, a->lx, a->ly, ww};
+    return g;
 }
 
-static atomic_int force_portable = 0;
-
-void pml_cpu_ising_set_portable(int on) { atomic_store(&force_portable, on != 0); }
-
-/* ---- AVX-512 path (x86-64 with AVX-512 F/BW/VL, chosen at run time) ----------------------
- * The same arithmetic as pml_cpu_ising_words, written with intrinsics because GCC cannot see
- * two tricks: the 32x32->64 multiply of Philox done as even/odd vpmuludq pairs, and keeping
- * every mask of the 16 words in registers. tests/ising_test.c checks both paths against the
- * reference. */
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#define PML_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
-
-PML_AVX512 static inline void mulhilo16(__m512i a, __m512i m, __m512i *lo, __m512i *hi)
-{
-    /* even lanes' products in pe, odd lanes' in po (64 bits each); the 32-bit halves are
-     * swapped into place by masked in-lane shuffles */
-    const __m512i pe = _mm512_mul_epu32(a, m);
-    const __m512i po = _mm512_mul_epu32(_mm512_shuffle_epi32(a, _MM_PERM_CDAB), m);
-    *lo = _mm512_mask_shuffle_epi32(pe, 0xAAAA, po, _MM_PERM_CDAB);
-    *hi = _mm512_mask_shuffle_epi32(po, 0x5555, pe, _MM_PERM_CDAB);
-}
-
-/* Philox4x32-10 of 16 blocks, counters (x, y) = (low, high word) per lane. */
-PML_AVX512 static inline void philox16_xy(uint64_t seed, uint64_t stream, __m512i x, __m512i y,
-                                          __m512i d[4])
-{
-    __m512i z = _mm512_set1_epi32((int)(uint32_t)stream);
-    __m512i w = _mm512_set1_epi32((int)(uint32_t)(stream >> 32));
-    const __m512i m0 = _mm512_set1_epi32((int)PML_PHILOX_M0), m1 = _mm512_set1_epi32((int)PML_PHILOX_M1);
-    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-        __m512i lo_0, hi_0, lo_1, hi_1;
-        mulhilo16(x, m0, &lo_0, &hi_0);
-        mulhilo16(z, m1, &lo_1, &hi_1);
-        /* 0x96: three-way xor */
-        x = _mm512_ternarylogic_epi32(hi_1, y, _mm512_set1_epi32((int)k0), 0x96);
-        z = _mm512_ternarylogic_epi32(hi_0, w, _mm512_set1_epi32((int)k1), 0x96);
-        y = lo_1;
-        w = lo_0;
-        k0 += PML_PHILOX_W0;
-        k1 += PML_PHILOX_W1;
-    }
-    d[0] = x;
-    d[1] = y;
-    d[2] = z;
-    d[3] = w;
-}
-
-/* Blocks base + off[i] in lane i, off[i] < 2^32 (64-bit counters: the low word may carry). */
-PML_AVX512 static inline void philox16_off(uint64_t seed, uint64_t stream, uint64_t base,
-                                           __m512i off, __m512i d[4])
-{
-    const __m512i lo0 = _mm512_set1_epi32((int)(uint32_t)base);
-    const __m512i x = _mm512_add_epi32(lo0, off);
-    const __m512i carry = _mm512_maskz_set1_epi32(_mm512_cmplt_epu32_mask(x, lo0), 1);
-    const __m512i y = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)(base >> 32)), carry);
-    philox16_xy(seed, stream, x, y, d);
-}
-
-/* The 16 ORs of each used quad of group masks (cpu_plan); of unused quads only [0] (zero),
- * the only entry ever read. */
-PML_AVX512 static inline void or_tables(const cpu_plan *pl, const __m512i gm[12],
-                                        __m512i cmb[3][16])
-{
-    for (int q = 0; q < 3; ++q) {
-        cmb[q][0] = _mm512_setzero_si512();
-        if (q < pl->nq)
-            for (int mm = 1; mm < 16; ++mm)
-                cmb[q][mm] = _mm512_or_si512(cmb[q][mm & (mm - 1)],
-                                             gm[4 * q + __builtin_ctz((unsigned)mm)]);
-    }
-}
-
-/* Planes 4k .. 4k+3 of 16 words: the lanes decided to flip are ORed into *lt, *und keeps the
- * undecided ones. */
-PML_AVX512 static inline void compare4(const cpu_plan *pl, __m512i cmb[3][16], const __m512i D[4],
-                                       int k, __m512i *und, __m512i *lt)
-{
-    for (int q = 0; q < 4; ++q) {
-        const uint8_t *ix = pl->idx[4 * k + q];
-        const __m512i t = _mm512_ternarylogic_epi32(cmb[0][ix[0]], cmb[1][ix[1]], cmb[2][ix[2]],
-                                                    0xFE); /* a | b | c */
-        /* lt |= und & t & ~D;  und &= ~(D ^ t) */
-        *lt = _mm512_or_si512(*lt, _mm512_and_si512(*und, _mm512_andnot_si512(D[q], t)));
-        *und = _mm512_andnot_si512(_mm512_xor_si512(D[q], t), *und);
-    }
-}
-
-/* Words still undecided after k Philox blocks, waiting for block k (stage k): plane index,
- * undecided lanes, group masks. The first LOCKSTEP blocks run on every word of a 16-word
- * step; the few words that need more are queued here and run 16 at a time, so a step no
- * longer pays for its slowest word (2.9 blocks per step of 16 words, 1.9 per word, measured
- * at 1024^2). A word's result does not depend on when its later planes are compared. */
-#define NSTAGE 8
-#define LOCKSTEP 2
-typedef struct stage_q {
-    int n; /* < 16 between calls; the arrays take a 16-lane store at n < 16 */
-    uint32_t k[2 * LANES], und[2 * LANES], gm[12][2 * LANES];
-} stage_q;
-
-PML_AVX512 static inline void stage_push(stage_q *q, __mmask16 m, __m512i k, __m512i und,
-                                         const __m512i *gm, int ng)
-{
-    /* compress in registers and store 16 lanes: a compress-store to memory is microcoded
-     * and slow on some cores (Zen 4) */
-    _mm512_storeu_si512(q->k + q->n, _mm512_maskz_compress_epi32(m, k));
-    _mm512_storeu_si512(q->und + q->n, _mm512_maskz_compress_epi32(m, und));
-    for (int g = 0; g < ng; ++g)
-        _mm512_storeu_si512(q->gm[g] + q->n, _mm512_maskz_compress_epi32(m, gm[g]));
-    q->n += __builtin_popcount(m);
-}
-
-static void stage_drain(stage_q *qs, int st, int all, uint32_t *restrict self,
-                        const band_job *job);
-
-/* Block st for the last min(16, n) words of stage st; the undecided ones go to st + 1, which
- * is drained of full steps at once (so every stage stays below 16 between calls). */
-PML_AVX512 static void stage_run(stage_q *qs, int st, uint32_t *restrict self,
-                                 const band_job *job)
-{
-    stage_q *q = &qs[st];
-    const cpu_plan *pl = job->pl;
-    const int ng = (int)pl->wp->ng;
-    const int m = q->n < LANES ? q->n : LANES, at = q->n - m;
-    const __mmask16 live = m >= LANES ? (__mmask16)0xFFFF : (__mmask16)((1u << m) - 1u);
-    const __m512i zero = _mm512_setzero_si512();
-    const __m512i K = _mm512_maskz_loadu_epi32(live, q->k + at);
-    __m512i und = _mm512_maskz_loadu_epi32(live, q->und + at), lt = zero;
-    __m512i gm[12], cmb[3][16], D[4];
-    for (int g = 0; g < 12; ++g)
-        gm[g] = g < ng ? _mm512_maskz_loadu_epi32(live, q->gm[g] + at) : zero;
-    q->n = at;
-    or_tables(pl, gm, cmb);
-    const __m512i off = _mm512_add_epi32(_mm512_slli_epi32(K, 3), _mm512_set1_epi32(st));
-    philox16_off(job->seed, job->stream, job->half_blk, off, D);
-    compare4(pl, cmb, D, st, &und, &lt);
-    uint32_t kk[LANES], ll[LANES];
-    _mm512_storeu_si512(kk, K);
-    _mm512_storeu_si512(ll, lt);
-    for (int i = 0; i < m; ++i) self[kk[i]] ^= ll[i];
-    const __mmask16 left = _mm512_test_epi32_mask(und, und);
-    if (left && st + 1 < NSTAGE) {
-        stage_push(&qs[st + 1], left, K, und, gm, ng);
-        stage_drain(qs, st + 1, 0, self, job);
-    }
-}
-
-/* Run stage st while it holds 16 words (all: while it holds any), then the later stages. */
-static void stage_drain(stage_q *qs, int st, int all, uint32_t *restrict self,
-                        const band_job *job)
-{
-    for (int k = st; k < NSTAGE; ++k)
-        while (qs[k].n >= (all ? 1 : LANES)) stage_run(qs, k, self, job);
-}
-
-/* As pml_cpu_ising_words. With qs (plane-flat indices times 8 below 2^32), only the first
- * LOCKSTEP Philox blocks run here and the words still undecided go to stage LOCKSTEP. */
-PML_AVX512 static void words_avx512(uint32_t *restrict self, const uint32_t *restrict other,
-                                    const uint32_t *restrict side,
-                                    const uint32_t *restrict valid, int64_t k0, int n,
-                                    const band_job *job, stage_q *qs)
-{
-    const cpu_plan *pl = job->pl;
-    const uint32_t always = pl->wp->always;
-    const int64_t WW = job->WW, plane = job->plane;
-    const __mmask16 live = n >= LANES ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
-    __m512i a, b;
-    if (k0 >= WW) {
-        a = _mm512_maskz_loadu_epi32(live, other + k0 - WW);
-    } else { /* the first row: up wraps to the last */
-        uint32_t t[LANES] = {0};
-        for (int i = 0; i < n; ++i) t[i] = other[k0 + i >= WW ? k0 + i - WW : k0 + i - WW + plane];
-        a = _mm512_loadu_si512(t);
-    }
-    if (k0 + n + WW <= plane) {
-        b = _mm512_maskz_loadu_epi32(live, other + k0 + WW);
-    } else { /* the last row: down wraps to the first */
-        uint32_t t[LANES] = {0};
-        for (int i = 0; i < n; ++i) t[i] = other[k0 + i + WW < plane ? k0 + i + WW : k0 + i + WW - plane];
-        b = _mm512_loadu_si512(t);
-    }
-    const __m512i c = _mm512_maskz_loadu_epi32(live, other + k0);
-    const __m512i d = _mm512_maskz_loadu_epi32(live, side);
-    const __m512i v = _mm512_maskz_loadu_epi32(live, valid);
-    const __m512i s = _mm512_maskz_loadu_epi32(live, self + k0);
-    /* up-neighbour count n_up = 0..4 in bits b2 b1 b0 */
-    const __m512i x1 = _mm512_xor_si512(a, b), a1 = _mm512_and_si512(a, b);
-    const __m512i x2 = _mm512_xor_si512(c, d), a2 = _mm512_and_si512(c, d);
-    const __m512i b0 = _mm512_xor_si512(x1, x2);
-    const __m512i b1 = _mm512_or_si512(_mm512_xor_si512(a1, a2), _mm512_and_si512(x1, x2));
-    const __m512i b2 = _mm512_and_si512(a1, a2);
-    __m512i m[5];
-    m[0] = _mm512_ternarylogic_epi32(b0, b1, b2, 0x01); /* ~(b0 | b1 | b2) */
-    m[1] = _mm512_andnot_si512(b1, b0);
-    m[2] = _mm512_andnot_si512(b0, b1);
-    m[3] = _mm512_and_si512(b1, b0);
-    m[4] = b2;
-    const __m512i sp = _mm512_and_si512(s, v), sm = _mm512_andnot_si512(s, v);
-    const __m512i zero = _mm512_setzero_si512();
-    __m512i gm[12], flip = zero;
-    for (int g = 0; g < 12; ++g) gm[g] = zero;
-    for (int q = 0; q < 10; ++q) {
-        const __m512i cm = _mm512_and_si512(q < 5 ? sm : sp, m[q % 5]);
-        if ((always >> q) & 1u) flip = _mm512_or_si512(flip, cm);
-        else if (pl->group[q] >= 0) gm[pl->group[q]] = _mm512_or_si512(gm[pl->group[q]], cm);
-    }
-    __m512i cmb[3][16];
-    or_tables(pl, gm, cmb);
-    __m512i und = zero; /* every lane that needs a draw (cmb[q][15] of the used quads) */
-    for (int q = 0; q < pl->nq; ++q) und = _mm512_or_si512(und, cmb[q][15]);
-    __m512i lt = zero;
-    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i lane8 = _mm512_slli_epi32(lane, 3);
-    const uint64_t blk = job->half_blk + 8u * (uint64_t)k0;
-    const int kend = qs ? LOCKSTEP : 8;
-    for (int k = 0; k < kend && _mm512_test_epi32_mask(und, und); ++k) {
-        __m512i D[4];
-        philox16_off(job->seed, job->stream, blk + (uint64_t)k, lane8, D);
-        compare4(pl, cmb, D, k, &und, &lt);
-    }
-    if (qs) {
-        const __mmask16 left = _mm512_test_epi32_mask(und, und);
-        if (left) {
-            const __m512i K = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)k0), lane);
-            stage_push(&qs[LOCKSTEP], left, K, und, gm, (int)pl->wp->ng);
-        }
-    }
-    _mm512_mask_storeu_epi32(self + k0, live, _mm512_xor_si512(s, _mm512_or_si512(flip, lt)));
-}
-
-static int have_avx512(void)
-{
-    static atomic_int cached = -1; /* threads may race here; they store the same value */
-    if (atomic_load_explicit(&force_portable, memory_order_relaxed)) return 0;
-    int c = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (c < 0) {
-        const char *env = getenv("PML_ISING_NO_AVX512"); /* to test the portable path */
-        c = !(env && env[0] == '1') && __builtin_cpu_supports("avx512f") &&
-            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
-        atomic_store_explicit(&cached, c, memory_order_relaxed);
-    }
-    return c;
-}
-#else
-static int have_avx512(void) { return 0; }
-#endif
-
-/* Half-sweep of colour c over rows [y0, y1) of replica r. scratch: 2 (y1 - y0) WW words. */
-static void band(const pml_ising_sweeps_args *a, int avx, int64_t r, int c, uint64_t sweep,
-                 int64_t y0, int64_t y1, const cpu_plan *pl, uint32_t *scratch)
-{
-    const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx), Ly = a->ly, plane = Ly * WW;
-    uint32_t *base = (uint32_t *)a->spins + 2 * r * plane;
-    uint32_t *self = base + c * plane;
-    const uint32_t *other = base + (1 - c) * plane;
-    const int64_t kb = y0 * WW, ke = y1 * WW;
-    /* side and valid words of the band: word k at [k - kb] */
-    uint32_t *side = scratch, *valid = scratch + (ke - kb);
-    for (int64_t y = y0; y < y1; ++y) {
-        row_side(other + y * WW, W, WW, (int)((y + c) & 1), side + (y - y0) * WW);
-        for (int64_t w = 0; w < WW; ++w) valid[(y - y0) * WW + w] = pml_ising_valid(W, w);
-    }
-    const band_job job = {pl, a->seed, PML_ISING_STREAM + (uint64_t)(a->r0 + r),
-                          pml_ising_word_block(2 * sweep + (uint64_t)c, Ly, WW, 0, 0), WW, plane};
-#if defined(__GNUC__) && defined(__x86_64__)
-    stage_q qs[NSTAGE];
-    stage_q *use_q = avx && plane * 8 < ((int64_t)1 << 32) ? qs : NULL;
-    for (int st = 0; st < NSTAGE; ++st) qs[st].n = 0;
-#endif
-    for (int64_t k0 = kb; k0 < ke; k0 += LANES) {
-        const int n = ke - k0 < LANES ? (int)(ke - k0) : LANES;
-        const uint32_t *sd = side + (k0 - kb), *vd = valid + (k0 - kb);
-        if (n <= 2) {
-            words_scalar(self, other, sd, vd, k0, n, &job);
-        }
-#if defined(__GNUC__) && defined(__x86_64__)
-        else if (avx) {
-            words_avx512(self, other, sd, vd, k0, n, &job, use_q);
-            if (use_q) stage_drain(use_q, LOCKSTEP, 0, self, &job);
-        }
-#endif
-        else {
-            pml_cpu_ising_words(self, other, sd, vd, k0, n, &job);
-        }
-    }
-#if defined(__GNUC__) && defined(__x86_64__)
-    if (use_q) stage_drain(use_q, LOCKSTEP, 1, self, &job);
-#endif
-}
-
-/* Bond and spin sums of rows [y0, y1) of replica r: the popcount body the CUDA measure kernel
- * runs (src/ops/ising_word.h), word by word. */
-static void measure_rows(const pml_ising_sweeps_args *a, int64_t r, int64_t y0, int64_t y1,
-                         int64_t *bonds, int64_t *mag)
-{
-    const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx);
-    long long b = 0, m = 0;
-    for (int64_t y = y0; y < y1; ++y)
-        for (int64_t w = 0; w < WW; ++w)
-            pml_ising_measure_word((const uint32_t *)a->spins, W, a->ly, r, y, w, &b, &m);
-    *bonds = b;
-    *mag = m;
-}
-
-/* A sense-counting barrier for the threads of one parallel region: the last thread to
- * arrive bumps the generation; the others spin a little, then sched_yield(). The atomics
- * (acquire/release) order every spin write before the barrier against every read after it. */
-static void yielding_barrier(atomic_uint *count, atomic_uint *gen, unsigned nth)
-{
-    const unsigned g = atomic_load_explicit(gen, memory_order_acquire);
-    if (atomic_fetch_add_explicit(count, 1u, memory_order_acq_rel) + 1u == nth) {
-        atomic_store_explicit(count, 0u, memory_order_relaxed);
-        atomic_fetch_add_explicit(gen, 1u, memory_order_release);
-        return;
-    }
-    for (int spins = 0; atomic_load_explicit(gen, memory_order_acquire) == g;) {
-        if (++spins < 512) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-        } else {
-            sched_yield();
-        }
-    }
-}
-
-pml_status pml_cpu_ising_sweeps(pml_device *dev, const pml_ising_sweeps_args *a)
+pml_status pml_cpu_ising_sweeps_ref(pml_device *dev, const pml_ising_sweeps_args *a)
 {
     (void)dev;
-    const uint64_t t0 = a->t0;
-    const int64_t n = a->n;
-    const int measure = a->measure;
-    const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx), Ly = a->ly, R = a->replicas;
-    const int64_t plane = Ly * W;
-    const double inv_n = 1.0 / (double)(a->lx * a->ly);
-    int threads = 1;
-#ifdef _OPENMP
-    threads = omp_get_max_threads();
-#endif
-    /* Replicas are independent: with enough of them each thread takes whole replicas for all
-     * n sweeps, with no barrier at all and a lattice that stays in its cache. A single large
-     * lattice is split into bands of rows instead, with a barrier per half-sweep. Below ~16k
-     * sites per half-sweep the bands cost more than they save (two barriers per sweep, which
-     * stall whenever a shared core is taken by other work), so a small batch is either split
-     * by whole replicas (one fork and join per call: worth it from ~2^18 updates a call) or
-     * run on one thread. */
-    const int big = R * plane >= 16384;
-    const int par = threads > 1 && (big || (R >= threads && R * plane * n >= ((int64_t)1 << 17)));
-    if (!par) threads = 1;
-    const int by_replica = !par || !big || R % threads == 0 || R >= 4 * threads;
-    const int avx = have_avx512();
-    /* bands of about 1024 words (32k sites): many steps of 16 words, scratch in L1 */
-    int64_t BR = WW >= 1024 ? 1 : (1024 / WW < Ly ? 1024 / WW : Ly);
-    /* a single lattice split over threads: at least 4 bands per thread */
-    if (!by_replica) {
-        const int64_t cap = Ly / (4 * (int64_t)threads);
-        if (cap >= 1 && BR > cap) BR = cap;
-    }
-    const int64_t nbands = (Ly + BR - 1) / BR, items = R * nbands;
-    const size_t sbuf = 2 * (size_t)(BR * WW) + LANES;
-    uint32_t *scratch = malloc((size_t)threads * sbuf * sizeof *scratch);
-    cpu_plan *plan = malloc((size_t)R * sizeof *plan);
-    int64_t *part = (measure && !by_replica) ? malloc((size_t)(R * Ly) * 2 * sizeof *part) : NULL;
-    if (!scratch || !plan || (measure && !by_replica && !part)) {
-        free(scratch);
-        free(plan);
-        free(part);
-        return pml_set_error(PML_ERR_OUT_OF_MEMORY, "pml_ising_sweep: scratch for %lld rows",
-                             (long long)(R * Ly));
-    }
-    for (int64_t r = 0; r < R; ++r) plan_make(&a->params[r].w, &plan[r]);
-
-    if (by_replica) {
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (par)
-        for (int64_t r = 0; r < R; ++r) {
-            int tid = 0;
-#ifdef _OPENMP
-            tid = omp_get_thread_num();
-#endif
-            uint32_t *side = scratch + (size_t)tid * sbuf;
-            for (int64_t t = 0; t < n; ++t) {
-                for (int c = 0; c < 2; ++c)
-                    for (int64_t y0 = 0; y0 < Ly; y0 += BR)
-                        band(a, avx, r, c, t0 + (uint64_t)t, y0, y0 + BR < Ly ? y0 + BR : Ly,
-                             &plan[r], side);
-                if (measure) {
-                    int64_t b, m;
-                    measure_rows(a, r, 0, Ly, &b, &m);
-                    pml_ising_acc_push(&a->acc[r], b, m, a->J, a->params[r].B, inv_n);
-                }
-            }
-        }
-        free(scratch);
-        free(plan);
-        return PML_OK;
-    }
-
-    /* One lattice split into contiguous strips of bands, one per thread, separated by a
-     * barrier per half-sweep. The barrier spins briefly and then yields the core: on shared
-     * cores a partner thread is often descheduled, and OpenMP's spinning barrier would keep
-     * the core it needs busy (measured: 2-4x slower under load than this one). */
-    atomic_uint bar_count = 0, bar_gen = 0;
-#pragma omp parallel num_threads(threads)
-    {
-        int tid = 0, nth = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        nth = omp_get_num_threads();
-#endif
-        uint32_t *side = scratch + (size_t)tid * sbuf;
-        const int64_t lo = items * tid / nth, hi = items * (tid + 1) / nth;
-        const int64_t rlo = R * Ly * tid / nth, rhi = R * Ly * (tid + 1) / nth;
-        for (int64_t t = 0; t < n; ++t) {
-            for (int c = 0; c < 2; ++c) {
-                for (int64_t it = lo; it < hi; ++it) {
-                    const int64_t r = it / nbands, y0 = (it % nbands) * BR;
-                    band(a, avx, r, c, t0 + (uint64_t)t, y0, y0 + BR < Ly ? y0 + BR : Ly,
-                         &plan[r], side);
-                }
-                yielding_barrier(&bar_count, &bar_gen, (unsigned)nth);
-            }
-            if (measure) {
-                for (int64_t ry = rlo; ry < rhi; ++ry)
-                    measure_rows(a, ry / Ly, ry % Ly, ry % Ly + 1, &part[2 * ry],
-                                 &part[2 * ry + 1]);
-                yielding_barrier(&bar_count, &bar_gen, (unsigned)nth);
-                /* part[] is next written after two more barriers: no barrier after this */
-                if (tid == 0)
-                    for (int64_t r = 0; r < R; ++r) {
-                        int64_t b = 0, m = 0;
-                        for (int64_t y = 0; y < Ly; ++y) {
-                            b += part[2 * (r * Ly + y)];
-                            m += part[2 * (r * Ly + y) + 1];
-                        }
-                        pml_ising_acc_push(&a->acc[r], b, m, a->J, a->params[r].B, inv_n);
+    for (int64_t t = 0; t < a->n; ++t) {
+        const uint64_t sweep = a->t0 + (uint64_t)t;
+        for (int c = 0; c < 2; ++c)
+            for (int64_t r = 0; r < a->replicas; ++r) {
+                const lattice g = replica(a, r);
+                const pml_ising_rparams *p = &a->params[r];
+                const uint64_t stream = PML_ISING_STREAM + (uint64_t)(a->r0 + r);
+                for (int64_t y = 0; y < g.ly; ++y)
+                    for (int64_t x = (y + c) & 1; x < g.lx; x += 2) { /* colour c: x + y = c */
+                        const int s = spin(&g, x, y);
+                        const int n = spin(&g, x + 1, y) + spin(&g, x - 1, y) +
+                                      spin(&g, x, y + 1) + spin(&g, x, y - 1);
+                        const int i = (s > 0) * 5 + (n + 4) / 2; /* the case */
+                        if (((p->always >> i) & 1u) ||
+                            site_draw(&g, a->seed, stream, 2 * sweep + (uint64_t)c, x, y) <
+                                p->thr[i])
+                            flip(&g, x, y);
                     }
             }
+        for (int64_t r = 0; a->measure && r < a->replicas; ++r) {
+            /* H = -J bonds - B mag, the 2N bonds being each site's right and down ones */
+            const lattice g = replica(a, r);
+            int64_t bonds = 0, mag = 0;
+            for (int64_t y = 0; y < g.ly; ++y)
+                for (int64_t x = 0; x < g.lx; ++x) {
+                    const int s = spin(&g, x, y);
+                    bonds += s * (spin(&g, x + 1, y) + spin(&g, x, y + 1));
+                    mag += s;
+                }
+            pml_ising_acc_push(&a->acc[r], bonds, mag, a->J, a->params[r].B,
+                               1.0 / (double)(g.lx * g.ly));
         }
     }
-    free(scratch);
-    free(plan);
-    free(part);
     return PML_OK;
 }

@@ -6,7 +6,7 @@
 #include "ops/ising_ops.h"
 #include "physml/ising.h"
 
-/* A run of consecutive replicas of one size: one backend `sweeps` call covers it (kargs.r0 =
+/* A run of consecutive replicas of one size: one backend `sweeps` call covers it (args.r0 =
  * r0, so its replicas draw from their streams in the whole batch). */
 typedef struct pml_ising_segment {
     int64_t r0, count, lx, ly;

@@ -1,0 +1,74 @@
+#include "pml_test_ising.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cpu/cpu.h"
+#include "pml_test.h"
+
+/* The device arrays of g on the host: spins (nbytes), params and acc (R each). */
+static void download(pml_ising *g, void *spins, pml_ising_rparams *params, pml_ising_acc *acc)
+{
+    const size_t R = (size_t)g->cfg.replicas;
+    if (spins) PML_ASSERT_OK(pml_tensor_download(g->spins, spins, g->nbytes));
+    if (params) PML_ASSERT_OK(pml_tensor_download(g->params, params, R * sizeof *params));
+    PML_ASSERT_OK(pml_tensor_download(g->acc, acc, R * sizeof *acc));
+}
+
+void pml_test_ising_ref_copy(pml_ising *g, pml_test_ising_ref *ref)
+{
+    const size_t R = (size_t)g->cfg.replicas;
+    ref->g = g;
+    ref->spins = malloc(g->nbytes);
+    ref->params = malloc(R * sizeof *ref->params);
+    ref->acc = malloc(R * sizeof *ref->acc);
+    cr_assert(ref->spins && ref->params && ref->acc);
+    download(g, ref->spins, ref->params, ref->acc);
+    ref->sweeps = (uint64_t)pml_ising_sweeps_done(g);
+}
+
+void pml_test_ising_ref_run(pml_test_ising_ref *ref, int64_t n, int measure)
+{
+    const pml_ising *g = ref->g;
+    size_t byte0 = 0;
+    for (int64_t r = 0; r < g->cfg.replicas; ++r) {
+        int64_t lx, ly;
+        PML_ASSERT_OK(pml_ising_replica_size(g, r, &lx, &ly));
+        const pml_ising_sweeps_args a = {.spins = ref->spins + byte0, .params = ref->params + r,
+                                         .acc = ref->acc + r, .lx = lx, .ly = ly, .replicas = 1,
+                                         .r0 = r, .J = g->cfg.J, .seed = g->cfg.seed,
+                                         .t0 = ref->sweeps, .n = n, .measure = measure};
+        PML_ASSERT_OK(pml_cpu_ising_sweeps_ref(NULL, &a));
+        byte0 += pml_ising_replica_bytes(lx, ly);
+    }
+    ref->sweeps += (uint64_t)n;
+}
+
+int pml_test_ising_ref_same(const pml_test_ising_ref *ref, pml_ising *g, const char *what)
+{
+    const size_t R = (size_t)g->cfg.replicas;
+    char label[128];
+    uint8_t *spins = malloc(g->nbytes);
+    pml_ising_acc *acc = malloc(R * sizeof *acc);
+    cr_assert(spins && acc);
+    download(g, spins, NULL, acc);
+    snprintf(label, sizeof label, "%s: bit planes vs reference", what);
+    int ok = pml_test_equal_bytes(label, spins, ref->spins, g->nbytes / 4, 4);
+    snprintf(label, sizeof label, "%s: accumulators vs reference", what);
+    ok = ok && pml_test_equal_bytes(label, acc, ref->acc, R * sizeof *acc / 8, 8);
+    if (ok && (uint64_t)pml_ising_sweeps_done(g) != ref->sweeps) {
+        cr_log_error("%s: %lld sweeps done, the reference %llu", what,
+                     (long long)pml_ising_sweeps_done(g), (unsigned long long)ref->sweeps);
+        ok = 0;
+    }
+    free(spins);
+    free(acc);
+    return ok;
+}
+
+void pml_test_ising_ref_free(pml_test_ising_ref *ref)
+{
+    free(ref->spins);
+    free(ref->params);
+    free(ref->acc);
+}

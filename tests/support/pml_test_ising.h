@@ -1,0 +1,29 @@
+/* The Ising kernels' tests: a pml_ising's state copied to the host and run through the
+ * site-by-site reference kernel (pml_cpu_ising_sweeps_ref, src/cpu/ising_sweep.c), so that
+ * what the object's own kernels did to it can be compared with the reference, bit for bit.
+ * The copy is run replica by replica (replica r alone, drawing from PML_ISING_STREAM + r),
+ * not through the object's segments, so the model's grouping of the batch is checked too. */
+#ifndef PML_TEST_ISING_H
+#define PML_TEST_ISING_H
+
+#include "ising/ising_model.h"
+
+typedef struct pml_test_ising_ref {
+    pml_ising *g;              /* the object copied: sizes, seed, J */
+    uint8_t *spins;            /* its device image (bit planes), g->nbytes */
+    pml_ising_rparams *params; /* R */
+    pml_ising_acc *acc;        /* R */
+    uint64_t sweeps;           /* sweeps done */
+} pml_test_ising_ref;
+
+/* Copy g's spins, parameters, accumulators and sweep counter (g on any device). */
+void pml_test_ising_ref_copy(pml_ising *g, pml_test_ising_ref *ref);
+/* n sweeps of the copy through the reference, measured (as pml_ising_sample) or not (as
+ * pml_ising_sweep). */
+void pml_test_ising_ref_run(pml_test_ising_ref *ref, int64_t n, int measure);
+/* g's device image, accumulators and sweep counter equal the copy's, bit for bit; prints
+ * the first difference, prefixed by `what`. */
+int pml_test_ising_ref_same(const pml_test_ising_ref *ref, pml_ising *g, const char *what);
+void pml_test_ising_ref_free(pml_test_ising_ref *ref);
+
+#endif
