@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/philox.h"
+#include "cpu/cpu.h"
 #include "data/dataset.h"
 #include "pml_test.h"
 
@@ -687,5 +688,49 @@ Test(dataset, batch_bad_arguments)
     pml_tensor_destroy(xw);
     pml_tensor_destroy(yu);
     pml_dataset_destroy(ds);
+    pml_device_close(dev);
+}
+
+/* The fast CPU batch kernel (whole rows, background runs, noise a Philox block at a time)
+ * against the element-by-element reference beside it in src/cpu/data_batch.c, bit for bit:
+ * shuffled order, every shift up to the image's limit, flips, noise whose draws start
+ * unaligned to a Philox block, both scalings that change values, odd image sizes. */
+Test(dataset, fast_batch_kernel_matches_reference)
+{
+    pml_device *dev = pml_test_open_cpu();
+    static const int sizes[][2] = {{5, 7}, {28, 28}, {3, 1}, {1, 6}};
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; ++z) {
+        const int rows = sizes[z][0], cols = sizes[z][1], f = rows * cols, n = 37;
+        uint8_t *img, *lab;
+        pml_dataset *ds = crafted(dev, n, rows, cols, 4, &img, &lab);
+        PML_ASSERT_OK(pml_dataset_shuffle(ds, 9, (uint64_t)z));
+        pml_tensor *x = NULL, *y = NULL, *xr = NULL, *yr = NULL;
+        PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F32, n, f, &x));
+        PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F32, n, f, &xr));
+        PML_ASSERT_OK(pml_tensor_create_1d(dev, PML_I32, n, &y));
+        PML_ASSERT_OK(pml_tensor_create_1d(dev, PML_I32, n, &yr));
+        const int max_shift = (rows < cols ? rows : cols) - 1;
+        for (int shift = 0; shift <= (max_shift < 3 ? max_shift : 3); ++shift)
+            for (int flip = 0; flip < 2; ++flip)
+                for (int k = 0; k < 4; ++k) {
+                    const pml_augment aug = {shift, flip, k & 1 ? 0.25f : 0.0f};
+                    const pml_scaling sc = k & 2 ? PML_SCALE_STANDARD : PML_SCALE_UNIT;
+                    const uint64_t step = 1000 + (uint64_t)(shift * 8 + flip * 4 + k);
+                    PML_ASSERT_OK(pml_dataset_batch(ds, 3, n - 3, sc, &aug, 77, step, x, y));
+                    pml_data_batch_args a;
+                    pml_data_batch_setup(ds, 3, n - 3, sc, &aug, 77, step, xr, yr, &a);
+                    PML_ASSERT_OK(pml_cpu_data_batch_ref(dev, &a));
+                    cr_assert(pml_test_equal_bytes("x: fast vs reference", pml_tensor_data(x),
+                                                   pml_tensor_data(xr), (size_t)((n - 3) * f), 4),
+                              "%dx%d shift %d flip %d noise %g scaling %d", rows, cols, shift,
+                              flip, (double)aug.noise, (int)sc);
+                    cr_assert(pml_test_equal_bytes("y", pml_tensor_data(y), pml_tensor_data(yr),
+                                                   (size_t)(n - 3), 4));
+                }
+        for (pml_tensor **t = (pml_tensor *[]){x, y, xr, yr, NULL}; *t; ++t) pml_tensor_destroy(*t);
+        pml_dataset_destroy(ds);
+        free(img);
+        free(lab);
+    }
     pml_device_close(dev);
 }

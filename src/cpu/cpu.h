@@ -53,8 +53,8 @@ pml_nn_argmax_fn pml_cpu_nn_argmax;
 /* optimisers: optim.c */
 pml_optim_fn pml_cpu_sgd, pml_cpu_adam;
 
-/* data: data_batch.c */
-pml_data_batch_fn pml_cpu_data_batch;
+/* data: data_batch.c (the element-by-element reference and the fast path) */
+pml_data_batch_fn pml_cpu_data_batch_ref, pml_cpu_data_batch;
 pml_data_gather_fn pml_cpu_data_gather;
 
 #ifdef __cplusplus

@@ -1,10 +1,52 @@
 /* Mini-batch gather: u8 examples picked through the order, scaled through a 256-entry
  * table, augmented (shift, flip, noise) with Philox draws keyed by (seed, step, example).
- * Contract: src/ops/data_ops.h, pml_data_batch_args. Twin: src/cuda/data_batch.cu. */
+ * Contract: src/ops/data_ops.h, pml_data_batch_args. Twin: src/cuda/data_batch.cu.
+ * First the reference, element by element as the contract reads; then the fast path the
+ * backend uses (whole rows, runs of background, noise a Philox block at a time), which
+ * tests/data_dataset_test.c checks against it bit for bit. */
 #include <string.h>
 
 #include "core/philox.h"
 #include "cpu/cpu.h"
+
+/* The shift and flip of example b (none without augmentation). */
+static void aug_of(const pml_data_batch_args *a, uint64_t aug_stream, int64_t b, int *dx, int *dy,
+                   int *fl)
+{
+    *dx = *dy = *fl = 0;
+    if (a->shift > 0 || a->flip) {
+        const pml_u32x4 w = pml_philox_draw4(a->seed, aug_stream, (uint64_t)b);
+        pml_data_aug_draw(w.x, w.y, w.z, a->shift, a->flip, dx, dy, fl);
+    }
+}
+
+pml_status pml_cpu_data_batch_ref(pml_device *dev, const pml_data_batch_args *a)
+{
+    (void)dev;
+    const int rows = a->rows, cols = a->cols;
+    const int64_t F = (int64_t)rows * cols;
+    const uint64_t aug_stream = PML_DATA_STREAM_AUG | (a->step & PML_DATA_STEP_MASK);
+    const uint64_t noise_stream = PML_DATA_STREAM_NOISE | (a->step & PML_DATA_STEP_MASK);
+    for (int64_t b = 0; b < a->count; ++b) {
+        const int64_t e = a->order ? a->order[a->start + b] : a->start + b;
+        if (a->y) a->y[b] = a->labels[e];
+        int dx, dy, fl;
+        aug_of(a, aug_stream, b, &dx, &dy, &fl);
+        for (int r = 0; r < rows; ++r)
+            for (int c = 0; c < cols; ++c) {
+                const int sr = r - dy, sc = c - dx;
+                uint8_t p = 0; /* the background */
+                if (sr >= 0 && sr < rows && sc >= 0 && sc < cols)
+                    p = a->images[e * F + (int64_t)sr * cols + (fl ? cols - 1 - sc : sc)];
+                const int64_t j = (int64_t)r * cols + c;
+                float v = a->lut[p];
+                if (a->noise > 0.0f)
+                    v += a->noise * pml_philox_normal(a->seed, noise_stream, (uint64_t)(b * F + j));
+                a->x[b * F + j] = v;
+            }
+    }
+    return PML_OK;
+}
 
 /* x[j] += noise * normal(g0 + j): whole Philox blocks where aligned (one block gives two
  * Box-Muller pairs), single draws at the ragged ends; the same values as pml_philox_normal. */
@@ -44,11 +86,8 @@ pml_status pml_cpu_data_batch(pml_device *dev, const pml_data_batch_args *a)
         if (a->y) a->y[b] = a->labels[e];
         const uint8_t *img = a->images + e * F;
         float *x = a->x + b * F;
-        int dx = 0, dy = 0, fl = 0;
-        if (a->shift > 0 || a->flip) {
-            pml_u32x4 w = pml_philox_draw4(a->seed, aug_stream, (uint64_t)b);
-            pml_data_aug_draw(w.x, w.y, w.z, a->shift, a->flip, &dx, &dy, &fl);
-        }
+        int dx, dy, fl;
+        aug_of(a, aug_stream, b, &dx, &dy, &fl);
         if (dx == 0 && dy == 0 && !fl) {
             for (int64_t j = 0; j < F; ++j) x[j] = a->lut[img[j]];
         } else {

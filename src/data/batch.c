@@ -44,6 +44,31 @@ static pml_status check_rows(const char *fn, const char *name, const pml_tensor 
     return PML_OK;
 }
 
+void pml_data_batch_setup(const pml_dataset *ds, int64_t start, int64_t count,
+                          pml_scaling scaling, const pml_augment *aug, uint64_t seed,
+                          uint64_t step, pml_tensor *x, pml_tensor *labels,
+                          pml_data_batch_args *a)
+{
+    const pml_augment none = {0, 0, 0.0f};
+    if (aug == NULL) aug = &none;
+    memset(a, 0, sizeof *a);
+    a->images = ds->images->data;
+    a->labels = ds->labels->data;
+    a->order = ds->order ? ds->order->data : NULL;
+    a->start = start;
+    a->count = count;
+    a->rows = ds->rows;
+    a->cols = ds->cols;
+    pml_data_scaling_lut(scaling, ds->mean, ds->std, a->lut);
+    a->shift = aug->shift;
+    a->flip = aug->flip != 0;
+    a->noise = aug->noise;
+    a->seed = seed;
+    a->step = step;
+    a->x = x->data;
+    a->y = labels ? labels->data : NULL;
+}
+
 pml_status pml_dataset_batch(const pml_dataset *ds, int64_t start, int64_t count,
                              pml_scaling scaling, const pml_augment *aug, uint64_t seed,
                              uint64_t step, pml_tensor *x, pml_tensor *labels)
@@ -76,21 +101,6 @@ pml_status pml_dataset_batch(const pml_dataset *ds, int64_t start, int64_t count
     PML_NEED_OP(dev, dev->ops->data->batch, fn);
 
     pml_data_batch_args a;
-    memset(&a, 0, sizeof a);
-    a.images = ds->images->data;
-    a.labels = ds->labels->data;
-    a.order = ds->order ? ds->order->data : NULL;
-    a.start = start;
-    a.count = count;
-    a.rows = ds->rows;
-    a.cols = ds->cols;
-    pml_data_scaling_lut(scaling, ds->mean, ds->std, a.lut);
-    a.shift = aug->shift;
-    a.flip = aug->flip != 0;
-    a.noise = aug->noise;
-    a.seed = seed;
-    a.step = step;
-    a.x = x->data;
-    a.y = labels ? labels->data : NULL;
+    pml_data_batch_setup(ds, start, count, scaling, aug, seed, step, x, labels, &a);
     return dev->ops->data->batch(dev, &a);
 }

@@ -29,6 +29,12 @@ void pml_data_permutation(int64_t n, uint64_t seed, uint64_t stream, int32_t *pe
 pml_status pml_dataset_subset(const pml_dataset *ds, const int32_t *idx, int64_t count,
                               const char *fn, pml_dataset **out);
 
+/* The kernel arguments of pml_dataset_batch for arguments it has checked (batch.c). */
+void pml_data_batch_setup(const pml_dataset *ds, int64_t start, int64_t count,
+                          pml_scaling scaling, const pml_augment *aug, uint64_t seed,
+                          uint64_t step, pml_tensor *x, pml_tensor *labels,
+                          pml_data_batch_args *a);
+
 /* The scaling table of pml_dataset_batch (batch.c). */
 void pml_data_scaling_lut(pml_scaling scaling, double mean, double std, float lut[256]);
 
