@@ -56,8 +56,7 @@ Test(nn_layer, shaped_input_is_flat_for_dense)
     cr_expect_eq(pml_model_forward(flat, x4, 3, &y), PML_ERR_INVALID_ARGUMENT,
                  "the flat model takes rows of 16");
     for (pml_tensor **t = (pml_tensor *[]){x2, x4, bad, NULL}; *t; ++t) pml_tensor_destroy(*t);
-    pml_model_destroy(flat);
-    pml_model_destroy(shaped);
+    for (pml_model **mm = (pml_model *[]){flat, shaped, NULL}; *mm; ++mm) pml_model_destroy(*mm);
     pml_device_close(dev);
 }
 

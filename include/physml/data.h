@@ -104,7 +104,7 @@ typedef struct pml_augment {
     int flip;    /* horizontal flip with probability 1/2 */
     float noise; /* additive N(0, noise^2) after scaling */
 } pml_augment;
-/* The draws (src/data/data_ops.h, docs/data.md): example b of the batch uses Philox block b of
+/* The draws (src/ops/data_ops.h, docs/data.md): example b of the batch uses Philox block b of
  * stream 0xDA03<<48 | step for (dx, dy, flip) and normal draws b*features + j of stream
  * 0xDA04<<48 | step for its noise, with key `seed`. Flip first, then translate. */
 

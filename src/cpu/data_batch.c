@@ -9,15 +9,25 @@
 #include "core/philox.h"
 #include "cpu/cpu.h"
 
-/* The shift and flip of example b (none without augmentation). */
-static void aug_of(const pml_data_batch_args *a, uint64_t aug_stream, int64_t b, int *dx, int *dy,
-                   int *fl)
+/* The Philox stream of one purpose (augmentation, noise) at the batch's step. */
+static uint64_t step_stream(const pml_data_batch_args *a, uint64_t purpose)
 {
+    return purpose | (a->step & PML_DATA_STEP_MASK);
+}
+
+/* Example b of the batch: its index in the dataset (its label written to y), and its shift
+ * and flip (none without augmentation). */
+static int64_t example(const pml_data_batch_args *a, int64_t b, int *dx, int *dy, int *fl)
+{
+    const int64_t e = a->order ? a->order[a->start + b] : a->start + b;
+    if (a->y) a->y[b] = a->labels[e];
     *dx = *dy = *fl = 0;
     if (a->shift > 0 || a->flip) {
-        const pml_u32x4 w = pml_philox_draw4(a->seed, aug_stream, (uint64_t)b);
+        const uint64_t stream = step_stream(a, PML_DATA_STREAM_AUG);
+        const pml_u32x4 w = pml_philox_draw4(a->seed, stream, (uint64_t)b);
         pml_data_aug_draw(w.x, w.y, w.z, a->shift, a->flip, dx, dy, fl);
     }
+    return e;
 }
 
 pml_status pml_cpu_data_batch_ref(pml_device *dev, const pml_data_batch_args *a)
@@ -25,13 +35,10 @@ pml_status pml_cpu_data_batch_ref(pml_device *dev, const pml_data_batch_args *a)
     (void)dev;
     const int rows = a->rows, cols = a->cols;
     const int64_t F = (int64_t)rows * cols;
-    const uint64_t aug_stream = PML_DATA_STREAM_AUG | (a->step & PML_DATA_STEP_MASK);
-    const uint64_t noise_stream = PML_DATA_STREAM_NOISE | (a->step & PML_DATA_STEP_MASK);
+    const uint64_t noise_stream = step_stream(a, PML_DATA_STREAM_NOISE);
     for (int64_t b = 0; b < a->count; ++b) {
-        const int64_t e = a->order ? a->order[a->start + b] : a->start + b;
-        if (a->y) a->y[b] = a->labels[e];
         int dx, dy, fl;
-        aug_of(a, aug_stream, b, &dx, &dy, &fl);
+        const int64_t e = example(a, b, &dx, &dy, &fl);
         for (int r = 0; r < rows; ++r)
             for (int c = 0; c < cols; ++c) {
                 const int sr = r - dy, sc = c - dx;
@@ -74,20 +81,16 @@ pml_status pml_cpu_data_batch(pml_device *dev, const pml_data_batch_args *a)
     (void)dev;
     const int rows = a->rows, cols = a->cols;
     const int64_t F = (int64_t)rows * cols;
-    const uint64_t aug_stream = PML_DATA_STREAM_AUG | (a->step & PML_DATA_STEP_MASK);
-    const uint64_t noise_stream = PML_DATA_STREAM_NOISE | (a->step & PML_DATA_STEP_MASK);
+    const uint64_t noise_stream = step_stream(a, PML_DATA_STREAM_NOISE);
     /* Threads only for big gathers: a training batch (64 x 784) converts in tens of
      * microseconds, and opening a parallel region on busy shared cores stalled for
      * milliseconds per batch (measured by bench_train). */
 #pragma omp parallel for schedule(static) if (a->count * F > (1 << 20))
     for (int64_t b = 0; b < a->count; ++b) {
-        int64_t pos = a->start + b;
-        int64_t e = a->order ? a->order[pos] : pos;
-        if (a->y) a->y[b] = a->labels[e];
+        int dx, dy, fl;
+        const int64_t e = example(a, b, &dx, &dy, &fl);
         const uint8_t *img = a->images + e * F;
         float *x = a->x + b * F;
-        int dx, dy, fl;
-        aug_of(a, aug_stream, b, &dx, &dy, &fl);
         if (dx == 0 && dy == 0 && !fl) {
             for (int64_t j = 0; j < F; ++j) x[j] = a->lut[img[j]];
         } else {
