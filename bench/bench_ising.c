@@ -75,24 +75,23 @@ typedef struct peer_row {
 
 static int run_numpy(const char *dir, const char *Ls, const char *Ts, peer_row *rows, int cap)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/ising_numpy.py' --json --L %s --T %s --repeats 3",
-             dir, Ls, Ts);
-    FILE *p = popen(cmd, "r");
-    if (!p) return 0;
-    char line[1024];
+    char script[1024];
+    snprintf(script, sizeof script, "%s/ising_numpy.py", dir);
+    const char *const argv[] = {"/usr/bin/python3", script, "--json", "--L", Ls, "--T", Ts,
+                                "--repeats", "3", NULL};
+    static char out[1 << 16];
+    if (pml_run(argv, NULL, out, sizeof out, NULL, 0) != 0) return 0;
     int n = 0;
-    while (fgets(line, sizeof line, p) && n < cap) {
+    for (char *line = strtok(out, "\n"); line && n < cap; line = strtok(NULL, "\n")) {
         const char *a = strstr(line, "\"L\": "), *b = strstr(line, "\"T\": "),
                    *c = strstr(line, "\"flips_per_ns\": ");
         if (!a || !b || !c) continue;
         rows[n].L = atoll(a + 5);
         rows[n].T = atof(b + 5);
         rows[n].fpns = atof(c + 16);
-        fputs(line, stdout); /* the peer's own JSON line, as it printed it */
+        puts(line); /* the peer's own JSON line, as it printed it */
         ++n;
     }
-    pclose(p);
     return n;
 }
 

@@ -129,13 +129,14 @@ int main(int argc, char **argv)
             /* the peer on the same kind of device, first, in this same invocation */
             peer_s[0] = peer_s[1] = NAN;
             if (peer) {
-                char cmd[2048];
-                snprintf(cmd, sizeof cmd,
-                         "/usr/bin/python3 %s --device %s --epochs %d --batch 64 256%s%s", peer,
-                         specs[d], epochs, data ? " --data " : "", data ? data : "");
-                FILE *p = popen(cmd, "r");
-                char line[1024];
-                while (p && fgets(line, sizeof line, p)) {
+                char ep[16];
+                snprintf(ep, sizeof ep, "%d", epochs);
+                const char *pargv[] = {"/usr/bin/python3", peer, "--device", specs[d],
+                                       "--epochs", ep, "--batch", "64", "256",
+                                       data ? "--data" : NULL, data, NULL};
+                static char out[1 << 16];
+                if (pml_run(pargv, NULL, out, sizeof out, NULL, 0) != 0) out[0] = 0;
+                for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
                     const char *b = strstr(line, "\"batch\": "),
                                *s = strstr(line, "\"seconds_per_epoch\": ");
                     if (!b || !s) continue;
@@ -143,11 +144,10 @@ int main(int argc, char **argv)
                     double ss = atof(s + 21);
                     for (int k = 0; k < 2; ++k)
                         if (bb == batches[k]) peer_s[k] = ss;
-                    if (json) fputs(line, stdout);
+                    if (json) puts(line);
                     else printf("%-8s %-28s %6d %12.3f %12.0f %10s\n", specs[d],
                                 "pytorch 784-100-10 adam", bb, ss, 60000.0 / ss, "1.00");
                 }
-                if (p) pclose(p);
             }
             pml_dataset *train = NULL;
             BENCH_CHECK("bench_train", pml_dataset_load(dev, data ? data : pml_data_default_dir(), PML_SPLIT_TRAIN, &train));

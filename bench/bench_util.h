@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/process.h"
 #include "physml/physml.h"
 
 /* Seconds on a monotonic clock. */

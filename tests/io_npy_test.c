@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/process.h"
 #include "pml_test.h"
 
 TestSuite(npy, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
@@ -115,24 +116,28 @@ Test(npy, numpy_reads_ours_and_we_read_numpys)
     int64_t s1 = 5;
     pml_tensor *ai = pml_test_tensor(dev, PML_I32, 1, &s1, iv);
     PML_ASSERT_OK(pml_npy_write(pml_test_tmppath("ours_i.npy"), ai));
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 -c \""
-             "import numpy as np, io, sys\n"
-             "a = np.load('%s')\n"
-             "assert a.dtype == np.float32 and a.shape == (2, 3, 4), (a.dtype, a.shape)\n"
-             "assert (a == np.arange(24, dtype=np.float32).reshape(2, 3, 4) * 0.25 - 3).all()\n"
-             "b = np.load('%s')\n"
-             "assert b.dtype == np.int32 and list(b) == [-2, -1, 0, 1, 2147483647]\n"
-             "buf = io.BytesIO(); np.save(buf, a)\n"
-             "assert buf.getvalue() == open('%s', 'rb').read(), 'bytes differ from np.save'\n"
-             "np.save('%s', (np.arange(12, dtype=np.float64) / 7).reshape(3, 4))\n"
-             "np.save('%s', np.array([[1, 255], [0, 7]], dtype=np.uint8))\n"
-             "np.save('%s', np.float32(2.5))\n"
-             "\"",
-             pml_test_tmppath("ours.npy"), pml_test_tmppath("ours_i.npy"), pml_test_tmppath("ours.npy"), pml_test_tmppath("np.npy"),
-             pml_test_tmppath("np_u8.npy"), pml_test_tmppath("np_scalar.npy"));
-    cr_assert_eq(system(cmd), 0, "the NumPy side failed");
+    /* the paths travel as arguments (sys.argv), never inside the program text */
+    static const char script[] =
+        "import numpy as np, io, sys\n"
+        "ours, ours_i, np_f, np_u8, np_scalar = sys.argv[1:6]\n"
+        "a = np.load(ours)\n"
+        "assert a.dtype == np.float32 and a.shape == (2, 3, 4), (a.dtype, a.shape)\n"
+        "assert (a == np.arange(24, dtype=np.float32).reshape(2, 3, 4) * 0.25 - 3).all()\n"
+        "b = np.load(ours_i)\n"
+        "assert b.dtype == np.int32 and list(b) == [-2, -1, 0, 1, 2147483647]\n"
+        "buf = io.BytesIO(); np.save(buf, a)\n"
+        "assert buf.getvalue() == open(ours, 'rb').read(), 'bytes differ from np.save'\n"
+        "np.save(np_f, (np.arange(12, dtype=np.float64) / 7).reshape(3, 4))\n"
+        "np.save(np_u8, np.array([[1, 255], [0, 7]], dtype=np.uint8))\n"
+        "np.save(np_scalar, np.float32(2.5))\n";
+    char paths[5][256];
+    const char *names[5] = {"ours.npy", "ours_i.npy", "np.npy", "np_u8.npy", "np_scalar.npy"};
+    for (int i = 0; i < 5; ++i) snprintf(paths[i], sizeof paths[i], "%s", pml_test_tmppath(names[i]));
+    const char *const argv[] = {"/usr/bin/python3", "-c", script, paths[0], paths[1],
+                                paths[2], paths[3], paths[4], NULL};
+    char err[4096];
+    cr_assert_eq(pml_run(argv, NULL, NULL, 0, err, sizeof err), 0, "the NumPy side failed: %s",
+                 err);
     pml_tensor *b = NULL;
     PML_ASSERT_OK(pml_npy_read(dev, pml_test_tmppath("np.npy"), &b));
     cr_assert_eq(pml_tensor_dtype(b), PML_F64);

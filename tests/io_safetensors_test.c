@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "data/json.h"
+#include "core/process.h"
 #include "pml_test.h"
 
 TestSuite(safetensors, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
@@ -164,40 +165,44 @@ Test(safetensors, python_reads_ours_and_we_read_pythons)
     pml_named_tensor nt[2] = {{"fc.weight", tw}, {"ids", ti}};
     const char *meta[] = {"arch", "dense:3", NULL};
     PML_ASSERT_OK(pml_safetensors_write(pml_test_tmppath("ours.safetensors"), nt, 2, meta));
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "/usr/bin/python3 -c \""
-             "import json, struct, numpy as np\n"
-             "def load(p):\n"
-             "    b = open(p, 'rb').read()\n"
-             "    n = struct.unpack('<Q', b[:8])[0]\n"
-             "    h = json.loads(b[8:8 + n])\n"
-             "    meta = h.pop('__metadata__', {})\n"
-             "    dt = {'F32': np.float32, 'I32': np.int32, 'F64': np.float64, 'U8': np.uint8}\n"
-             "    out = {}\n"
-             "    for k, v in h.items():\n"
-             "        s, e = v['data_offsets']\n"
-             "        out[k] = np.frombuffer(b[8 + n + s:8 + n + e], dt[v['dtype']]).reshape(v['shape'])\n"
-             "    return out, meta\n"
-             "t, m = load('%s')\n"
-             "assert m == {'arch': 'dense:3'}, m\n"
-             "assert (t['fc.weight'] == np.array([[0.5, -1, 2], [3, 4, 5]], np.float32)).all()\n"
-             "assert t['ids'].tolist() == [7, -8, 9]\n"
-             "try:\n"
-             "    from safetensors.torch import load_file\n"
-             "    assert load_file('%s')['ids'].tolist() == [7, -8, 9]\n"
-             "except ImportError:\n"
-             "    pass\n"
-             "a = np.arange(6, dtype=np.float64).reshape(3, 2) / 3\n"
-             "u = np.array([255, 0, 1], np.uint8)\n"
-             "hdr = {'u': {'dtype': 'U8', 'shape': [3], 'data_offsets': [48, 51]},\n"
-             "       'a': {'dtype': 'F64', 'shape': [3, 2], 'data_offsets': [0, 48]},\n"
-             "       '__metadata__': {'k\\\\u00e9y': 'v\\\\\\\\al'}}\n"
-             "hb = json.dumps(hdr, indent=1).encode()\n"
-             "open('%s', 'wb').write(struct.pack('<Q', len(hb)) + hb + a.tobytes() + u.tobytes())\n"
-             "\"",
-             pml_test_tmppath("ours.safetensors"), pml_test_tmppath("ours.safetensors"), pml_test_tmppath("py.safetensors"));
-    cr_assert_eq(system(cmd), 0, "the Python side failed");
+    /* the paths travel as arguments (sys.argv), never inside the program text */
+    static const char script[] =
+        "import json, struct, sys, numpy as np\n"
+        "ours, py = sys.argv[1:3]\n"
+        "def load(p):\n"
+        "    b = open(p, 'rb').read()\n"
+        "    n = struct.unpack('<Q', b[:8])[0]\n"
+        "    h = json.loads(b[8:8 + n])\n"
+        "    meta = h.pop('__metadata__', {})\n"
+        "    dt = {'F32': np.float32, 'I32': np.int32, 'F64': np.float64, 'U8': np.uint8}\n"
+        "    out = {}\n"
+        "    for k, v in h.items():\n"
+        "        s, e = v['data_offsets']\n"
+        "        out[k] = np.frombuffer(b[8 + n + s:8 + n + e], dt[v['dtype']]).reshape(v['shape'])\n"
+        "    return out, meta\n"
+        "t, m = load(ours)\n"
+        "assert m == {'arch': 'dense:3'}, m\n"
+        "assert (t['fc.weight'] == np.array([[0.5, -1, 2], [3, 4, 5]], np.float32)).all()\n"
+        "assert t['ids'].tolist() == [7, -8, 9]\n"
+        "try:\n"
+        "    from safetensors.torch import load_file\n"
+        "    assert load_file(ours)['ids'].tolist() == [7, -8, 9]\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "a = np.arange(6, dtype=np.float64).reshape(3, 2) / 3\n"
+        "u = np.array([255, 0, 1], np.uint8)\n"
+        "hdr = {'u': {'dtype': 'U8', 'shape': [3], 'data_offsets': [48, 51]},\n"
+        "       'a': {'dtype': 'F64', 'shape': [3, 2], 'data_offsets': [0, 48]},\n"
+        "       '__metadata__': {'k\\u00e9y': 'v\\\\al'}}\n"
+        "hb = json.dumps(hdr, indent=1).encode()\n"
+        "open(py, 'wb').write(struct.pack('<Q', len(hb)) + hb + a.tobytes() + u.tobytes())\n";
+    char ours[256], py[256];
+    snprintf(ours, sizeof ours, "%s", pml_test_tmppath("ours.safetensors"));
+    snprintf(py, sizeof py, "%s", pml_test_tmppath("py.safetensors"));
+    const char *const argv[] = {"/usr/bin/python3", "-c", script, ours, py, NULL};
+    char err[4096];
+    cr_assert_eq(pml_run(argv, NULL, NULL, 0, err, sizeof err), 0, "the Python side failed: %s",
+                 err);
     pml_safetensors st;
     PML_ASSERT_OK(pml_safetensors_read(dev, pml_test_tmppath("py.safetensors"), &st));
     cr_assert_eq(st.count, 2);

@@ -6,18 +6,29 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/file.h"
 #include "physml/physml.h"
 
 /* ---- options ---------------------------------------------------------------------------
  * Options are "--name value" or "--name=value"; flags are "--name". Every command takes
- * --help. */
+ * --help. The parser checks every value before the command sees it: integers and numbers
+ * against the option's range (lo..hi, inclusive; `above`: lo excluded), finite, in range
+ * before any narrowing; strings against a length limit; choices against their words. A bad
+ * value is a one-line error naming the option, and exit 2. Every number option must declare
+ * its range: an INT or DOUBLE option whose lo and hi are both 0 is a programming error that
+ * the parser reports on every call (so tests/cli_test.c catches it). `given` (may be NULL)
+ * is set to 1 when the option is on the command line, so a command never mistakes a value
+ * for "not given". */
 typedef enum pml_opt_type {
     PML_OPT_FLAG,   /* int *: set to 1 */
-    PML_OPT_INT,    /* long *: integer */
-    PML_OPT_U64,    /* uint64_t *: unsigned integer (seeds) */
-    PML_OPT_DOUBLE, /* double * */
-    PML_OPT_STR     /* const char **: points into argv */
+    PML_OPT_INT,    /* int64_t *: an integer in [lo, hi] */
+    PML_OPT_U64,    /* uint64_t *: any 64-bit unsigned integer (seeds), decimal or 0x... */
+    PML_OPT_DOUBLE, /* double *: a finite number in [lo, hi] ((lo, hi] with above) */
+    PML_OPT_STR,    /* const char **: points into argv; at most PML_OPT_STR_MAX bytes */
+    PML_OPT_CHOICE  /* const char **: one of the words of `choices`, "hot|cold|auto" */
 } pml_opt_type;
+
+#define PML_OPT_STR_MAX 4095
 
 typedef struct pml_opt {
     const char *name; /* without the dashes: "device" */
@@ -25,6 +36,10 @@ typedef struct pml_opt {
     void *target;
     const char *metavar; /* "D", "N", ... shown in the help */
     const char *help;
+    double lo, hi;       /* INT, DOUBLE: the accepted range */
+    int above;           /* DOUBLE: lo itself is refused */
+    const char *choices; /* CHOICE: the words, separated by '|' */
+    int *given;
 } pml_opt;
 
 /* Parse argv[first..argc) against opts (terminated by an entry with name NULL).
@@ -34,12 +49,20 @@ int pml_cli_parse(const char *command, const char *usage, const char *descriptio
                   char **argv, int first, const pml_opt *opts);
 void pml_cli_print_help(FILE *f, const char *command, const char *usage, const char *description,
                         const pml_opt *opts);
+/* A usage error found after parsing (an option combination, a value a library parser
+ * refused): "physml CMD: --OPT: detail" on stderr; returns 2. */
+int pml_cli_usage(const char *command, const char *option, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* Report a failed physml call on stderr ("physml CMD: what: status: detail"); returns 1. */
 int pml_cli_fail(const char *command, const char *what, pml_status s);
 
-/* Open the device named on the command line, with a one-line error when it fails. */
-pml_status pml_cli_open_device(const char *command, const char *spec, pml_device **out);
+/* Open the device named on the command line. 0 on success; otherwise a one-line error and
+ * the exit code: 2 for a spec that names no device ("tpu"), 1 when it cannot be opened. */
+int pml_cli_open_device(const char *command, const char *spec, pml_device **out);
 
 /* ---- JSON lines -------------------------------------------------------------------------
  * One object per line: pml_jsonl_begin, fields, pml_jsonl_end. Strings are escaped by the
@@ -72,14 +95,40 @@ double pml_now(void);
 /* 1 when colour escapes may be used on stream f (a terminal, NO_COLOR unset). */
 int pml_cli_color(FILE *f);
 
-/* ---- files ------------------------------------------------------------------------------ */
-/* mkdir -p; 0 on success. */
-int pml_mkdirs(const char *path);
-/* Write an 8-bit greyscale (channels 1) or RGB (3) PNG; 0 on success. */
-int pml_png_write(const char *path, int width, int height, int channels, const uint8_t *pixels);
-/* Run gnuplot on a script when gnuplot is installed; 0 when a PNG was rendered, 1 when
- * gnuplot is missing (the script stays for later), -1 when gnuplot failed. */
-int pml_gnuplot_render(const char *script_path);
+/* ---- files ------------------------------------------------------------------------------
+ * Every file the tool writes goes through pml_wfile (src/core/file.h): whole or not at all.
+ * Each returns 0 on success, or prints a one-line error naming the command and returns 1. */
+/* A long command's output directory, checked before the work: created (mkdir -p), a
+ * directory, and writable now (a probe file made and removed). */
+int pml_cli_out_dir(const char *command, const char *dir);
+/* A long command's output file (--save FILE), checked before the work: its directory exists
+ * and takes a new file now. */
+int pml_cli_out_file(const char *command, const char *option, const char *path);
+/* Start writing `path` atomically. */
+int pml_cli_open(const char *command, const char *path, pml_wfile *w);
+/* Finish it; "wrote PATH" on stderr (unless quiet) only once the file is in place. */
+int pml_cli_commit(const char *command, pml_wfile *w, int quiet);
+/* "DIR/NAME" into buf (cap bytes); 1 (with a message) when it does not fit. */
+int pml_cli_path(const char *command, char *buf, size_t cap, const char *dir, const char *name);
+
+/* The largest image the tool writes: sides up to PML_PNG_MAX_SIDE pixels and at most
+ * PML_PNG_MAX_BYTES bytes of pixels (stb_image_write computes sizes in int). */
+#define PML_PNG_MAX_SIDE 16384
+#define PML_PNG_MAX_BYTES ((int64_t)1 << 28)
+/* An 8-bit greyscale (channels 1) or RGB (3) PNG, atomically; larger than the bounds above
+ * is refused (callers downsample first). */
+int pml_png_write(const char *command, const char *path, int width, int height, int channels,
+                  const uint8_t *pixels, int quiet);
+
+/* Render DIR/SCRIPT with gnuplot, started without a shell in DIR (scripts name their files
+ * relative to their own directory and take the image's name from the gnuplot variable
+ * `pml_png`, default PNG), into a temporary file that becomes DIR/PNG once gnuplot succeeds.
+ * 0: rendered ("wrote" unless quiet); 1: gnuplot is not installed (the script stays for
+ * later, a note unless quiet); -1: gnuplot failed (a message, always). */
+int pml_gnuplot_render(const char *command, const char *dir, const char *script, const char *png,
+                       int quiet);
+/* The line every script starts its output with: the image named by `pml_png`, PNG by default. */
+void pml_gnuplot_output(FILE *f, const char *png, const char *terminal);
 
 /* ---- commands ---------------------------------------------------------------------------- */
 typedef int (*pml_command_fn)(int argc, char **argv);

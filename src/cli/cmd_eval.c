@@ -1,4 +1,5 @@
 /* physml eval: a saved model's loss and accuracy on a dataset's test split. */
+#include <math.h>
 #include <string.h>
 
 #include "cli/train_common.h"
@@ -10,7 +11,8 @@ int pml_cmd_eval(int argc, char **argv)
     const pml_opt opts[] = {
         {"model", PML_OPT_STR, &model, "FILE", "a model saved by physml train --save"},
         {"data", PML_OPT_STR, &data, "DIR", "MNIST-format directory (default: Fashion-MNIST)"},
-        {"split", PML_OPT_STR, &split, "S", "test (default) or train"},
+        {"split", PML_OPT_CHOICE, &split, "S", "which part of the dataset (test)",
+         .choices = "test|train"},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"json", PML_OPT_FLAG, &json, NULL, "one JSON object"},
         {NULL, 0, NULL, NULL, NULL},
@@ -19,16 +21,9 @@ int pml_cmd_eval(int argc, char **argv)
                           "Evaluate a saved model: mean loss and accuracy on a dataset.", argc,
                           argv, 2, opts);
     if (r) return r == 1 ? 0 : r;
-    if (!model) {
-        fprintf(stderr, "physml eval: --model FILE is required\n");
-        return 2;
-    }
-    if (strcmp(split, "test") != 0 && strcmp(split, "train") != 0) {
-        fprintf(stderr, "physml eval: --split: '%s' is not test or train\n", split);
-        return 2;
-    }
+    if (!model) return pml_cli_usage("eval", "model", "a model file is required");
     pml_device *dev = NULL;
-    if (pml_cli_open_device("eval", device, &dev) != PML_OK) return 1;
+    if ((r = pml_cli_open_device("eval", device, &dev)) != 0) return r;
     pml_model *m = NULL;
     pml_dataset *ds = NULL;
     pml_safetensors st;
@@ -39,13 +34,22 @@ int pml_cmd_eval(int argc, char **argv)
         rc = pml_cli_fail("eval", model, s);
         goto done;
     }
-    /* the loss and input scaling it was trained with, from the file's metadata; absent or
-     * unknown names keep the defaults (the parsers leave them untouched) */
+    /* the loss and input scaling it was trained with, from the file's metadata; absent
+     * names mean the defaults (a file saved by the library alone), a name this physml does not
+     * know is an error, not a silent guess */
     pml_loss_kind loss = PML_LOSS_SOFTMAX_XENT;
     pml_scaling scaling = PML_SCALE_UNIT;
-    if (pml_safetensors_read(dev, model, &st) == PML_OK) {
-        (void)pml_loss_parse(pml_safetensors_meta(&st, "physml_loss"), &loss);
-        (void)pml_scaling_parse(pml_safetensors_meta(&st, "physml_scaling"), &scaling);
+    if ((s = pml_safetensors_read(dev, model, &st)) != PML_OK) {
+        rc = pml_cli_fail("eval", model, s);
+        goto done;
+    }
+    const char *ml = pml_safetensors_meta(&st, "physml_loss");
+    const char *ms = pml_safetensors_meta(&st, "physml_scaling");
+    if ((ml && (s = pml_loss_parse(ml, &loss)) != PML_OK) ||
+        (ms && (s = pml_scaling_parse(ms, &scaling)) != PML_OK)) {
+        fprintf(stderr, "physml eval: %s: its metadata: %s\n", model, pml_last_error());
+        rc = 1;
+        goto done;
     }
     const char *dir = data ? data : pml_data_default_dir();
     s = pml_dataset_load(dev, dir, strcmp(split, "train") == 0 ? PML_SPLIT_TRAIN : PML_SPLIT_TEST,
@@ -58,6 +62,12 @@ int pml_cmd_eval(int argc, char **argv)
     s = pml_evaluate(m, ds, loss, scaling, &lm, &acc);
     if (s != PML_OK) {
         rc = pml_cli_fail("eval", "evaluating", s);
+        goto done;
+    }
+    if (!isfinite(lm)) {
+        fprintf(stderr, "physml eval: %s: the %s loss on the data is %g: the model's outputs are "
+                        "not finite (are its weights?)\n", model, pml_loss_name(loss), lm);
+        rc = 1;
         goto done;
     }
     if (json) {

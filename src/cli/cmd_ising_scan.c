@@ -1,7 +1,5 @@
 /* physml ising scan: e, |m|, C, chi and U against T for several L, the Binder-crossing T_c,
  * files and plots. The engine (pml_ising_scan_run/_write) is shared with the tour. */
-#define _DEFAULT_SOURCE /* realpath */
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,27 +114,23 @@ int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char
     return rc;
 }
 
-int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, char *png, size_t png_n)
+/* scan.csv: one row per (L, T). */
+static void write_csv(FILE *f, const pml_ising_scan *s)
 {
-    if (png_n) png[0] = '\0';
-    if (pml_mkdirs(dir) != 0) return -1;
-    char abs[PATH_MAX], path[PATH_MAX + 64];
-    if (!realpath(dir, abs)) snprintf(abs, sizeof abs, "%s", dir);
-    snprintf(path, sizeof path, "%s/scan.csv", abs);
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
     fprintf(f, "L,T,B,e,e_err,m_abs,m_abs_err,m2,m4,c,chi,binder,tau_e,tau_m,samples\n");
     for (int l = 0; l < s->nL; ++l)
         for (int i = 0; i < s->nT; ++i) {
             const pml_ising_stats *t = &s->stats[l * s->nT + i];
-            fprintf(f, "%lld,%.6g,%.6g,%.8g,%.3g,%.8g,%.3g,%.8g,%.8g,%.6g,%.6g,%.6g,%.3g,%.3g,%lld\n",
+            fprintf(f, "%lld,%.6g,%.6g,%.8g,%.3g,%.8g,%.3g,%.8g,%.8g,%.6g,%.6g,%.6g,%.3g,%.3g,"
+                       "%lld\n",
                     (long long)s->L[l], t->T, t->B, t->e, t->e_err, t->m_abs, t->m_abs_err, t->m2,
                     t->m4, t->c, t->chi, t->binder, t->tau_e, t->tau_m, (long long)t->samples);
         }
-    fclose(f);
-    /* gnuplot data: one block per L (index l) */
-    snprintf(path, sizeof path, "%s/scan.dat", abs);
-    if (!(f = fopen(path, "w"))) return -1;
+}
+
+/* scan.dat: gnuplot data, one block per L (index l). */
+static void write_dat(FILE *f, const pml_ising_scan *s)
+{
     for (int l = 0; l < s->nL; ++l) {
         fprintf(f, "# L = %lld: T e e_err m_abs m_abs_err c chi binder\n", (long long)s->L[l]);
         for (int i = 0; i < s->nT; ++i) {
@@ -146,9 +140,11 @@ int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, char *png, si
         }
         fprintf(f, "\n\n");
     }
-    fclose(f);
-    snprintf(path, sizeof path, "%s/exact.dat", abs);
-    if (!(f = fopen(path, "w"))) return -1;
+}
+
+/* exact.dat: the infinite-lattice curves over the scanned range. */
+static void write_exact(FILE *f, const pml_ising_scan *s)
+{
     const double tc = pml_ising_tc(s->J);
     fprintf(f, "# infinite lattice, B = 0: T u(Onsager) C(Onsager) m(Yang) U(limit)\n");
     for (int i = 0; i <= 400; ++i) {
@@ -159,12 +155,14 @@ int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, char *png, si
         else fprintf(f, "%.6g ", c);
         fprintf(f, "%.8g %.6g\n", pml_ising_yang_m(T, s->J), T < tc ? 2.0 / 3.0 : 0.0);
     }
-    fclose(f);
-    snprintf(path, sizeof path, "%s/scan.gp", abs);
-    if (!(f = fopen(path, "w"))) return -1;
-    fprintf(f, "# physml ising scan: render with `gnuplot scan.gp`\n");
-    fprintf(f, "cd '%s'\nset terminal pngcairo size 1500,900 font ',10'\nset output 'scan.png'\n",
-            abs);
+}
+
+/* scan.gp: five panels; every file it names is relative to its own directory. */
+static void write_gp(FILE *f, const pml_ising_scan *s)
+{
+    const double tc = pml_ising_tc(s->J);
+    fprintf(f, "# physml ising scan: render with `gnuplot scan.gp` in this directory\n");
+    pml_gnuplot_output(f, "scan.png", "set terminal pngcairo size 1500,900 font ',10'");
     fprintf(f, "set multiplot layout 2,3 title 'physml ising scan (%s, B = %g): T_c(Binder) = "
                "%.4f, exact 2/ln(1+sqrt 2) = %.4f'\n",
             pml_rule_name(s->rule), s->B, s->tc, tc);
@@ -191,10 +189,31 @@ int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, char *png, si
         fprintf(f, "\n");
     }
     fprintf(f, "unset multiplot\n");
-    fclose(f);
-    const int r = pml_gnuplot_render(path);
-    if (r == 0 && png_n) snprintf(png, png_n, "%s/scan.png", abs);
-    return r < 0 ? -1 : 0;
+}
+
+int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, const char *command,
+                         int quiet, int *png)
+{
+    static const struct {
+        const char *name;
+        void (*write)(FILE *f, const pml_ising_scan *s);
+    } files[] = {{"scan.csv", write_csv},
+                 {"scan.dat", write_dat},
+                 {"exact.dat", write_exact},
+                 {"scan.gp", write_gp}};
+    *png = 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
+        char path[PML_PATH_MAX];
+        pml_wfile w;
+        if (pml_cli_path(command, path, sizeof path, dir, files[i].name) ||
+            pml_cli_open(command, path, &w))
+            return 1;
+        files[i].write(w.f, s);
+        if (pml_cli_commit(command, &w, quiet)) return 1;
+    }
+    const int r = pml_gnuplot_render(command, dir, "scan.gp", "scan.png", quiet);
+    *png = r == 0;
+    return r < 0;
 }
 
 int pml_cmd_ising_scan(int argc, char **argv)
@@ -202,17 +221,18 @@ int pml_cmd_ising_scan(int argc, char **argv)
     const char *Ls = "32,64", *Ts = "1.5:3.5:0.05", *rule_s = "metropolis", *device = "auto";
     const char *out = "out/ising-scan";
     double B = 0.0, J = 1.0;
-    long sweeps = 20000, therm = 2000;
+    int64_t sweeps = 20000, therm = 2000;
     uint64_t seed = 1;
     int json = 0, quiet = 0;
     const pml_opt opts[] = {
         {"L", PML_OPT_STR, &Ls, "L1,L2", "lattice sides, even (32,64)"},
         {"T", PML_OPT_STR, &Ts, "A:B:STEP", "temperatures: a range or a list (1.5:3.5:0.05)"},
-        {"B", PML_OPT_DOUBLE, &B, "B", "field (0)"},
-        {"J", PML_OPT_DOUBLE, &J, "J", "coupling (1)"},
-        {"rule", PML_OPT_STR, &rule_s, "R", "metropolis (default) or heatbath"},
-        {"sweeps", PML_OPT_INT, &sweeps, "N", "measured sweeps (20000)"},
-        {"therm", PML_OPT_INT, &therm, "N", "thermalisation sweeps (2000)"},
+        {"B", PML_OPT_DOUBLE, &B, "B", "field (0)", -HUGE_VAL, HUGE_VAL},
+        {"J", PML_OPT_DOUBLE, &J, "J", "coupling (1)", -HUGE_VAL, HUGE_VAL},
+        {"rule", PML_OPT_CHOICE, &rule_s, "R", "update rule (metropolis)",
+         .choices = "metropolis|heatbath|heat-bath|glauber"},
+        {"sweeps", PML_OPT_INT, &sweeps, "N", "measured sweeps (20000)", 1, 1e15},
+        {"therm", PML_OPT_INT, &therm, "N", "thermalisation sweeps (2000)", 0, 1e15},
         {"seed", PML_OPT_U64, &seed, "S", "Philox seed (1)"},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"json", PML_OPT_FLAG, &json, NULL, "one JSON object per (L, T) line, then a summary"},
@@ -231,25 +251,19 @@ int pml_cmd_ising_scan(int argc, char **argv)
     pml_ising_scan s = {0};
     s.nL = pml_parse_i64_list(Ls, s.L, PML_SCAN_MAX_L);
     for (int l = 0; l < s.nL; ++l)
-        if (s.L[l] < 2 || s.L[l] % 2) s.nL = -1;
-    if (s.nL < 1) {
-        fprintf(stderr, "physml ising scan: --L '%s': a list of even sides >= 2 (at most %d)\n",
-                Ls, PML_SCAN_MAX_L);
-        return 2;
-    }
+        if (s.L[l] < 2 || s.L[l] % 2 || s.L[l] > 65536) s.nL = -1;
+    if (s.nL < 1)
+        return pml_cli_usage("ising scan", "L", "'%.200s': a list of at most %d even sides in "
+                             "2..65536", Ls, PML_SCAN_MAX_L);
     double T[4096];
     s.nT = pml_parse_range(Ts, T, 4096);
     for (int i = 0; i < s.nT; ++i)
         if (!(T[i] > 0)) s.nT = -1;
-    if (s.nT < 1) {
-        fprintf(stderr, "physml ising scan: --T '%s': A:B:STEP or a list, all T > 0\n", Ts);
-        return 2;
-    }
+    if (s.nT < 1)
+        return pml_cli_usage("ising scan", "T", "'%.200s': A:B:STEP or a list, all T > 0, at "
+                             "most 4096 temperatures", Ts);
     const int rule = pml_parse_rule(rule_s);
-    if (rule < 0 || sweeps < 1 || therm < 0) {
-        fprintf(stderr, "physml ising scan: bad --rule, --sweeps or --therm\n");
-        return 2;
-    }
+    if (pml_cli_out_dir("ising scan", out)) return 1;
     s.T = T;
     s.B = B;
     s.J = J;
@@ -258,7 +272,7 @@ int pml_cmd_ising_scan(int argc, char **argv)
     s.therm = therm;
     s.seed = seed;
     pml_device *dev = NULL;
-    if (pml_cli_open_device("ising scan", device, &dev) != PML_OK) return 1;
+    if ((r = pml_cli_open_device("ising scan", device, &dev)) != 0) return r;
     int rc = pml_ising_scan_run(dev, &s, quiet, "ising scan");
     if (rc == 0) {
         for (int l = 0; l < s.nL; ++l)
@@ -272,8 +286,8 @@ int pml_cmd_ising_scan(int argc, char **argv)
                     pml_jsonl_num(&j, "B", B);
                     pml_jsonl_num(&j, "J", J);
                     pml_jsonl_str(&j, "rule", rule_s);
-                    pml_jsonl_int(&j, "sweeps", sweeps);
-                    pml_jsonl_int(&j, "therm", therm);
+                    pml_jsonl_int(&j, "sweeps", (long long)sweeps);
+                    pml_jsonl_int(&j, "therm", (long long)therm);
                     pml_jsonl_str(&j, "device", pml_device_spec(dev));
                     pml_jsonl_num(&j, "e", t->e);
                     pml_jsonl_num(&j, "e_err", t->e_err);
@@ -320,13 +334,8 @@ int pml_cmd_ising_scan(int argc, char **argv)
             printf("; exact 2/ln(1+sqrt 2) = %.4f\n%.1f s, %.3f flips/ns\n", tc, s.seconds,
                    fpns);
         }
-        char png[PATH_MAX + 64];
-        if (pml_ising_scan_write(&s, out, png, sizeof png) != 0) {
-            fprintf(stderr, "physml ising scan: cannot write the files under '%s'\n", out);
-            rc = 1;
-        } else if (!quiet) {
-            fprintf(stderr, "wrote %s/scan.csv%s%s\n", out, png[0] ? " and " : "", png);
-        }
+        int png = 0;
+        rc = pml_ising_scan_write(&s, out, "ising scan", quiet, &png);
     }
     pml_ising_scan_free(&s);
     pml_device_close(dev);

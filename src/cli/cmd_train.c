@@ -10,31 +10,46 @@ int pml_cmd_train(int argc, char **argv)
     pml_train_args a;
     pml_train_args_unset(&a);
     const char *device = "auto";
-    int no_shuffle = 0, drop_last = 0;
     const pml_opt opts[] = {
         {"data", PML_OPT_STR, &a.data_dir, "DIR", "MNIST-format directory (default: Fashion-MNIST)"},
-        {"preset", PML_OPT_STR, &a.preset, "NAME", "recommended (default) or primer (the appendix as written)"},
+        {"preset", PML_OPT_CHOICE, &a.preset, "NAME",
+         "recommended (default) or primer (the appendix as written)",
+         .choices = "recommended|primer"},
         {"arch", PML_OPT_STR, &a.arch, "SPEC", "layers, e.g. dense:100,relu,dense:10"},
         {"init", PML_OPT_STR, &a.init, "I", "he, xavier, randn or normal:SIGMA"},
         {"loss", PML_OPT_STR, &a.loss, "L", "mse (Eq. 39), mse_half (notes), xent, bce"},
-        {"reduction", PML_OPT_STR, &a.reduction, "R", "mean or sum of the gradient over the batch"},
+        {"reduction", PML_OPT_CHOICE, &a.reduction, "R", "the gradient over the batch",
+         .choices = "mean|sum"},
         {"scaling", PML_OPT_STR, &a.scaling, "S", "inputs: unit (x/255), raw (0..255), standard"},
         {"opt", PML_OPT_STR, &a.opt, "O", "sgd, momentum or adam"},
-        {"lr", PML_OPT_DOUBLE, &a.lr, "X", "learning rate"},
-        {"momentum", PML_OPT_DOUBLE, &a.momentum, "MU", "momentum (0.9)"},
+        {"lr", PML_OPT_DOUBLE, &a.lr, "X", "learning rate", 0, 1e6, .given = &a.given.lr},
+        {"momentum", PML_OPT_DOUBLE, &a.momentum, "MU", "momentum (0.9)", 0, 0.999999,
+         .given = &a.given.momentum},
         {"nesterov", PML_OPT_FLAG, &a.nesterov, NULL, "Nesterov momentum"},
-        {"weight-decay", PML_OPT_DOUBLE, &a.weight_decay, "WD", "L2 weight decay (0)"},
-        {"schedule", PML_OPT_STR, &a.schedule, "S", "constant, step:S:G, exp:G, cosine:T[:MIN], plateau:P[:F]"},
-        {"batch", PML_OPT_INT, &a.batch, "N", "mini-batch size (1 = per-sample, n = full batch)"},
-        {"epochs", PML_OPT_INT, &a.epochs, "N", "epochs"},
-        {"val", PML_OPT_DOUBLE, &a.val, "F", "fraction of the training set held out for validation"},
-        {"early-stop", PML_OPT_INT, &a.early_stop, "P", "stop after P epochs without a better validation loss, restore the best"},
+        {"weight-decay", PML_OPT_DOUBLE, &a.weight_decay, "WD", "L2 weight decay (0)", 0, 1e3,
+         .given = &a.given.weight_decay},
+        {"schedule", PML_OPT_STR, &a.schedule, "S",
+         "constant, step:S:G, exp:G, cosine:T[:MIN], plateau:P[:F]"},
+        {"batch", PML_OPT_INT, &a.batch, "N", "mini-batch size (1 = per-sample, n = full batch)",
+         1, 1 << 20, .given = &a.given.batch},
+        {"epochs", PML_OPT_INT, &a.epochs, "N", "epochs", 1, 1e6, .given = &a.given.epochs},
+        {"val", PML_OPT_DOUBLE, &a.val, "F",
+         "fraction of the training set held out for validation", 0, 0.999999,
+         .given = &a.given.val},
+        {"early-stop", PML_OPT_INT, &a.early_stop, "P",
+         "stop after P epochs without a better validation loss, restore the best (0: never)", 0,
+         1e6, .given = &a.given.early_stop},
         {"augment", PML_OPT_STR, &a.augment, "A", "e.g. shift:2,flip,noise:0.1"},
-        {"subset", PML_OPT_INT, &a.subset, "N", "train on the first N training examples only"},
-        {"test-subset", PML_OPT_INT, &a.test_subset, "N", "test on the first N test examples only"},
-        {"no-shuffle", PML_OPT_FLAG, &no_shuffle, NULL, "visit examples in dataset order"},
-        {"drop-last", PML_OPT_FLAG, &drop_last, NULL, "skip the last partial batch"},
-        {"seed", PML_OPT_U64, &a.seed, "S", "seed for init, split, shuffling, augmentation (1)"},
+        {"subset", PML_OPT_INT, &a.subset, "N",
+         "train on the first N training examples only (0: all)", 0, 1e12,
+         .given = &a.given.subset},
+        {"test-subset", PML_OPT_INT, &a.test_subset, "N",
+         "test on the first N test examples only (0: all)", 0, 1e12,
+         .given = &a.given.test_subset},
+        {"no-shuffle", PML_OPT_FLAG, &a.no_shuffle, NULL, "visit examples in dataset order"},
+        {"drop-last", PML_OPT_FLAG, &a.drop_last, NULL, "skip the last partial batch"},
+        {"seed", PML_OPT_U64, &a.seed, "S", "seed for init, split, shuffling, augmentation (1)",
+         .given = &a.given.seed},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"save", PML_OPT_STR, &a.save, "FILE", "write the trained model (.safetensors)"},
         {"out", PML_OPT_STR, &a.out, "DIR", "loss.dat, loss.gp, loss.png (out/train)"},
@@ -53,11 +68,9 @@ int pml_cmd_train(int argc, char **argv)
         "primer's appendix as written. Options given override the preset.",
         argc, argv, 2, opts);
     if (r) return r == 1 ? 0 : r;
-    if (no_shuffle) a.no_shuffle = 1;
-    if (drop_last) a.drop_last = 1;
     if ((r = pml_train_apply_preset("train", &a)) != 0) return r;
     pml_device *dev = NULL;
-    if (pml_cli_open_device("train", device, &dev) != PML_OK) return 1;
+    if ((r = pml_cli_open_device("train", device, &dev)) != 0) return r;
     pml_train_outcome o;
     r = pml_train_run("train", dev, &a, &o);
     pml_device_close(dev);

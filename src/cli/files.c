@@ -1,12 +1,16 @@
-/* Output files: directories, PNG images (stb_image_write), gnuplot rendering. */
+/* Output files: directories checked before the work, atomic writes with "wrote" only once a
+ * file is in place, PNG images (stb_image_write) within safe bounds, and gnuplot started
+ * without a shell. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/process.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wall"
@@ -19,33 +23,133 @@
 #include <stb/stb_image_write.h>
 #pragma GCC diagnostic pop
 
-int pml_mkdirs(const char *path)
+/* mkdir -p; 0 or errno. */
+static int mkdirs(const char *path)
 {
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof buf) return -1;
+    char buf[PML_PATH_MAX];
+    const size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf) return ENAMETOOLONG;
     memcpy(buf, path, n + 1);
     for (char *p = buf + 1; *p; ++p) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-            *p = '/';
-        }
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) return errno;
+        *p = '/';
     }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return errno;
     return 0;
 }
 
-int pml_png_write(const char *path, int width, int height, int channels, const uint8_t *pixels)
+int pml_cli_path(const char *command, char *buf, size_t cap, const char *dir, const char *name)
 {
-    return stbi_write_png(path, width, height, channels, pixels, width * channels) ? 0 : -1;
+    if (snprintf(buf, cap, "%s/%s", dir, name) < (int)cap) return 0;
+    fprintf(stderr, "physml %s: the path '%.200s/%s' is too long\n", command, dir, name);
+    return 1;
 }
 
-int pml_gnuplot_render(const char *script_path)
+int pml_cli_out_dir(const char *command, const char *dir)
 {
-    if (system("command -v gnuplot >/dev/null 2>&1") != 0) return 1;
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>/dev/null", script_path);
-    int r = system(cmd);
-    return (r != -1 && WIFEXITED(r) && WEXITSTATUS(r) == 0) ? 0 : -1;
+    const int e = mkdirs(dir);
+    struct stat st;
+    if (e != 0 || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "physml %s: --out '%.200s' %s\n", command, dir,
+                e ? strerror(e) : "is not a directory");
+        return 1;
+    }
+    char probe[PML_PATH_MAX];
+    if (pml_cli_path(command, probe, sizeof probe, dir, "probe")) return 1;
+    if (pml_check_writable("--out", probe) != PML_OK) {
+        fprintf(stderr, "physml %s: %s\n", command, pml_last_error());
+        return 1;
+    }
+    return 0;
+}
+
+int pml_cli_out_file(const char *command, const char *option, const char *path)
+{
+    if (pml_check_writable(option, path) == PML_OK) return 0;
+    fprintf(stderr, "physml %s: %s\n", command, pml_last_error());
+    return 1;
+}
+
+int pml_cli_open(const char *command, const char *path, pml_wfile *w)
+{
+    if (pml_wfile_open(command, path, w) == PML_OK) return 0;
+    fprintf(stderr, "physml %s\n", pml_last_error());
+    return 1;
+}
+
+int pml_cli_commit(const char *command, pml_wfile *w, int quiet)
+{
+    if (pml_wfile_commit(command, w) != PML_OK) {
+        fprintf(stderr, "physml %s\n", pml_last_error());
+        return 1;
+    }
+    if (!quiet) fprintf(stderr, "wrote %s\n", w->path);
+    return 0;
+}
+
+static void to_wfile(void *context, void *data, int size)
+{
+    pml_wfile_write(context, data, (size_t)size);
+}
+
+int pml_png_write(const char *command, const char *path, int width, int height, int channels,
+                  const uint8_t *pixels, int quiet)
+{
+    if (width < 1 || height < 1 || width > PML_PNG_MAX_SIDE || height > PML_PNG_MAX_SIDE ||
+        (int64_t)width * height * channels > PML_PNG_MAX_BYTES) {
+        fprintf(stderr, "physml %s: %s: a %d x %d image is larger than the %d-pixel sides the "
+                        "tool writes\n", command, path, width, height, PML_PNG_MAX_SIDE);
+        return 1;
+    }
+    pml_wfile w;
+    if (pml_cli_open(command, path, &w)) return 1;
+    if (!stbi_write_png_to_func(to_wfile, &w, width, height, channels, pixels,
+                                width * channels)) {
+        pml_wfile_abort(&w);
+        fprintf(stderr, "physml %s: encoding '%s' failed\n", command, path);
+        return 1;
+    }
+    return pml_cli_commit(command, &w, quiet);
+}
+
+void pml_gnuplot_output(FILE *f, const char *png, const char *terminal)
+{
+    fprintf(f, "%s\nif (!exists('pml_png')) pml_png = '%s'\nset output pml_png\n", terminal, png);
+}
+
+int pml_gnuplot_render(const char *command, const char *dir, const char *script, const char *png,
+                       int quiet)
+{
+    char script_path[PML_PATH_MAX], tmp[PML_PATH_MAX], tmp_name[256], png_path[PML_PATH_MAX];
+    if (pml_cli_path(command, script_path, sizeof script_path, dir, script) ||
+        pml_cli_path(command, png_path, sizeof png_path, dir, png))
+        return -1;
+    if (!pml_on_path("gnuplot")) {
+        if (!quiet)
+            fprintf(stderr, "physml %s: gnuplot not found: %s kept for later\n", command,
+                    script_path);
+        return 1;
+    }
+    /* the image's temporary name holds only our own characters: it goes into a gnuplot
+     * string, which must not be ended by a name from the user */
+    snprintf(tmp_name, sizeof tmp_name, ".render.%ld.png", (long)getpid());
+    if (pml_cli_path(command, tmp, sizeof tmp, dir, tmp_name)) return -1;
+    char define[300];
+    snprintf(define, sizeof define, "pml_png='%s'", tmp_name);
+    const char *const argv[] = {"gnuplot", "-e", define, script, NULL};
+    const int r = pml_run(argv, dir, NULL, 0, NULL, 0);
+    struct stat st;
+    if (r != 0 || stat(tmp, &st) != 0 || st.st_size == 0) {
+        unlink(tmp);
+        fprintf(stderr, "physml %s: gnuplot failed on %s (exit %d)\n", command, script_path, r);
+        return -1;
+    }
+    if (pml_file_publish(command, tmp, png_path) != PML_OK) {
+        fprintf(stderr, "physml %s\n", pml_last_error());
+        return -1;
+    }
+    if (!quiet) fprintf(stderr, "wrote %s\n", png_path);
+    return 0;
 }

@@ -28,9 +28,11 @@ typedef struct pml_ising_scan {
 /* Run the scan on dev with progress on stderr (unless quiet); 0 on success. */
 int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char *command);
 void pml_ising_scan_free(pml_ising_scan *s);
-/* Write DIR/scan.csv, DIR/exact.dat, DIR/scan.gp and render DIR/scan.png; png gets the PNG's
- * path (empty when gnuplot is missing). 0 on success. */
-int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, char *png, size_t png_n);
+/* Write DIR/scan.csv, scan.dat, exact.dat, scan.gp (atomically, "wrote" for each unless
+ * quiet) and render DIR/scan.png; *png = 1 when it was rendered (0: gnuplot missing). 0 on
+ * success; 1 after a message naming the file that failed. DIR exists (pml_cli_out_dir). */
+int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, const char *command,
+                         int quiet, int *png);
 
 /* "32,64" -> values; "1.5:3.5:0.05" -> an inclusive range (or a single value, or a list).
  * Return the count, or -1 on a parse error. */
@@ -40,8 +42,10 @@ int pml_parse_range(const char *text, double *out, int cap);
 int pml_parse_rule(const char *name);
 const char *pml_rule_name(pml_ising_rule r);
 
-/* Write replica r of an Lx x Ly int8 lattice as a greyscale PNG (+1 white), scaled up by an
- * integer factor to at least 256 pixels a side. 0 on success. */
-int pml_ising_png(const char *path, const int8_t *spins, int64_t lx, int64_t ly);
+/* An Lx x Ly int8 lattice as a greyscale PNG (+1 white), scaled up by an integer factor to
+ * at least 256 pixels a side, or down to at most 4096 (a pixel then shows the fraction of up
+ * spins of its block). 0 on success, else 1 with a message. */
+int pml_ising_png(const char *command, const char *path, const int8_t *spins, int64_t lx,
+                  int64_t ly, int quiet);
 
 #endif

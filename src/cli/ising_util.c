@@ -1,4 +1,5 @@
 /* Parsing and image helpers for the Ising commands. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,9 @@ int pml_parse_i64_list(const char *text, int64_t *out, int cap)
     const char *p = text;
     while (*p) {
         char *end;
+        errno = 0;
         long long v = strtoll(p, &end, 10);
-        if (end == p || n >= cap) return -1;
+        if (errno || end == p || n >= cap) return -1;
         out[n++] = v;
         if (*end == ',') p = end + 1;
         else if (*end == '\0') p = end;
@@ -27,8 +29,10 @@ int pml_parse_range(const char *text, double *out, int cap)
     char tail;
     if (sscanf(text, "%lf:%lf:%lf%c", &a, &b, &step, &tail) == 3) {
         if (!(step > 0) || !(b >= a) || !isfinite(a) || !isfinite(b)) return -1;
-        int n = (int)floor((b - a) / step + 1e-9) + 1;
-        if (n > cap) return -1;
+        /* the count as a double first: (b - a) / step may be far beyond any int */
+        const double count = floor((b - a) / step + 1e-9) + 1;
+        if (!(count <= cap)) return -1;
+        const int n = (int)count;
         for (int i = 0; i < n; ++i) out[i] = a + step * i;
         return n;
     }
@@ -60,18 +64,35 @@ const char *pml_rule_name(pml_ising_rule r)
     return r == PML_ISING_METROPOLIS ? "metropolis" : "heatbath";
 }
 
-int pml_ising_png(const char *path, const int8_t *spins, int64_t lx, int64_t ly)
+int pml_ising_png(const char *command, const char *path, const int8_t *spins, int64_t lx,
+                  int64_t ly, int quiet)
 {
-    int64_t f = 1;
-    while (lx * f < 256 || ly * f < 256) ++f;
-    if (lx * f > 16384 || ly * f > 16384) f = 1;
-    const int64_t w = lx * f, h = ly * f;
+    /* up by an integer factor to at least 256 pixels a side; a lattice larger than the image
+     * bound is shown down by an integer factor, each pixel the fraction of up spins of its
+     * block (grey) */
+    int64_t up = 1, down = 1;
+    while (lx * up < 256 || ly * up < 256) ++up;
+    if (lx * up > 4096 || ly * up > 4096) up = 1;
+    while ((lx + down - 1) / down > 4096 || (ly + down - 1) / down > 4096) ++down;
+    const int64_t w = down > 1 ? (lx + down - 1) / down : lx * up;
+    const int64_t h = down > 1 ? (ly + down - 1) / down : ly * up;
     uint8_t *px = malloc((size_t)(w * h));
-    if (!px) return -1;
+    if (!px) {
+        fprintf(stderr, "physml %s: out of memory for %s\n", command, path);
+        return 1;
+    }
+    const int64_t block = down > 1 ? down : 1;
     for (int64_t y = 0; y < h; ++y)
-        for (int64_t x = 0; x < w; ++x)
-            px[y * w + x] = spins[(y / f) * lx + x / f] > 0 ? 255 : 24;
-    int r = pml_png_write(path, (int)w, (int)h, 1, px);
+        for (int64_t x = 0; x < w; ++x) {
+            /* the lattice block behind pixel (x, y): one site when scaling up */
+            const int64_t y0 = down > 1 ? y * down : y / up, x0 = down > 1 ? x * down : x / up;
+            int64_t plus = 0, all = 0;
+            for (int64_t by = y0; by < y0 + block && by < ly; ++by)
+                for (int64_t bx = x0; bx < x0 + block && bx < lx; ++bx, ++all)
+                    plus += spins[by * lx + bx] > 0;
+            px[y * w + x] = (uint8_t)(24 + (231 * plus) / all);
+        }
+    const int r = pml_png_write(command, path, (int)w, (int)h, 1, px, quiet);
     free(px);
     return r;
 }

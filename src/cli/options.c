@@ -1,13 +1,39 @@
-/* Option parsing and error reporting shared by every command. */
+/* Option parsing and error reporting shared by every command: every value is checked here,
+ * against the option's type and range, before a command sees it. */
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 
+static int is_number(pml_opt_type t) { return t == PML_OPT_INT || t == PML_OPT_DOUBLE; }
+
+/* The range as words, "an integer in 1..1000000", "a number > 0", for help and errors. */
+static void describe(const pml_opt *o, char *buf, size_t n)
+{
+    switch (o->type) {
+    case PML_OPT_INT:
+        snprintf(buf, n, "an integer in %.17g..%.17g", o->lo, o->hi);
+        return;
+    case PML_OPT_DOUBLE:
+        if (o->lo == -HUGE_VAL && o->hi == HUGE_VAL) snprintf(buf, n, "a finite number");
+        else if (o->hi == HUGE_VAL) snprintf(buf, n, "a number %s %.17g", o->above ? ">" : ">=", o->lo);
+        else snprintf(buf, n, "a number in %s%.17g, %.17g]", o->above ? "(" : "[", o->lo, o->hi);
+        return;
+    case PML_OPT_U64: snprintf(buf, n, "an unsigned 64-bit integer"); return;
+    case PML_OPT_CHOICE: snprintf(buf, n, "one of %s", o->choices); return;
+    case PML_OPT_STR: snprintf(buf, n, "at most %d bytes", PML_OPT_STR_MAX); return;
+    case PML_OPT_FLAG: break;
+    }
+    buf[0] = '\0';
+}
+
 void pml_cli_print_help(FILE *f, const char *command, const char *usage, const char *description,
                         const pml_opt *opts)
 {
+    (void)command;
     fprintf(f, "usage: physml %s\n", usage);
     if (description) fprintf(f, "\n%s\n", description);
     fprintf(f, "\noptions:\n");
@@ -15,16 +41,46 @@ void pml_cli_print_help(FILE *f, const char *command, const char *usage, const c
         char left[64];
         if (o->type == PML_OPT_FLAG) snprintf(left, sizeof left, "--%s", o->name);
         else snprintf(left, sizeof left, "--%s %s", o->name, o->metavar ? o->metavar : "X");
-        fprintf(f, "  %-24s %s\n", left, o->help ? o->help : "");
+        fprintf(f, "  %-24s %s", left, o->help ? o->help : "");
+        if (is_number(o->type) || o->type == PML_OPT_CHOICE) {
+            char range[96];
+            describe(o, range, sizeof range);
+            fprintf(f, " [%s]", range);
+        }
+        fputc('\n', f);
     }
     fprintf(f, "  %-24s %s\n", "--help", "show this help");
-    (void)command;
 }
 
-static int bad_value(const char *command, const char *name, const char *value, const char *want)
+int pml_cli_usage(const char *command, const char *option, const char *fmt, ...)
 {
-    fprintf(stderr, "physml %s: --%s: '%s' is not %s\n", command, name, value, want);
+    fprintf(stderr, "physml %s: --%s: ", command, option);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
     return 2;
+}
+
+static int refuse(const char *command, const pml_opt *o, const char *value)
+{
+    char want[128];
+    describe(o, want, sizeof want);
+    return pml_cli_usage(command, o->name, "'%.200s' is not %s", value, want);
+}
+
+/* Whether `word` is one of the '|'-separated words of `choices`. */
+static int is_choice(const char *choices, const char *word)
+{
+    const size_t n = strlen(word);
+    for (const char *p = choices; p && *p;) {
+        const char *bar = strchr(p, '|');
+        const size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && strncmp(p, word, n) == 0) return 1;
+        p = bar ? bar + 1 : NULL;
+    }
+    return 0;
 }
 
 static int set_value(const char *command, const pml_opt *o, const char *v)
@@ -34,32 +90,62 @@ static int set_value(const char *command, const pml_opt *o, const char *v)
     switch (o->type) {
     case PML_OPT_FLAG: *(int *)o->target = 1; return 0;
     case PML_OPT_INT: {
-        long x = strtol(v, &end, 10);
-        if (errno || end == v || *end) return bad_value(command, o->name, v, "an integer");
-        *(long *)o->target = x;
+        const long long x = strtoll(v, &end, 10);
+        /* the range is checked on the 64-bit value, before any narrowing */
+        if (errno || end == v || *end || (double)x < o->lo || (double)x > o->hi)
+            return refuse(command, o, v);
+        *(int64_t *)o->target = x;
         return 0;
     }
     case PML_OPT_U64: {
-        if (*v == '-') return bad_value(command, o->name, v, "a non-negative integer");
-        unsigned long long x = strtoull(v, &end, 0);
-        if (errno || end == v || *end) return bad_value(command, o->name, v, "a non-negative integer");
+        const char *p = v;
+        while (*p == ' ') ++p;
+        if (*p == '-' || *p == '+') return refuse(command, o, v);
+        const unsigned long long x = strtoull(p, &end, 0);
+        if (errno || end == p || *end) return refuse(command, o, v);
         *(uint64_t *)o->target = (uint64_t)x;
         return 0;
     }
     case PML_OPT_DOUBLE: {
-        double x = strtod(v, &end);
-        if (errno || end == v || *end) return bad_value(command, o->name, v, "a number");
+        const double x = strtod(v, &end);
+        if (errno == ERANGE && x != 0.0) errno = 0; /* overflow gives inf, refused below */
+        if (errno || end == v || *end || !isfinite(x) || x < o->lo || x > o->hi ||
+            (o->above && x == o->lo))
+            return refuse(command, o, v);
         *(double *)o->target = x;
         return 0;
     }
-    case PML_OPT_STR: *(const char **)o->target = v; return 0;
+    case PML_OPT_STR:
+        if (strlen(v) > PML_OPT_STR_MAX) return refuse(command, o, "(a longer string)");
+        *(const char **)o->target = v;
+        return 0;
+    case PML_OPT_CHOICE:
+        if (!is_choice(o->choices, v)) return refuse(command, o, v);
+        *(const char **)o->target = v;
+        return 0;
     }
     return 2;
+}
+
+/* A number option without a range, or a choice without words: the command's table is
+ * wrong. Reported on every call, so any test of the command finds it. */
+static int check_table(const char *command, const pml_opt *opts)
+{
+    for (const pml_opt *o = opts; o && o->name; ++o)
+        if ((is_number(o->type) && o->lo == 0 && o->hi == 0) ||
+            (is_number(o->type) && !(o->lo <= o->hi)) ||
+            (o->type == PML_OPT_CHOICE && (o->choices == NULL || !*o->choices))) {
+            fprintf(stderr, "physml %s: internal error: option --%s declares no range\n",
+                    command, o->name);
+            return 2;
+        }
+    return 0;
 }
 
 int pml_cli_parse(const char *command, const char *usage, const char *description, int argc,
                   char **argv, int first, const pml_opt *opts)
 {
+    if (check_table(command, opts)) return 2;
     for (int i = first; i < argc; ++i) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -67,8 +153,8 @@ int pml_cli_parse(const char *command, const char *usage, const char *descriptio
             return 1;
         }
         if (strncmp(a, "--", 2) != 0) {
-            fprintf(stderr, "physml %s: unexpected argument '%s'\nusage: physml %s\n", command, a,
-                    usage);
+            fprintf(stderr, "physml %s: unexpected argument '%.200s'\nusage: physml %s\n",
+                    command, a, usage);
             return 2;
         }
         const char *name = a + 2, *eq = strchr(name, '=');
@@ -77,27 +163,24 @@ int pml_cli_parse(const char *command, const char *usage, const char *descriptio
         for (; o && o->name; ++o)
             if (strlen(o->name) == len && strncmp(o->name, name, len) == 0) break;
         if (!o || !o->name) {
-            fprintf(stderr, "physml %s: unknown option '%s' (see physml %s --help)\n", command, a,
-                    command);
+            fprintf(stderr, "physml %s: unknown option '%.200s' (see physml %s --help)\n",
+                    command, a, command);
             return 2;
         }
         const char *v = NULL;
         if (o->type == PML_OPT_FLAG) {
-            if (eq) {
-                fprintf(stderr, "physml %s: --%s takes no value\n", command, o->name);
-                return 2;
-            }
+            if (eq) return pml_cli_usage(command, o->name, "takes no value");
         } else if (eq) {
             v = eq + 1;
         } else if (i + 1 < argc) {
             v = argv[++i];
         } else {
-            fprintf(stderr, "physml %s: --%s needs a value (%s)\n", command, o->name,
-                    o->metavar ? o->metavar : "X");
-            return 2;
+            return pml_cli_usage(command, o->name, "needs a value (%s)",
+                                 o->metavar ? o->metavar : "X");
         }
-        int r = set_value(command, o, v);
+        const int r = set_value(command, o, v);
         if (r) return r;
+        if (o->given) *o->given = 1;
     }
     return 0;
 }
@@ -110,9 +193,10 @@ int pml_cli_fail(const char *command, const char *what, pml_status s)
     return 1;
 }
 
-pml_status pml_cli_open_device(const char *command, const char *spec, pml_device **out)
+int pml_cli_open_device(const char *command, const char *spec, pml_device **out)
 {
-    pml_status s = pml_device_open(spec ? spec : "auto", out);
-    if (s != PML_OK) pml_cli_fail(command, "cannot open the device", s);
-    return s;
+    const pml_status s = pml_device_open(spec ? spec : "auto", out);
+    if (s == PML_OK) return 0;
+    if (s == PML_ERR_INVALID_ARGUMENT) return pml_cli_usage(command, "device", "%s", pml_last_error());
+    return pml_cli_fail(command, "cannot open the device", s);
 }

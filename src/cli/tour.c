@@ -56,7 +56,7 @@ int pml_cmd_tour(int argc, char **argv)
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"out", PML_OPT_STR, &out, "DIR", "where report.md and the figures go (out/tour)"},
         {"quick", PML_OPT_FLAG, &quick, NULL, "smaller sizes: a smoke test in seconds"},
-        {"only", PML_OPT_STR, &only, "NAME", "run one chapter"},
+        {"only", PML_OPT_STR, &only, "NAME", "run one chapter (devices, ising, train)"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no progress on stderr"},
         {NULL, 0, NULL, NULL, NULL},
     };
@@ -67,50 +67,52 @@ int pml_cmd_tour(int argc, char **argv)
                           argc, argv, 2, opts);
     if (r) return r == 1 ? 0 : r;
 
-    if (pml_mkdirs(out) != 0) {
-        fprintf(stderr, "physml tour: cannot create the output directory '%s'\n", out);
-        return 1;
+    if (only) {
+        const pml_tour_chapter *c = chapters;
+        while (c->name && strcmp(c->name, only) != 0) ++c;
+        if (!c->name) {
+            char names[128] = "";
+            for (c = chapters; c->name; ++c)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                         c == chapters ? "" : ", ", c->name);
+            return pml_cli_usage("tour", "only", "no chapter named '%.100s' (%s)", only, names);
+        }
     }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/report.md", out);
-    FILE *report = fopen(path, "w");
-    if (!report) {
-        fprintf(stderr, "physml tour: cannot write '%s'\n", path);
+    /* the report is written as the chapters run, to a temporary file that becomes
+     * DIR/report.md at the end: an interrupted tour leaves the last complete report */
+    char path[PML_PATH_MAX];
+    pml_wfile report;
+    if (pml_cli_out_dir("tour", out) || pml_cli_path("tour", path, sizeof path, out, "report.md") ||
+        pml_cli_open("tour", path, &report))
         return 1;
-    }
     pml_device *dev = NULL;
-    if (pml_cli_open_device("tour", device, &dev) != PML_OK) {
-        fclose(report);
-        return 1;
+    if ((r = pml_cli_open_device("tour", device, &dev)) != 0) {
+        pml_wfile_abort(&report);
+        return r;
     }
-    fprintf(report, "# physml tour\n\nphysml %s on %s (%s)%s.\n\n", pml_version_string(),
+    fprintf(report.f, "# physml tour\n\nphysml %s on %s (%s)%s.\n\n", pml_version_string(),
             pml_device_spec(dev), pml_device_name(dev), quick ? ", quick mode" : "");
 
-    pml_tour_ctx ctx = {dev, out, quick, quiet, report};
+    pml_tour_ctx ctx = {dev, out, quick, quiet, report.f};
     int failures = 0, ran = 0;
     double t0 = pml_now();
     for (const pml_tour_chapter *c = chapters; c->name; ++c) {
         if (only && strcmp(only, c->name) != 0) continue;
         ++ran;
         if (!quiet) fprintf(stderr, "== %s ==\n", c->title);
-        fprintf(report, "## %s\n\n", c->title);
+        fprintf(report.f, "## %s\n\n", c->title);
         double tc = pml_now();
         int cr = c->run(&ctx);
         if (cr != 0) {
             ++failures;
             fprintf(stderr, "physml tour: chapter '%s' failed\n", c->name);
-            fprintf(report, "**This chapter failed.**\n\n");
+            fprintf(report.f, "**This chapter failed.**\n\n");
         }
-        fprintf(report, "_%.1f s_\n\n", pml_now() - tc);
-        fflush(report);
+        fprintf(report.f, "_%.1f s_\n\n", pml_now() - tc);
     }
-    if (only && ran == 0) {
-        fprintf(stderr, "physml tour: no chapter named '%s'\n", only);
-        failures = 1;
-    }
-    fprintf(report, "## Summary\n\n");
-    print_table(report, 1);
-    fclose(report);
+    fprintf(report.f, "## Summary\n\n");
+    print_table(report.f, 1);
+    if (pml_cli_commit("tour", &report, 1)) failures = 1;
     char spec[32];
     snprintf(spec, sizeof spec, "%s", pml_device_spec(dev));
     pml_device_close(dev);

@@ -23,14 +23,17 @@ int pml_tour_ising(pml_tour_ctx *ctx)
     s.sweeps = ctx->quick ? 4000 : 50000;
     s.therm = ctx->quick ? 500 : 3000;
     s.seed = 2026;
+    char dir[PML_PATH_MAX], v[64], note[256];
+    if (pml_cli_path("tour", dir, sizeof dir, ctx->out_dir, "ising") ||
+        pml_cli_out_dir("tour", dir))
+        return 1;
     int rc = pml_ising_scan_run(ctx->dev, &s, ctx->quiet, "tour");
     if (rc != 0) {
         pml_ising_scan_free(&s);
         return rc;
     }
-    char dir[4096], png[4200], v[64], note[256];
-    snprintf(dir, sizeof dir, "%s/ising", ctx->out_dir);
-    if (pml_ising_scan_write(&s, dir, png, sizeof png) != 0) rc = 1;
+    int png = 0;
+    if (pml_ising_scan_write(&s, dir, "tour", ctx->quiet, &png) != 0) rc = 1;
     const double tc = pml_ising_tc(1.0);
     /* the energy per spin nearest T = 2.7 against Onsager (finite size is small there) */
     const int big = s.nL - 1; /* the largest lattice */
@@ -68,7 +71,7 @@ int pml_tour_ising(pml_tour_ctx *ctx)
     const pml_ising_stats *lo = &s.stats[big * s.nT];
     fprintf(r, "| abs(m) at T = %.2f, L = %lld | %.5f +- %.5f | %.5f (Yang) |\n\n", lo->T,
             (long long)Lb, lo->m_abs, lo->m_abs_err, pml_ising_yang_m(lo->T, 1.0));
-    if (png[0]) {
+    if (png) {
         fprintf(r, "![Ising scan](ising/scan.png)\n\n");
     } else {
         fprintf(r, "(gnuplot is not installed: the data and script are in `ising/`.)\n\n");

@@ -15,19 +15,19 @@ int pml_tour_train(pml_tour_ctx *ctx)
     a.out = out;
     a.quiet = ctx->quiet;
     a.json = 0;
+    a.given.epochs = 1;
+    a.epochs = ctx->quick ? 2 : 10;
     if (ctx->quick) {
-        a.epochs = 2;
         a.subset = 6000;
         a.test_subset = 2000;
-    } else {
-        a.epochs = 10;
+        a.given.subset = a.given.test_subset = 1;
     }
     if (pml_train_apply_preset("tour", &a) != 0) return 1;
     fprintf(ctx->report,
             "The recommended set-up of `physml train` (784-100-10, ReLU, He init, biases, "
             "inputs scaled to [0, 1], softmax cross-entropy, Adam lr 1e-3 with cosine decay, "
-            "batch 64, 10%% of the training set held out for validation), %ld epochs%s.\n\n",
-            a.epochs, ctx->quick ? " on the first 6,000 training and 2,000 test images (--quick)" : "");
+            "batch 64, 10%% of the training set held out for validation), %lld epochs%s.\n\n",
+            (long long)a.epochs, ctx->quick ? " on the first 6,000 training and 2,000 test images (--quick)" : "");
     fflush(stdout);
     pml_train_outcome o;
     int rc = pml_train_run("tour", ctx->dev, &a, &o);

@@ -8,18 +8,11 @@
 
 #include "cli/train_common.h"
 
-void pml_train_args_unset(pml_train_args *a)
-{
-    memset(a, 0, sizeof *a);
-    a->lr = a->val = a->momentum = a->weight_decay = NAN;
-    a->batch = a->epochs = a->early_stop = a->subset = a->test_subset = -1;
-    a->seed = UINT64_MAX;
-    a->no_shuffle = a->drop_last = -1;
-}
+void pml_train_args_unset(pml_train_args *a) { memset(a, 0, sizeof *a); }
 
 #define DEF_S(f, v) if (a->f == NULL) a->f = (v)
-#define DEF_D(f, v) if (isnan(a->f)) a->f = (v)
-#define DEF_L(f, v) if (a->f < 0) a->f = (v)
+/* a number the preset sets unless it was given */
+#define DEF_N(f, v) if (!a->given.f) a->f = (v)
 
 int pml_train_apply_preset(const char *command, pml_train_args *a)
 {
@@ -35,12 +28,11 @@ int pml_train_apply_preset(const char *command, pml_train_args *a)
         DEF_S(reduction, "sum");
         DEF_S(scaling, "raw");
         DEF_S(opt, "sgd");
-        DEF_D(lr, 1e-3);
-        DEF_L(batch, 64);
-        DEF_L(epochs, 2);
-        DEF_D(val, 0.0);
-        DEF_L(no_shuffle, 1);
-        DEF_L(drop_last, 1);
+        DEF_N(lr, 1e-3);
+        DEF_N(batch, 64);
+        DEF_N(epochs, 2);
+        DEF_N(val, 0.0);
+        a->no_shuffle = a->drop_last = 1;
     } else if (strcmp(p, "recommended") == 0) {
         /* The same shape done well: inputs scaled to [0, 1], He init, biases, softmax
          * cross-entropy on logits, Adam (lr 1e-3, cosine decay over the run), batch 64,
@@ -51,45 +43,28 @@ int pml_train_apply_preset(const char *command, pml_train_args *a)
         DEF_S(reduction, "mean");
         DEF_S(scaling, "unit");
         DEF_S(opt, "adam");
-        DEF_D(lr, 1e-3);
-        DEF_L(batch, 64);
-        DEF_L(epochs, 15);
+        DEF_N(lr, 1e-3);
+        DEF_N(batch, 64);
+        DEF_N(epochs, 15);
         /* cosine decay over however many epochs were asked for */
         static char cosine[32];
-        snprintf(cosine, sizeof cosine, "cosine:%ld", a->epochs);
+        snprintf(cosine, sizeof cosine, "cosine:%lld", (long long)a->epochs);
         DEF_S(schedule, cosine);
-        DEF_D(val, 0.1);
+        DEF_N(val, 0.1);
     } else {
-        fprintf(stderr, "physml %s: --preset: unknown preset '%s' (recommended, primer)\n",
-                command, p);
-        return 2;
+        return pml_cli_usage(command, "preset", "unknown preset '%.100s' (recommended, primer)",
+                             p);
     }
     DEF_S(schedule, "constant");
     DEF_S(augment, "");
     DEF_S(out, "out/train");
-    DEF_D(momentum, 0.9);
-    DEF_D(weight_decay, 0.0);
-    DEF_L(early_stop, 0);
-    DEF_L(subset, 0);
-    DEF_L(test_subset, 0);
-    DEF_L(no_shuffle, 0);
-    DEF_L(drop_last, 0);
-    if (a->seed == UINT64_MAX) a->seed = 1;
+    DEF_N(momentum, 0.9);
+    DEF_N(weight_decay, 0.0);
+    DEF_N(early_stop, 0);
+    DEF_N(subset, 0);
+    DEF_N(test_subset, 0);
+    DEF_N(seed, 1);
     return 0;
-}
-
-static int parse_enum(const char *command, const char *opt, const char *v, const char *const *names,
-                      int count, int *out)
-{
-    for (int i = 0; i < count; ++i)
-        if (strcmp(v, names[i]) == 0) {
-            *out = i;
-            return 0;
-        }
-    fprintf(stderr, "physml %s: --%s: unknown value '%s' (", command, opt, v);
-    for (int i = 0; i < count; ++i) fprintf(stderr, "%s%s", i ? ", " : "", names[i]);
-    fprintf(stderr, ")\n");
-    return 2;
 }
 
 /* An option whose value the library parses (pml_loss_parse, ...): a bad value is a usage
@@ -97,38 +72,97 @@ static int parse_enum(const char *command, const char *opt, const char *v, const
 static int parse_name(const char *command, const char *opt, pml_status s)
 {
     if (s == PML_OK) return 0;
-    fprintf(stderr, "physml %s: --%s: %s\n", command, opt, pml_last_error());
-    return 2;
+    return pml_cli_usage(command, opt, "%s", pml_last_error());
 }
 
+/* "shift:2,flip,noise:0.1", the whole text whatever its length. */
 static int parse_augment(const char *command, const char *text, pml_augment *aug)
 {
     memset(aug, 0, sizeof *aug);
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", text);
-    for (char *item = strtok(buf, ","); item; item = strtok(NULL, ",")) {
-        char *arg = strchr(item, ':');
+    for (const char *item = text; *item;) {
+        const char *comma = strchr(item, ',');
+        const size_t len = comma ? (size_t)(comma - item) : strlen(item);
+        char buf[64];
+        if (len >= sizeof buf) goto bad;
+        memcpy(buf, item, len);
+        buf[len] = '\0';
+        char *arg = strchr(buf, ':'), *end = NULL;
         if (arg) *arg++ = '\0';
-        char *end = NULL;
-        if (strcmp(item, "flip") == 0 && !arg) {
+        if (strcmp(buf, "flip") == 0 && !arg) {
             aug->flip = 1;
-        } else if (strcmp(item, "shift") == 0 && arg) {
-            long v = strtol(arg, &end, 10);
-            if (*end || v < 0 || v > 8) goto bad;
+        } else if (strcmp(buf, "shift") == 0 && arg) {
+            const long v = strtol(arg, &end, 10);
+            if (*end || end == arg || v < 0 || v > 8) goto bad;
             aug->shift = (int)v;
-        } else if (strcmp(item, "noise") == 0 && arg) {
-            double v = strtod(arg, &end);
-            if (*end || !(v >= 0) || v > 10) goto bad;
+        } else if (strcmp(buf, "noise") == 0 && arg) {
+            const double v = strtod(arg, &end);
+            if (*end || end == arg || !(v >= 0) || v > 10) goto bad;
             aug->noise = (float)v;
         } else {
             goto bad;
         }
+        item = comma ? comma + 1 : item + len;
         continue;
     bad:
-        fprintf(stderr, "physml %s: --augment: bad item '%s' (shift:N, flip, noise:SIGMA)\n",
-                command, item);
-        return 2;
+        return pml_cli_usage(command, "augment", "bad item '%.*s' (shift:0..8, flip, "
+                             "noise:0..10)", (int)(len < 64 ? len : 64), item);
     }
+    return 0;
+}
+
+/* The options turned into library values, all checked. */
+typedef struct choices {
+    pml_loss_kind loss;
+    pml_optim_kind opt;
+    pml_scaling scaling;
+    pml_reduction reduction;
+    pml_init init;
+    float sigma;
+    pml_augment aug;
+    pml_schedule schedule;
+} choices;
+
+static int parse_choices(const char *command, const pml_train_args *a, choices *c)
+{
+    memset(c, 0, sizeof *c);
+    c->sigma = 0.01f;
+    if (parse_name(command, "loss", pml_loss_parse(a->loss, &c->loss)) ||
+        parse_name(command, "opt", pml_optim_parse(a->opt, &c->opt)) ||
+        parse_name(command, "scaling", pml_scaling_parse(a->scaling, &c->scaling)) ||
+        parse_name(command, "schedule", pml_schedule_parse(a->schedule, a->lr, &c->schedule)))
+        return 2;
+    if (strcmp(a->reduction, "mean") == 0) c->reduction = PML_REDUCE_MEAN;
+    else if (strcmp(a->reduction, "sum") == 0) c->reduction = PML_REDUCE_SUM;
+    else return pml_cli_usage(command, "reduction", "'%.100s' is not mean or sum", a->reduction);
+    char *end = NULL;
+    if (strcmp(a->init, "he") == 0) c->init = PML_INIT_HE;
+    else if (strcmp(a->init, "xavier") == 0) c->init = PML_INIT_XAVIER;
+    else if (strcmp(a->init, "randn") == 0) c->init = PML_INIT_RANDN;
+    else if (strncmp(a->init, "normal:", 7) == 0 &&
+             (c->sigma = (float)strtod(a->init + 7, &end)) > 0 && *end == '\0' &&
+             isfinite(c->sigma))
+        c->init = PML_INIT_NORMAL;
+    else
+        return pml_cli_usage(command, "init", "'%.100s' is not he, xavier, randn or "
+                             "normal:SIGMA", a->init);
+    if (parse_augment(command, a->augment, &c->aug)) return 2;
+    if (a->early_stop > 0 && !(a->val > 0))
+        return pml_cli_usage(command, "early-stop", "needs a validation set (--val FRACTION > 0)");
+    return 0;
+}
+
+int pml_train_check_args(const char *command, pml_device *dev, const pml_train_args *a)
+{
+    choices c;
+    int r = parse_choices(command, a, &c);
+    if (r) return r;
+    /* the spec, on a one-input model (the real width comes from the data) */
+    pml_model *probe = NULL;
+    if (pml_model_from_spec(dev, a->arch, 1, 1, c.init, c.sigma, a->seed, &probe) != PML_OK)
+        return pml_cli_usage(command, "arch", "%s", pml_last_error());
+    pml_model_destroy(probe);
+    if (pml_cli_out_dir(command, a->out)) return 1;
+    if (a->save && pml_cli_out_file(command, "--save", a->save)) return 1;
     return 0;
 }
 
@@ -182,36 +216,38 @@ static int on_progress(void *user, int epoch, int64_t step, int64_t steps,
     return 0;
 }
 
-static int write_curve(const char *out_dir, const pml_train_result *r, pml_train_outcome *o)
+/* OUT/loss.dat, OUT/loss.gp (files relative to OUT) and the rendered OUT/loss.png. 0, or 1
+ * after a message. */
+static int write_curve(const char *command, const pml_train_args *a, const pml_train_result *r,
+                       pml_train_outcome *o)
 {
-    char gp[4200];
-    snprintf(o->dat, sizeof o->dat, "%s/loss.dat", out_dir);
-    snprintf(gp, sizeof gp, "%s/loss.gp", out_dir);
-    snprintf(o->loss_png, sizeof o->loss_png, "%s/loss.png", out_dir);
-    FILE *f = fopen(o->dat, "w");
-    if (!f) return -1;
-    fprintf(f, "# epoch train_loss val_loss train_acc val_acc lr seconds\n");
+    pml_wfile w;
+    if (pml_cli_path(command, o->dat, sizeof o->dat, a->out, "loss.dat") ||
+        pml_cli_path(command, o->loss_png, sizeof o->loss_png, a->out, "loss.png"))
+        return 1;
+    if (pml_cli_open(command, o->dat, &w)) return 1;
+    fprintf(w.f, "# epoch train_loss val_loss train_acc val_acc lr seconds\n");
     for (int i = 0; i < r->epochs_run; ++i) {
         const pml_epoch_stats *s = &r->history[i];
-        fprintf(f, "%d %.9g %.9g %.6f %.6f %.6g %.3f\n", s->epoch + 1, s->train_loss,
+        fprintf(w.f, "%d %.9g %.9g %.6f %.6f %.6g %.3f\n", s->epoch + 1, s->train_loss,
                 s->val_loss, s->train_acc, s->val_acc, s->lr, s->seconds);
     }
-    fclose(f);
-    f = fopen(gp, "w");
-    if (!f) return -1;
-    int has_val = r->epochs_run > 0 && !isnan(r->history[0].val_loss);
-    fprintf(f,
-            "# physml train: loss per epoch (render: gnuplot loss.gp)\n"
-            "set terminal pngcairo size 800,500 noenhanced\n"
-            "set output '%s'\n"
+    if (pml_cli_commit(command, &w, 1)) return 1;
+    char gp[PML_PATH_MAX];
+    if (pml_cli_path(command, gp, sizeof gp, a->out, "loss.gp") || pml_cli_open(command, gp, &w))
+        return 1;
+    const int has_val = r->epochs_run > 0 && !isnan(r->history[0].val_loss);
+    fprintf(w.f, "# physml train: loss per epoch (render: gnuplot loss.gp in this directory)\n");
+    pml_gnuplot_output(w.f, "loss.png", "set terminal pngcairo size 800,500 noenhanced");
+    fprintf(w.f,
             "set title 'training and validation loss per epoch'\n"
             "set xlabel 'epoch'\nset ylabel 'loss'\nset grid\nset key top right\n"
-            "plot '%s' using 1:2 with linespoints lw 2 title 'train'%s\n",
-            o->loss_png, o->dat,
+            "plot 'loss.dat' using 1:2 with linespoints lw 2 title 'train'%s\n",
             has_val ? ", '' using 1:3 with linespoints lw 2 title 'validation'" : "");
-    fclose(f);
-    o->png_written = pml_gnuplot_render(gp) == 0;
-    return 0;
+    if (pml_cli_commit(command, &w, 1)) return 1;
+    const int g = pml_gnuplot_render(command, a->out, "loss.gp", "loss.png", 1);
+    o->png_written = g == 0;
+    return g < 0;
 }
 
 /* How many test examples fall in the most predicted class: a network whose outputs no
@@ -245,45 +281,13 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
                   pml_train_outcome *o)
 {
     memset(o, 0, sizeof *o);
-    static const char *const reds[] = {"mean", "sum"};
-    pml_loss_kind loss = PML_LOSS_SOFTMAX_XENT;
-    pml_optim_kind opt = PML_OPTIM_ADAM;
-    pml_scaling scaling = PML_SCALE_UNIT;
-    int red = 0;
-    if (parse_name(command, "loss", pml_loss_parse(a->loss, &loss)) ||
-        parse_name(command, "opt", pml_optim_parse(a->opt, &opt)) ||
-        parse_enum(command, "reduction", a->reduction, reds, 2, &red) ||
-        parse_name(command, "scaling", pml_scaling_parse(a->scaling, &scaling)))
-        return 2;
-    pml_init init = PML_INIT_HE;
-    float sigma = 0.01f;
-    if (strcmp(a->init, "he") == 0) init = PML_INIT_HE;
-    else if (strcmp(a->init, "xavier") == 0) init = PML_INIT_XAVIER;
-    else if (strcmp(a->init, "randn") == 0) init = PML_INIT_RANDN;
-    else if (strncmp(a->init, "normal:", 7) == 0 && (sigma = (float)atof(a->init + 7)) > 0)
-        init = PML_INIT_NORMAL;
-    else {
-        fprintf(stderr, "physml %s: --init: '%s' is not he, xavier, randn or normal:SIGMA\n",
-                command, a->init);
-        return 2;
-    }
-    pml_augment aug;
-    if (parse_augment(command, a->augment, &aug)) return 2;
-    if (a->batch < 1 || a->epochs < 1 || !(a->val >= 0 && a->val < 1) || a->early_stop < 0 ||
-        a->subset < 0) {
-        fprintf(stderr, "physml %s: --batch and --epochs must be >= 1, --val in [0, 1), "
-                        "--early-stop and --subset >= 0\n", command);
-        return 2;
-    }
-    if (a->early_stop > 0 && !(a->val > 0)) {
-        fprintf(stderr, "physml %s: --early-stop needs a validation set (--val FRACTION > 0)\n",
-                command);
-        return 2;
-    }
-    if (pml_mkdirs(a->out) != 0) {
-        fprintf(stderr, "physml %s: cannot create the output directory '%s'\n", command, a->out);
-        return 1;
-    }
+    /* checked before anything is loaded */
+    choices c;
+    int r = pml_train_check_args(command, dev, a);
+    if (r == 0) r = parse_choices(command, a, &c);
+    if (r) return r;
+    const pml_loss_kind loss = c.loss;
+    const pml_scaling scaling = c.scaling;
     const char *dir = a->data_dir ? a->data_dir : pml_data_default_dir();
     pml_dataset *full = NULL, *sub = NULL, *train = NULL, *val = NULL, *test = NULL, *tsub = NULL;
     pml_model *m = NULL;
@@ -315,8 +319,8 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
     }
     pml_dataset *tr = train ? train : base;
     int64_t max_batch = a->batch > 256 ? a->batch : 256;
-    if ((s = pml_model_from_spec(dev, a->arch, pml_dataset_features(tr), max_batch, init, sigma,
-                                 a->seed, &m)) != PML_OK)
+    if ((s = pml_model_from_spec(dev, a->arch, pml_dataset_features(tr), max_batch, c.init,
+                                 c.sigma, a->seed, &m)) != PML_OK)
         FAIL("--arch");
     {
         /* bce and mse_half/mse on probabilities want a squashing last layer; xent wants logits */
@@ -328,7 +332,7 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
             fprintf(stderr, "physml %s: warning: --loss xent applies softmax itself; the last "
                             "layer should give logits (drop the final softmax)\n", command);
     }
-    pml_optim_config oc = pml_optim_defaults(opt);
+    pml_optim_config oc = pml_optim_defaults(c.opt);
     oc.lr = a->lr;
     oc.momentum = a->momentum;
     oc.nesterov = a->nesterov;
@@ -338,14 +342,14 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
     tc.epochs = (int)a->epochs;
     tc.batch = a->batch;
     tc.loss = loss;
-    tc.reduction = (pml_reduction)red;
+    tc.reduction = c.reduction;
     tc.scaling = scaling;
-    tc.augment = aug;
+    tc.augment = c.aug;
     tc.early_stop = (int)a->early_stop;
     tc.seed = a->seed;
     tc.no_shuffle = a->no_shuffle;
     tc.drop_last = a->drop_last;
-    if ((s = pml_schedule_parse(a->schedule, a->lr, &tc.schedule)) != PML_OK) FAIL("--schedule");
+    tc.schedule = c.schedule;
     cb_state cb = {command, a->json, a->quiet, {0}, 0, ""};
     tc.callback = on_progress;
     tc.user = &cb;
@@ -359,17 +363,22 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
                 command, a->preset ? a->preset : "custom", pml_device_spec(dev),
                 (long long)pml_dataset_size(tr), (long long)(val ? pml_dataset_size(val) : 0),
                 (long long)pml_dataset_size(tbase), dir, summary);
-        fprintf(stderr, "  loss %s (%s over the batch), %s lr %g, schedule %s, batch %ld, "
-                        "%ld epochs, inputs %s\n",
-                a->loss, a->reduction, a->opt, a->lr, a->schedule, a->batch, a->epochs, a->scaling);
+        fprintf(stderr, "  loss %s (%s over the batch), %s lr %g, schedule %s, batch %lld, "
+                        "%lld epochs, inputs %s\n",
+                a->loss, a->reduction, a->opt, a->lr, a->schedule, (long long)a->batch,
+                (long long)a->epochs, a->scaling);
     }
     if (!a->json)
         printf("%5s  %12s  %9s  %12s  %9s  %9s  %7s\n", "epoch", "train_loss", "train_acc",
                "val_loss", "val_acc", "lr", "seconds");
     s = pml_train(m, op, tr, val, &tc, &res);
-    if (res.epochs_run > 0 && write_curve(a->out, &res, o) != 0)
-        fprintf(stderr, "physml %s: cannot write %s\n", command, o->dat);
+    /* the curve of the epochs that finished, also when training stopped on an error */
+    const int curve = res.epochs_run > 0 ? write_curve(command, a, &res, o) : 0;
     if (s != PML_OK) FAIL("training stopped");
+    if (curve) {
+        rc = 1;
+        goto done;
+    }
     o->epochs_run = res.epochs_run;
     if (res.epochs_run > 0) {
         const pml_epoch_stats *h = res.history;
@@ -390,6 +399,12 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
     o->params = pml_model_param_count(m);
     if ((s = pml_evaluate(m, tbase, loss, scaling, &o->test_loss, &o->test_acc)) != PML_OK)
         FAIL("testing");
+    if (!isfinite(o->test_loss)) {
+        fprintf(stderr, "physml %s: testing: the test loss is %g: the model's outputs are not "
+                        "finite\n", command, o->test_loss);
+        rc = 1;
+        goto done;
+    }
     int dom = 0;
     int64_t dom_n = 0;
     if ((s = dominant_class(m, tbase, scaling, &dom, &dom_n)) != PML_OK)

@@ -5,19 +5,30 @@
 
 #include "cli/cli.h"
 
+/* The options of a training run. A string is unset while NULL; a number counts as given only
+ * when its flag in `given` is set (the option parser sets them), so no value of the range is
+ * mistaken for "not given". */
 typedef struct pml_train_args {
     const char *data_dir, *preset, *arch, *loss, *opt, *schedule, *augment, *save, *out;
     const char *init, *reduction, *scaling;
     double lr, val, momentum, weight_decay;
-    long batch, epochs, early_stop, subset, test_subset;
+    int64_t batch, epochs, early_stop, subset, test_subset;
     uint64_t seed;
-    int json, quiet, nesterov, no_shuffle, drop_last, nesterov_set;
+    int json, quiet, nesterov, no_shuffle, drop_last;
+    struct {
+        int lr, val, momentum, weight_decay, batch, epochs, early_stop, subset, test_subset, seed;
+    } given;
 } pml_train_args;
 
-/* Every field unset (NULL, -1 or NaN). */
+/* Every field unset. */
 void pml_train_args_unset(pml_train_args *a);
-/* Fill the unset fields of a from preset `name` ("recommended", "primer"); 0 on success. */
+/* Fill what was not given from preset a->preset ("recommended", the default, or "primer");
+ * 0 on success, 2 after a usage error. */
 int pml_train_apply_preset(const char *command, pml_train_args *a);
+/* Check every option that needs no data (names, the spec, the schedule, the augmentation,
+ * combinations) and the destinations (--out, --save), before anything is loaded. 0, or the
+ * exit code after a message. */
+int pml_train_check_args(const char *command, pml_device *dev, const pml_train_args *a);
 
 typedef struct pml_train_outcome {
     double test_loss, test_acc, seconds_total, samples_per_s;

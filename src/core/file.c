@@ -126,6 +126,25 @@ pml_status pml_wfile_commit(const char *fn, pml_wfile *w)
     return PML_OK;
 }
 
+pml_status pml_file_publish(const char *fn, const char *tmp, const char *path)
+{
+    int e = 0;
+    const int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) e = errno;
+    else if (fsync(fd) != 0 && errno != EINVAL) e = errno;
+    if (fd >= 0) close(fd);
+    if (!e && rename(tmp, path) != 0) e = errno;
+    if (e) {
+        unlink(tmp);
+        return pml_set_error(PML_ERR_IO, "%s: writing '%s' failed: %s (the file was left as it "
+                             "was)", fn, path, strerror(e));
+    }
+    e = sync_dir(path);
+    PML_CHECK(e == 0, PML_ERR_IO, "%s: '%s' written, but its directory could not be synced: %s",
+              fn, path, strerror(e));
+    return PML_OK;
+}
+
 pml_status pml_check_writable(const char *fn, const char *path)
 {
     pml_wfile w;

@@ -35,6 +35,10 @@ pml_status pml_wfile_commit(const char *fn, pml_wfile *w);
 /* Give up: close and remove the temporary file (nothing when already committed). */
 void pml_wfile_abort(pml_wfile *w);
 
+/* Make a finished file that another program wrote (`tmp`, beside `path`) the target: fsync
+ * it, rename it over `path`, fsync the directory. On failure tmp is removed. */
+pml_status pml_file_publish(const char *fn, const char *tmp, const char *path);
+
 /* Whether a file can be created at `path` now: its directory exists and accepts a new file
  * (made and removed again). For checking a destination before a long run. */
 pml_status pml_check_writable(const char *fn, const char *path);

@@ -112,6 +112,15 @@ void pml_test_expect_error(const char *call, pml_status got, pml_status want, co
 /* Whether /usr/bin/python3 can import numpy (tests against NumPy skip without it). */
 int pml_test_have_numpy(void);
 
+/* Run the physml tool of this build (PML_BUILD_DIR/bin/physml) with the arguments args
+ * (NULL-terminated; no shell), its stdout into out and stderr into err (either may be NULL;
+ * at most cap - 1 bytes kept). Returns the exit code. The _line form splits one string at
+ * spaces (for arguments without spaces). */
+int pml_test_physml(const char *const *args, char *out, size_t out_cap, char *err,
+                    size_t err_cap);
+int pml_test_physml_line(const char *line, char *out, size_t out_cap, char *err,
+                         size_t err_cap);
+
 /* Random damage to valid files, for readers that must succeed or fail cleanly (memory safety
  * is checked under the asan preset). Iteration it starts from a copy of src[it % nsrc],
  * overwrites 1 + it % max_edits bytes at places drawn within its first span[...] bytes (0:

@@ -65,12 +65,6 @@ void pml_test_expect_error(const char *call, pml_status got, pml_status want, co
               pml_last_error());
 }
 
-int pml_test_have_numpy(void)
-{
-    return access("/usr/bin/python3", X_OK) == 0 &&
-           system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0;
-}
-
 int pml_test_damage_files(const pml_test_damage *d, const char *path,
                           pml_status (*reader)(const char *path, void *user), void *user)
 {
