@@ -56,7 +56,14 @@ int pml_cmd_info(int argc, char **argv)
         if (d->kind == PML_DEVICE_CUDA) printf(", compute capability %d.%d", d->cc_major, d->cc_minor);
         printf("\n");
     }
-    if (pml_cuda_compiled() && count == 1)
-        printf("  (no CUDA GPU answered: GPU work falls back to --device cpu)\n");
+    if (pml_cuda_compiled() && count == 1) {
+        /* opening one says why there is none (no driver, the module missing, no GPU) */
+        pml_device *gpu = NULL;
+        if (pml_device_open("cuda", &gpu) == PML_OK) pml_device_close(gpu);
+        const char *why = strstr(pml_last_error(), "no CUDA GPU: ");
+        why = why ? why + strlen("no CUDA GPU: ") : "none answered";
+        const char *end = strstr(why, "; use --device cpu");
+        printf("  (no CUDA GPU: %.*s)\n", end ? (int)(end - why) : (int)strlen(why), why);
+    }
     return 0;
 }

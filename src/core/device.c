@@ -1,31 +1,22 @@
 /* The device registry: parses specs, opens backends through their registry entries, answers
- * queries through the ops table. The only place in the core that knows whether the CUDA
- * backend was compiled in. */
+ * queries through the ops table. The CPU backend is linked in; the CUDA backend is a module
+ * loaded on first use (src/core/module.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/module.h"
 
-/* The backends compiled in; index 0 is the CPU, which is always there. */
-static const pml_backend_reg *const registry[] = {
-    &pml_cpu_backend_reg,
-#ifdef PML_HAVE_CUDA
-    &pml_cuda_backend_reg,
-#endif
-};
-#define NREG (sizeof registry / sizeof registry[0])
-
-static const pml_backend_reg *find_backend(pml_device_kind kind)
+static const pml_backend_reg *find_backend(pml_device_kind kind, const char **why)
 {
-    for (size_t i = 0; i < NREG; ++i)
-        if (registry[i]->kind == kind) return registry[i];
-    return NULL;
+    if (kind == PML_DEVICE_CPU) return &pml_cpu_backend_reg;
+    return pml_module_cuda(why);
 }
 
 int pml_cuda_device_count(void)
 {
-    const pml_backend_reg *r = find_backend(PML_DEVICE_CUDA);
+    const pml_backend_reg *r = find_backend(PML_DEVICE_CUDA, NULL);
     return r ? r->count() : 0;
 }
 
@@ -62,15 +53,16 @@ static pml_status parse_spec(const char *spec, pml_device_kind *kind, int *ordin
 
 static pml_status open_gpu(pml_device *dev, int ordinal)
 {
-    const pml_backend_reg *r = find_backend(PML_DEVICE_CUDA);
+    const char *why = "";
+    const pml_backend_reg *r = find_backend(PML_DEVICE_CUDA, &why);
     if (r == NULL)
-        return pml_set_error(PML_ERR_NO_DEVICE,
-                             "pml_device_open: this physml was built without CUDA; use --device cpu");
+        return pml_set_error(PML_ERR_NO_DEVICE, "pml_device_open: no CUDA GPU: %s; use --device "
+                             "cpu", why);
     const int count = r->count();
     if (count <= 0)
         return pml_set_error(PML_ERR_NO_DEVICE,
-                             "pml_device_open: no CUDA GPU found (the driver reports none); use "
-                             "--device cpu");
+                             "pml_device_open: no CUDA GPU: the driver reports none; use --device "
+                             "cpu");
     if (ordinal >= count)
         return pml_set_error(PML_ERR_NO_DEVICE, "pml_device_open: cuda:%d asked for, %d GPU%s found",
                              ordinal, count, count == 1 ? "" : "s");
@@ -164,10 +156,12 @@ pml_status pml_device_list(pml_device_info *out, int capacity, int *count)
     PML_CHECK_ARG(capacity >= 0 && (capacity == 0 || out != NULL), "pml_device_list",
                   "out is NULL or capacity negative");
     int n = 0;
-    for (size_t r = 0; r < NREG; ++r) {
-        const int devices = registry[r]->count();
+    static const pml_device_kind kinds[] = {PML_DEVICE_CPU, PML_DEVICE_CUDA};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; ++k) {
+        const pml_backend_reg *r = find_backend(kinds[k], NULL);
+        const int devices = r ? r->count() : 0;
         for (int i = 0; i < devices; ++i, ++n)
-            if (n < capacity) PML_TRY(registry[r]->query(i, &out[n]));
+            if (n < capacity) PML_TRY(r->query(i, &out[n]));
     }
     *count = n;
     return PML_OK;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "core/module.h"
 
 static _Thread_local char last_error[1024];
 
@@ -29,11 +30,17 @@ const char *pml_last_error(void) { return last_error; }
 
 void pml_clear_error(void) { last_error[0] = '\0'; }
 
+pml_status pml_vset_error(pml_status status, const char *fmt, va_list ap)
+{
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    return status;
+}
+
 pml_status pml_set_error(pml_status status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    pml_vset_error(status, fmt, ap);
     va_end(ap);
     return status;
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The shared library exports exactly the public API: every dynamic symbol it defines is a
 # function declared with PML_API in include/physml/, and every such function is exported.
-# Usage: check_exports.sh SOURCE_DIR path/to/libphysml.so
+# With the CUDA module given too: it exports its one entry and nothing else.
+# Usage: check_exports.sh SOURCE_DIR path/to/libphysml.so [path/to/libphysml-cuda.so]
 set -euo pipefail
 src="$1"
 lib="$2"
+module="${3:-}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -29,5 +31,13 @@ if [ -n "$missing" ]; then
 fi
 n=$(wc -l < "$tmp/declared")
 [ "$n" -ge 150 ] || { echo "only $n declarations found: the parser missed the API" >&2; status=1; }
-[ $status -eq 0 ] && echo "$lib exports exactly the $n functions include/physml/ declares"
+if [ -n "$module" ]; then
+  mexp=$(nm -D --defined-only "$module" | awk '{print $NF}' | sort -u | tr '\n' ' ')
+  if [ "$mexp" != "pml_backend_module " ]; then
+    echo "$module exports '$mexp', not just pml_backend_module" >&2
+    status=1
+  fi
+fi
+[ $status -eq 0 ] && echo "$lib exports exactly the $n functions include/physml/ declares" &&
+  { [ -z "$module" ] || echo "$module exports only pml_backend_module"; }
 exit $status

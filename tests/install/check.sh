@@ -26,3 +26,17 @@ out=$("$work/pc_consumer" cpu)
 echo "pkg-config consumer: $out"
 case "$out" in ok*) ;; *) exit 1 ;; esac
 pkg-config --modversion physml
+
+# CUDA lives in the module alone: installed beside the library when built, and neither the
+# library nor a program built against it links the CUDA runtime or cuBLAS.
+if compgen -G "$build/libphysml-cuda.so.*" >/dev/null; then
+  compgen -G "$libdir/libphysml-cuda.so.[0-9]*" >/dev/null ||
+    { echo "the CUDA module was built but not installed in $libdir" >&2; exit 1; }
+  echo "CUDA module installed: $(cd "$libdir" && ls libphysml-cuda.so.[0-9]* | head -1)"
+fi
+for f in "$libdir/libphysml.so" "$work/consumer/consumer" "$work/pc_consumer"; do
+  if readelf -d "$f" | grep -E 'NEEDED.*(cudart|cublas)'; then
+    echo "$f links CUDA directly; only the module may" >&2
+    exit 1
+  fi
+done
