@@ -127,10 +127,14 @@ static int run(const ising_args *a, pml_device *dev, pml_ising *g)
     pml_status s = pml_ising_stats_get(g, &st, 1);
     const int64_t sampled = s == PML_OK ? st.samples : 0;
     int64_t therm_done = pml_ising_sweeps_done(g) - sampled, sample_done = sampled;
-    if (a->resume && (therm_done > a->therm || sample_done > a->sweeps))
-        return pml_cli_usage("ising", "resume", "'%s' is %lld + %lld sweeps into its run, past "
-                             "--therm %lld --sweeps %lld", a->resume, (long long)therm_done,
-                             (long long)sample_done, (long long)a->therm, (long long)a->sweeps);
+    /* the run it continues: measuring began after exactly --therm sweeps, and it is not past
+     * the end */
+    if (a->resume && (therm_done > a->therm || (sample_done > 0 && therm_done != a->therm) ||
+                      sample_done > a->sweeps))
+        return pml_cli_usage("ising", "resume", "'%s' measured %lld sweeps after %lld of "
+                             "thermalisation: it is not a run of --therm %lld --sweeps %lld",
+                             a->resume, (long long)sample_done, (long long)therm_done,
+                             (long long)a->therm, (long long)a->sweeps);
     pml_ising_config c;
     pml_ising_get_config(g, &c);
     pml_progress prog;
@@ -139,6 +143,9 @@ static int run(const ising_args *a, pml_device *dev, pml_ising *g)
     const double t0 = pml_now();
     if (s == PML_OK) s = advance(a, g, 0, a->therm, &therm_done, &prog, 0);
     if (s == PML_OK) s = advance(a, g, 1, a->sweeps, &sample_done, &prog, a->therm);
+    /* and the state at the end, unless the last sweep just wrote it */
+    if (s == PML_OK && a->save_state && pml_ising_sweeps_done(g) % a->save_every != 0)
+        s = pml_ising_save(g, a->save_state);
     if (s == PML_OK) s = pml_device_synchronize(dev);
     const double dt = pml_now() - t0;
     if (s == PML_OK) s = pml_ising_stats_get(g, &st, 1);
@@ -192,7 +199,8 @@ int pml_cmd_ising(int argc, char **argv)
         {"json", PML_OPT_FLAG, &a.json, NULL, "print one JSON object"},
         {"out", PML_OPT_STR, &a.out, "DIR", "write DIR/ising_lattice.png (the final lattice)"},
         {"save-state", PML_OPT_STR, &a.save_state, "FILE",
-         "write the run's state to FILE as it goes (atomically), to --resume it"},
+         "write the run's state to FILE every --save-every sweeps and at the end (atomically), "
+         "to --resume it"},
         {"save-every", PML_OPT_INT, &a.save_every, "N", "sweeps between states (1000)", 1,
          MAX_SWEEPS},
         {"resume", PML_OPT_STR, &a.resume, "FILE",
