@@ -10,17 +10,31 @@
 
 static int is_number(pml_opt_type t) { return t == PML_OPT_INT || t == PML_OPT_DOUBLE; }
 
+/* x in the fewest digits that read back as x: 0.999999, not 0.99999899999999997. */
+static const char *shortest(double x, char buf[32])
+{
+    for (int digits = 6; digits <= 17; ++digits) {
+        snprintf(buf, 32, "%.*g", digits, x);
+        if (strtod(buf, NULL) == x) break;
+    }
+    return buf;
+}
+
 /* The range as words, "an integer in 1..1000000", "a number > 0", for help and errors. */
 static void describe(const pml_opt *o, char *buf, size_t n)
 {
+    char lo[32], hi[32];
     switch (o->type) {
     case PML_OPT_INT:
-        snprintf(buf, n, "an integer in %.17g..%.17g", o->lo, o->hi);
+        snprintf(buf, n, "an integer in %.0f..%.0f", o->lo, o->hi);
         return;
     case PML_OPT_DOUBLE:
         if (o->lo == -HUGE_VAL && o->hi == HUGE_VAL) snprintf(buf, n, "a finite number");
-        else if (o->hi == HUGE_VAL) snprintf(buf, n, "a number %s %.17g", o->above ? ">" : ">=", o->lo);
-        else snprintf(buf, n, "a number in %s%.17g, %.17g]", o->above ? "(" : "[", o->lo, o->hi);
+        else if (o->hi == HUGE_VAL)
+            snprintf(buf, n, "a number %s %s", o->above ? ">" : ">=", shortest(o->lo, lo));
+        else
+            snprintf(buf, n, "a number in %s%s, %s]", o->above ? "(" : "[", shortest(o->lo, lo),
+                     shortest(o->hi, hi));
         return;
     case PML_OPT_U64: snprintf(buf, n, "an unsigned 64-bit integer"); return;
     case PML_OPT_CHOICE: snprintf(buf, n, "one of %s", o->choices); return;
