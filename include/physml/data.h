@@ -31,7 +31,8 @@ typedef struct pml_idx {
 
 PML_API pml_status pml_idx_read(const char *path, pml_idx *out);
 PML_API void pml_idx_free(pml_idx *idx); /* accepts NULL and zeroed structs */
-/* Write an IDX file (plain, or gzip'd when the path ends in .gz). */
+/* Write an IDX file (plain, or gzip'd when the path ends in .gz), atomically as io.h's
+ * writers do: a failure is PML_ERR_IO with the OS's reason and leaves the old file. */
 PML_API pml_status pml_idx_write(const char *path, const pml_idx *idx);
 
 /* ---- datasets ------------------------------------------------------------------------------ */

@@ -1,4 +1,10 @@
-/* Arrays and weights on disk in the formats NumPy and PyTorch read: .npy and .safetensors. */
+/* Arrays and weights on disk in the formats NumPy and PyTorch read: .npy and .safetensors.
+ *
+ * Every writer replaces its file atomically: the bytes go to a temporary file beside it
+ * (".NAME.tmp.PID.N"), every write checked, flushed and fsync'd, then renamed over the target.
+ * A failure (PML_ERR_IO naming the call, the path and the OS's reason, e.g. a full disk)
+ * leaves the old file as it was and no temporary file; a process killed mid-write leaves the
+ * old file and, at worst, its hidden temporary file. */
 #ifndef PHYSML_IO_H
 #define PHYSML_IO_H
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "core/internal.h"
+#include "core/file.h"
 #include "physml/data.h"
 
 #define IDX_CHUNK (1u << 16)
@@ -297,6 +297,48 @@ static int ends_with_gz(const char *path)
     return n >= 3 && strcmp(path + n - 3, ".gz") == 0;
 }
 
+/* Deflate n bytes (flush: Z_NO_FLUSH, or Z_FINISH for the last piece) into w. Returns 0 when
+ * a write failed (the commit reports it) or zlib refused. */
+static int deflate_into(pml_wfile *w, z_stream *z, const void *p, size_t n, int flush)
+{
+    unsigned char out[IDX_CHUNK];
+    z->next_in = (Bytef *)(uintptr_t)p;
+    z->avail_in = (uInt)n;
+    for (;;) {
+        z->next_out = out;
+        z->avail_out = sizeof out;
+        const int rc = deflate(z, flush);
+        if (rc == Z_STREAM_ERROR) return 0;
+        if (!pml_wfile_write(w, out, sizeof out - z->avail_out)) return 0;
+        if (flush == Z_FINISH ? rc == Z_STREAM_END : z->avail_out != 0) return 1;
+    }
+}
+
+/* One gzip member (zlib's default level, as gzopen's "wb") holding head and data, written
+ * through w so that every byte is checked and the file replaced only whole. */
+static pml_status write_gz(pml_wfile *w, const void *head, size_t hbytes, const void *data,
+                           uint64_t n)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    /* 16 + MAX_WBITS: a gzip wrapper (header, CRC-32 and length trailer) */
+    PML_CHECK(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                           Z_DEFAULT_STRATEGY) == Z_OK,
+              PML_ERR_OUT_OF_MEMORY, "pml_idx_write: deflateInit2 failed");
+    int ok = deflate_into(w, &z, head, hbytes, Z_NO_FLUSH);
+    const unsigned char *p = data;
+    for (uint64_t off = 0; ok && off < n;) {
+        const size_t k = n - off > (1u << 30) ? (1u << 30) : (size_t)(n - off);
+        ok = deflate_into(w, &z, p + off, k, Z_NO_FLUSH);
+        off += k;
+    }
+    if (ok) ok = deflate_into(w, &z, NULL, 0, Z_FINISH);
+    const int failed_in_zlib = !ok && !w->failed;
+    deflateEnd(&z);
+    PML_CHECK(!failed_in_zlib, PML_ERR_INTERNAL, "pml_idx_write: deflate failed");
+    return PML_OK;
+}
+
 pml_status pml_idx_write(const char *path, const pml_idx *idx)
 {
     static const char fn[] = "pml_idx_write";
@@ -336,34 +378,17 @@ pml_status pml_idx_write(const char *path, const pml_idx *idx)
         swap_to_from_be(swapped, (size_t)(total / elem), elem);
         payload = swapped;
     }
-    pml_status st = PML_OK;
-    if (ends_with_gz(path)) {
-        gzFile g = gzopen(path, "wb");
-        if (g == NULL) {
-            st = pml_set_error(PML_ERR_IO, "%s: cannot create %s: %s", fn, path, strerror(errno));
-        } else {
-            int ok = gzwrite(g, head, (unsigned)hbytes) == (int)hbytes;
-            const unsigned char *p = payload;
-            for (uint64_t off = 0; ok && off < total;) {
-                unsigned n = (unsigned)(total - off > (1u << 30) ? (1u << 30) : total - off);
-                ok = gzwrite(g, p + off, n) == (int)n;
-                off += n;
-            }
-            if (gzclose(g) != Z_OK) ok = 0;
-            if (!ok) st = pml_set_error(PML_ERR_IO, "%s: writing %s failed", fn, path);
+    pml_wfile w;
+    pml_status st = pml_wfile_open(fn, path, &w);
+    if (st == PML_OK) {
+        if (ends_with_gz(path)) {
+            st = write_gz(&w, head, hbytes, payload, total);
+        } else if (pml_wfile_write(&w, head, hbytes)) {
+            pml_wfile_write(&w, payload, (size_t)total);
         }
-    } else {
-        FILE *f = fopen(path, "wb");
-        if (f == NULL) {
-            st = pml_set_error(PML_ERR_IO, "%s: cannot create %s: %s", fn, path, strerror(errno));
-        } else {
-            int ok = fwrite(head, 1, hbytes, f) == hbytes &&
-                     fwrite(payload, 1, (size_t)total, f) == (size_t)total;
-            if (fclose(f) != 0) ok = 0;
-            if (!ok)
-                st = pml_set_error(PML_ERR_IO, "%s: writing %s failed: %s", fn, path,
-                                   strerror(errno));
-        }
+        /* a failed write is reported by the commit, with the OS's reason */
+        if (st == PML_OK) st = pml_wfile_commit(fn, &w);
+        else pml_wfile_abort(&w);
     }
     free(swapped);
     return st;

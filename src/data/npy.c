@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/file.h"
 #include "physml/io.h"
 
 static const char *npy_descr(pml_dtype dt)
@@ -81,16 +82,14 @@ pml_status pml_npy_write(const char *path, const pml_tensor *t)
             return s;
         }
     }
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) {
-        free(host);
-        return pml_set_error(PML_ERR_IO, "%s: cannot create %s: %s", fn, path, strerror(errno));
+    pml_wfile w;
+    pml_status s = pml_wfile_open(fn, path, &w);
+    if (s == PML_OK) {
+        if (pml_wfile_write(&w, head, hl)) pml_wfile_write(&w, host, nbytes);
+        s = pml_wfile_commit(fn, &w);
     }
-    int ok = fwrite(head, 1, hl, f) == hl && (nbytes == 0 || fwrite(host, 1, nbytes, f) == nbytes);
-    if (fclose(f) != 0) ok = 0;
     free(host);
-    PML_CHECK(ok, PML_ERR_IO, "%s: writing %s failed: %s", fn, path, strerror(errno));
-    return PML_OK;
+    return s;
 }
 
 /* ---- header parsing: the Python literal NumPy writes, no more ---------------------------- */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "core/backend.h"
+#include "core/file.h"
 #include "data/json.h"
 #include "physml/io.h"
 
@@ -132,34 +133,29 @@ pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tenso
     pml_status s = PML_OK;
     if (h.failed) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
 
-    FILE *f = NULL;
-    if (s == PML_OK) {
-        f = fopen(path, "wb");
-        if (f == NULL)
-            s = pml_set_error(PML_ERR_IO, "%s: cannot create %s: %s", fn, path, strerror(errno));
-    }
+    pml_wfile w;
+    if (s == PML_OK) s = pml_wfile_open(fn, path, &w);
     if (s == PML_OK) {
         unsigned char len8[8];
         for (int b = 0; b < 8; ++b) len8[b] = (unsigned char)((uint64_t)h.len >> (8 * b));
-        if (fwrite(len8, 1, 8, f) != 8 || fwrite(h.s, 1, h.len, f) != h.len)
-            s = pml_set_error(PML_ERR_IO, "%s: writing %s failed: %s", fn, path, strerror(errno));
-    }
-    for (int i = 0; s == PML_OK && i < count; ++i) {
-        const pml_tensor *t = ord[i].nt->tensor;
-        size_t nb = pml_tensor_nbytes(t);
-        if (nb == 0) continue;
-        void *host = malloc(nb);
-        if (host == NULL) {
-            s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-            break;
+        int ok = pml_wfile_write(&w, len8, 8) && pml_wfile_write(&w, h.s, h.len);
+        for (int i = 0; ok && s == PML_OK && i < count; ++i) {
+            const pml_tensor *t = ord[i].nt->tensor;
+            size_t nb = pml_tensor_nbytes(t);
+            if (nb == 0) continue;
+            void *host = malloc(nb);
+            if (host == NULL) {
+                s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+                break;
+            }
+            s = pml_tensor_download(t, host, nb);
+            if (s == PML_OK) ok = pml_wfile_write(&w, host, nb);
+            free(host);
         }
-        s = pml_tensor_download(t, host, nb);
-        if (s == PML_OK && fwrite(host, 1, nb, f) != nb)
-            s = pml_set_error(PML_ERR_IO, "%s: writing %s failed: %s", fn, path, strerror(errno));
-        free(host);
+        /* a failed write is reported by the commit, with the OS's reason */
+        if (s == PML_OK) s = pml_wfile_commit(fn, &w);
+        else pml_wfile_abort(&w);
     }
-    if (f && fclose(f) != 0 && s == PML_OK)
-        s = pml_set_error(PML_ERR_IO, "%s: writing %s failed: %s", fn, path, strerror(errno));
     free(h.s);
     free(ord);
     return s;

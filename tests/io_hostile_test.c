@@ -1,0 +1,240 @@
+/* The library's files under hostile conditions (docs/reliability.md, "Files"): every writer
+ * (.npy, IDX plain and gzip'd, .safetensors, models) keeps the old file when a write fails
+ * half-way (a file size limit standing in for a full disk) and leaves no temporary file; a
+ * model save killed with SIGKILL at pseudo-random moments leaves the old file or the complete
+ * new one. */
+#define _DEFAULT_SOURCE
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pml_test.h"
+
+TestSuite(hostile, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Temporary files (".NAME.tmp.PID.N") in the test directory; removed when `remove`. */
+static int leftovers(int remove)
+{
+    DIR *d = opendir(pml_test_tmpdir);
+    cr_assert(d != NULL);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] != '.' || strstr(e->d_name, ".tmp.") == NULL) continue;
+        ++n;
+        if (remove) unlink(pml_test_tmppath(e->d_name));
+    }
+    closedir(d);
+    return n;
+}
+
+static uint32_t lcg(uint32_t *x) { return *x = *x * 1103515245u + 12345u; }
+
+/* ---- a failed write keeps the old file ------------------------------------------------------ */
+
+/* Version 0 of each writer's file is small (under the 4096-byte limit below), version 1 is
+ * 64 KiB of incompressible bytes (so that the gzip'd IDX file is large too). */
+enum { SMALL = 64, BIG = 1 << 16 };
+
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+    for (size_t i = 0; i < n; ++i) p[i] = (uint8_t)(lcg(&seed) >> 24);
+}
+
+static pml_status write_npy(pml_device *dev, const char *path, int big)
+{
+    static uint8_t buf[BIG];
+    int64_t n = big ? BIG : SMALL;
+    fill(buf, (size_t)n, 1u + (uint32_t)big);
+    pml_tensor *t = pml_test_tensor(dev, PML_U8, 1, &n, buf);
+    pml_status s = pml_npy_write(path, t);
+    pml_tensor_destroy(t);
+    return s;
+}
+
+static pml_status write_idx(pml_device *dev, const char *path, int big)
+{
+    (void)dev;
+    static uint8_t buf[BIG];
+    fill(buf, sizeof buf, 3u + (uint32_t)big);
+    pml_idx idx = {PML_U8, 2, {big ? BIG / 256 : 4, big ? 256 : SMALL / 4}, buf};
+    return pml_idx_write(path, &idx);
+}
+
+static pml_status write_safetensors(pml_device *dev, const char *path, int big)
+{
+    static uint8_t buf[BIG];
+    int64_t n = big ? BIG : SMALL;
+    fill(buf, (size_t)n, 5u + (uint32_t)big);
+    pml_tensor *t = pml_test_tensor(dev, PML_U8, 1, &n, buf);
+    pml_named_tensor nt = {"w", t};
+    const char *meta[] = {"format", "pt", NULL};
+    pml_status s = pml_safetensors_write(path, &nt, 1, meta);
+    pml_tensor_destroy(t);
+    return s;
+}
+
+static pml_status write_model(pml_device *dev, const char *path, int big)
+{
+    pml_model *m = pml_test_model(dev, "dense:4", big ? 4096 : 2, 1, PML_INIT_XAVIER, 7);
+    pml_status s = pml_model_save(m, path, NULL);
+    pml_model_destroy(m);
+    return s;
+}
+
+static const struct {
+    const char *name, *fn, *file;
+    pml_status (*write)(pml_device *dev, const char *path, int big);
+} writers[] = {
+    {"npy", "pml_npy_write", "a.npy", write_npy},
+    {"idx", "pml_idx_write", "a-idx1-ubyte", write_idx},
+    {"idx.gz", "pml_idx_write", "a-idx1-ubyte.gz", write_idx},
+    {"safetensors", "pml_safetensors_write", "a.safetensors", write_safetensors},
+    {"model", "pml_model_save", "m.safetensors", write_model},
+};
+enum { NWRITERS = sizeof writers / sizeof *writers };
+
+/* For each writer: a good small file, then a large one written under a 4096-byte file size
+ * limit (SIGXFSZ ignored, so write() fails with EFBIG as it would with ENOSPC). The call
+ * fails with PML_ERR_IO naming the function, the path and the OS's reason; the good file is
+ * byte for byte what it was, and no temporary file is left. */
+Test(hostile, a_failed_write_keeps_the_old_file)
+{
+    pml_device *dev = pml_test_open_cpu();
+    static unsigned char before[NWRITERS][8192], after[8192];
+    size_t nbefore[NWRITERS];
+    for (int i = 0; i < NWRITERS; ++i) {
+        const char *path = pml_test_tmppath(writers[i].file);
+        PML_ASSERT_OK(writers[i].write(dev, path, 0));
+        nbefore[i] = pml_test_read_file(path, before[i], sizeof before[i]);
+        cr_assert(nbefore[i] > 0 && nbefore[i] < 4096, "%s: %zu bytes", writers[i].name,
+                  nbefore[i]);
+    }
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = {4096, 4096};
+    cr_assert(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+    for (int i = 0; i < NWRITERS; ++i) {
+        const char *path = pml_test_tmppath(writers[i].file);
+        const pml_status s = writers[i].write(dev, path, 1);
+        const char *msg = pml_last_error();
+        cr_expect_eq(s, PML_ERR_IO, "%s: %s", writers[i].name, pml_status_string(s));
+        cr_expect(strstr(msg, writers[i].fn) && strstr(msg, path) && strstr(msg, "too large"),
+                  "%s: %s", writers[i].name, msg);
+        const size_t n = pml_test_read_file(path, after, sizeof after);
+        cr_expect(n == nbefore[i] && memcmp(after, before[i], n) == 0,
+                  "%s: the old file was not kept (%zu bytes, was %zu)", writers[i].name, n,
+                  nbefore[i]);
+        cr_expect_eq(leftovers(0), 0, "%s: a temporary file was left", writers[i].name);
+    }
+    pml_device_close(dev);
+}
+
+/* ---- kill -9 during pml_model_save ------------------------------------------------------------ */
+
+enum { KILLS = 50, KILL_IN = 1024, KILL_HIDDEN = 1024, KILL_OUT = 10 };
+
+/* A model of about 4 MiB whose every weight depends on `version`. */
+static pml_model *versioned_model(pml_device *dev, int version)
+{
+    pml_model *m = pml_test_model(dev, "dense:1024,relu,dense:10", KILL_IN, 1, PML_INIT_ZERO, 0);
+    for (int i = 0; i < pml_model_num_param_tensors(m); ++i) {
+        pml_tensor *p = NULL;
+        PML_ASSERT_OK(pml_model_param_tensor(m, i, NULL, &p, NULL));
+        const size_t n = (size_t)pml_tensor_numel(p);
+        float *h = malloc(n * sizeof *h);
+        for (size_t j = 0; j < n; ++j) h[j] = (float)(version + 1) * 1e-3f * (float)(j % 977 + i);
+        PML_ASSERT_OK(pml_tensor_upload(p, h, n * sizeof *h));
+        free(h);
+    }
+    return m;
+}
+
+/* Which of the two versions m's parameters equal (all of them): 0 or 1, -1 for neither. */
+static int which_version(pml_model *m, pml_model *const v[2])
+{
+    int match[2] = {1, 1};
+    for (int i = 0; i < pml_model_num_param_tensors(m); ++i) {
+        pml_tensor *p = NULL, *q[2] = {NULL, NULL};
+        pml_model_param_tensor(m, i, NULL, &p, NULL);
+        for (int k = 0; k < 2; ++k) {
+            pml_model_param_tensor(v[k], i, NULL, &q[k], NULL);
+            match[k] = match[k] && pml_tensor_nbytes(p) == pml_tensor_nbytes(q[k]) &&
+                       memcmp(pml_tensor_data(p), pml_tensor_data(q[k]), pml_tensor_nbytes(p)) == 0;
+        }
+    }
+    return match[0] ? 0 : match[1] ? 1 : -1;
+}
+
+/* A child saves versions 1, 0, 1, 0, ... of a 4 MiB model to one path, as fast as it can;
+ * it is killed with SIGKILL after a pseudo-random delay (0 to 3 save times), 50 times. After
+ * every kill the file must load and hold one of the two versions whole. A kill that finds a
+ * temporary file beside the target landed mid-write (they are counted, then removed: a
+ * killed process cannot clean up after itself). No OpenMP region runs in this process
+ * before a fork (libgomp's threads do not survive one): the models are filled by uploads. */
+Test(hostile, kill_9_during_model_save_leaves_a_whole_file, .timeout = 300)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_model *v[2] = {versioned_model(dev, 0), versioned_model(dev, 1)};
+    char path[512];
+    snprintf(path, sizeof path, "%s", pml_test_tmppath("model.safetensors"));
+    double t0 = now();
+    PML_ASSERT_OK(pml_model_save(v[0], path, NULL));
+    const double save_s = now() - t0;
+    uint32_t rng = 12345;
+    int mid_write = 0, bad = 0, seen[2] = {0, 0};
+    for (int k = 0; k < KILLS; ++k) {
+        int ready[2];
+        cr_assert(pipe(ready) == 0);
+        const pid_t pid = fork();
+        cr_assert(pid >= 0);
+        if (pid == 0) {
+            close(ready[0]);
+            if (write(ready[1], "r", 1) != 1) _exit(3);
+            for (int i = 1;; i ^= 1)
+                if (pml_model_save(v[i], path, NULL) != PML_OK) _exit(2);
+        }
+        close(ready[1]);
+        char c;
+        cr_assert(read(ready[0], &c, 1) == 1);
+        close(ready[0]);
+        const useconds_t delay = (useconds_t)(3e6 * save_s * (double)(lcg(&rng) >> 8) / 16777216.0);
+        usleep(delay);
+        kill(pid, SIGKILL);
+        int status = 0;
+        cr_assert(waitpid(pid, &status, 0) == pid);
+        cr_assert(WIFSIGNALED(status), "the saving child stopped by itself (status %d)", status);
+        mid_write += leftovers(1) > 0;
+        pml_model *m = NULL;
+        const pml_status s = pml_model_load(dev, path, 1, &m);
+        const int got = s == PML_OK ? which_version(m, v) : -1;
+        if (got < 0) {
+            ++bad;
+            cr_log_error("kill %d after %u us: %s", k, (unsigned)delay,
+                         s == PML_OK ? "the file mixes versions" : pml_last_error());
+        } else {
+            ++seen[got];
+        }
+        pml_model_destroy(m);
+    }
+    cr_log_info("one save: %.1f ms; %d of %d kills landed mid-write; the file then held version "
+                "0 %d times, version 1 %d times; %d bad",
+                1e3 * save_s, mid_write, KILLS, seen[0], seen[1], bad);
+    cr_expect_eq(bad, 0, "%d of %d kills left a file that does not load whole", bad, KILLS);
+    cr_expect(mid_write > 0, "no kill landed mid-write: the test tested nothing");
+    pml_model_destroy(v[0]);
+    pml_model_destroy(v[1]);
+    pml_device_close(dev);
+}
