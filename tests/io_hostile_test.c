@@ -238,3 +238,69 @@ Test(hostile, kill_9_during_model_save_leaves_a_whole_file, .timeout = 300)
     pml_model_destroy(v[1]);
     pml_device_close(dev);
 }
+
+/* ---- readers take only regular files -------------------------------------------------------- */
+
+/* Every library reader refuses a FIFO (without blocking: opening one for reading waits for a
+ * writer) and a directory with PML_ERR_IO naming the call, the path and what it is. */
+static void expect_not_regular(const char *call, pml_status got, const char *path, int is_dir)
+{
+    const char *msg = pml_last_error();
+    cr_expect_eq(got, PML_ERR_IO, "%s on %s: %s (%s)", call, path, pml_status_string(got), msg);
+    cr_expect(strstr(msg, call) && strstr(msg, path) && strstr(msg, "not a regular file") &&
+                  (!is_dir || strstr(msg, "a directory")),
+              "%s on %s: %s", call, path, msg);
+}
+
+Test(hostile, readers_refuse_fifos_and_directories, .timeout = 30)
+{
+    pml_device *dev = pml_test_open_cpu();
+    char fifo[512], dir[512], gzfifo[512];
+    snprintf(fifo, sizeof fifo, "%s", pml_test_tmppath("fifo"));
+    snprintf(gzfifo, sizeof gzfifo, "%s", pml_test_tmppath("fifo.gz"));
+    snprintf(dir, sizeof dir, "%s", pml_test_tmppath("dir"));
+    cr_assert(mkfifo(fifo, 0600) == 0 && mkfifo(gzfifo, 0600) == 0 && mkdir(dir, 0700) == 0);
+    const char *inputs[3] = {fifo, gzfifo, dir};
+    for (int k = 0; k < 3; ++k) {
+        const char *in = inputs[k];
+        const int is_dir = k == 2;
+        pml_safetensors st;
+        expect_not_regular("pml_safetensors_read", pml_safetensors_read(dev, in, &st), in, is_dir);
+        pml_model *m = NULL;
+        expect_not_regular("pml_model_load", pml_model_load(dev, in, 1, &m), in, is_dir);
+        cr_expect_null(m);
+        pml_tensor *t = NULL;
+        expect_not_regular("pml_npy_read", pml_npy_read(dev, in, &t), in, is_dir);
+        cr_expect_null(t);
+        pml_idx idx;
+        expect_not_regular("pml_idx_read", pml_idx_read(in, &idx), in, is_dir);
+        cr_expect_null(idx.data);
+    }
+    /* the dataset loader: an images file that is a FIFO, then one that is a directory */
+    uint8_t pix[2 * 2 * 2] = {0}, lab[2] = {0, 1};
+    const pml_idx im = {PML_U8, 3, {2, 2, 2}, pix}, lb = {PML_U8, 1, {2}, lab};
+    PML_ASSERT_OK(pml_idx_write(pml_test_tmppath("train-labels-idx1-ubyte"), &lb));
+    PML_ASSERT_OK(pml_idx_write(pml_test_tmppath("t10k-labels-idx1-ubyte.gz"), &lb));
+    PML_ASSERT_OK(pml_idx_write(pml_test_tmppath("t10k-images-idx3-ubyte.gz"), &im));
+    char images[512];
+    snprintf(images, sizeof images, "%s", pml_test_tmppath("train-images-idx3-ubyte"));
+    cr_assert(mkfifo(images, 0600) == 0);
+    pml_dataset *ds = NULL;
+    expect_not_regular("pml_idx_read", pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TRAIN, &ds),
+                       images, 0);
+    cr_expect_null(ds);
+    unlink(images);
+    cr_assert(mkdir(images, 0700) == 0);
+    expect_not_regular("pml_idx_read", pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TRAIN, &ds),
+                       images, 1);
+    cr_expect_null(ds);
+    /* the gzip'd labels of the test split, as a FIFO */
+    unlink(pml_test_tmppath("t10k-labels-idx1-ubyte.gz"));
+    cr_assert(mkfifo(pml_test_tmppath("t10k-labels-idx1-ubyte.gz"), 0600) == 0);
+    expect_not_regular("pml_idx_read", pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TEST, &ds),
+                       pml_test_tmppath("t10k-labels-idx1-ubyte.gz"), 0);
+    cr_expect_null(ds);
+    rmdir(images);
+    rmdir(dir);
+    pml_device_close(dev);
+}

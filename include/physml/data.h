@@ -20,7 +20,8 @@ extern "C" {
  * dimensions), NN big-endian u32 dimensions, then the data. Gzip'd files (.gz) are read
  * through zlib. Every inconsistency (wrong magic, unknown type, zero or overflowing
  * dimensions, data shorter or longer than the dimensions say) is PML_ERR_BAD_FORMAT with a
- * message naming the file and what is wrong. */
+ * message naming the file and what is wrong; a path that is not a regular file (a FIFO, a
+ * directory) is PML_ERR_IO. */
 typedef struct pml_idx {
     pml_dtype dtype;               /* U8, I8, I32, F32 or F64 (IDX types 08 09 0C 0D 0E;
                                       0B, i16, is rejected as unsupported) */

@@ -4,7 +4,8 @@
  * (".NAME.tmp.PID.N"), every write checked, flushed and fsync'd, then renamed over the target.
  * A failure (PML_ERR_IO naming the call, the path and the OS's reason, e.g. a full disk)
  * leaves the old file as it was and no temporary file; a process killed mid-write leaves the
- * old file and, at worst, its hidden temporary file. */
+ * old file and, at worst, its hidden temporary file. Readers open only regular files: a FIFO
+ * (which would block), a directory or a device is PML_ERR_IO saying what it is. */
 #ifndef PHYSML_IO_H
 #define PHYSML_IO_H
 

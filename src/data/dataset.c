@@ -1,9 +1,11 @@
 /* Datasets: creation from IDX directories or host arrays, accessors, pixel statistics. */
+#define _POSIX_C_SOURCE 200809L /* stat */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data/dataset.h"
 
@@ -115,26 +117,20 @@ pml_status pml_dataset_from_host(pml_device *dev, int64_t n, int rows, int cols,
     return PML_OK;
 }
 
-/* dir/base, or dir/base.gz when only that exists. */
+/* dir/base, or dir/base.gz when only that exists. Only looked at, not opened: the reader
+ * opens it and refuses what is not a regular file (opening a FIFO here would block). */
 static pml_status find_file(const char *dir, const char *base, char *buf, size_t n)
 {
     static const char fn[] = "pml_dataset_load";
     int w = snprintf(buf, n, "%s/%s", dir, base);
     PML_CHECK(w > 0 && (size_t)w + 3 < n, PML_ERR_INVALID_ARGUMENT, "%s: path too long: %s", fn,
               dir);
-    FILE *f = fopen(buf, "rb");
-    if (f) {
-        fclose(f);
-        return PML_OK;
-    }
+    struct stat st;
+    if (stat(buf, &st) == 0) return PML_OK;
     strcat(buf, ".gz");
-    f = fopen(buf, "rb");
-    if (f) {
-        fclose(f);
-        return PML_OK;
-    }
-    return pml_set_error(PML_ERR_IO, "%s: neither %s/%s nor %s exists or is readable: %s", fn,
-                         dir, base, buf, strerror(errno));
+    if (stat(buf, &st) == 0) return PML_OK;
+    return pml_set_error(PML_ERR_IO, "%s: neither %s/%s nor %s exists: %s", fn, dir, base, buf,
+                         strerror(errno));
 }
 
 static pml_status load_pair(pml_device *dev, const char *ipath, const char *lpath,

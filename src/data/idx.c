@@ -21,6 +21,7 @@
 typedef struct idx_src {
     const char *path;
     FILE *f;
+    long long size;   /* of the file (compressed, for a gzip'd one) */
     int gz;           /* 1 when the file starts with the gzip magic */
     int z_live;       /* inflateInit2 done */
     int member_end;   /* the current member ended; look for another or the end of file */
@@ -34,9 +35,7 @@ static pml_status src_open(idx_src *s, const char *path)
 {
     memset(s, 0, sizeof *s);
     s->path = path;
-    s->f = fopen(path, "rb");
-    PML_CHECK(s->f != NULL, PML_ERR_IO, "pml_idx_read: cannot open %s: %s", path,
-              strerror(errno));
+    PML_TRY(pml_open_regular("pml_idx_read", path, &s->f, &s->size));
     size_t got = fread(s->in, 1, 2, s->f);
     s->gz = got == 2 && s->in[0] == 0x1f && s->in[1] == 0x8b;
     if (s->gz) {

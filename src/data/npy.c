@@ -1,7 +1,6 @@
 /* .npy files, version 1.0 written byte for byte as NumPy 1.24 writes them (header padded
  * with the growth spaces and to a multiple of 64 bytes); versions 1.0, 2.0 and 3.0 read.
  * Little-endian hosts only (x86-64, AArch64): the data is copied as is. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,8 +329,8 @@ pml_status pml_npy_read(pml_device *dev, const char *path, pml_tensor **out)
     PML_CHECK_ARG(dev != NULL, fn, "dev is NULL");
     PML_CHECK_ARG(path != NULL, fn, "path is NULL");
     PML_CHECK(host_is_little_endian(), PML_ERR_UNSUPPORTED, "%s: big-endian host", fn);
-    FILE *f = fopen(path, "rb");
-    PML_CHECK(f != NULL, PML_ERR_IO, "%s: cannot open %s: %s", fn, path, strerror(errno));
+    FILE *f = NULL;
+    PML_TRY(pml_open_regular(fn, path, &f, NULL));
     pml_status s = read_npy(dev, path, f, out);
     fclose(f);
     return s;

@@ -6,11 +6,9 @@
  * file, offsets are in range, contiguous, non-overlapping, cover the data exactly, and match
  * each tensor's shape and dtype. Little-endian hosts only. */
 #define _POSIX_C_SOURCE 200809L /* strdup, fileno, fseeko */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/backend.h"
 #include "core/file.h"
@@ -389,16 +387,13 @@ pml_status pml_safetensors_read(pml_device *dev, const char *path, pml_safetenso
     PML_CHECK_ARG(path != NULL, fn, "path is NULL");
     const uint16_t probe = 1;
     PML_CHECK(*(const unsigned char *)&probe == 1, PML_ERR_UNSUPPORTED, "%s: big-endian host", fn);
-    FILE *f = fopen(path, "rb");
-    PML_CHECK(f != NULL, PML_ERR_IO, "%s: cannot open %s: %s", fn, path, strerror(errno));
-    struct stat sb;
+    FILE *f = NULL;
+    long long size = 0;
+    PML_TRY(pml_open_regular(fn, path, &f, &size));
     pml_status s = PML_OK;
-    if (fstat(fileno(f), &sb) != 0)
-        s = pml_set_error(PML_ERR_IO, "%s: cannot stat %s: %s", fn, path, strerror(errno));
-    else if (sb.st_size < 8)
-        s = ST_BAD("%s: %s: file too short for the header size (%lld bytes)", fn, path,
-                   (long long)sb.st_size);
-    if (s == PML_OK) s = read_file(dev, path, f, (uint64_t)sb.st_size, out);
+    if (size < 8)
+        s = ST_BAD("%s: %s: file too short for the header size (%lld bytes)", fn, path, size);
+    if (s == PML_OK) s = read_file(dev, path, f, (uint64_t)size, out);
     fclose(f);
     if (s != PML_OK) pml_safetensors_free(out);
     return s;
