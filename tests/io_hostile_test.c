@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "data/json.h"
 #include "pml_test.h"
 
 TestSuite(hostile, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
@@ -302,5 +303,171 @@ Test(hostile, readers_refuse_fifos_and_directories, .timeout = 30)
     cr_expect_null(ds);
     rmdir(images);
     rmdir(dir);
+    pml_device_close(dev);
+}
+
+/* ---- bounded work on hostile .safetensors headers --------------------------------------------- */
+
+/* {"k000000":0,"k000001":0,...}: n distinct keys, then `dup` again when not NULL. */
+static char *many_keys(int n, const char *dup, size_t *len)
+{
+    char *s = malloc((size_t)n * 12 + 64);
+    size_t k = 0;
+    s[k++] = '{';
+    for (int i = 0; i < n; ++i) k += (size_t)sprintf(s + k, "%s\"k%06d\":0", i ? "," : "", i);
+    if (dup) k += (size_t)sprintf(s + k, ",\"%s\":0", dup);
+    s[k++] = '}';
+    s[k] = '\0';
+    *len = k;
+    return s;
+}
+
+/* A .safetensors file whose header is `h` (padded to a multiple of 8) and no data. */
+static void write_header_file(const char *path, const char *h, size_t n)
+{
+    const size_t padded = (n + 7) / 8 * 8;
+    unsigned char *buf = malloc(8 + padded);
+    for (int b = 0; b < 8; ++b) buf[b] = (unsigned char)((uint64_t)padded >> (8 * b));
+    memcpy(buf + 8, h, n);
+    memset(buf + 8 + n, ' ', padded - n);
+    pml_test_write_file(path, buf, 8 + padded);
+    free(buf);
+}
+
+/* The duplicate-key check sorts the keys: 200,000 distinct keys (2.2 MB) parse in well under a
+ * second (the pairwise scan took 48 s on a 2.3 MB header), and a duplicate after them is
+ * found as fast. Through pml_safetensors_read the same header is refused at once, naming the
+ * tensor limit. */
+Test(hostile, two_hundred_thousand_keys_parse_fast)
+{
+    size_t n = 0;
+    char *h = many_keys(200000, NULL, &n);
+    pml_json_value v;
+    char err[128];
+    double t0 = now();
+    cr_assert(pml_json_parse(h, n, &v, err, sizeof err), "%s", err);
+    const double parse_s = now() - t0;
+    cr_expect_eq(v.n, 200000);
+    pml_json_free(&v);
+    char *d = many_keys(200000, "k123456", &n);
+    t0 = now();
+    cr_expect(!pml_json_parse(d, n, &v, err, sizeof err));
+    const double dup_s = now() - t0;
+    cr_expect(strstr(err, "duplicate key") && strstr(err, "k123456"), "%s", err);
+    free(d);
+
+    write_header_file(pml_test_tmppath("keys.safetensors"), h, strlen(h));
+    free(h);
+    pml_device *dev = pml_test_open_cpu();
+    pml_safetensors st;
+    t0 = now();
+    const pml_status s = pml_safetensors_read(dev, pml_test_tmppath("keys.safetensors"), &st);
+    const double read_s = now() - t0;
+    cr_expect_eq(s, PML_ERR_BAD_FORMAT, "%s", pml_last_error());
+    cr_expect(strstr(pml_last_error(), "200000 tensors") && strstr(pml_last_error(), "65536"),
+              "%s", pml_last_error());
+    cr_log_info("200,000 keys (%zu bytes): parsed in %.3f s, the duplicate found in %.3f s, "
+                "pml_safetensors_read refused in %.3f s", n, parse_s, dup_s, read_s);
+    cr_expect(parse_s < 1.0 && dup_s < 1.0 && read_s < 1.0, "%.3f s, %.3f s, %.3f s", parse_s,
+              dup_s, read_s);
+    pml_device_close(dev);
+}
+
+/* At most 65,536 tensors, both ways: the writer refuses more (its duplicate-name check
+ * sorted too), the reader refuses a file with more, and exactly the limit round-trips. */
+Test(hostile, tensor_count_limit_both_ways)
+{
+    enum { LIMIT = 65536 };
+    pml_device *dev = pml_test_open_cpu();
+    int64_t zero = 0;
+    pml_tensor *t = NULL;
+    PML_ASSERT_OK(pml_tensor_create(dev, PML_U8, 1, &zero, &t));
+    pml_named_tensor *nt = malloc((LIMIT + 1) * sizeof *nt);
+    char(*names)[16] = malloc((LIMIT + 1) * sizeof *names);
+    for (int i = 0; i <= LIMIT; ++i) {
+        snprintf(names[i], sizeof names[i], "t%06d", i);
+        nt[i].name = names[i];
+        nt[i].tensor = t;
+    }
+    const char *path = pml_test_tmppath("many.safetensors");
+    double t0 = now();
+    PML_ASSERT_OK(pml_safetensors_write(path, nt, LIMIT, NULL));
+    const double write_s = now() - t0;
+    pml_safetensors st;
+    t0 = now();
+    PML_ASSERT_OK(pml_safetensors_read(dev, path, &st));
+    const double read_s = now() - t0;
+    cr_expect_eq(st.count, LIMIT);
+    pml_safetensors_free(&st);
+    cr_log_info("65,536 tensors: written in %.3f s, read in %.3f s", write_s, read_s);
+    cr_expect(write_s < 2.0 && read_s < 2.0, "%.3f s, %.3f s", write_s, read_s);
+
+    cr_expect_eq(pml_safetensors_write(pml_test_tmppath("over"), nt, LIMIT + 1, NULL),
+                 PML_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(pml_last_error(), "65537") && strstr(pml_last_error(), "65536"), "%s",
+              pml_last_error());
+    /* one more entry in the file's header */
+    unsigned char *buf = malloc(8 << 20);
+    size_t n = pml_test_read_file(path, buf, 8 << 20);
+    uint64_t hl = 0;
+    for (int b = 7; b >= 0; --b) hl = hl << 8 | buf[b];
+    char *h = (char *)buf + 8;
+    while (hl > 0 && h[hl - 1] == ' ') --hl;
+    cr_assert(n > 8 && hl > 0 && h[hl - 1] == '}');
+    const char extra[] = ",\"one_more\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}}";
+    memcpy(h + hl - 1, extra, sizeof extra);
+    write_header_file(pml_test_tmppath("over.safetensors"), h, strlen(h));
+    cr_expect_eq(pml_safetensors_read(dev, pml_test_tmppath("over.safetensors"), &st),
+                 PML_ERR_BAD_FORMAT);
+    cr_expect(strstr(pml_last_error(), "over.safetensors") && strstr(pml_last_error(), "65537") &&
+                  strstr(pml_last_error(), "65536"),
+              "%s", pml_last_error());
+    free(buf);
+    free(names);
+    free(nt);
+    pml_tensor_destroy(t);
+    pml_device_close(dev);
+}
+
+/* A header above 100 MB is refused from its length field, before anything is allocated or
+ * read (the file is sparse); so is a header of more JSON values than the parser's budget. */
+Test(hostile, header_size_and_value_limits)
+{
+    const char *path = pml_test_tmppath("huge.safetensors");
+    FILE *f = fopen(path, "wb");
+    cr_assert(f != NULL);
+    const uint64_t hl = 100000008;
+    unsigned char len8[8];
+    for (int b = 0; b < 8; ++b) len8[b] = (unsigned char)(hl >> (8 * b));
+    cr_assert(fwrite(len8, 1, 8, f) == 8 && fwrite("{", 1, 1, f) == 1);
+    cr_assert(ftruncate(fileno(f), (off_t)(8 + hl)) == 0);
+    fclose(f);
+    pml_device *dev = pml_test_open_cpu();
+    pml_safetensors st;
+    cr_expect_eq(pml_safetensors_read(dev, path, &st), PML_ERR_BAD_FORMAT);
+    cr_expect(strstr(pml_last_error(), "100000008") && strstr(pml_last_error(), "100000000"),
+              "%s", pml_last_error());
+    unlink(path);
+    /* {"a":[0,...,0]} (the object, the array and its zeros) of one value more than the budget
+     * is refused, of exactly the budget parsed */
+    const size_t zeros = PML_JSON_MAX_VALUES - 1;
+    char *h = malloc(2 * zeros + 8);
+    memcpy(h, "{\"a\":[", 6);
+    for (size_t i = 0; i < zeros; ++i) memcpy(h + 6 + 2 * i, "0,", 2);
+    size_t n = 6 + 2 * zeros + 1;
+    memcpy(h + n - 2, "]}", 3);
+    pml_json_value v;
+    char err[128];
+    cr_expect(!pml_json_parse(h, n, &v, err, sizeof err));
+    cr_expect(strstr(err, "values"), "%s", err);
+    memcpy(h + n - 4, "]}", 3); /* one zero fewer */
+    cr_expect(pml_json_parse(h, n - 2, &v, err, sizeof err), "%s", err);
+    pml_json_free(&v);
+    memcpy(h + n - 4, ",0", 2);
+    write_header_file(pml_test_tmppath("values.safetensors"), h, n);
+    free(h);
+    cr_expect_eq(pml_safetensors_read(dev, pml_test_tmppath("values.safetensors"), &st),
+                 PML_ERR_BAD_FORMAT);
+    cr_expect(strstr(pml_last_error(), "values"), "%s", pml_last_error());
     pml_device_close(dev);
 }
