@@ -6,6 +6,7 @@
 #define _DEFAULT_SOURCE
 #include <dirent.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "data/json.h"
 #include "pml_test.h"
@@ -469,5 +471,157 @@ Test(hostile, header_size_and_value_limits)
     cr_expect_eq(pml_safetensors_read(dev, pml_test_tmppath("values.safetensors"), &st),
                  PML_ERR_BAD_FORMAT);
     cr_expect(strstr(pml_last_error(), "values"), "%s", pml_last_error());
+    pml_device_close(dev);
+}
+
+/* ---- sizes checked before payloads are inflated ----------------------------------------------- */
+
+/* One gzip member holding p[0..n) (zlib's best compression) appended to f. */
+static void gz_member(FILE *f, const void *p, size_t n)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    cr_assert(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) == Z_OK);
+    const size_t cap = deflateBound(&z, (uLong)n);
+    unsigned char *out = malloc(cap);
+    z.next_in = (Bytef *)(uintptr_t)p;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    cr_assert(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    cr_assert(fwrite(out, 1, cap - z.avail_out, f) == cap - z.avail_out);
+    deflateEnd(&z);
+    free(out);
+}
+
+/* A valid gzip'd IDX file of `payload` zero bytes after `head`: the header in a member of its
+ * own, the zeros in members of 1 MiB (about 1 KiB each), so it is about 1000 times smaller
+ * than what it holds and costs nothing to make. Returns its size. */
+static long zero_bomb(const char *path, const void *head, size_t hn, uint64_t payload)
+{
+    enum { MIB = 1 << 20 };
+    unsigned char *zeros = calloc(MIB, 1);
+    char member[4096];
+    FILE *m = fmemopen(member, sizeof member, "wb");
+    gz_member(m, zeros, MIB);
+    const long mn = ftell(m);
+    fclose(m);
+    FILE *f = fopen(path, "wb");
+    cr_assert(f != NULL);
+    gz_member(f, head, hn);
+    for (uint64_t left = payload; left > 0;) {
+        if (left >= MIB) {
+            cr_assert(fwrite(member, 1, (size_t)mn, f) == (size_t)mn);
+            left -= MIB;
+        } else {
+            gz_member(f, zeros, (size_t)left);
+            left = 0;
+        }
+    }
+    const long size = ftell(f);
+    fclose(f);
+    free(zeros);
+    return size;
+}
+
+static long max_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static uint8_t *be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+    return p + 4;
+}
+
+/* An IDX u8 header of n x rows x cols (rows 0: 1-D, n only) into h; returns its length. */
+static size_t idx_head(uint8_t *h, uint32_t n, uint32_t rows, uint32_t cols)
+{
+    h[0] = 0, h[1] = 0, h[2] = 8, h[3] = rows ? 3 : 1;
+    uint8_t *p = be32(h + 4, n);
+    if (rows) p = be32(be32(p, rows), cols);
+    return (size_t)(p - h);
+}
+
+/* A 526 KB gzip'd IDX file holding 500 MiB of zeros but announcing 4 GiB: more than deflate
+ * (at most 1032:1) can expand 526 KB to, so it is refused from its header, at once and
+ * without allocating. (Before: 500 MiB inflated into a 512 MiB buffer, then "truncated".) */
+Test(hostile, gzip_claiming_more_than_it_can_hold_fails_fast)
+{
+    uint8_t h[16];
+    const size_t hn = idx_head(h, 4096, 1024, 1024);
+    const long size = zero_bomb(pml_test_tmppath("bomb-idx3-ubyte.gz"), h, hn, 500ull << 20);
+    const long rss0 = max_rss_kib();
+    const double t0 = now();
+    pml_idx idx;
+    const pml_status s = pml_idx_read(pml_test_tmppath("bomb-idx3-ubyte.gz"), &idx);
+    const double dt = now() - t0;
+    const long grew = max_rss_kib() - rss0;
+    cr_expect_eq(s, PML_ERR_BAD_FORMAT, "%s", pml_last_error());
+    cr_expect(strstr(pml_last_error(), "truncated") && strstr(pml_last_error(), "1032"), "%s",
+              pml_last_error());
+    cr_expect_null(idx.data);
+    cr_log_info("a %ld-byte gzip claiming 4 GiB (holding 500 MiB): refused in %.4f s, peak "
+                "memory +%ld KiB", size, dt, grew);
+    cr_expect(dt < 0.5, "%.3f s", dt);
+    cr_expect(grew < 64 * 1024, "the peak memory grew by %ld KiB", grew);
+}
+
+/* A valid 503 KB gzip'd images file of 640,000 x 28 x 28 zeros (502 MB) beside a labels file
+ * of 10: the headers disagree, and the loader says so before inflating any pixel. (Before:
+ * every image inflated, then the mismatch.) With matching labels, a caller that expects
+ * other images (pml_dataset_load_expect) is told as early; and a dataset whose header
+ * announces more than PML_DATASET_MAX_BYTES of pixels is refused from its header. */
+Test(hostile, dataset_headers_are_checked_before_the_payloads)
+{
+    pml_device *dev = pml_test_open_cpu();
+    uint8_t h[16];
+    size_t hn = idx_head(h, 640000, 28, 28);
+    const long size = zero_bomb(pml_test_tmppath("train-images-idx3-ubyte.gz"), h, hn,
+                                640000ull * 28 * 28);
+    uint8_t lab[10] = {0};
+    const pml_idx lb = {PML_U8, 1, {10}, lab};
+    PML_ASSERT_OK(pml_idx_write(pml_test_tmppath("train-labels-idx1-ubyte"), &lb));
+    pml_dataset *ds = NULL;
+    const long rss0 = max_rss_kib();
+    const double t0 = now();
+    const pml_status s = pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TRAIN, &ds);
+    const double dt = now() - t0;
+    const long grew = max_rss_kib() - rss0;
+    cr_expect_eq(s, PML_ERR_BAD_FORMAT, "%s", pml_last_error());
+    cr_expect(strstr(pml_last_error(), "10 labels") && strstr(pml_last_error(), "640000 images"),
+              "%s", pml_last_error());
+    cr_expect_null(ds);
+    cr_log_info("a %ld-byte gzip of 640,000 images beside 10 labels: refused in %.4f s, peak "
+                "memory +%ld KiB", size, dt, grew);
+    cr_expect(dt < 0.5, "%.3f s", dt);
+    cr_expect(grew < 64 * 1024, "the peak memory grew by %ld KiB", grew);
+
+    /* with as many labels, a caller expecting 32 x 32 images is told from the header */
+    hn = idx_head(h, 640000, 0, 0);
+    zero_bomb(pml_test_tmppath("train-labels-idx1-ubyte.gz"), h, hn, 640000);
+    unlink(pml_test_tmppath("train-labels-idx1-ubyte"));
+    const double t1 = now();
+    cr_expect_eq(pml_dataset_load_expect(dev, pml_test_tmpdir, PML_SPLIT_TRAIN, 1024, &ds),
+                 PML_ERR_BAD_FORMAT);
+    const double dt1 = now() - t1;
+    cr_expect(strstr(pml_last_error(), "pml_dataset_load_expect") &&
+                  strstr(pml_last_error(), "28 x 28 images (784 features), 1024 expected"),
+              "%s", pml_last_error());
+    cr_expect(dt1 < 0.5, "%.3f s", dt1);
+    cr_expect_null(ds);
+
+    /* 2^31 - 1 images of 100 x 100: beyond the bound, refused before the file's size is
+     * even compared with what the header announces */
+    hn = idx_head(h, 0x7fffffff, 100, 100);
+    pml_test_write_file(pml_test_tmppath("t10k-images-idx3-ubyte"), h, hn);
+    pml_test_write_file(pml_test_tmppath("t10k-labels-idx1-ubyte"), h, idx_head(h, 0x7fffffff, 0, 0));
+    cr_expect_eq(pml_dataset_load(dev, pml_test_tmpdir, PML_SPLIT_TEST, &ds), PML_ERR_BAD_FORMAT);
+    cr_expect(strstr(pml_last_error(), "t10k-images-idx3-ubyte") &&
+                  strstr(pml_last_error(), "17179869184"),
+              "%s", pml_last_error());
     pml_device_close(dev);
 }
