@@ -22,6 +22,15 @@
 
 TestSuite(hostile, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
 
+/* Time bounds are multiplied by SLOW: under the sanitizers (the asan preset, unoptimised) this
+ * code runs about ten times slower. What the bounds catch (a quadratic scan, a payload
+ * inflated whole) takes minutes or seconds even without them. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SLOW 10.0
+#else
+#define SLOW 1.0
+#endif
+
 static double now(void)
 {
     struct timespec ts;
@@ -187,7 +196,7 @@ static int which_version(pml_model *m, pml_model *const v[2])
  * temporary file beside the target landed mid-write (they are counted, then removed: a
  * killed process cannot clean up after itself). No OpenMP region runs in this process
  * before a fork (libgomp's threads do not survive one): the models are filled by uploads. */
-Test(hostile, kill_9_during_model_save_leaves_a_whole_file, .timeout = 300)
+Test(hostile, kill_9_during_model_save_leaves_a_whole_file)
 {
     pml_device *dev = pml_test_open_cpu();
     pml_model *v[2] = {versioned_model(dev, 0), versioned_model(dev, 1)};
@@ -255,6 +264,8 @@ static void expect_not_regular(const char *call, pml_status got, const char *pat
               "%s on %s: %s", call, path, msg);
 }
 
+/* (The one test here with a .timeout, for the code that blocked on a FIFO: two timed tests
+ * running at once make Criterion 2.4 leak 48 bytes, which fails the asan preset.) */
 Test(hostile, readers_refuse_fifos_and_directories, .timeout = 30)
 {
     pml_device *dev = pml_test_open_cpu();
@@ -370,7 +381,7 @@ Test(hostile, two_hundred_thousand_keys_parse_fast)
               "%s", pml_last_error());
     cr_log_info("200,000 keys (%zu bytes): parsed in %.3f s, the duplicate found in %.3f s, "
                 "pml_safetensors_read refused in %.3f s", n, parse_s, dup_s, read_s);
-    cr_expect(parse_s < 1.0 && dup_s < 1.0 && read_s < 1.0, "%.3f s, %.3f s, %.3f s", parse_s,
+    cr_expect(parse_s < SLOW && dup_s < SLOW && read_s < SLOW, "%.3f s, %.3f s, %.3f s", parse_s,
               dup_s, read_s);
     pml_device_close(dev);
 }
@@ -402,7 +413,7 @@ Test(hostile, tensor_count_limit_both_ways)
     cr_expect_eq(st.count, LIMIT);
     pml_safetensors_free(&st);
     cr_log_info("65,536 tensors: written in %.3f s, read in %.3f s", write_s, read_s);
-    cr_expect(write_s < 2.0 && read_s < 2.0, "%.3f s, %.3f s", write_s, read_s);
+    cr_expect(write_s < 2 * SLOW && read_s < 2 * SLOW, "%.3f s, %.3f s", write_s, read_s);
 
     cr_expect_eq(pml_safetensors_write(pml_test_tmppath("over"), nt, LIMIT + 1, NULL),
                  PML_ERR_INVALID_ARGUMENT);
@@ -566,7 +577,7 @@ Test(hostile, gzip_claiming_more_than_it_can_hold_fails_fast)
     cr_expect_null(idx.data);
     cr_log_info("a %ld-byte gzip claiming 4 GiB (holding 500 MiB): refused in %.4f s, peak "
                 "memory +%ld KiB", size, dt, grew);
-    cr_expect(dt < 0.5, "%.3f s", dt);
+    cr_expect(dt < 0.5 * SLOW, "%.3f s", dt);
     cr_expect(grew < 64 * 1024, "the peak memory grew by %ld KiB", grew);
 }
 
@@ -597,7 +608,7 @@ Test(hostile, dataset_headers_are_checked_before_the_payloads)
     cr_expect_null(ds);
     cr_log_info("a %ld-byte gzip of 640,000 images beside 10 labels: refused in %.4f s, peak "
                 "memory +%ld KiB", size, dt, grew);
-    cr_expect(dt < 0.5, "%.3f s", dt);
+    cr_expect(dt < 0.5 * SLOW, "%.3f s", dt);
     cr_expect(grew < 64 * 1024, "the peak memory grew by %ld KiB", grew);
 
     /* with as many labels, a caller expecting 32 x 32 images is told from the header */
@@ -611,7 +622,7 @@ Test(hostile, dataset_headers_are_checked_before_the_payloads)
     cr_expect(strstr(pml_last_error(), "pml_dataset_load_expect") &&
                   strstr(pml_last_error(), "28 x 28 images (784 features), 1024 expected"),
               "%s", pml_last_error());
-    cr_expect(dt1 < 0.5, "%.3f s", dt1);
+    cr_expect(dt1 < 0.5 * SLOW, "%.3f s", dt1);
     cr_expect_null(ds);
 
     /* 2^31 - 1 images of 100 x 100: beyond the bound, refused before the file's size is
