@@ -153,8 +153,9 @@ Test(idx, missing_file_is_io_error)
     pml_idx r = {0};
     cr_assert_eq(pml_idx_read(pml_test_tmppath("nope"), &r), PML_ERR_IO);
     cr_assert(strstr(pml_last_error(), "nope") != NULL);
-    /* a directory opens but cannot be read */
+    /* a directory is not a regular file */
     cr_assert_eq(pml_idx_read(pml_test_tmpdir, &r), PML_ERR_IO, "%s", pml_last_error());
+    cr_assert(strstr(pml_last_error(), "a directory") != NULL, "%s", pml_last_error());
     cr_assert_null(r.data);
 }
 

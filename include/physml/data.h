@@ -20,7 +20,8 @@ extern "C" {
  * dimensions), NN big-endian u32 dimensions, then the data. Gzip'd files (.gz) are read
  * through zlib. Every inconsistency (wrong magic, unknown type, zero or overflowing
  * dimensions, data shorter or longer than the dimensions say) is PML_ERR_BAD_FORMAT with a
- * message naming the file and what is wrong. */
+ * message naming the file and what is wrong; a path that is not a regular file (a FIFO, a
+ * directory) is PML_ERR_IO. */
 typedef struct pml_idx {
     pml_dtype dtype;               /* U8, I8, I32, F32 or F64 (IDX types 08 09 0C 0D 0E;
                                       0B, i16, is rejected as unsupported) */
@@ -31,7 +32,8 @@ typedef struct pml_idx {
 
 PML_API pml_status pml_idx_read(const char *path, pml_idx *out);
 PML_API void pml_idx_free(pml_idx *idx); /* accepts NULL and zeroed structs */
-/* Write an IDX file (plain, or gzip'd when the path ends in .gz). */
+/* Write an IDX file (plain, or gzip'd when the path ends in .gz), atomically as io.h's
+ * writers do: a failure is PML_ERR_IO with the OS's reason and leaves the old file. */
 PML_API pml_status pml_idx_write(const char *path, const pml_idx *idx);
 
 /* ---- datasets ------------------------------------------------------------------------------ */
@@ -46,10 +48,22 @@ typedef enum pml_split {
  * dataset-fashion-mnist, /usr/share/datasets/fashion-mnist. */
 PML_API const char *pml_data_default_dir(void);
 
-/* Load one split of an MNIST-format directory (gzip'd or plain files) onto dev. Labels
- * must match images in count. */
+/* The most bytes of pixels (n x rows x cols) a dataset file may announce: 16 GiB, 340 times
+ * Fashion-MNIST's training set. The loader holds them on the host and on the device at once. */
+#define PML_DATASET_MAX_BYTES ((int64_t)1 << 34)
+
+/* Load one split of an MNIST-format directory (gzip'd or plain files) onto dev. Both files'
+ * headers are read and checked before any data is: images 3-D u8 (at most 2^31-1 of at most
+ * 2^24 pixels, PML_DATASET_MAX_BYTES in all), labels 1-D u8 and as many; each file's size
+ * must be able to hold what its header announces (a gzip'd file at most 1032 times its size,
+ * deflate's limit). Anything else is PML_ERR_BAD_FORMAT naming the file(s). */
 PML_API pml_status pml_dataset_load(pml_device *dev, const char *dir, pml_split split,
                                     pml_dataset **out);
+/* pml_dataset_load for a caller that knows the images it needs (a model's input features):
+ * a split whose images do not hold `features` pixels (rows x cols) each is refused from its
+ * header, PML_ERR_BAD_FORMAT, before any pixel is read. features 0: any size. */
+PML_API pml_status pml_dataset_load_expect(pml_device *dev, const char *dir, pml_split split,
+                                           int64_t features, pml_dataset **out);
 /* Make a dataset from host arrays: n images of rows x cols u8 and n u8 labels < classes. */
 PML_API pml_status pml_dataset_from_host(pml_device *dev, int64_t n, int rows, int cols,
                                          const uint8_t *images, const uint8_t *labels, int classes,

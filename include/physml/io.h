@@ -1,4 +1,11 @@
-/* Arrays and weights on disk in the formats NumPy and PyTorch read: .npy and .safetensors. */
+/* Arrays and weights on disk in the formats NumPy and PyTorch read: .npy and .safetensors.
+ *
+ * Every writer replaces its file atomically: the bytes go to a temporary file beside it
+ * (".NAME.tmp.PID.N"), every write checked, flushed and fsync'd, then renamed over the target.
+ * A failure (PML_ERR_IO naming the call, the path and the OS's reason, e.g. a full disk)
+ * leaves the old file as it was and no temporary file; a process killed mid-write leaves the
+ * old file and, at worst, its hidden temporary file. Readers open only regular files: a FIFO
+ * (which would block), a directory or a device is PML_ERR_IO saying what it is. */
 #ifndef PHYSML_IO_H
 #define PHYSML_IO_H
 
@@ -22,7 +29,17 @@ typedef struct pml_named_tensor {
     const pml_tensor *tensor;
 } pml_named_tensor;
 
-/* metadata: NULL or pairs of strings {key0, value0, key1, value1, ..., NULL}. */
+/* Limits, the same for writing and reading. The header (JSON) may be at most 100,000,000
+ * bytes, as in the reference implementation; a file may hold at most 65,536 tensors, two
+ * orders of magnitude above the largest checkpoints' (a few thousand), so that the work a
+ * file can ask for (a device tensor each, the header's JSON values) stays bounded. A reader
+ * refuses a file beyond either limit with PML_ERR_BAD_FORMAT naming the file and the limit,
+ * a writer with PML_ERR_INVALID_ARGUMENT. */
+#define PML_SAFETENSORS_MAX_HEADER 100000000
+#define PML_SAFETENSORS_MAX_TENSORS 65536
+
+/* metadata: NULL or pairs of strings {key0, value0, key1, value1, ..., NULL}. Names and
+ * metadata keys must be unique (checked in O(n log n)). */
 PML_API pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tensors,
                                          int count, const char *const *metadata);
 

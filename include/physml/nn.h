@@ -165,7 +165,8 @@ PML_API const pml_tensor *pml_model_input_grad(const pml_model *m);
 PML_API pml_status pml_model_copy_params(pml_model *dst, const pml_model *src);
 
 /* Save as .safetensors (tensors "0.weight" [out, in], "0.bias" [out], ...; metadata
- * "physml_spec", "physml_in_features", and any extra pairs {k0, v0, ..., NULL}). */
+ * "physml_spec", "physml_in_features", and any extra pairs {k0, v0, ..., NULL}). Written
+ * atomically (io.h): a failed or killed save leaves the previous file whole. */
 PML_API pml_status pml_model_save(const pml_model *m, const char *path,
                                   const char *const *extra_meta);
 /* Load a model saved by pml_model_save onto dev. */

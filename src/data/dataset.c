@@ -1,11 +1,14 @@
 /* Datasets: creation from IDX directories or host arrays, accessors, pixel statistics. */
+#define _POSIX_C_SOURCE 200809L /* stat */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data/dataset.h"
+#include "data/idx.h"
 
 const char *pml_data_default_dir(void)
 {
@@ -115,75 +118,105 @@ pml_status pml_dataset_from_host(pml_device *dev, int64_t n, int rows, int cols,
     return PML_OK;
 }
 
-/* dir/base, or dir/base.gz when only that exists. */
-static pml_status find_file(const char *dir, const char *base, char *buf, size_t n)
+/* dir/base, or dir/base.gz when only that exists. Only looked at, not opened: the reader
+ * opens it and refuses what is not a regular file (opening a FIFO here would block). */
+static pml_status find_file(const char *fn, const char *dir, const char *base, char *buf,
+                            size_t n)
 {
-    static const char fn[] = "pml_dataset_load";
     int w = snprintf(buf, n, "%s/%s", dir, base);
     PML_CHECK(w > 0 && (size_t)w + 3 < n, PML_ERR_INVALID_ARGUMENT, "%s: path too long: %s", fn,
               dir);
-    FILE *f = fopen(buf, "rb");
-    if (f) {
-        fclose(f);
-        return PML_OK;
-    }
+    struct stat st;
+    if (stat(buf, &st) == 0) return PML_OK;
     strcat(buf, ".gz");
-    f = fopen(buf, "rb");
-    if (f) {
-        fclose(f);
-        return PML_OK;
-    }
-    return pml_set_error(PML_ERR_IO, "%s: neither %s/%s nor %s exists or is readable: %s", fn,
-                         dir, base, buf, strerror(errno));
+    if (stat(buf, &st) == 0) return PML_OK;
+    return pml_set_error(PML_ERR_IO, "%s: neither %s/%s nor %s exists: %s", fn, dir, base, buf,
+                         strerror(errno));
 }
 
-static pml_status load_pair(pml_device *dev, const char *ipath, const char *lpath,
-                            pml_idx *im, pml_idx *lb, pml_dataset **out)
+/* The images header: 3-D u8 within the limits of data.h, `features` pixels each when > 0. */
+static pml_status check_images(const char *fn, const char *ipath, const pml_idx *im,
+                               int64_t features)
 {
-    static const char fn[] = "pml_dataset_load";
-    PML_TRY(pml_idx_read(ipath, im));
     PML_CHECK(im->dtype == PML_U8 && im->ndim == 3, PML_ERR_BAD_FORMAT,
               "%s: %s holds %d-D %s data, images need 3-D u8 (n x rows x cols)", fn, ipath,
               im->ndim, pml_dtype_name(im->dtype));
-    PML_CHECK(im->dims[0] <= INT32_MAX && im->dims[1] * im->dims[2] <= (1 << 24),
-              PML_ERR_BAD_FORMAT, "%s: %s: %lld x %lld x %lld images are too many or too large",
-              fn, ipath, (long long)im->dims[0], (long long)im->dims[1], (long long)im->dims[2]);
-    PML_TRY(pml_idx_read(lpath, lb));
-    PML_CHECK(lb->dtype == PML_U8 && lb->ndim == 1, PML_ERR_BAD_FORMAT,
-              "%s: %s holds %d-D %s data, labels need 1-D u8", fn, lpath, lb->ndim,
-              pml_dtype_name(lb->dtype));
-    PML_CHECK(lb->dims[0] == im->dims[0], PML_ERR_BAD_FORMAT,
-              "%s: %s holds %lld labels but %s holds %lld images", fn, lpath,
-              (long long)lb->dims[0], ipath, (long long)im->dims[0]);
-    const uint8_t *l = lb->data;
-    int maxl = 0;
-    for (int64_t i = 0; i < lb->dims[0]; ++i)
-        if (l[i] > maxl) maxl = l[i];
-    return pml_dataset_from_host(dev, im->dims[0], (int)im->dims[1], (int)im->dims[2], im->data,
-                                 lb->data, maxl + 1, out);
+    const long long n = im->dims[0], rows = im->dims[1], cols = im->dims[2];
+    PML_CHECK(n <= INT32_MAX && rows * cols <= (1 << 24), PML_ERR_BAD_FORMAT,
+              "%s: %s: %lld x %lld x %lld images are too many or too large", fn, ipath, n, rows,
+              cols);
+    PML_CHECK(n * rows * cols <= PML_DATASET_MAX_BYTES, PML_ERR_BAD_FORMAT,
+              "%s: %s: %lld x %lld x %lld images are %lld bytes of pixels, above the limit of "
+              "%lld", fn, ipath, n, rows, cols, n * rows * cols, (long long)PML_DATASET_MAX_BYTES);
+    PML_CHECK(features == 0 || rows * cols == features, PML_ERR_BAD_FORMAT,
+              "%s: %s holds %lld x %lld images (%lld features), %lld expected", fn, ipath, rows,
+              cols, rows * cols, (long long)features);
+    return PML_OK;
 }
 
-pml_status pml_dataset_load(pml_device *dev, const char *dir, pml_split split,
-                            pml_dataset **out)
+/* Both headers first, checked against each other (and `features`), then the labels' and the
+ * images' data: a file that disagrees is refused before any payload is inflated. */
+static pml_status load_pair(const char *fn, pml_device *dev, const char *ipath,
+                            const char *lpath, int64_t features, pml_dataset **out)
 {
-    static const char fn[] = "pml_dataset_load";
+    pml_idx_reader *ri = NULL, *rl = NULL;
+    pml_idx im = {0}, lb = {0};
+    pml_status s = pml_idx_open(ipath, &ri, &im);
+    if (s == PML_OK) s = check_images(fn, ipath, &im, features);
+    if (s == PML_OK) s = pml_idx_open(lpath, &rl, &lb);
+    if (s == PML_OK && !(lb.dtype == PML_U8 && lb.ndim == 1))
+        s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: %s holds %d-D %s data, labels need 1-D u8",
+                          fn, lpath, lb.ndim, pml_dtype_name(lb.dtype));
+    if (s == PML_OK && lb.dims[0] != im.dims[0])
+        s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: %s holds %lld labels but %s holds %lld images",
+                          fn, lpath, (long long)lb.dims[0], ipath, (long long)im.dims[0]);
+    if (s == PML_OK) s = pml_idx_read_data(rl, &lb);
+    if (s == PML_OK) s = pml_idx_read_data(ri, &im);
+    pml_idx_close(ri);
+    pml_idx_close(rl);
+    if (s == PML_OK) {
+        const uint8_t *l = lb.data;
+        int maxl = 0;
+        for (int64_t i = 0; i < lb.dims[0]; ++i)
+            if (l[i] > maxl) maxl = l[i];
+        s = pml_dataset_from_host(dev, im.dims[0], (int)im.dims[1], (int)im.dims[2], im.data,
+                                  lb.data, maxl + 1, out);
+    }
+    pml_idx_free(&im);
+    pml_idx_free(&lb);
+    return s;
+}
+
+static pml_status load(const char *fn, pml_device *dev, const char *dir, pml_split split,
+                       int64_t features, pml_dataset **out)
+{
     PML_CHECK_ARG(out != NULL, fn, "out is NULL");
     *out = NULL;
     PML_CHECK_ARG(dev != NULL, fn, "dev is NULL");
     PML_CHECK(split == PML_SPLIT_TRAIN || split == PML_SPLIT_TEST, PML_ERR_INVALID_ARGUMENT,
               "%s: unknown split %d", fn, (int)split);
+    PML_CHECK(features >= 0, PML_ERR_INVALID_ARGUMENT, "%s: features %lld is negative", fn,
+              (long long)features);
     if (dir == NULL) dir = pml_data_default_dir();
     const char *prefix = split == PML_SPLIT_TRAIN ? "train" : "t10k";
     char ibase[64], lbase[64], ipath[4096], lpath[4096];
     snprintf(ibase, sizeof ibase, "%s-images-idx3-ubyte", prefix);
     snprintf(lbase, sizeof lbase, "%s-labels-idx1-ubyte", prefix);
-    PML_TRY(find_file(dir, ibase, ipath, sizeof ipath));
-    PML_TRY(find_file(dir, lbase, lpath, sizeof lpath));
-    pml_idx im = {0}, lb = {0};
-    pml_status s = load_pair(dev, ipath, lpath, &im, &lb, out);
-    pml_idx_free(&im);
-    pml_idx_free(&lb);
-    return s;
+    PML_TRY(find_file(fn, dir, ibase, ipath, sizeof ipath));
+    PML_TRY(find_file(fn, dir, lbase, lpath, sizeof lpath));
+    return load_pair(fn, dev, ipath, lpath, features, out);
+}
+
+pml_status pml_dataset_load(pml_device *dev, const char *dir, pml_split split,
+                            pml_dataset **out)
+{
+    return load("pml_dataset_load", dev, dir, split, 0, out);
+}
+
+pml_status pml_dataset_load_expect(pml_device *dev, const char *dir, pml_split split,
+                                   int64_t features, pml_dataset **out)
+{
+    return load("pml_dataset_load_expect", dev, dir, split, features, out);
 }
 
 int64_t pml_dataset_size(const pml_dataset *ds) { return ds ? ds->n : 0; }

@@ -5,22 +5,26 @@
  * after the last gzip member. Here every byte of the file is accounted for: a truncated
  * member, a corrupt one (CRC), garbage after the last member, and data longer or shorter
  * than the dimensions say are all PML_ERR_BAD_FORMAT naming the file. Concatenated gzip
- * members are valid gzip and are read as one stream. */
+ * members are valid gzip and are read as one stream. The header is read first (idx.h) and
+ * the size it announces checked against the file's before any data is inflated. Writing
+ * goes through pml_wfile (core/file.h), gzip through deflate driven here too. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-#include "core/internal.h"
-#include "physml/data.h"
+#include "core/file.h"
+#include "data/idx.h"
 
 #define IDX_CHUNK (1u << 16)
 
 /* A byte source: a plain file, or the concatenated gzip members of one. */
-typedef struct idx_src {
+typedef struct pml_idx_reader {
     const char *path;
     FILE *f;
+    long long size;   /* of the file (compressed, for a gzip'd one) */
+    uint64_t hbytes;  /* the IDX header's length, once read */
     int gz;           /* 1 when the file starts with the gzip magic */
     int z_live;       /* inflateInit2 done */
     int member_end;   /* the current member ended; look for another or the end of file */
@@ -34,9 +38,7 @@ static pml_status src_open(idx_src *s, const char *path)
 {
     memset(s, 0, sizeof *s);
     s->path = path;
-    s->f = fopen(path, "rb");
-    PML_CHECK(s->f != NULL, PML_ERR_IO, "pml_idx_read: cannot open %s: %s", path,
-              strerror(errno));
+    PML_TRY(pml_open_regular("pml_idx_read", path, &s->f, &s->size));
     size_t got = fread(s->in, 1, 2, s->f);
     s->gz = got == 2 && s->in[0] == 0x1f && s->in[1] == 0x8b;
     if (s->gz) {
@@ -189,7 +191,12 @@ static void swap_to_from_be(void *data, size_t count, size_t elem)
 /* The largest payload accepted: keeps every size computation far from overflow. */
 #define IDX_MAX_BYTES ((uint64_t)1 << 46)
 
-static pml_status read_body(idx_src *s, pml_idx *out)
+/* deflate's largest expansion: a 258-byte match in 2 bits (zlib's "maximum compression
+ * factor", technical.txt). No gzip file, whatever its members, holds more than this many
+ * times its own size. */
+#define GZIP_MAX_RATIO 1032
+
+static pml_status read_header(idx_src *s, pml_idx *out)
 {
     const char *path = s->path;
     unsigned char head[4];
@@ -213,8 +220,7 @@ static pml_status read_body(idx_src *s, pml_idx *out)
     PML_TRY(src_read(s, dimbuf, 4 * (size_t)ndim, &got));
     PML_CHECK(got == 4 * (size_t)ndim, PML_ERR_BAD_FORMAT,
               "pml_idx_read: %s: truncated header (%d dimensions announced)", path, ndim);
-    size_t elem = pml_dtype_size(dt);
-    uint64_t total = elem;
+    uint64_t total = pml_dtype_size(dt);
     for (int i = 0; i < ndim; ++i) {
         out->dims[i] = be32(dimbuf + 4 * i);
         PML_CHECK(out->dims[i] > 0, PML_ERR_BAD_FORMAT, "pml_idx_read: %s: dimension %d is 0",
@@ -224,10 +230,45 @@ static pml_status read_body(idx_src *s, pml_idx *out)
         total *= (uint64_t)out->dims[i];
     }
     PML_CHECK(total <= SIZE_MAX, PML_ERR_BAD_FORMAT, "pml_idx_read: %s: data too large", path);
+    out->dtype = dt;
+    out->ndim = ndim;
+    s->hbytes = 4 + 4 * (uint64_t)ndim;
+    return PML_OK;
+}
 
-    /* Grow the buffer as data arrives: a lying header cannot make us allocate much. */
+/* What the header announces against what the file can hold, before any data is read: a
+ * plain file exactly, a gzip'd one within deflate's largest expansion. */
+static pml_status check_size(const idx_src *s, uint64_t total)
+{
+    const char *path = s->path;
+    const uint64_t size = (uint64_t)s->size, want = s->hbytes + total;
+    if (s->gz) {
+        PML_CHECK(want / GZIP_MAX_RATIO <= size, PML_ERR_BAD_FORMAT,
+                  "pml_idx_read: %s: truncated: the header announces %llu data bytes, more than "
+                  "a gzip file of %llu bytes can hold (deflate expands at most %d:1)", path,
+                  (unsigned long long)total, (unsigned long long)size, GZIP_MAX_RATIO);
+        return PML_OK;
+    }
+    PML_CHECK(size >= want, PML_ERR_BAD_FORMAT, "pml_idx_read: %s: truncated: %llu of %llu "
+              "data bytes", path, (unsigned long long)(size > s->hbytes ? size - s->hbytes : 0),
+              (unsigned long long)total);
+    PML_CHECK(size == want, PML_ERR_BAD_FORMAT, "pml_idx_read: %s: trailing bytes after the %llu "
+              "data bytes the dimensions announce", path, (unsigned long long)total);
+    return PML_OK;
+}
+
+pml_status pml_idx_read_data(pml_idx_reader *s, pml_idx *out)
+{
+    const char *path = s->path;
+    const size_t elem = pml_dtype_size(out->dtype);
+    uint64_t total = elem;
+    for (int i = 0; i < out->ndim; ++i) total *= (uint64_t)out->dims[i];
+    PML_TRY(check_size(s, total));
+
+    /* Grow the buffer as data arrives: a gzip member that ends early (or a file that changed
+     * since its size was taken) cannot make us allocate much more than it held. */
     unsigned char *data = NULL;
-    size_t have = 0, cap = 0;
+    size_t have = 0, cap = 0, got = 0;
     while (have < total) {
         size_t ncap = cap ? 2 * cap : (size_t)1 << 20;
         if (ncap > total) ncap = (size_t)total;
@@ -261,10 +302,32 @@ static pml_status read_body(idx_src *s, pml_idx *out)
         return st;
     }
     swap_to_from_be(data, (size_t)(total / elem), elem);
-    out->dtype = dt;
-    out->ndim = ndim;
     out->data = data;
     return PML_OK;
+}
+
+pml_status pml_idx_open(const char *path, pml_idx_reader **r, pml_idx *hdr)
+{
+    *r = NULL;
+    memset(hdr, 0, sizeof *hdr);
+    idx_src *s = malloc(sizeof *s);
+    PML_CHECK(s != NULL, PML_ERR_OUT_OF_MEMORY, "pml_idx_read: out of host memory");
+    pml_status st = src_open(s, path);
+    if (st == PML_OK) st = read_header(s, hdr);
+    if (st != PML_OK) {
+        pml_idx_close(s);
+        memset(hdr, 0, sizeof *hdr);
+        return st;
+    }
+    *r = s;
+    return PML_OK;
+}
+
+void pml_idx_close(pml_idx_reader *r)
+{
+    if (r == NULL) return;
+    src_close(r);
+    free(r);
 }
 
 pml_status pml_idx_read(const char *path, pml_idx *out)
@@ -272,12 +335,10 @@ pml_status pml_idx_read(const char *path, pml_idx *out)
     PML_CHECK_ARG(out != NULL, "pml_idx_read", "out is NULL");
     memset(out, 0, sizeof *out);
     PML_CHECK_ARG(path != NULL, "pml_idx_read", "path is NULL");
-    idx_src *s = malloc(sizeof *s);
-    PML_CHECK(s != NULL, PML_ERR_OUT_OF_MEMORY, "pml_idx_read: out of host memory");
-    pml_status st = src_open(s, path);
-    if (st == PML_OK) st = read_body(s, out);
-    src_close(s);
-    free(s);
+    pml_idx_reader *r = NULL;
+    PML_TRY(pml_idx_open(path, &r, out));
+    pml_status st = pml_idx_read_data(r, out);
+    pml_idx_close(r);
     if (st != PML_OK) memset(out, 0, sizeof *out);
     return st;
 }
@@ -295,6 +356,48 @@ static int ends_with_gz(const char *path)
 {
     size_t n = path_len(path);
     return n >= 3 && strcmp(path + n - 3, ".gz") == 0;
+}
+
+/* Deflate n bytes (flush: Z_NO_FLUSH, or Z_FINISH for the last piece) into w. Returns 0 when
+ * a write failed (the commit reports it) or zlib refused. */
+static int deflate_into(pml_wfile *w, z_stream *z, const void *p, size_t n, int flush)
+{
+    unsigned char out[IDX_CHUNK];
+    z->next_in = (Bytef *)(uintptr_t)p;
+    z->avail_in = (uInt)n;
+    for (;;) {
+        z->next_out = out;
+        z->avail_out = sizeof out;
+        const int rc = deflate(z, flush);
+        if (rc == Z_STREAM_ERROR) return 0;
+        if (!pml_wfile_write(w, out, sizeof out - z->avail_out)) return 0;
+        if (flush == Z_FINISH ? rc == Z_STREAM_END : z->avail_out != 0) return 1;
+    }
+}
+
+/* One gzip member (zlib's default level, as gzopen's "wb") holding head and data, written
+ * through w so that every byte is checked and the file replaced only whole. */
+static pml_status write_gz(pml_wfile *w, const void *head, size_t hbytes, const void *data,
+                           uint64_t n)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    /* 16 + MAX_WBITS: a gzip wrapper (header, CRC-32 and length trailer) */
+    PML_CHECK(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                           Z_DEFAULT_STRATEGY) == Z_OK,
+              PML_ERR_OUT_OF_MEMORY, "pml_idx_write: deflateInit2 failed");
+    int ok = deflate_into(w, &z, head, hbytes, Z_NO_FLUSH);
+    const unsigned char *p = data;
+    for (uint64_t off = 0; ok && off < n;) {
+        const size_t k = n - off > (1u << 30) ? (1u << 30) : (size_t)(n - off);
+        ok = deflate_into(w, &z, p + off, k, Z_NO_FLUSH);
+        off += k;
+    }
+    if (ok) ok = deflate_into(w, &z, NULL, 0, Z_FINISH);
+    const int failed_in_zlib = !ok && !w->failed;
+    deflateEnd(&z);
+    PML_CHECK(!failed_in_zlib, PML_ERR_INTERNAL, "pml_idx_write: deflate failed");
+    return PML_OK;
 }
 
 pml_status pml_idx_write(const char *path, const pml_idx *idx)
@@ -336,34 +439,17 @@ pml_status pml_idx_write(const char *path, const pml_idx *idx)
         swap_to_from_be(swapped, (size_t)(total / elem), elem);
         payload = swapped;
     }
-    pml_status st = PML_OK;
-    if (ends_with_gz(path)) {
-        gzFile g = gzopen(path, "wb");
-        if (g == NULL) {
-            st = pml_set_error(PML_ERR_IO, "%s: cannot create %s: %s", fn, path, strerror(errno));
-        } else {
-            int ok = gzwrite(g, head, (unsigned)hbytes) == (int)hbytes;
-            const unsigned char *p = payload;
-            for (uint64_t off = 0; ok && off < total;) {
-                unsigned n = (unsigned)(total - off > (1u << 30) ? (1u << 30) : total - off);
-                ok = gzwrite(g, p + off, n) == (int)n;
-                off += n;
-            }
-            if (gzclose(g) != Z_OK) ok = 0;
-            if (!ok) st = pml_set_error(PML_ERR_IO, "%s: writing %s failed", fn, path);
+    pml_wfile w;
+    pml_status st = pml_wfile_open(fn, path, &w);
+    if (st == PML_OK) {
+        if (ends_with_gz(path)) {
+            st = write_gz(&w, head, hbytes, payload, total);
+        } else if (pml_wfile_write(&w, head, hbytes)) {
+            pml_wfile_write(&w, payload, (size_t)total);
         }
-    } else {
-        FILE *f = fopen(path, "wb");
-        if (f == NULL) {
-            st = pml_set_error(PML_ERR_IO, "%s: cannot create %s: %s", fn, path, strerror(errno));
-        } else {
-            int ok = fwrite(head, 1, hbytes, f) == hbytes &&
-                     fwrite(payload, 1, (size_t)total, f) == (size_t)total;
-            if (fclose(f) != 0) ok = 0;
-            if (!ok)
-                st = pml_set_error(PML_ERR_IO, "%s: writing %s failed: %s", fn, path,
-                                   strerror(errno));
-        }
+        /* a failed write is reported by the commit, with the OS's reason */
+        if (st == PML_OK) st = pml_wfile_commit(fn, &w);
+        else pml_wfile_abort(&w);
     }
     free(swapped);
     return st;

@@ -12,6 +12,7 @@ typedef struct pml_json_ctx {
     const char *s, *p, *end;
     char *err;
     size_t errcap;
+    size_t values; /* parsed so far, at most PML_JSON_MAX_VALUES */
 } pml_json_ctx;
 
 static int fail(pml_json_ctx *c, const char *what)
@@ -167,6 +168,39 @@ static int parse_number(pml_json_ctx *c, pml_json_value *v)
 
 static int parse_value(pml_json_ctx *c, pml_json_value *v, int depth);
 
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int pml_json_find_duplicate(const char *const *keys, int n, const char **dup)
+{
+    *dup = NULL;
+    if (n < 2) return 0;
+    const char *small[16];
+    const char **k = n <= 16 ? small : malloc((size_t)n * sizeof *k);
+    if (k == NULL) return -1;
+    memcpy(k, keys, (size_t)n * sizeof *k);
+    qsort(k, (size_t)n, sizeof *k, cmp_key);
+    for (int i = 1; i < n && *dup == NULL; ++i)
+        if (strcmp(k[i - 1], k[i]) == 0) *dup = k[i];
+    if (k != small) free(k);
+    return *dup != NULL;
+}
+
+/* A finished object has no key twice: checked once it is complete, by sorting (a scan of
+ * every earlier key for each new one is quadratic; 200,000 keys took minutes). */
+static int unique_keys(pml_json_ctx *c, const pml_json_value *v)
+{
+    const char *dup = NULL;
+    const int r = pml_json_find_duplicate((const char *const *)v->keys, v->n, &dup);
+    if (r < 0) return fail(c, "out of memory");
+    if (r == 0) return 1;
+    char what[96];
+    snprintf(what, sizeof what, "duplicate key '%.40s'%s", dup, strlen(dup) > 40 ? "..." : "");
+    return fail(c, what);
+}
+
 static int grow(pml_json_value *v, int *cap, int with_keys)
 {
     if (v->n < *cap) return 1;
@@ -202,11 +236,6 @@ static int parse_container(pml_json_ctx *c, pml_json_value *v, int depth, int ob
         if (obj) {
             if (c->p >= c->end || *c->p != '"') return fail(c, "expected a key");
             if (!parse_string(c, &key)) return 0;
-            for (int i = 0; i < v->n; ++i)
-                if (strcmp(v->keys[i], key) == 0) {
-                    free(key);
-                    return fail(c, "duplicate key");
-                }
             ws(c);
             if (c->p >= c->end || *c->p != ':') {
                 free(key);
@@ -225,7 +254,7 @@ static int parse_container(pml_json_ctx *c, pml_json_value *v, int depth, int ob
         }
         if (c->p < c->end && *c->p == close) {
             ++c->p;
-            return 1;
+            return !obj || unique_keys(c, v);
         }
         return fail(c, obj ? "expected ',' or '}'" : "expected ',' or ']'");
     }
@@ -241,6 +270,11 @@ static int literal(pml_json_ctx *c, const char *word)
 
 static int parse_value(pml_json_ctx *c, pml_json_value *v, int depth)
 {
+    if (++c->values > PML_JSON_MAX_VALUES) {
+        char what[64];
+        snprintf(what, sizeof what, "more than %d values", PML_JSON_MAX_VALUES);
+        return fail(c, what);
+    }
     ws(c);
     if (c->p >= c->end) return fail(c, "unexpected end");
     switch (*c->p) {
@@ -267,7 +301,7 @@ int pml_json_parse(const char *text, size_t len, pml_json_value *out, char *err,
 {
     memset(out, 0, sizeof *out);
     if (err && errcap) err[0] = '\0';
-    pml_json_ctx c = {text, text, text + len, err, errcap};
+    pml_json_ctx c = {text, text, text + len, err, errcap, 0};
     if (!parse_value(&c, out, 0)) {
         pml_json_free(out);
         return 0;

@@ -26,12 +26,22 @@ typedef struct pml_json_value {
     char **keys;  /* PML_JSON_OBJ: keys[i] names items[i]; duplicate keys are rejected */
 } pml_json_value;
 
+/* The most values (of any type, containers and their members included) one parse accepts:
+ * a bound on the memory a hostile text can make the parser take (about 100 bytes a value),
+ * whatever its length. A .safetensors header needs 10 values a tensor, so 65,536 tensors
+ * (its reader's limit) fit with room for a million metadata entries. */
+#define PML_JSON_MAX_VALUES (1 << 21)
+
 /* Parse text[0..len) as exactly one JSON value (surrounding whitespace allowed). Returns 1
- * on success; on failure 0 with a message (and the byte offset) in err. */
+ * on success; on failure 0 with a message (and the byte offset) in err. Duplicate keys are
+ * found by sorting each object's keys: O(n log n) in the number of keys. */
 int pml_json_parse(const char *text, size_t len, pml_json_value *out, char *err, size_t errcap);
 void pml_json_free(pml_json_value *v);
 /* The member called key of an object, or NULL. */
 const pml_json_value *pml_json_get(const pml_json_value *obj, const char *key);
+/* Whether two of keys[0..n) are equal, in O(n log n) (sorted copies of the pointers): 1 with
+ * *dup pointing at one of them, 0 when all differ, -1 when out of memory. */
+int pml_json_find_duplicate(const char *const *keys, int n, const char **dup);
 
 /* A growing string for writing. */
 typedef struct pml_json_buf {

@@ -1,12 +1,12 @@
 /* .npy files, version 1.0 written byte for byte as NumPy 1.24 writes them (header padded
  * with the growth spaces and to a multiple of 64 bytes); versions 1.0, 2.0 and 3.0 read.
  * Little-endian hosts only (x86-64, AArch64): the data is copied as is. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/file.h"
 #include "physml/io.h"
 
 static const char *npy_descr(pml_dtype dt)
@@ -81,16 +81,14 @@ pml_status pml_npy_write(const char *path, const pml_tensor *t)
             return s;
         }
     }
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) {
-        free(host);
-        return pml_set_error(PML_ERR_IO, "%s: cannot create %s: %s", fn, path, strerror(errno));
+    pml_wfile w;
+    pml_status s = pml_wfile_open(fn, path, &w);
+    if (s == PML_OK) {
+        if (pml_wfile_write(&w, head, hl)) pml_wfile_write(&w, host, nbytes);
+        s = pml_wfile_commit(fn, &w);
     }
-    int ok = fwrite(head, 1, hl, f) == hl && (nbytes == 0 || fwrite(host, 1, nbytes, f) == nbytes);
-    if (fclose(f) != 0) ok = 0;
     free(host);
-    PML_CHECK(ok, PML_ERR_IO, "%s: writing %s failed: %s", fn, path, strerror(errno));
-    return PML_OK;
+    return s;
 }
 
 /* ---- header parsing: the Python literal NumPy writes, no more ---------------------------- */
@@ -331,8 +329,8 @@ pml_status pml_npy_read(pml_device *dev, const char *path, pml_tensor **out)
     PML_CHECK_ARG(dev != NULL, fn, "dev is NULL");
     PML_CHECK_ARG(path != NULL, fn, "path is NULL");
     PML_CHECK(host_is_little_endian(), PML_ERR_UNSUPPORTED, "%s: big-endian host", fn);
-    FILE *f = fopen(path, "rb");
-    PML_CHECK(f != NULL, PML_ERR_IO, "%s: cannot open %s: %s", fn, path, strerror(errno));
+    FILE *f = NULL;
+    PML_TRY(pml_open_regular(fn, path, &f, NULL));
     pml_status s = read_npy(dev, path, f, out);
     fclose(f);
     return s;

@@ -6,18 +6,16 @@
  * file, offsets are in range, contiguous, non-overlapping, cover the data exactly, and match
  * each tensor's shape and dtype. Little-endian hosts only. */
 #define _POSIX_C_SOURCE 200809L /* strdup, fileno, fseeko */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/backend.h"
+#include "core/file.h"
 #include "data/json.h"
 #include "physml/io.h"
 
-/* the reference implementation refuses headers above 100 MB */
-#define ST_MAX_HEADER ((uint64_t)100000000)
+#define ST_MAX_HEADER ((uint64_t)PML_SAFETENSORS_MAX_HEADER)
 
 static const char *st_dtype_name(pml_dtype dt)
 {
@@ -55,36 +53,50 @@ static int cmp_write_order(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+/* Whether two of keys[0..n) are equal; the message names fn and `what`. */
+static pml_status check_unique(const char *fn, const char *const *keys, int n, const char *what)
+{
+    const char *dup = NULL;
+    const int r = pml_json_find_duplicate(keys, n, &dup);
+    PML_CHECK(r >= 0, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    PML_CHECK(r == 0, PML_ERR_INVALID_ARGUMENT, "%s: two %s are called '%s'", fn, what, dup);
+    return PML_OK;
+}
+
 static pml_status check_write_args(const char *path, const pml_named_tensor *tensors, int count,
                                    const char *const *metadata)
 {
     static const char fn[] = "pml_safetensors_write";
     PML_CHECK_ARG(path != NULL, fn, "path is NULL");
     PML_CHECK(count >= 0, PML_ERR_INVALID_ARGUMENT, "%s: count %d is negative", fn, count);
+    PML_CHECK(count <= PML_SAFETENSORS_MAX_TENSORS, PML_ERR_INVALID_ARGUMENT,
+              "%s: %d tensors, more than the %d a file may hold (readers refuse it)", fn, count,
+              PML_SAFETENSORS_MAX_TENSORS);
     PML_CHECK_ARG(count == 0 || tensors != NULL, fn, "tensors is NULL");
-    for (int i = 0; i < count; ++i) {
+    int nmeta = 0;
+    while (metadata && metadata[2 * nmeta] != NULL) {
+        PML_CHECK(metadata[2 * nmeta + 1] != NULL, PML_ERR_INVALID_ARGUMENT,
+                  "%s: metadata key '%s' has no value", fn, metadata[2 * nmeta]);
+        ++nmeta;
+    }
+    const char **keys = malloc((size_t)(count > nmeta ? count : nmeta) * sizeof *keys + 1);
+    PML_CHECK(keys != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    pml_status s = PML_OK;
+    for (int i = 0; s == PML_OK && i < count; ++i) {
         const char *name = tensors[i].name;
-        PML_CHECK(name != NULL && name[0] != '\0', PML_ERR_INVALID_ARGUMENT,
-                  "%s: tensor %d has no name", fn, i);
-        PML_CHECK(strcmp(name, "__metadata__") != 0, PML_ERR_INVALID_ARGUMENT,
-                  "%s: '__metadata__' is reserved", fn);
-        PML_CHECK(tensors[i].tensor != NULL, PML_ERR_INVALID_ARGUMENT, "%s: tensor '%s' is NULL",
-                  fn, name);
-        for (int j = 0; j < i; ++j)
-            PML_CHECK(strcmp(tensors[j].name, name) != 0, PML_ERR_INVALID_ARGUMENT,
-                      "%s: two tensors are called '%s'", fn, name);
+        if (name == NULL || name[0] == '\0')
+            s = pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: tensor %d has no name", fn, i);
+        else if (strcmp(name, "__metadata__") == 0)
+            s = pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: '__metadata__' is reserved", fn);
+        else if (tensors[i].tensor == NULL)
+            s = pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: tensor '%s' is NULL", fn, name);
+        keys[i] = name;
     }
-    if (metadata) {
-        for (int i = 0; metadata[2 * i] != NULL; ++i) {
-            PML_CHECK(metadata[2 * i + 1] != NULL, PML_ERR_INVALID_ARGUMENT,
-                      "%s: metadata key '%s' has no value", fn, metadata[2 * i]);
-            for (int j = 0; j < i; ++j)
-                PML_CHECK(strcmp(metadata[2 * j], metadata[2 * i]) != 0,
-                          PML_ERR_INVALID_ARGUMENT, "%s: metadata key '%s' appears twice", fn,
-                          metadata[2 * i]);
-        }
-    }
-    return PML_OK;
+    if (s == PML_OK) s = check_unique(fn, keys, count, "tensors");
+    for (int i = 0; i < nmeta; ++i) keys[i] = metadata[2 * i];
+    if (s == PML_OK) s = check_unique(fn, keys, nmeta, "metadata keys");
+    free(keys);
+    return s;
 }
 
 pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tensors, int count,
@@ -131,35 +143,34 @@ pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tenso
     while (!h.failed && h.len % 8 != 0) pml_json_put(&h, " ");
     pml_status s = PML_OK;
     if (h.failed) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    else if (h.len > ST_MAX_HEADER)
+        s = pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: a header of %zu bytes, above the limit "
+                          "of %llu that readers accept (metadata too long?)", fn, h.len,
+                          (unsigned long long)ST_MAX_HEADER);
 
-    FILE *f = NULL;
-    if (s == PML_OK) {
-        f = fopen(path, "wb");
-        if (f == NULL)
-            s = pml_set_error(PML_ERR_IO, "%s: cannot create %s: %s", fn, path, strerror(errno));
-    }
+    pml_wfile w;
+    if (s == PML_OK) s = pml_wfile_open(fn, path, &w);
     if (s == PML_OK) {
         unsigned char len8[8];
         for (int b = 0; b < 8; ++b) len8[b] = (unsigned char)((uint64_t)h.len >> (8 * b));
-        if (fwrite(len8, 1, 8, f) != 8 || fwrite(h.s, 1, h.len, f) != h.len)
-            s = pml_set_error(PML_ERR_IO, "%s: writing %s failed: %s", fn, path, strerror(errno));
-    }
-    for (int i = 0; s == PML_OK && i < count; ++i) {
-        const pml_tensor *t = ord[i].nt->tensor;
-        size_t nb = pml_tensor_nbytes(t);
-        if (nb == 0) continue;
-        void *host = malloc(nb);
-        if (host == NULL) {
-            s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-            break;
+        int ok = pml_wfile_write(&w, len8, 8) && pml_wfile_write(&w, h.s, h.len);
+        for (int i = 0; ok && s == PML_OK && i < count; ++i) {
+            const pml_tensor *t = ord[i].nt->tensor;
+            size_t nb = pml_tensor_nbytes(t);
+            if (nb == 0) continue;
+            void *host = malloc(nb);
+            if (host == NULL) {
+                s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+                break;
+            }
+            s = pml_tensor_download(t, host, nb);
+            if (s == PML_OK) ok = pml_wfile_write(&w, host, nb);
+            free(host);
         }
-        s = pml_tensor_download(t, host, nb);
-        if (s == PML_OK && fwrite(host, 1, nb, f) != nb)
-            s = pml_set_error(PML_ERR_IO, "%s: writing %s failed: %s", fn, path, strerror(errno));
-        free(host);
+        /* a failed write is reported by the commit, with the OS's reason */
+        if (s == PML_OK) s = pml_wfile_commit(fn, &w);
+        else pml_wfile_abort(&w);
     }
-    if (f && fclose(f) != 0 && s == PML_OK)
-        s = pml_set_error(PML_ERR_IO, "%s: writing %s failed: %s", fn, path, strerror(errno));
     free(h.s);
     free(ord);
     return s;
@@ -281,8 +292,9 @@ static pml_status read_file(pml_device *dev, const char *path, FILE *f, uint64_t
     PML_CHECK(n <= fsize - 8, PML_ERR_BAD_FORMAT,
               "%s: %s: header length %llu goes beyond the file (%llu bytes)", fn, path,
               (unsigned long long)n, (unsigned long long)fsize);
-    PML_CHECK(n <= ST_MAX_HEADER, PML_ERR_BAD_FORMAT, "%s: %s: header of %llu bytes is too large",
-              fn, path, (unsigned long long)n);
+    PML_CHECK(n <= ST_MAX_HEADER, PML_ERR_BAD_FORMAT,
+              "%s: %s: header of %llu bytes, above the limit of %llu", fn, path,
+              (unsigned long long)n, (unsigned long long)ST_MAX_HEADER);
     PML_CHECK(n >= 2, PML_ERR_BAD_FORMAT, "%s: %s: header too short", fn, path);
     char *text = malloc((size_t)n);
     PML_CHECK(text != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
@@ -298,6 +310,13 @@ static pml_status read_file(pml_device *dev, const char *path, FILE *f, uint64_t
                            err[0] ? err : "does not start with '{'");
     PML_CHECK(root.type == PML_JSON_OBJ, PML_ERR_INTERNAL, "%s: parser", fn);
 
+    /* the limit bounds the work per file: one device tensor and its bookkeeping each */
+    const int ntensors = root.n - (pml_json_get(&root, "__metadata__") != NULL);
+    if (ntensors > PML_SAFETENSORS_MAX_TENSORS) {
+        pml_json_free(&root);
+        return ST_BAD("%s: %s: %d tensors, more than the limit of %d", fn, path, ntensors,
+                      PML_SAFETENSORS_MAX_TENSORS);
+    }
     pml_status s = PML_OK;
     uint64_t data_size = fsize - 8 - n;
     st_entry *ents = calloc((size_t)root.n + 1, sizeof *ents);
@@ -393,16 +412,13 @@ pml_status pml_safetensors_read(pml_device *dev, const char *path, pml_safetenso
     PML_CHECK_ARG(path != NULL, fn, "path is NULL");
     const uint16_t probe = 1;
     PML_CHECK(*(const unsigned char *)&probe == 1, PML_ERR_UNSUPPORTED, "%s: big-endian host", fn);
-    FILE *f = fopen(path, "rb");
-    PML_CHECK(f != NULL, PML_ERR_IO, "%s: cannot open %s: %s", fn, path, strerror(errno));
-    struct stat sb;
+    FILE *f = NULL;
+    long long size = 0;
+    PML_TRY(pml_open_regular(fn, path, &f, &size));
     pml_status s = PML_OK;
-    if (fstat(fileno(f), &sb) != 0)
-        s = pml_set_error(PML_ERR_IO, "%s: cannot stat %s: %s", fn, path, strerror(errno));
-    else if (sb.st_size < 8)
-        s = ST_BAD("%s: %s: file too short for the header size (%lld bytes)", fn, path,
-                   (long long)sb.st_size);
-    if (s == PML_OK) s = read_file(dev, path, f, (uint64_t)sb.st_size, out);
+    if (size < 8)
+        s = ST_BAD("%s: %s: file too short for the header size (%lld bytes)", fn, path, size);
+    if (s == PML_OK) s = read_file(dev, path, f, (uint64_t)size, out);
     fclose(f);
     if (s != PML_OK) pml_safetensors_free(out);
     return s;

@@ -26,6 +26,16 @@
     X(pml_dataset_load, S_IO, pml_dataset_load(f->dev, f->missing, PML_SPLIT_TEST, &f->out_ds)) \
     X(pml_dataset_load, S_IO, /* dir NULL: $PML_DATA_DIR */                                \
       (setenv("PML_DATA_DIR", f->missing, 1), pml_dataset_load(f->dev, NULL, 0, &f->out_ds))) \
+    X(pml_dataset_load_expect, S_INVALID,                                                  \
+      pml_dataset_load_expect(f->dev, f->missing, PML_SPLIT_TRAIN, 784, NULL))             \
+    X(pml_dataset_load_expect, S_INVALID,                                                  \
+      pml_dataset_load_expect(NULL, f->missing, PML_SPLIT_TRAIN, 784, &f->out_ds))         \
+    X(pml_dataset_load_expect, S_INVALID,                                                  \
+      pml_dataset_load_expect(f->dev, f->missing, (pml_split)2, 784, &f->out_ds))          \
+    X(pml_dataset_load_expect, S_INVALID,                                                  \
+      pml_dataset_load_expect(f->dev, f->missing, PML_SPLIT_TRAIN, -1, &f->out_ds))        \
+    X(pml_dataset_load_expect, S_IO,                                                       \
+      pml_dataset_load_expect(f->dev, f->missing, PML_SPLIT_TEST, 784, &f->out_ds))        \
     X(pml_dataset_from_host, S_INVALID,                                                    \
       pml_dataset_from_host(NULL, 4, 2, 3, f->pixels, f->labels, 3, &f->out_ds))           \
     X(pml_dataset_from_host, S_INVALID,                                                    \
