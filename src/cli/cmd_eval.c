@@ -52,8 +52,11 @@ int pml_cmd_eval(int argc, char **argv)
         goto done;
     }
     const char *dir = data ? data : pml_data_default_dir();
-    s = pml_dataset_load(dev, dir, strcmp(split, "train") == 0 ? PML_SPLIT_TRAIN : PML_SPLIT_TEST,
-                         &ds);
+    /* images that do not fit the model are refused from the file's header, before a byte of
+     * pixels is inflated */
+    s = pml_dataset_load_expect(dev, dir,
+                                strcmp(split, "train") == 0 ? PML_SPLIT_TRAIN : PML_SPLIT_TEST,
+                                pml_model_in_features(m), &ds);
     if (s != PML_OK) {
         rc = pml_cli_fail("eval", "loading the data", s);
         goto done;

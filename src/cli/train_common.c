@@ -302,7 +302,10 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
         goto done;                              \
     } while (0)
     if ((s = pml_dataset_load(dev, dir, PML_SPLIT_TRAIN, &full)) != PML_OK) FAIL("loading the training set");
-    if ((s = pml_dataset_load(dev, dir, PML_SPLIT_TEST, &test)) != PML_OK) FAIL("loading the test set");
+    /* a test split whose images differ from the training split's is refused from its header */
+    if ((s = pml_dataset_load_expect(dev, dir, PML_SPLIT_TEST, pml_dataset_features(full),
+                                     &test)) != PML_OK)
+        FAIL("loading the test set");
     pml_dataset *base = full;
     if (a->subset > 0 && a->subset < pml_dataset_size(full)) {
         if ((s = pml_dataset_head(full, a->subset, &sub)) != PML_OK) FAIL("taking a subset");
