@@ -96,6 +96,33 @@ Test(file, failure_mid_file_keeps_the_old_file)
     cr_expect_eq(entries(), 1, "no partial file left");
 }
 
+/* pml_wfile_by_path for writers that open the file themselves: the target is replaced by what
+ * they wrote, or, when they fail, left as it was with no temporary file. */
+static pml_status write_by_name(const char *tmp, void *user)
+{
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL) return pml_set_error(PML_ERR_IO, "cannot open %s", tmp);
+    fputs(user ? (const char *)user : "half a file", f);
+    fclose(f);
+    return user ? PML_OK : pml_set_error(PML_ERR_IO, "writer: failed half-way");
+}
+
+Test(file, writers_by_path_replace_the_target_whole)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s", pml_test_tmppath("ckpt.safetensors"));
+    write_text(path, "epoch 1");
+    PML_ASSERT_OK(pml_wfile_by_path("test", path, write_by_name, "epoch 2"));
+    cr_expect_str_eq(read_text(path), "epoch 2");
+    cr_expect_eq(entries(), 1, "no temporary file left");
+    cr_expect_eq(pml_wfile_by_path("test", path, write_by_name, NULL), PML_ERR_IO);
+    cr_expect(strstr(pml_last_error(), "failed half-way"), "%s", pml_last_error());
+    cr_expect_str_eq(read_text(path), "epoch 2");
+    cr_expect_eq(entries(), 1, "no partial file left");
+    cr_expect_eq(pml_wfile_by_path("test", "/nonexistent-physml-dir/x", write_by_name, "x"),
+                 PML_ERR_IO);
+}
+
 Test(file, destinations_checked_before_the_work)
 {
     char path[512];

@@ -35,6 +35,13 @@ pml_status pml_wfile_commit(const char *fn, pml_wfile *w);
 /* Give up: close and remove the temporary file (nothing when already committed). */
 void pml_wfile_abort(pml_wfile *w);
 
+/* The same guarantee for a writer that takes a path and opens the file itself
+ * (pml_safetensors_write): write(tmp, user) writes the temporary file beside `path` by name;
+ * when it returns PML_OK the file is synced and renamed over the target, otherwise removed
+ * (and write's status returned). */
+pml_status pml_wfile_by_path(const char *fn, const char *path,
+                             pml_status (*write)(const char *tmp, void *user), void *user);
+
 /* Whether a file can be created at `path` now: its directory exists and accepts a new file
  * (made and removed again). For checking a destination before a long run. */
 pml_status pml_check_writable(const char *fn, const char *path);
