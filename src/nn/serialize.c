@@ -163,7 +163,9 @@ pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
         s = pml_find_tensor(fn, &st, path, name, p, &src);
         if (s == PML_OK) s = pml_error_within(pml_tensor_copy(p, src), fn);
     }
-    if (s == PML_OK && st.count != n)
+    /* a checkpoint holds more than the model (the optimiser's state, ...): its model is the
+     * parameters at the end of its last epoch */
+    if (s == PML_OK && st.count != n && !pml_safetensors_meta(&st, "physml_checkpoint"))
         s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: '%s' holds %d tensors, the spec '%s' needs %d",
                           fn, path, st.count, spec, n);
     pml_safetensors_free(&st);
