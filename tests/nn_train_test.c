@@ -8,26 +8,6 @@
 
 #include "pml_test.h"
 
-/* n images of 4x4 u8, labels = class of a bright quadrant (4 classes): learnable. */
-static pml_dataset *toy(pml_device *dev, int n, uint64_t seed)
-{
-    uint8_t *img = malloc((size_t)n * 16), *lab = malloc((size_t)n);
-    for (int i = 0; i < n; ++i) {
-        int c = (int)(pml_rng_u32(seed, 1, (uint64_t)i) % 4);
-        lab[i] = (uint8_t)c;
-        for (int p = 0; p < 16; ++p) {
-            int r = p / 4, q = p % 4, quad = (r / 2) * 2 + q / 2;
-            int noise = (int)(pml_rng_u32(seed, 2, (uint64_t)(i * 16 + p)) % 96);
-            img[i * 16 + p] = (uint8_t)(quad == c ? 150 + noise : noise);
-        }
-    }
-    pml_dataset *ds = NULL;
-    PML_ASSERT_OK(pml_dataset_from_host(dev, n, 4, 4, img, lab, 4, &ds));
-    free(img);
-    free(lab);
-    return ds;
-}
-
 /* What every training test sets up: a model from a spec, an optimiser, and the default
  * training config for the test to adjust. */
 typedef struct rig {
@@ -94,7 +74,7 @@ static int log_params(void *user, int epoch, int64_t step, int64_t steps, const 
 Test(nn_train, nan_stops_with_epoch_and_step_and_keeps_parameters)
 {
     pml_device *dev = pml_test_open_cpu();
-    pml_dataset *ds = toy(dev, 64, 3);
+    pml_dataset *ds = pml_test_toy_dataset(dev, 64, 3);
     /* lr 1e30: the first step blows the weights up, outputs overflow float next */
     rig t = rig_make(dev, "dense:4", 16, 16, PML_INIT_HE, 1, optim(PML_OPTIM_SGD, 1e30));
     int64_t np = pml_model_param_count(t.m);
@@ -142,7 +122,7 @@ Test(nn_train, nan_stops_with_epoch_and_step_and_keeps_parameters)
 
 static void run_toy(pml_device *dev, uint64_t seed, float *params, double *losses)
 {
-    pml_dataset *ds = toy(dev, 256, 5);
+    pml_dataset *ds = pml_test_toy_dataset(dev, 256, 5);
     pml_optim_config oc = optim(PML_OPTIM_MOMENTUM, 0);
     oc.nesterov = 1;
     rig t = rig_make(dev, "dense:8,tanh,dense:4", 16, 32, PML_INIT_XAVIER, seed, oc);
@@ -187,7 +167,7 @@ static int stop_after_two(void *user, int epoch, int64_t step, int64_t steps, co
 Test(nn_train, early_stopping_restores_the_best_epoch)
 {
     pml_device *dev = pml_test_open_cpu();
-    pml_dataset *full = toy(dev, 600, 8), *tr = NULL, *va = NULL, *small = NULL;
+    pml_dataset *full = pml_test_toy_dataset(dev, 600, 8), *tr = NULL, *va = NULL, *small = NULL;
     PML_ASSERT_OK(pml_dataset_split(full, 0.5, 1, &tr, &va));
     PML_ASSERT_OK(pml_dataset_head(tr, 12, &small)); /* 12 examples: overfits at once */
     rig t = rig_make(dev, "dense:64,relu,dense:4", 16, 64, PML_INIT_HE, 2,
@@ -259,7 +239,7 @@ Test(nn_train, fashion_mnist_subset_reaches_floor, .timeout = 120)
 Test(nn_train, schedules_set_the_rate_per_epoch)
 {
     pml_device *dev = pml_test_open_cpu();
-    pml_dataset *ds = toy(dev, 64, 4), *tr = NULL, *va = NULL;
+    pml_dataset *ds = pml_test_toy_dataset(dev, 64, 4), *tr = NULL, *va = NULL;
     PML_ASSERT_OK(pml_dataset_split(ds, 0.25, 1, &tr, &va));
     rig t = rig_make(dev, "dense:4", 16, 16, PML_INIT_HE, 1, optim(PML_OPTIM_SGD, 0.02));
     t.c.batch = 16;
@@ -325,7 +305,7 @@ Test(nn_train, primer_appendix_network_dies_after_one_step)
 Test(nn_train, reconstruction_autoencoder_and_denoising)
 {
     pml_device *dev = pml_test_open_cpu();
-    pml_dataset *ds = toy(dev, 256, 6), *tr = NULL, *va = NULL;
+    pml_dataset *ds = pml_test_toy_dataset(dev, 256, 6), *tr = NULL, *va = NULL;
     PML_ASSERT_OK(pml_dataset_split(ds, 0.25, 1, &tr, &va));
     rig t = rig_make(dev, "dense:6,tanh,dense:16,sigmoid", 16, 32, PML_INIT_XAVIER, 1,
                      optim(PML_OPTIM_ADAM, 0.01));

@@ -307,12 +307,37 @@ typedef struct pml_train_config {
     pml_train_callback callback;
     void *user;
     int every_steps;     /* step callbacks; 0 = none */
+    /* Checkpoints (docs/nn.md, "Checkpoints"). `checkpoint`: a .safetensors file that receives
+     * the run's whole state, replaced atomically (a kill at any moment leaves the previous
+     * checkpoint or the new one), after every `checkpoint_every` completed epochs and after
+     * the last (the last of cfg.epochs, an early stop, or a stop by the callback at the end of
+     * an epoch; an epoch the callback cut short is not written). checkpoint_every 0: after the
+     * last epoch only. NULL: no checkpoints. Its directory is checked before any work; a
+     * failed write stops the run with PML_ERR_IO.
+     * `resume`: continue the run a checkpoint holds (NULL: start afresh; it may be the same
+     * path as `checkpoint`). The model, optimiser and step given are overwritten with its
+     * state; the result is then the same, bit for bit on the same backend and thread count, as
+     * that of one uninterrupted call with this config. The checkpoint must be of this run: the
+     * same spec and input shape, step, optimiser kind and settings, batch, loss, reduction,
+     * scaling, seed, augmentation, no_shuffle, drop_last, early stopping, schedule, and the
+     * same training and validation sets (size and a fingerprint of the examples); any other
+     * is PML_ERR_INVALID_ARGUMENT naming the field (a damaged file PML_ERR_BAD_FORMAT, a
+     * later format PML_ERR_UNSUPPORTED, a missing one PML_ERR_IO), and a refused resume
+     * changes nothing. Only `epochs` may grow, to go on training. A checkpoint that holds
+     * cfg.epochs epochs, or of a run that stopped early, gives its result (restore-best
+     * applied) without training; one holding more epochs than cfg.epochs is refused. */
+    const char *checkpoint;
+    int checkpoint_every;
+    const char *resume;
 } pml_train_config;
 
 /* Batch 64, 10 epochs, xent, mean reduction, unit scaling, the optimiser's learning rate
- * held constant, restore-best on, seed 1. */
+ * held constant, restore-best on, seed 1, no checkpoints (checkpoint_every 1 when one is
+ * named). */
 PML_API pml_train_config pml_train_defaults(void);
 
+/* The whole run, a resumed one included (its earlier epochs, samples and seconds come from
+ * the checkpoint). */
 typedef struct pml_train_result {
     int epochs_run;
     int best_epoch;          /* lowest validation loss (or last epoch without validation) */
@@ -320,6 +345,8 @@ typedef struct pml_train_result {
     double seconds;
     int64_t samples;         /* examples processed in training steps */
     pml_epoch_stats *history; /* epochs_run entries; free with pml_train_result_free */
+    int resumed_from_epoch;  /* epochs the checkpoint resumed from held (0: not resumed) */
+    int checkpoint_epoch;    /* epochs the last checkpoint this call wrote holds (0: none) */
 } pml_train_result;
 PML_API void pml_train_result_free(pml_train_result *r);
 
@@ -333,8 +360,9 @@ PML_API void pml_train_result_free(pml_train_result *r);
  *   reconstruction  the same with each example's own input, before augmentation, as the
  *                   target: an autoencoder, a denoising one with augment.noise; needs as many
  *                   outputs as inputs and MSE or BCE; accuracies are NaN.
- * More model families bring their own steps (an RBM's CD-k, a VAE's ELBO). A step may be
- * used for any number of runs, one at a time. */
+ * More model families bring their own steps (an RBM's CD-k, a VAE's ELBO); a step that keeps
+ * state from one step to the next (a persistent-CD RBM's chains) saves it in checkpoints.
+ * A step may be used for any number of runs, one at a time. */
 typedef struct pml_train_step pml_train_step;
 PML_API pml_status pml_train_step_classifier(pml_train_step **out);
 PML_API pml_status pml_train_step_reconstruction(pml_train_step **out);
@@ -350,7 +378,10 @@ PML_API const char *pml_train_step_name(const pml_train_step *step);
  * and the host does not wait on each step). When the update before it was the one that went
  * wrong (weights overflowed), those weights are what remains: keep a copy from the callback
  * (or pml_model_save every epoch) to go back further. The optimiser's step count still counts
- * the skipped steps. `result` may be NULL. */
+ * the skipped steps. `result` may be NULL.
+ * With cfg->resume the run continues from a checkpoint (pml_train_config): the callbacks see
+ * only the epochs this call trains (their epoch numbers go on from the checkpoint's), and the
+ * result holds the whole run. */
 PML_API pml_status pml_train_with(pml_model *m, pml_optimizer *opt, pml_train_step *step,
                                   pml_dataset *train, const pml_dataset *val,
                                   const pml_train_config *cfg, pml_train_result *result);

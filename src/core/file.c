@@ -101,17 +101,10 @@ static int sync_dir(const char *path)
     return r;
 }
 
-pml_status pml_wfile_commit(const char *fn, pml_wfile *w)
+/* The end of a commit, the temporary file closed and synced (e: the first error so far, 0
+ * for none): rename it over the target and sync the directory, or remove it. */
+static pml_status finish(const char *fn, pml_wfile *w, int e)
 {
-    PML_CHECK(w->f != NULL && w->tmp[0], PML_ERR_INTERNAL, "%s: '%s' is not open", fn, w->path);
-    int e = w->failed ? w->err : 0;
-    errno = 0;
-    if (!e && fflush(w->f) != 0) e = errno ? errno : EIO;
-    if (!e && ferror(w->f)) e = errno ? errno : EIO;
-    if (!e && fsync(fileno(w->f)) != 0 && errno != EINVAL) e = errno;
-    const int closed = fclose(w->f);
-    w->f = NULL;
-    if (!e && closed != 0) e = errno ? errno : EIO;
     if (!e && rename(w->tmp, w->path) != 0) e = errno;
     if (e) {
         unlink(w->tmp);
@@ -128,21 +121,32 @@ pml_status pml_wfile_commit(const char *fn, pml_wfile *w)
 
 pml_status pml_file_publish(const char *fn, const char *tmp, const char *path)
 {
+    pml_wfile w;
+    memset(&w, 0, sizeof w);
+    PML_CHECK(strlen(tmp) < sizeof w.tmp && strlen(path) < sizeof w.path, PML_ERR_INTERNAL,
+              "%s: path too long", fn);
+    strcpy(w.tmp, tmp);
+    strcpy(w.path, path);
     int e = 0;
     const int fd = open(tmp, O_RDONLY | O_CLOEXEC);
     if (fd < 0) e = errno;
     else if (fsync(fd) != 0 && errno != EINVAL) e = errno;
     if (fd >= 0) close(fd);
-    if (!e && rename(tmp, path) != 0) e = errno;
-    if (e) {
-        unlink(tmp);
-        return pml_set_error(PML_ERR_IO, "%s: writing '%s' failed: %s (the file was left as it "
-                             "was)", fn, path, strerror(e));
-    }
-    e = sync_dir(path);
-    PML_CHECK(e == 0, PML_ERR_IO, "%s: '%s' written, but its directory could not be synced: %s",
-              fn, path, strerror(e));
-    return PML_OK;
+    return finish(fn, &w, e);
+}
+
+pml_status pml_wfile_commit(const char *fn, pml_wfile *w)
+{
+    PML_CHECK(w->f != NULL && w->tmp[0], PML_ERR_INTERNAL, "%s: '%s' is not open", fn, w->path);
+    int e = w->failed ? w->err : 0;
+    errno = 0;
+    if (!e && fflush(w->f) != 0) e = errno ? errno : EIO;
+    if (!e && ferror(w->f)) e = errno ? errno : EIO;
+    if (!e && fsync(fileno(w->f)) != 0 && errno != EINVAL) e = errno;
+    const int closed = fclose(w->f);
+    w->f = NULL;
+    if (!e && closed != 0) e = errno ? errno : EIO;
+    return finish(fn, w, e);
 }
 
 pml_status pml_check_writable(const char *fn, const char *path)

@@ -35,6 +35,31 @@ pml_status pml_optimizer_step_guarded(pml_optimizer *o, int n, pml_tensor *const
 /* pml_optimizer_step_model with the same guard. */
 pml_status pml_optimizer_step_model_guarded(pml_optimizer *o, pml_model *m, const int32_t *skip);
 
+/* The architecture as model files and checkpoints record it: the pairs "physml_spec",
+ * "physml_in_features", "physml_in_shape" (shaped inputs only) and "format" = "pt" into meta
+ * (room for 8 strings), their numbers' text in buf. Returns the number of strings. */
+typedef struct pml_model_meta_buf {
+    char in_f[32], in_shape[64];
+} pml_model_meta_buf;
+int pml_model_meta(const pml_model *m, pml_model_meta_buf *buf, const char **meta);
+
+/* Tensor `name` of a file read by pml_safetensors_read, which must have the dtype and shape
+ * of `like`: PML_ERR_BAD_FORMAT naming fn, the path and the tensor otherwise. */
+pml_status pml_find_tensor(const char *fn, const struct pml_safetensors *st, const char *path,
+                           const char *name, const pml_tensor *like, const pml_tensor **out);
+
+/* The optimiser's insides, for checkpoints (src/nn/checkpoint.c): its configuration (lr is
+ * the current rate), the number of parameters its state was made for (0 before the first
+ * step), and the state of parameter i: which 0 = velocity (momentum) or first moment (Adam),
+ * 1 = Adam's second moment; NULL where the kind keeps none. */
+const pml_optim_config *pml_optimizer_config(const pml_optimizer *o);
+int pml_optimizer_state_count(const pml_optimizer *o);
+pml_tensor *pml_optimizer_state(const pml_optimizer *o, int i, int which);
+/* Drop the state, make zero state for n parameters as a first step would (none for n = 0),
+ * and set the step count and the rate: what a checkpoint's state is then copied into. */
+pml_status pml_optimizer_reset(pml_optimizer *o, int n, pml_tensor *const *params, int64_t t,
+                               double lr);
+
 /* A hand-built schedule's fields in the domain pml_schedule_parse accepts (errors name fn). */
 pml_status pml_schedule_check(const char *fn, const pml_schedule *s);
 

@@ -107,6 +107,25 @@ static pml_status make_state(pml_optimizer *o, int n, pml_tensor *const *params)
     return s;
 }
 
+const pml_optim_config *pml_optimizer_config(const pml_optimizer *o) { return &o->cfg; }
+int pml_optimizer_state_count(const pml_optimizer *o) { return o->n; }
+
+pml_tensor *pml_optimizer_state(const pml_optimizer *o, int i, int which)
+{
+    pml_tensor **s = which == 0 ? o->s1 : o->s2;
+    return i >= 0 && i < o->n && s ? s[i] : NULL;
+}
+
+pml_status pml_optimizer_reset(pml_optimizer *o, int n, pml_tensor *const *params, int64_t t,
+                               double lr)
+{
+    free_state(o);
+    if (n > 0) PML_TRY(make_state(o, n, params));
+    o->t = t;
+    o->cfg.lr = lr;
+    return PML_OK;
+}
+
 pml_status pml_optimizer_step(pml_optimizer *o, int n, pml_tensor *const *params,
                               pml_tensor *const *grads)
 {

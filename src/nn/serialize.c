@@ -12,6 +12,40 @@
 
 #define MAX_META 32
 
+int pml_model_meta(const pml_model *m, pml_model_meta_buf *buf, const char **meta)
+{
+    snprintf(buf->in_f, sizeof buf->in_f, "%lld", (long long)m->in_f);
+    buf->in_shape[0] = '\0';
+    for (int i = 0, len = 0; m->in.ndim > 1 && i < m->in.ndim; ++i)
+        len += snprintf(buf->in_shape + len, sizeof buf->in_shape - (size_t)len, "%s%lld",
+                        i ? "x" : "", (long long)m->in.d[i]);
+    int k = 0;
+    meta[k++] = "physml_spec";
+    meta[k++] = m->spec;
+    meta[k++] = "physml_in_features";
+    meta[k++] = buf->in_f;
+    if (buf->in_shape[0]) {
+        meta[k++] = "physml_in_shape";
+        meta[k++] = buf->in_shape;
+    }
+    meta[k++] = "format";
+    meta[k++] = "pt";
+    return k;
+}
+
+pml_status pml_find_tensor(const char *fn, const pml_safetensors *st, const char *path,
+                           const char *name, const pml_tensor *like, const pml_tensor **out)
+{
+    const pml_tensor *src = pml_safetensors_find(st, name);
+    PML_CHECK(src != NULL, PML_ERR_BAD_FORMAT, "%s: '%s' lacks tensor '%s'", fn, path, name);
+    int same = src->ndim == like->ndim && src->dtype == like->dtype;
+    for (int d = 0; same && d < like->ndim; ++d) same = src->shape[d] == like->shape[d];
+    PML_CHECK(same, PML_ERR_BAD_FORMAT, "%s: '%s': tensor '%s' has the wrong dtype or shape", fn,
+              path, name);
+    *out = src;
+    return PML_OK;
+}
+
 pml_status pml_model_save(const pml_model *m, const char *path, const char *const *extra_meta)
 {
     static const char fn[] = "pml_model_save";
@@ -34,23 +68,9 @@ pml_status pml_model_save(const pml_model *m, const char *path, const char *cons
         nt[i].name = names[i];
         nt[i].tensor = p;
     }
-    char in_f[32], in_shape[64] = "";
-    snprintf(in_f, sizeof in_f, "%lld", (long long)m->in_f);
-    for (int i = 0, len = 0; m->in.ndim > 1 && i < m->in.ndim; ++i)
-        len += snprintf(in_shape + len, sizeof in_shape - (size_t)len, "%s%lld", i ? "x" : "",
-                        (long long)m->in.d[i]);
+    pml_model_meta_buf buf;
     const char *meta[2 * MAX_META + 1];
-    int k = 0;
-    meta[k++] = "physml_spec";
-    meta[k++] = m->spec;
-    meta[k++] = "physml_in_features";
-    meta[k++] = in_f;
-    if (in_shape[0]) {
-        meta[k++] = "physml_in_shape";
-        meta[k++] = in_shape;
-    }
-    meta[k++] = "format";
-    meta[k++] = "pt";
+    int k = pml_model_meta(m, &buf, meta);
     for (int i = 0; extra_meta && extra_meta[i] && extra_meta[i + 1] && k < 2 * MAX_META; i += 2) {
         meta[k++] = extra_meta[i];
         meta[k++] = extra_meta[i + 1];
@@ -139,23 +159,13 @@ pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
         const char *name = NULL;
         pml_tensor *p = NULL;
         pml_model_param_tensor(m, i, &name, &p, NULL);
-        const pml_tensor *src = pml_safetensors_find(&st, name);
-        if (src == NULL) {
-            s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: '%s' lacks tensor '%s' of the spec '%s'",
-                              fn, path, name, spec);
-            break;
-        }
-        int same = src->ndim == p->ndim && src->dtype == p->dtype;
-        for (int d = 0; same && d < p->ndim; ++d) same = src->shape[d] == p->shape[d];
-        if (!same) {
-            s = pml_set_error(PML_ERR_BAD_FORMAT,
-                              "%s: '%s': tensor '%s' has the wrong dtype or shape for '%s'", fn,
-                              path, name, spec);
-            break;
-        }
-        s = pml_error_within(pml_tensor_copy(p, src), fn);
+        const pml_tensor *src = NULL;
+        s = pml_find_tensor(fn, &st, path, name, p, &src);
+        if (s == PML_OK) s = pml_error_within(pml_tensor_copy(p, src), fn);
     }
-    if (s == PML_OK && st.count != n)
+    /* a checkpoint holds more than the model (the optimiser's state, ...): its model is the
+     * parameters at the end of its last epoch */
+    if (s == PML_OK && st.count != n && !pml_safetensors_meta(&st, "physml_checkpoint"))
         s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: '%s' holds %d tensors, the spec '%s' needs %d",
                           fn, path, st.count, spec, n);
     pml_safetensors_free(&st);

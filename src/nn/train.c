@@ -1,15 +1,16 @@
 /* The training driver: epochs over shuffled mini-batches of a dataset, augmentation, the
  * device-side loss windows and the NaN guard, validation after each epoch, learning-rate
- * schedules, early stopping with restore-best, callbacks and timing. What one step does to
- * one batch is the step's (src/nn/train_step.h). The library never prints: progress goes to
- * the caller's callback. */
+ * schedules, early stopping with restore-best, callbacks, checkpoints and timing. What one
+ * step does to one batch is the step's (src/nn/train_step.h); what a checkpoint holds is
+ * src/nn/checkpoint.c's. The library never prints: progress goes to the caller's callback. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "nn/train_step.h"
+#include "core/file.h"
+#include "nn/checkpoint.h"
 
 static double now_s(void)
 {
@@ -30,6 +31,7 @@ pml_train_config pml_train_defaults(void)
     c.schedule = pml_schedule_constant(0.0); /* the optimiser's rate */
     c.restore_best = 1;
     c.seed = 1;
+    c.checkpoint_every = 1;
     return c;
 }
 
@@ -125,6 +127,11 @@ static pml_status check_config(const char *fn, const pml_model *m, const pml_tra
     PML_CHECK(c->early_stop >= 0, PML_ERR_INVALID_ARGUMENT, "%s: early_stop < 0", fn);
     PML_CHECK(c->every_steps >= 0, PML_ERR_INVALID_ARGUMENT,
               "%s: every_steps %d, needs >= 0 (0: no step callbacks)", fn, c->every_steps);
+    PML_CHECK(c->checkpoint_every >= 0, PML_ERR_INVALID_ARGUMENT,
+              "%s: checkpoint_every %d, needs >= 0 (0: after the last epoch only)", fn,
+              c->checkpoint_every);
+    /* a checkpoint that could not be written is found before the first epoch, not after it */
+    if (c->checkpoint) PML_TRY(pml_check_writable(fn, c->checkpoint));
     return PML_OK;
 }
 
@@ -204,6 +211,14 @@ static pml_status check_run(const char *fn, pml_model *m, pml_optimizer *opt,
     return PML_OK;
 }
 
+/* Whether the epoch just completed is one a checkpoint is written after: every
+ * checkpoint_every-th, and the last (of c.epochs, or the run stopped). */
+static int checkpoint_due(const pml_train_config *c, int epochs_done, int last)
+{
+    if (c->checkpoint == NULL) return 0;
+    return last || (c->checkpoint_every > 0 && epochs_done % c->checkpoint_every == 0);
+}
+
 static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
                              pml_train_step *step, pml_dataset *train, const pml_dataset *val,
                              const pml_train_config *cfg, pml_train_result *result)
@@ -215,47 +230,53 @@ static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
     if (!(c.schedule.lr0 > 0)) c.schedule = pml_schedule_constant(pml_optimizer_lr(opt));
     const pml_augment *aug =
         (c.augment.shift || c.augment.flip || c.augment.noise > 0) ? &c.augment : NULL;
-    pml_epoch_stats *hist = calloc((size_t)c.epochs, sizeof *hist);
-    PML_CHECK(hist != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    pml_train_run r = {.m = m, .opt = opt, .step = step, .train = train, .val = val, .c = &c,
+                       .global = pml_optimizer_steps(opt), .best_val = INFINITY,
+                       .best_epoch = -1};
+    r.hist = calloc((size_t)c.epochs, sizeof *r.hist);
+    PML_CHECK(r.hist != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     buffers b;
     snapshot best = {0, NULL};
     pml_status s = bufs_make(m, c.batch, step->needs_clean && aug, &b);
     if (s == PML_OK) s = step->vt->begin(step, m, c.batch);
     if (s == PML_OK && c.restore_best && val && c.early_stop > 0) s = snap_make(m, &best);
+    r.nbest = best.n;
+    r.best = best.t;
+    if (s == PML_OK && c.resume) s = pml_checkpoint_resume(fn, &r);
+    const int resumed_from = c.resume && s == PML_OK ? r.epochs : 0;
     const pml_step_ctx ctx = {m, opt, c.loss, c.reduction, b.flag ? (int32_t *)b.flag->data : NULL};
 
     int64_t n = pml_dataset_size(train);
     int64_t steps = c.drop_last ? n / c.batch : (n + c.batch - 1) / c.batch;
     if (steps < 1) steps = 1;
-    int64_t global = pml_optimizer_steps(opt);
-    double best_val = INFINITY, t_start = now_s();
-    int best_epoch = -1, bad = 0, epochs_run = 0, stopped = 0, user_stop = 0;
-    int64_t samples = 0;
+    const double t_start = now_s();
+    int user_stop = 0, written = 0;
 
-    for (int e = 0; e < c.epochs && s == PML_OK && !stopped && !user_stop; ++e) {
+    for (int e = r.epochs; e < c.epochs && s == PML_OK && !r.stopped && !user_stop; ++e) {
         double t0 = now_s();
         double lr = c.schedule.kind == PML_SCHED_PLATEAU ? c.schedule.lr
                                                          : pml_schedule_lr(&c.schedule, e);
         pml_optimizer_set_lr(opt, lr);
         if (!c.no_shuffle) s = pml_dataset_shuffle(train, c.seed, (uint64_t)e);
         double total = 0.0, hits = 0.0;
-        int64_t seen = 0;
+        int64_t seen = 0, ran = 0;
         for (int64_t k = 0; k < steps && s == PML_OK; ++k) {
             int64_t start = k * c.batch, count = n - start < c.batch ? n - start : c.batch;
             double *slot = (double *)b.stats->data + 2 * (k % STATS_WINDOW);
             /* with augmentation, a step that wants the clean inputs gets them too */
             if (b.clean)
                 s = pml_dataset_batch(train, start, count, c.scaling, NULL, c.seed,
-                                      (uint64_t)global, b.clean, NULL);
+                                      (uint64_t)r.global, b.clean, NULL);
             if (s == PML_OK)
                 s = pml_dataset_batch(train, start, count, c.scaling, aug, c.seed,
-                                      (uint64_t)global, b.x, b.labels);
+                                      (uint64_t)r.global, b.x, b.labels);
             const pml_batch batch = {b.x, b.labels, b.clean ? b.clean : b.x, count,
-                                     (uint64_t)global};
+                                     (uint64_t)r.global};
             /* the loss stays on the device; a window of steps is read back at once, so a GPU
              * step needs no host synchronisation */
             if (s == PML_OK) s = step->vt->run(step, &ctx, &batch, slot);
-            ++global;
+            ++r.global;
+            ++ran;
             if (s == PML_OK && c.callback && c.every_steps > 0 && (k + 1) % c.every_steps == 0)
                 user_stop = c.callback(c.user, e, k + 1, steps, NULL);
             if (s == PML_OK && ((k + 1) % STATS_WINDOW == 0 || k + 1 == steps || user_stop)) {
@@ -274,8 +295,8 @@ static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
             if (user_stop) break;
         }
         if (s != PML_OK) break;
-        samples += seen;
-        pml_epoch_stats *st = &hist[e];
+        r.samples += seen;
+        pml_epoch_stats *st = &r.hist[e];
         st->epoch = e;
         st->train_loss = seen ? total / (double)seen : NAN;
         st->train_acc = seen && step->has_accuracy ? hits / (double)seen : NAN;
@@ -287,32 +308,40 @@ static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
                                   &st->val_acc);
         if (s != PML_OK) break;
         st->seconds = now_s() - t0;
-        epochs_run = e + 1;
+        r.epochs = e + 1;
         double metric = val ? st->val_loss : st->train_loss;
-        if (metric < best_val) {
-            best_val = metric;
-            best_epoch = e;
-            bad = 0;
+        if (metric < r.best_val) {
+            r.best_val = metric;
+            r.best_epoch = e;
+            r.bad = 0;
             if (best.n) s = snap_io(m, &best, 1);
         } else if (isfinite(metric)) {
-            ++bad;
+            ++r.bad;
         }
-        if (c.early_stop > 0 && val && bad >= c.early_stop) stopped = 1;
+        if (c.early_stop > 0 && val && r.bad >= c.early_stop) r.stopped = 1;
         if (c.schedule.kind == PML_SCHED_PLATEAU) pml_schedule_observe(&c.schedule, metric);
         if (s == PML_OK && c.callback && c.callback(c.user, e, steps, steps, st)) user_stop = 1;
+        /* an epoch the callback cut short is no state to continue from */
+        if (s == PML_OK && ran == steps &&
+            checkpoint_due(&c, r.epochs, r.epochs == c.epochs || r.stopped || user_stop)) {
+            s = pml_checkpoint_write(fn, &r, r.seconds + now_s() - t_start);
+            if (s == PML_OK) written = r.epochs;
+        }
     }
-    if (s == PML_OK && best.n && best_epoch >= 0 && best_epoch != epochs_run - 1)
+    if (s == PML_OK && best.n && r.best_epoch >= 0 && r.best_epoch != r.epochs - 1)
         s = snap_io(m, &best, 0);
     if (result) {
-        result->epochs_run = epochs_run;
-        result->best_epoch = best_epoch;
-        result->stopped_early = stopped || user_stop;
-        result->seconds = now_s() - t_start;
-        result->samples = samples;
-        result->history = hist;
-        hist = NULL;
+        result->epochs_run = r.epochs;
+        result->best_epoch = r.best_epoch;
+        result->stopped_early = r.stopped || user_stop;
+        result->seconds = r.seconds + now_s() - t_start;
+        result->samples = r.samples;
+        result->history = r.hist;
+        result->resumed_from_epoch = resumed_from;
+        result->checkpoint_epoch = written;
+        r.hist = NULL;
     }
-    free(hist);
+    free(r.hist);
     snap_free(&best);
     step->vt->end(step);
     bufs_free(&b);

@@ -20,6 +20,9 @@
 
 #include "nn/model.h"
 
+typedef struct pml_ckpt_out pml_ckpt_out; /* nn/checkpoint.h */
+struct pml_safetensors;
+
 /* One mini-batch as the driver hands it to a step. */
 typedef struct pml_batch {
     const pml_tensor *x;      /* count x in_features inputs, augmented */
@@ -56,6 +59,15 @@ struct pml_train_step_vt {
     pml_status (*evaluate)(pml_train_step *s, const pml_step_ctx *ctx, const pml_batch *b,
                            double *slot);
     void (*destroy)(pml_train_step *s); /* frees the step itself */
+    /* Checkpoints (nn/checkpoint.h): the step's own state that outlives a step, such as a
+     * persistent-CD RBM's chains. save adds it to a checkpoint being written, tensors named
+     * "step.*" and metadata keys "step.*" (pml_ckpt_tensor, pml_ckpt_meta); load, after
+     * begin, finds them in the checkpoint a run resumes from and restores them,
+     * PML_ERR_BAD_FORMAT naming the path when they are missing or malformed. The backprop
+     * steps keep nothing from one step to the next and leave both NULL; a step that keeps
+     * something must have both, or a resumed run would not continue as an uninterrupted one. */
+    pml_status (*save)(const pml_train_step *s, pml_ckpt_out *w);
+    pml_status (*load)(pml_train_step *s, const struct pml_safetensors *ck, const char *path);
 };
 
 /* The base every step embeds as its first member. */

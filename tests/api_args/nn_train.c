@@ -107,6 +107,10 @@
     X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, TC(early_stop, -1)))              \
     X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, TC(every_steps, -1)))             \
     X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, TC(schedule.lr0, NAN)))           \
+    X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, TC(checkpoint_every, -1)))        \
+    X(pml_train, S_IO, /* before the first epoch */                                        \
+      TRAIN(f->model, f->ds, NULL, TC(checkpoint, f->unwritable)))                         \
+    X(pml_train, S_IO, TRAIN(f->model, f->ds, NULL, TC(resume, f->missing)))               \
     X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, SCH(PML_SCHED_COSINE, t_max, 0))) \
     X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, SCH(PML_SCHED_COSINE, min_lr, 1))) \
     X(pml_train, S_INVALID, TRAIN(f->model, f->ds, NULL, SCH(PML_SCHED_STEP, step, 0)))    \

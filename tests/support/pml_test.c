@@ -138,6 +138,26 @@ pml_model *pml_test_model(pml_device *dev, const char *spec, int64_t in_features
     return m;
 }
 
+pml_dataset *pml_test_toy_dataset(pml_device *dev, int n, uint64_t seed)
+{
+    uint8_t *img = malloc((size_t)n * 16), *lab = malloc((size_t)n);
+    cr_assert(img != NULL && lab != NULL);
+    for (int i = 0; i < n; ++i) {
+        int c = (int)(pml_rng_u32(seed, 1, (uint64_t)i) % 4);
+        lab[i] = (uint8_t)c;
+        for (int p = 0; p < 16; ++p) {
+            int r = p / 4, q = p % 4, quad = (r / 2) * 2 + q / 2;
+            int noise = (int)(pml_rng_u32(seed, 2, (uint64_t)(i * 16 + p)) % 96);
+            img[i * 16 + p] = (uint8_t)(quad == c ? 150 + noise : noise);
+        }
+    }
+    pml_dataset *ds = NULL;
+    PML_ASSERT_OK(pml_dataset_from_host(dev, n, 4, 4, img, lab, 4, &ds));
+    free(img);
+    free(lab);
+    return ds;
+}
+
 const char *pml_test_source_path(const char *rel, char *buf, size_t n)
 {
     const char *root = getenv("PML_SOURCE_DIR");

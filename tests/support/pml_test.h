@@ -64,6 +64,9 @@ pml_tensor *pml_test_tensor(pml_device *dev, pml_dtype dtype, int ndim, const in
 /* A model from a spec string (pml_model_from_spec, init_sigma 0); fails the test on error. */
 pml_model *pml_test_model(pml_device *dev, const char *spec, int64_t in_features,
                           int64_t max_batch, pml_init init, uint64_t seed);
+/* n images of 4x4 u8 whose label (4 classes) is the quadrant made bright, with Philox noise
+ * keyed by seed: a small learnable dataset for training tests. Fails the test on error. */
+pml_dataset *pml_test_toy_dataset(pml_device *dev, int n, uint64_t seed);
 
 /* Assert a physml call succeeded, printing the status and the detail message. */
 #define PML_ASSERT_OK(expr)                                                              \
