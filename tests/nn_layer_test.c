@@ -181,7 +181,8 @@ static void probe_item(const pml_kind *k, const pml_layer_args *a, char *buf, si
     snprintf(buf, n, "%s:%lld", k->name, (long long)a->units);
 }
 
-static const pml_kind probe_kind = {"probe", "probe:BYTES", 0, NULL, probe_create, probe_item};
+static const pml_kind probe_kind = {"probe", "probe:BYTES", 0, NULL, probe_create, probe_item,
+                                    NULL};
 
 static pml_status probe_create(pml_device *dev, pml_dtype dtype, const pml_shape *in,
                                int64_t max_batch, const pml_layer_args *a, int position,

@@ -417,6 +417,16 @@ Test(nn_model, safetensors_round_trip)
     cr_expect(strstr(pml_last_error(), "pml_model_load") == pml_last_error(), "%s",
               pml_last_error());
     cr_expect_null(bad);
+    /* a spec of 2^31 parameters beside one small tensor: refused from the metadata, before
+     * 8 GB are allocated (found by the model_load fuzz target) */
+    const char *huge_meta[] = {"physml_spec", "dense:100000,relu,dense:10", "physml_in_features",
+                               "20000", NULL};
+    PML_ASSERT_OK(pml_safetensors_write(path, &nt, 1, huge_meta));
+    cr_expect_eq(pml_model_load(dev, path, 2, &bad), PML_ERR_BAD_FORMAT, "%s", pml_last_error());
+    cr_expect(strstr(pml_last_error(), "2000100000 parameters") != NULL &&
+                  strstr(pml_last_error(), path) != NULL,
+              "%s", pml_last_error());
+    cr_expect_null(bad);
     remove(path);
     pml_model_destroy(back);
     pml_model_destroy(m);

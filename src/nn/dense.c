@@ -184,6 +184,13 @@ static void dense_item(const pml_kind *k, const pml_layer_args *a, char *buf, si
     snprintf(buf, n, "%s:%lld%s", k->name, (long long)a->units, a->bias ? "" : ":nobias");
 }
 
+/* weight [units, in] and bias [units] */
+static int64_t dense_params(const pml_kind *k, const pml_shape *in, const pml_layer_args *a)
+{
+    (void)k;
+    return a->units * (pml_shape_numel(in) + (a->bias ? 1 : 0));
+}
+
 const pml_kind pml_dense_kind = {
     .name = "dense",
     .syntax = "dense:N[:nobias]",
@@ -191,4 +198,5 @@ const pml_kind pml_dense_kind = {
     .parse = dense_parse,
     .create = dense_create,
     .item = dense_item,
+    .params = dense_params,
 };

@@ -99,6 +99,11 @@ typedef struct pml_kind {
     /* The spec item that makes this layer again ("dense:100:nobias", "leaky_relu:0.2"). */
     void (*item)(const struct pml_kind *k, const pml_layer_args *args, char *buf,
                  size_t n);
+    /* How many parameter elements create() would allocate for `in` and args, computed
+     * without allocating (NULL: none). The model checks it against its budget before
+     * creating (a loaded file cannot make it allocate more than the file holds) and checks
+     * it against what create() made. */
+    int64_t (*params)(const struct pml_kind *k, const pml_shape *in, const pml_layer_args *args);
 } pml_kind;
 
 /* Every kind, and the lookup by spec keyword (NULL when unknown). */

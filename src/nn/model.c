@@ -112,10 +112,21 @@ pml_status pml_model_add(pml_model *m, const pml_kind *k, const pml_layer_args *
     }
     PML_CHECK(m->nlayers < PML_MODEL_MAX_LAYERS, PML_ERR_INVALID_ARGUMENT,
               "%s: the model already has %d layers, the most it can hold", fn, m->nlayers);
+    const int64_t need = k->params ? k->params(k, out_shape(m), args) : 0;
+    PML_CHECK(m->param_budget == 0 || need <= m->param_budget - m->params, PML_ERR_BAD_FORMAT,
+              "%s: layer %d (%s) would hold %lld parameters, more than the %lld left of the "
+              "model's budget of %lld", fn, m->nlayers, k->name, (long long)need,
+              (long long)(m->param_budget - m->params), (long long)m->param_budget);
     pml_layer *l = NULL;
     PML_TRY(k->create(m->dev, m->dtype, out_shape(m), m->max_batch, args, m->next_index, fn, &l));
     const int i = m->nlayers;
-    pml_status s = reserve_workspace(m, l);
+    int64_t made = 0;
+    for (int p = 0; p < l->nparams; ++p) made += pml_tensor_numel(l->param[p]);
+    pml_status s = made == need ? PML_OK
+                                : pml_set_error(PML_ERR_INTERNAL, "%s: the %s kind made %lld "
+                                                "parameters, its params() said %lld", fn,
+                                                k->name, (long long)made, (long long)need);
+    if (s == PML_OK) s = reserve_workspace(m, l);
     /* dL/d(input) of this layer; the first layer's only on request */
     if (s == PML_OK && (i > 0 || m->keep_input_grad))
         s = pml_tensor_create_2d(m->dev, m->dtype, m->max_batch, l->in_f, &m->dx[i]);
@@ -127,6 +138,7 @@ pml_status pml_model_add(pml_model *m, const pml_kind *k, const pml_layer_args *
     m->next_index += l->span;
     m->layers[i] = l;
     m->nlayers = i + 1;
+    m->params += made;
     spec_append(m, k, args);
     return PML_OK;
 }

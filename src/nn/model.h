@@ -19,6 +19,8 @@ struct pml_model {
     const pml_tensor *last_x; /* input of the last forward (the caller keeps it alive) */
     int64_t last_batch;
     pml_workspace ws; /* scratch for the layers: the largest ws_bytes any of them asked for */
+    int64_t params;       /* parameter elements in all layers */
+    int64_t param_budget; /* refuse a layer that would take params past this (0: no limit) */
     char spec[1024];
     char name_buf[48];
 };

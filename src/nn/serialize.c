@@ -83,17 +83,21 @@ pml_status pml_model_save(const pml_model *m, const char *path, const char *cons
 }
 
 /* The model a file's metadata describes, with zero weights: flat (in_f) or of the shape
- * "CxHxW" (in_shape, may be NULL), whose product must be in_f. */
+ * "CxHxW" (in_shape, may be NULL), whose product must be in_f. It may hold no more parameters
+ * than the file's tensors do (`budget` elements): a few bytes of metadata cannot make the
+ * loader allocate gigabytes before it finds the tensors missing. */
 static pml_status build(pml_device *dev, const char *spec, long long in_f, const char *in_shape,
-                        int64_t max_batch, pml_model **out)
+                        int64_t budget, int64_t max_batch, pml_model **out)
 {
     static const char fn[] = "pml_model_load";
-    if (in_shape == NULL)
-        return pml_model_from_spec(dev, spec, in_f, max_batch, PML_INIT_ZERO, 0.f, 0, out);
-    int64_t dims[3];
-    int ndim = 0, ok = 1;
-    long long prod = 1;
-    for (const char *p = in_shape;;) {
+    int64_t dims[3] = {in_f, 0, 0};
+    int ndim = 1, ok = 1;
+    long long prod = in_f;
+    if (in_shape != NULL) {
+        ndim = 0;
+        prod = 1;
+    }
+    for (const char *p = in_shape; p != NULL;) {
         char *end = NULL;
         const long long d = strtoll(p, &end, 10);
         if (end == p || d < 1 || d > ((long long)1 << 40) / prod || ndim == 3) {
@@ -113,8 +117,12 @@ static pml_status build(pml_device *dev, const char *spec, long long in_f, const
               "%s: physml_in_shape '%s' is not 1 to 3 dimensions of %lld elements", fn, in_shape,
               in_f);
     pml_model *m = NULL;
-    PML_TRY(pml_model_create_shaped(dev, PML_F32, ndim, dims, max_batch, &m));
+    if (in_shape == NULL) PML_TRY(pml_model_create(dev, PML_F32, in_f, max_batch, &m));
+    else PML_TRY(pml_model_create_shaped(dev, PML_F32, ndim, dims, max_batch, &m));
+    m->param_budget = budget > 0 ? budget : 1; /* a model has parameters */
     pml_status s = pml_model_add_spec(m, spec, PML_INIT_ZERO, 0.f, 0);
+    if (s == PML_OK && m->nlayers == 0)
+        s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: physml_spec '%s' has no layers", fn, spec);
     if (s != PML_OK) {
         pml_model_destroy(m);
         return s;
@@ -144,14 +152,17 @@ pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
                           "%s: '%s' has no physml_spec/physml_in_features metadata", fn, path);
     pml_model *m = NULL;
     if (s == PML_OK) {
+        int64_t held = 0;
+        for (int i = 0; i < st.count; ++i) held += pml_tensor_numel(st.tensors[i]);
         s = pml_error_within(build(dev, spec, in_f, pml_safetensors_meta(&st, "physml_in_shape"),
-                                   max_batch, &m),
+                                   held, max_batch, &m),
                              fn);
         /* dev and max_batch are checked above: a spec or size refused is the file's fault */
-        if (s == PML_ERR_INVALID_ARGUMENT) {
+        if (s == PML_ERR_INVALID_ARGUMENT || s == PML_ERR_BAD_FORMAT) {
             char msg[512];
             snprintf(msg, sizeof msg, "%s", pml_last_error());
-            s = pml_set_error(PML_ERR_BAD_FORMAT, "%s (the metadata of '%s')", msg, path);
+            s = pml_set_error(PML_ERR_BAD_FORMAT, "%s (the metadata of '%s', whose tensors "
+                              "hold %lld elements)", msg, path, (long long)held);
         }
     }
     int n = m ? pml_model_num_param_tensors(m) : 0;
