@@ -52,6 +52,15 @@ int pml_cmd_train(int argc, char **argv)
          .given = &a.given.seed},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"save", PML_OPT_STR, &a.save, "FILE", "write the trained model (.safetensors)"},
+        {"checkpoint", PML_OPT_STR, &a.checkpoint, "FILE",
+         "write a checkpoint (model, optimiser state, epoch, RNG position, schedule) "
+         "atomically every --checkpoint-every epochs and after the last"},
+        {"checkpoint-every", PML_OPT_INT, &a.checkpoint_every, "N",
+         "epochs between checkpoints (1; 0: after the last only)", 0, 1e6,
+         .given = &a.given.checkpoint_every},
+        {"resume", PML_OPT_STR, &a.resume, "FILE",
+         "continue the run a checkpoint holds, to the result of an uninterrupted run; give the "
+         "options of the run that wrote it (--epochs may grow)"},
         {"out", PML_OPT_STR, &a.out, "DIR", "loss.dat, loss.gp, loss.png (out/train)"},
         {"json", PML_OPT_FLAG, &a.json, NULL, "one JSON object per epoch and a final one"},
         {"quiet", PML_OPT_FLAG, &a.quiet, NULL, "no progress on stderr"},
@@ -62,7 +71,8 @@ int pml_cmd_train(int argc, char **argv)
         "train [--data DIR] [--preset NAME] [--arch SPEC] [--loss mse|xent|bce] "
         "[--opt sgd|momentum|adam] [--lr X] [--schedule ...] [--batch N] [--epochs N] "
         "[--val FRACTION] [--early-stop PATIENCE] [--augment shift:2,flip,noise:0.1] [--seed S] "
-        "[--device D] [--save FILE] [--json]",
+        "[--device D] [--save FILE] [--checkpoint FILE [--checkpoint-every N]] "
+        "[--resume FILE] [--json]",
         "Train a feed-forward network by backpropagation on an MNIST-format dataset. "
         "--preset recommended (the default) is 784-100-10 done well; --preset primer is the "
         "primer's appendix as written. Options given override the preset.",

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/train_common.h"
+#include "core/file.h"
 
 void pml_train_args_unset(pml_train_args *a) { memset(a, 0, sizeof *a); }
 
@@ -163,6 +164,18 @@ int pml_train_check_args(const char *command, pml_device *dev, const pml_train_a
     pml_model_destroy(probe);
     if (pml_cli_out_dir(command, a->out)) return 1;
     if (a->save && pml_cli_out_file(command, "--save", a->save)) return 1;
+    if (a->given.checkpoint_every && !a->checkpoint)
+        return pml_cli_usage(command, "checkpoint-every", "needs --checkpoint FILE");
+    if (a->checkpoint && pml_cli_out_file(command, "--checkpoint", a->checkpoint)) return 1;
+    if (a->resume) { /* there and a file, before the data is loaded */
+        FILE *f = NULL;
+        long long size = 0;
+        if (pml_open_regular("--resume", a->resume, &f, &size) != PML_OK) {
+            fprintf(stderr, "physml %s: %s\n", command, pml_last_error());
+            return 1;
+        }
+        fclose(f);
+    }
     return 0;
 }
 
@@ -353,6 +366,9 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
     tc.no_shuffle = a->no_shuffle;
     tc.drop_last = a->drop_last;
     tc.schedule = c.schedule;
+    tc.checkpoint = a->checkpoint;
+    if (a->given.checkpoint_every) tc.checkpoint_every = (int)a->checkpoint_every;
+    tc.resume = a->resume;
     cb_state cb = {command, a->json, a->quiet, {0}, 0, ""};
     tc.callback = on_progress;
     tc.user = &cb;
@@ -375,6 +391,15 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
         printf("%5s  %12s  %9s  %12s  %9s  %9s  %7s\n", "epoch", "train_loss", "train_acc",
                "val_loss", "val_acc", "lr", "seconds");
     s = pml_train(m, op, tr, val, &tc, &res);
+    /* a checkpoint of another run (other options, data or model) is refused before anything
+     * changes: a usage error naming what differs */
+    if (s == PML_ERR_INVALID_ARGUMENT && a->resume && res.epochs_run == 0) {
+        rc = pml_cli_usage(command, "resume", "%s", pml_last_error());
+        goto done;
+    }
+    if (!a->quiet && res.resumed_from_epoch > 0)
+        fprintf(stderr, "physml %s: resumed from %s after epoch %d\n", command, a->resume,
+                res.resumed_from_epoch);
     /* the curve of the epochs that finished, also when training stopped on an error */
     const int curve = res.epochs_run > 0 ? write_curve(command, a, &res, o) : 0;
     if (s != PML_OK) FAIL("training stopped");
@@ -426,6 +451,8 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
         pml_jsonl_num(&j, "seconds_total", o->seconds_total);
         pml_jsonl_num(&j, "samples_per_s", o->samples_per_s);
         pml_jsonl_int(&j, "epochs", o->epochs_run);
+        pml_jsonl_int(&j, "resumed_from_epoch", res.resumed_from_epoch);
+        if (a->checkpoint) pml_jsonl_int(&j, "checkpoint_epoch", res.checkpoint_epoch);
         pml_jsonl_str(&j, "device", pml_device_spec(dev));
         pml_jsonl_end(&j);
     } else {
@@ -442,6 +469,8 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
                "%.1f s (%.0f samples/s)%s\n",
                o->test_loss, 100.0 * o->test_acc, (long long)pml_dataset_size(tbase),
                (long long)o->params, o->epochs_run, o->seconds_total, o->samples_per_s, stop);
+        if (a->checkpoint && res.checkpoint_epoch > 0)
+            printf("checkpoint: %s (after epoch %d)\n", a->checkpoint, res.checkpoint_epoch);
         if (o->png_written) printf("loss curve: %s\n", o->loss_png);
         else if (o->dat[0]) printf("loss curve data: %s (gnuplot %s/loss.gp for the PNG)\n", o->dat, a->out);
     }

@@ -11,12 +11,14 @@
 typedef struct pml_train_args {
     const char *data_dir, *preset, *arch, *loss, *opt, *schedule, *augment, *save, *out;
     const char *init, *reduction, *scaling;
+    const char *checkpoint, *resume; /* resumable runs (pml_train_config) */
     double lr, val, momentum, weight_decay;
-    int64_t batch, epochs, early_stop, subset, test_subset;
+    int64_t batch, epochs, early_stop, subset, test_subset, checkpoint_every;
     uint64_t seed;
     int json, quiet, nesterov, no_shuffle, drop_last;
     struct {
         int lr, val, momentum, weight_decay, batch, epochs, early_stop, subset, test_subset, seed;
+        int checkpoint_every;
     } given;
 } pml_train_args;
 
@@ -26,7 +28,8 @@ void pml_train_args_unset(pml_train_args *a);
  * 0 on success, 2 after a usage error. */
 int pml_train_apply_preset(const char *command, pml_train_args *a);
 /* Check every option that needs no data (names, the spec, the schedule, the augmentation,
- * combinations) and the destinations (--out, --save), before anything is loaded. 0, or the
+ * combinations) and the destinations (--out, --save, --checkpoint), before anything is
+ * loaded. 0, or the
  * exit code after a message. */
 int pml_train_check_args(const char *command, pml_device *dev, const pml_train_args *a);
 

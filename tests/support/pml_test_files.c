@@ -1,7 +1,11 @@
 /* Temporary files for tests that write and read files (IDX, .npy, .safetensors, ...), what
  * a failed read must report, and files damaged at random. */
 #define _DEFAULT_SOURCE
+#define _XOPEN_SOURCE 700
 #include <dirent.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,19 +20,19 @@ void pml_test_tmpdir_create(void)
     cr_assert(mkdtemp(pml_test_tmpdir) != NULL, "cannot make a temporary directory");
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* Everything under it, dot files (a killed writer's temporary file) and folders included;
+ * never across a mount point (a test's tmpfs it failed to unmount). */
 void pml_test_tmpdir_remove(void)
 {
-    DIR *d = opendir(pml_test_tmpdir);
-    if (!d) return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", pml_test_tmpdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(pml_test_tmpdir);
+    if (pml_test_tmpdir[0] == '\0') return;
+    nftw(pml_test_tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 const char *pml_test_tmppath(const char *name)
