@@ -332,3 +332,58 @@ Test(ising_exact, meanfield_roots)
     cr_assert_eq(pml_meanfield_roots(1.0, 0.0, 1.0, 0, r, 4, &n), PML_ERR_INVALID_ARGUMENT);
     cr_assert_eq(pml_meanfield_roots(1.0, 0.0, 1.0, 4, NULL, 4, &n), PML_ERR_INVALID_ARGUMENT);
 }
+
+/* Near the spinodal field two roots merge at a stationary point of f(m) = tanh(x) - m,
+ * x = (J q m + B)/T: at x_s = acosh(sqrt(J q / T)), m_+ = (x_s T - B)/(J q), f(m_+) = 0 when
+ * B = -B_s, B_s = J q tanh(x_s) - x_s T. At B = -B_s + d, f(m_+) = d/(J q), and the two roots
+ * beside m_+ lie at m_+ -+ w, w = sqrt(d T / ((J q)^2 tanh x_s)) to leading order; for d < 0
+ * they are gone. By the symmetry m -> -m, B -> -B the same holds at +B_s. Checked at
+ * |d| = 1e-9 and 1e-12 on both sides, at four T < T_c^MF and two (J, q), with the roots'
+ * separation against 2w within 1 % (rounding of f moves each root by ~1e-16 / f' there,
+ * under 0.1 % of w at d = 1e-12), and at d = 0 the tangency: two roots, one at m_+. */
+#define SPIN_FMT "J q = %g, T = %g, B = %+.17g (d = %g): %d roots"
+#define SPIN_ARGS Jq, T, B, d, n
+Test(ising_exact, meanfield_roots_near_the_spinodal)
+{
+    const struct {
+        double J;
+        int q;
+    } jq[2] = {{1.0, 4}, {0.5, 6}};
+    const double frac[4] = {0.25, 0.5, 0.75, 0.975}; /* T / T_c^MF */
+    const double ds[5] = {1e-9, 1e-12, -1e-12, -1e-9, 0.0};
+    for (int a = 0; a < 2; ++a)
+        for (int t = 0; t < 4; ++t)
+            for (int sgn = -1; sgn <= 1; sgn += 2)
+                for (int k = 0; k < 5; ++k) {
+                    const double J = jq[a].J, Jq = J * jq[a].q, T = frac[t] * Jq, d = ds[k];
+                    const double xs = acosh(sqrt(Jq / T)), Bs = Jq * tanh(xs) - xs * T;
+                    /* sgn = +1: B = -B_s + d, merging at m_+ = (x_s T - B)/(J q);
+                     * sgn = -1: the mirror image, B = B_s - d, merging at -m_+ */
+                    const double B = sgn > 0 ? -Bs + d : Bs - d;
+                    const double m_merge = sgn > 0 ? (xs * T - B) / Jq : -(xs * T + B) / Jq;
+                    double r[4];
+                    int n = 0;
+                    PML_ASSERT_OK(pml_meanfield_roots(T, B, J, jq[a].q, r, 4, &n));
+                    for (int i = 0; i < n; ++i) {
+                        cr_assert(fabs(tanh((Jq * r[i] + B) / T) - r[i]) < 1e-14, SPIN_FMT,
+                                  SPIN_ARGS);
+                        cr_assert(i == 0 || r[i] > r[i - 1], SPIN_FMT, SPIN_ARGS);
+                    }
+                    if (d < 0) {
+                        cr_assert_eq(n, 1, SPIN_FMT, SPIN_ARGS);
+                    } else if (d == 0) {
+                        cr_assert_eq(n, 2, SPIN_FMT, SPIN_ARGS);
+                        cr_assert(fabs(r[sgn > 0 ? 1 : 0] - m_merge) < 1e-12, SPIN_FMT,
+                                  SPIN_ARGS);
+                    } else {
+                        cr_assert_eq(n, 3, SPIN_FMT, SPIN_ARGS);
+                        /* the merging pair: the upper two for sgn > 0, else the lower two */
+                        const double lo = sgn > 0 ? r[1] : r[0], hi = sgn > 0 ? r[2] : r[1];
+                        const double w = sqrt(d * T / (Jq * Jq * tanh(xs)));
+                        cr_assert(lo < m_merge && m_merge < hi, SPIN_FMT, SPIN_ARGS);
+                        cr_assert(fabs((hi - lo) / (2 * w) - 1) < 0.01,
+                                  SPIN_FMT ": the pair is %.6g apart, expected %.6g", SPIN_ARGS,
+                                  hi - lo, 2 * w);
+                    }
+                }
+}
