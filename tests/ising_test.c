@@ -39,16 +39,16 @@ static void check_against_reference(int64_t lx, int64_t ly, int64_t R, pml_ising
     PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &g));
     PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
     const size_t n = (size_t)(R * lx * ly);
-    int8_t *hot = malloc(n);
+    int8_t *hot = malloc(n), *want = malloc((size_t)(lx * ly));
     PML_ASSERT_OK(pml_ising_get_spins(g, hot, n));
     /* hot start from the INIT stream */
-    for (int64_t r = 0; r < R; ++r)
-        for (int64_t i = 0; i < lx * ly; ++i) {
-            const uint32_t u = pml_rng_u32(c.seed, PML_ISING_INIT_STREAM + (uint64_t)r,
-                                           (uint64_t)i);
-            cr_assert_eq(hot[r * lx * ly + i], (u & 1) ? 1 : -1, "hot start, replica %lld site %lld",
+    for (int64_t r = 0; r < R; ++r) {
+        pml_test_ising_hot_start(c.seed, r, lx, ly, want);
+        for (int64_t i = 0; i < lx * ly; ++i)
+            cr_assert_eq(hot[r * lx * ly + i], want[i], "hot start, replica %lld site %lld",
                          (long long)r, (long long)i);
-        }
+    }
+    free(want);
     pml_test_ising_ref ref;
     pml_test_ising_ref_copy(g, &ref);
     pml_test_ising_ref_run(&ref, sweeps / 2, 0);

@@ -39,8 +39,14 @@
  * one Philox word carries one bit of each of 32 sites. The draw depends on nothing but these
  * coordinates, so a trajectory is the same whatever the backend, launch configuration, storage
  * layout or thread count. (Kernels generate only the planes the comparison below needs;
- * docs/ising.md says how.) Hot starts draw s(x, y) of replica r =
- * (u32(seed, PML_ISING_INIT_STREAM + r, y*Lx + x) & 1) ? +1 : -1.
+ * docs/ising.md says how.) Hot starts: candidate k = 0, 1, ... of replica r (N = Lx*Ly
+ * spins) is s(x, y) = (u32(seed, PML_ISING_INIT_STREAM + r, k*N + y*Lx + x) & 1) ? +1 : -1,
+ * and the start is the first candidate in which some spin's neighbour sum is not 0 (or
+ * candidate 63 if none of the first 64 is; on 2x2, the worst case, 1 in 2^128). A state whose
+ * every neighbour sum is 0 is a trap of checkerboard Metropolis at B = 0: each half-sweep
+ * flips its whole colour with probability 1, for ever (docs/ising.md, "Trapped states").
+ * Skipping it changes the start only on tiny lattices (4x4: 36 of 65,536 states) and not the
+ * distribution the run converges to.
  *
  * ---- Acceptance: integers only ----------------------------------------------------------
  * A site with spin s and neighbour sum n = sum of its four neighbours (-4, -2, 0, 2, 4) is

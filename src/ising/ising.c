@@ -312,6 +312,42 @@ pml_status pml_ising_reset_stats(pml_ising *g)
     return pml_tensor_zero(g->acc);
 }
 
+/* Whether every spin of an lx x ly lattice (row-major +-1) has neighbour sum 0: a trap of
+ * checkerboard Metropolis at B = 0 (docs/ising.md, "Trapped states"). A random lattice
+ * shows a non-zero sum within a few sites. */
+static int all_sums_zero(const int8_t *s, int64_t lx, int64_t ly)
+{
+    for (int64_t y = 0; y < ly; ++y)
+        for (int64_t x = 0; x < lx; ++x) {
+            const int8_t *up = s + ((y + ly - 1) % ly) * lx, *row = s + y * lx,
+                         *down = s + ((y + 1) % ly) * lx;
+            if (row[(x + 1) % lx] + row[(x + lx - 1) % lx] + up[x] + down[x] != 0) return 0;
+        }
+    return 1;
+}
+
+/* Hot-start candidates per replica before giving up on avoiding a trapped one (on 2x2, where
+ * 4 of 16 states are trapped, all 64 are with probability 2^-128). */
+#define HOT_CANDIDATES 64
+
+/* Replica r's hot start into row (N = lx * ly spins): the first candidate k that is not
+ * trapped, candidate k being the draws k N .. k N + N - 1 of the replica's INIT stream. */
+static void hot_start(const pml_ising *g, int64_t r, int8_t *row)
+{
+    const int64_t N = g->lx[r] * g->ly[r];
+    const uint64_t stream = PML_ISING_INIT_STREAM + (uint64_t)r;
+    for (int64_t k = 0; k < HOT_CANDIDATES; ++k) {
+        const uint64_t b0 = (uint64_t)(k * N / 4); /* N is a multiple of 4: sides are even */
+#pragma omp parallel for if (N > 65536)
+        for (int64_t b = 0; b < (N + 3) / 4; ++b) {
+            pml_u32x4 v = pml_philox_draw4(g->cfg.seed, stream, b0 + (uint64_t)b);
+            for (int64_t l = 0; l < 4 && 4 * b + l < N; ++l)
+                row[4 * b + l] = (pml_u32x4_get(v, (unsigned)l) & 1u) ? 1 : -1;
+        }
+        if (!all_sums_zero(row, g->lx[r], g->ly[r])) return;
+    }
+}
+
 pml_status pml_ising_init(pml_ising *g, pml_ising_start start)
 {
     static const char fn[] = "pml_ising_init";
@@ -328,15 +364,8 @@ pml_status pml_ising_init(pml_ising *g, pml_ising_start start)
         } else {
             int8_t *row = h; /* replica r's lattice, row-major, after those before it */
             for (int64_t r = 0; r < g->cfg.replicas; ++r) {
-                const int64_t N = g->lx[r] * g->ly[r];
-                const uint64_t stream = PML_ISING_INIT_STREAM + (uint64_t)r;
-#pragma omp parallel for if (N > 65536)
-                for (int64_t b = 0; b < (N + 3) / 4; ++b) {
-                    pml_u32x4 v = pml_philox_draw4(g->cfg.seed, stream, (uint64_t)b);
-                    for (int64_t l = 0; l < 4 && 4 * b + l < N; ++l)
-                        row[4 * b + l] = (pml_u32x4_get(v, (unsigned)l) & 1u) ? 1 : -1;
-                }
-                row += N;
+                hot_start(g, r, row);
+                row += g->lx[r] * g->ly[r];
             }
         }
         pml_ising_rows_to_device(g, h, image);
