@@ -65,10 +65,13 @@
  * pml_ising_sample runs sweeps and after each one measures e and m of every replica on the
  * device, from exact integer sums, and adds them to per-replica accumulators that also stay
  * on the device (sums of e, e^2, m, |m|, m^2, m^4, and a logarithmic binning of e, m and |m|).
- * Only pml_ising_stats copies them to the host. Error bars come from the binning analysis
- * (the error of the mean of bins of 2^l sweeps, at the largest level that still has at
- * least 32 bins); tau = (err_binned / err_naive)^2 / 2 is the integrated autocorrelation
- * time in sweeps (1/2 for uncorrelated samples).
+ * Only pml_ising_stats_get copies them to the host. Error bars of e, m, |m| come from the
+ * binning analysis (the error of the mean of bins of 2^l sweeps, at the largest level that
+ * still has at least 32 bins); tau = (err_binned / err_naive)^2 / 2 is the integrated
+ * autocorrelation time in sweeps (1/2 for uncorrelated samples). C, chi, chi_m and U are
+ * nonlinear in several moments: their error bars come from a delete-one jackknife over 32 to
+ * 64 bins of equal length (n/64 to n/32 sweeps for n samples; docs/ising.md, "Error bars").
+ * Both are honest only when a bin is much longer than tau, i.e. for runs of many thousand tau.
  * With N the replica's own number of spins:
  *   C    = N (<e^2> - <e>^2) / T^2                 specific heat per spin
  *   chi  = N (<m^2> - <|m|>^2) / T                 susceptibility per spin, finite-lattice form
@@ -147,6 +150,25 @@ PML_API pml_status pml_ising_sample(pml_ising *ising, int64_t n);
 /* Forget the measurements (spins and sweep counter stay). */
 PML_API pml_status pml_ising_reset_stats(pml_ising *ising);
 
+/* Bits of pml_ising_stats.warning: what the numbers cannot be trusted for.
+ * FROZEN: samples >= 2, and every sample had the same bond sum (sum of s_i s_j) and the
+ *   same |m|: the lattice never left one state, its global flip, or states it cannot tell
+ *   from them. The error bars (0) and C = chi = 0 describe that state, not the ensemble. A
+ *   trapped run (checkerboard Metropolis at B = 0 in a state whose every neighbour sum is 0;
+ *   Metropolis with J = 0 and B = 0, or a T so high that every flip is certain, where every
+ *   spin flips every sweep), a lattice frozen at low T, or a run too short to see a move.
+ * BONDS_FROZEN: samples >= 2 and the bond sum never changed while |m| did: only moves that
+ *   cost no coupling energy happened (spins blinking in a frozen background at low T, or a
+ *   run too short): e_err and C mean nothing.
+ * NO_JACKKNIFE: there are samples but c_err, chi_err, chi_m_err and binder_err are NaN:
+ *   fewer than 32 samples (PML_ISING_JK_MIN_SAMPLES), or measurements loaded from a state
+ *   file of version 1 or 2, which kept no jackknife bins (pml_ising_reset_stats clears it). */
+#define PML_ISING_WARN_FROZEN 1u
+#define PML_ISING_WARN_BONDS_FROZEN 2u
+#define PML_ISING_WARN_NO_JACKKNIFE 4u
+/* The fewest samples for a jackknife error: 32 bins of at least one sample each. */
+#define PML_ISING_JK_MIN_SAMPLES 32
+
 typedef struct pml_ising_stats {
     double T, B;
     int64_t samples;
@@ -154,10 +176,19 @@ typedef struct pml_ising_stats {
     double e2, m2, m4;
     double c, chi, chi_m, binder;
     double tau_e, tau_m; /* integrated autocorrelation times of e and |m|, sweeps */
+    /* Jackknife error bars of c, chi, chi_m and binder (NaN: see PML_ISING_WARN_NO_JACKKNIFE;
+     * binder_err is NaN too when <m^2> = 0 in some delete-one estimate). */
+    double c_err, chi_err, chi_m_err, binder_err;
+    int32_t frozen;   /* 1 when warning has PML_ISING_WARN_FROZEN, else 0 */
+    uint32_t warning; /* PML_ISING_WARN_* bits, 0 when nothing is wrong */
 } pml_ising_stats;
 
 /* Results of replicas [0, R) into out[0..R). NaN where no sample exists yet. */
 PML_API pml_status pml_ising_stats_get(pml_ising *ising, pml_ising_stats *out, int64_t count);
+/* A one-line, human message for st->warning (with the numbers that show it), e.g.
+ * "frozen: e = 0 and |m| = 0 in all 10000 samples; ..."; several warnings are joined by
+ * "; ". "" when st->warning is 0. Truncated to cap - 1 bytes (always terminated). */
+PML_API pml_status pml_ising_warning_text(const pml_ising_stats *st, char *buf, size_t cap);
 
 /* Spins of all replicas as int8 +-1: each replica's Ly x Lx lattice row-major (index
  * y*Lx + x), the replicas concatenated in replica order; n = pml_ising_spin_count bytes (for
