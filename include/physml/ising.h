@@ -143,7 +143,7 @@ PML_API pml_status pml_ising_init(pml_ising *ising, pml_ising_start start);
  * sweep counter and measurements. */
 PML_API pml_status pml_ising_set_params(pml_ising *ising, const double *T, const double *B);
 
-/* n >= 0 sweeps without measuring (thermalisation). */
+/* n >= 0 sweeps without measuring (thermalisation); the sweep counter stays <= INT64_MAX. */
 PML_API pml_status pml_ising_sweep(pml_ising *ising, int64_t n);
 /* n >= 0 sweeps, each followed by a measurement added to the accumulators. */
 PML_API pml_status pml_ising_sample(pml_ising *ising, int64_t n);
@@ -212,9 +212,15 @@ PML_API size_t pml_ising_spin_count(const pml_ising *ising);
 PML_API pml_device *pml_ising_device(const pml_ising *ising);
 
 /* Save the whole state (parameters, seed, sweep counter, each replica's size, spins,
- * accumulators) to a file (format version 2; files of version 1 still load);
- * pml_ising_load recreates it on `dev` (any backend) so that continuing gives bit-for-bit
- * the run that was never interrupted. */
+ * accumulators) to a file (format version 3), atomically: a temporary file beside it,
+ * renamed over `path` once complete; on any failure (PML_ERR_IO with the OS's reason) the
+ * old file stays as it was. pml_ising_load recreates it on `dev` (any backend) so that
+ * continuing gives bit-for-bit the run that was never interrupted. It reads only regular
+ * files (PML_ERR_IO otherwise), and refuses with PML_ERR_BAD_FORMAT, naming the file and the
+ * field, anything pml_ising_create would refuse or a run could not have written (T, B,
+ * sizes, rule, J, sweep counter, spins, accumulator counts, sums and bins). Files of versions
+ * 1 and 2 still load; their measurements have no jackknife bins (PML_ISING_WARN_NO_JACKKNIFE
+ * until pml_ising_reset_stats or pml_ising_init). */
 PML_API pml_status pml_ising_save(pml_ising *ising, const char *path);
 PML_API pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out);
 

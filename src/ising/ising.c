@@ -37,7 +37,7 @@ void pml_ising_make_params(pml_ising_rule rule, double J, double T, double B,
     pml_ising_wparams_make(p, &p->w);
 }
 
-static pml_status check_params(const char *fn, int64_t R, const double *T, const double *B)
+pml_status pml_ising_check_params(const char *fn, int64_t R, const double *T, const double *B)
 {
     PML_CHECK_ARG(T != NULL, fn, "T is NULL");
     for (int64_t r = 0; r < R; ++r) {
@@ -65,7 +65,7 @@ pml_status pml_ising_set_params(pml_ising *g, const double *T, const double *B)
 {
     static const char fn[] = "pml_ising_set_params";
     PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
-    PML_TRY(check_params(fn, g->cfg.replicas, T, B));
+    PML_TRY(pml_ising_check_params(fn, g->cfg.replicas, T, B));
     for (int64_t r = 0; r < g->cfg.replicas; ++r) {
         g->T[r] = T[r];
         g->B[r] = B ? B[r] : 0.0;
@@ -120,14 +120,9 @@ static pml_status layout(pml_ising *g, const int64_t *lx, const int64_t *ly, con
     return PML_OK;
 }
 
-pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const int64_t *lx,
-                           const int64_t *ly, const char *fn, pml_ising **out)
+pml_status pml_ising_check_sizes(const pml_ising_config *cfg, const int64_t *lx,
+                                 const int64_t *ly, const char *fn, size_t *spins)
 {
-    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
-    *out = NULL;
-    PML_CHECK_ARG(dev != NULL, fn, "device is NULL");
-    PML_CHECK_ARG(cfg != NULL, fn, "config is NULL");
-    PML_CHECK_ARG((lx == NULL) == (ly == NULL), fn, "lx or ly is NULL");
     PML_CHECK(cfg->replicas >= 1 && cfg->replicas <= (1 << 24), PML_ERR_INVALID_ARGUMENT,
               "%s: replicas = %lld, needs 1 .. 2^24", fn, (long long)cfg->replicas);
     double total = 0;
@@ -151,6 +146,19 @@ pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const i
     PML_CHECK(total < 0x1p40, PML_ERR_INVALID_ARGUMENT,
               "%s: %lld replicas with %.0f spins in all is out of range (< 2^40)", fn,
               (long long)cfg->replicas, total);
+    if (spins) *spins = (size_t)total;
+    return PML_OK;
+}
+
+pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const int64_t *lx,
+                           const int64_t *ly, const char *fn, pml_ising **out)
+{
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
+    *out = NULL;
+    PML_CHECK_ARG(dev != NULL, fn, "device is NULL");
+    PML_CHECK_ARG(cfg != NULL, fn, "config is NULL");
+    PML_CHECK_ARG((lx == NULL) == (ly == NULL), fn, "lx or ly is NULL");
+    PML_TRY(pml_ising_check_sizes(cfg, lx, ly, fn, NULL));
     PML_CHECK(isfinite(cfg->J), PML_ERR_INVALID_ARGUMENT, "%s: J is not finite", fn);
     const char *bad = rule_ok(cfg->rule);
     PML_CHECK(bad == NULL, PML_ERR_INVALID_ARGUMENT, "%s: %s (%d)", fn, "unknown rule",
@@ -193,7 +201,7 @@ static pml_status create(pml_device *dev, const pml_ising_config *cfg, const int
     /* the range pml_ising_alloc checks, here before T and B are read over it */
     PML_CHECK(cfg->replicas >= 1 && cfg->replicas <= (1 << 24), PML_ERR_INVALID_ARGUMENT,
               "%s: replicas = %lld, needs 1 .. 2^24", fn, (long long)cfg->replicas);
-    PML_TRY(check_params(fn, cfg->replicas, T, B));
+    PML_TRY(pml_ising_check_params(fn, cfg->replicas, T, B));
     pml_ising *g = NULL;
     PML_TRY(pml_ising_alloc(dev, cfg, lx, ly, fn, &g));
     for (int64_t r = 0; r < cfg->replicas; ++r) {
@@ -386,6 +394,9 @@ static pml_status run(pml_ising *g, int64_t n, int measure, const char *fn)
     PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
     PML_CHECK(n >= 0, PML_ERR_INVALID_ARGUMENT, "%s: n = %lld sweeps, needs n >= 0", fn,
               (long long)n);
+    PML_CHECK((uint64_t)n <= (uint64_t)INT64_MAX - g->sweeps, PML_ERR_INVALID_ARGUMENT,
+              "%s: n = %lld sweeps after %llu would take the sweep counter past 2^63 - 1", fn,
+              (long long)n, (unsigned long long)g->sweeps);
     if (n == 0) return PML_OK;
     for (int64_t i = 0; i < g->nseg; ++i) {
         const pml_ising_segment *s = &g->seg[i];
