@@ -38,6 +38,15 @@ static size_t good_file(pml_device *dev, const char *path, unsigned char **buf)
     return n;
 }
 
+/* The suite's paths `good` (the good file written there, its bytes in *buf) and `other`. */
+static size_t good_and_other(pml_device *dev, char good[512], char other[512],
+                             const char *other_name, unsigned char **buf)
+{
+    snprintf(good, 512, "%s", pml_test_tmppath("good.state"));
+    snprintf(other, 512, "%s", pml_test_tmppath(other_name));
+    return good_file(dev, good, buf);
+}
+
 /* Byte offsets of the version-3 layout (ising_io.c) for this file. */
 #define OFF_HDR 8
 #define OFF_LX 72
@@ -72,10 +81,8 @@ Test(ising_io, every_field_is_checked)
 {
     pml_device *dev = pml_test_open_cpu();
     char good[512], bad[512];
-    snprintf(good, sizeof good, "%s", pml_test_tmppath("good.state"));
-    snprintf(bad, sizeof bad, "%s", pml_test_tmppath("bad.state"));
     unsigned char *buf = NULL;
-    const size_t n = good_file(dev, good, &buf);
+    const size_t n = good_and_other(dev, good, bad, "bad.state", &buf);
     cr_assert_eq(n, (size_t)OFF_ACC(R));
     const double nan = NAN, inf = INFINITY;
     const patch cases[] = {
@@ -251,10 +258,8 @@ Test(ising_io, version2_file_has_no_jackknife)
 {
     pml_device *dev = pml_test_open_cpu();
     char path[512], v2[512];
-    snprintf(path, sizeof path, "%s", pml_test_tmppath("v3.state"));
-    snprintf(v2, sizeof v2, "%s", pml_test_tmppath("v2.state"));
     unsigned char *buf = NULL;
-    const size_t n = good_file(dev, path, &buf);
+    const size_t n = good_and_other(dev, path, v2, "v2.state", &buf);
     unsigned char *b = malloc(n);
     memcpy(b, buf, OFF_SPINS + R * N);
     const uint32_t two = 2;
