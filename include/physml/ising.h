@@ -250,7 +250,10 @@ PML_API double pml_ising_yang_m(double T, double J);
 
 /* ---- mean-field theory ------------------------------------------------------------------ */
 /* Every solution of m = tanh((J q m + B) / T) in [-1, 1], ascending, into roots[0..cap);
- * *count gets the number found (1 or 3, or 2 at a tangency). T > 0, q >= 1. */
+ * *count gets the number found (1 or 3, or 2 at a tangency). T > 0, q >= 1. Each root is
+ * bracketed between the stationary points of tanh(..) - m and found to the last bit, so the
+ * two roots that merge at the spinodal field are both reported while they exist (a
+ * stationary point within rounding of a root counts as the tangency, once). */
 PML_API pml_status pml_meanfield_roots(double T, double B, double J, int q, double *roots, int cap,
                                        int *count);
 /* T_c^MF = q J. */
