@@ -4,10 +4,12 @@
  *
  *   bench_ising [--device cpu|cuda|all] [--L 256,1024,4096] [--T 1.5,2.269,3.0]
  *               [--replicas 1,8] [--flips 2^27] [--repeats 5] [--rule metropolis]
- *               [--numpy] [--peers DIR] [--json]
+ *               [--measure] [--numpy] [--peers DIR] [--json]
  *
- * A timing is the median over repeats of n sweeps (no measurement), n chosen so that one
- * repeat does about --flips updates; flips/ns = R L^2 n / time. */
+ * A timing is the median over repeats of n sweeps, n chosen so that one repeat does about
+ * --flips updates; flips/ns = R L^2 n / time. The sweeps are unmeasured (pml_ising_sweep)
+ * unless --measure asks for measured ones (pml_ising_sample: after each sweep the sums of
+ * every replica and the push into its accumulator, which is what a run spends its time on). */
 #include "bench_util.h"
 #include <math.h>
 #include <stdio.h>
@@ -35,7 +37,7 @@ typedef struct result {
 } result;
 
 static pml_status time_one(pml_device *dev, int64_t L, int64_t R, double T, pml_ising_rule rule,
-                           double flips, int repeats, result *out)
+                           double flips, int repeats, int measure, result *out)
 {
     pml_ising_config c = {L, L, R, 1.0, rule, 7};
     double *Ts = malloc((size_t)R * sizeof *Ts);
@@ -48,13 +50,14 @@ static pml_status time_one(pml_device *dev, int64_t L, int64_t R, double T, pml_
     s = pml_ising_init(g, PML_ISING_HOT);
     int64_t n = (int64_t)(flips / ((double)L * (double)L * (double)R));
     if (n < 2) n = 2;
-    if (s == PML_OK) s = pml_ising_sweep(g, n / 2 + 1); /* warm-up */
+    pml_status (*run)(pml_ising *, int64_t) = measure ? pml_ising_sample : pml_ising_sweep;
+    if (s == PML_OK) s = run(g, n / 2 + 1); /* warm-up */
     if (s == PML_OK) s = pml_device_synchronize(dev);
     double t[64];
     if (repeats > 64) repeats = 64;
     for (int i = 0; i < repeats && s == PML_OK; ++i) {
         const double t0 = bench_now();
-        s = pml_ising_sweep(g, n);
+        s = run(g, n);
         if (s == PML_OK) s = pml_device_synchronize(dev);
         t[i] = bench_now() - t0;
     }
@@ -100,12 +103,13 @@ int main(int argc, char **argv)
     const char *device = "all", *Ls = NULL, *Ts = "1.5,2.269,3.0", *Rs = "1,8", *peers = "bench/peers";
     const char *rule_s = "metropolis";
     double flips = 134217728.0;
-    int repeats = 5, json = 0, numpy = 0;
+    int repeats = 5, json = 0, numpy = 0, measure = 0;
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--json")) json = 1;
         else if (!strcmp(a, "--numpy")) numpy = 1;
+        else if (!strcmp(a, "--measure")) measure = 1;
         else if (v && !strcmp(a, "--device")) device = argv[++i];
         else if (v && !strcmp(a, "--L")) Ls = argv[++i];
         else if (v && !strcmp(a, "--T")) Ts = argv[++i];
@@ -116,8 +120,8 @@ int main(int argc, char **argv)
         else if (v && !strcmp(a, "--peers")) peers = argv[++i];
         else {
             fprintf(stderr, "usage: bench_ising [--device cpu|cuda|all] [--L list] [--T list] "
-                            "[--replicas list] [--flips N] [--repeats K] [--rule R] [--numpy] "
-                            "[--peers DIR] [--json]\n");
+                            "[--replicas list] [--flips N] [--repeats K] [--rule R] [--measure] "
+                            "[--numpy] [--peers DIR] [--json]\n");
             return !strcmp(a, "--help") ? 0 : 2;
         }
     }
@@ -155,7 +159,8 @@ int main(int argc, char **argv)
                     const int64_t L = (int64_t)Lv[li], R = (int64_t)Rv[ri];
                     if (R > 1 && (double)L * L * R > 1.1e9) continue; /* keep memory sane */
                     result res;
-                    pml_status s = time_one(dev, L, R, Tv[ti], rule, flips, repeats, &res);
+                    pml_status s =
+                        time_one(dev, L, R, Tv[ti], rule, flips, repeats, measure, &res);
                     if (s != PML_OK) {
                         fprintf(stderr, "bench_ising: %s L=%lld R=%lld: %s: %s\n", names[d],
                                 (long long)L, (long long)R, pml_status_string(s), pml_last_error());
@@ -169,11 +174,11 @@ int main(int argc, char **argv)
                     if (json) {
                         printf("{\"name\": \"bench_ising\", \"device\": \"%s\", \"device_name\": "
                                "\"%s\", \"rule\": \"%s\", \"L\": %lld, \"replicas\": %lld, \"T\": %g, "
-                               "\"sweeps\": %lld, \"repeats\": %d, \"median_s_per_sweep\": %.6g, "
-                               "\"flips_per_ns\": %.6g",
+                               "\"sweeps\": %lld, \"measure\": %s, \"repeats\": %d, "
+                               "\"median_s_per_sweep\": %.6g, \"flips_per_ns\": %.6g",
                                names[d], pml_device_name(dev), rule_s, (long long)L, (long long)R,
-                               Tv[ti], (long long)res.sweeps, repeats, res.sec_per_sweep,
-                               res.fpns);
+                               Tv[ti], (long long)res.sweeps, measure ? "true" : "false", repeats,
+                               res.sec_per_sweep, res.fpns);
                         if (!isnan(ratio)) printf(", \"ratio_to_numpy\": %.4g", ratio);
                         /* the CUDA launcher's fused-kernel limit (src/cuda/ising_sweep.cu) */
                         const char *fw = getenv("PML_ISING_FUSED_WORDS");

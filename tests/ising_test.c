@@ -39,16 +39,16 @@ static void check_against_reference(int64_t lx, int64_t ly, int64_t R, pml_ising
     PML_ASSERT_OK(pml_ising_create(dev, &c, T, B, &g));
     PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
     const size_t n = (size_t)(R * lx * ly);
-    int8_t *hot = malloc(n);
+    int8_t *hot = malloc(n), *want = malloc((size_t)(lx * ly));
     PML_ASSERT_OK(pml_ising_get_spins(g, hot, n));
     /* hot start from the INIT stream */
-    for (int64_t r = 0; r < R; ++r)
-        for (int64_t i = 0; i < lx * ly; ++i) {
-            const uint32_t u = pml_rng_u32(c.seed, PML_ISING_INIT_STREAM + (uint64_t)r,
-                                           (uint64_t)i);
-            cr_assert_eq(hot[r * lx * ly + i], (u & 1) ? 1 : -1, "hot start, replica %lld site %lld",
+    for (int64_t r = 0; r < R; ++r) {
+        pml_test_ising_hot_start(c.seed, r, lx, ly, want);
+        for (int64_t i = 0; i < lx * ly; ++i)
+            cr_assert_eq(hot[r * lx * ly + i], want[i], "hot start, replica %lld site %lld",
                          (long long)r, (long long)i);
-        }
+    }
+    free(want);
     pml_test_ising_ref ref;
     pml_test_ising_ref_copy(g, &ref);
     pml_test_ising_ref_run(&ref, sweeps / 2, 0);
@@ -615,8 +615,9 @@ Test(ising, mixed_save_restore_is_bit_identical)
     pml_device_close(dev);
 }
 
-/* A version-1 state file (this build writes version 2) still loads: written here by hand in
- * the version-1 layout from a uniform run whose measurements were just cleared. */
+/* A version-1 state file (this build writes version 3) still loads: written here by hand in
+ * the version-1 layout (accumulators of PML_ISING_ACC_V2_SIZE bytes) from a uniform run whose
+ * measurements were just cleared. */
 Test(ising, version1_state_file_loads)
 {
     pml_device *dev = pml_test_open_cpu();
@@ -634,8 +635,8 @@ Test(ising, version1_state_file_loads)
     cr_assert(f != NULL);
     const uint32_t ver = 1, rule = (uint32_t)c.rule;
     const int64_t dims[3] = {c.lx, c.ly, c.replicas};
-    const uint64_t tail[3] = {c.seed, 37, sizeof(pml_ising_acc)};
-    pml_ising_acc *acc = calloc(3, sizeof *acc);
+    const uint64_t tail[3] = {c.seed, 37, PML_ISING_ACC_V2_SIZE};
+    char *acc = calloc(3, PML_ISING_ACC_V2_SIZE);
     fwrite("PMLISNG1", 1, 8, f);
     fwrite(&ver, 4, 1, f);
     fwrite(&rule, 4, 1, f);
@@ -645,7 +646,7 @@ Test(ising, version1_state_file_loads)
     fwrite(T, 8, 3, f);
     fwrite(B, 8, 3, f);
     fwrite(s, 1, 180, f);
-    fwrite(acc, sizeof *acc, 3, f);
+    fwrite(acc, PML_ISING_ACC_V2_SIZE, 3, f);
     cr_assert_eq(fclose(f), 0);
     free(acc);
     PML_ASSERT_OK(pml_ising_load(dev, path, &b));
@@ -656,13 +657,13 @@ Test(ising, version1_state_file_loads)
     PML_ASSERT_OK(pml_ising_sample(a, 90));
     PML_ASSERT_OK(pml_ising_sample(b, 90));
     expect_same_run(a, b, 180, 3, "after a version-1 load");
-    /* this build writes version 2 */
+    /* this build writes version 3 */
     PML_ASSERT_OK(pml_ising_save(b, path));
     f = fopen(path, "rb");
     uint32_t v = 0;
     cr_assert(fseek(f, 8, SEEK_SET) == 0 && fread(&v, 4, 1, f) == 1);
     fclose(f);
-    cr_assert_eq(v, 2u);
+    cr_assert_eq(v, 3u);
     pml_ising_destroy(a);
     pml_ising_destroy(b);
     pml_device_close(dev);

@@ -39,8 +39,14 @@
  * one Philox word carries one bit of each of 32 sites. The draw depends on nothing but these
  * coordinates, so a trajectory is the same whatever the backend, launch configuration, storage
  * layout or thread count. (Kernels generate only the planes the comparison below needs;
- * docs/ising.md says how.) Hot starts draw s(x, y) of replica r =
- * (u32(seed, PML_ISING_INIT_STREAM + r, y*Lx + x) & 1) ? +1 : -1.
+ * docs/ising.md says how.) Hot starts: candidate k = 0, 1, ... of replica r (N = Lx*Ly
+ * spins) is s(x, y) = (u32(seed, PML_ISING_INIT_STREAM + r, k*N + y*Lx + x) & 1) ? +1 : -1,
+ * and the start is the first candidate in which some spin's neighbour sum is not 0 (or
+ * candidate 63 if none of the first 64 is; on 2x2, the worst case, 1 in 2^128). A state whose
+ * every neighbour sum is 0 is a trap of checkerboard Metropolis at B = 0: each half-sweep
+ * flips its whole colour with probability 1, for ever (docs/ising.md, "Trapped states").
+ * Skipping it changes the start only on tiny lattices (4x4: 36 of 65,536 states) and not the
+ * distribution the run converges to.
  *
  * ---- Acceptance: integers only ----------------------------------------------------------
  * A site with spin s and neighbour sum n = sum of its four neighbours (-4, -2, 0, 2, 4) is
@@ -59,10 +65,13 @@
  * pml_ising_sample runs sweeps and after each one measures e and m of every replica on the
  * device, from exact integer sums, and adds them to per-replica accumulators that also stay
  * on the device (sums of e, e^2, m, |m|, m^2, m^4, and a logarithmic binning of e, m and |m|).
- * Only pml_ising_stats copies them to the host. Error bars come from the binning analysis
- * (the error of the mean of bins of 2^l sweeps, at the largest level that still has at
- * least 32 bins); tau = (err_binned / err_naive)^2 / 2 is the integrated autocorrelation
- * time in sweeps (1/2 for uncorrelated samples).
+ * Only pml_ising_stats_get copies them to the host. Error bars of e, m, |m| come from the
+ * binning analysis (the error of the mean of bins of 2^l sweeps, at the largest level that
+ * still has at least 32 bins); tau = (err_binned / err_naive)^2 / 2 is the integrated
+ * autocorrelation time in sweeps (1/2 for uncorrelated samples). C, chi, chi_m and U are
+ * nonlinear in several moments: their error bars come from a delete-one jackknife over 32 to
+ * 64 bins of equal length (n/64 to n/32 sweeps for n samples; docs/ising.md, "Error bars").
+ * Both are honest only when a bin is much longer than tau, i.e. for runs of many thousand tau.
  * With N the replica's own number of spins:
  *   C    = N (<e^2> - <e>^2) / T^2                 specific heat per spin
  *   chi  = N (<m^2> - <|m|>^2) / T                 susceptibility per spin, finite-lattice form
@@ -134,12 +143,31 @@ PML_API pml_status pml_ising_init(pml_ising *ising, pml_ising_start start);
  * sweep counter and measurements. */
 PML_API pml_status pml_ising_set_params(pml_ising *ising, const double *T, const double *B);
 
-/* n >= 0 sweeps without measuring (thermalisation). */
+/* n >= 0 sweeps without measuring (thermalisation); the sweep counter stays <= INT64_MAX. */
 PML_API pml_status pml_ising_sweep(pml_ising *ising, int64_t n);
 /* n >= 0 sweeps, each followed by a measurement added to the accumulators. */
 PML_API pml_status pml_ising_sample(pml_ising *ising, int64_t n);
 /* Forget the measurements (spins and sweep counter stay). */
 PML_API pml_status pml_ising_reset_stats(pml_ising *ising);
+
+/* Bits of pml_ising_stats.warning: what the numbers cannot be trusted for.
+ * FROZEN: samples >= 2, and every sample had the same bond sum (sum of s_i s_j) and the
+ *   same |m|: the lattice never left one state, its global flip, or states it cannot tell
+ *   from them. The error bars (0) and C = chi = 0 describe that state, not the ensemble. A
+ *   trapped run (checkerboard Metropolis at B = 0 in a state whose every neighbour sum is 0;
+ *   Metropolis with J = 0 and B = 0, or a T so high that every flip is certain, where every
+ *   spin flips every sweep), a lattice frozen at low T, or a run too short to see a move.
+ * BONDS_FROZEN: samples >= 2 and the bond sum never changed while |m| did: only moves that
+ *   cost no coupling energy happened (spins blinking in a frozen background at low T, or a
+ *   run too short): e_err and C mean nothing.
+ * NO_JACKKNIFE: there are samples but c_err, chi_err, chi_m_err and binder_err are NaN:
+ *   fewer than 32 samples (PML_ISING_JK_MIN_SAMPLES), or measurements loaded from a state
+ *   file of version 1 or 2, which kept no jackknife bins (pml_ising_reset_stats clears it). */
+#define PML_ISING_WARN_FROZEN 1u
+#define PML_ISING_WARN_BONDS_FROZEN 2u
+#define PML_ISING_WARN_NO_JACKKNIFE 4u
+/* The fewest samples for a jackknife error: 32 bins of at least one sample each. */
+#define PML_ISING_JK_MIN_SAMPLES 32
 
 typedef struct pml_ising_stats {
     double T, B;
@@ -148,10 +176,19 @@ typedef struct pml_ising_stats {
     double e2, m2, m4;
     double c, chi, chi_m, binder;
     double tau_e, tau_m; /* integrated autocorrelation times of e and |m|, sweeps */
+    /* Jackknife error bars of c, chi, chi_m and binder (NaN: see PML_ISING_WARN_NO_JACKKNIFE;
+     * binder_err is NaN too when <m^2> = 0 in some delete-one estimate). */
+    double c_err, chi_err, chi_m_err, binder_err;
+    int32_t frozen;   /* 1 when warning has PML_ISING_WARN_FROZEN, else 0 */
+    uint32_t warning; /* PML_ISING_WARN_* bits, 0 when nothing is wrong */
 } pml_ising_stats;
 
 /* Results of replicas [0, R) into out[0..R). NaN where no sample exists yet. */
 PML_API pml_status pml_ising_stats_get(pml_ising *ising, pml_ising_stats *out, int64_t count);
+/* A one-line, human message for st->warning (with the numbers that show it), e.g.
+ * "frozen: e = 0 and |m| = 0 in all 10000 samples; ..."; several warnings are joined by
+ * "; ". "" when st->warning is 0. Truncated to cap - 1 bytes (always terminated). */
+PML_API pml_status pml_ising_warning_text(const pml_ising_stats *st, char *buf, size_t cap);
 
 /* Spins of all replicas as int8 +-1: each replica's Ly x Lx lattice row-major (index
  * y*Lx + x), the replicas concatenated in replica order; n = pml_ising_spin_count bytes (for
@@ -175,9 +212,15 @@ PML_API size_t pml_ising_spin_count(const pml_ising *ising);
 PML_API pml_device *pml_ising_device(const pml_ising *ising);
 
 /* Save the whole state (parameters, seed, sweep counter, each replica's size, spins,
- * accumulators) to a file (format version 2; files of version 1 still load);
- * pml_ising_load recreates it on `dev` (any backend) so that continuing gives bit-for-bit
- * the run that was never interrupted. */
+ * accumulators) to a file (format version 3), atomically: a temporary file beside it,
+ * renamed over `path` once complete; on any failure (PML_ERR_IO with the OS's reason) the
+ * old file stays as it was. pml_ising_load recreates it on `dev` (any backend) so that
+ * continuing gives bit-for-bit the run that was never interrupted. It reads only regular
+ * files (PML_ERR_IO otherwise), and refuses with PML_ERR_BAD_FORMAT, naming the file and the
+ * field, anything pml_ising_create would refuse or a run could not have written (T, B,
+ * sizes, rule, J, sweep counter, spins, accumulator counts, sums and bins). Files of versions
+ * 1 and 2 still load; their measurements have no jackknife bins (PML_ISING_WARN_NO_JACKKNIFE
+ * until pml_ising_reset_stats or pml_ising_init). */
 PML_API pml_status pml_ising_save(pml_ising *ising, const char *path);
 PML_API pml_status pml_ising_load(pml_device *dev, const char *path, pml_ising **out);
 
@@ -207,7 +250,10 @@ PML_API double pml_ising_yang_m(double T, double J);
 
 /* ---- mean-field theory ------------------------------------------------------------------ */
 /* Every solution of m = tanh((J q m + B) / T) in [-1, 1], ascending, into roots[0..cap);
- * *count gets the number found (1 or 3, or 2 at a tangency). T > 0, q >= 1. */
+ * *count gets the number found (1 or 3, or 2 at a tangency). T > 0, q >= 1. Each root is
+ * bracketed between the stationary points of tanh(..) - m and found to the last bit, so the
+ * two roots that merge at the spinodal field are both reported while they exist (a
+ * stationary point within rounding of a root counts as the tangency, once). */
 PML_API pml_status pml_meanfield_roots(double T, double B, double J, int q, double *roots, int cap,
                                        int *count);
 /* T_c^MF = q J. */

@@ -37,7 +37,7 @@ void pml_ising_make_params(pml_ising_rule rule, double J, double T, double B,
     pml_ising_wparams_make(p, &p->w);
 }
 
-static pml_status check_params(const char *fn, int64_t R, const double *T, const double *B)
+pml_status pml_ising_check_params(const char *fn, int64_t R, const double *T, const double *B)
 {
     PML_CHECK_ARG(T != NULL, fn, "T is NULL");
     for (int64_t r = 0; r < R; ++r) {
@@ -65,7 +65,7 @@ pml_status pml_ising_set_params(pml_ising *g, const double *T, const double *B)
 {
     static const char fn[] = "pml_ising_set_params";
     PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
-    PML_TRY(check_params(fn, g->cfg.replicas, T, B));
+    PML_TRY(pml_ising_check_params(fn, g->cfg.replicas, T, B));
     for (int64_t r = 0; r < g->cfg.replicas; ++r) {
         g->T[r] = T[r];
         g->B[r] = B ? B[r] : 0.0;
@@ -120,14 +120,9 @@ static pml_status layout(pml_ising *g, const int64_t *lx, const int64_t *ly, con
     return PML_OK;
 }
 
-pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const int64_t *lx,
-                           const int64_t *ly, const char *fn, pml_ising **out)
+pml_status pml_ising_check_sizes(const pml_ising_config *cfg, const int64_t *lx,
+                                 const int64_t *ly, const char *fn, size_t *spins)
 {
-    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
-    *out = NULL;
-    PML_CHECK_ARG(dev != NULL, fn, "device is NULL");
-    PML_CHECK_ARG(cfg != NULL, fn, "config is NULL");
-    PML_CHECK_ARG((lx == NULL) == (ly == NULL), fn, "lx or ly is NULL");
     PML_CHECK(cfg->replicas >= 1 && cfg->replicas <= (1 << 24), PML_ERR_INVALID_ARGUMENT,
               "%s: replicas = %lld, needs 1 .. 2^24", fn, (long long)cfg->replicas);
     double total = 0;
@@ -151,6 +146,19 @@ pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const i
     PML_CHECK(total < 0x1p40, PML_ERR_INVALID_ARGUMENT,
               "%s: %lld replicas with %.0f spins in all is out of range (< 2^40)", fn,
               (long long)cfg->replicas, total);
+    if (spins) *spins = (size_t)total;
+    return PML_OK;
+}
+
+pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const int64_t *lx,
+                           const int64_t *ly, const char *fn, pml_ising **out)
+{
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
+    *out = NULL;
+    PML_CHECK_ARG(dev != NULL, fn, "device is NULL");
+    PML_CHECK_ARG(cfg != NULL, fn, "config is NULL");
+    PML_CHECK_ARG((lx == NULL) == (ly == NULL), fn, "lx or ly is NULL");
+    PML_TRY(pml_ising_check_sizes(cfg, lx, ly, fn, NULL));
     PML_CHECK(isfinite(cfg->J), PML_ERR_INVALID_ARGUMENT, "%s: J is not finite", fn);
     const char *bad = rule_ok(cfg->rule);
     PML_CHECK(bad == NULL, PML_ERR_INVALID_ARGUMENT, "%s: %s (%d)", fn, "unknown rule",
@@ -193,7 +201,7 @@ static pml_status create(pml_device *dev, const pml_ising_config *cfg, const int
     /* the range pml_ising_alloc checks, here before T and B are read over it */
     PML_CHECK(cfg->replicas >= 1 && cfg->replicas <= (1 << 24), PML_ERR_INVALID_ARGUMENT,
               "%s: replicas = %lld, needs 1 .. 2^24", fn, (long long)cfg->replicas);
-    PML_TRY(check_params(fn, cfg->replicas, T, B));
+    PML_TRY(pml_ising_check_params(fn, cfg->replicas, T, B));
     pml_ising *g = NULL;
     PML_TRY(pml_ising_alloc(dev, cfg, lx, ly, fn, &g));
     for (int64_t r = 0; r < cfg->replicas; ++r) {
@@ -312,6 +320,42 @@ pml_status pml_ising_reset_stats(pml_ising *g)
     return pml_tensor_zero(g->acc);
 }
 
+/* Whether every spin of an lx x ly lattice (row-major +-1) has neighbour sum 0: a trap of
+ * checkerboard Metropolis at B = 0 (docs/ising.md, "Trapped states"). A random lattice
+ * shows a non-zero sum within a few sites. */
+static int all_sums_zero(const int8_t *s, int64_t lx, int64_t ly)
+{
+    for (int64_t y = 0; y < ly; ++y)
+        for (int64_t x = 0; x < lx; ++x) {
+            const int8_t *up = s + ((y + ly - 1) % ly) * lx, *row = s + y * lx,
+                         *down = s + ((y + 1) % ly) * lx;
+            if (row[(x + 1) % lx] + row[(x + lx - 1) % lx] + up[x] + down[x] != 0) return 0;
+        }
+    return 1;
+}
+
+/* Hot-start candidates per replica before giving up on avoiding a trapped one (on 2x2, where
+ * 4 of 16 states are trapped, all 64 are with probability 2^-128). */
+#define HOT_CANDIDATES 64
+
+/* Replica r's hot start into row (N = lx * ly spins): the first candidate k that is not
+ * trapped, candidate k being the draws k N .. k N + N - 1 of the replica's INIT stream. */
+static void hot_start(const pml_ising *g, int64_t r, int8_t *row)
+{
+    const int64_t N = g->lx[r] * g->ly[r];
+    const uint64_t stream = PML_ISING_INIT_STREAM + (uint64_t)r;
+    for (int64_t k = 0; k < HOT_CANDIDATES; ++k) {
+        const uint64_t b0 = (uint64_t)(k * N / 4); /* N is a multiple of 4: sides are even */
+#pragma omp parallel for if (N > 65536)
+        for (int64_t b = 0; b < (N + 3) / 4; ++b) {
+            pml_u32x4 v = pml_philox_draw4(g->cfg.seed, stream, b0 + (uint64_t)b);
+            for (int64_t l = 0; l < 4 && 4 * b + l < N; ++l)
+                row[4 * b + l] = (pml_u32x4_get(v, (unsigned)l) & 1u) ? 1 : -1;
+        }
+        if (!all_sums_zero(row, g->lx[r], g->ly[r])) return;
+    }
+}
+
 pml_status pml_ising_init(pml_ising *g, pml_ising_start start)
 {
     static const char fn[] = "pml_ising_init";
@@ -328,15 +372,8 @@ pml_status pml_ising_init(pml_ising *g, pml_ising_start start)
         } else {
             int8_t *row = h; /* replica r's lattice, row-major, after those before it */
             for (int64_t r = 0; r < g->cfg.replicas; ++r) {
-                const int64_t N = g->lx[r] * g->ly[r];
-                const uint64_t stream = PML_ISING_INIT_STREAM + (uint64_t)r;
-#pragma omp parallel for if (N > 65536)
-                for (int64_t b = 0; b < (N + 3) / 4; ++b) {
-                    pml_u32x4 v = pml_philox_draw4(g->cfg.seed, stream, (uint64_t)b);
-                    for (int64_t l = 0; l < 4 && 4 * b + l < N; ++l)
-                        row[4 * b + l] = (pml_u32x4_get(v, (unsigned)l) & 1u) ? 1 : -1;
-                }
-                row += N;
+                hot_start(g, r, row);
+                row += g->lx[r] * g->ly[r];
             }
         }
         pml_ising_rows_to_device(g, h, image);
@@ -357,6 +394,9 @@ static pml_status run(pml_ising *g, int64_t n, int measure, const char *fn)
     PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
     PML_CHECK(n >= 0, PML_ERR_INVALID_ARGUMENT, "%s: n = %lld sweeps, needs n >= 0", fn,
               (long long)n);
+    PML_CHECK((uint64_t)n <= (uint64_t)INT64_MAX - g->sweeps, PML_ERR_INVALID_ARGUMENT,
+              "%s: n = %lld sweeps after %llu would take the sweep counter past 2^63 - 1", fn,
+              (long long)n, (unsigned long long)g->sweeps);
     if (n == 0) return PML_OK;
     for (int64_t i = 0; i < g->nseg; ++i) {
         const pml_ising_segment *s = &g->seg[i];

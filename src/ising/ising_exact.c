@@ -1,4 +1,5 @@
 /* Exact results of the infinite square lattice (Onsager, Yang) and mean-field roots. */
+#include <float.h>
 #include <math.h>
 
 #include "core/internal.h"
@@ -57,6 +58,25 @@ static double mf_f(double m, double T, double B, double J, int q)
     return tanh((J * q * m + B) / T) - m;
 }
 
+/* The root of f in [a, b], where f is monotone and fa = f(a), fb = f(b) have opposite signs
+ * (neither zero): bisection until the interval has no double inside it. */
+static double mf_bisect(double a, double b, double fa, double T, double B, double J, int q)
+{
+    for (;;) {
+        const double c = 0.5 * (a + b);
+        if (!(c > a && c < b)) break;
+        const double fc = mf_f(c, T, B, J, q);
+        if (fc == 0) return c;
+        if ((fc < 0) == (fa < 0)) {
+            a = c;
+            fa = fc;
+        } else {
+            b = c;
+        }
+    }
+    return fabs(fa) <= fabs(mf_f(b, T, B, J, q)) ? a : b;
+}
+
 pml_status pml_meanfield_roots(double T, double B, double J, int q, double *roots, int cap,
                                int *count)
 {
@@ -68,46 +88,38 @@ pml_status pml_meanfield_roots(double T, double B, double J, int q, double *root
     PML_CHECK(isfinite(B) && isfinite(J), PML_ERR_INVALID_ARGUMENT, "%s: B, J must be finite",
               fn);
     PML_CHECK(q >= 1, PML_ERR_INVALID_ARGUMENT, "%s: q = %d, needs q >= 1", fn, q);
-    /* f(m) = tanh(.) - m has f(-1) >= 0 >= f(1) and at most three zeros (f'' changes sign
-     * once). Scan a fine grid for sign changes, bisect each; exact zeros of the grid (m = 0
-     * at B = 0) count once. A tangency (at T = T_c^MF, or the spinodal field) shows up as a
-     * grid point where |f| reaches a local minimum near zero: accepted within 1e-12. */
-    const int G = 20000;
-    int n = 0;
-    double prev_m = -1.0, prev_f = mf_f(-1.0, T, B, J, q);
-    double found[8];
-    for (int i = 1; i <= G && n < 8; ++i) {
-        const double m = -1.0 + 2.0 * i / G;
-        const double f = mf_f(m, T, B, J, q);
-        if (prev_f == 0.0 && (n == 0 || found[n - 1] != prev_m)) found[n++] = prev_m;
-        if ((prev_f < 0 && f > 0) || (prev_f > 0 && f < 0)) {
-            double a = prev_m, b = m, fa = prev_f;
-            for (int k = 0; k < 200 && b - a > 1e-15; ++k) {
-                const double c = 0.5 * (a + b), fc = mf_f(c, T, B, J, q);
-                if ((fa < 0) == (fc < 0)) {
-                    a = c;
-                    fa = fc;
-                } else {
-                    b = c;
-                }
-            }
-            if (n < 8) found[n++] = 0.5 * (a + b);
-        }
-        prev_m = m;
-        prev_f = f;
+    /* f(m) = tanh(x) - m, x = (J q m + B)/T, has f(-1) >= 0 >= f(1) and
+     * f'(m) = (J q / T) sech^2(x) - 1, which is 0 where cosh^2 x = J q / T: nowhere when
+     * J q <= T (f decreases: one root), else at x = -+acosh(sqrt(J q / T)), the stationary
+     * points m_- < m_+ (f falls, rises between them, falls again). Each piece between -1,
+     * the stationary points inside (-1, 1) and 1 is monotone, so it holds a root exactly when
+     * f changes sign over it, and bisection finds that root to the last bit: two roots that
+     * merge at the spinodal field stay apart while f at the stationary point between them
+     * has its sign, i.e. until |B - B_spinodal| is within rounding. A stationary point where
+     * |f| is within rounding of 0 is a tangency (a double root): reported once. */
+    double p[4]; /* the pieces' ends */
+    int np = 0;
+    p[np++] = -1.0;
+    const double k = J * q / T;
+    if (k > 1) {
+        const double xs = acosh(sqrt(k));
+        const double lo = (-xs * T - B) / (J * q), hi = (xs * T - B) / (J * q);
+        if (lo > -1 && lo < 1) p[np++] = lo;
+        if (hi > -1 && hi < 1 && hi > p[np - 1]) p[np++] = hi;
     }
-    if (prev_f == 0.0 && n < 8 && (n == 0 || found[n - 1] != prev_m)) found[n++] = prev_m;
-    if (n == 0) {
-        /* f never changes sign: a root at a tangency; take the grid minimum of |f| */
-        double best = 0, bf = INFINITY;
-        for (int i = 0; i <= G; ++i) {
-            const double m = -1.0 + 2.0 * i / G, af = fabs(mf_f(m, T, B, J, q));
-            if (af < bf) {
-                bf = af;
-                best = m;
-            }
-        }
-        found[n++] = best;
+    p[np++] = 1.0;
+    double fp[4];
+    for (int i = 0; i < np; ++i) {
+        fp[i] = mf_f(p[i], T, B, J, q);
+        /* rounding of tanh(x) - m near a tangency: a few ulps of the terms */
+        if (i > 0 && i < np - 1 && fabs(fp[i]) <= 8 * DBL_EPSILON * (1 + fabs(p[i]))) fp[i] = 0;
+    }
+    double found[4];
+    int n = 0;
+    for (int i = 0; i < np; ++i) {
+        if (fp[i] == 0) found[n++] = p[i];
+        if (i + 1 < np && fp[i] != 0 && fp[i + 1] != 0 && (fp[i] < 0) != (fp[i + 1] < 0))
+            found[n++] = mf_bisect(p[i], p[i + 1], fp[i], T, B, J, q);
     }
     *count = n;
     for (int i = 0; i < n && i < cap; ++i) roots[i] = found[i];

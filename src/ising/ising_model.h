@@ -30,6 +30,13 @@ struct pml_ising {
     uint64_t sweeps; /* sweeps done since init */
 };
 
+/* The checks of pml_ising_create on the replica count and sizes (per-replica lx, ly, or both
+ * NULL for cfg->lx x cfg->ly), and on T > 0 finite and B finite (B may be NULL): each
+ * failure PML_ERR_INVALID_ARGUMENT naming fn and the value. *spins (may be NULL) gets the
+ * total number of spins. */
+pml_status pml_ising_check_sizes(const pml_ising_config *cfg, const int64_t *lx,
+                                 const int64_t *ly, const char *fn, size_t *spins);
+pml_status pml_ising_check_params(const char *fn, int64_t R, const double *T, const double *B);
 /* Allocate (no parameters, spins uninitialised). lx, ly: per-replica sizes (R each), or both
  * NULL for R replicas of cfg->lx x cfg->ly. fn names the public caller in error messages. */
 pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const int64_t *lx,

@@ -53,12 +53,32 @@ typedef struct pml_ising_rparams {
     pml_ising_wparams w;
 } pml_ising_rparams;
 
-/* Measurement accumulators of one replica, on the device. Observables o: 0 e, 1 m, 2 |m|.
- * Level l of the binning holds bins of 2^l sweeps: bn = bins completed, bsum/bsq the sum and
- * sum of squares of their means, part the last of them while bn is odd (the first half of
- * the next level's bin: see pml_ising_acc_bin). */
+/* Measurement accumulators of one replica, on the device; all zero is the empty state
+ * (pml_ising_reset_stats zeroes them). Observables o: 0 e, 1 m, 2 |m|.
+ * - count and the sums of e, e^2, m, |m|, m^2, m^4 give the means.
+ * - The logarithmic binning (e, m, |m|; pml_ising_acc_bin) gives their error bars and tau:
+ *   level l holds bins of 2^l sweeps: bn = bins completed (always count >> l), bsum/bsq the
+ *   sum and sum of squares of their means, part the last of them while bn is odd (the first
+ *   half of the next level's bin).
+ * - The jackknife bins (pml_ising_acc_jk) give the error bars of C, chi and U, which are
+ *   nonlinear in several moments: jk[i] holds the sums of the six moments over bin i, in
+ *   the order e, e^2, m, |m|, m^2, m^4. Bins hold 2^jk_shift consecutive samples; jk_nb
+ *   bins are in use, the last with jk_fill samples. When all PML_ISING_JK_BINS are full,
+ *   neighbouring pairs merge and the length doubles, so 32 to 64 bins of equal length
+ *   always cover the run. The state follows from count alone: 0 bins for count = 0, else
+ *   jk_shift the least s >= 0 with count <= 64 * 2^s, jk_nb = ceil(count / 2^s) and
+ *   jk_fill = count - (jk_nb - 1) 2^s (the file loader checks exactly this).
+ * - bonds0 and amag0 are the first sample's bond sum and |spin sum|; flags says whether a
+ *   later sample differed (PML_ISING_ACC_*_VARIED), so a run that never moved is known
+ *   exactly, with integers, on every backend; PML_ISING_ACC_LEGACY marks measurements loaded
+ *   from a state file of version 1 or 2, which had neither the jackknife bins nor bonds0. */
 #define PML_ISING_NOBS 3
 #define PML_ISING_LEVELS 40
+#define PML_ISING_JK_BINS 64
+#define PML_ISING_JK_MOMENTS 6
+#define PML_ISING_ACC_BONDS_VARIED 1
+#define PML_ISING_ACC_AMAG_VARIED 2
+#define PML_ISING_ACC_LEGACY 4
 typedef struct pml_ising_acc {
     int64_t count;
     double sum_e, sum_e2, sum_m, sum_abs_m, sum_m2, sum_m4;
@@ -66,7 +86,13 @@ typedef struct pml_ising_acc {
     double bsum[PML_ISING_NOBS][PML_ISING_LEVELS];
     double bsq[PML_ISING_NOBS][PML_ISING_LEVELS];
     int64_t bn[PML_ISING_NOBS][PML_ISING_LEVELS];
+    /* ---- the fields above are the whole accumulator of state files version 1 and 2 ---- */
+    int64_t bonds0, amag0, flags;
+    int64_t jk_nb, jk_fill, jk_shift;
+    double jk[PML_ISING_JK_BINS][PML_ISING_JK_MOMENTS];
 } pml_ising_acc;
+/* Bytes of the accumulator of state files version 1 and 2 (the prefix up to bonds0). */
+#define PML_ISING_ACC_V2_SIZE 3896
 
 PML_HOSTDEV void pml_ising_acc_bin(pml_ising_acc *a, int o, double x)
 {
@@ -82,6 +108,29 @@ PML_HOSTDEV void pml_ising_acc_bin(pml_ising_acc *a, int o, double x)
     }
 }
 
+/* Add the six moments x of one sample to the current jackknife bin, starting a new bin when
+ * the current one is full, and first merging pairs when every bin is (once per doubling of
+ * the run: the common path is a compare and six additions). */
+PML_HOSTDEV void pml_ising_acc_jk(pml_ising_acc *a, const double *x)
+{
+    if (a->jk_nb == 0 || a->jk_fill == ((int64_t)1 << a->jk_shift)) {
+        if (a->jk_nb == PML_ISING_JK_BINS) {
+            for (int i = 0; i < PML_ISING_JK_BINS / 2; ++i) /* bin i from bins 2i, 2i + 1 */
+                for (int k = 0; k < PML_ISING_JK_MOMENTS; ++k)
+                    a->jk[i][k] = a->jk[2 * i][k] + a->jk[2 * i + 1][k];
+            for (int i = PML_ISING_JK_BINS / 2; i < PML_ISING_JK_BINS; ++i)
+                for (int k = 0; k < PML_ISING_JK_MOMENTS; ++k) a->jk[i][k] = 0.0;
+            a->jk_nb = PML_ISING_JK_BINS / 2;
+            a->jk_shift += 1;
+        }
+        a->jk_nb += 1;
+        a->jk_fill = 0;
+    }
+    double *b = a->jk[a->jk_nb - 1];
+    for (int k = 0; k < PML_ISING_JK_MOMENTS; ++k) b[k] += x[k];
+    a->jk_fill += 1;
+}
+
 /* Add one measurement: bonds = sum over the 2N bonds of s_i s_j, mag = sum of spins. */
 PML_HOSTDEV void pml_ising_acc_push(pml_ising_acc *a, int64_t bonds, int64_t mag, double J,
                                     double B, double inv_n)
@@ -89,6 +138,13 @@ PML_HOSTDEV void pml_ising_acc_push(pml_ising_acc *a, int64_t bonds, int64_t mag
     double m = (double)mag * inv_n;
     double e = (-J * (double)bonds - B * (double)mag) * inv_n;
     double am = m < 0 ? -m : m, m2 = m * m;
+    const int64_t amag = mag < 0 ? -mag : mag;
+    if (a->count == 0) {
+        a->bonds0 = bonds;
+        a->amag0 = amag;
+    }
+    a->flags |= (bonds != a->bonds0 ? PML_ISING_ACC_BONDS_VARIED : 0) |
+                (amag != a->amag0 ? PML_ISING_ACC_AMAG_VARIED : 0);
     a->count += 1;
     a->sum_e += e;
     a->sum_e2 += e * e;
@@ -99,6 +155,8 @@ PML_HOSTDEV void pml_ising_acc_push(pml_ising_acc *a, int64_t bonds, int64_t mag
     pml_ising_acc_bin(a, 0, e);
     pml_ising_acc_bin(a, 1, m);
     pml_ising_acc_bin(a, 2, am);
+    const double x[PML_ISING_JK_MOMENTS] = {e, e * e, m, am, m2, m2 * m2};
+    pml_ising_acc_jk(a, x);
 }
 
 /* n >= 1 sweeps of every replica of a run of replicas of one size, the first being global

@@ -57,6 +57,10 @@
     X(pml_ising_stats_get, S_INVALID, pml_ising_stats_get(f->ising, NULL, 2))              \
     X(pml_ising_stats_get, S_INVALID, pml_ising_stats_get(f->ising, f->stats, -1))         \
     X(pml_ising_stats_get, S_INVALID, pml_ising_stats_get(f->ising, f->stats, 3))          \
+    X(pml_ising_warning_text, S_INVALID, pml_ising_warning_text(NULL, f->text, 8))         \
+    X(pml_ising_warning_text, S_INVALID, pml_ising_warning_text(f->stats, NULL, 8))        \
+    X(pml_ising_warning_text, S_INVALID, pml_ising_warning_text(f->stats, f->text, 0))     \
+    X(pml_ising_warning_text, S_OK, pml_ising_warning_text(f->stats, f->text, 8))          \
     BUFFER_CASES(X, pml_ising_get_spins, f->ising, f->spins, 32, 31)                       \
     BUFFER_CASES(X, pml_ising_set_spins, f->ising, f->spins, 32, 33)                       \
     X(pml_ising_set_spins, S_INVALID, pml_ising_set_spins(f->ising, f->zeros, 32))         \

@@ -72,3 +72,33 @@ void pml_test_ising_ref_free(pml_test_ising_ref *ref)
     free(ref->params);
     free(ref->acc);
 }
+
+int pml_test_ising_trapped(const int8_t *s, int64_t lx, int64_t ly)
+{
+    for (int64_t y = 0; y < ly; ++y)
+        for (int64_t x = 0; x < lx; ++x) {
+            const int n = s[y * lx + (x + 1) % lx] + s[y * lx + (x + lx - 1) % lx] +
+                          s[((y + 1) % ly) * lx + x] + s[((y + ly - 1) % ly) * lx + x];
+            if (n != 0) return 0;
+        }
+    return 1;
+}
+
+void pml_test_ising_candidate(uint64_t seed, int64_t r, int64_t k, int64_t lx, int64_t ly,
+                              int8_t *s)
+{
+    const int64_t N = lx * ly;
+    for (int64_t i = 0; i < N; ++i)
+        s[i] = (pml_rng_u32(seed, PML_ISING_INIT_STREAM + (uint64_t)r, (uint64_t)(k * N + i)) & 1)
+                   ? 1
+                   : -1;
+}
+
+int64_t pml_test_ising_hot_start(uint64_t seed, int64_t r, int64_t lx, int64_t ly, int8_t *s)
+{
+    int64_t k = 0;
+    for (;; ++k) {
+        pml_test_ising_candidate(seed, r, k, lx, ly, s);
+        if (k == 63 || !pml_test_ising_trapped(s, lx, ly)) return k;
+    }
+}

@@ -26,4 +26,14 @@ void pml_test_ising_ref_run(pml_test_ising_ref *ref, int64_t n, int measure);
 int pml_test_ising_ref_same(const pml_test_ising_ref *ref, pml_ising *g, const char *what);
 void pml_test_ising_ref_free(pml_test_ising_ref *ref);
 
+/* Whether every spin of an lx x ly lattice (row-major +-1) has neighbour sum 0. */
+int pml_test_ising_trapped(const int8_t *s, int64_t lx, int64_t ly);
+/* Candidate k of replica r's hot start (lx * ly spins into s) as physml/ising.h defines it,
+ * from pml_rng_u32 alone: s = +1 where u32(seed, PML_ISING_INIT_STREAM + r, k N + i) is odd. */
+void pml_test_ising_candidate(uint64_t seed, int64_t r, int64_t k, int64_t lx, int64_t ly,
+                              int8_t *s);
+/* Replica r's hot start by the header's rule: the first of 64 candidates that is not trapped
+ * (the last one if all are); returns its k. */
+int64_t pml_test_ising_hot_start(uint64_t seed, int64_t r, int64_t lx, int64_t ly, int8_t *s);
+
 #endif
