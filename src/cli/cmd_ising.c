@@ -74,6 +74,8 @@ static void print_result(const ising_args *a, const pml_ising *g, const pml_isin
 {
     pml_ising_config c;
     pml_ising_get_config(g, &c);
+    char warning[1024];
+    pml_ising_warn("ising", NULL, st, warning, sizeof warning);
     if (a->json) {
         pml_jsonl j;
         pml_jsonl_begin(&j, stdout);
@@ -85,19 +87,7 @@ static void print_result(const ising_args *a, const pml_ising *g, const pml_isin
         pml_jsonl_int(&j, "sweeps", a->sweeps);
         pml_jsonl_int(&j, "therm", a->therm);
         pml_jsonl_str(&j, "device", pml_device_spec(dev));
-        pml_jsonl_num(&j, "e", st->e);
-        pml_jsonl_num(&j, "e_err", st->e_err);
-        pml_jsonl_num(&j, "m", st->m);
-        pml_jsonl_num(&j, "m_err", st->m_err);
-        pml_jsonl_num(&j, "m_abs", st->m_abs);
-        pml_jsonl_num(&j, "m_abs_err", st->m_abs_err);
-        pml_jsonl_num(&j, "m2", st->m2);
-        pml_jsonl_num(&j, "m4", st->m4);
-        pml_jsonl_num(&j, "c", st->c);
-        pml_jsonl_num(&j, "chi", st->chi);
-        pml_jsonl_num(&j, "binder", st->binder);
-        pml_jsonl_num(&j, "tau_e", st->tau_e);
-        pml_jsonl_num(&j, "tau_m", st->tau_m);
+        pml_ising_stats_jsonl(&j, st, warning);
         pml_jsonl_num(&j, "flips_per_ns", fpns);
         pml_jsonl_end(&j);
         return;
@@ -110,7 +100,8 @@ static void print_result(const ising_args *a, const pml_ising *g, const pml_isin
     printf("  |m|    = %.6f +- %.6f    (tau_|m| = %.1f sweeps)\n", st->m_abs, st->m_abs_err,
            st->tau_m);
     printf("  <m^2>  = %.6f, <m^4> = %.6f\n", st->m2, st->m4);
-    printf("  C      = %.4f, chi = %.4f, Binder U = %.4f\n", st->c, st->chi, st->binder);
+    printf("  C      = %.4f +- %.4f, chi = %.4f +- %.4f, Binder U = %.4f +- %.4f\n", st->c,
+           st->c_err, st->chi, st->chi_err, st->binder, st->binder_err);
     if (st->B == 0.0 && c.J > 0)
         printf("  exact (infinite lattice): e = %.6f, |m| = %.6f (T_c = %.6f)\n",
                pml_ising_onsager_energy(st->T, c.J), pml_ising_yang_m(st->T, c.J),

@@ -78,6 +78,12 @@ int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char
     }
     if (st == PML_OK) st = pml_ising_stats_get(g, s->stats, R);
     pml_progress_finish(&p, NULL);
+    for (int64_t r = 0; st == PML_OK && r < R; ++r) {
+        char where[64], text[1024];
+        snprintf(where, sizeof where, "L = %lld, T = %g", (long long)s->L[r / s->nT],
+                 s->T[r % s->nT]);
+        pml_ising_warn(command, where, &s->stats[r], text, sizeof text);
+    }
     pml_ising_destroy(g);
     int rc = st != PML_OK ? pml_cli_fail(command, "scan", st) : 0;
     for (int l = 0; l < s->nL; ++l)
@@ -117,14 +123,16 @@ int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char
 /* scan.csv: one row per (L, T). */
 static void write_csv(FILE *f, const pml_ising_scan *s)
 {
-    fprintf(f, "L,T,B,e,e_err,m_abs,m_abs_err,m2,m4,c,chi,binder,tau_e,tau_m,samples\n");
+    fprintf(f, "L,T,B,e,e_err,m_abs,m_abs_err,m2,m4,c,c_err,chi,chi_err,binder,binder_err,"
+               "tau_e,tau_m,samples,frozen\n");
     for (int l = 0; l < s->nL; ++l)
         for (int i = 0; i < s->nT; ++i) {
             const pml_ising_stats *t = &s->stats[l * s->nT + i];
-            fprintf(f, "%lld,%.6g,%.6g,%.8g,%.3g,%.8g,%.3g,%.8g,%.8g,%.6g,%.6g,%.6g,%.3g,%.3g,"
-                       "%lld\n",
+            fprintf(f, "%lld,%.6g,%.6g,%.8g,%.3g,%.8g,%.3g,%.8g,%.8g,%.6g,%.3g,%.6g,%.3g,%.6g,"
+                       "%.3g,%.3g,%.3g,%lld,%d\n",
                     (long long)s->L[l], t->T, t->B, t->e, t->e_err, t->m_abs, t->m_abs_err, t->m2,
-                    t->m4, t->c, t->chi, t->binder, t->tau_e, t->tau_m, (long long)t->samples);
+                    t->m4, t->c, t->c_err, t->chi, t->chi_err, t->binder, t->binder_err,
+                    t->tau_e, t->tau_m, (long long)t->samples, (int)t->frozen);
         }
 }
 
@@ -132,20 +140,31 @@ static void write_csv(FILE *f, const pml_ising_scan *s)
 static void write_dat(FILE *f, const pml_ising_scan *s)
 {
     for (int l = 0; l < s->nL; ++l) {
-        fprintf(f, "# L = %lld: T e e_err m_abs m_abs_err c chi binder\n", (long long)s->L[l]);
+        fprintf(f, "# L = %lld: T e e_err m_abs m_abs_err c chi binder c_err chi_err "
+                   "binder_err\n", (long long)s->L[l]);
         for (int i = 0; i < s->nT; ++i) {
             const pml_ising_stats *t = &s->stats[l * s->nT + i];
-            fprintf(f, "%.6g %.8g %.3g %.8g %.3g %.6g %.6g %.6g\n", t->T, t->e, t->e_err,
-                    t->m_abs, t->m_abs_err, t->c, t->chi, t->binder);
+            fprintf(f, "%.6g %.8g %.3g %.8g %.3g %.6g %.6g %.6g %.3g %.3g %.3g\n", t->T, t->e,
+                    t->e_err, t->m_abs, t->m_abs_err, t->c, t->chi, t->binder, t->c_err,
+                    t->chi_err, t->binder_err);
         }
         fprintf(f, "\n\n");
     }
 }
 
-/* exact.dat: the infinite-lattice curves over the scanned range. */
+/* Whether Onsager's and Yang's curves describe the scan: a ferromagnet without a field. */
+static int has_exact(const pml_ising_scan *s) { return s->J > 0 && s->B == 0; }
+
+/* exact.dat: the infinite-lattice curves over the scanned range (a comment alone when they
+ * do not apply). */
 static void write_exact(FILE *f, const pml_ising_scan *s)
 {
     const double tc = pml_ising_tc(s->J);
+    if (!has_exact(s)) {
+        fprintf(f, "# no exact curves: they are for J > 0 and B = 0 (here J = %g, B = %g)\n",
+                s->J, s->B);
+        return;
+    }
     fprintf(f, "# infinite lattice, B = 0: T u(Onsager) C(Onsager) m(Yang) U(limit)\n");
     for (int i = 0; i <= 400; ++i) {
         const double T = s->T[0] + (s->T[s->nT - 1] - s->T[0]) * i / 400.0;
@@ -166,24 +185,33 @@ static void write_gp(FILE *f, const pml_ising_scan *s)
     fprintf(f, "set multiplot layout 2,3 title 'physml ising scan (%s, B = %g): T_c(Binder) = "
                "%.4f, exact 2/ln(1+sqrt 2) = %.4f'\n",
             pml_rule_name(s->rule), s->B, s->tc, tc);
-    fprintf(f, "set xlabel 'T'\nset grid\nset arrow from %g, graph 0 to %g, "
-               "graph 1 nohead dt 3 lc 'gray'\n",
-            tc, tc);
-    /* title, columns, exact column, and the corner the data leave empty for the key */
-    const char *panel[5][4] = {{"energy per spin e", "2:3", "2", "left top"},
-                               {"|m|", "4:5", "4", "right top"},
-                               {"specific heat C", "6", "3", "right top"},
-                               {"susceptibility chi = N(<m^2>-<|m|>^2)/T", "7", NULL, "left top"},
-                               {"Binder cumulant U", "8", "5", "right top"}};
+    fprintf(f, "set xlabel 'T'\nset grid\n");
+    if (has_exact(s))
+        fprintf(f, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 3 lc 'gray'\n", tc, tc);
+    /* C, chi and U carry their jackknife error bars when every point has one (runs of fewer
+     * than 32 samples have none: plain points then, not bars that hide them) */
+    int jk = 1;
+    for (int r = 0; r < s->nL * s->nT; ++r)
+        jk &= isfinite(s->stats[r].c_err) && isfinite(s->stats[r].chi_err) &&
+              isfinite(s->stats[r].binder_err);
+    /* title, columns with and without error bars, exact column, and the corner the data
+     * leave empty for the key */
+    const char *panel[5][5] = {{"energy per spin e", "2:3", "2:3", "2", "left top"},
+                               {"|m|", "4:5", "4:5", "4", "right top"},
+                               {"specific heat C", "6:9", "6", "3", "right top"},
+                               {"susceptibility chi = N(<m^2>-<|m|>^2)/T", "7:10", "7", NULL,
+                                "left top"},
+                               {"Binder cumulant U", "8:11", "8", "5", "right top"}};
     for (int p = 0; p < 5; ++p) {
-        const int errbars = strchr(panel[p][1], ':') != NULL;
-        fprintf(f, "set title '%s'\nset key %s\nplot ", panel[p][0], panel[p][3]);
+        const char *cols = jk || p < 2 ? panel[p][1] : panel[p][2];
+        const int errbars = strchr(cols, ':') != NULL;
+        fprintf(f, "set title '%s'\nset key %s\nplot ", panel[p][0], panel[p][4]);
         for (int l = 0; l < s->nL; ++l)
             fprintf(f, "'scan.dat' index %d using 1:%s with %s pt 7 ps 0.6 title 'L = %lld', ",
-                    l, panel[p][1], errbars ? "yerrorbars" : "linespoints", (long long)s->L[l]);
-        if (panel[p][2])
+                    l, cols, errbars ? "yerrorbars" : "linespoints", (long long)s->L[l]);
+        if (panel[p][3] && has_exact(s))
             fprintf(f, "'exact.dat' using 1:%s with lines lw 2 lc 'black' title 'exact, L = inf'",
-                    panel[p][2]);
+                    panel[p][3]);
         else
             fprintf(f, "1/0 notitle");
         fprintf(f, "\n");
@@ -289,27 +317,19 @@ int pml_cmd_ising_scan(int argc, char **argv)
                     pml_jsonl_int(&j, "sweeps", (long long)sweeps);
                     pml_jsonl_int(&j, "therm", (long long)therm);
                     pml_jsonl_str(&j, "device", pml_device_spec(dev));
-                    pml_jsonl_num(&j, "e", t->e);
-                    pml_jsonl_num(&j, "e_err", t->e_err);
-                    pml_jsonl_num(&j, "m", t->m);
-                    pml_jsonl_num(&j, "m_err", t->m_err);
-                    pml_jsonl_num(&j, "m_abs", t->m_abs);
-                    pml_jsonl_num(&j, "m_abs_err", t->m_abs_err);
-                    pml_jsonl_num(&j, "m2", t->m2);
-                    pml_jsonl_num(&j, "m4", t->m4);
-                    pml_jsonl_num(&j, "c", t->c);
-                    pml_jsonl_num(&j, "chi", t->chi);
-                    pml_jsonl_num(&j, "binder", t->binder);
-                    pml_jsonl_num(&j, "tau_e", t->tau_e);
-                    pml_jsonl_num(&j, "tau_m", t->tau_m);
+                    char warning[1024] = "";
+                    pml_ising_warning_text(t, warning, sizeof warning);
+                    pml_ising_stats_jsonl(&j, t, warning);
                     pml_jsonl_end(&j);
                 } else {
                     if (l == 0 && i == 0)
-                        printf("%6s %7s %11s %9s %9s %9s %9s %8s %7s\n", "L", "T", "e", "e_err",
-                               "|m|", "C", "chi", "U", "tau_m");
-                    printf("%6lld %7.4f %+11.6f %9.2e %9.6f %9.4f %9.3f %8.5f %7.1f\n",
-                           (long long)s.L[l], t->T, t->e, t->e_err, t->m_abs, t->c, t->chi,
-                           t->binder, t->tau_m);
+                        printf("%6s %7s %11s %9s %9s %8s %8s %9s %8s %8s %8s %7s\n", "L",
+                               "T", "e", "e_err", "|m|", "C", "C_err", "chi", "chi_err", "U",
+                               "U_err", "tau_m");
+                    printf("%6lld %7.4f %+11.6f %9.2e %9.6f %8.4f %8.2e %9.3f %8.2e %8.5f "
+                           "%8.2e %7.1f\n",
+                           (long long)s.L[l], t->T, t->e, t->e_err, t->m_abs, t->c, t->c_err,
+                           t->chi, t->chi_err, t->binder, t->binder_err, t->tau_m);
                 }
             }
         const double tc = pml_ising_tc(J);

@@ -38,6 +38,16 @@ int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, const char *c
  * Return the count, or -1 on a parse error. */
 int pml_parse_i64_list(const char *text, int64_t *out, int cap);
 int pml_parse_range(const char *text, double *out, int cap);
+/* The statistics of one run as JSON keys: e, m, |m|, their errors, m2, m4, C, chi, chi_m,
+ * U and their jackknife errors (null when there are none), the autocorrelation times,
+ * "frozen", and "warning" when `warning` is not empty. */
+void pml_ising_stats_jsonl(pml_jsonl *j, const pml_ising_stats *st, const char *warning);
+/* The warning text of st into buf (pml_ising_warning_text; "" when none) and, when there is
+ * one, the line "physml COMMAND: warning: [WHERE: ]TEXT" on stderr (also under --quiet:
+ * numbers that cannot be trusted say so). `where` may be NULL. */
+void pml_ising_warn(const char *command, const char *where, const pml_ising_stats *st,
+                    char *buf, size_t cap);
+
 /* Rule name -> rule; -1 when unknown. */
 int pml_parse_rule(const char *name);
 const char *pml_rule_name(pml_ising_rule r);

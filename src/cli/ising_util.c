@@ -59,6 +59,41 @@ int pml_parse_rule(const char *name)
     return -1;
 }
 
+void pml_ising_stats_jsonl(pml_jsonl *j, const pml_ising_stats *st, const char *warning)
+{
+    pml_jsonl_num(j, "e", st->e);
+    pml_jsonl_num(j, "e_err", st->e_err);
+    pml_jsonl_num(j, "m", st->m);
+    pml_jsonl_num(j, "m_err", st->m_err);
+    pml_jsonl_num(j, "m_abs", st->m_abs);
+    pml_jsonl_num(j, "m_abs_err", st->m_abs_err);
+    pml_jsonl_num(j, "m2", st->m2);
+    pml_jsonl_num(j, "m4", st->m4);
+    pml_jsonl_num(j, "c", st->c);
+    pml_jsonl_num(j, "c_err", st->c_err);
+    pml_jsonl_num(j, "chi", st->chi);
+    pml_jsonl_num(j, "chi_err", st->chi_err);
+    pml_jsonl_num(j, "chi_m", st->chi_m);
+    pml_jsonl_num(j, "chi_m_err", st->chi_m_err);
+    pml_jsonl_num(j, "binder", st->binder);
+    pml_jsonl_num(j, "binder_err", st->binder_err);
+    pml_jsonl_num(j, "tau_e", st->tau_e);
+    pml_jsonl_num(j, "tau_m", st->tau_m);
+    pml_jsonl_int(j, "samples", (long long)st->samples);
+    pml_jsonl_bool(j, "frozen", st->frozen);
+    if (warning && warning[0]) pml_jsonl_str(j, "warning", warning);
+}
+
+void pml_ising_warn(const char *command, const char *where, const pml_ising_stats *st,
+                    char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    pml_ising_warning_text(st, buf, cap);
+    if (buf[0])
+        fprintf(stderr, "physml %s: warning: %s%s%s\n", command, where ? where : "",
+                where ? ": " : "", buf);
+}
+
 const char *pml_rule_name(pml_ising_rule r)
 {
     return r == PML_ISING_METROPOLIS ? "metropolis" : "heatbath";
