@@ -1,0 +1,77 @@
+/* Bad numbers and usage errors: one line naming the option, exit 2, before any work; every
+ * other failure says why, also under --quiet. */
+#include "hostile.h"
+
+#include <stdio.h>
+#include <string.h>
+
+HOSTILE(bad_numbers_are_refused)
+{
+    USAGE("--batch", "train", "--batch", "-5");
+    USAGE("--batch", "train", "--batch", "0");
+    USAGE("--epochs", "train", "--epochs", "-5");
+    USAGE("--epochs", "train", "--epochs", "4294967297");
+    USAGE("--early-stop", "train", "--early-stop", "-3");
+    USAGE("--early-stop", "train", "--early-stop", "4294967296");
+    USAGE("--subset", "train", "--subset", "-3");
+    USAGE("--lr", "train", "--lr", "nan");
+    USAGE("--lr", "train", "--lr", "inf");
+    USAGE("--val", "train", "--val", "nan");
+    USAGE("--val", "train", "--val", "1");
+    USAGE("--momentum", "train", "--momentum", "nan");
+    USAGE("--weight-decay", "train", "--weight-decay", "nan");
+    USAGE("--seed", "train", "--seed", "-1");
+    USAGE("--seed", "train", "--seed", "18446744073709551616");
+    USAGE("--sweeps", "ising", "--sweeps", "9223372036854775807");
+    USAGE("--sweeps", "ising", "--sweeps", "0");
+    USAGE("--therm", "ising", "--therm", "-1");
+    USAGE("--L", "ising", "--L", "3");
+    USAGE("--L", "ising", "--L", "0");
+    USAGE("--L", "ising", "--L", "99999999999");
+    USAGE("--T", "ising", "--T", "-1");
+    USAGE("--T", "ising", "--T", "0");
+    USAGE("--T", "ising", "--T", "1e400");
+    USAGE("--B", "ising", "--B", "nan");
+    USAGE("--rule", "ising", "--rule", "wolff");
+    USAGE("--start", "ising", "--start", "warm");
+    USAGE("--T", "ising", "scan", "--T", "1:3:1e-300");
+    USAGE("--L", "ising", "scan", "--L", "8,x");
+    USAGE("--q", "meanfield", "--q", "0");
+    USAGE("--q", "meanfield", "--q", "4294967300");
+    USAGE("--split", "eval", "--model", "m", "--split", "validation");
+    /* a long --augment is read whole: its last item is still checked */
+    char aug[600];
+    memset(aug, 0, sizeof aug);
+    for (int i = 0; i < 60; ++i) strcat(aug, "flip,");
+    strcat(aug, "bogus:1");
+    USAGE("--augment", "train", "--augment", aug, "--data", "/nonexistent");
+}
+
+/* Usage errors found after parsing are exit 2 too, and come before any data is loaded (the
+ * data directory here does not exist: a data error would be exit 1). */
+HOSTILE(usage_errors_before_the_work)
+{
+    USAGE("--device", "ising", "--device", "tpu", "--sweeps", "10");
+    USAGE("--arch", "train", "--arch", "dense:0", "--data", "/nonexistent");
+    USAGE("--arch", "train", "--arch", "conv:3", "--data", "/nonexistent");
+    USAGE("--schedule", "train", "--schedule", "foo", "--data", "/nonexistent");
+    USAGE("--init", "train", "--init", "normal:-1", "--data", "/nonexistent");
+    USAGE("--loss", "train", "--loss", "hinge", "--data", "/nonexistent");
+    USAGE("--early-stop", "train", "--early-stop", "2", "--val", "0", "--data", "/nonexistent");
+    USAGE("--only", "tour", "--only", "nope", "--quick");
+}
+
+/* Every non-zero exit says why, also under --quiet. */
+HOSTILE(failures_speak_under_quiet)
+{
+    cr_expect_eq(PHYSML("train", "--quiet", "--data", "/nonexistent", "--out",
+                        pml_test_tmppath("o")),
+                 1);
+    cr_expect(strstr(hostile_err, "/nonexistent") != NULL, "%s", hostile_err);
+    cr_expect_eq(PHYSML("eval", "--model", "/nonexistent.safetensors"), 1);
+    cr_expect(strstr(hostile_err, "/nonexistent.safetensors") != NULL, "%s", hostile_err);
+    /* meanfield at J = 0: the roots, and a note on why there are no figures */
+    cr_expect_eq(PHYSML("meanfield", "--J", "0", "--quiet", "--out", pml_test_tmppath("mf")), 0);
+    cr_expect(strstr(hostile_out, "root 1") != NULL && strstr(hostile_err, "J = 0") != NULL, "%s / %s", hostile_out,
+              hostile_err);
+}

@@ -1,0 +1,150 @@
+/* Runs cut short, then resumed, end exactly as the uninterrupted run: cut cleanly at a chosen
+ * sweep, and killed with -9 at an unknown moment. */
+#include "hostile.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* hostile_out up to the speed, which is the one thing allowed to differ */
+static void cut_speed(char *json)
+{
+    char *speed = strstr(json, "\"flips_per_ns\"");
+    cr_assert_not_null(speed, "%s", json);
+    *speed = '\0';
+}
+
+HOSTILE(ising_resume_matches_an_uninterrupted_run)
+{
+    char state[300];
+    static char whole[sizeof hostile_out], resumed[sizeof hostile_out];
+    snprintf(state, sizeof state, "%s", pml_test_tmppath("state"));
+    cr_assert_eq(PHYSML("ising", "--L", "12", "--T", "2.4", "--seed", "5", "--therm", "300",
+                        "--sweeps", "3000", "--json", "--quiet", "--device", "cpu"),
+                 0, "%s", hostile_err);
+    snprintf(whole, sizeof whole, "%s", hostile_out);
+    cut_speed(whole);
+    /* a run that measured one sweep after 100 of thermalisation is not a run of --therm 300:
+     * resuming it as one is refused */
+    cr_assert_eq(PHYSML("ising", "--L", "12", "--T", "2.4", "--seed", "5", "--therm", "100",
+                        "--sweeps", "1", "--save-state", state, "--quiet", "--device", "cpu"),
+                 0, "%s", hostile_err);
+    USAGE("--resume", "ising", "--resume", state, "--therm", "300", "--sweeps", "3000");
+    /* cut inside the measurement, at sweep 300 + 1000 */
+    cr_assert_eq(PHYSML("ising", "--L", "12", "--T", "2.4", "--seed", "5", "--therm", "300",
+                        "--sweeps", "1000", "--save-state", state, "--quiet", "--device", "cpu"),
+                 0, "%s", hostile_err);
+    cr_assert_eq(PHYSML("ising", "--resume", state, "--therm", "300", "--sweeps", "3000",
+                        "--json", "--quiet", "--device", "cpu"),
+                 0, "%s", hostile_err);
+    snprintf(resumed, sizeof resumed, "%s", hostile_out);
+    cut_speed(resumed);
+    cr_expect_str_eq(resumed, whole);
+    /* the lattice parameters come from the file: giving them again is a usage error */
+    USAGE("--resume", "ising", "--resume", state, "--T", "2.0");
+}
+
+/* kill -9 at an unknown moment of a run saving every 500 sweeps, then --resume: the same
+ * numbers as the run that was never killed. */
+static void killed_and_resumed(const char *therm, const char *sweeps)
+{
+    char state[300];
+    static char whole[sizeof hostile_out], resumed[sizeof hostile_out];
+    snprintf(state, sizeof state, "%s", pml_test_tmppath("state"));
+    const char *const run[] = {"ising", "--L", "32", "--T", "2.3", "--seed", "9", "--therm",
+                               therm, "--sweeps", sweeps, "--save-state", state,
+                               "--save-every", "500", "--quiet", "--device", "cpu", NULL};
+    const int pid = hostile_spawn(run);
+    struct stat st;
+    for (int i = 0; i < 5000 && stat(state, &st) != 0; ++i) usleep(2000);
+    usleep(150000);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFSIGNALED(status), "the run ended before the kill: make it longer");
+    cr_assert_eq(stat(state, &st), 0, "no state saved before the kill");
+
+    cr_assert_eq(PHYSML("ising", "--resume", state, "--therm", therm, "--sweeps", sweeps,
+                        "--json", "--quiet", "--device", "cpu"),
+                 0, "%s", hostile_err);
+    snprintf(resumed, sizeof resumed, "%s", hostile_out);
+    cut_speed(resumed);
+    cr_assert_eq(PHYSML("ising", "--L", "32", "--T", "2.3", "--seed", "9", "--therm", therm,
+                        "--sweeps", sweeps, "--json", "--quiet", "--device", "cpu"),
+                 0, "%s", hostile_err);
+    snprintf(whole, sizeof whole, "%s", hostile_out);
+    cut_speed(whole);
+    cr_expect_str_eq(resumed, whole);
+}
+
+HOSTILE(ising_killed_in_the_measurement_resumes_exactly)
+{
+    killed_and_resumed("1000", "300000");
+}
+
+HOSTILE(ising_killed_in_thermalisation_resumes_exactly)
+{
+    killed_and_resumed("300000", "1000");
+}
+
+/* The training options of the runs below: small, Adam with a plateau schedule (state in the
+ * optimiser and the schedule), a validation split and augmentation (the RNG position). */
+#define TRAIN_RUN "train", "--subset", "3000", "--test-subset", "1000", "--seed", "3", \
+                  "--val", "0.1", "--opt", "adam", "--schedule", "plateau:1", "--augment", \
+                  "shift:1,noise:0.05", "--quiet", "--device", "cpu"
+
+static void expect_same_file(const char *a, const char *b)
+{
+    static unsigned char x[1 << 21], y[1 << 21];
+    const size_t nx = pml_test_read_file(a, x, sizeof x), ny = pml_test_read_file(b, y, sizeof y);
+    cr_expect(nx > 0 && nx == ny && memcmp(x, y, nx) == 0, "%s and %s differ", a, b);
+}
+
+/* train --checkpoint, then --resume: the model saved at the end is byte for byte the one of
+ * the uninterrupted run; a checkpoint resumed with other options is a usage error naming
+ * what differs. */
+HOSTILE(train_resume_matches_an_uninterrupted_run)
+{
+    char whole[300], resumed[300], ck[300];
+    snprintf(whole, sizeof whole, "%s", pml_test_tmppath("whole.safetensors"));
+    snprintf(resumed, sizeof resumed, "%s", pml_test_tmppath("resumed.safetensors"));
+    snprintf(ck, sizeof ck, "%s", pml_test_tmppath("ck.safetensors"));
+    cr_assert_eq(PHYSML(TRAIN_RUN, "--epochs", "4", "--save", whole), 0, "%s", hostile_err);
+    cr_assert_eq(PHYSML(TRAIN_RUN, "--epochs", "2", "--checkpoint", ck), 0, "%s", hostile_err);
+    cr_assert_eq(PHYSML(TRAIN_RUN, "--epochs", "4", "--resume", ck, "--save", resumed, "--json"),
+                 0, "%s", hostile_err);
+    cr_expect(strstr(hostile_out, "\"resumed_from_epoch\": 2") != NULL, "%s", hostile_out);
+    expect_same_file(whole, resumed);
+    USAGE("--resume", TRAIN_RUN, "--epochs", "4", "--lr", "0.5", "--resume", ck);
+    cr_expect(strstr(hostile_err, "0.5") != NULL, "%s", hostile_err);
+    USAGE("--resume", TRAIN_RUN, "--epochs", "4", "--batch", "17", "--resume", ck);
+    USAGE("--checkpoint-every", TRAIN_RUN, "--checkpoint-every", "2");
+}
+
+/* kill -9 once the run has written a checkpoint, then --resume: the same model as the run
+ * that was never killed. */
+HOSTILE(train_killed_and_resumed_matches)
+{
+    char whole[300], resumed[300], ck[300];
+    snprintf(whole, sizeof whole, "%s", pml_test_tmppath("whole.safetensors"));
+    snprintf(resumed, sizeof resumed, "%s", pml_test_tmppath("resumed.safetensors"));
+    snprintf(ck, sizeof ck, "%s", pml_test_tmppath("ck.safetensors"));
+    const char *const run[] = {TRAIN_RUN, "--epochs", "40", "--checkpoint", ck, NULL};
+    const int pid = hostile_spawn(run);
+    struct stat st;
+    for (int i = 0; i < 15000 && stat(ck, &st) != 0; ++i) usleep(2000);
+    usleep(100000);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFSIGNALED(status), "the run ended before the kill: make it longer");
+    cr_assert_eq(stat(ck, &st), 0, "no checkpoint before the kill");
+    cr_assert_eq(PHYSML(TRAIN_RUN, "--epochs", "40", "--resume", ck, "--save", resumed, "--json"),
+                 0, "%s", hostile_err);
+    cr_expect(strstr(hostile_out, "\"resumed_from_epoch\": 0,") == NULL, "%s", hostile_out);
+    cr_assert_eq(PHYSML(TRAIN_RUN, "--epochs", "40", "--save", whole), 0, "%s", hostile_err);
+    expect_same_file(whole, resumed);
+}
