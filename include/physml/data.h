@@ -118,6 +118,10 @@ typedef struct pml_augment {
     int flip;    /* horizontal flip with probability 1/2 */
     float noise; /* additive N(0, noise^2) after scaling */
 } pml_augment;
+/* Parse "shift:N,flip,noise:SIGMA" (any of the items, comma-separated; "" or "none": no
+ * augmentation) into *out: shift 0..8, noise 0..10. A bad item is PML_ERR_INVALID_ARGUMENT
+ * naming it, and leaves *out untouched. */
+PML_API pml_status pml_augment_parse(const char *text, pml_augment *out);
 /* The draws (src/ops/data_ops.h, docs/data.md): example b of the batch uses Philox block b of
  * stream 0xDA03<<48 | step for (dx, dy, flip) and normal draws b*features + j of stream
  * 0xDA04<<48 | step for its noise, with key `seed`. Flip first, then translate. */

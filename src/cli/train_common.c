@@ -76,41 +76,6 @@ static int parse_name(const char *command, const char *opt, pml_status s)
     return pml_cli_usage(command, opt, "%s", pml_last_error());
 }
 
-/* "shift:2,flip,noise:0.1", the whole text whatever its length. */
-static int parse_augment(const char *command, const char *text, pml_augment *aug)
-{
-    memset(aug, 0, sizeof *aug);
-    for (const char *item = text; *item;) {
-        const char *comma = strchr(item, ',');
-        const size_t len = comma ? (size_t)(comma - item) : strlen(item);
-        char buf[64];
-        if (len >= sizeof buf) goto bad;
-        memcpy(buf, item, len);
-        buf[len] = '\0';
-        char *arg = strchr(buf, ':'), *end = NULL;
-        if (arg) *arg++ = '\0';
-        if (strcmp(buf, "flip") == 0 && !arg) {
-            aug->flip = 1;
-        } else if (strcmp(buf, "shift") == 0 && arg) {
-            const long v = strtol(arg, &end, 10);
-            if (*end || end == arg || v < 0 || v > 8) goto bad;
-            aug->shift = (int)v;
-        } else if (strcmp(buf, "noise") == 0 && arg) {
-            const double v = strtod(arg, &end);
-            if (*end || end == arg || !(v >= 0) || v > 10) goto bad;
-            aug->noise = (float)v;
-        } else {
-            goto bad;
-        }
-        item = comma ? comma + 1 : item + len;
-        continue;
-    bad:
-        return pml_cli_usage(command, "augment", "bad item '%.*s' (shift:0..8, flip, "
-                             "noise:0..10)", (int)(len < 64 ? len : 64), item);
-    }
-    return 0;
-}
-
 /* The options turned into library values, all checked. */
 typedef struct choices {
     pml_loss_kind loss;
@@ -146,7 +111,8 @@ static int parse_choices(const char *command, const pml_train_args *a, choices *
     else
         return pml_cli_usage(command, "init", "'%.100s' is not he, xavier, randn or "
                              "normal:SIGMA", a->init);
-    if (parse_augment(command, a->augment, &c->aug)) return 2;
+    if (pml_augment_parse(a->augment, &c->aug) != PML_OK)
+        return pml_cli_usage(command, "augment", "%s", pml_last_error());
     if (a->early_stop > 0 && !(a->val > 0))
         return pml_cli_usage(command, "early-stop", "needs a validation set (--val FRACTION > 0)");
     return 0;

@@ -79,6 +79,7 @@ typedef struct fx {
     pml_loss_kind loss;
     pml_optim_kind optim;
     pml_scaling scaling;
+    pml_augment augment;
     /* out slots: a failing call must leave them empty */
     pml_device *out_dev;
     pml_tensor *out_t;

@@ -106,7 +106,10 @@
     X(pml_dataset_batch, S_MISMATCH, BATCH(0, 2, PML_SCALE_UNIT, NULL, 0, f->far, f->i32)) \
     X(pml_dataset_batch, S_MISMATCH, BATCH(0, 2, PML_SCALE_UNIT, NULL, 0, f->x, f->far_i32)) \
     X(pml_dataset_batch, S_OK, BATCH(0, 2, PML_SCALE_UNIT, NULL, 0, f->x, NULL))           \
-    PARSE_CASES(X, pml_scaling_parse, "standard", "Standard", &f->scaling)
+    PARSE_CASES(X, pml_scaling_parse, "standard", "Standard", &f->scaling)                \
+    PARSE_CASES(X, pml_augment_parse, "shift:2,flip", "shift:9", &f->augment)              \
+    X(pml_augment_parse, S_INVALID, pml_augment_parse("flip,", &f->augment))               \
+    X(pml_augment_parse, S_INVALID, pml_augment_parse("noise:nan", &f->augment))
 #define DATA_CHECKS(Y)                                                                     \
     Y(pml_idx_free, (pml_idx_free(NULL), 1))                                               \
     Y(pml_idx_free, (pml_idx_free(&f->idx), 1)) /* zeroed */                               \

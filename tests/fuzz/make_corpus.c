@@ -478,6 +478,10 @@ static void text_seeds(void)
         "plateau:3:0.5", "step:0:0.5", "cosine:1e9", "exp:nan", "step:5:", "plateau:2:1",
         "constant:1", "cosine:3:0.2", "exp:1e-300"};
     texts("schedule", sched, sizeof sched / sizeof *sched, NULL);
+    static const char *const augment[] = {
+        "shift:2,flip,noise:0.1", "flip", "noise:0.25", "shift:8", "none", "", "shift:9",
+        "noise:nan", "flip,", "shift:2,,flip", "noise:1e-300", "shift:0,shift:3"};
+    texts("augment", augment, sizeof augment / sizeof *augment, NULL);
     static const char *const names[] = {"mse", "mse_half", "xent", "bce", "relu", "leaky_relu",
                                         "softmax", "identity", "sgd", "momentum", "adam",
                                         "unit", "raw", "standard", "Adam", ""};

@@ -1,0 +1,49 @@
+/* Augmentation specs: "shift:2,flip,noise:0.1" into a pml_augment. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "physml/data.h"
+
+pml_status pml_augment_parse(const char *text, pml_augment *out)
+{
+    static const char fn[] = "pml_augment_parse";
+    PML_CHECK_ARG(text != NULL && out != NULL, fn, "text or out is NULL");
+    pml_augment aug;
+    memset(&aug, 0, sizeof aug);
+    if (strcmp(text, "none") == 0) text = "";
+    for (const char *item = text; *item;) {
+        const char *comma = strchr(item, ',');
+        const size_t len = comma ? (size_t)(comma - item) : strlen(item);
+        char buf[64];
+        int ok = len > 0 && len < sizeof buf;
+        if (ok) {
+            memcpy(buf, item, len);
+            buf[len] = '\0';
+            char *arg = strchr(buf, ':'), *end = NULL;
+            if (arg) *arg++ = '\0';
+            if (strcmp(buf, "flip") == 0 && !arg) {
+                aug.flip = 1;
+            } else if (strcmp(buf, "shift") == 0 && arg) {
+                const long v = strtol(arg, &end, 10);
+                ok = *end == '\0' && end != arg && v >= 0 && v <= 8;
+                aug.shift = ok ? (int)v : 0;
+            } else if (strcmp(buf, "noise") == 0 && arg) {
+                const double v = strtod(arg, &end);
+                ok = *end == '\0' && end != arg && v >= 0 && v <= 10;
+                aug.noise = ok ? (float)v : 0.0f;
+            } else {
+                ok = 0;
+            }
+        }
+        PML_CHECK(ok, PML_ERR_INVALID_ARGUMENT,
+                  "%s: bad item '%.*s' (shift:0..8, flip, noise:0..10, comma-separated)", fn,
+                  (int)(len < 64 ? len : 64), item);
+        item = comma ? comma + 1 : item + len;
+        PML_CHECK(!comma || *item, PML_ERR_INVALID_ARGUMENT,
+                  "%s: bad item '' after the last comma of '%.64s'", fn, text);
+    }
+    *out = aug;
+    return PML_OK;
+}
