@@ -112,5 +112,7 @@ static void act_item(const pml_kind *k, const pml_layer_args *a, char *buf, size
     else snprintf(buf, n, "%s", k->name);
 }
 
-#define ACT_KIND(value, name, syntax) [value] = {name, syntax, 1, act_parse, act_create, act_item},
+/* no parameters: params is NULL */
+#define ACT_KIND(value, name, syntax)                                                          \
+    [value] = {name, syntax, 1, act_parse, act_create, act_item, NULL},
 const pml_kind pml_activation_kinds[PML_ACT_COUNT] = {ACTIVATIONS(ACT_KIND)};
