@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/process.h"
@@ -66,6 +68,19 @@ int hostile_spawn(const char *const *args)
         _exit(127);
     }
     return pid;
+}
+
+void hostile_kill_after_first_save(const char *const *args, const char *path, int after_ms)
+{
+    const int pid = hostile_spawn(args);
+    struct stat st;
+    for (int i = 0; i < 15000 && stat(path, &st) != 0; ++i) usleep(2000);
+    usleep((useconds_t)after_ms * 1000u);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFSIGNALED(status), "the run ended before the kill: make it longer");
+    cr_assert_eq(stat(path, &st), 0, "%s: nothing saved before the kill", path);
 }
 
 int hostile_mount_tmpfs(const char *dir, int kib, char *why, size_t why_size)

@@ -35,6 +35,11 @@ const char *hostile_tool(void);
  * returns the pid. */
 int hostile_spawn(const char *const *args);
 
+/* Start physml with args, wait until `path` exists (the run's first save), let it run
+ * `after_ms` more, kill it with SIGKILL; fails the test when the run ended before the kill
+ * or saved nothing. */
+void hostile_kill_after_first_save(const char *const *args, const char *path, int after_ms);
+
 /* Mount a tmpfs of `kib` KiB on dir (creating it); 0, or -1 with the reason in why. */
 int hostile_mount_tmpfs(const char *dir, int kib, char *why, size_t why_size);
 void hostile_umount(const char *dir);

@@ -2,12 +2,8 @@
  * sweep, and killed with -9 at an unknown moment. */
 #include "hostile.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 /* hostile_out up to the speed, which is the one thing allowed to differ */
 static void cut_speed(char *json)
@@ -57,15 +53,7 @@ static void killed_and_resumed(const char *therm, const char *sweeps)
     const char *const run[] = {"ising", "--L", "32", "--T", "2.3", "--seed", "9", "--therm",
                                therm, "--sweeps", sweeps, "--save-state", state,
                                "--save-every", "500", "--quiet", "--device", "cpu", NULL};
-    const int pid = hostile_spawn(run);
-    struct stat st;
-    for (int i = 0; i < 5000 && stat(state, &st) != 0; ++i) usleep(2000);
-    usleep(150000);
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    cr_assert(WIFSIGNALED(status), "the run ended before the kill: make it longer");
-    cr_assert_eq(stat(state, &st), 0, "no state saved before the kill");
+    hostile_kill_after_first_save(run, state, 150);
 
     cr_assert_eq(PHYSML("ising", "--resume", state, "--therm", therm, "--sweeps", sweeps,
                         "--json", "--quiet", "--device", "cpu"),
@@ -133,15 +121,7 @@ HOSTILE(train_killed_and_resumed_matches)
     snprintf(resumed, sizeof resumed, "%s", pml_test_tmppath("resumed.safetensors"));
     snprintf(ck, sizeof ck, "%s", pml_test_tmppath("ck.safetensors"));
     const char *const run[] = {TRAIN_RUN, "--epochs", "40", "--checkpoint", ck, NULL};
-    const int pid = hostile_spawn(run);
-    struct stat st;
-    for (int i = 0; i < 15000 && stat(ck, &st) != 0; ++i) usleep(2000);
-    usleep(100000);
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    cr_assert(WIFSIGNALED(status), "the run ended before the kill: make it longer");
-    cr_assert_eq(stat(ck, &st), 0, "no checkpoint before the kill");
+    hostile_kill_after_first_save(run, ck, 100);
     cr_assert_eq(PHYSML(TRAIN_RUN, "--epochs", "40", "--resume", ck, "--save", resumed, "--json"),
                  0, "%s", hostile_err);
     cr_expect(strstr(hostile_out, "\"resumed_from_epoch\": 0,") == NULL, "%s", hostile_out);
