@@ -150,6 +150,7 @@ typedef struct cb_state {
     int json, quiet;
     pml_progress bar;
     int bar_on;
+    int header_done; /* the epoch table's header is out */
     char label[64];
 } cb_state;
 
@@ -182,6 +183,12 @@ static int on_progress(void *user, int epoch, int64_t step, int64_t steps,
         pml_jsonl_num(&j, "seconds", st->seconds);
         pml_jsonl_end(&j);
     } else {
+        /* the table's header with its first row: a run refused before its first epoch (a
+         * checkpoint of another run) prints no empty table */
+        if (!c->header_done)
+            printf("%5s  %12s  %9s  %12s  %9s  %9s  %7s\n", "epoch", "train_loss",
+                   "train_acc", "val_loss", "val_acc", "lr", "seconds");
+        c->header_done = 1;
         /* no validation split (--val 0, the primer preset): a dash, not "nan" */
         char vl[32] = "-", va[32] = "-";
         if (!isnan(st->val_loss)) {
@@ -335,7 +342,7 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
     tc.checkpoint = a->checkpoint;
     if (a->given.checkpoint_every) tc.checkpoint_every = (int)a->checkpoint_every;
     tc.resume = a->resume;
-    cb_state cb = {command, a->json, a->quiet, {0}, 0, ""};
+    cb_state cb = {command, a->json, a->quiet, {0}, 0, 0, ""};
     tc.callback = on_progress;
     tc.user = &cb;
     tc.every_steps = 20;
@@ -353,9 +360,6 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
                 a->loss, a->reduction, a->opt, a->lr, a->schedule, (long long)a->batch,
                 (long long)a->epochs, a->scaling);
     }
-    if (!a->json)
-        printf("%5s  %12s  %9s  %12s  %9s  %9s  %7s\n", "epoch", "train_loss", "train_acc",
-               "val_loss", "val_acc", "lr", "seconds");
     s = pml_train(m, op, tr, val, &tc, &res);
     /* a checkpoint of another run (other options, data or model) is refused before anything
      * changes: a usage error naming what differs */
