@@ -16,6 +16,7 @@
     G(data_h)              \
     G(io_h)                \
     G(ising_h)             \
+    G(hopfield_h)          \
     G(nn_model_h)          \
     G(nn_train_h)
 

@@ -11,6 +11,7 @@
 #include "physml/data.h"
 #include "physml/io.h"
 #include "physml/ising.h"
+#include "physml/hopfield.h"
 #include "physml/nn.h"
 
 #endif

@@ -30,6 +30,18 @@ static const struct pml_data_ops cpu_data = {
     .gather_rows = pml_cpu_data_gather,
 };
 
+static const struct pml_hopfield_ops cpu_hopfield = {
+    .convert = pml_cpu_hopfield_convert,
+    .weights = pml_cpu_hopfield_weights,
+    .storkey = pml_cpu_hopfield_storkey,
+    .draw = pml_cpu_hopfield_draw,
+    .async = pml_cpu_hopfield_async,
+    .sync = pml_cpu_hopfield_sync,
+    .energy = pml_cpu_hopfield_energy,
+    .softmax = pml_cpu_hopfield_softmax,
+    .modern = pml_cpu_hopfield_modern,
+};
+
 static void cpu_close(pml_device *dev) { (void)dev; }
 
 static pml_status cpu_capability(const pml_device *dev, int *major, int *minor)
@@ -62,6 +74,7 @@ static const struct pml_backend_ops cpu_backend = {
     .nn = &cpu_nn,
     .optim = &cpu_optim,
     .data = &cpu_data,
+    .hopfield = &cpu_hopfield,
 };
 
 static void cpu_model_name(char *buf, size_t n)

@@ -8,6 +8,7 @@
 
 #include "core/backend.h"
 #include "ops/data_ops.h"
+#include "ops/hopfield_ops.h"
 #include "ops/ising_ops.h"
 #include "ops/nn_ops.h"
 #include "ops/optim_ops.h"
@@ -56,6 +57,18 @@ pml_optim_fn pml_cpu_sgd, pml_cpu_adam;
 /* data: data_batch.c (the element-by-element reference and the fast path) */
 pml_data_batch_fn pml_cpu_data_batch_ref, pml_cpu_data_batch;
 pml_data_gather_fn pml_cpu_data_gather;
+
+/* Hopfield: hopfield_async.c (the field-by-field reference and the fast path that keeps
+ * fields), hopfield_weights.c, hopfield_draw.c, hopfield_sync.c, hopfield_modern.c */
+pml_hopfield_async_fn pml_cpu_hopfield_async_ref, pml_cpu_hopfield_async;
+pml_hopfield_convert_fn pml_cpu_hopfield_convert;
+pml_hopfield_weights_fn pml_cpu_hopfield_weights;
+pml_hopfield_storkey_fn pml_cpu_hopfield_storkey;
+pml_hopfield_draw_fn pml_cpu_hopfield_draw;
+pml_hopfield_sync_fn pml_cpu_hopfield_sync;
+pml_hopfield_energy_fn pml_cpu_hopfield_energy;
+pml_hopfield_softmax_fn pml_cpu_hopfield_softmax;
+pml_hopfield_modern_fn pml_cpu_hopfield_modern;
 
 #ifdef __cplusplus
 }

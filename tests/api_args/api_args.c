@@ -57,6 +57,17 @@ fx *fx_open(void)
     const pml_ising_config two = {4, 4, 2, 1.0, PML_ISING_METROPOLIS, 1};
     PML_ASSERT_OK(pml_ising_create(f->dev, &two, DOUBLES(2.0, 3.0), NULL, &f->ising));
     for (int i = 0; i < 32; ++i) f->spins[i] = 1;
+    PML_ASSERT_OK(pml_hopfield_stripes(f->stripes, 32));
+    PML_ASSERT_OK(pml_hopfield_create(f->dev, 16, f->stripes, 2, PML_HOPFIELD_HEBB, &f->hop));
+    PML_ASSERT_OK(pml_hopfield_create(f->dev, 16, f->stripes, 2, PML_HOPFIELD_MODERN,
+                                      &f->hop_modern));
+    f->hrc = pml_hopfield_recall_defaults();
+    f->hcc = pml_hopfield_capacity_defaults();
+    f->hcc.n = 16;
+    f->hcc.sets = 2;
+    memcpy(f->hbad, f->stripes, 32);
+    f->hbad[5] = 0;
+    memcpy(f->bin01, (const uint8_t[]){0, 1, 1, 0}, 4);
 
     f->model = pml_test_model(f->dev, "dense:3", 6, 4, PML_INIT_HE, 1);
     f->layer = pml_model_layer(f->model, 0);
@@ -99,6 +110,7 @@ void fx_reset(fx *f)
     pml_dataset_destroy(f->out_ds);
     pml_dataset_destroy(f->out_ds2);
     pml_ising_destroy(f->out_ising);
+    pml_hopfield_destroy(f->out_hop);
     pml_model_destroy(f->out_model);
     pml_optimizer_destroy(f->out_opt);
     pml_train_step_destroy(f->out_step);
@@ -109,6 +121,7 @@ void fx_reset(fx *f)
     f->out_t = NULL;
     f->out_ds = f->out_ds2 = NULL;
     f->out_ising = NULL;
+    f->out_hop = NULL;
     f->out_model = NULL;
     f->out_opt = NULL;
     f->out_step = NULL;
@@ -120,6 +133,7 @@ const char *fx_leftover(const fx *f)
     if (f->out_t) return "a tensor";
     if (f->out_ds || f->out_ds2) return "a dataset";
     if (f->out_ising) return "an Ising batch";
+    if (f->out_hop) return "a Hopfield network";
     if (f->out_model) return "a model";
     if (f->out_opt) return "an optimizer";
     if (f->out_step) return "a training step";
@@ -144,6 +158,8 @@ void fx_close(fx *f)
     pml_model_destroy(f->model_far);
     pml_model_destroy(f->full);
     pml_ising_destroy(f->ising);
+    pml_hopfield_destroy(f->hop);
+    pml_hopfield_destroy(f->hop_modern);
     pml_dataset_destroy(f->ds);
     pml_dataset_destroy(f->ds_far);
     pml_dataset_destroy(f->ds_wide);

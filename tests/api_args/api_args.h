@@ -44,6 +44,14 @@ typedef struct fx {
     pml_tensor *far, *far_i32;
     pml_dataset *ds, *ds_far, *ds_wide; /* 4 examples of 2x3 (3 classes); on dev2; of 3x3 */
     pml_ising *ising;                   /* 2 replicas of 4x4 */
+    pml_hopfield *hop, *hop_modern;     /* the stripes (n = 16, p = 2), Hebbian and modern */
+    pml_hopfield_recall_config hrc, hrc2; /* defaults, and a scratch copy */
+    pml_hopfield_capacity_config hcc, hcc2;
+    pml_hopfield_result hres[2];
+    pml_hopfield_capacity_point hpts[2];
+    int8_t stripes[32], hbad[32], hout[32];
+    uint8_t bin01[4];
+    double henergy[2], hm[4], hw[256], htheta[16];
     pml_ising_config icfg, icfg2;       /* a valid uniform config (R = 1), and a scratch copy */
     /* f32 6 -> 3 ("dense:3", forward of 2 rows done), f64 6 -> 3, no layers, 6 -> 6,
      * 6 -> 2 (fewer outputs than the dataset's classes), 6 -> 3 on dev2, 64 layers (full) */
@@ -85,6 +93,7 @@ typedef struct fx {
     pml_tensor *out_t;
     pml_dataset *out_ds, *out_ds2;
     pml_ising *out_ising;
+    pml_hopfield *out_hop;
     pml_model *out_model;
     pml_optimizer *out_opt;
     pml_train_step *out_step;
@@ -107,6 +116,8 @@ void fx_close(fx *f);
 #define SCH(k, fld, val)                                                                   \
     (f->sched = pml_schedule_constant(0.1), f->sched.kind = (k), f->sched.fld = (val),      \
      TC(schedule, f->sched))
+#define HRC(field, v) (f->hrc2 = f->hrc, f->hrc2.field = (v), &f->hrc2)
+#define HCC(field, v) (f->hcc2 = f->hcc, f->hcc2.field = (v), &f->hcc2)
 #define IC(field, v) (f->icfg2 = f->icfg, f->icfg2.field = (v), &f->icfg2)
 #define OC(kind, field, v) (f->oc = pml_optim_defaults(kind), f->oc.field = (v), &f->oc)
 #define TENSORS(...) ((pml_tensor *const[]){__VA_ARGS__})

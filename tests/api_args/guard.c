@@ -24,6 +24,8 @@ static const struct {
     {"pml_rng_u32", "integer coordinates only: every (seed, stream, index) is a valid draw"},
     {"pml_rng_uniform", "integer coordinates only: every (seed, stream, index) is a valid draw"},
     {"pml_rng_normal", "integer coordinates only: every (seed, stream, index) is a valid draw"},
+    {"pml_hopfield_recall_defaults", "no arguments"},
+    {"pml_hopfield_capacity_defaults", "no arguments"},
     {"pml_ising_tc", "a formula of one number, no pointer or size"},
     {"pml_meanfield_tc", "a formula of two numbers, no pointer or size"},
     {"pml_schedule_constant", "a value constructor from one number (pml_train checks the rate)"},

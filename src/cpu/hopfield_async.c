@@ -1,0 +1,220 @@
+/* Asynchronous and Glauber Hopfield recall on the CPU (contract: src/ops/hopfield_ops.h,
+ * pml_hopfield_async_args; CUDA twin: src/cuda/hopfield_async.cu).
+ *
+ * pml_cpu_hopfield_async_ref is the specification: probe by probe, neuron by neuron, each
+ * field summed afresh from the weights. pml_cpu_hopfield_async keeps every probe's fields and
+ * updates them after each flip (a row of W, O(n) per flip instead of O(n) per visit), with
+ * probes spread over the OpenMP threads; with integer weights it gives the same states,
+ * energies and traces as the reference bit for bit. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "ops/hopfield_ops.h"
+
+/* The new state of neuron i given its field f (threshold not yet subtracted), visit k of
+ * sweep t. */
+static int8_t decide(const pml_hopfield_async_args *a, int64_t probe, int64_t t, int64_t k,
+                     int64_t i, double f, int64_t fint, int8_t si)
+{
+    const double th = a->theta ? a->theta[i] : 0.0;
+    if (!a->glauber) {
+        const double g = a->wtype == PML_I32 && !a->theta ? (double)fint : f - th;
+        return g > 0 ? 1 : g < 0 ? -1 : si;
+    }
+    const uint32_t y = pml_philox_draw(a->seed, PML_HOPFIELD_STREAM_GLAUBER | probe,
+                                       (uint64_t)t * (uint64_t)a->n + (uint64_t)k);
+    uint64_t q;
+    if (a->wtype == PML_I32 && !a->theta) {
+        q = pml_hopfield_qtab_thr(a->qtab, a->qlen, fint);
+    } else {
+        const double x = 4294967296.0 / (1.0 + exp(2.0 * a->beta * a->wscale * (f - th)));
+        const double r = floor(x + 0.5);
+        q = r <= 0.0 ? 0 : r >= 4294967296.0 ? ((uint64_t)1 << 32) : (uint64_t)r;
+    }
+    return (uint64_t)y >= q ? 1 : -1;
+}
+
+static void make_perm(const pml_hopfield_async_args *a, int64_t probe, int64_t t, int32_t *perm)
+{
+    const int64_t n = a->n;
+    for (int64_t k = 0; k < n; ++k) perm[k] = (int32_t)k;
+    if (!a->order) return;
+    for (int64_t k = 0; k + 1 < n; ++k) {
+        const uint32_t x = pml_philox_draw(a->seed, PML_HOPFIELD_STREAM_ORDER | probe,
+                                           (uint64_t)t * (uint64_t)n + (uint64_t)k);
+        const int64_t j = pml_hopfield_pick(x, k, n);
+        const int32_t tmp = perm[k];
+        perm[k] = perm[j];
+        perm[j] = tmp;
+    }
+}
+
+static double theta_dot(const pml_hopfield_async_args *a, const int8_t *s)
+{
+    double e = 0.0;
+    if (a->theta)
+        for (int64_t i = 0; i < a->n; ++i) e += a->theta[i] * s[i];
+    return a->wscale * e;
+}
+
+/* ---- the reference ---------------------------------------------------------------------- */
+
+static double ref_field(const pml_hopfield_async_args *a, const void *w, const int8_t *s,
+                        int64_t i, int64_t *fint)
+{
+    const int64_t n = a->n;
+    if (a->wtype == PML_I32) {
+        const int32_t *row = (const int32_t *)w + i * n;
+        int64_t acc = 0;
+        for (int64_t j = 0; j < n; ++j) acc += (int64_t)row[j] * s[j];
+        *fint = acc;
+        return (double)acc;
+    }
+    const float *row = (const float *)w + i * n;
+    double acc = 0.0;
+    for (int64_t j = 0; j < n; ++j) acc += (double)row[j] * s[j];
+    *fint = 0;
+    return acc;
+}
+
+static double ref_energy(const pml_hopfield_async_args *a, const void *w, const int8_t *s)
+{
+    int64_t isum = 0;
+    double dsum = 0.0;
+    for (int64_t i = 0; i < a->n; ++i) {
+        int64_t fi;
+        const double f = ref_field(a, w, s, i, &fi);
+        isum += fi * s[i];
+        dsum += f * s[i];
+    }
+    const double q = a->wtype == PML_I32 ? (double)isum : dsum;
+    return a->escale * q + theta_dot(a, s);
+}
+
+pml_status pml_cpu_hopfield_async_ref(pml_device *dev, const pml_hopfield_async_args *a)
+{
+    (void)dev;
+    const int64_t n = a->n, T = a->max_sweeps;
+    const size_t wsz = a->wtype == PML_I32 ? sizeof(int32_t) : sizeof(float);
+    for (int64_t b = 0; b < a->batch; ++b) {
+        const int64_t probe = a->p0 + b;
+        const void *w = (const char *)a->w + (size_t)(b / a->per_set) * (size_t)(n * n) * wsz;
+        int8_t *s = a->s + b * n;
+        int32_t *perm = a->scratch + b * n;
+        double *tr = a->trace ? a->trace + b * (T + 1) : NULL;
+        if (tr) tr[0] = ref_energy(a, w, s);
+        int64_t t = 0;
+        int conv = 0;
+        while (t < T && !conv) {
+            make_perm(a, probe, t, perm);
+            int64_t flips = 0;
+            for (int64_t k = 0; k < n; ++k) {
+                const int64_t i = perm[k];
+                int64_t fi;
+                const double f = ref_field(a, w, s, i, &fi);
+                const int8_t v = decide(a, probe, t, k, i, f, fi, s[i]);
+                flips += v != s[i];
+                s[i] = v;
+            }
+            ++t;
+            if (tr) tr[t] = ref_energy(a, w, s);
+            conv = !a->glauber && flips == 0;
+        }
+        if (tr)
+            for (int64_t u = t + 1; u <= T; ++u) tr[u] = NAN;
+        a->sweeps[b] = t;
+        a->converged[b] = (int8_t)conv;
+        a->energy[b] = ref_energy(a, w, s);
+    }
+    return PML_OK;
+}
+
+/* ---- the fast path: fields kept per probe ------------------------------------------------ */
+
+static double fast_energy(const pml_hopfield_async_args *a, const int8_t *s, const void *fld)
+{
+    const int64_t n = a->n;
+    if (a->wtype == PML_I32) {
+        const int32_t *f = fld;
+        int64_t acc = 0;
+        for (int64_t i = 0; i < n; ++i) acc += (int64_t)f[i] * s[i];
+        return a->escale * (double)acc + theta_dot(a, s);
+    }
+    const double *f = fld;
+    double acc = 0.0;
+    for (int64_t i = 0; i < n; ++i) acc += f[i] * s[i];
+    return a->escale * acc + theta_dot(a, s);
+}
+
+static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
+{
+    const int64_t n = a->n, T = a->max_sweeps, probe = a->p0 + b;
+    const size_t nn = (size_t)n * (size_t)n;
+    int8_t *s = a->s + b * n;
+    int32_t *perm = a->scratch + b * n;
+    double *tr = a->trace ? a->trace + b * (T + 1) : NULL;
+    const int ints = a->wtype == PML_I32;
+    const int32_t *wi = ints ? (const int32_t *)a->w + (size_t)(b / a->per_set) * nn : NULL;
+    const float *wf = ints ? NULL : (const float *)a->w + (size_t)(b / a->per_set) * nn;
+    int32_t *fi = ints ? (int32_t *)a->fields + b * n : NULL;
+    double *fd = ints ? NULL : (double *)a->fields + b * n;
+    /* fields from scratch: f = W s (rows of a symmetric W) */
+    if (ints) {
+        for (int64_t i = 0; i < n; ++i) {
+            const int32_t *row = wi + i * n;
+            int32_t acc = 0;
+            for (int64_t j = 0; j < n; ++j) acc += row[j] * s[j];
+            fi[i] = acc;
+        }
+    } else {
+        for (int64_t i = 0; i < n; ++i) {
+            const float *row = wf + i * n;
+            double acc = 0.0;
+            for (int64_t j = 0; j < n; ++j) acc += (double)row[j] * s[j];
+            fd[i] = acc;
+        }
+    }
+    void *fld = ints ? (void *)fi : (void *)fd;
+    if (tr) tr[0] = fast_energy(a, s, fld);
+    int64_t t = 0;
+    int conv = 0;
+    while (t < T && !conv) {
+        make_perm(a, probe, t, perm);
+        int64_t flips = 0;
+        for (int64_t k = 0; k < n; ++k) {
+            const int64_t i = perm[k];
+            const int8_t v = ints ? decide(a, probe, t, k, i, (double)fi[i], fi[i], s[i])
+                                  : decide(a, probe, t, k, i, fd[i], 0, s[i]);
+            if (v == s[i]) continue;
+            s[i] = v;
+            ++flips;
+            if (ints) { /* f += 2 v W[i, :] */
+                const int32_t *row = wi + i * n;
+                const int32_t two = 2 * v;
+                for (int64_t j = 0; j < n; ++j) fi[j] += two * row[j];
+            } else {
+                const float *row = wf + i * n;
+                const double two = 2.0 * v;
+                for (int64_t j = 0; j < n; ++j) fd[j] += two * (double)row[j];
+            }
+        }
+        ++t;
+        if (tr) tr[t] = fast_energy(a, s, fld);
+        conv = !a->glauber && flips == 0;
+    }
+    if (tr)
+        for (int64_t u = t + 1; u <= T; ++u) tr[u] = NAN;
+    a->sweeps[b] = t;
+    a->converged[b] = (int8_t)conv;
+    a->energy[b] = fast_energy(a, s, fld);
+}
+
+pml_status pml_cpu_hopfield_async(pml_device *dev, const pml_hopfield_async_args *a)
+{
+    (void)dev;
+#pragma omp parallel for schedule(dynamic, 1) if (a->batch > 1 && a->n * a->n * a->batch > (1 << 16))
+    for (int64_t b = 0; b < a->batch; ++b) fast_probe(a, b);
+    return PML_OK;
+}
