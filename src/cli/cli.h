@@ -144,6 +144,7 @@ int pml_cmd_tour(int argc, char **argv);
 int pml_cmd_ising(int argc, char **argv);      /* ising (and `ising scan`) */
 int pml_cmd_ising_scan(int argc, char **argv); /* ising scan */
 int pml_cmd_meanfield(int argc, char **argv);  /* meanfield */
+int pml_cmd_hopfield(int argc, char **argv);   /* hopfield recall | capacity */
 
 int pml_cmd_train(int argc, char **argv);
 int pml_cmd_eval(int argc, char **argv);
@@ -172,6 +173,7 @@ typedef struct pml_tour_chapter {
 int pml_tour_devices(pml_tour_ctx *ctx);
 
 int pml_tour_ising(pml_tour_ctx *ctx); /* the Ising chapter */
+int pml_tour_hopfield(pml_tour_ctx *ctx);
 
 int pml_tour_train(pml_tour_ctx *ctx);
 

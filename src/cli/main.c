@@ -11,6 +11,8 @@ static const pml_command commands[] = {
     {"ising", pml_cmd_ising, "2D Ising Monte Carlo: one run, or `ising scan` over L and T"},
     {"meanfield", pml_cmd_meanfield, "mean-field Ising: roots of m = tanh((Jqm + B)/T), Fig. 3"},
 
+    {"hopfield", pml_cmd_hopfield, "Hopfield associative memory: `recall` and `capacity`"},
+
     {"train", pml_cmd_train, "train a feed-forward network by backprop (Fashion-MNIST)"},
     {"eval", pml_cmd_eval, "evaluate a saved model on a dataset"},
 

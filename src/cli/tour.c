@@ -9,6 +9,7 @@ static const pml_tour_chapter chapters[] = {
     {"devices", "Devices and GEMM", pml_tour_devices},
 
     {"ising", "The 2D Ising model across T_c", pml_tour_ising},
+    {"hopfield", "Hopfield networks: associative memory and its capacity", pml_tour_hopfield},
 
     {"train", "Feed-forward network trained by backprop", pml_tour_train},
 
