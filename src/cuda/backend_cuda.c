@@ -136,6 +136,18 @@ static const struct pml_data_ops cuda_data = {
     .gather_rows = pml_cuda_data_gather,
 };
 
+static const struct pml_hopfield_ops cuda_hopfield = {
+    .convert = pml_cuda_hopfield_convert,
+    .weights = pml_cuda_hopfield_weights,
+    .storkey = pml_cuda_hopfield_storkey,
+    .draw = pml_cuda_hopfield_draw,
+    .async = pml_cuda_hopfield_async,
+    .sync = pml_cuda_hopfield_sync,
+    .energy = pml_cuda_hopfield_energy,
+    .softmax = pml_cuda_hopfield_softmax,
+    .modern = pml_cuda_hopfield_modern,
+};
+
 static const struct pml_backend_ops cuda_backend = {
     .name = "cuda",
     .host_memory = 0,
@@ -159,6 +171,7 @@ static const struct pml_backend_ops cuda_backend = {
     .nn = &cuda_nn,
     .optim = &cuda_optim,
     .data = &cuda_data,
+    .hopfield = &cuda_hopfield,
 };
 
 const pml_backend_reg pml_cuda_backend_reg = {

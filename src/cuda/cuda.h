@@ -11,6 +11,7 @@
 
 #include "core/backend.h"
 #include "ops/data_ops.h"
+#include "ops/hopfield_ops.h"
 #include "ops/ising_ops.h"
 #include "ops/nn_ops.h"
 #include "ops/optim_ops.h"
@@ -102,6 +103,18 @@ pml_optim_fn pml_cuda_sgd, pml_cuda_adam;
 /* data: data_batch.cu */
 pml_data_batch_fn pml_cuda_data_batch;
 pml_data_gather_fn pml_cuda_data_gather;
+
+/* Hopfield: hopfield_async.cu, hopfield_weights.cu (convert, weights, storkey),
+ * hopfield_draw.cu, hopfield_sync.cu (sync, energy), hopfield_modern.cu (softmax, modern) */
+pml_hopfield_async_fn pml_cuda_hopfield_async;
+pml_hopfield_convert_fn pml_cuda_hopfield_convert;
+pml_hopfield_weights_fn pml_cuda_hopfield_weights;
+pml_hopfield_storkey_fn pml_cuda_hopfield_storkey;
+pml_hopfield_draw_fn pml_cuda_hopfield_draw;
+pml_hopfield_sync_fn pml_cuda_hopfield_sync;
+pml_hopfield_energy_fn pml_cuda_hopfield_energy;
+pml_hopfield_softmax_fn pml_cuda_hopfield_softmax;
+pml_hopfield_modern_fn pml_cuda_hopfield_modern;
 
 /* Grid size for a grid-stride loop over n elements. */
 static inline unsigned pml_cuda_grid(const pml_device *dev, int64_t n, int block)
