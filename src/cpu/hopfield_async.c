@@ -13,18 +13,36 @@
 #include "cpu/cpu.h"
 #include "ops/hopfield_ops.h"
 
+/* Draw `index` of a stream, with the 4-word Philox block it belongs to kept for the next
+ * index: consecutive draws cost one block per four (the values are pml_philox_draw's). */
+typedef struct draw_cache {
+    uint64_t stream, block;
+    pml_u32x4 v;
+} draw_cache;
+
+static uint32_t cached_draw(draw_cache *c, uint64_t seed, uint64_t stream, uint64_t index)
+{
+    const uint64_t blk = index >> 2;
+    if (c->stream != stream || c->block != blk) {
+        c->v = pml_philox_draw4(seed, stream, blk);
+        c->stream = stream;
+        c->block = blk;
+    }
+    return pml_u32x4_get(c->v, (unsigned)(index & 3u));
+}
+
 /* The new state of neuron i given its field f (threshold not yet subtracted), visit k of
  * sweep t. */
-static int8_t decide(const pml_hopfield_async_args *a, int64_t probe, int64_t t, int64_t k,
-                     int64_t i, double f, int64_t fint, int8_t si)
+static int8_t decide(const pml_hopfield_async_args *a, draw_cache *dc, int64_t probe, int64_t t,
+                     int64_t k, int64_t i, double f, int64_t fint, int8_t si)
 {
     const double th = a->theta ? a->theta[i] : 0.0;
     if (!a->glauber) {
         const double g = a->wtype == PML_I32 && !a->theta ? (double)fint : f - th;
         return g > 0 ? 1 : g < 0 ? -1 : si;
     }
-    const uint32_t y = pml_philox_draw(a->seed, PML_HOPFIELD_STREAM_GLAUBER | probe,
-                                       (uint64_t)t * (uint64_t)a->n + (uint64_t)k);
+    const uint32_t y = cached_draw(dc, a->seed, PML_HOPFIELD_STREAM_GLAUBER | probe,
+                                   (uint64_t)t * (uint64_t)a->n + (uint64_t)k);
     uint64_t q;
     if (a->wtype == PML_I32 && !a->theta) {
         q = pml_hopfield_qtab_thr(a->qtab, a->qlen, fint);
@@ -36,14 +54,18 @@ static int8_t decide(const pml_hopfield_async_args *a, int64_t probe, int64_t t,
     return (uint64_t)y >= q ? 1 : -1;
 }
 
-static void make_perm(const pml_hopfield_async_args *a, int64_t probe, int64_t t, int32_t *perm)
+/* cached = 0 (the reference): each draw computed on its own, as the contract states it. */
+static void make_perm(const pml_hopfield_async_args *a, int64_t probe, int64_t t, int32_t *perm,
+                      int cached)
 {
     const int64_t n = a->n;
     for (int64_t k = 0; k < n; ++k) perm[k] = (int32_t)k;
     if (!a->order) return;
+    draw_cache dc = {.stream = 0, .block = UINT64_MAX};
     for (int64_t k = 0; k + 1 < n; ++k) {
-        const uint32_t x = pml_philox_draw(a->seed, PML_HOPFIELD_STREAM_ORDER | probe,
-                                           (uint64_t)t * (uint64_t)n + (uint64_t)k);
+        const uint64_t idx = (uint64_t)t * (uint64_t)n + (uint64_t)k;
+        const uint32_t x = cached ? cached_draw(&dc, a->seed, PML_HOPFIELD_STREAM_ORDER | probe, idx)
+                                  : pml_philox_draw(a->seed, PML_HOPFIELD_STREAM_ORDER | probe, idx);
         const int64_t j = pml_hopfield_pick(x, k, n);
         const int32_t tmp = perm[k];
         perm[k] = perm[j];
@@ -108,13 +130,14 @@ pml_status pml_cpu_hopfield_async_ref(pml_device *dev, const pml_hopfield_async_
         int64_t t = 0;
         int conv = 0;
         while (t < T && !conv) {
-            make_perm(a, probe, t, perm);
+            make_perm(a, probe, t, perm, 0);
             int64_t flips = 0;
             for (int64_t k = 0; k < n; ++k) {
                 const int64_t i = perm[k];
                 int64_t fi;
                 const double f = ref_field(a, w, s, i, &fi);
-                const int8_t v = decide(a, probe, t, k, i, f, fi, s[i]);
+                draw_cache dc = {.stream = 0, .block = UINT64_MAX}; /* one draw, uncached */
+                const int8_t v = decide(a, &dc, probe, t, k, i, f, fi, s[i]);
                 flips += v != s[i];
                 s[i] = v;
             }
@@ -181,12 +204,13 @@ static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
     int64_t t = 0;
     int conv = 0;
     while (t < T && !conv) {
-        make_perm(a, probe, t, perm);
+        make_perm(a, probe, t, perm, 1);
         int64_t flips = 0;
+        draw_cache dc = {.stream = 0, .block = UINT64_MAX};
         for (int64_t k = 0; k < n; ++k) {
             const int64_t i = perm[k];
-            const int8_t v = ints ? decide(a, probe, t, k, i, (double)fi[i], fi[i], s[i])
-                                  : decide(a, probe, t, k, i, fd[i], 0, s[i]);
+            const int8_t v = ints ? decide(a, &dc, probe, t, k, i, (double)fi[i], fi[i], s[i])
+                                  : decide(a, &dc, probe, t, k, i, fd[i], 0, s[i]);
             if (v == s[i]) continue;
             s[i] = v;
             ++flips;
