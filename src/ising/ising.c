@@ -126,7 +126,9 @@ pml_status pml_ising_check_sizes(const pml_ising_config *cfg, const int64_t *lx,
     PML_CHECK(cfg->replicas >= 1 && cfg->replicas <= (1 << 24), PML_ERR_INVALID_ARGUMENT,
               "%s: replicas = %lld, needs 1 .. 2^24", fn, (long long)cfg->replicas);
     double total = 0;
-    for (int64_t r = 0; r < cfg->replicas; ++r) {
+    /* a uniform batch: one size to check, whatever the count */
+    const int64_t checked = lx ? cfg->replicas : 1;
+    for (int64_t r = 0; r < checked; ++r) {
         int64_t x, y;
         size_of(cfg, lx, ly, r, &x, &y);
         if (lx) {
@@ -143,6 +145,7 @@ pml_status pml_ising_check_sizes(const pml_ising_config *cfg, const int64_t *lx,
                   (long long)r, (long long)x, (long long)y);
         total += (double)x * (double)y;
     }
+    if (!lx) total *= (double)cfg->replicas;
     PML_CHECK(total < 0x1p40, PML_ERR_INVALID_ARGUMENT,
               "%s: %lld replicas with %.0f spins in all is out of range (< 2^40)", fn,
               (long long)cfg->replicas, total);

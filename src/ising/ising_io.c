@@ -197,6 +197,12 @@ static pml_status read_layout(reader *rd, long long size, header *h, int64_t **l
               sizeof(pml_ising_acc));
     const pml_ising_config cfg = {h->lx, h->ly, h->replicas, h->J, (pml_ising_rule)h->rule,
                                   h->seed};
+    /* every replica holds at least its accumulator and counters: a count the file's size
+       cannot hold is refused before anything is allocated or looped over per replica */
+    PML_CHECK(h->replicas < 1 || h->replicas > (1 << 24) ||
+                  (double)h->replicas * (double)(16 + acc_size) <= (double)size,
+              PML_ERR_BAD_FORMAT, "%s is truncated: %lld replicas cannot fit in %lld bytes", rd->where,
+              (long long)h->replicas, size);
     if (h->version >= 2) {
         /* the count first: the size arrays are allocated from it */
         PML_CHECK(h->replicas >= 1 && h->replicas <= (1 << 24), PML_ERR_BAD_FORMAT,
