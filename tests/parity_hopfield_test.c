@@ -70,6 +70,9 @@ typedef struct async_case {
     double beta, wscale, escale;
     uint32_t *qtab;
     int64_t qlen;
+    int8_t *xi;  /* sets x p x n: the patterns of integer weights */
+    int64_t p;
+    int use_xi;  /* hand them to the kernel (initial fields from the patterns) */
 } async_case;
 
 typedef struct async_out {
@@ -124,13 +127,14 @@ static void async_instance(async_case *c, int64_t n, int64_t sets, int64_t per_s
         c->wscale = 1.0;
     }
     c->escale = -c->wscale / 2.0;
+    c->xi = xi;
+    c->p = p;
     c->s0 = malloc((size_t)(batch * n));
     for (int64_t b = 0; b < batch; ++b) {
         const int8_t *x = xi + ((b / per_set) * p + b % p) * n;
         for (int64_t i = 0; i < n; ++i)
             c->s0[b * n + i] = lcg() % 100 < 15 ? (int8_t)-x[i] : x[i];
     }
-    free(xi);
 }
 
 /* Half-integer thresholds (in the units of W): with integer weights every field and energy
@@ -161,6 +165,7 @@ static void async_case_free(async_case *c)
     free(c->theta);
     free(c->s0);
     free(c->qtab);
+    free(c->xi);
 }
 
 static void async_out_alloc(const async_case *c, async_out *o)
@@ -203,6 +208,8 @@ static void async_run(pml_device *dev, pml_hopfield_async_fn *fn, const async_ca
         .s = put(&A, c->s0, bn),
         .fields = put(&A, NULL, bn * fsz),
         .scratch = put(&A, NULL, bn * sizeof(int32_t)),
+        .xi = c->use_xi ? put(&A, c->xi, (size_t)(c->sets * c->p * n)) : NULL,
+        .p = c->p,
         .n = n,
         .batch = batch,
         .per_set = c->per_set,
@@ -291,13 +298,16 @@ static void cpu_fast_vs_ref(const char *what, const async_case *c, void *user)
     async_out_alloc(c, &got);
     async_run(cpu, pml_cpu_hopfield_async_ref, c, &ref);
     const int threads[2] = {1, 2};
-    for (int k = 0; k < 2; ++k) {
+    async_case cx = *c; /* the fast path also with the initial fields from the patterns */
+    for (int k = 0; k < 4; ++k) {
 #ifdef _OPENMP
-        omp_set_num_threads(threads[k]);
+        omp_set_num_threads(threads[k % 2]);
 #endif
-        async_run(cpu, pml_cpu_hopfield_async, c, &got);
+        cx.use_xi = k >= 2 && c->wtype == PML_I32;
+        async_run(cpu, pml_cpu_hopfield_async, &cx, &got);
         char w2[128];
-        snprintf(w2, sizeof w2, "%s, %d thread(s)", what, threads[k]);
+        snprintf(w2, sizeof w2, "%s, %d thread(s)%s", what, threads[k % 2],
+                 cx.use_xi ? ", fields from the patterns" : "");
         expect_same_async(w2, c, &got, &ref, 0);
     }
     async_out_free(&ref);
@@ -355,6 +365,15 @@ static void cpu_vs_gpu_exact(const char *what, const async_case *c, void *user)
     async_run(d->cpu, NULL, c, &ref);
     async_run(d->gpu, NULL, c, &got);
     expect_same_async(what, c, &got, &ref, 1);
+    if (c->wtype == PML_I32) { /* and both with the initial fields from the patterns */
+        async_case cx = *c;
+        cx.use_xi = 1;
+        char w2[160];
+        snprintf(w2, sizeof w2, "%s, fields from the patterns", what);
+        async_run(d->cpu, NULL, &cx, &ref);
+        async_run(d->gpu, NULL, &cx, &got);
+        expect_same_async(w2, c, &got, &ref, 1);
+    }
     async_out_free(&ref);
     async_out_free(&got);
 }

@@ -181,13 +181,27 @@ static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
     const int ints = a->wtype == PML_I32;
     const int32_t *wi = ints ? (const int32_t *)a->w + (size_t)(b / a->per_set) * nn : NULL;
     const float *wf = ints ? NULL : (const float *)a->w + (size_t)(b / a->per_set) * nn;
-    int32_t *fi = ints ? (int32_t *)a->fields + b * n : NULL;
-    double *fd = ints ? NULL : (double *)a->fields + b * n;
-    /* fields from scratch: f = W s (rows of a symmetric W) */
-    if (ints) {
+    int32_t *restrict fi = ints ? (int32_t *)a->fields + b * n : NULL;
+    double *restrict fd = ints ? NULL : (double *)a->fields + b * n;
+    /* fields from scratch: f = W s (rows of a symmetric W), or for Hebbian sums from the
+       patterns, f = Xi^T (Xi s) - p s: O(n p) */
+    if (ints && a->xi) {
+        const int64_t p = a->p;
+        const int8_t *x = a->xi + (size_t)(b / a->per_set) * (size_t)(p * n);
+        for (int64_t i = 0; i < n; ++i) fi[i] = (int32_t)(-p * s[i]);
+        for (int64_t mu = 0; mu < p; ++mu) {
+            const int8_t *restrict xm = x + mu * n;
+            int32_t m = 0;
+#pragma omp simd reduction(+ : m)
+            for (int64_t j = 0; j < n; ++j) m += xm[j] * s[j];
+#pragma omp simd
+            for (int64_t i = 0; i < n; ++i) fi[i] += xm[i] > 0 ? m : -m; /* no multiply */
+        }
+    } else if (ints) {
         for (int64_t i = 0; i < n; ++i) {
-            const int32_t *row = wi + i * n;
+            const int32_t *restrict row = wi + i * n;
             int32_t acc = 0;
+#pragma omp simd reduction(+ : acc)
             for (int64_t j = 0; j < n; ++j) acc += row[j] * s[j];
             fi[i] = acc;
         }
@@ -215,12 +229,18 @@ static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
             s[i] = v;
             ++flips;
             if (ints) { /* f += 2 v W[i, :] */
-                const int32_t *row = wi + i * n;
-                const int32_t two = 2 * v;
-                for (int64_t j = 0; j < n; ++j) fi[j] += two * row[j];
+                const int32_t *restrict row = wi + i * n;
+                if (v > 0) { /* +-2 row, without a multiply (SSE2 has no 32-bit one) */
+#pragma omp simd
+                    for (int64_t j = 0; j < n; ++j) fi[j] += row[j] + row[j];
+                } else {
+#pragma omp simd
+                    for (int64_t j = 0; j < n; ++j) fi[j] -= row[j] + row[j];
+                }
             } else {
-                const float *row = wf + i * n;
+                const float *restrict row = wf + i * n;
                 const double two = 2.0 * v;
+#pragma omp simd
                 for (int64_t j = 0; j < n; ++j) fd[j] += two * (double)row[j];
             }
         }

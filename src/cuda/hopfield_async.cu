@@ -128,9 +128,26 @@ static __global__ void async_kernel(pml_hopfield_async_args a)
     F *f = (F *)a.fields + b * n;
     double *tr = a.trace ? a.trace + b * (T + 1) : nullptr;
 
-    // fields from scratch, f_i = sum_j W_ij s_j: int32 sums wrap like the CPU's (mod 2^32,
-    // order-free); double sums in a warp tree
-    for (int64_t i = 0; i < n; ++i) {
+    // fields from scratch. Hebbian sums with their patterns given: f = Xi^T (Xi s) - p s,
+    // O(n p), each m_mu a warp sum (exact), every lane adding xi_i^mu m_mu to its own fields.
+    // Otherwise f_i = sum_j W_ij s_j: int32 sums wrap like the CPU's (mod 2^32, order-free);
+    // double sums in a warp tree
+    if constexpr (INTS) {
+        if (a.xi) {
+            const int64_t p = a.p;
+            const int8_t *x = a.xi + (b / a.per_set) * p * n;
+            for (int64_t i = lane; i < n; i += 32) f[i] = (F)(int32_t)(-p * s[i]);
+            for (int64_t mu = 0; mu < p; ++mu) {
+                const int8_t *xm = x + mu * n;
+                int32_t m = 0;
+                for (int64_t j = lane; j < n; j += 32) m += xm[j] * s[j];
+                for (int o = 16; o > 0; o >>= 1) m += __shfl_xor_sync(FULL_MASK, m, o);
+                for (int64_t i = lane; i < n; i += 32) f[i] += (F)(xm[i] * m);
+            }
+            __syncwarp();
+        }
+    }
+    for (int64_t i = 0; i < n && !(INTS && a.xi); ++i) {
         const W *row = w + i * n;
         if constexpr (INTS) {
             uint32_t acc = 0;

@@ -84,6 +84,7 @@ static pml_status recall_async(pml_hopfield *net, const pml_hopfield_recall_conf
     const int ints = net->rule == PML_HOPFIELD_HEBB;
     pml_hopfield_async_args a = {.w = net->w, .wtype = ints ? PML_I32 : PML_F32,
                                  .theta = net->theta, .s = s, .n = n, .batch = batch,
+                                 .xi = ints ? net->xi : NULL, .p = net->p,
                                  .per_set = per_set, .p0 = p0, .seed = cfg->seed,
                                  .order = cfg->order == PML_HOPFIELD_RANDOM,
                                  .glauber = cfg->mode == PML_HOPFIELD_GLAUBER,

@@ -93,6 +93,10 @@ typedef pml_status pml_hopfield_draw_fn(pml_device *dev, const pml_hopfield_draw
  * without threshold is f_i = sum_j W_ij s_j, kept in `fields` (batch x n, int32 for PML_I32,
  * double for PML_F32) and updated after each flip of s_j by 2 s_j W_ij (W_ij = W_ji, so row j).
  * theta (n, in the units of W) or NULL; the update field is f_i - theta_i.
+ * The initial fields are W s. With PML_I32 weights that are the Hebbian sums of patterns xi
+ * (sets x p x n, +-1; NULL: not given), a kernel may compute them as
+ * f_i = sum_mu xi_i^mu m_mu - p s_i, m_mu = sum_j xi_j^mu s_j: the same integers in O(n p)
+ * instead of O(n^2).
  *
  * Sweep t (t = 0, 1, ...) visits every neuron once, in index order (order = 0) or in the order
  * of a permutation (order = 1): perm = identity, then for k = 0 .. n-2
@@ -118,6 +122,8 @@ typedef struct pml_hopfield_async_args {
     const void *w;
     pml_dtype wtype;
     const double *theta;
+    const int8_t *xi;
+    int64_t p;
     int8_t *s;
     void *fields;
     int32_t *scratch;
