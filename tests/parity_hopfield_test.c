@@ -71,8 +71,9 @@ typedef struct async_case {
     uint32_t *qtab;
     int64_t qlen;
     int8_t *xi;  /* sets x p x n: the patterns of integer weights */
+    int32_t *xit; /* the same transposed as sign masks (0: +1, -1: -1), sets x n x p */
     int64_t p;
-    int use_xi;  /* hand them to the kernel (initial fields from the patterns) */
+    int use_xi;  /* hand them to the kernel (the Hebbian pattern form) */
 } async_case;
 
 typedef struct async_out {
@@ -128,6 +129,11 @@ static void async_instance(async_case *c, int64_t n, int64_t sets, int64_t per_s
     }
     c->escale = -c->wscale / 2.0;
     c->xi = xi;
+    c->xit = malloc((size_t)(sets * p * n) * sizeof *c->xit);
+    for (int64_t k = 0; k < sets; ++k)
+        for (int64_t mu = 0; mu < p; ++mu)
+            for (int64_t i = 0; i < n; ++i)
+                c->xit[(k * n + i) * p + mu] = xi[(k * p + mu) * n + i] > 0 ? 0 : -1;
     c->p = p;
     c->s0 = malloc((size_t)(batch * n));
     for (int64_t b = 0; b < batch; ++b) {
@@ -166,6 +172,7 @@ static void async_case_free(async_case *c)
     free(c->s0);
     free(c->qtab);
     free(c->xi);
+    free(c->xit);
 }
 
 static void async_out_alloc(const async_case *c, async_out *o)
@@ -201,14 +208,15 @@ static void async_run(pml_device *dev, pml_hopfield_async_fn *fn, const async_ca
     const size_t wsz = c->wtype == PML_I32 ? sizeof(int32_t) : sizeof(float);
     const size_t fsz = c->wtype == PML_I32 ? sizeof(int32_t) : sizeof(double);
     const size_t bn = (size_t)(batch * n), trn = (size_t)(batch * (T + 1));
+    const size_t bf = (size_t)(batch * (c->p > n ? c->p : n)); /* fields, or overlaps */
     pml_hopfield_async_args a = {
         .w = put(&A, c->w, (size_t)(c->sets * n * n) * wsz),
         .wtype = c->wtype,
         .theta = c->theta ? put(&A, c->theta, (size_t)n * sizeof(double)) : NULL,
         .s = put(&A, c->s0, bn),
-        .fields = put(&A, NULL, bn * fsz),
+        .fields = put(&A, NULL, bf * fsz),
         .scratch = put(&A, NULL, bn * sizeof(int32_t)),
-        .xi = c->use_xi ? put(&A, c->xi, (size_t)(c->sets * c->p * n)) : NULL,
+        .xit = c->use_xi ? put(&A, c->xit, (size_t)(c->sets * c->p * n) * sizeof(int32_t)) : NULL,
         .p = c->p,
         .n = n,
         .batch = batch,
@@ -298,7 +306,7 @@ static void cpu_fast_vs_ref(const char *what, const async_case *c, void *user)
     async_out_alloc(c, &got);
     async_run(cpu, pml_cpu_hopfield_async_ref, c, &ref);
     const int threads[2] = {1, 2};
-    async_case cx = *c; /* the fast path also with the initial fields from the patterns */
+    async_case cx = *c; /* the fast path also with the initial the pattern form */
     for (int k = 0; k < 4; ++k) {
 #ifdef _OPENMP
         omp_set_num_threads(threads[k % 2]);
@@ -307,7 +315,7 @@ static void cpu_fast_vs_ref(const char *what, const async_case *c, void *user)
         async_run(cpu, pml_cpu_hopfield_async, &cx, &got);
         char w2[128];
         snprintf(w2, sizeof w2, "%s, %d thread(s)%s", what, threads[k % 2],
-                 cx.use_xi ? ", fields from the patterns" : "");
+                 cx.use_xi ? ", the pattern form" : "");
         expect_same_async(w2, c, &got, &ref, 0);
     }
     async_out_free(&ref);
@@ -365,11 +373,11 @@ static void cpu_vs_gpu_exact(const char *what, const async_case *c, void *user)
     async_run(d->cpu, NULL, c, &ref);
     async_run(d->gpu, NULL, c, &got);
     expect_same_async(what, c, &got, &ref, 1);
-    if (c->wtype == PML_I32) { /* and both with the initial fields from the patterns */
+    if (c->wtype == PML_I32) { /* and both with the initial the pattern form */
         async_case cx = *c;
         cx.use_xi = 1;
         char w2[160];
-        snprintf(w2, sizeof w2, "%s, fields from the patterns", what);
+        snprintf(w2, sizeof w2, "%s, the pattern form", what);
         async_run(d->cpu, NULL, &cx, &ref);
         async_run(d->gpu, NULL, &cx, &got);
         expect_same_async(w2, c, &got, &ref, 1);

@@ -100,22 +100,22 @@ void pml_hf_cli_extrapolate(const int64_t *ns, const double *ac, int64_t k, doub
     *inf = m >= 2 && d > 0 ? (sy * sxx - sx * sxy) / d : NAN;
 }
 
-static int write_files(const char *dir, const int64_t *ns, int64_t nn, const double *alpha,
-                       int64_t na, const pml_hopfield_capacity_point *pts, const double *ac,
-                       int quiet)
+int pml_hf_cli_capacity_files(const char *cmd, const char *dir, const int64_t *ns, int64_t nn,
+                              const double *alpha, int64_t na,
+                              const pml_hopfield_capacity_point *pts, const double *ac, int quiet)
 {
-    if (pml_cli_out_dir(CMD, dir)) return 1;
+    if (pml_cli_out_dir(cmd, dir)) return 1;
     char path[PML_PATH_MAX];
     pml_wfile w;
-    if (pml_cli_path(CMD, path, sizeof path, dir, "capacity.csv") || pml_cli_open(CMD, path, &w))
+    if (pml_cli_path(cmd, path, sizeof path, dir, "capacity.csv") || pml_cli_open(cmd, path, &w))
         return 1;
     fprintf(w.f, "N,alpha,P,sets,retrieved,retrieved_err,overlap,overlap_err\n");
     for (int64_t i = 0; i < nn * na; ++i)
         fprintf(w.f, "%lld,%.6g,%lld,%lld,%.6g,%.6g,%.6g,%.6g\n", (long long)pts[i].n,
                 pts[i].alpha, (long long)pts[i].p, (long long)pts[i].sets, pts[i].retrieved,
                 pts[i].retrieved_err, pts[i].overlap, pts[i].overlap_err);
-    if (pml_cli_commit(CMD, &w, quiet)) return 1;
-    if (pml_cli_path(CMD, path, sizeof path, dir, "capacity.gp") || pml_cli_open(CMD, path, &w))
+    if (pml_cli_commit(cmd, &w, quiet)) return 1;
+    if (pml_cli_path(cmd, path, sizeof path, dir, "capacity.gp") || pml_cli_open(cmd, path, &w))
         return 1;
     fprintf(w.f, "# physml hopfield capacity: render with `gnuplot capacity.gp` in this directory\n");
     pml_gnuplot_output(w.f, "capacity.png", "set terminal pngcairo size 900,550 font ',10'");
@@ -134,8 +134,8 @@ static int write_files(const char *dir, const int64_t *ns, int64_t nn, const dou
                 i ? ", " : "", (long long)(1 + i * na), (long long)((i + 1) * na),
                 (long long)ns[i], ac[i]);
     fprintf(w.f, "\n");
-    if (pml_cli_commit(CMD, &w, quiet)) return 1;
-    return pml_gnuplot_render(CMD, dir, "capacity.gp", "capacity.png", quiet) < 0;
+    if (pml_cli_commit(cmd, &w, quiet)) return 1;
+    return pml_gnuplot_render(cmd, dir, "capacity.gp", "capacity.png", quiet) < 0;
 }
 
 int pml_cmd_hopfield_capacity(int argc, char **argv)
@@ -212,7 +212,7 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
             printf("alpha_c(N) = a + b / sqrt(N) over these N: a = %.4f (AGS, N -> infinity: "
                    "%.3f)\n", inf, PML_HOPFIELD_ALPHA_C_AGS);
     }
-    if (!r) r = write_files(out, ns, nn, alpha, na, pts, ac, quiet);
+    if (!r) r = pml_hf_cli_capacity_files(CMD, out, ns, nn, alpha, na, pts, ac, quiet);
     free(pts);
     pml_device_close(dev);
     return r;

@@ -20,6 +20,11 @@ int pml_hf_cli_picture(const char *cmd, const char *dir, const char *name, int s
                        const int8_t *const cols[5], int quiet);
 /* alpha_c(N) = a + b / sqrt(N) by least squares over k >= 2 sizes; a into *inf. */
 void pml_hf_cli_extrapolate(const int64_t *ns, const double *ac, int64_t k, double *inf);
+/* DIR/capacity.csv, capacity.gp and (gnuplot) capacity.png of nn sizes x na loads; an exit
+ * code. */
+int pml_hf_cli_capacity_files(const char *cmd, const char *dir, const int64_t *ns, int64_t nn,
+                              const double *alpha, int64_t na,
+                              const pml_hopfield_capacity_point *pts, const double *ac, int quiet);
 /* The capacity scan of one n over the loads alpha, its table rows or JSON lines, and its
  * alpha_c; 0 or an exit code. out gets count points. */
 int pml_hf_cli_capacity(const char *cmd, pml_device *dev, const pml_hopfield_capacity_config *c,

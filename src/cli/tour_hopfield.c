@@ -95,17 +95,17 @@ static int fashion(pml_tour_ctx *ctx, const char *dir)
     return rc;
 }
 
-static int capacity(pml_tour_ctx *ctx)
+static int capacity(pml_tour_ctx *ctx, const char *dir)
 {
-    /* about 5 s on two CPU cores (under 2 s with --quick) */
-    const int64_t ns[3] = {100, 200, 400};
-    const int64_t nn = ctx->quick ? 2 : 3;
+    /* about 15 s on two CPU cores (under a second with --quick) */
+    const int64_t ns[4] = {100, 200, 400, 800};
+    const int64_t nn = ctx->quick ? 2 : 4;
     double alpha[32];
-    const int na = pml_parse_range("0.04:0.28:0.02", alpha, 32);
+    const int na = pml_parse_range("0.06:0.26:0.02", alpha, 32);
     pml_hopfield_capacity_config c = pml_hopfield_capacity_defaults();
     c.sets = ctx->quick ? 6 : 12;
-    pml_hopfield_capacity_point pts[3 * 32];
-    double ac[3], ae[3];
+    pml_hopfield_capacity_point pts[4 * 32];
+    double ac[4], ae[4];
     for (int64_t i = 0; i < nn; ++i) {
         c.n = ns[i];
         for (int k = 0; k < na; ++k) {
@@ -116,6 +116,7 @@ static int capacity(pml_tour_ctx *ctx)
     }
     double inf;
     pml_hf_cli_extrapolate(ns, ac, nn, &inf);
+    if (pml_hf_cli_capacity_files("tour", dir, ns, nn, alpha, na, pts, ac, ctx->quiet)) return 1;
     char v[96], note[160];
     snprintf(v, sizeof v, "%.3f +- %.3f (N = %lld)", ac[nn - 1], ae[nn - 1], (long long)ns[nn - 1]);
     snprintf(note, sizeof note, "AGS 0.138 as N -> inf; a + b/sqrt(N) fit: %.3f", inf);
@@ -128,7 +129,8 @@ static int capacity(pml_tour_ctx *ctx)
         fprintf(ctx->report, "| %lld | %.4f +- %.4f | %.4f |\n", (long long)ns[i], ac[i], ae[i],
                 pml_hopfield_alpha_mceliece(ns[i]));
     fprintf(ctx->report, "\nalpha_c falls with N towards AGS's 0.138; alpha_c(N) = a + b/sqrt(N) "
-                         "over these sizes gives a = %.3f.\n\n", inf);
+                         "over these sizes gives a = %.3f.\n\n![capacity](hopfield/capacity.png)\n\n",
+            inf);
     return 0;
 }
 
@@ -140,6 +142,6 @@ int pml_tour_hopfield(pml_tour_ctx *ctx)
         return 1;
     int rc = fig2(ctx, dir);
     if (!rc) rc = fashion(ctx, dir);
-    if (!rc) rc = capacity(ctx);
+    if (!rc) rc = capacity(ctx, dir);
     return rc;
 }

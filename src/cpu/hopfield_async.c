@@ -183,21 +183,8 @@ static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
     const float *wf = ints ? NULL : (const float *)a->w + (size_t)(b / a->per_set) * nn;
     int32_t *restrict fi = ints ? (int32_t *)a->fields + b * n : NULL;
     double *restrict fd = ints ? NULL : (double *)a->fields + b * n;
-    /* fields from scratch: f = W s (rows of a symmetric W), or for Hebbian sums from the
-       patterns, f = Xi^T (Xi s) - p s: O(n p) */
-    if (ints && a->xi) {
-        const int64_t p = a->p;
-        const int8_t *x = a->xi + (size_t)(b / a->per_set) * (size_t)(p * n);
-        for (int64_t i = 0; i < n; ++i) fi[i] = (int32_t)(-p * s[i]);
-        for (int64_t mu = 0; mu < p; ++mu) {
-            const int8_t *restrict xm = x + mu * n;
-            int32_t m = 0;
-#pragma omp simd reduction(+ : m)
-            for (int64_t j = 0; j < n; ++j) m += xm[j] * s[j];
-#pragma omp simd
-            for (int64_t i = 0; i < n; ++i) fi[i] += xm[i] > 0 ? m : -m; /* no multiply */
-        }
-    } else if (ints) {
+    /* fields from scratch: f = W s (rows of a symmetric W) */
+    if (ints) {
         for (int64_t i = 0; i < n; ++i) {
             const int32_t *restrict row = wi + i * n;
             int32_t acc = 0;
@@ -255,10 +242,79 @@ static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
     a->energy[b] = fast_energy(a, s, fld);
 }
 
+/* The Hebbian pattern form: no W. Probe b keeps the overlaps m_mu = sum_j xi_j^mu s_j (p int32
+ * in `fields`); the field of neuron i at its visit is sum_mu xi_i^mu m_mu - p s_i (row i of the
+ * transposed patterns, O(p)), and a flip of s_i adds 2 s_i xi_i^mu to every m_mu (O(p)). The
+ * integers are those of W s, so the states, energies and traces are the reference's. */
+static int32_t pattern_field(const int32_t *restrict x, const int32_t *restrict m, int64_t p)
+{
+    int32_t f = 0; /* x_mu = 0 or -1: (m ^ x) - x is m or -m */
+#pragma omp simd reduction(+ : f)
+    for (int64_t mu = 0; mu < p; ++mu) f += (m[mu] ^ x[mu]) - x[mu];
+    return f;
+}
+
+static double pattern_energy(const pml_hopfield_async_args *a, const int8_t *s,
+                             const int32_t *m)
+{
+    int64_t q = 0; /* sum_i s_i f_i = sum_mu m_mu^2 - p n */
+    for (int64_t mu = 0; mu < a->p; ++mu) q += (int64_t)m[mu] * m[mu];
+    q -= a->p * a->n;
+    return a->escale * (double)q + theta_dot(a, s);
+}
+
+static void pattern_probe(const pml_hopfield_async_args *a, int64_t b)
+{
+    const int64_t n = a->n, p = a->p, T = a->max_sweeps, probe = a->p0 + b;
+    int8_t *s = a->s + b * n;
+    int32_t *perm = a->scratch + b * n;
+    double *tr = a->trace ? a->trace + b * (T + 1) : NULL;
+    const int32_t *xt = a->xit + (size_t)(b / a->per_set) * (size_t)(n * p);
+    int32_t *restrict m = (int32_t *)a->fields + b * (n > p ? n : p);
+    for (int64_t mu = 0; mu < p; ++mu) m[mu] = 0;
+    for (int64_t j = 0; j < n; ++j) { /* m = Xi s, a row of Xi^T at a time */
+        const int32_t *restrict x = xt + j * p;
+        const int32_t sj = s[j] > 0 ? 0 : -1; /* m += s_j xi_j: the sign masks combined */
+#pragma omp simd
+        for (int64_t mu = 0; mu < p; ++mu) m[mu] += (1 ^ (x[mu] ^ sj)) - (x[mu] ^ sj);
+    }
+    if (tr) tr[0] = pattern_energy(a, s, m);
+    int64_t t = 0;
+    int conv = 0;
+    while (t < T && !conv) {
+        make_perm(a, probe, t, perm, 1);
+        int64_t flips = 0;
+        draw_cache dc = {.stream = 0, .block = UINT64_MAX};
+        for (int64_t k = 0; k < n; ++k) {
+            const int64_t i = perm[k];
+            const int32_t *restrict x = xt + i * p;
+            const int32_t f = pattern_field(x, m, p) - (int32_t)p * s[i];
+            const int8_t v = decide(a, &dc, probe, t, k, i, (double)f, f, s[i]);
+            if (v == s[i]) continue;
+            s[i] = v;
+            ++flips;
+            const int32_t sv = v > 0 ? 0 : -1; /* m += 2 v xi_i */
+#pragma omp simd
+            for (int64_t mu = 0; mu < p; ++mu) m[mu] += 2 * ((1 ^ (x[mu] ^ sv)) - (x[mu] ^ sv));
+        }
+        ++t;
+        if (tr) tr[t] = pattern_energy(a, s, m);
+        conv = !a->glauber && flips == 0;
+    }
+    if (tr)
+        for (int64_t u = t + 1; u <= T; ++u) tr[u] = NAN;
+    a->sweeps[b] = t;
+    a->converged[b] = (int8_t)conv;
+    a->energy[b] = pattern_energy(a, s, m);
+}
+
 pml_status pml_cpu_hopfield_async(pml_device *dev, const pml_hopfield_async_args *a)
 {
     (void)dev;
-#pragma omp parallel for schedule(dynamic, 1) if (a->batch > 1 && a->n * a->n * a->batch > (1 << 16))
-    for (int64_t b = 0; b < a->batch; ++b) fast_probe(a, b);
+#pragma omp parallel for schedule(dynamic, 1) if (a->batch > 1 && a->n * a->batch > (1 << 12))
+    for (int64_t b = 0; b < a->batch; ++b) {
+        if (a->xit && a->wtype == PML_I32) pattern_probe(a, b);
+        else fast_probe(a, b);
+    }
     return PML_OK;
 }

@@ -128,26 +128,9 @@ static __global__ void async_kernel(pml_hopfield_async_args a)
     F *f = (F *)a.fields + b * n;
     double *tr = a.trace ? a.trace + b * (T + 1) : nullptr;
 
-    // fields from scratch. Hebbian sums with their patterns given: f = Xi^T (Xi s) - p s,
-    // O(n p), each m_mu a warp sum (exact), every lane adding xi_i^mu m_mu to its own fields.
-    // Otherwise f_i = sum_j W_ij s_j: int32 sums wrap like the CPU's (mod 2^32, order-free);
-    // double sums in a warp tree
-    if constexpr (INTS) {
-        if (a.xi) {
-            const int64_t p = a.p;
-            const int8_t *x = a.xi + (b / a.per_set) * p * n;
-            for (int64_t i = lane; i < n; i += 32) f[i] = (F)(int32_t)(-p * s[i]);
-            for (int64_t mu = 0; mu < p; ++mu) {
-                const int8_t *xm = x + mu * n;
-                int32_t m = 0;
-                for (int64_t j = lane; j < n; j += 32) m += xm[j] * s[j];
-                for (int o = 16; o > 0; o >>= 1) m += __shfl_xor_sync(FULL_MASK, m, o);
-                for (int64_t i = lane; i < n; i += 32) f[i] += (F)(xm[i] * m);
-            }
-            __syncwarp();
-        }
-    }
-    for (int64_t i = 0; i < n && !(INTS && a.xi); ++i) {
+    // fields from scratch, f_i = sum_j W_ij s_j: int32 sums wrap like the CPU's (mod 2^32,
+    // order-free); double sums in a warp tree
+    for (int64_t i = 0; i < n; ++i) {
         const W *row = w + i * n;
         if constexpr (INTS) {
             uint32_t acc = 0;
@@ -226,6 +209,96 @@ static __global__ void async_kernel(pml_hopfield_async_args a)
     }
 }
 
+// The Hebbian pattern form (a.xit given): each probe keeps its overlaps m_mu = sum_j xi_j^mu s_j
+// in `fields`; a visit's field sum_mu xi_i^mu m_mu - p s_i is a warp sum over mu (exact
+// integers, order-free), a flip adds 2 s_i xi_i^mu to the m_mu the lanes own. Lane 0 decides,
+// in the contract's visit order, so states, energies and traces are the CPU's.
+static __device__ double pattern_energy(const pml_hopfield_async_args &a, const int8_t *s,
+                                        const int32_t *m, int lane)
+{
+    long long q = 0;
+    for (int64_t mu = lane; mu < a.p; mu += 32) q += (long long)m[mu] * m[mu];
+    q = warp_sum_ll(q) - (long long)(a.p * a.n);
+    double td = 0.0;
+    if (lane == 0 && a.theta)
+        for (int64_t i = 0; i < a.n; ++i) td = __dadd_rn(td, __dmul_rn(a.theta[i], (double)s[i]));
+    return __dadd_rn(__dmul_rn(a.escale, (double)q), __dmul_rn(a.wscale, td));
+}
+
+static __global__ void pattern_kernel(pml_hopfield_async_args a)
+{
+    const int lane = threadIdx.x & 31;
+    const int64_t b = (int64_t)blockIdx.x * ASYNC_WARPS + (threadIdx.x >> 5);
+    if (b >= a.batch) return; // the whole warp: no block-wide barrier follows
+    const int64_t n = a.n, p = a.p, T = a.max_sweeps, probe = a.p0 + b;
+    const int32_t *xt = a.xit + (b / a.per_set) * n * p;
+    int8_t *s = a.s + b * n;
+    int32_t *perm = a.scratch + b * n;
+    int32_t *m = (int32_t *)a.fields + b * (n > p ? n : p);
+    double *tr = a.trace ? a.trace + b * (T + 1) : nullptr;
+    for (int64_t mu = lane; mu < p; mu += 32) { // m = Xi s; (1 ^ c) - c = xi s for c = mask ^ sign
+        int32_t acc = 0;
+        for (int64_t j = 0; j < n; ++j) {
+            const int32_t c = xt[j * p + mu] ^ (s[j] > 0 ? 0 : -1);
+            acc += (1 ^ c) - c;
+        }
+        m[mu] = acc;
+    }
+    __syncwarp();
+    {
+        const double e = pattern_energy(a, s, m, lane);
+        if (tr && lane == 0) tr[0] = e;
+    }
+    const uint64_t gstream = PML_HOPFIELD_STREAM_GLAUBER | (uint64_t)probe;
+    int64_t t = 0;
+    bool conv = false;
+    while (t < T && !conv) {
+        make_perm(a, probe, t, perm, lane);
+        int64_t flips = 0;
+        for (int64_t k0 = 0; k0 < n; k0 += 32) {
+            const int64_t kk = k0 + lane;
+            const int32_t my_i = kk < n ? perm[kk] : 0;
+            const uint32_t my_y =
+                a.glauber && kk < n
+                    ? pml_philox_draw(a.seed, gstream, (uint64_t)t * (uint64_t)n + (uint64_t)kk)
+                    : 0u;
+            const int cnt = n - k0 < 32 ? (int)(n - k0) : 32;
+            for (int l = 0; l < cnt; ++l) {
+                const int32_t i = __shfl_sync(FULL_MASK, my_i, l);
+                const uint32_t y = __shfl_sync(FULL_MASK, my_y, l);
+                const int32_t *x = xt + (int64_t)i * p;
+                int32_t part = 0;
+                for (int64_t mu = lane; mu < p; mu += 32) part += (m[mu] ^ x[mu]) - x[mu];
+                for (int o = 16; o > 0; o >>= 1) part += __shfl_xor_sync(FULL_MASK, part, o);
+                const int8_t si = s[i];
+                const int32_t f = part - (int32_t)p * si;
+                const int8_t v = decide<true>(a, i, (double)f, (int64_t)f, si, y);
+                if (v == si) continue; // every lane decided the same
+                const int32_t sv = v > 0 ? 0 : -1; // m += 2 v xi_i
+                for (int64_t mu = lane; mu < p; mu += 32) {
+                    const int32_t c = x[mu] ^ sv;
+                    m[mu] += 2 * ((1 ^ c) - c);
+                }
+                if (lane == 0) s[i] = v;
+                ++flips;
+                __syncwarp(); // m and s_i, visible to the next visit
+            }
+        }
+        ++t;
+        const double e = pattern_energy(a, s, m, lane);
+        if (tr && lane == 0) tr[t] = e;
+        conv = !a.glauber && flips == 0;
+    }
+    if (tr)
+        for (int64_t u = t + 1 + lane; u <= T; u += 32) tr[u] = TRACE_NAN;
+    const double e = pattern_energy(a, s, m, lane);
+    if (lane == 0) {
+        a.sweeps[b] = t;
+        a.converged[b] = (int8_t)conv;
+        a.energy[b] = e;
+    }
+}
+
 extern "C" pml_status pml_cuda_hopfield_async(pml_device *dev, const pml_hopfield_async_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
@@ -233,7 +306,9 @@ extern "C" pml_status pml_cuda_hopfield_async(pml_device *dev, const pml_hopfiel
     const int64_t blocks = (a->batch + ASYNC_WARPS - 1) / ASYNC_WARPS;
     PML_CHECK(blocks <= 0x7fffffff, PML_ERR_INVALID_ARGUMENT, "hopfield async: batch too large");
     cudaStream_t st = pml_cuda(dev)->stream;
-    if (a->wtype == PML_I32)
+    if (a->wtype == PML_I32 && a->xit)
+        pattern_kernel<<<(unsigned)blocks, 32 * ASYNC_WARPS, 0, st>>>(*a);
+    else if (a->wtype == PML_I32)
         async_kernel<true, int32_t, int32_t><<<(unsigned)blocks, 32 * ASYNC_WARPS, 0, st>>>(*a);
     else if (a->wtype == PML_F32)
         async_kernel<false, float, double><<<(unsigned)blocks, 32 * ASYNC_WARPS, 0, st>>>(*a);

@@ -19,6 +19,8 @@ struct pml_hopfield {
     int8_t *xi;     /* sets x p x n */
     float *xif;     /* the same as float, for the GEMMs */
     double *xid;    /* as double, made when a Hebbian field could reach 2^24 (NULL until) */
+    int32_t *xit;   /* sets x n x p, each set's patterns transposed as sign masks (0 for +1,
+                       -1 for -1: Hebbian asynchronous recall; NULL until) */
     void *w;        /* sets x n x n: int32 sums (HEBB, made on first need) or float */
     double *theta;  /* n, in the units of w (HEBB: n theta), on the device; NULL: none */
     double *theta_user; /* n, as the user gave them, on the device (energies) */
@@ -35,6 +37,8 @@ pml_status pml_hf_create_dev(pml_device *dev, int64_t n, int64_t p, int64_t sets
                              pml_hopfield_rule rule, int8_t *xi, pml_hopfield **out);
 /* Makes the Hebbian int32 weights if they are not there yet. */
 pml_status pml_hf_need_weights(pml_hopfield *net);
+/* Makes the transposed patterns if they are not there yet. */
+pml_status pml_hf_need_xit(pml_hopfield *net);
 /* Makes the float64 patterns if they are not there yet. */
 pml_status pml_hf_need_xid(pml_hopfield *net);
 

@@ -80,11 +80,12 @@ static pml_status recall_async(pml_hopfield *net, const pml_hopfield_recall_conf
 {
     pml_device *dev = net->dev;
     const int64_t n = net->n, T = cfg->max_sweeps;
-    PML_TRY(pml_hf_need_weights(net));
     const int ints = net->rule == PML_HOPFIELD_HEBB;
+    /* Hebbian weights never need W here: the kernel works from the transposed patterns */
+    PML_TRY(ints ? pml_hf_need_xit(net) : pml_hf_need_weights(net));
     pml_hopfield_async_args a = {.w = net->w, .wtype = ints ? PML_I32 : PML_F32,
                                  .theta = net->theta, .s = s, .n = n, .batch = batch,
-                                 .xi = ints ? net->xi : NULL, .p = net->p,
+                                 .xit = ints ? net->xit : NULL, .p = net->p,
                                  .per_set = per_set, .p0 = p0, .seed = cfg->seed,
                                  .order = cfg->order == PML_HOPFIELD_RANDOM,
                                  .glauber = cfg->mode == PML_HOPFIELD_GLAUBER,
@@ -95,7 +96,8 @@ static pml_status recall_async(pml_hopfield *net, const pml_hopfield_recall_conf
     scratch sc = {.dev = dev};
     uint32_t *qh = NULL;
     int8_t *conv_h = NULL;
-    pml_status st = take(&sc, (size_t)(batch * n) * (ints ? 4 : 8), &a.fields);
+    const int64_t per = ints && net->p > n ? net->p : n; /* fields: n, or p overlaps */
+    pml_status st = take(&sc, (size_t)(batch * per) * (ints ? 4 : 8), &a.fields);
     if (st == PML_OK) st = take(&sc, (size_t)(batch * n) * 4, &a.scratch);
     if (st == PML_OK) st = take(&sc, (size_t)batch * 8, &a.sweeps);
     if (st == PML_OK) st = take(&sc, (size_t)batch, &a.converged);
