@@ -270,6 +270,7 @@ static void pattern_probe(const pml_hopfield_async_args *a, int64_t b)
     int32_t *perm = a->scratch + b * n;
     double *tr = a->trace ? a->trace + b * (T + 1) : NULL;
     const int32_t *xt = a->xit + (size_t)(b / a->per_set) * (size_t)(n * p);
+    const int plain = !a->glauber && !a->theta;
     int32_t *restrict m = (int32_t *)a->fields + b * (n > p ? n : p);
     for (int64_t mu = 0; mu < p; ++mu) m[mu] = 0;
     for (int64_t j = 0; j < n; ++j) { /* m = Xi s, a row of Xi^T at a time */
@@ -289,7 +290,8 @@ static void pattern_probe(const pml_hopfield_async_args *a, int64_t b)
             const int64_t i = perm[k];
             const int32_t *restrict x = xt + i * p;
             const int32_t f = pattern_field(x, m, p) - (int32_t)p * s[i];
-            const int8_t v = decide(a, &dc, probe, t, k, i, (double)f, f, s[i]);
+            const int8_t v = plain ? (f > 0 ? 1 : f < 0 ? -1 : s[i]) /* decide()'s first case */
+                                   : decide(a, &dc, probe, t, k, i, (double)f, f, s[i]);
             if (v == s[i]) continue;
             s[i] = v;
             ++flips;

@@ -87,6 +87,7 @@ void pml_hopfield_destroy(pml_hopfield *net)
     pml_hf_free(net->dev, net->theta);
     pml_hf_free(net->dev, net->theta_user);
     free(net->theta_host);
+    free(net->xi_host);
     free(net);
 }
 
@@ -328,7 +329,11 @@ pml_status pml_hopfield_create(pml_device *dev, int64_t n, const int8_t *pattern
         pml_hf_free(dev, xi);
         return pml_error_within(st, fn);
     }
-    return pml_error_within(pml_hf_create_dev(dev, n, p, 1, rule, xi, out), fn);
+    PML_TRY(pml_error_within(pml_hf_create_dev(dev, n, p, 1, rule, xi, out), fn));
+    /* a host copy: overlaps of small batches are cheaper here than a GEMM on the device */
+    (*out)->xi_host = malloc((size_t)(p * n));
+    if ((*out)->xi_host) memcpy((*out)->xi_host, patterns, (size_t)(p * n));
+    return PML_OK;
 }
 
 pml_status pml_hopfield_set_thresholds(pml_hopfield *net, const double *theta, size_t count)

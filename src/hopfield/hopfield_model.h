@@ -17,6 +17,7 @@ struct pml_hopfield {
     pml_hopfield_rule rule;
     double beta;    /* modern rule */
     int8_t *xi;     /* sets x p x n */
+    int8_t *xi_host; /* the same on the host (public networks; NULL for the capacity scan's) */
     float *xif;     /* the same as float, for the GEMMs */
     double *xid;    /* as double, made when a Hebbian field could reach 2^24 (NULL until) */
     int32_t *xit;   /* sets x n x p, each set's patterns transposed as sign masks (0 for +1,

@@ -322,7 +322,21 @@ pml_status pml_hopfield_recall(pml_hopfield *net, const pml_hopfield_recall_conf
         st = net->dev->ops->upload(net->dev, s, hs, (size_t)(nb * n));
         if (st == PML_OK) st = pml_hf_recall_dev(net, cfg, s, nb, nb, b0, &out);
         if (st == PML_OK) st = net->dev->ops->download(net->dev, hs, s, (size_t)(nb * n));
-        if (st == PML_OK && results) st = pml_hf_overlaps_host(net, s, nb, m);
+        if (st == PML_OK && results) {
+            if (net->xi_host && (double)nb * (double)p * (double)n <= (double)(1 << 22)) {
+                /* small: integer dots on the host (no GEMM, no BLAS threads woken) */
+                for (int64_t b = 0; b < nb; ++b)
+                    for (int64_t k = 0; k < p; ++k) {
+                        const int8_t *restrict x = net->xi_host + k * n, *restrict y = hs + b * n;
+                        int32_t d = 0;
+#pragma omp simd reduction(+ : d)
+                        for (int64_t i = 0; i < n; ++i) d += (int16_t)(x[i] * y[i]);
+                        m[b * p + k] = (double)d / (double)n;
+                    }
+            } else {
+                st = pml_hf_overlaps_host(net, s, nb, m);
+            }
+        }
         for (int64_t b = 0; st == PML_OK && results && b < nb; ++b) {
             int64_t best = 0;
             for (int64_t k = 1; k < p; ++k)
