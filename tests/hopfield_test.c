@@ -447,11 +447,14 @@ Test(hopfield, modern_retrieves_beyond_n)
 /* ---- capacity ----------------------------------------------------------------------------- */
 
 /* At alpha = 0.05 nearly every pattern of n = 400 is retrieved; at 0.25 few are. The critical
- * load of n = 400 lies between 0.12 and 0.19: AGS's 0.138 is the n -> infinity limit of the
- * retrieval state's existence; at finite n the retrieval state survives somewhat beyond it
- * (the fluctuations of the crosstalk shrink as n^-1/2, and starting from the pattern itself
- * lets a metastable state count), so measured midpoints at n of a few hundred sit at or above
- * 0.138 (docs/hopfield.md, "Capacity"): the band allows for that and for 20 sets' noise. */
+ * load: AGS's 0.138 is where the retrieval state (m ~ 0.967) stops existing as n -> infinity.
+ * At finite n the crossover is smeared over a width ~ n^-1/2 and sits above 0.138: starting
+ * from the pattern itself, a metastable state near it survives loads the infinite network
+ * would not keep, the crosstalk's relative fluctuations being ~ n^-1/2. So alpha_c(400) should
+ * be 0.138 plus a shift of order 1/sqrt(n) = 0.05; the band [0.15, 0.195] allows a shift of
+ * 0.3/sqrt(n) to 1.15/sqrt(n) (the sizes 100-800 fit alpha_c(n) = a + b/sqrt(n) with b = 0.84
+ * and a = 0.132: docs/hopfield.md, "Capacity"). With 8 sets the error on alpha_c is about
+ * 0.002, so the band is many standard errors wide on either side of the measured 0.173. */
 Test(hopfield, capacity_against_ags, .timeout = 120)
 {
     pml_hopfield_capacity_config c = pml_hopfield_capacity_defaults();
@@ -465,7 +468,7 @@ Test(hopfield, capacity_against_ags, .timeout = 120)
     for (int k = 0; k < 6; ++k) cr_expect_eq(pt[k].p, llround(alpha[k] * 400));
     double ac = 0.0, err = 0.0;
     PML_ASSERT_OK(pml_hopfield_alpha_c(pt, 6, 0.5, &ac, &err));
-    cr_expect(ac > 0.12 && ac < 0.19, "alpha_c(400) = %g +- %g", ac, err);
+    cr_expect(ac >= 0.15 && ac <= 0.195, "alpha_c(400) = %g +- %g", ac, err);
     for (int k = 0; k < 6; ++k)
         cr_log_info("alpha %.2f: retrieved %.3f +- %.3f, overlap %.3f +- %.3f (%.2f s)", pt[k].alpha,
                     pt[k].retrieved, pt[k].retrieved_err, pt[k].overlap, pt[k].overlap_err, pt[k].seconds);
