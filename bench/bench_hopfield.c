@@ -41,18 +41,6 @@
 #define MAXL 16
 #define MAXREPS 64
 
-static int parse_list(const char *s, double *v, int cap)
-{
-    int n = 0;
-    while (*s && n < cap) {
-        char *e;
-        v[n++] = strtod(s, &e);
-        if (e == s) return -1;
-        s = *e == ',' ? e + 1 : e;
-    }
-    return n;
-}
-
 static void join_list(const double *v, int n, char *out, size_t cap)
 {
     size_t k = 0;
@@ -399,8 +387,8 @@ int main(int argc, char **argv)
     if (reps < 0) reps = quick ? 3 : 5;
     if (budget < 0) budget = quick ? 2 : 10;
     double Nv[MAXL], Bv[MAXL], Av[MAXL];
-    const int nN = parse_list(Ns, Nv, MAXL), nB = parse_list(Bs, Bv, MAXL),
-              nA = parse_list(As, Av, MAXL);
+    const int nN = bench_parse_list(Ns, Nv, MAXL), nB = bench_parse_list(Bs, Bv, MAXL),
+              nA = bench_parse_list(As, Av, MAXL);
     if (nN < 1 || nB < 1 || nA < 1 || reps < 1 || reps > MAXREPS || !(alpha > 0 && alpha <= 1) ||
         !(flip >= 0 && flip <= 0.5) || max_sweeps < 1) {
         fprintf(stderr, "bench_hopfield: bad --n, --batch, --async-batch, --reps, --alpha, "

@@ -19,18 +19,6 @@
 
 #include "physml/physml.h"
 
-static int parse_list(const char *s, double *v, int cap)
-{
-    int n = 0;
-    while (*s && n < cap) {
-        char *e;
-        v[n++] = strtod(s, &e);
-        if (e == s) return -1;
-        s = *e == ',' ? e + 1 : e;
-    }
-    return n;
-}
-
 typedef struct result {
     double fpns, sec_per_sweep;
     int64_t sweeps;
@@ -127,7 +115,7 @@ int main(int argc, char **argv)
     }
     const pml_ising_rule rule = !strcmp(rule_s, "heatbath") ? PML_ISING_HEATBATH : PML_ISING_METROPOLIS;
     double Tv[16], Rv[16];
-    const int nT = parse_list(Ts, Tv, 16), nR = parse_list(Rs, Rv, 16);
+    const int nT = bench_parse_list(Ts, Tv, 16), nR = bench_parse_list(Rs, Rv, 16);
     if (nT < 1 || nR < 1 || repeats < 1) {
         fprintf(stderr, "bench_ising: bad --T, --replicas or --repeats\n");
         return 2;
@@ -152,7 +140,7 @@ int main(int argc, char **argv)
         }
         const char *defL = d == 0 ? "256,1024,4096" : "256,1024,4096,16384";
         double Lv[16];
-        const int nL = parse_list(Ls ? Ls : defL, Lv, 16);
+        const int nL = bench_parse_list(Ls ? Ls : defL, Lv, 16);
         for (int li = 0; li < nL; ++li)
             for (int ri = 0; ri < nR; ++ri)
                 for (int ti = 0; ti < nT; ++ti) {

@@ -45,4 +45,18 @@ static inline double bench_median(double *v, int n)
         }                                                                                     \
     } while (0)
 
+
+/* "1,2.5,8" -> values; the count, or -1 on a parse error (at most cap values). */
+static inline int bench_parse_list(const char *s, double *v, int cap)
+{
+    int n = 0;
+    while (*s && n < cap) {
+        char *e;
+        v[n++] = strtod(s, &e);
+        if (e == s) return -1;
+        s = *e == ',' ? e + 1 : e;
+    }
+    return n;
+}
+
 #endif

@@ -81,6 +81,17 @@ static double theta_dot(const pml_hopfield_async_args *a, const int8_t *s)
     return a->wscale * e;
 }
 
+/* The end of probe b's run: NaN after the last sweep run in its trace, then its results. */
+static void finish(const pml_hopfield_async_args *a, int64_t b, double *tr, int64_t t, int conv,
+                   double energy)
+{
+    if (tr)
+        for (int64_t u = t + 1; u <= a->max_sweeps; ++u) tr[u] = NAN;
+    a->sweeps[b] = t;
+    a->converged[b] = (int8_t)conv;
+    a->energy[b] = energy;
+}
+
 /* ---- the reference ---------------------------------------------------------------------- */
 
 static double ref_field(const pml_hopfield_async_args *a, const void *w, const int8_t *s,
@@ -145,11 +156,7 @@ pml_status pml_cpu_hopfield_async_ref(pml_device *dev, const pml_hopfield_async_
             if (tr) tr[t] = ref_energy(a, w, s);
             conv = !a->glauber && flips == 0;
         }
-        if (tr)
-            for (int64_t u = t + 1; u <= T; ++u) tr[u] = NAN;
-        a->sweeps[b] = t;
-        a->converged[b] = (int8_t)conv;
-        a->energy[b] = ref_energy(a, w, s);
+        finish(a, b, tr, t, conv, ref_energy(a, w, s));
     }
     return PML_OK;
 }
@@ -235,11 +242,7 @@ static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
         if (tr) tr[t] = fast_energy(a, s, fld);
         conv = !a->glauber && flips == 0;
     }
-    if (tr)
-        for (int64_t u = t + 1; u <= T; ++u) tr[u] = NAN;
-    a->sweeps[b] = t;
-    a->converged[b] = (int8_t)conv;
-    a->energy[b] = fast_energy(a, s, fld);
+    finish(a, b, tr, t, conv, fast_energy(a, s, fld));
 }
 
 /* The Hebbian pattern form: no W. Probe b keeps the overlaps m_mu = sum_j xi_j^mu s_j (p int32
@@ -303,11 +306,7 @@ static void pattern_probe(const pml_hopfield_async_args *a, int64_t b)
         if (tr) tr[t] = pattern_energy(a, s, m);
         conv = !a->glauber && flips == 0;
     }
-    if (tr)
-        for (int64_t u = t + 1; u <= T; ++u) tr[u] = NAN;
-    a->sweeps[b] = t;
-    a->converged[b] = (int8_t)conv;
-    a->energy[b] = pattern_energy(a, s, m);
+    finish(a, b, tr, t, conv, pattern_energy(a, s, m));
 }
 
 pml_status pml_cpu_hopfield_async(pml_device *dev, const pml_hopfield_async_args *a)

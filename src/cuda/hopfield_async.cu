@@ -114,6 +114,20 @@ static __device__ void make_perm(const pml_hopfield_async_args &a, int64_t probe
     __syncwarp();
 }
 
+// Visits k0 .. k0+31 of sweep t: lane l loads the neuron of visit k0 + l and its Glauber draw
+// (the lanes then take turns, in the contract's order); returns how many of the 32 exist.
+static __device__ int visit_block(const pml_hopfield_async_args &a, const int32_t *perm,
+                                  uint64_t gstream, int64_t t, int64_t k0, int lane,
+                                  int32_t *my_i, uint32_t *my_y)
+{
+    const int64_t n = a.n, kk = k0 + lane;
+    *my_i = kk < n ? perm[kk] : 0;
+    *my_y = a.glauber && kk < n
+                ? pml_philox_draw(a.seed, gstream, (uint64_t)t * (uint64_t)n + (uint64_t)kk)
+                : 0u;
+    return n - k0 < 32 ? (int)(n - k0) : 32;
+}
+
 // W is int32_t with F = int32_t fields (INTS), or float with double fields.
 template <bool INTS, typename W, typename F>
 static __global__ void async_kernel(pml_hopfield_async_args a)
@@ -157,13 +171,9 @@ static __global__ void async_kernel(pml_hopfield_async_args a)
         make_perm(a, probe, t, perm, lane);
         int64_t flips = 0;
         for (int64_t k0 = 0; k0 < n; k0 += 32) {
-            const int64_t kk = k0 + lane;
-            const int32_t my_i = kk < n ? perm[kk] : 0;
-            const uint32_t my_y =
-                a.glauber && kk < n
-                    ? pml_philox_draw(a.seed, gstream, (uint64_t)t * (uint64_t)n + (uint64_t)kk)
-                    : 0u;
-            const int cnt = n - k0 < 32 ? (int)(n - k0) : 32;
+            int32_t my_i;
+            uint32_t my_y;
+            const int cnt = visit_block(a, perm, gstream, t, k0, lane, &my_i, &my_y);
             for (int l = 0; l < cnt; ++l) {
                 const int32_t i = __shfl_sync(FULL_MASK, my_i, l);
                 const uint32_t y = __shfl_sync(FULL_MASK, my_y, l);
@@ -256,13 +266,9 @@ static __global__ void pattern_kernel(pml_hopfield_async_args a)
         make_perm(a, probe, t, perm, lane);
         int64_t flips = 0;
         for (int64_t k0 = 0; k0 < n; k0 += 32) {
-            const int64_t kk = k0 + lane;
-            const int32_t my_i = kk < n ? perm[kk] : 0;
-            const uint32_t my_y =
-                a.glauber && kk < n
-                    ? pml_philox_draw(a.seed, gstream, (uint64_t)t * (uint64_t)n + (uint64_t)kk)
-                    : 0u;
-            const int cnt = n - k0 < 32 ? (int)(n - k0) : 32;
+            int32_t my_i;
+            uint32_t my_y;
+            const int cnt = visit_block(a, perm, gstream, t, k0, lane, &my_i, &my_y);
             for (int l = 0; l < cnt; ++l) {
                 const int32_t i = __shfl_sync(FULL_MASK, my_i, l);
                 const uint32_t y = __shfl_sync(FULL_MASK, my_y, l);
