@@ -11,24 +11,37 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "cpu/philox16.h"
 #include "ops/hopfield_ops.h"
 
-/* Draw `index` of a stream, with the 4-word Philox block it belongs to kept for the next
- * index: consecutive draws cost one block per four (the values are pml_philox_draw's). */
+/* Draw `index` of a stream, with the 64 draws from its 4-aligned start computed at once (16
+ * Philox blocks in SIMD lanes) and kept for the next indices: consecutive draws cost a
+ * sixteenth of a vector Philox each. The values are pml_philox_draw's. */
 typedef struct draw_cache {
-    uint64_t stream, block;
-    pml_u32x4 v;
+    uint64_t stream, first; /* v[k] is draw first + k; first = UINT64_MAX: empty */
+    uint32_t v[4 * PML_PHILOX16_LANES];
 } draw_cache;
 
 static uint32_t cached_draw(draw_cache *c, uint64_t seed, uint64_t stream, uint64_t index)
 {
-    const uint64_t blk = index >> 2;
-    if (c->stream != stream || c->block != blk) {
-        c->v = pml_philox_draw4(seed, stream, blk);
+    if (c->stream != stream || c->first == UINT64_MAX || index < c->first ||
+        index - c->first >= 4 * PML_PHILOX16_LANES) {
+        uint64_t ctr[PML_PHILOX16_LANES];
+        uint32_t X[PML_PHILOX16_LANES], Y[PML_PHILOX16_LANES], Z[PML_PHILOX16_LANES],
+            W[PML_PHILOX16_LANES];
+        const uint64_t blk = index >> 2;
+        for (int i = 0; i < PML_PHILOX16_LANES; ++i) ctr[i] = blk + (uint64_t)i;
+        pml_cpu_philox16(seed, stream, ctr, X, Y, Z, W);
+        for (int i = 0; i < PML_PHILOX16_LANES; ++i) {
+            c->v[4 * i] = X[i];
+            c->v[4 * i + 1] = Y[i];
+            c->v[4 * i + 2] = Z[i];
+            c->v[4 * i + 3] = W[i];
+        }
         c->stream = stream;
-        c->block = blk;
+        c->first = blk << 2;
     }
-    return pml_u32x4_get(c->v, (unsigned)(index & 3u));
+    return c->v[index - c->first];
 }
 
 /* The new state of neuron i given its field f (threshold not yet subtracted), visit k of
@@ -41,8 +54,9 @@ static int8_t decide(const pml_hopfield_async_args *a, draw_cache *dc, int64_t p
         const double g = a->wtype == PML_I32 && !a->theta ? (double)fint : f - th;
         return g > 0 ? 1 : g < 0 ? -1 : si;
     }
-    const uint32_t y = cached_draw(dc, a->seed, PML_HOPFIELD_STREAM_GLAUBER | probe,
-                                   (uint64_t)t * (uint64_t)a->n + (uint64_t)k);
+    const uint64_t idx = (uint64_t)t * (uint64_t)a->n + (uint64_t)k;
+    const uint32_t y = dc ? cached_draw(dc, a->seed, PML_HOPFIELD_STREAM_GLAUBER | probe, idx)
+                          : pml_philox_draw(a->seed, PML_HOPFIELD_STREAM_GLAUBER | probe, idx);
     uint64_t q;
     if (a->wtype == PML_I32 && !a->theta) {
         q = pml_hopfield_qtab_thr(a->qtab, a->qlen, fint);
@@ -61,7 +75,7 @@ static void make_perm(const pml_hopfield_async_args *a, int64_t probe, int64_t t
     const int64_t n = a->n;
     for (int64_t k = 0; k < n; ++k) perm[k] = (int32_t)k;
     if (!a->order) return;
-    draw_cache dc = {.stream = 0, .block = UINT64_MAX};
+    draw_cache dc = {.stream = 0, .first = UINT64_MAX};
     for (int64_t k = 0; k + 1 < n; ++k) {
         const uint64_t idx = (uint64_t)t * (uint64_t)n + (uint64_t)k;
         const uint32_t x = cached ? cached_draw(&dc, a->seed, PML_HOPFIELD_STREAM_ORDER | probe, idx)
@@ -147,8 +161,7 @@ pml_status pml_cpu_hopfield_async_ref(pml_device *dev, const pml_hopfield_async_
                 const int64_t i = perm[k];
                 int64_t fi;
                 const double f = ref_field(a, w, s, i, &fi);
-                draw_cache dc = {.stream = 0, .block = UINT64_MAX}; /* one draw, uncached */
-                const int8_t v = decide(a, &dc, probe, t, k, i, f, fi, s[i]);
+                const int8_t v = decide(a, NULL, probe, t, k, i, f, fi, s[i]); /* draws one by one */
                 flips += v != s[i];
                 s[i] = v;
             }
@@ -214,7 +227,7 @@ static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
     while (t < T && !conv) {
         make_perm(a, probe, t, perm, 1);
         int64_t flips = 0;
-        draw_cache dc = {.stream = 0, .block = UINT64_MAX};
+        draw_cache dc = {.stream = 0, .first = UINT64_MAX};
         for (int64_t k = 0; k < n; ++k) {
             const int64_t i = perm[k];
             const int8_t v = ints ? decide(a, &dc, probe, t, k, i, (double)fi[i], fi[i], s[i])
@@ -288,7 +301,7 @@ static void pattern_probe(const pml_hopfield_async_args *a, int64_t b)
     while (t < T && !conv) {
         make_perm(a, probe, t, perm, 1);
         int64_t flips = 0;
-        draw_cache dc = {.stream = 0, .block = UINT64_MAX};
+        draw_cache dc = {.stream = 0, .first = UINT64_MAX};
         for (int64_t k = 0; k < n; ++k) {
             const int64_t i = perm[k];
             const int32_t *restrict x = xt + i * p;

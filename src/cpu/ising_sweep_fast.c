@@ -26,14 +26,8 @@
 #endif
 
 #include "cpu/ising_sweep_fast.h"
+#include "cpu/philox16.h"
 
-/* (Functions with clones are static: GCC gives the ifunc symbol and its resolver default
- * visibility whatever -fvisibility says, so an extern one would be exported.) */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define PML_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PML_SIMD_CLONES
-#endif
 
 /* The word of "side" neighbours of every word of a row of the opposite plane: lane l of
  * side[w] is colour site j - 1 (o = 0) or j + 1 (o = 1) of j = 32 w + l, periodic at W. */
@@ -50,44 +44,6 @@ static void row_side(const uint32_t *restrict opp, int64_t W, int64_t WW, int o,
     }
 }
 
-/* Philox4x32-10 of 16 blocks at once: lane i computes block ctr[i] of `stream`. */
-PML_SIMD_CLONES
-static void pml_cpu_ising_philox16(uint64_t seed, uint64_t stream, const uint64_t *restrict ctr,
-                            uint32_t *restrict X, uint32_t *restrict Y, uint32_t *restrict Z,
-                            uint32_t *restrict Wd)
-{
-    const uint32_t s0 = (uint32_t)stream, s1 = (uint32_t)(stream >> 32);
-    uint32_t x[LANES], y[LANES], z[LANES], w[LANES];
-#pragma omp simd
-    for (int i = 0; i < LANES; ++i) {
-        x[i] = (uint32_t)ctr[i];
-        y[i] = (uint32_t)(ctr[i] >> 32);
-        z[i] = s0;
-        w[i] = s1;
-    }
-    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-#pragma omp simd
-        for (int i = 0; i < LANES; ++i) {
-            uint64_t p0 = (uint64_t)PML_PHILOX_M0 * x[i];
-            uint64_t p1 = (uint64_t)PML_PHILOX_M1 * z[i];
-            uint32_t nx = (uint32_t)(p1 >> 32) ^ y[i] ^ k0;
-            uint32_t nz = (uint32_t)(p0 >> 32) ^ w[i] ^ k1;
-            y[i] = (uint32_t)p1;
-            w[i] = (uint32_t)p0;
-            x[i] = nx;
-            z[i] = nz;
-        }
-        k0 += PML_PHILOX_W0;
-        k1 += PML_PHILOX_W1;
-    }
-    for (int i = 0; i < LANES; ++i) {
-        X[i] = x[i];
-        Y[i] = y[i];
-        Z[i] = z[i];
-        Wd[i] = w[i];
-    }
-}
 
 static void plan_make(const pml_ising_wparams *wp, cpu_plan *pl)
 {
@@ -180,7 +136,7 @@ static void pml_cpu_ising_words(uint32_t *restrict self, const uint32_t *restric
         uint32_t D[4][LANES];
         for (int i = 0; i < LANES; ++i)
             ctr[i] = job->half_blk + 8u * (uint64_t)(k0 + i) + (uint64_t)k;
-        pml_cpu_ising_philox16(job->seed, job->stream, ctr, D[0], D[1], D[2], D[3]);
+        pml_cpu_philox16(job->seed, job->stream, ctr, D[0], D[1], D[2], D[3]);
         for (int q = 0; q < 4; ++q) {
             const uint8_t *ix = pl->idx[4 * k + q];
             const uint32_t *t0 = cmb[0][ix[0]], *t1 = cmb[1][ix[1]], *t2 = cmb[2][ix[2]];

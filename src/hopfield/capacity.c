@@ -1,6 +1,7 @@
 /* The capacity measurement: many independent pattern sets in one device batch, each stored
  * pattern (optionally corrupted) recalled, retrieval counted against the pattern it came
  * from; and the critical load read off the retrieval curve. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>
