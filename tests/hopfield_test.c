@@ -277,6 +277,9 @@ Test(hopfield, sync_equals_plain_loop)
     c.max_sweeps = T;
     pml_hopfield_result r[12];
     PML_ASSERT_OK(pml_hopfield_recall(net, &c, s, B, r, NULL));
+    double e[12]; /* the reported energies are those of the final states, to the bit */
+    PML_ASSERT_OK(pml_hopfield_energy(net, s, B, e));
+    for (int64_t b = 0; b < B; ++b) cr_expect_eq(r[b].energy, e[b], "probe %lld", (long long)b);
     for (int64_t b = 0; b < B; ++b) {
         int8_t cur[64], prev[64], nxt[64];
         memcpy(cur, ref + b * n, 64);

@@ -317,7 +317,11 @@ pml_status pml_hopfield_recall(pml_hopfield *net, const pml_hopfield_recall_conf
     for (int64_t b0 = 0; st == PML_OK && b0 < batch; b0 += cap) {
         const int64_t nb = batch - b0 < cap ? batch - b0 : cap;
         int8_t *hs = states + b0 * n;
-        const pml_hf_out out = {.sweeps = sweeps, .end = end, .energy = energy,
+        /* synchronous Hebbian energies come from the overlaps the results need anyway */
+        const int host_energy = results && net->rule == PML_HOPFIELD_HEBB &&
+                                cfg->mode == PML_HOPFIELD_SYNC;
+        const pml_hf_out out = {.sweeps = sweeps, .end = end,
+                                .energy = host_energy ? NULL : energy,
                                 .trace = trace ? trace + b0 * (T + 1) : NULL};
         st = net->dev->ops->upload(net->dev, s, hs, (size_t)(nb * n));
         if (st == PML_OK) st = pml_hf_recall_dev(net, cfg, s, nb, nb, b0, &out);
@@ -336,6 +340,17 @@ pml_status pml_hopfield_recall(pml_hopfield *net, const pml_hopfield_recall_conf
             } else {
                 st = pml_hf_overlaps_host(net, s, nb, m);
             }
+        }
+        for (int64_t b = 0; st == PML_OK && host_energy && b < nb; ++b) {
+            /* as the energy kernel: -(sum_mu M_mu^2) / 2n + theta . s + p / 2, M = n m */
+            double q = 0.0, th = 0.0;
+            for (int64_t k = 0; k < p; ++k) {
+                const double d = (double)llround(m[b * p + k] * (double)n);
+                q += d * d;
+            }
+            if (net->theta_host)
+                for (int64_t i = 0; i < n; ++i) th += net->theta_host[i] * hs[b * n + i];
+            energy[b] = (-0.5 / (double)n) * q + th + 0.5 * (double)p;
         }
         for (int64_t b = 0; st == PML_OK && results && b < nb; ++b) {
             int64_t best = 0;
