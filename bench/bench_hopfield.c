@@ -5,7 +5,8 @@
  *
  *   bench_hopfield [--device all|cpu|cuda|auto] [--n 1000,4000,10000] [--batch 1,64,1024]
  *                  [--async-batch 1,64] [--alpha 0.05] [--flip 0.1] [--max-sweeps 100]
- *                  [--reps 5] [--quick] [--no-capacity] [--peer numpy | --no-peer]
+ *                  [--reps 5] [--quick] [--no-capacity] [--peer numpy|torch | --no-peer]
+ *                  [--torch-device cuda]
  *                  [--peers DIR] [--python PATH] [--peer-threads K] [--peer-budget S] [--json]
  *
  * Cases: Hebbian storage of p = round(alpha n) random +-1 patterns; probe b is stored pattern
@@ -17,6 +18,9 @@
  * (upload, recall, download, per-probe results) after one untimed warm-up call (which also
  * builds what recall keeps between calls: the transposed patterns of asynchronous Hebbian
  * recall); the median over --reps is kept.
+ *
+ * On a GPU, --peer torch runs bench/peers/hopfield_torch.py instead: the same peer in
+ * PyTorch, float32, on --torch-device (cuda).
  *
  * The peer (on by default when a python3 that imports numpy is found): Hebbian W = X^T X / n
  * in float64 with a zero diagonal; synchronous recall S <- sgn(S W) of the batch, vectorised;
@@ -61,6 +65,10 @@ static double uniform(uint64_t *x) { return (double)(splitmix64(x) >> 11) * 0x1.
 
 /* ---- the peer ----------------------------------------------------------------------------- */
 
+/* The peer that runs: "numpy" (bench/peers/hopfield_numpy.py, the CPU) or "torch"
+ * (hopfield_torch.py, on --torch-device, cuda by default: the GPU's peer). */
+static const char *peer_name = "numpy", *torch_device = "cuda";
+
 typedef struct peer_row {
     int async; /* 0: sync, 1: async index, 2: async random */
     int64_t n, batch;
@@ -75,13 +83,16 @@ static const char *json_at(const char *line, const char *key)
     return p ? p + strlen(k) : NULL;
 }
 
-/* The first python that imports numpy: --python, else python3 on PATH, else /usr/bin/python3. */
+/* The first python that imports the peer's module: --python, else python3 on PATH, else
+ * /usr/bin/python3. */
 static const char *find_python(const char *forced)
 {
     static const char *cands[] = {NULL, "python3", "/usr/bin/python3"};
+    char imp[32];
+    snprintf(imp, sizeof imp, "import %s", peer_name);
     cands[0] = forced;
     for (int i = forced ? 0 : 1; i < 3; ++i) {
-        const char *const argv[] = {cands[i], "-c", "import numpy", NULL};
+        const char *const argv[] = {cands[i], "-c", imp, NULL};
         if (pml_run(argv, NULL, NULL, 0, NULL, 0) == 0) return cands[i];
         if (forced) break;
     }
@@ -93,7 +104,7 @@ static int run_peer(const char *python, const char *dir, const char *ns, const c
                     double budget, int json, peer_row *rows, int cap)
 {
     char script[1024], a_s[32], f_s[32], m_s[32], r_s[16], t_s[16], b_s[32];
-    snprintf(script, sizeof script, "%s/hopfield_numpy.py", dir);
+    snprintf(script, sizeof script, "%s/hopfield_%s.py", dir, peer_name);
     if (access(script, R_OK) != 0) {
         fprintf(stderr, "bench_hopfield: no peer at %s (--peers DIR)\n", script);
         return 0;
@@ -104,14 +115,18 @@ static int run_peer(const char *python, const char *dir, const char *ns, const c
     snprintf(r_s, sizeof r_s, "%d", reps);
     snprintf(t_s, sizeof t_s, "%d", threads);
     snprintf(b_s, sizeof b_s, "%g", budget);
-    const char *const argv[] = {python, script, "--json", "--n", ns, "--batch", bs,
-                                "--alpha", a_s, "--flip", f_s, "--max-sweeps", m_s,
-                                "--repeats", r_s, "--threads", t_s, "--budget-s", b_s,
-                                "--async-probes", "2", NULL};
+    const char *argv[24] = {python, script, "--json", "--n", ns, "--batch", bs,
+                            "--alpha", a_s, "--flip", f_s, "--max-sweeps", m_s,
+                            "--repeats", r_s, "--threads", t_s, "--budget-s", b_s,
+                            "--async-probes", "2", NULL};
+    if (!strcmp(peer_name, "torch")) { /* the PyTorch peer runs on a device */
+        argv[21] = "--device";
+        argv[22] = torch_device;
+    }
     static char out[1 << 16], err[1 << 12];
-    const int rc = pml_run(argv, NULL, out, sizeof out, err, sizeof err);
+    const int rc = pml_run((const char *const *)argv, NULL, out, sizeof out, err, sizeof err);
     if (rc != 0) {
-        fprintf(stderr, "bench_hopfield: the numpy peer failed (exit %d): %s\n", rc, err);
+        fprintf(stderr, "bench_hopfield: the %s peer failed (exit %d): %s\n", peer_name, rc, err);
         return 0;
     }
     int n = 0;
@@ -205,9 +220,9 @@ static void print_row(int json, const char *devname, const char *devdesc, int th
                (long long)n, (long long)p, (long long)batch, (long long)max_sweeps,
                t->mean_sweeps, reps, t->median_s, t->ups);
         if (peer)
-            printf(", \"peer\": \"numpy\", \"peer_updates_per_s\": %.6g, \"peer_mean_sweeps\": %.4g, "
+            printf(", \"peer\": \"%s\", \"peer_updates_per_s\": %.6g, \"peer_mean_sweeps\": %.4g, "
                    "\"ratio\": %.4g}\n",
-                   peer->ups, peer->sweeps, ratio);
+                   peer_name, peer->ups, peer->sweeps, ratio);
         else
             printf(", \"peer\": null, \"peer_updates_per_s\": null, \"ratio\": null}\n");
     } else {
@@ -281,9 +296,12 @@ static int bench_device(const char *spec, int quiet_absent, const double *Nv, in
     const char *desc = pml_device_name(dev);
     const int threads = pml_device_parallelism(dev);
     if (!json) {
+        char peer_col[32], ratio_col[32];
+        snprintf(peer_col, sizeof peer_col, "%s upd/s", peer_name);
+        snprintf(ratio_col, sizeof ratio_col, "x %s", peer_name);
         printf("# %s: %s (%d-way parallel)\n", pml_device_spec(dev), desc, threads);
         printf("%-6s %-5s %-6s %6s %4s %5s %6s %11s %11s %11s %8s\n", "device", "mode", "order",
-               "n", "p", "batch", "sweeps", "median ms", "updates/s", "numpy upd/s", "x numpy");
+               "n", "p", "batch", "sweeps", "median ms", "updates/s", peer_col, ratio_col);
     }
     int rc = 0;
     for (int ni = 0; ni < nN; ++ni) {
@@ -359,7 +377,9 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--quick")) quick = 1;
         else if (!strcmp(a, "--no-peer")) peer = 0;
         else if (!strcmp(a, "--no-capacity")) capacity = 0;
-        else if (v && !strcmp(a, "--peer") && !strcmp(v, "numpy")) peer = 1, ++i;
+        else if (v && !strcmp(a, "--peer") && (!strcmp(v, "numpy") || !strcmp(v, "torch")))
+            peer = 1, peer_name = argv[++i];
+        else if (v && !strcmp(a, "--torch-device")) torch_device = argv[++i];
         else if (v && !strcmp(a, "--device")) device = argv[++i];
         else if (v && !strcmp(a, "--n")) Ns = argv[++i];
         else if (v && !strcmp(a, "--batch")) Bs = argv[++i];
@@ -376,7 +396,7 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "usage: bench_hopfield [--device all|cpu|cuda|auto] [--n list] [--batch list] "
                     "[--async-batch list] [--alpha A] [--flip F] [--max-sweeps T] [--reps K] "
-                    "[--quick] [--no-capacity] [--peer numpy | --no-peer] [--peers DIR] "
+                    "[--quick] [--no-capacity] [--peer numpy|torch | --no-peer] [--torch-device D] [--peers DIR] "
                     "[--python PATH] [--peer-threads K] [--peer-budget S] [--json]\n");
             return !strcmp(a, "--help") ? 0 : 2;
         }
@@ -410,10 +430,13 @@ int main(int argc, char **argv)
     if (peer) {
         const char *py = find_python(python);
         if (!py) {
-            fprintf(stderr, "bench_hopfield: no python3 with numpy found; running without the "
-                            "peer (--python PATH)\n");
+            fprintf(stderr, "bench_hopfield: no python3 with %s found; running without the "
+                            "peer (--python PATH)\n", peer_name);
         } else {
-            if (!json)
+            if (!json && !strcmp(peer_name, "torch"))
+                printf("# peer: torch on %s (%s bench/peers/hopfield_torch.py), float32, "
+                       "W = X^T X / n, up to %g s per case\n", torch_device, py, budget);
+            else if (!json)
                 printf("# peer: numpy (%s bench/peers/hopfield_numpy.py), float64, W = X^T X / n, "
                        "%d BLAS threads, up to %g s per case\n",
                        py, peer_threads, budget);
