@@ -71,7 +71,7 @@ typedef struct async_case {
     uint32_t *qtab;
     int64_t qlen;
     int8_t *xi;  /* sets x p x n: the patterns of integer weights */
-    int32_t *xit; /* the same transposed as sign masks (0: +1, -1: -1), sets x n x p */
+    int8_t *xit;  /* the same transposed as sign masks (0: +1, -1: -1), sets x n x p */
     int64_t p;
     int use_xi;  /* hand them to the kernel (the Hebbian pattern form) */
 } async_case;
@@ -129,11 +129,11 @@ static void async_instance(async_case *c, int64_t n, int64_t sets, int64_t per_s
     }
     c->escale = -c->wscale / 2.0;
     c->xi = xi;
-    c->xit = malloc((size_t)(sets * p * n) * sizeof *c->xit);
+    c->xit = malloc((size_t)(sets * p * n));
     for (int64_t k = 0; k < sets; ++k)
         for (int64_t mu = 0; mu < p; ++mu)
             for (int64_t i = 0; i < n; ++i)
-                c->xit[(k * n + i) * p + mu] = xi[(k * p + mu) * n + i] > 0 ? 0 : -1;
+                c->xit[(k * n + i) * p + mu] = (int8_t)(xi[(k * p + mu) * n + i] > 0 ? 0 : -1);
     c->p = p;
     c->s0 = malloc((size_t)(batch * n));
     for (int64_t b = 0; b < batch; ++b) {
@@ -216,7 +216,7 @@ static void async_run(pml_device *dev, pml_hopfield_async_fn *fn, const async_ca
         .s = put(&A, c->s0, bn),
         .fields = put(&A, NULL, bf * fsz),
         .scratch = put(&A, NULL, bn * sizeof(int32_t)),
-        .xit = c->use_xi ? put(&A, c->xit, (size_t)(c->sets * c->p * n) * sizeof(int32_t)) : NULL,
+        .xit = c->use_xi ? put(&A, c->xit, (size_t)(c->sets * c->p * n)) : NULL,
         .p = c->p,
         .n = n,
         .batch = batch,

@@ -262,7 +262,7 @@ static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
  * in `fields`); the field of neuron i at its visit is sum_mu xi_i^mu m_mu - p s_i (row i of the
  * transposed patterns, O(p)), and a flip of s_i adds 2 s_i xi_i^mu to every m_mu (O(p)). The
  * integers are those of W s, so the states, energies and traces are the reference's. */
-static int32_t pattern_field(const int32_t *restrict x, const int32_t *restrict m, int64_t p)
+static inline int32_t pattern_field(const int8_t *restrict x, const int32_t *restrict m, int64_t p)
 {
     int32_t f = 0; /* x_mu = 0 or -1: (m ^ x) - x is m or -m */
 #pragma omp simd reduction(+ : f)
@@ -279,18 +279,21 @@ static double pattern_energy(const pml_hopfield_async_args *a, const int8_t *s,
     return a->escale * (double)q + theta_dot(a, s);
 }
 
+/* Built for AVX-512, AVX2 and the baseline (PML_SIMD_CLONES, src/cpu/philox16.h): widening
+ * the int8 masks is one instruction from AVX2 on. Integer arithmetic: the same bits in all. */
+PML_SIMD_CLONES
 static void pattern_probe(const pml_hopfield_async_args *a, int64_t b)
 {
     const int64_t n = a->n, p = a->p, T = a->max_sweeps, probe = a->p0 + b;
     int8_t *s = a->s + b * n;
     int32_t *perm = a->scratch + b * n;
     double *tr = a->trace ? a->trace + b * (T + 1) : NULL;
-    const int32_t *xt = a->xit + (size_t)(b / a->per_set) * (size_t)(n * p);
+    const int8_t *xt = a->xit + (size_t)(b / a->per_set) * (size_t)(n * p);
     const int plain = !a->glauber && !a->theta;
     int32_t *restrict m = (int32_t *)a->fields + b * (n > p ? n : p);
     for (int64_t mu = 0; mu < p; ++mu) m[mu] = 0;
     for (int64_t j = 0; j < n; ++j) { /* m = Xi s, a row of Xi^T at a time */
-        const int32_t *restrict x = xt + j * p;
+        const int8_t *restrict x = xt + j * p;
         const int32_t sj = s[j] > 0 ? 0 : -1; /* m += s_j xi_j: the sign masks combined */
 #pragma omp simd
         for (int64_t mu = 0; mu < p; ++mu) m[mu] += (1 ^ (x[mu] ^ sj)) - (x[mu] ^ sj);
@@ -304,7 +307,7 @@ static void pattern_probe(const pml_hopfield_async_args *a, int64_t b)
         draw_cache dc = {.stream = 0, .first = UINT64_MAX};
         for (int64_t k = 0; k < n; ++k) {
             const int64_t i = perm[k];
-            const int32_t *restrict x = xt + i * p;
+            const int8_t *restrict x = xt + i * p;
             const int32_t f = pattern_field(x, m, p) - (int32_t)p * s[i];
             const int8_t v = plain ? (f > 0 ? 1 : f < 0 ? -1 : s[i]) /* decide()'s first case */
                                    : decide(a, &dc, probe, t, k, i, (double)f, f, s[i]);

@@ -241,7 +241,7 @@ static __global__ void pattern_kernel(pml_hopfield_async_args a)
     const int64_t b = (int64_t)blockIdx.x * ASYNC_WARPS + (threadIdx.x >> 5);
     if (b >= a.batch) return; // the whole warp: no block-wide barrier follows
     const int64_t n = a.n, p = a.p, T = a.max_sweeps, probe = a.p0 + b;
-    const int32_t *xt = a.xit + (b / a.per_set) * n * p;
+    const int8_t *xt = a.xit + (b / a.per_set) * n * p;
     int8_t *s = a.s + b * n;
     int32_t *perm = a.scratch + b * n;
     int32_t *m = (int32_t *)a.fields + b * (n > p ? n : p);
@@ -272,7 +272,7 @@ static __global__ void pattern_kernel(pml_hopfield_async_args a)
             for (int l = 0; l < cnt; ++l) {
                 const int32_t i = __shfl_sync(FULL_MASK, my_i, l);
                 const uint32_t y = __shfl_sync(FULL_MASK, my_y, l);
-                const int32_t *x = xt + (int64_t)i * p;
+                const int8_t *x = xt + (int64_t)i * p;
                 int32_t part = 0;
                 for (int64_t mu = lane; mu < p; mu += 32) part += (m[mu] ^ x[mu]) - x[mu];
                 for (int o = 16; o > 0; o >>= 1) part += __shfl_xor_sync(FULL_MASK, part, o);

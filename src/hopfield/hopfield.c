@@ -122,16 +122,15 @@ pml_status pml_hf_need_xit(pml_hopfield *net)
     if (net->xit) return PML_OK;
     const int64_t n = net->n, p = net->p;
     const size_t count = (size_t)(net->sets * p * n);
-    int8_t *h = malloc(count);
-    int32_t *t = malloc(count * sizeof *t);
+    int8_t *h = malloc(count), *t = malloc(count);
     pml_status st = h && t ? PML_OK : pml_set_error(PML_ERR_OUT_OF_MEMORY, "transposed patterns");
     if (st == PML_OK) st = net->dev->ops->download(net->dev, h, net->xi, count);
     for (int64_t k = 0; st == PML_OK && k < net->sets; ++k)
         for (int64_t mu = 0; mu < p; ++mu)
             for (int64_t i = 0; i < n; ++i)
-                t[(k * n + i) * p + mu] = h[(k * p + mu) * n + i] > 0 ? 0 : -1;
-    if (st == PML_OK) st = pml_hf_alloc(net->dev, count * sizeof *t, (void **)&net->xit);
-    if (st == PML_OK) st = net->dev->ops->upload(net->dev, net->xit, t, count * sizeof *t);
+                t[(k * n + i) * p + mu] = (int8_t)(h[(k * p + mu) * n + i] > 0 ? 0 : -1);
+    if (st == PML_OK) st = pml_hf_alloc(net->dev, count, (void **)&net->xit);
+    if (st == PML_OK) st = net->dev->ops->upload(net->dev, net->xit, t, count);
     if (st != PML_OK) {
         pml_hf_free(net->dev, net->xit);
         net->xit = NULL;

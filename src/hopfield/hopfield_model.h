@@ -20,7 +20,7 @@ struct pml_hopfield {
     int8_t *xi_host; /* the same on the host (public networks; NULL for the capacity scan's) */
     float *xif;     /* the same as float, for the GEMMs */
     double *xid;    /* as double, made when a Hebbian field could reach 2^24 (NULL until) */
-    int32_t *xit;   /* sets x n x p, each set's patterns transposed as sign masks (0 for +1,
+    int8_t *xit;    /* sets x n x p, each set's patterns transposed as sign masks (0 for +1,
                        -1 for -1: Hebbian asynchronous recall; NULL until) */
     void *w;        /* sets x n x n: int32 sums (HEBB, made on first need) or float */
     double *theta;  /* n, in the units of w (HEBB: n theta), on the device; NULL: none */

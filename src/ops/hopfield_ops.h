@@ -94,8 +94,8 @@ typedef pml_status pml_hopfield_draw_fn(pml_device *dev, const pml_hopfield_draw
  * double for PML_F32) and updated after each flip of s_j by 2 s_j W_ij (W_ij = W_ji, so row j).
  * theta (n, in the units of W) or NULL; the update field is f_i - theta_i.
  * The Hebbian pattern form: with PML_I32 weights that are the Hebbian sums of p patterns and
- * xit (sets x n x p int32, row i of set s: for every mu, 0 where xi_i^mu = +1 and -1 where
- * xi_i^mu = -1, a sign mask: (m ^ x) - x is x_i^mu m) given, w is not read (it may be NULL): `fields` (batch x max(n, p) int32) keeps each probe's overlaps
+ * xit (sets x n x p int8, row i of set s: for every mu, 0 where xi_i^mu = +1 and -1 where
+ * xi_i^mu = -1, a sign mask: (m ^ x) - x is xi_i^mu m) given, w is not read (it may be NULL): `fields` (batch x max(n, p) int32) keeps each probe's overlaps
  * m_mu = sum_j xi_j^mu s_j, the field of neuron i is sum_mu xi_i^mu m_mu - p s_i at its visit
  * (O(p)), and a flip of s_i adds 2 s_i xi_i^mu to every m_mu (O(p)): the same integers as W s,
  * so the same states, energies and traces, without an n x n matrix.
@@ -124,7 +124,7 @@ typedef struct pml_hopfield_async_args {
     const void *w;
     pml_dtype wtype;
     const double *theta;
-    const int32_t *xit;
+    const int8_t *xit;
     int64_t p;
     int8_t *s;
     void *fields;
