@@ -882,3 +882,118 @@ Test(parity_hopfield, modern_exact)
     pml_device_close(gpu);
     pml_device_close(cpu);
 }
+
+/* The sync kernel's kept overlaps (m, xit): after an update, m is Xi s' again for every probe,
+ * set by set, in both dtypes; on a GPU, both backends leave the same m. */
+static void overlaps_case(pml_device *dev, pml_dtype dt, int64_t n, int64_t p, int64_t sets,
+                          int64_t per, const int8_t *xi, const int8_t *xit, const int8_t *s0,
+                          const float *hf, double *m_out, int8_t *s_out)
+{
+    arena A = {.dev = dev};
+    const int64_t batch = sets * per;
+    const size_t es = dt == PML_F32 ? 4 : 8, bn = (size_t)(batch * n), bp = (size_t)(batch * p);
+    void *h = malloc(bn * es), *m = malloc(bp * es);
+    for (size_t e = 0; e < bn; ++e) {
+        if (dt == PML_F32) ((float *)h)[e] = hf[e];
+        else ((double *)h)[e] = hf[e];
+    }
+    for (int64_t b = 0; b < batch; ++b) /* m = Xi s0 of the probe's set */
+        for (int64_t mu = 0; mu < p; ++mu) {
+            int d = 0;
+            for (int64_t i = 0; i < n; ++i) d += xi[((b / per) * p + mu) * n + i] * s0[b * n + i];
+            if (dt == PML_F32) ((float *)m)[b * p + mu] = (float)d;
+            else ((double *)m)[b * p + mu] = d;
+        }
+    int32_t *status = calloc((size_t)batch, 4);
+    int64_t *sweeps = calloc((size_t)batch, 8), running = 0;
+    pml_hopfield_sync_args a = {
+        .h = put(&A, h, bn * es), .dtype = dt, .self = (double)p, .s = put(&A, s0, bn),
+        .prev = put(&A, s0, bn), .status = put(&A, status, (size_t)batch * 4),
+        .sweeps = put(&A, sweeps, (size_t)batch * 8), .running = put(&A, &running, 8), .n = n,
+        .batch = batch, .m = put(&A, m, bp * es), .xit = put(&A, xit, (size_t)(sets * n * p)),
+        .p = p, .per_set = per};
+    PML_ASSERT_OK(dev->ops->hopfield->sync(dev, &a));
+    get(&A, m, a.m, bp * es);
+    get(&A, s_out, a.s, bn);
+    for (size_t k = 0; k < bp; ++k) m_out[k] = dt == PML_F32 ? ((float *)m)[k] : ((double *)m)[k];
+    arena_free(&A);
+    free(h);
+    free(m);
+    free(status);
+    free(sweeps);
+}
+
+Test(parity_hopfield, sync_keeps_overlaps)
+{
+    const int64_t n = 45, p = 7, sets = 3, per = 5, batch = sets * per;
+    int8_t *xi = malloc((size_t)(sets * p * n)), *xit = malloc((size_t)(sets * p * n));
+    int8_t *s0 = malloc((size_t)(batch * n)), *s1 = malloc((size_t)(batch * n));
+    float *hf = malloc((size_t)(batch * n) * sizeof *hf);
+    double *m = malloc((size_t)(batch * p) * 8), *m2 = malloc((size_t)(batch * p) * 8);
+    lcg_state = 77;
+    for (int64_t k = 0; k < sets * p * n; ++k) xi[k] = lcg_pm1();
+    for (int64_t k = 0; k < sets; ++k)
+        for (int64_t mu = 0; mu < p; ++mu)
+            for (int64_t i = 0; i < n; ++i)
+                xit[(k * n + i) * p + mu] = (int8_t)(xi[(k * p + mu) * n + i] > 0 ? 0 : -1);
+    for (int64_t e = 0; e < batch * n; ++e) {
+        s0[e] = lcg_pm1();
+        hf[e] = (float)((int)(lcg() % 9) - 4 + p * s0[e]); /* fields -4..4 after -p s */
+    }
+    pml_device *cpu = pml_test_open_cpu();
+    for (int dt = 0; dt < 2; ++dt) {
+        overlaps_case(cpu, dt ? PML_F64 : PML_F32, n, p, sets, per, xi, xit, s0, hf, m, s1);
+        int64_t flips = 0;
+        for (int64_t e = 0; e < batch * n; ++e) flips += s1[e] != s0[e];
+        cr_expect(flips > 50, "the instance flips neurons (%lld)", (long long)flips);
+        for (int64_t b = 0; b < batch; ++b)
+            for (int64_t mu = 0; mu < p; ++mu) {
+                int d = 0;
+                for (int64_t i = 0; i < n; ++i) d += xi[((b / per) * p + mu) * n + i] * s1[b * n + i];
+                cr_expect_eq(m[b * p + mu], (double)d, "dtype %d probe %lld mu %lld", dt,
+                             (long long)b, (long long)mu);
+            }
+    }
+    pml_device_close(cpu);
+    free(xi);
+    free(xit);
+    free(s0);
+    free(s1);
+    free(hf);
+    free(m);
+    free(m2);
+}
+
+Test(parity_hopfield, sync_keeps_overlaps_gpu)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip(), *cpu = pml_test_open_cpu();
+    const int64_t n = 45, p = 7, sets = 3, per = 5, batch = sets * per;
+    int8_t *xi = malloc((size_t)(sets * p * n)), *xit = malloc((size_t)(sets * p * n));
+    int8_t *s0 = malloc((size_t)(batch * n)), *s1 = malloc((size_t)(batch * n));
+    float *hf = malloc((size_t)(batch * n) * sizeof *hf);
+    double *m = malloc((size_t)(batch * p) * 8), *m2 = malloc((size_t)(batch * p) * 8);
+    lcg_state = 78;
+    for (int64_t k = 0; k < sets * p * n; ++k) xi[k] = lcg_pm1();
+    for (int64_t k = 0; k < sets; ++k)
+        for (int64_t mu = 0; mu < p; ++mu)
+            for (int64_t i = 0; i < n; ++i)
+                xit[(k * n + i) * p + mu] = (int8_t)(xi[(k * p + mu) * n + i] > 0 ? 0 : -1);
+    for (int64_t e = 0; e < batch * n; ++e) {
+        s0[e] = lcg_pm1();
+        hf[e] = (float)((int)(lcg() % 9) - 4 + p * s0[e]);
+    }
+    for (int dt = 0; dt < 2; ++dt) {
+        overlaps_case(cpu, dt ? PML_F64 : PML_F32, n, p, sets, per, xi, xit, s0, hf, m, s1);
+        overlaps_case(gpu, dt ? PML_F64 : PML_F32, n, p, sets, per, xi, xit, s0, hf, m2, s1);
+        cr_expect(pml_test_equal_bytes("m", m2, m, (size_t)(batch * p), 8), "dtype %d", dt);
+    }
+    pml_device_close(gpu);
+    pml_device_close(cpu);
+    free(xi);
+    free(xit);
+    free(s0);
+    free(s1);
+    free(hf);
+    free(m);
+    free(m2);
+}

@@ -21,6 +21,7 @@ pml_status pml_cpu_hopfield_sync(pml_device *dev, const pml_hopfield_sync_args *
     for (int64_t b = 0; b < a->batch; ++b) {
         if (a->status[b] != 0) continue;
         int8_t *s = a->s + b * n, *prev = a->prev + b * n;
+        const int8_t *xt = a->m ? a->xit + (size_t)(b / a->per_set) * (size_t)(n * a->p) : NULL;
         int same = 1, cycle = 1;
         for (int64_t i = 0; i < n; ++i) {
             const double f = at(a->h, a->dtype, b * n + i) - a->self * s[i] -
@@ -29,6 +30,20 @@ pml_status pml_cpu_hopfield_sync(pml_device *dev, const pml_hopfield_sync_args *
             same &= v == s[i];
             cycle &= v == prev[i];
             prev[i] = s[i];
+            if (xt && v != s[i]) { /* m += 2 v xi_i: row i of the sign masks */
+                const int8_t *restrict x = xt + i * a->p; /* 0 or -1: xi = 1 - 2 (x & 1) */
+                if (a->dtype == PML_F32) {
+                    float *restrict mb = (float *)a->m + b * a->p;
+                    const float tv = (float)(2 * v), t2 = (float)(4 * v);
+#pragma omp simd
+                    for (int64_t mu = 0; mu < a->p; ++mu) mb[mu] += tv - t2 * (float)(x[mu] & 1);
+                } else {
+                    double *restrict mb = (double *)a->m + b * a->p;
+                    const double tv = 2.0 * v, t2 = 4.0 * v;
+#pragma omp simd
+                    for (int64_t mu = 0; mu < a->p; ++mu) mb[mu] += tv - t2 * (double)(x[mu] & 1);
+                }
+            }
             s[i] = v;
             if (a->sf) {
                 if (a->dtype == PML_F32) ((float *)a->sf)[b * n + i] = (float)v;

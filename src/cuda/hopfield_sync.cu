@@ -42,6 +42,18 @@ static __global__ void sync_kernel(pml_hopfield_sync_args a)
         }
         same = __all_sync(FULL_MASK, same);
         cycle = __all_sync(FULL_MASK, cycle);
+        if (a.m && a.xit && !same) { // m += 2 s'_i xi_i for the flipped i: lane-owned mu
+            __syncwarp();
+            const int64_t p = a.p;
+            const int8_t *xt = a.xit + (b / a.per_set) * n * p;
+            T *mb = (T *)a.m + b * p;
+            for (int64_t mu = lane; mu < p; mu += 32) {
+                T acc = 0;
+                for (int64_t i = 0; i < n; ++i)
+                    if (prev[i] != s[i]) acc += xt[i * p + mu] ? (T)(-2 * s[i]) : (T)(2 * s[i]);
+                mb[mu] += acc;
+            }
+        }
         if (same || cycle) {
             if (lane == 0) {
                 a.status[b] = same ? 1 : 2;

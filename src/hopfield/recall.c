@@ -183,6 +183,7 @@ static pml_status recall_sync(pml_hopfield *net, const pml_hopfield_recall_confi
     const size_t es = pml_dtype_size(dt);
     if (!hebb && !modern) PML_TRY(pml_hf_need_weights(net));
     if (hebb && dt == PML_F64) PML_TRY(pml_hf_need_xid(net));
+    if (hebb) PML_TRY(pml_hf_need_xit(net)); /* the overlaps follow the flips: one GEMM a sweep */
     const void *x = dt == PML_F64 ? (const void *)net->xid : (const void *)net->xif;
     scratch sc = {.dev = dev};
     void *sf = NULL, *h = NULL, *m = NULL;
@@ -216,7 +217,10 @@ static pml_status recall_sync(pml_hopfield *net, const pml_hopfield_recall_confi
             if (hebb || modern) { /* m = S Xi^T, then Xi^T m (modern: softmax between) */
                 const char *xq = (const char *)x + (size_t)(q * p * n) * es;
                 char *mq = (char *)m + (size_t)(b0 * p) * es;
-                st = pml_hf_gemm(dev, dt, PML_NO_TRANS, PML_TRANS, nb, p, n, sq, n, xq, n, mq, p);
+                /* Hebbian overlaps: by GEMM once, then kept by the sync kernel */
+                if (modern || t == 0)
+                    st = pml_hf_gemm(dev, dt, PML_NO_TRANS, PML_TRANS, nb, p, n, sq, n, xq, n, mq,
+                                     p);
                 if (st == PML_OK && modern) {
                     const pml_hopfield_softmax_args sm = {.x = (float *)mq, .rows = nb,
                                                           .cols = p, .beta = net->beta};
@@ -242,7 +246,9 @@ static pml_status recall_sync(pml_hopfield *net, const pml_hopfield_recall_confi
                                               .theta = net->theta, .s = s, .prev = prev,
                                               .sf = sf, .status = status, .sweeps = sweeps,
                                               .running = running, .n = n, .batch = batch,
-                                              .sweep = t};
+                                              .sweep = t, .m = hebb ? m : NULL,
+                                              .xit = hebb ? net->xit : NULL, .p = p,
+                                              .per_set = per_set};
             st = net->ops->sync(dev, &a);
         }
         if (st == PML_OK && out->trace)

@@ -155,7 +155,12 @@ typedef pml_status pml_hopfield_async_fn(pml_device *dev, const pml_hopfield_asy
  *   prev = s, s = s', and sf (batch x n, dtype of h, or NULL) = s' as floats for the next GEMM.
  * Probes with status[b] != 0 are left alone. *running += the probes still at 0 afterwards
  * (running: one int64 on the device). The arithmetic is exact for the Hebbian form as long
- * as |h| < 2^24 in PML_F32 (the model takes PML_F64 beyond). */
+ * as |h| < 2^24 in PML_F32 (the model takes PML_F64 beyond).
+ * Overlaps kept up to date (m and xit not NULL): m (batch x p, dtype of h) holds Xi s for the
+ * set's patterns; for every neuron i of an updated probe whose state changed, m[b, mu] +=
+ * 2 s'_i xi_i^mu for all mu, xi_i^mu read from xit (sets x n x p int8 sign masks, as the
+ * asynchronous kernel's; probe b's set is b / per_set), so the next sweep needs no GEMM for
+ * them (exact: they are integers). */
 typedef struct pml_hopfield_sync_args {
     const void *h;
     pml_dtype dtype;
@@ -167,6 +172,9 @@ typedef struct pml_hopfield_sync_args {
     int64_t *sweeps;
     int64_t *running;
     int64_t n, batch, sweep;
+    void *m;
+    const int8_t *xit;
+    int64_t p, per_set;
 } pml_hopfield_sync_args;
 typedef pml_status pml_hopfield_sync_fn(pml_device *dev, const pml_hopfield_sync_args *args);
 
