@@ -12,50 +12,55 @@ static double at(const void *p, pml_dtype dt, int64_t i)
     return dt == PML_F32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
 }
 
+/* One probe's update in dtype T: first the states (a loop the compiler vectorises), then the
+ * kept overlaps for the neurons that changed. Returns 1 when the probe stopped. */
+#define SYNC_PROBE(T)                                                                          \
+    static int sync_probe_##T(const pml_hopfield_sync_args *a, int64_t b)                     \
+    {                                                                                          \
+        const int64_t n = a->n;                                                                \
+        const T *restrict h = (const T *)a->h + b * n;                                         \
+        T *restrict sf = a->sf ? (T *)a->sf + b * n : NULL;                                    \
+        int8_t *restrict s = a->s + b * n, *restrict prev = a->prev + b * n;                   \
+        const double self = a->self;                                                           \
+        int same = 1, cycle = 1;                                                               \
+        for (int64_t i = 0; i < n; ++i) {                                                      \
+            const double f = (double)h[i] - self * s[i] - (a->theta ? a->theta[i] : 0.0);     \
+            const int8_t v = f > 0 ? 1 : f < 0 ? -1 : s[i];                                    \
+            same &= v == s[i];                                                                 \
+            cycle &= v == prev[i];                                                             \
+            prev[i] = s[i];                                                                    \
+            s[i] = v;                                                                          \
+            if (sf) sf[i] = (T)v;                                                              \
+        }                                                                                      \
+        if (a->m && !same) { /* m += 2 s'_i xi_i, xi = 1 - 2 (x & 1) for the masks x */        \
+            const int8_t *xt = a->xit + (size_t)(b / a->per_set) * (size_t)(n * a->p);        \
+            T *restrict mb = (T *)a->m + b * a->p;                                             \
+            for (int64_t i = 0; i < n; ++i) {                                                  \
+                if (s[i] == prev[i]) continue;                                                 \
+                const int8_t *restrict x = xt + i * a->p;                                      \
+                const T tv = (T)(2 * s[i]), t2 = (T)(4 * s[i]);                                \
+                _Pragma("omp simd") for (int64_t mu = 0; mu < a->p; ++mu)                      \
+                    mb[mu] += tv - t2 * (T)(x[mu] & 1);                                        \
+            }                                                                                  \
+        }                                                                                      \
+        if (same || cycle) {                                                                   \
+            a->status[b] = same ? 1 : 2;                                                       \
+            a->sweeps[b] = a->sweep + 1;                                                       \
+            return 1;                                                                          \
+        }                                                                                      \
+        return 0;                                                                              \
+    }
+SYNC_PROBE(float)
+SYNC_PROBE(double)
+
 pml_status pml_cpu_hopfield_sync(pml_device *dev, const pml_hopfield_sync_args *a)
 {
     (void)dev;
-    const int64_t n = a->n;
     int64_t running = 0;
-#pragma omp parallel for schedule(static) reduction(+ : running) if (a->batch * n > (1 << 16))
+#pragma omp parallel for schedule(static) reduction(+ : running) if (a->batch * a->n > (1 << 16))
     for (int64_t b = 0; b < a->batch; ++b) {
         if (a->status[b] != 0) continue;
-        int8_t *s = a->s + b * n, *prev = a->prev + b * n;
-        const int8_t *xt = a->m ? a->xit + (size_t)(b / a->per_set) * (size_t)(n * a->p) : NULL;
-        int same = 1, cycle = 1;
-        for (int64_t i = 0; i < n; ++i) {
-            const double f = at(a->h, a->dtype, b * n + i) - a->self * s[i] -
-                             (a->theta ? a->theta[i] : 0.0);
-            const int8_t v = f > 0 ? 1 : f < 0 ? -1 : s[i];
-            same &= v == s[i];
-            cycle &= v == prev[i];
-            prev[i] = s[i];
-            if (xt && v != s[i]) { /* m += 2 v xi_i: row i of the sign masks */
-                const int8_t *restrict x = xt + i * a->p; /* 0 or -1: xi = 1 - 2 (x & 1) */
-                if (a->dtype == PML_F32) {
-                    float *restrict mb = (float *)a->m + b * a->p;
-                    const float tv = (float)(2 * v), t2 = (float)(4 * v);
-#pragma omp simd
-                    for (int64_t mu = 0; mu < a->p; ++mu) mb[mu] += tv - t2 * (float)(x[mu] & 1);
-                } else {
-                    double *restrict mb = (double *)a->m + b * a->p;
-                    const double tv = 2.0 * v, t2 = 4.0 * v;
-#pragma omp simd
-                    for (int64_t mu = 0; mu < a->p; ++mu) mb[mu] += tv - t2 * (double)(x[mu] & 1);
-                }
-            }
-            s[i] = v;
-            if (a->sf) {
-                if (a->dtype == PML_F32) ((float *)a->sf)[b * n + i] = (float)v;
-                else ((double *)a->sf)[b * n + i] = (double)v;
-            }
-        }
-        if (same || cycle) {
-            a->status[b] = same ? 1 : 2;
-            a->sweeps[b] = a->sweep + 1;
-        } else {
-            running += 1;
-        }
+        running += !(a->dtype == PML_F32 ? sync_probe_float(a, b) : sync_probe_double(a, b));
     }
     *a->running += running;
     return PML_OK;
