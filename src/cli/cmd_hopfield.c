@@ -27,8 +27,12 @@ int pml_hf_cli_load_npy(const char *cmd, const char *option, const char *path, i
     const int nd = pml_tensor_ndim(t);
     const int64_t r = nd == 1 ? 1 : pml_tensor_dim(t, 0), c = pml_tensor_dim(t, nd - 1);
     int rc = 0;
-    if (nd < 1 || nd > 2 || r < 1 || c < 1) {
-        rc = pml_cli_usage(cmd, option, "%s: needs a 1-D or 2-D array (rows x neurons)", path);
+    if (nd < 1 || nd > 2) {
+        rc = pml_cli_usage(cmd, option, "%s: a %d-D array, needs 1-D or 2-D (rows x neurons)",
+                           path, nd);
+    } else if (r < 1 || c < 1) {
+        rc = pml_cli_usage(cmd, option, "%s: %lld x %lld: needs at least one row of at least one "
+                           "neuron", path, (long long)r, (long long)c);
     }
     int8_t *v = rc ? NULL : malloc((size_t)(r * c));
     if (!rc && !v) rc = pml_cli_fail(cmd, "memory", PML_ERR_OUT_OF_MEMORY);
@@ -85,7 +89,7 @@ int pml_hf_cli_fashion(const char *cmd, const char *dir, const int64_t *classes,
     int rc = 0;
     if (im.dtype != PML_U8 || im.ndim != 3 || lb.dtype != PML_U8 || lb.dims[0] != im.dims[0] ||
         im.dims[1] != im.dims[2])
-        rc = pml_cli_usage(cmd, "--data", "%s: not Fashion-MNIST-shaped IDX files", dir);
+        rc = pml_cli_usage(cmd, "data", "%s: not Fashion-MNIST-shaped IDX files", dir);
     const int64_t n = rc ? 0 : im.dims[1] * im.dims[2], N = rc ? 0 : im.dims[0];
     int8_t *p = rc ? NULL : malloc((size_t)(k * n));
     double *mean = rc ? NULL : calloc((size_t)n, sizeof *mean);
@@ -98,7 +102,7 @@ int pml_hf_cli_fashion(const char *cmd, const char *dir, const int64_t *classes,
             for (int64_t i = 0; i < n; ++i) mean[i] += ((const uint8_t *)im.data)[e * n + i];
         }
         if (cnt == 0) {
-            rc = pml_cli_usage(cmd, "--classes", "class %lld has no images in %s",
+            rc = pml_cli_usage(cmd, "classes", "class %lld has no images in %s",
                                (long long)classes[c], dir);
             break;
         }
@@ -312,26 +316,26 @@ int pml_cmd_hopfield(int argc, char **argv)
                           argc, argv, 2, opts);
     if (r) return r == 1 ? 0 : r;
     if ((o.patterns != NULL) + (o.data != NULL) + o.stripes > 1)
-        return pml_cli_usage(CMD, "--patterns", "give one of --patterns, --data, --stripes");
+        return pml_cli_usage(CMD, "patterns", "give one of --patterns, --data, --stripes");
     if ((o.probe != NULL) + o.noise_given + o.occlude_given > 1)
-        return pml_cli_usage(CMD, "--probe", "give one of --probe, --noise, --occlude");
+        return pml_cli_usage(CMD, "probe", "give one of --probe, --noise, --occlude");
     pml_hopfield_recall_config rc = pml_hopfield_recall_defaults();
     pml_hopfield_rule rule;
     if (pml_hopfield_rule_parse(o.rule, &rule) || pml_hopfield_mode_parse(o.mode, &rc.mode) ||
         pml_hopfield_order_parse(o.order, &rc.order))
-        return pml_cli_usage(CMD, "--rule", "%s", pml_last_error());
+        return pml_cli_usage(CMD, "rule", "%s", pml_last_error());
     rc.T = o.T;
     rc.max_sweeps = o.sweeps;
     rc.seed = o.seed;
     int64_t classes[16], nclass = 0;
-    if (o.data && pml_hf_cli_int_list(CMD, "--classes", o.classes, 0, 255, classes, 16, &nclass))
+    if (o.data && pml_hf_cli_int_list(CMD, "classes", o.classes, 0, 255, classes, 16, &nclass))
         return 2;
     /* patterns */
     int8_t *pat = NULL, *probes = NULL;
     int64_t p = 0, n = 0, B = 0;
     int side = 0;
     if (o.patterns) {
-        if ((r = pml_hf_cli_load_npy(CMD, "--patterns", o.patterns, &p, &n, &pat))) return r;
+        if ((r = pml_hf_cli_load_npy(CMD, "patterns", o.patterns, &p, &n, &pat))) return r;
         const int64_t sq = (int64_t)llround(sqrt((double)n));
         side = sq * sq == n ? (int)sq : 0;
     } else if (o.data) {
@@ -349,14 +353,14 @@ int pml_cmd_hopfield(int argc, char **argv)
     /* probes */
     if (o.probe) {
         int64_t pn = 0;
-        if ((r = pml_hf_cli_load_npy(CMD, "--probe", o.probe, &B, &pn, &probes))) {
+        if ((r = pml_hf_cli_load_npy(CMD, "probe", o.probe, &B, &pn, &probes))) {
             free(pat);
             return r;
         }
         if (pn != n) {
             free(pat);
             free(probes);
-            return pml_cli_usage(CMD, "--probe", "%s has %lld neurons, the patterns %lld", o.probe,
+            return pml_cli_usage(CMD, "probe", "%s has %lld neurons, the patterns %lld", o.probe,
                                  (long long)pn, (long long)n);
         }
     } else {

@@ -174,18 +174,18 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
                           argc, argv, 3, opts);
     if (r) return r == 1 ? 0 : r;
     int64_t ns[MAX_N], nn = 0;
-    if (pml_hf_cli_int_list(CMD, "--N", Ntext, 2, 65536, ns, MAX_N, &nn)) return 2;
+    if (pml_hf_cli_int_list(CMD, "N", Ntext, 2, 65536, ns, MAX_N, &nn)) return 2;
     double alpha[MAX_ALPHA];
     const int na = pml_parse_range(atext, alpha, MAX_ALPHA);
-    if (na < 1) return pml_cli_usage(CMD, "--alpha", "'%s': needs A:B:STEP or a list, at most "
+    if (na < 1) return pml_cli_usage(CMD, "alpha", "'%s': needs A:B:STEP or a list, at most "
                                                     "%d values", atext, MAX_ALPHA);
     for (int k = 0; k < na; ++k)
         if (!(alpha[k] > 0.0 && alpha[k] <= 1.0) || (k && alpha[k] <= alpha[k - 1]))
-            return pml_cli_usage(CMD, "--alpha", "%g: loads must increase within (0, 1]", alpha[k]);
+            return pml_cli_usage(CMD, "alpha", "%g: loads must increase within (0, 1]", alpha[k]);
     pml_hopfield_capacity_config c = pml_hopfield_capacity_defaults();
     if (pml_hopfield_rule_parse(rule, &c.rule) || pml_hopfield_mode_parse(mode, &c.recall.mode) ||
         pml_hopfield_order_parse(order, &c.recall.order))
-        return pml_cli_usage(CMD, "--rule", "%s", pml_last_error());
+        return pml_cli_usage(CMD, "rule", "%s", pml_last_error());
     c.sets = sets;
     c.flip = flip;
     c.threshold = threshold;

@@ -5,13 +5,15 @@
 #include "cli/cli.h"
 
 int pml_cmd_hopfield_capacity(int argc, char **argv);
-/* A +-1 matrix (rows x cols, malloc'd) from a .npy of +-1 or 0/1 values; an exit code. */
+/* A +-1 matrix (rows x cols, malloc'd) from a .npy of +-1 or 0/1 values; an exit code (option:
+ * its name without the dashes). */
 int pml_hf_cli_load_npy(const char *cmd, const char *option, const char *path, int64_t *rows,
                         int64_t *cols, int8_t **out);
 /* Binarised Fashion-MNIST prototypes of `classes` (k x side^2, malloc'd); an exit code. */
 int pml_hf_cli_fashion(const char *cmd, const char *dir, const int64_t *classes, int64_t k,
                        int8_t **out, int *side);
-/* "0,1,2": each in [lo, hi], at most cap; 0 or exit code 2 after a one-line error. */
+/* "0,1,2": each in [lo, hi], at most cap; 0 or exit code 2 after a one-line error naming
+ * the option (its name without the dashes). */
 int pml_hf_cli_int_list(const char *cmd, const char *option, const char *text, int64_t lo,
                         int64_t hi, int64_t *out, int cap, int64_t *count);
 /* probe | after sweep 1 | after sweep 2 | final | nearest pattern (cols), each side x side,

@@ -52,6 +52,20 @@ HOSTILE(hopfield_unfit_files)
     const char *pat = npy("pat.npy", PML_I8, 2, 16, 1);
     USAGE("--probe", "hopfield", "recall", "--patterns", pat, "--probe",
           npy("probe.npy", PML_I8, 2, 15, -1));
+    /* P = 0: a header-only .npy of 0 x 16 */
+    const char *p0 = pml_test_tmppath("p0.npy");
+    char hdr[128] = "\x93NUMPY\x01\x00";
+    const char *dict = "{'descr': '|i1', 'fortran_order': False, 'shape': (0, 16), }";
+    const size_t hl = 128 - 10;
+    hdr[8] = (char)(hl & 0xff);
+    hdr[9] = (char)(hl >> 8);
+    memset(hdr + 10, ' ', hl);
+    memcpy(hdr + 10, dict, strlen(dict));
+    hdr[127] = '\n';
+    pml_test_write_file(p0, hdr, sizeof hdr);
+    USAGE("--patterns", "hopfield", "recall", "--patterns", p0);
+    cr_expect(strstr(hostile_err, "0 x 16") != NULL && strstr(hostile_err, "----") == NULL, "%s",
+              hostile_err);
     /* N = 1: refused by the library, named */
     cr_expect_eq(PHYSML("hopfield", "recall", "--device", "cpu", "--patterns",
                         npy("one.npy", PML_I8, 1, 1, 1), "--out", pml_test_tmppath("o1")), 1);
