@@ -923,28 +923,45 @@ static void overlaps_case(pml_device *dev, pml_dtype dt, int64_t n, int64_t p, i
     free(sweeps);
 }
 
-Test(parity_hopfield, sync_keeps_overlaps)
+/* An instance for the kept overlaps: patterns, their sign masks, states and fields (-4..4
+ * after the -p s term, ties included), sets x per probes of n neurons, p patterns a set. */
+enum { OV_N = 45, OV_P = 7, OV_SETS = 3, OV_PER = 5, OV_BATCH = OV_SETS * OV_PER };
+typedef struct ov_instance {
+    int8_t xi[OV_SETS * OV_P * OV_N], xit[OV_SETS * OV_P * OV_N];
+    int8_t s0[OV_BATCH * OV_N], s1[OV_BATCH * OV_N];
+    float hf[OV_BATCH * OV_N];
+    double m[OV_BATCH * OV_P], m2[OV_BATCH * OV_P];
+} ov_instance;
+
+static ov_instance *ov_make(uint64_t seed)
 {
-    const int64_t n = 45, p = 7, sets = 3, per = 5, batch = sets * per;
-    int8_t *xi = malloc((size_t)(sets * p * n)), *xit = malloc((size_t)(sets * p * n));
-    int8_t *s0 = malloc((size_t)(batch * n)), *s1 = malloc((size_t)(batch * n));
-    float *hf = malloc((size_t)(batch * n) * sizeof *hf);
-    double *m = malloc((size_t)(batch * p) * 8), *m2 = malloc((size_t)(batch * p) * 8);
-    lcg_state = 77;
-    for (int64_t k = 0; k < sets * p * n; ++k) xi[k] = lcg_pm1();
-    for (int64_t k = 0; k < sets; ++k)
+    ov_instance *o = calloc(1, sizeof *o);
+    const int64_t n = OV_N, p = OV_P;
+    lcg_state = seed;
+    for (int64_t k = 0; k < OV_SETS * p * n; ++k) o->xi[k] = lcg_pm1();
+    for (int64_t k = 0; k < OV_SETS; ++k)
         for (int64_t mu = 0; mu < p; ++mu)
             for (int64_t i = 0; i < n; ++i)
-                xit[(k * n + i) * p + mu] = (int8_t)(xi[(k * p + mu) * n + i] > 0 ? 0 : -1);
-    for (int64_t e = 0; e < batch * n; ++e) {
-        s0[e] = lcg_pm1();
-        hf[e] = (float)((int)(lcg() % 9) - 4 + p * s0[e]); /* fields -4..4 after -p s */
+                o->xit[(k * n + i) * p + mu] = (int8_t)(o->xi[(k * p + mu) * n + i] > 0 ? 0 : -1);
+    for (int64_t e = 0; e < OV_BATCH * n; ++e) {
+        o->s0[e] = lcg_pm1();
+        o->hf[e] = (float)((int)(lcg() % 9) - 4 + p * o->s0[e]);
     }
+    return o;
+}
+
+Test(parity_hopfield, sync_keeps_overlaps)
+{
+    const int64_t n = OV_N, p = OV_P, sets = OV_SETS, per = OV_PER, batch = OV_BATCH;
+    ov_instance *o = ov_make(77);
+    const int8_t *xi = o->xi, *s1 = o->s1;
+    double *m = o->m;
     pml_device *cpu = pml_test_open_cpu();
     for (int dt = 0; dt < 2; ++dt) {
-        overlaps_case(cpu, dt ? PML_F64 : PML_F32, n, p, sets, per, xi, xit, s0, hf, m, s1);
+        overlaps_case(cpu, dt ? PML_F64 : PML_F32, n, p, sets, per, o->xi, o->xit, o->s0, o->hf,
+                      o->m, o->s1);
         int64_t flips = 0;
-        for (int64_t e = 0; e < batch * n; ++e) flips += s1[e] != s0[e];
+        for (int64_t e = 0; e < batch * n; ++e) flips += o->s1[e] != o->s0[e];
         cr_expect(flips > 50, "the instance flips neurons (%lld)", (long long)flips);
         for (int64_t b = 0; b < batch; ++b)
             for (int64_t mu = 0; mu < p; ++mu) {
@@ -955,45 +972,22 @@ Test(parity_hopfield, sync_keeps_overlaps)
             }
     }
     pml_device_close(cpu);
-    free(xi);
-    free(xit);
-    free(s0);
-    free(s1);
-    free(hf);
-    free(m);
-    free(m2);
+    free(o);
 }
 
 Test(parity_hopfield, sync_keeps_overlaps_gpu)
 {
     pml_device *gpu = pml_test_open_cuda_or_skip(), *cpu = pml_test_open_cpu();
-    const int64_t n = 45, p = 7, sets = 3, per = 5, batch = sets * per;
-    int8_t *xi = malloc((size_t)(sets * p * n)), *xit = malloc((size_t)(sets * p * n));
-    int8_t *s0 = malloc((size_t)(batch * n)), *s1 = malloc((size_t)(batch * n));
-    float *hf = malloc((size_t)(batch * n) * sizeof *hf);
-    double *m = malloc((size_t)(batch * p) * 8), *m2 = malloc((size_t)(batch * p) * 8);
-    lcg_state = 78;
-    for (int64_t k = 0; k < sets * p * n; ++k) xi[k] = lcg_pm1();
-    for (int64_t k = 0; k < sets; ++k)
-        for (int64_t mu = 0; mu < p; ++mu)
-            for (int64_t i = 0; i < n; ++i)
-                xit[(k * n + i) * p + mu] = (int8_t)(xi[(k * p + mu) * n + i] > 0 ? 0 : -1);
-    for (int64_t e = 0; e < batch * n; ++e) {
-        s0[e] = lcg_pm1();
-        hf[e] = (float)((int)(lcg() % 9) - 4 + p * s0[e]);
-    }
+    const int64_t n = OV_N, p = OV_P, sets = OV_SETS, per = OV_PER, batch = OV_BATCH;
+    ov_instance *o = ov_make(78);
     for (int dt = 0; dt < 2; ++dt) {
-        overlaps_case(cpu, dt ? PML_F64 : PML_F32, n, p, sets, per, xi, xit, s0, hf, m, s1);
-        overlaps_case(gpu, dt ? PML_F64 : PML_F32, n, p, sets, per, xi, xit, s0, hf, m2, s1);
-        cr_expect(pml_test_equal_bytes("m", m2, m, (size_t)(batch * p), 8), "dtype %d", dt);
+        overlaps_case(cpu, dt ? PML_F64 : PML_F32, n, p, sets, per, o->xi, o->xit, o->s0, o->hf,
+                      o->m, o->s1);
+        overlaps_case(gpu, dt ? PML_F64 : PML_F32, n, p, sets, per, o->xi, o->xit, o->s0, o->hf,
+                      o->m2, o->s1);
+        cr_expect(pml_test_equal_bytes("m", o->m2, o->m, (size_t)(batch * p), 8), "dtype %d", dt);
     }
     pml_device_close(gpu);
     pml_device_close(cpu);
-    free(xi);
-    free(xit);
-    free(s0);
-    free(s1);
-    free(hf);
-    free(m);
-    free(m2);
+    free(o);
 }

@@ -31,6 +31,7 @@ usage: hopfield_numpy.py [--n 1000,4000] [--alpha 0.05] [--batch 1,64] [--modes 
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 
@@ -133,6 +134,18 @@ def main():
                     "numpy": np.__version__})
         print(json.dumps(row) if a.json else text, flush=True)
 
+    run_cases(a, "numpy", store, probes, recall_sync,
+              lambda X, W, s, order, g: recall_async(X, W, s, a.max_sweeps, order, g)[1],
+              lambda: np.random.default_rng(a.seed + 1), timed, emit,
+              lambda sw: (int(sw.sum()), float(sw.mean())))
+
+
+def run_cases(a, label, store, probes, recall_sync, recall_async, perm_gen, timed, emit,
+              sweep_stats):
+    """The cases both peers run (this file's NumPy one and hopfield_torch.py): for each n, the
+    synchronous batches and the asynchronous orders, each timed and emitted as one row.
+    recall_async(X, W, s, order, gen) gives one probe's sweeps; perm_gen() a fresh generator of
+    permutations, the same every repeat; sweep_stats(sweeps) the (sum, mean) of a batch's."""
     modes = a.modes.split(",")
     for n in [int(v) for v in a.n.split(",")]:
         p = max(1, round(a.alpha * n))
@@ -141,32 +154,33 @@ def main():
             for batch in [int(v) for v in a.batch.split(",")]:
                 S0 = probes(X, batch)
                 times, (_, sw, _) = timed(lambda: recall_sync(X, W, S0, a.max_sweeps))
-                med = float(np.median(times))
-                updates = int(sw.sum()) * n
+                med = statistics.median(times)
+                total, mean = sweep_stats(sw)
+                updates = total * n
                 emit({"mode": "sync", "order": None, "n": n, "p": p, "batch": batch,
-                      "mean_sweeps": float(sw.mean()), "median_s": med,
-                      "updates_per_s": updates / med}, times,
-                     f"numpy sync   n={n:6d} p={p:4d} batch={batch:5d} sweeps={sw.mean():5.2f} "
+                      "mean_sweeps": mean, "median_s": med, "updates_per_s": updates / med},
+                     times,
+                     f"{label:5s} sync   n={n:6d} p={p:4d} batch={batch:5d} sweeps={mean:5.2f} "
                      f"{med * 1e3:10.3f} ms  {updates / med:10.4g} updates/s")
         if "async" in modes:
             for order in a.orders.split(","):
                 S0 = probes(X, a.async_probes)
 
                 def run_async():
-                    perm_rng = np.random.default_rng(a.seed + 1)  # the same orders every repeat
-                    return [recall_async(X, W, s, a.max_sweeps, order, perm_rng)[1] for s in S0]
+                    g = perm_gen()  # the same orders every repeat
+                    return [recall_async(X, W, s, order, g) for s in S0]
 
                 times, sweeps = timed(run_async)
-                med = float(np.median(times))
+                med = statistics.median(times)
                 updates = sum(sweeps) * n
+                mean = sum(sweeps) / len(sweeps)
                 emit({"mode": "async", "order": order, "n": n, "p": p,
-                      "batch": a.async_probes, "mean_sweeps": sum(sweeps) / len(sweeps),
-                      "median_s": med, "updates_per_s": updates / med}, times,
-                     f"numpy async  n={n:6d} p={p:4d} probes={a.async_probes:3d} {order:6s} "
-                     f"sweeps={sum(sweeps) / len(sweeps):5.2f} {med * 1e3:10.3f} ms  "
+                      "batch": a.async_probes, "mean_sweeps": mean, "median_s": med,
+                      "updates_per_s": updates / med}, times,
+                     f"{label:5s} async  n={n:6d} p={p:4d} probes={a.async_probes:3d} "
+                     f"{order:6s} sweeps={mean:5.2f} {med * 1e3:10.3f} ms  "
                      f"{updates / med:10.4g} updates/s")
         del X, W
-
 
 if __name__ == "__main__":
     sys.exit(main())

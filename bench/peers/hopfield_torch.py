@@ -21,7 +21,6 @@ usage: hopfield_torch.py [--device cuda] [--n 1000,4000] [--alpha 0.05] [--batch
 """
 import argparse
 import json
-import statistics
 import sys
 import time
 
@@ -129,39 +128,12 @@ def main():
                     "torch": torch.__version__})
         print(json.dumps(row) if a.json else text, flush=True)
 
-    modes = a.modes.split(",")
-    for n in [int(v) for v in a.n.split(",")]:
-        p = max(1, round(a.alpha * n))
-        X, W = store(n, p)
-        if "sync" in modes:
-            for batch in [int(v) for v in a.batch.split(",")]:
-                S0 = probes(X, batch)
-                times, (_, sw, _) = timed(lambda: recall_sync(X, W, S0, a.max_sweeps))
-                med = statistics.median(times)
-                updates = int(sw.sum()) * n
-                emit({"mode": "sync", "order": None, "n": n, "p": p, "batch": batch,
-                      "mean_sweeps": float(sw.float().mean()), "median_s": med,
-                      "updates_per_s": updates / med}, times,
-                     f"torch sync   n={n:6d} p={p:4d} batch={batch:5d} "
-                     f"{med * 1e3:10.3f} ms  {updates / med:10.4g} updates/s")
-        if "async" in modes:
-            for order in a.orders.split(","):
-                S0 = probes(X, a.async_probes)
+    from hopfield_numpy import run_cases  # the same cases, rows and counts as the NumPy peer
 
-                def run_async():
-                    perm_gen = torch.Generator().manual_seed(a.seed + 1)  # the same orders
-                    return [recall_async(X, W, s, a.max_sweeps, order, perm_gen)[1] for s in S0]
-
-                times, sweeps = timed(run_async)
-                med = statistics.median(times)
-                updates = sum(sweeps) * n
-                emit({"mode": "async", "order": order, "n": n, "p": p,
-                      "batch": a.async_probes, "mean_sweeps": sum(sweeps) / len(sweeps),
-                      "median_s": med, "updates_per_s": updates / med}, times,
-                     f"torch async  n={n:6d} p={p:4d} probes={a.async_probes:3d} {order:6s} "
-                     f"{med * 1e3:10.3f} ms  {updates / med:10.4g} updates/s")
-        del X, W
-
+    run_cases(a, "torch", store, probes, recall_sync,
+              lambda X, W, s, order, g: recall_async(X, W, s, a.max_sweeps, order, g)[1],
+              lambda: torch.Generator().manual_seed(a.seed + 1), timed, emit,
+              lambda sw: (int(sw.sum()), float(sw.float().mean())))
 
 if __name__ == "__main__":
     sys.exit(main())
