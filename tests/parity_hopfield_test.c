@@ -450,6 +450,46 @@ Test(parity_hopfield, async_float_weights_close)
     pml_device_close(d.cpu);
 }
 
+/* The float-weight fast path (fields kept, a row of W per flip) against the field-by-field
+ * reference on the CPU: the kept double fields drift from fresh sums by rounding only, so the
+ * states agree but for a draw or a sign within rounding of its threshold. */
+Test(parity_hopfield, cpu_fast_float_weights_close)
+{
+    pml_device *cpu = pml_test_open_cpu();
+    async_case c;
+    async_instance(&c, 90, 3, 8, 5, PML_F32, 79);
+    add_theta(&c, 0.05);
+    const int64_t batch = batch_of(&c), n = c.n;
+    for (int v = 0; v < 4; ++v) {
+        async_case x = c;
+        x.order = v & 1;
+        x.glauber = v >> 1;
+        x.beta = 2.0;
+        x.theta = v == 3 ? c.theta : NULL;
+        x.trace = 1;
+        async_out ref, got;
+        async_out_alloc(&x, &ref);
+        async_out_alloc(&x, &got);
+        async_run(cpu, pml_cpu_hopfield_async_ref, &x, &ref);
+        async_run(cpu, pml_cpu_hopfield_async, &x, &got);
+        int64_t differ = 0;
+        for (int64_t k = 0; k < batch * n; ++k) differ += got.s[k] != ref.s[k];
+        cr_expect(differ <= batch * n / 100, "variant %d: %lld of %lld states differ", v,
+                  (long long)differ, (long long)(batch * n));
+        for (int64_t b = 0; b < batch; ++b) {
+            if (memcmp(got.s + b * n, ref.s + b * n, (size_t)n) != 0) continue;
+            cr_expect(pml_test_close_f64("energy", got.energy + b, ref.energy + b, 1, PML_TOL_SUM),
+                      "variant %d probe %lld", v, (long long)b);
+            if (!x.glauber)
+                cr_expect_eq(got.sweeps[b], ref.sweeps[b], "variant %d probe %lld", v, (long long)b);
+        }
+        async_out_free(&ref);
+        async_out_free(&got);
+    }
+    async_case_free(&c);
+    pml_device_close(cpu);
+}
+
 /* ---- draw, convert, weights, Storkey --------------------------------------------------- */
 
 static void draw_on(pml_device *dev, const int8_t *src, int64_t rows, int64_t n, int64_t row0,

@@ -174,131 +174,114 @@ pml_status pml_cpu_hopfield_async_ref(pml_device *dev, const pml_hopfield_async_
     return PML_OK;
 }
 
-/* ---- the fast path: fields kept per probe ------------------------------------------------ */
+/* ---- the fast paths: a probe's fields kept, in one of three forms --------------------------
+ *
+ * One sweep loop (run_sweeps) serves the three forms: int32 fields updated by a row of integer
+ * W, double fields updated by a row of float W, and the Hebbian pattern form (no W: p overlaps
+ * m_mu = sum_j xi_j^mu s_j, a visit's field sum_mu xi_i^mu m_mu - p s_i, O(p), a flip adding
+ * 2 s_i xi_i^mu to every m_mu, O(p); the integers are those of W s, so the states, energies
+ * and traces are the reference's). The loop and the form's hooks are always inlined with the
+ * form a constant, so each caller compiles to its own straight loop. */
+#if defined(__GNUC__)
+#define PML_INLINE static inline __attribute__((always_inline))
+#else
+#define PML_INLINE static inline
+#endif
 
-static double fast_energy(const pml_hopfield_async_args *a, const int8_t *s, const void *fld)
-{
-    const int64_t n = a->n;
-    if (a->wtype == PML_I32) {
-        const int32_t *f = fld;
-        int64_t acc = 0;
-        for (int64_t i = 0; i < n; ++i) acc += (int64_t)f[i] * s[i];
-        return a->escale * (double)acc + theta_dot(a, s);
-    }
-    const double *f = fld;
-    double acc = 0.0;
-    for (int64_t i = 0; i < n; ++i) acc += f[i] * s[i];
-    return a->escale * acc + theta_dot(a, s);
-}
+enum { FORM_INT, FORM_DOUBLE, FORM_PATTERN };
 
-static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
-{
-    const int64_t n = a->n, T = a->max_sweeps, probe = a->p0 + b;
-    const size_t nn = (size_t)n * (size_t)n;
-    int8_t *s = a->s + b * n;
-    int32_t *perm = a->scratch + b * n;
-    double *tr = a->trace ? a->trace + b * (T + 1) : NULL;
-    const int ints = a->wtype == PML_I32;
-    const int32_t *wi = ints ? (const int32_t *)a->w + (size_t)(b / a->per_set) * nn : NULL;
-    const float *wf = ints ? NULL : (const float *)a->w + (size_t)(b / a->per_set) * nn;
-    int32_t *restrict fi = ints ? (int32_t *)a->fields + b * n : NULL;
-    double *restrict fd = ints ? NULL : (double *)a->fields + b * n;
-    /* fields from scratch: f = W s (rows of a symmetric W) */
-    if (ints) {
-        for (int64_t i = 0; i < n; ++i) {
-            const int32_t *restrict row = wi + i * n;
-            int32_t acc = 0;
-#pragma omp simd reduction(+ : acc)
-            for (int64_t j = 0; j < n; ++j) acc += row[j] * s[j];
-            fi[i] = acc;
-        }
-    } else {
-        for (int64_t i = 0; i < n; ++i) {
-            const float *row = wf + i * n;
-            double acc = 0.0;
-            for (int64_t j = 0; j < n; ++j) acc += (double)row[j] * s[j];
-            fd[i] = acc;
-        }
-    }
-    void *fld = ints ? (void *)fi : (void *)fd;
-    if (tr) tr[0] = fast_energy(a, s, fld);
-    int64_t t = 0;
-    int conv = 0;
-    while (t < T && !conv) {
-        make_perm(a, probe, t, perm, 1);
-        int64_t flips = 0;
-        draw_cache dc = {.stream = 0, .first = UINT64_MAX};
-        for (int64_t k = 0; k < n; ++k) {
-            const int64_t i = perm[k];
-            const int8_t v = ints ? decide(a, &dc, probe, t, k, i, (double)fi[i], fi[i], s[i])
-                                  : decide(a, &dc, probe, t, k, i, fd[i], 0, s[i]);
-            if (v == s[i]) continue;
-            s[i] = v;
-            ++flips;
-            if (ints) { /* f += 2 v W[i, :] */
-                const int32_t *restrict row = wi + i * n;
-                if (v > 0) { /* +-2 row, without a multiply (SSE2 has no 32-bit one) */
-#pragma omp simd
-                    for (int64_t j = 0; j < n; ++j) fi[j] += row[j] + row[j];
-                } else {
-#pragma omp simd
-                    for (int64_t j = 0; j < n; ++j) fi[j] -= row[j] + row[j];
-                }
-            } else {
-                const float *restrict row = wf + i * n;
-                const double two = 2.0 * v;
-#pragma omp simd
-                for (int64_t j = 0; j < n; ++j) fd[j] += two * (double)row[j];
-            }
-        }
-        ++t;
-        if (tr) tr[t] = fast_energy(a, s, fld);
-        conv = !a->glauber && flips == 0;
-    }
-    finish(a, b, tr, t, conv, fast_energy(a, s, fld));
-}
+typedef struct probe_form {
+    int kind;
+    const int32_t *wi;    /* FORM_INT: this set's W */
+    const float *wf;      /* FORM_DOUBLE: this set's W */
+    int32_t *fi;          /* FORM_INT fields, or FORM_PATTERN overlaps m */
+    double *fd;           /* FORM_DOUBLE fields */
+    const int8_t *xt;     /* FORM_PATTERN: this set's sign masks, n x p */
+    int64_t n, p;
+} probe_form;
 
-/* The Hebbian pattern form: no W. Probe b keeps the overlaps m_mu = sum_j xi_j^mu s_j (p int32
- * in `fields`); the field of neuron i at its visit is sum_mu xi_i^mu m_mu - p s_i (row i of the
- * transposed patterns, O(p)), and a flip of s_i adds 2 s_i xi_i^mu to every m_mu (O(p)). The
- * integers are those of W s, so the states, energies and traces are the reference's. */
-static inline int32_t pattern_field(const int8_t *restrict x, const int32_t *restrict m, int64_t p)
+/* x_mu = 0 or -1: (m ^ x) - x is m or -m */
+PML_INLINE int32_t pattern_field(const int8_t *restrict x, const int32_t *restrict m, int64_t p)
 {
-    int32_t f = 0; /* x_mu = 0 or -1: (m ^ x) - x is m or -m */
+    int32_t f = 0;
 #pragma omp simd reduction(+ : f)
     for (int64_t mu = 0; mu < p; ++mu) f += (m[mu] ^ x[mu]) - x[mu];
     return f;
 }
 
-static double pattern_energy(const pml_hopfield_async_args *a, const int8_t *s,
-                             const int32_t *m)
+/* The field of neuron i (threshold not subtracted), as an exact integer where the form has one. */
+PML_INLINE double form_field(const probe_form *f, int64_t i, int8_t si, int32_t *fint)
 {
-    int64_t q = 0; /* sum_i s_i f_i = sum_mu m_mu^2 - p n */
-    for (int64_t mu = 0; mu < a->p; ++mu) q += (int64_t)m[mu] * m[mu];
-    q -= a->p * a->n;
-    return a->escale * (double)q + theta_dot(a, s);
+    if (f->kind == FORM_PATTERN) {
+        *fint = pattern_field(f->xt + i * f->p, f->fi, f->p) - (int32_t)f->p * si;
+        return (double)*fint;
+    }
+    if (f->kind == FORM_INT) {
+        *fint = f->fi[i];
+        return (double)*fint;
+    }
+    *fint = 0;
+    return f->fd[i];
 }
 
-/* Built for AVX-512, AVX2 and the baseline (PML_SIMD_CLONES, src/cpu/philox16.h): widening
- * the int8 masks is one instruction from AVX2 on. Integer arithmetic: the same bits in all. */
-PML_SIMD_CLONES
-static void pattern_probe(const pml_hopfield_async_args *a, int64_t b)
+/* s_i has just become v: update the kept fields. */
+PML_INLINE void form_flip(const probe_form *f, int64_t i, int8_t v)
 {
-    const int64_t n = a->n, p = a->p, T = a->max_sweeps, probe = a->p0 + b;
+    const int64_t n = f->n, p = f->p;
+    if (f->kind == FORM_PATTERN) { /* m += 2 v xi_i */
+        const int8_t *restrict x = f->xt + i * p;
+        int32_t *restrict m = f->fi;
+        const int32_t sv = v > 0 ? 0 : -1;
+#pragma omp simd
+        for (int64_t mu = 0; mu < p; ++mu) m[mu] += 2 * ((1 ^ (x[mu] ^ sv)) - (x[mu] ^ sv));
+    } else if (f->kind == FORM_INT) { /* f += 2 v W[i, :], no multiply (SSE2 has none) */
+        const int32_t *restrict row = f->wi + i * n;
+        int32_t *restrict fi = f->fi;
+        if (v > 0) {
+#pragma omp simd
+            for (int64_t j = 0; j < n; ++j) fi[j] += row[j] + row[j];
+        } else {
+#pragma omp simd
+            for (int64_t j = 0; j < n; ++j) fi[j] -= row[j] + row[j];
+        }
+    } else {
+        const float *restrict row = f->wf + i * n;
+        double *restrict fd = f->fd;
+        const double two = 2.0 * v;
+#pragma omp simd
+        for (int64_t j = 0; j < n; ++j) fd[j] += two * (double)row[j];
+    }
+}
+
+PML_INLINE double form_energy(const pml_hopfield_async_args *a, const probe_form *f,
+                              const int8_t *s)
+{
+    if (f->kind == FORM_PATTERN) { /* sum_i s_i f_i = sum_mu m_mu^2 - p n */
+        int64_t q = 0;
+        for (int64_t mu = 0; mu < f->p; ++mu) q += (int64_t)f->fi[mu] * f->fi[mu];
+        q -= f->p * f->n;
+        return a->escale * (double)q + theta_dot(a, s);
+    }
+    if (f->kind == FORM_INT) {
+        int64_t acc = 0;
+        for (int64_t i = 0; i < f->n; ++i) acc += (int64_t)f->fi[i] * s[i];
+        return a->escale * (double)acc + theta_dot(a, s);
+    }
+    double acc = 0.0;
+    for (int64_t i = 0; i < f->n; ++i) acc += f->fd[i] * s[i];
+    return a->escale * acc + theta_dot(a, s);
+}
+
+/* Probe b's sweeps from its kept fields, to its end; then its results. */
+PML_INLINE void run_sweeps(const pml_hopfield_async_args *a, int64_t b, const probe_form *f)
+{
+    const int64_t n = a->n, T = a->max_sweeps, probe = a->p0 + b;
     int8_t *s = a->s + b * n;
     int32_t *perm = a->scratch + b * n;
     double *tr = a->trace ? a->trace + b * (T + 1) : NULL;
-    const int8_t *xt = a->xit + (size_t)(b / a->per_set) * (size_t)(n * p);
-    const int plain = !a->glauber && !a->theta;
-    int32_t *restrict m = (int32_t *)a->fields + b * (n > p ? n : p);
-    for (int64_t mu = 0; mu < p; ++mu) m[mu] = 0;
-    for (int64_t j = 0; j < n; ++j) { /* m = Xi s, a row of Xi^T at a time */
-        const int8_t *restrict x = xt + j * p;
-        const int32_t sj = s[j] > 0 ? 0 : -1; /* m += s_j xi_j: the sign masks combined */
-#pragma omp simd
-        for (int64_t mu = 0; mu < p; ++mu) m[mu] += (1 ^ (x[mu] ^ sj)) - (x[mu] ^ sj);
-    }
-    if (tr) tr[0] = pattern_energy(a, s, m);
+    /* without thresholds or temperature an integer field's sign decides (decide()'s first case) */
+    const int plain = !a->glauber && !a->theta && f->kind != FORM_DOUBLE;
+    if (tr) tr[0] = form_energy(a, f, s);
     int64_t t = 0;
     int conv = 0;
     while (t < T && !conv) {
@@ -307,22 +290,74 @@ static void pattern_probe(const pml_hopfield_async_args *a, int64_t b)
         draw_cache dc = {.stream = 0, .first = UINT64_MAX};
         for (int64_t k = 0; k < n; ++k) {
             const int64_t i = perm[k];
-            const int8_t *restrict x = xt + i * p;
-            const int32_t f = pattern_field(x, m, p) - (int32_t)p * s[i];
-            const int8_t v = plain ? (f > 0 ? 1 : f < 0 ? -1 : s[i]) /* decide()'s first case */
-                                   : decide(a, &dc, probe, t, k, i, (double)f, f, s[i]);
+            int32_t fint;
+            const double fv = form_field(f, i, s[i], &fint);
+            const int8_t v = plain ? (fint > 0 ? 1 : fint < 0 ? -1 : s[i])
+                                   : decide(a, &dc, probe, t, k, i, fv, fint, s[i]);
             if (v == s[i]) continue;
             s[i] = v;
             ++flips;
-            const int32_t sv = v > 0 ? 0 : -1; /* m += 2 v xi_i */
-#pragma omp simd
-            for (int64_t mu = 0; mu < p; ++mu) m[mu] += 2 * ((1 ^ (x[mu] ^ sv)) - (x[mu] ^ sv));
+            form_flip(f, i, v);
         }
         ++t;
-        if (tr) tr[t] = pattern_energy(a, s, m);
+        if (tr) tr[t] = form_energy(a, f, s);
         conv = !a->glauber && flips == 0;
     }
-    finish(a, b, tr, t, conv, pattern_energy(a, s, m));
+    finish(a, b, tr, t, conv, form_energy(a, f, s));
+}
+
+/* The W forms: fields from scratch, f = W s (rows of a symmetric W), then the sweeps. */
+static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
+{
+    const int64_t n = a->n;
+    const size_t nn = (size_t)n * (size_t)n;
+    const int8_t *s = a->s + b * n;
+    if (a->wtype == PML_I32) {
+        const probe_form f = {.kind = FORM_INT, .n = n,
+                              .wi = (const int32_t *)a->w + (size_t)(b / a->per_set) * nn,
+                              .fi = (int32_t *)a->fields + b * n};
+        for (int64_t i = 0; i < n; ++i) {
+            const int32_t *restrict row = f.wi + i * n;
+            int32_t acc = 0;
+#pragma omp simd reduction(+ : acc)
+            for (int64_t j = 0; j < n; ++j) acc += row[j] * s[j];
+            f.fi[i] = acc;
+        }
+        run_sweeps(a, b, &f);
+    } else {
+        const probe_form f = {.kind = FORM_DOUBLE, .n = n,
+                              .wf = (const float *)a->w + (size_t)(b / a->per_set) * nn,
+                              .fd = (double *)a->fields + b * n};
+        for (int64_t i = 0; i < n; ++i) {
+            const float *row = f.wf + i * n;
+            double acc = 0.0;
+            for (int64_t j = 0; j < n; ++j) acc += (double)row[j] * s[j];
+            f.fd[i] = acc;
+        }
+        run_sweeps(a, b, &f);
+    }
+}
+
+/* The pattern form: m = Xi s, a row of Xi^T at a time, then the sweeps. Built for AVX-512,
+ * AVX2 and the baseline (PML_SIMD_CLONES, src/cpu/philox16.h): widening the int8 masks is one
+ * instruction from AVX2 on. Integer arithmetic: the same bits in all. */
+PML_SIMD_CLONES
+static void pattern_probe(const pml_hopfield_async_args *a, int64_t b)
+{
+    const int64_t n = a->n, p = a->p;
+    const int8_t *s = a->s + b * n;
+    const probe_form f = {.kind = FORM_PATTERN, .n = n, .p = p,
+                          .xt = a->xit + (size_t)(b / a->per_set) * (size_t)(n * p),
+                          .fi = (int32_t *)a->fields + b * (n > p ? n : p)};
+    int32_t *restrict m = f.fi;
+    for (int64_t mu = 0; mu < p; ++mu) m[mu] = 0;
+    for (int64_t j = 0; j < n; ++j) {
+        const int8_t *restrict x = f.xt + j * p;
+        const int32_t sj = s[j] > 0 ? 0 : -1; /* m += s_j xi_j: the sign masks combined */
+#pragma omp simd
+        for (int64_t mu = 0; mu < p; ++mu) m[mu] += (1 ^ (x[mu] ^ sj)) - (x[mu] ^ sj);
+    }
+    run_sweeps(a, b, &f);
 }
 
 pml_status pml_cpu_hopfield_async(pml_device *dev, const pml_hopfield_async_args *a)
