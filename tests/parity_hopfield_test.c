@@ -410,13 +410,15 @@ Test(parity_hopfield, async_integer_weights_exact)
 
 /* Float weights: fields summed in different orders can tip a near-tie, so a few states may
  * differ; where a probe's final states agree, so do its energies within double rounding. */
-Test(parity_hopfield, async_float_weights_close)
+/* Float weights, four variants (index or random order, deterministic or Glauber, thresholds
+ * in the last): `got` (fn_got on dev_got) against `ref` (fn_ref on dev_ref). The kept double
+ * fields drift from fresh sums by rounding only, so the states agree but for a draw or a sign
+ * within rounding of its threshold; energies and sweeps of the probes that agree match. */
+static void float_variants(pml_device *dev_ref, pml_hopfield_async_fn *fn_ref,
+                           pml_device *dev_got, pml_hopfield_async_fn *fn_got, uint64_t seed)
 {
-    two_devices d;
-    d.gpu = pml_test_open_cuda_or_skip();
-    d.cpu = pml_test_open_cpu();
     async_case c;
-    async_instance(&c, 90, 3, 8, 5, PML_F32, 77);
+    async_instance(&c, 90, 3, 8, 5, PML_F32, seed);
     add_theta(&c, 0.05);
     const int64_t batch = batch_of(&c), n = c.n;
     for (int v = 0; v < 4; ++v) {
@@ -429,8 +431,8 @@ Test(parity_hopfield, async_float_weights_close)
         async_out ref, got;
         async_out_alloc(&x, &ref);
         async_out_alloc(&x, &got);
-        async_run(d.cpu, NULL, &x, &ref);
-        async_run(d.gpu, NULL, &x, &got);
+        async_run(dev_ref, fn_ref, &x, &ref);
+        async_run(dev_got, fn_got, &x, &got);
         int64_t differ = 0;
         for (int64_t k = 0; k < batch * n; ++k) differ += got.s[k] != ref.s[k];
         cr_expect(differ <= batch * n / 100, "variant %d: %lld of %lld states differ", v,
@@ -446,47 +448,22 @@ Test(parity_hopfield, async_float_weights_close)
         async_out_free(&got);
     }
     async_case_free(&c);
-    pml_device_close(d.gpu);
-    pml_device_close(d.cpu);
 }
 
-/* The float-weight fast path (fields kept, a row of W per flip) against the field-by-field
- * reference on the CPU: the kept double fields drift from fresh sums by rounding only, so the
- * states agree but for a draw or a sign within rounding of its threshold. */
+Test(parity_hopfield, async_float_weights_close)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip(), *cpu = pml_test_open_cpu();
+    float_variants(cpu, NULL, gpu, NULL, 77);
+    pml_device_close(gpu);
+    pml_device_close(cpu);
+}
+
+/* The CPU's float-weight fast path (fields kept, a row of W per flip) against the
+ * field-by-field reference. */
 Test(parity_hopfield, cpu_fast_float_weights_close)
 {
     pml_device *cpu = pml_test_open_cpu();
-    async_case c;
-    async_instance(&c, 90, 3, 8, 5, PML_F32, 79);
-    add_theta(&c, 0.05);
-    const int64_t batch = batch_of(&c), n = c.n;
-    for (int v = 0; v < 4; ++v) {
-        async_case x = c;
-        x.order = v & 1;
-        x.glauber = v >> 1;
-        x.beta = 2.0;
-        x.theta = v == 3 ? c.theta : NULL;
-        x.trace = 1;
-        async_out ref, got;
-        async_out_alloc(&x, &ref);
-        async_out_alloc(&x, &got);
-        async_run(cpu, pml_cpu_hopfield_async_ref, &x, &ref);
-        async_run(cpu, pml_cpu_hopfield_async, &x, &got);
-        int64_t differ = 0;
-        for (int64_t k = 0; k < batch * n; ++k) differ += got.s[k] != ref.s[k];
-        cr_expect(differ <= batch * n / 100, "variant %d: %lld of %lld states differ", v,
-                  (long long)differ, (long long)(batch * n));
-        for (int64_t b = 0; b < batch; ++b) {
-            if (memcmp(got.s + b * n, ref.s + b * n, (size_t)n) != 0) continue;
-            cr_expect(pml_test_close_f64("energy", got.energy + b, ref.energy + b, 1, PML_TOL_SUM),
-                      "variant %d probe %lld", v, (long long)b);
-            if (!x.glauber)
-                cr_expect_eq(got.sweeps[b], ref.sweeps[b], "variant %d probe %lld", v, (long long)b);
-        }
-        async_out_free(&ref);
-        async_out_free(&got);
-    }
-    async_case_free(&c);
+    float_variants(cpu, pml_cpu_hopfield_async_ref, cpu, pml_cpu_hopfield_async, 79);
     pml_device_close(cpu);
 }
 
