@@ -1,15 +1,18 @@
 /* Atomic writes (src/core/file.c): the target is replaced whole or not at all, a failure
  * mid-file (a file size limit standing in for a full disk) leaves the old file and no
- * temporary one, destinations are checked before the work, and readers refuse what is not a
- * regular file. */
+ * temporary one, a killed writer's stale temporary files go at the next write of the target,
+ * destinations are checked before the work, and readers refuse what is not a regular file. */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/file.h"
@@ -129,4 +132,47 @@ Test(file, readers_want_regular_files)
     cr_expect_eq(pml_open_regular("test", pml_test_tmppath(""), &f, NULL), PML_ERR_IO);
     cr_expect(strstr(pml_last_error(), "a directory"), "%s", pml_last_error());
     cr_expect_eq(pml_open_regular("test", pml_test_tmppath("missing"), &f, NULL), PML_ERR_IO);
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void make_aged(const char *path, time_t age)
+{
+    pml_test_write_file(path, "partial", 7);
+    const struct timespec t[2] = {{time(NULL) - age, 0}, {time(NULL) - age, 0}};
+    cr_assert_eq(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+/* A writer killed mid-write leaves `.NAME.tmp.PID.N`; the next write of NAME removes it when
+ * its PID is gone and it is an hour old, and leaves alone what a live process (this one) or a
+ * recent write (perhaps from another machine of a shared file system) may still own, and the
+ * temporary files of other targets. */
+Test(file, stale_temporaries_of_the_target_go)
+{
+    const pid_t child = fork();
+    if (child == 0) _exit(0);
+    cr_assert(child > 0);
+    waitpid(child, NULL, 0); /* a PID that is no process now */
+    char dead_old[1024], dead_new[1024], mine_old[1024], other[1024], odd[1024];
+    snprintf(dead_old, sizeof dead_old, "%s/.t.bin.tmp.%ld.3", pml_test_tmppath(""), (long)child);
+    snprintf(dead_new, sizeof dead_new, "%s/.t.bin.tmp.%ld.4", pml_test_tmppath(""), (long)child);
+    snprintf(mine_old, sizeof mine_old, "%s/.t.bin.tmp.%ld.5", pml_test_tmppath(""), (long)getpid());
+    snprintf(other, sizeof other, "%s/.u.bin.tmp.%ld.3", pml_test_tmppath(""), (long)child);
+    snprintf(odd, sizeof odd, "%s/.t.bin.tmp.%ldx.3", pml_test_tmppath(""), (long)child);
+    make_aged(dead_old, 7200);
+    make_aged(dead_new, 60);
+    make_aged(mine_old, 7200);
+    make_aged(other, 7200);
+    make_aged(odd, 7200);
+    write_text(pml_test_tmppath("t.bin"), "whole");
+    cr_expect(!exists(dead_old), "a dead writer's hour-old temporary file stays");
+    cr_expect(exists(dead_new), "a recent temporary file was removed");
+    cr_expect(exists(mine_old), "a live process's temporary file was removed");
+    cr_expect(exists(other), "another target's temporary file was removed");
+    cr_expect(exists(odd), "a name not of the pattern was removed");
+    cr_expect_str_eq(read_text(pml_test_tmppath("t.bin")), "whole");
 }

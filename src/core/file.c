@@ -1,11 +1,14 @@
 /* Atomic writes and careful opens (see file.h). */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/file.h"
@@ -22,6 +25,38 @@ static int split_path(const char *path, char *dir, size_t cap, const char **base
 
 static atomic_uint tmp_counter;
 
+/* Temporary files of earlier writes of the same target left by a writer that was killed:
+ * `.BASE.tmp.PID.N` in dir whose PID is no process here and which nobody has written for an
+ * hour (a writer on another machine of a shared file system has a PID this machine does not
+ * know, but a live writer keeps its file's time fresh). Best effort: errors are ignored. */
+#define PML_STALE_SECONDS 3600
+static void remove_stale(const char *dir, const char *base)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    char prefix[PML_PATH_MAX];
+    const int np = snprintf(prefix, sizeof prefix, ".%s.tmp.", base);
+    const time_t now = time(NULL);
+    for (struct dirent *e; np > 0 && np < (int)sizeof prefix && (e = readdir(d)) != NULL;) {
+        if (strncmp(e->d_name, prefix, (size_t)np) != 0) continue;
+        char *end = NULL;
+        errno = 0;
+        const long pid = strtol(e->d_name + np, &end, 10);
+        if (errno || end == e->d_name + np || *end != '.' || pid <= 0 || pid == (long)getpid())
+            continue;
+        const char *tail = end + 1; /* N: digits to the end */
+        if (*tail == '\0' || strspn(tail, "0123456789") != strlen(tail)) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char full[2 * PML_PATH_MAX];
+        if (snprintf(full, sizeof full, "%s/%s", dir, e->d_name) >= (int)sizeof full) continue;
+        struct stat st;
+        if (lstat(full, &st) != 0 || !S_ISREG(st.st_mode) || now - st.st_mtime < PML_STALE_SECONDS)
+            continue;
+        unlink(full);
+    }
+    closedir(d);
+}
+
 /* A new temporary file beside path: its name in tmp, its descriptor returned (-1: errno). */
 static int create_beside(const char *path, char *tmp, size_t cap)
 {
@@ -31,6 +66,7 @@ static int create_beside(const char *path, char *tmp, size_t cap)
         errno = EINVAL;
         return -1;
     }
+    remove_stale(dir, base);
     for (int attempt = 0; attempt < 100; ++attempt) {
         const unsigned n = atomic_fetch_add(&tmp_counter, 1u);
         if (snprintf(tmp, cap, "%s/.%s.tmp.%ld.%u", dir, base, (long)getpid(), n) >= (int)cap) {
