@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "physml/data.h"
+#include "physml/io.h"
 #include "physml/tensor.h"
 
 #ifdef __cplusplus
@@ -172,6 +173,12 @@ PML_API pml_status pml_model_save(const pml_model *m, const char *path,
 /* Load a model saved by pml_model_save onto dev. */
 PML_API pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
                                   pml_model **out);
+/* The same from a file already read (pml_safetensors_read on dev), so that its metadata and
+ * its model come from one read of one file; `where` names it in messages (NULL: "the
+ * tensors"). The model's parameters are copies: st stays the caller's. */
+PML_API pml_status pml_model_from_safetensors(pml_device *dev, const pml_safetensors *st,
+                                              const char *where, int64_t max_batch,
+                                              pml_model **out);
 
 /* ---- losses ----------------------------------------------------------------------------- */
 typedef enum pml_loss_kind {

@@ -29,7 +29,9 @@ int pml_cmd_eval(int argc, char **argv)
     pml_safetensors st;
     memset(&st, 0, sizeof st);
     int rc = 0;
-    pml_status s = pml_model_load(dev, model, 256, &m);
+    /* one read of the file: its model and its metadata come from the same bytes */
+    pml_status s = pml_safetensors_read(dev, model, &st);
+    if (s == PML_OK) s = pml_model_from_safetensors(dev, &st, model, 256, &m);
     if (s != PML_OK) {
         rc = pml_cli_fail("eval", model, s);
         goto done;
@@ -39,10 +41,6 @@ int pml_cmd_eval(int argc, char **argv)
      * know is an error, not a silent guess */
     pml_loss_kind loss = PML_LOSS_SOFTMAX_XENT;
     pml_scaling scaling = PML_SCALE_UNIT;
-    if ((s = pml_safetensors_read(dev, model, &st)) != PML_OK) {
-        rc = pml_cli_fail("eval", model, s);
-        goto done;
-    }
     const char *ml = pml_safetensors_meta(&st, "physml_loss");
     const char *ms = pml_safetensors_meta(&st, "physml_scaling");
     if ((ml && (s = pml_loss_parse(ml, &loss)) != PML_OK) ||

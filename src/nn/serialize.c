@@ -131,18 +131,13 @@ static pml_status build(pml_device *dev, const char *spec, long long in_f, const
     return PML_OK;
 }
 
-pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
-                          pml_model **out)
+/* The model a .safetensors file's tensors and metadata describe; `where` names the file in
+ * messages. Shared by pml_model_load and pml_model_from_safetensors (fn: the public name). */
+static pml_status model_from(const char *fn, pml_device *dev, const pml_safetensors *stp,
+                             const char *where, int64_t max_batch, pml_model **out)
 {
-    static const char fn[] = "pml_model_load";
-    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
-    *out = NULL;
-    PML_CHECK_ARG(dev != NULL && path != NULL, fn, "dev or path is NULL");
-    PML_CHECK(max_batch >= 1, PML_ERR_INVALID_ARGUMENT, "%s: max_batch %lld, needs >= 1", fn,
-              (long long)max_batch);
-    pml_safetensors st;
-    memset(&st, 0, sizeof st);
-    PML_TRY(pml_error_within(pml_safetensors_read(dev, path, &st), fn));
+    const pml_safetensors st = *stp;
+    const char *path = where;
     pml_status s = PML_OK;
     const char *spec = pml_safetensors_meta(&st, "physml_spec");
     const char *in_s = pml_safetensors_meta(&st, "physml_in_features");
@@ -179,11 +174,41 @@ pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
     if (s == PML_OK && st.count != n && !pml_safetensors_meta(&st, "physml_checkpoint"))
         s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: '%s' holds %d tensors, the spec '%s' needs %d",
                           fn, path, st.count, spec, n);
-    pml_safetensors_free(&st);
     if (s != PML_OK) {
         pml_model_destroy(m);
         return s;
     }
     *out = m;
     return PML_OK;
+}
+
+pml_status pml_model_load(pml_device *dev, const char *path, int64_t max_batch,
+                          pml_model **out)
+{
+    static const char fn[] = "pml_model_load";
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
+    *out = NULL;
+    PML_CHECK_ARG(dev != NULL && path != NULL, fn, "dev or path is NULL");
+    PML_CHECK(max_batch >= 1, PML_ERR_INVALID_ARGUMENT, "%s: max_batch %lld, needs >= 1", fn,
+              (long long)max_batch);
+    pml_safetensors st;
+    memset(&st, 0, sizeof st);
+    PML_TRY(pml_error_within(pml_safetensors_read(dev, path, &st), fn));
+    const pml_status s = model_from(fn, dev, &st, path, max_batch, out);
+    pml_safetensors_free(&st);
+    return s;
+}
+
+pml_status pml_model_from_safetensors(pml_device *dev, const pml_safetensors *st,
+                                      const char *where, int64_t max_batch, pml_model **out)
+{
+    static const char fn[] = "pml_model_from_safetensors";
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
+    *out = NULL;
+    PML_CHECK_ARG(dev != NULL && st != NULL, fn, "dev or st is NULL");
+    PML_CHECK(max_batch >= 1, PML_ERR_INVALID_ARGUMENT, "%s: max_batch %lld, needs >= 1", fn,
+              (long long)max_batch);
+    for (int i = 0; i < st->count; ++i)
+        PML_TRY(pml_check_same_device(fn, dev, st->tensors[i], "st's tensors"));
+    return model_from(fn, dev, st, where ? where : "the tensors", max_batch, out);
 }

@@ -100,6 +100,8 @@ fx *fx_open(void)
     snprintf(f->missing, sizeof f->missing, "%s", pml_test_tmppath("missing"));
     snprintf(f->unwritable, sizeof f->unwritable, "/nonexistent-physml-dir/out.bin");
     PML_ASSERT_OK(pml_model_save(f->model, f->model_path, NULL));
+    PML_ASSERT_OK(pml_safetensors_read(f->dev, f->model_path, &f->st_model));
+    PML_ASSERT_OK(pml_safetensors_read(f->dev2, f->model_path, &f->st_model_far));
     return f;
 }
 
@@ -146,6 +148,8 @@ const char *fx_leftover(const fx *f)
 void fx_close(fx *f)
 {
     fx_reset(f);
+    pml_safetensors_free(&f->st_model);
+    pml_safetensors_free(&f->st_model_far);
     pml_optimizer_destroy(f->opt);
     pml_optimizer_destroy(f->opt1);
     pml_train_step_destroy(f->step_cls);

@@ -63,6 +63,7 @@ typedef struct fx {
     pml_optim_config oc;       /* scratch */
     pml_idx idx_ok;            /* a valid 4-byte u8 IDX array */
     pml_safetensors st_zero;
+    pml_safetensors st_model, st_model_far; /* model_path read on dev and on dev2 */
     pml_train_result res_zero;
     char path[512], model_path[512], missing[512], unwritable[512], spec65[400], long_spec[1100];
     /* host data and scratch outputs */

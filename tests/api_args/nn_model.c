@@ -125,6 +125,20 @@
     X(pml_model_load, S_INVALID, pml_model_load(f->dev, f->model_path, 0, &f->out_model))  \
     X(pml_model_load, S_IO, pml_model_load(f->dev, f->missing, 4, &f->out_model))          \
     X(pml_model_load, S_OK, pml_model_load(f->dev, f->model_path, 4, &f->out_model))       \
+    X(pml_model_from_safetensors, S_INVALID,                                               \
+      pml_model_from_safetensors(f->dev, &f->st_model, "m", 4, NULL))                      \
+    X(pml_model_from_safetensors, S_INVALID,                                               \
+      pml_model_from_safetensors(NULL, &f->st_model, "m", 4, &f->out_model))               \
+    X(pml_model_from_safetensors, S_INVALID,                                               \
+      pml_model_from_safetensors(f->dev, NULL, "m", 4, &f->out_model))                     \
+    X(pml_model_from_safetensors, S_INVALID,                                               \
+      pml_model_from_safetensors(f->dev, &f->st_model, "m", 0, &f->out_model))             \
+    X(pml_model_from_safetensors, S_MISMATCH,                                              \
+      pml_model_from_safetensors(f->dev, &f->st_model_far, "m", 4, &f->out_model))         \
+    X(pml_model_from_safetensors, PML_ERR_BAD_FORMAT, /* no metadata */                    \
+      pml_model_from_safetensors(f->dev, &f->st_zero, NULL, 4, &f->out_model))             \
+    X(pml_model_from_safetensors, S_OK,                                                    \
+      pml_model_from_safetensors(f->dev, &f->st_model, NULL, 4, &f->out_model))            \
     PARSE_CASES(X, pml_activation_parse, "leaky_relu", "ReLU", &f->act)
 #define NN_MODEL_CHECKS(Y)                                                                 \
     Y(pml_activation_name, strcmp(pml_activation_name((pml_activation)99), "?") == 0)      \
