@@ -23,14 +23,33 @@ static double at(const void *p, pml_dtype dt, int64_t i)
         int8_t *restrict s = a->s + b * n, *restrict prev = a->prev + b * n;                   \
         const double self = a->self;                                                           \
         int same = 1, cycle = 1;                                                               \
-        for (int64_t i = 0; i < n; ++i) {                                                      \
-            const double f = (double)h[i] - self * s[i] - (a->theta ? a->theta[i] : 0.0);     \
-            const int8_t v = f > 0 ? 1 : f < 0 ? -1 : s[i];                                    \
-            same &= v == s[i];                                                                 \
-            cycle &= v == prev[i];                                                             \
-            prev[i] = s[i];                                                                    \
-            s[i] = v;                                                                          \
-            if (sf) sf[i] = (T)v;                                                              \
+        if (!a->theta && sf) {                                                                 \
+            /* h and self s are integers below 2^24 here (the model's rule for F32), so T     \
+               arithmetic is exact: the same signs as in double, in a loop that vectorises */  \
+            const T selft = (T)self;                                                           \
+            int nsame = 0, ncycle = 0;                                                         \
+            _Pragma("omp simd reduction(+ : nsame, ncycle)") for (int64_t i = 0; i < n; ++i) { \
+                const int8_t si = s[i], pi = prev[i];                                          \
+                const T f = h[i] - selft * (T)si;                                              \
+                const int8_t v = f > 0 ? 1 : f < 0 ? -1 : si;                                  \
+                nsame += v != si;                                                              \
+                ncycle += v != pi;                                                             \
+                prev[i] = si;                                                                  \
+                s[i] = v;                                                                      \
+                sf[i] = (T)v;                                                                  \
+            }                                                                                  \
+            same = nsame == 0;                                                                 \
+            cycle = ncycle == 0;                                                               \
+        } else {                                                                               \
+            for (int64_t i = 0; i < n; ++i) {                                                  \
+                const double f = (double)h[i] - self * s[i] - (a->theta ? a->theta[i] : 0.0); \
+                const int8_t v = f > 0 ? 1 : f < 0 ? -1 : s[i];                                \
+                same &= v == s[i];                                                             \
+                cycle &= v == prev[i];                                                         \
+                prev[i] = s[i];                                                                \
+                s[i] = v;                                                                      \
+                if (sf) sf[i] = (T)v;                                                          \
+            }                                                                                  \
         }                                                                                      \
         if (a->m && !same) { /* m += 2 s'_i xi_i, xi = 1 - 2 (x & 1) for the masks x */        \
             const int8_t *xt = a->xit + (size_t)(b / a->per_set) * (size_t)(n * a->p);        \
