@@ -280,6 +280,15 @@ Test(hopfield, sync_equals_plain_loop)
     double e[12]; /* the reported energies are those of the final states, to the bit */
     PML_ASSERT_OK(pml_hopfield_energy(net, s, B, e));
     for (int64_t b = 0; b < B; ++b) cr_expect_eq(r[b].energy, e[b], "probe %lld", (long long)b);
+    double m[12 * 9]; /* and the nearest pattern, from the final states' overlaps */
+    PML_ASSERT_OK(pml_hopfield_overlaps(net, s, B, m));
+    for (int64_t b = 0; b < B; ++b) {
+        int64_t best = 0;
+        for (int64_t k = 1; k < p; ++k)
+            if (fabs(m[b * p + k]) > fabs(m[b * p + best])) best = k;
+        cr_expect_eq(r[b].pattern, best, "probe %lld", (long long)b);
+        cr_expect_eq(r[b].overlap, m[b * p + best], "probe %lld", (long long)b);
+    }
     for (int64_t b = 0; b < B; ++b) {
         int8_t cur[64], prev[64], nxt[64];
         memcpy(cur, ref + b * n, 64);

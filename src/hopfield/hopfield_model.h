@@ -50,6 +50,9 @@ typedef struct pml_hf_out {
     int32_t *end;    /* batch, pml_hopfield_end */
     double *energy;  /* batch */
     double *trace;   /* batch x (max_sweeps + 1) */
+    double *overlaps; /* batch x p, m / n of the final states: synchronous Hebbian recall
+                         fills it from the overlaps it keeps (else left alone) */
+    int *have_overlaps; /* set to 1 when overlaps was filled */
 } pml_hf_out;
 
 pml_status pml_hf_recall_dev(pml_hopfield *net, const pml_hopfield_recall_config *cfg,

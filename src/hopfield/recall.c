@@ -278,6 +278,17 @@ static pml_status recall_sync(pml_hopfield *net, const pml_hopfield_recall_confi
         }
     }
     if (st == PML_OK) st = finish_counters(dev, status, sweeps, batch, out);
+    if (st == PML_OK && hebb && out->overlaps) { /* the kept overlaps are the final states' */
+        const size_t cnt = (size_t)(batch * p);
+        void *mh = malloc(cnt * es);
+        st = mh ? dev->ops->download(dev, mh, m, cnt * es)
+                : pml_set_error(PML_ERR_OUT_OF_MEMORY, "recall: host overlaps");
+        for (size_t k = 0; st == PML_OK && k < cnt; ++k)
+            out->overlaps[k] = (dt == PML_F32 ? (double)((float *)mh)[k] : ((double *)mh)[k]) /
+                               (double)n;
+        if (st == PML_OK && out->have_overlaps) *out->have_overlaps = 1;
+        free(mh);
+    }
     free(e_h);
     drop(&sc);
     return st;
@@ -326,13 +337,15 @@ pml_status pml_hopfield_recall(pml_hopfield *net, const pml_hopfield_recall_conf
         /* synchronous Hebbian energies come from the overlaps the results need anyway */
         const int host_energy = results && net->rule == PML_HOPFIELD_HEBB &&
                                 cfg->mode == PML_HOPFIELD_SYNC;
+        int have_m = 0;
         const pml_hf_out out = {.sweeps = sweeps, .end = end,
                                 .energy = host_energy ? NULL : energy,
-                                .trace = trace ? trace + b0 * (T + 1) : NULL};
+                                .trace = trace ? trace + b0 * (T + 1) : NULL,
+                                .overlaps = results ? m : NULL, .have_overlaps = &have_m};
         st = net->dev->ops->upload(net->dev, s, hs, (size_t)(nb * n));
         if (st == PML_OK) st = pml_hf_recall_dev(net, cfg, s, nb, nb, b0, &out);
         if (st == PML_OK) st = net->dev->ops->download(net->dev, hs, s, (size_t)(nb * n));
-        if (st == PML_OK && results) {
+        if (st == PML_OK && results && !have_m) {
             if (net->xi_host && (double)nb * (double)p * (double)n <= (double)(1 << 22)) {
                 /* small: integer dots on the host (no GEMM, no BLAS threads woken) */
                 for (int64_t b = 0; b < nb; ++b)
