@@ -252,6 +252,16 @@ Test(hopfield, async_energy_never_increases)
             cr_expect_eq(tr[b * (T + 1) + r[b].sweeps], r[b].energy);
             if (r[b].sweeps < T) cr_expect(isnan(tr[b * (T + 1) + r[b].sweeps + 1]));
         }
+        double *m = malloc((size_t)(B * p) * sizeof *m); /* the nearest patterns reported */
+        PML_ASSERT_OK(pml_hopfield_overlaps(net, s, B, m));
+        for (int64_t b = 0; b < B; ++b) {
+            int64_t best = 0;
+            for (int64_t k = 1; k < p; ++k)
+                if (fabs(m[b * p + k]) > fabs(m[b * p + best])) best = k;
+            cr_expect_eq(r[b].pattern, best, "probe %lld", (long long)b);
+            cr_expect_eq(r[b].overlap, m[b * p + best], "probe %lld", (long long)b);
+        }
+        free(m);
         pml_hopfield_destroy(net);
     }
     free(x);

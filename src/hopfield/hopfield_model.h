@@ -50,8 +50,9 @@ typedef struct pml_hf_out {
     int32_t *end;    /* batch, pml_hopfield_end */
     double *energy;  /* batch */
     double *trace;   /* batch x (max_sweeps + 1) */
-    double *overlaps; /* batch x p, m / n of the final states: synchronous Hebbian recall
-                         fills it from the overlaps it keeps (else left alone) */
+    double *overlaps; /* batch x p, m / n of the final states: Hebbian recall fills it from
+                         the overlaps it keeps (asynchronous: the pattern form's; synchronous:
+                         the sync kernel's); else left alone */
     int *have_overlaps; /* set to 1 when overlaps was filled */
 } pml_hf_out;
 

@@ -115,6 +115,16 @@ static pml_status recall_async(pml_hopfield *net, const pml_hopfield_recall_conf
     if (st == PML_OK && out->energy) st = dev->ops->download(dev, out->energy, a.energy, (size_t)batch * 8);
     if (st == PML_OK && out->trace)
         st = dev->ops->download(dev, out->trace, a.trace, (size_t)(batch * (T + 1)) * 8);
+    if (st == PML_OK && ints && out->overlaps) { /* the pattern form's overlaps, kept per probe */
+        int32_t *fh = malloc((size_t)(batch * per) * 4);
+        st = fh ? dev->ops->download(dev, fh, a.fields, (size_t)(batch * per) * 4)
+                : pml_set_error(PML_ERR_OUT_OF_MEMORY, "recall: host overlaps");
+        for (int64_t b = 0; st == PML_OK && b < batch; ++b)
+            for (int64_t k = 0; k < net->p; ++k)
+                out->overlaps[b * net->p + k] = (double)fh[b * per + k] / (double)n;
+        if (st == PML_OK && out->have_overlaps) *out->have_overlaps = 1;
+        free(fh);
+    }
     if (st == PML_OK && out->end) {
         conv_h = malloc((size_t)batch);
         st = conv_h ? dev->ops->download(dev, conv_h, a.converged, (size_t)batch)
