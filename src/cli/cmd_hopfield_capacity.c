@@ -144,7 +144,7 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
                *mode = "async", *order = "random", *device = "auto", *out = "out/hopfield-capacity";
     int json = 0, quiet = 0;
     int64_t sets = 50, sweeps = 100;
-    double flip = 0.0, threshold = 0.95;
+    double flip = 0.0, threshold = 0.95, T = 0.5;
     uint64_t seed = 42;
     const pml_opt opts[] = {
         {"N", PML_OPT_STR, &Ntext, "LIST", "network sizes (100,200,400,800), each 2 .. 65536"},
@@ -157,6 +157,7 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
         {"rule", PML_OPT_CHOICE, &rule, "R", "storage rule (hebb)", 0, 0, 0, "hebb|pinv|storkey"},
         {"mode", PML_OPT_CHOICE, &mode, "M", "recall mode (async)", 0, 0, 0, "async|sync|glauber"},
         {"order", PML_OPT_CHOICE, &order, "O", "asynchronous order (random)", 0, 0, 0, "random|index"},
+        {"T", PML_OPT_DOUBLE, &T, "T", "Glauber temperature (0.5)", 0, 1e6, 1},
         {"sweeps", PML_OPT_INT, &sweeps, "N", "at most N sweeps per recall (100)", 1, 1 << 20},
         {"seed", PML_OPT_U64, &seed, "S", "random seed (42)"},
         {"device", PML_OPT_STR, &device, "D", "auto|cpu|cuda|cuda:N (auto)"},
@@ -190,6 +191,7 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
     c.flip = flip;
     c.threshold = threshold;
     c.recall.max_sweeps = sweeps;
+    c.recall.T = T;
     c.recall.seed = seed;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(CMD, device, &dev))) return r;

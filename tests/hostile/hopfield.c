@@ -41,6 +41,7 @@ HOSTILE(hopfield_bad_numbers)
     USAGE("--flip", "hopfield", "capacity", "--flip", "0.7");
     USAGE("--threshold", "hopfield", "capacity", "--threshold", "0");
     USAGE("--rule", "hopfield", "capacity", "--rule", "modern");
+    USAGE("--T", "hopfield", "capacity", "--mode", "glauber", "--T", "-1");
 }
 
 HOSTILE(hopfield_unfit_files)
