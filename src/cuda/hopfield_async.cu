@@ -21,23 +21,11 @@
 #include "core/philox.h"
 #include "cuda/cuda.h"
 #include "ops/hopfield_ops.h"
+#include "cuda/hopfield_warp.cuh"
 
 #define ASYNC_WARPS 4 // probes per block
-#define FULL_MASK 0xffffffffu
 // The C library's NAN as a double (CUDART_NAN has the sign bit set): traces keep the CPU's bits.
 #define TRACE_NAN __longlong_as_double(0x7ff8000000000000LL)
-
-static __device__ long long warp_sum_ll(long long v)
-{
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(FULL_MASK, v, o);
-    return v;
-}
-
-static __device__ double warp_sum_d(double v)
-{
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(FULL_MASK, v, o);
-    return v;
-}
 
 // The probe's energy, valid in lane 0: escale * sum_i s_i f_i + wscale * sum_i theta_i s_i,
 // the first sum exact (int64) or a warp tree in double, the second in index order (as the CPU)

@@ -13,9 +13,9 @@
 // in any order, of the same rounded differences): the CPU's states, statuses and sweeps. Each block adds its running probes to *running with one atomic.
 #include "cuda/cuda.h"
 #include "ops/hopfield_ops.h"
+#include "cuda/hopfield_warp.cuh"
 
 #define MODERN_WARPS 8 // rows per block
-#define FULL_MASK 0xffffffffu
 
 static __global__ void softmax_kernel(pml_hopfield_softmax_args a)
 {
@@ -51,23 +51,9 @@ static __global__ void modern_kernel(pml_hopfield_modern_args a)
             s[i] = yi > 0 ? 1 : yi < 0 ? -1 : s[i];
         }
         for (int o = 16; o > 0; o >>= 1) d = fmax(d, __shfl_xor_sync(FULL_MASK, d, o));
-        if (d <= a.tol) {
-            if (lane == 0) {
-                a.status[b] = 1;
-                a.sweeps[b] = a.sweep + 1;
-            }
-        } else {
-            running = lane == 0;
-        }
+        running = probe_end(a.status, a.sweeps, b, a.sweep, lane, d <= a.tol ? 1 : 0);
     }
-    const int c = __syncthreads_count(running);
-    if (threadIdx.x == 0 && c > 0)
-        atomicAdd((unsigned long long *)a.running, (unsigned long long)c);
-}
-
-static unsigned warp_blocks(int64_t rows)
-{
-    return (unsigned)((rows + MODERN_WARPS - 1) / MODERN_WARPS);
+    add_running(a.running, running);
 }
 
 extern "C" pml_status pml_cuda_hopfield_softmax(pml_device *dev,
@@ -75,7 +61,8 @@ extern "C" pml_status pml_cuda_hopfield_softmax(pml_device *dev,
 {
     PML_TRY(pml_cuda_enter(dev));
     if (a->rows <= 0) return PML_OK;
-    softmax_kernel<<<warp_blocks(a->rows), 32 * MODERN_WARPS, 0, pml_cuda(dev)->stream>>>(*a);
+    softmax_kernel<<<warp_blocks(a->rows, MODERN_WARPS), 32 * MODERN_WARPS, 0,
+                     pml_cuda(dev)->stream>>>(*a);
     PML_CUDA_LAUNCHED("softmax_kernel");
     return PML_OK;
 }
@@ -85,7 +72,8 @@ extern "C" pml_status pml_cuda_hopfield_modern(pml_device *dev,
 {
     PML_TRY(pml_cuda_enter(dev));
     if (a->batch <= 0) return PML_OK;
-    modern_kernel<<<warp_blocks(a->batch), 32 * MODERN_WARPS, 0, pml_cuda(dev)->stream>>>(*a);
+    modern_kernel<<<warp_blocks(a->batch, MODERN_WARPS), 32 * MODERN_WARPS, 0,
+                    pml_cuda(dev)->stream>>>(*a);
     PML_CUDA_LAUNCHED("modern_kernel");
     return PML_OK;
 }

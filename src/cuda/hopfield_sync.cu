@@ -13,9 +13,9 @@
 // the CPU's index-order sum otherwise).
 #include "cuda/cuda.h"
 #include "ops/hopfield_ops.h"
+#include "cuda/hopfield_warp.cuh"
 
 #define SYNC_WARPS 8 // probes per block
-#define FULL_MASK 0xffffffffu
 
 template <typename T>
 static __global__ void sync_kernel(pml_hopfield_sync_args a)
@@ -54,24 +54,9 @@ static __global__ void sync_kernel(pml_hopfield_sync_args a)
                 mb[mu] += acc;
             }
         }
-        if (same || cycle) {
-            if (lane == 0) {
-                a.status[b] = same ? 1 : 2;
-                a.sweeps[b] = a.sweep + 1;
-            }
-        } else {
-            running = lane == 0;
-        }
+        running = probe_end(a.status, a.sweeps, b, a.sweep, lane, same ? 1 : cycle ? 2 : 0);
     }
-    const int c = __syncthreads_count(running);
-    if (threadIdx.x == 0 && c > 0)
-        atomicAdd((unsigned long long *)a.running, (unsigned long long)c);
-}
-
-static __device__ double warp_sum_d(double v)
-{
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(FULL_MASK, v, o);
-    return v;
+    add_running(a.running, running);
 }
 
 template <typename T>
@@ -92,11 +77,6 @@ static __global__ void energy_kernel(pml_hopfield_energy_args a)
     if (lane == 0) a.out[b] = __dadd_rn(__dadd_rn(__dmul_rn(a.scale, q), t), a.offset);
 }
 
-static unsigned warp_blocks(int64_t batch)
-{
-    return (unsigned)((batch + SYNC_WARPS - 1) / SYNC_WARPS);
-}
-
 extern "C" pml_status pml_cuda_hopfield_sync(pml_device *dev, const pml_hopfield_sync_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
@@ -106,7 +86,7 @@ extern "C" pml_status pml_cuda_hopfield_sync(pml_device *dev, const pml_hopfield
     cudaStream_t st = pml_cuda(dev)->stream;
     pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
         using T = decltype(zero);
-        sync_kernel<T><<<warp_blocks(a->batch), 32 * SYNC_WARPS, 0, st>>>(*a);
+        sync_kernel<T><<<warp_blocks(a->batch, SYNC_WARPS), 32 * SYNC_WARPS, 0, st>>>(*a);
     });
     PML_CUDA_LAUNCHED("sync_kernel");
     return PML_OK;
@@ -122,7 +102,7 @@ extern "C" pml_status pml_cuda_hopfield_energy(pml_device *dev,
     cudaStream_t st = pml_cuda(dev)->stream;
     pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
         using T = decltype(zero);
-        energy_kernel<T><<<warp_blocks(a->batch), 32 * SYNC_WARPS, 0, st>>>(*a);
+        energy_kernel<T><<<warp_blocks(a->batch, SYNC_WARPS), 32 * SYNC_WARPS, 0, st>>>(*a);
     });
     PML_CUDA_LAUNCHED("energy_kernel");
     return PML_OK;
