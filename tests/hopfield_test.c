@@ -42,6 +42,22 @@ static pml_hopfield *make(int64_t n, const int8_t *pat, int64_t p, pml_hopfield_
     return net;
 }
 
+/* The nearest pattern each result reports is that of the final states' overlaps. */
+static void expect_nearest(pml_hopfield *net, const int8_t *s, int64_t B, int64_t p,
+                           const pml_hopfield_result *r)
+{
+    double *m = malloc((size_t)(B * p) * sizeof *m);
+    PML_ASSERT_OK(pml_hopfield_overlaps(net, s, B, m));
+    for (int64_t b = 0; b < B; ++b) {
+        int64_t best = 0;
+        for (int64_t k = 1; k < p; ++k)
+            if (fabs(m[b * p + k]) > fabs(m[b * p + best])) best = k;
+        cr_expect_eq(r[b].pattern, best, "probe %lld", (long long)b);
+        cr_expect_eq(r[b].overlap, m[b * p + best], "probe %lld", (long long)b);
+    }
+    free(m);
+}
+
 /* ---- the primer's Fig. 2 -------------------------------------------------------------- */
 
 /* Top: the vertical stripes' upper half, the lower half corrupted to white (+1): every mode
@@ -252,16 +268,7 @@ Test(hopfield, async_energy_never_increases)
             cr_expect_eq(tr[b * (T + 1) + r[b].sweeps], r[b].energy);
             if (r[b].sweeps < T) cr_expect(isnan(tr[b * (T + 1) + r[b].sweeps + 1]));
         }
-        double *m = malloc((size_t)(B * p) * sizeof *m); /* the nearest patterns reported */
-        PML_ASSERT_OK(pml_hopfield_overlaps(net, s, B, m));
-        for (int64_t b = 0; b < B; ++b) {
-            int64_t best = 0;
-            for (int64_t k = 1; k < p; ++k)
-                if (fabs(m[b * p + k]) > fabs(m[b * p + best])) best = k;
-            cr_expect_eq(r[b].pattern, best, "probe %lld", (long long)b);
-            cr_expect_eq(r[b].overlap, m[b * p + best], "probe %lld", (long long)b);
-        }
-        free(m);
+        expect_nearest(net, s, B, p, r);
         pml_hopfield_destroy(net);
     }
     free(x);
@@ -290,15 +297,7 @@ Test(hopfield, sync_equals_plain_loop)
     double e[12]; /* the reported energies are those of the final states, to the bit */
     PML_ASSERT_OK(pml_hopfield_energy(net, s, B, e));
     for (int64_t b = 0; b < B; ++b) cr_expect_eq(r[b].energy, e[b], "probe %lld", (long long)b);
-    double m[12 * 9]; /* and the nearest pattern, from the final states' overlaps */
-    PML_ASSERT_OK(pml_hopfield_overlaps(net, s, B, m));
-    for (int64_t b = 0; b < B; ++b) {
-        int64_t best = 0;
-        for (int64_t k = 1; k < p; ++k)
-            if (fabs(m[b * p + k]) > fabs(m[b * p + best])) best = k;
-        cr_expect_eq(r[b].pattern, best, "probe %lld", (long long)b);
-        cr_expect_eq(r[b].overlap, m[b * p + best], "probe %lld", (long long)b);
-    }
+    expect_nearest(net, s, B, p, r);
     for (int64_t b = 0; b < B; ++b) {
         int8_t cur[64], prev[64], nxt[64];
         memcpy(cur, ref + b * n, 64);
@@ -327,6 +326,46 @@ Test(hopfield, sync_equals_plain_loop)
         cr_expect_eq(r[b].end, end);
     }
     pml_hopfield_destroy(net);
+}
+
+/* Synchronous recall's energy trace (from the overlaps it keeps) is, sweep by sweep, the
+ * energy of the states a run of that many sweeps ends in, thresholds included, to the bit. */
+Test(hopfield, sync_trace_is_the_states_energy)
+{
+    const int64_t n = 200, p = 30, B = 6, T = 12;
+    int8_t *x = malloc((size_t)(n * p)), *s0 = malloc((size_t)(n * B)), *s = malloc((size_t)(n * B));
+    double theta[200], *tr = malloc((size_t)(B * (T + 1)) * 8), e[6];
+    seed_lcg(41);
+    randomize(x, (size_t)(n * p));
+    randomize(s0, (size_t)(n * B));
+    for (int i = 0; i < 200; ++i) theta[i] = 0.01 * (i % 5);
+    pml_hopfield *net = make(n, x, p, PML_HOPFIELD_HEBB);
+    PML_ASSERT_OK(pml_hopfield_set_thresholds(net, theta, 200));
+    pml_hopfield_recall_config c = pml_hopfield_recall_defaults();
+    c.mode = PML_HOPFIELD_SYNC;
+    c.max_sweeps = T;
+    pml_hopfield_result r[6], rt[6];
+    memcpy(s, s0, (size_t)(n * B));
+    PML_ASSERT_OK(pml_hopfield_recall(net, &c, s, B, r, tr));
+    int64_t checked = 0;
+    for (int64_t t = 1; t <= T; ++t) {
+        c.max_sweeps = t;
+        memcpy(s, s0, (size_t)(n * B));
+        PML_ASSERT_OK(pml_hopfield_recall(net, &c, s, B, rt, NULL));
+        PML_ASSERT_OK(pml_hopfield_energy(net, s, B, e));
+        for (int64_t b = 0; b < B; ++b)
+            if (t <= r[b].sweeps) {
+                cr_expect_eq(tr[b * (T + 1) + t], e[b], "probe %lld sweep %lld", (long long)b,
+                             (long long)t);
+                ++checked;
+            }
+    }
+    cr_expect(checked > B, "the probes run more than one sweep (%lld checks)", (long long)checked);
+    pml_hopfield_destroy(net);
+    free(x);
+    free(s0);
+    free(s);
+    free(tr);
 }
 
 /* ---- thread-count independence ------------------------------------------------------------ */

@@ -434,19 +434,20 @@ static pml_status overlaps_dev(pml_hopfield *net, const void *sf, int64_t batch,
 }
 
 pml_status pml_hf_energy_dev(pml_hopfield *net, const int8_t *s, const void *sf, int64_t batch,
-                             pml_dtype dt, double *out_dev)
+                             pml_dtype dt, const void *m, double *out_dev)
 {
     const int64_t n = net->n, p = net->p;
     const size_t es = pml_dtype_size(dt);
     void *tmp = NULL;
     const int64_t k = net->rule == PML_HOPFIELD_HEBB ? p : n;
-    PML_TRY(pml_hf_alloc(net->dev, (size_t)(batch * k) * es, &tmp));
-    pml_status st;
+    const int given = net->rule == PML_HOPFIELD_HEBB && m != NULL;
+    if (!given) PML_TRY(pml_hf_alloc(net->dev, (size_t)(batch * k) * es, &tmp));
+    pml_status st = PML_OK;
     pml_hopfield_energy_args a = {.dtype = dt, .k_dim = k, .s = s, .n = n, .batch = batch,
                                   .out = out_dev};
     if (net->rule == PML_HOPFIELD_HEBB) { /* -(sum_mu m_mu^2 - p n) / 2n */
-        st = overlaps_dev(net, sf, batch, dt, tmp);
-        a.u = a.v = tmp;
+        if (!given) st = overlaps_dev(net, sf, batch, dt, tmp);
+        a.u = a.v = given ? m : tmp;
         a.scale = -0.5 / (double)n;
         a.offset = 0.5 * (double)p;
     } else { /* -1/2 s . W s (float weights: dt is F32) */
@@ -524,7 +525,7 @@ pml_status pml_hopfield_energy(pml_hopfield *net, const int8_t *states, int64_t 
         st = pml_hf_modern_energy(net, sf, batch, energy);
     } else if (st == PML_OK) {
         st = pml_hf_alloc(net->dev, (size_t)batch * sizeof(double), (void **)&e);
-        if (st == PML_OK) st = pml_hf_energy_dev(net, s, sf, batch, dt, e);
+        if (st == PML_OK) st = pml_hf_energy_dev(net, s, sf, batch, dt, NULL, e);
         if (st == PML_OK) st = net->dev->ops->download(net->dev, energy, e, (size_t)batch * sizeof(double));
     }
     pml_hf_free(net->dev, s);
@@ -533,9 +534,22 @@ pml_status pml_hopfield_energy(pml_hopfield *net, const int8_t *states, int64_t 
     return pml_error_within(st, fn);
 }
 
-pml_status pml_hf_overlaps_host(pml_hopfield *net, const int8_t *s_dev, int64_t batch, double *m)
+pml_status pml_hf_overlaps_host(pml_hopfield *net, const int8_t *s_dev, const int8_t *s_host,
+                                int64_t batch, double *m)
 {
     const int64_t n = net->n, p = net->p;
+    if (s_host && net->xi_host && (double)batch * (double)p * (double)n <= (double)(1 << 22)) {
+        /* small: integer dots on the host (no GEMM, no BLAS threads woken) */
+        for (int64_t b = 0; b < batch; ++b)
+            for (int64_t k = 0; k < p; ++k) {
+                const int8_t *restrict x = net->xi_host + k * n, *restrict y = s_host + b * n;
+                int32_t d = 0;
+#pragma omp simd reduction(+ : d)
+                for (int64_t i = 0; i < n; ++i) d += (int16_t)(x[i] * y[i]);
+                m[b * p + k] = (double)d / (double)n;
+            }
+        return PML_OK;
+    }
     const pml_dtype dt = pml_hf_field_dtype(net);
     const size_t es = pml_dtype_size(dt);
     void *sf = NULL, *md = NULL, *mh = malloc((size_t)(batch * p) * es);
@@ -567,7 +581,7 @@ pml_status pml_hopfield_overlaps(pml_hopfield *net, const int8_t *states, int64_
     int8_t *s = NULL;
     pml_status st = pml_hf_alloc(net->dev, (size_t)(batch * net->n), (void **)&s);
     if (st == PML_OK) st = net->dev->ops->upload(net->dev, s, states, (size_t)(batch * net->n));
-    if (st == PML_OK) st = pml_hf_overlaps_host(net, s, batch, m);
+    if (st == PML_OK) st = pml_hf_overlaps_host(net, s, states, batch, m);
     pml_hf_free(net->dev, s);
     return pml_error_within(st, fn);
 }

@@ -63,17 +63,20 @@ pml_status pml_hf_recall_dev(pml_hopfield *net, const pml_hopfield_recall_config
 pml_status pml_hf_gemm(pml_device *dev, pml_dtype dt, pml_transpose ta, pml_transpose tb,
                        int64_t m, int64_t n, int64_t k, const void *a, int64_t lda,
                        const void *b, int64_t ldb, void *c, int64_t ldc);
-/* Energies (device, batch) of states s / sf (device; sf in dtype dt) of set 0. */
+/* Energies (device, batch) of states s / sf (device; sf in dtype dt) of set 0; m (device,
+ * batch x p in dt, or NULL): their Hebbian overlaps Xi s when the caller keeps them. */
 pml_status pml_hf_energy_dev(pml_hopfield *net, const int8_t *s, const void *sf, int64_t batch,
-                             pml_dtype dt, double *out_dev);
+                             pml_dtype dt, const void *m, double *out_dev);
 /* The GEMM dtype of the Hebbian fields: F32 while every partial sum is below 2^24. */
 pml_dtype pml_hf_field_dtype(const pml_hopfield *net);
 
 /* The modern rule: energies (host, batch) of continuous states xf (device, batch x n, f32). */
 pml_status pml_hf_modern_energy(pml_hopfield *net, const float *xf, int64_t batch, double *out);
 
-/* Overlaps (host, batch x p, divided by n) of device states of set 0. */
-pml_status pml_hf_overlaps_host(pml_hopfield *net, const int8_t *s_dev, int64_t batch, double *m);
+/* Overlaps (host, batch x p, divided by n) of device states s_dev of set 0; s_host (the same
+ * states on the host, or NULL) lets a small batch take integer dots on the host instead. */
+pml_status pml_hf_overlaps_host(pml_hopfield *net, const int8_t *s_dev, const int8_t *s_host,
+                                int64_t batch, double *m);
 pml_status pml_hf_check_pm1(const char *fn, const char *what, const int8_t *v, size_t count);
 
 pml_status pml_hf_check_recall(const char *fn, const pml_hopfield_recall_config *cfg);

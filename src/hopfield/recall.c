@@ -168,15 +168,16 @@ static pml_status count_running(pml_device *dev, int64_t *running_dev, int64_t *
     return dev->ops->download(dev, running, running_dev, 8);
 }
 
-/* Energies of set 0's states into column t of the host trace (batch x (T+1)). */
+/* Energies of set 0's states into column t of the host trace (batch x (T+1)); m: their kept
+ * Hebbian overlaps, or NULL. */
 static pml_status trace_column(pml_hopfield *net, const int8_t *s, const void *sf, int64_t batch,
-                               pml_dtype dt, int64_t T, int64_t t, double *e_dev, double *e_h,
-                               double *trace)
+                               pml_dtype dt, const void *m, int64_t T, int64_t t, double *e_dev,
+                               double *e_h, double *trace)
 {
     if (net->rule == PML_HOPFIELD_MODERN) {
         PML_TRY(pml_hf_modern_energy(net, sf, batch, e_h));
     } else {
-        PML_TRY(pml_hf_energy_dev(net, s, sf, batch, dt, e_dev));
+        PML_TRY(pml_hf_energy_dev(net, s, sf, batch, dt, m, e_dev));
         PML_TRY(net->dev->ops->download(net->dev, e_h, e_dev, (size_t)batch * 8));
     }
     for (int64_t b = 0; b < batch; ++b) trace[b * (T + 1) + t] = e_h[b];
@@ -216,7 +217,7 @@ static pml_status recall_sync(pml_hopfield *net, const pml_hopfield_recall_confi
     }
     if (st == PML_OK && prev) st = dev->ops->copy(dev, prev, s, (size_t)(batch * n));
     if (st == PML_OK && out->trace)
-        st = trace_column(net, s, sf, batch, dt, T, 0, e_dev, e_h, out->trace);
+        st = trace_column(net, s, sf, batch, dt, NULL, T, 0, e_dev, e_h, out->trace);
     int64_t t = 0;
     for (; st == PML_OK && t < T; ++t) {
         const int64_t nsets = (batch + per_set - 1) / per_set;
@@ -262,7 +263,8 @@ static pml_status recall_sync(pml_hopfield *net, const pml_hopfield_recall_confi
             st = net->ops->sync(dev, &a);
         }
         if (st == PML_OK && out->trace)
-            st = trace_column(net, s, sf, batch, dt, T, t + 1, e_dev, e_h, out->trace);
+            st = trace_column(net, s, sf, batch, dt, hebb ? m : NULL, T, t + 1, e_dev, e_h,
+                              out->trace);
         int64_t left = 0;
         if (st == PML_OK) st = count_running(dev, running, &left);
         if (st == PML_OK && left == 0) {
@@ -283,7 +285,7 @@ static pml_status recall_sync(pml_hopfield *net, const pml_hopfield_recall_confi
         if (modern) {
             st = pml_hf_modern_energy(net, sf, batch, out->energy);
         } else {
-            st = pml_hf_energy_dev(net, s, sf, batch, dt, e_dev);
+            st = pml_hf_energy_dev(net, s, sf, batch, dt, hebb ? m : NULL, e_dev);
             if (st == PML_OK) st = dev->ops->download(dev, out->energy, e_dev, (size_t)batch * 8);
         }
     }
@@ -344,43 +346,16 @@ pml_status pml_hopfield_recall(pml_hopfield *net, const pml_hopfield_recall_conf
     for (int64_t b0 = 0; st == PML_OK && b0 < batch; b0 += cap) {
         const int64_t nb = batch - b0 < cap ? batch - b0 : cap;
         int8_t *hs = states + b0 * n;
-        /* synchronous Hebbian energies come from the overlaps the results need anyway */
-        const int host_energy = results && net->rule == PML_HOPFIELD_HEBB &&
-                                cfg->mode == PML_HOPFIELD_SYNC;
-        int have_m = 0;
-        const pml_hf_out out = {.sweeps = sweeps, .end = end,
-                                .energy = host_energy ? NULL : energy,
+        int have_m = 0; /* the results: what recall reports, and the final overlaps when it
+                           keeps them (Hebbian), else computed below */
+        const pml_hf_out out = {.sweeps = results ? sweeps : NULL, .end = results ? end : NULL,
+                                .energy = results ? energy : NULL,
                                 .trace = trace ? trace + b0 * (T + 1) : NULL,
                                 .overlaps = results ? m : NULL, .have_overlaps = &have_m};
         st = net->dev->ops->upload(net->dev, s, hs, (size_t)(nb * n));
         if (st == PML_OK) st = pml_hf_recall_dev(net, cfg, s, nb, nb, b0, &out);
         if (st == PML_OK) st = net->dev->ops->download(net->dev, hs, s, (size_t)(nb * n));
-        if (st == PML_OK && results && !have_m) {
-            if (net->xi_host && (double)nb * (double)p * (double)n <= (double)(1 << 22)) {
-                /* small: integer dots on the host (no GEMM, no BLAS threads woken) */
-                for (int64_t b = 0; b < nb; ++b)
-                    for (int64_t k = 0; k < p; ++k) {
-                        const int8_t *restrict x = net->xi_host + k * n, *restrict y = hs + b * n;
-                        int32_t d = 0;
-#pragma omp simd reduction(+ : d)
-                        for (int64_t i = 0; i < n; ++i) d += (int16_t)(x[i] * y[i]);
-                        m[b * p + k] = (double)d / (double)n;
-                    }
-            } else {
-                st = pml_hf_overlaps_host(net, s, nb, m);
-            }
-        }
-        for (int64_t b = 0; st == PML_OK && host_energy && b < nb; ++b) {
-            /* as the energy kernel: -(sum_mu M_mu^2) / 2n + theta . s + p / 2, M = n m */
-            double q = 0.0, th = 0.0;
-            for (int64_t k = 0; k < p; ++k) {
-                const double d = (double)llround(m[b * p + k] * (double)n);
-                q += d * d;
-            }
-            if (net->theta_host)
-                for (int64_t i = 0; i < n; ++i) th += net->theta_host[i] * hs[b * n + i];
-            energy[b] = (-0.5 / (double)n) * q + th + 0.5 * (double)p;
-        }
+        if (st == PML_OK && results && !have_m) st = pml_hf_overlaps_host(net, s, hs, nb, m);
         for (int64_t b = 0; st == PML_OK && results && b < nb; ++b) {
             int64_t best = 0;
             for (int64_t k = 1; k < p; ++k)
