@@ -1,17 +1,11 @@
 /* Progress and status lines on stderr: animated only on a terminal, plain otherwise. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 
-double pml_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+double pml_now(void) { return pml_clock_seconds(); }
 
 int pml_cli_color(FILE *f)
 {

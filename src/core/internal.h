@@ -90,6 +90,9 @@ const char *pml_name_of(const char *const *table, int n, int value);
 const char *pml_name_list(const char *const *table, int n, char *buf, size_t cap);
 pml_status pml_name_parse(const char *fn, const char *what, const char *const *table, int n,
                           const char *name, const void *out, int *value);
+/* Monotonic seconds (src/core/clock.c), for timings. */
+double pml_clock_seconds(void);
+
 #define PML_NAMES_COUNT(table) ((int)(sizeof(table) / sizeof((table)[0])))
 /* Defines the public pair over one table: `const char *prefix_name(type)` and
  * `pml_status prefix_parse(const char *name, type *out)` ("what" names the kind of value in

@@ -1,10 +1,8 @@
 /* The capacity measurement: many independent pattern sets in one device batch, each stored
  * pattern (optionally corrupted) recalled, retrieval counted against the pattern it came
  * from; and the critical load read off the retrieval curve. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <math.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "hopfield/hopfield_model.h"
 
@@ -18,13 +16,6 @@ pml_hopfield_capacity_config pml_hopfield_capacity_defaults(void)
                                       .flip = 0.0, .threshold = 0.95, .max_bytes = 0};
     c.recall = pml_hopfield_recall_defaults();
     return c;
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 static pml_status check(const char *fn, const pml_hopfield_capacity_config *c,
@@ -92,7 +83,7 @@ static pml_status one_point(pml_device *dev, const pml_hopfield_capacity_config 
     const int64_t n = c->n, S = c->sets;
     int64_t p = (int64_t)llround(alpha * (double)n);
     if (p < 1) p = 1;
-    const double t0 = now();
+    const double t0 = pml_clock_seconds();
     const size_t per_set = (size_t)(p * n) * 14 + (size_t)(n * n) * 8;
     const size_t budget = c->max_bytes ? c->max_bytes : ((size_t)256 << 20);
     int64_t C = (int64_t)(budget / per_set);
@@ -140,7 +131,7 @@ static pml_status one_point(pml_device *dev, const pml_hopfield_capacity_config 
                                             .alpha = (double)p / (double)n};
         mean_err(frac, S, &pt->retrieved, &pt->retrieved_err);
         mean_err(ovl, S, &pt->overlap, &pt->overlap_err);
-        pt->seconds = now() - t0;
+        pt->seconds = pml_clock_seconds() - t0;
     }
     free(frac);
     free(ovl);

@@ -7,17 +7,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/file.h"
 #include "nn/checkpoint.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 pml_train_config pml_train_defaults(void)
 {
@@ -249,11 +241,11 @@ static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
     int64_t n = pml_dataset_size(train);
     int64_t steps = c.drop_last ? n / c.batch : (n + c.batch - 1) / c.batch;
     if (steps < 1) steps = 1;
-    const double t_start = now_s();
+    const double t_start = pml_clock_seconds();
     int user_stop = 0, written = 0;
 
     for (int e = r.epochs; e < c.epochs && s == PML_OK && !r.stopped && !user_stop; ++e) {
-        double t0 = now_s();
+        double t0 = pml_clock_seconds();
         double lr = c.schedule.kind == PML_SCHED_PLATEAU ? c.schedule.lr
                                                          : pml_schedule_lr(&c.schedule, e);
         pml_optimizer_set_lr(opt, lr);
@@ -307,7 +299,7 @@ static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
             s = pml_evaluate_step(fn, m, step, val, c.loss, c.scaling, &st->val_loss,
                                   &st->val_acc);
         if (s != PML_OK) break;
-        st->seconds = now_s() - t0;
+        st->seconds = pml_clock_seconds() - t0;
         r.epochs = e + 1;
         double metric = val ? st->val_loss : st->train_loss;
         if (metric < r.best_val) {
@@ -324,7 +316,7 @@ static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
         /* an epoch the callback cut short is no state to continue from */
         if (s == PML_OK && ran == steps &&
             checkpoint_due(&c, r.epochs, r.epochs == c.epochs || r.stopped || user_stop)) {
-            s = pml_checkpoint_write(fn, &r, r.seconds + now_s() - t_start);
+            s = pml_checkpoint_write(fn, &r, r.seconds + pml_clock_seconds() - t_start);
             if (s == PML_OK) written = r.epochs;
         }
     }
@@ -334,7 +326,7 @@ static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
         result->epochs_run = r.epochs;
         result->best_epoch = r.best_epoch;
         result->stopped_early = r.stopped || user_stop;
-        result->seconds = r.seconds + now_s() - t_start;
+        result->seconds = r.seconds + pml_clock_seconds() - t_start;
         result->samples = r.samples;
         result->history = r.hist;
         result->resumed_from_epoch = resumed_from;
