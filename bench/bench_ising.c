@@ -7,9 +7,10 @@
  *               [--measure] [--numpy] [--peers DIR] [--json]
  *
  * A timing is the median over repeats of n sweeps, n chosen so that one repeat does about
- * --flips updates; flips/ns = R L^2 n / time. The sweeps are unmeasured (pml_ising_sweep)
- * unless --measure asks for measured ones (pml_ising_sample: after each sweep the sums of
- * every replica and the push into its accumulator, which is what a run spends its time on). */
+ * --flips updates; flips/ns = R L^2 n / time. The sweeps are unmeasured (pml_ising_sweep);
+ * --measure times measured ones too (pml_ising_sample: e and m of every replica after each
+ * sweep, summed in the update's pass and pushed into its accumulator, which is what a run
+ * spends its time on), alternating with the bare ones, and prints both and the overhead. */
 #include "bench_util.h"
 #include <math.h>
 #include <stdio.h>
@@ -21,9 +22,13 @@
 
 typedef struct result {
     double fpns, sec_per_sweep;
+    double fpns_measured, sec_per_sweep_measured; /* NaN unless measured */
     int64_t sweeps;
 } result;
 
+/* Median time of n sweeps over `repeats`, unmeasured (pml_ising_sweep); with `measure` also
+ * of n measured sweeps (pml_ising_sample) on the same lattice, the two alternating repeat by
+ * repeat so that both see the same machine. */
 static pml_status time_one(pml_device *dev, int64_t L, int64_t R, double T, pml_ising_rule rule,
                            double flips, int repeats, int measure, result *out)
 {
@@ -38,23 +43,31 @@ static pml_status time_one(pml_device *dev, int64_t L, int64_t R, double T, pml_
     s = pml_ising_init(g, PML_ISING_HOT);
     int64_t n = (int64_t)(flips / ((double)L * (double)L * (double)R));
     if (n < 2) n = 2;
-    pml_status (*run)(pml_ising *, int64_t) = measure ? pml_ising_sample : pml_ising_sweep;
-    if (s == PML_OK) s = run(g, n / 2 + 1); /* warm-up */
+    if (s == PML_OK) s = pml_ising_sweep(g, n / 2 + 1); /* warm-up */
+    if (s == PML_OK && measure) s = pml_ising_sample(g, n / 2 + 1);
     if (s == PML_OK) s = pml_device_synchronize(dev);
-    double t[64];
+    double t[2][64];
     if (repeats > 64) repeats = 64;
-    for (int i = 0; i < repeats && s == PML_OK; ++i) {
-        const double t0 = bench_now();
-        s = run(g, n);
-        if (s == PML_OK) s = pml_device_synchronize(dev);
-        t[i] = bench_now() - t0;
-    }
+    for (int i = 0; i < repeats && s == PML_OK; ++i)
+        for (int m = 0; m <= measure && s == PML_OK; ++m) {
+            const double t0 = bench_now();
+            s = m ? pml_ising_sample(g, n) : pml_ising_sweep(g, n);
+            if (s == PML_OK) s = pml_device_synchronize(dev);
+            t[m][i] = bench_now() - t0;
+        }
     pml_ising_destroy(g);
     if (s != PML_OK) return s;
-    const double med = bench_median(t, repeats);
+    const double sites = (double)L * (double)L * (double)R * (double)n;
+    const double med = bench_median(t[0], repeats);
     out->sweeps = n;
     out->sec_per_sweep = med / (double)n;
-    out->fpns = (double)L * (double)L * (double)R * (double)n / med / 1e9;
+    out->fpns = sites / med / 1e9;
+    out->fpns_measured = out->sec_per_sweep_measured = NAN;
+    if (measure) {
+        const double mm = bench_median(t[1], repeats);
+        out->sec_per_sweep_measured = mm / (double)n;
+        out->fpns_measured = sites / mm / 1e9;
+    }
     return PML_OK;
 }
 
@@ -125,8 +138,9 @@ int main(int argc, char **argv)
     int npeer = 0;
     if (numpy) npeer = run_numpy(peers, Ls ? Ls : "256,1024,4096", Ts, prow, 64);
     if (!json)
-        printf("%-6s %-26s %6s %4s %6s %8s %12s %10s %10s\n", "device", "name", "L", "R", "T",
-               "sweeps", "ms/sweep", "flips/ns", "x numpy");
+        printf("%-6s %-26s %6s %4s %6s %8s %12s %10s %10s%s\n", "device", "name", "L", "R", "T",
+               "sweeps", "ms/sweep", "flips/ns", "x numpy",
+               measure ? "   measured ms/sweep  flips/ns  overhead" : "");
     int rc = 0;
     for (int d = 0; d < 2; ++d) {
         if (strcmp(device, "all") != 0 && strcmp(device, names[d]) != 0) continue;
@@ -162,12 +176,17 @@ int main(int argc, char **argv)
                     if (json) {
                         printf("{\"name\": \"bench_ising\", \"device\": \"%s\", \"device_name\": "
                                "\"%s\", \"rule\": \"%s\", \"L\": %lld, \"replicas\": %lld, \"T\": %g, "
-                               "\"sweeps\": %lld, \"measure\": %s, \"repeats\": %d, "
+                               "\"sweeps\": %lld, \"measured_too\": %s, \"repeats\": %d, "
                                "\"median_s_per_sweep\": %.6g, \"flips_per_ns\": %.6g",
                                names[d], pml_device_name(dev), rule_s, (long long)L, (long long)R,
                                Tv[ti], (long long)res.sweeps, measure ? "true" : "false", repeats,
                                res.sec_per_sweep, res.fpns);
                         if (!isnan(ratio)) printf(", \"ratio_to_numpy\": %.4g", ratio);
+                        if (measure)
+                            printf(", \"median_s_per_sweep_measured\": %.6g, "
+                                   "\"flips_per_ns_measured\": %.6g, \"measure_overhead\": %.4f",
+                                   res.sec_per_sweep_measured, res.fpns_measured,
+                                   res.sec_per_sweep_measured / res.sec_per_sweep - 1.0);
                         /* the CUDA launcher's fused-kernel limit (src/cuda/ising_sweep.cu) */
                         const char *fw = getenv("PML_ISING_FUSED_WORDS");
                         if (d == 1) printf(", \"fused_words\": \"%s\"", fw && *fw ? fw : "default");
@@ -175,9 +194,14 @@ int main(int argc, char **argv)
                     } else {
                         char rs[32] = "";
                         if (!isnan(ratio)) snprintf(rs, sizeof rs, "%.1f", ratio);
-                        printf("%-6s %-26.26s %6lld %4lld %6.3f %8lld %12.4f %10.4f %10s\n",
+                        printf("%-6s %-26.26s %6lld %4lld %6.3f %8lld %12.4f %10.4f %10s",
                                names[d], pml_device_name(dev), (long long)L, (long long)R, Tv[ti],
                                (long long)res.sweeps, 1e3 * res.sec_per_sweep, res.fpns, rs);
+                        if (measure)
+                            printf(" %20.4f %9.4f %8.1f%%", 1e3 * res.sec_per_sweep_measured,
+                                   res.fpns_measured,
+                                   100.0 * (res.sec_per_sweep_measured / res.sec_per_sweep - 1.0));
+                        printf("\n");
                     }
                     fflush(stdout);
                 }

@@ -321,32 +321,32 @@ Test(parity_ising, save_on_cpu_continue_on_cpu)
  * 0's planes at `planes`, thresholds wp[0..R), streams stream0 + r), with the kernel the
  * launcher picks: the whole-word one where W % 32 == 0, else the general one. */
 static void emulate_half(uint32_t *planes, const pml_ising_wparams *wp, int64_t W, int64_t Ly,
-                         int64_t R, uint64_t seed, uint64_t stream0, uint64_t half, int col)
+                         int64_t R, uint64_t seed, uint64_t stream0, uint64_t half, int col,
+                         long long *sums)
 {
     const int64_t WW = (W + 31) / 32;
     for (int64_t r = R - 1; r >= 0; --r)
         for (int64_t y = Ly - 1; y >= 0; --y)
             for (int64_t w = WW - 1; w >= 0; --w) {
+                long long *bm = sums ? sums + 2 * r : NULL;
                 if (W % 32 == 0)
                     pml_ising_word32(planes, &wp[r], (uint32_t)WW, (uint32_t)Ly, seed,
                                      stream0 + (uint64_t)r, half * (uint64_t)(Ly * WW) * 8u, col,
-                                     r, (uint32_t)y, (uint32_t)w);
+                                     r, (uint32_t)y, (uint32_t)w, bm);
                 else
-                    pml_ising_word_any(planes, &wp[r], W, Ly, seed, stream0, half, col, r, y, w);
+                    pml_ising_word_any(planes, &wp[r], W, Ly, seed, stream0, half, col, r, y, w,
+                                       bm);
             }
 }
 
-/* The measure and push kernels after a sweep: each replica's sums over its colour-0 words,
- * pushed into acc[r] with field B[r]. */
-static void emulate_measure(const uint32_t *planes, int64_t W, int64_t Ly, int64_t R,
-                            const double *B, double J, double inv_n, pml_ising_acc *acc)
+/* The push kernel after a measured sweep: each replica's sums, made in the colour-1 launch,
+ * pushed into acc[r] with field B[r], and cleared. */
+static void emulate_push(long long *sums, int64_t R, const double *B, double J, double inv_n,
+                         pml_ising_acc *acc)
 {
-    const int64_t WW = (W + 31) / 32;
     for (int64_t r = R - 1; r >= 0; --r) {
-        long long bonds = 0, mag = 0;
-        for (int64_t k = Ly * WW - 1; k >= 0; --k)
-            pml_ising_measure_word(planes, W, Ly, r, k / WW, k % WW, &bonds, &mag);
-        pml_ising_acc_push(&acc[r], bonds, mag, J, B[r], inv_n);
+        pml_ising_acc_push(&acc[r], sums[2 * r], sums[2 * r + 1], J, B[r], inv_n);
+        sums[2 * r] = sums[2 * r + 1] = 0;
     }
 }
 
@@ -365,7 +365,8 @@ static void expect_reference(const pml_test_ising_ref *ref, const uint32_t *plan
 #define EMU_UPDATES 250000
 
 /* A spec through the bodies once per entry of blocks[]: 0 as the two-launches-per-sweep
- * kernels run them (sweep by sweep, all replicas, then the measure kernel), > 0 as the fused
+ * kernels run them (sweep by sweep, all replicas, measured in the colour-1 launch, then the
+ * push kernel), > 0 as the fused
  * kernel with that many threads does (replica by replica, all sweeps, its measurement
  * reduced in the block), each from the same start, against one reference run. */
 static void emulate_cuda(const run_spec *sp, const uint32_t *blocks, int nblocks)
@@ -401,23 +402,24 @@ static void emulate_cuda(const run_spec *sp, const uint32_t *blocks, int nblocks
         memcpy(planes, start, nw * sizeof *planes);
         for (int64_t r = R - 1; block > 0 && r >= 0; --r)
             for (int64_t t = 0; t < sweeps; ++t) {
+                long long bm[2] = {0, 0}; /* the threads' sums, as the block reduces them */
                 for (int col = 0; col < 2; ++col)
                     for (uint32_t tid = block; tid-- > 0;)
                         pml_ising_replica_half(planes, &wp[r], W, Ly, c.seed, PML_ISING_STREAM,
                                                2 * (uint64_t)t + (uint64_t)col, col, r, tid,
-                                               block, W % 32 == 0); /* as the launcher picks */
-                if (t < therm) continue;
-                long long bonds = 0, mag = 0;
-                for (uint32_t tid = block; tid-- > 0;)
-                    pml_ising_replica_measure(planes, W, Ly, r, tid, block, &bonds, &mag);
-                pml_ising_acc_push(&acc[r], bonds, mag, c.J, l.B[r], inv_n);
+                                               block, W % 32 == 0, /* as the launcher picks */
+                                               t >= therm && col == 1 ? bm : NULL);
+                if (t >= therm) pml_ising_acc_push(&acc[r], bm[0], bm[1], c.J, l.B[r], inv_n);
             }
+        long long *sums = calloc((size_t)(2 * R), sizeof *sums);
         for (int64_t t = 0; block == 0 && t < sweeps; ++t) {
             for (int col = 0; col < 2; ++col)
                 emulate_half(planes, wp, W, Ly, R, c.seed, PML_ISING_STREAM,
-                             2 * (uint64_t)t + (uint64_t)col, col);
-            if (t >= therm) emulate_measure(planes, W, Ly, R, l.B, c.J, inv_n, acc);
+                             2 * (uint64_t)t + (uint64_t)col, col,
+                             t >= therm && col == 1 ? sums : NULL);
+            if (t >= therm) emulate_push(sums, R, l.B, c.J, inv_n, acc);
         }
+        free(sums);
         char what[96];
         snprintf(what, sizeof what, "%lldx%lld R=%lld block %u, %lld sweeps", (long long)sp->lx,
                  (long long)sp->ly, (long long)R, block, (long long)sweeps);
@@ -506,17 +508,18 @@ static void emulate_cuda_mixed(pml_ising_rule rule)
     pml_test_ising_ref_run(&ref, sweeps - therm, 1);
     pml_ising_acc acc[MIXP_R];
     memset(acc, 0, sizeof acc);
+    long long sums[2 * MIXP_R] = {0};
     for (int64_t t = 0; t < sweeps; ++t) {
         for (int col = 0; col < 2; ++col)
             for (int64_t i = nseg - 1; i >= 0; --i)
                 emulate_half(planes + seg_word[i], wp + seg_r0[i], mixp_lx[seg_r0[i]] / 2,
                              mixp_ly[seg_r0[i]], seg_n[i], 0x5EEDULL,
                              PML_ISING_STREAM + (uint64_t)seg_r0[i], 2 * (uint64_t)t + (uint64_t)col,
-                             col);
+                             col, t >= therm && col == 1 ? sums + 2 * seg_r0[i] : NULL);
         for (int64_t i = nseg - 1; t >= therm && i >= 0; --i) {
             const int64_t lx = mixp_lx[seg_r0[i]], ly = mixp_ly[seg_r0[i]];
-            emulate_measure(planes + seg_word[i], lx / 2, ly, seg_n[i], B + seg_r0[i], 1.0,
-                            1.0 / (double)(lx * ly), acc + seg_r0[i]);
+            emulate_push(sums + 2 * seg_r0[i], seg_n[i], B + seg_r0[i], 1.0,
+                         1.0 / (double)(lx * ly), acc + seg_r0[i]);
         }
     }
     cr_assert_eq(words * sizeof *planes, g->nbytes); /* the device image, replica after replica */

@@ -5,8 +5,8 @@
  * row y of replica r draw u bit by bit from the 32 planes
  * u32(seed, PML_ISING_STREAM + r0 + r, ((h Ly + y) WW + w) 32 + b) (plane b is bit 31 - b of
  * every lane's u) and flip iff their case always flips or u < thr (params[r]). With
- * `measure`, after each sweep the bond sum and the spin sum of each replica (popcounts over
- * the colour-0 words) go to acc[r] through pml_ising_acc_push. No floating point touches a
+ * `measure`, after each sweep the bond sum and the spin sum of each replica (exact integers;
+ * the fast kernels count them in the colour-1 pass) go to acc[r] through pml_ising_acc_push. No floating point touches a
  * spin.
  *
  * This file is the reference: the contract of physml/ising.h executed site by site, to be

@@ -175,9 +175,84 @@ static int have_avx512(void)
 static int have_avx512(void) { return 0; }
 #endif
 
-/* Half-sweep of colour c over rows [y0, y1) of replica r. scratch: 2 (y1 - y0) WW words. */
+/* Population count of a word by SWAR additions: the portable build has no popcnt
+ * instruction (__builtin_popcount is a library call there), and these vectorise. The bytes
+ * are summed by shifts, not the usual multiply, which GCC turns back into a popcount call. */
+static inline uint32_t popc_swar(uint32_t x)
+{
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0F0F0F0Fu;
+    x += x >> 16;
+    return (x + (x >> 8)) & 0x3Fu;
+}
+
+/* The measurement fused into the sweep: after the colour-1 half-sweep of n consecutive words
+ * s (neighbour words u, d, m, sd of plane 0, valid lanes v), the bond and spin sums of those
+ * words added to bm[0], bm[1], from the words the
+ * update has just used while they are still in cache. Each bond joins a colour-1 site to a
+ * colour-0 one, so the four bonds of every colour-1 site cover the 2N bonds once, and the
+ * spins of plane 1 and of the same words of plane 0 cover the lattice (as in
+ * pml_ising_bond_sums, src/ops/ising_word.h, which the CUDA kernels run word by word): exact
+ * integers, so the same whatever the order of the sum. side/valid as in band(). */
+PML_SIMD_CLONES
+static void measure_span(const uint32_t *restrict s, const uint32_t *restrict u,
+                         const uint32_t *restrict d, const uint32_t *restrict m,
+                         const uint32_t *restrict sd, const uint32_t *restrict v, int64_t n,
+                         int64_t *bm)
+{
+    int64_t aligned = 0, ups = 0, nvalid = 0;
+    for (int64_t w0 = 0; w0 < n; w0 += 4096) {
+        const int64_t w1 = n - w0 < 4096 ? n : w0 + 4096;
+        /* 32-bit counts (they vectorise) over <= 4096 words, <= 192 a word; then 64 bits */
+        uint32_t al = 0, up = 0, nv = 0;
+#pragma omp simd reduction(+ : al, up, nv)
+        for (int64_t w = w0; w < w1; ++w) {
+            const uint32_t x = s[w], vw = v[w];
+            al += popc_swar(~(x ^ u[w]) & vw) + popc_swar(~(x ^ d[w]) & vw) +
+                  popc_swar(~(x ^ m[w]) & vw) + popc_swar(~(x ^ sd[w]) & vw);
+            up += popc_swar(x & vw) + popc_swar(m[w] & vw);
+            nv += popc_swar(vw);
+        }
+        aligned += al;
+        ups += up;
+        nvalid += nv;
+    }
+    bm[0] += 2 * aligned - 4 * nvalid;
+    bm[1] += 2 * ups - 2 * nvalid;
+}
+
+/* Rows [y0, y1) of a band: the first and last rows of the lattice wrap, the rows between
+ * are one flat span (up is k - WW, down k + WW). */
+static void measure_band(const uint32_t *self, const uint32_t *other, const uint32_t *side,
+                         const uint32_t *valid, int64_t y0, int64_t y1, int64_t WW, int64_t Ly,
+                         int64_t *bm)
+{
+    const int64_t plane = Ly * WW;
+    int64_t a = y0, b = y1;
+    if (a == 0) { /* row 0: up is row Ly - 1 (with Ly = 2 also down) */
+        measure_span(self, other + plane - WW, other + (Ly > 1 ? WW : 0), other, side, valid,
+                     WW, bm);
+        a = 1;
+    }
+    if (b == Ly && b > a) { /* row Ly - 1: down is row 0 */
+        const int64_t k = (Ly - 1) * WW;
+        measure_span(self + k, other + k - WW, other, other + k, side + k - y0 * WW,
+                     valid + k - y0 * WW, WW, bm);
+        b = Ly - 1;
+    }
+    if (b > a) {
+        const int64_t k = a * WW;
+        measure_span(self + k, other + k - WW, other + k + WW, other + k, side + k - y0 * WW,
+                     valid + k - y0 * WW, (b - a) * WW, bm);
+    }
+}
+
+/* Half-sweep of colour c over rows [y0, y1) of replica r. scratch: 2 (y1 - y0) WW words.
+ * bm (colour 1 only; NULL: no measurement): the band's bond and spin sums are added to
+ * bm[0], bm[1]. */
 static void band(const pml_ising_sweeps_args *a, int avx, int64_t r, int c, uint64_t sweep,
-                 int64_t y0, int64_t y1, const cpu_plan *pl, uint32_t *scratch)
+                 int64_t y0, int64_t y1, const cpu_plan *pl, uint32_t *scratch, int64_t *bm)
 {
     const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx), Ly = a->ly, plane = Ly * WW;
     uint32_t *base = (uint32_t *)a->spins + 2 * r * plane;
@@ -195,31 +270,19 @@ static void band(const pml_ising_sweeps_args *a, int avx, int64_t r, int c, uint
 #if PML_ISING_HAVE_AVX512_PATH
     if (avx) {
         pml_cpu_ising_band_avx512(self, other, side, valid, kb, ke, &job);
-        return;
-    }
+    } else
 #else
     (void)avx;
 #endif
-    for (int64_t k0 = kb; k0 < ke; k0 += LANES) {
-        const int n = ke - k0 < LANES ? (int)(ke - k0) : LANES;
-        const uint32_t *sd = side + (k0 - kb), *vd = valid + (k0 - kb);
-        if (n <= 2) words_scalar(self, other, sd, vd, k0, n, &job);
-        else pml_cpu_ising_words(self, other, sd, vd, k0, n, &job);
+    {
+        for (int64_t k0 = kb; k0 < ke; k0 += LANES) {
+            const int n = ke - k0 < LANES ? (int)(ke - k0) : LANES;
+            const uint32_t *sd = side + (k0 - kb), *vd = valid + (k0 - kb);
+            if (n <= 2) words_scalar(self, other, sd, vd, k0, n, &job);
+            else pml_cpu_ising_words(self, other, sd, vd, k0, n, &job);
+        }
     }
-}
-
-/* Bond and spin sums of rows [y0, y1) of replica r: the popcount body the CUDA measure kernel
- * runs (src/ops/ising_word.h), word by word. */
-static void measure_rows(const pml_ising_sweeps_args *a, int64_t r, int64_t y0, int64_t y1,
-                         int64_t *bonds, int64_t *mag)
-{
-    const int64_t W = a->lx / 2, WW = pml_ising_row_words(a->lx);
-    long long b = 0, m = 0;
-    for (int64_t y = y0; y < y1; ++y)
-        for (int64_t w = 0; w < WW; ++w)
-            pml_ising_measure_word((const uint32_t *)a->spins, W, a->ly, r, y, w, &b, &m);
-    *bonds = b;
-    *mag = m;
+    if (bm) measure_band(self, other, side, valid, y0, y1, WW, Ly, bm);
 }
 
 /* A sense-counting barrier for the threads of one parallel region: the last thread to
@@ -280,7 +343,7 @@ pml_status pml_cpu_ising_sweeps(pml_device *dev, const pml_ising_sweeps_args *a)
     const size_t sbuf = 2 * (size_t)(BR * WW) + LANES;
     uint32_t *scratch = malloc((size_t)threads * sbuf * sizeof *scratch);
     cpu_plan *plan = malloc((size_t)R * sizeof *plan);
-    int64_t *part = (measure && !by_replica) ? malloc((size_t)(R * Ly) * 2 * sizeof *part) : NULL;
+    int64_t *part = (measure && !by_replica) ? malloc((size_t)threads * 2 * R * sizeof *part) : NULL;
     if (!scratch || !plan || (measure && !by_replica && !part)) {
         free(scratch);
         free(plan);
@@ -299,15 +362,12 @@ pml_status pml_cpu_ising_sweeps(pml_device *dev, const pml_ising_sweeps_args *a)
 #endif
             uint32_t *side = scratch + (size_t)tid * sbuf;
             for (int64_t t = 0; t < n; ++t) {
+                int64_t bm[2] = {0, 0};
                 for (int c = 0; c < 2; ++c)
                     for (int64_t y0 = 0; y0 < Ly; y0 += BR)
                         band(a, avx, r, c, t0 + (uint64_t)t, y0, y0 + BR < Ly ? y0 + BR : Ly,
-                             &plan[r], side);
-                if (measure) {
-                    int64_t b, m;
-                    measure_rows(a, r, 0, Ly, &b, &m);
-                    pml_ising_acc_push(&a->acc[r], b, m, a->J, a->params[r].B, inv_n);
-                }
+                             &plan[r], side, measure && c == 1 ? bm : NULL);
+                if (measure) pml_ising_acc_push(&a->acc[r], bm[0], bm[1], a->J, a->params[r].B, inv_n);
             }
         }
         free(scratch);
@@ -328,33 +388,31 @@ pml_status pml_cpu_ising_sweeps(pml_device *dev, const pml_ising_sweeps_args *a)
         nth = omp_get_num_threads();
 #endif
         uint32_t *side = scratch + (size_t)tid * sbuf;
+        int64_t *mine = measure ? part + (size_t)tid * 2 * R : NULL;
         const int64_t lo = items * tid / nth, hi = items * (tid + 1) / nth;
-        const int64_t rlo = R * Ly * tid / nth, rhi = R * Ly * (tid + 1) / nth;
         for (int64_t t = 0; t < n; ++t) {
             for (int c = 0; c < 2; ++c) {
+                if (mine && c == 1)
+                    for (int64_t i = 0; i < 2 * R; ++i) mine[i] = 0;
                 for (int64_t it = lo; it < hi; ++it) {
                     const int64_t r = it / nbands, y0 = (it % nbands) * BR;
                     band(a, avx, r, c, t0 + (uint64_t)t, y0, y0 + BR < Ly ? y0 + BR : Ly,
-                         &plan[r], side);
+                         &plan[r], side, mine && c == 1 ? mine + 2 * r : NULL);
                 }
                 yielding_barrier(&bar_count, &bar_gen, (unsigned)nth);
             }
-            if (measure) {
-                for (int64_t ry = rlo; ry < rhi; ++ry)
-                    measure_rows(a, ry / Ly, ry % Ly, ry % Ly + 1, &part[2 * ry],
-                                 &part[2 * ry + 1]);
-                yielding_barrier(&bar_count, &bar_gen, (unsigned)nth);
-                /* part[] is next written after two more barriers: no barrier after this */
-                if (tid == 0)
-                    for (int64_t r = 0; r < R; ++r) {
-                        int64_t b = 0, m = 0;
-                        for (int64_t y = 0; y < Ly; ++y) {
-                            b += part[2 * (r * Ly + y)];
-                            m += part[2 * (r * Ly + y) + 1];
-                        }
-                        pml_ising_acc_push(&a->acc[r], b, m, a->J, a->params[r].B, inv_n);
+            /* The sums were made in the colour-1 half-sweep; after its barrier thread 0 adds
+             * the threads' parts. A thread next clears its part in the next colour-1 half,
+             * after the colour-0 barrier, which thread 0 passes only once it is done here. */
+            if (measure && tid == 0)
+                for (int64_t r = 0; r < R; ++r) {
+                    int64_t b = 0, m = 0;
+                    for (int k = 0; k < nth; ++k) {
+                        b += part[((size_t)k * R + r) * 2];
+                        m += part[((size_t)k * R + r) * 2 + 1];
                     }
-            }
+                    pml_ising_acc_push(&a->acc[r], b, m, a->J, a->params[r].B, inv_n);
+                }
         }
     }
     free(scratch);

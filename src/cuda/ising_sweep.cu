@@ -6,7 +6,7 @@
 // u32(seed, PML_ISING_STREAM + r0 + r, ((h Ly + y) WW + w) 32 + b) (plane b is bit 31 - b of
 // every lane's u) and flip iff their case always flips or u < thr (params[r]). With
 // `measure`, after each sweep the bond sum and the spin sum of each replica (popcounts over
-// the colour-0 words) go to acc[r] through pml_ising_acc_push. No floating point touches a
+// the colour-1 words as they are updated) go to acc[r] through pml_ising_acc_push. No floating point touches a
 // spin.
 //
 // CUDA: one thread per word (32 sites): five coalesced word loads (self, up, down, same row,
@@ -24,9 +24,10 @@
 //   64^2 replica does not leave 3/4 of a 256-thread block idle.
 // - larger ones: two launches per sweep (one per colour), replicas along gridDim.y; the fast
 //   kernel (W % 32 == 0, every lane valid) does its index arithmetic in 32 bits within a
-//   plane, the general one handles any even Lx. The measurement is a popcount per colour-0
-//   word, a block reduction into per-replica 64-bit integer sums (exact, order-free), then
-//   one thread per replica pushing them into its accumulator.
+//   plane, the general one handles any even Lx. The measurement is fused into the colour-1
+//   launch: popcounts of each word just updated against the four plane-0 words it read
+//   (pml_ising_bond_sums), a block reduction into per-replica 64-bit integer sums (exact,
+//   order-free), then one thread per replica pushing them into its accumulator.
 // The environment variable PML_ISING_FUSED_WORDS=N moves the limit (0: never fused); the
 // trajectory is the same either way, only the speed differs.
 #include <stdlib.h>
@@ -93,9 +94,21 @@ static __device__ void block_sum2(long long *b, long long *m)
     }
 }
 
+// The block's sums of one replica (each thread's bm) added to sums[0..1] by thread 0; every
+// thread of the block calls it. Two's complement: unsigned atomics add signed values exactly.
+static __device__ void add_sums(long long *bm, unsigned long long *sums)
+{
+    block_sum2(&bm[0], &bm[1]);
+    if (threadIdx.x == 0) {
+        atomicAdd(&sums[0], (unsigned long long)bm[0]);
+        atomicAdd(&sums[1], (unsigned long long)bm[1]);
+    }
+}
+
 // Whole replicas, one per block (blockIdx.x + slices of gridDim.x): n sweeps from t0, each
 // half-sweep followed by a barrier (the other colour reads what it wrote), and with
-// `measure` the sweep's sums reduced in the block and pushed by thread 0.
+// `measure` the sweep's sums, made in the colour-1 half-sweep's pass, reduced in the block
+// and pushed by thread 0.
 template <int FAST>
 static __global__ void __launch_bounds__(ISING_BLOCK, ISING_FUSED_MIN_BLOCKS)
     ising_replica_kernel(uint32_t *spins, const pml_ising_rparams *params, pml_ising_acc *acc,
@@ -107,17 +120,17 @@ static __global__ void __launch_bounds__(ISING_BLOCK, ISING_FUSED_MIN_BLOCKS)
         load_wparams(params, r, &wp);
         for (int64_t t = 0; t < n; ++t) {
             const uint64_t sweep = t0 + (uint64_t)t;
+            long long bm[2] = {0, 0};
             for (int c = 0; c < 2; ++c) {
                 pml_ising_replica_half(spins, &wp, W, Ly, seed, stream0,
                                        2 * sweep + (uint64_t)c, c, r, threadIdx.x, blockDim.x,
-                                       FAST);
+                                       FAST, measure && c == 1 ? bm : NULL);
                 __syncthreads();
             }
             if (measure) {
-                long long b = 0, m = 0;
-                pml_ising_replica_measure(spins, W, Ly, r, threadIdx.x, blockDim.x, &b, &m);
-                block_sum2(&b, &m);
-                if (threadIdx.x == 0) pml_ising_acc_push(&acc[r], b, m, J, params[r].B, inv_n);
+                block_sum2(&bm[0], &bm[1]);
+                if (threadIdx.x == 0)
+                    pml_ising_acc_push(&acc[r], bm[0], bm[1], J, params[r].B, inv_n);
             }
         }
     }
@@ -127,53 +140,40 @@ static __global__ void __launch_bounds__(ISING_BLOCK, ISING_FUSED_MIN_BLOCKS)
 static __global__ void __launch_bounds__(ISING_BLOCK, ISING_MIN_BLOCKS)
     ising_words32_kernel(uint32_t *spins, const pml_ising_rparams *params, uint32_t WW,
                          uint32_t Ly, int64_t R, uint64_t seed, uint64_t stream0, uint64_t half,
-                         int c)
+                         int c, unsigned long long *sums)
 {
     __shared__ pml_ising_wparams wp;
     const uint32_t plane = Ly * WW;
     const uint64_t half_blk = half * (uint64_t)plane * 8u;
     for (int64_t r = blockIdx.y; r < R; r += gridDim.y) {
         load_wparams(params, r, &wp);
+        long long bm[2] = {0, 0};
         for (uint32_t k = blockIdx.x * blockDim.x + threadIdx.x; k < plane;
              k += gridDim.x * blockDim.x) {
             const uint32_t y = k / WW, w = k - y * WW;
             pml_ising_word32(spins, &wp, WW, Ly, seed, stream0 + (uint64_t)r, half_blk, c, r, y,
-                             w);
+                             w, sums ? bm : NULL);
         }
+        if (sums) add_sums(bm, &sums[2 * r]);
     }
 }
 
 // Any even Lx: the last word of a row may be partial.
 static __global__ void __launch_bounds__(ISING_BLOCK, ISING_MIN_BLOCKS)
     ising_words_kernel(uint32_t *spins, const pml_ising_rparams *params, int64_t W, int64_t Ly,
-                       int64_t R, uint64_t seed, uint64_t stream0, uint64_t half, int c)
+                       int64_t R, uint64_t seed, uint64_t stream0, uint64_t half, int c,
+                       unsigned long long *sums)
 {
     __shared__ pml_ising_wparams wp;
     const int64_t WW = (W + 31) / 32, plane = Ly * WW;
     for (int64_t r = blockIdx.y; r < R; r += gridDim.y) {
         load_wparams(params, r, &wp);
+        long long bm[2] = {0, 0};
         for (int64_t k = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; k < plane;
              k += (int64_t)gridDim.x * blockDim.x)
-            pml_ising_word_any(spins, &wp, W, Ly, seed, stream0, half, c, r, k / WW, k % WW);
-    }
-}
-
-// Bond and spin sums of replica blockIdx.y (+ slices of gridDim.y) over its colour-0 words.
-static __global__ void ising_measure_kernel(const uint32_t *spins, int64_t W, int64_t Ly,
-                                            int64_t R, unsigned long long *sums)
-{
-    const int64_t WW = (W + 31) / 32, plane = Ly * WW;
-    for (int64_t r = blockIdx.y; r < R; r += gridDim.y) {
-        long long b = 0, m = 0;
-        for (int64_t k = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; k < plane;
-             k += (int64_t)gridDim.x * blockDim.x)
-            pml_ising_measure_word(spins, W, Ly, r, k / WW, k % WW, &b, &m);
-        block_sum2(&b, &m);
-        if (threadIdx.x == 0) {
-            // two's complement: unsigned atomics add signed values exactly
-            atomicAdd(&sums[2 * r], (unsigned long long)b);
-            atomicAdd(&sums[2 * r + 1], (unsigned long long)m);
-        }
+            pml_ising_word_any(spins, &wp, W, Ly, seed, stream0, half, c, r, k / WW, k % WW,
+                               sums ? bm : NULL);
+        if (sums) add_sums(bm, &sums[2 * r]);
     }
 }
 
@@ -254,19 +254,19 @@ extern "C" pml_status pml_cuda_ising_sweeps(pml_device *dev, const pml_ising_swe
         const uint64_t sweep = t0 + (uint64_t)t;
         for (int c = 0; c < 2; ++c) {
             const uint64_t half = 2 * sweep + (uint64_t)c;
+            unsigned long long *to = c == 1 ? sums : NULL; // measured in the colour-1 pass
             if (fast) {
                 ising_words32_kernel<<<grid, ISING_BLOCK, 0, st>>>(
-                    spins, a->params, (uint32_t)WW, (uint32_t)Ly, R, a->seed, stream0, half, c);
+                    spins, a->params, (uint32_t)WW, (uint32_t)Ly, R, a->seed, stream0, half, c,
+                    to);
                 PML_CUDA_LAUNCHED("ising_words32_kernel");
             } else {
                 ising_words_kernel<<<grid, ISING_BLOCK, 0, st>>>(spins, a->params, W, Ly, R,
-                                                                 a->seed, stream0, half, c);
+                                                                 a->seed, stream0, half, c, to);
                 PML_CUDA_LAUNCHED("ising_words_kernel");
             }
         }
         if (measure) {
-            ising_measure_kernel<<<grid, ISING_BLOCK, 0, st>>>(spins, W, Ly, R, sums);
-            PML_CUDA_LAUNCHED("ising_measure_kernel");
             ising_push_kernel<<<pml_cuda_grid(dev, R, 128), 128, 0, st>>>(sums, a->acc,
                                                                          a->params, R, a->J,
                                                                          inv_n);

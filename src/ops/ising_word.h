@@ -156,29 +156,51 @@ PML_HOSTDEV uint32_t pml_ising_side(const uint32_t *opp, int64_t W, int64_t WW, 
     return (m >> 1) | ((opp[0] & 1u) << tail);
 }
 
+/* The measurement fused into the update: the bond and spin sums of one colour-1 word s just
+ * updated, from its four neighbour words of plane 0 (up, dn, mid, side as the update used
+ * them) and its valid lanes, added to bm[0] (bonds) and bm[1] (spins). Each bond joins a
+ * colour-1 site to a colour-0 one, so the four bonds of the colour-1 sites count each of the
+ * 2N bonds once, and the spins of plane 1 with the same words of plane 0 (mid) cover every
+ * site: summed over the words of a replica these are its bond sum and magnetisation, exact
+ * integers, whatever the order of the sum. */
+PML_HOSTDEV void pml_ising_bond_sums(uint32_t s, uint32_t up, uint32_t dn, uint32_t mid,
+                                     uint32_t side, uint32_t valid, long long *bm)
+{
+    const int aligned = pml_ising_popc(~(s ^ up) & valid) + pml_ising_popc(~(s ^ dn) & valid) +
+                        pml_ising_popc(~(s ^ mid) & valid) + pml_ising_popc(~(s ^ side) & valid);
+    const int nv = pml_ising_popc(valid);
+    bm[0] += 2 * aligned - 4 * nv;
+    bm[1] += 2 * (pml_ising_popc(s & valid) + pml_ising_popc(mid & valid)) - 2 * nv;
+}
+
 /* General case (any even Lx): word w of row y of plane c of replica r in half-sweep `half`.
- * stream0 = PML_ISING_STREAM + r0. */
+ * stream0 = PML_ISING_STREAM + r0. bm (NULL: no measurement; pass it only for c = 1): the
+ * new word's sums are added by pml_ising_bond_sums. */
 PML_HOSTDEV void pml_ising_word_any(uint32_t *spins, const pml_ising_wparams *wp, int64_t W,
                                     int64_t Ly, uint64_t seed, uint64_t stream0, uint64_t half,
-                                    int c, int64_t r, int64_t y, int64_t w)
+                                    int c, int64_t r, int64_t y, int64_t w, long long *bm)
 {
     const int64_t WW = (W + 31) / 32;
     uint32_t *self = spins + ((2 * r + c) * Ly + y) * WW;
     const uint32_t *other = spins + (2 * r + 1 - c) * Ly * WW;
     const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
     const int o = (int)((y + c) & 1);
-    const uint32_t side = pml_ising_side(other + y * WW, W, WW, w, o);
-    self[w] = pml_ising_word_update(self[w], other[yu * WW + w], other[yd * WW + w],
-                                    other[y * WW + w], side, pml_ising_valid(W, w), wp, seed,
-                                    stream0 + (uint64_t)r, pml_ising_word_block(half, Ly, WW, y, w));
+    const uint32_t side = pml_ising_side(other + y * WW, W, WW, w, o), v = pml_ising_valid(W, w);
+    const uint32_t up = other[yu * WW + w], dn = other[yd * WW + w], mid = other[y * WW + w];
+    const uint32_t s = pml_ising_word_update(self[w], up, dn, mid, side, v, wp, seed,
+                                             stream0 + (uint64_t)r,
+                                             pml_ising_word_block(half, Ly, WW, y, w));
+    self[w] = s;
+    if (bm) pml_ising_bond_sums(s, up, dn, mid, side, v, bm);
 }
 
 /* W % 32 == 0 and Ly * WW * 8 < 2^32 (the fast path): every lane valid, the side carry from
  * lane 31 or 0 of the adjacent word (periodic at WW), 32-bit index arithmetic within the
- * plane. half_blk = half * Ly * WW * 8 (the half-sweep's first Philox block). */
+ * plane. half_blk = half * Ly * WW * 8 (the half-sweep's first Philox block). bm as in
+ * pml_ising_word_any. */
 PML_HOSTDEV void pml_ising_word32(uint32_t *spins, const pml_ising_wparams *wp, uint32_t WW,
                                   uint32_t Ly, uint64_t seed, uint64_t stream, uint64_t half_blk,
-                                  int c, int64_t r, uint32_t y, uint32_t w)
+                                  int c, int64_t r, uint32_t y, uint32_t w, long long *bm)
 {
     const uint32_t plane = Ly * WW;
     uint32_t *self = spins + (2 * r + c) * (int64_t)plane;
@@ -191,59 +213,32 @@ PML_HOSTDEV void pml_ising_word32(uint32_t *spins, const pml_ising_wparams *wp, 
         side = (m << 1) | (other[row + (w == 0 ? WW - 1 : w - 1)] >> 31);
     else
         side = (m >> 1) | (other[row + (w + 1 == WW ? 0 : w + 1)] << 31);
-    const uint32_t k = row + w;
-    self[k] = pml_ising_word_update(self[k], other[yu * WW + w], other[yd * WW + w], m, side,
-                                    0xFFFFFFFFu, wp, seed, stream, half_blk + 8u * (uint64_t)k);
+    const uint32_t k = row + w, up = other[yu * WW + w], dn = other[yd * WW + w];
+    const uint32_t s = pml_ising_word_update(self[k], up, dn, m, side, 0xFFFFFFFFu, wp, seed,
+                                             stream, half_blk + 8u * (uint64_t)k);
+    self[k] = s;
+    if (bm) pml_ising_bond_sums(s, up, dn, m, side, 0xFFFFFFFFu, bm);
 }
 
 /* One thread's share of a half-sweep of replica r when one block of `nthreads` threads
  * holds the whole replica (the fused kernel, Ly * WW small): words tid, tid + nthreads, ...
  * of plane c, through the same word bodies as the one-launch-per-half-sweep kernels; fast =
- * (W % 32 == 0), a constant where the kernel is instantiated for it. */
+ * (W % 32 == 0), a constant where the kernel is instantiated for it; bm as in
+ * pml_ising_word_any (the thread's share of the replica's sums). */
 PML_HOSTDEV PML_ISING_FLATTEN void pml_ising_replica_half(
     uint32_t *spins, const pml_ising_wparams *wp, int64_t W, int64_t Ly, uint64_t seed,
     uint64_t stream0, uint64_t half, int c, int64_t r, uint32_t tid, uint32_t nthreads,
-    const int fast)
+    const int fast, long long *bm)
 {
     const uint32_t WW = (uint32_t)((W + 31) / 32), plane = (uint32_t)Ly * WW;
     for (uint32_t k = tid; k < plane; k += nthreads) {
         const uint32_t y = k / WW, w = k - y * WW;
         if (fast)
             pml_ising_word32(spins, wp, WW, (uint32_t)Ly, seed, stream0 + (uint64_t)r,
-                             half * (uint64_t)plane * 8u, c, r, y, w);
+                             half * (uint64_t)plane * 8u, c, r, y, w, bm);
         else
-            pml_ising_word_any(spins, wp, W, Ly, seed, stream0, half, c, r, y, w);
+            pml_ising_word_any(spins, wp, W, Ly, seed, stream0, half, c, r, y, w, bm);
     }
-}
-
-/* Bond sum (over the four bonds of each of its sites) and spin sum (with the same word of
- * plane 1) of colour-0 word w of row y of replica r: summed over all words they give the
- * replica's bonds and magnetisation. */
-PML_HOSTDEV void pml_ising_measure_word(const uint32_t *spins, int64_t W, int64_t Ly, int64_t r,
-                                        int64_t y, int64_t w, long long *bonds, long long *mag)
-{
-    const int64_t WW = (W + 31) / 32;
-    const uint32_t *p0 = spins + 2 * r * Ly * WW, *p1 = p0 + Ly * WW;
-    const int64_t yu = y == 0 ? Ly - 1 : y - 1, yd = y == Ly - 1 ? 0 : y + 1;
-    const uint32_t v = pml_ising_valid(W, w), s = p0[y * WW + w], m = p1[y * WW + w];
-    const uint32_t side = pml_ising_side(p1 + y * WW, W, WW, w, (int)(y & 1));
-    const int aligned = pml_ising_popc(~(s ^ p1[yu * WW + w]) & v) +
-                        pml_ising_popc(~(s ^ p1[yd * WW + w]) & v) +
-                        pml_ising_popc(~(s ^ m) & v) + pml_ising_popc(~(s ^ side) & v);
-    const int nv = pml_ising_popc(v);
-    *bonds += 2 * aligned - 4 * nv;
-    *mag += 2 * (pml_ising_popc(s) + pml_ising_popc(m)) - 2 * nv;
-}
-
-/* One thread's share of replica r's measurement in the fused kernel (words tid, tid +
- * nthreads, ... of plane 0): the block's sums over all threads are the replica's. */
-PML_HOSTDEV void pml_ising_replica_measure(const uint32_t *spins, int64_t W, int64_t Ly,
-                                           int64_t r, uint32_t tid, uint32_t nthreads,
-                                           long long *bonds, long long *mag)
-{
-    const uint32_t WW = (uint32_t)((W + 31) / 32), plane = (uint32_t)Ly * WW;
-    for (uint32_t k = tid; k < plane; k += nthreads)
-        pml_ising_measure_word(spins, W, Ly, r, k / WW, k % WW, bonds, mag);
 }
 
 #endif
