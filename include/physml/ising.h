@@ -247,6 +247,14 @@ PML_API double pml_ising_onsager_energy(double T, double J);
 PML_API double pml_ising_onsager_c(double T, double J);
 /* Yang's spontaneous magnetisation (1 - sinh(2J/T)^-4)^(1/8) below T_c, 0 above. */
 PML_API double pml_ising_yang_m(double T, double J);
+/* The finite periodic lx x ly lattice at B = 0, exactly (Kaufman 1949): ln Z, e = <H>/N and
+ * c = N (<e^2> - <e>^2) / T^2 per spin (Ferdinand and Fisher 1969), in this header's units
+ * (2N bonds, on a side of 2 both count). lx, ly in [2, 2^20] (odd too), lx*ly <= 2^32, T > 0
+ * and J != 0 finite (J < 0 only with both sides even: the ferromagnet with |J|); any output
+ * may be NULL (ln Z is +inf only past the double range). Accurate to ~1e-12 relative or better
+ * (src/ising/ising_exact_finite.c says where less: c for T < 0.3|J|, e for T > 1e6|J|). */
+PML_API pml_status pml_ising_exact_finite(int64_t lx, int64_t ly, double T, double J,
+                                          double *log_z, double *e, double *c);
 
 /* ---- mean-field theory ------------------------------------------------------------------ */
 /* Every solution of m = tanh((J q m + B) / T) in [-1, 1], ascending, into roots[0..cap);
