@@ -126,7 +126,15 @@ int main(int argc, char **argv)
             return !strcmp(a, "--help") ? 0 : 2;
         }
     }
-    const pml_ising_rule rule = !strcmp(rule_s, "heatbath") ? PML_ISING_HEATBATH : PML_ISING_METROPOLIS;
+    static const char *const rules[4] = {"metropolis", "heatbath", "sw", "wolff"};
+    int rule_i = -1;
+    for (int k = 0; k < 4; ++k)
+        if (!strcmp(rule_s, rules[k])) rule_i = k;
+    if (rule_i < 0) {
+        fprintf(stderr, "bench_ising: --rule %s: metropolis, heatbath, sw or wolff\n", rule_s);
+        return 2;
+    }
+    const pml_ising_rule rule = (pml_ising_rule)rule_i;
     double Tv[16], Rv[16];
     const int nT = bench_parse_list(Ts, Tv, 16), nR = bench_parse_list(Rs, Rv, 16);
     if (nT < 1 || nR < 1 || repeats < 1) {

@@ -10,46 +10,7 @@
 #include "pml_test_ising.h"
 #include "physml/ising.h"
 
-/* ---- exact enumeration ------------------------------------------------------------------ */
-typedef struct exact {
-    double e, e2, m, m_abs, m2, m4, c, chi, chi_m;
-} exact;
-
-/* Every state of an lx x ly lattice (lx*ly <= 20), with the energy convention of ising.h. */
-static exact enumerate(int lx, int ly, double J, double T, double B)
-{
-    const int N = lx * ly;
-    double Z = 0, se = 0, se2 = 0, sm = 0, sam = 0, sm2 = 0, sm4 = 0;
-    /* shift by the ground-state energy scale to keep exp() in range */
-    const double shift = -(2.0 * N * fabs(J) + N * fabs(B));
-    for (uint32_t st = 0; st < (1u << N); ++st) {
-        int bonds = 0, mag = 0;
-        for (int y = 0; y < ly; ++y)
-            for (int x = 0; x < lx; ++x) {
-                const int s = (st >> (y * lx + x)) & 1 ? 1 : -1;
-                const int r = (st >> (y * lx + (x + 1) % lx)) & 1 ? 1 : -1;
-                const int d = (st >> (((y + 1) % ly) * lx + x)) & 1 ? 1 : -1;
-                bonds += s * (r + d);
-                mag += s;
-            }
-        const double E = -J * bonds - B * mag;
-        const double w = exp(-(E - shift) / T);
-        const double e = E / N, m = (double)mag / N;
-        Z += w;
-        se += w * e;
-        se2 += w * e * e;
-        sm += w * m;
-        sam += w * fabs(m);
-        sm2 += w * m * m;
-        sm4 += w * m * m * m * m;
-    }
-    exact x = {se / Z, se2 / Z, sm / Z, sam / Z, sm2 / Z, sm4 / Z, 0, 0, 0};
-    x.c = N * (x.e2 - x.e * x.e) / (T * T);
-    x.chi = N * (x.m2 - x.m_abs * x.m_abs) / T;
-    x.chi_m = N * (x.m2 - x.m * x.m) / T;
-    return x;
-}
-
+/* ---- exact enumeration (pml_test_ising_enumerate, tests/support) -------------------------- */
 /* mean and standard error over k independent replicas */
 static void mean_err(const double *v, int k, double *mean, double *err)
 {
@@ -104,7 +65,7 @@ static void check_4x4(pml_ising_rule rule, int64_t sweeps)
     PML_ASSERT_OK(pml_ising_stats_get(g, st, NCOND * REPS));
     int bad = 0;
     for (int k = 0; k < NCOND; ++k) {
-        const exact x = enumerate(4, 4, 1.0, condT[k], condB[k]);
+        const pml_test_ising_exact x = pml_test_ising_enumerate(4, 4, 1.0, condT[k], condB[k]);
         const pml_ising_stats *s = &st[k * REPS];
         double v[REPS];
         struct {
@@ -176,7 +137,7 @@ static void jackknife_vs_spread(pml_ising_rule rule)
     PML_ASSERT_OK(pml_ising_sample(g, 8000));
     static pml_ising_stats st[JK_R];
     PML_ASSERT_OK(pml_ising_stats_get(g, st, JK_R));
-    const exact x = enumerate(4, 4, 1.0, T0, 0.0);
+    const pml_test_ising_exact x = pml_test_ising_enumerate(4, 4, 1.0, T0, 0.0);
     const double want[3] = {x.c, x.chi, 1.0 - x.m4 / (3.0 * x.m2 * x.m2)};
     static const char *const name[3] = {"C", "chi", "U"};
     for (int q = 0; q < 3; ++q) {
@@ -331,7 +292,7 @@ Test(ising_exact, stationary_2x2_heatbath)
 Test(ising_exact, trapped_hot_starts_are_avoided)
 {
     pml_device *dev = pml_test_open_cpu();
-    const double T = 2.3, e_exact = enumerate(4, 4, 1.0, T, 0.0).e;
+    const double T = 2.3, e_exact = pml_test_ising_enumerate(4, 4, 1.0, T, 0.0).e;
     int trapped = 0, saw1034 = 0;
     for (uint64_t seed = 0; seed < 4000; ++seed) {
         int8_t first[16], want[16], got[16];

@@ -136,6 +136,25 @@ Test(parity_ising, cpu_vs_cuda_bit_identical)
     pml_device_close(gpu);
 }
 
+/* Swendsen-Wang (B = 0): the same lattices and sums on both backends, uniform batches of
+ * several sizes (whole and partial row words), one of many small lattices. */
+static const run_spec sw_specs[] = {
+    {64, 64, 3, PML_ISING_SWENDSEN_WANG, 0, 20, 40},
+    {34, 18, 5, PML_ISING_SWENDSEN_WANG, 0, 20, 30},
+    {130, 66, 1, PML_ISING_SWENDSEN_WANG, 0, 10, 20},
+    {2, 2, 7, PML_ISING_SWENDSEN_WANG, 0, 30, 30},
+    {16, 16, 129, PML_ISING_SWENDSEN_WANG, 0, 20, 30},
+};
+
+Test(parity_ising, cpu_vs_cuda_swendsen_wang_bit_identical)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    pml_device *cpu = pml_test_open_cpu();
+    for (size_t i = 0; i < sizeof sw_specs / sizeof sw_specs[0]; ++i) compare(&sw_specs[i], cpu, gpu, 1);
+    pml_device_close(cpu);
+    pml_device_close(gpu);
+}
+
 /* More replicas than gridDim.y allows (65535): the kernels loop over replicas and the
  * measurement runs in slices of 65535 replicas; W = 32 takes the fast (whole-word) path, W = 3
  * the general one. Per half-sweep and fused (more replicas than the fused grid's blocks).

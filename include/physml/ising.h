@@ -61,6 +61,34 @@
  * thr / 2^32, within 2^-33 of p; p = 1 (Metropolis with dE <= 0) is realised exactly. No
  * exp() runs in a kernel, and no floating-point rounding differs between backends.
  *
+ * ---- Cluster rules (B = 0 only; any J != 0) ----------------------------------------------
+ * One sweep of a cluster rule is one update of the whole lattice; the sweep counter, the
+ * measurements, save/restore and mixed batches work as for the local rules, and a run may
+ * change rule between calls (pml_ising_set_rule): the draws below depend on the sweep number
+ * t, never on the rule used before. A bond is satisfied when J s s' > 0 (aligned for J > 0,
+ * opposite for J < 0); it is activated with p = 1 - exp(-2 |J| / T), rounded to the integer
+ * threshold thr = floor(p 2^32 + 1/2) (2^32: always) and compared as u < thr. Bonds: bond d of
+ * site (x, y) joins it to (x + 1, y) (d = 0) or (x, y + 1) (d = 1), periodic; site index
+ * i = y Lx + x; row word w of row y = sites x = 32 w .. 32 w + 31, lane l = x % 32, XW =
+ * ceil(Lx / 32) words a row.
+ * Swendsen-Wang, sweep t of replica r: the bond's u has bit 31 - b equal to bit l of
+ *     u32(seed, PML_ISING_SW_STREAM + r, (((2t + d) Ly + y) XW + w) 32 + b),  b = 0..31
+ * (bit planes, as for the local rules); a satisfied bond is active iff u < thr. The clusters
+ * (sites joined by active bonds) are each flipped iff bit (i % 32) of
+ *     u32(seed, PML_ISING_SW_FLIP_STREAM + r, t ceil(N / 32) + i / 32)
+ * is 1, i being the cluster's smallest site index. Labels, bonds and flips depend on nothing
+ * else, so the lattices are the same on every backend.
+ * Wolff (CPU): one sweep of the counter is ONE single-cluster update (a "step"; its cost
+ * and its decorrelation are those of one cluster of mean size <|C|> = N <m^2>, so N / <|C|>
+ * steps make a sweep's worth of flips: docs/ising.md). Step t of replica r takes its draws
+ * in this order from
+ *     u32(seed, PML_ISING_WOLFF_STREAM + r, t (4N + 2) + j),  j = 0, 1, ...:
+ * the seed site is floor(N (2^32 a + b) / 2^64) of the first two draws a, b; then the sites of
+ * the cluster are visited in the order they joined (the seed first): each is flipped, and
+ * each of its neighbours right, left, down, up (the periodic (x +- 1, y), then (x, y +- 1))
+ * that is not in the cluster and would satisfy the bond with the visited site's old spin
+ * takes the next draw u and joins iff u < thr. Limit: t (4N + 2) < 2^64.
+ *
  * ---- Measurements -------------------------------------------------------------------------
  * pml_ising_sample runs sweeps and after each one measures e and m of every replica on the
  * device, from exact integer sums, and adds them to per-replica accumulators that also stay
@@ -96,9 +124,16 @@ extern "C" {
 #define PML_ISING_STREAM 0x49534E4700000000ull
 #define PML_ISING_INIT_STREAM 0x494E495400000000ull
 
+/* Philox streams of the cluster rules ("ISSW", "ISFL", "WOLF" << 32; replica r adds r). */
+#define PML_ISING_SW_STREAM 0x4953535700000000ull
+#define PML_ISING_SW_FLIP_STREAM 0x4953464C00000000ull
+#define PML_ISING_WOLFF_STREAM 0x574F4C4600000000ull
+
 typedef enum pml_ising_rule {
     PML_ISING_METROPOLIS = 0,
-    PML_ISING_HEATBATH = 1
+    PML_ISING_HEATBATH = 1,
+    PML_ISING_SWENDSEN_WANG = 2, /* cluster rule, both backends, B = 0 only */
+    PML_ISING_WOLFF = 3          /* cluster rule, CPU backend only, B = 0 only */
 } pml_ising_rule;
 
 typedef enum pml_ising_start {
@@ -140,8 +175,12 @@ PML_API void pml_ising_destroy(pml_ising *ising);
 /* Set the spins (cold or hot), the sweep counter to 0, and clear the measurements. */
 PML_API pml_status pml_ising_init(pml_ising *ising, pml_ising_start start);
 /* Change every replica's T and B (B NULL: zero); recomputes the thresholds. Keeps spins,
- * sweep counter and measurements. */
+ * sweep counter and measurements. A cluster rule needs every B = 0. */
 PML_API pml_status pml_ising_set_params(pml_ising *ising, const double *T, const double *B);
+/* Change the update rule of every replica (e.g. cluster updates near T_c in a scan); keeps
+ * spins, sweep counter, T, B and measurements. A cluster rule needs every B = 0;
+ * PML_ERR_UNSUPPORTED where the backend lacks the rule (Wolff on CUDA). */
+PML_API pml_status pml_ising_set_rule(pml_ising *ising, pml_ising_rule rule);
 
 /* n >= 0 sweeps without measuring (thermalisation); the sweep counter stays <= INT64_MAX. */
 PML_API pml_status pml_ising_sweep(pml_ising *ising, int64_t n);

@@ -92,13 +92,14 @@ static void print_result(const ising_args *a, const pml_ising *g, const pml_isin
         pml_jsonl_end(&j);
         return;
     }
-    printf("Ising %lldx%lld, T = %g, B = %g, J = %g, %s, %lld + %lld sweeps on %s\n",
+    const char *unit = c.rule == PML_ISING_WOLFF ? "steps" : "sweeps"; /* Wolff: a cluster */
+    printf("Ising %lldx%lld, T = %g, B = %g, J = %g, %s, %lld + %lld %s on %s\n",
            (long long)c.lx, (long long)c.ly, st->T, st->B, c.J, pml_rule_name(c.rule),
-           (long long)a->therm, (long long)a->sweeps, pml_device_spec(dev));
-    printf("  e      = %+.6f +- %.6f   (tau_e = %.1f sweeps)\n", st->e, st->e_err, st->tau_e);
+           (long long)a->therm, (long long)a->sweeps, unit, pml_device_spec(dev));
+    printf("  e      = %+.6f +- %.6f   (tau_e = %.1f %s)\n", st->e, st->e_err, st->tau_e, unit);
     printf("  m      = %+.6f +- %.6f\n", st->m, st->m_err);
-    printf("  |m|    = %.6f +- %.6f    (tau_|m| = %.1f sweeps)\n", st->m_abs, st->m_abs_err,
-           st->tau_m);
+    printf("  |m|    = %.6f +- %.6f    (tau_|m| = %.1f %s)\n", st->m_abs, st->m_abs_err,
+           st->tau_m, unit);
     printf("  <m^2>  = %.6f, <m^4> = %.6f\n", st->m2, st->m4);
     printf("  C      = %.4f +- %.4f, chi = %.4f +- %.4f, Binder U = %.4f +- %.4f\n", st->c,
            st->c_err, st->chi, st->chi_err, st->binder, st->binder_err);
@@ -106,7 +107,11 @@ static void print_result(const ising_args *a, const pml_ising *g, const pml_isin
         printf("  exact (infinite lattice): e = %.6f, |m| = %.6f (T_c = %.6f)\n",
                pml_ising_onsager_energy(st->T, c.J), pml_ising_yang_m(st->T, c.J),
                pml_ising_tc(c.J));
-    printf("  speed  = %.3f flips/ns\n", fpns);
+    if (c.rule == PML_ISING_WOLFF)
+        printf("  speed  = %.0f steps/s\n", fpns * 1e9 / (double)(c.lx * c.ly));
+    else
+        printf("  speed  = %.3f flips/ns%s\n", fpns,
+               c.rule == PML_ISING_SWENDSEN_WANG ? " (sites updated per ns)" : "");
 }
 
 /* The run after the lattice exists: thermalise and measure what is left, the image. */
@@ -178,8 +183,9 @@ int pml_cmd_ising(int argc, char **argv)
          .given = lat},
         {"J", PML_OPT_DOUBLE, &a.J, "J", "coupling (1)", -HUGE_VAL, HUGE_VAL, .given = lat},
         {"rule", PML_OPT_CHOICE, &a.rule, "R", "update rule (metropolis)",
-         .choices = "metropolis|heatbath|heat-bath|glauber", .given = lat},
-        {"sweeps", PML_OPT_INT, &a.sweeps, "N", "measured sweeps (10000)", 1, MAX_SWEEPS},
+         .choices = PML_ISING_RULE_CHOICES, .given = lat},
+        {"sweeps", PML_OPT_INT, &a.sweeps, "N",
+         "measured sweeps (10000; for wolff, single-cluster steps)", 1, MAX_SWEEPS},
         {"therm", PML_OPT_INT, &a.therm, "N", "thermalisation sweeps before measuring (1000)", 0,
          MAX_SWEEPS},
         {"seed", PML_OPT_U64, &a.seed, "S", "Philox seed (1)", .given = lat},
@@ -202,7 +208,7 @@ int pml_cmd_ising(int argc, char **argv)
     };
     int r = pml_cli_parse(
         "ising",
-        "ising [--L 64] [--T 2.0] [--B 0] [--J 1] [--rule metropolis|heatbath] [--sweeps N] "
+        "ising [--L 64] [--T 2.0] [--B 0] [--J 1] [--rule metropolis|heatbath|sw|wolff] [--sweeps N] "
         "[--therm N] [--seed S] [--start auto|hot|cold] [--device D] [--json] [--out DIR] "
         "[--save-state FILE [--save-every N]] [--resume FILE]\n"
         "       physml ising scan --help",
@@ -219,6 +225,8 @@ int pml_cmd_ising(int argc, char **argv)
     if (!a.resume && (a.L % 2 || a.Ly % 2))
         return pml_cli_usage("ising", a.L % 2 ? "L" : "Ly", "sides must be even (%lld x %lld)",
                              (long long)a.L, (long long)a.Ly);
+    if (!a.resume && (r = pml_ising_rule_check("ising", pml_parse_rule(a.rule), a.B, &a.device)))
+        return r;
     /* destinations before the work */
     if (a.out && pml_cli_out_dir("ising", a.out)) return 1;
     if (a.save_state && pml_cli_out_file("ising", "--save-state", a.save_state)) return 1;

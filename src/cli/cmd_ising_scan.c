@@ -26,65 +26,94 @@ static double binder_crossing(const pml_ising_scan *s, int a, int b, double *u)
     return tc;
 }
 
+/* Whether scan replica (l, i) runs the cluster rule. */
+static int in_window(const pml_ising_scan *s, int i)
+{
+    return s->cluster >= 0 && fabs(s->T[i] - pml_ising_tc(fabs(s->J))) <= s->window;
+}
+
 int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char *command)
 {
-    /* One mixed batch: replica l*nT + i is the L[l] x L[l] lattice at T[i], so each size is
-     * a run of consecutive replicas (one kernel launch per half-sweep and size). */
+    /* One mixed batch per rule: replica l*nT + i is the L[l] x L[l] lattice at T[i]; each
+     * batch keeps that order, so each size is a run of consecutive replicas (one kernel
+     * launch per half-sweep and size). */
     const int64_t R = (int64_t)s->nL * s->nT;
     s->stats = calloc((size_t)R, sizeof *s->stats);
     double *Ts = malloc((size_t)R * sizeof *Ts), *Bs = malloc((size_t)R * sizeof *Bs);
-    int64_t *lx = malloc((size_t)R * sizeof *lx);
-    if (!s->stats || !Ts || !Bs || !lx) {
+    int64_t *lx = malloc((size_t)R * sizeof *lx), *where = malloc((size_t)R * sizeof *where);
+    pml_ising_stats *got = malloc((size_t)R * sizeof *got);
+    if (!s->stats || !Ts || !Bs || !lx || !where || !got) {
         free(Ts);
         free(Bs);
         free(lx);
+        free(where);
+        free(got);
         return pml_cli_fail(command, "allocating", PML_ERR_OUT_OF_MEMORY);
     }
     char sizes[160] = "";
     for (int l = 0; l < s->nL; ++l) {
-        for (int i = 0; i < s->nT; ++i) {
-            Ts[l * s->nT + i] = s->T[i];
-            Bs[l * s->nT + i] = s->B;
-            lx[l * s->nT + i] = s->L[l];
-        }
         const size_t k = strlen(sizes);
         snprintf(sizes + k, sizeof sizes - k, "%s%lld", l ? "," : "", (long long)s->L[l]);
     }
+    /* batch b = 0: the base rule, b = 1: the cluster window; where[] the scan's index of
+     * each batch entry, batch 0's first */
+    int64_t n[2] = {0, 0};
+    for (int b = 0; b < 2; ++b)
+        for (int l = 0; l < s->nL; ++l)
+            for (int i = 0; i < s->nT; ++i) {
+                if (in_window(s, i) != b) continue;
+                const int64_t k = n[0] + n[1];
+                Ts[k] = s->T[i];
+                Bs[k] = s->B;
+                lx[k] = s->L[l];
+                where[k] = (int64_t)l * s->nT + i;
+                n[b] += 1;
+            }
     s->flips = 0;
     const double t0 = pml_now();
-    pml_ising_config cfg = {0, 0, R, s->J, s->rule, s->seed};
-    pml_ising *g = NULL;
+    pml_ising *g[2] = {NULL, NULL};
+    pml_status st = PML_OK;
     /* Cold start (create's default): a hot start quenched below T_c can freeze into stripe
      * domains that outlive any reasonable run (seen at T = 1.55 on 64^2), while the ordered
      * state melts within a few sweeps above T_c. */
-    pml_status st = pml_ising_create_mixed(dev, &cfg, lx, lx, Ts, Bs, &g);
+    for (int b = 0; b < 2 && st == PML_OK; ++b) {
+        if (n[b] == 0) continue;
+        pml_ising_config cfg = {0, 0, n[b], s->J, b ? (pml_ising_rule)s->cluster : s->rule,
+                                s->seed};
+        const int64_t o = b ? n[0] : 0;
+        st = pml_ising_create_mixed(dev, &cfg, lx + o, lx + o, Ts + o, Bs + o, &g[b]);
+    }
     char label[224];
-    snprintf(label, sizeof label, "scan L=%s x %d temperatures, one batch of %lld", sizes,
-             s->nT, (long long)R);
+    snprintf(label, sizeof label, "scan L=%s x %d temperatures, %lld replicas%s", sizes, s->nT,
+             (long long)R, n[1] ? " (cluster rule near T_c)" : "");
     pml_progress p;
     pml_progress_start(&p, label, s->therm + s->sweeps, quiet);
     const int64_t chunk = (s->therm + s->sweeps) / 50 + 1;
     for (int64_t d = 0; st == PML_OK && d < s->therm;) {
         const int64_t k = s->therm - d < chunk ? s->therm - d : chunk;
-        st = pml_ising_sweep(g, k);
+        for (int b = 0; b < 2 && st == PML_OK; ++b)
+            if (g[b]) st = pml_ising_sweep(g[b], k);
         d += k;
         pml_progress_update(&p, d, "thermalising");
     }
     for (int64_t d = 0; st == PML_OK && d < s->sweeps;) {
         const int64_t k = s->sweeps - d < chunk ? s->sweeps - d : chunk;
-        st = pml_ising_sample(g, k);
+        for (int b = 0; b < 2 && st == PML_OK; ++b)
+            if (g[b]) st = pml_ising_sample(g[b], k);
         d += k;
         pml_progress_update(&p, s->therm + d, "measuring");
     }
-    if (st == PML_OK) st = pml_ising_stats_get(g, s->stats, R);
+    for (int b = 0; b < 2 && st == PML_OK; ++b)
+        if (g[b]) st = pml_ising_stats_get(g[b], got + (b ? n[0] : 0), n[b]);
+    for (int64_t k = 0; st == PML_OK && k < R; ++k) s->stats[where[k]] = got[k];
     pml_progress_finish(&p, NULL);
     for (int64_t r = 0; st == PML_OK && r < R; ++r) {
-        char where[64], text[1024];
-        snprintf(where, sizeof where, "L = %lld, T = %g", (long long)s->L[r / s->nT],
-                 s->T[r % s->nT]);
-        pml_ising_warn(command, where, &s->stats[r], text, sizeof text);
+        char at[64], text[1024];
+        snprintf(at, sizeof at, "L = %lld, T = %g", (long long)s->L[r / s->nT], s->T[r % s->nT]);
+        pml_ising_warn(command, at, &s->stats[r], text, sizeof text);
     }
-    pml_ising_destroy(g);
+    pml_ising_destroy(g[0]);
+    pml_ising_destroy(g[1]);
     int rc = st != PML_OK ? pml_cli_fail(command, "scan", st) : 0;
     for (int l = 0; l < s->nL; ++l)
         s->flips += (double)(s->L[l] * s->L[l]) * s->nT * (double)(s->therm + s->sweeps);
@@ -92,6 +121,8 @@ int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char
     free(Ts);
     free(Bs);
     free(lx);
+    free(where);
+    free(got);
     s->tc = s->tc_lo = s->tc_hi = NAN;
     double *u = rc == 0 && s->nL >= 2 ? malloc(2 * (size_t)s->nT * sizeof *u) : NULL;
     if (u) {
@@ -182,9 +213,15 @@ static void write_gp(FILE *f, const pml_ising_scan *s)
     const double tc = pml_ising_tc(s->J);
     fprintf(f, "# physml ising scan: render with `gnuplot scan.gp` in this directory\n");
     pml_gnuplot_output(f, "scan.png", "set terminal pngcairo size 1500,900 font ',10'");
+    char rules[96];
+    if (s->cluster >= 0)
+        snprintf(rules, sizeof rules, "%s, %s within %g of T_c", pml_rule_name(s->rule),
+                 pml_rule_name((pml_ising_rule)s->cluster), s->window);
+    else
+        snprintf(rules, sizeof rules, "%s", pml_rule_name(s->rule));
     fprintf(f, "set multiplot layout 2,3 title 'physml ising scan (%s, B = %g): T_c(Binder) = "
                "%.4f, exact 2/ln(1+sqrt 2) = %.4f'\n",
-            pml_rule_name(s->rule), s->B, s->tc, tc);
+            rules, s->B, s->tc, tc);
     fprintf(f, "set xlabel 'T'\nset grid\n");
     if (has_exact(s))
         fprintf(f, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 3 lc 'gray'\n", tc, tc);
@@ -247,6 +284,8 @@ int pml_ising_scan_write(const pml_ising_scan *s, const char *dir, const char *c
 int pml_cmd_ising_scan(int argc, char **argv)
 {
     const char *Ls = "32,64", *Ts = "1.5:3.5:0.05", *rule_s = "metropolis", *device = "auto";
+    const char *cluster_s = "none";
+    double window = 0.25;
     const char *out = "out/ising-scan";
     double B = 0.0, J = 1.0;
     int64_t sweeps = 20000, therm = 2000;
@@ -258,7 +297,11 @@ int pml_cmd_ising_scan(int argc, char **argv)
         {"B", PML_OPT_DOUBLE, &B, "B", "field (0)", -HUGE_VAL, HUGE_VAL},
         {"J", PML_OPT_DOUBLE, &J, "J", "coupling (1)", -HUGE_VAL, HUGE_VAL},
         {"rule", PML_OPT_CHOICE, &rule_s, "R", "update rule (metropolis)",
-         .choices = "metropolis|heatbath|heat-bath|glauber"},
+         .choices = PML_ISING_RULE_CHOICES},
+        {"cluster", PML_OPT_CHOICE, &cluster_s, "R",
+         "a cluster rule for the temperatures near T_c (none)", .choices = "none|sw|wolff"},
+        {"cluster-window", PML_OPT_DOUBLE, &window, "W",
+         "|T - T_c| <= W runs --cluster (0.25)", 0, HUGE_VAL},
         {"sweeps", PML_OPT_INT, &sweeps, "N", "measured sweeps (20000)", 1, 1e15},
         {"therm", PML_OPT_INT, &therm, "N", "thermalisation sweeps (2000)", 0, 1e15},
         {"seed", PML_OPT_U64, &seed, "S", "Philox seed (1)"},
@@ -270,7 +313,8 @@ int pml_cmd_ising_scan(int argc, char **argv)
     };
     int r = pml_cli_parse("ising scan",
                           "ising scan [--L 32,64] [--T 1.5:3.5:0.05] [--B 0] [--rule R] "
-                          "[--sweeps N] [--therm N] [--device D] [--json] [--out DIR]",
+                          "[--cluster sw|wolff [--cluster-window W]] [--sweeps N] [--therm N] "
+                          "[--device D] [--json] [--out DIR]",
                           "Every (L, T) in one batch of replicas: "
                           "e, |m|, C, chi, U against T with the exact infinite-lattice curves, "
                           "and T_c from the crossing of the Binder cumulants.",
@@ -291,11 +335,17 @@ int pml_cmd_ising_scan(int argc, char **argv)
         return pml_cli_usage("ising scan", "T", "'%.200s': A:B:STEP or a list, all T > 0, at "
                              "most 4096 temperatures", Ts);
     const int rule = pml_parse_rule(rule_s);
+    const int cluster = strcmp(cluster_s, "none") == 0 ? -1 : pml_parse_rule(cluster_s);
+    if ((r = pml_ising_rule_check("ising scan", rule, B, &device)) != 0) return r;
+    if (cluster >= 0 && (r = pml_ising_rule_check("ising scan", cluster, B, &device)) != 0)
+        return r;
     if (pml_cli_out_dir("ising scan", out)) return 1;
     s.T = T;
     s.B = B;
     s.J = J;
     s.rule = (pml_ising_rule)rule;
+    s.cluster = cluster;
+    s.window = window;
     s.sweeps = sweeps;
     s.therm = therm;
     s.seed = seed;
@@ -313,7 +363,7 @@ int pml_cmd_ising_scan(int argc, char **argv)
                     pml_jsonl_num(&j, "T", t->T);
                     pml_jsonl_num(&j, "B", B);
                     pml_jsonl_num(&j, "J", J);
-                    pml_jsonl_str(&j, "rule", rule_s);
+                    pml_jsonl_str(&j, "rule", in_window(&s, i) ? cluster_s : rule_s);
                     pml_jsonl_int(&j, "sweeps", (long long)sweeps);
                     pml_jsonl_int(&j, "therm", (long long)therm);
                     pml_jsonl_str(&j, "device", pml_device_spec(dev));

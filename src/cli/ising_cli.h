@@ -9,7 +9,9 @@
 #define PML_SCAN_MAX_L 8
 
 /* A temperature scan: one mixed batch (one pml_ising) holding every (L, T), replica
- * l*nT + i being L[l] x L[l] at T[i] (its Philox stream PML_ISING_STREAM + l*nT + i). */
+ * l*nT + i being L[l] x L[l] at T[i] (its Philox stream PML_ISING_STREAM + l*nT + i); with a
+ * cluster window, two batches (the replicas outside the window, then those inside, each in
+ * that order and numbered from 0 in its batch). */
 typedef struct pml_ising_scan {
     int nL;
     int64_t L[PML_SCAN_MAX_L];
@@ -17,6 +19,10 @@ typedef struct pml_ising_scan {
     double *T; /* nT temperatures (owned by the caller) */
     double B, J;
     pml_ising_rule rule;
+    /* cluster >= 0 (a cluster rule): the temperatures within `window` of T_c(J) run it, in a
+     * second batch (the replicas are independent, so this changes nothing else); -1: none */
+    int cluster;
+    double window;
     int64_t sweeps, therm;
     uint64_t seed;
     pml_ising_stats *stats; /* nL x nT, allocated by pml_ising_scan_run */
@@ -51,6 +57,11 @@ void pml_ising_warn(const char *command, const char *where, const pml_ising_stat
 /* Rule name -> rule; -1 when unknown. */
 int pml_parse_rule(const char *name);
 const char *pml_rule_name(pml_ising_rule r);
+/* What a command checks of its rule before any work: a cluster rule needs B = 0 (exit 2
+ * naming --B), Wolff runs on the CPU (device "auto" becomes "cpu"; a CUDA device: exit 2). 0
+ * when it can run. */
+int pml_ising_rule_check(const char *command, int rule, double B, const char **device);
+#define PML_ISING_RULE_CHOICES "metropolis|heatbath|heat-bath|glauber|sw|swendsen-wang|wolff"
 
 /* An Lx x Ly int8 lattice as a greyscale PNG (+1 white), scaled up by an integer factor to
  * at least 256 pixels a side, or down to at most 4096 (a pixel then shows the fraction of up

@@ -56,6 +56,9 @@ int pml_parse_rule(const char *name)
     if (strcmp(name, "heatbath") == 0 || strcmp(name, "heat-bath") == 0 ||
         strcmp(name, "glauber") == 0)
         return PML_ISING_HEATBATH;
+    if (strcmp(name, "sw") == 0 || strcmp(name, "swendsen-wang") == 0)
+        return PML_ISING_SWENDSEN_WANG;
+    if (strcmp(name, "wolff") == 0) return PML_ISING_WOLFF;
     return -1;
 }
 
@@ -96,7 +99,29 @@ void pml_ising_warn(const char *command, const char *where, const pml_ising_stat
 
 const char *pml_rule_name(pml_ising_rule r)
 {
-    return r == PML_ISING_METROPOLIS ? "metropolis" : "heatbath";
+    switch (r) {
+    case PML_ISING_METROPOLIS: return "metropolis";
+    case PML_ISING_HEATBATH: return "heatbath";
+    case PML_ISING_SWENDSEN_WANG: return "sw";
+    case PML_ISING_WOLFF: return "wolff";
+    }
+    return "?";
+}
+
+int pml_ising_rule_check(const char *command, int rule, double B, const char **device)
+{
+    if (rule == PML_ISING_SWENDSEN_WANG || rule == PML_ISING_WOLFF) {
+        if (B != 0.0)
+            return pml_cli_usage(command, "B", "the %s rule needs --B 0 (got %g)",
+                                 pml_rule_name((pml_ising_rule)rule), B);
+    }
+    if (rule == PML_ISING_WOLFF) {
+        if (strcmp(*device, "auto") == 0) *device = "cpu"; /* the rule has no GPU kernel */
+        else if (strncmp(*device, "cuda", 4) == 0)
+            return pml_cli_usage(command, "device", "the wolff rule runs on the CPU only (got %s)",
+                                 *device);
+    }
+    return 0;
 }
 
 int pml_ising_png(const char *command, const char *path, const int8_t *spins, int64_t lx,

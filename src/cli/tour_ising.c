@@ -20,6 +20,7 @@ int pml_tour_ising(pml_tour_ctx *ctx)
     s.T = T;
     s.J = 1.0;
     s.rule = PML_ISING_METROPOLIS;
+    s.cluster = -1;
     s.sweeps = ctx->quick ? 4000 : 50000;
     s.therm = ctx->quick ? 500 : 3000;
     s.seed = 2026;

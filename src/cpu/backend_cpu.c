@@ -10,6 +10,8 @@
 /* Every table of the CPU backend, here and nowhere else. */
 static const struct pml_ising_ops cpu_ising = {
     .sweeps = pml_cpu_ising_sweeps,
+    .sw = pml_cpu_ising_sw,
+    .wolff = pml_cpu_ising_wolff,
 };
 
 static const struct pml_nn_ops cpu_nn = {

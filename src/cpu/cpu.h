@@ -40,6 +40,11 @@ pml_sum_fn pml_cpu_sum;
  * the AVX-512 path, chosen at run time) and ising_sweep.c (the site-by-site reference) */
 pml_ising_sweeps_fn pml_cpu_ising_sweeps;
 pml_ising_sweeps_fn pml_cpu_ising_sweeps_ref;
+/* cluster rules: ising_sw_fast.c (the table's Swendsen-Wang), ising_sw.c (its site-by-site
+ * reference), ising_wolff.c */
+pml_ising_sweeps_fn pml_cpu_ising_sw;
+pml_ising_sweeps_fn pml_cpu_ising_sw_ref;
+pml_ising_sweeps_fn pml_cpu_ising_wolff;
 /* Tests: make the CPU kernels take the portable C path even where AVX-512 is present (the
  * environment variable PML_ISING_NO_AVX512=1 does the same for a whole process). */
 void pml_cpu_ising_set_portable(int on);

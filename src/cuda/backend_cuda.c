@@ -116,6 +116,7 @@ static pml_status cuda_capability(const pml_device *dev, int *major, int *minor)
 /* Every table of the CUDA backend, here and nowhere else. */
 static const struct pml_ising_ops cuda_ising = {
     .sweeps = pml_cuda_ising_sweeps,
+    .sw = pml_cuda_ising_sw, /* Wolff: none (physml/ising.h) */
 };
 
 static const struct pml_nn_ops cuda_nn = {

@@ -87,8 +87,9 @@ pml_axpy_fn pml_cuda_axpy;
 pml_scale_fn pml_cuda_scale;
 pml_sum_fn pml_cuda_sum;
 
-/* Ising: ising_sweep.cu */
+/* Ising: ising_sweep.cu, ising_sw.cu (Swendsen-Wang) */
 pml_ising_sweeps_fn pml_cuda_ising_sweeps;
+pml_ising_sweeps_fn pml_cuda_ising_sw;
 
 /* neural networks: nn_act.cu, nn_loss.cu */
 pml_nn_bias_act_fn pml_cuda_nn_bias_act;

@@ -34,6 +34,7 @@
 
 #include "core/philox.h"
 #include "cuda/cuda.h"
+#include "cuda/ising_reduce.cuh"
 #include "ops/ising_word.h"
 
 // Both may be set from outside (-DISING_BLOCK=... in CMAKE_CUDA_FLAGS) to tune on a GPU.
@@ -63,46 +64,6 @@ static __device__ void load_wparams(const pml_ising_rparams *params, int64_t r,
     __syncthreads(); // every thread is done with the previous replica's
     if (threadIdx.x == 0) *wp = params[r].w;
     __syncthreads();
-}
-
-// Sums b and m over the block (blockDim.x a multiple of 32); thread 0 gets the totals. Every
-// thread passes a barrier after its last read of the spins before any thread leaves.
-static __device__ void block_sum2(long long *b, long long *m)
-{
-    __shared__ long long sb[32], sm[32];
-    long long x = *b, y = *m;
-    for (int o = 16; o > 0; o >>= 1) {
-        x += __shfl_down_sync(0xFFFFFFFFu, x, o);
-        y += __shfl_down_sync(0xFFFFFFFFu, y, o);
-    }
-    const unsigned lane = threadIdx.x & 31u, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
-    __syncthreads(); // the previous call's readers of sb, sm are done
-    if (lane == 0) {
-        sb[warp] = x;
-        sm[warp] = y;
-    }
-    __syncthreads();
-    if (warp == 0) {
-        x = lane < nwarps ? sb[lane] : 0;
-        y = lane < nwarps ? sm[lane] : 0;
-        for (int o = 16; o > 0; o >>= 1) {
-            x += __shfl_down_sync(0xFFFFFFFFu, x, o);
-            y += __shfl_down_sync(0xFFFFFFFFu, y, o);
-        }
-        *b = x;
-        *m = y;
-    }
-}
-
-// The block's sums of one replica (each thread's bm) added to sums[0..1] by thread 0; every
-// thread of the block calls it. Two's complement: unsigned atomics add signed values exactly.
-static __device__ void add_sums(long long *bm, unsigned long long *sums)
-{
-    block_sum2(&bm[0], &bm[1]);
-    if (threadIdx.x == 0) {
-        atomicAdd(&sums[0], (unsigned long long)bm[0]);
-        atomicAdd(&sums[1], (unsigned long long)bm[1]);
-    }
 }
 
 // Whole replicas, one per block (blockIdx.x + slices of gridDim.x): n sweeps from t0, each
@@ -174,19 +135,6 @@ static __global__ void __launch_bounds__(ISING_BLOCK, ISING_MIN_BLOCKS)
             pml_ising_word_any(spins, &wp, W, Ly, seed, stream0, half, c, r, k / WW, k % WW,
                                sums ? bm : NULL);
         if (sums) add_sums(bm, &sums[2 * r]);
-    }
-}
-
-static __global__ void ising_push_kernel(unsigned long long *sums, pml_ising_acc *acc,
-                                         const pml_ising_rparams *params, int64_t R, double J,
-                                         double inv_n)
-{
-    for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < R;
-         r += (int64_t)gridDim.x * blockDim.x) {
-        const long long b = (long long)sums[2 * r], m = (long long)sums[2 * r + 1];
-        pml_ising_acc_push(&acc[r], b, m, J, params[r].B, inv_n);
-        sums[2 * r] = 0; // ready for the next sweep
-        sums[2 * r + 1] = 0;
     }
 }
 

@@ -8,7 +8,37 @@
 
 static const char *rule_ok(pml_ising_rule r)
 {
-    return (r == PML_ISING_METROPOLIS || r == PML_ISING_HEATBATH) ? NULL : "unknown rule";
+    return (r >= PML_ISING_METROPOLIS && r <= PML_ISING_WOLFF) ? NULL : "unknown rule";
+}
+
+static const char *const rule_names[] = {"Metropolis", "heat-bath", "Swendsen-Wang", "Wolff"};
+
+/* The backend's kernel of a (known) rule; NULL where the backend lacks it. */
+static pml_ising_sweeps_fn *rule_kernel(const pml_device *dev, pml_ising_rule rule)
+{
+    const struct pml_ising_ops *o = dev->ops->ising;
+    if (!o) return NULL;
+    return rule == PML_ISING_SWENDSEN_WANG ? o->sw : rule == PML_ISING_WOLFF ? o->wolff : o->sweeps;
+}
+
+static int is_cluster(pml_ising_rule rule)
+{
+    return rule == PML_ISING_SWENDSEN_WANG || rule == PML_ISING_WOLFF;
+}
+
+pml_status pml_ising_check_rule(const char *fn, const pml_device *dev, pml_ising_rule rule,
+                                int64_t R, const double *B)
+{
+    PML_CHECK(rule_ok(rule) == NULL, PML_ERR_INVALID_ARGUMENT, "%s: unknown rule (%d)", fn,
+              (int)rule);
+    PML_CHECK(dev == NULL || rule_kernel(dev, rule) != NULL, PML_ERR_UNSUPPORTED,
+              "%s: the %s rule is not implemented on the %s backend", fn, rule_names[rule],
+              dev ? dev->ops->name : "");
+    for (int64_t r = 0; is_cluster(rule) && B && r < R; ++r)
+        PML_CHECK(B[r] == 0.0, PML_ERR_INVALID_ARGUMENT,
+                  "%s: B[%lld] = %g, but the %s rule needs B = 0 (no ghost spin)", fn,
+                  (long long)r, B[r], rule_names[rule]);
+    return PML_OK;
 }
 
 void pml_ising_make_params(pml_ising_rule rule, double J, double T, double B,
@@ -35,6 +65,14 @@ void pml_ising_make_params(pml_ising_rule rule, double J, double T, double B,
         }
     }
     pml_ising_wparams_make(p, &p->w);
+    /* the cluster rules' bond probability 1 - exp(-2 |J| / T) */
+    const double pb = -expm1(-2.0 * fabs(J) / T), tb = floor(pb * 4294967296.0 + 0.5);
+    if (tb >= 4294967296.0) {
+        p->always |= PML_ISING_BOND_ALWAYS;
+        p->bond_thr = 0xFFFFFFFFu;
+    } else {
+        p->bond_thr = tb > 0.0 ? (uint32_t)tb : 0u;
+    }
 }
 
 pml_status pml_ising_check_params(const char *fn, int64_t R, const double *T, const double *B)
@@ -66,11 +104,25 @@ pml_status pml_ising_set_params(pml_ising *g, const double *T, const double *B)
     static const char fn[] = "pml_ising_set_params";
     PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
     PML_TRY(pml_ising_check_params(fn, g->cfg.replicas, T, B));
+    PML_TRY(pml_ising_check_rule(fn, NULL, g->cfg.rule, g->cfg.replicas, B));
     for (int64_t r = 0; r < g->cfg.replicas; ++r) {
         g->T[r] = T[r];
         g->B[r] = B ? B[r] : 0.0;
     }
     return pml_ising_upload_params(g);
+}
+
+pml_status pml_ising_set_rule(pml_ising *g, pml_ising_rule rule)
+{
+    static const char fn[] = "pml_ising_set_rule";
+    PML_CHECK_ARG(g != NULL, fn, "ising is NULL");
+    PML_TRY(pml_ising_check_rule(fn, g->dev, rule, g->cfg.replicas, g->B));
+    if (rule == g->cfg.rule) return PML_OK;
+    const pml_ising_rule old = g->cfg.rule;
+    g->cfg.rule = rule;
+    const pml_status s = pml_ising_upload_params(g);
+    if (s != PML_OK) g->cfg.rule = old;
+    return s;
 }
 
 /* Sizes of replica r (from the per-replica arrays, or cfg for a uniform batch). */
@@ -163,11 +215,7 @@ pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const i
     PML_CHECK_ARG((lx == NULL) == (ly == NULL), fn, "lx or ly is NULL");
     PML_TRY(pml_ising_check_sizes(cfg, lx, ly, fn, NULL));
     PML_CHECK(isfinite(cfg->J), PML_ERR_INVALID_ARGUMENT, "%s: J is not finite", fn);
-    const char *bad = rule_ok(cfg->rule);
-    PML_CHECK(bad == NULL, PML_ERR_INVALID_ARGUMENT, "%s: %s (%d)", fn, "unknown rule",
-              (int)cfg->rule);
-    PML_CHECK(dev->ops->ising != NULL && dev->ops->ising->sweeps != NULL, PML_ERR_UNSUPPORTED,
-              "%s: not implemented on the %s backend", fn, dev->ops->name);
+    PML_TRY(pml_ising_check_rule(fn, dev, cfg->rule, 0, NULL));
 
     pml_ising *g = calloc(1, sizeof *g);
     PML_CHECK(g != NULL, PML_ERR_OUT_OF_MEMORY, "%s: host object", fn);
@@ -205,6 +253,7 @@ static pml_status create(pml_device *dev, const pml_ising_config *cfg, const int
     PML_CHECK(cfg->replicas >= 1 && cfg->replicas <= (1 << 24), PML_ERR_INVALID_ARGUMENT,
               "%s: replicas = %lld, needs 1 .. 2^24", fn, (long long)cfg->replicas);
     PML_TRY(pml_ising_check_params(fn, cfg->replicas, T, B));
+    PML_TRY(pml_ising_check_rule(fn, NULL, cfg->rule, cfg->replicas, B));
     pml_ising *g = NULL;
     PML_TRY(pml_ising_alloc(dev, cfg, lx, ly, fn, &g));
     for (int64_t r = 0; r < cfg->replicas; ++r) {
@@ -401,6 +450,21 @@ static pml_status run(pml_ising *g, int64_t n, int measure, const char *fn)
               "%s: n = %lld sweeps after %llu would take the sweep counter past 2^63 - 1", fn,
               (long long)n, (unsigned long long)g->sweeps);
     if (n == 0) return PML_OK;
+    pml_ising_sweeps_fn *kernel = rule_kernel(g->dev, g->cfg.rule);
+    PML_CHECK(kernel != NULL, PML_ERR_UNSUPPORTED, "%s: the %s rule is not implemented on the %s backend",
+              fn, rule_names[g->cfg.rule], g->dev->ops->name);
+    for (int64_t i = 0; g->cfg.rule == PML_ISING_WOLFF && i < g->nseg; ++i) {
+        /* step t's draws start at t (4N + 2), a 64-bit index; sites count in 32 bits */
+        const int64_t N = g->seg[i].lx * g->seg[i].ly;
+        PML_CHECK(N < ((int64_t)1 << 30), PML_ERR_INVALID_ARGUMENT,
+                  "%s: Wolff steps on a %lld x %lld lattice: at most 2^30 sites", fn,
+                  (long long)g->seg[i].lx, (long long)g->seg[i].ly);
+        PML_CHECK((double)(g->sweeps + (uint64_t)n) * (double)(4 * N + 2) < 1.8e19,
+                  PML_ERR_INVALID_ARGUMENT,
+                  "%s: %lld more Wolff steps after %llu run out of the draws of a %lld-site "
+                  "lattice (< 2^64 / (4N + 2) steps)", fn, (long long)n,
+                  (unsigned long long)g->sweeps, (long long)N);
+    }
     for (int64_t i = 0; i < g->nseg; ++i) {
         const pml_ising_segment *s = &g->seg[i];
         /* the segment's spins as a view of the batch's */
@@ -422,7 +486,7 @@ static pml_status run(pml_ising *g, int64_t n, int measure, const char *fn)
             .n = n,
             .measure = measure,
         };
-        PML_TRY(g->dev->ops->ising->sweeps(g->dev, &a));
+        PML_TRY(kernel(g->dev, &a));
     }
     g->sweeps += (uint64_t)n;
     return PML_OK;

@@ -243,6 +243,7 @@ static pml_status read_state(reader *rd, const header *h, pml_ising *g)
     PML_CHECK(get(rd, g->T, R * sizeof(double)) && get(rd, g->B, R * sizeof(double)),
               PML_ERR_BAD_FORMAT, "%s is truncated", rd->where);
     PML_TRY(file_fault(pml_ising_check_params(rd->where, h->replicas, g->T, g->B)));
+    PML_TRY(file_fault(pml_ising_check_rule(rd->where, NULL, g->cfg.rule, h->replicas, g->B)));
     int8_t *spins = malloc(n);
     pml_ising_acc *acc = malloc(R * sizeof *acc);
     pml_status s = PML_OK;

@@ -37,6 +37,11 @@ struct pml_ising {
 pml_status pml_ising_check_sizes(const pml_ising_config *cfg, const int64_t *lx,
                                  const int64_t *ly, const char *fn, size_t *spins);
 pml_status pml_ising_check_params(const char *fn, int64_t R, const double *T, const double *B);
+/* The rule known, implemented on dev (skipped for dev NULL) and, for a cluster rule, every
+ * B[0..R) zero (skipped for B NULL): PML_ERR_INVALID_ARGUMENT or PML_ERR_UNSUPPORTED naming
+ * fn. */
+pml_status pml_ising_check_rule(const char *fn, const pml_device *dev, pml_ising_rule rule,
+                                int64_t R, const double *B);
 /* Allocate (no parameters, spins uninitialised). lx, ly: per-replica sizes (R each), or both
  * NULL for R replicas of cfg->lx x cfg->ly. fn names the public caller in error messages. */
 pml_status pml_ising_alloc(pml_device *dev, const pml_ising_config *cfg, const int64_t *lx,

@@ -47,11 +47,12 @@ typedef struct pml_ising_wparams {
  * thresholds grouped for the word kernels, so that no kernel rebuilds them per launch. */
 typedef struct pml_ising_rparams {
     uint32_t thr[10];
-    uint32_t always;
-    uint32_t pad_;
+    uint32_t always;   /* bits 0..9: the cases; PML_ISING_BOND_ALWAYS: bond_thr is 2^32 */
+    uint32_t bond_thr; /* cluster rules: floor(p 2^32 + 1/2) of p = 1 - exp(-2 |J| / T) */
     double B;
     pml_ising_wparams w;
 } pml_ising_rparams;
+#define PML_ISING_BOND_ALWAYS (1u << 10)
 
 /* Measurement accumulators of one replica, on the device; all zero is the empty state
  * (pml_ising_reset_stats zeroes them). Observables o: 0 e, 1 m, 2 |m|.
@@ -180,8 +181,15 @@ typedef struct pml_ising_sweeps_args {
 
 typedef pml_status pml_ising_sweeps_fn(pml_device *dev, const pml_ising_sweeps_args *args);
 
+/* The kernels of one backend. sweeps: checkerboard Metropolis or heat-bath (the thresholds
+ * in params); sw: Swendsen-Wang sweeps, wolff: Wolff sweeps (physml/ising.h states their
+ * draws; src/ops/ising_cluster.h what their implementations share), both at B = 0 with
+ * params' bond_thr, the same arguments and measurement. A NULL entry: the backend lacks the
+ * rule (PML_ERR_UNSUPPORTED). */
 struct pml_ising_ops {
     pml_ising_sweeps_fn *sweeps;
+    pml_ising_sweeps_fn *sw;
+    pml_ising_sweeps_fn *wolff;
 };
 
 /* Words per row of a colour plane. */

@@ -8,6 +8,7 @@
 /* two temperatures T2, and the cumulants there of a small (US) and a large (UL) lattice,
  * which cross */
 #define BINDER(T, us, ul, n) pml_ising_binder_crossing(T, us, ul, n, &f->dval)
+#define EXACT(lx, ly, T, J) pml_ising_exact_finite(lx, ly, T, J, &f->dval, NULL, NULL)
 #define T2 DOUBLES(2.0, 2.5)
 #define US DOUBLES(0.6, 0.4)
 #define UL DOUBLES(0.7, 0.3)
@@ -48,6 +49,12 @@
     X(pml_ising_set_params, S_INVALID,                                                     \
       pml_ising_set_params(f->ising, DOUBLES(2.0, 3.0), DOUBLES(0.0, NAN)))                \
     X(pml_ising_set_params, S_OK, pml_ising_set_params(f->ising, DOUBLES(2.0, 3.0), NULL)) \
+    X(pml_ising_set_rule, S_INVALID, pml_ising_set_rule(NULL, PML_ISING_WOLFF))            \
+    X(pml_ising_set_rule, S_INVALID, pml_ising_set_rule(f->ising, (pml_ising_rule)4))      \
+    X(pml_ising_set_rule, S_INVALID, pml_ising_set_rule(f->ising, (pml_ising_rule)-1))     \
+    X(pml_ising_set_rule, S_OK, pml_ising_set_rule(f->ising, PML_ISING_SWENDSEN_WANG))     \
+    X(pml_ising_create, S_INVALID,                                                         \
+      CREATE(IC(rule, PML_ISING_SWENDSEN_WANG), DOUBLES(2.0), DOUBLES(0.5))) /* B != 0 */   \
     X(pml_ising_sweep, S_INVALID, pml_ising_sweep(NULL, 1))                                \
     X(pml_ising_sweep, S_INVALID, pml_ising_sweep(f->ising, -1))                           \
     X(pml_ising_sample, S_INVALID, pml_ising_sample(NULL, 1))                              \
@@ -96,7 +103,12 @@
     X(pml_ising_binder_crossing, S_INVALID, BINDER(DOUBLES(2.0, INFINITY), US, UL, 2))     \
     X(pml_ising_binder_crossing, S_INVALID, BINDER(T2, DOUBLES(0.6, NAN), UL, 2))          \
     X(pml_ising_binder_crossing, S_INVALID, BINDER(T2, UL, US, 2)) /* no crossing */       \
-    X(pml_ising_binder_crossing, S_OK, BINDER(T2, US, UL, 2))
+    X(pml_ising_binder_crossing, S_OK, BINDER(T2, US, UL, 2))                              \
+    X(pml_ising_exact_finite, S_INVALID, EXACT(1, 4, 2.0, 1.0))                            \
+    X(pml_ising_exact_finite, S_INVALID, EXACT(4, 4, 0.0, 1.0))                            \
+    X(pml_ising_exact_finite, S_INVALID, EXACT(4, 4, 2.0, NAN))                            \
+    X(pml_ising_exact_finite, S_INVALID, EXACT(3, 4, 2.0, -1.0)) /* frustrated */          \
+    X(pml_ising_exact_finite, S_OK, EXACT(4, 4, 2.0, 1.0))
 #define ISING_CHECKS(Y)                                                                    \
     Y(pml_ising_destroy, (pml_ising_destroy(NULL), 1))                                     \
     Y(pml_ising_sweeps_done, pml_ising_sweeps_done(NULL) < 0)                              \

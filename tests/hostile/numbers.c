@@ -32,7 +32,13 @@ HOSTILE(bad_numbers_are_refused)
     USAGE("--T", "ising", "--T", "0");
     USAGE("--T", "ising", "--T", "1e400");
     USAGE("--B", "ising", "--B", "nan");
-    USAGE("--rule", "ising", "--rule", "wolff");
+    USAGE("--rule", "ising", "--rule", "kawasaki");
+    USAGE("--B", "ising", "--rule", "sw", "--B", "0.5"); /* cluster rules need B = 0 */
+    USAGE("--B", "ising", "--rule", "wolff", "--B", "-0.1");
+    USAGE("--device", "ising", "--rule", "wolff", "--device", "cuda");
+    USAGE("--cluster", "ising", "scan", "--cluster", "heatbath");
+    USAGE("--cluster-window", "ising", "scan", "--cluster", "sw", "--cluster-window", "-1");
+    USAGE("--B", "ising", "scan", "--cluster", "sw", "--B", "0.2");
     USAGE("--start", "ising", "--start", "warm");
     USAGE("--T", "ising", "scan", "--T", "1:3:1e-300");
     USAGE("--L", "ising", "scan", "--L", "8,x");

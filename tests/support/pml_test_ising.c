@@ -1,5 +1,6 @@
 #include "pml_test_ising.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,7 +39,11 @@ void pml_test_ising_ref_run(pml_test_ising_ref *ref, int64_t n, int measure)
                                          .acc = ref->acc + r, .lx = lx, .ly = ly, .replicas = 1,
                                          .r0 = r, .J = g->cfg.J, .seed = g->cfg.seed,
                                          .t0 = ref->sweeps, .n = n, .measure = measure};
-        PML_ASSERT_OK(pml_cpu_ising_sweeps_ref(NULL, &a));
+        /* the reference of the object's rule (Wolff has one implementation, the CPU's) */
+        const pml_ising_rule rule = g->cfg.rule;
+        PML_ASSERT_OK(rule == PML_ISING_SWENDSEN_WANG ? pml_cpu_ising_sw_ref(NULL, &a)
+                      : rule == PML_ISING_WOLFF       ? pml_cpu_ising_wolff(NULL, &a)
+                                                      : pml_cpu_ising_sweeps_ref(NULL, &a));
         byte0 += pml_ising_replica_bytes(lx, ly);
     }
     ref->sweeps += (uint64_t)n;
@@ -101,4 +106,51 @@ int64_t pml_test_ising_hot_start(uint64_t seed, int64_t r, int64_t lx, int64_t l
         pml_test_ising_candidate(seed, r, k, lx, ly, s);
         if (k == 63 || !pml_test_ising_trapped(s, lx, ly)) return k;
     }
+}
+
+pml_test_ising_exact pml_test_ising_enumerate(int lx, int ly, double J, double T, double B)
+{
+    /* Gray code: state k + 1 differs from state k in one spin, so the bond and spin sums are
+     * updated in O(1) and counted in a histogram over (bonds, mag); the weights then go over
+     * its (4N + 1) (2N + 1) cells. */
+    const int N = lx * ly, nb = 4 * N + 1, nm = 2 * N + 1;
+    double *hist = calloc((size_t)nb * (size_t)nm, sizeof *hist);
+    int8_t *sp = malloc((size_t)N);
+    cr_assert(hist && sp && N <= 24);
+    for (int i = 0; i < N; ++i) sp[i] = -1;
+    int bonds = 2 * N, mag = -N;
+    for (uint32_t k = 0;; ++k) {
+        hist[(size_t)(bonds + 2 * N) * (size_t)nm + (size_t)(mag + N)] += 1.0;
+        if (k + 1 == (1u << N)) break;
+        const int i = __builtin_ctz(k + 1), x = i % lx, y = i / lx;
+        const int nsum = sp[y * lx + (x + 1) % lx] + sp[y * lx + (x + lx - 1) % lx] +
+                         sp[((y + 1) % ly) * lx + x] + sp[((y + ly - 1) % ly) * lx + x];
+        bonds -= 2 * sp[i] * nsum; /* on a side of 2 a neighbour counts twice, as in H */
+        mag -= 2 * sp[i];
+        sp[i] = (int8_t)-sp[i];
+    }
+    double Z = 0, se = 0, se2 = 0, sm = 0, sam = 0, sm2 = 0, sm4 = 0;
+    const double shift = -(2.0 * N * fabs(J) + N * fabs(B)); /* keeps exp() in range */
+    for (int b = 0; b < nb; ++b)
+        for (int m = 0; m < nm; ++m) {
+            const double cnt = hist[(size_t)b * (size_t)nm + (size_t)m];
+            if (cnt == 0) continue;
+            const double E = -J * (b - 2 * N) - B * (m - N);
+            const double w = cnt * exp(-(E - shift) / T);
+            const double e = E / N, mm = (double)(m - N) / N;
+            Z += w;
+            se += w * e;
+            se2 += w * e * e;
+            sm += w * mm;
+            sam += w * fabs(mm);
+            sm2 += w * mm * mm;
+            sm4 += w * mm * mm * mm * mm;
+        }
+    free(hist);
+    free(sp);
+    pml_test_ising_exact x = {se / Z, se2 / Z, sm / Z, sam / Z, sm2 / Z, sm4 / Z, 0, 0, 0};
+    x.c = N * (x.e2 - x.e * x.e) / (T * T);
+    x.chi = N * (x.m2 - x.m_abs * x.m_abs) / T;
+    x.chi_m = N * (x.m2 - x.m * x.m) / T;
+    return x;
 }

@@ -1,5 +1,6 @@
 /* The Ising kernels' tests: a pml_ising's state copied to the host and run through the
- * site-by-site reference kernel (pml_cpu_ising_sweeps_ref, src/cpu/ising_sweep.c), so that
+ * site-by-site reference kernel of its rule (pml_cpu_ising_sweeps_ref, src/cpu/ising_sweep.c;
+ * pml_cpu_ising_sw_ref, src/cpu/ising_sw.c; Wolff's one CPU kernel), so that
  * what the object's own kernels did to it can be compared with the reference, bit for bit.
  * The copy is run replica by replica (replica r alone, drawing from PML_ISING_STREAM + r),
  * not through the object's segments, so the model's grouping of the batch is checked too. */
@@ -35,5 +36,13 @@ void pml_test_ising_candidate(uint64_t seed, int64_t r, int64_t k, int64_t lx, i
 /* Replica r's hot start by the header's rule: the first of 64 candidates that is not trapped
  * (the last one if all are); returns its k. */
 int64_t pml_test_ising_hot_start(uint64_t seed, int64_t r, int64_t lx, int64_t ly, int8_t *s);
+
+/* Exact averages of an lx x ly lattice (lx ly <= 24) by enumerating its 2^N states, with the
+ * energy convention of physml/ising.h: e, e^2, m, |m|, m^2, m^4 per spin, and C, chi
+ * (with <|m|>), chi_m (with <m>) per spin. */
+typedef struct pml_test_ising_exact {
+    double e, e2, m, m_abs, m2, m4, c, chi, chi_m;
+} pml_test_ising_exact;
+pml_test_ising_exact pml_test_ising_enumerate(int lx, int ly, double J, double T, double B);
 
 #endif
