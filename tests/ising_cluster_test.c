@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "ops/ising_cluster.h"
 #include "pml_test.h"
@@ -47,6 +50,24 @@ Test(ising_cluster, sw_matches_reference)
     sw_case(34, 4, 2, 1.0, 8);    /* two row words, the last with 2 lanes */
     sw_case(64, 6, 2, 0.7, 6);    /* whole row words */
     sw_case(130, 4, 1, 1.0, 4);   /* five row words */
+}
+
+/* One replica of 4096 sites or more is split into strips of rows over the threads: the same
+ * bits with 2 and 3 strips (uneven), whole and partial row words, J < 0. */
+Test(ising_cluster, sw_strips_match_reference)
+{
+#ifdef _OPENMP
+    const int before = omp_get_max_threads();
+    for (int k = 2; k <= 3; ++k) {
+        omp_set_num_threads(k);
+        sw_case(64, 64, 1, 1.0, 6);
+        sw_case(70, 66, 1, -1.0, 5);
+        sw_case(128, 40, 1, 0.8, 4);
+    }
+    omp_set_num_threads(before);
+#else
+    cr_skip_test("built without OpenMP");
+#endif
 }
 
 /* ---- the CUDA kernels' bodies on the host ----------------------------------------------

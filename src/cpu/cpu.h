@@ -6,6 +6,8 @@
 #ifndef PML_CPU_H
 #define PML_CPU_H
 
+#include <stdatomic.h>
+
 #include "core/backend.h"
 #include "ops/data_ops.h"
 #include "ops/hopfield_ops.h"
@@ -16,6 +18,13 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* barrier.c: a barrier for the nth threads of one parallel region that yields its core
+ * while waiting; zero-initialise ({0, 0}) before the region. */
+typedef struct pml_cpu_barrier_t {
+    atomic_uint count, gen;
+} pml_cpu_barrier_t;
+void pml_cpu_barrier(pml_cpu_barrier_t *b, unsigned nth);
 
 /* memory.c: host memory, 64-byte aligned */
 pml_status pml_cpu_alloc(pml_device *dev, size_t nbytes, void **out);

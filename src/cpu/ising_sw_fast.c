@@ -42,24 +42,30 @@ static inline void unite(int32_t *p, int32_t a, int32_t b)
 
 static inline int bit(const uint32_t *words, int64_t x) { return (int)((words[x >> 5] >> (x & 31)) & 1u); }
 
-/* Scratch of one replica's call. */
-typedef struct sw_work {
-    uint32_t *rows, *act, *flipw; /* ly XW row words; 2 ly XW active-bond words; NW */
-    int32_t *parent;              /* N */
-} sw_work;
+/* One replica's call: its arguments, scratch and the sweep's state. */
+typedef struct sw_rep {
+    const pml_ising_sweeps_args *a;
+    int64_t r, lx, ly, XW, N;
+    uint64_t NW;
+    const pml_ising_rparams *p;
+    uint64_t bstream, fstream;
+    uint32_t *rows, *actR, *actD, *fw; /* ly XW, ly XW, ly XW, NW words */
+    int32_t *par, *lab;                /* N each; lab: only when split over threads */
+} sw_rep;
 
-/* Step 1 for every row word of the replica, 16 words at a time: the satisfied bonds, then
- * u < thr bit-sliced with 16 Philox blocks per call (the words' block k = 0, 1, ... in the 16
- * lanes) until every lane of the 16 words is decided. Word k = y XW + w's blocks start at
- * ((2t + d) ly XW + k) 8, as pml_ising_sw_block says. */
-static void bonds(const uint32_t *rows, uint32_t *act, int64_t lx, int64_t ly, int64_t XW,
-                  const pml_ising_rparams *p, double J, uint64_t seed, uint64_t stream, uint64_t t)
+/* Step 1 for the row words [k0, k1) of the replica, 16 words at a time: the satisfied bonds,
+ * then u < thr bit-sliced with 16 Philox blocks per call (the words' block k = 0, 1, ... in
+ * the 16 lanes) until every lane of the 16 words is decided. Word k = y XW + w's blocks start
+ * at ((2t + d) ly XW + k) 8, as pml_ising_sw_block says. */
+static void bonds(const sw_rep *R, uint64_t t, int64_t kb, int64_t ke)
 {
-    const int64_t words = ly * XW;
-    const int always = (p->always & PML_ISING_BOND_ALWAYS) != 0;
-    const uint32_t thr = p->bond_thr;
-    for (int64_t k0 = 0; k0 < words; k0 += 16) {
-        const int n = words - k0 < 16 ? (int)(words - k0) : 16;
+    const int64_t lx = R->lx, ly = R->ly, XW = R->XW, words = ly * XW;
+    const uint32_t *rows = R->rows;
+    const int always = (R->p->always & PML_ISING_BOND_ALWAYS) != 0;
+    const uint32_t thr = R->p->bond_thr;
+    const double J = R->a->J;
+    for (int64_t k0 = kb; k0 < ke; k0 += 16) {
+        const int n = ke - k0 < 16 ? (int)(ke - k0) : 16;
         uint32_t sat[2][16];
         for (int i = 0; i < 16; ++i) {
             const int64_t k = k0 + (i < n ? i : 0), y = k / XW, w = k - y * XW;
@@ -69,7 +75,7 @@ static void bonds(const uint32_t *rows, uint32_t *act, int64_t lx, int64_t ly, i
             sat[1][i] = pml_ising_satisfied(s, rows[(y + 1 == ly ? 0 : y + 1) * XW + w], v, J);
         }
         for (int d = 0; d < 2; ++d) {
-            uint32_t *out = act + d * words + k0;
+            uint32_t *out = (d ? R->actD : R->actR) + k0;
             if (always) {
                 for (int i = 0; i < n; ++i) out[i] = sat[d][i];
                 continue;
@@ -85,7 +91,7 @@ static void bonds(const uint32_t *rows, uint32_t *act, int64_t lx, int64_t ly, i
                 uint64_t ctr[16];
                 uint32_t D[4][16];
                 for (int i = 0; i < 16; ++i) ctr[i] = base + 8u * (uint64_t)i + (uint64_t)kk;
-                pml_cpu_philox16(seed, stream, ctr, D[0], D[1], D[2], D[3]);
+                pml_cpu_philox16(R->a->seed, R->bstream, ctr, D[0], D[1], D[2], D[3]);
                 any = 0;
                 for (int q = 0; q < 4; ++q) {
                     const uint32_t tb = 0u - ((thr >> (31 - (4 * kk + q))) & 1u);
@@ -101,90 +107,223 @@ static void bonds(const uint32_t *rows, uint32_t *act, int64_t lx, int64_t ly, i
     }
 }
 
-static void one_replica(const pml_ising_sweeps_args *a, int64_t r, sw_work *wk)
+/* Flip words [i0, i1) of sweep t (bit c % 32 of fw[c / 32] flips the cluster of root c). */
+static void flip_words(const sw_rep *R, uint64_t t, uint64_t i0, uint64_t i1)
 {
-    const int64_t lx = a->lx, ly = a->ly, XW = pml_ising_xwords(lx), N = lx * ly;
-    const int64_t W = lx / 2, WW = pml_ising_row_words(lx);
-    const uint64_t NW = (uint64_t)((N + 31) / 32);
-    uint32_t *planes = (uint32_t *)a->spins + r * 2 * ly * WW;
-    const pml_ising_rparams *p = &a->params[r];
-    const uint64_t bstream = PML_ISING_SW_STREAM + (uint64_t)(a->r0 + r);
-    const uint64_t fstream = PML_ISING_SW_FLIP_STREAM + (uint64_t)(a->r0 + r);
-    uint32_t *rows = wk->rows, *actR = wk->act, *actD = wk->act + ly * XW, *fw = wk->flipw;
-    int32_t *par = wk->parent;
-    for (int64_t y = 0; y < ly; ++y)
-        for (int64_t w = 0; w < XW; ++w) rows[y * XW + w] = pml_ising_row_word(planes, W, ly, y, w);
+    const uint64_t off = t * R->NW;
+    for (uint64_t i = off + i0, end = off + i1; i < end;) {
+        const pml_u32x4 d = pml_philox_draw4(R->a->seed, R->fstream, i >> 2);
+        for (unsigned lane = (unsigned)(i & 3u); lane < 4 && i < end; ++lane, ++i)
+            R->fw[i - off] = pml_u32x4_get(d, lane);
+    }
+}
 
-    for (int64_t n = 0; n < a->n; ++n) {
-        const uint64_t t = a->t0 + (uint64_t)n;
-        /* 1. active bonds */
-        bonds(rows, wk->act, lx, ly, XW, p, a->J, a->seed, bstream, t);
-        /* 2. clusters. A run of sites joined by right bonds starts out linked to its first
-         *    site (the smallest); then the wrap-around right bonds and the down bonds are
-         *    united, skipping a down bond whose left neighbours' down bond joins the same two
-         *    runs (the common case inside a cluster). */
-        for (int64_t y = 0; y < ly; ++y) {
-            const uint32_t *ar = actR + y * XW;
-            int32_t *pr = par + y * lx;
-            const int32_t base = (int32_t)(y * lx);
-            int32_t cur = base; /* the run's first site, in a register (no branch) */
-            pr[0] = base;
-            for (int64_t x = 1; x < lx; ++x) {
-                cur = bit(ar, x - 1) ? cur : base + (int32_t)x;
-                pr[x] = cur;
-            }
-        }
-        for (int64_t y = 0; y < ly; ++y) {
-            const int32_t base = (int32_t)(y * lx);
-            const int64_t yd = y + 1 == ly ? 0 : y + 1;
-            const int32_t below = (int32_t)(yd * lx);
-            const uint32_t *ar = actR + y * XW, *ard = actR + yd * XW, *ad = actD + y * XW;
-            if (bit(ar, lx - 1)) unite(par, base + (int32_t)lx - 1, base);
-            for (int64_t w = 0; w < XW; ++w) {
-                /* down bonds at x whose x - 1 also has one, with right bonds at x - 1 above
-                 * and below: already joined */
-                const uint32_t m = ad[w];
-                const uint32_t prev = (m << 1) | (w > 0 ? ad[w - 1] >> 31 : 0u);
-                const uint32_t rr = (ar[w] << 1) | (w > 0 ? ar[w - 1] >> 31 : 0u);
-                const uint32_t rd = (ard[w] << 1) | (w > 0 ? ard[w - 1] >> 31 : 0u);
-                for (uint32_t u = m & ~(prev & rr & rd); u; u &= u - 1) {
-                    const int32_t x = (int32_t)(32 * w) + __builtin_ctz(u);
-                    unite(par, base + x, below + x);
-                }
-            }
-        }
-        /* 3. flips, by the cluster's smallest site; a run shares its root */
-        for (uint64_t i = t * NW, end = t * NW + NW; i < end;) {
-            const pml_u32x4 d = pml_philox_draw4(a->seed, fstream, i >> 2);
-            for (unsigned lane = (unsigned)(i & 3u); lane < 4 && i < end; ++lane, ++i)
-                fw[i - t * NW] = pml_u32x4_get(d, lane);
-        }
-        /* every link points to a smaller site, so one pass in site order makes every
-         * parent a root (the parent's parent is one already) */
-        for (int32_t i = 0; i < (int32_t)N; ++i) par[i] = par[par[i]];
-        for (int64_t y = 0; y < ly; ++y) {
-            const int32_t *pr = par + y * lx;
-            for (int64_t w = 0; w < XW; ++w) {
-                uint32_t mask = 0;
-                const int64_t x1 = lx - 32 * w < 32 ? lx - 32 * w : 32;
-                for (int64_t l = 0; l < x1; ++l) {
-                    const int32_t c = pr[32 * w + l];
-                    mask |= ((fw[c >> 5] >> (c & 31)) & 1u) << l;
-                }
-                rows[y * XW + w] ^= mask;
-            }
-        }
-        if (a->measure) {
-            long long bm[2] = {0, 0};
-            for (int64_t y = 0; y < ly; ++y)
-                for (int64_t w = 0; w < XW; ++w) pml_ising_row_sums(rows, lx, ly, XW, y, w, bm);
-            pml_ising_acc_push(&a->acc[r], bm[0], bm[1], a->J, p->B, 1.0 / (double)N);
+/* Step 2 for rows [y0, y1): a run of sites joined by right bonds starts out linked to its
+ * first site (the smallest); then the wrap-around right bonds and the down bonds of rows
+ * [y0, y1 - 1) are united (with `last`, row y1 - 1's down bonds too), skipping a down bond
+ * whose left neighbours' down bond joins the same two runs (the common case inside a
+ * cluster); then every parent of the rows is made a root by one pass in site order (every
+ * link points to a smaller site, so the parent's parent is one already). All links stay
+ * inside the rows unless `last` takes row y1 - 1's bonds to row y1 (mod ly). */
+static void label_rows(const sw_rep *R, int64_t y0, int64_t y1, int last)
+{
+    const int64_t lx = R->lx, ly = R->ly, XW = R->XW;
+    int32_t *par = R->par;
+    for (int64_t y = y0; y < y1; ++y) {
+        const uint32_t *ar = R->actR + y * XW;
+        int32_t *pr = par + y * lx;
+        const int32_t base = (int32_t)(y * lx);
+        int32_t cur = base; /* the run's first site, in a register (no branch) */
+        pr[0] = base;
+        for (int64_t x = 1; x < lx; ++x) {
+            cur = bit(ar, x - 1) ? cur : base + (int32_t)x;
+            pr[x] = cur;
         }
     }
+    for (int64_t y = y0; y < y1; ++y) {
+        const int32_t base = (int32_t)(y * lx);
+        const uint32_t *ar = R->actR + y * XW;
+        if (bit(ar, lx - 1)) unite(par, base + (int32_t)lx - 1, base);
+        if (y + 1 == y1 && !last) break;
+        const int64_t yd = y + 1 == ly ? 0 : y + 1;
+        const int32_t below = (int32_t)(yd * lx);
+        const uint32_t *ard = R->actR + yd * XW, *ad = R->actD + y * XW;
+        for (int64_t w = 0; w < XW; ++w) {
+            /* down bonds at x whose x - 1 also has one, with right bonds at x - 1 above and
+             * below: already joined */
+            const uint32_t m = ad[w];
+            const uint32_t prev = (m << 1) | (w > 0 ? ad[w - 1] >> 31 : 0u);
+            const uint32_t rr = (ar[w] << 1) | (w > 0 ? ar[w - 1] >> 31 : 0u);
+            const uint32_t rd = (ard[w] << 1) | (w > 0 ? ard[w - 1] >> 31 : 0u);
+            for (uint32_t u = m & ~(prev & rr & rd); u; u &= u - 1) {
+                const int32_t x = (int32_t)(32 * w) + __builtin_ctz(u);
+                unite(par, base + x, below + x);
+            }
+        }
+    }
+    for (int32_t i = (int32_t)(y0 * lx); i < (int32_t)(y1 * lx); ++i) par[i] = par[par[i]];
+}
+
+/* Step 3 for rows [y0, y1): each site's cluster bit from the flip words by its root (lab[i]
+ * when given, else par[i], a root after label_rows over the whole lattice); then, with bm,
+ * the rows' bond and spin sums (rows y1 mod ly flipped too by then). */
+static void apply_rows(const sw_rep *R, const int32_t *root, int64_t y0, int64_t y1)
+{
+    const int64_t lx = R->lx, XW = R->XW;
+    for (int64_t y = y0; y < y1; ++y) {
+        const int32_t *pr = root + y * lx;
+        for (int64_t w = 0; w < XW; ++w) {
+            uint32_t mask = 0;
+            const int64_t x1 = lx - 32 * w < 32 ? lx - 32 * w : 32;
+            for (int64_t l = 0; l < x1; ++l) {
+                const int32_t c = pr[32 * w + l];
+                mask |= ((R->fw[c >> 5] >> (c & 31)) & 1u) << l;
+            }
+            R->rows[y * XW + w] ^= mask;
+        }
+    }
+}
+
+static void sums_rows(const sw_rep *R, int64_t y0, int64_t y1, long long *bm)
+{
+    for (int64_t y = y0; y < y1; ++y)
+        for (int64_t w = 0; w < R->XW; ++w) pml_ising_row_sums(R->rows, R->lx, R->ly, R->XW, y, w, bm);
+}
+
+static void push(const sw_rep *R, const long long *bm)
+{
+    pml_ising_acc_push(&R->a->acc[R->r], bm[0], bm[1], R->a->J, R->p->B, 1.0 / (double)R->N);
+}
+
+static void to_rows(const sw_rep *R)
+{
+    const uint32_t *planes = (const uint32_t *)R->a->spins + R->r * 2 * R->ly * pml_ising_row_words(R->lx);
+    for (int64_t y = 0; y < R->ly; ++y)
+        for (int64_t w = 0; w < R->XW; ++w)
+            R->rows[y * R->XW + w] = pml_ising_row_word(planes, R->lx / 2, R->ly, y, w);
+}
+
+static void to_planes(const sw_rep *R)
+{
+    const int64_t WW = pml_ising_row_words(R->lx), ly = R->ly;
+    uint32_t *planes = (uint32_t *)R->a->spins + R->r * 2 * ly * WW;
     for (int c = 0; c < 2; ++c)
         for (int64_t y = 0; y < ly; ++y)
             for (int64_t pw = 0; pw < WW; ++pw)
-                planes[(c * ly + y) * WW + pw] = pml_ising_plane_word(rows + y * XW, XW, y, c, pw);
+                planes[(c * ly + y) * WW + pw] = pml_ising_plane_word(R->rows + y * R->XW, R->XW, y, c, pw);
+}
+
+/* A whole replica on one thread. */
+static void one_replica(sw_rep *R)
+{
+    to_rows(R);
+    for (int64_t n = 0; n < R->a->n; ++n) {
+        const uint64_t t = R->a->t0 + (uint64_t)n;
+        bonds(R, t, 0, R->ly * R->XW);
+        flip_words(R, t, 0, R->NW);
+        label_rows(R, 0, R->ly, 1);
+        apply_rows(R, R->par, 0, R->ly);
+        if (R->a->measure) {
+            long long bm[2] = {0, 0};
+            sums_rows(R, 0, R->ly, bm);
+            push(R, bm);
+        }
+    }
+    to_planes(R);
+}
+
+/* The root of site i without writing (other threads read the same links). */
+static inline int32_t root_of(const int32_t *p, int32_t i)
+{
+    while (p[i] != i) i = p[i];
+    return i;
+}
+
+/* One replica split into strips of rows over the nth threads of the calling parallel region
+ * (thread tid). Per sweep: each strip draws its bonds and flip words and labels itself
+ * (its links stay inside it); thread 0 unites the bonds between strips; each strip finds its
+ * sites' final roots (into lab: no thread writes a link then) and flips; each sums its rows
+ * when measuring, and thread 0 pushes the sums after the next barrier. */
+static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long long *parts)
+{
+    const int64_t ly = R->ly, lx = R->lx, XW = R->XW;
+    const int64_t y0 = ly * tid / nth, y1 = ly * (tid + 1) / nth;
+    const uint64_t f0 = R->NW * (uint64_t)tid / (uint64_t)nth;
+    const uint64_t f1 = R->NW * (uint64_t)(tid + 1) / (uint64_t)nth;
+    if (tid == 0) to_rows(R);
+    pml_cpu_barrier(bar, (unsigned)nth);
+    for (int64_t n = 0; n < R->a->n; ++n) {
+        const uint64_t t = R->a->t0 + (uint64_t)n;
+        bonds(R, t, y0 * XW, y1 * XW);
+        flip_words(R, t, f0, f1);
+        label_rows(R, y0, y1, 0);
+        pml_cpu_barrier(bar, (unsigned)nth);
+        if (tid == 0) {
+            if (n > 0 && R->a->measure) { /* the previous sweep's sums, all made by now */
+                long long bm[2] = {0, 0};
+                for (int k = 0; k < nth; ++k) {
+                    bm[0] += parts[2 * k];
+                    bm[1] += parts[2 * k + 1];
+                }
+                push(R, bm);
+            }
+            for (int k = 0; k < nth; ++k) { /* the down bonds of each strip's last row */
+                const int64_t y = ly * (k + 1) / nth - 1, yd = y + 1 == ly ? 0 : y + 1;
+                const uint32_t *ad = R->actD + y * XW;
+                for (int64_t w = 0; w < XW; ++w)
+                    for (uint32_t u = ad[w]; u; u &= u - 1) {
+                        const int32_t x = (int32_t)(32 * w) + __builtin_ctz(u);
+                        unite(R->par, (int32_t)(y * lx) + x, (int32_t)(yd * lx) + x);
+                    }
+            }
+        }
+        pml_cpu_barrier(bar, (unsigned)nth);
+        for (int32_t i = (int32_t)(y0 * lx); i < (int32_t)(y1 * lx); ++i)
+            R->lab[i] = root_of(R->par, R->par[i]);
+        apply_rows(R, R->lab, y0, y1);
+        pml_cpu_barrier(bar, (unsigned)nth); /* every row flipped: the sums, the next bonds */
+        if (R->a->measure) {
+            long long bm[2] = {0, 0};
+            sums_rows(R, y0, y1, bm);
+            parts[2 * tid] = bm[0];
+            parts[2 * tid + 1] = bm[1];
+        }
+    }
+    pml_cpu_barrier(bar, (unsigned)nth);
+    if (tid == 0) {
+        if (R->a->n > 0 && R->a->measure) {
+            long long bm[2] = {0, 0};
+            for (int k = 0; k < nth; ++k) {
+                bm[0] += parts[2 * k];
+                bm[1] += parts[2 * k + 1];
+            }
+            push(R, bm);
+        }
+        to_planes(R);
+    }
+}
+
+static sw_rep rep_of(const pml_ising_sweeps_args *a, int64_t r, char *mem)
+{
+    sw_rep R;
+    R.a = a;
+    R.r = r;
+    R.lx = a->lx;
+    R.ly = a->ly;
+    R.XW = pml_ising_xwords(a->lx);
+    R.N = a->lx * a->ly;
+    R.NW = (uint64_t)((R.N + 31) / 32);
+    R.p = &a->params[r];
+    R.bstream = PML_ISING_SW_STREAM + (uint64_t)(a->r0 + r);
+    R.fstream = PML_ISING_SW_FLIP_STREAM + (uint64_t)(a->r0 + r);
+    const int64_t words = R.ly * R.XW;
+    R.rows = (uint32_t *)mem;
+    R.actR = R.rows + words;
+    R.actD = R.actR + words;
+    R.fw = R.actD + words;
+    R.par = (int32_t *)(R.fw + R.NW);
+    R.lab = R.par + R.N;
+    return R;
 }
 
 pml_status pml_cpu_ising_sw(pml_device *dev, const pml_ising_sweeps_args *a)
@@ -196,21 +335,44 @@ pml_status pml_cpu_ising_sw(pml_device *dev, const pml_ising_sweeps_args *a)
 #ifdef _OPENMP
     threads = omp_get_max_threads();
 #endif
-    if (threads > a->replicas) threads = (int)a->replicas;
-    const size_t words = (size_t)(3 * ly * XW) + NW, per = words * 4 + (size_t)N * 4;
-    char *mem = malloc((size_t)threads * per);
+    /* Replicas are independent: whole replicas per thread when there are enough of them;
+     * one replica of 4096 sites or more is split into strips of rows (at least 8 rows each). */
+    const int split = a->replicas < threads && N >= 4096 && ly >= 16;
+    int nth = split ? (threads < ly / 8 ? threads : (int)(ly / 8)) : 1;
+    if (!split && threads > a->replicas) threads = (int)a->replicas;
+    const int copies = split ? 1 : threads;
+    const size_t per = (3 * (size_t)(ly * XW) + NW) * 4 + (size_t)N * 4 * (split ? 2 : 1) + 64;
+    char *mem = malloc((size_t)copies * per);
     if (!mem)
         return pml_set_error(PML_ERR_OUT_OF_MEMORY, "Swendsen-Wang: scratch for %d x %lld sites",
-                             threads, (long long)N);
+                             copies, (long long)N);
+    if (split) {
+        long long parts[2 * 64];
+        if (nth > 64) nth = 64;
+        for (int64_t r = 0; r < a->replicas; ++r) {
+            sw_rep R = rep_of(a, r, mem);
+            pml_cpu_barrier_t bar = {0, 0};
+#pragma omp parallel num_threads(nth)
+            {
+                int tid = 0, got = 1;
+#ifdef _OPENMP
+                tid = omp_get_thread_num();
+                got = omp_get_num_threads();
+#endif
+                strips(&R, tid, got, &bar, parts);
+            }
+        }
+        free(mem);
+        return PML_OK;
+    }
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
     for (int64_t r = 0; r < a->replicas; ++r) {
         int tid = 0;
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        uint32_t *base = (uint32_t *)(mem + (size_t)tid * per);
-        sw_work wk = {base, base + ly * XW, base + 3 * ly * XW, (int32_t *)(base + words)};
-        one_replica(a, r, &wk);
+        sw_rep R = rep_of(a, r, mem + (size_t)tid * per);
+        one_replica(&R);
     }
     free(mem);
     return PML_OK;

@@ -16,8 +16,6 @@
  * portable path (pml_cpu_ising_set_portable, PML_ISING_NO_AVX512=1, or no AVX-512) runs each
  * step in lockstep to its slowest word. Planes of <= 2 words use the scalar body shared with
  * CUDA (src/ops/ising_word.h). Every path gives the same bits. */
-#define _POSIX_C_SOURCE 200809L /* sched_yield */
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,28 +283,6 @@ static void band(const pml_ising_sweeps_args *a, int avx, int64_t r, int c, uint
     if (bm) measure_band(self, other, side, valid, y0, y1, WW, Ly, bm);
 }
 
-/* A sense-counting barrier for the threads of one parallel region: the last thread to
- * arrive bumps the generation; the others spin a little, then sched_yield(). The atomics
- * (acquire/release) order every spin write before the barrier against every read after it. */
-static void yielding_barrier(atomic_uint *count, atomic_uint *gen, unsigned nth)
-{
-    const unsigned g = atomic_load_explicit(gen, memory_order_acquire);
-    if (atomic_fetch_add_explicit(count, 1u, memory_order_acq_rel) + 1u == nth) {
-        atomic_store_explicit(count, 0u, memory_order_relaxed);
-        atomic_fetch_add_explicit(gen, 1u, memory_order_release);
-        return;
-    }
-    for (int spins = 0; atomic_load_explicit(gen, memory_order_acquire) == g;) {
-        if (++spins < 512) {
-#if defined(__x86_64__) || defined(__i386__)
-            __builtin_ia32_pause();
-#endif
-        } else {
-            sched_yield();
-        }
-    }
-}
-
 pml_status pml_cpu_ising_sweeps(pml_device *dev, const pml_ising_sweeps_args *a)
 {
     (void)dev;
@@ -379,7 +355,7 @@ pml_status pml_cpu_ising_sweeps(pml_device *dev, const pml_ising_sweeps_args *a)
      * barrier per half-sweep. The barrier spins briefly and then yields the core: on shared
      * cores a partner thread is often descheduled, and OpenMP's spinning barrier would keep
      * the core it needs busy (measured: 2-4x slower under load than this one). */
-    atomic_uint bar_count = 0, bar_gen = 0;
+    pml_cpu_barrier_t bar = {0, 0};
 #pragma omp parallel num_threads(threads)
     {
         int tid = 0, nth = 1;
@@ -399,7 +375,7 @@ pml_status pml_cpu_ising_sweeps(pml_device *dev, const pml_ising_sweeps_args *a)
                     band(a, avx, r, c, t0 + (uint64_t)t, y0, y0 + BR < Ly ? y0 + BR : Ly,
                          &plan[r], side, mine && c == 1 ? mine + 2 * r : NULL);
                 }
-                yielding_barrier(&bar_count, &bar_gen, (unsigned)nth);
+                pml_cpu_barrier(&bar, (unsigned)nth);
             }
             /* The sums were made in the colour-1 half-sweep; after its barrier thread 0 adds
              * the threads' parts. A thread next clears its part in the next colour-1 half,

@@ -22,30 +22,51 @@
 #include "ops/ising_cluster.h"
 
 /* The step's draws in order: u32(seed, stream, t D + j), j = 0, 1, ..., D = 4N + 2, made 64
- * at a time (16 Philox blocks in SIMD lanes). */
+ * at a time (16 Philox blocks in SIMD lanes): buf holds draws 4 b0 .. 4 b0 + 63, the next
+ * one is buf[pos]. */
 typedef struct draws {
-    uint64_t seed, stream, next; /* the index of the next draw */
-    uint64_t b0;                 /* buf holds blocks b0 .. b0 + 15 (draws 4 b0 ..); ~0: none */
+    uint64_t seed, stream, b0;
+    uint32_t pos;
     uint32_t buf[64];
 } draws;
 
+static void fill(draws *d)
+{
+    uint64_t ctr[16];
+    uint32_t X[16], Y[16], Z[16], Wd[16];
+    for (int k = 0; k < 16; ++k) ctr[k] = d->b0 + (uint64_t)k;
+    pml_cpu_philox16(d->seed, d->stream, ctr, X, Y, Z, Wd);
+    for (int k = 0; k < 16; ++k) {
+        d->buf[4 * k] = X[k];
+        d->buf[4 * k + 1] = Y[k];
+        d->buf[4 * k + 2] = Z[k];
+        d->buf[4 * k + 3] = Wd[k];
+    }
+}
+
+static void draws_start(draws *d, uint64_t seed, uint64_t stream, uint64_t first)
+{
+    d->seed = seed;
+    d->stream = stream;
+    d->b0 = first >> 2;
+    d->pos = (uint32_t)(first & 3u);
+    fill(d);
+}
+
+/* Make buf[pos] the next draw (refill when the 64 are used). */
+static inline void draws_ready(draws *d)
+{
+    if (d->pos >= 64) {
+        d->b0 += 16;
+        d->pos -= 64;
+        fill(d);
+    }
+}
+
 static inline uint32_t next_draw(draws *d)
 {
-    const uint64_t i = d->next++;
-    if (d->b0 == ~(uint64_t)0 || i - 4 * d->b0 >= 64) {
-        uint64_t ctr[16];
-        uint32_t X[16], Y[16], Z[16], Wd[16];
-        d->b0 = i >> 2;
-        for (int k = 0; k < 16; ++k) ctr[k] = d->b0 + (uint64_t)k;
-        pml_cpu_philox16(d->seed, d->stream, ctr, X, Y, Z, Wd);
-        for (int k = 0; k < 16; ++k) {
-            d->buf[4 * k] = X[k];
-            d->buf[4 * k + 1] = Y[k];
-            d->buf[4 * k + 2] = Z[k];
-            d->buf[4 * k + 3] = Wd[k];
-        }
-    }
-    return d->buf[i - 4 * d->b0];
+    draws_ready(d);
+    return d->buf[d->pos++];
 }
 
 /* Bond and spin sums of an lx x ly lattice of +-1 bytes. */
@@ -90,7 +111,7 @@ static void one_replica(const pml_ising_sweeps_args *a, int64_t r, wolff_work *w
     const int64_t XW = pml_ising_xwords(lx), W = lx / 2, WW = pml_ising_row_words(lx);
     uint32_t *planes = (uint32_t *)a->spins + r * 2 * ly * WW;
     const pml_ising_rparams *p = &a->params[r];
-    const int always = (p->always & PML_ISING_BOND_ALWAYS) != 0;
+    const uint32_t always = (p->always & PML_ISING_BOND_ALWAYS) != 0;
     const uint32_t thr = p->bond_thr;
     const int anti = a->J < 0; /* satisfied: opposite spins */
     int8_t *s = wk->s;
@@ -114,10 +135,8 @@ static void one_replica(const pml_ising_sweeps_args *a, int64_t r, wolff_work *w
         }
         ++stamp;
         draws d;
-        d.seed = a->seed;
-        d.stream = PML_ISING_WOLFF_STREAM + (uint64_t)(a->r0 + r);
-        d.next = (a->t0 + (uint64_t)n) * D;
-        d.b0 = ~(uint64_t)0;
+        draws_start(&d, a->seed, PML_ISING_WOLFF_STREAM + (uint64_t)(a->r0 + r),
+                    (a->t0 + (uint64_t)n) * D);
         const uint64_t hi = next_draw(&d), lo = next_draw(&d);
         const int32_t seed = (int32_t)(((unsigned __int128)((hi << 32) | lo) * (uint64_t)N) >> 64);
         int32_t top = 0, size = 0; /* list[0, size): the cluster; [top, size): to visit */
@@ -133,12 +152,16 @@ static void one_replica(const pml_ising_sweeps_args *a, int64_t r, wolff_work *w
             dmag -= 2 * old;
             int32_t nb[4];
             neighbours(k, lx, ly, inv, nb);
-            for (int e = 0; e < 4; ++e) {
+            for (int e = 0; e < 4; ++e) { /* without branches: the outcomes are coin flips */
                 const int32_t q = nb[e];
-                if (mark[q] == stamp || s[q] != want) continue;
-                if (!always && next_draw(&d) >= thr) continue;
-                mark[q] = stamp;
-                list[size++] = q;
+                const uint32_t cand = (uint32_t)(mark[q] != stamp) & (uint32_t)(s[q] == want);
+                draws_ready(&d);
+                const uint32_t u = d.buf[d.pos];
+                d.pos += cand; /* a draw is taken only by a candidate */
+                const uint32_t join = cand & (uint32_t)(always | (u < thr));
+                list[size] = q;
+                size += (int32_t)join;
+                mark[q] = join ? stamp : mark[q];
             }
         }
         if (!a->measure) continue;
