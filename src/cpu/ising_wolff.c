@@ -98,8 +98,9 @@ static inline void neighbours(int32_t k, int32_t lx, int32_t ly, uint64_t inv, i
     nb[3] = y == 0 ? k + N - lx : k - lx;
 }
 
-/* Scratch of one replica's call: N bytes of spins, N int32 of cluster stamps, N int32 of
- * cluster sites (the stack and, after the growth, the list of the cluster's sites). */
+/* Scratch of one replica's call: N bytes of spins, N int32 of cluster stamps, N + 1 int32 of
+ * cluster sites (the queue and, after the growth, the list of the cluster's sites; the one
+ * more takes the store the branch-free growth makes past a cluster of all N sites). */
 typedef struct wolff_work {
     int8_t *s;
     int32_t *mark, *list;
@@ -202,8 +203,8 @@ pml_status pml_cpu_ising_wolff(pml_device *dev, const pml_ising_sweeps_args *a)
     threads = omp_get_max_threads();
 #endif
     if (threads > a->replicas) threads = (int)a->replicas;
-    /* per thread: N bytes of spins (rounded to 64), N int32 stamps, N int32 cluster sites */
-    const size_t sb = ((size_t)N + 63) / 64 * 64, per = sb + 8 * (size_t)N;
+    /* per thread: N bytes of spins (rounded to 64), N int32 stamps, N + 1 int32 cluster sites */
+    const size_t sb = ((size_t)N + 63) / 64 * 64, per = sb + 8 * (size_t)N + 4;
     char *mem = malloc((size_t)threads * per);
     if (!mem)
         return pml_set_error(PML_ERR_OUT_OF_MEMORY, "Wolff: scratch for %d x %lld sites", threads,
