@@ -123,6 +123,12 @@ static void emulate_sw(uint32_t *planes, const pml_ising_rparams *params, pml_is
             for (int64_t k = per - 1; k >= 0; --k) /* sw_sums and the push */
                 pml_ising_row_sums(rows + r * per, lx, ly, XW, k / XW, k % XW, bm);
             pml_ising_acc_push(&acc[r], bm[0], bm[1], J, params[r].B, 1.0 / (double)N);
+            long long sq = 0; /* sw_count, sw_squares and the push of the cluster estimator */
+            int32_t *cnt = calloc((size_t)N, sizeof *cnt);
+            for (int64_t k = N - 1; k >= 0; --k) cnt[L[r * N + k]] += 1;
+            for (int64_t k = N - 1; k >= 0; --k) sq += pml_ising_sw_square(cnt, k);
+            free(cnt);
+            pml_ising_acc_imp(&acc[r], (double)sq / ((double)N * (double)N));
         }
     }
     for (int64_t k = R * pw - 1; k >= 0; --k) { /* sw_to_planes */
@@ -187,13 +193,15 @@ static void check_exact(pml_ising_rule rule, int lx, int ly, const double *Ts, i
     int bad = 0;
     for (int k = 0; k < nT; ++k) {
         const pml_test_ising_exact x = pml_test_ising_enumerate(lx, ly, 1.0, Ts[k], 0.0);
-        const double want[5] = {x.e, x.m_abs, x.m2, x.c, x.chi};
-        static const char *const name[5] = {"<e>", "<|m|>", "<m^2>", "C", "chi"};
-        for (int q = 0; q < 5; ++q) {
+        /* the last: the cluster sizes' estimator of <m^2> */
+        const double want[6] = {x.e, x.m_abs, x.m2, x.c, x.chi, x.m2};
+        static const char *const name[6] = {"<e>", "<|m|>", "<m^2>", "C", "chi", "<m^2> cluster"};
+        for (int q = 0; q < 6; ++q) {
             double s = 0, s2 = 0;
             for (int i = 0; i < REP; ++i) {
                 const pml_ising_stats *p = &st[k * REP + i];
-                const double v[5] = {p->e, p->m_abs, p->m2, p->c, p->chi};
+                cr_assert_eq(p->cluster_samples, p->samples);
+                const double v[6] = {p->e, p->m_abs, p->m2, p->c, p->chi, p->m2_cluster};
                 s += v[q];
                 s2 += v[q] * v[q];
             }

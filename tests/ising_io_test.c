@@ -47,7 +47,7 @@ static size_t good_and_other(pml_device *dev, char good[512], char other[512],
     return good_file(dev, good, buf);
 }
 
-/* Byte offsets of the version-3 layout (ising_io.c) for this file. */
+/* Byte offsets of the version-4 layout (ising_io.c) for this file. */
 #define OFF_HDR 8
 #define OFF_LX 72
 #define OFF_T (OFF_LX + 16 * R)
@@ -86,7 +86,8 @@ Test(ising_io, every_field_is_checked)
     cr_assert_eq(n, (size_t)OFF_ACC(R));
     const double nan = NAN, inf = INFINITY;
     const patch cases[] = {
-        {OFF_HDR, 4, 0, 4, "version 4"},
+        {OFF_HDR, 4, 0, 5, "version 5"},
+        {OFF_HDR, 4, 0, 3, "version 3 with accumulators of"},
         {OFF_HDR, 4, 0, 0, "version 0"},
         {OFF_HDR + 4, 4, 0, 7, "unknown rule"},
         {OFF_HDR + 8, 8, 0, 8, "the header's size 8 x 4"},
@@ -123,6 +124,10 @@ Test(ising_io, every_field_is_checked)
         {ACC(0, jk_shift), 8, 0, 63, "jackknife bins"},
         {ACC(1, jk_fill), 8, 0, 3, "jackknife bins"},
         {ACC(1, jk[3][1]), 8, 1, inf, "jackknife bin 3, moment 1 is inf"},
+        {ACC(0, imp_count), 8, 0, 101, "cluster estimator: 101 samples with 100"},
+        {ACC(1, imp_sum), 8, 1, -5.0, "cluster estimator: sum -5"},
+        {ACC(0, imp_bn[0]), 8, 0, 3, "cluster estimator, level 0: 3 bins"},
+        {ACC(1, imp_bsq[2]), 8, 1, nan, "cluster estimator, level 2"},
     };
     unsigned char *b = malloc(n + 1);
     pml_ising *g = (pml_ising *)0x1;
@@ -251,6 +256,48 @@ Test(ising_io, readers_want_regular_files)
     pml_device_close(dev);
 }
 
+/* A version-3 file (written here from a version-4 one: the accumulators' first
+ * PML_ISING_ACC_V3_SIZE bytes) loads with the same statistics and an empty cluster
+ * estimator; a version-3 file cannot name a cluster rule. */
+Test(ising_io, version3_file_loads)
+{
+    pml_device *dev = pml_test_open_cpu();
+    char path[512], v3[512];
+    unsigned char *buf = NULL;
+    const size_t n = good_and_other(dev, path, v3, "v3.state", &buf);
+    unsigned char *b = malloc(n);
+    memcpy(b, buf, OFF_SPINS + R * N);
+    const uint32_t three = 3, sw = PML_ISING_SWENDSEN_WANG;
+    const uint64_t acc_size = PML_ISING_ACC_V3_SIZE;
+    memcpy(b + OFF_HDR, &three, 4);
+    memcpy(b + OFF_HDR + 56, &acc_size, 8);
+    for (int r = 0; r < R; ++r)
+        memcpy(b + OFF_SPINS + R * N + r * PML_ISING_ACC_V3_SIZE, buf + OFF_ACC(r),
+               PML_ISING_ACC_V3_SIZE);
+    const size_t n3 = OFF_SPINS + R * N + R * PML_ISING_ACC_V3_SIZE;
+    pml_test_write_file(v3, b, n3);
+    pml_ising *a = NULL, *g = NULL;
+    PML_ASSERT_OK(pml_ising_load(dev, path, &a));
+    PML_ASSERT_OK(pml_ising_load(dev, v3, &g));
+    pml_ising_stats sa[R], sg[R];
+    PML_ASSERT_OK(pml_ising_stats_get(a, sa, R));
+    PML_ASSERT_OK(pml_ising_stats_get(g, sg, R));
+    for (int r = 0; r < R; ++r) {
+        cr_assert(sg[r].e == sa[r].e && sg[r].c == sa[r].c && sg[r].c_err == sa[r].c_err &&
+                  sg[r].warning == sa[r].warning);
+        cr_assert(sg[r].cluster_samples == 0 && isnan(sg[r].chi_cluster));
+    }
+    pml_ising_destroy(g);
+    memcpy(b + OFF_HDR + 4, &sw, 4);
+    pml_test_write_file(v3, b, n3);
+    cr_assert_eq(pml_ising_load(dev, v3, &g), PML_ERR_BAD_FORMAT);
+    cr_assert(strstr(pml_last_error(), "rule 2 in a version-3 file"), "%s", pml_last_error());
+    pml_ising_destroy(a);
+    free(b);
+    free(buf);
+    pml_device_close(dev);
+}
+
 /* A version-2 file (written here from a version-3 one: the accumulators' first
  * PML_ISING_ACC_V2_SIZE bytes) loads with the same statistics, but C, chi and U have no error
  * bars and that is said, until the measurements are reset. */
@@ -291,7 +338,7 @@ Test(ising_io, version2_file_has_no_jackknife)
     PML_ASSERT_OK(pml_ising_sample(g, 50));
     PML_ASSERT_OK(pml_ising_stats_get(g, sg, R));
     cr_assert(isnan(sg[0].c_err) && sg[0].samples == 150);
-    /* saved again it is a version-3 file that still says so */
+    /* saved again it is a version-4 file that still says so */
     PML_ASSERT_OK(pml_ising_save(g, path));
     pml_ising_destroy(g);
     PML_ASSERT_OK(pml_ising_load(dev, path, &g));

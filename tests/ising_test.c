@@ -615,7 +615,7 @@ Test(ising, mixed_save_restore_is_bit_identical)
     pml_device_close(dev);
 }
 
-/* A version-1 state file (this build writes version 3) still loads: written here by hand in
+/* A version-1 state file (this build writes version 4) still loads: written here by hand in
  * the version-1 layout (accumulators of PML_ISING_ACC_V2_SIZE bytes) from a uniform run whose
  * measurements were just cleared. */
 Test(ising, version1_state_file_loads)
@@ -657,13 +657,13 @@ Test(ising, version1_state_file_loads)
     PML_ASSERT_OK(pml_ising_sample(a, 90));
     PML_ASSERT_OK(pml_ising_sample(b, 90));
     expect_same_run(a, b, 180, 3, "after a version-1 load");
-    /* this build writes version 3 */
+    /* this build writes version 4 */
     PML_ASSERT_OK(pml_ising_save(b, path));
     f = fopen(path, "rb");
     uint32_t v = 0;
     cr_assert(fseek(f, 8, SEEK_SET) == 0 && fread(&v, 4, 1, f) == 1);
     fclose(f);
-    cr_assert_eq(v, 3u);
+    cr_assert_eq(v, 4u);
     pml_ising_destroy(a);
     pml_ising_destroy(b);
     pml_device_close(dev);

@@ -220,6 +220,14 @@ typedef struct pml_ising_stats {
     double c_err, chi_err, chi_m_err, binder_err;
     int32_t frozen;   /* 1 when warning has PML_ISING_WARN_FROZEN, else 0 */
     uint32_t warning; /* PML_ISING_WARN_* bits, 0 when nothing is wrong */
+    /* The cluster rules' improved estimator (NaN when no cluster sweep was measured): <m^2>
+     * from the cluster sizes, sum over clusters of |C|^2 / N^2 (Swendsen-Wang) or |C| / N
+     * of each step's cluster (Wolff), whose mean is <m^2> at B = 0 with less noise than the
+     * spins' own; its binning error; and chi_cluster = N m2_cluster / T, the susceptibility
+     * N <m^2> / T (= chi_m at B = 0, where <m> = 0 by symmetry: the susceptibility to use at
+     * and above T_c; below T_c it includes the spontaneous magnetisation), with its error. */
+    int64_t cluster_samples;
+    double m2_cluster, m2_cluster_err, chi_cluster, chi_cluster_err;
 } pml_ising_stats;
 
 /* Results of replicas [0, R) into out[0..R). NaN where no sample exists yet. */

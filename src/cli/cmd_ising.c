@@ -103,6 +103,9 @@ static void print_result(const ising_args *a, const pml_ising *g, const pml_isin
     printf("  <m^2>  = %.6f, <m^4> = %.6f\n", st->m2, st->m4);
     printf("  C      = %.4f +- %.4f, chi = %.4f +- %.4f, Binder U = %.4f +- %.4f\n", st->c,
            st->c_err, st->chi, st->chi_err, st->binder, st->binder_err);
+    if (st->cluster_samples > 0) /* at B = 0 chi_m estimates N <m^2> / T, as the clusters do */
+        printf("  chi_m  = %.4f +- %.4f from the spins, %.4f +- %.4f from the cluster sizes\n",
+               st->chi_m, st->chi_m_err, st->chi_cluster, st->chi_cluster_err);
     if (st->B == 0.0 && c.J > 0)
         printf("  exact (infinite lattice): e = %.6f, |m| = %.6f (T_c = %.6f)\n",
                pml_ising_onsager_energy(st->T, c.J), pml_ising_yang_m(st->T, c.J),

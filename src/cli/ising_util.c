@@ -82,6 +82,12 @@ void pml_ising_stats_jsonl(pml_jsonl *j, const pml_ising_stats *st, const char *
     pml_jsonl_num(j, "binder_err", st->binder_err);
     pml_jsonl_num(j, "tau_e", st->tau_e);
     pml_jsonl_num(j, "tau_m", st->tau_m);
+    if (st->cluster_samples > 0) { /* the cluster rules' improved estimator */
+        pml_jsonl_num(j, "m2_cluster", st->m2_cluster);
+        pml_jsonl_num(j, "m2_cluster_err", st->m2_cluster_err);
+        pml_jsonl_num(j, "chi_cluster", st->chi_cluster);
+        pml_jsonl_num(j, "chi_cluster_err", st->chi_cluster_err);
+    }
     pml_jsonl_int(j, "samples", (long long)st->samples);
     pml_jsonl_bool(j, "frozen", st->frozen);
     if (warning && warning[0]) pml_jsonl_str(j, "warning", warning);

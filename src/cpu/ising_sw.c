@@ -121,6 +121,13 @@ pml_status pml_cpu_ising_sw_ref(pml_device *dev, const pml_ising_sweeps_args *a)
                 mag += s;
             }
             pml_ising_acc_push(&a->acc[r], bonds, mag, a->J, p->B, 1.0 / (double)N);
+            /* the improved estimator of <m^2>: sum over clusters of |C|^2 / N^2 (queue[] is
+             * free now: the cluster sizes by label) */
+            for (int64_t i = 0; i < N; ++i) queue[i] = 0;
+            for (int64_t i = 0; i < N; ++i) queue[label[i]] += 1;
+            int64_t sq = 0;
+            for (int64_t i = 0; i < N; ++i) sq += queue[i] * queue[i];
+            pml_ising_acc_imp(&a->acc[r], (double)sq / ((double)N * (double)N));
         }
     }
     free(label);

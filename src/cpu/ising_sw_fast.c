@@ -50,7 +50,8 @@ typedef struct sw_rep {
     const pml_ising_rparams *p;
     uint64_t bstream, fstream;
     uint32_t *rows, *actR, *actD, *fw; /* ly XW, ly XW, ly XW, NW words */
-    int32_t *par, *lab;                /* N each; lab: only when split over threads */
+    int32_t *par, *lab;                /* N each; lab: the final roots when split over threads */
+    int32_t *cnt;                      /* cluster sizes by root: N (one thread) or nth N */
 } sw_rep;
 
 /* Step 1 for the row words [k0, k1) of the replica, 16 words at a time: the satisfied bonds,
@@ -190,9 +191,18 @@ static void sums_rows(const sw_rep *R, int64_t y0, int64_t y1, long long *bm)
         for (int64_t w = 0; w < R->XW; ++w) pml_ising_row_sums(R->rows, R->lx, R->ly, R->XW, y, w, bm);
 }
 
-static void push(const sw_rep *R, const long long *bm)
+/* The sweep's measurement: bond and spin sums, and sq = the sum over clusters of |C|^2 (the
+ * improved estimator of <m^2> is sq / N^2). */
+static void push(const sw_rep *R, const long long *bm, int64_t sq)
 {
     pml_ising_acc_push(&R->a->acc[R->r], bm[0], bm[1], R->a->J, R->p->B, 1.0 / (double)R->N);
+    pml_ising_acc_imp(&R->a->acc[R->r], (double)sq / ((double)R->N * (double)R->N));
+}
+
+/* Cluster sizes: cnt[c] += the sites of [i0, i1) whose root is c. */
+static void count_roots(int32_t *cnt, const int32_t *root, int64_t i0, int64_t i1)
+{
+    for (int64_t i = i0; i < i1; ++i) cnt[root[i]] += 1;
 }
 
 static void to_rows(const sw_rep *R)
@@ -226,7 +236,11 @@ static void one_replica(sw_rep *R)
         if (R->a->measure) {
             long long bm[2] = {0, 0};
             sums_rows(R, 0, R->ly, bm);
-            push(R, bm);
+            memset(R->cnt, 0, (size_t)R->N * sizeof *R->cnt);
+            count_roots(R->cnt, R->par, 0, R->N);
+            int64_t sq = 0;
+            for (int64_t c = 0; c < R->N; ++c) sq += (int64_t)R->cnt[c] * R->cnt[c];
+            push(R, bm, sq);
         }
     }
     to_planes(R);
@@ -246,6 +260,7 @@ static inline int32_t root_of(const int32_t *p, int32_t i)
  * when measuring, and thread 0 pushes the sums after the next barrier. */
 static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long long *parts)
 {
+    /* parts: per thread the bond sum, the spin sum, and the sum of |C|^2 over its roots */
     const int64_t ly = R->ly, lx = R->lx, XW = R->XW;
     const int64_t y0 = ly * tid / nth, y1 = ly * (tid + 1) / nth;
     const uint64_t f0 = R->NW * (uint64_t)tid / (uint64_t)nth;
@@ -260,12 +275,13 @@ static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long lon
         pml_cpu_barrier(bar, (unsigned)nth);
         if (tid == 0) {
             if (n > 0 && R->a->measure) { /* the previous sweep's sums, all made by now */
-                long long bm[2] = {0, 0};
+                long long bm[2] = {0, 0}, sq = 0;
                 for (int k = 0; k < nth; ++k) {
-                    bm[0] += parts[2 * k];
-                    bm[1] += parts[2 * k + 1];
+                    bm[0] += parts[3 * k];
+                    bm[1] += parts[3 * k + 1];
+                    sq += parts[3 * k + 2];
                 }
-                push(R, bm);
+                push(R, bm, sq);
             }
             for (int k = 0; k < nth; ++k) { /* the down bonds of each strip's last row */
                 const int64_t y = ly * (k + 1) / nth - 1, yd = y + 1 == ly ? 0 : y + 1;
@@ -281,23 +297,37 @@ static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long lon
         for (int32_t i = (int32_t)(y0 * lx); i < (int32_t)(y1 * lx); ++i)
             R->lab[i] = root_of(R->par, R->par[i]);
         apply_rows(R, R->lab, y0, y1);
+        int32_t *cnt = R->cnt + (size_t)tid * (size_t)R->N; /* this strip's cluster sizes */
+        if (R->a->measure) {
+            memset(cnt, 0, (size_t)R->N * sizeof *cnt);
+            count_roots(cnt, R->lab, y0 * lx, y1 * lx);
+        }
         pml_cpu_barrier(bar, (unsigned)nth); /* every row flipped: the sums, the next bonds */
         if (R->a->measure) {
             long long bm[2] = {0, 0};
             sums_rows(R, y0, y1, bm);
-            parts[2 * tid] = bm[0];
-            parts[2 * tid + 1] = bm[1];
+            /* |C|^2 of the roots in this thread's share of the sites, over all strips */
+            int64_t sq = 0;
+            for (int64_t c = R->N * tid / nth; c < R->N * (tid + 1) / nth; ++c) {
+                int64_t size = 0;
+                for (int k = 0; k < nth; ++k) size += R->cnt[(size_t)k * (size_t)R->N + (size_t)c];
+                sq += size * size;
+            }
+            parts[3 * tid] = bm[0];
+            parts[3 * tid + 1] = bm[1];
+            parts[3 * tid + 2] = sq;
         }
     }
     pml_cpu_barrier(bar, (unsigned)nth);
     if (tid == 0) {
         if (R->a->n > 0 && R->a->measure) {
-            long long bm[2] = {0, 0};
+            long long bm[2] = {0, 0}, sq = 0;
             for (int k = 0; k < nth; ++k) {
-                bm[0] += parts[2 * k];
-                bm[1] += parts[2 * k + 1];
+                bm[0] += parts[3 * k];
+                bm[1] += parts[3 * k + 1];
+                sq += parts[3 * k + 2];
             }
-            push(R, bm);
+            push(R, bm, sq);
         }
         to_planes(R);
     }
@@ -323,6 +353,7 @@ static sw_rep rep_of(const pml_ising_sweeps_args *a, int64_t r, char *mem)
     R.fw = R.actD + words;
     R.par = (int32_t *)(R.fw + R.NW);
     R.lab = R.par + R.N;
+    R.cnt = R.lab + R.N;
     return R;
 }
 
@@ -339,16 +370,18 @@ pml_status pml_cpu_ising_sw(pml_device *dev, const pml_ising_sweeps_args *a)
      * one replica of 4096 sites or more is split into strips of rows (at least 8 rows each). */
     const int split = a->replicas < threads && N >= 4096 && ly >= 16;
     int nth = split ? (threads < ly / 8 ? threads : (int)(ly / 8)) : 1;
+    if (nth > 64) nth = 64;
     if (!split && threads > a->replicas) threads = (int)a->replicas;
     const int copies = split ? 1 : threads;
-    const size_t per = (3 * (size_t)(ly * XW) + NW) * 4 + (size_t)N * 4 * (split ? 2 : 1) + 64;
+    /* words: rows, bonds, flip words; int32: parents, final roots, cluster sizes (nth sets
+     * when split) */
+    const size_t per = (3 * (size_t)(ly * XW) + NW) * 4 + (size_t)N * 4 * (2 + (split ? nth : 1)) + 64;
     char *mem = malloc((size_t)copies * per);
     if (!mem)
         return pml_set_error(PML_ERR_OUT_OF_MEMORY, "Swendsen-Wang: scratch for %d x %lld sites",
                              copies, (long long)N);
     if (split) {
-        long long parts[2 * 64];
-        if (nth > 64) nth = 64;
+        long long parts[3 * 64];
         for (int64_t r = 0; r < a->replicas; ++r) {
             sw_rep R = rep_of(a, r, mem);
             pml_cpu_barrier_t bar = {0, 0};

@@ -179,6 +179,7 @@ static void one_replica(const pml_ising_sweeps_args *a, int64_t r, wolff_work *w
         bonds += dbonds;
         mag += dmag;
         pml_ising_acc_push(&a->acc[r], bonds, mag, a->J, p->B, 1.0 / (double)N);
+        pml_ising_acc_imp(&a->acc[r], (double)size / (double)N); /* <|C|> = N <m^2> */
     }
     uint32_t *rows = (uint32_t *)list; /* back to row words (ly XW <= N words) ... */
     for (int64_t y = 0; y < ly; ++y)

@@ -11,7 +11,9 @@
 //      cluster's smallest site whatever the order of the threads;
 //   3. flips: the flip words (one Philox block per 128 sites), then one thread per row word
 //      applies them by its sites' labels; when measuring, the row words' bond and spin sums
-//      are reduced per replica and pushed into the accumulators.
+//      are reduced per replica and pushed into the accumulators, and so is the improved
+//      estimator of <m^2> (the cluster sizes counted by atomicAdd on the labels, their squares
+//      summed in 64-bit integers).
 // Finally the row words go back to the colour planes. Tested by running the same bodies on
 // the host (tests/ising_cluster_test.c) and, on a GPU, against the CPU
 // (tests/parity_ising_test.c).
@@ -133,21 +135,56 @@ static __global__ void sw_sums(const uint32_t *rows, int64_t lx, int64_t ly, int
     }
 }
 
+// The improved estimator: the cluster sizes by root (cnt, zeroed before), one thread per
+// (replica, site) ...
+static __global__ void sw_count(const int32_t *labels, int32_t *cnt, int64_t N, int64_t R)
+{
+    for (int64_t k = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; k < R * N;
+         k += (int64_t)gridDim.x * blockDim.x)
+        atomicAdd(&cnt[(k / N) * N + labels[k]], 1);
+}
+
+// ... the sum over clusters of |C|^2 per replica (blockIdx.y slices), into sq[r] ...
+static __global__ void sw_squares(const int32_t *cnt, int64_t N, int64_t R, unsigned long long *sq)
+{
+    for (int64_t r = blockIdx.y; r < R; r += gridDim.y) {
+        long long bm[2] = {0, 0};
+        for (int64_t k = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; k < N;
+             k += (int64_t)gridDim.x * blockDim.x)
+            bm[0] += pml_ising_sw_square(cnt + r * N, k);
+        add_sums(bm, &sq[2 * r]);
+    }
+}
+
+// ... pushed as sq / N^2 into each replica's accumulator, sq cleared.
+static __global__ void sw_push_imp(unsigned long long *sq, pml_ising_acc *acc, int64_t N, int64_t R)
+{
+    for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < R;
+         r += (int64_t)gridDim.x * blockDim.x) {
+        pml_ising_acc_imp(&acc[r], (double)(long long)sq[2 * r] / ((double)N * (double)N));
+        sq[2 * r] = 0;
+        sq[2 * r + 1] = 0;
+    }
+}
+
 extern "C" pml_status pml_cuda_ising_sw(pml_device *dev, const pml_ising_sweeps_args *a)
 {
     PML_TRY(pml_cuda_enter(dev));
     cudaStream_t st = pml_cuda(dev)->stream;
     const int64_t lx = a->lx, ly = a->ly, R = a->replicas, N = lx * ly, XW = pml_ising_xwords(lx);
     const int64_t NW = (N + 31) / 32, per = ly * XW, WW = pml_ising_row_words(lx);
-    // rows, active bonds (2 per word), flip words, labels, sums, the changed flag
+    // rows, active bonds (2 per word), flip words, labels, cluster sizes (when measuring),
+    // sums, squares, the changed flag
     const size_t nrows = (size_t)(R * per), nfw = (size_t)(R * NW), nlab = (size_t)(R * N);
-    const size_t bytes = 4 * (3 * nrows + nfw + nlab) + 16 * (size_t)R + 16;
+    const size_t ncnt = a->measure ? nlab : 0;
+    const size_t bytes = 4 * (3 * nrows + nfw + nlab + ncnt) + 32 * (size_t)R + 32;
     void *mem = NULL;
     PML_TRY(pml_cuda_alloc(dev, bytes, &mem));
     uint32_t *rows = (uint32_t *)mem, *act = rows + nrows, *fw = act + 2 * nrows;
-    int32_t *labels = (int32_t *)(fw + nfw);
-    unsigned long long *sums = (unsigned long long *)(((uintptr_t)(labels + nlab) + 15) & ~(uintptr_t)15);
-    int *changed = (int *)(sums + 2 * R);
+    int32_t *labels = (int32_t *)(fw + nfw), *cnt = labels + nlab;
+    unsigned long long *sums = (unsigned long long *)(((uintptr_t)(cnt + ncnt) + 15) & ~(uintptr_t)15);
+    unsigned long long *sq = sums + 2 * R;
+    int *changed = (int *)(sq + 2 * R);
     pml_status s = PML_OK;
 #define SW_LAUNCH(name, items, ...)                                                         \
     do {                                                                                    \
@@ -160,7 +197,7 @@ extern "C" pml_status pml_cuda_ising_sw(pml_device *dev, const pml_ising_sweeps_
     const unsigned gy = (unsigned)(R < 65535 ? R : 65535);
     const dim3 grid2((unsigned)((per + SW_BLOCK - 1) / SW_BLOCK < 1024 ? (per + SW_BLOCK - 1) / SW_BLOCK : 1024), gy);
     if (a->measure) {
-        const cudaError_t e = cudaMemsetAsync(sums, 0, 16 * (size_t)R, st);
+        const cudaError_t e = cudaMemsetAsync(sums, 0, 32 * (size_t)R, st);
         if (e != cudaSuccess) s = pml_cuda_error(e, "cudaMemsetAsync", __FILE__, __LINE__);
     }
     if (s == PML_OK) SW_LAUNCH(sw_to_rows, R * per, (const uint32_t *)a->spins, rows, lx, ly, R);
@@ -198,6 +235,22 @@ extern "C" pml_status pml_cuda_ising_sw(pml_device *dev, const pml_ising_sweeps_
                 e = cudaGetLastError();
             }
             if (e != cudaSuccess) s = pml_cuda_error(e, "launch of sw_sums", __FILE__, __LINE__);
+            if (s == PML_OK) {
+                e = cudaMemsetAsync(cnt, 0, 4 * ncnt, st);
+                if (e != cudaSuccess) s = pml_cuda_error(e, "cudaMemsetAsync", __FILE__, __LINE__);
+            }
+            if (s == PML_OK) SW_LAUNCH(sw_count, R * N, labels, cnt, N, R);
+            if (s == PML_OK) {
+                const dim3 gs((unsigned)((N + SW_BLOCK - 1) / SW_BLOCK < 1024 ? (N + SW_BLOCK - 1) / SW_BLOCK : 1024), gy);
+                sw_squares<<<gs, SW_BLOCK, 0, st>>>(cnt, N, R, sq);
+                e = cudaGetLastError();
+                if (e == cudaSuccess) {
+                    sw_push_imp<<<pml_cuda_grid(dev, R, 128), 128, 0, st>>>(sq, a->acc, N, R);
+                    e = cudaGetLastError();
+                }
+                if (e != cudaSuccess)
+                    s = pml_cuda_error(e, "launch of sw_squares", __FILE__, __LINE__);
+            }
         }
     }
     if (s == PML_OK) SW_LAUNCH(sw_to_planes, R * 2 * ly * WW, (uint32_t *)a->spins, rows, lx, ly, R);

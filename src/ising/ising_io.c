@@ -1,14 +1,16 @@
 /* Save and restore a run. File layout (little-endian, native doubles):
  *   "PMLISNG1", u32 version, u32 rule, i64 lx, ly, replicas, f64 J, u64 seed, u64 sweeps,
  *   u64 accumulator size (bytes per replica),
- *   versions 2, 3: i64 lx[R], i64 ly[R] (each replica's size; the header's lx, ly are those
+ *   versions 2-4: i64 lx[R], i64 ly[R] (each replica's size; the header's lx, ly are those
  *                  of pml_ising_get_config, 0 for a batch of several sizes),
  *   f64 T[R], f64 B[R], i8 spins (each replica's Ly x Lx lattice row-major, +-1, in replica
  *   order: R*Ly*Lx bytes in version 1), the R accumulators as raw bytes; nothing after them.
- * Version 3 (this build writes it) holds the whole pml_ising_acc of src/ops/ising_ops.h:
+ * Version 4 (this build writes it) holds the whole pml_ising_acc of src/ops/ising_ops.h:
  * the version-2 accumulator (PML_ISING_ACC_V2_SIZE bytes, the same fields in the same
  * places) followed by the first sample's bond sum and |spin sum|, the flags, and the
- * jackknife bins. Versions 1 and 2 (R replicas of the header's lx x ly in version 1) still
+ * jackknife bins (up to here the version-3 accumulator, PML_ISING_ACC_V3_SIZE bytes), then
+ * the cluster rules' improved estimator. Version 3 loads with that estimator empty; the rule
+ * field takes the cluster rules (2, 3) from version 4 on. Versions 1 and 2 (R replicas of the header's lx x ly in version 1) still
  * load: their accumulators become the prefix of the new one, with no jackknife bins and no
  * first sample, marked PML_ISING_ACC_LEGACY when they hold samples (C, chi and U then have
  * no error bars, and no frozen warning is given, until the measurements are reset).
@@ -28,9 +30,11 @@
 
 _Static_assert(offsetof(pml_ising_acc, bonds0) == PML_ISING_ACC_V2_SIZE,
                "the version-2 accumulator must stay the prefix of pml_ising_acc");
+_Static_assert(offsetof(pml_ising_acc, imp_count) == PML_ISING_ACC_V3_SIZE,
+               "the version-3 accumulator must stay the prefix of pml_ising_acc");
 
 static const char magic[8] = {'P', 'M', 'L', 'I', 'S', 'N', 'G', '1'};
-enum { VERSION = 3 };
+enum { VERSION = 4 };
 
 typedef struct header {
     uint32_t version, rule;
@@ -159,6 +163,24 @@ static int acc_fault(const pml_ising_acc *a, int64_t N, uint64_t sweeps, char *w
         for (int k = 0; k < PML_ISING_JK_MOMENTS; ++k)
             if (!isfinite(a->jk[i][k]))
                 return snprintf(why, cap, "jackknife bin %d, moment %d is %g", i, k, a->jk[i][k]);
+    /* the cluster estimator: samples in 0..1, at most one per measurement */
+    if (a->imp_count < 0 || a->imp_count > a->count)
+        return snprintf(why, cap, "cluster estimator: %lld samples with %lld measurements",
+                        (long long)a->imp_count, (long long)a->count);
+    const double ni = (double)a->imp_count;
+    if (!isfinite(a->imp_sum) || a->imp_sum < -1e-9 * ni || a->imp_sum > ni + 1e-9 * ni)
+        return snprintf(why, cap, "cluster estimator: sum %g with %lld samples", a->imp_sum,
+                        (long long)a->imp_count);
+    for (int l = 0; l < PML_ISING_LEVELS; ++l) {
+        if (a->imp_bn[l] != (a->imp_count >> l))
+            return snprintf(why, cap, "cluster estimator, level %d: %lld bins, where %lld "
+                                      "samples make %lld",
+                            l, (long long)a->imp_bn[l], (long long)a->imp_count,
+                            (long long)(a->imp_count >> l));
+        if (!isfinite(a->imp_part[l]) || !isfinite(a->imp_bsum[l]) ||
+            !(a->imp_bsq[l] >= 0 && isfinite(a->imp_bsq[l])))
+            return snprintf(why, cap, "cluster estimator, level %d: a sum is not finite", l);
+    }
     return 0;
 }
 
@@ -188,13 +210,18 @@ static pml_status read_layout(reader *rd, long long size, header *h, int64_t **l
     char m[8];
     PML_CHECK(get(rd, m, sizeof m) && memcmp(m, magic, sizeof m) == 0 && get(rd, h, sizeof *h),
               PML_ERR_BAD_FORMAT, "%s is not a physml Ising state", rd->where);
-    const uint64_t acc_size = h->version == VERSION ? sizeof(pml_ising_acc) : PML_ISING_ACC_V2_SIZE;
+    const uint64_t acc_size = h->version == VERSION ? sizeof(pml_ising_acc)
+                              : h->version == 3     ? PML_ISING_ACC_V3_SIZE
+                                                    : PML_ISING_ACC_V2_SIZE;
     PML_CHECK(h->version >= 1 && h->version <= VERSION && h->acc_size == acc_size,
               PML_ERR_BAD_FORMAT,
               "%s has version %u with accumulators of %llu bytes; this build reads versions "
-              "1 and 2 (%d bytes) and 3 (%zu bytes)",
+              "1 and 2 (%d bytes), 3 (%d bytes) and 4 (%zu bytes)",
               rd->where, h->version, (unsigned long long)h->acc_size, PML_ISING_ACC_V2_SIZE,
-              sizeof(pml_ising_acc));
+              PML_ISING_ACC_V3_SIZE, sizeof(pml_ising_acc));
+    PML_CHECK(h->version >= 4 || h->rule <= PML_ISING_HEATBATH, PML_ERR_BAD_FORMAT,
+              "%s: rule %u in a version-%u file (the cluster rules came with version 4)",
+              rd->where, h->rule, h->version);
     const pml_ising_config cfg = {h->lx, h->ly, h->replicas, h->J, (pml_ising_rule)h->rule,
                                   h->seed};
     /* every replica holds at least its accumulator and counters: a count the file's size

@@ -12,15 +12,16 @@
 
 /* Error of the mean of observable o: naive (level 0) and binned (the deepest level with at
  * least 32 complete bins; level 0 when there are fewer than 64 samples). */
-static void binning(const pml_ising_acc *a, int o, double *err, double *tau)
+static void binning_of(const double *bsum, const double *bsq, const int64_t *bn, double *err,
+                       double *tau)
 {
     double e0 = NAN, eb = NAN;
     for (int l = 0; l < PML_ISING_LEVELS; ++l) {
-        const double n = (double)a->bn[o][l];
+        const double n = (double)bn[l];
         if (n < 32 && l > 0) break;
         if (n < 2) break;
-        const double mean = a->bsum[o][l] / n;
-        double var = (a->bsq[o][l] / n - mean * mean) * n / (n - 1.0);
+        const double mean = bsum[l] / n;
+        double var = (bsq[l] / n - mean * mean) * n / (n - 1.0);
         if (var < 0) var = 0; /* rounding, for a constant series */
         const double e = sqrt(var / n);
         if (l == 0) e0 = e;
@@ -28,6 +29,11 @@ static void binning(const pml_ising_acc *a, int o, double *err, double *tau)
     }
     *err = eb;
     *tau = (e0 > 0 && isfinite(eb)) ? 0.5 * (eb / e0) * (eb / e0) : (e0 == 0 ? 0.5 : NAN);
+}
+
+static void binning(const pml_ising_acc *a, int o, double *err, double *tau)
+{
+    binning_of(a->bsum[o], a->bsq[o], a->bn[o], err, tau);
 }
 
 /* C, chi, chi_m and U of a replica of N spins at temperature T from the means of the six
@@ -112,6 +118,7 @@ pml_status pml_ising_stats_get(pml_ising *g, pml_ising_stats *out, int64_t count
             o->e2 = o->m2 = o->m4 = o->c = o->chi = o->chi_m = o->binder = NAN;
             o->tau_e = o->tau_m = NAN;
             o->c_err = o->chi_err = o->chi_m_err = o->binder_err = NAN;
+            o->m2_cluster = o->m2_cluster_err = o->chi_cluster = o->chi_cluster_err = NAN;
             continue;
         }
         const double n = (double)a->count, T = g->T[r];
@@ -133,6 +140,15 @@ pml_status pml_ising_stats_get(pml_ising *g, pml_ising_stats *out, int64_t count
         binning(a, 0, &o->e_err, &o->tau_e);
         binning(a, 1, &o->m_err, &tau_unused);
         binning(a, 2, &o->m_abs_err, &o->tau_m);
+        o->cluster_samples = a->imp_count;
+        o->m2_cluster = o->m2_cluster_err = o->chi_cluster = o->chi_cluster_err = NAN;
+        if (a->imp_count > 0) {
+            double tau_imp;
+            o->m2_cluster = a->imp_sum / (double)a->imp_count;
+            binning_of(a->imp_bsum, a->imp_bsq, a->imp_bn, &o->m2_cluster_err, &tau_imp);
+            o->chi_cluster = N * o->m2_cluster / T;
+            o->chi_cluster_err = N * o->m2_cluster_err / T;
+        }
         o->warning = warnings(a, err);
         o->frozen = (o->warning & PML_ISING_WARN_FROZEN) != 0;
     }

@@ -193,6 +193,13 @@ PML_HOSTDEV uint32_t pml_ising_sw_apply(uint32_t s, const int32_t *L, const uint
     return s ^ mask;
 }
 
+/* Site k's part of the sum over clusters of |C|^2: cnt[k]^2 (cnt: the cluster sizes by
+ * root, zero at sites that are no root). */
+PML_HOSTDEV long long pml_ising_sw_square(const int32_t *cnt, int64_t k)
+{
+    return (long long)cnt[k] * (long long)cnt[k];
+}
+
 #ifdef __cplusplus
 }
 #endif

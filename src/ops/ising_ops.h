@@ -91,22 +91,48 @@ typedef struct pml_ising_acc {
     int64_t bonds0, amag0, flags;
     int64_t jk_nb, jk_fill, jk_shift;
     double jk[PML_ISING_JK_BINS][PML_ISING_JK_MOMENTS];
+    /* ---- the fields above are the whole accumulator of state files version 3 ---- */
+    /* The cluster rules' improved estimator of <m^2> (pml_ising_acc_imp): Swendsen-Wang's
+     * sum over clusters of |C|^2 / N^2 after each sweep, Wolff's |C| / N of each step's
+     * cluster; its sample count, sum and logarithmic binning as above. Zero for the local
+     * rules. */
+    int64_t imp_count;
+    double imp_sum;
+    double imp_part[PML_ISING_LEVELS], imp_bsum[PML_ISING_LEVELS], imp_bsq[PML_ISING_LEVELS];
+    int64_t imp_bn[PML_ISING_LEVELS];
 } pml_ising_acc;
-/* Bytes of the accumulator of state files version 1 and 2 (the prefix up to bonds0). */
+/* Bytes of the accumulator of state files version 1 and 2 (the prefix up to bonds0) and of
+ * version 3 (the prefix up to imp_count). */
 #define PML_ISING_ACC_V2_SIZE 3896
+#define PML_ISING_ACC_V3_SIZE 7016
+
+/* Push x into a logarithmic binning: level l holds bins of 2^l samples (bn, bsum, bsq), part
+ * the first half of the next level's bin while bn is odd. */
+PML_HOSTDEV void pml_ising_bin_push(double *part, double *bsum, double *bsq, int64_t *bn, double x)
+{
+    for (int l = 0; l < PML_ISING_LEVELS; ++l) {
+        bsum[l] += x;
+        bsq[l] += x * x;
+        bn[l] += 1;
+        if (bn[l] & 1) {
+            part[l] = x; /* first half of the next level's bin */
+            return;
+        }
+        x = 0.5 * (part[l] + x);
+    }
+}
 
 PML_HOSTDEV void pml_ising_acc_bin(pml_ising_acc *a, int o, double x)
 {
-    for (int l = 0; l < PML_ISING_LEVELS; ++l) {
-        a->bsum[o][l] += x;
-        a->bsq[o][l] += x * x;
-        a->bn[o][l] += 1;
-        if (a->bn[o][l] & 1) {
-            a->part[o][l] = x; /* first half of the next level's bin */
-            return;
-        }
-        x = 0.5 * (a->part[o][l] + x);
-    }
+    pml_ising_bin_push(a->part[o], a->bsum[o], a->bsq[o], a->bn[o], x);
+}
+
+/* One sample x of the cluster estimator of <m^2> (0 <= x <= 1). */
+PML_HOSTDEV void pml_ising_acc_imp(pml_ising_acc *a, double x)
+{
+    a->imp_count += 1;
+    a->imp_sum += x;
+    pml_ising_bin_push(a->imp_part, a->imp_bsum, a->imp_bsq, a->imp_bn, x);
 }
 
 /* Add the six moments x of one sample to the current jackknife bin, starting a new bin when
