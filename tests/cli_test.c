@@ -1,6 +1,7 @@
 #define _DEFAULT_SOURCE
 /* The physml tool as a user runs it: exit codes, --help, info --json, a quick tour, a scan,
  * and the summary of a short training run that stops early. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -108,6 +109,54 @@ static const char *json_token(const char *line, const char *key, char *tok, size
  * Its numbers must be those of replica l*nT + i of a uniform batch of L[l]^2 lattices with the
  * same seed (the library's guarantee for mixed batches), to every printed digit. A scan that
  * ran one object per size (replicas 0 .. nT-1 for each, as before) fails for L = 12. */
+/* --cluster sw: the temperatures within the window run Swendsen-Wang for --cluster-sweeps
+ * (thermalised in proportion) in a second batch, the others Metropolis; each line says its
+ * rule and sweeps, and the SW lines are that batch's replicas, bit for bit. */
+Test(cli, ising_scan_cluster_window)
+{
+    char dir[32];
+    cr_assert_eq(run_out("ising scan --L 8,12 --T 2.1,2.27,2.5 --sweeps 1500 --therm 200 --seed 7 "
+                         "--cluster sw --cluster-window 0.1 --cluster-sweeps 600 --json --quiet "
+                         "--device cpu",
+                         dir, buf, sizeof buf),
+                 0, "%s", buf);
+    pml_device *dev = pml_test_open_cpu();
+    const int64_t lx[2] = {8, 12};
+    const double T[2] = {2.27, 2.27};
+    pml_ising_config c = {0, 0, 2, 1.0, PML_ISING_SWENDSEN_WANG, 7};
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create_mixed(dev, &c, lx, lx, T, NULL, &g));
+    PML_ASSERT_OK(pml_ising_sweep(g, 200 * 600 / 1500));
+    PML_ASSERT_OK(pml_ising_sample(g, 600));
+    pml_ising_stats st[2];
+    PML_ASSERT_OK(pml_ising_stats_get(g, st, 2));
+    pml_ising_destroy(g);
+    pml_device_close(dev);
+    int sw = 0, metro = 0;
+    for (char *line = buf, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+        *nl = '\0';
+        char tok[64], rule[64], e[64];
+        if (!json_token(line, "rule", rule, sizeof rule)) continue; /* the summary */
+        cr_assert_not_null(json_token(line, "T", tok, sizeof tok), "%s", line);
+        const int near = fabs(atof(tok) - 2.27) < 1e-9;
+        cr_assert_str_eq(rule, near ? "\"sw\"" : "\"metropolis\"", "%s", line);
+        cr_assert_not_null(json_token(line, "sweeps", tok, sizeof tok), "%s", line);
+        cr_assert_eq(atoll(tok), near ? 600 : 1500, "%s", line);
+        if (near) {
+            json_token(line, "L", tok, sizeof tok);
+            const pml_ising_stats *s = &st[atoll(tok) == 8 ? 0 : 1];
+            snprintf(e, sizeof e, "%.10g", s->e);
+            cr_assert_not_null(json_token(line, "e", tok, sizeof tok), "%s", line);
+            cr_expect_str_eq(tok, e, "%s", line);
+            cr_assert_not_null(json_token(line, "chi_cluster", tok, sizeof tok), "%s", line);
+            ++sw;
+        } else {
+            ++metro;
+        }
+    }
+    cr_assert(sw == 2 && metro == 4, "%d SW and %d Metropolis lines: %s", sw, metro, buf);
+}
+
 Test(cli, ising_scan_is_one_batch)
 {
     char dir[32];

@@ -86,23 +86,22 @@ int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char
     char label[224];
     snprintf(label, sizeof label, "scan L=%s x %d temperatures, %lld replicas%s", sizes, s->nT,
              (long long)R, n[1] ? " (cluster rule near T_c)" : "");
+    /* the cluster batch runs cluster_sweeps measured sweeps (0: --sweeps) and thermalises in
+     * proportion; both batches advance together, in 50 steps of each phase */
+    const int64_t csw = s->cluster_sweeps > 0 ? s->cluster_sweeps : s->sweeps;
+    const int64_t todo[2][2] = {{s->therm, s->sweeps},
+                                {(int64_t)((double)s->therm * (double)csw / (double)s->sweeps), csw}};
     pml_progress p;
-    pml_progress_start(&p, label, s->therm + s->sweeps, quiet);
-    const int64_t chunk = (s->therm + s->sweeps) / 50 + 1;
-    for (int64_t d = 0; st == PML_OK && d < s->therm;) {
-        const int64_t k = s->therm - d < chunk ? s->therm - d : chunk;
-        for (int b = 0; b < 2 && st == PML_OK; ++b)
-            if (g[b]) st = pml_ising_sweep(g[b], k);
-        d += k;
-        pml_progress_update(&p, d, "thermalising");
-    }
-    for (int64_t d = 0; st == PML_OK && d < s->sweeps;) {
-        const int64_t k = s->sweeps - d < chunk ? s->sweeps - d : chunk;
-        for (int b = 0; b < 2 && st == PML_OK; ++b)
-            if (g[b]) st = pml_ising_sample(g[b], k);
-        d += k;
-        pml_progress_update(&p, s->therm + d, "measuring");
-    }
+    pml_progress_start(&p, label, 100, quiet);
+    for (int phase = 0; phase < 2 && st == PML_OK; ++phase)
+        for (int64_t step = 1; step <= 50 && st == PML_OK; ++step) {
+            for (int b = 0; b < 2 && st == PML_OK; ++b) {
+                if (!g[b]) continue;
+                const int64_t k = todo[b][phase] * step / 50 - todo[b][phase] * (step - 1) / 50;
+                st = phase ? pml_ising_sample(g[b], k) : pml_ising_sweep(g[b], k);
+            }
+            pml_progress_update(&p, 50 * phase + step, phase ? "measuring" : "thermalising");
+        }
     for (int b = 0; b < 2 && st == PML_OK; ++b)
         if (g[b]) st = pml_ising_stats_get(g[b], got + (b ? n[0] : 0), n[b]);
     for (int64_t k = 0; st == PML_OK && k < R; ++k) s->stats[where[k]] = got[k];
@@ -116,7 +115,10 @@ int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char
     pml_ising_destroy(g[1]);
     int rc = st != PML_OK ? pml_cli_fail(command, "scan", st) : 0;
     for (int l = 0; l < s->nL; ++l)
-        s->flips += (double)(s->L[l] * s->L[l]) * s->nT * (double)(s->therm + s->sweeps);
+        for (int i = 0; i < s->nT; ++i) {
+            const int b = in_window(s, i);
+            s->flips += (double)(s->L[l] * s->L[l]) * (double)(todo[b][0] + todo[b][1]);
+        }
     s->seconds = pml_now() - t0;
     free(Ts);
     free(Bs);
@@ -286,6 +288,7 @@ int pml_cmd_ising_scan(int argc, char **argv)
     const char *Ls = "32,64", *Ts = "1.5:3.5:0.05", *rule_s = "metropolis", *device = "auto";
     const char *cluster_s = "none";
     double window = 0.25;
+    int64_t cluster_sweeps = 0;
     const char *out = "out/ising-scan";
     double B = 0.0, J = 1.0;
     int64_t sweeps = 20000, therm = 2000;
@@ -302,6 +305,9 @@ int pml_cmd_ising_scan(int argc, char **argv)
          "a cluster rule for the temperatures near T_c (none)", .choices = "none|sw|wolff"},
         {"cluster-window", PML_OPT_DOUBLE, &window, "W",
          "|T - T_c| <= W runs --cluster (0.25)", 0, HUGE_VAL},
+        {"cluster-sweeps", PML_OPT_INT, &cluster_sweeps, "N",
+         "measured sweeps of the --cluster temperatures (--sweeps; thermalisation in proportion)",
+         1, 1e15},
         {"sweeps", PML_OPT_INT, &sweeps, "N", "measured sweeps (20000)", 1, 1e15},
         {"therm", PML_OPT_INT, &therm, "N", "thermalisation sweeps (2000)", 0, 1e15},
         {"seed", PML_OPT_U64, &seed, "S", "Philox seed (1)"},
@@ -313,7 +319,8 @@ int pml_cmd_ising_scan(int argc, char **argv)
     };
     int r = pml_cli_parse("ising scan",
                           "ising scan [--L 32,64] [--T 1.5:3.5:0.05] [--B 0] [--rule R] "
-                          "[--cluster sw|wolff [--cluster-window W]] [--sweeps N] [--therm N] "
+                          "[--cluster sw|wolff [--cluster-window W] [--cluster-sweeps N]] "
+                          "[--sweeps N] [--therm N] "
                           "[--device D] [--json] [--out DIR]",
                           "Every (L, T) in one batch of replicas: "
                           "e, |m|, C, chi, U against T with the exact infinite-lattice curves, "
@@ -346,6 +353,7 @@ int pml_cmd_ising_scan(int argc, char **argv)
     s.rule = (pml_ising_rule)rule;
     s.cluster = cluster;
     s.window = window;
+    s.cluster_sweeps = cluster_sweeps;
     s.sweeps = sweeps;
     s.therm = therm;
     s.seed = seed;
@@ -364,7 +372,8 @@ int pml_cmd_ising_scan(int argc, char **argv)
                     pml_jsonl_num(&j, "B", B);
                     pml_jsonl_num(&j, "J", J);
                     pml_jsonl_str(&j, "rule", in_window(&s, i) ? cluster_s : rule_s);
-                    pml_jsonl_int(&j, "sweeps", (long long)sweeps);
+                    pml_jsonl_int(&j, "sweeps", (long long)(in_window(&s, i) && cluster_sweeps
+                                                                ? cluster_sweeps : sweeps));
                     pml_jsonl_int(&j, "therm", (long long)therm);
                     pml_jsonl_str(&j, "device", pml_device_spec(dev));
                     char warning[1024] = "";

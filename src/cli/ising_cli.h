@@ -23,6 +23,7 @@ typedef struct pml_ising_scan {
      * second batch (the replicas are independent, so this changes nothing else); -1: none */
     int cluster;
     double window;
+    int64_t cluster_sweeps; /* measured sweeps of the cluster batch; 0: sweeps */
     int64_t sweeps, therm;
     uint64_t seed;
     pml_ising_stats *stats; /* nL x nT, allocated by pml_ising_scan_run */
