@@ -151,15 +151,8 @@ int main(int argc, char **argv)
                measure ? "   measured ms/sweep  flips/ns  overhead" : "");
     int rc = 0;
     for (int d = 0; d < 2; ++d) {
-        if (strcmp(device, "all") != 0 && strcmp(device, names[d]) != 0) continue;
-        pml_device *dev = NULL;
-        if (pml_device_open(names[d], &dev) != PML_OK) {
-            if (strcmp(device, "all") != 0) {
-                fprintf(stderr, "bench_ising: %s: %s\n", names[d], pml_last_error());
-                rc = 1;
-            }
-            continue;
-        }
+        pml_device *dev = bench_open("bench_ising", names[d], device, &rc);
+        if (!dev) continue;
         const char *defL = d == 0 ? "256,1024,4096" : "256,1024,4096,16384";
         double Lv[16];
         const int nL = bench_parse_list(Ls ? Ls : defL, Lv, 16);

@@ -193,15 +193,8 @@ int main(int argc, char **argv)
     const char *names[2] = {"cpu", "cuda"};
     int rc = 0;
     for (int d = 0; d < 2; ++d) {
-        if (strcmp(device, "all") != 0 && strcmp(device, names[d]) != 0) continue;
-        pml_device *dev = NULL;
-        if (pml_device_open(names[d], &dev) != PML_OK) {
-            if (strcmp(device, "all") != 0) {
-                fprintf(stderr, "bench_ising_error: %s: %s\n", names[d], pml_last_error());
-                rc = 1;
-            }
-            continue;
-        }
+        pml_device *dev = bench_open("bench_ising_error", names[d], device, &rc);
+        if (!dev) continue;
         for (int li = 0; li < nL; ++li) {
             const int64_t L = (int64_t)Lv[li];
             double best = NAN;

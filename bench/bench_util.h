@@ -8,6 +8,7 @@
 #endif
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/process.h"
@@ -45,6 +46,23 @@ static inline double bench_median(double *v, int n)
         }                                                                                     \
     } while (0)
 
+
+/* Open device `name` (of the benchmark's list) when `want` is "all" or names it; NULL when it
+ * is not to run or cannot be opened (said on stderr, and *rc = 1, when it was asked for by
+ * name). */
+static inline pml_device *bench_open(const char *prog, const char *name, const char *want, int *rc)
+{
+    if (strcmp(want, "all") != 0 && strcmp(want, name) != 0) return NULL;
+    pml_device *dev = NULL;
+    if (pml_device_open(name, &dev) != PML_OK) {
+        if (strcmp(want, "all") != 0) {
+            fprintf(stderr, "%s: %s: %s\n", prog, name, pml_last_error());
+            *rc = 1;
+        }
+        return NULL;
+    }
+    return dev;
+}
 
 /* "1,2.5,8" -> values; the count, or -1 on a parse error (at most cap values). */
 static inline int bench_parse_list(const char *s, double *v, int cap)

@@ -256,6 +256,19 @@ Test(ising_io, readers_want_regular_files)
     pml_device_close(dev);
 }
 
+/* The good file (buf) rewritten into b as a file of an older `version`, whose accumulators
+ * are the first acc_size bytes of today's; returns its length. */
+static size_t older_file(const unsigned char *buf, unsigned char *b, uint32_t version,
+                         uint64_t acc_size)
+{
+    memcpy(b, buf, OFF_SPINS + R * N);
+    memcpy(b + OFF_HDR, &version, 4);
+    memcpy(b + OFF_HDR + 56, &acc_size, 8);
+    for (int r = 0; r < R; ++r)
+        memcpy(b + OFF_SPINS + R * N + r * acc_size, buf + OFF_ACC(r), acc_size);
+    return OFF_SPINS + R * N + R * acc_size;
+}
+
 /* A version-3 file (written here from a version-4 one: the accumulators' first
  * PML_ISING_ACC_V3_SIZE bytes) loads with the same statistics and an empty cluster
  * estimator; a version-3 file cannot name a cluster rule. */
@@ -266,15 +279,8 @@ Test(ising_io, version3_file_loads)
     unsigned char *buf = NULL;
     const size_t n = good_and_other(dev, path, v3, "v3.state", &buf);
     unsigned char *b = malloc(n);
-    memcpy(b, buf, OFF_SPINS + R * N);
-    const uint32_t three = 3, sw = PML_ISING_SWENDSEN_WANG;
-    const uint64_t acc_size = PML_ISING_ACC_V3_SIZE;
-    memcpy(b + OFF_HDR, &three, 4);
-    memcpy(b + OFF_HDR + 56, &acc_size, 8);
-    for (int r = 0; r < R; ++r)
-        memcpy(b + OFF_SPINS + R * N + r * PML_ISING_ACC_V3_SIZE, buf + OFF_ACC(r),
-               PML_ISING_ACC_V3_SIZE);
-    const size_t n3 = OFF_SPINS + R * N + R * PML_ISING_ACC_V3_SIZE;
+    const uint32_t sw = PML_ISING_SWENDSEN_WANG;
+    const size_t n3 = older_file(buf, b, 3, PML_ISING_ACC_V3_SIZE);
     pml_test_write_file(v3, b, n3);
     pml_ising *a = NULL, *g = NULL;
     PML_ASSERT_OK(pml_ising_load(dev, path, &a));
@@ -308,15 +314,7 @@ Test(ising_io, version2_file_has_no_jackknife)
     unsigned char *buf = NULL;
     const size_t n = good_and_other(dev, path, v2, "v2.state", &buf);
     unsigned char *b = malloc(n);
-    memcpy(b, buf, OFF_SPINS + R * N);
-    const uint32_t two = 2;
-    const uint64_t acc_size = PML_ISING_ACC_V2_SIZE;
-    memcpy(b + OFF_HDR, &two, 4);
-    memcpy(b + OFF_HDR + 56, &acc_size, 8);
-    for (int r = 0; r < R; ++r)
-        memcpy(b + OFF_SPINS + R * N + r * PML_ISING_ACC_V2_SIZE, buf + OFF_ACC(r),
-               PML_ISING_ACC_V2_SIZE);
-    pml_test_write_file(v2, b, OFF_SPINS + R * N + R * PML_ISING_ACC_V2_SIZE);
+    pml_test_write_file(v2, b, older_file(buf, b, 2, PML_ISING_ACC_V2_SIZE));
     pml_ising *a = NULL, *g = NULL;
     PML_ASSERT_OK(pml_ising_load(dev, path, &a));
     PML_ASSERT_OK(pml_ising_load(dev, v2, &g));

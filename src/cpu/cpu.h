@@ -26,6 +26,13 @@ typedef struct pml_cpu_barrier_t {
 } pml_cpu_barrier_t;
 void pml_cpu_barrier(pml_cpu_barrier_t *b, unsigned nth);
 
+/* ising_replicas.c: fn(a, r, scratch) for every replica r of a call, whole replicas over the
+ * threads, each thread with `per` bytes of its own scratch (PML_ERR_OUT_OF_MEMORY naming
+ * `what` when they cannot be had). */
+typedef void pml_cpu_replica_fn(const pml_ising_sweeps_args *a, int64_t r, char *scratch);
+pml_status pml_cpu_ising_for_replicas(const pml_ising_sweeps_args *a, size_t per,
+                                      pml_cpu_replica_fn *fn, const char *what);
+
 /* memory.c: host memory, 64-byte aligned */
 pml_status pml_cpu_alloc(pml_device *dev, size_t nbytes, void **out);
 void pml_cpu_release(pml_device *dev, void *ptr);

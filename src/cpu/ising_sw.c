@@ -9,31 +9,14 @@
 #include <stdlib.h>
 
 #include "cpu/cpu.h"
+#include "cpu/ising_ref_lattice.h"
 #include "physml/rng.h"
 
-/* One replica's lattice in its colour planes (src/ops/ising_ops.h). */
-typedef struct lattice {
-    uint32_t *planes;
-    int64_t lx, ly, ww;
-} lattice;
+typedef pml_ref_lattice lattice;
 
-static uint32_t *site_word(const lattice *g, int64_t x, int64_t y)
-{
-    const int64_t c = (x + y) & 1, j = x / 2;
-    return g->planes + (c * g->ly + y) * g->ww + j / 32;
-}
-
-static int spin(const lattice *g, int64_t i)
-{
-    const int64_t x = i % g->lx, y = i / g->lx;
-    return (*site_word(g, x, y) >> ((x / 2) % 32)) & 1u ? 1 : -1;
-}
-
-static void flip(const lattice *g, int64_t i)
-{
-    const int64_t x = i % g->lx, y = i / g->lx;
-    *site_word(g, x, y) ^= 1u << ((x / 2) % 32);
-}
+/* Site i = y Lx + x. */
+static int spin(const lattice *g, int64_t i) { return pml_ref_spin(g, i % g->lx, i / g->lx); }
+static void flip(const lattice *g, int64_t i) { pml_ref_flip(g, i % g->lx, i / g->lx); }
 
 /* The other end of bond d of site i. */
 static int64_t partner(const lattice *g, int64_t i, int d)

@@ -199,6 +199,18 @@ static void push(const sw_rep *R, const long long *bm, int64_t sq)
     pml_ising_acc_imp(&R->a->acc[R->r], (double)sq / ((double)R->N * (double)R->N));
 }
 
+/* The sums of the nth threads' parts (bond sum, spin sum, sum of |C|^2 each), pushed. */
+static void push_parts(const sw_rep *R, const long long *parts, int nth)
+{
+    long long bm[2] = {0, 0}, sq = 0;
+    for (int k = 0; k < nth; ++k) {
+        bm[0] += parts[3 * k];
+        bm[1] += parts[3 * k + 1];
+        sq += parts[3 * k + 2];
+    }
+    push(R, bm, sq);
+}
+
 /* Cluster sizes: cnt[c] += the sites of [i0, i1) whose root is c. */
 static void count_roots(int32_t *cnt, const int32_t *root, int64_t i0, int64_t i1)
 {
@@ -274,15 +286,7 @@ static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long lon
         label_rows(R, y0, y1, 0);
         pml_cpu_barrier(bar, (unsigned)nth);
         if (tid == 0) {
-            if (n > 0 && R->a->measure) { /* the previous sweep's sums, all made by now */
-                long long bm[2] = {0, 0}, sq = 0;
-                for (int k = 0; k < nth; ++k) {
-                    bm[0] += parts[3 * k];
-                    bm[1] += parts[3 * k + 1];
-                    sq += parts[3 * k + 2];
-                }
-                push(R, bm, sq);
-            }
+            if (n > 0 && R->a->measure) push_parts(R, parts, nth); /* the previous sweep's */
             for (int k = 0; k < nth; ++k) { /* the down bonds of each strip's last row */
                 const int64_t y = ly * (k + 1) / nth - 1, yd = y + 1 == ly ? 0 : y + 1;
                 const uint32_t *ad = R->actD + y * XW;
@@ -320,17 +324,17 @@ static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long lon
     }
     pml_cpu_barrier(bar, (unsigned)nth);
     if (tid == 0) {
-        if (R->a->n > 0 && R->a->measure) {
-            long long bm[2] = {0, 0}, sq = 0;
-            for (int k = 0; k < nth; ++k) {
-                bm[0] += parts[3 * k];
-                bm[1] += parts[3 * k + 1];
-                sq += parts[3 * k + 2];
-            }
-            push(R, bm, sq);
-        }
+        if (R->a->n > 0 && R->a->measure) push_parts(R, parts, nth);
         to_planes(R);
     }
+}
+
+static sw_rep rep_of(const pml_ising_sweeps_args *a, int64_t r, char *mem);
+
+static void replica_fn(const pml_ising_sweeps_args *a, int64_t r, char *mem)
+{
+    sw_rep R = rep_of(a, r, mem);
+    one_replica(&R);
 }
 
 static sw_rep rep_of(const pml_ising_sweeps_args *a, int64_t r, char *mem)
@@ -371,16 +375,14 @@ pml_status pml_cpu_ising_sw(pml_device *dev, const pml_ising_sweeps_args *a)
     const int split = a->replicas < threads && N >= 4096 && ly >= 16;
     int nth = split ? (threads < ly / 8 ? threads : (int)(ly / 8)) : 1;
     if (nth > 64) nth = 64;
-    if (!split && threads > a->replicas) threads = (int)a->replicas;
-    const int copies = split ? 1 : threads;
     /* words: rows, bonds, flip words; int32: parents, final roots, cluster sizes (nth sets
      * when split) */
     const size_t per = (3 * (size_t)(ly * XW) + NW) * 4 + (size_t)N * 4 * (2 + (split ? nth : 1)) + 64;
-    char *mem = malloc((size_t)copies * per);
-    if (!mem)
-        return pml_set_error(PML_ERR_OUT_OF_MEMORY, "Swendsen-Wang: scratch for %d x %lld sites",
-                             copies, (long long)N);
     if (split) {
+        char *mem = malloc(per);
+        if (!mem)
+            return pml_set_error(PML_ERR_OUT_OF_MEMORY, "Swendsen-Wang: scratch for %lld sites",
+                                 (long long)N);
         long long parts[3 * 64];
         for (int64_t r = 0; r < a->replicas; ++r) {
             sw_rep R = rep_of(a, r, mem);
@@ -398,15 +400,5 @@ pml_status pml_cpu_ising_sw(pml_device *dev, const pml_ising_sweeps_args *a)
         free(mem);
         return PML_OK;
     }
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
-    for (int64_t r = 0; r < a->replicas; ++r) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        sw_rep R = rep_of(a, r, mem + (size_t)tid * per);
-        one_replica(&R);
-    }
-    free(mem);
-    return PML_OK;
+    return pml_cpu_ising_for_replicas(a, per, replica_fn, "Swendsen-Wang");
 }

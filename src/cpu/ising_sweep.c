@@ -16,33 +16,12 @@
  * all 32 planes of every site's draw (8 Philox blocks a site, where the fast paths need about
  * one block per 16 sites), so it is slow: for tests, and as a fallback when debugging. */
 #include "cpu/cpu.h"
+#include "cpu/ising_ref_lattice.h"
 
-/* One replica's lattice: s(x, y) = +-1, x = 0..lx-1, y = 0..ly-1, periodic, in the two
- * colour planes of its 2 ly ww words (src/ops/ising_ops.h). */
-typedef struct lattice {
-    uint32_t *planes;
-    int64_t lx, ly, ww;
-} lattice;
-
-/* The word holding site (x, y): plane c = (x + y) % 2, row y, colour site j = x / 2 (the
- * site x = 2j + ((y + c) & 1)), word j / 32; the site is bit j % 32. */
-static uint32_t *site_word(const lattice *g, int64_t x, int64_t y)
-{
-    const int64_t c = (x + y) & 1, j = x / 2;
-    return g->planes + (c * g->ly + y) * g->ww + j / 32;
-}
-
-static int spin(const lattice *g, int64_t x, int64_t y)
-{
-    x = (x + g->lx) % g->lx; /* periodic */
-    y = (y + g->ly) % g->ly;
-    return (*site_word(g, x, y) >> ((x / 2) % 32)) & 1u ? 1 : -1;
-}
-
-static void flip(const lattice *g, int64_t x, int64_t y)
-{
-    *site_word(g, x, y) ^= 1u << ((x / 2) % 32);
-}
+typedef pml_ref_lattice lattice;
+#define site_word pml_ref_site_word
+#define spin pml_ref_spin
+#define flip pml_ref_flip
 
 /* The draw u of site (x, y) in half-sweep h (physml/ising.h): the site is lane l = j % 32 of
  * word w = j / 32 of its row (j = x / 2), and bit 31 - b of u is bit l of

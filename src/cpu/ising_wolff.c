@@ -13,9 +13,6 @@
  * over replicas. */
 #include <stdint.h>
 #include <stdlib.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "cpu/cpu.h"
 #include "cpu/philox16.h"
@@ -195,31 +192,20 @@ static void one_replica(const pml_ising_sweeps_args *a, int64_t r, wolff_work *w
                 planes[(c * ly + y) * WW + pw] = pml_ising_plane_word(rows + y * XW, XW, y, c, pw);
 }
 
+/* per replica: N bytes of spins (rounded to 64), N int32 stamps, N + 1 int32 cluster sites */
+static size_t spins_bytes(int64_t N) { return ((size_t)N + 63) / 64 * 64; }
+
+static void replica_fn(const pml_ising_sweeps_args *a, int64_t r, char *base)
+{
+    const int64_t N = a->lx * a->ly;
+    const size_t sb = spins_bytes(N);
+    wolff_work wk = {(int8_t *)base, (int32_t *)(base + sb), (int32_t *)(base + sb) + N};
+    one_replica(a, r, &wk);
+}
+
 pml_status pml_cpu_ising_wolff(pml_device *dev, const pml_ising_sweeps_args *a)
 {
     (void)dev;
     const int64_t N = a->lx * a->ly;
-    int threads = 1;
-#ifdef _OPENMP
-    threads = omp_get_max_threads();
-#endif
-    if (threads > a->replicas) threads = (int)a->replicas;
-    /* per thread: N bytes of spins (rounded to 64), N int32 stamps, N + 1 int32 cluster sites */
-    const size_t sb = ((size_t)N + 63) / 64 * 64, per = sb + 8 * (size_t)N + 4;
-    char *mem = malloc((size_t)threads * per);
-    if (!mem)
-        return pml_set_error(PML_ERR_OUT_OF_MEMORY, "Wolff: scratch for %d x %lld sites", threads,
-                             (long long)N);
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
-    for (int64_t r = 0; r < a->replicas; ++r) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        char *base = mem + (size_t)tid * per;
-        wolff_work wk = {(int8_t *)base, (int32_t *)(base + sb), (int32_t *)(base + sb) + N};
-        one_replica(a, r, &wk);
-    }
-    free(mem);
-    return PML_OK;
+    return pml_cpu_ising_for_replicas(a, spins_bytes(N) + 8 * (size_t)N + 4, replica_fn, "Wolff");
 }
