@@ -129,26 +129,27 @@ static void flip_words(const sw_rep *R, uint64_t t, uint64_t i0, uint64_t i1)
 static void label_rows(const sw_rep *R, int64_t y0, int64_t y1, int last)
 {
     const int64_t lx = R->lx, ly = R->ly, XW = R->XW;
-    int32_t *par = R->par;
+    int32_t *par = R->par, *rs = R->lab; /* rs: each site's run start (lab is free here) */
     for (int64_t y = y0; y < y1; ++y) {
         const uint32_t *ar = R->actR + y * XW;
-        int32_t *pr = par + y * lx;
+        int32_t *pr = par + y * lx, *rr = rs + y * lx;
         const int32_t base = (int32_t)(y * lx);
         int32_t cur = base; /* the run's first site, in a register (no branch) */
-        pr[0] = base;
+        pr[0] = rr[0] = base;
         for (int64_t x = 1; x < lx; ++x) {
             cur = bit(ar, x - 1) ? cur : base + (int32_t)x;
-            pr[x] = cur;
+            pr[x] = rr[x] = cur;
         }
     }
     for (int64_t y = y0; y < y1; ++y) {
         const int32_t base = (int32_t)(y * lx);
         const uint32_t *ar = R->actR + y * XW;
-        if (bit(ar, lx - 1)) unite(par, base + (int32_t)lx - 1, base);
+        if (bit(ar, lx - 1)) unite(par, rs[base + lx - 1], base);
         if (y + 1 == y1 && !last) break;
         const int64_t yd = y + 1 == ly ? 0 : y + 1;
         const int32_t below = (int32_t)(yd * lx);
         const uint32_t *ard = R->actR + yd * XW, *ad = R->actD + y * XW;
+        int32_t lastA = -1, lastB = -1; /* the last pair of runs united in this row */
         for (int64_t w = 0; w < XW; ++w) {
             /* down bonds at x whose x - 1 also has one, with right bonds at x - 1 above and
              * below: already joined */
@@ -158,7 +159,13 @@ static void label_rows(const sw_rep *R, int64_t y0, int64_t y1, int last)
             const uint32_t rd = (ard[w] << 1) | (w > 0 ? ard[w - 1] >> 31 : 0u);
             for (uint32_t u = m & ~(prev & rr & rd); u; u &= u - 1) {
                 const int32_t x = (int32_t)(32 * w) + __builtin_ctz(u);
-                unite(par, base + x, below + x);
+                /* the runs' first sites (their links are the only ones a union changes);
+                 * the same two runs as the last bond: already joined */
+                const int32_t a = rs[base + x], b = rs[below + x];
+                if (a == lastA && b == lastB) continue;
+                lastA = a;
+                lastB = b;
+                unite(par, a, b);
             }
         }
     }
@@ -211,10 +218,26 @@ static void push_parts(const sw_rep *R, const long long *parts, int nth)
     push(R, bm, sq);
 }
 
-/* Cluster sizes: cnt[c] += the sites of [i0, i1) whose root is c. */
-static void count_roots(int32_t *cnt, const int32_t *root, int64_t i0, int64_t i1)
+/* Cluster sizes: cnt[c] += the sites of rows [y0, y1) whose root is c, a run of right bonds
+ * at a time (its sites share a root): the runs end where a right bond is inactive. */
+static void count_roots(const sw_rep *R, int32_t *cnt, const int32_t *root, int64_t y0, int64_t y1)
 {
-    for (int64_t i = i0; i < i1; ++i) cnt[root[i]] += 1;
+    const int64_t lx = R->lx, XW = R->XW;
+    for (int64_t y = y0; y < y1; ++y) {
+        const uint32_t *ar = R->actR + y * XW;
+        const int32_t *rt = root + y * lx;
+        int64_t start = 0;
+        for (int64_t w = 0; w < XW; ++w) {
+            /* bit l: site 32 w + l ends its run (no bond to its right, or the row's end) */
+            uint32_t ends = ~ar[w] & pml_ising_row_valid(lx, w);
+            if (32 * w + 32 >= lx) ends |= 1u << ((lx - 1) & 31);
+            for (; ends; ends &= ends - 1) {
+                const int64_t x = 32 * w + __builtin_ctz(ends);
+                cnt[rt[start]] += (int32_t)(x + 1 - start);
+                start = x + 1;
+            }
+        }
+    }
 }
 
 static void to_rows(const sw_rep *R)
@@ -249,7 +272,7 @@ static void one_replica(sw_rep *R)
             long long bm[2] = {0, 0};
             sums_rows(R, 0, R->ly, bm);
             memset(R->cnt, 0, (size_t)R->N * sizeof *R->cnt);
-            count_roots(R->cnt, R->par, 0, R->N);
+            count_roots(R, R->cnt, R->par, 0, R->ly);
             int64_t sq = 0;
             for (int64_t c = 0; c < R->N; ++c) sq += (int64_t)R->cnt[c] * R->cnt[c];
             push(R, bm, sq);
@@ -304,7 +327,7 @@ static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long lon
         int32_t *cnt = R->cnt + (size_t)tid * (size_t)R->N; /* this strip's cluster sizes */
         if (R->a->measure) {
             memset(cnt, 0, (size_t)R->N * sizeof *cnt);
-            count_roots(cnt, R->lab, y0 * lx, y1 * lx);
+            count_roots(R, cnt, R->lab, y0, y1);
         }
         pml_cpu_barrier(bar, (unsigned)nth); /* every row flipped: the sums, the next bonds */
         if (R->a->measure) {
