@@ -262,6 +262,8 @@ static void to_planes(const sw_rep *R)
 static void one_replica(sw_rep *R)
 {
     to_rows(R);
+    /* the cluster sizes start at zero once a call; each sweep clears the entries it used */
+    if (R->a->measure) memset(R->cnt, 0, (size_t)R->N * sizeof *R->cnt);
     for (int64_t n = 0; n < R->a->n; ++n) {
         const uint64_t t = R->a->t0 + (uint64_t)n;
         bonds(R, t, 0, R->ly * R->XW);
@@ -271,10 +273,12 @@ static void one_replica(sw_rep *R)
         if (R->a->measure) {
             long long bm[2] = {0, 0};
             sums_rows(R, 0, R->ly, bm);
-            memset(R->cnt, 0, (size_t)R->N * sizeof *R->cnt);
             count_roots(R, R->cnt, R->par, 0, R->ly);
             int64_t sq = 0;
-            for (int64_t c = 0; c < R->N; ++c) sq += (int64_t)R->cnt[c] * R->cnt[c];
+            for (int64_t c = 0; c < R->N; ++c) {
+                sq += (int64_t)R->cnt[c] * R->cnt[c];
+                R->cnt[c] = 0;
+            }
             push(R, bm, sq);
         }
     }
@@ -301,6 +305,8 @@ static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long lon
     const uint64_t f0 = R->NW * (uint64_t)tid / (uint64_t)nth;
     const uint64_t f1 = R->NW * (uint64_t)(tid + 1) / (uint64_t)nth;
     if (tid == 0) to_rows(R);
+    if (R->a->measure) /* zero once a call; each sweep clears what it used */
+        memset(R->cnt + (size_t)tid * (size_t)R->N, 0, (size_t)R->N * sizeof *R->cnt);
     pml_cpu_barrier(bar, (unsigned)nth);
     for (int64_t n = 0; n < R->a->n; ++n) {
         const uint64_t t = R->a->t0 + (uint64_t)n;
@@ -325,10 +331,7 @@ static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long lon
             R->lab[i] = root_of(R->par, R->par[i]);
         apply_rows(R, R->lab, y0, y1);
         int32_t *cnt = R->cnt + (size_t)tid * (size_t)R->N; /* this strip's cluster sizes */
-        if (R->a->measure) {
-            memset(cnt, 0, (size_t)R->N * sizeof *cnt);
-            count_roots(R, cnt, R->lab, y0, y1);
-        }
+        if (R->a->measure) count_roots(R, cnt, R->lab, y0, y1);
         pml_cpu_barrier(bar, (unsigned)nth); /* every row flipped: the sums, the next bonds */
         if (R->a->measure) {
             long long bm[2] = {0, 0};
@@ -337,7 +340,11 @@ static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long lon
             int64_t sq = 0;
             for (int64_t c = R->N * tid / nth; c < R->N * (tid + 1) / nth; ++c) {
                 int64_t size = 0;
-                for (int k = 0; k < nth; ++k) size += R->cnt[(size_t)k * (size_t)R->N + (size_t)c];
+                for (int k = 0; k < nth; ++k) {
+                    int32_t *e = &R->cnt[(size_t)k * (size_t)R->N + (size_t)c];
+                    size += *e;
+                    *e = 0; /* cleared for the next sweep by the one thread that reads it */
+                }
                 sq += size * size;
             }
             parts[3 * tid] = bm[0];
