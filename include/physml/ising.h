@@ -87,7 +87,8 @@
  * the cluster are visited in the order they joined (the seed first): each is flipped, and
  * each of its neighbours right, left, down, up (the periodic (x +- 1, y), then (x, y +- 1))
  * that is not in the cluster and would satisfy the bond with the visited site's old spin
- * takes the next draw u and joins iff u < thr. Limit: t (4N + 2) < 2^64.
+ * takes the next draw u and joins iff u < thr. Limits: Wolff N < 2^30 and t (4N + 2) < 2^64;
+ * Swendsen-Wang N < 2^31 (cluster labels are 32-bit site numbers).
  *
  * ---- Measurements -------------------------------------------------------------------------
  * pml_ising_sample runs sweeps and after each one measures e and m of every replica on the

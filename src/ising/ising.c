@@ -453,6 +453,11 @@ static pml_status run(pml_ising *g, int64_t n, int measure, const char *fn)
     pml_ising_sweeps_fn *kernel = rule_kernel(g->dev, g->cfg.rule);
     PML_CHECK(kernel != NULL, PML_ERR_UNSUPPORTED, "%s: the %s rule is not implemented on the %s backend",
               fn, rule_names[g->cfg.rule], g->dev->ops->name);
+    for (int64_t i = 0; g->cfg.rule == PML_ISING_SWENDSEN_WANG && i < g->nseg; ++i)
+        PML_CHECK(g->seg[i].lx * g->seg[i].ly < ((int64_t)1 << 31), PML_ERR_INVALID_ARGUMENT,
+                  "%s: Swendsen-Wang sweeps on a %lld x %lld lattice: at most 2^31 - 1 sites "
+                  "(the cluster labels are 32-bit site numbers)",
+                  fn, (long long)g->seg[i].lx, (long long)g->seg[i].ly);
     for (int64_t i = 0; g->cfg.rule == PML_ISING_WOLFF && i < g->nseg; ++i) {
         /* step t's draws start at t (4N + 2), a 64-bit index; sites count in 32 bits */
         const int64_t N = g->seg[i].lx * g->seg[i].ly;
