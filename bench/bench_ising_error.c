@@ -6,7 +6,7 @@
  *
  *   bench_ising_error [--device cpu|cuda|all] [--L 32,64,128,256]
  *                     [--rule metropolis,sw,wolff] [--target 0.01] [--budget 60]
- *                     [--seed 1] [--numpy] [--threads N] [--peers DIR] [--json]
+ *                     [--seed 1] [--repeats 1] [--numpy] [--peers DIR] [--json]
  *
  * Protocol (the peer's): one L x L replica at T_c = 2/ln(1 + sqrt 2), J = 1, B = 0; hot
  * start, thermalised untimed by 300 Swendsen-Wang sweeps (an equilibrium start for every
@@ -18,7 +18,9 @@
  * extrapolation seconds (rel / target)^2 (marked). Also: the cost normalised to the target,
  * seconds (rel / target)^2, which does not depend on where the run stopped (the variance
  * of C falls as 1 / time), C against the exact finite-lattice value (Kaufman, a check that
- * the figure is of a correct run), tau_e and the update speed. */
+ * the figure is of a correct run), tau_e and the update speed. With --repeats K each (rule, L)
+ * runs K times with seeds seed .. seed + K - 1 (the peer too) and the ratios are of the
+ * medians of the normalised seconds; every run is printed. */
 #include "bench_util.h"
 #include <math.h>
 #include <string.h>
@@ -80,6 +82,32 @@ static pml_status run_one(pml_device *dev, int64_t L, pml_ising_rule rule, doubl
     return PML_OK;
 }
 
+/* One run's line: JSON or a table row, with C against the exact finite-lattice value. */
+static void report(const char *dev_kind, const char *dev_name, int64_t L, pml_ising_rule rule,
+                   double target, const result *res, int json)
+{
+    double cx = NAN;
+    pml_ising_exact_finite(L, L, pml_ising_tc(1.0), 1.0, NULL, NULL, &cx);
+    const double z = (res->c - cx) / res->c_err;
+    if (json)
+        printf("{\"name\": \"bench_ising_error\", \"device\": \"%s\", \"device_name\": \"%s\", "
+               "\"L\": %lld, \"rule\": \"%s\", \"T\": %.10g, \"target\": %g, \"sweeps\": %lld, "
+               "\"seconds\": %.6g, \"c\": %.6g, \"c_err\": %.4g, \"rel_err\": %.4g, "
+               "\"reached\": %s, \"seconds_to_target\": %.6g, \"normalised_seconds\": %.6g, "
+               "\"tau_e\": %.4g, \"flips_per_ns\": %.4g, \"c_exact\": %.8g, \"z\": %.3g}\n",
+               dev_kind, dev_name, (long long)L, rule_names[rule], pml_ising_tc(1.0), target,
+               (long long)res->sweeps, res->seconds, res->c, res->c_err, res->rel,
+               res->reached ? "true" : "false", res->to_target, res->normalised, res->tau_e,
+               res->speed, cx, z);
+    else
+        printf("%-6s %-26.26s %6lld %-10s %9lld %9.2f %8.4f %9.2e %7.4f %10.2f%s %10.2f %7.1f "
+               "%10.4f %9.1f\n",
+               dev_kind, dev_name, (long long)L, rule_names[rule], (long long)res->sweeps,
+               res->seconds, res->c, res->c_err, res->rel, res->to_target,
+               res->reached ? " " : "*", res->normalised, res->tau_e, res->speed, z);
+    fflush(stdout);
+}
+
 /* The peer's result for (rule, L): its normalised cost; NaN when it did not run. */
 typedef struct peer_row {
     char rule[16];
@@ -95,15 +123,17 @@ static double json_num(const char *line, const char *key)
     return p ? atof(p + strlen(pat)) : NAN;
 }
 
-static int run_peer(const char *dir, const char *Ls, double target, double budget, int json,
-                    peer_row *rows, int cap)
+static int run_peer(const char *dir, const char *Ls, double target, double budget,
+                    uint64_t seed, int json, peer_row *rows, int cap)
 {
-    char script[1024], tg[32], bg[32];
+    char script[1024], tg[32], bg[32], sd[32];
     snprintf(script, sizeof script, "%s/ising_cluster_numpy.py", dir);
     snprintf(tg, sizeof tg, "%g", target);
     snprintf(bg, sizeof bg, "%g", budget);
+    snprintf(sd, sizeof sd, "%llu", (unsigned long long)seed);
     const char *const argv[] = {"/usr/bin/python3", script, "--json", "--L", Ls, "--rule",
-                                "metropolis,sw", "--target", tg, "--budget", bg, NULL};
+                                "metropolis,sw", "--target", tg, "--budget", bg, "--seed", sd,
+                                NULL};
     static char out[1 << 16];
     if (pml_run(argv, NULL, out, sizeof out, NULL, 0) != 0) {
         fprintf(stderr, "bench_ising_error: the NumPy peer did not run (script/bootstrap --bench "
@@ -138,7 +168,7 @@ int main(int argc, char **argv)
     const char *peers = "bench/peers";
     double target = 0.01, budget = 60.0;
     uint64_t seed = 1;
-    int json = 0, numpy = 0;
+    int json = 0, numpy = 0, repeats = 1;
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -150,11 +180,12 @@ int main(int argc, char **argv)
         else if (v && !strcmp(a, "--target")) target = atof(argv[++i]);
         else if (v && !strcmp(a, "--budget")) budget = atof(argv[++i]);
         else if (v && !strcmp(a, "--seed")) seed = strtoull(argv[++i], NULL, 10);
+        else if (v && !strcmp(a, "--repeats")) repeats = atoi(argv[++i]);
         else if (v && !strcmp(a, "--peers")) peers = argv[++i];
         else {
             fprintf(stderr, "usage: bench_ising_error [--device cpu|cuda|all] [--L list] "
                             "[--rule metropolis,heatbath,sw,wolff] [--target 0.01] [--budget S] "
-                            "[--seed S] [--numpy] [--peers DIR] [--json]\n");
+                            "[--seed S] [--repeats K] [--numpy] [--peers DIR] [--json]\n");
             return !strcmp(a, "--help") ? 0 : 2;
         }
     }
@@ -174,8 +205,10 @@ int main(int argc, char **argv)
         rv[nr++] = found;
         p += k + (p[k] == ',');
     }
-    if (nL < 1 || nr < 1 || !(target > 0 && target < 1) || !(budget > 0)) {
-        fprintf(stderr, "bench_ising_error: bad --L, --rule, --target (0..1) or --budget\n");
+    if (nL < 1 || nr < 1 || !(target > 0 && target < 1) || !(budget > 0) || repeats < 1 ||
+        repeats > 9) {
+        fprintf(stderr, "bench_ising_error: bad --L, --rule, --target (0..1), --budget or "
+                        "--repeats (1..9)\n");
         return 2;
     }
     for (int i = 0; i < nL; ++i)
@@ -187,9 +220,10 @@ int main(int argc, char **argv)
         printf("%-6s %-26s %6s %-10s %9s %9s %8s %9s %7s %11s %10s %7s %10s %9s\n", "device",
                "name", "L", "rule", "sweeps", "seconds", "C", "C_err", "rel", "to_target",
                "normalised", "tau_e", "flips/ns", "C-exact/err");
-    peer_row prow[32];
+    peer_row prow[32 * 9];
     int npeer = 0;
-    if (numpy) npeer = run_peer(peers, Ls, target, budget, json, prow, 32);
+    for (int k = 0; numpy && k < repeats; ++k)
+        npeer += run_peer(peers, Ls, target, budget, seed + (uint64_t)k, json, prow + npeer, 32);
     const char *names[2] = {"cpu", "cuda"};
     int rc = 0;
     for (int d = 0; d < 2; ++d) {
@@ -202,48 +236,45 @@ int main(int argc, char **argv)
             for (int ri = 0; ri < nr; ++ri) {
                 const pml_ising_rule rule = (pml_ising_rule)rv[ri];
                 if (d == 1 && rule == PML_ISING_WOLFF) continue; /* CPU only */
-                result res;
-                const pml_status s = run_one(dev, L, rule, target, budget, seed, &res);
-                if (s != PML_OK) {
-                    fprintf(stderr, "bench_ising_error: %s L=%lld %s: %s: %s\n", names[d],
-                            (long long)L, rule_names[rule], pml_status_string(s), pml_last_error());
-                    rc = 1;
-                    continue;
+                double norm[9];
+                int got = 0;
+                for (int k = 0; k < repeats; ++k) {
+                    result res;
+                    const pml_status s =
+                        run_one(dev, L, rule, target, budget, seed + (uint64_t)k, &res);
+                    if (s != PML_OK) {
+                        fprintf(stderr, "bench_ising_error: %s L=%lld %s: %s: %s\n", names[d],
+                                (long long)L, rule_names[rule], pml_status_string(s),
+                                pml_last_error());
+                        rc = 1;
+                        continue;
+                    }
+                    report(names[d], pml_device_name(dev), L, rule, target, &res, json);
+                    norm[got++] = res.normalised;
                 }
-                double cx = NAN;
-                pml_ising_exact_finite(L, L, pml_ising_tc(1.0), 1.0, NULL, NULL, &cx);
-                const double z = (res.c - cx) / res.c_err;
-                if (isnan(best) || res.normalised < best) {
-                    best = res.normalised;
+                if (got == 0) continue;
+                const double med = bench_median(norm, got);
+                if (isnan(best) || med < best) {
+                    best = med;
                     best_rule = rule_names[rule];
                 }
-                if (json)
-                    printf("{\"name\": \"bench_ising_error\", \"device\": \"%s\", \"device_name\": "
-                           "\"%s\", \"L\": %lld, \"rule\": \"%s\", \"T\": %.10g, \"target\": %g, "
-                           "\"sweeps\": %lld, \"seconds\": %.6g, \"c\": %.6g, \"c_err\": %.4g, "
-                           "\"rel_err\": %.4g, \"reached\": %s, \"seconds_to_target\": %.6g, "
-                           "\"normalised_seconds\": %.6g, \"tau_e\": %.4g, \"flips_per_ns\": "
-                           "%.4g, \"c_exact\": %.8g, \"z\": %.3g}\n",
-                           names[d], pml_device_name(dev), (long long)L, rule_names[rule],
-                           pml_ising_tc(1.0), target, (long long)res.sweeps, res.seconds, res.c,
-                           res.c_err, res.rel, res.reached ? "true" : "false", res.to_target,
-                           res.normalised, res.tau_e, res.speed, cx, z);
-                else
-                    printf("%-6s %-26.26s %6lld %-10s %9lld %9.2f %8.4f %9.2e %7.4f %10.2f%s "
-                           "%10.2f %7.1f %10.4f %9.1f\n",
-                           names[d], pml_device_name(dev), (long long)L, rule_names[rule],
-                           (long long)res.sweeps, res.seconds, res.c, res.c_err, res.rel,
-                           res.to_target, res.reached ? " " : "*", res.normalised, res.tau_e,
-                           res.speed, z);
-                fflush(stdout);
             }
+            /* the peer's median per rule, then its best rule */
             double peer_best = NAN;
             const char *peer_rule = "";
-            for (int k = 0; k < npeer; ++k)
-                if (prow[k].L == L && (isnan(peer_best) || prow[k].normalised < peer_best)) {
-                    peer_best = prow[k].normalised;
-                    peer_rule = prow[k].rule;
+            for (int pr = 0; pr < 2; ++pr) {
+                const char *name = pr ? "sw" : "metropolis";
+                double v[9];
+                int m = 0;
+                for (int k = 0; k < npeer && m < 9; ++k)
+                    if (prow[k].L == L && !strcmp(prow[k].rule, name)) v[m++] = prow[k].normalised;
+                if (m == 0) continue;
+                const double med = bench_median(v, m);
+                if (isnan(peer_best) || med < peer_best) {
+                    peer_best = med;
+                    peer_rule = name;
                 }
+            }
             if (!isnan(best) && !isnan(peer_best)) {
                 if (json)
                     printf("{\"name\": \"bench_ising_error_ratio\", \"device\": \"%s\", \"L\": %lld, "
@@ -252,7 +283,7 @@ int main(int argc, char **argv)
                            names[d], (long long)L, best_rule, peer_rule, peer_best / best);
                 else
                     printf("  L = %lld: physml's best (%s) is %.1fx the best NumPy peer (%s), "
-                           "normalised seconds\n",
+                           "medians of the normalised seconds\n",
                            (long long)L, best_rule, peer_best / best, peer_rule);
             }
         }
