@@ -71,6 +71,19 @@ int pml_test_ising_ref_same(const pml_test_ising_ref *ref, pml_ising *g, const c
     return ok;
 }
 
+int pml_test_ising_matches_ref(pml_ising *g, int64_t sweeps, const char *what)
+{
+    pml_test_ising_ref ref;
+    pml_test_ising_ref_copy(g, &ref);
+    pml_test_ising_ref_run(&ref, sweeps / 2, 0);
+    pml_test_ising_ref_run(&ref, sweeps - sweeps / 2, 1);
+    PML_ASSERT_OK(pml_ising_sweep(g, sweeps / 2));
+    PML_ASSERT_OK(pml_ising_sample(g, sweeps - sweeps / 2));
+    const int same = pml_test_ising_ref_same(&ref, g, what);
+    pml_test_ising_ref_free(&ref);
+    return same;
+}
+
 void pml_test_ising_ref_free(pml_test_ising_ref *ref)
 {
     free(ref->spins);

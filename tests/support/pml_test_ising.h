@@ -26,6 +26,10 @@ void pml_test_ising_ref_run(pml_test_ising_ref *ref, int64_t n, int measure);
  * the first difference, prefixed by `what`. */
 int pml_test_ising_ref_same(const pml_test_ising_ref *ref, pml_ising *g, const char *what);
 void pml_test_ising_ref_free(pml_test_ising_ref *ref);
+/* g's own kernel against the reference from g's present state: `sweeps` sweeps, the first
+ * half unmeasured, then bit planes, accumulators and sweep counter compared; 1 when equal
+ * (the first difference printed, prefixed by `what`). */
+int pml_test_ising_matches_ref(pml_ising *g, int64_t sweeps, const char *what);
 
 /* Whether every spin of an lx x ly lattice (row-major +-1) has neighbour sum 0. */
 int pml_test_ising_trapped(const int8_t *s, int64_t lx, int64_t ly);
