@@ -173,18 +173,6 @@ static int have_avx512(void)
 static int have_avx512(void) { return 0; }
 #endif
 
-/* Population count of a word by SWAR additions: the portable build has no popcnt
- * instruction (__builtin_popcount is a library call there), and these vectorise. The bytes
- * are summed by shifts, not the usual multiply, which GCC turns back into a popcount call. */
-static inline uint32_t popc_swar(uint32_t x)
-{
-    x = x - ((x >> 1) & 0x55555555u);
-    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
-    x = (x + (x >> 4)) & 0x0F0F0F0Fu;
-    x += x >> 16;
-    return (x + (x >> 8)) & 0x3Fu;
-}
-
 /* The measurement fused into the sweep: after the colour-1 half-sweep of n consecutive words
  * s (neighbour words u, d, m, sd of plane 0, valid lanes v), the bond and spin sums of those
  * words added to bm[0], bm[1], from the words the
@@ -192,7 +180,8 @@ static inline uint32_t popc_swar(uint32_t x)
  * colour-0 one, so the four bonds of every colour-1 site cover the 2N bonds once, and the
  * spins of plane 1 and of the same words of plane 0 cover the lattice (as in
  * pml_ising_bond_sums, src/ops/ising_word.h, which the CUDA kernels run word by word): exact
- * integers, so the same whatever the order of the sum. side/valid as in band(). */
+ * integers, so the same whatever the order of the sum. side/valid as in band(). The popcounts
+ * are pml_ising_popc's SWAR form on a baseline build, which vectorises. */
 PML_SIMD_CLONES
 static void measure_span(const uint32_t *restrict s, const uint32_t *restrict u,
                          const uint32_t *restrict d, const uint32_t *restrict m,
@@ -207,10 +196,10 @@ static void measure_span(const uint32_t *restrict s, const uint32_t *restrict u,
 #pragma omp simd reduction(+ : al, up, nv)
         for (int64_t w = w0; w < w1; ++w) {
             const uint32_t x = s[w], vw = v[w];
-            al += popc_swar(~(x ^ u[w]) & vw) + popc_swar(~(x ^ d[w]) & vw) +
-                  popc_swar(~(x ^ m[w]) & vw) + popc_swar(~(x ^ sd[w]) & vw);
-            up += popc_swar(x & vw) + popc_swar(m[w] & vw);
-            nv += popc_swar(vw);
+            al += (uint32_t)pml_ising_popc(~(x ^ u[w]) & vw) + (uint32_t)pml_ising_popc(~(x ^ d[w]) & vw) +
+                  (uint32_t)pml_ising_popc(~(x ^ m[w]) & vw) + (uint32_t)pml_ising_popc(~(x ^ sd[w]) & vw);
+            up += (uint32_t)pml_ising_popc(x & vw) + (uint32_t)pml_ising_popc(m[w] & vw);
+            nv += (uint32_t)pml_ising_popc(vw);
         }
         aligned += al;
         ups += up;

@@ -15,8 +15,17 @@ PML_HOSTDEV int pml_ising_popc(uint32_t v)
 {
 #if defined(__CUDA_ARCH__)
     return __popc(v);
-#else
+#elif defined(__POPCNT__) || !defined(__GNUC__)
     return __builtin_popcount(v);
+#else
+    /* a baseline x86-64 build has no popcnt instruction, and __builtin_popcount is then a
+     * library call: SWAR additions instead (the bytes summed by shifts, which GCC does not
+     * turn back into the call) */
+    v = v - ((v >> 1) & 0x55555555u);
+    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+    v = (v + (v >> 4)) & 0x0F0F0F0Fu;
+    v += v >> 16;
+    return (int)((v + (v >> 8)) & 0x3Fu);
 #endif
 }
 
