@@ -54,7 +54,7 @@ typedef struct sw_rep {
     int32_t *cnt;                      /* cluster sizes by root: N (one thread) or nth N */
 } sw_rep;
 
-/* Step 1 for the row words [k0, k1) of the replica, 16 words at a time: the satisfied bonds,
+/* Step 1 for the row words [kb, ke) of the replica, 16 words at a time: the satisfied bonds,
  * then u < thr bit-sliced with 16 Philox blocks per call (the words' block k = 0, 1, ... in
  * the 16 lanes) until every lane of the 16 words is decided. Word k = y XW + w's blocks start
  * at ((2t + d) ly XW + k) 8, as pml_ising_sw_block says. */
@@ -240,6 +240,24 @@ static void count_roots(const sw_rep *R, int32_t *cnt, const int32_t *root, int6
     }
 }
 
+/* The sum of |C|^2 over the roots c in [c0, c1), a root's size being the sum of its counts in
+ * the nsets count arrays (one per strip), each entry cleared for the next sweep as it is read
+ * (the one thread that reads it). */
+static int64_t take_squares(const sw_rep *R, int64_t c0, int64_t c1, int nsets)
+{
+    int64_t sq = 0;
+    for (int64_t c = c0; c < c1; ++c) {
+        int64_t size = 0;
+        for (int k = 0; k < nsets; ++k) {
+            int32_t *e = &R->cnt[(size_t)k * (size_t)R->N + (size_t)c];
+            size += *e;
+            *e = 0;
+        }
+        sq += size * size;
+    }
+    return sq;
+}
+
 static void to_rows(const sw_rep *R)
 {
     const uint32_t *planes = (const uint32_t *)R->a->spins + R->r * 2 * R->ly * pml_ising_row_words(R->lx);
@@ -274,12 +292,7 @@ static void one_replica(sw_rep *R)
             long long bm[2] = {0, 0};
             sums_rows(R, 0, R->ly, bm);
             count_roots(R, R->cnt, R->par, 0, R->ly);
-            int64_t sq = 0;
-            for (int64_t c = 0; c < R->N; ++c) {
-                sq += (int64_t)R->cnt[c] * R->cnt[c];
-                R->cnt[c] = 0;
-            }
-            push(R, bm, sq);
+            push(R, bm, take_squares(R, 0, R->N, 1));
         }
     }
     to_planes(R);
@@ -336,20 +349,10 @@ static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long lon
         if (R->a->measure) {
             long long bm[2] = {0, 0};
             sums_rows(R, y0, y1, bm);
-            /* |C|^2 of the roots in this thread's share of the sites, over all strips */
-            int64_t sq = 0;
-            for (int64_t c = R->N * tid / nth; c < R->N * (tid + 1) / nth; ++c) {
-                int64_t size = 0;
-                for (int k = 0; k < nth; ++k) {
-                    int32_t *e = &R->cnt[(size_t)k * (size_t)R->N + (size_t)c];
-                    size += *e;
-                    *e = 0; /* cleared for the next sweep by the one thread that reads it */
-                }
-                sq += size * size;
-            }
             parts[3 * tid] = bm[0];
             parts[3 * tid + 1] = bm[1];
-            parts[3 * tid + 2] = sq;
+            /* |C|^2 of the roots in this thread's share of the sites, over all strips */
+            parts[3 * tid + 2] = take_squares(R, R->N * tid / nth, R->N * (tid + 1) / nth, nth);
         }
     }
     pml_cpu_barrier(bar, (unsigned)nth);
