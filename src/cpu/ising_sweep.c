@@ -19,9 +19,6 @@
 #include "cpu/ising_ref_lattice.h"
 
 typedef pml_ref_lattice lattice;
-#define site_word pml_ref_site_word
-#define spin pml_ref_spin
-#define flip pml_ref_flip
 
 /* The draw u of site (x, y) in half-sweep h (physml/ising.h): the site is lane l = j % 32 of
  * word w = j / 32 of its row (j = x / 2), and bit 31 - b of u is bit l of
@@ -60,14 +57,14 @@ pml_status pml_cpu_ising_sweeps_ref(pml_device *dev, const pml_ising_sweeps_args
                 const uint64_t stream = PML_ISING_STREAM + (uint64_t)(a->r0 + r);
                 for (int64_t y = 0; y < g.ly; ++y)
                     for (int64_t x = (y + c) & 1; x < g.lx; x += 2) { /* colour c: x + y = c */
-                        const int s = spin(&g, x, y);
-                        const int n = spin(&g, x + 1, y) + spin(&g, x - 1, y) +
-                                      spin(&g, x, y + 1) + spin(&g, x, y - 1);
+                        const int s = pml_ref_spin(&g, x, y);
+                        const int n = pml_ref_spin(&g, x + 1, y) + pml_ref_spin(&g, x - 1, y) +
+                                      pml_ref_spin(&g, x, y + 1) + pml_ref_spin(&g, x, y - 1);
                         const int i = (s > 0) * 5 + (n + 4) / 2; /* the case */
                         if (((p->always >> i) & 1u) ||
                             site_draw(&g, a->seed, stream, 2 * sweep + (uint64_t)c, x, y) <
                                 p->thr[i])
-                            flip(&g, x, y);
+                            pml_ref_flip(&g, x, y);
                     }
             }
         for (int64_t r = 0; a->measure && r < a->replicas; ++r) {
@@ -76,8 +73,8 @@ pml_status pml_cpu_ising_sweeps_ref(pml_device *dev, const pml_ising_sweeps_args
             int64_t bonds = 0, mag = 0;
             for (int64_t y = 0; y < g.ly; ++y)
                 for (int64_t x = 0; x < g.lx; ++x) {
-                    const int s = spin(&g, x, y);
-                    bonds += s * (spin(&g, x + 1, y) + spin(&g, x, y + 1));
+                    const int s = pml_ref_spin(&g, x, y);
+                    bonds += s * (pml_ref_spin(&g, x + 1, y) + pml_ref_spin(&g, x, y + 1));
                     mag += s;
                 }
             pml_ising_acc_push(&a->acc[r], bonds, mag, a->J, a->params[r].B,
