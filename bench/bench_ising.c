@@ -126,10 +126,7 @@ int main(int argc, char **argv)
             return !strcmp(a, "--help") ? 0 : 2;
         }
     }
-    static const char *const rules[4] = {"metropolis", "heatbath", "sw", "wolff"};
-    int rule_i = -1;
-    for (int k = 0; k < 4; ++k)
-        if (!strcmp(rule_s, rules[k])) rule_i = k;
+    const int rule_i = bench_ising_rule(rule_s, strlen(rule_s));
     if (rule_i < 0) {
         fprintf(stderr, "bench_ising: --rule %s: metropolis, heatbath, sw or wolff\n", rule_s);
         return 2;

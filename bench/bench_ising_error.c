@@ -25,7 +25,6 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const rule_names[4] = {"metropolis", "heatbath", "sw", "wolff"};
 
 typedef struct result {
     int64_t sweeps;
@@ -95,14 +94,14 @@ static void report(const char *dev_kind, const char *dev_name, int64_t L, pml_is
                "\"seconds\": %.6g, \"c\": %.6g, \"c_err\": %.4g, \"rel_err\": %.4g, "
                "\"reached\": %s, \"seconds_to_target\": %.6g, \"normalised_seconds\": %.6g, "
                "\"tau_e\": %.4g, \"flips_per_ns\": %.4g, \"c_exact\": %.8g, \"z\": %.3g}\n",
-               dev_kind, dev_name, (long long)L, rule_names[rule], pml_ising_tc(1.0), target,
+               dev_kind, dev_name, (long long)L, bench_ising_rules[rule], pml_ising_tc(1.0), target,
                (long long)res->sweeps, res->seconds, res->c, res->c_err, res->rel,
                res->reached ? "true" : "false", res->to_target, res->normalised, res->tau_e,
                res->speed, cx, z);
     else
         printf("%-6s %-26.26s %6lld %-10s %9lld %9.2f %8.4f %9.2e %7.4f %10.2f%s %10.2f %7.1f "
                "%10.4f %9.1f\n",
-               dev_kind, dev_name, (long long)L, rule_names[rule], (long long)res->sweeps,
+               dev_kind, dev_name, (long long)L, bench_ising_rules[rule], (long long)res->sweeps,
                res->seconds, res->c, res->c_err, res->rel, res->to_target,
                res->reached ? " " : "*", res->normalised, res->tau_e, res->speed, z);
     fflush(stdout);
@@ -194,9 +193,7 @@ int main(int argc, char **argv)
     int rv[4], nr = 0;
     for (const char *p = rules_s; *p && nr < 4;) {
         const size_t k = strcspn(p, ",");
-        int found = -1;
-        for (int r = 0; r < 4; ++r)
-            if (strlen(rule_names[r]) == k && !strncmp(p, rule_names[r], k)) found = r;
+        const int found = bench_ising_rule(p, k);
         if (found < 0) {
             fprintf(stderr, "bench_ising_error: --rule: '%.*s' is not one of "
                             "metropolis, heatbath, sw, wolff\n", (int)k, p);
@@ -244,7 +241,7 @@ int main(int argc, char **argv)
                         run_one(dev, L, rule, target, budget, seed + (uint64_t)k, &res);
                     if (s != PML_OK) {
                         fprintf(stderr, "bench_ising_error: %s L=%lld %s: %s: %s\n", names[d],
-                                (long long)L, rule_names[rule], pml_status_string(s),
+                                (long long)L, bench_ising_rules[rule], pml_status_string(s),
                                 pml_last_error());
                         rc = 1;
                         continue;
@@ -256,7 +253,7 @@ int main(int argc, char **argv)
                 const double med = bench_median(norm, got);
                 if (isnan(best) || med < best) {
                     best = med;
-                    best_rule = rule_names[rule];
+                    best_rule = bench_ising_rules[rule];
                 }
             }
             /* the peer's median per rule, then its best rule */

@@ -16,7 +16,6 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const rule_names[4] = {"metropolis", "heatbath", "sw", "wolff"};
 
 int main(int argc, char **argv)
 {
@@ -54,9 +53,7 @@ int main(int argc, char **argv)
                "tau_e", "tau_|m|", "sweeps/samp", "enough");
     for (const char *p = rules_s; *p;) {
         const size_t k = strcspn(p, ",");
-        int rule = -1;
-        for (int r = 0; r < 4; ++r)
-            if (strlen(rule_names[r]) == k && !strncmp(p, rule_names[r], k)) rule = r;
+        const int rule = bench_ising_rule(p, k);
         p += k + (p[k] == ',');
         if (rule < 0) {
             fprintf(stderr, "bench_ising_tau: --rule: metropolis, heatbath, sw or wolff\n");
@@ -96,10 +93,10 @@ int main(int argc, char **argv)
                        "\"rule\": \"%s\", \"L\": %lld, \"T\": %.10g, \"samples\": %lld, "
                        "\"seconds\": %.4g, \"tau_e\": %.4g, \"tau_m\": %.4g, "
                        "\"sweeps_per_sample\": %.4g, \"enough\": %s}\n",
-                       device, pml_device_name(dev), rule_names[rule], (long long)L, Tc,
+                       device, pml_device_name(dev), bench_ising_rules[rule], (long long)L, Tc,
                        (long long)done, t, te, tm, per, enough ? "true" : "false");
             else
-                printf("%-10s %6lld %10lld %9.2f %9.2f %9.2f %11.4f %9s\n", rule_names[rule],
+                printf("%-10s %6lld %10lld %9.2f %9.2f %9.2f %11.4f %9s\n", bench_ising_rules[rule],
                        (long long)L, (long long)done, t, te, tm, per, enough ? "yes" : "NO");
             fflush(stdout);
             pml_ising_destroy(g);
@@ -116,9 +113,9 @@ int main(int argc, char **argv)
             const double z = (nfit * sxy - sx * sy) / (nfit * sxx - sx * sx);
             if (json)
                 printf("{\"name\": \"bench_ising_tau_fit\", \"rule\": \"%s\", \"z_m\": %.4g, "
-                       "\"sizes\": %d}\n", rule_names[rule], z, nfit);
+                       "\"sizes\": %d}\n", bench_ising_rules[rule], z, nfit);
             else
-                printf("%-10s  z (tau_|m| ~ L^z, %d sizes): %.2f\n", rule_names[rule], nfit, z);
+                printf("%-10s  z (tau_|m| ~ L^z, %d sizes): %.2f\n", bench_ising_rules[rule], nfit, z);
         }
     }
     pml_device_close(dev);

@@ -64,6 +64,17 @@ static inline pml_device *bench_open(const char *prog, const char *name, const c
     return dev;
 }
 
+/* The Ising rules as the benchmarks name them, in pml_ising_rule order. */
+static const char *const bench_ising_rules[4] = {"metropolis", "heatbath", "sw", "wolff"};
+
+/* The rule named by the k characters at name (one item of a comma list); -1 when none. */
+static inline int bench_ising_rule(const char *name, size_t k)
+{
+    for (int r = 0; r < 4; ++r)
+        if (strlen(bench_ising_rules[r]) == k && !strncmp(name, bench_ising_rules[r], k)) return r;
+    return -1;
+}
+
 /* "1,2.5,8" -> values; the count, or -1 on a parse error (at most cap values). */
 static inline int bench_parse_list(const char *s, double *v, int cap)
 {
