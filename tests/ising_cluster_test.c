@@ -84,8 +84,8 @@ static void emulate_sw(uint32_t *planes, const pml_ising_rparams *params, pml_is
             const int64_t r = k / per, y = (k % per) / XW, w = k % XW;
             const uint32_t *row = rows + (r * ly + y) * XW;
             const uint32_t *down = rows + (r * ly + (y + 1 == ly ? 0 : y + 1)) * XW;
-            const uint32_t v = pml_ising_row_valid(lx, w);
-            const uint32_t sr = pml_ising_satisfied(row[w], pml_ising_row_right(row, lx, XW, w), v, J);
+            const uint32_t v = pml_ising_valid(lx, w);
+            const uint32_t sr = pml_ising_satisfied(row[w], pml_ising_side(row, lx, XW, w, 1), v, J);
             const uint32_t sd = pml_ising_satisfied(row[w], down[w], v, J);
             const pml_ising_rparams *p = &params[r];
             uint32_t *aR = act + 2 * r * per, *aD = aR + per;

@@ -71,8 +71,8 @@ static void bonds(const sw_rep *R, uint64_t t, int64_t kb, int64_t ke)
         for (int i = 0; i < 16; ++i) {
             const int64_t k = k0 + (i < n ? i : 0), y = k / XW, w = k - y * XW;
             const uint32_t *row = rows + y * XW;
-            const uint32_t v = i < n ? pml_ising_row_valid(lx, w) : 0u, s = row[w];
-            sat[0][i] = pml_ising_satisfied(s, pml_ising_row_right(row, lx, XW, w), v, J);
+            const uint32_t v = i < n ? pml_ising_valid(lx, w) : 0u, s = row[w];
+            sat[0][i] = pml_ising_satisfied(s, pml_ising_side(row, lx, XW, w, 1), v, J);
             sat[1][i] = pml_ising_satisfied(s, rows[(y + 1 == ly ? 0 : y + 1) * XW + w], v, J);
         }
         for (int d = 0; d < 2; ++d) {
@@ -229,7 +229,7 @@ static void count_roots(const sw_rep *R, int32_t *cnt, const int32_t *root, int6
         int64_t start = 0;
         for (int64_t w = 0; w < XW; ++w) {
             /* bit l: site 32 w + l ends its run (no bond to its right, or the row's end) */
-            uint32_t ends = ~ar[w] & pml_ising_row_valid(lx, w);
+            uint32_t ends = ~ar[w] & pml_ising_valid(lx, w);
             if (32 * w + 32 >= lx) ends |= 1u << ((lx - 1) & 31);
             for (; ends; ends &= ends - 1) {
                 const int64_t x = 32 * w + __builtin_ctz(ends);

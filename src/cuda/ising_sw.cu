@@ -59,8 +59,8 @@ static __global__ void sw_bonds(const uint32_t *rows, uint32_t *act, int32_t *la
         const int64_t r = k / per, y = (k % per) / XW, w = k % XW;
         const uint32_t *row = rows + (r * ly + y) * XW;
         const uint32_t *down = rows + (r * ly + (y + 1 == ly ? 0 : y + 1)) * XW;
-        const uint32_t v = pml_ising_row_valid(lx, w), s = row[w];
-        const uint32_t sr = pml_ising_satisfied(s, pml_ising_row_right(row, lx, XW, w), v, J);
+        const uint32_t v = pml_ising_valid(lx, w), s = row[w];
+        const uint32_t sr = pml_ising_satisfied(s, pml_ising_side(row, lx, XW, w, 1), v, J);
         const uint32_t sd = pml_ising_satisfied(s, down[w], v, J);
         const pml_ising_rparams *p = &params[r];
         const uint32_t always = p->always & PML_ISING_BOND_ALWAYS;

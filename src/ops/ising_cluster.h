@@ -24,13 +24,6 @@ extern "C" {
 
 PML_HOSTDEV int64_t pml_ising_xwords(int64_t lx) { return (lx + 31) / 32; }
 
-/* Lanes of row word w that are sites (x < Lx). */
-PML_HOSTDEV uint32_t pml_ising_row_valid(int64_t lx, int64_t w)
-{
-    const int64_t left = lx - 32 * w;
-    return left >= 32 ? 0xFFFFFFFFu : (1u << left) - 1u;
-}
-
 /* The 16 low bits of v to the even bits of a word, and back. */
 PML_HOSTDEV uint32_t pml_ising_spread16(uint32_t v)
 {
@@ -74,13 +67,10 @@ PML_HOSTDEV uint32_t pml_ising_plane_word(const uint32_t *row, int64_t XW, int64
     return lo | (hi << 16);
 }
 
-/* The right neighbours of row word w: lane l holds site (x + 1) mod Lx of x = 32 w + l. */
-PML_HOSTDEV uint32_t pml_ising_row_right(const uint32_t *row, int64_t lx, int64_t XW, int64_t w)
-{
-    if (w + 1 < XW) return (row[w] >> 1) | (row[w + 1] << 31);
-    const int tail = (int)((lx - 1) & 31); /* lane of site Lx - 1 */
-    return (row[w] >> 1) | ((row[0] & 1u) << tail);
-}
+/* Row words are laid out as a colour plane's rows are, with Lx sites a row in place of W:
+ * pml_ising_valid(Lx, w) (src/ops/ising_word.h) gives the lanes of row word w that are
+ * sites, and pml_ising_side(row, Lx, XW, w, 1) the right neighbours of its sites (lane l:
+ * site (x + 1) mod Lx of x = 32 w + l). */
 
 /* The satisfied bonds among 32 (J s s' > 0): s and its neighbours' bits nb. */
 PML_HOSTDEV uint32_t pml_ising_satisfied(uint32_t s, uint32_t nb, uint32_t valid, double J)
@@ -127,8 +117,8 @@ PML_HOSTDEV int pml_ising_sw_flips(uint64_t seed, uint64_t stream, uint64_t t, u
 PML_HOSTDEV void pml_ising_row_sums(const uint32_t *rows, int64_t lx, int64_t ly, int64_t XW,
                                     int64_t y, int64_t w, long long *bm)
 {
-    const uint32_t *row = rows + y * XW, v = pml_ising_row_valid(lx, w);
-    const uint32_t s = row[w], r = pml_ising_row_right(row, lx, XW, w);
+    const uint32_t *row = rows + y * XW, v = pml_ising_valid(lx, w);
+    const uint32_t s = row[w], r = pml_ising_side(row, lx, XW, w, 1);
     const uint32_t d = rows[(y + 1 == ly ? 0 : y + 1) * XW + w];
     const int nv = pml_ising_popc(v);
     bm[0] += 2 * (pml_ising_popc(~(s ^ r) & v) + pml_ising_popc(~(s ^ d) & v)) - 2 * nv;
@@ -186,7 +176,7 @@ PML_HOSTDEV uint32_t pml_ising_sw_apply(uint32_t s, const int32_t *L, const uint
                                         int64_t lx, int64_t y, int64_t w)
 {
     uint32_t mask = 0;
-    for (uint32_t v = pml_ising_row_valid(lx, w), l = 0; v; v >>= 1, ++l) {
+    for (uint32_t v = pml_ising_valid(lx, w), l = 0; v; v >>= 1, ++l) {
         const int32_t c = L[y * lx + 32 * w + l];
         mask |= ((fw[c >> 5] >> (c & 31)) & 1u) << l;
     }
