@@ -177,19 +177,11 @@ static void label_rows(const sw_rep *R, int64_t y0, int64_t y1, int last)
  * the rows' bond and spin sums (rows y1 mod ly flipped too by then). */
 static void apply_rows(const sw_rep *R, const int32_t *root, int64_t y0, int64_t y1)
 {
-    const int64_t lx = R->lx, XW = R->XW;
-    for (int64_t y = y0; y < y1; ++y) {
-        const int32_t *pr = root + y * lx;
-        for (int64_t w = 0; w < XW; ++w) {
-            uint32_t mask = 0;
-            const int64_t x1 = lx - 32 * w < 32 ? lx - 32 * w : 32;
-            for (int64_t l = 0; l < x1; ++l) {
-                const int32_t c = pr[32 * w + l];
-                mask |= ((R->fw[c >> 5] >> (c & 31)) & 1u) << l;
-            }
-            R->rows[y * XW + w] ^= mask;
+    for (int64_t y = y0; y < y1; ++y)
+        for (int64_t w = 0; w < R->XW; ++w) {
+            uint32_t *word = &R->rows[y * R->XW + w];
+            *word = pml_ising_sw_apply(*word, root, R->fw, R->lx, y, w); /* as CUDA does */
         }
-    }
 }
 
 static void sums_rows(const sw_rep *R, int64_t y0, int64_t y1, long long *bm)

@@ -106,13 +106,6 @@ PML_HOSTDEV uint32_t pml_ising_sw_bonds(uint32_t sat, uint32_t thr, uint32_t alw
     return lt;
 }
 
-/* Whether the cluster whose smallest site is i flips in sweep t (NW = ceil(N / 32)). */
-PML_HOSTDEV int pml_ising_sw_flips(uint64_t seed, uint64_t stream, uint64_t t, uint64_t NW,
-                                   uint64_t i)
-{
-    return (int)((pml_philox_draw(seed, stream, t * NW + (i >> 5)) >> (i & 31u)) & 1u);
-}
-
 /* Bond and spin sums of row word w of row y (rows: the replica's row words), added to bm. */
 PML_HOSTDEV void pml_ising_row_sums(const uint32_t *rows, int64_t lx, int64_t ly, int64_t XW,
                                     int64_t y, int64_t w, long long *bm)
