@@ -107,11 +107,12 @@ Test(nn_layer, shaped_model_round_trip)
 Test(nn_layer, kinds_table_round_trip)
 {
     pml_device *dev = pml_test_open_cpu();
-    static const char *const samples[] = {"dense:9", "dense:9:nobias", "relu", "leaky_relu:0.3",
-                                          "leaky_relu", "sigmoid", "tanh", "softmax", "identity"};
+    static const char *const samples[] = {"dense:9", "dense:9:nobias", "rbm:5", "relu",
+                                          "leaky_relu:0.3", "leaky_relu", "sigmoid", "tanh",
+                                          "softmax", "identity"};
     int seen_kinds = 0;
     for (int k = 0; pml_layer_kinds[k]; ++k) ++seen_kinds;
-    cr_expect_eq(seen_kinds, 7);
+    cr_expect_eq(seen_kinds, 8);
     for (size_t i = 0; i < sizeof samples / sizeof samples[0]; ++i) {
         /* after a softmax nothing is fused, so each item stands as its own layer */
         char spec[64];

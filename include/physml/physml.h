@@ -13,5 +13,6 @@
 #include "physml/ising.h"
 #include "physml/hopfield.h"
 #include "physml/nn.h"
+#include "physml/rbm.h"
 
 #endif

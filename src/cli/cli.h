@@ -145,6 +145,7 @@ int pml_cmd_ising(int argc, char **argv);      /* ising (and `ising scan`) */
 int pml_cmd_ising_scan(int argc, char **argv); /* ising scan */
 int pml_cmd_meanfield(int argc, char **argv);  /* meanfield */
 int pml_cmd_hopfield(int argc, char **argv);   /* hopfield recall | capacity */
+int pml_cmd_rbm(int argc, char **argv);        /* rbm train | logz | sample | complete | ising */
 
 int pml_cmd_train(int argc, char **argv);
 int pml_cmd_eval(int argc, char **argv);

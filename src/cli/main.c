@@ -12,6 +12,7 @@ static const pml_command commands[] = {
     {"meanfield", pml_cmd_meanfield, "mean-field Ising: roots of m = tanh((Jqm + B)/T), Fig. 3"},
 
     {"hopfield", pml_cmd_hopfield, "Hopfield associative memory: `recall` and `capacity`"},
+    {"rbm", pml_cmd_rbm, "restricted Boltzmann machines: train, logz, sample, complete, ising"},
 
     {"train", pml_cmd_train, "train a feed-forward network by backprop (Fashion-MNIST)"},
     {"eval", pml_cmd_eval, "evaluate a saved model on a dataset"},

@@ -101,6 +101,7 @@ struct pml_nn_ops;
 struct pml_optim_ops;
 struct pml_data_ops;
 struct pml_hopfield_ops;
+struct pml_rbm_ops;
 
 struct pml_backend_ops {
     const char *name;
@@ -134,6 +135,7 @@ struct pml_backend_ops {
     const struct pml_optim_ops *optim;
     const struct pml_data_ops *data;
     const struct pml_hopfield_ops *hopfield;
+    const struct pml_rbm_ops *rbm;
 };
 
 /* A backend as the registry (src/core/device.c) sees it: how many devices of its kind answer,

@@ -32,6 +32,15 @@ static const struct pml_data_ops cpu_data = {
     .gather_rows = pml_cpu_data_gather,
 };
 
+static const struct pml_rbm_ops cpu_rbm = {
+    .sample = pml_cpu_rbm_sample,
+    .free_energy = pml_cpu_rbm_free,
+    .energy = pml_cpu_rbm_energy,
+    .enumerate = pml_cpu_rbm_enumerate,
+    .lse = pml_cpu_rbm_lse,
+    .flip = pml_cpu_rbm_flip,
+};
+
 static const struct pml_hopfield_ops cpu_hopfield = {
     .convert = pml_cpu_hopfield_convert,
     .weights = pml_cpu_hopfield_weights,
@@ -77,6 +86,7 @@ static const struct pml_backend_ops cpu_backend = {
     .optim = &cpu_optim,
     .data = &cpu_data,
     .hopfield = &cpu_hopfield,
+    .rbm = &cpu_rbm,
 };
 
 static void cpu_model_name(char *buf, size_t n)

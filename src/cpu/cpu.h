@@ -11,6 +11,7 @@
 #include "core/backend.h"
 #include "ops/data_ops.h"
 #include "ops/hopfield_ops.h"
+#include "ops/rbm_ops.h"
 #include "ops/ising_ops.h"
 #include "ops/nn_ops.h"
 #include "ops/optim_ops.h"
@@ -90,6 +91,15 @@ pml_hopfield_sync_fn pml_cpu_hopfield_sync;
 pml_hopfield_energy_fn pml_cpu_hopfield_energy;
 pml_hopfield_softmax_fn pml_cpu_hopfield_softmax;
 pml_hopfield_modern_fn pml_cpu_hopfield_modern;
+
+/* RBM: rbm_gibbs.c (sample: the element-by-element reference and the fast path; flip),
+ * rbm_free.c (free energies, energies), rbm_enumerate.c (states, log-sum-exp) */
+pml_rbm_sample_fn pml_cpu_rbm_sample_ref, pml_cpu_rbm_sample;
+pml_rbm_flip_fn pml_cpu_rbm_flip;
+pml_rbm_free_fn pml_cpu_rbm_free;
+pml_rbm_energy_fn pml_cpu_rbm_energy;
+pml_rbm_enumerate_fn pml_cpu_rbm_enumerate;
+pml_rbm_lse_fn pml_cpu_rbm_lse;
 
 #ifdef __cplusplus
 }

@@ -137,6 +137,15 @@ static const struct pml_data_ops cuda_data = {
     .gather_rows = pml_cuda_data_gather,
 };
 
+static const struct pml_rbm_ops cuda_rbm = {
+    .sample = pml_cuda_rbm_sample,
+    .free_energy = pml_cuda_rbm_free,
+    .energy = pml_cuda_rbm_energy,
+    .enumerate = pml_cuda_rbm_enumerate,
+    .lse = pml_cuda_rbm_lse,
+    .flip = pml_cuda_rbm_flip,
+};
+
 static const struct pml_hopfield_ops cuda_hopfield = {
     .convert = pml_cuda_hopfield_convert,
     .weights = pml_cuda_hopfield_weights,
@@ -173,6 +182,7 @@ static const struct pml_backend_ops cuda_backend = {
     .optim = &cuda_optim,
     .data = &cuda_data,
     .hopfield = &cuda_hopfield,
+    .rbm = &cuda_rbm,
 };
 
 const pml_backend_reg pml_cuda_backend_reg = {

@@ -15,6 +15,7 @@
 #include "ops/ising_ops.h"
 #include "ops/nn_ops.h"
 #include "ops/optim_ops.h"
+#include "ops/rbm_ops.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -116,6 +117,15 @@ pml_hopfield_sync_fn pml_cuda_hopfield_sync;
 pml_hopfield_energy_fn pml_cuda_hopfield_energy;
 pml_hopfield_softmax_fn pml_cuda_hopfield_softmax;
 pml_hopfield_modern_fn pml_cuda_hopfield_modern;
+
+/* RBM: rbm_gibbs.cu (sample, flip), rbm_free.cu (free energies, energies), rbm_enumerate.cu
+ * (states, log-sum-exp) */
+pml_rbm_sample_fn pml_cuda_rbm_sample;
+pml_rbm_flip_fn pml_cuda_rbm_flip;
+pml_rbm_free_fn pml_cuda_rbm_free;
+pml_rbm_energy_fn pml_cuda_rbm_energy;
+pml_rbm_enumerate_fn pml_cuda_rbm_enumerate;
+pml_rbm_lse_fn pml_cuda_rbm_lse;
 
 /* Grid size for a grid-stride loop over n elements. */
 static inline unsigned pml_cuda_grid(const pml_device *dev, int64_t n, int block)

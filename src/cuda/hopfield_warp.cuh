@@ -1,5 +1,5 @@
 // Warp-per-probe pieces shared by the Hopfield kernels (hopfield_async.cu, hopfield_sync.cu,
-// hopfield_modern.cu): warp sums, the launch size, and a probe's end with the block's count of
+// hopfield_modern.cu; the RBM's row sums in rbm_free.cu use the warp sums too): warp sums, the launch size, and a probe's end with the block's count of
 // probes still running.
 #ifndef PML_CUDA_HOPFIELD_WARP_CUH
 #define PML_CUDA_HOPFIELD_WARP_CUH

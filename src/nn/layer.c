@@ -22,6 +22,7 @@ pml_shape pml_shape_flat(int64_t n)
 /* ---- the table of kinds ------------------------------------------------------------------ */
 const pml_kind *const pml_layer_kinds[] = {
     &pml_dense_kind,
+    &pml_rbm_kind,
     &pml_activation_kinds[PML_ACT_RELU],
     &pml_activation_kinds[PML_ACT_LEAKY_RELU],
     &pml_activation_kinds[PML_ACT_SIGMOID],

@@ -114,6 +114,7 @@ const char *pml_layer_kinds_syntax(void);
 
 /* The kinds' entries (one per file). */
 extern const pml_kind pml_dense_kind;
+extern const pml_kind pml_rbm_kind; /* src/rbm/layer.c */
 #define PML_ACT_COUNT (PML_ACT_SOFTMAX + 1)
 extern const pml_kind pml_activation_kinds[PML_ACT_COUNT]; /* indexed by pml_activation */
 /* The activation names, indexed by pml_activation: the one table behind pml_activation_name

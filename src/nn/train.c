@@ -186,7 +186,7 @@ static pml_status read_window(buffers *b, int64_t first, int64_t last, int64_t n
 
 /* Everything pml_train_with checks before any work, so that a bad value is reported by the
  * call that was given it. */
-static pml_status check_run(const char *fn, pml_model *m, pml_optimizer *opt,
+pml_status pml_train_check_run(const char *fn, pml_model *m, pml_optimizer *opt,
                             pml_train_step *step, pml_dataset *train, const pml_dataset *val,
                             const pml_train_config *cfg)
 {
@@ -211,12 +211,12 @@ static int checkpoint_due(const pml_train_config *c, int epochs_done, int last)
     return last || (c->checkpoint_every > 0 && epochs_done % c->checkpoint_every == 0);
 }
 
-static pml_status train_with(const char *fn, pml_model *m, pml_optimizer *opt,
+pml_status pml_train_with_named(const char *fn, pml_model *m, pml_optimizer *opt,
                              pml_train_step *step, pml_dataset *train, const pml_dataset *val,
                              const pml_train_config *cfg, pml_train_result *result)
 {
     if (result) memset(result, 0, sizeof *result);
-    PML_TRY(check_run(fn, m, opt, step, train, val, cfg));
+    PML_TRY(pml_train_check_run(fn, m, opt, step, train, val, cfg));
 
     pml_train_config c = *cfg;
     if (!(c.schedule.lr0 > 0)) c.schedule = pml_schedule_constant(pml_optimizer_lr(opt));
@@ -344,7 +344,7 @@ pml_status pml_train_with(pml_model *m, pml_optimizer *opt, pml_train_step *step
                           pml_dataset *train, const pml_dataset *val,
                           const pml_train_config *cfg, pml_train_result *result)
 {
-    return train_with("pml_train_with", m, opt, step, train, val, cfg, result);
+    return pml_train_with_named("pml_train_with", m, opt, step, train, val, cfg, result);
 }
 
 pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
@@ -355,7 +355,7 @@ pml_status pml_train(pml_model *m, pml_optimizer *opt, pml_dataset *train,
     if (result) memset(result, 0, sizeof *result);
     pml_train_step *step = NULL;
     PML_TRY(pml_error_within(pml_train_step_classifier(&step), fn));
-    const pml_status s = train_with(fn, m, opt, step, train, val, cfg, result);
+    const pml_status s = pml_train_with_named(fn, m, opt, step, train, val, cfg, result);
     pml_train_step_destroy(step);
     return s;
 }

@@ -102,6 +102,26 @@ fx *fx_open(void)
     PML_ASSERT_OK(pml_model_save(f->model, f->model_path, NULL));
     PML_ASSERT_OK(pml_safetensors_read(f->dev, f->model_path, &f->st_model));
     PML_ASSERT_OK(pml_safetensors_read(f->dev2, f->model_path, &f->st_model_far));
+
+    PML_ASSERT_OK(pml_rbm_create(f->dev, 6, 4, 4, 1, &f->rbm));
+    PML_ASSERT_OK(pml_rbm_create(f->dev, 25, 25, 1, 1, &f->rbm_big));
+    f->rh = tensor(f->dev, PML_F32, 2, 4, 4);
+    f->rtc = pml_rbm_train_defaults();
+    f->rtc.epochs = 1;
+    f->rtc.batch = 2;
+    f->rtc.monitor_rows = 0;
+    f->rgo = (pml_rbm_gibbs_opts){.seed = 1, .average = 1};
+    snprintf(f->rbm_path, sizeof f->rbm_path, "%s", pml_test_tmppath("rbm.safetensors"));
+    snprintf(f->rbm_bad_path, sizeof f->rbm_bad_path, "%s",
+             pml_test_tmppath("rbm_i32.safetensors"));
+    snprintf(f->rbm_shape_path, sizeof f->rbm_shape_path, "%s",
+             pml_test_tmppath("rbm_shape.safetensors"));
+    PML_ASSERT_OK(pml_rbm_save(f->rbm, f->rbm_path, NULL));
+    const pml_named_tensor bad[1] = {{"weight", f->i22}};
+    PML_ASSERT_OK(pml_safetensors_write(f->rbm_bad_path, bad, 1, NULL));
+    const pml_named_tensor shape[3] = {{"weight", f->a}, {"visible_bias", f->v6},
+                                       {"hidden_bias", f->lab2}};
+    PML_ASSERT_OK(pml_safetensors_write(f->rbm_shape_path, shape, 3, NULL));
     return f;
 }
 
@@ -119,6 +139,8 @@ void fx_reset(fx *f)
     pml_idx_free(&f->idx);
     pml_safetensors_free(&f->st);
     pml_train_result_free(&f->res);
+    pml_rbm_destroy(f->out_rbm);
+    pml_rbm_train_result_free(&f->rres);
     f->out_dev = NULL;
     f->out_t = NULL;
     f->out_ds = f->out_ds2 = NULL;
@@ -127,6 +149,7 @@ void fx_reset(fx *f)
     f->out_model = NULL;
     f->out_opt = NULL;
     f->out_step = NULL;
+    f->out_rbm = NULL;
 }
 
 const char *fx_leftover(const fx *f)
@@ -142,6 +165,9 @@ const char *fx_leftover(const fx *f)
     if (f->idx.data || f->idx.ndim) return "IDX data";
     if (f->st.count || f->st.names || f->st.tensors || f->st.meta_count) return "safetensors";
     if (f->res.history || f->res.epochs_run) return "a training history";
+    if (f->out_rbm) return "an RBM";
+    if (f->rres.history || f->rres.betas || f->rres.pt_accept || f->rres.epochs_run)
+        return "an RBM training result";
     return "";
 }
 
@@ -150,6 +176,9 @@ void fx_close(fx *f)
     fx_reset(f);
     pml_safetensors_free(&f->st_model);
     pml_safetensors_free(&f->st_model_far);
+    pml_rbm_destroy(f->rbm);
+    pml_rbm_destroy(f->rbm_big);
+    pml_tensor_destroy(f->rh);
     pml_optimizer_destroy(f->opt);
     pml_optimizer_destroy(f->opt1);
     pml_train_step_destroy(f->step_cls);

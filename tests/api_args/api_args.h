@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "pml_test.h"
+#include "physml/rbm.h"
 
 #define S_OK PML_OK
 #define S_INVALID PML_ERR_INVALID_ARGUMENT
@@ -31,6 +32,7 @@
 #define S_NODEV PML_ERR_NO_DEVICE
 #define S_IO PML_ERR_IO
 #define S_MISMATCH PML_ERR_DEVICE_MISMATCH
+#define S_BAD_FORMAT PML_ERR_BAD_FORMAT
 
 /* ---- the fixture: small valid objects, scratch outputs, out slots ------------------------- */
 /* A new module adds its valid objects after the nn.h block below (created in fx_open,
@@ -65,6 +67,16 @@ typedef struct fx {
     pml_safetensors st_zero;
     pml_safetensors st_model, st_model_far; /* model_path read on dev and on dev2 */
     pml_train_result res_zero;
+    /* rbm.h: 6 visible x 4 hidden units, max_batch 4, on dev (saved to rbm_path), and 25 x 25
+     * (max_batch 1: more states than exact log Z enumerates); rh f32 4x4 on dev (hidden states
+     * of rbm; f->x holds its visible states); rtc valid (1 epoch, batch 2, no monitor rows),
+     * rgo valid (seed 1, average 1); rbm_bad_path: a .safetensors whose 'weight' is i32,
+     * rbm_shape_path: 'weight' 2x3 f32 with a 'visible_bias' of 6 (needs 3) */
+    pml_rbm *rbm, *rbm_big;
+    pml_tensor *rh;
+    pml_rbm_train_config rtc, rtc2;
+    pml_rbm_gibbs_opts rgo, rgo2;
+    char rbm_path[512], rbm_bad_path[512], rbm_shape_path[512];
     char path[512], model_path[512], missing[512], unwritable[512], spec65[400], long_spec[1100];
     /* host data and scratch outputs */
     float host[64];
@@ -89,6 +101,10 @@ typedef struct fx {
     pml_optim_kind optim;
     pml_scaling scaling;
     pml_augment augment;
+    pml_rbm_binarize rbin;
+    pml_rbm_method rmethod;
+    pml_rbm_ais_result rais;
+    double rout[4];
     /* out slots: a failing call must leave them empty */
     pml_device *out_dev;
     pml_tensor *out_t;
@@ -101,6 +117,8 @@ typedef struct fx {
     pml_idx idx;
     pml_safetensors st;
     pml_train_result res;
+    pml_rbm *out_rbm;
+    pml_rbm_train_result rres;
 } fx;
 
 fx *fx_open(void);
@@ -117,6 +135,9 @@ void fx_close(fx *f);
 #define SCH(k, fld, val)                                                                   \
     (f->sched = pml_schedule_constant(0.1), f->sched.kind = (k), f->sched.fld = (val),      \
      TC(schedule, f->sched))
+#define RTC(field, v) (f->rtc2 = f->rtc, f->rtc2.field = (v), &f->rtc2)
+#define RTC2(f1, v1, f2, v2) (f->rtc2 = f->rtc, f->rtc2.f1 = (v1), f->rtc2.f2 = (v2), &f->rtc2)
+#define RGO(field, v) (f->rgo2 = f->rgo, f->rgo2.field = (v), &f->rgo2)
 #define HRC(field, v) (f->hrc2 = f->hrc, f->hrc2.field = (v), &f->hrc2)
 #define HCC(field, v) (f->hcc2 = f->hcc, f->hcc2.field = (v), &f->hcc2)
 #define IC(field, v) (f->icfg2 = f->icfg, f->icfg2.field = (v), &f->icfg2)

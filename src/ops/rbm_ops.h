@@ -1,0 +1,165 @@
+/* Kernel contracts of the restricted Boltzmann machine family (struct pml_rbm_ops, hung off
+ * pml_backend_ops.rbm), and the Philox coordinates its draws use. CPU: src/cpu/rbm_<op>.c
+ * (the references); CUDA: src/cuda/rbm_<op>.cu (same contracts). The model (src/rbm/) gets
+ * every pre-activation from the generic GEMM and hands it to these kernels.
+ *
+ * Conventions for every kernel here: units are F32 0/1 values (or probabilities), row-major
+ * rows x n; sums are taken in double in index order; the logistic is 1 / (1 + exp(-x)) in
+ * double, rounded to float once. */
+#ifndef PML_OPS_RBM_OPS_H
+#define PML_OPS_RBM_OPS_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "core/backend.h"
+#include "core/philox.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Philox streams: a purpose tag in the top 16 bits, the chain (row) number below; the draw
+ * index is step * pml_rbm_row_draws(n) + unit (each step of a row starts a fresh Philox block of
+ * four draws). The key is the caller's seed. So a chain's draws depend on
+ * (seed, purpose, step, chain, unit) alone: not on the batch it runs in, the backend, the
+ * launch configuration or the thread count. */
+#define PML_RBM_STREAM_HIDDEN ((uint64_t)0x5201 << 48)  /* h ~ p(h|v) */
+#define PML_RBM_STREAM_VISIBLE ((uint64_t)0x5202 << 48) /* v ~ p(v|h) */
+#define PML_RBM_STREAM_DATA ((uint64_t)0x5203 << 48)    /* binarising data by sampling */
+#define PML_RBM_STREAM_INIT ((uint64_t)0x5204 << 48)    /* chains started from noise */
+#define PML_RBM_STREAM_PLL ((uint64_t)0x5205 << 48)     /* the unit pseudo-likelihood flips */
+#define PML_RBM_STREAM_SWAP ((uint64_t)0x5206 << 48)    /* parallel-tempering swaps */
+#define PML_RBM_STREAM_AIS_H ((uint64_t)0x5207 << 48)   /* AIS transitions, hidden half */
+#define PML_RBM_STREAM_AIS_V ((uint64_t)0x5208 << 48)   /* AIS transitions, visible half */
+#define PML_RBM_STREAM_OCCLUDE ((uint64_t)0x5209 << 48) /* random occlusion masks */
+#define PML_RBM_CHAIN_MASK (((uint64_t)1 << 48) - 1)
+
+/* Draws a row of n units takes per step: n rounded up to a multiple of 4. */
+PML_HOSTDEV uint64_t pml_rbm_row_draws(int64_t n) { return ((uint64_t)n + 3u) & ~(uint64_t)3u; }
+
+/* The Bernoulli rule, shared by both backends: a unit with probability p is on when its
+ * 32-bit draw u satisfies u < q, q = (uint64) floor(p * 2^32) computed in double (p = 1
+ * gives q = 2^32: always on; p = 0 never). Two backends that agree on p (as floats) draw
+ * identical states. */
+PML_HOSTDEV uint64_t pml_rbm_threshold(float p)
+{
+    const double q = (double)p * 4294967296.0;
+    return q <= 0.0 ? 0u : q >= 4294967296.0 ? (uint64_t)1 << 32 : (uint64_t)q;
+}
+
+/* The logistic of x (double), as the kernels round it. */
+PML_HOSTDEV float pml_rbm_logistic(double x)
+{
+    return (float)(x >= 0.0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)));
+}
+
+/* log(1 + e^x) without overflow or cancellation. */
+PML_HOSTDEV double pml_rbm_softplus(double x)
+{
+    return x > 0.0 ? x + log1p(exp(-x)) : log1p(exp(x));
+}
+
+/* ---- sampling one layer ---------------------------------------------------------------- */
+
+/* For r < rows, j < n (element e = r*n + j):
+ *   logistic = 1: p = logistic(beta * (pre[e] + bias[j]) + (1 - beta) * base[j])
+ *                 (bias NULL: 0; base NULL: 0); pre holds W v or W^T h from a GEMM;
+ *   logistic = 0: p = pre[e] clamped to [0, 1] (data given as probabilities: binarising);
+ *   prob (may be NULL) [e] = p;
+ *   state (may be NULL) [e] = threshold < 0 ? (u < pml_rbm_threshold(p)) : (p > threshold),
+ *     u = pml_philox_draw(seed, stream | (chain0 + r), step * pml_rbm_row_draws(n) + j);
+ *   keep (may be NULL): where keep[e] != 0 the unit is clamped: state[e] = prob[e] = keep_val[e]
+ *     (completion of missing data: the observed units stay as observed).
+ * state may alias pre (each element is read before it is written). */
+typedef struct pml_rbm_sample_args {
+    const float *pre;
+    const float *bias, *base;
+    double beta;
+    int logistic;
+    float *prob, *state;
+    double threshold;
+    const float *keep, *keep_val;
+    int64_t rows, n;
+    uint64_t seed, stream, chain0, step;
+} pml_rbm_sample_args;
+typedef pml_status pml_rbm_sample_fn(pml_device *dev, const pml_rbm_sample_args *args);
+
+/* ---- free energies and energies ------------------------------------------------------------ */
+
+/* The log of the unnormalised marginal of x at inverse temperature beta, with the other layer
+ * summed out: for r < rows,
+ *   f_beta(r) = sum_i (beta lin[i] + (1 - beta) base[i]) x[r, i]
+ *               + sum_j softplus(beta (pre[r, j] + bias[j]))          (base NULL: 0)
+ * x: rows x nx, pre: rows x ny (W x or W^T x by GEMM), lin: nx, bias: ny.
+ * For x = v (lin = a, bias = b, pre = W v) it is -F(v) at beta = 1; for x = h (lin = b,
+ * bias = a, pre = W^T h), log sum_v exp(-E(v, h)).
+ *   mode 0: out[r] = f_beta(r);
+ *   mode 1: out[r] += f_beta(r) - f_beta_prev(r)   (an AIS weight's step). */
+typedef struct pml_rbm_free_args {
+    const float *x, *pre;
+    const float *lin, *bias, *base;
+    double beta, beta_prev;
+    int mode;
+    int64_t rows, nx, ny;
+    double *out;
+} pml_rbm_free_args;
+typedef pml_status pml_rbm_free_fn(pml_device *dev, const pml_rbm_free_args *args);
+
+/* The joint energy at inverse temperature 1, for r < rows:
+ *   out[r] = -( sum_i a[i] v[r, i] + sum_j h[r, j] (pre[r, j] + b[j]) ),  pre = W v. */
+typedef struct pml_rbm_energy_args {
+    const float *v, *h, *pre;
+    const float *a, *b;
+    int64_t rows, nv, nh;
+    double *out;
+} pml_rbm_energy_args;
+typedef pml_status pml_rbm_energy_fn(pml_device *dev, const pml_rbm_energy_args *args);
+
+/* ---- exact partition functions --------------------------------------------------------------- */
+
+/* out[r, i] = bit i of (first + r), as 0.0f / 1.0f, for r < rows, i < n (n <= 62). */
+typedef struct pml_rbm_enumerate_args {
+    float *out;
+    int64_t rows, n;
+    uint64_t first;
+} pml_rbm_enumerate_args;
+typedef pml_status pml_rbm_enumerate_fn(pml_device *dev, const pml_rbm_enumerate_args *args);
+
+/* A running log-sum-exp in two device doubles, acc = {m, s} with log sum = m + log s:
+ * folds x[0..n) in (acc {-inf, 0} to start). Any order of folding gives the same sum up to
+ * rounding; the CPU folds in index order. */
+typedef struct pml_rbm_lse_args {
+    const double *x;
+    int64_t n;
+    double *acc;
+} pml_rbm_lse_args;
+typedef pml_status pml_rbm_lse_fn(pml_device *dev, const pml_rbm_lse_args *args);
+
+/* ---- pseudo-likelihood ----------------------------------------------------------------------- */
+
+/* dst = src with one unit of each row flipped (x -> 1 - x): row r's unit
+ * j = (u * n) >> 32, u = pml_philox_draw(seed, PML_RBM_STREAM_PLL | (row0 + r), step). */
+typedef struct pml_rbm_flip_args {
+    const float *src;
+    float *dst;
+    int64_t rows, n, row0;
+    uint64_t seed, step;
+} pml_rbm_flip_args;
+typedef pml_status pml_rbm_flip_fn(pml_device *dev, const pml_rbm_flip_args *args);
+
+struct pml_rbm_ops {
+    pml_rbm_sample_fn *sample;
+    pml_rbm_free_fn *free_energy;
+    pml_rbm_energy_fn *energy;
+    pml_rbm_enumerate_fn *enumerate;
+    pml_rbm_lse_fn *lse;
+    pml_rbm_flip_fn *flip;
+};
+
+#define PML_RBM_OPS(dev, fn, var) PML_FAMILY(dev, rbm, fn, "restricted Boltzmann machine", var)
+
+#ifdef __cplusplus
+}
+#endif
+#endif
