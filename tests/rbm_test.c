@@ -617,3 +617,30 @@ Test(rbm, bad_arguments_name_the_parameter)
     pml_dataset_destroy(ds);
     pml_rbm_destroy(r);
 }
+
+/* The shared exp behind every probability: within 2 ulp of libm's over [-200, 0], and the
+ * float logistic it gives equals the one from libm's exp but where the double lies within a
+ * few ulp of a float rounding boundary. */
+Test(rbm, shared_exp_matches_libm)
+{
+    double worst = 0;
+    int64_t differ = 0, total = 0;
+    for (int64_t i = 0; i <= 2000000; ++i) {
+        const double z = -200.0 * (double)i / 2000000.0;
+        const double got = pml_rbm_exp_neg(z), want = exp(z);
+        const double ulp = nextafter(want, INFINITY) - want;
+        const double err = fabs(got - want) / ulp;
+        worst = err > worst ? err : worst;
+        const double x = z / 10.0; /* logistic over [-20, 0] and its mirror */
+        const double e = exp(x);
+        differ += pml_rbm_logistic(x) != (float)(e / (1.0 + e));
+        differ += pml_rbm_logistic(-x) != (float)(1.0 / (1.0 + e));
+        total += 2;
+    }
+    cr_expect(worst <= 2.0, "worst error %.2f ulp", worst);
+    cr_expect(differ * 10000 < total, "%lld of %lld logistic values differ from libm's",
+              (long long)differ, (long long)total);
+    cr_expect(pml_rbm_logistic(0.0) == 0.5f && pml_rbm_logistic(1e300) == 1.0f &&
+              pml_rbm_logistic(-1e300) == 0.0f && isnan(pml_rbm_logistic(NAN)));
+    cr_expect_eq(pml_rbm_threshold(NAN), 0u);
+}

@@ -28,6 +28,16 @@ PML_API int pml_version_number(void);
 PML_API int pml_cuda_compiled(void);
 /* The CPU BLAS the library was built against, e.g. "OpenBLAS 0.3.21". */
 PML_API const char *pml_blas_name(void);
+/* The kernels the CPU BLAS chose for this processor at load time, e.g. "SkylakeX" ("" when
+ * it does not say). */
+PML_API const char *pml_blas_core(void);
+/* The kernels it should have chosen, when it fell back to a generic core on a processor it
+ * does not recognise ("SkylakeX" on an AVX-512 processor, "Haswell" on an AVX2 one), else
+ * NULL. OpenBLAS 0.3.21 (Debian 12) takes Sapphire and Emerald Rapids Xeons for a Prescott:
+ * AVX-512 unused, single-precision GEMM about 4x slower. OpenBLAS reads OPENBLAS_CORETYPE
+ * when it loads, so only a process started with it set gets the right kernels: the physml
+ * tool and the benchmarks restart themselves so (docs/architecture.md, "The CPU BLAS"). */
+PML_API const char *pml_blas_core_suggested(void);
 #ifdef __cplusplus
 }
 #endif

@@ -28,6 +28,8 @@ int pml_cmd_info(int argc, char **argv)
         pml_jsonl_str(&j, "version", pml_version_string());
         pml_jsonl_bool(&j, "cuda_compiled", pml_cuda_compiled());
         pml_jsonl_str(&j, "blas", pml_blas_name());
+        pml_jsonl_str(&j, "blas_core", pml_blas_core());
+        pml_jsonl_str(&j, "blas_core_suggested", pml_blas_core_suggested());
         fputs(", \"devices\": [", stdout);
         for (int i = 0; i < count; ++i) {
             pml_jsonl d;
@@ -45,7 +47,10 @@ int pml_cmd_info(int argc, char **argv)
 
     printf("physml %s\n", pml_version_string());
     printf("  CUDA backend : %s\n", pml_cuda_compiled() ? "compiled" : "not compiled");
-    printf("  CPU BLAS     : %s\n", pml_blas_name());
+    printf("  CPU BLAS     : %s, %s kernels%s%s%s\n", pml_blas_name(), pml_blas_core(),
+           pml_blas_core_suggested() ? " (a generic fallback: this processor wants " : "",
+           pml_blas_core_suggested() ? pml_blas_core_suggested() : "",
+           pml_blas_core_suggested() ? "; PML_BLAS_KEEP is set or the restart failed)" : "");
     printf("devices:\n");
     for (int i = 0; i < count; ++i) {
         const pml_device_info *d = &devs[i];

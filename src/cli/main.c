@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/process.h"
 
 static const pml_command commands[] = {
     {"info", pml_cmd_info, "what physml was built with and the devices it finds"},
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    pml_blas_restart(argv); /* the right GEMM kernels where OpenBLAS misreads the processor */
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);

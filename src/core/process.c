@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/process.h"
+#include "physml/version.h"
 
 int pml_on_path(const char *name)
 {
@@ -88,4 +89,14 @@ int pml_run(const char *const *argv, const char *cwd, char *out, size_t out_cap,
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR) return -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void pml_blas_restart(char **argv)
+{
+    const char *core = pml_blas_core_suggested();
+    if (core == NULL || argv == NULL || getenv("OPENBLAS_CORETYPE") || getenv("PML_BLAS_KEEP"))
+        return;
+    if (setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE"); /* the exec failed: go on as we are */
 }

@@ -18,4 +18,12 @@ int pml_run(const char *const *argv, const char *cwd, char *out, size_t out_cap,
 /* Whether an executable `name` is on PATH. */
 int pml_on_path(const char *name);
 
+/* For a program's main: when the CPU BLAS fell back to a generic core on this processor
+ * (pml_blas_core_suggested) and OPENBLAS_CORETYPE is unset, start this same program again
+ * (execv of /proc/self/exe with the same argv; no shell) with OPENBLAS_CORETYPE set to the
+ * right core, so its GEMMs use the processor's vector units. Returns only when it did not
+ * restart: the core is right, the variable is set (by the user, or by the restart itself),
+ * PML_BLAS_KEEP is set (to measure the fallback), or the exec failed. */
+void pml_blas_restart(char **argv);
+
 #endif

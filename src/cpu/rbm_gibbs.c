@@ -3,9 +3,11 @@
  * pml_rbm_sample_args; CUDA twin: src/cuda/rbm_gibbs.cu), and the pseudo-likelihood flips.
  *
  * pml_cpu_rbm_sample_ref is the specification: element by element, every draw its own
- * pml_philox_draw. The fast path computes each Philox block once for its four units and
- * spreads rows over OpenMP threads; the tests hold it to the reference bit for bit. */
+ * pml_philox_draw. The fast path draws 16 Philox blocks (64 units) at once, vectorises the
+ * logistic, and spreads rows of large batches over OpenMP threads; the tests hold it to the
+ * reference bit for bit. */
 #include "cpu/cpu.h"
+#include "cpu/philox16.h"
 #include "ops/rbm_ops.h"
 
 /* p of element (r, j) as the contract says. */
@@ -47,25 +49,87 @@ pml_status pml_cpu_rbm_sample_ref(pml_device *dev, const pml_rbm_sample_args *a)
     return PML_OK;
 }
 
+/* The fast path, 64 units of a row at a time: their 16 Philox blocks in one vectorised call,
+ * the 64 probabilities in a loop the compiler vectorises (pml_rbm_logistic is straight-line
+ * double arithmetic), then the stores. Clones for AVX-512, AVX2 and the baseline. */
+#define CHUNK (4 * PML_PHILOX16_LANES)
+
+PML_SIMD_CLONES
+static void probs64(const float *restrict pre, const float *restrict bias,
+                    const float *restrict base, double beta, int logistic, int64_t len,
+                    float *restrict p)
+{
+    if (!logistic) {
+        for (int64_t j = 0; j < len; ++j) p[j] = pre[j] < 0.0f ? 0.0f : pre[j] > 1.0f ? 1.0f : pre[j];
+        return;
+    }
+#pragma omp simd
+    for (int64_t j = 0; j < len; ++j) {
+        double z = beta * ((double)pre[j] + (bias ? (double)bias[j] : 0.0));
+        if (base) z += (1.0 - beta) * (double)base[j];
+        p[j] = pml_rbm_logistic(z);
+    }
+}
+
+/* The common case's stores (no clamped units, Bernoulli draws): unit l's draw is word l % 4
+ * of block l / 4. */
+PML_SIMD_CLONES
+static void store64(const float *restrict p, const uint32_t *restrict X,
+                    const uint32_t *restrict Y, const uint32_t *restrict Z,
+                    const uint32_t *restrict W, int64_t len, float *restrict prob,
+                    float *restrict state)
+{
+    uint32_t u[CHUNK];
+    for (int q = 0; q < PML_PHILOX16_LANES; ++q)
+        u[4 * q] = X[q], u[4 * q + 1] = Y[q], u[4 * q + 2] = Z[q], u[4 * q + 3] = W[q];
+    if (prob)
+        for (int64_t l = 0; l < len; ++l) prob[l] = p[l];
+    if (state) {
+#pragma omp simd
+        for (int64_t l = 0; l < len; ++l)
+            state[l] = (uint64_t)u[l] < pml_rbm_threshold(p[l]) ? 1.0f : 0.0f;
+    }
+}
+
+static void sample_row(const pml_rbm_sample_args *a, int64_t r, int draws)
+{
+    const int64_t n = a->n;
+    const uint64_t stream = a->stream | ((a->chain0 + (uint64_t)r) & PML_RBM_CHAIN_MASK);
+    const uint64_t block0 = a->step * (pml_rbm_row_draws(n) / 4);
+    float p[CHUNK];
+    uint32_t X[PML_PHILOX16_LANES], Y[PML_PHILOX16_LANES], Z[PML_PHILOX16_LANES],
+        W[PML_PHILOX16_LANES];
+    for (int64_t j0 = 0; j0 < n; j0 += CHUNK) {
+        const int64_t len = n - j0 < CHUNK ? n - j0 : CHUNK;
+        probs64(a->pre + r * n + j0, a->bias ? a->bias + j0 : NULL, a->base ? a->base + j0 : NULL,
+                a->beta, a->logistic, len, p);
+        if (draws) {
+            uint64_t ctr[PML_PHILOX16_LANES];
+            for (int i = 0; i < PML_PHILOX16_LANES; ++i) ctr[i] = block0 + (uint64_t)(j0 / 4 + i);
+            pml_cpu_philox16(a->seed, stream, ctr, X, Y, Z, W);
+        }
+        if (a->keep == NULL && a->threshold < 0.0) {
+            store64(p, X, Y, Z, W, len, a->prob ? a->prob + r * n + j0 : NULL,
+                    a->state ? a->state + r * n + j0 : NULL);
+            continue;
+        }
+        for (int64_t l = 0; l < len; ++l) {
+            const int q = (int)(l >> 2);
+            const uint32_t u = !draws ? 0u
+                               : (l & 3) == 0 ? X[q] : (l & 3) == 1 ? Y[q] : (l & 3) == 2 ? Z[q] : W[q];
+            unit_store(a, r * n + j0 + l, p[l], u);
+        }
+    }
+}
+
 pml_status pml_cpu_rbm_sample(pml_device *dev, const pml_rbm_sample_args *a)
 {
     (void)dev;
-    const int64_t n = a->n, quads = (n + 3) / 4;
     const int draws = a->state != NULL && a->threshold < 0.0;
-    const uint64_t block0 = a->step * (pml_rbm_row_draws(n) / 4);
-#pragma omp parallel for schedule(static) if (a->rows * n > (1 << 15))
-    for (int64_t r = 0; r < a->rows; ++r) {
-        const uint64_t stream = a->stream | ((a->chain0 + (uint64_t)r) & PML_RBM_CHAIN_MASK);
-        for (int64_t q = 0; q < quads; ++q) {
-            pml_u32x4 x = {0, 0, 0, 0};
-            if (draws) x = pml_philox_draw4(a->seed, stream, block0 + (uint64_t)q);
-            const int64_t lanes = n - 4 * q < 4 ? n - 4 * q : 4;
-            for (int64_t l = 0; l < lanes; ++l) {
-                const int64_t j = 4 * q + l;
-                unit_store(a, r * n + j, unit_prob(a, r, j), pml_u32x4_get(x, (unsigned)l));
-            }
-        }
-    }
+    /* threads only for large batches: below, the GEMMs around this kernel own the cores (an
+     * OpenMP team spinning between calls slows OpenBLAS's threads down) */
+#pragma omp parallel for schedule(static) if (a->rows * a->n > (1 << 13))
+    for (int64_t r = 0; r < a->rows; ++r) sample_row(a, r, draws);
     return PML_OK;
 }
 

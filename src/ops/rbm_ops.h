@@ -4,8 +4,8 @@
  * every pre-activation from the generic GEMM and hands it to these kernels.
  *
  * Conventions for every kernel here: units are F32 0/1 values (or probabilities), row-major
- * rows x n; sums are taken in double in index order; the logistic is 1 / (1 + exp(-x)) in
- * double, rounded to float once. */
+ * rows x n; sums are taken in double in index order; the logistic is pml_rbm_logistic (in
+ * double from a shared exp, rounded to float once). */
 #ifndef PML_OPS_RBM_OPS_H
 #define PML_OPS_RBM_OPS_H
 
@@ -17,6 +17,16 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* Always inlined on the CPU, so that the vectorised loops of src/cpu/rbm_gibbs.c see the
+ * arithmetic (a call would keep them scalar). */
+#if defined(__CUDACC__)
+#define PML_RBM_INLINE PML_HOSTDEV
+#elif defined(__GNUC__)
+#define PML_RBM_INLINE static inline __attribute__((always_inline))
+#else
+#define PML_RBM_INLINE static inline
 #endif
 
 /* Philox streams: a purpose tag in the top 16 bits, the chain (row) number below; the draw
@@ -42,16 +52,54 @@ PML_HOSTDEV uint64_t pml_rbm_row_draws(int64_t n) { return ((uint64_t)n + 3u) & 
  * 32-bit draw u satisfies u < q, q = (uint64) floor(p * 2^32) computed in double (p = 1
  * gives q = 2^32: always on; p = 0 never). Two backends that agree on p (as floats) draw
  * identical states. */
-PML_HOSTDEV uint64_t pml_rbm_threshold(float p)
+PML_RBM_INLINE uint64_t pml_rbm_threshold(float p)
 {
     const double q = (double)p * 4294967296.0;
-    return q <= 0.0 ? 0u : q >= 4294967296.0 ? (uint64_t)1 << 32 : (uint64_t)q;
+    /* a NaN probability (a diverged model) is never on */
+    return !(q > 0.0) ? 0u : q >= 4294967296.0 ? (uint64_t)1 << 32 : (uint64_t)q;
 }
 
-/* The logistic of x (double), as the kernels round it. */
-PML_HOSTDEV float pml_rbm_logistic(double x)
+/* e^z for z in [-200, 0], the same bits on every backend and instruction set: n = round(z /
+ * ln 2) by the 1.5 * 2^52 shift, r = z - n ln 2 in two parts, a degree-12 Taylor polynomial of
+ * e^r (|r| <= ln 2 / 2) by Horner's rule in explicit fma, and 2^n put into the exponent bits.
+ * Within 2 ulp of the correctly rounded e^z; written out (rather than libm's exp) so that the
+ * CPU's vectorised loop, its scalar reference and CUDA compute identical probabilities. */
+PML_RBM_INLINE double pml_rbm_exp_neg(double z)
 {
-    return (float)(x >= 0.0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)));
+    z = z < -200.0 ? -200.0 : z;
+    const double shift = 6755399441055744.0; /* 1.5 * 2^52 */
+    const double t = fma(z, 1.4426950408889634, shift);
+    const double n = t - shift;
+    double r = fma(-n, 6.93147180369123816490e-01, z); /* ln 2, high part */
+    r = fma(-n, 1.90821492927058770002e-10, r);         /* ln 2, low part */
+    double p = 2.08767569878680989792e-09;              /* 1/12! */
+    p = fma(p, r, 2.50521083854417187751e-08);          /* 1/11! */
+    p = fma(p, r, 2.75573192239858906526e-07);
+    p = fma(p, r, 2.75573192239858906526e-06);
+    p = fma(p, r, 2.48015873015873015873e-05);
+    p = fma(p, r, 1.98412698412698412698e-04);
+    p = fma(p, r, 1.38888888888888888889e-03);
+    p = fma(p, r, 8.33333333333333333333e-03);
+    p = fma(p, r, 4.16666666666666666667e-02);
+    p = fma(p, r, 1.66666666666666666667e-01);
+    p = fma(p, r, 0.5);
+    p = fma(p, r, 1.0);
+    p = fma(p, r, 1.0);
+    union {
+        double d;
+        int64_t i;
+    } tb, sc;
+    tb.d = t;
+    sc.i = (tb.i - (int64_t)0x4338000000000000LL + 1023) << 52; /* 2^n, n in -289 .. 0 */
+    return p * sc.d;
+}
+
+/* The logistic of x, computed in double and rounded to float once: every backend's kernels
+ * use this body, so equal pre-activations give equal probabilities. */
+PML_RBM_INLINE float pml_rbm_logistic(double x)
+{
+    const double e = pml_rbm_exp_neg(x >= 0.0 ? -x : x);
+    return (float)(x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e));
 }
 
 /* log(1 + e^x) without overflow or cancellation. */

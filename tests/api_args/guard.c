@@ -17,6 +17,8 @@ static const struct {
     {"pml_version_number", "no arguments"},
     {"pml_cuda_compiled", "no arguments"},
     {"pml_blas_name", "no arguments"},
+    {"pml_blas_core", "no arguments"},
+    {"pml_blas_core_suggested", "no arguments"},
     {"pml_cuda_device_count", "no arguments"},
     {"pml_data_default_dir", "no arguments"},
     {"pml_dense_defaults", "no arguments"},
