@@ -644,3 +644,21 @@ Test(rbm, shared_exp_matches_libm)
               pml_rbm_logistic(-1e300) == 0.0f && isnan(pml_rbm_logistic(NAN)));
     cr_expect_eq(pml_rbm_threshold(NAN), 0u);
 }
+
+/* The vectorised decision is the contract's: u < floor(p 2^32), at every boundary. */
+Test(rbm, bernoulli_decision_equals_threshold)
+{
+    int64_t bad = 0;
+    for (int64_t i = 0; i < 200000; ++i) {
+        float p = pml_rng_uniform(12, 1, (uint64_t)i);
+        if (i % 7 == 0) p = (float)(i % 1000) / 1000.0f;
+        if (i == 1) p = 1.0f;
+        if (i == 2) p = 0.0f;
+        if (i == 3) p = nextafterf(1.0f, 0.0f);
+        const uint64_t q = pml_rbm_threshold(p);
+        const uint32_t us[4] = {(uint32_t)(q > 0 ? q - 1 : 0), (uint32_t)(q < 0xFFFFFFFFull ? q : 0xFFFFFFFFu),
+                                pml_rng_u32(12, 2, (uint64_t)i), 0xFFFFFFFFu};
+        for (int k = 0; k < 4; ++k) bad += pml_rbm_bernoulli(us[k], p) != ((uint64_t)us[k] < q);
+    }
+    cr_expect_eq(bad, 0);
+}

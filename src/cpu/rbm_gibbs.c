@@ -31,7 +31,7 @@ static inline void unit_store(const pml_rbm_sample_args *a, int64_t e, float p, 
     if (a->prob) a->prob[e] = p;
     if (a->state)
         a->state[e] = a->threshold >= 0.0 ? (p > a->threshold ? 1.0f : 0.0f)
-                                          : ((uint64_t)u < pml_rbm_threshold(p) ? 1.0f : 0.0f);
+                                          : (pml_rbm_bernoulli(u, p) ? 1.0f : 0.0f);
 }
 
 pml_status pml_cpu_rbm_sample_ref(pml_device *dev, const pml_rbm_sample_args *a)
@@ -63,12 +63,22 @@ static void probs64(const float *restrict pre, const float *restrict bias,
         for (int64_t j = 0; j < len; ++j) p[j] = pre[j] < 0.0f ? 0.0f : pre[j] > 1.0f ? 1.0f : pre[j];
         return;
     }
-#pragma omp simd
-    for (int64_t j = 0; j < len; ++j) {
-        double z = beta * ((double)pre[j] + (bias ? (double)bias[j] : 0.0));
-        if (base) z += (1.0 - beta) * (double)base[j];
-        p[j] = pml_rbm_logistic(z);
+    /* z as unit_prob computes it (x + 0.0 for a missing bias), without branches in the loop
+     * that the compiler vectorises */
+    double z[CHUNK];
+    if (bias && base) {
+        for (int64_t j = 0; j < len; ++j)
+            z[j] = beta * ((double)pre[j] + (double)bias[j]) + (1.0 - beta) * (double)base[j];
+    } else if (bias) {
+        for (int64_t j = 0; j < len; ++j) z[j] = beta * ((double)pre[j] + (double)bias[j]);
+    } else if (base) {
+        for (int64_t j = 0; j < len; ++j)
+            z[j] = beta * ((double)pre[j] + 0.0) + (1.0 - beta) * (double)base[j];
+    } else {
+        for (int64_t j = 0; j < len; ++j) z[j] = beta * ((double)pre[j] + 0.0);
     }
+#pragma omp simd
+    for (int64_t j = 0; j < len; ++j) p[j] = pml_rbm_logistic(z[j]);
 }
 
 /* The common case's stores (no clamped units, Bernoulli draws): unit l's draw is word l % 4
@@ -87,7 +97,7 @@ static void store64(const float *restrict p, const uint32_t *restrict X,
     if (state) {
 #pragma omp simd
         for (int64_t l = 0; l < len; ++l)
-            state[l] = (uint64_t)u[l] < pml_rbm_threshold(p[l]) ? 1.0f : 0.0f;
+            state[l] = pml_rbm_bernoulli(u[l], p[l]) ? 1.0f : 0.0f;
     }
 }
 

@@ -42,8 +42,7 @@ static __global__ void sample_kernel(pml_rbm_sample_args a)
             if (a.state)
                 a.state[e] = a.threshold >= 0.0
                                  ? (p > a.threshold ? 1.0f : 0.0f)
-                                 : ((uint64_t)pml_u32x4_get(x, l) < pml_rbm_threshold(p) ? 1.0f
-                                                                                        : 0.0f);
+                                 : (pml_rbm_bernoulli(pml_u32x4_get(x, l), p) ? 1.0f : 0.0f);
         }
     }
 }

@@ -49,14 +49,20 @@ extern "C" {
 PML_HOSTDEV uint64_t pml_rbm_row_draws(int64_t n) { return ((uint64_t)n + 3u) & ~(uint64_t)3u; }
 
 /* The Bernoulli rule, shared by both backends: a unit with probability p is on when its
- * 32-bit draw u satisfies u < q, q = (uint64) floor(p * 2^32) computed in double (p = 1
- * gives q = 2^32: always on; p = 0 never). Two backends that agree on p (as floats) draw
- * identical states. */
+ * 32-bit draw u satisfies u < q, q = floor(p * 2^32) (p = 1 gives q = 2^32: always on; p = 0
+ * or NaN never). Two backends that agree on p (as floats) draw identical states.
+ * pml_rbm_threshold is q; pml_rbm_bernoulli decides without it, in double arithmetic that
+ * vectorises: p 2^32 is exact in double (a float times a power of two), and for an integer u,
+ * u < floor(x) exactly when u + 1 <= x. */
 PML_RBM_INLINE uint64_t pml_rbm_threshold(float p)
 {
     const double q = (double)p * 4294967296.0;
-    /* a NaN probability (a diverged model) is never on */
     return !(q > 0.0) ? 0u : q >= 4294967296.0 ? (uint64_t)1 << 32 : (uint64_t)q;
+}
+
+PML_RBM_INLINE int pml_rbm_bernoulli(uint32_t u, float p)
+{
+    return (double)u + 1.0 <= (double)p * 4294967296.0;
 }
 
 /* e^z for z in [-200, 0], the same bits on every backend and instruction set: n = round(z /
@@ -115,7 +121,7 @@ PML_HOSTDEV double pml_rbm_softplus(double x)
  *                 (bias NULL: 0; base NULL: 0); pre holds W v or W^T h from a GEMM;
  *   logistic = 0: p = pre[e] clamped to [0, 1] (data given as probabilities: binarising);
  *   prob (may be NULL) [e] = p;
- *   state (may be NULL) [e] = threshold < 0 ? (u < pml_rbm_threshold(p)) : (p > threshold),
+ *   state (may be NULL) [e] = threshold < 0 ? pml_rbm_bernoulli(u, p) : (p > threshold),
  *     u = pml_philox_draw(seed, stream | (chain0 + r), step * pml_rbm_row_draws(n) + j);
  *   keep (may be NULL): where keep[e] != 0 the unit is clamped: state[e] = prob[e] = keep_val[e]
  *     (completion of missing data: the observed units stay as observed).
