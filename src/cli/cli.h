@@ -175,6 +175,7 @@ int pml_tour_devices(pml_tour_ctx *ctx);
 
 int pml_tour_ising(pml_tour_ctx *ctx); /* the Ising chapter */
 int pml_tour_hopfield(pml_tour_ctx *ctx);
+int pml_tour_rbm(pml_tour_ctx *ctx);
 
 int pml_tour_train(pml_tour_ctx *ctx);
 

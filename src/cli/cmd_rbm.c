@@ -101,24 +101,6 @@ static int write_curves(const char *out, const pml_rbm_train_result *res, int qu
     return pml_gnuplot_render(TRAIN, out, "curves.gp", "curves.png", quiet) < 0;
 }
 
-/* Filters (rows of W) and fantasy particles as PNG grids. */
-static int write_pictures(const char *out, pml_rbm *r, int rows, int cols, uint64_t seed,
-                          int quiet)
-{
-    const int64_t nv = pml_rbm_visible(r), nh = pml_rbm_hidden(r);
-    const int64_t nf = nh < 100 ? nh : 100;
-    const int64_t chains = pml_rbm_max_batch(r) < 100 ? pml_rbm_max_batch(r) : 100;
-    float *buf = malloc((size_t)((nh > chains ? nh : chains) * nv) * sizeof(float));
-    if (!buf) return pml_cli_fail(TRAIN, "pictures", PML_ERR_OUT_OF_MEMORY);
-    pml_status s = pml_tensor_download(pml_rbm_weight(r), buf, (size_t)(nh * nv) * sizeof(float));
-    int rc = s != PML_OK ? pml_cli_fail(TRAIN, "weights", s) : 0;
-    if (!rc) rc = pml_rbm_cli_grid(TRAIN, out, "filters.png", buf, nf, rows, cols, 10, 2, 1, quiet);
-    if (!rc) rc = pml_rbm_cli_fantasy(TRAIN, r, chains, 1000, seed, buf);
-    if (!rc) rc = pml_rbm_cli_grid(TRAIN, out, "samples.png", buf, chains, rows, cols, 10, 2, 0, quiet);
-    free(buf);
-    return rc;
-}
-
 int pml_cmd_rbm_train(int argc, char **argv)
 {
     const char *data = NULL, *binarize = "threshold", *device = "auto", *save = NULL, *out = NULL;
@@ -293,7 +275,8 @@ int pml_cmd_rbm_train(int argc, char **argv)
         if (s != PML_OK) r = pml_cli_fail(TRAIN, save, s);
         else if (!quiet) fprintf(stderr, "wrote %s\n", save);
     }
-    if (!r && out) r = write_curves(out, &res, quiet) || write_pictures(out, m, rows, cols, seed, quiet);
+    if (!r && out) r = write_curves(out, &res, quiet) ||
+                         pml_rbm_cli_pictures(TRAIN, out, m, rows, cols, seed, quiet);
     if (!r && json) {
         pml_jsonl j;
         pml_jsonl_begin(&j, stdout);

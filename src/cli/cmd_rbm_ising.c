@@ -14,13 +14,9 @@
 #define MAX_T 64
 #define BLOCKS 20
 
-typedef struct obs {
-    double e, e_err, m, m_err, c, c_err, chi, chi_err;
-} obs;
-
 /* e, |m| per spin of n configurations (0/1 floats or +-1 int8, `stride` apart), and C, chi
  * with jackknife errors over BLOCKS blocks of consecutive samples. */
-static void observe(int L, int64_t n, const float *v01, const int8_t *pm, double T, obs *o)
+static void observe(int L, int64_t n, const float *v01, const int8_t *pm, double T, pml_rbm_ising_obs *o)
 {
     const int64_t N = (int64_t)L * L;
     double be[BLOCKS] = {0}, be2[BLOCKS] = {0}, bm[BLOCKS] = {0}, bm2[BLOCKS] = {0};
@@ -97,18 +93,10 @@ static pml_status ising_samples(pml_device *dev, int L, double T, int64_t n, int
     return s;
 }
 
-typedef struct ising_run {
-    int L;
-    int64_t hidden, samples, therm, gap, epochs, batch, k, chains, gibbs, every;
-    double lr, momentum, wd;
-    int pcd;
-    uint64_t seed;
-} ising_run;
-
 /* One temperature: Monte Carlo configurations, one RBM trained on them, its samples; the two
  * sets of observables. */
-static int one_temperature(pml_device *dev, const ising_run *p, double T, int quiet, obs *mc,
-                           obs *rb, double *train_s)
+int pml_rbm_cli_ising_one(const char *cmd, pml_device *dev, const pml_rbm_ising_run *p, double T,
+                          pml_rbm_ising_obs *mc, pml_rbm_ising_obs *rb, double *train_s)
 {
     const int64_t N = (int64_t)p->L * p->L, n = p->samples;
     int8_t *spins = malloc((size_t)(n * N));
@@ -117,7 +105,7 @@ static int one_temperature(pml_device *dev, const ising_run *p, double T, int qu
     float *v = malloc((size_t)(draws * N) * sizeof *v);
     if (!spins || !img || !lab || !v) {
         free(spins), free(img), free(lab), free(v);
-        return pml_cli_fail(CMD, "memory", PML_ERR_OUT_OF_MEMORY);
+        return pml_cli_fail(cmd, "memory", PML_ERR_OUT_OF_MEMORY);
     }
     pml_dataset *ds = NULL;
     pml_rbm *m = NULL;
@@ -158,20 +146,20 @@ static int one_temperature(pml_device *dev, const ising_run *p, double T, int qu
             s = pml_tensor_download(vt, v + k * p->chains * N, (size_t)(p->chains * N) * sizeof *v);
     }
     if (s == PML_OK) observe(p->L, draws, v, NULL, T, rb);
-    (void)quiet;
     pml_tensor_destroy(vt), pml_tensor_destroy(pt);
     pml_rbm_destroy(m);
     pml_dataset_destroy(ds);
     free(spins), free(img), free(lab), free(v);
-    return s == PML_OK ? 0 : pml_cli_fail(CMD, "the Ising experiment", s);
+    return s == PML_OK ? 0 : pml_cli_fail(cmd, "the Ising experiment", s);
 }
 
-static int write_plot(const char *out, const double *T, int nt, const obs *mc, const obs *rb,
+int pml_rbm_cli_ising_plot(const char *cmd, const char *out, const double *T, int nt,
+                           const pml_rbm_ising_obs *mc, const pml_rbm_ising_obs *rb,
                       int L, int64_t hidden, int quiet)
 {
     char path[PML_PATH_MAX];
     pml_wfile w;
-    if (pml_cli_path(CMD, path, sizeof path, out, "rbm_ising.dat") || pml_cli_open(CMD, path, &w))
+    if (pml_cli_path(cmd, path, sizeof path, out, "rbm_ising.dat") || pml_cli_open(cmd, path, &w))
         return 1;
     fprintf(w.f, "# T  mc_e mc_e_err rbm_e rbm_e_err  mc_m mc_m_err rbm_m rbm_m_err  "
                  "mc_C mc_C_err rbm_C rbm_C_err  mc_chi mc_chi_err rbm_chi rbm_chi_err\n");
@@ -180,8 +168,8 @@ static int write_plot(const char *out, const double *T, int nt, const obs *mc, c
                      "%.6g %.3g %.6g %.3g\n", T[i], mc[i].e, mc[i].e_err, rb[i].e, rb[i].e_err,
                 mc[i].m, mc[i].m_err, rb[i].m, rb[i].m_err, mc[i].c, mc[i].c_err, rb[i].c,
                 rb[i].c_err, mc[i].chi, mc[i].chi_err, rb[i].chi, rb[i].chi_err);
-    if (pml_cli_commit(CMD, &w, quiet)) return 1;
-    if (pml_cli_path(CMD, path, sizeof path, out, "rbm_ising.gp") || pml_cli_open(CMD, path, &w))
+    if (pml_cli_commit(cmd, &w, quiet)) return 1;
+    if (pml_cli_path(cmd, path, sizeof path, out, "rbm_ising.gp") || pml_cli_open(cmd, path, &w))
         return 1;
     fprintf(w.f, "# physml rbm ising: Monte Carlo against RBM samples (gnuplot rbm_ising.gp)\n");
     pml_gnuplot_output(w.f, "rbm_ising.png", "set terminal pngcairo size 1200,900 noenhanced");
@@ -195,14 +183,14 @@ static int write_plot(const char *out, const double *T, int nt, const obs *mc, c
                      "'' u 1:%d:%d w yerrorbars pt 6 t 'RBM'\n", name[q], 2 + 4 * q, 3 + 4 * q,
                 4 + 4 * q, 5 + 4 * q);
     fprintf(w.f, "unset multiplot\n");
-    if (pml_cli_commit(CMD, &w, 1)) return 1;
-    return pml_gnuplot_render(CMD, out, "rbm_ising.gp", "rbm_ising.png", quiet) < 0;
+    if (pml_cli_commit(cmd, &w, 1)) return 1;
+    return pml_gnuplot_render(cmd, out, "rbm_ising.gp", "rbm_ising.png", quiet) < 0;
 }
 
 int pml_cmd_rbm_ising(int argc, char **argv)
 {
     const char *Ttext = "1.5:3.5:0.25", *device = "auto", *out = NULL;
-    ising_run p = {.L = 8, .hidden = 64, .samples = 20000, .therm = 200, .gap = 5, .epochs = 100,
+    pml_rbm_ising_run p = {.L = 8, .hidden = 64, .samples = 20000, .therm = 200, .gap = 5, .epochs = 100,
                    .batch = 100, .k = 10, .chains = 1000, .gibbs = 2000, .every = 10, .lr = 0.01,
                    .momentum = 0.5, .wd = 0.0, .pcd = 1, .seed = 1};
     int64_t L = 8;
@@ -255,7 +243,7 @@ int pml_cmd_rbm_ising(int argc, char **argv)
     if (out && pml_cli_out_dir(CMD, out)) return 1;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(CMD, device, &dev))) return r;
-    obs mc[MAX_T], rb[MAX_T];
+    pml_rbm_ising_obs mc[MAX_T], rb[MAX_T];
     if (!json)
         printf("RBMs on the 2D Ising model, L = %d (%d visible), %lld hidden, %s-%lld, %lld epochs "
                "of %lld configurations; RBM: %lld chains x %lld samples after %lld Gibbs steps\n"
@@ -267,7 +255,7 @@ int pml_cmd_rbm_ising(int argc, char **argv)
     for (int i = 0; !r && i < nt; ++i) {
         double ts = 0;
         if (!quiet) fprintf(stderr, "physml %s: T = %g ...\n", CMD, T[i]);
-        r = one_temperature(dev, &p, T[i], quiet, &mc[i], &rb[i], &ts);
+        r = pml_rbm_cli_ising_one(CMD, dev, &p, T[i], &mc[i], &rb[i], &ts);
         if (r) break;
         if (json) {
             pml_jsonl j;
@@ -295,7 +283,7 @@ int pml_cmd_rbm_ising(int argc, char **argv)
         }
         fflush(stdout);
     }
-    if (!r && out) r = write_plot(out, T, nt, mc, rb, p.L, p.hidden, quiet);
+    if (!r && out) r = pml_rbm_cli_ising_plot(CMD, out, T, nt, mc, rb, p.L, p.hidden, quiet);
     pml_device_close(dev);
     return r;
 }

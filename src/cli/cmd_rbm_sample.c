@@ -88,21 +88,6 @@ int pml_cmd_rbm_sample(int argc, char **argv)
 
 #define COMPLETE "rbm complete"
 
-/* keep[i] = 1 where pixel i of example e is observed. */
-static void occlusion(const char *how, double frac, int rows, int cols, int64_t e, uint64_t seed,
-                      float *keep)
-{
-    for (int y = 0; y < rows; ++y)
-        for (int x = 0; x < cols; ++x) {
-            int hidden;
-            if (strcmp(how, "bottom") == 0) hidden = y >= rows / 2;
-            else if (strcmp(how, "right") == 0) hidden = x >= cols / 2;
-            else hidden = pml_rng_uniform(seed, ((uint64_t)0x5209 << 48) | (uint64_t)e,
-                                          (uint64_t)(y * cols + x)) < (float)frac;
-            keep[y * cols + x] = hidden ? 0.0f : 1.0f;
-        }
-}
-
 int pml_cmd_rbm_complete(int argc, char **argv)
 {
     const char *model = NULL, *out = NULL, *device = "auto", *data = NULL, *occ = "bottom";
@@ -150,59 +135,15 @@ int pml_cmd_rbm_complete(int argc, char **argv)
     model_binarize(model, &bz, &threshold);
     pml_rbm *m = NULL;
     pml_dataset *test = NULL;
+    pml_rbm_completion res;
     pml_status s = pml_rbm_load(dev, model, count, &m);
     if (s != PML_OK) r = pml_cli_fail(COMPLETE, model, s);
     if (!r) r = pml_rbm_cli_load(COMPLETE, dev, data, 0, count, pml_rbm_visible(m), NULL, &test);
-    const int64_t nv = r ? 0 : pml_rbm_visible(m), n = r ? 0 : pml_dataset_size(test);
-    const int rows = r ? 0 : pml_dataset_rows(test), cols = r ? 0 : pml_dataset_cols(test);
-    float *truth = NULL, *keep = NULL, *pv = NULL, *grid = NULL;
-    pml_tensor *x = NULL, *kt = NULL, *pt = NULL;
-    if (!r) {
-        truth = malloc((size_t)(n * nv) * sizeof *truth);
-        keep = malloc((size_t)(n * nv) * sizeof *keep);
-        pv = malloc((size_t)(n * nv) * sizeof *pv);
-        grid = malloc((size_t)(3 * n * nv) * sizeof *grid);
-        if (!truth || !keep || !pv || !grid) r = pml_cli_fail(COMPLETE, "memory", PML_ERR_OUT_OF_MEMORY);
-    }
-    if (!r) {
-        s = pml_tensor_create_2d(dev, PML_F32, n, nv, &x);
-        if (s == PML_OK) s = pml_tensor_create_2d(dev, PML_F32, n, nv, &kt);
-        if (s == PML_OK) s = pml_tensor_create_2d(dev, PML_F32, n, nv, &pt);
-        if (s == PML_OK) s = pml_dataset_batch(test, 0, n, PML_SCALE_UNIT, NULL, 0, 0, x, NULL);
-        if (s == PML_OK) s = pml_tensor_download(x, truth, (size_t)(n * nv) * sizeof *truth);
-        for (int64_t i = 0; s == PML_OK && i < n * nv; ++i)
-            truth[i] = bz == PML_RBM_SAMPLE
-                           ? (pml_rng_uniform(seed, (uint64_t)0x5203 << 48, (uint64_t)i) < truth[i])
-                           : truth[i] > threshold;
-        for (int64_t e = 0; e < n; ++e) occlusion(occ, frac, rows, cols, e, seed, keep + e * nv);
-        /* the hidden pixels start from noise-free zeros; the clamp keeps the rest */
-        for (int64_t i = 0; i < n * nv; ++i) pv[i] = keep[i] != 0.0f ? truth[i] : 0.0f;
-        if (s == PML_OK) s = pml_tensor_upload(x, pv, (size_t)(n * nv) * sizeof *pv);
-        if (s == PML_OK) s = pml_tensor_upload(kt, keep, (size_t)(n * nv) * sizeof *keep);
-        const pml_rbm_gibbs_opts o = {.seed = seed, .keep = kt, .pv = pt, .average = average};
-        if (s == PML_OK) s = pml_rbm_gibbs(m, x, n, steps, &o);
-        if (s == PML_OK) s = pml_tensor_download(pt, pv, (size_t)(n * nv) * sizeof *pv);
-        if (s != PML_OK) r = pml_cli_fail(COMPLETE, "completion", s);
-    }
-    double mse = 0.0, wrong = 0.0, base = 0.0;
-    int64_t hidden = 0;
-    for (int64_t i = 0; !r && i < n * nv; ++i) {
-        if (keep[i] != 0.0f) continue;
-        ++hidden;
-        mse += (pv[i] - truth[i]) * (pv[i] - truth[i]);
-        wrong += (pv[i] > 0.5f) != (truth[i] > 0.5f);
-        base += truth[i] > 0.5f; /* guessing every hidden pixel off */
-    }
-    if (hidden) mse /= (double)hidden, wrong /= (double)hidden, base /= (double)hidden;
-    if (!r) {
-        for (int64_t e = 0; e < n; ++e)
-            for (int64_t i = 0; i < nv; ++i) {
-                grid[(3 * e) * nv + i] = truth[e * nv + i];
-                grid[(3 * e + 1) * nv + i] = keep[e * nv + i] != 0.0f ? truth[e * nv + i] : 0.5f;
-                grid[(3 * e + 2) * nv + i] = pv[e * nv + i];
-            }
-        r = pml_rbm_cli_grid(COMPLETE, out, "completion.png", grid, 3 * n, rows, cols, 6, 3, 0, quiet);
-    }
+    if (!r)
+        r = pml_rbm_cli_complete(COMPLETE, m, test, bz, threshold, occ, frac, steps, average,
+                                 seed, out, quiet, &res);
+    const int64_t n = r ? 0 : pml_dataset_size(test), hidden = res.hidden;
+    const double mse = res.mse, wrong = res.error_rate, base = res.error_rate_all_off;
     if (!r && json) {
         pml_jsonl j;
         pml_jsonl_begin(&j, stdout);
@@ -218,8 +159,6 @@ int pml_cmd_rbm_complete(int argc, char **argv)
                "%.4f, pixels wrong %.2f%% (guessing all off: %.2f%%)\n", (long long)n, occ,
                (long long)hidden, mse, 100 * wrong, 100 * base);
     }
-    free(truth), free(keep), free(pv), free(grid);
-    pml_tensor_destroy(x), pml_tensor_destroy(kt), pml_tensor_destroy(pt);
     pml_dataset_destroy(test);
     pml_rbm_destroy(m);
     pml_device_close(dev);

@@ -109,3 +109,96 @@ int pml_rbm_cli_fantasy(const char *cmd, pml_rbm *r, int64_t chains, int64_t ste
     pml_tensor_destroy(p);
     return s == PML_OK ? 0 : pml_cli_fail(cmd, "sampling", s);
 }
+/* keep[i] = 1 where pixel i of example e is observed. */
+static void occlusion(const char *how, double frac, int rows, int cols, int64_t e, uint64_t seed,
+                      float *keep)
+{
+    for (int y = 0; y < rows; ++y)
+        for (int x = 0; x < cols; ++x) {
+            int hidden;
+            if (strcmp(how, "bottom") == 0) hidden = y >= rows / 2;
+            else if (strcmp(how, "right") == 0) hidden = x >= cols / 2;
+            else hidden = pml_rng_uniform(seed, ((uint64_t)0x5209 << 48) | (uint64_t)e,
+                                          (uint64_t)(y * cols + x)) < (float)frac;
+            keep[y * cols + x] = hidden ? 0.0f : 1.0f;
+        }
+}
+
+int pml_rbm_cli_complete(const char *cmd, pml_rbm *m, const pml_dataset *test,
+                         pml_rbm_binarize bz, double threshold, const char *occ, double frac,
+                         int64_t steps, int64_t average, uint64_t seed, const char *out,
+                         int quiet, pml_rbm_completion *res)
+{
+    memset(res, 0, sizeof *res);
+    pml_device *dev = pml_rbm_device(m);
+    const int64_t nv = pml_rbm_visible(m), n = pml_dataset_size(test);
+    const int rows = pml_dataset_rows(test), cols = pml_dataset_cols(test);
+    float *truth = malloc((size_t)(n * nv) * sizeof *truth);
+    float *keep = malloc((size_t)(n * nv) * sizeof *keep);
+    float *pv = malloc((size_t)(n * nv) * sizeof *pv);
+    float *grid = malloc((size_t)(3 * n * nv) * sizeof *grid);
+    pml_tensor *x = NULL, *kt = NULL, *pt = NULL;
+    int r = 0;
+    if (!truth || !keep || !pv || !grid) r = pml_cli_fail(cmd, "memory", PML_ERR_OUT_OF_MEMORY);
+    if (!r) {
+        pml_status s = pml_tensor_create_2d(dev, PML_F32, n, nv, &x);
+        if (s == PML_OK) s = pml_tensor_create_2d(dev, PML_F32, n, nv, &kt);
+        if (s == PML_OK) s = pml_tensor_create_2d(dev, PML_F32, n, nv, &pt);
+        if (s == PML_OK) s = pml_dataset_batch(test, 0, n, PML_SCALE_UNIT, NULL, 0, 0, x, NULL);
+        if (s == PML_OK) s = pml_tensor_download(x, truth, (size_t)(n * nv) * sizeof *truth);
+        for (int64_t i = 0; s == PML_OK && i < n * nv; ++i)
+            truth[i] = bz == PML_RBM_SAMPLE
+                           ? (pml_rng_uniform(seed, (uint64_t)0x5203 << 48, (uint64_t)i) < truth[i])
+                           : truth[i] > threshold;
+        for (int64_t e = 0; e < n; ++e) occlusion(occ, frac, rows, cols, e, seed, keep + e * nv);
+        /* the hidden pixels start at 0; the clamp keeps the rest */
+        for (int64_t i = 0; i < n * nv; ++i) pv[i] = keep[i] != 0.0f ? truth[i] : 0.0f;
+        if (s == PML_OK) s = pml_tensor_upload(x, pv, (size_t)(n * nv) * sizeof *pv);
+        if (s == PML_OK) s = pml_tensor_upload(kt, keep, (size_t)(n * nv) * sizeof *keep);
+        const pml_rbm_gibbs_opts o = {.seed = seed, .keep = kt, .pv = pt, .average = average};
+        if (s == PML_OK) s = pml_rbm_gibbs(m, x, n, steps, &o);
+        if (s == PML_OK) s = pml_tensor_download(pt, pv, (size_t)(n * nv) * sizeof *pv);
+        if (s != PML_OK) r = pml_cli_fail(cmd, "completion", s);
+    }
+    for (int64_t i = 0; !r && i < n * nv; ++i) {
+        if (keep[i] != 0.0f) continue;
+        ++res->hidden;
+        res->mse += (pv[i] - truth[i]) * (pv[i] - truth[i]);
+        res->error_rate += (pv[i] > 0.5f) != (truth[i] > 0.5f);
+        res->error_rate_all_off += truth[i] > 0.5f; /* guessing every hidden pixel off */
+    }
+    if (res->hidden) {
+        res->mse /= (double)res->hidden;
+        res->error_rate /= (double)res->hidden;
+        res->error_rate_all_off /= (double)res->hidden;
+    }
+    if (!r && out) {
+        for (int64_t e = 0; e < n; ++e)
+            for (int64_t i = 0; i < nv; ++i) {
+                grid[(3 * e) * nv + i] = truth[e * nv + i];
+                grid[(3 * e + 1) * nv + i] = keep[e * nv + i] != 0.0f ? truth[e * nv + i] : 0.5f;
+                grid[(3 * e + 2) * nv + i] = pv[e * nv + i];
+            }
+        r = pml_rbm_cli_grid(cmd, out, "completion.png", grid, 3 * n, rows, cols, 6, 3, 0, quiet);
+    }
+    free(truth), free(keep), free(pv), free(grid);
+    pml_tensor_destroy(x), pml_tensor_destroy(kt), pml_tensor_destroy(pt);
+    return r;
+}
+
+int pml_rbm_cli_pictures(const char *cmd, const char *out, pml_rbm *r, int rows, int cols,
+                         uint64_t seed, int quiet)
+{
+    const int64_t nv = pml_rbm_visible(r), nh = pml_rbm_hidden(r);
+    const int64_t nf = nh < 100 ? nh : 100;
+    const int64_t chains = pml_rbm_max_batch(r) < 100 ? pml_rbm_max_batch(r) : 100;
+    float *buf = malloc((size_t)((nh > chains ? nh : chains) * nv) * sizeof(float));
+    if (!buf) return pml_cli_fail(cmd, "pictures", PML_ERR_OUT_OF_MEMORY);
+    pml_status s = pml_tensor_download(pml_rbm_weight(r), buf, (size_t)(nh * nv) * sizeof(float));
+    int rc = s != PML_OK ? pml_cli_fail(cmd, "weights", s) : 0;
+    if (!rc) rc = pml_rbm_cli_grid(cmd, out, "filters.png", buf, nf, rows, cols, 10, 2, 1, quiet);
+    if (!rc) rc = pml_rbm_cli_fantasy(cmd, r, chains, 1000, seed, buf);
+    if (!rc) rc = pml_rbm_cli_grid(cmd, out, "samples.png", buf, chains, rows, cols, 10, 2, 0, quiet);
+    free(buf);
+    return rc;
+}

@@ -32,4 +32,43 @@ int pml_rbm_cli_ais_spec(const char *cmd, const char *text, int64_t *runs, int64
 int pml_rbm_cli_fantasy(const char *cmd, pml_rbm *r, int64_t chains, int64_t steps,
                         uint64_t seed, float *pv);
 
+/* Completion of `test`'s images (all of them) with a region hidden (occ: "bottom", "right",
+ * or "random:F" with frac = F), by `steps` clamped Gibbs steps averaging p(v|h) over the last
+ * `average`; the errors over the hidden pixels against the binarised truth, and (out not NULL)
+ * OUT/completion.png: truth | occluded | completed. 0, or 1 after a message. */
+typedef struct pml_rbm_completion {
+    int64_t hidden;            /* hidden pixels in all */
+    double mse, error_rate;    /* of p(v|h) against the truth; pixels on the wrong side of 1/2 */
+    double error_rate_all_off; /* the baseline: every hidden pixel guessed off */
+} pml_rbm_completion;
+int pml_rbm_cli_complete(const char *cmd, pml_rbm *m, const pml_dataset *test,
+                         pml_rbm_binarize bz, double threshold, const char *occ, double frac,
+                         int64_t steps, int64_t average, uint64_t seed, const char *out,
+                         int quiet, pml_rbm_completion *res);
+/* OUT/filters.png (the first 100 rows of W, each scaled to its own range) and OUT/samples.png
+ * (100 fantasy particles after 1000 Gibbs steps from noise). */
+int pml_rbm_cli_pictures(const char *cmd, const char *out, pml_rbm *r, int rows, int cols,
+                         uint64_t seed, int quiet);
+
+/* The Ising experiment (cmd_rbm_ising.c), shared with the tour: the settings of one run, and
+ * e, |m| (per spin), C and chi with their jackknife errors. */
+typedef struct pml_rbm_ising_run {
+    int L;
+    int64_t hidden, samples, therm, gap, epochs, batch, k, chains, gibbs, every;
+    double lr, momentum, wd;
+    int pcd;
+    uint64_t seed;
+} pml_rbm_ising_run;
+typedef struct pml_rbm_ising_obs {
+    double e, e_err, m, m_err, c, c_err, chi, chi_err;
+} pml_rbm_ising_obs;
+/* One temperature: Swendsen-Wang configurations, an RBM trained on them, its own samples;
+ * both sets of observables, and the training's seconds. 0, or 1 after a message. */
+int pml_rbm_cli_ising_one(const char *cmd, pml_device *dev, const pml_rbm_ising_run *p, double T,
+                          pml_rbm_ising_obs *mc, pml_rbm_ising_obs *rb, double *train_s);
+/* OUT/rbm_ising.{dat,gp,png}. */
+int pml_rbm_cli_ising_plot(const char *cmd, const char *out, const double *T, int nt,
+                           const pml_rbm_ising_obs *mc, const pml_rbm_ising_obs *rb, int L,
+                           int64_t hidden, int quiet);
+
 #endif

@@ -10,6 +10,7 @@ static const pml_tour_chapter chapters[] = {
 
     {"ising", "The 2D Ising model across T_c", pml_tour_ising},
     {"hopfield", "Hopfield networks: associative memory and its capacity", pml_tour_hopfield},
+    {"rbm", "Restricted Boltzmann machines: Fashion-MNIST and the Ising model", pml_tour_rbm},
 
     {"train", "Feed-forward network trained by backprop", pml_tour_train},
 
@@ -57,7 +58,7 @@ int pml_cmd_tour(int argc, char **argv)
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"out", PML_OPT_STR, &out, "DIR", "where report.md and the figures go (out/tour)"},
         {"quick", PML_OPT_FLAG, &quick, NULL, "smaller sizes: a smoke test in seconds"},
-        {"only", PML_OPT_STR, &only, "NAME", "run one chapter (devices, ising, train)"},
+        {"only", PML_OPT_STR, &only, "NAME", "run one chapter (devices, ising, hopfield, rbm, train)"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no progress on stderr"},
         {NULL, 0, NULL, NULL, NULL},
     };
