@@ -193,12 +193,15 @@ static void evaluate(const char *who, pml_rbm *r, pml_dataset *train, pml_datase
         printf("{\"bench\": \"rbm_quality\", \"model\": \"%s\", \"hidden\": %lld, \"epochs\": %d, "
                "\"ais_runs\": %lld, \"ais_steps\": %lld, \"logz\": %.6f, \"logz_err\": %.6f, "
                "\"ess\": %.1f, \"test_logprob\": %.4f, \"test_logprob_sem\": %.4f, "
-               "\"ais_seconds\": %.2f}\n", who, (long long)pml_rbm_hidden(r), epochs,
-               (long long)runs, (long long)steps, a.logz, a.logz_err, a.ess, lp, sem, t);
+               "\"ais_seconds\": %.2f, \"trusted\": %s}\n", who, (long long)pml_rbm_hidden(r), epochs,
+               (long long)runs, (long long)steps, a.logz, a.logz_err, a.ess, lp, sem, t,
+               a.ess < 0.1 * (double)runs ? "false" : "true");
     else
         printf("%-24s log Z %10.3f +- %.3f (ess %5.1f of %lld)   test log p(v) %9.3f +- %.3f "
-               "(+- log Z's error)   AIS %.1f s\n", who, a.logz, a.logz_err, a.ess,
-               (long long)runs, lp, sem, t);
+               "(+- log Z's error)   AIS %.1f s%s\n", who, a.logz, a.logz_err, a.ess,
+               (long long)runs, lp, sem, t,
+               a.ess < 0.1 * (double)runs ? "\n    NOT TRUSTED: the importance weights rest on a "
+                                            "few runs (ESS below a tenth); more steps" : "");
     pml_tensor_destroy(base);
 }
 

@@ -568,6 +568,15 @@ Test(rbm, pcd_checkpoint_resumes_bit_for_bit)
             c.epochs = 6;
             c.checkpoint = NULL;
             c.resume = ck;
+            /* a run with other settings is refused, naming the setting */
+            pml_rbm_train_config other = c;
+            other.k = 3;
+            pml_test_expect_error("resume with k = 3", pml_rbm_train(r, ds, NULL, &other, NULL),
+                                  PML_ERR_INVALID_ARGUMENT, "k = 2");
+            other = c;
+            other.pt = 2;
+            pml_test_expect_error("resume with 2 temperatures", pml_rbm_train(r, ds, NULL, &other, NULL),
+                                  PML_ERR_INVALID_ARGUMENT, "temperatures");
         }
         pml_rbm_train_result res;
         PML_ASSERT_OK(pml_rbm_train(r, ds, NULL, &c, &res));

@@ -1,4 +1,4 @@
-/* Restricted Boltzmann machines (the primer's Section IV, Eq. 19-30): Bernoulli-Bernoulli
+/* Restricted Boltzmann machines (the primer's Section IV, Eq. 20-30): Bernoulli-Bernoulli
  * RBMs with block Gibbs sampling on the device, CD-k and persistent CD training (with parallel
  * tempering of the persistent chains), free energies, exact and annealed-importance-sampling
  * partition functions, sampling and completion of missing data.
@@ -7,7 +7,7 @@
  * h in {0,1}, weights W (n_hidden x n_visible, row j the filter of hidden unit j), visible
  * biases a (n_visible), hidden biases b (n_hidden):
  *
- *     E(v, h) = -a^T v - b^T h - h^T W v                     (Eq. 19, the ERRATA's signs)
+ *     E(v, h) = -a^T v - b^T h - h^T W v                     (Eq. 20: b_v = a, b_h = b)
  *     p(h_j = 1 | v) = sigma(b_j + sum_i W_ji v_i),  p(v_i = 1 | h) = sigma(a_i + sum_j W_ji h_j)
  *     F(v) = -a^T v - sum_j log(1 + exp(b_j + (W v)_j)),   p(v) = exp(-F(v)) / Z.
  *
@@ -208,7 +208,8 @@ PML_API pml_status pml_rbm_logz_exact(pml_rbm *r, double *logz);
  * the base-rate model (visible biases base, zero weights: base NULL takes the model's own
  * visible biases; pml_rbm_base_rate makes it from data) through `steps` intermediate
  * distributions p_k(v) ~ exp((1 - beta_k) base.v) * exp(-F_beta_k(v)), beta linear in three
- * segments as in the paper (a tenth of the steps to 0.5, three tenths to 0.9, the rest to 1),
+ * segments as in the paper (500, 4000 and 10000 of its 14500 steps, scaled to `steps`: to 0.5,
+ * to 0.9, to 1),
  * one Gibbs transition per step. log Z = log Z_base + log mean exp(w); logz_err is the
  * standard error of that estimate (delta method over the runs). */
 typedef struct pml_rbm_ais_result {

@@ -234,6 +234,7 @@ int pml_cmd_rbm_train(int argc, char **argv)
     pml_rbm_ais_result a;
     memset(&a, 0, sizeof a);
     double lp = NAN, lp_err = NAN;
+    int trusted = 1;
     if (!r && ais) {
         pml_tensor *base = NULL;
         s = pml_tensor_create_1d(dev, PML_F32, nv, &base);
@@ -243,10 +244,13 @@ int pml_cmd_rbm_train(int argc, char **argv)
             s = pml_rbm_mean_logprob(m, test, c.binarize, threshold, 0, a.logz, &lp, &lp_err);
         pml_tensor_destroy(base);
         if (s != PML_OK) r = pml_cli_fail(TRAIN, "AIS", s);
-        else if (!json)
-            printf("AIS (%lld runs x %lld steps): log Z = %.3f +- %.3f; test log-probability "
-                   "%.3f +- %.3f nats (%lld examples; the +- of log Z adds to it)\n",
-                   (long long)ais_runs, (long long)ais_steps, a.logz, a.logz_err, lp, lp_err,
+        else trusted = pml_rbm_cli_ais_trusted(TRAIN, &a);
+        if (!r && !json)
+            printf("AIS (%lld runs x %lld steps, effective sample size %.1f%s): log Z = %.3f +- "
+                   "%.3f; test log-probability %.3f +- %.3f nats (%lld examples; log Z's error "
+                   "included)\n",
+                   (long long)ais_runs, (long long)ais_steps, a.ess, trusted ? "" : ", NOT TRUSTED",
+                   a.logz, a.logz_err, lp, sqrt(lp_err * lp_err + a.logz_err * a.logz_err),
                    (long long)pml_dataset_size(test));
         fflush(stdout);
     }
@@ -290,7 +294,10 @@ int pml_cmd_rbm_train(int argc, char **argv)
         pml_jsonl_num(&j, "logz", ais ? a.logz : NAN);
         pml_jsonl_num(&j, "logz_err", ais ? a.logz_err : NAN);
         pml_jsonl_num(&j, "test_logprob", lp);
-        pml_jsonl_num(&j, "test_logprob_err", lp_err);
+        /* the mean's own error and log Z's, in quadrature (as rbm logz reports it) */
+        pml_jsonl_num(&j, "test_logprob_err", sqrt(lp_err * lp_err + a.logz_err * a.logz_err));
+        pml_jsonl_num(&j, "ais_ess", ais ? a.ess : NAN);
+        pml_jsonl_bool(&j, "ais_trusted", ais ? trusted : 1);
         pml_jsonl_end(&j);
     }
     pml_rbm_train_result_free(&res);
@@ -382,7 +389,8 @@ int pml_cmd_rbm_logz(int argc, char **argv)
         pml_device_close(cpu);
     }
     const double t0 = pml_now();
-    double logz = NAN, err = 0.0, lp = NAN, lp_err = NAN;
+    double logz = NAN, err = 0.0, lp = NAN, lp_err = NAN, ess = NAN;
+    int trusted = 1;
     pml_dataset *train = NULL, *test = NULL;
     r = pml_rbm_cli_load(LOGZ, dev, data, base_subset, test_subset, pml_rbm_visible(m),
                          exact ? NULL : &train, &test);
@@ -399,6 +407,8 @@ int pml_cmd_rbm_logz(int argc, char **argv)
         if (s != PML_OK) r = pml_cli_fail(LOGZ, "AIS", s);
         logz = a.logz;
         err = a.logz_err;
+        ess = a.ess;
+        if (!r) trusted = pml_rbm_cli_ais_trusted(LOGZ, &a);
     }
     if (!r) {
         s = pml_rbm_mean_logprob(m, test, bz, threshold, 0, logz, &lp, &lp_err);
@@ -415,10 +425,14 @@ int pml_cmd_rbm_logz(int argc, char **argv)
         /* the test mean's own error and log Z's add in quadrature */
         pml_jsonl_num(&j, "test_logprob_err", sqrt(lp_err * lp_err + err * err));
         pml_jsonl_num(&j, "seconds", secs);
+        pml_jsonl_num(&j, "ais_ess", ess);
+        pml_jsonl_bool(&j, "ais_trusted", trusted);
         pml_jsonl_end(&j);
     } else if (!r) {
         printf("log Z = %.4f", logz);
-        if (!exact) printf(" +- %.4f (AIS, %lld runs x %lld steps)", err, (long long)runs, (long long)steps);
+        if (!exact)
+            printf(" +- %.4f (AIS, %lld runs x %lld steps, effective sample size %.1f%s)", err,
+                   (long long)runs, (long long)steps, ess, trusted ? "" : ": NOT TRUSTED");
         else printf(" (exact)");
         printf("\ntest log-probability: %.3f +- %.3f nats per example (%lld examples), %.1f s\n",
                lp, sqrt(lp_err * lp_err + err * err), (long long)pml_dataset_size(test), secs);

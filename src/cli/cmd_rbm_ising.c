@@ -14,8 +14,9 @@
 #define MAX_T 64
 #define BLOCKS 20
 
-/* e, |m| per spin of n configurations (0/1 floats or +-1 int8, `stride` apart), and C, chi
- * with jackknife errors over BLOCKS blocks of consecutive samples. */
+/* e, |m| per spin of n configurations (0/1 floats or +-1 int8), and C, chi with jackknife
+ * errors over BLOCKS blocks of consecutive samples: the samples come chain by chain
+ * (chain_major), so that a chain's correlated samples share a block. */
 static void observe(int L, int64_t n, const float *v01, const int8_t *pm, double T, pml_rbm_ising_obs *o)
 {
     const int64_t N = (int64_t)L * L;
@@ -58,6 +59,18 @@ static void observe(int L, int64_t n, const float *v01, const int8_t *pm, double
         for (int b = 0; b < BLOCKS; ++b) mean += j[q][b] / BLOCKS;
         for (int b = 0; b < BLOCKS; ++b) var += (j[q][b] - mean) * (j[q][b] - mean);
         *err[q] = sqrt(var * (BLOCKS - 1) / BLOCKS);
+    }
+}
+
+/* Samples taken in rounds (sample i is chain i % per_round's round i / per_round) reordered
+ * chain by chain, each chain's in time order. */
+static void chain_major(const void *src, void *dst, int64_t n, int64_t per_round, size_t bytes)
+{
+    const int64_t full = n / per_round, rem = n % per_round;
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t round = i / per_round, c = i % per_round;
+        const int64_t pos = c * full + (c < rem ? c : rem) + round;
+        memcpy((char *)dst + pos * bytes, (const char *)src + i * bytes, bytes);
     }
 }
 
@@ -112,7 +125,15 @@ int pml_rbm_cli_ising_one(const char *cmd, pml_device *dev, const pml_rbm_ising_
     pml_tensor *vt = NULL, *pt = NULL;
     pml_status s = ising_samples(dev, p->L, T, n, p->therm, p->gap, p->seed, spins);
     if (s == PML_OK) {
-        observe(p->L, n, NULL, spins, T, mc);
+        int8_t *tmp = malloc((size_t)(n * N));
+        if (tmp) {
+            chain_major(spins, tmp, n, n < 200 ? n : 200, (size_t)N);
+            memcpy(spins, tmp, (size_t)(n * N));
+            free(tmp);
+            observe(p->L, n, NULL, spins, T, mc);
+        } else {
+            s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "rbm ising: host memory");
+        }
         for (int64_t i = 0; i < n * N; ++i) img[i] = spins[i] > 0 ? 255 : 0;
         s = pml_dataset_from_host(dev, n, p->L, p->L, img, lab, 1, &ds);
     }
@@ -145,7 +166,16 @@ int pml_rbm_cli_ising_one(const char *cmd, pml_device *dev, const pml_rbm_ising_
         if (s == PML_OK)
             s = pml_tensor_download(vt, v + k * p->chains * N, (size_t)(p->chains * N) * sizeof *v);
     }
-    if (s == PML_OK) observe(p->L, draws, v, NULL, T, rb);
+    if (s == PML_OK) {
+        float *tmp = malloc((size_t)(draws * N) * sizeof *tmp);
+        if (tmp) {
+            chain_major(v, tmp, draws, p->chains, (size_t)N * sizeof *tmp);
+            observe(p->L, draws, tmp, NULL, T, rb);
+            free(tmp);
+        } else {
+            s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "rbm ising: host memory");
+        }
+    }
     pml_tensor_destroy(vt), pml_tensor_destroy(pt);
     pml_rbm_destroy(m);
     pml_dataset_destroy(ds);

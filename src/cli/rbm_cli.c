@@ -95,6 +95,16 @@ int pml_rbm_cli_ais_spec(const char *cmd, const char *text, int64_t *runs, int64
     return 0;
 }
 
+int pml_rbm_cli_ais_trusted(const char *cmd, const pml_rbm_ais_result *a)
+{
+    if (a->ess >= 0.1 * (double)a->runs) return 1;
+    fprintf(stderr, "physml %s: warning: AIS's effective sample size is %.1f of %lld runs: the "
+                    "weights rest on a few runs, log Z is most likely underestimated and the "
+                    "log-probabilities too high; use more steps (--ais RUNS:STEPS)\n",
+            cmd, a->ess, (long long)a->runs);
+    return 0;
+}
+
 int pml_rbm_cli_fantasy(const char *cmd, pml_rbm *r, int64_t chains, int64_t steps,
                         uint64_t seed, float *pv)
 {

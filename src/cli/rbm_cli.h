@@ -27,6 +27,11 @@ int pml_rbm_cli_load(const char *cmd, pml_device *dev, const char *dir, int64_t 
 /* "RUNS:STEPS" into its two numbers (runs 2 .. 2^20, steps 1 .. 2^24); 2 after a message. */
 int pml_rbm_cli_ais_spec(const char *cmd, const char *text, int64_t *runs, int64_t *steps);
 
+/* Whether an AIS estimate can be trusted: its effective sample size is at least a tenth of its
+ * runs. When not, a one-line warning on stderr (even with quiet: it is about the result):
+ * log Z is then most likely underestimated, and every log-probability from it too high. */
+int pml_rbm_cli_ais_trusted(const char *cmd, const pml_rbm_ais_result *a);
+
 /* The fantasy particles of a trained model as the pictures show them: `chains` chains from
  * noise, `steps` Gibbs steps, p(v|h) of the last step into host pv (chains x n_visible). */
 int pml_rbm_cli_fantasy(const char *cmd, pml_rbm *r, int64_t chains, int64_t steps,

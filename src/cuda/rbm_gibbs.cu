@@ -12,8 +12,10 @@ static __device__ float unit_prob(const pml_rbm_sample_args &a, int64_t r, int64
 {
     const float x = a.pre[r * a.n + j];
     if (!a.logistic) return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;
-    double z = a.beta * ((double)x + (a.bias ? (double)a.bias[j] : 0.0));
-    if (a.base) z += (1.0 - a.beta) * (double)a.base[j];
+    /* rounded step by step as the CPU (ISO C: no contraction) rounds it; nvcc would fuse the
+     * multiply-adds otherwise */
+    double z = __dmul_rn(a.beta, __dadd_rn((double)x, a.bias ? (double)a.bias[j] : 0.0));
+    if (a.base) z = __dadd_rn(z, __dmul_rn(1.0 - a.beta, (double)a.base[j]));
     return pml_rbm_logistic(z);
 }
 

@@ -58,14 +58,16 @@ pml_status pml_rbm_logz_exact(pml_rbm *r, double *logz)
     return s;
 }
 
-/* beta_k for k = 0 .. steps: linear 0 -> 0.5 over the first tenth of the steps, 0.5 -> 0.9
- * over the next three tenths, 0.9 -> 1 over the rest (the paper's 500/4000/10000 shape). */
+/* beta_k for k = 0 .. steps: Salakhutdinov & Murray's schedule scaled to `steps`: linear
+ * 0 -> 0.5 over the first 500/14500 of the steps, 0.5 -> 0.9 over the next 4000/14500, and
+ * 0.9 -> 1 over the remaining 10000/14500, where the distributions change fastest. */
 static double ais_beta(int64_t k, int64_t steps)
 {
-    const double x = (double)k / (double)steps;
-    if (x <= 0.1) return 5.0 * x;
-    if (x <= 0.4) return 0.5 + (x - 0.1) * (0.4 / 0.3);
-    return k == steps ? 1.0 : 0.9 + (x - 0.4) * (0.1 / 0.6);
+    const double x = (double)k / (double)steps, f1 = 500.0 / 14500.0, f2 = 4500.0 / 14500.0;
+    if (k == steps) return 1.0;
+    if (x <= f1) return 0.5 * x / f1;
+    if (x <= f2) return 0.5 + 0.4 * (x - f1) / (f2 - f1);
+    return 0.9 + 0.1 * (x - f2) / (1.0 - f2);
 }
 
 pml_status pml_rbm_logz_ais(pml_rbm *r, int64_t runs, int64_t steps, const pml_tensor *base,

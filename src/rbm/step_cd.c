@@ -36,8 +36,11 @@ typedef struct cd_step {
     pml_tensor *energy;               /* KC doubles */
     pml_tensor *row;                  /* nv: a swap's temporary */
     double *host_e;                   /* KC */
-    int64_t *tries, *accepts;         /* K - 1 pairs, this epoch (reset by the trainer) */
+    int64_t *tries, *accepts;         /* K - 1 pairs, since begin (train.c takes differences
+                                         for each epoch) */
 } cd_step;
+
+#define DATA_CHAIN0 ((uint64_t)1 << 40)
 
 static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
 
@@ -111,7 +114,9 @@ static pml_status positive(cd_step *s, const pml_step_ctx *c, const pml_batch *b
     PML_TRY(pml_rbm_binarize_rows(r, b->x->data, s->v0->data, B, s->o.binarize, s->o.threshold,
                                   s->o.seed, 0, b->step));
     PML_TRY(pml_rbm_pre_hidden(r, s->v0->data, B, s->pre_h));
-    pml_rbm_draw d = {.seed = s->o.seed, .stream = PML_RBM_STREAM_HIDDEN, .chain0 = 0,
+    /* the data's rows are chains 2^40 .. of the hidden stream, apart from the persistent
+     * chains 0 .. (CD continues from them: its chains are the data's rows) */
+    pml_rbm_draw d = {.seed = s->o.seed, .stream = PML_RBM_STREAM_HIDDEN, .chain0 = DATA_CHAIN0,
                       .step = b->step * (uint64_t)s->o.k, .beta = 1.0};
     PML_TRY(pml_rbm_draw_hidden(r, s->pre_h, B, &d, s->ph0->data, s->h->data));
     PML_TRY(pml_rbm_pre_visible(r, s->h->data, B, s->pre_v));
@@ -263,18 +268,51 @@ static pml_status evaluate(pml_train_step *base, const pml_step_ctx *c, const pm
     return nn->loss(r->dev, &a);
 }
 
+/* The settings that change the arithmetic of the steps, as the checkpoint records them. */
+typedef struct setting {
+    const char *key;
+    char value[48];
+} setting;
+
+static int settings(const cd_step *s, setting out[7])
+{
+    const char *keys[7] = {"step.method", "step.k", "step.chains", "step.temperatures",
+                           "step.pt_beta_min", "step.binarize", "step.threshold"};
+    for (int i = 0; i < 7; ++i) out[i].key = keys[i];
+    snprintf(out[0].value, 48, "%s", pml_rbm_method_name(s->o.method));
+    snprintf(out[1].value, 48, "%d", s->o.k);
+    snprintf(out[2].value, 48, "%lld", (long long)s->C);
+    snprintf(out[3].value, 48, "%lld", (long long)s->K);
+    snprintf(out[4].value, 48, "%.17g", s->K > 1 ? s->o.pt_beta_min : 0.0);
+    snprintf(out[5].value, 48, "%s", pml_rbm_binarize_name(s->o.binarize));
+    snprintf(out[6].value, 48, "%.17g", s->o.binarize == PML_RBM_THRESHOLD ? s->o.threshold : 0.0);
+    return 7;
+}
+
 static pml_status save(const pml_train_step *base, pml_ckpt_out *w)
 {
     const cd_step *s = (const cd_step *)base;
-    if (s->o.method != PML_RBM_PCD) return PML_OK;
-    pml_ckpt_tensor(w, s->cv, "step.chains");
-    pml_ckpt_meta(w, "step.chains", "%lld", (long long)(s->K * s->C));
+    setting st[7];
+    const int n = settings(s, st);
+    for (int i = 0; i < n; ++i) pml_ckpt_meta(w, st[i].key, "%s", st[i].value);
+    if (s->o.method == PML_RBM_PCD) pml_ckpt_tensor(w, s->cv, "step.chains");
     return PML_OK;
 }
 
+/* A checkpoint of this run: the same settings (a resume with other ones would not continue the
+ * run it claims to), then the persistent chains. */
 static pml_status load(pml_train_step *base, const struct pml_safetensors *ck, const char *path)
 {
     cd_step *s = (cd_step *)base;
+    setting st[7];
+    const int n = settings(s, st);
+    for (int i = 0; i < n; ++i) {
+        const char *v = pml_safetensors_meta(ck, st[i].key);
+        PML_CHECK(v != NULL, PML_ERR_BAD_FORMAT, "pml_rbm_train: %s holds no %s", path, st[i].key);
+        PML_CHECK(strcmp(v, st[i].value) == 0, PML_ERR_INVALID_ARGUMENT,
+                  "pml_rbm_train: %s is of a run with %s = %s, this one has %s", path,
+                  st[i].key + 5, v, st[i].value);
+    }
     if (s->o.method != PML_RBM_PCD) return PML_OK;
     const pml_tensor *t = NULL;
     PML_TRY(pml_find_tensor("pml_rbm_train", ck, path, "step.chains", s->cv, &t));
