@@ -75,14 +75,6 @@ typedef struct peer_row {
     double ups, sweeps;
 } peer_row;
 
-static const char *json_at(const char *line, const char *key)
-{
-    char k[64];
-    snprintf(k, sizeof k, "\"%s\": ", key);
-    const char *p = strstr(line, k);
-    return p ? p + strlen(k) : NULL;
-}
-
 /* The first python that imports the peer's module: --python, else python3 on PATH, else
  * /usr/bin/python3. */
 static const char *find_python(const char *forced)
@@ -131,9 +123,9 @@ static int run_peer(const char *python, const char *dir, const char *ns, const c
     }
     int n = 0;
     for (char *line = strtok(out, "\n"); line && n < cap; line = strtok(NULL, "\n")) {
-        const char *mode = json_at(line, "mode"), *order = json_at(line, "order"),
-                   *nn = json_at(line, "n"), *b = json_at(line, "batch"),
-                   *u = json_at(line, "updates_per_s"), *sw = json_at(line, "mean_sweeps");
+        const char *mode = bench_json_at(line, "mode"), *order = bench_json_at(line, "order"),
+                   *nn = bench_json_at(line, "n"), *b = bench_json_at(line, "batch"),
+                   *u = bench_json_at(line, "updates_per_s"), *sw = bench_json_at(line, "mean_sweeps");
         if (!mode || !order || !nn || !b || !u || !sw) continue;
         rows[n].async = !strncmp(mode, "\"sync\"", 6) ? 0 : !strncmp(order, "\"index\"", 7) ? 1 : 2;
         rows[n].n = atoll(nn);

@@ -123,14 +123,6 @@ typedef struct peer_row {
     double s_epoch;
 } peer_row;
 
-static const char *json_at(const char *line, const char *key)
-{
-    char k[64];
-    snprintf(k, sizeof k, "\"%s\": ", key);
-    const char *p = strstr(line, k);
-    return p ? p + strlen(k) : NULL;
-}
-
 static int run_peer(const char *python, const char *dir, const char *hs, const char *bs,
                     int epochs, int64_t subset, int threads, const char *save_dir,
                     int default_blas, int json, peer_row *rows, int cap)
@@ -163,8 +155,8 @@ static int run_peer(const char *python, const char *dir, const char *hs, const c
     }
     int n = 0;
     for (char *line = strtok(out, "\n"); line && n < cap; line = strtok(NULL, "\n")) {
-        const char *h = json_at(line, "hidden"), *b = json_at(line, "batch"),
-                   *s = json_at(line, "seconds_per_epoch");
+        const char *h = bench_json_at(line, "hidden"), *b = bench_json_at(line, "batch"),
+                   *s = bench_json_at(line, "seconds_per_epoch");
         if (!h || !b || !s) continue;
         rows[n].hidden = atoll(h);
         rows[n].batch = atoll(b);

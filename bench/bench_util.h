@@ -75,6 +75,15 @@ static inline int bench_ising_rule(const char *name, size_t k)
     return -1;
 }
 
+/* The text after "key": in a JSON line a peer printed (NULL when the key is not there). */
+static inline const char *bench_json_at(const char *line, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\": ", key);
+    const char *p = strstr(line, k);
+    return p ? p + strlen(k) : NULL;
+}
+
 /* "1,2.5,8" -> values; the count, or -1 on a parse error (at most cap values). */
 static inline int bench_parse_list(const char *s, double *v, int cap)
 {

@@ -150,6 +150,12 @@ int pml_rbm_cli_ising_one(const char *cmd, pml_device *dev, const pml_rbm_ising_
     c.seed = p->seed;
     c.binarize = PML_RBM_ASIS;
     c.monitor_rows = 0;
+    if (p->cosine) {
+        c.schedule = pml_schedule_constant(p->lr);
+        c.schedule.kind = PML_SCHED_COSINE;
+        c.schedule.t_max = (int)p->epochs;
+        c.schedule.min_lr = 0.0;
+    }
     pml_rbm_train_result res;
     memset(&res, 0, sizeof res);
     if (s == PML_OK) s = pml_rbm_train(m, ds, NULL, &c, &res);
@@ -220,9 +226,11 @@ int pml_rbm_cli_ising_plot(const char *cmd, const char *out, const double *T, in
 int pml_cmd_rbm_ising(int argc, char **argv)
 {
     const char *Ttext = "1.5:3.5:0.25", *device = "auto", *out = NULL;
-    pml_rbm_ising_run p = {.L = 8, .hidden = 64, .samples = 20000, .therm = 200, .gap = 5, .epochs = 100,
-                   .batch = 100, .k = 10, .chains = 1000, .gibbs = 2000, .every = 10, .lr = 0.01,
-                   .momentum = 0.5, .wd = 0.0, .pcd = 1, .seed = 1};
+    pml_rbm_ising_run p = {.L = 8, .hidden = 64, .samples = 20000, .therm = 200, .gap = 5,
+                           .epochs = 100, .batch = 100, .k = 10, .chains = 1000, .gibbs = 2000,
+                           .every = 10, .lr = 0.05, .momentum = 0.5, .wd = 0.0, .pcd = 1,
+                           .cosine = 1, .seed = 1};
+    const char *schedule = "cosine";
     int64_t L = 8;
     const char *method = "pcd";
     int json = 0, quiet = 0;
@@ -238,7 +246,10 @@ int pml_cmd_rbm_ising(int argc, char **argv)
         {"k", PML_OPT_INT, &p.k, "K", "Gibbs steps per update (10)", 1, 10000},
         {"epochs", PML_OPT_INT, &p.epochs, "N", "epochs per temperature (100)", 1, 1e6},
         {"batch", PML_OPT_INT, &p.batch, "N", "mini-batch (100)", 1, 1 << 16},
-        {"lr", PML_OPT_DOUBLE, &p.lr, "X", "learning rate (0.01)", 0, 1e3, 1},
+        {"lr", PML_OPT_DOUBLE, &p.lr, "X", "learning rate (0.05)", 0, 1e3, 1},
+        {"schedule", PML_OPT_CHOICE, &schedule, "S",
+         "the rate: cosine (decays to 0 over the epochs; the default) or constant",
+         .choices = "cosine|constant"},
         {"momentum", PML_OPT_DOUBLE, &p.momentum, "M", "momentum (0.5)", 0, 0.999},
         {"weight-decay", PML_OPT_DOUBLE, &p.wd, "W", "L2 weight decay (0)", 0, 1},
         {"chains", PML_OPT_INT, &p.chains, "N", "RBM sampling chains (1000)", BLOCKS, 1 << 20},
@@ -261,6 +272,7 @@ int pml_cmd_rbm_ising(int argc, char **argv)
     if (L % 2) return pml_cli_usage(CMD, "L", "%lld: the lattice side must be even", (long long)L);
     p.L = (int)L;
     p.pcd = strcmp(method, "pcd") == 0;
+    p.cosine = strcmp(schedule, "cosine") == 0;
     double T[MAX_T];
     const int nt = pml_parse_range(Ttext, T, MAX_T);
     if (nt < 1) return pml_cli_usage(CMD, "T", "'%s': needs A:B:STEP or a list, at most %d values",

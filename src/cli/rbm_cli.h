@@ -62,6 +62,7 @@ typedef struct pml_rbm_ising_run {
     int64_t hidden, samples, therm, gap, epochs, batch, k, chains, gibbs, every;
     double lr, momentum, wd;
     int pcd;
+    int cosine; /* the learning rate decays to 0 over the epochs along a cosine */
     uint64_t seed;
 } pml_rbm_ising_run;
 typedef struct pml_rbm_ising_obs {

@@ -10,6 +10,7 @@
 #include "cli/rbm_cli.h"
 
 #define TOUR "tour"
+#define AIS_STEPS 1000
 
 static int fashion(pml_tour_ctx *ctx, const char *dir)
 {
@@ -37,7 +38,7 @@ static int fashion(pml_tour_ctx *ctx, const char *dir)
     if (s == PML_OK) s = pml_rbm_train(m, all, NULL, &c, &res);
     if (s == PML_OK) s = pml_tensor_create_1d(ctx->dev, PML_F32, pml_rbm_visible(m), &base);
     if (s == PML_OK) s = pml_rbm_base_rate(m, all, PML_RBM_THRESHOLD, 0.5, base);
-    if (s == PML_OK) s = pml_rbm_logz_ais(m, 100, ctx->quick ? 200 : 1000, base, 1, &a);
+    if (s == PML_OK) s = pml_rbm_logz_ais(m, 100, ctx->quick ? 200 : AIS_STEPS, base, 1, &a);
     if (s == PML_OK) s = pml_rbm_mean_logprob(m, test, PML_RBM_THRESHOLD, 0.5, 0, a.logz, &lp, &sem);
     if (s == PML_OK) s = pml_dataset_head(test, 16, &few);
     int rc = s != PML_OK ? pml_cli_fail(TOUR, "rbm: Fashion-MNIST", s) : 0;
@@ -48,9 +49,11 @@ static int fashion(pml_tour_ctx *ctx, const char *dir)
     if (!rc)
         rc = pml_rbm_cli_complete(TOUR, m, few, PML_RBM_THRESHOLD, 0.5, "bottom", 0.5, 500, 400,
                                   1, dir, ctx->quiet, &comp);
+    const int trusted = rc ? 1 : pml_rbm_cli_ais_trusted(TOUR, &a);
     if (!rc) {
         char v[96], note[160];
-        snprintf(v, sizeof v, "%.1f +- %.1f nats", lp, sqrt(sem * sem + a.logz_err * a.logz_err));
+        snprintf(v, sizeof v, "%.1f +- %.1f nats%s", lp, sqrt(sem * sem + a.logz_err * a.logz_err),
+                 trusted ? "" : " (NOT TRUSTED)");
         snprintf(note, sizeof note, "784 x %lld, PCD-1, %d epochs in %.1f s; AIS 100 runs",
                  (long long)hidden, res.epochs_run, res.seconds);
         pml_tour_row("rbm", "test log p(v) (AIS)", v, note);
@@ -63,8 +66,8 @@ static int fashion(pml_tour_ctx *ctx, const char *dir)
                 "CD-1 (lr 0.05, momentum 0.5, batch 100, the visible biases from the data's "
                 "base rates) for %d epochs in %.1f s. Annealed importance sampling (100 runs, "
                 "%d intermediate distributions, from the base-rate model) gives log Z = %.2f "
-                "+- %.2f, so the mean log-probability of the %lld test images is **%.1f nats** "
-                "(+- %.1f, the error of log Z included).\n\n"
+                "+- %.2f (effective sample size %.1f of 100%s), so the mean log-probability of the "
+                "%lld test images is **%.1f nats** (+- %.1f, the error of log Z included).\n\n"
                 "Filters (rows of W) and fantasy particles (p(v|h) after 1000 Gibbs steps from "
                 "noise):\n\n![filters](rbm/filters.png) ![samples](rbm/samples.png)\n\n"
                 "Completion: the lower half of 16 test images hidden, the upper half clamped, "
@@ -72,7 +75,9 @@ static int fashion(pml_tour_ctx *ctx, const char *dir)
                 "of 1/2: %.1f%% (guessing every hidden pixel off: %.1f%%). Columns: truth, "
                 "occluded, completed.\n\n![completion](rbm/completion.png)\n\n",
                 (long long)hidden, subset ? " (the first 5,000 training images: --quick)" : "",
-                res.epochs_run, res.seconds, ctx->quick ? 200 : 1000, a.logz, a.logz_err,
+                res.epochs_run, res.seconds, ctx->quick ? 200 : AIS_STEPS, a.logz, a.logz_err,
+                a.ess, trusted ? "" : ": too few runs carry the weight, so log Z is likely low and "
+                                      "the log-probability high; not to be trusted",
                 (long long)pml_dataset_size(test), lp, sqrt(sem * sem + a.logz_err * a.logz_err),
                 100 * comp.error_rate, 100 * comp.error_rate_all_off);
     }

@@ -167,20 +167,11 @@ pml_status pml_rbm_mean_logprob(pml_rbm *r, const pml_dataset *data, pml_rbm_bin
                                 double *sem)
 {
     static const char fn[] = "pml_rbm_mean_logprob";
-    PML_CHECK_ARG(r != NULL && data != NULL && mean != NULL, fn, "rbm, data or mean is NULL");
+    PML_TRY(pml_rbm_check_data(fn, r, data, binarize, threshold));
+    PML_CHECK_ARG(mean != NULL, fn, "mean is NULL");
     PML_CHECK(isfinite(logz), PML_ERR_INVALID_ARGUMENT, "%s: log Z is not finite", fn);
-    PML_CHECK(binarize >= PML_RBM_THRESHOLD && binarize <= PML_RBM_ASIS,
-              PML_ERR_INVALID_ARGUMENT, "%s: unknown binarisation %d", fn, (int)binarize);
-    PML_CHECK(threshold >= 0.0 && threshold < 1.0, PML_ERR_INVALID_ARGUMENT,
-              "%s: threshold %g, needs 0 <= t < 1", fn, threshold);
-    PML_CHECK(pml_dataset_device(data) == r->dev, PML_ERR_DEVICE_MISMATCH,
-              "%s: the data and the rbm live on different devices", fn);
-    PML_CHECK(pml_dataset_features(data) == r->nv, PML_ERR_INVALID_ARGUMENT,
-              "%s: the data has %lld features per example, the rbm %lld visible units", fn,
-              (long long)pml_dataset_features(data), (long long)r->nv);
     int64_t n = pml_dataset_size(data);
     if (limit > 0 && limit < n) n = limit;
-    PML_CHECK(n >= 1, PML_ERR_INVALID_ARGUMENT, "%s: the data is empty", fn);
     double *host = malloc((size_t)r->max_batch * sizeof *host);
     PML_CHECK(host != NULL, PML_ERR_OUT_OF_MEMORY, "%s: host memory", fn);
     double s1 = 0.0, s2 = 0.0;

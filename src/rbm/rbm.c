@@ -264,8 +264,7 @@ pml_status pml_rbm_energy(pml_rbm *r, const pml_tensor *v, const pml_tensor *h, 
 
 /* ---- visible biases from data --------------------------------------------------------------- */
 
-/* The checks pml_rbm_base_rate and pml_rbm_init_visible_bias share, naming fn. */
-static pml_status check_data(const char *fn, const pml_rbm *r, const pml_dataset *data,
+pml_status pml_rbm_check_data(const char *fn, const pml_rbm *r, const pml_dataset *data,
                              pml_rbm_binarize binarize, double threshold)
 {
     PML_CHECK_ARG(r != NULL && data != NULL, fn, "the rbm or the data is NULL");
@@ -286,7 +285,7 @@ pml_status pml_rbm_base_rate(pml_rbm *r, const pml_dataset *data, pml_rbm_binari
                              double threshold, pml_tensor *base)
 {
     static const char fn[] = "pml_rbm_base_rate";
-    PML_TRY(check_data(fn, r, data, binarize, threshold));
+    PML_TRY(pml_rbm_check_data(fn, r, data, binarize, threshold));
     PML_TRY(pml_rbm_check_states(fn, r, base, "base", 1, r->nv));
     PML_NN_OPS(r->dev, fn, nn);
     const int64_t n = pml_dataset_size(data);
@@ -327,7 +326,7 @@ pml_status pml_rbm_init_visible_bias(pml_rbm *r, const pml_dataset *data,
                                      pml_rbm_binarize binarize, double threshold)
 {
     static const char fn[] = "pml_rbm_init_visible_bias";
-    PML_TRY(check_data(fn, r, data, binarize, threshold));
+    PML_TRY(pml_rbm_check_data(fn, r, data, binarize, threshold));
     return pml_error_within(pml_rbm_base_rate(r, data, binarize, threshold, r->a), fn);
 }
 

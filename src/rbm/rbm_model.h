@@ -59,6 +59,10 @@ pml_status pml_rbm_neg_free(pml_rbm *r, const float *v, int64_t rows, double *ou
 
 /* Checks every public entry runs: r, a tensor on r's device of F32 with rows x cols elements
  * (at least), rows within 1 .. max_batch. */
+/* A dataset for r (not NULL, on r's device, n_visible features, not empty) and a binarisation
+ * (a known one, threshold in [0, 1)), naming fn. */
+pml_status pml_rbm_check_data(const char *fn, const pml_rbm *r, const pml_dataset *data,
+                              pml_rbm_binarize binarize, double threshold);
 pml_status pml_rbm_check_rows(const char *fn, const pml_rbm *r, int64_t rows);
 pml_status pml_rbm_check_states(const char *fn, const pml_rbm *r, const pml_tensor *t,
                                 const char *name, int64_t rows, int64_t cols);
