@@ -93,10 +93,12 @@ PML_RBM_INLINE double pml_rbm_exp_neg(double z)
     p = fma(p, r, 1.0);
     union {
         double d;
-        int64_t i;
+        uint64_t u;
     } tb, sc;
     tb.d = t;
-    sc.i = (tb.i - (int64_t)0x4338000000000000LL + 1023) << 52; /* 2^n, n in -289 .. 0 */
+    /* 2^n, n in -289 .. 0, in unsigned arithmetic (a NaN z leaves garbage here, but p is NaN
+     * and so is the result) */
+    sc.u = (tb.u - (uint64_t)0x4338000000000000ULL + 1023u) << 52;
     return p * sc.d;
 }
 
