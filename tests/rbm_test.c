@@ -671,3 +671,92 @@ Test(rbm, bernoulli_decision_equals_threshold)
     }
     cr_expect_eq(bad, 0);
 }
+
+/* Torlai & Melko's claim at a size where the RBM's own distribution can be summed exactly:
+ * an RBM of 16 visible and 16 hidden units trained by PCD on Swendsen-Wang configurations of
+ * the 4 x 4 Ising model at T = 3 reproduces their energy per spin. The RBM's <e> is computed
+ * exactly, over all 2^16 visible states (no sampling error on its side). */
+static double ising_e(unsigned v, int L)
+{
+    int bonds = 0;
+    for (int y = 0; y < L; ++y)
+        for (int x = 0; x < L; ++x) {
+            const int s = (v >> (y * L + x)) & 1 ? 1 : -1;
+            const int r = (v >> (y * L + (x + 1) % L)) & 1 ? 1 : -1;
+            const int d = (v >> (((y + 1) % L) * L + x)) & 1 ? 1 : -1;
+            bonds += s * (r + d);
+        }
+    return -(double)bonds / (L * L);
+}
+
+Test(rbm, learns_the_ising_energy)
+{
+    const int L = 4, N = 16;
+    const int64_t n = 8000, R = 200;
+    const double T = 3.0;
+    double Ts[200];
+    for (int i = 0; i < R; ++i) Ts[i] = T;
+    pml_ising_config ic = {.lx = L, .ly = L, .replicas = R, .J = 1.0,
+                           .rule = PML_ISING_SWENDSEN_WANG, .seed = 5};
+    pml_ising *g = NULL;
+    PML_ASSERT_OK(pml_ising_create(dev, &ic, Ts, NULL, &g));
+    PML_ASSERT_OK(pml_ising_init(g, PML_ISING_HOT));
+    PML_ASSERT_OK(pml_ising_sweep(g, 100));
+    unsigned char *bits = malloc((size_t)(n * N));
+    int8_t spins[200 * 16];
+    double emc = 0, emc2 = 0;
+    for (int64_t got = 0; got < n; got += R) {
+        PML_ASSERT_OK(pml_ising_sweep(g, 3));
+        PML_ASSERT_OK(pml_ising_get_spins(g, spins, sizeof spins));
+        for (int64_t r = 0; r < R; ++r) {
+            unsigned v = 0;
+            for (int i = 0; i < N; ++i) {
+                bits[(got + r) * N + i] = spins[r * N + i] > 0;
+                v |= (unsigned)(spins[r * N + i] > 0) << i;
+            }
+            const double e = ising_e(v, L);
+            emc += e / (double)n;
+            emc2 += e * e / (double)n;
+        }
+    }
+    pml_ising_destroy(g);
+    const double mc_err = sqrt((emc2 - emc * emc) / (double)n);
+    pml_dataset *ds = binary_data(bits, n, N);
+    pml_rbm *r = make(N, 16, 64, 3);
+    pml_rbm_train_config c = pml_rbm_train_defaults();
+    c.method = PML_RBM_PCD;
+    c.k = 5;
+    c.batch = 20;
+    c.epochs = 400;
+    c.lr = 0.05;
+    c.binarize = PML_RBM_ASIS;
+    c.monitor_rows = 0;
+    PML_ASSERT_OK(pml_schedule_parse("cosine:400", c.lr, &c.schedule));
+    PML_ASSERT_OK(pml_rbm_train(r, ds, NULL, &c, NULL));
+    /* <e> under the RBM: every visible state weighted by exp(-F(v)) */
+    float v[64 * 16];
+    double f[64], m = -INFINITY, z = 0, ez = 0;
+    double *lf = malloc(sizeof(double) << 16);
+    pml_tensor *vt = states(64, N, NULL);
+    for (unsigned first = 0; first < (1u << 16); first += 64) {
+        for (int k = 0; k < 64; ++k)
+            for (int i = 0; i < N; ++i) v[k * N + i] = (float)(((first + k) >> i) & 1);
+        PML_ASSERT_OK(pml_tensor_upload(vt, v, sizeof v));
+        PML_ASSERT_OK(pml_rbm_free_energy(r, vt, 64, f));
+        for (int k = 0; k < 64; ++k) lf[first + k] = -f[k], m = fmax(m, -f[k]);
+    }
+    for (unsigned s = 0; s < (1u << 16); ++s) {
+        const double w = exp(lf[s] - m);
+        z += w;
+        ez += w * ising_e(s, L);
+    }
+    const double erbm = ez / z;
+    cr_log_info("4x4 Ising, T = 3: <e> Monte Carlo %.4f +- %.4f, RBM (exact) %.4f", emc, mc_err, erbm);
+    /* the data's own error and the model's training error: 0.02 is about 4 sigma of the data */
+    cr_expect(fabs(erbm - emc) < 0.02, "RBM <e> %.4f, Monte Carlo %.4f +- %.4f", erbm, emc, mc_err);
+    free(lf);
+    pml_tensor_destroy(vt);
+    pml_rbm_destroy(r);
+    pml_dataset_destroy(ds);
+    free(bits);
+}
