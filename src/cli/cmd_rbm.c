@@ -280,7 +280,7 @@ int pml_cmd_rbm_train(int argc, char **argv)
         else if (!quiet) fprintf(stderr, "wrote %s\n", save);
     }
     if (!r && out) r = write_curves(out, &res, quiet) ||
-                         pml_rbm_cli_pictures(TRAIN, out, m, rows, cols, seed, quiet);
+                         pml_rbm_cli_pictures(TRAIN, out, m, rows, cols, seed, NULL, quiet);
     if (!r && json) {
         pml_jsonl j;
         pml_jsonl_begin(&j, stdout);

@@ -28,21 +28,25 @@ static void model_binarize(const char *path, pml_rbm_binarize *bz, double *thres
 
 int pml_cmd_rbm_sample(int argc, char **argv)
 {
-    const char *model = NULL, *out = NULL, *device = "auto";
+    const char *model = NULL, *out = NULL, *device = "auto", *data = NULL, *from = "noise";
     int64_t chains = 100, steps = 1000;
     uint64_t seed = 1;
     int quiet = 0;
     const pml_opt opts[] = {
         {"model", PML_OPT_STR, &model, "FILE", "the RBM (.safetensors)"},
         {"chains", PML_OPT_INT, &chains, "N", "chains, one picture each (100)", 1, 10000},
-        {"steps", PML_OPT_INT, &steps, "K", "Gibbs steps from noise (1000)", 1, 1e7},
+        {"steps", PML_OPT_INT, &steps, "K", "Gibbs steps (1000)", 1, 1e7},
+        {"from", PML_OPT_CHOICE, &from, "S",
+         "where the chains start: noise (uniform, the default) or data (test images)",
+         .choices = "noise|data"},
+        {"data", PML_OPT_STR, &data, "DIR", "MNIST-format directory for --from data"},
         {"seed", PML_OPT_U64, &seed, "S", "seed (1)"},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"out", PML_OPT_STR, &out, "DIR", "samples.png (p(v|h) of the last step), samples.npy"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no messages on stderr but errors"},
         {NULL, 0, NULL, NULL, NULL},
     };
-    int r = pml_cli_parse(SAMPLE, "rbm sample --model FILE [--chains N] [--steps K] --out DIR",
+    int r = pml_cli_parse(SAMPLE, "rbm sample --model FILE [--chains N] [--steps K] [--from noise|data] --out DIR",
                           "Fantasy particles: chains started from uniform noise run K block "
                           "Gibbs steps of a trained RBM; their last p(v|h) as pictures.",
                           argc, argv, 3, opts);
@@ -50,6 +54,7 @@ int pml_cmd_rbm_sample(int argc, char **argv)
     if (!model) return pml_cli_usage(SAMPLE, "model", "needs --model FILE");
     if (!out) return pml_cli_usage(SAMPLE, "out", "needs --out DIR");
     if (pml_cli_out_dir(SAMPLE, out)) return 1;
+    const int from_data = strcmp(from, "data") == 0;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(SAMPLE, device, &dev))) return r;
     pml_rbm *m = NULL;
@@ -59,7 +64,14 @@ int pml_cmd_rbm_sample(int argc, char **argv)
     const int side = pml_rbm_cli_side(nv);
     float *pv = r ? NULL : malloc((size_t)(chains * nv) * sizeof *pv);
     if (!r && !pv) r = pml_cli_fail(SAMPLE, "memory", PML_ERR_OUT_OF_MEMORY);
-    if (!r) r = pml_rbm_cli_fantasy(SAMPLE, m, chains, steps, seed, pv);
+    pml_dataset *start = NULL;
+    if (!r && from_data)
+        r = pml_rbm_cli_load(SAMPLE, dev, data, 0, chains, nv, NULL, &start);
+    if (!r && start && pml_dataset_size(start) < chains)
+        r = pml_cli_usage(SAMPLE, "chains", "%lld chains, the test set holds %lld images",
+                          (long long)chains, (long long)pml_dataset_size(start));
+    if (!r) r = pml_rbm_cli_fantasy(SAMPLE, m, chains, steps, seed, start, pv);
+    pml_dataset_destroy(start);
     if (!r && side)
         r = pml_rbm_cli_grid(SAMPLE, out, "samples.png", pv, chains, side, side, 10, 2, 0, quiet);
     if (!r) {

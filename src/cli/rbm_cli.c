@@ -106,19 +106,32 @@ int pml_rbm_cli_ais_trusted(const char *cmd, const pml_rbm_ais_result *a)
 }
 
 int pml_rbm_cli_fantasy(const char *cmd, pml_rbm *r, int64_t chains, int64_t steps,
-                        uint64_t seed, float *pv)
+                        uint64_t seed, const pml_dataset *start, float *pv)
 {
     pml_device *dev = pml_rbm_device(r);
     const int64_t nv = pml_rbm_visible(r);
     pml_tensor *v = NULL, *p = NULL;
     pml_status s = pml_tensor_create_2d(dev, PML_F32, chains, nv, &v);
     if (s == PML_OK) s = pml_tensor_create_2d(dev, PML_F32, chains, nv, &p);
-    if (s == PML_OK) s = pml_rbm_sample(r, v, chains, steps, seed, p);
+    if (s == PML_OK && start == NULL) {
+        s = pml_rbm_sample(r, v, chains, steps, seed, p);
+    } else if (s == PML_OK) {
+        float *h = malloc((size_t)(chains * nv) * sizeof *h);
+        s = h ? pml_dataset_batch(start, 0, chains, PML_SCALE_UNIT, NULL, 0, 0, v, NULL)
+              : PML_ERR_OUT_OF_MEMORY;
+        if (s == PML_OK) s = pml_tensor_download(v, h, (size_t)(chains * nv) * sizeof *h);
+        for (int64_t i = 0; s == PML_OK && i < chains * nv; ++i) h[i] = h[i] > 0.5f ? 1.0f : 0.0f;
+        if (s == PML_OK) s = pml_tensor_upload(v, h, (size_t)(chains * nv) * sizeof *h);
+        free(h);
+        const pml_rbm_gibbs_opts o = {.seed = seed, .pv = p, .average = 1};
+        if (s == PML_OK) s = pml_rbm_gibbs(r, v, chains, steps, &o);
+    }
     if (s == PML_OK) s = pml_tensor_download(p, pv, (size_t)(chains * nv) * sizeof(float));
     pml_tensor_destroy(v);
     pml_tensor_destroy(p);
     return s == PML_OK ? 0 : pml_cli_fail(cmd, "sampling", s);
 }
+
 /* keep[i] = 1 where pixel i of example e is observed. */
 static void occlusion(const char *how, double frac, int rows, int cols, int64_t e, uint64_t seed,
                       float *keep)
@@ -197,17 +210,18 @@ int pml_rbm_cli_complete(const char *cmd, pml_rbm *m, const pml_dataset *test,
 }
 
 int pml_rbm_cli_pictures(const char *cmd, const char *out, pml_rbm *r, int rows, int cols,
-                         uint64_t seed, int quiet)
+                         uint64_t seed, const pml_dataset *start, int quiet)
 {
     const int64_t nv = pml_rbm_visible(r), nh = pml_rbm_hidden(r);
     const int64_t nf = nh < 100 ? nh : 100;
-    const int64_t chains = pml_rbm_max_batch(r) < 100 ? pml_rbm_max_batch(r) : 100;
+    int64_t chains = pml_rbm_max_batch(r) < 100 ? pml_rbm_max_batch(r) : 100;
+    if (start && pml_dataset_size(start) < chains) chains = pml_dataset_size(start);
     float *buf = malloc((size_t)((nh > chains ? nh : chains) * nv) * sizeof(float));
     if (!buf) return pml_cli_fail(cmd, "pictures", PML_ERR_OUT_OF_MEMORY);
     pml_status s = pml_tensor_download(pml_rbm_weight(r), buf, (size_t)(nh * nv) * sizeof(float));
     int rc = s != PML_OK ? pml_cli_fail(cmd, "weights", s) : 0;
     if (!rc) rc = pml_rbm_cli_grid(cmd, out, "filters.png", buf, nf, rows, cols, 10, 2, 1, quiet);
-    if (!rc) rc = pml_rbm_cli_fantasy(cmd, r, chains, 1000, seed, buf);
+    if (!rc) rc = pml_rbm_cli_fantasy(cmd, r, chains, 1000, seed, start, buf);
     if (!rc) rc = pml_rbm_cli_grid(cmd, out, "samples.png", buf, chains, rows, cols, 10, 2, 0, quiet);
     free(buf);
     return rc;

@@ -33,9 +33,10 @@ int pml_rbm_cli_ais_spec(const char *cmd, const char *text, int64_t *runs, int64
 int pml_rbm_cli_ais_trusted(const char *cmd, const pml_rbm_ais_result *a);
 
 /* The fantasy particles of a trained model as the pictures show them: `chains` chains from
- * noise, `steps` Gibbs steps, p(v|h) of the last step into host pv (chains x n_visible). */
+ * noise (start NULL) or from the first `chains` examples of `start` (binarised at 0.5),
+ * `steps` Gibbs steps, p(v|h) of the last step into host pv (chains x n_visible). */
 int pml_rbm_cli_fantasy(const char *cmd, pml_rbm *r, int64_t chains, int64_t steps,
-                        uint64_t seed, float *pv);
+                        uint64_t seed, const pml_dataset *start, float *pv);
 
 /* Completion of `test`'s images (all of them) with a region hidden (occ: "bottom", "right",
  * or "random:F" with frac = F), by `steps` clamped Gibbs steps averaging p(v|h) over the last
@@ -51,9 +52,9 @@ int pml_rbm_cli_complete(const char *cmd, pml_rbm *m, const pml_dataset *test,
                          int64_t steps, int64_t average, uint64_t seed, const char *out,
                          int quiet, pml_rbm_completion *res);
 /* OUT/filters.png (the first 100 rows of W, each scaled to its own range) and OUT/samples.png
- * (100 fantasy particles after 1000 Gibbs steps from noise). */
+ * (100 fantasy particles after 1000 Gibbs steps from noise, or from `start`'s first images). */
 int pml_rbm_cli_pictures(const char *cmd, const char *out, pml_rbm *r, int rows, int cols,
-                         uint64_t seed, int quiet);
+                         uint64_t seed, const pml_dataset *start, int quiet);
 
 /* The Ising experiment (cmd_rbm_ising.c), shared with the tour: the settings of one run, and
  * e, |m| (per spin), C and chi with their jackknife errors. */
