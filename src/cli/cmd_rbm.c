@@ -39,12 +39,40 @@ int pml_cmd_rbm(int argc, char **argv)
 
 typedef struct train_view {
     int json, quiet;
-    pml_progress prog;
+    /* --ais-every: log Z by AIS and the test set's log-probability after every n-th epoch */
+    int64_t ais_every, runs, steps;
+    pml_rbm *m;
+    const pml_dataset *test;
+    const pml_tensor *base;
+    pml_rbm_binarize bz;
+    double threshold;
+    uint64_t seed;
+    pml_status failed;
 } train_view;
+
+/* The likelihood of the model as it stands (after an epoch): NaN when not asked for now. */
+static pml_status epoch_logprob(train_view *v, int epoch, pml_rbm_ais_result *a, double *lp,
+                                double *err)
+{
+    *lp = *err = NAN;
+    memset(a, 0, sizeof *a);
+    a->logz = a->logz_err = a->ess = NAN;
+    if (v->ais_every <= 0 || (epoch + 1) % v->ais_every != 0) return PML_OK;
+    double sem = 0;
+    PML_TRY(pml_rbm_logz_ais(v->m, v->runs, v->steps, v->base, v->seed, a));
+    PML_TRY(pml_rbm_mean_logprob(v->m, v->test, v->bz, v->threshold, 0, a->logz, lp, &sem));
+    *err = sqrt(sem * sem + a->logz_err * a->logz_err);
+    pml_rbm_cli_ais_trusted(TRAIN, a);
+    return PML_OK;
+}
 
 static int print_epoch(void *user, const pml_rbm_epoch *e)
 {
     train_view *v = user;
+    pml_rbm_ais_result a;
+    double lp, lp_err;
+    v->failed = epoch_logprob(v, e->epoch, &a, &lp, &lp_err);
+    if (v->failed != PML_OK) return 1;
     if (v->json) {
         pml_jsonl j;
         pml_jsonl_begin(&j, stdout);
@@ -57,12 +85,20 @@ static int print_epoch(void *user, const pml_rbm_epoch *e)
         pml_jsonl_num(&j, "pt_accept", e->pt_accept);
         pml_jsonl_num(&j, "lr", e->lr);
         pml_jsonl_num(&j, "seconds", e->seconds);
+        if (v->ais_every > 0) {
+            pml_jsonl_num(&j, "logz", a.logz);
+            pml_jsonl_num(&j, "logz_err", a.logz_err);
+            pml_jsonl_num(&j, "test_logprob", lp);
+            pml_jsonl_num(&j, "test_logprob_err", lp_err);
+            pml_jsonl_num(&j, "ais_ess", a.ess);
+        }
         pml_jsonl_end(&j);
     } else {
         printf("%5d %12.5f %12.5f %12.3f %12.3f %12.3f %8.2f", e->epoch + 1, e->recon_error,
                e->val_recon_error, e->pseudo_loglik, e->free_energy_train, e->free_energy_val,
                e->seconds);
         if (!isnan(e->pt_accept)) printf(" %9.3f", e->pt_accept);
+        if (!isnan(lp)) printf("   test log p %.2f +- %.2f (AIS ESS %.1f)", lp, lp_err, a.ess);
         printf("\n");
     }
     fflush(stdout);
@@ -106,7 +142,7 @@ int pml_cmd_rbm_train(int argc, char **argv)
     const char *data = NULL, *binarize = "threshold", *device = "auto", *save = NULL, *out = NULL;
     const char *schedule = NULL, *checkpoint = NULL, *resume = NULL, *ais = NULL;
     int64_t hidden = 256, cd = 1, pcd = 0, chains = 0, pt = 0, batch = 100, epochs = 10;
-    int64_t subset = 0, test_subset = 0, monitor = 1000, ck_every = 1;
+    int64_t subset = 0, test_subset = 0, monitor = 1000, ck_every = 1, ais_every = 0;
     double lr = 0.1, momentum = 0.5, wd = 0.0, threshold = 0.5, val = 0.05, beta_min = 0.5;
     uint64_t seed = 1;
     int json = 0, quiet = 0, cd_given = 0, pcd_given = 0, ck_every_given = 0;
@@ -139,6 +175,9 @@ int pml_cmd_rbm_train(int argc, char **argv)
          "examples for the pseudo-likelihood and free-energy monitors (1000; 0: none)", 0, 1e7},
         {"ais", PML_OPT_STR, &ais, "RUNS:STEPS",
          "after training: log Z by AIS and the test set's mean log-probability"},
+        {"ais-every", PML_OPT_INT, &ais_every, "N",
+         "also after every N-th epoch: log Z by AIS and the test log-probability (with --ais)", 0,
+         1e6},
         {"test-subset", PML_OPT_INT, &test_subset, "N", "test examples for --ais (0: all)", 0, 1e12},
         {"seed", PML_OPT_U64, &seed, "S", "seed (1)"},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
@@ -172,6 +211,7 @@ int pml_cmd_rbm_train(int argc, char **argv)
         return pml_cli_usage(TRAIN, "checkpoint-every", "needs --checkpoint FILE");
     int64_t ais_runs = 0, ais_steps = 0;
     if (ais && pml_rbm_cli_ais_spec(TRAIN, ais, &ais_runs, &ais_steps)) return 2;
+    if (ais_every && !ais) return pml_cli_usage(TRAIN, "ais-every", "needs --ais RUNS:STEPS");
     pml_rbm_train_config c = pml_rbm_train_defaults();
     c.method = pcd_given ? PML_RBM_PCD : PML_RBM_CD;
     c.k = (int)(pcd_given ? pcd : cd);
@@ -214,7 +254,17 @@ int pml_cmd_rbm_train(int argc, char **argv)
         s = pml_rbm_create(dev, nv, hidden, mb, seed, &m);
         if (s != PML_OK) r = pml_cli_fail(TRAIN, "creating the model", s);
     }
-    train_view view = {.json = json, .quiet = quiet};
+    train_view view = {.json = json, .quiet = quiet, .ais_every = ais_every, .runs = ais_runs,
+                       .steps = ais_steps, .m = m, .test = test, .bz = c.binarize,
+                       .threshold = threshold, .seed = seed};
+    pml_tensor *every_base = NULL;
+    if (!r && ais_every) {
+        /* the base rates of the training set, once */
+        s = pml_tensor_create_1d(dev, PML_F32, nv, &every_base);
+        if (s == PML_OK) s = pml_rbm_base_rate(m, train, c.binarize, threshold, every_base);
+        if (s != PML_OK) r = pml_cli_fail(TRAIN, "base rates", s);
+        view.base = every_base;
+    }
     c.callback = print_epoch;
     c.user = &view;
     if (!r && !json) {
@@ -230,7 +280,9 @@ int pml_cmd_rbm_train(int argc, char **argv)
     if (!r) {
         s = pml_rbm_train(m, train, vset, &c, &res);
         if (s != PML_OK) r = pml_cli_fail(TRAIN, "training", s);
+        else if (view.failed != PML_OK) r = pml_cli_fail(TRAIN, "AIS after an epoch", view.failed);
     }
+    pml_tensor_destroy(every_base);
     pml_rbm_ais_result a;
     memset(&a, 0, sizeof a);
     double lp = NAN, lp_err = NAN;

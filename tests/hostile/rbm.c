@@ -31,6 +31,8 @@ HOSTILE(rbm_bad_numbers)
     USAGE("--ais", "rbm", "train", "--ais", "1:100");
     USAGE("--ais", "rbm", "train", "--ais", "100");
     USAGE("--ais", "rbm", "train", "--ais", "100:0");
+    USAGE("--ais-every", "rbm", "train", "--ais-every", "2");
+    USAGE("--ais-every", "rbm", "train", "--ais", "10:10", "--ais-every", "-1");
     USAGE("--schedule", "rbm", "train", "--schedule", "sometimes");
     USAGE("--checkpoint-every", "rbm", "train", "--checkpoint-every", "2");
     USAGE("--model", "rbm", "logz");
