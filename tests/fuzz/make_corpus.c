@@ -336,6 +336,31 @@ static void model_seeds(pml_device *dev)
     }
 }
 
+static void rbm_seeds(pml_device *dev)
+{
+    pml_rbm *r = NULL;
+    FUZZ_CHECK(pml_rbm_create(dev, 3, 2, 1, 1, &r) == PML_OK);
+    FUZZ_CHECK(pml_rbm_save(r, out_path("rbm_load", "saved"), NULL) == PML_OK);
+    pml_rbm_destroy(r);
+    /* by hand: 2 x 3 weights and both biases, F64 as scikit-learn's arrays are, then shapes and
+     * names that do not agree */
+    static const uint8_t d88[88] = {0};
+    static const struct { const char *name, *json; size_t n; } raw[] = {
+        {"f64", "{\"weight\":{\"dtype\":\"F64\",\"shape\":[2,3],\"data_offsets\":[0,48]},"
+                "\"visible_bias\":{\"dtype\":\"F64\",\"shape\":[3],\"data_offsets\":[48,72]},"
+                "\"hidden_bias\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[72,88]}}", 88},
+        {"shapes_disagree", "{\"weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},"
+                            "\"visible_bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[24,32]},"
+                            "\"hidden_bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[32,40]}}", 40},
+        {"weight_1d", "{\"weight\":{\"dtype\":\"F32\",\"shape\":[6],\"data_offsets\":[0,24]}}", 24},
+        {"weight_i32", "{\"weight\":{\"dtype\":\"I32\",\"shape\":[2,3],\"data_offsets\":[0,24]},"
+                       "\"visible_bias\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[24,36]},"
+                       "\"hidden_bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[36,44]}}", 44},
+    };
+    for (size_t i = 0; i < sizeof raw / sizeof *raw; ++i)
+        st_raw("rbm_load", raw[i].name, raw[i].json, d88, raw[i].n);
+}
+
 /* ---- .npy ----------------------------------------------------------------------------------- */
 static void npy_raw(const char *name, int major, const char *dict, const void *data, size_t n)
 {
@@ -511,6 +536,7 @@ int main(int argc, char **argv)
     dataset_seeds();
     safetensors_seeds(dev);
     model_seeds(dev);
+    rbm_seeds(dev);
     npy_seeds(dev);
     ising_seeds(dev);
     text_seeds();
