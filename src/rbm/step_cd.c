@@ -5,8 +5,9 @@
  *   v0 = the batch, binarised;  ph0 = p(h|v0);  h0 ~ ph0;  pv1 = p(v|h0)
  *   loss slot: sum over rows of mean_i (v0_i - pv1_i)^2 (the reconstruction error)
  *   chains:  CD  C = B chains from v0: v ~ p(v|h), h ~ p(h|v), k times;
- *            PCD C persistent chains (per temperature), k Gibbs steps each, then swaps of
- *                neighbouring temperatures, the chains at beta = 1 giving the statistics
+ *            PCD C persistent chains (per temperature) keeping (v, h): k steps each of
+ *                v ~ p(v|h), h ~ p(h|v) from the kept h, then swaps of neighbouring
+ *                temperatures, the chains at beta = 1 giving the statistics
  *   gradient of the mean negative log-likelihood:
  *     dW = phk^T vk / C - ph0^T v0 / B,  db = mean phk - mean ph0,  da = mean vk - mean v0
  *   one optimiser step (momentum, weight decay), guarded by the driver's NaN flag.
@@ -32,6 +33,7 @@ typedef struct cd_step {
     double *betas;    /* K, betas[0] = 1 */
     pml_tensor *v0, *ph0, *h, *pv;    /* B x nv, B x nh, max(B, KC) x nh, B x nv */
     pml_tensor *cv, *pre_h, *pre_v;   /* KC x nv (the chains), KC x nh, KC x nv */
+    pml_tensor *ch;                   /* PCD: KC x nh, the chains' hidden states */
     pml_tensor *gh, *gv;              /* nh, nv: column sums */
     pml_tensor *energy;               /* KC doubles */
     pml_tensor *row;                  /* nv: a swap's temporary */
@@ -46,7 +48,7 @@ static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_
 
 static void free_buffers(cd_step *s)
 {
-    pml_tensor **t[] = {&s->v0, &s->ph0, &s->h, &s->pv, &s->cv, &s->pre_h, &s->pre_v,
+    pml_tensor **t[] = {&s->v0, &s->ph0, &s->h, &s->pv, &s->cv, &s->ch, &s->pre_h, &s->pre_v,
                         &s->gh, &s->gv, &s->energy, &s->row};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; ++i) {
         pml_tensor_destroy(*t[i]);
@@ -90,14 +92,22 @@ static pml_status begin(pml_train_step *base, const pml_model *m, int64_t max_ba
     s->host_e = calloc((size_t)KC, sizeof *s->host_e);
     if (st == PML_OK && s->host_e == NULL)
         st = pml_set_error(PML_ERR_OUT_OF_MEMORY, "rbm step: host memory");
-    /* Persistent chains start from uniform noise (replaced by a resumed checkpoint's). */
+    /* Persistent chains, (v, h), start from uniform noise (replaced by a resumed
+     * checkpoint's); the hidden states draw from chain numbers 2^40 .. */
     if (st == PML_OK && s->o.method == PML_RBM_PCD) {
         PML_RBM_OPS(dev, "rbm step", ops);
-        st = pml_tensor_fill(s->cv, 0.5);
+        st = pml_tensor_create_2d(dev, PML_F32, KC, r->nh, &s->ch);
+        if (st == PML_OK) st = pml_tensor_fill(s->cv, 0.5);
+        if (st == PML_OK) st = pml_tensor_fill(s->ch, 0.5);
         const pml_rbm_sample_args a = {.pre = s->cv->data, .logistic = 0, .state = s->cv->data,
                                        .threshold = -1.0, .rows = KC, .n = r->nv,
                                        .seed = s->o.seed, .stream = PML_RBM_STREAM_INIT};
         if (st == PML_OK) st = ops->sample(dev, &a);
+        pml_rbm_sample_args b = a;
+        b.pre = b.state = s->ch->data;
+        b.n = r->nh;
+        b.chain0 = DATA_CHAIN0;
+        if (st == PML_OK) st = ops->sample(dev, &b);
     }
     if (st != PML_OK) free_buffers(s);
     return st;
@@ -132,8 +142,8 @@ static pml_status positive(cd_step *s, const pml_step_ctx *c, const pml_batch *b
     return nn->loss(r->dev, &a);
 }
 
-/* Gibbs steps t0 .. t1-1 of rows [row0, row0 + rows) of the chains at inverse temperature
- * beta, starting from their visible states: h ~ p(h|v), v ~ p(v|h). */
+/* CD's chains: Gibbs steps t0 .. t1-1 of rows [row0, row0 + rows), starting from their
+ * visible states: h ~ p(h|v), v ~ p(v|h). */
 static pml_status chain_steps(cd_step *s, int64_t row0, int64_t rows, double beta, uint64_t t0,
                               uint64_t t1)
 {
@@ -154,17 +164,48 @@ static pml_status chain_steps(cd_step *s, int64_t row0, int64_t rows, double bet
     return PML_OK;
 }
 
-/* Swap the visible states of chain c between temperatures l and l+1. */
-static pml_status swap_rows(cd_step *s, int64_t l, int64_t c)
+/* Persistent chains, k steps of rows [row0, row0 + rows) at inverse temperature beta from
+ * their kept hidden states (as scikit-learn's are kept): v ~ p(v|h), then h ~ p(h|v) with
+ * p(h|v) into s->h (the last step's: the negative statistics) and pre_h = W v left behind
+ * (the tempering's energies). One product fewer per update than restarting from v. */
+static pml_status pcd_steps(cd_step *s, int64_t row0, int64_t rows, double beta, uint64_t t0,
+                            uint64_t t1)
+{
+    pml_rbm *r = s->r;
+    float *v = (float *)s->cv->data + row0 * r->nv;
+    float *hs = (float *)s->ch->data + row0 * r->nh;
+    float *ph = (float *)s->h->data + row0 * r->nh;
+    const pml_tensor preh = pml_tensor_view_of(s->pre_h, row0 * r->nh, 2, (int64_t[]){rows, r->nh});
+    const pml_tensor prev = pml_tensor_view_of(s->pre_v, row0 * r->nv, 2, (int64_t[]){rows, r->nv});
+    for (uint64_t t = t0; t < t1; ++t) {
+        pml_rbm_draw d = {.seed = s->o.seed, .stream = PML_RBM_STREAM_VISIBLE,
+                          .chain0 = (uint64_t)row0, .step = t, .beta = beta};
+        PML_TRY(pml_rbm_pre_visible(r, hs, rows, (pml_tensor *)&prev));
+        PML_TRY(pml_rbm_draw_visible(r, &prev, rows, &d, NULL, v));
+        PML_TRY(pml_rbm_pre_hidden(r, v, rows, (pml_tensor *)&preh));
+        d.stream = PML_RBM_STREAM_HIDDEN;
+        PML_TRY(pml_rbm_draw_hidden(r, &preh, rows, &d, ph, hs));
+    }
+    return PML_OK;
+}
+
+/* Swap one row of t (n units a row) between rows x and y. */
+static pml_status swap_row(cd_step *s, pml_tensor *t, int64_t n, int64_t x, int64_t y)
 {
     pml_device *dev = s->r->dev;
-    const int64_t nv = s->r->nv;
-    const size_t bytes = (size_t)nv * sizeof(float);
-    float *x = (float *)s->cv->data + (l * s->C + c) * nv;
-    float *y = (float *)s->cv->data + ((l + 1) * s->C + c) * nv;
-    PML_TRY(dev->ops->copy(dev, s->row->data, x, bytes));
-    PML_TRY(dev->ops->copy(dev, x, y, bytes));
-    return dev->ops->copy(dev, y, s->row->data, bytes);
+    const size_t bytes = (size_t)n * sizeof(float);
+    float *px = (float *)t->data + x * n, *py = (float *)t->data + y * n;
+    PML_TRY(dev->ops->copy(dev, s->row->data, px, bytes));
+    PML_TRY(dev->ops->copy(dev, px, py, bytes));
+    return dev->ops->copy(dev, py, s->row->data, bytes);
+}
+
+/* Swap the states (v, h) of chain c between temperatures l and l+1. */
+static pml_status swap_rows(cd_step *s, int64_t l, int64_t c)
+{
+    const int64_t x = l * s->C + c, y = (l + 1) * s->C + c;
+    PML_TRY(swap_row(s, s->cv, s->r->nv, x, y));
+    return swap_row(s, s->ch, s->r->nh, x, y);
 }
 
 /* Replica-exchange moves between neighbouring temperatures (even pairs on even steps, odd on
@@ -175,8 +216,8 @@ static pml_status tempering_swaps(cd_step *s, uint64_t step)
     pml_rbm *r = s->r;
     const int64_t KC = s->K * s->C;
     PML_RBM_OPS(r->dev, "rbm step", ops);
-    PML_TRY(pml_rbm_pre_hidden(r, s->cv->data, KC, s->pre_h));
-    const pml_rbm_energy_args ea = {.v = s->cv->data, .h = s->h->data, .pre = s->pre_h->data,
+    /* pre_h holds W v of every chain from its last step (pcd_steps) */
+    const pml_rbm_energy_args ea = {.v = s->cv->data, .h = s->ch->data, .pre = s->pre_h->data,
                                     .a = r->a->data, .b = r->b->data, .rows = KC,
                                     .nv = r->nv, .nh = r->nh, .out = s->energy->data};
     PML_TRY(ops->energy(r->dev, &ea));
@@ -212,13 +253,16 @@ static pml_status run(pml_train_step *base, const pml_step_ctx *c, const pml_bat
         if (k > 1) PML_TRY(chain_steps(s, 0, B, 1.0, t0 + 1, t0 + k));
     } else {
         for (int64_t l = 0; l < s->K; ++l)
-            PML_TRY(chain_steps(s, l * C, C, s->betas[l], t0, t0 + k));
+            PML_TRY(pcd_steps(s, l * C, C, s->betas[l], t0, t0 + k));
         if (s->K > 1) PML_TRY(tempering_swaps(s, b->step));
     }
-    /* negative statistics from the chains at beta = 1 (rows 0 .. C-1): phk = p(h|vk) */
-    PML_TRY(pml_rbm_pre_hidden(r, s->cv->data, C, s->pre_h));
-    const pml_rbm_draw d = {.beta = 1.0};
-    PML_TRY(pml_rbm_draw_hidden(r, s->pre_h, C, &d, s->h->data, NULL));
+    /* negative statistics from the chains at beta = 1 (rows 0 .. C-1): phk = p(h|vk); PCD
+     * without tempering has it from its last step */
+    if (s->o.method == PML_RBM_CD || s->K > 1) {
+        PML_TRY(pml_rbm_pre_hidden(r, s->cv->data, C, s->pre_h));
+        const pml_rbm_draw d = {.beta = 1.0};
+        PML_TRY(pml_rbm_draw_hidden(r, s->pre_h, C, &d, s->h->data, NULL));
+    }
     pml_layer *L = r->model->layers[0];
     pml_tensor *gw = L->grad[PML_RBM_P_WEIGHT], *gb = L->grad[PML_RBM_P_HIDDEN],
                *ga = L->grad[PML_RBM_P_VISIBLE];
@@ -295,7 +339,10 @@ static pml_status save(const pml_train_step *base, pml_ckpt_out *w)
     setting st[7];
     const int n = settings(s, st);
     for (int i = 0; i < n; ++i) pml_ckpt_meta(w, st[i].key, "%s", st[i].value);
-    if (s->o.method == PML_RBM_PCD) pml_ckpt_tensor(w, s->cv, "step.chains");
+    if (s->o.method == PML_RBM_PCD) {
+        pml_ckpt_tensor(w, s->cv, "step.chains");
+        pml_ckpt_tensor(w, s->ch, "step.hidden");
+    }
     return PML_OK;
 }
 
@@ -316,7 +363,9 @@ static pml_status load(pml_train_step *base, const struct pml_safetensors *ck, c
     if (s->o.method != PML_RBM_PCD) return PML_OK;
     const pml_tensor *t = NULL;
     PML_TRY(pml_find_tensor("pml_rbm_train", ck, path, "step.chains", s->cv, &t));
-    return pml_tensor_copy(s->cv, t);
+    PML_TRY(pml_tensor_copy(s->cv, t));
+    PML_TRY(pml_find_tensor("pml_rbm_train", ck, path, "step.hidden", s->ch, &t));
+    return pml_tensor_copy(s->ch, t);
 }
 
 static void destroy(pml_train_step *base)
