@@ -423,23 +423,10 @@ int pml_cmd_rbm_logz(int argc, char **argv)
     }
     /* the binarisation the model was trained with, unless given */
     pml_rbm_binarize bz = PML_RBM_THRESHOLD;
-    if (binarize) {
-        bz = strcmp(binarize, "sample") == 0 ? PML_RBM_SAMPLE : PML_RBM_THRESHOLD;
-    } else {
-        pml_device *cpu = NULL;
-        pml_safetensors st;
-        memset(&st, 0, sizeof st);
-        if (pml_device_open("cpu", &cpu) == PML_OK && pml_safetensors_read(cpu, model, &st) == PML_OK) {
-            const char *b = pml_safetensors_meta(&st, "binarize"), *t = pml_safetensors_meta(&st, "threshold");
-            if (b && strcmp(b, "sample") == 0) bz = PML_RBM_SAMPLE;
-            if (t && !threshold_given) {
-                const double x = strtod(t, NULL);
-                if (x >= 0 && x < 1) threshold = x;
-            }
-        }
-        pml_safetensors_free(&st);
-        pml_device_close(cpu);
-    }
+    double model_threshold = threshold;
+    pml_rbm_cli_model_binarize(model, &bz, &model_threshold);
+    if (binarize) bz = strcmp(binarize, "sample") == 0 ? PML_RBM_SAMPLE : PML_RBM_THRESHOLD;
+    if (!threshold_given) threshold = model_threshold;
     const double t0 = pml_now();
     double logz = NAN, err = 0.0, lp = NAN, lp_err = NAN, ess = NAN;
     int trusted = 1;

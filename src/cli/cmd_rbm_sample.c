@@ -6,24 +6,6 @@
 
 #include "cli/rbm_cli.h"
 
-/* The binarisation a model file records ("threshold" unless it says "sample"). */
-static void model_binarize(const char *path, pml_rbm_binarize *bz, double *threshold)
-{
-    pml_device *cpu = NULL;
-    pml_safetensors st;
-    memset(&st, 0, sizeof st);
-    if (pml_device_open("cpu", &cpu) == PML_OK && pml_safetensors_read(cpu, path, &st) == PML_OK) {
-        const char *b = pml_safetensors_meta(&st, "binarize"), *t = pml_safetensors_meta(&st, "threshold");
-        if (b && strcmp(b, "sample") == 0) *bz = PML_RBM_SAMPLE;
-        if (t) {
-            const double x = strtod(t, NULL);
-            if (x >= 0 && x < 1) *threshold = x;
-        }
-    }
-    pml_safetensors_free(&st);
-    pml_device_close(cpu);
-}
-
 #define SAMPLE "rbm sample"
 
 int pml_cmd_rbm_sample(int argc, char **argv)
@@ -144,7 +126,7 @@ int pml_cmd_rbm_complete(int argc, char **argv)
     if ((r = pml_cli_open_device(COMPLETE, device, &dev))) return r;
     pml_rbm_binarize bz = PML_RBM_THRESHOLD;
     double threshold = 0.5;
-    model_binarize(model, &bz, &threshold);
+    pml_rbm_cli_model_binarize(model, &bz, &threshold);
     pml_rbm *m = NULL;
     pml_dataset *test = NULL;
     pml_rbm_completion res;

@@ -95,6 +95,24 @@ int pml_rbm_cli_ais_spec(const char *cmd, const char *text, int64_t *runs, int64
     return 0;
 }
 
+/* The binarisation a model file records ("threshold" unless it says "sample"). */
+void pml_rbm_cli_model_binarize(const char *path, pml_rbm_binarize *bz, double *threshold)
+{
+    pml_device *cpu = NULL;
+    pml_safetensors st;
+    memset(&st, 0, sizeof st);
+    if (pml_device_open("cpu", &cpu) == PML_OK && pml_safetensors_read(cpu, path, &st) == PML_OK) {
+        const char *b = pml_safetensors_meta(&st, "binarize"), *t = pml_safetensors_meta(&st, "threshold");
+        if (b && strcmp(b, "sample") == 0) *bz = PML_RBM_SAMPLE;
+        if (t) {
+            const double x = strtod(t, NULL);
+            if (x >= 0 && x < 1) *threshold = x;
+        }
+    }
+    pml_safetensors_free(&st);
+    pml_device_close(cpu);
+}
+
 int pml_rbm_cli_ais_trusted(const char *cmd, const pml_rbm_ais_result *a)
 {
     if (a->ess >= 0.1 * (double)a->runs) return 1;

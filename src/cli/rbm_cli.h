@@ -27,6 +27,11 @@ int pml_rbm_cli_load(const char *cmd, pml_device *dev, const char *dir, int64_t 
 /* "RUNS:STEPS" into its two numbers (runs 2 .. 2^20, steps 1 .. 2^24); 2 after a message. */
 int pml_rbm_cli_ais_spec(const char *cmd, const char *text, int64_t *runs, int64_t *steps);
 
+/* The binarisation a model file's metadata records (`binarize`, `threshold`), into *bz and
+ * *threshold; left as they are where the file does not say (or cannot be read: the load that
+ * follows reports that). */
+void pml_rbm_cli_model_binarize(const char *path, pml_rbm_binarize *bz, double *threshold);
+
 /* Whether an AIS estimate can be trusted: its effective sample size is at least a tenth of its
  * runs. When not, a one-line warning on stderr (even with quiet: it is about the result):
  * log Z is then most likely underestimated, and every log-probability from it too high. */
