@@ -1,5 +1,6 @@
 /* RBM kernels, CPU against CUDA: the sampling kernel bit for bit on identical pre-activations
  * (every variant: logistic with bias, tempered with a base rate, clamped units, binarising),
+ * the sampler's marginals on the GPU against exact enumeration,
  * the free energies and energies within rounding, enumeration bit for bit, the log-sum-exp
  * within rounding, the pseudo-likelihood flips bit for bit; then whole models: exact log Z,
  * AIS, Gibbs chains and a CD-1 / PCD training of a few hundred steps, whose parameters agree
@@ -12,6 +13,7 @@
 #include "core/internal.h"
 #include "ops/rbm_ops.h"
 #include "pml_test.h"
+#include "pml_test_rbm.h"
 #include "physml/rbm.h"
 #include "physml/rng.h"
 
@@ -188,6 +190,15 @@ Test(parity_rbm, training_and_chains_agree)
     }
     free(img), free(lab);
     pml_device_close(cpu), pml_device_close(gpu);
+}
+
+/* The sampler's stationary distribution on the GPU: the 6 x 4 model's marginals and pairs
+ * within 4 standard errors of exact enumeration, as tests/rbm_test.c checks them on the CPU. */
+Test(parity_rbm, gibbs_marginals_on_the_gpu)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    cr_expect_eq(pml_test_rbm_marginals(gpu, 7), 0);
+    pml_device_close(gpu);
 }
 
 /* The CPU parts run everywhere: enumeration and log-sum-exp against their definitions, the

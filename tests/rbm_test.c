@@ -11,6 +11,7 @@
 #include "core/internal.h"
 #include "cpu/cpu.h"
 #include "pml_test.h"
+#include "pml_test_rbm.h"
 #include "physml/rbm.h"
 #include "physml/rng.h"
 
@@ -29,69 +30,21 @@ TestSuite(rbm, .init = setup, .fini = teardown);
 
 /* ---- host references ----------------------------------------------------------------------- */
 
-typedef struct host_rbm {
-    int nv, nh;
-    double w[64 * 64], a[64], b[64];
-} host_rbm;
-
 static double sp(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
 
-/* W ~ N(0, sigma^2), biases N(0, bsig^2), from Philox; uploaded into r. */
-static void randomize(pml_rbm *r, host_rbm *h, double sigma, double bsig, uint64_t seed)
-{
-    h->nv = (int)pml_rbm_visible(r);
-    h->nh = (int)pml_rbm_hidden(r);
-    float w[64 * 64], a[64], b[64];
-    for (int i = 0; i < h->nh * h->nv; ++i) w[i] = (float)(sigma * pml_rng_normal(seed, 1, (uint64_t)i));
-    for (int i = 0; i < h->nv; ++i) a[i] = (float)(bsig * pml_rng_normal(seed, 2, (uint64_t)i));
-    for (int j = 0; j < h->nh; ++j) b[j] = (float)(bsig * pml_rng_normal(seed, 3, (uint64_t)j));
-    for (int i = 0; i < h->nh * h->nv; ++i) h->w[i] = w[i];
-    for (int i = 0; i < h->nv; ++i) h->a[i] = a[i];
-    for (int j = 0; j < h->nh; ++j) h->b[j] = b[j];
-    PML_ASSERT_OK(pml_tensor_upload(pml_rbm_weight(r), w, sizeof(float) * (size_t)(h->nh * h->nv)));
-    PML_ASSERT_OK(pml_tensor_upload(pml_rbm_visible_bias(r), a, sizeof(float) * (size_t)h->nv));
-    PML_ASSERT_OK(pml_tensor_upload(pml_rbm_hidden_bias(r), b, sizeof(float) * (size_t)h->nh));
-}
-
-static void download(pml_rbm *r, host_rbm *h)
-{
-    h->nv = (int)pml_rbm_visible(r);
-    h->nh = (int)pml_rbm_hidden(r);
-    float w[64 * 64], a[64], b[64];
-    PML_ASSERT_OK(pml_tensor_download(pml_rbm_weight(r), w, sizeof(float) * (size_t)(h->nh * h->nv)));
-    PML_ASSERT_OK(pml_tensor_download(pml_rbm_visible_bias(r), a, sizeof(float) * (size_t)h->nv));
-    PML_ASSERT_OK(pml_tensor_download(pml_rbm_hidden_bias(r), b, sizeof(float) * (size_t)h->nh));
-    for (int i = 0; i < h->nh * h->nv; ++i) h->w[i] = w[i];
-    for (int i = 0; i < h->nv; ++i) h->a[i] = a[i];
-    for (int j = 0; j < h->nh; ++j) h->b[j] = b[j];
-}
-
-static double energy(const host_rbm *h, unsigned v, unsigned hh)
-{
-    double e = 0;
-    for (int i = 0; i < h->nv; ++i) e -= h->a[i] * ((v >> i) & 1);
-    for (int j = 0; j < h->nh; ++j) {
-        if (!((hh >> j) & 1)) continue;
-        double s = h->b[j];
-        for (int i = 0; i < h->nv; ++i) s += h->w[j * h->nv + i] * ((v >> i) & 1);
-        e -= s;
-    }
-    return e;
-}
-
 /* F(v) by its definition: -log sum_h exp(-E(v, h)). */
-static double free_enum(const host_rbm *h, unsigned v)
+static double free_enum(const pml_test_host_rbm *h, unsigned v)
 {
     double m = -INFINITY, s = 0;
     for (unsigned hh = 0; hh < (1u << h->nh); ++hh) {
-        const double x = -energy(h, v, hh);
+        const double x = -pml_test_rbm_energy(h, v, hh);
         if (x > m) s = s * exp(m - x) + 1, m = x;
         else s += exp(x - m);
     }
     return -(m + log(s));
 }
 
-static double logz_brute(const host_rbm *h)
+static double logz_brute(const pml_test_host_rbm *h)
 {
     double m = -INFINITY, s = 0;
     for (unsigned v = 0; v < (1u << h->nv); ++v) {
@@ -103,7 +56,7 @@ static double logz_brute(const host_rbm *h)
 }
 
 /* F(v) in closed form (the header's formula). */
-static double free_closed(const host_rbm *h, unsigned v)
+static double free_closed(const pml_test_host_rbm *h, unsigned v)
 {
     double f = 0;
     for (int i = 0; i < h->nv; ++i) f -= h->a[i] * ((v >> i) & 1);
@@ -185,8 +138,8 @@ Test(rbm, bernoulli_rule_edges)
 Test(rbm, free_energy_and_logz_exact)
 {
     pml_rbm *r = make(6, 4, 64, 1);
-    host_rbm h;
-    randomize(r, &h, 1.0, 0.5, 11);
+    pml_test_host_rbm h;
+    pml_test_rbm_randomize(r, &h, 1.0, 0.5, 11);
     float v[64 * 6];
     for (unsigned s = 0; s < 64; ++s)
         for (int i = 0; i < 6; ++i) v[s * 6 + i] = (float)((s >> i) & 1);
@@ -205,79 +158,18 @@ Test(rbm, free_energy_and_logz_exact)
     pml_rbm_destroy(r);
     /* enumerating the visible layer when it is the smaller one */
     r = make(4, 6, 64, 1);
-    randomize(r, &h, 1.0, 0.5, 12);
+    pml_test_rbm_randomize(r, &h, 1.0, 0.5, 12);
     PML_ASSERT_OK(pml_rbm_logz_exact(r, &lz));
     cr_expect(fabs(lz - logz_brute(&h)) < 1e-5, "log Z %.12f vs %.12f", lz, logz_brute(&h));
     pml_rbm_destroy(r);
 }
 
-/* The Gibbs sampler's stationary distribution: 20000 chains of a 6 x 4 RBM, 60 steps from
- * noise; the marginals of every v_i, h_j and pair (v_i, v_k), (v_i, h_j) within 4 standard
- * errors of the exact ones. */
+/* The Gibbs sampler's stationary distribution: the marginals of every v_i, h_j and pair
+ * (v_i, v_k), (v_i, h_j) of a 6 x 4 RBM within 4 standard errors of the exact ones
+ * (pml_test_rbm_marginals, shared with the CPU-vs-GPU suite, which runs it on a GPU). */
 Test(rbm, gibbs_marginals_match_enumeration)
 {
-    const int64_t C = 20000, nv = 6, nh = 4;
-    pml_rbm *r = make(nv, nh, C, 1);
-    host_rbm h;
-    randomize(r, &h, 1.2, 0.6, 21);
-    /* exact joint p(v, h) */
-    double pv[6] = {0}, ph[4] = {0}, pvv[36] = {0}, pvh[24] = {0}, z = 0;
-    for (unsigned v = 0; v < 64; ++v)
-        for (unsigned hh = 0; hh < 16; ++hh) {
-            const double p = exp(-energy(&h, v, hh));
-            z += p;
-            for (int i = 0; i < 6; ++i) {
-                if (!((v >> i) & 1)) continue;
-                pv[i] += p;
-                for (int k = 0; k < 6; ++k) pvv[i * 6 + k] += ((v >> k) & 1) * p;
-                for (int j = 0; j < 4; ++j) pvh[i * 4 + j] += ((hh >> j) & 1) * p;
-            }
-            for (int j = 0; j < 4; ++j) ph[j] += ((hh >> j) & 1) * p;
-        }
-    pml_tensor *v = states(C, nv, NULL), *ht = states(C, nh, NULL);
-    PML_ASSERT_OK(pml_rbm_sample(r, v, C, 60, 7, NULL));
-    const pml_rbm_gibbs_opts o = {.seed = 7, .step0 = 60, .h = ht};
-    PML_ASSERT_OK(pml_rbm_gibbs(r, v, C, 1, &o)); /* h of the last step, v drawn from it */
-    float *vs = malloc(sizeof(float) * C * nv), *hs = malloc(sizeof(float) * C * nh);
-    PML_ASSERT_OK(pml_tensor_download(v, vs, sizeof(float) * C * nv));
-    PML_ASSERT_OK(pml_tensor_download(ht, hs, sizeof(float) * C * nh));
-    int bad = 0;
-#define CHECK_P(name, count, exact)                                                          \
-    do {                                                                                     \
-        const double q = (exact) / z, got = (double)(count) / (double)C;                     \
-        const double se = sqrt(q * (1 - q) / (double)C);                                     \
-        if (fabs(got - q) > 4 * se + 1e-12) {                                                \
-            ++bad;                                                                           \
-            cr_log_error("%s: sampled %.4f exact %.4f (se %.4f)", name, got, q, se);          \
-        }                                                                                    \
-    } while (0)
-    for (int i = 0; i < 6; ++i) {
-        int64_t c = 0;
-        for (int64_t s = 0; s < C; ++s) c += vs[s * nv + i] > 0.5f;
-        CHECK_P("v_i", c, pv[i]);
-        for (int k = i + 1; k < 6; ++k) {
-            int64_t cc = 0;
-            for (int64_t s = 0; s < C; ++s) cc += vs[s * nv + i] > 0.5f && vs[s * nv + k] > 0.5f;
-            CHECK_P("v_i v_k", cc, pvv[i * 6 + k]);
-        }
-        for (int j = 0; j < 4; ++j) {
-            int64_t cc = 0;
-            for (int64_t s = 0; s < C; ++s) cc += vs[s * nv + i] > 0.5f && hs[s * nh + j] > 0.5f;
-            CHECK_P("v_i h_j", cc, pvh[i * 4 + j]);
-        }
-    }
-    for (int j = 0; j < 4; ++j) {
-        int64_t c = 0;
-        for (int64_t s = 0; s < C; ++s) c += hs[s * nh + j] > 0.5f;
-        CHECK_P("h_j", c, ph[j]);
-    }
-#undef CHECK_P
-    /* 6 + 15 + 24 + 4 = 49 checks at 4 sigma: none should fail */
-    cr_expect_eq(bad, 0);
-    free(vs), free(hs);
-    pml_tensor_destroy(v);
-    pml_tensor_destroy(ht);
-    pml_rbm_destroy(r);
+    cr_expect_eq(pml_test_rbm_marginals(dev, 7), 0);
 }
 
 Test(rbm, ais_matches_exact_logz)
@@ -285,8 +177,8 @@ Test(rbm, ais_matches_exact_logz)
     const int64_t shapes[3][2] = {{12, 8}, {20, 10}, {16, 16}};
     for (int c = 0; c < 3; ++c) {
         pml_rbm *r = make(shapes[c][0], shapes[c][1], 16, 1);
-        host_rbm h;
-        randomize(r, &h, 0.7, 0.5, 31 + (uint64_t)c);
+        pml_test_host_rbm h;
+        pml_test_rbm_randomize(r, &h, 0.7, 0.5, 31 + (uint64_t)c);
         double exact = 0;
         PML_ASSERT_OK(pml_rbm_logz_exact(r, &exact));
         pml_rbm_ais_result a;
@@ -314,7 +206,7 @@ static pml_dataset *binary_data(const unsigned char *bits, int64_t n, int nv)
 }
 
 /* exact mean log-likelihood of the rows of bits under h */
-static double mean_ll(const host_rbm *h, const unsigned char *bits, int64_t n)
+static double mean_ll(const pml_test_host_rbm *h, const unsigned char *bits, int64_t n)
 {
     const double lz = logz_brute(h);
     double s = 0;
@@ -342,8 +234,8 @@ Test(rbm, cd_k_approaches_exact_gradient)
     const int ks[2] = {1, 100};
     for (int t = 0; t < 2; ++t) {
         pml_rbm *r = make(nv, nh, N, 1);
-        host_rbm h;
-        randomize(r, &h, 1.5, 0.5, 41);
+        pml_test_host_rbm h;
+        pml_test_rbm_randomize(r, &h, 1.5, 0.5, 41);
         /* exact gradient of the mean log-likelihood with respect to W */
         double g[18] = {0}, z = 0, model[18] = {0};
         for (unsigned v = 0; v < 64; ++v) {
@@ -374,8 +266,8 @@ Test(rbm, cd_k_approaches_exact_gradient)
         c.monitor_rows = 0;
         c.seed = 3;
         PML_ASSERT_OK(pml_rbm_train(r, ds, NULL, &c, NULL));
-        host_rbm after;
-        download(r, &after);
+        pml_test_host_rbm after;
+        pml_test_rbm_download(r, &after);
         double e2 = 0;
         for (int q = 0; q < 18; ++q) {
             const double d = (after.w[q] - h.w[q]) - g[q];
@@ -408,8 +300,8 @@ Test(rbm, training_raises_exact_likelihood)
     pml_dataset *ds = binary_data(bits, N, nv);
     for (int variant = 0; variant < 3; ++variant) {
         pml_rbm *r = make(nv, nh, 50, 2);
-        host_rbm h0, h1;
-        download(r, &h0);
+        pml_test_host_rbm h0, h1;
+        pml_test_rbm_download(r, &h0);
         pml_rbm_train_config c = pml_rbm_train_defaults();
         c.method = variant == 0 ? PML_RBM_CD : PML_RBM_PCD;
         c.pt = variant == 2 ? 4 : 0;
@@ -419,7 +311,7 @@ Test(rbm, training_raises_exact_likelihood)
         c.monitor_rows = 100;
         pml_rbm_train_result res;
         PML_ASSERT_OK(pml_rbm_train(r, ds, ds, &c, &res));
-        download(r, &h1);
+        pml_test_rbm_download(r, &h1);
         const double before = mean_ll(&h0, bits, N), after = mean_ll(&h1, bits, N);
         /* two prototypes with 10% noise: the entropy is 1 + 10 H(0.1) = 4.25 nats */
         cr_expect(after > -5.0 && after > before + 1.0, "variant %d: log-lik %.3f -> %.3f", variant, before, after);
@@ -500,13 +392,13 @@ Test(rbm, movie_ratings_completion)
 Test(rbm, save_load_round_trip_and_f64_files)
 {
     pml_rbm *r = make(7, 5, 8, 4);
-    host_rbm h, back;
-    randomize(r, &h, 1.0, 1.0, 51);
+    pml_test_host_rbm h, back;
+    pml_test_rbm_randomize(r, &h, 1.0, 1.0, 51);
     const char *path = pml_test_tmppath("m.safetensors");
     PML_ASSERT_OK(pml_rbm_save(r, path, (const char *const[]){"method", "cd", NULL}));
     pml_rbm *q = NULL;
     PML_ASSERT_OK(pml_rbm_load(dev, path, 8, &q));
-    download(q, &back);
+    pml_test_rbm_download(q, &back);
     cr_expect(back.nv == 7 && back.nh == 5);
     cr_expect(memcmp(back.w, h.w, sizeof(double) * 35) == 0 && memcmp(back.a, h.a, sizeof(double) * 7) == 0 &&
               memcmp(back.b, h.b, sizeof(double) * 5) == 0);
@@ -523,7 +415,7 @@ Test(rbm, save_load_round_trip_and_f64_files)
     const char *p64 = pml_test_tmppath("sk.safetensors");
     PML_ASSERT_OK(pml_safetensors_write(p64, nt, 3, NULL));
     PML_ASSERT_OK(pml_rbm_load(dev, p64, 8, &q));
-    download(q, &back);
+    pml_test_rbm_download(q, &back);
     cr_expect(memcmp(back.w, h.w, sizeof(double) * 35) == 0);
     pml_rbm_destroy(q);
     /* a file whose shapes do not agree names the tensor */
@@ -548,7 +440,7 @@ Test(rbm, pcd_checkpoint_resumes_bit_for_bit)
     unsigned char *bits = malloc((size_t)(N * nv));
     for (int64_t e = 0; e < N * nv; ++e) bits[e] = pml_rng_uniform(6, 1, (uint64_t)e) < 0.3f;
     pml_dataset *ds = binary_data(bits, N, nv);
-    host_rbm ha, hb;
+    pml_test_host_rbm ha, hb;
     const char *ck = pml_test_tmppath("ck.safetensors");
     for (int run = 0; run < 2; ++run) {
         pml_rbm *r = make(nv, 6, 25, 9);
@@ -581,7 +473,7 @@ Test(rbm, pcd_checkpoint_resumes_bit_for_bit)
         pml_rbm_train_result res;
         PML_ASSERT_OK(pml_rbm_train(r, ds, NULL, &c, &res));
         cr_expect_eq(res.epochs_run, 6);
-        download(r, run ? &hb : &ha);
+        pml_test_rbm_download(r, run ? &hb : &ha);
         pml_rbm_train_result_free(&res);
         pml_rbm_destroy(r);
     }
