@@ -4,7 +4,8 @@
  *   bench_rbm [--data DIR] [--hidden 256,500] [--batch 100,10] [--methods cd1,cd10,pcd1]
  *             [--epochs 2] [--subset N] [--device cpu|cuda|all] [--chains 1000]
  *             [--gibbs 100] [--quality EPOCHS] [--ais RUNS:STEPS] [--no-peer]
- *             [--peers DIR] [--python PATH] [--peer-threads K] [--peer-default-blas] [--json]
+ *             [--peer sklearn|torch [--torch-device cpu|cuda]] [--peers DIR] [--python PATH]
+ *             [--peer-threads K] [--peer-default-blas] [--json]
  *
  * Speed: for each device, hidden size, batch and method, --epochs epochs of training on the
  * training images (the first --subset; all 60,000 by default); an epoch's seconds are the
@@ -14,6 +15,8 @@
  * for PCD as many persistent chains as the batch. Then the block Gibbs sampler alone: --gibbs
  * steps of --chains chains, in Gibbs steps (one h and one v draw of every chain) per second.
  *
+ * --peer torch runs bench/peers/rbm_torch.py instead (PCD-1 with the same settings, written as
+ * a PyTorch user would, on --torch-device: cuda by default, the GPU's peer).
  * The peer trains the same shapes, batches and epochs (PCD-1, its only method) with
  * --peer-threads BLAS threads (default 2) and reports seconds per epoch; the ratio is taken
  * against physml's PCD-1 (and CD-1, the same work). physml's benchmark restarts itself with
@@ -123,12 +126,16 @@ typedef struct peer_row {
     double s_epoch;
 } peer_row;
 
+/* The peer: "sklearn" (bench/peers/rbm_sklearn.py, the CPU) or "torch" (rbm_torch.py, PCD-1
+ * written as a PyTorch user would, on --torch-device: the GPU's peer, or a second CPU one). */
+static const char *peer_name = "sklearn", *torch_device = "cuda";
+
 static int run_peer(const char *python, const char *dir, const char *hs, const char *bs,
                     int epochs, int64_t subset, int threads, const char *save_dir,
                     int default_blas, int json, peer_row *rows, int cap)
 {
     char script[1024], e_s[16], n_s[32], t_s[16];
-    snprintf(script, sizeof script, "%s/rbm_sklearn.py", dir);
+    snprintf(script, sizeof script, "%s/rbm_%s.py", dir, peer_name);
     if (access(script, R_OK) != 0) {
         fprintf(stderr, PROG ": no peer at %s (--peers DIR)\n", script);
         return 0;
@@ -140,6 +147,9 @@ static int run_peer(const char *python, const char *dir, const char *hs, const c
                             "--epochs", e_s, "--train-n", n_s, "--threads", t_s, NULL};
     int k = 13;
     if (save_dir) argv[k++] = "--save-dir", argv[k++] = save_dir;
+    if (!strcmp(peer_name, "torch"))
+        argv[k++] = "--device", argv[k++] = torch_device, argv[k++] = "--method",
+        argv[k++] = "pcd", argv[k++] = "--k", argv[k++] = "1";
     argv[k] = NULL;
     char *saved = NULL;
     if (default_blas && getenv("OPENBLAS_CORETYPE")) {
@@ -150,7 +160,7 @@ static int run_peer(const char *python, const char *dir, const char *hs, const c
     const int rc = pml_run(argv, NULL, out, sizeof out, err, sizeof err);
     if (saved) setenv("OPENBLAS_CORETYPE", saved, 1), free(saved);
     if (rc != 0) {
-        fprintf(stderr, PROG ": the scikit-learn peer failed (exit %d): %s\n", rc, err);
+        fprintf(stderr, PROG ": the %s peer failed (exit %d): %s\n", peer_name, rc, err);
         return 0;
     }
     int n = 0;
@@ -222,6 +232,8 @@ int main(int argc, char **argv)
         else if (ARG("--peers")) peers = v;
         else if (ARG("--python")) python = v;
         else if (ARG("--peer-threads")) peer_threads = atoi(v);
+        else if (ARG("--peer")) peer_name = v;
+        else if (ARG("--torch-device")) torch_device = v;
         else if (!strcmp(a, "--peer-default-blas")) default_blas = 1;
         else if (!strcmp(a, "--no-peer")) no_peer = 1;
         else if (!strcmp(a, "--json")) json = 1;
@@ -230,7 +242,8 @@ int main(int argc, char **argv)
                             "[--methods cd1,cd10,pcd1] [--epochs 2] [--subset N] [--device "
                             "cpu|cuda|all] [--chains 1000] [--gibbs 100] [--quality EPOCHS] "
                             "[--ais RUNS:STEPS] [--no-peer] [--peers DIR] [--python PATH] "
-                            "[--peer-threads K] [--peer-default-blas] [--json]\n");
+                            "[--peer sklearn|torch [--torch-device cpu|cuda]] [--peer-threads K] "
+                            "[--peer-default-blas] [--json]\n");
             return 2;
         }
 #undef ARG
@@ -238,6 +251,10 @@ int main(int argc, char **argv)
     double hv[MAXL], bv[MAXL];
     const int nh = bench_parse_list(hs, hv, MAXL), nb = bench_parse_list(bs, bv, MAXL);
     long long runs = 0, steps = 0;
+    if (strcmp(peer_name, "sklearn") && strcmp(peer_name, "torch")) {
+        fprintf(stderr, PROG ": --peer sklearn or torch\n");
+        return 2;
+    }
     if (nh < 1 || nb < 1 || epochs < 1 || epochs > 64 || chains < 1 || gibbs < 1 ||
         sscanf(ais, "%lld:%lld", &runs, &steps) != 2 || runs < 2 || steps < 1) {
         fprintf(stderr, PROG ": bad --hidden, --batch, --epochs (1..64), --chains, --gibbs or "
@@ -271,8 +288,8 @@ int main(int argc, char **argv)
             train = full;
         }
         if (!json)
-            printf("\n%-5s %6s %6s %-6s %12s %12s %10s %14s\n", "dev", "hidden", "batch",
-                   "method", "s/epoch", "sklearn s", "sklearn/x", "gibbs steps/s");
+            printf("\n%-5s %6s %6s %-6s %12s %9s %-3s %10s %14s\n", "dev", "hidden", "batch",
+                   "method", "s/epoch", peer_name, "s", "peer/x", "gibbs steps/s");
         for (int h = 0; h < nh; ++h) {
             const double gps = time_gibbs(dev, (int64_t)hv[h], chains, gibbs);
             for (int b = 0; b < nb; ++b) {
@@ -295,14 +312,14 @@ int main(int argc, char **argv)
                                "\"blas_core\": \"%s\", \"visible\": 784, \"hidden\": %lld, "
                                "\"batch\": %lld, \"method\": \"%s\", \"epochs\": %d, "
                                "\"examples\": %lld, \"seconds_per_epoch\": %.4f, "
-                               "\"sklearn_seconds_per_epoch\": %.4f, \"ratio\": %.3f, "
+                               "\"peer\": \"%s\", \"peer_seconds_per_epoch\": %.4f, \"ratio\": %.3f, "
                                "\"gibbs_chains\": %lld, \"gibbs_steps_per_s\": %.1f}\n",
                                devs[d], cpu_name(), pml_blas_core(), (long long)hv[h],
                                (long long)bv[b], methods_all[m].name, epochs,
-                               (long long)pml_dataset_size(train), s, peer_s, peer_s / s,
+                               (long long)pml_dataset_size(train), s, no_peer ? "" : peer_name, peer_s, peer_s / s,
                                (long long)chains, gps);
                     else
-                        printf("%-5s %6lld %6lld %-6s %12.3f %12.3f %10.2f %14.0f\n", devs[d],
+                        printf("%-5s %6lld %6lld %-6s %12.3f %13.3f %10.2f %14.0f\n", devs[d],
                                (long long)hv[h], (long long)bv[b], methods_all[m].name, s,
                                peer_s, peer_s / s, gps);
                     fflush(stdout);
@@ -327,11 +344,11 @@ int main(int argc, char **argv)
                 peer_row one[2];
                 if (run_peer(python, peers, h1, b1, quality, subset, peer_threads, save_dir,
                              default_blas, 0, one, 2) > 0) {
-                    snprintf(path, sizeof path, "%s/sklearn_rbm_%s_b%s_e%d.safetensors",
-                             save_dir, h1, b1, quality);
+                    snprintf(path, sizeof path, "%s/%s_rbm_%s_b%s_e%d.safetensors",
+                             save_dir, peer_name, h1, b1, quality);
                     pml_rbm *theirs = NULL;
                     BENCH_CHECK(PROG, pml_rbm_load(dev, path, 1000, &theirs));
-                    evaluate("scikit-learn (PCD-1)", theirs, train, test, runs, steps, quality, json);
+                    evaluate(!strcmp(peer_name, "torch") ? "PyTorch (PCD-1)" : "scikit-learn (PCD-1)", theirs, train, test, runs, steps, quality, json);
                     pml_rbm_destroy(theirs);
                     remove(path);
                 }

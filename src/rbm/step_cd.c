@@ -115,12 +115,21 @@ static pml_status begin(pml_train_step *base, const pml_model *m, int64_t max_ba
 
 static void end(pml_train_step *base) { free_buffers((cd_step *)base); }
 
-/* v0 from the batch, ph0 = p(h|v0), h0 ~ ph0 (into s->h), pv = p(v|h0); the reconstruction
- * error into slot[0..1] (and the NaN flag). */
+/* PCD's reconstruction error, the monitor the step reports, is estimated from the first
+ * RECON_ROWS rows of each batch (the sum scaled to the batch): the chains do not need the
+ * data's reconstruction, and on all rows it cost one product and a layer of logistics of the
+ * six products of a PCD-1 update. CD's chains start from it, so CD reconstructs every row. */
+#define RECON_ROWS 16
+
+/* v0 from the batch, ph0 = p(h|v0); h0 ~ ph0 (into s->h) and pv = p(v|h0) for the rows the
+ * reconstruction error (slot[0..1], and the NaN flag) is taken over: all (CD, whose chains
+ * continue from v1 ~ pv) or the first RECON_ROWS (PCD). */
 static pml_status positive(cd_step *s, const pml_step_ctx *c, const pml_batch *b, double *slot)
 {
     pml_rbm *r = s->r;
     const int64_t B = b->count;
+    const int cd = s->o.method == PML_RBM_CD;
+    const int64_t R = cd || B < RECON_ROWS ? B : RECON_ROWS;
     PML_TRY(pml_rbm_binarize_rows(r, b->x->data, s->v0->data, B, s->o.binarize, s->o.threshold,
                                   s->o.seed, 0, b->step));
     PML_TRY(pml_rbm_pre_hidden(r, s->v0->data, B, s->pre_h));
@@ -128,18 +137,23 @@ static pml_status positive(cd_step *s, const pml_step_ctx *c, const pml_batch *b
      * chains 0 .. (CD continues from them: its chains are the data's rows) */
     pml_rbm_draw d = {.seed = s->o.seed, .stream = PML_RBM_STREAM_HIDDEN, .chain0 = DATA_CHAIN0,
                       .step = b->step * (uint64_t)s->o.k, .beta = 1.0};
-    PML_TRY(pml_rbm_draw_hidden(r, s->pre_h, B, &d, s->ph0->data, s->h->data));
-    PML_TRY(pml_rbm_pre_visible(r, s->h->data, B, s->pre_v));
+    if (R == B) {
+        PML_TRY(pml_rbm_draw_hidden(r, s->pre_h, B, &d, s->ph0->data, s->h->data));
+    } else {
+        PML_TRY(pml_rbm_draw_hidden(r, s->pre_h, B, &d, s->ph0->data, NULL));
+        PML_TRY(pml_rbm_draw_hidden(r, s->pre_h, R, &d, NULL, s->h->data));
+    }
+    PML_TRY(pml_rbm_pre_visible(r, s->h->data, R, s->pre_v));
     d.stream = PML_RBM_STREAM_VISIBLE;
-    /* CD's chains continue from v1 ~ p(v|h0) (drawn into the chain buffer); PCD needs only
-     * the probabilities. */
-    PML_TRY(pml_rbm_draw_visible(r, s->pre_v, B, &d, s->pv->data,
-                                 s->o.method == PML_RBM_CD ? s->cv->data : NULL));
+    PML_TRY(pml_rbm_draw_visible(r, s->pre_v, R, &d, s->pv->data, cd ? s->cv->data : NULL));
     PML_NN_OPS(r->dev, "rbm step", nn);
-    const pml_nn_loss_args a = {.dtype = PML_F32, .kind = PML_LOSS_MSE, .rows = B,
+    const pml_nn_loss_args a = {.dtype = PML_F32, .kind = PML_LOSS_MSE, .rows = R,
                                 .cols = r->nv, .y = s->pv->data, .targets = s->v0->data,
                                 .grad_scale = 1.0, .out = slot, .nonfinite = c->nonfinite};
-    return nn->loss(r->dev, &a);
+    PML_TRY(nn->loss(r->dev, &a));
+    if (R == B) return PML_OK;
+    const pml_scale_args sc = {PML_F64, 1, (double)B / (double)R, slot};
+    return r->dev->ops->scale(r->dev, &sc);
 }
 
 /* CD's chains: Gibbs steps t0 .. t1-1 of rows [row0, row0 + rows), starting from their
