@@ -72,14 +72,13 @@ usage: rbm_sklearn.py [--data DIR] [--train-n N] [--score-n 1000]
                       [--threads N] [--json]
 """
 import argparse
-import gzip
 import json
 import os
 import statistics
-import struct
 import sys
-import tempfile
 import time
+
+from rbm_common import binarize, cpu_model, read_idx_images, write_safetensors
 
 N_VISIBLE = 28 * 28
 
@@ -110,73 +109,6 @@ def parse_args():
     if a.epochs < 1:
         ap.error("--epochs must be at least 1")
     return a
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return None
-
-
-def read_idx_images(path, np):
-    """The images of a gzip'd IDX3 file as a uint8 array (count, rows * cols)."""
-    with gzip.open(path, "rb") as f:
-        buf = f.read()
-    magic, count, rows, cols = struct.unpack(">IIII", buf[:16])
-    if magic != 0x00000803:
-        raise ValueError(f"{path}: magic 0x{magic:08x}, not an IDX3 ubyte file (0x00000803)")
-    need = 16 + count * rows * cols
-    if len(buf) != need:
-        raise ValueError(f"{path}: {len(buf)} bytes, the header says {need}")
-    return np.frombuffer(buf, dtype=np.uint8, offset=16).reshape(count, rows * cols)
-
-
-def binarize(images, how, rng, np):
-    x = images / 255.0
-    if how == "threshold":
-        return (x > 0.5).astype(np.float64)
-    return (rng.random(x.shape) < x).astype(np.float64)
-
-
-def write_safetensors(path, tensors, metadata, np):
-    """tensors: {name: array}, written as little-endian F64 (sorted by name: all share one
-    alignment, so this is the reference implementation's order); metadata: {str: str}."""
-    header = {"__metadata__": metadata}
-    blobs, offset = [], 0
-    for name in sorted(tensors):
-        arr = np.ascontiguousarray(tensors[name], dtype="<f8")
-        data = arr.tobytes()
-        header[name] = {"dtype": "F64", "shape": list(arr.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + ".", dir=d)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(struct.pack("<Q", len(text)))
-            f.write(text)
-            for b in blobs:
-                f.write(b)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it 0600
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def main():
@@ -214,8 +146,9 @@ def main():
     if train.shape[1] != N_VISIBLE or test.shape[1] != N_VISIBLE:
         raise ValueError(f"images of {train.shape[1]} and {test.shape[1]} pixels, not 784")
     data_rng = np.random.default_rng(a.seed)
-    X_all = binarize(train, a.binarize, data_rng, np)
-    T_all = binarize(test, a.binarize, data_rng, np)
+    # float64: the dtype BernoulliRBM trains in
+    X_all = binarize(train, a.binarize, data_rng, np).astype(np.float64)
+    T_all = binarize(test, a.binarize, data_rng, np).astype(np.float64)
     n = a.train_n or len(X_all)
     if not 1 <= n <= len(X_all):
         raise ValueError(f"--train-n {a.train_n}: the file holds {len(X_all)} images")
