@@ -27,7 +27,7 @@ pml_status pml_rbm_gibbs(pml_rbm *r, pml_tensor *v, int64_t rows, int64_t steps,
     PML_CHECK(o->pv != v && o->h != v && (o->pv == NULL || o->pv != o->keep), PML_ERR_INVALID_ARGUMENT,
               "%s: pv and h must not be v or keep", fn);
     const int64_t average = o->average < 1 ? 1 : o->average > steps ? steps : o->average;
-    if (o->pv) PML_TRY(r->dev->ops->memzero(r->dev, o->pv->data, (size_t)(rows * r->nv) * 4));
+    if (o->pv) PML_TRY(r->dev->ops->memzero(r->dev, o->pv->data, (size_t)(rows * r->nv) * sizeof(float)));
     float *vs = v->data;
     for (int64_t t = 0; t < steps; ++t) {
         pml_rbm_draw d = {.seed = o->seed, .stream = PML_RBM_STREAM_HIDDEN, .chain0 = o->chain0,
@@ -47,7 +47,7 @@ pml_status pml_rbm_gibbs(pml_rbm *r, pml_tensor *v, int64_t rows, int64_t steps,
         }
     }
     if (o->h)
-        PML_TRY(r->dev->ops->copy(r->dev, o->h->data, r->h1->data, (size_t)(rows * r->nh) * 4));
+        PML_TRY(r->dev->ops->copy(r->dev, o->h->data, r->h1->data, (size_t)(rows * r->nh) * sizeof(float)));
     return PML_OK;
 }
 
@@ -63,13 +63,7 @@ pml_status pml_rbm_sample(pml_rbm *r, pml_tensor *v, int64_t rows, int64_t steps
         PML_TRY(pml_rbm_check_states(fn, r, pv, "pv", rows, r->nv));
         PML_CHECK(pv != v, PML_ERR_INVALID_ARGUMENT, "%s: pv must not be v", fn);
     }
-    PML_RBM_OPS(r->dev, fn, ops);
-    pml_tensor flat = pml_tensor_view_of(v, 0, 1, &(int64_t){rows * r->nv});
-    PML_TRY(pml_tensor_fill(&flat, 0.5));
-    const pml_rbm_sample_args a = {.pre = v->data, .logistic = 0, .state = v->data,
-                                   .threshold = -1.0, .rows = rows, .n = r->nv, .seed = seed,
-                                   .stream = PML_RBM_STREAM_INIT};
-    PML_TRY(ops->sample(r->dev, &a));
+    PML_TRY(pml_rbm_noise(r->dev, v->data, rows, r->nv, seed, 0));
     const pml_rbm_gibbs_opts o = {.seed = seed, .pv = pv, .average = 1};
     return pml_error_within(pml_rbm_gibbs(r, v, rows, steps, &o), fn);
 }

@@ -117,19 +117,15 @@ pml_status pml_rbm_logz_ais(pml_rbm *r, int64_t runs, int64_t steps, const pml_t
                                       .ny = r->nh, .out = wt->data};
         if (s == PML_OK) s = ops->free_energy(r->dev, &fa);
         if (k == steps) break;
-        /* the transition T_k that leaves p_k invariant: h ~ p_k(h|v), v ~ p_k(v|h) */
-        const pml_rbm_sample_args ha = {.pre = ph->data, .bias = r->b->data, .beta = bk,
-                                        .logistic = 1, .state = h->data, .threshold = -1.0,
-                                        .rows = runs, .n = r->nh, .seed = seed,
-                                        .stream = PML_RBM_STREAM_AIS_H, .step = (uint64_t)k};
-        if (s == PML_OK) s = ops->sample(r->dev, &ha);
+        /* the transition T_k that leaves p_k invariant: h ~ p_k(h|v), v ~ p_k(v|h) (the base
+         * rates mix into the visible layer only) */
+        const pml_rbm_draw dh = {.seed = seed, .stream = PML_RBM_STREAM_AIS_H,
+                                 .step = (uint64_t)k, .beta = bk};
+        const pml_rbm_draw dv = {.seed = seed, .stream = PML_RBM_STREAM_AIS_V,
+                                 .step = (uint64_t)k, .beta = bk, .base = bt->data};
+        if (s == PML_OK) s = pml_rbm_draw_hidden(r, ph, runs, &dh, NULL, h->data);
         if (s == PML_OK) s = pml_rbm_pre_visible(r, h->data, runs, pv);
-        const pml_rbm_sample_args va = {.pre = pv->data, .bias = r->a->data, .base = bt->data,
-                                        .beta = bk, .logistic = 1, .state = v->data,
-                                        .threshold = -1.0, .rows = runs, .n = r->nv,
-                                        .seed = seed, .stream = PML_RBM_STREAM_AIS_V,
-                                        .step = (uint64_t)k};
-        if (s == PML_OK) s = ops->sample(r->dev, &va);
+        if (s == PML_OK) s = pml_rbm_draw_visible(r, pv, runs, &dv, NULL, v->data);
     }
     if (s == PML_OK) s = pml_tensor_download(wt, w, (size_t)runs * sizeof *w);
     if (s == PML_OK) {
@@ -178,12 +174,7 @@ pml_status pml_rbm_mean_logprob(pml_rbm *r, const pml_dataset *data, pml_rbm_bin
     pml_status s = PML_OK;
     for (int64_t start = 0; s == PML_OK && start < n; start += r->max_batch) {
         const int64_t rows = n - start < r->max_batch ? n - start : r->max_batch;
-        s = pml_dataset_batch(data, start, rows, PML_SCALE_UNIT, NULL, 0, 0, r->v1, NULL);
-        if (s == PML_OK)
-            s = pml_rbm_binarize_rows(r, r->v1->data, r->v1->data, rows, binarize, threshold, 1,
-                                      (uint64_t)start, 0);
-        if (s == PML_OK) s = pml_rbm_neg_free(r, r->v1->data, rows, r->dout->data);
-        if (s == PML_OK) s = r->dev->ops->download(r->dev, host, r->dout->data, (size_t)rows * sizeof *host);
+        s = pml_rbm_batch_neg_free(r, data, start, rows, binarize, threshold, 1, 0, host);
         for (int64_t i = 0; s == PML_OK && i < rows; ++i) {
             const double lp = host[i] - logz;
             s1 += lp;

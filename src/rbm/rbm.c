@@ -209,6 +209,29 @@ pml_status pml_rbm_neg_free(pml_rbm *r, const float *v, int64_t rows, double *ou
     return ops->free_energy(r->dev, &a);
 }
 
+pml_status pml_rbm_batch_neg_free(pml_rbm *r, const pml_dataset *ds, int64_t start,
+                                  int64_t rows, pml_rbm_binarize binarize, double threshold,
+                                  uint64_t seed, uint64_t step, double *host)
+{
+    PML_TRY(pml_dataset_batch(ds, start, rows, PML_SCALE_UNIT, NULL, 0, 0, r->v1, NULL));
+    PML_TRY(pml_rbm_binarize_rows(r, r->v1->data, r->v1->data, rows, binarize, threshold, seed,
+                                  (uint64_t)start, step));
+    PML_TRY(pml_rbm_neg_free(r, r->v1->data, rows, r->dout->data));
+    return r->dev->ops->download(r->dev, host, r->dout->data, (size_t)rows * sizeof(double));
+}
+
+pml_status pml_rbm_noise(pml_device *dev, float *x, int64_t rows, int64_t n, uint64_t seed,
+                         uint64_t chain0)
+{
+    PML_RBM_OPS(dev, "rbm chains from noise", ops);
+    const pml_fill_args f = {.dtype = PML_F32, .n = rows * n, .data = x, .value = 0.5};
+    PML_TRY(dev->ops->fill(dev, &f));
+    const pml_rbm_sample_args a = {.pre = x, .logistic = 0, .state = x, .threshold = -1.0,
+                                   .rows = rows, .n = n, .seed = seed,
+                                   .stream = PML_RBM_STREAM_INIT, .chain0 = chain0};
+    return ops->sample(dev, &a);
+}
+
 /* ---- the public conditionals and energies --------------------------------------------------- */
 
 pml_status pml_rbm_hidden_probs(pml_rbm *r, const pml_tensor *v, int64_t rows, pml_tensor *ph)
@@ -291,11 +314,9 @@ pml_status pml_rbm_base_rate(pml_rbm *r, const pml_dataset *data, pml_rbm_binari
     const int64_t n = pml_dataset_size(data);
     double *host = calloc((size_t)r->nv, sizeof *host);
     float *hf = calloc((size_t)r->nv, sizeof *hf);
-    pml_tensor *sum = NULL, *acc = NULL;
+    pml_tensor *sum = NULL;
     pml_status s = host && hf ? PML_OK : pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: host", fn);
     if (s == PML_OK) s = pml_tensor_create_1d(r->dev, PML_F32, r->nv, &sum);
-    if (s == PML_OK) s = pml_tensor_create_1d(r->dev, PML_F64, r->nv, &acc);
-    if (s == PML_OK) s = pml_tensor_zero(acc);
     for (int64_t start = 0; s == PML_OK && start < n; start += r->max_batch) {
         const int64_t rows = n - start < r->max_batch ? n - start : r->max_batch;
         s = pml_dataset_batch(data, start, rows, PML_SCALE_UNIT, NULL, 0, 0, r->v1, NULL);
@@ -316,7 +337,6 @@ pml_status pml_rbm_base_rate(pml_rbm *r, const pml_dataset *data, pml_rbm_binari
     }
     if (s == PML_OK) s = pml_tensor_upload(base, hf, (size_t)r->nv * sizeof(float));
     pml_tensor_destroy(sum);
-    pml_tensor_destroy(acc);
     free(host);
     free(hf);
     return s;
@@ -410,8 +430,7 @@ pml_status pml_rbm_load(pml_device *dev, const char *path, int64_t max_batch, pm
     pml_rbm *r = NULL;
     if (s == PML_OK) {
         const int64_t nh = w->shape[0], nv = w->shape[1];
-        s = check_sizes(fn, nv, nh, max_batch);
-        if (s == PML_OK) s = create(fn, dev, nv, nh, max_batch, 0, &r);
+        s = create(fn, dev, nv, nh, max_batch, 0, &r);
         const int64_t sw[2] = {nh, nv};
         if (s == PML_OK) s = take(fn, path, &st, "weight", 2, sw, r->w);
         if (s == PML_OK) s = take(fn, path, &st, "visible_bias", 1, &nv, r->a);

@@ -57,15 +57,25 @@ pml_status pml_rbm_binarize_rows(pml_rbm *r, const float *x, float *dst, int64_t
 /* -F(v) of rows v into out (device doubles, rows): the free-energy kernel at beta 1. */
 pml_status pml_rbm_neg_free(pml_rbm *r, const float *v, int64_t rows, double *out);
 
+/* Examples [start, start + rows) of ds (rows <= max_batch) gathered and binarised into r->v1,
+ * and their -F(v) into host (rows doubles): what the monitors and the log-probability read. */
+pml_status pml_rbm_batch_neg_free(pml_rbm *r, const pml_dataset *ds, int64_t start,
+                                  int64_t rows, pml_rbm_binarize binarize, double threshold,
+                                  uint64_t seed, uint64_t step, double *host);
+
+/* rows x n units of x (device storage) set to uniform random 0/1: each drawn with p = 1/2 from
+ * PML_RBM_STREAM_INIT at chains chain0 .. (chains started from noise). */
+pml_status pml_rbm_noise(pml_device *dev, float *x, int64_t rows, int64_t n, uint64_t seed,
+                         uint64_t chain0);
+
 /* Checks every public entry runs: r, a tensor on r's device of F32 with rows x cols elements
  * (at least), rows within 1 .. max_batch. */
+pml_status pml_rbm_check_rows(const char *fn, const pml_rbm *r, int64_t rows);
+pml_status pml_rbm_check_states(const char *fn, const pml_rbm *r, const pml_tensor *t,
+                                const char *name, int64_t rows, int64_t cols);
 /* A dataset for r (not NULL, on r's device, n_visible features, not empty) and a binarisation
  * (a known one, threshold in [0, 1)), naming fn. */
 pml_status pml_rbm_check_data(const char *fn, const pml_rbm *r, const pml_dataset *data,
                               pml_rbm_binarize binarize, double threshold);
-pml_status pml_rbm_check_rows(const char *fn, const pml_rbm *r, int64_t rows);
-pml_status pml_rbm_check_states(const char *fn, const pml_rbm *r, const pml_tensor *t,
-                                const char *name, int64_t rows, int64_t cols);
-
 
 #endif

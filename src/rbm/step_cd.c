@@ -95,19 +95,9 @@ static pml_status begin(pml_train_step *base, const pml_model *m, int64_t max_ba
     /* Persistent chains, (v, h), start from uniform noise (replaced by a resumed
      * checkpoint's); the hidden states draw from chain numbers 2^40 .. */
     if (st == PML_OK && s->o.method == PML_RBM_PCD) {
-        PML_RBM_OPS(dev, "rbm step", ops);
         st = pml_tensor_create_2d(dev, PML_F32, KC, r->nh, &s->ch);
-        if (st == PML_OK) st = pml_tensor_fill(s->cv, 0.5);
-        if (st == PML_OK) st = pml_tensor_fill(s->ch, 0.5);
-        const pml_rbm_sample_args a = {.pre = s->cv->data, .logistic = 0, .state = s->cv->data,
-                                       .threshold = -1.0, .rows = KC, .n = r->nv,
-                                       .seed = s->o.seed, .stream = PML_RBM_STREAM_INIT};
-        if (st == PML_OK) st = ops->sample(dev, &a);
-        pml_rbm_sample_args b = a;
-        b.pre = b.state = s->ch->data;
-        b.n = r->nh;
-        b.chain0 = DATA_CHAIN0;
-        if (st == PML_OK) st = ops->sample(dev, &b);
+        if (st == PML_OK) st = pml_rbm_noise(dev, s->cv->data, KC, r->nv, s->o.seed, 0);
+        if (st == PML_OK) st = pml_rbm_noise(dev, s->ch->data, KC, r->nh, s->o.seed, DATA_CHAIN0);
     }
     if (st != PML_OK) free_buffers(s);
     return st;

@@ -58,28 +58,24 @@ static pml_status scan(monitor *mo, const pml_dataset *ds, int pll, uint64_t epo
     double s_f = 0.0, s_p = 0.0;
     for (int64_t start = 0; start < n; start += r->max_batch) {
         const int64_t rows = n - start < r->max_batch ? n - start : r->max_batch;
-        PML_TRY(pml_dataset_batch(ds, start, rows, PML_SCALE_UNIT, NULL, 0, 0, r->v1, NULL));
-        PML_TRY(pml_rbm_binarize_rows(r, r->v1->data, r->v1->data, rows, mo->cfg->binarize,
-                                      mo->cfg->threshold, mo->cfg->seed ^ 0x3C3C3C3Cu,
-                                      (uint64_t)start, epoch));
-        PML_TRY(pml_rbm_neg_free(r, r->v1->data, rows, r->dout->data));
-        PML_TRY(r->dev->ops->download(r->dev, mo->host, r->dout->data, (size_t)rows * sizeof(double)));
+        PML_TRY(pml_rbm_batch_neg_free(r, ds, start, rows, mo->cfg->binarize,
+                                       mo->cfg->threshold, mo->cfg->seed ^ 0x3C3C3C3Cu, epoch,
+                                       mo->host));
         for (int64_t i = 0; i < rows; ++i) s_f += mo->host[i];
         if (!pll) continue;
-        /* the flipped copy into pre_v's storage (rows x nv) */
+        /* the flipped copy of the binarised rows (in r->v1) into pre_v's storage, whose -F
+         * pml_rbm_neg_free computes through pre_h */
         const pml_rbm_flip_args fa = {.src = r->v1->data, .dst = r->pre_v->data, .rows = rows,
                                       .n = r->nv, .row0 = start, .seed = mo->cfg->seed,
                                       .step = epoch};
         PML_TRY(ops->flip(r->dev, &fa));
-        PML_TRY(r->dev->ops->copy(r->dev, r->v1->data, r->pre_v->data,
-                                  (size_t)(rows * r->nv) * sizeof(float)));
         double *flipped = mo->host + r->max_batch;
-        PML_TRY(pml_rbm_neg_free(r, r->v1->data, rows, r->dout->data));
+        PML_TRY(pml_rbm_neg_free(r, r->pre_v->data, rows, r->dout->data));
         PML_TRY(r->dev->ops->download(r->dev, flipped, r->dout->data, (size_t)rows * sizeof(double)));
         for (int64_t i = 0; i < rows; ++i) {
             /* n_visible log sigma(F(v~) - F(v)) = -n_visible softplus(F(v) - F(v~)) */
             const double x = flipped[i] - mo->host[i]; /* F(v) - F(v~) = -f + f~ */
-            s_p += -(double)r->nv * (x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)));
+            s_p += -(double)r->nv * pml_rbm_softplus(x);
         }
     }
     *nf = s_f / (double)n;
