@@ -9,6 +9,36 @@ import os
 import struct
 import tempfile
 
+N_VISIBLE = 28 * 28
+
+
+def add_data_args(ap):
+    """The data options both peers take: --data, --train-n, --score-n, --binarize."""
+    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist",
+                    help="folder with train-images-idx3-ubyte.gz and t10k-images-idx3-ubyte.gz")
+    ap.add_argument("--train-n", type=int, default=0,
+                    help="train on the first N training images (0: all 60000)")
+    ap.add_argument("--score-n", type=int, default=1000,
+                    help="pseudo-likelihood over the first N test images")
+    ap.add_argument("--binarize", default="threshold", choices=["threshold", "sample"])
+
+
+def load_binarised(a, np):
+    """The first --train-n training images and the first --score-n test images, binarised
+    (uint8 0/1: the training split first, then the test split, from one default_rng(--seed)
+    stream), and the number of training images."""
+    train = read_idx_images(os.path.join(a.data, "train-images-idx3-ubyte.gz"), np)
+    test = read_idx_images(os.path.join(a.data, "t10k-images-idx3-ubyte.gz"), np)
+    if train.shape[1] != N_VISIBLE or test.shape[1] != N_VISIBLE:
+        raise ValueError(f"images of {train.shape[1]} and {test.shape[1]} pixels, not 784")
+    data_rng = np.random.default_rng(a.seed)
+    X_all = binarize(train, a.binarize, data_rng, np)
+    T_all = binarize(test, a.binarize, data_rng, np)
+    n = a.train_n or len(X_all)
+    if not 1 <= n <= len(X_all):
+        raise ValueError(f"--train-n {a.train_n}: the file holds {len(X_all)} images")
+    return np.ascontiguousarray(X_all[:n]), np.ascontiguousarray(T_all[:a.score_n]), n
+
 
 def cpu_model():
     try:

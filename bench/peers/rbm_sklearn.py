@@ -78,20 +78,12 @@ import statistics
 import sys
 import time
 
-from rbm_common import binarize, cpu_model, read_idx_images, write_safetensors
-
-N_VISIBLE = 28 * 28
+from rbm_common import N_VISIBLE, add_data_args, cpu_model, load_binarised, write_safetensors
 
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist",
-                    help="folder with train-images-idx3-ubyte.gz and t10k-images-idx3-ubyte.gz")
-    ap.add_argument("--train-n", type=int, default=0,
-                    help="train on the first N training images (0: all 60000)")
-    ap.add_argument("--score-n", type=int, default=1000,
-                    help="pseudo-likelihood over the first N test images")
-    ap.add_argument("--binarize", default="threshold", choices=["threshold", "sample"])
+    add_data_args(ap)
     ap.add_argument("--hidden", default="256,500")
     ap.add_argument("--batch", default="100,10")
     ap.add_argument("--epochs", type=int, default=1)
@@ -141,20 +133,9 @@ def main():
               f"({cpu}); set OPENBLAS_CORETYPE (e.g. SkylakeX, Haswell) for its fast ones",
               file=sys.stderr)
 
-    train = read_idx_images(os.path.join(a.data, "train-images-idx3-ubyte.gz"), np)
-    test = read_idx_images(os.path.join(a.data, "t10k-images-idx3-ubyte.gz"), np)
-    if train.shape[1] != N_VISIBLE or test.shape[1] != N_VISIBLE:
-        raise ValueError(f"images of {train.shape[1]} and {test.shape[1]} pixels, not 784")
-    data_rng = np.random.default_rng(a.seed)
+    X, T, n = load_binarised(a, np)
     # float64: the dtype BernoulliRBM trains in
-    X_all = binarize(train, a.binarize, data_rng, np).astype(np.float64)
-    T_all = binarize(test, a.binarize, data_rng, np).astype(np.float64)
-    n = a.train_n or len(X_all)
-    if not 1 <= n <= len(X_all):
-        raise ValueError(f"--train-n {a.train_n}: the file holds {len(X_all)} images")
-    X = np.ascontiguousarray(X_all[:n])
-    T = np.ascontiguousarray(T_all[:a.score_n])
-    del X_all, T_all, train, test
+    X, T = X.astype(np.float64), T.astype(np.float64)
 
     if a.save_dir:
         os.makedirs(a.save_dir, exist_ok=True)
