@@ -217,7 +217,14 @@ pml_status pml_train_with_named(const char *fn, pml_model *m, pml_optimizer *opt
 {
     if (result) memset(result, 0, sizeof *result);
     PML_TRY(pml_train_check_run(fn, m, opt, step, train, val, cfg));
+    return pml_train_checked(fn, m, opt, step, train, val, cfg, result);
+}
 
+pml_status pml_train_checked(const char *fn, pml_model *m, pml_optimizer *opt,
+                             pml_train_step *step, pml_dataset *train, const pml_dataset *val,
+                             const pml_train_config *cfg, pml_train_result *result)
+{
+    if (result) memset(result, 0, sizeof *result);
     pml_train_config c = *cfg;
     if (!(c.schedule.lr0 > 0)) c.schedule = pml_schedule_constant(pml_optimizer_lr(opt));
     const pml_augment *aug =

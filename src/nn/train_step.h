@@ -85,15 +85,20 @@ pml_status pml_check_loss_scaling(const char *fn, pml_loss_kind loss, pml_scalin
 pml_status pml_check_dataset(const char *fn, const pml_model *m, const pml_train_step *s,
                              const pml_dataset *ds, const char *name, int shift);
 
-/* pml_train_with whose errors name fn (a model family's own training entry point), and the
- * checks it makes before any work, for a caller that must know the run is valid before it
- * changes anything itself (pml_rbm_train's visible-bias initialisation). */
+/* pml_train_with whose errors name fn (a model family's own training entry point): the
+ * checks it makes before any work (pml_train_check_run), then the run (pml_train_checked). A
+ * caller that must know the run is valid before it changes anything itself (pml_rbm_train's
+ * visible-bias initialisation) calls the two itself, its change between them, so that the
+ * checks (a probe file beside the checkpoint among them) run once. */
 pml_status pml_train_with_named(const char *fn, pml_model *m, pml_optimizer *opt,
                                 pml_train_step *step, pml_dataset *train, const pml_dataset *val,
                                 const pml_train_config *cfg, pml_train_result *result);
 pml_status pml_train_check_run(const char *fn, pml_model *m, pml_optimizer *opt,
                                pml_train_step *step, pml_dataset *train, const pml_dataset *val,
                                const pml_train_config *cfg);
+pml_status pml_train_checked(const char *fn, pml_model *m, pml_optimizer *opt,
+                             pml_train_step *step, pml_dataset *train, const pml_dataset *val,
+                             const pml_train_config *cfg, pml_train_result *result);
 
 /* Mean loss and accuracy (NaN without accuracy) of step s's evaluation of model m over the
  * whole dataset, in batches of the model's max_batch in dataset order. */

@@ -219,7 +219,7 @@ pml_status pml_rbm_train(pml_rbm *r, pml_dataset *train, const pml_dataset *val,
     if (s == PML_OK) s = pml_train_check_run(fn, r->model, opt, step, train, val, &tc);
     if (s == PML_OK && cfg->init_visible_bias && cfg->resume == NULL)
         s = pml_error_within(pml_rbm_base_rate(r, train, cfg->binarize, cfg->threshold, r->a), fn);
-    if (s == PML_OK) s = pml_train_with_named(fn, r->model, opt, step, train, val, &tc, &tr);
+    if (s == PML_OK) s = pml_train_checked(fn, r->model, opt, step, train, val, &tc, &tr);
     if (s == PML_OK && mo.status != PML_OK) s = mo.status;
     if (s == PML_OK && result) {
         result->epochs_run = tr.epochs_run;
