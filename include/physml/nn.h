@@ -144,6 +144,12 @@ PML_API int64_t pml_model_param_count(const pml_model *m);   /* scalars */
 PML_API int pml_model_num_param_tensors(const pml_model *m);
 PML_API pml_status pml_model_param_tensor(pml_model *m, int i, const char **name,
                                           pml_tensor **param, pml_tensor **grad);
+/* Everything a model file holds: the parameter tensors (as above) and then the state no
+ * optimiser changes (batch norm's "running_mean" and "running_var"), named "<index>.<name>".
+ * The name stays valid until the next call on m. */
+PML_API int pml_model_num_state_tensors(const pml_model *m);
+PML_API pml_status pml_model_state_tensor(pml_model *m, int i, const char **name,
+                                          pml_tensor **t);
 
 /* A human summary (one line per layer, shapes and parameter counts, total) written into
  * buf (truncated to n bytes). Returns the length it needed. */
@@ -157,6 +163,13 @@ PML_API pml_status pml_model_forward(pml_model *m, const pml_tensor *x, int64_t 
 /* Backward pass from dL/dy (batch x out_features, rows of the last forward): fills every
  * parameter gradient (overwriting), dC/dW = delta^T a summed over the rows as given. */
 PML_API pml_status pml_model_backward(pml_model *m, const pml_tensor *dy, int64_t batch);
+/* The mode of pml_model_forward, as PyTorch's train() and eval(): training != 0 makes dropout
+ * drop (masks keyed by seed and step, so the same step drops the same elements on every
+ * backend) and batch norm normalise by the batch's statistics and update its running ones.
+ * A new or loaded model evaluates; pml_train* sets the mode for its own steps and leaves the
+ * model's as it was. */
+PML_API pml_status pml_model_set_training(pml_model *m, int training, uint64_t seed,
+                                          uint64_t step);
 /* Gradient of the loss with respect to the input of the last forward (batch x in), valid
  * after backward when `m` was created with pml_model_keep_input_grad(m, 1). */
 PML_API pml_status pml_model_keep_input_grad(pml_model *m, int keep);

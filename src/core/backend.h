@@ -102,6 +102,7 @@ struct pml_optim_ops;
 struct pml_data_ops;
 struct pml_hopfield_ops;
 struct pml_rbm_ops;
+struct pml_conv_ops;
 
 struct pml_backend_ops {
     const char *name;
@@ -136,6 +137,7 @@ struct pml_backend_ops {
     const struct pml_data_ops *data;
     const struct pml_hopfield_ops *hopfield;
     const struct pml_rbm_ops *rbm;
+    const struct pml_conv_ops *conv;
 };
 
 /* A backend as the registry (src/core/device.c) sees it: how many devices of its kind answer,

@@ -32,6 +32,20 @@ static const struct pml_data_ops cpu_data = {
     .gather_rows = pml_cpu_data_gather,
 };
 
+static const struct pml_conv_ops cpu_conv = {
+    .im2col = pml_cpu_im2col,
+    .col2im = pml_cpu_col2im,
+    .to_chw = pml_cpu_conv_to_chw,
+    .from_chw = pml_cpu_conv_from_chw,
+    .bias_act = pml_cpu_conv_bias_act,
+    .channel_sum = pml_cpu_conv_channel_sum,
+    .pool = pml_cpu_pool,
+    .pool_backward = pml_cpu_pool_backward,
+    .dropout = pml_cpu_dropout,
+    .bn_forward = pml_cpu_bn_forward,
+    .bn_backward = pml_cpu_bn_backward,
+};
+
 static const struct pml_rbm_ops cpu_rbm = {
     .sample = pml_cpu_rbm_sample,
     .free_energy = pml_cpu_rbm_free,
@@ -87,6 +101,7 @@ static const struct pml_backend_ops cpu_backend = {
     .data = &cpu_data,
     .hopfield = &cpu_hopfield,
     .rbm = &cpu_rbm,
+    .conv = &cpu_conv,
 };
 
 static void cpu_model_name(char *buf, size_t n)

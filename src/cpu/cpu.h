@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "core/backend.h"
+#include "ops/conv_ops.h"
 #include "ops/data_ops.h"
 #include "ops/hopfield_ops.h"
 #include "ops/rbm_ops.h"
@@ -72,6 +73,20 @@ pml_nn_act_backward_fn pml_cpu_nn_act_backward;
 pml_nn_col_sum_fn pml_cpu_nn_col_sum;
 pml_nn_loss_fn pml_cpu_nn_loss;
 pml_nn_argmax_fn pml_cpu_nn_argmax;
+
+/* convolution family: im2col.c (im2col, col2im: references and fast paths), conv_chw.c,
+ * pool.c, dropout.c, batchnorm.c */
+pml_im2col_fn pml_cpu_im2col_ref, pml_cpu_im2col;
+pml_col2im_fn pml_cpu_col2im_ref, pml_cpu_col2im;
+pml_conv_to_chw_fn pml_cpu_conv_to_chw;
+pml_conv_from_chw_fn pml_cpu_conv_from_chw;
+pml_conv_bias_act_fn pml_cpu_conv_bias_act;
+pml_conv_channel_sum_fn pml_cpu_conv_channel_sum;
+pml_pool_fn pml_cpu_pool;
+pml_pool_backward_fn pml_cpu_pool_backward;
+pml_dropout_fn pml_cpu_dropout;
+pml_bn_forward_fn pml_cpu_bn_forward;
+pml_bn_backward_fn pml_cpu_bn_backward;
 
 /* optimisers: optim.c */
 pml_optim_fn pml_cpu_sgd, pml_cpu_adam;

@@ -137,6 +137,20 @@ static const struct pml_data_ops cuda_data = {
     .gather_rows = pml_cuda_data_gather,
 };
 
+static const struct pml_conv_ops cuda_conv = {
+    .im2col = pml_cuda_im2col,
+    .col2im = pml_cuda_col2im,
+    .to_chw = pml_cuda_conv_to_chw,
+    .from_chw = pml_cuda_conv_from_chw,
+    .bias_act = pml_cuda_conv_bias_act,
+    .channel_sum = pml_cuda_conv_channel_sum,
+    .pool = pml_cuda_pool,
+    .pool_backward = pml_cuda_pool_backward,
+    .dropout = pml_cuda_dropout,
+    .bn_forward = pml_cuda_bn_forward,
+    .bn_backward = pml_cuda_bn_backward,
+};
+
 static const struct pml_rbm_ops cuda_rbm = {
     .sample = pml_cuda_rbm_sample,
     .free_energy = pml_cuda_rbm_free,
@@ -183,6 +197,7 @@ static const struct pml_backend_ops cuda_backend = {
     .data = &cuda_data,
     .hopfield = &cuda_hopfield,
     .rbm = &cuda_rbm,
+    .conv = &cuda_conv,
 };
 
 const pml_backend_reg pml_cuda_backend_reg = {

@@ -10,6 +10,7 @@
 #include <cuda_runtime.h>
 
 #include "core/backend.h"
+#include "ops/conv_ops.h"
 #include "ops/data_ops.h"
 #include "ops/hopfield_ops.h"
 #include "ops/ising_ops.h"
@@ -98,6 +99,19 @@ pml_nn_act_backward_fn pml_cuda_nn_act_backward;
 pml_nn_col_sum_fn pml_cuda_nn_col_sum;
 pml_nn_loss_fn pml_cuda_nn_loss;
 pml_nn_argmax_fn pml_cuda_nn_argmax;
+
+/* convolution family: im2col.cu, conv_chw.cu, pool.cu, dropout.cu, batchnorm.cu */
+pml_im2col_fn pml_cuda_im2col;
+pml_col2im_fn pml_cuda_col2im;
+pml_conv_to_chw_fn pml_cuda_conv_to_chw;
+pml_conv_from_chw_fn pml_cuda_conv_from_chw;
+pml_conv_bias_act_fn pml_cuda_conv_bias_act;
+pml_conv_channel_sum_fn pml_cuda_conv_channel_sum;
+pml_pool_fn pml_cuda_pool;
+pml_pool_backward_fn pml_cuda_pool_backward;
+pml_dropout_fn pml_cuda_dropout;
+pml_bn_forward_fn pml_cuda_bn_forward;
+pml_bn_backward_fn pml_cuda_bn_backward;
 
 /* optimisers: optim.cu */
 pml_optim_fn pml_cuda_sgd, pml_cuda_adam;

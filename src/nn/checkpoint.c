@@ -240,13 +240,14 @@ pml_status pml_checkpoint_write(const char *fn, const pml_train_run *r, double s
     pml_ckpt_meta(&w, "physml_seconds", "%.17g", seconds);
     pml_ckpt_meta(&w, "physml_history_columns", "%s", hist_columns);
 
-    const int n = pml_model_num_param_tensors(r->m);
+    /* the parameters with the optimiser's state of each, then the buffers */
+    const int n = pml_model_num_state_tensors(r->m), np = pml_model_num_param_tensors(r->m);
     for (int i = 0; i < n; ++i) {
         const char *name = NULL;
         pml_tensor *p = NULL;
-        pml_model_param_tensor(r->m, i, &name, &p, NULL);
+        pml_model_state_tensor(r->m, i, &name, &p);
         pml_ckpt_tensor(&w, p, "%s", name);
-        for (int which = 0; which < 2; ++which) {
+        for (int which = 0; which < 2 && i < np; ++which) {
             const pml_tensor *st = pml_optimizer_state(r->opt, i, which);
             if (st) pml_ckpt_tensor(&w, st, "optim.%s.%s", state_name(o->kind, which), name);
         }
@@ -423,14 +424,15 @@ static pml_status resume_from(const char *fn, const char *path, const pml_safete
 
     /* every tensor found and checked before any is copied */
     pml_model *m = r->m;
-    const int n = pml_model_num_param_tensors(m);
-    PML_CHECK(nstate == 0 || nstate == n, PML_ERR_BAD_FORMAT,
+    const int n = pml_model_num_state_tensors(m), np = pml_model_num_param_tensors(m);
+    PML_CHECK(nstate == 0 || nstate == np, PML_ERR_BAD_FORMAT,
               "%s: checkpoint '%s': optimiser state for %lld parameters, the model has %d", fn,
-              path, nstate, n);
-    PML_CHECK(n <= 2 * PML_MODEL_MAX_LAYERS, PML_ERR_INVALID_ARGUMENT,
-              "%s: too many parameter tensors", fn);
-    pml_tensor *params[2 * PML_MODEL_MAX_LAYERS], *grads[2 * PML_MODEL_MAX_LAYERS];
-    pml_model_param_tensors(m, params, grads, 2 * PML_MODEL_MAX_LAYERS);
+              path, nstate, np);
+    enum { CAP = (PML_LAYER_MAX_PARAMS + PML_LAYER_MAX_BUFFERS) * PML_MODEL_MAX_LAYERS };
+    PML_CHECK(n <= CAP, PML_ERR_INVALID_ARGUMENT, "%s: too many parameter tensors", fn);
+    /* the parameters first (what the optimiser's state belongs to), then the buffers */
+    pml_tensor *params[CAP];
+    for (int i = 0; i < n; ++i) pml_model_state_tensor(m, i, NULL, &params[i]);
     const pml_optim_kind kind = pml_optimizer_config(r->opt)->kind;
     copy *q = calloc((size_t)(4 * n + 1), sizeof *q);
     PML_CHECK(q != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
@@ -438,12 +440,12 @@ static pml_status resume_from(const char *fn, const char *path, const pml_safete
     pml_status s = PML_OK;
     for (int i = 0; i < n && s == PML_OK; ++i) {
         const char *pname = NULL;
-        pml_model_param_tensor(m, i, &pname, NULL, NULL);
+        pml_model_state_tensor(m, i, &pname, NULL);
         char name[64];
         snprintf(name, sizeof name, "%s", pname);
         s = queue(fn, path, st, "", name, params[i], i, TO_PARAM, q, &nq);
         /* the state tensors have their parameter's dtype and shape */
-        for (int which = 0; which < 2 && nstate > 0 && s == PML_OK; ++which) {
+        for (int which = 0; which < 2 && nstate > 0 && i < np && s == PML_OK; ++which) {
             const char *state = state_name(kind, which);
             char prefix[48];
             snprintf(prefix, sizeof prefix, "optim.%s.", state ? state : "");

@@ -101,20 +101,6 @@ pml_dense_opts pml_dense_defaults(void)
     return o;
 }
 
-static pml_status init_weights(pml_tensor *w, const pml_layer_args *a, int64_t in_f,
-                               int64_t out_f, uint64_t stream)
-{
-    double sigma = 1.0;
-    switch (a->init) {
-    case PML_INIT_HE: sigma = sqrt(2.0 / (double)in_f); break;
-    case PML_INIT_XAVIER: sigma = sqrt(2.0 / (double)(in_f + out_f)); break;
-    case PML_INIT_NORMAL: sigma = a->init_sigma; break;
-    case PML_INIT_RANDN: sigma = 1.0; break;
-    case PML_INIT_ZERO: return pml_tensor_zero(w);
-    }
-    return pml_rand_normal(w, a->seed, stream, 0, 0.0f, (float)sigma);
-}
-
 static pml_status dense_create(pml_device *dev, pml_dtype dtype, const pml_shape *in,
                                int64_t max_batch, const pml_layer_args *a, int position,
                                const char *fn, pml_layer **out)
@@ -140,7 +126,7 @@ static pml_status dense_create(pml_device *dev, pml_dtype dtype, const pml_shape
     if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, out_f, &l->param[1]);
     if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, out_f, &l->grad[1]);
     if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, max_batch, out_f, &d->delta);
-    if (s == PML_OK) s = init_weights(l->param[0], a, in_f, out_f, (uint64_t)position);
+    if (s == PML_OK) s = pml_layer_init_weights(l->param[0], a, in_f, out_f, (uint64_t)position);
     if (s == PML_OK) s = pml_tensor_zero(l->grad[0]);
     if (s == PML_OK && a->bias) s = pml_tensor_zero(l->param[1]);
     if (s == PML_OK && a->bias) s = pml_tensor_zero(l->grad[1]);

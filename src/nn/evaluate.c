@@ -29,7 +29,7 @@ pml_status pml_evaluate_step(const char *fn, pml_model *m, pml_train_step *step,
     for (int64_t k = 0; k * mb < n && s == PML_OK; ++k) {
         const int64_t start = k * mb, count = n - start < mb ? n - start : mb;
         s = pml_dataset_batch(ds, start, count, scaling, NULL, 0, 0, x, labels);
-        const pml_batch b = {x, labels, x, count, 0};
+        const pml_batch b = {x, labels, x, count, 0, 0};
         if (s == PML_OK)
             s = step->vt->evaluate(step, &ctx, &b, (double *)stats->data + 2 * (k % EVAL_WINDOW));
         const int64_t last = (k + 1) * mb >= n;

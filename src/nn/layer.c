@@ -1,5 +1,6 @@
 /* What every layer kind shares: shapes, the base set-up and teardown, the public accessors,
  * and the table of kinds. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,14 @@ pml_shape pml_shape_flat(int64_t n)
 const pml_kind *const pml_layer_kinds[] = {
     &pml_dense_kind,
     &pml_rbm_kind,
+    &pml_conv_kind,
+    &pml_convt_kind,
+    &pml_maxpool_kind,
+    &pml_avgpool_kind,
+    &pml_gap_kind,
+    &pml_flatten_kind,
+    &pml_dropout_kind,
+    &pml_batchnorm_kind,
     &pml_activation_kinds[PML_ACT_RELU],
     &pml_activation_kinds[PML_ACT_LEAKY_RELU],
     &pml_activation_kinds[PML_ACT_SIGMOID],
@@ -41,7 +50,7 @@ const pml_kind *pml_layer_kind_find(const char *name)
 
 const char *pml_layer_kinds_syntax(void)
 {
-    static char buf[256];
+    static char buf[512];
     if (buf[0] == '\0') {
         size_t len = 0;
         for (int i = 0; pml_layer_kinds[i] && len < sizeof buf; ++i)
@@ -77,6 +86,7 @@ void pml_layer_free(pml_layer *l)
         pml_tensor_destroy(l->param[i]);
         pml_tensor_destroy(l->grad[i]);
     }
+    for (int i = 0; i < PML_LAYER_MAX_BUFFERS; ++i) pml_tensor_destroy(l->buffer[i]);
     pml_tensor_destroy(l->out);
     free(l);
 }
@@ -96,6 +106,55 @@ pml_status pml_layer_activate_backward(pml_layer *l, pml_activation act, float a
     const pml_nn_act_backward_args a = {l->dtype, act, alpha, batch, l->out_f, l->out->data,
                                         dy, dz};
     return ops->act_backward(l->dev, &a);
+}
+
+pml_status pml_layer_init_weights(pml_tensor *w, const pml_layer_args *a, int64_t fan_in,
+                                  int64_t fan_out, uint64_t stream)
+{
+    double sigma = 1.0;
+    switch (a->init) {
+    case PML_INIT_HE: sigma = sqrt(2.0 / (double)fan_in); break;
+    case PML_INIT_XAVIER: sigma = sqrt(2.0 / (double)(fan_in + fan_out)); break;
+    case PML_INIT_NORMAL: sigma = a->init_sigma; break;
+    case PML_INIT_RANDN: sigma = 1.0; break;
+    case PML_INIT_ZERO: return pml_tensor_zero(w);
+    }
+    return pml_rand_normal(w, a->seed, stream, 0, 0.0f, (float)sigma);
+}
+
+pml_status pml_kind_parse_bare(const pml_kind *k, const char *arg, pml_layer_args *a,
+                               const char *fn, int pos)
+{
+    (void)a;
+    PML_CHECK(arg == NULL, PML_ERR_INVALID_ARGUMENT, "%s: item %d: '%s' takes no argument", fn,
+              pos, k->name);
+    return PML_OK;
+}
+
+void pml_kind_item_bare(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n)
+{
+    (void)a;
+    snprintf(buf, n, "%s", k->name);
+}
+
+void pml_shape_text(const pml_shape *sh, char *buf, size_t n)
+{
+    size_t len = 0;
+    if (n) buf[0] = '\0';
+    for (int i = 0; i < sh->ndim && len < n; ++i)
+        len += (size_t)snprintf(buf + len, n - len, "%s%lld", i ? "x" : "", (long long)sh->d[i]);
+}
+
+pml_status pml_layer_need_image(const pml_kind *k, const pml_layer_args *a, const pml_shape *in,
+                                int position, const char *fn)
+{
+    if (in->ndim == 3) return PML_OK;
+    char item[64], shape[48];
+    k->item(k, a, item, sizeof item);
+    pml_shape_text(in, shape, sizeof shape);
+    return pml_set_error(PML_ERR_INVALID_ARGUMENT,
+                         "%s: layer %d (%s) needs a C x H x W input, it gets %s (give the model "
+                         "an input shape, e.g. 1x28x28)", fn, position, item, shape);
 }
 
 /* ---- public accessors ---------------------------------------------------------------------- */

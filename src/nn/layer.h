@@ -15,10 +15,12 @@
 #ifndef PML_NN_LAYER_H
 #define PML_NN_LAYER_H
 
+#include "ops/conv_ops.h"
 #include "ops/nn_ops.h"
 #include "ops/optim_ops.h"
 
 #define PML_LAYER_MAX_PARAMS 4
+#define PML_LAYER_MAX_BUFFERS 2
 
 /* A per-example shape: 1 to 3 dimensions ({features} or {C, H, W}). */
 typedef struct pml_shape {
@@ -30,9 +32,11 @@ int64_t pml_shape_numel(const pml_shape *s);
 pml_shape pml_shape_flat(int64_t n);
 
 /* Scratch the model lends its layers during one forward or backward call (im2col's columns,
- * say): at least the largest ws_bytes any of its layers asked for, on the model's device. */
+ * say): at least the largest ws_bytes any of its layers asked for, on the model's device, as
+ * a 1-D tensor of the model's dtype (t; NULL while no layer asked) that layers take views of
+ * (pml_tensor_view_of). Nothing in it survives from one call to the next. */
 typedef struct pml_workspace {
-    void *data;
+    pml_tensor *t;
     size_t bytes;
 } pml_workspace;
 
@@ -69,6 +73,15 @@ struct pml_layer {
     pml_tensor *param[PML_LAYER_MAX_PARAMS], *grad[PML_LAYER_MAX_PARAMS];
     const char *pname[PML_LAYER_MAX_PARAMS];
     pml_tensor *out; /* max_batch x out_f */
+    /* State saved with the parameters that no optimiser touches (batch norm's running
+     * statistics): files and checkpoints hold them as "<index>.<bname>". */
+    int nbuffers;
+    pml_tensor *buffer[PML_LAYER_MAX_BUFFERS];
+    const char *bname[PML_LAYER_MAX_BUFFERS];
+    /* Set by the model before each forward: 1 in a training step (dropout drops, batch norm
+     * uses and updates batch statistics), and the Philox key and counter of that step. */
+    int training;
+    uint64_t seed, step;
 };
 
 /* What a kind needs to make a layer; the parser of a spec item and the public add calls
@@ -81,6 +94,11 @@ typedef struct pml_layer_args {
     uint64_t seed;          /* Philox key of the weights (stream = the layer's position) */
     pml_activation act;     /* activation */
     float alpha;            /* leaky ReLU slope */
+    int64_t kernel;         /* conv, convt, pooling: the window's side */
+    int64_t stride;         /* conv, convt, pooling: 0 means the default (1; pooling: kernel) */
+    int64_t pad;            /* conv, convt: zero padding on each side; -1: "same" */
+    int64_t outpad;         /* convt: extra output rows and columns (< stride) */
+    double rate;            /* dropout: the probability of dropping an element */
 } pml_layer_args;
 
 typedef struct pml_kind {
@@ -115,6 +133,11 @@ const char *pml_layer_kinds_syntax(void);
 /* The kinds' entries (one per file). */
 extern const pml_kind pml_dense_kind;
 extern const pml_kind pml_rbm_kind; /* src/rbm/layer.c */
+extern const pml_kind pml_conv_kind, pml_convt_kind;          /* conv.c, conv_transpose.c */
+extern const pml_kind pml_maxpool_kind, pml_avgpool_kind, pml_gap_kind; /* pool.c */
+extern const pml_kind pml_flatten_kind;                       /* flatten.c */
+extern const pml_kind pml_dropout_kind;                       /* dropout.c */
+extern const pml_kind pml_batchnorm_kind;                     /* batchnorm.c */
 #define PML_ACT_COUNT (PML_ACT_SOFTMAX + 1)
 extern const pml_kind pml_activation_kinds[PML_ACT_COUNT]; /* indexed by pml_activation */
 /* The activation names, indexed by pml_activation: the one table behind pml_activation_name
@@ -128,6 +151,35 @@ pml_status pml_layer_init(pml_layer *l, const struct pml_layer_vt *vt, const pml
                           const pml_shape *out, int64_t max_batch);
 void pml_layer_free(pml_layer *l);
 
+/* A weight tensor initialised as args asks (He, Xavier, normal, randn, zero) for a layer of
+ * fan_in inputs and fan_out outputs per unit, Philox stream `stream` (the layer's position). */
+pml_status pml_layer_init_weights(pml_tensor *w, const pml_layer_args *a, int64_t fan_in,
+                                  int64_t fan_out, uint64_t stream);
+
+/* An input of shape C x H x W for kind k, or PML_ERR_INVALID_ARGUMENT naming fn, the layer's
+ * position and the shape it got. */
+pml_status pml_layer_need_image(const pml_kind *k, const pml_layer_args *a, const pml_shape *in,
+                                int position, const char *fn);
+/* The spec items of conv, convt and the pooling kinds (src/nn/conv_spec.c): parse, write
+ * back, and the geometry for an input shape with the output shape (errors name fn, the
+ * layer's position and the item). */
+typedef enum { PML_SPEC_CONV, PML_SPEC_CONVT, PML_SPEC_POOL } pml_conv_spec_kind;
+pml_status pml_conv_spec_parse(const pml_kind *k, const char *arg, pml_layer_args *a,
+                               const char *fn, int pos, pml_conv_spec_kind kind);
+void pml_conv_spec_item(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n,
+                        pml_conv_spec_kind kind);
+pml_status pml_conv_spec_geometry(const pml_kind *k, const pml_layer_args *a,
+                                  const pml_shape *in, int position, const char *fn,
+                                  pml_conv_spec_kind kind, pml_conv_geom *g, pml_shape *out);
+
+/* parse and item of a kind whose spec item is its bare name ("flatten", "gap", "batchnorm") */
+pml_status pml_kind_parse_bare(const pml_kind *k, const char *arg, pml_layer_args *a,
+                               const char *fn, int pos);
+void pml_kind_item_bare(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n);
+
+/* "1x28x28" or "784" */
+void pml_shape_text(const pml_shape *s, char *buf, size_t n);
+
 /* The activation step every kind with an activation shares: l->out[0..batch) = act(l->out +
  * bias) in place (bias: a device vector of out_f, or NULL), and its backward dz = dy (.)
  * act'(z) computed from l->out (dz may be dy). fn names the caller in errors. */
@@ -137,5 +189,6 @@ pml_status pml_layer_activate_backward(pml_layer *l, pml_activation act, float a
                                        int64_t batch, const void *dy, void *dz, const char *fn);
 
 #define PML_NN_OPS(dev, fn, var) PML_FAMILY(dev, nn, fn, "neural-network", var)
+#define PML_CONV_OPS(dev, fn, var) PML_FAMILY(dev, conv, fn, "convolution", var)
 
 #endif

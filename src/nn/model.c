@@ -71,7 +71,7 @@ void pml_model_destroy(pml_model *m)
         pml_layer_free(m->layers[i]);
         pml_tensor_destroy(m->dx[i]);
     }
-    if (m->ws.data) m->dev->ops->release(m->dev, m->ws.data);
+    pml_tensor_destroy(m->ws.t);
     free(m);
 }
 
@@ -93,10 +93,12 @@ static const pml_shape *out_shape(const pml_model *m)
 static pml_status reserve_workspace(pml_model *m, const pml_layer *l)
 {
     if (l->ws_bytes <= m->ws.bytes) return PML_OK;
-    if (m->ws.data) m->dev->ops->release(m->dev, m->ws.data);
-    m->ws.data = NULL;
+    pml_tensor_destroy(m->ws.t);
+    m->ws.t = NULL;
     m->ws.bytes = 0;
-    PML_TRY(m->dev->ops->alloc(m->dev, l->ws_bytes, &m->ws.data));
+    const size_t es = pml_dtype_size(m->dtype);
+    PML_TRY(pml_tensor_create_1d(m->dev, m->dtype, (int64_t)((l->ws_bytes + es - 1) / es),
+                                 &m->ws.t));
     m->ws.bytes = l->ws_bytes;
     return PML_OK;
 }
@@ -228,6 +230,37 @@ pml_status pml_model_param_tensor(pml_model *m, int i, const char **name, pml_te
                          fn, pml_model_num_param_tensors(m));
 }
 
+int pml_model_num_state_tensors(const pml_model *m)
+{
+    int n = 0;
+    for (int i = 0; m && i < m->nlayers; ++i) n += m->layers[i]->nparams + m->layers[i]->nbuffers;
+    return n;
+}
+
+pml_status pml_model_state_tensor(pml_model *m, int i, const char **name, pml_tensor **t)
+{
+    static const char fn[] = "pml_model_state_tensor";
+    PML_CHECK_ARG(m != NULL, fn, "model is NULL");
+    PML_CHECK(i >= 0, PML_ERR_INVALID_ARGUMENT, "%s: index %d is negative", fn, i);
+    const int np = pml_model_num_param_tensors(m);
+    if (i < np) return pml_model_param_tensor(m, i, name, t, NULL);
+    i -= np;
+    for (int k = 0; k < m->nlayers; ++k) {
+        pml_layer *l = m->layers[k];
+        if (i < l->nbuffers) {
+            if (name) {
+                snprintf(m->name_buf, sizeof m->name_buf, "%d.%s", l->index, l->bname[i]);
+                *name = m->name_buf;
+            }
+            if (t) *t = l->buffer[i];
+            return PML_OK;
+        }
+        i -= l->nbuffers;
+    }
+    return pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: index out of range (the model has %d)",
+                         fn, pml_model_num_state_tensors(m));
+}
+
 int pml_model_param_tensors(pml_model *m, pml_tensor **params, pml_tensor **grads, int cap)
 {
     int n = 0;
@@ -242,14 +275,6 @@ int pml_model_param_tensors(pml_model *m, pml_tensor **params, pml_tensor **grad
     return n;
 }
 
-/* "784" or "1x28x28". */
-static void shape_text(const pml_shape *sh, char *buf, size_t n)
-{
-    size_t len = 0;
-    for (int i = 0; i < sh->ndim && len < n; ++i)
-        len += (size_t)snprintf(buf + len, n - len, "%s%lld", i ? "x" : "", (long long)sh->d[i]);
-}
-
 size_t pml_model_summary(const pml_model *m, char *buf, size_t n)
 {
     size_t len = 0;
@@ -261,7 +286,7 @@ size_t pml_model_summary(const pml_model *m, char *buf, size_t n)
     } while (0)
     if (m == NULL) return 0;
     char in[48];
-    shape_text(&m->in, in, sizeof in);
+    pml_shape_text(&m->in, in, sizeof in);
     ADD("model %s (%s, input %s)\n", m->spec[0] ? m->spec : "(empty)", pml_dtype_name(m->dtype),
         in);
     ADD("  %-5s %-36s %8s %10s\n", "#", "layer", "output", "params");
@@ -274,10 +299,13 @@ size_t pml_model_summary(const pml_model *m, char *buf, size_t n)
         int64_t p = 0;
         for (int k = 0; k < l->nparams; ++k) p += l->param[k]->numel;
         char o[48];
-        shape_text(&l->out_shape, o, sizeof o);
+        pml_shape_text(&l->out_shape, o, sizeof o);
         ADD("  %-5s %-36s %8s %10lld\n", idx, d, o, (long long)p);
     }
     ADD("  total parameters: %lld\n", (long long)pml_model_param_count(m));
+    if (m->ws.bytes)
+        ADD("  workspace: %.1f MiB for batches of %lld\n", (double)m->ws.bytes / 1048576.0,
+            (long long)m->max_batch);
 #undef ADD
     return len;
 }
@@ -304,22 +332,48 @@ static pml_status check_rows(const char *fn, const char *name, const pml_model *
     return PML_OK;
 }
 
-pml_status pml_model_forward(pml_model *m, const pml_tensor *x, int64_t batch,
-                             const pml_tensor **y)
+static pml_status forward(const char *fn, pml_model *m, const pml_tensor *x, int64_t batch,
+                         int training, uint64_t seed, uint64_t step, const pml_tensor **y)
 {
-    static const char fn[] = "pml_model_forward";
     PML_CHECK_ARG(m != NULL && y != NULL, fn, "model or y is NULL");
     PML_CHECK(m->nlayers > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no layers", fn);
     PML_TRY(check_rows(fn, "x", m, x, batch, &m->in));
     const pml_tensor *in = x;
     for (int i = 0; i < m->nlayers; ++i) {
-        PML_TRY(m->layers[i]->vt->forward(m->layers[i], in, batch, &m->ws));
+        pml_layer *l = m->layers[i];
+        l->training = training;
+        l->seed = seed;
+        l->step = step;
+        PML_TRY(l->vt->forward(l, in, batch, &m->ws));
         in = m->layers[i]->out;
     }
     m->last_x = x;
     m->last_batch = batch;
     *y = in;
     return PML_OK;
+}
+
+pml_status pml_model_forward(pml_model *m, const pml_tensor *x, int64_t batch,
+                             const pml_tensor **y)
+{
+    if (m == NULL) return forward("pml_model_forward", m, x, batch, 0, 0, 0, y);
+    return forward("pml_model_forward", m, x, batch, m->training, m->seed, m->step, y);
+}
+
+pml_status pml_model_set_training(pml_model *m, int training, uint64_t seed, uint64_t step)
+{
+    static const char fn[] = "pml_model_set_training";
+    PML_CHECK_ARG(m != NULL, fn, "model is NULL");
+    m->training = training != 0;
+    m->seed = seed;
+    m->step = step;
+    return PML_OK;
+}
+
+pml_status pml_model_forward_train(pml_model *m, const pml_tensor *x, int64_t batch,
+                                   uint64_t seed, uint64_t step, const pml_tensor **y)
+{
+    return forward("pml_model_forward_train", m, x, batch, 1, seed, step, y);
 }
 
 pml_status pml_model_backward(pml_model *m, const pml_tensor *dy, int64_t batch)
@@ -364,8 +418,11 @@ pml_status pml_model_copy_params(pml_model *dst, const pml_model *src)
     PML_CHECK(dst->nlayers == src->nlayers && same_in && strcmp(dst->spec, src->spec) == 0,
               PML_ERR_INVALID_ARGUMENT, "%s: architectures differ ('%s' and '%s')", fn,
               dst->spec, src->spec);
-    for (int i = 0; i < dst->nlayers; ++i)
+    for (int i = 0; i < dst->nlayers; ++i) {
         for (int p = 0; p < dst->layers[i]->nparams; ++p)
             PML_TRY(pml_tensor_copy(dst->layers[i]->param[p], src->layers[i]->param[p]));
+        for (int p = 0; p < dst->layers[i]->nbuffers; ++p)
+            PML_TRY(pml_tensor_copy(dst->layers[i]->buffer[p], src->layers[i]->buffer[p]));
+    }
     return PML_OK;
 }

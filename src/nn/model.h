@@ -16,6 +16,8 @@ struct pml_model {
     pml_layer *layers[PML_MODEL_MAX_LAYERS];
     pml_tensor *dx[PML_MODEL_MAX_LAYERS]; /* dL/d(input) of layer i; dx[0] on request */
     int keep_input_grad;
+    int training;           /* pml_model_set_training: the mode of pml_model_forward */
+    uint64_t seed, step;
     const pml_tensor *last_x; /* input of the last forward (the caller keeps it alive) */
     int64_t last_batch;
     pml_workspace ws; /* scratch for the layers: the largest ws_bytes any of them asked for */
@@ -24,6 +26,11 @@ struct pml_model {
     char spec[1024];
     char name_buf[48];
 };
+
+/* pml_model_forward in training mode: dropout drops and batch norm uses (and updates) the
+ * batch's statistics; seed and step key the Philox draws of the step (dropout masks). */
+pml_status pml_model_forward_train(pml_model *m, const pml_tensor *x, int64_t batch,
+                                   uint64_t seed, uint64_t step, const pml_tensor **y);
 
 /* Every parameter tensor and its gradient, in order, into params/grads (up to cap);
  * returns how many the model has. */

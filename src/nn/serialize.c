@@ -1,5 +1,6 @@
 /* Models on disk as .safetensors: tensors "0.weight" [out, in] and "0.bias" [out] named by
- * layer position as PyTorch's nn.Sequential does, and the architecture in the metadata
+ * layer position as PyTorch's nn.Sequential does (and the buffers, batch norm's
+ * "N.running_mean" and "N.running_var"), and the architecture in the metadata
  * ("physml_spec", "physml_in_features", and "physml_in_shape" = "CxHxW" when the input has
  * more than one dimension), so a file both reloads here (the spec through the table of layer
  * kinds) and opens with safetensors.torch.load_file into an nn.Sequential. */
@@ -51,7 +52,7 @@ pml_status pml_model_save(const pml_model *m, const char *path, const char *cons
     static const char fn[] = "pml_model_save";
     PML_CHECK_ARG(m != NULL && path != NULL, fn, "model or path is NULL");
     pml_model *mm = (pml_model *)m; /* the enumeration does not modify the model */
-    int n = pml_model_num_param_tensors(m);
+    int n = pml_model_num_state_tensors(m);
     PML_CHECK(n > 0, PML_ERR_INVALID_ARGUMENT, "%s: the model has no parameters", fn);
     pml_named_tensor *nt = calloc((size_t)n, sizeof *nt);
     char(*names)[48] = calloc((size_t)n, sizeof *names);
@@ -63,7 +64,7 @@ pml_status pml_model_save(const pml_model *m, const char *path, const char *cons
     for (int i = 0; i < n; ++i) {
         const char *name = NULL;
         pml_tensor *p = NULL;
-        pml_model_param_tensor(mm, i, &name, &p, NULL);
+        pml_model_state_tensor(mm, i, &name, &p);
         snprintf(names[i], sizeof names[i], "%s", name);
         nt[i].name = names[i];
         nt[i].tensor = p;
@@ -160,11 +161,11 @@ static pml_status model_from(const char *fn, pml_device *dev, const pml_safetens
                               "hold %lld elements)", msg, path, (long long)held);
         }
     }
-    int n = m ? pml_model_num_param_tensors(m) : 0;
+    int n = m ? pml_model_num_state_tensors(m) : 0;
     for (int i = 0; i < n && s == PML_OK; ++i) {
         const char *name = NULL;
         pml_tensor *p = NULL;
-        pml_model_param_tensor(m, i, &name, &p, NULL);
+        pml_model_state_tensor(m, i, &name, &p);
         const pml_tensor *src = NULL;
         s = pml_find_tensor(fn, &st, path, name, p, &src);
         if (s == PML_OK) s = pml_error_within(pml_tensor_copy(p, src), fn);

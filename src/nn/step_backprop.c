@@ -50,7 +50,8 @@ static void end(pml_train_step *base)
     s->dy = NULL;
 }
 
-/* Forward and the loss totals into slot; with dy, the loss gradient too. */
+/* Forward (training mode with dy: dropout and batch statistics) and the loss totals into
+ * slot; with dy, the loss gradient too. */
 static pml_status forward_loss(const backprop_step *s, const pml_step_ctx *c, const pml_batch *b,
                                pml_tensor *dy, double *slot)
 {
@@ -58,7 +59,8 @@ static pml_status forward_loss(const backprop_step *s, const pml_step_ctx *c, co
     pml_model *m = c->model;
     PML_NN_OPS(m->dev, fn, ops);
     const pml_tensor *y = NULL;
-    PML_TRY(pml_model_forward(m, b->x, b->count, &y));
+    if (dy) PML_TRY(pml_model_forward_train(m, b->x, b->count, b->seed, b->step, &y));
+    else PML_TRY(pml_model_forward(m, b->x, b->count, &y));
     const pml_nn_loss_args a = {
         .dtype = m->dtype,
         .kind = c->loss,

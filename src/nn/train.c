@@ -50,13 +50,13 @@ static void snap_free(snapshot *s)
 
 static pml_status snap_make(pml_model *m, snapshot *s)
 {
-    int n = pml_model_num_param_tensors(m);
+    int n = pml_model_num_state_tensors(m);
     s->t = calloc((size_t)(n ? n : 1), sizeof *s->t);
     PML_CHECK(s->t != NULL, PML_ERR_OUT_OF_MEMORY, "pml_train: out of host memory");
     s->n = n;
     for (int i = 0; i < n; ++i) {
         pml_tensor *p = NULL;
-        PML_TRY(pml_model_param_tensor(m, i, NULL, &p, NULL));
+        PML_TRY(pml_model_state_tensor(m, i, NULL, &p));
         PML_TRY(pml_tensor_create(m->dev, p->dtype, p->ndim, p->shape, &s->t[i]));
     }
     return PML_OK;
@@ -66,7 +66,7 @@ static pml_status snap_io(pml_model *m, snapshot *s, int save)
 {
     for (int i = 0; i < s->n; ++i) {
         pml_tensor *p = NULL;
-        PML_TRY(pml_model_param_tensor(m, i, NULL, &p, NULL));
+        PML_TRY(pml_model_state_tensor(m, i, NULL, &p));
         PML_TRY(save ? pml_tensor_copy(s->t[i], p) : pml_tensor_copy(p, s->t[i]));
     }
     return PML_OK;
@@ -270,7 +270,7 @@ pml_status pml_train_checked(const char *fn, pml_model *m, pml_optimizer *opt,
                 s = pml_dataset_batch(train, start, count, c.scaling, aug, c.seed,
                                       (uint64_t)r.global, b.x, b.labels);
             const pml_batch batch = {b.x, b.labels, b.clean ? b.clean : b.x, count,
-                                     (uint64_t)r.global};
+                                     (uint64_t)r.global, c.seed};
             /* the loss stays on the device; a window of steps is read back at once, so a GPU
              * step needs no host synchronisation */
             if (s == PML_OK) s = step->vt->run(step, &ctx, &batch, slot);

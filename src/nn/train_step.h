@@ -30,6 +30,7 @@ typedef struct pml_batch {
     const pml_tensor *clean;  /* the inputs before augmentation (== x without augmentation) */
     int64_t count;
     uint64_t step;            /* global step number: the Philox counter of stochastic steps */
+    uint64_t seed;            /* the run's seed: the Philox key of the step's draws (dropout) */
 } pml_batch;
 
 /* What the driver lends a step for one run. */

@@ -12,6 +12,7 @@
 #define PML_OPS_NN_OPS_H
 
 #include "core/backend.h"
+#include "core/philox.h" /* PML_HOSTDEV */
 
 #ifdef __cplusplus
 extern "C" {
@@ -77,6 +78,42 @@ typedef struct pml_nn_argmax_args {
     int32_t *out;
 } pml_nn_argmax_args;
 typedef pml_status pml_nn_argmax_fn(pml_device *dev, const pml_nn_argmax_args *args);
+
+/* One element of an elementwise activation (any but softmax) and its derivative from
+ * y = act(z), for kernels that apply an activation inside another pass (the convolution's
+ * epilogue and prologue, src/ops/conv_ops.h); C and CUDA compile the same bodies. */
+#define PML_NN_ACT_BODY(T, EXP, TANH)                                                       \
+    switch (act) {                                                                         \
+    case PML_ACT_RELU: return z > (T)0 ? z : (T)0;                                         \
+    case PML_ACT_LEAKY_RELU: return z > (T)0 ? z : alpha * z;                              \
+    case PML_ACT_SIGMOID: return (T)1 / ((T)1 + EXP(-z));                                 \
+    case PML_ACT_TANH: return TANH(z);                                                     \
+    default: return z;                                                                     \
+    }
+PML_HOSTDEV float pml_nn_act_f32(pml_activation act, float z, float alpha)
+{
+    PML_NN_ACT_BODY(float, expf, tanhf)
+}
+PML_HOSTDEV double pml_nn_act_f64(pml_activation act, double z, double alpha)
+{
+    PML_NN_ACT_BODY(double, exp, tanh)
+}
+#define PML_NN_ACT_GRAD_BODY(T)                                                             \
+    switch (act) {                                                                         \
+    case PML_ACT_RELU: return y > (T)0 ? dy : (T)0;                                        \
+    case PML_ACT_LEAKY_RELU: return y > (T)0 ? dy : alpha * dy;                            \
+    case PML_ACT_SIGMOID: return dy * y * ((T)1 - y);                                      \
+    case PML_ACT_TANH: return dy * ((T)1 - y * y);                                         \
+    default: return dy;                                                                    \
+    }
+PML_HOSTDEV float pml_nn_act_grad_f32(pml_activation act, float y, float dy, float alpha)
+{
+    PML_NN_ACT_GRAD_BODY(float)
+}
+PML_HOSTDEV double pml_nn_act_grad_f64(pml_activation act, double y, double dy, double alpha)
+{
+    PML_NN_ACT_GRAD_BODY(double)
+}
 
 struct pml_nn_ops {
     pml_nn_bias_act_fn *bias_act;

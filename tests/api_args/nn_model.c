@@ -73,6 +73,9 @@
     X(pml_model_from_spec, S_INVALID, SPEC("dense:x"))                                     \
     X(pml_model_from_spec, S_INVALID, SPEC("dense:4:bias"))                                \
     X(pml_model_from_spec, S_INVALID, SPEC("conv:3"))                                      \
+    X(pml_model_from_spec, S_INVALID, SPEC("conv:3:3")) /* a flat input */                 \
+    X(pml_model_from_spec, S_INVALID, SPEC("dropout:1"))                                   \
+    X(pml_model_from_spec, S_INVALID, SPEC("maxpool:2"))                                   \
     X(pml_model_from_spec, S_INVALID, SPEC("relu:0.5"))                                    \
     X(pml_model_from_spec, S_INVALID, SPEC("leaky_relu:2"))                                \
     X(pml_model_from_spec, S_INVALID, SPEC("dense:4,,relu"))                               \
@@ -94,6 +97,12 @@
     X(pml_model_param_tensor, S_INVALID,                                                   \
       pml_model_param_tensor(f->empty, 0, &f->name, &f->pt, &f->pg))                       \
     X(pml_model_param_tensor, S_OK, pml_model_param_tensor(f->model, 1, NULL, NULL, NULL)) \
+    X(pml_model_state_tensor, S_INVALID, pml_model_state_tensor(NULL, 0, &f->name, &f->pt)) \
+    X(pml_model_state_tensor, S_INVALID, pml_model_state_tensor(f->model, -1, &f->name, &f->pt)) \
+    X(pml_model_state_tensor, S_INVALID, pml_model_state_tensor(f->model, 2, &f->name, &f->pt)) \
+    X(pml_model_state_tensor, S_OK, pml_model_state_tensor(f->model, 1, NULL, NULL))       \
+    X(pml_model_set_training, S_INVALID, pml_model_set_training(NULL, 1, 0, 0))            \
+    X(pml_model_set_training, S_OK, pml_model_set_training(f->model, 1, 7, 3))             \
     X(pml_model_forward, S_INVALID, pml_model_forward(NULL, f->x, 2, &f->cy))              \
     X(pml_model_forward, S_INVALID, FORWARD(f->model, NULL, 2))                            \
     X(pml_model_forward, S_INVALID, pml_model_forward(f->model, f->x, 2, NULL))            \
@@ -179,6 +188,7 @@
     Y(pml_model_layer, pml_model_layer(f->model, 1) == NULL)                               \
     Y(pml_model_param_count, pml_model_param_count(NULL) == 0)                             \
     Y(pml_model_num_param_tensors, pml_model_num_param_tensors(NULL) == 0)                 \
+    Y(pml_model_num_state_tensors, pml_model_num_state_tensors(NULL) == 0)                 \
     Y(pml_model_summary, pml_model_summary(NULL, f->text, sizeof f->text) == 0)            \
     Y(pml_model_summary, pml_model_summary(f->model, NULL, 0) > 0) /* the length needed */ \
     Y(pml_model_summary, pml_model_summary(f->model, f->text, 1) > 0 && f->text[0] == '\0') \

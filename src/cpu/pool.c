@@ -1,0 +1,90 @@
+/* Max and average pooling, forward and backward. Contract: src/ops/conv_ops.h. Plain loops,
+ * one (sample, channel) plane per iteration: the reference the CUDA kernels are checked
+ * against. The backward gathers: each input element walks the windows that hold it in
+ * increasing (oy, ox), so overlapping windows add in one fixed order on every backend. */
+#include "cpu/cpu.h"
+#include "ops/conv_ops.h"
+
+/* The output rows (or columns) whose windows hold input row i: o in [lo, hi]. */
+static void windows_of(int64_t i, int64_t k, int64_t s, int64_t n_out, int64_t *lo, int64_t *hi)
+{
+    *lo = i - k + 1 <= 0 ? 0 : (i - k + 1 + s - 1) / s;
+    *hi = i / s < n_out - 1 ? i / s : n_out - 1;
+}
+
+#define DEFINE_POOL(T, SUF)                                                                  \
+    static void pool_##SUF(const pml_pool_args *a)                                           \
+    {                                                                                        \
+        const pml_conv_geom *g = &a->g;                                                      \
+        const T *x = (const T *)a->x;                                                        \
+        T *y = (T *)a->y;                                                                    \
+        const T inv = (T)1 / (T)(g->kh * g->kw);                                             \
+        _Pragma("omp parallel for schedule(static) if (g->batch * g->c * g->h * g->w > (1 << 18))") \
+        for (int64_t bc = 0; bc < g->batch * g->c; ++bc) {                                   \
+            const T *xp = x + bc * g->h * g->w;                                              \
+            for (int64_t oy = 0; oy < g->ho; ++oy)                                           \
+                for (int64_t ox = 0; ox < g->wo; ++ox) {                                     \
+                    const int64_t o = (bc * g->ho + oy) * g->wo + ox;                        \
+                    const int64_t y0 = oy * g->sh, x0 = ox * g->sw;                          \
+                    if (a->mode == PML_POOL_MAX) {                                           \
+                        int64_t best = y0 * g->w + x0;                                       \
+                        for (int64_t ky = 0; ky < g->kh; ++ky)                               \
+                            for (int64_t kx = 0; kx < g->kw; ++kx) {                         \
+                                const int64_t p = (y0 + ky) * g->w + x0 + kx;                \
+                                if (xp[p] > xp[best] || (xp[p] != xp[p] && xp[best] == xp[best])) \
+                                    best = p;                                                \
+                            }                                                                \
+                        y[o] = xp[best];                                                     \
+                        a->idx[o] = (int32_t)best;                                           \
+                    } else {                                                                 \
+                        T s = 0;                                                             \
+                        for (int64_t ky = 0; ky < g->kh; ++ky)                               \
+                            for (int64_t kx = 0; kx < g->kw; ++kx)                           \
+                                s += xp[(y0 + ky) * g->w + x0 + kx];                         \
+                        y[o] = s * inv;                                                      \
+                    }                                                                        \
+                }                                                                            \
+        }                                                                                    \
+    }                                                                                        \
+    static void pool_backward_##SUF(const pml_pool_backward_args *a)                         \
+    {                                                                                        \
+        const pml_conv_geom *g = &a->g;                                                      \
+        const T *dy = (const T *)a->dy;                                                      \
+        T *dx = (T *)a->dx;                                                                  \
+        const T inv = (T)1 / (T)(g->kh * g->kw);                                             \
+        _Pragma("omp parallel for schedule(static) if (g->batch * g->c * g->h * g->w > (1 << 18))") \
+        for (int64_t bc = 0; bc < g->batch * g->c; ++bc)                                     \
+            for (int64_t iy = 0; iy < g->h; ++iy)                                            \
+                for (int64_t ix = 0; ix < g->w; ++ix) {                                      \
+                    int64_t ylo, yhi, xlo, xhi;                                              \
+                    windows_of(iy, g->kh, g->sh, g->ho, &ylo, &yhi);                         \
+                    windows_of(ix, g->kw, g->sw, g->wo, &xlo, &xhi);                         \
+                    T s = 0;                                                                 \
+                    for (int64_t oy = ylo; oy <= yhi; ++oy)                                  \
+                        for (int64_t ox = xlo; ox <= xhi; ++ox) {                            \
+                            const int64_t o = (bc * g->ho + oy) * g->wo + ox;                \
+                            if (a->mode == PML_POOL_AVG) s += dy[o] * inv;                   \
+                            else if (a->idx[o] == iy * g->w + ix) s += dy[o];                \
+                        }                                                                    \
+                    dx[(bc * g->h + iy) * g->w + ix] = s;                                    \
+                }                                                                            \
+    }
+
+DEFINE_POOL(float, f32)
+DEFINE_POOL(double, f64)
+
+pml_status pml_cpu_pool(pml_device *dev, const pml_pool_args *a)
+{
+    (void)dev;
+    if (a->dtype == PML_F32) pool_f32(a);
+    else pool_f64(a);
+    return PML_OK;
+}
+
+pml_status pml_cpu_pool_backward(pml_device *dev, const pml_pool_backward_args *a)
+{
+    (void)dev;
+    if (a->dtype == PML_F32) pool_backward_f32(a);
+    else pool_backward_f64(a);
+    return PML_OK;
+}

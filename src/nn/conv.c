@@ -1,0 +1,177 @@
+/* The 2-D convolution layer (PyTorch's nn.Conv2d: weight [out, in, kh, kw], bias [out]), as
+ * darknet shapes it: im2col of the batch into the model's workspace, one GEMM, and the bias
+ * and activation folded into the pass that writes the NCHW output:
+ *   forward   col = im2col(x)                      (batch*ho*wo) x (in*kh*kw)
+ *             rows = col W^T                       (batch*ho*wo) x out
+ *             y = act(rows + b), transposed to NCHW
+ *   backward  dz = dy (.) act'(y), as rows         (batch*ho*wo) x out
+ *             dW = dz^T col, db = column sums of dz
+ *             dx = col2im(dz W)
+ * The activation that follows a convolution is fused into it. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "nn/layer.h"
+
+typedef struct conv_layer {
+    pml_layer base;
+    pml_conv_geom g; /* batch set per call */
+    pml_activation act;
+    float alpha;
+    pml_tensor *rows; /* max_batch*ho*wo x out: the pre-activations, then dL/dz */
+} conv_layer;
+
+static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
+
+static int64_t kdim(const pml_conv_geom *g) { return g->c * g->kh * g->kw; }
+
+static pml_status conv_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
+                               const pml_workspace *ws)
+{
+    static const char fn[] = "conv forward";
+    conv_layer *c = (conv_layer *)l;
+    PML_CONV_OPS(l->dev, fn, ops);
+    pml_conv_geom g = c->g;
+    g.batch = batch;
+    const int64_t R = batch * g.ho * g.wo, K = kdim(&g), cout = l->out_shape.d[0];
+    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){R, K});
+    const pml_im2col_args ia = {l->dtype, g, x->data, col.data};
+    PML_TRY(ops->im2col(l->dev, &ia));
+    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, R, cout, K, 1.0, ref(&col, K),
+                        ref(l->param[0], K), 0.0, c->rows, 0, cout));
+    const pml_conv_to_chw_args ta = {l->dtype, c->act, c->alpha, batch, cout, g.ho * g.wo,
+                                     c->rows->data, l->nparams > 1 ? l->param[1]->data : NULL,
+                                     l->out->data};
+    return ops->to_chw(l->dev, &ta);
+}
+
+static pml_status conv_backward(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
+                                pml_tensor *dx, int64_t batch, const pml_workspace *ws)
+{
+    static const char fn[] = "conv backward";
+    conv_layer *c = (conv_layer *)l;
+    PML_CONV_OPS(l->dev, fn, ops);
+    PML_NN_OPS(l->dev, fn, nn);
+    pml_conv_geom g = c->g;
+    g.batch = batch;
+    const int64_t R = batch * g.ho * g.wo, K = kdim(&g), cout = l->out_shape.d[0];
+    const pml_conv_from_chw_args fa = {l->dtype, c->act, c->alpha, batch, cout, g.ho * g.wo,
+                                       c->act == PML_ACT_IDENTITY ? NULL : l->out->data,
+                                       dy->data, c->rows->data};
+    PML_TRY(ops->from_chw(l->dev, &fa));
+    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){R, K});
+    const pml_im2col_args ia = {l->dtype, g, x->data, col.data};
+    PML_TRY(ops->im2col(l->dev, &ia));
+    PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, cout, K, R, 1.0, ref(c->rows, cout),
+                        ref(&col, K), 0.0, l->grad[0], 0, K));
+    if (l->nparams > 1) {
+        const pml_nn_col_sum_args sa = {l->dtype, R, cout, c->rows->data, l->grad[1]->data};
+        PML_TRY(nn->col_sum(l->dev, &sa));
+    }
+    if (dx == NULL) return PML_OK;
+    /* the columns' gradient overwrites the columns, then folds back onto the image */
+    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, R, K, cout, 1.0, ref(c->rows, cout),
+                        ref(l->param[0], K), 0.0, &col, 0, K));
+    const pml_col2im_args ca = {l->dtype, g, col.data, dx->data};
+    return ops->col2im(l->dev, &ca);
+}
+
+static void conv_describe(const pml_layer *l, char *buf, size_t n)
+{
+    const conv_layer *c = (const conv_layer *)l;
+    snprintf(buf, n, "conv %lld -> %lld, %lldx%lld/%lld pad %lld%s%s%s",
+             (long long)c->g.c, (long long)l->out_shape.d[0], (long long)c->g.kh,
+             (long long)c->g.kw, (long long)c->g.sh, (long long)c->g.ph,
+             l->nparams > 1 ? "" : ", no bias", c->act != PML_ACT_IDENTITY ? ", " : "",
+             c->act != PML_ACT_IDENTITY ? pml_activation_name(c->act) : "");
+}
+
+static pml_activation conv_activation(const pml_layer *l) { return ((const conv_layer *)l)->act; }
+
+/* Elementwise activations go into the epilogue; softmax (over channels?) stays a layer. */
+static int conv_fuse(pml_layer *l, pml_activation act, float alpha)
+{
+    conv_layer *c = (conv_layer *)l;
+    if (c->act != PML_ACT_IDENTITY || l->span != 1 || act == PML_ACT_SOFTMAX) return 0;
+    c->act = act;
+    c->alpha = alpha;
+    l->span = 2;
+    return 1;
+}
+
+static void conv_destroy(pml_layer *l) { pml_tensor_destroy(((conv_layer *)l)->rows); }
+
+static const struct pml_layer_vt conv_vt = {
+    .forward = conv_forward,
+    .backward = conv_backward,
+    .describe = conv_describe,
+    .activation = conv_activation,
+    .fuse = conv_fuse,
+    .destroy = conv_destroy,
+};
+
+static pml_status conv_create(pml_device *dev, pml_dtype dtype, const pml_shape *in,
+                              int64_t max_batch, const pml_layer_args *a, int position,
+                              const char *fn, pml_layer **out)
+{
+    pml_conv_geom g;
+    pml_shape o;
+    PML_TRY(pml_conv_spec_geometry(&pml_conv_kind, a, in, position, fn, PML_SPEC_CONV, &g, &o));
+    conv_layer *c = calloc(1, sizeof *c);
+    PML_CHECK(c != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    pml_layer *l = &c->base;
+    pml_status s = pml_layer_init(l, &conv_vt, &pml_conv_kind, dev, dtype, in, &o, max_batch);
+    c->g = g;
+    c->act = PML_ACT_IDENTITY;
+    const int64_t cout = a->units, K = kdim(&g), R = max_batch * g.ho * g.wo;
+    l->ws_bytes = (size_t)(R * K) * pml_dtype_size(dtype);
+    l->nparams = a->bias ? 2 : 1;
+    l->pname[0] = "weight";
+    l->pname[1] = "bias";
+    const int64_t wshape[4] = {cout, g.c, g.kh, g.kw};
+    if (s == PML_OK) s = pml_tensor_create(dev, dtype, 4, wshape, &l->param[0]);
+    if (s == PML_OK) s = pml_tensor_create(dev, dtype, 4, wshape, &l->grad[0]);
+    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->param[1]);
+    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->grad[1]);
+    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, R, cout, &c->rows);
+    if (s == PML_OK) s = pml_layer_init_weights(l->param[0], a, K, cout * g.kh * g.kw,
+                                                (uint64_t)position);
+    if (s == PML_OK) s = pml_tensor_zero(l->grad[0]);
+    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->param[1]);
+    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->grad[1]);
+    if (s != PML_OK) {
+        pml_layer_free(l);
+        return s;
+    }
+    *out = l;
+    return PML_OK;
+}
+
+static pml_status conv_parse(const pml_kind *k, const char *arg, pml_layer_args *a,
+                             const char *fn, int pos)
+{
+    a->bias = 1;
+    return pml_conv_spec_parse(k, arg, a, fn, pos, PML_SPEC_CONV);
+}
+
+static void conv_item(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n)
+{
+    pml_conv_spec_item(k, a, buf, n, PML_SPEC_CONV);
+}
+
+static int64_t conv_params(const pml_kind *k, const pml_shape *in, const pml_layer_args *a)
+{
+    (void)k;
+    const int64_t cin = in->ndim == 3 ? in->d[0] : 0;
+    return a->units * (cin * a->kernel * a->kernel + (a->bias ? 1 : 0));
+}
+
+const pml_kind pml_conv_kind = {
+    .name = "conv",
+    .syntax = "conv:C:K[:stride=S][:pad=P|same][:nobias]",
+    .activation = 0,
+    .parse = conv_parse,
+    .create = conv_create,
+    .item = conv_item,
+    .params = conv_params,
+};

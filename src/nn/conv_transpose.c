@@ -1,0 +1,199 @@
+/* The transposed 2-D convolution (PyTorch's nn.ConvTranspose2d: weight [in, out, kh, kw],
+ * bias [out]): the adjoint of a convolution, which the decoders of convolutional autoencoders
+ * use to grow images. Its geometry is the convolution that maps its output back to its
+ * input (g: c = out channels, h x w = the output, ho x wo = the input):
+ *   forward   xr = x as rows                        (batch*hi*wi) x in
+ *             col = xr W                            (batch*hi*wi) x (out*kh*kw)
+ *             y = act(col2im(col) + b)              NCHW
+ *   backward  dz = dy (.) act'(y); db = channel sums of dz
+ *             col = im2col(dz); dW = xr^T col; dx = (col W^T) as NCHW
+ * The activation that follows is fused into it. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "nn/layer.h"
+
+typedef struct convt_layer {
+    pml_layer base;
+    pml_conv_geom g; /* batch set per call */
+    pml_activation act;
+    float alpha;
+    pml_tensor *rows; /* max_batch*hi*wi x in: the input as rows, then dL/dx as rows */
+    pml_tensor *dz;   /* max_batch x out_f: dL/dz */
+} convt_layer;
+
+static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
+
+/* x (batch, in, hi, wi) into rows (identity transposition) */
+static pml_status as_rows(const pml_layer *l, const struct pml_conv_ops *ops, int64_t batch,
+                          int64_t plane, const void *x, pml_tensor *rows)
+{
+    const pml_conv_from_chw_args fa = {l->dtype, PML_ACT_IDENTITY, 0.f, batch, l->in_shape.d[0],
+                                       plane, NULL, x, rows->data};
+    return ops->from_chw(l->dev, &fa);
+}
+
+static pml_status convt_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
+                                const pml_workspace *ws)
+{
+    static const char fn[] = "convt forward";
+    convt_layer *c = (convt_layer *)l;
+    PML_CONV_OPS(l->dev, fn, ops);
+    pml_conv_geom g = c->g;
+    g.batch = batch;
+    const int64_t cin = l->in_shape.d[0], R = batch * g.ho * g.wo, N = g.c * g.kh * g.kw;
+    PML_TRY(as_rows(l, ops, batch, g.ho * g.wo, x->data, c->rows));
+    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){R, N});
+    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, R, N, cin, 1.0, ref(c->rows, cin),
+                        ref(l->param[0], N), 0.0, &col, 0, N));
+    const pml_col2im_args ca = {l->dtype, g, col.data, l->out->data};
+    PML_TRY(ops->col2im(l->dev, &ca));
+    if (l->nparams < 2 && c->act == PML_ACT_IDENTITY) return PML_OK;
+    const pml_conv_bias_act_args ba = {l->dtype, c->act, c->alpha, batch, g.c, g.h * g.w,
+                                       l->nparams > 1 ? l->param[1]->data : NULL, l->out->data};
+    return ops->bias_act(l->dev, &ba);
+}
+
+static pml_status convt_backward(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
+                                 pml_tensor *dx, int64_t batch, const pml_workspace *ws)
+{
+    static const char fn[] = "convt backward";
+    convt_layer *c = (convt_layer *)l;
+    PML_CONV_OPS(l->dev, fn, ops);
+    pml_conv_geom g = c->g;
+    g.batch = batch;
+    const int64_t cin = l->in_shape.d[0], R = batch * g.ho * g.wo, N = g.c * g.kh * g.kw;
+    const pml_tensor *dz = dy;
+    if (c->act != PML_ACT_IDENTITY) {
+        PML_TRY(pml_layer_activate_backward(l, c->act, c->alpha, batch, dy->data, c->dz->data,
+                                            fn));
+        dz = c->dz;
+    }
+    if (l->nparams > 1) {
+        const pml_conv_channel_sum_args sa = {l->dtype, batch, g.c, g.h * g.w, dz->data,
+                                              l->grad[1]->data};
+        PML_TRY(ops->channel_sum(l->dev, &sa));
+    }
+    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){R, N});
+    const pml_im2col_args ia = {l->dtype, g, dz->data, col.data};
+    PML_TRY(ops->im2col(l->dev, &ia));
+    PML_TRY(as_rows(l, ops, batch, g.ho * g.wo, x->data, c->rows));
+    PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, cin, N, R, 1.0, ref(c->rows, cin),
+                        ref(&col, N), 0.0, l->grad[0], 0, N));
+    if (dx == NULL) return PML_OK;
+    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, R, cin, N, 1.0, ref(&col, N),
+                        ref(l->param[0], N), 0.0, c->rows, 0, cin));
+    const pml_conv_to_chw_args ta = {l->dtype, PML_ACT_IDENTITY, 0.f, batch, cin, g.ho * g.wo,
+                                     c->rows->data, NULL, dx->data};
+    return ops->to_chw(l->dev, &ta);
+}
+
+static void convt_describe(const pml_layer *l, char *buf, size_t n)
+{
+    const convt_layer *c = (const convt_layer *)l;
+    snprintf(buf, n, "convt %lld -> %lld, %lldx%lld/%lld pad %lld%s%s%s",
+             (long long)l->in_shape.d[0], (long long)c->g.c, (long long)c->g.kh,
+             (long long)c->g.kw, (long long)c->g.sh, (long long)c->g.ph,
+             l->nparams > 1 ? "" : ", no bias", c->act != PML_ACT_IDENTITY ? ", " : "",
+             c->act != PML_ACT_IDENTITY ? pml_activation_name(c->act) : "");
+}
+
+static pml_activation convt_activation(const pml_layer *l)
+{
+    return ((const convt_layer *)l)->act;
+}
+
+static int convt_fuse(pml_layer *l, pml_activation act, float alpha)
+{
+    convt_layer *c = (convt_layer *)l;
+    if (c->act != PML_ACT_IDENTITY || l->span != 1 || act == PML_ACT_SOFTMAX) return 0;
+    c->act = act;
+    c->alpha = alpha;
+    l->span = 2;
+    return 1;
+}
+
+static void convt_destroy(pml_layer *l)
+{
+    pml_tensor_destroy(((convt_layer *)l)->rows);
+    pml_tensor_destroy(((convt_layer *)l)->dz);
+}
+
+static const struct pml_layer_vt convt_vt = {
+    .forward = convt_forward,
+    .backward = convt_backward,
+    .describe = convt_describe,
+    .activation = convt_activation,
+    .fuse = convt_fuse,
+    .destroy = convt_destroy,
+};
+
+static pml_status convt_create(pml_device *dev, pml_dtype dtype, const pml_shape *in,
+                               int64_t max_batch, const pml_layer_args *a, int position,
+                               const char *fn, pml_layer **out)
+{
+    pml_conv_geom g;
+    pml_shape o;
+    PML_TRY(pml_conv_spec_geometry(&pml_convt_kind, a, in, position, fn, PML_SPEC_CONVT, &g,
+                                   &o));
+    convt_layer *c = calloc(1, sizeof *c);
+    PML_CHECK(c != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    pml_layer *l = &c->base;
+    pml_status s = pml_layer_init(l, &convt_vt, &pml_convt_kind, dev, dtype, in, &o, max_batch);
+    c->g = g;
+    c->act = PML_ACT_IDENTITY;
+    const int64_t cin = in->d[0], cout = a->units, N = cout * g.kh * g.kw;
+    const int64_t R = max_batch * g.ho * g.wo;
+    l->ws_bytes = (size_t)(R * N) * pml_dtype_size(dtype);
+    l->nparams = a->bias ? 2 : 1;
+    l->pname[0] = "weight";
+    l->pname[1] = "bias";
+    const int64_t wshape[4] = {cin, cout, g.kh, g.kw};
+    if (s == PML_OK) s = pml_tensor_create(dev, dtype, 4, wshape, &l->param[0]);
+    if (s == PML_OK) s = pml_tensor_create(dev, dtype, 4, wshape, &l->grad[0]);
+    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->param[1]);
+    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->grad[1]);
+    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, R, cin, &c->rows);
+    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, max_batch, l->out_f, &c->dz);
+    /* each output sees about in*kh*kw/stride^2 inputs; PyTorch takes fan_in from weight dim 1 */
+    if (s == PML_OK) s = pml_layer_init_weights(l->param[0], a, N, cin * g.kh * g.kw,
+                                                (uint64_t)position);
+    if (s == PML_OK) s = pml_tensor_zero(l->grad[0]);
+    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->param[1]);
+    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->grad[1]);
+    if (s != PML_OK) {
+        pml_layer_free(l);
+        return s;
+    }
+    *out = l;
+    return PML_OK;
+}
+
+static pml_status convt_parse(const pml_kind *k, const char *arg, pml_layer_args *a,
+                              const char *fn, int pos)
+{
+    a->bias = 1;
+    return pml_conv_spec_parse(k, arg, a, fn, pos, PML_SPEC_CONVT);
+}
+
+static void convt_item(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n)
+{
+    pml_conv_spec_item(k, a, buf, n, PML_SPEC_CONVT);
+}
+
+static int64_t convt_params(const pml_kind *k, const pml_shape *in, const pml_layer_args *a)
+{
+    (void)k;
+    const int64_t cin = in->ndim == 3 ? in->d[0] : 0;
+    return a->units * (cin * a->kernel * a->kernel + (a->bias ? 1 : 0));
+}
+
+const pml_kind pml_convt_kind = {
+    .name = "convt",
+    .syntax = "convt:C:K[:stride=S][:pad=P][:outpad=Q][:nobias]",
+    .activation = 0,
+    .parse = convt_parse,
+    .create = convt_create,
+    .item = convt_item,
+    .params = convt_params,
+};

@@ -1,0 +1,209 @@
+/* Kernel contracts of the convolution family (struct pml_conv_ops, hung off
+ * pml_backend_ops.conv): im2col and col2im, the NCHW <-> rows transpositions that carry a
+ * convolution's bias and activation, pooling, dropout and batch normalisation. CPU:
+ * src/cpu/im2col.c, src/cpu/pool.c, src/cpu/dropout.c, src/cpu/batchnorm.c; CUDA: the .cu
+ * files of the same names (same contract comments).
+ *
+ * Layout: images are NCHW (batch, channels, height, width), row-major and contiguous; a
+ * plane is H*W elements. The "rows" of a convolution are one row per output position
+ * (b, oy, ox), r = (b*ho + oy)*wo + ox; the columns of im2col are (ci, ky, kx),
+ * k = (ci*kh + ky)*kw + kx, which is PyTorch's [out, in, kh, kw] weight flattened to
+ * [out, in*kh*kw]: so the convolution is one GEMM rows = col x W^T. Float dtype F32 or F64,
+ * everything on the device, already checked by src/nn.
+ *
+ * Every kernel is deterministic and the backends agree bit for bit given the same inputs:
+ * no kernel here reassociates a sum across threads (col2im and the pooling backward gather
+ * in a stated order; batch-norm sums are accumulated in double, deterministically, and round to
+ * the same float in all but rare ties). */
+#ifndef PML_OPS_CONV_OPS_H
+#define PML_OPS_CONV_OPS_H
+
+#include "core/backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Philox stream of dropout masks: a purpose tag in the top 16 bits, the layer's position in
+ * bits 40..47 and the training step below; draw i is element i = r*cols + j of the batch. */
+#define PML_CONV_STREAM_DROPOUT ((uint64_t)0xC001 << 48)
+#define PML_CONV_STEP_MASK (((uint64_t)1 << 40) - 1)
+
+/* The geometry of one convolution: input c x h x w, kernel kh x kw, stride, zero padding,
+ * output ho x wo = floor((h + 2 ph - kh) / sh) + 1 (and likewise for w). */
+typedef struct pml_conv_geom {
+    int64_t batch, c, h, w;
+    int64_t kh, kw, sh, sw, ph, pw;
+    int64_t ho, wo;
+} pml_conv_geom;
+
+/* col[r, k] = x[b, ci, oy*sh - ph + ky, ox*sw - pw + kx], 0 outside the image:
+ * col is (batch*ho*wo) x (c*kh*kw). */
+typedef struct pml_im2col_args {
+    pml_dtype dtype;
+    pml_conv_geom g;
+    const void *x;
+    void *col;
+} pml_im2col_args;
+typedef pml_status pml_im2col_fn(pml_device *dev, const pml_im2col_args *args);
+
+/* The adjoint of im2col: x[b, ci, iy, ix] = the sum of every col entry im2col would have read
+ * from there, overwriting x. The sum runs over the output positions (oy, ox) in increasing
+ * order (oy first), starting from +0: the order a scatter over rows adds in, which a gather
+ * reproduces by walking ky and kx downwards. */
+typedef struct pml_col2im_args {
+    pml_dtype dtype;
+    pml_conv_geom g;
+    const void *col;
+    void *x;
+} pml_col2im_args;
+typedef pml_status pml_col2im_fn(pml_device *dev, const pml_col2im_args *args);
+
+/* rows (batch*plane) x c  ->  y (batch, c, plane):
+ *   y[b, ch, q] = act(rows[(b*plane + q)*c + ch] + bias[ch])   (bias NULL: none)
+ * The convolution's forward epilogue; with identity and no bias a transposition. Softmax is
+ * not an allowed act here. */
+typedef struct pml_conv_to_chw_args {
+    pml_dtype dtype;
+    pml_activation act;
+    float alpha;
+    int64_t batch, c, plane;
+    const void *rows, *bias;
+    void *y;
+} pml_conv_to_chw_args;
+typedef pml_status pml_conv_to_chw_fn(pml_device *dev, const pml_conv_to_chw_args *args);
+
+/* y, dy (batch, c, plane)  ->  rows (batch*plane) x c:
+ *   rows[(b*plane + q)*c + ch] = dy[b, ch, q] * act'(y[b, ch, q])
+ * with the derivative from y = act(z) as in nn_ops.h (y may be NULL for identity): the
+ * convolution's backward prologue; with identity a transposition. */
+typedef struct pml_conv_from_chw_args {
+    pml_dtype dtype;
+    pml_activation act;
+    float alpha;
+    int64_t batch, c, plane;
+    const void *y, *dy;
+    void *rows;
+} pml_conv_from_chw_args;
+typedef pml_status pml_conv_from_chw_fn(pml_device *dev, const pml_conv_from_chw_args *args);
+
+/* In place on y (batch, c, plane): y[b, ch, q] = act(y[b, ch, q] + bias[ch]) (bias may be
+ * NULL; not softmax). */
+typedef struct pml_conv_bias_act_args {
+    pml_dtype dtype;
+    pml_activation act;
+    float alpha;
+    int64_t batch, c, plane;
+    const void *bias;
+    void *y;
+} pml_conv_bias_act_args;
+typedef pml_status pml_conv_bias_act_fn(pml_device *dev, const pml_conv_bias_act_args *args);
+
+/* sum[ch] = sum over b, then q in order of x[b, ch, q] (overwrites sum; accumulated in the
+ * dtype as nn col_sum does). */
+typedef struct pml_conv_channel_sum_args {
+    pml_dtype dtype;
+    int64_t batch, c, plane;
+    const void *x;
+    void *sum;
+} pml_conv_channel_sum_args;
+typedef pml_status pml_conv_channel_sum_fn(pml_device *dev,
+                                           const pml_conv_channel_sum_args *args);
+
+/* Pooling over windows kh x kw at stride sh x sw of each plane, no padding (ph = pw = 0);
+ * output ho x wo as for a convolution (windows that do not fit are dropped: PyTorch's floor
+ * mode).
+ *   max: y = the window's maximum; idx[b, ch, oy, ox] = its position iy*w + ix in the plane,
+ *        the first in row-major window order among equal values; the first NaN wins, so a
+ *        NaN propagates as in PyTorch;
+ *   avg: y = the window's mean (sum in row-major window order, then divided by kh*kw). */
+typedef enum pml_pool_mode { PML_POOL_MAX = 0, PML_POOL_AVG = 1 } pml_pool_mode;
+
+typedef struct pml_pool_args {
+    pml_dtype dtype;
+    pml_pool_mode mode;
+    pml_conv_geom g; /* c = channels; ph, pw = 0 */
+    const void *x;
+    void *y;
+    int32_t *idx; /* max only */
+} pml_pool_args;
+typedef pml_status pml_pool_fn(pml_device *dev, const pml_pool_args *args);
+
+/* The adjoint, overwriting dx (batch, c, h, w): each input element gathers, over the windows
+ * that hold it in increasing (oy, ox) order, dy (max: where idx names it) or dy / (kh*kw)
+ * (avg). */
+typedef struct pml_pool_backward_args {
+    pml_dtype dtype;
+    pml_pool_mode mode;
+    pml_conv_geom g;
+    const void *dy;
+    const int32_t *idx; /* max only */
+    void *dx;
+} pml_pool_backward_args;
+typedef pml_status pml_pool_backward_fn(pml_device *dev, const pml_pool_backward_args *args);
+
+/* y[i] = u_i >= threshold ? x[i] * scale : 0 for i < n, u_i = Philox draw i of (seed, stream).
+ * The same call on dy gives the backward. threshold = round(p 2^32) and scale = 1/(1 - p) are
+ * made once on the host, so the mask is an integer comparison on every backend. y may be x. */
+typedef struct pml_dropout_args {
+    pml_dtype dtype;
+    int64_t n;
+    uint32_t threshold;
+    double scale;
+    uint64_t seed, stream;
+    const void *x;
+    void *y;
+} pml_dropout_args;
+typedef pml_status pml_dropout_fn(pml_device *dev, const pml_dropout_args *args);
+
+/* Batch normalisation per channel of x (batch, c, plane) (a flat input is c features and
+ * plane 1), N = batch*plane values per channel.
+ * training: mean and the biased variance of the batch, sums in double (the CPU in index
+ *   order, CUDA by a fixed tree per channel);
+ *   save_mean = mean, save_invstd = 1/sqrt(var + eps); running_mean and running_var move by
+ *   momentum towards mean and the unbiased variance (N/(N-1) var; var when N = 1), as
+ *   PyTorch's BatchNorm does.
+ * evaluation: mean and var are running_mean and running_var, left as they are.
+ * Both: save_mean = mean, save_invstd = invstd = 1/sqrt(var + eps) (stored in the dtype) and
+ *   y = (x - mean) * invstd * gamma[ch] + beta[ch], with mean and invstd rounded to the dtype. */
+typedef struct pml_bn_forward_args {
+    pml_dtype dtype;
+    int training;
+    int64_t batch, c, plane;
+    double eps, momentum;
+    const void *x, *gamma, *beta;
+    void *y, *running_mean, *running_var, *save_mean, *save_invstd;
+} pml_bn_forward_args;
+typedef pml_status pml_bn_forward_fn(pml_device *dev, const pml_bn_forward_args *args);
+
+/* The backward of a forward, from its save_mean and save_invstd:
+ * xhat = (x - mean) invstd; dbeta[ch] = sum dy; dgamma[ch] = sum dy xhat (in double, as
+ * above); dx (may be NULL) = gamma invstd / N (N dy - dbeta - xhat dgamma) after a training
+ * forward (the batch statistics depend on x), gamma invstd dy after an evaluation one. */
+typedef struct pml_bn_backward_args {
+    pml_dtype dtype;
+    int training;
+    int64_t batch, c, plane;
+    const void *x, *dy, *gamma, *save_mean, *save_invstd;
+    void *dx, *dgamma, *dbeta;
+} pml_bn_backward_args;
+typedef pml_status pml_bn_backward_fn(pml_device *dev, const pml_bn_backward_args *args);
+
+struct pml_conv_ops {
+    pml_im2col_fn *im2col;
+    pml_col2im_fn *col2im;
+    pml_conv_to_chw_fn *to_chw;
+    pml_conv_from_chw_fn *from_chw;
+    pml_conv_bias_act_fn *bias_act;
+    pml_conv_channel_sum_fn *channel_sum;
+    pml_pool_fn *pool;
+    pml_pool_backward_fn *pool_backward;
+    pml_dropout_fn *dropout;
+    pml_bn_forward_fn *bn_forward;
+    pml_bn_backward_fn *bn_backward;
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif
