@@ -13,9 +13,12 @@ int pml_cmd_train(int argc, char **argv)
     const pml_opt opts[] = {
         {"data", PML_OPT_STR, &a.data_dir, "DIR", "MNIST-format directory (default: Fashion-MNIST)"},
         {"preset", PML_OPT_CHOICE, &a.preset, "NAME",
-         "recommended (default) or primer (the appendix as written)",
-         .choices = "recommended|primer"},
-        {"arch", PML_OPT_STR, &a.arch, "SPEC", "layers, e.g. dense:100,relu,dense:10"},
+         "recommended (default), primer (the appendix as written) or cnn (two convolution "
+         "blocks)",
+         .choices = "recommended|primer|cnn"},
+        {"arch", PML_OPT_STR, &a.arch, "SPEC",
+         "layers on the 1 x rows x cols image, e.g. dense:100,relu,dense:10 or "
+         "conv:32:3:pad=same,relu,maxpool:2,flatten,dense:10"},
         {"init", PML_OPT_STR, &a.init, "I", "he, xavier, randn or normal:SIGMA"},
         {"loss", PML_OPT_STR, &a.loss, "L", "mse (Eq. 39), mse_half (notes), xent, bce"},
         {"reduction", PML_OPT_CHOICE, &a.reduction, "R", "the gradient over the batch",
@@ -75,7 +78,8 @@ int pml_cmd_train(int argc, char **argv)
         "[--resume FILE] [--json]",
         "Train a feed-forward network by backpropagation on an MNIST-format dataset. "
         "--preset recommended (the default) is 784-100-10 done well; --preset primer is the "
-        "primer's appendix as written. Options given override the preset.",
+        "primer's appendix as written; --preset cnn is a small convolutional network. Options "
+        "given override the preset.",
         argc, argv, 2, opts);
     if (r) return r == 1 ? 0 : r;
     if ((r = pml_train_apply_preset("train", &a)) != 0) return r;

@@ -22,9 +22,16 @@ typedef struct pml_train_args {
     } given;
 } pml_train_args;
 
+/* The CNN preset's network (physml train --preset cnn; bench/peers/cnn_torch.py builds the
+ * same one). */
+#define PML_CNN_PRESET_ARCH                                                                  \
+    "conv:32:3:pad=same:nobias,batchnorm,relu,maxpool:2,conv:64:3:pad=same:nobias,batchnorm," \
+    "relu,maxpool:2,flatten,dropout:0.25,dense:128,relu,dropout:0.25,dense:10"
+
 /* Every field unset. */
 void pml_train_args_unset(pml_train_args *a);
-/* Fill what was not given from preset a->preset ("recommended", the default, or "primer");
+/* Fill what was not given from preset a->preset ("recommended", the default, "primer" or
+ * "cnn");
  * 0 on success, 2 after a usage error. */
 int pml_train_apply_preset(const char *command, pml_train_args *a);
 /* Check every option that needs no data (names, the spec, the schedule, the augmentation,

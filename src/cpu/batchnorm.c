@@ -1,12 +1,45 @@
 /* Batch normalisation per channel, forward (training and evaluation) and backward.
- * Contract: src/ops/conv_ops.h. One channel per iteration, its sums in double in index order
- * (b, then q): the reference the CUDA kernels are checked against. */
+ * Contract: src/ops/conv_ops.h. One channel per iteration; its sums in double, each batch
+ * row's by an OpenMP simd reduction (a fixed order for a given build) added in row order; the
+ * activation applied and differentiated a row chunk at a time with the switch outside the
+ * loop, so that every inner loop vectorises. */
 #include <math.h>
 
 #include "cpu/cpu.h"
 #include "ops/conv_ops.h"
 
+#define CHUNK 1024
+
+/* v[0..n) = act(v), dz[0..n) = dy act'(y): the switch once per chunk */
+#define DEFINE_ROWS(T, SUF)                                                                  \
+    static void act_rows_##SUF(pml_activation act, T alpha, T *v, int64_t n)                 \
+    {                                                                                        \
+        switch (act) {                                                                       \
+        case PML_ACT_IDENTITY: break;                                                        \
+        case PML_ACT_RELU:                                                                   \
+            for (int64_t j = 0; j < n; ++j) v[j] = v[j] > 0 ? v[j] : (T)0;                   \
+            break;                                                                           \
+        default:                                                                             \
+            for (int64_t j = 0; j < n; ++j) v[j] = pml_nn_act_##SUF(act, v[j], alpha);       \
+        }                                                                                    \
+    }                                                                                        \
+    static void grad_rows_##SUF(pml_activation act, T alpha, const T *y, const T *dy, T *dz, \
+                                int64_t n)                                                   \
+    {                                                                                        \
+        switch (act) {                                                                       \
+        case PML_ACT_IDENTITY:                                                               \
+            for (int64_t j = 0; j < n; ++j) dz[j] = dy[j];                                   \
+            break;                                                                           \
+        case PML_ACT_RELU:                                                                   \
+            for (int64_t j = 0; j < n; ++j) dz[j] = y[j] > 0 ? dy[j] : (T)0;                 \
+            break;                                                                           \
+        default:                                                                             \
+            for (int64_t j = 0; j < n; ++j) dz[j] = pml_nn_act_grad_##SUF(act, y[j], dy[j], alpha); \
+        }                                                                                    \
+    }
+
 #define DEFINE_BN(T, SUF)                                                                    \
+    DEFINE_ROWS(T, SUF)                                                                      \
     static void bn_forward_##SUF(const pml_bn_forward_args *a)                               \
     {                                                                                        \
         const T *x = (const T *)a->x, *gamma = (const T *)a->gamma, *beta = (const T *)a->beta; \
@@ -18,14 +51,24 @@
             double mean, var;                                                                \
             if (a->training) {                                                               \
                 double s = 0, s2 = 0;                                                        \
-                for (int64_t b = 0; b < a->batch; ++b)                                       \
-                    for (int64_t q = 0; q < P; ++q) s += (double)x[(b * C + ch) * P + q];   \
+                for (int64_t b = 0; b < a->batch; ++b) {                                     \
+                    const T *xr = x + (b * C + ch) * P;                                      \
+                    double r = 0;                                                            \
+                    _Pragma("omp simd reduction(+ : r)")                                     \
+                    for (int64_t q = 0; q < P; ++q) r += (double)xr[q];                      \
+                    s += r;                                                                  \
+                }                                                                            \
                 mean = s / (double)N;                                                        \
-                for (int64_t b = 0; b < a->batch; ++b)                                       \
+                for (int64_t b = 0; b < a->batch; ++b) {                                     \
+                    const T *xr = x + (b * C + ch) * P;                                      \
+                    double r = 0;                                                            \
+                    _Pragma("omp simd reduction(+ : r)")                                     \
                     for (int64_t q = 0; q < P; ++q) {                                        \
-                        const double d = (double)x[(b * C + ch) * P + q] - mean;            \
-                        s2 += d * d;                                                         \
+                        const double d = (double)xr[q] - mean;                               \
+                        r += d * d;                                                          \
                     }                                                                        \
+                    s2 += r;                                                                 \
+                }                                                                            \
                 var = s2 / (double)N;                                                        \
                 const double unbiased = N > 1 ? var * (double)N / (double)(N - 1) : var;     \
                 rm[ch] = (T)((1.0 - a->momentum) * (double)rm[ch] + a->momentum * mean);     \
@@ -38,40 +81,53 @@
             sm[ch] = m;                                                                      \
             si[ch] = inv;                                                                    \
             const T gm = gamma[ch], bt = beta[ch];                                           \
-            for (int64_t b = 0; b < a->batch; ++b)                                           \
-                for (int64_t q = 0; q < P; ++q) {                                            \
-                    const int64_t i = (b * C + ch) * P + q;                                  \
-                    y[i] = (x[i] - m) * inv * gm + bt;                                       \
-                }                                                                            \
+            for (int64_t b = 0; b < a->batch; ++b) {                                         \
+                const T *xr = x + (b * C + ch) * P;                                          \
+                T *yr = y + (b * C + ch) * P;                                                \
+                for (int64_t q = 0; q < P; ++q) yr[q] = (xr[q] - m) * inv * gm + bt;         \
+                act_rows_##SUF(a->act, (T)a->alpha, yr, P);                                  \
+            }                                                                                \
         }                                                                                    \
     }                                                                                        \
     static void bn_backward_##SUF(const pml_bn_backward_args *a)                             \
     {                                                                                        \
         const T *x = (const T *)a->x, *dy = (const T *)a->dy, *gamma = (const T *)a->gamma; \
+        const T *yv = (const T *)a->y;                                                       \
         const T *sm = (const T *)a->save_mean, *si = (const T *)a->save_invstd;             \
         T *dx = (T *)a->dx, *dg = (T *)a->dgamma, *db = (T *)a->dbeta;                       \
         const int64_t C = a->c, P = a->plane, N = a->batch * a->plane;                      \
         _Pragma("omp parallel for schedule(static) if (a->batch * C * P > (1 << 18))")       \
         for (int64_t ch = 0; ch < C; ++ch) {                                                 \
             const double m = (double)sm[ch], inv = (double)si[ch];                          \
+            T dz[CHUNK];                                                                     \
             double sdy = 0, sdyx = 0;                                                        \
             for (int64_t b = 0; b < a->batch; ++b)                                           \
-                for (int64_t q = 0; q < P; ++q) {                                            \
-                    const int64_t i = (b * C + ch) * P + q;                                  \
-                    sdy += (double)dy[i];                                                    \
-                    sdyx += (double)dy[i] * (((double)x[i] - m) * inv);                      \
+                for (int64_t q0 = 0; q0 < P; q0 += CHUNK) {                                  \
+                    const int64_t o = (b * C + ch) * P + q0, n = P - q0 < CHUNK ? P - q0 : CHUNK; \
+                    grad_rows_##SUF(a->act, (T)a->alpha, yv + o, dy + o, dz, n);             \
+                    double r1 = 0, r2 = 0;                                                   \
+                    _Pragma("omp simd reduction(+ : r1, r2)")                                \
+                    for (int64_t j = 0; j < n; ++j) {                                        \
+                        r1 += (double)dz[j];                                                 \
+                        r2 += (double)dz[j] * (((double)x[o + j] - m) * inv);                \
+                    }                                                                        \
+                    sdy += r1;                                                               \
+                    sdyx += r2;                                                              \
                 }                                                                            \
             dg[ch] = (T)sdyx;                                                                \
             db[ch] = (T)sdy;                                                                 \
             if (dx == NULL) continue;                                                        \
             const double k = (double)gamma[ch] * inv / (double)N;                           \
+            const double c0 = k * (double)N;                                                 \
+            const double c1 = a->training ? k * sdy : 0.0, c2 = a->training ? k * sdyx : 0.0; \
             for (int64_t b = 0; b < a->batch; ++b)                                           \
-                for (int64_t q = 0; q < P; ++q) {                                            \
-                    const int64_t i = (b * C + ch) * P + q;                                  \
-                    const double xh = ((double)x[i] - m) * inv;                              \
-                    dx[i] = a->training                                                      \
-                                ? (T)(k * ((double)N * (double)dy[i] - sdy - xh * sdyx))     \
-                                : (T)(k * (double)N * (double)dy[i]);                        \
+                for (int64_t q0 = 0; q0 < P; q0 += CHUNK) {                                  \
+                    const int64_t o = (b * C + ch) * P + q0, n = P - q0 < CHUNK ? P - q0 : CHUNK; \
+                    grad_rows_##SUF(a->act, (T)a->alpha, yv + o, dy + o, dz, n);             \
+                    for (int64_t j = 0; j < n; ++j) {                                        \
+                        const double xh = ((double)x[o + j] - m) * inv;                      \
+                        dx[o + j] = (T)(c0 * (double)dz[j] - c1 - xh * c2);                  \
+                    }                                                                        \
                 }                                                                            \
         }                                                                                    \
     }

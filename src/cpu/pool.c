@@ -46,12 +46,41 @@ static void windows_of(int64_t i, int64_t k, int64_t s, int64_t n_out, int64_t *
                 }                                                                            \
         }                                                                                    \
     }                                                                                        \
+    /* Windows that do not overlap: each element of a plane gets its window's term or none, \
+     * written as 0 + term so that the bits equal the gather's. */                           \
+    static void pool_backward_apart_##SUF(const pml_pool_backward_args *a)                   \
+    {                                                                                        \
+        const pml_conv_geom *g = &a->g;                                                      \
+        const T *dy = (const T *)a->dy;                                                      \
+        T *dx = (T *)a->dx;                                                                  \
+        const T inv = (T)1 / (T)(g->kh * g->kw);                                             \
+        _Pragma("omp parallel for schedule(static) if (g->batch * g->c * g->h * g->w > (1 << 18))") \
+        for (int64_t bc = 0; bc < g->batch * g->c; ++bc) {                                   \
+            T *dxp = dx + bc * g->h * g->w;                                                  \
+            for (int64_t i = 0; i < g->h * g->w; ++i) dxp[i] = 0;                            \
+            for (int64_t oy = 0; oy < g->ho; ++oy)                                           \
+                for (int64_t ox = 0; ox < g->wo; ++ox) {                                     \
+                    const int64_t o = (bc * g->ho + oy) * g->wo + ox;                        \
+                    if (a->mode == PML_POOL_MAX) {                                           \
+                        dxp[a->idx[o]] = (T)0 + dy[o];                                       \
+                        continue;                                                            \
+                    }                                                                        \
+                    for (int64_t ky = 0; ky < g->kh; ++ky)                                   \
+                        for (int64_t kx = 0; kx < g->kw; ++kx)                               \
+                            dxp[(oy * g->sh + ky) * g->w + ox * g->sw + kx] = (T)0 + dy[o] * inv; \
+                }                                                                            \
+        }                                                                                    \
+    }                                                                                        \
     static void pool_backward_##SUF(const pml_pool_backward_args *a)                         \
     {                                                                                        \
         const pml_conv_geom *g = &a->g;                                                      \
         const T *dy = (const T *)a->dy;                                                      \
         T *dx = (T *)a->dx;                                                                  \
         const T inv = (T)1 / (T)(g->kh * g->kw);                                             \
+        if (g->sh >= g->kh && g->sw >= g->kw) { /* windows apart: one term at most */        \
+            pool_backward_apart_##SUF(a);                                                    \
+            return;                                                                          \
+        }                                                                                    \
         _Pragma("omp parallel for schedule(static) if (g->batch * g->c * g->h * g->w > (1 << 18))") \
         for (int64_t bc = 0; bc < g->batch * g->c; ++bc)                                     \
             for (int64_t iy = 0; iy < g->h; ++iy)                                            \

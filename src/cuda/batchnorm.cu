@@ -4,6 +4,25 @@
 
 #define BN_THREADS 256
 
+static __device__ __forceinline__ float act_one(pml_activation act, float z, float alpha)
+{
+    return pml_nn_act_f32(act, z, alpha);
+}
+static __device__ __forceinline__ double act_one(pml_activation act, double z, double alpha)
+{
+    return pml_nn_act_f64(act, z, alpha);
+}
+static __device__ __forceinline__ float act_grad(pml_activation act, float y, float dy,
+                                                 float alpha)
+{
+    return pml_nn_act_grad_f32(act, y, dy, alpha);
+}
+static __device__ __forceinline__ double act_grad(pml_activation act, double y, double dy,
+                                                  double alpha)
+{
+    return pml_nn_act_grad_f64(act, y, dy, alpha);
+}
+
 // The block's sum of v (every thread gets it).
 static __device__ double block_sum(double v, double *shared)
 {
@@ -19,7 +38,8 @@ static __device__ double block_sum(double v, double *shared)
 }
 
 template <typename T>
-static __global__ void bn_forward_kernel(int training, int64_t batch, int64_t C, int64_t P,
+static __global__ void bn_forward_kernel(int training, pml_activation act, T alpha,
+                                         int64_t batch, int64_t C, int64_t P,
                                          double eps, double momentum, const T *x, const T *gamma,
                                          const T *beta, T *y, T *rm, T *rv, T *sm, T *si)
 {
@@ -53,13 +73,14 @@ static __global__ void bn_forward_kernel(int training, int64_t batch, int64_t C,
     }
     for (int64_t j = threadIdx.x; j < N; j += BN_THREADS) {
         const int64_t i = (j / P * C + ch) * P + j % P;
-        y[i] = (x[i] - m) * inv * gm + bt;
+        y[i] = act_one(act, (x[i] - m) * inv * gm + bt, alpha);
     }
 }
 
 template <typename T>
-static __global__ void bn_backward_kernel(int training, int64_t batch, int64_t C, int64_t P,
-                                          const T *x, const T *dy, const T *gamma, const T *sm, const T *si,
+static __global__ void bn_backward_kernel(int training, pml_activation act, T alpha,
+                                          int64_t batch, int64_t C, int64_t P, const T *x,
+                                          const T *y, const T *dy, const T *gamma, const T *sm, const T *si,
                                           T *dx, T *dg, T *db)
 {
     __shared__ double shared[BN_THREADS];
@@ -68,8 +89,9 @@ static __global__ void bn_backward_kernel(int training, int64_t batch, int64_t C
     double sdy = 0, sdyx = 0;
     for (int64_t j = threadIdx.x; j < N; j += BN_THREADS) {
         const int64_t i = (j / P * C + ch) * P + j % P;
-        sdy += (double)dy[i];
-        sdyx += (double)dy[i] * (((double)x[i] - m) * inv);
+        const double dz = (double)act_grad(act, y[i], dy[i], alpha);
+        sdy += dz;
+        sdyx += dz * (((double)x[i] - m) * inv);
     }
     sdy = block_sum(sdy, shared);
     sdyx = block_sum(sdyx, shared);
@@ -82,8 +104,8 @@ static __global__ void bn_backward_kernel(int training, int64_t batch, int64_t C
     for (int64_t j = threadIdx.x; j < N; j += BN_THREADS) {
         const int64_t i = (j / P * C + ch) * P + j % P;
         const double xh = ((double)x[i] - m) * inv;
-        dx[i] = training ? (T)(k * ((double)N * (double)dy[i] - sdy - xh * sdyx))
-                         : (T)(k * (double)N * (double)dy[i]);
+        const double dz = (double)act_grad(act, y[i], dy[i], alpha);
+        dx[i] = training ? (T)(k * ((double)N * dz - sdy - xh * sdyx)) : (T)(k * (double)N * dz);
     }
 }
 
@@ -93,7 +115,8 @@ extern "C" pml_status pml_cuda_bn_forward(pml_device *dev, const pml_bn_forward_
     pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
         using T = decltype(zero);
         bn_forward_kernel<T><<<(unsigned)a->c, BN_THREADS, 0, pml_cuda(dev)->stream>>>(
-            a->training, a->batch, a->c, a->plane, a->eps, a->momentum, (const T *)a->x,
+            a->training, a->act, (T)a->alpha, a->batch, a->c, a->plane, a->eps, a->momentum,
+            (const T *)a->x,
             (const T *)a->gamma, (const T *)a->beta, (T *)a->y, (T *)a->running_mean,
             (T *)a->running_var, (T *)a->save_mean, (T *)a->save_invstd);
     });
@@ -107,7 +130,8 @@ extern "C" pml_status pml_cuda_bn_backward(pml_device *dev, const pml_bn_backwar
     pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
         using T = decltype(zero);
         bn_backward_kernel<T><<<(unsigned)a->c, BN_THREADS, 0, pml_cuda(dev)->stream>>>(
-            a->training, a->batch, a->c, a->plane, (const T *)a->x, (const T *)a->dy,
+            a->training, a->act, (T)a->alpha, a->batch, a->c, a->plane, (const T *)a->x,
+            (const T *)a->y, (const T *)a->dy,
             (const T *)a->gamma,
             (const T *)a->save_mean, (const T *)a->save_invstd, (T *)a->dx, (T *)a->dgamma,
             (T *)a->dbeta);

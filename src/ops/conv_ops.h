@@ -165,10 +165,13 @@ typedef pml_status pml_dropout_fn(pml_device *dev, const pml_dropout_args *args)
  *   PyTorch's BatchNorm does.
  * evaluation: mean and var are running_mean and running_var, left as they are.
  * Both: save_mean = mean, save_invstd = invstd = 1/sqrt(var + eps) (stored in the dtype) and
- *   y = (x - mean) * invstd * gamma[ch] + beta[ch], with mean and invstd rounded to the dtype. */
+ *   y = act((x - mean) * invstd * gamma[ch] + beta[ch]), with mean and invstd rounded to the
+ *   dtype and act an elementwise activation (not softmax; identity for none). */
 typedef struct pml_bn_forward_args {
     pml_dtype dtype;
     int training;
+    pml_activation act;
+    float alpha;
     int64_t batch, c, plane;
     double eps, momentum;
     const void *x, *gamma, *beta;
@@ -176,15 +179,18 @@ typedef struct pml_bn_forward_args {
 } pml_bn_forward_args;
 typedef pml_status pml_bn_forward_fn(pml_device *dev, const pml_bn_forward_args *args);
 
-/* The backward of a forward, from its save_mean and save_invstd:
- * xhat = (x - mean) invstd; dbeta[ch] = sum dy; dgamma[ch] = sum dy xhat (in double, as
- * above); dx (may be NULL) = gamma invstd / N (N dy - dbeta - xhat dgamma) after a training
- * forward (the batch statistics depend on x), gamma invstd dy after an evaluation one. */
+/* The backward of a forward, from its save_mean and save_invstd and its output y (read only
+ * for the activation's derivative, as in nn_ops.h): dz = dy act'(y), xhat = (x - mean) invstd;
+ * dbeta[ch] = sum dz; dgamma[ch] = sum dz xhat (in double, as above); dx (may be NULL) =
+ * gamma invstd / N (N dz - dbeta - xhat dgamma) after a training forward (the batch
+ * statistics depend on x), gamma invstd dz after an evaluation one. */
 typedef struct pml_bn_backward_args {
     pml_dtype dtype;
     int training;
+    pml_activation act;
+    float alpha;
     int64_t batch, c, plane;
-    const void *x, *dy, *gamma, *save_mean, *save_invstd;
+    const void *x, *y, *dy, *gamma, *save_mean, *save_invstd;
     void *dx, *dgamma, *dbeta;
 } pml_bn_backward_args;
 typedef pml_status pml_bn_backward_fn(pml_device *dev, const pml_bn_backward_args *args);
