@@ -72,7 +72,9 @@ static rig rig_make(pml_device *dev, const scenario *sc)
              NULL, NULL, NULL, NULL, NULL, NULL};
     PML_ASSERT_OK(pml_dataset_split(g.full, sc->val, 1, &g.tr, &g.va));
     if (sc->head) PML_ASSERT_OK(pml_dataset_head(g.tr, sc->head, &g.head));
-    g.m = pml_test_model(dev, sc->spec, 16, 32, sc->init, 3);
+    /* the 4x4 images as 1x4x4, so that convolutions see them (dense layers take them flat) */
+    PML_ASSERT_OK(pml_model_create_shaped(dev, PML_F32, 3, (int64_t[]){1, 4, 4}, 32, &g.m));
+    PML_ASSERT_OK(pml_model_add_spec(g.m, sc->spec, sc->init, 0.0f, 3));
     PML_ASSERT_OK(pml_optimizer_create(dev, &sc->oc, &g.o));
     PML_ASSERT_OK(sc->reconstruct ? pml_train_step_reconstruction(&g.step)
                                   : pml_train_step_classifier(&g.step));
@@ -149,6 +151,12 @@ static void collect(rig *g, pml_train_result *res, outcome *out)
             const pml_tensor *s = pml_optimizer_state(g->o, i, which);
             if (s) out->nstate = append(out->state, out->nstate, 8192, s);
         }
+    }
+    /* and the buffers (batch norm's running statistics) */
+    for (int i = n; i < pml_model_num_state_tensors(g->m); ++i) {
+        pml_tensor *p = NULL;
+        PML_ASSERT_OK(pml_model_state_tensor(g->m, i, NULL, &p));
+        out->nw = append(out->w, out->nw, 4096, p);
     }
     out->t = pml_optimizer_steps(g->o);
     out->lr = pml_optimizer_lr(g->o);
@@ -280,6 +288,17 @@ static void rate_cut_twice(const outcome *whole)
     const pml_epoch_stats *h = whole->r.history;
     cr_assert(whole->r.epochs_run == 10 && h[4].lr < h[0].lr && h[9].lr < h[5].lr,
               "rates %g %g %g %g", h[0].lr, h[4].lr, h[5].lr, h[9].lr);
+}
+
+/* A convolutional network with dropout (masks keyed by the step) and batch norm (running
+ * statistics in the checkpoint) resumes to the same bits. */
+Test(nn_checkpoint, cnn_with_dropout_and_batchnorm_resumes_bit_for_bit)
+{
+    scenario sc = make("conv:3:3:pad=same:nobias,batchnorm,relu,maxpool:2,flatten,dropout:0.3,"
+                       "dense:4", PML_INIT_HE, PML_OPTIM_ADAM, 96, 0.25);
+    sc.c.epochs = 4;
+    sc.c.batch = 16;
+    check_resume(&sc, 2, NULL, "cnn, dropout, batchnorm");
 }
 
 Test(nn_checkpoint, adam_with_plateau_resumes_bit_for_bit)
