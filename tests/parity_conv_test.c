@@ -1,5 +1,5 @@
-/* Convolution-family kernels and layers on CUDA against the CPU: im2col, col2im and max
- * pooling bit for bit, dropout masks identical, every image layer's forward and backward within
+/* Convolution-family kernels and layers on CUDA against the CPU: im2col and col2im bit for
+ * bit, dropout masks identical, every image layer's forward and backward within
  * the tolerance table, and a 100-step CNN training run (dropout and batch norm included) whose
  * loss curve agrees. Without a GPU the CUDA cases skip; the CPU cases (FP32 layers against
  * FP64, a reproducible curve) always run. */
@@ -15,7 +15,7 @@
 #define B 5
 
 /* ---- kernels ------------------------------------------------------------------------------ */
-Test(parity_conv, cuda_im2col_col2im_and_max_pool_bit_for_bit)
+Test(parity_conv, cuda_im2col_and_col2im_bit_for_bit)
 {
     pml_device *gpu = pml_test_open_cuda_or_skip();
     pml_device *cpu = pml_test_open_cpu();
