@@ -149,6 +149,7 @@ int pml_cmd_rbm(int argc, char **argv);        /* rbm train | logz | sample | co
 
 int pml_cmd_train(int argc, char **argv);
 int pml_cmd_eval(int argc, char **argv);
+int pml_cmd_predict(int argc, char **argv);
 
 /* ---- the tour ----------------------------------------------------------------------------
  * Each chapter runs on the tour's device, prints progress on stderr, appends rows to the
