@@ -75,6 +75,10 @@ PML_API const char *pml_layer_param_name(const pml_layer *l, int i);
 /* A dense layer's activation (PML_ACT_IDENTITY for other kinds unless it is an activation
  * layer). */
 PML_API pml_activation pml_layer_activation(const pml_layer *l);
+/* The layer's output buffer (max_batch x out_features; the first `batch` rows of the last
+ * forward are valid until the next one): what a layer made of an input, e.g. a convolution's
+ * feature maps. NULL for NULL. */
+PML_API const pml_tensor *pml_layer_output(const pml_layer *l);
 
 /* ---- models ----------------------------------------------------------------------------- */
 typedef struct pml_model pml_model;

@@ -76,6 +76,8 @@ void pml_jsonl_num(pml_jsonl *j, const char *key, double v); /* null for NaN/inf
 void pml_jsonl_int(pml_jsonl *j, const char *key, long long v);
 void pml_jsonl_bool(pml_jsonl *j, const char *key, int v);
 void pml_jsonl_str(pml_jsonl *j, const char *key, const char *v); /* NULL writes "" */
+/* An array of n numbers (null for NaN/inf). */
+void pml_jsonl_num_array(pml_jsonl *j, const char *key, const float *v, int n);
 /* Raw JSON text (an array or object written by the caller). */
 void pml_jsonl_raw(pml_jsonl *j, const char *key, const char *json_text);
 void pml_jsonl_end(pml_jsonl *j);
@@ -115,6 +117,13 @@ int pml_cli_path(const char *command, char *buf, size_t cap, const char *dir, co
  * PML_PNG_MAX_BYTES bytes of pixels (stb_image_write computes sizes in int). */
 #define PML_PNG_MAX_SIDE 16384
 #define PML_PNG_MAX_BYTES ((int64_t)1 << 28)
+/* `count` images of rows x cols values in [0, 1] (or any range with normalize: each image
+ * scaled from its own min..max to 0..255, the usual way to show filters) as one PNG grid of
+ * per_row images, 1-pixel grey gaps, each pixel drawn `scale` x `scale`. 0, or 1 after a
+ * message. */
+int pml_cli_image_grid(const char *cmd, const char *dir, const char *name, const float *img,
+                     int64_t count, int rows, int cols, int per_row, int scale, int normalize,
+                     int quiet);
 /* An 8-bit greyscale (channels 1) or RGB (3) PNG, atomically; larger than the bounds above
  * is refused (callers downsample first). */
 int pml_png_write(const char *command, const char *path, int width, int height, int channels,
@@ -138,6 +147,10 @@ typedef struct pml_command {
     const char *summary;
 } pml_command;
 
+/* `physml NAME <sub> ...`: run the subcommand argv[2] names from sub (NULL-terminated), or
+ * list them (stdout and 0 for --help; stderr and 2 otherwise). */
+int pml_cli_subcommand(const char *name, const pml_command *sub, int argc, char **argv);
+
 int pml_cmd_info(int argc, char **argv);
 int pml_cmd_tour(int argc, char **argv);
 
@@ -150,6 +163,7 @@ int pml_cmd_rbm(int argc, char **argv);        /* rbm train | logz | sample | co
 int pml_cmd_train(int argc, char **argv);
 int pml_cmd_eval(int argc, char **argv);
 int pml_cmd_predict(int argc, char **argv);
+int pml_cmd_conv(int argc, char **argv);
 
 /* ---- the tour ----------------------------------------------------------------------------
  * Each chapter runs on the tour's device, prints progress on stderr, appends rows to the

@@ -10,27 +10,15 @@
 
 int pml_cmd_rbm(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        pml_command_fn run;
-        const char *summary;
-    } sub[] = {
+    static const pml_command sub[] = {
         {"train", pml_cmd_rbm_train, "train an RBM by CD-k or persistent CD (Fashion-MNIST)"},
         {"logz", pml_cmd_rbm_logz, "log Z (exact or AIS) and the test set's log-probability"},
         {"sample", pml_cmd_rbm_sample, "fantasy particles of a trained RBM"},
         {"complete", pml_cmd_rbm_complete, "fill in occluded pixels by clamped Gibbs sampling"},
         {"ising", pml_cmd_rbm_ising, "RBMs trained on Ising configurations against Monte Carlo"},
+        {NULL, NULL, NULL},
     };
-    if (argc >= 3)
-        for (size_t i = 0; i < sizeof sub / sizeof sub[0]; ++i)
-            if (strcmp(argv[2], sub[i].name) == 0) return sub[i].run(argc, argv);
-    FILE *f = argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)
-                  ? stdout : stderr;
-    if (argc >= 3 && f == stderr) fprintf(f, "physml rbm: unknown subcommand '%s'\n\n", argv[2]);
-    fprintf(f, "usage: physml rbm <subcommand> [options]   (physml rbm <subcommand> --help)\n\n");
-    for (size_t i = 0; i < sizeof sub / sizeof sub[0]; ++i)
-        fprintf(f, "  %-9s %s\n", sub[i].name, sub[i].summary);
-    return f == stdout ? 0 : 2;
+    return pml_cli_subcommand("rbm", sub, argc, argv);
 }
 
 /* ---- rbm train --------------------------------------------------------------------------- */

@@ -55,7 +55,7 @@ int pml_cmd_rbm_sample(int argc, char **argv)
     if (!r) r = pml_rbm_cli_fantasy(SAMPLE, m, chains, steps, seed, start, pv);
     pml_dataset_destroy(start);
     if (!r && side)
-        r = pml_rbm_cli_grid(SAMPLE, out, "samples.png", pv, chains, side, side, 10, 2, 0, quiet);
+        r = pml_cli_image_grid(SAMPLE, out, "samples.png", pv, chains, side, side, 10, 2, 0, quiet);
     if (!r) {
         char path[PML_PATH_MAX];
         pml_device *cpu = NULL;

@@ -2,6 +2,7 @@
  * file is in place, PNG images (stb_image_write) within safe bounds, and gnuplot started
  * without a shell. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -152,4 +153,41 @@ int pml_gnuplot_render(const char *command, const char *dir, const char *script,
     }
     if (!quiet) fprintf(stderr, "wrote %s\n", png_path);
     return 0;
+}
+
+int pml_cli_image_grid(const char *cmd, const char *dir, const char *name, const float *img,
+                     int64_t count, int rows, int cols, int per_row, int scale, int normalize,
+                     int quiet)
+{
+    if (count < 1) return 0;
+    const int64_t nrow = (count + per_row - 1) / per_row, ncol = count < per_row ? count : per_row;
+    const int64_t w = ncol * (cols * scale + 1) + 1, h = nrow * (rows * scale + 1) + 1;
+    if (w > PML_PNG_MAX_SIDE || h > PML_PNG_MAX_SIDE)
+        return pml_cli_usage(cmd, "out", "%s: a grid of %lld images is too large to draw", name,
+                             (long long)count);
+    uint8_t *px = malloc((size_t)(w * h));
+    if (!px) return pml_cli_fail(cmd, name, PML_ERR_OUT_OF_MEMORY);
+    memset(px, 96, (size_t)(w * h));
+    const int64_t n = (int64_t)rows * cols;
+    for (int64_t k = 0; k < count; ++k) {
+        const float *x = img + k * n;
+        double lo = 0.0, hi = 1.0;
+        if (normalize) {
+            lo = INFINITY, hi = -INFINITY;
+            for (int64_t i = 0; i < n; ++i) lo = x[i] < lo ? x[i] : lo, hi = x[i] > hi ? x[i] : hi;
+            if (!(hi > lo)) hi = lo + 1.0;
+        }
+        const int64_t y0 = 1 + (k / per_row) * (rows * scale + 1), x0 = 1 + (k % per_row) * (cols * scale + 1);
+        for (int y = 0; y < rows * scale; ++y)
+            for (int c = 0; c < cols * scale; ++c) {
+                double v = ((double)x[(y / scale) * cols + c / scale] - lo) / (hi - lo);
+                v = v < 0 ? 0 : v > 1 ? 1 : v;
+                px[(y0 + y) * w + x0 + c] = (uint8_t)lround(255.0 * v);
+            }
+    }
+    char path[PML_PATH_MAX];
+    const int rc = pml_cli_path(cmd, path, sizeof path, dir, name) ||
+                   pml_png_write(cmd, path, (int)w, (int)h, 1, px, quiet);
+    free(px);
+    return rc;
 }

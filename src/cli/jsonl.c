@@ -54,6 +54,18 @@ void pml_jsonl_str(pml_jsonl *j, const char *k, const char *v)
     write_string(j->f, v);
 }
 
+void pml_jsonl_num_array(pml_jsonl *j, const char *k, const float *v, int n)
+{
+    key(j, k);
+    fputc('[', j->f);
+    for (int i = 0; i < n; ++i) {
+        if (i) fputs(", ", j->f);
+        if (isfinite(v[i])) fprintf(j->f, "%.9g", (double)v[i]);
+        else fputs("null", j->f);
+    }
+    fputc(']', j->f);
+}
+
 void pml_jsonl_raw(pml_jsonl *j, const char *k, const char *json_text)
 {
     key(j, k);

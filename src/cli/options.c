@@ -214,3 +214,17 @@ int pml_cli_open_device(const char *command, const char *spec, pml_device **out)
     if (s == PML_ERR_INVALID_ARGUMENT) return pml_cli_usage(command, "device", "%s", pml_last_error());
     return pml_cli_fail(command, "cannot open the device", s);
 }
+
+int pml_cli_subcommand(const char *name, const pml_command *sub, int argc, char **argv)
+{
+    if (argc >= 3)
+        for (const pml_command *c = sub; c->name; ++c)
+            if (strcmp(argv[2], c->name) == 0) return c->run(argc, argv);
+    FILE *f = argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)
+                  ? stdout : stderr;
+    if (argc >= 3 && f == stderr) fprintf(f, "physml %s: unknown subcommand '%s'\n\n", name, argv[2]);
+    fprintf(f, "usage: physml %s <subcommand> [options]   (physml %s <subcommand> --help)\n\n",
+            name, name);
+    for (const pml_command *c = sub; c->name; ++c) fprintf(f, "  %-9s %s\n", c->name, c->summary);
+    return f == stdout ? 0 : 2;
+}

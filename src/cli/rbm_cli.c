@@ -1,4 +1,4 @@
-/* Pieces the `physml rbm` commands share: image grids, data loading, AIS specs, fantasies. */
+/* Pieces the `physml rbm` commands share: data loading, AIS specs, fantasies. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -10,43 +10,6 @@ int pml_rbm_cli_side(int64_t n)
 {
     const int64_t s = (int64_t)llround(sqrt((double)n));
     return s * s == n && s <= 4096 ? (int)s : 0;
-}
-
-int pml_rbm_cli_grid(const char *cmd, const char *dir, const char *name, const float *img,
-                     int64_t count, int rows, int cols, int per_row, int scale, int normalize,
-                     int quiet)
-{
-    if (count < 1) return 0;
-    const int64_t nrow = (count + per_row - 1) / per_row, ncol = count < per_row ? count : per_row;
-    const int64_t w = ncol * (cols * scale + 1) + 1, h = nrow * (rows * scale + 1) + 1;
-    if (w > PML_PNG_MAX_SIDE || h > PML_PNG_MAX_SIDE)
-        return pml_cli_usage(cmd, "out", "%s: a grid of %lld images is too large to draw", name,
-                             (long long)count);
-    uint8_t *px = malloc((size_t)(w * h));
-    if (!px) return pml_cli_fail(cmd, name, PML_ERR_OUT_OF_MEMORY);
-    memset(px, 96, (size_t)(w * h));
-    const int64_t n = (int64_t)rows * cols;
-    for (int64_t k = 0; k < count; ++k) {
-        const float *x = img + k * n;
-        double lo = 0.0, hi = 1.0;
-        if (normalize) {
-            lo = INFINITY, hi = -INFINITY;
-            for (int64_t i = 0; i < n; ++i) lo = x[i] < lo ? x[i] : lo, hi = x[i] > hi ? x[i] : hi;
-            if (!(hi > lo)) hi = lo + 1.0;
-        }
-        const int64_t y0 = 1 + (k / per_row) * (rows * scale + 1), x0 = 1 + (k % per_row) * (cols * scale + 1);
-        for (int y = 0; y < rows * scale; ++y)
-            for (int c = 0; c < cols * scale; ++c) {
-                double v = ((double)x[(y / scale) * cols + c / scale] - lo) / (hi - lo);
-                v = v < 0 ? 0 : v > 1 ? 1 : v;
-                px[(y0 + y) * w + x0 + c] = (uint8_t)lround(255.0 * v);
-            }
-    }
-    char path[PML_PATH_MAX];
-    const int rc = pml_cli_path(cmd, path, sizeof path, dir, name) ||
-                   pml_png_write(cmd, path, (int)w, (int)h, 1, px, quiet);
-    free(px);
-    return rc;
 }
 
 int pml_rbm_cli_load(const char *cmd, pml_device *dev, const char *dir, int64_t subset,
@@ -220,7 +183,7 @@ int pml_rbm_cli_complete(const char *cmd, pml_rbm *m, const pml_dataset *test,
                 grid[(3 * e + 1) * nv + i] = keep[e * nv + i] != 0.0f ? truth[e * nv + i] : 0.5f;
                 grid[(3 * e + 2) * nv + i] = pv[e * nv + i];
             }
-        r = pml_rbm_cli_grid(cmd, out, "completion.png", grid, 3 * n, rows, cols, 6, 3, 0, quiet);
+        r = pml_cli_image_grid(cmd, out, "completion.png", grid, 3 * n, rows, cols, 6, 3, 0, quiet);
     }
     free(truth), free(keep), free(pv), free(grid);
     pml_tensor_destroy(x), pml_tensor_destroy(kt), pml_tensor_destroy(pt);
@@ -238,9 +201,9 @@ int pml_rbm_cli_pictures(const char *cmd, const char *out, pml_rbm *r, int rows,
     if (!buf) return pml_cli_fail(cmd, "pictures", PML_ERR_OUT_OF_MEMORY);
     pml_status s = pml_tensor_download(pml_rbm_weight(r), buf, (size_t)(nh * nv) * sizeof(float));
     int rc = s != PML_OK ? pml_cli_fail(cmd, "weights", s) : 0;
-    if (!rc) rc = pml_rbm_cli_grid(cmd, out, "filters.png", buf, nf, rows, cols, 10, 2, 1, quiet);
+    if (!rc) rc = pml_cli_image_grid(cmd, out, "filters.png", buf, nf, rows, cols, 10, 2, 1, quiet);
     if (!rc) rc = pml_rbm_cli_fantasy(cmd, r, chains, 1000, seed, start, buf);
-    if (!rc) rc = pml_rbm_cli_grid(cmd, out, "samples.png", buf, chains, rows, cols, 10, 2, 0, quiet);
+    if (!rc) rc = pml_cli_image_grid(cmd, out, "samples.png", buf, chains, rows, cols, 10, 2, 0, quiet);
     free(buf);
     return rc;
 }

@@ -11,13 +11,6 @@ int pml_cmd_rbm_sample(int argc, char **argv);
 int pml_cmd_rbm_complete(int argc, char **argv);
 int pml_cmd_rbm_ising(int argc, char **argv);
 
-/* `count` images of rows x cols values in [0, 1] (or any range with normalize: each image
- * scaled from its own min..max to 0..255, the usual way to show filters) as one PNG grid of
- * per_row images, 1-pixel grey gaps, each pixel drawn `scale` x `scale`. 0, or 1 after a
- * message. */
-int pml_rbm_cli_grid(const char *cmd, const char *dir, const char *name, const float *img,
-                     int64_t count, int rows, int cols, int per_row, int scale, int normalize,
-                     int quiet);
 /* The side of a square image of n pixels, or 0. */
 int pml_rbm_cli_side(int64_t n);
 /* Split `data` (MNIST format) on dev: its test split (first `test_n`, 0: all) into *test, and

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/conv_pictures.h"
 #include "cli/train_common.h"
 #include "core/file.h"
 
@@ -437,6 +438,21 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
         rc = 1;
         goto done;
     }
+    /* a convolutional network's first filters and their feature maps of four test images */
+    int pictures = 0;
+    {
+        pml_tensor *x4 = NULL;
+        const int64_t n4 = pml_dataset_size(tbase) < 4 ? pml_dataset_size(tbase) : 4;
+        s = pml_tensor_create_2d(dev, PML_F32, n4, pml_dataset_features(tbase), &x4);
+        if (s == PML_OK) s = pml_dataset_batch(tbase, 0, n4, scaling, NULL, 0, 0, x4, NULL);
+        const int pr = s == PML_OK ? pml_conv_pictures(command, a->out, m, x4, n4, 1, &pictures)
+                                   : pml_cli_fail(command, "drawing the filters", s);
+        pml_tensor_destroy(x4);
+        if (pr) {
+            rc = 1;
+            goto done;
+        }
+    }
     int dom = 0;
     int64_t dom_n = 0;
     if ((s = dominant_class(m, tbase, scaling, &dom, &dom_n)) != PML_OK)
@@ -475,6 +491,8 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
                (long long)o->params, o->epochs_run, o->seconds_total, o->samples_per_s, stop);
         if (a->checkpoint && res.checkpoint_epoch > 0)
             printf("checkpoint: %s (after epoch %d)\n", a->checkpoint, res.checkpoint_epoch);
+        if (pictures)
+            printf("filters: %s/filters.png, feature maps: %s/features.png\n", a->out, a->out);
         if (o->png_written) printf("loss curve: %s\n", o->loss_png);
         else if (o->dat[0]) printf("loss curve data: %s (gnuplot %s/loss.gp for the PNG)\n", o->dat, a->out);
     }

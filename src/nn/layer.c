@@ -192,6 +192,7 @@ const char *pml_layer_param_name(const pml_layer *l, int i)
 {
     return l && i >= 0 && i < l->nparams ? l->pname[i] : NULL;
 }
+const pml_tensor *pml_layer_output(const pml_layer *l) { return l ? l->out : NULL; }
 pml_activation pml_layer_activation(const pml_layer *l)
 {
     return l && l->vt->activation ? l->vt->activation(l) : PML_ACT_IDENTITY;

@@ -154,6 +154,7 @@
     Y(pml_layer_kind, pml_layer_kind(NULL) != NULL)                                        \
     Y(pml_layer_in_features, pml_layer_in_features(NULL) == 0)                             \
     Y(pml_layer_out_features, pml_layer_out_features(NULL) == 0)                           \
+    Y(pml_layer_output, pml_layer_output(NULL) == NULL)                                    \
     Y(pml_layer_out_shape, pml_layer_out_shape(NULL, f->dims) == 0)                        \
     Y(pml_layer_in_shape, pml_layer_in_shape(NULL, f->dims) == 0)                          \
     Y(pml_layer_in_shape, pml_layer_in_shape(f->layer, NULL) == 0)                         \
