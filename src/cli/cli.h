@@ -187,6 +187,7 @@ typedef struct pml_tour_chapter {
 } pml_tour_chapter;
 
 int pml_tour_devices(pml_tour_ctx *ctx);
+int pml_tour_cnn(pml_tour_ctx *ctx);
 
 int pml_tour_ising(pml_tour_ctx *ctx); /* the Ising chapter */
 int pml_tour_hopfield(pml_tour_ctx *ctx);

@@ -8,44 +8,9 @@
 
 #include "cli/conv_pictures.h"
 
-#define PANEL 112 /* pixels per panel side */
-
 /* Fig. 7 */
 static const float fig7[36] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 2, 1, 1, 1,
                                1, 1, 2, 2, 1, 0, 0, 1, 2, 2, 0, 0, 0, 0, 2, 1, 0, 0};
-/* Fig. 8's vertical and horizontal line filters, and an X, each less its mean: as printed
- * (entries 0 and 1) they only blur along their line, since every pixel of an image is >= 0;
- * made zero-sum they give 0 on flat regions, so ReLU keeps the lines they match. */
-#define T (2.0f / 3.0f)
-#define U (-1.0f / 3.0f)
-#define X5 (4.0f / 9.0f)
-#define O4 (-5.0f / 9.0f)
-static const float filters[3][9] = {{U, T, U, U, T, U, U, T, U},
-                                    {U, U, U, T, T, T, U, U, U},
-                                    {X5, O4, X5, O4, X5, O4, X5, O4, X5}};
-#undef T
-#undef U
-#undef X5
-#undef O4
-static const char *const filter_names[3] = {"vertical", "horizontal", "X"};
-
-/* A model of spec on c x h x w (batch `batch`) whose first layer's weights are w (no bias). */
-static pml_status make(pml_device *dev, const char *spec, int64_t c, int64_t h, int64_t wd,
-                       int64_t batch, const float *w, pml_model **out)
-{
-    pml_model *m = NULL;
-    PML_TRY(pml_model_create_shaped(dev, PML_F32, 3, (const int64_t[]){c, h, wd}, batch, &m));
-    pml_status s = pml_model_add_spec(m, spec, PML_INIT_ZERO, 0.0f, 0);
-    pml_tensor *wt = s == PML_OK ? pml_layer_param(pml_model_layer(m, 0), 0) : NULL;
-    if (s == PML_OK) s = pml_tensor_upload(wt, w, (size_t)pml_tensor_numel(wt) * sizeof *w);
-    if (s != PML_OK) {
-        pml_model_destroy(m);
-        return s;
-    }
-    *out = m;
-    return PML_OK;
-}
-
 /* The 6x6 example through conv:1:2 with `opts`: the output into out (side x side). */
 static pml_status primer_case(pml_device *dev, const char *opts, float *out, int *side)
 {
@@ -53,7 +18,7 @@ static pml_status primer_case(pml_device *dev, const char *opts, float *out, int
     snprintf(spec, sizeof spec, "conv:1:2%s:nobias", opts);
     static const float ones[4] = {1, 1, 1, 1};
     pml_model *m = NULL;
-    PML_TRY(make(dev, spec, 1, 6, 6, 1, ones, &m));
+    PML_TRY(pml_conv_fixed_model(dev, spec, 1, 6, 6, 1, ones, &m));
     pml_tensor *x = NULL;
     pml_status s = pml_tensor_create_2d(dev, PML_F32, 1, 36, &x);
     if (s == PML_OK) s = pml_tensor_upload(x, fig7, sizeof fig7);
@@ -124,60 +89,6 @@ static int load_image(const char *cmd, pml_device *dev, const char *dir, int64_t
     return s == PML_OK ? 0 : pml_cli_fail(cmd, "reading the image", s);
 }
 
-/* Rows: the three filters; columns: input, filter, conv+ReLU, pooled, then layer 2's
- * horizontal filter on the pooled map with ReLU, and pooled again. */
-static int draw(const char *cmd, pml_device *dev, const float *img, int h, int w,
-                const char *out, int quiet)
-{
-    enum { COLS = 6 };
-    float all[27];
-    for (int f = 0; f < 3; ++f) memcpy(all + 9 * f, filters[f], sizeof filters[f]);
-    pml_model *l1 = NULL, *l2 = NULL;
-    pml_tensor *x = NULL, *x2 = NULL;
-    const int h2 = h / 2, w2 = w / 2, h4 = h2 / 2, w4 = w2 / 2;
-    const size_t p1 = (size_t)(h * w), p2 = (size_t)(h2 * w2), p4 = (size_t)(h4 * w4);
-    float *m1 = malloc(3 * p1 * sizeof *m1), *q1 = malloc(3 * p2 * sizeof *q1);
-    float *m2 = malloc(3 * p2 * sizeof *m2), *q2 = malloc(3 * p4 * sizeof *q2);
-    float *panels = malloc((size_t)(3 * COLS * PANEL * PANEL) * sizeof *panels);
-    const pml_tensor *y = NULL;
-    pml_status s = m1 && q1 && m2 && q2 && panels
-                       ? PML_OK
-                       : pml_set_error(PML_ERR_OUT_OF_MEMORY, "out of host memory");
-    if (s == PML_OK) s = make(dev, "conv:3:3:pad=same:nobias,relu,maxpool:2", 1, h, w, 1, all, &l1);
-    if (s == PML_OK) s = pml_tensor_create_2d(dev, PML_F32, 1, (int64_t)p1, &x);
-    if (s == PML_OK) s = pml_tensor_upload(x, img, p1 * sizeof *img);
-    if (s == PML_OK) s = pml_model_forward(l1, x, 1, &y);
-    if (s == PML_OK) s = pml_tensor_download(pml_layer_output(pml_model_layer(l1, 0)), m1, 3 * p1 * 4);
-    if (s == PML_OK) s = pml_tensor_download(y, q1, 3 * p2 * 4);
-    /* layer 2: the horizontal filter on each pooled map (a batch of three one-channel maps) */
-    if (s == PML_OK)
-        s = make(dev, "conv:1:3:pad=same:nobias,relu,maxpool:2", 1, h2, w2, 3, filters[1], &l2);
-    if (s == PML_OK) s = pml_tensor_create_2d(dev, PML_F32, 3, (int64_t)p2, &x2);
-    if (s == PML_OK) s = pml_tensor_upload(x2, q1, 3 * p2 * sizeof *q1);
-    if (s == PML_OK) s = pml_model_forward(l2, x2, 3, &y);
-    if (s == PML_OK) s = pml_tensor_download(pml_layer_output(pml_model_layer(l2, 0)), m2, 3 * p2 * 4);
-    if (s == PML_OK) s = pml_tensor_download(y, q2, 3 * p4 * 4);
-    int rc = s == PML_OK ? 0 : pml_cli_fail(cmd, "convolving", s);
-    for (int f = 0; rc == 0 && f < 3; ++f) {
-        float *row = panels + (size_t)f * COLS * PANEL * PANEL;
-        pml_conv_panel(img, h, w, row, PANEL);
-        pml_conv_panel(filters[f], 3, 3, row + 1 * PANEL * PANEL, PANEL);
-        pml_conv_panel(m1 + f * p1, h, w, row + 2 * PANEL * PANEL, PANEL);
-        pml_conv_panel(q1 + f * p2, h2, w2, row + 3 * PANEL * PANEL, PANEL);
-        pml_conv_panel(m2 + f * p2, h2, w2, row + 4 * PANEL * PANEL, PANEL);
-        pml_conv_panel(q2 + f * p4, h4, w4, row + 5 * PANEL * PANEL, PANEL);
-    }
-    if (rc == 0)
-        rc = pml_cli_image_grid(cmd, out, "filters.png", panels, 3 * COLS, PANEL, PANEL, COLS, 1,
-                                1, quiet);
-    free(m1), free(q1), free(m2), free(q2), free(panels);
-    pml_tensor_destroy(x);
-    pml_tensor_destroy(x2);
-    pml_model_destroy(l1);
-    pml_model_destroy(l2);
-    return rc;
-}
-
 static int demo(int argc, char **argv)
 {
     static const char cmd[] = "conv demo";
@@ -188,7 +99,7 @@ static int demo(int argc, char **argv)
         {"data", PML_OPT_STR, &data, "DIR", "MNIST-format directory (default: Fashion-MNIST)"},
         {"index", PML_OPT_INT, &index, "I", "which test image (0)", 0, 1e9},
         {"image", PML_OPT_STR, &image, "X.npy", "a float32 H x W image instead (4..1024 a side)"},
-        {"out", PML_OPT_STR, &out, "DIR", "filters.png (out/conv)"},
+        {"out", PML_OPT_STR, &out, "DIR", "fig12.png (out/conv)"},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"json", PML_OPT_FLAG, &json, NULL, "one JSON object"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no file notes on stderr"},
@@ -216,19 +127,19 @@ static int demo(int argc, char **argv)
     float *img = NULL;
     int h = 0, w = 0;
     r = load_image(cmd, dev, data, index, image, &img, &h, &w);
-    if (r == 0) r = draw(cmd, dev, img, h, w, out, quiet);
+    if (r == 0) r = pml_conv_demo_picture(cmd, dev, img, h, w, out, quiet);
     free(img);
     pml_device_close(dev);
     if (r) return r;
     char png[PML_PATH_MAX];
-    if (pml_cli_path(cmd, png, sizeof png, out, "filters.png")) return 1;
+    if (pml_cli_path(cmd, png, sizeof png, out, "fig12.png")) return 1;
     if (json) {
         pml_jsonl j;
         pml_jsonl_begin(&j, stdout);
         pml_jsonl_num_array(&j, "fig10_stride1", s1, 25);
         pml_jsonl_num_array(&j, "fig11_stride2", s2, 9);
         pml_jsonl_num_array(&j, "padded", pad, 49);
-        pml_jsonl_str(&j, "filters_png", png);
+        pml_jsonl_str(&j, "fig12_png", png);
         pml_jsonl_end(&j);
         return 0;
     }
@@ -239,7 +150,7 @@ static int demo(int argc, char **argv)
               np);
     printf("Fig. 8/12: %s (rows: %s, %s, %s filters, made zero-sum; columns: image, filter, "
            "conv + ReLU, 2x2 max pool, layer 2 with the horizontal filter + ReLU, pool)\n", png,
-           filter_names[0], filter_names[1], filter_names[2]);
+           pml_conv_filter_names[0], pml_conv_filter_names[1], pml_conv_filter_names[2]);
     return 0;
 }
 

@@ -17,4 +17,17 @@ int pml_conv_pictures(const char *cmd, const char *dir, pml_model *m, const pml_
  * factor that fits; the rest filled with the map's minimum). */
 void pml_conv_panel(const float *map, int h, int w, float *panel, int side);
 
+/* A model of spec on c x h x w (max batch `batch`) whose first layer's weights are w and
+ * whose other parameters are zero. */
+pml_status pml_conv_fixed_model(pml_device *dev, const char *spec, int64_t c, int64_t h,
+                                int64_t w, int64_t batch, const float *weights, pml_model **out);
+
+/* The primer's Fig. 8/12 for an h x w image in [0, 1]: DIR/fig12.png, rows the vertical,
+ * horizontal and X filters (pml_conv_filter_names), made zero-sum; columns the image, the
+ * filter, conv + ReLU, 2x2 max pooling, a second layer (the horizontal filter, ReLU) and
+ * pooling again. 0, or 1 after a message. */
+int pml_conv_demo_picture(const char *cmd, pml_device *dev, const float *img, int h, int w,
+                          const char *dir, int quiet);
+extern const char *const pml_conv_filter_names[3];
+
 #endif

@@ -13,6 +13,8 @@ static const pml_tour_chapter chapters[] = {
     {"rbm", "Restricted Boltzmann machines: Fashion-MNIST and the Ising model", pml_tour_rbm},
 
     {"train", "Feed-forward network trained by backprop", pml_tour_train},
+    {"cnn", "Convolutional networks: the primer's filters, and a CNN on Fashion-MNIST",
+     pml_tour_cnn},
 
     {NULL, NULL, NULL},
 };
@@ -58,7 +60,7 @@ int pml_cmd_tour(int argc, char **argv)
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"out", PML_OPT_STR, &out, "DIR", "where report.md and the figures go (out/tour)"},
         {"quick", PML_OPT_FLAG, &quick, NULL, "smaller sizes: a smoke test in seconds"},
-        {"only", PML_OPT_STR, &only, "NAME", "run one chapter (devices, ising, hopfield, rbm, train)"},
+        {"only", PML_OPT_STR, &only, "NAME", "run one chapter (devices, ising, hopfield, rbm, train, cnn)"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no progress on stderr"},
         {NULL, 0, NULL, NULL, NULL},
     };

@@ -112,8 +112,10 @@ size_t pml_test_read_file(const char *path, unsigned char *buf, size_t cap);
  * what was called (a path, a function) in the failure messages. */
 void pml_test_expect_error(const char *call, pml_status got, pml_status want, const char *part);
 
-/* Whether /usr/bin/python3 can import numpy (tests against NumPy skip without it). */
+/* Whether /usr/bin/python3 can import numpy (tests against NumPy skip without it), or
+ * another module (torch). */
 int pml_test_have_numpy(void);
+int pml_test_have_python_module(const char *module);
 
 /* Run the physml tool of this build (PML_BUILD_DIR/bin/physml) with the arguments args
  * (NULL-terminated; no shell), its stdout into out and stderr into err (either may be NULL;

@@ -1,4 +1,5 @@
 /* Running the physml tool from tests: an argument vector, no shell (src/core/process.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,8 +41,12 @@ int pml_test_physml_line(const char *line, char *out, size_t out_cap, char *err,
     return pml_test_physml(args, out, out_cap, err, err_cap);
 }
 
-int pml_test_have_numpy(void)
+int pml_test_have_python_module(const char *module)
 {
-    const char *const argv[] = {"/usr/bin/python3", "-c", "import numpy", NULL};
+    char code[64];
+    snprintf(code, sizeof code, "import %s", module);
+    const char *const argv[] = {"/usr/bin/python3", "-c", code, NULL};
     return pml_run(argv, NULL, NULL, 0, NULL, 0) == 0;
 }
+
+int pml_test_have_numpy(void) { return pml_test_have_python_module("numpy"); }
