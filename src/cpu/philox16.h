@@ -7,16 +7,9 @@
 #include <stdint.h>
 
 #include "core/philox.h"
+#include "cpu/simd.h"
 
 #define PML_PHILOX16_LANES 16
-
-/* (Functions with clones are static: GCC gives the ifunc symbol and its resolver default
- * visibility whatever -fvisibility says, so an extern one would be exported.) */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define PML_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PML_SIMD_CLONES
-#endif
 
 /* Philox4x32-10 of 16 blocks at once: lane i computes block ctr[i] of `stream`. */
 PML_SIMD_CLONES

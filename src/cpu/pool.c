@@ -1,8 +1,10 @@
 /* Max and average pooling, forward and backward. Contract: src/ops/conv_ops.h. Plain loops,
  * one (sample, channel) plane per iteration: the reference the CUDA kernels are checked
- * against. The backward gathers: each input element walks the windows that hold it in
+ * against; 2x2/2 max pooling, the common case, a row at a time in vector registers (the
+ * same comparisons in the same order). The backward gathers: each input element walks the windows that hold it in
  * increasing (oy, ox), so overlapping windows add in one fixed order on every backend. */
 #include "cpu/cpu.h"
+#include "cpu/simd.h"
 #include "ops/conv_ops.h"
 
 /* The output rows (or columns) whose windows hold input row i: o in [lo, hi]. */
@@ -12,16 +14,48 @@ static void windows_of(int64_t i, int64_t k, int64_t s, int64_t n_out, int64_t *
     *hi = i / s < n_out - 1 ? i / s : n_out - 1;
 }
 
+/* b replaces the running maximum v when larger, or when it is the first NaN */
+#define BEATS(b, v) ((b) > (v) || ((b) != (b) && (v) == (v)))
+
 #define DEFINE_POOL(T, SUF)                                                                  \
+    /* One output row of 2x2/2 max pooling from input rows r0, r1 (the window order a, b, c, \
+     * d as the general loop walks it), vectorised across the row. */                       \
+    PML_SIMD_CLONES                                                                          \
+    static void max2_row_##SUF(const T *restrict r0, const T *restrict r1, int64_t wo,       \
+                               int32_t base, int32_t w, T *restrict y, int32_t *restrict idx) \
+    {                                                                                        \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t ox = 0; ox < wo; ++ox) {                                                \
+            const T a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];  \
+            const int32_t p = base + 2 * (int32_t)ox;                                        \
+            T v = a;                                                                         \
+            int32_t i = p;                                                                   \
+            if (BEATS(b, v)) v = b, i = p + 1;                                               \
+            if (BEATS(c, v)) v = c, i = p + w;                                               \
+            if (BEATS(d, v)) v = d, i = p + w + 1;                                           \
+            y[ox] = v;                                                                       \
+            idx[ox] = i;                                                                     \
+        }                                                                                    \
+    }                                                                                        \
     static void pool_##SUF(const pml_pool_args *a)                                           \
     {                                                                                        \
         const pml_conv_geom *g = &a->g;                                                      \
         const T *x = (const T *)a->x;                                                        \
         T *y = (T *)a->y;                                                                    \
         const T inv = (T)1 / (T)(g->kh * g->kw);                                             \
+        const int two = a->mode == PML_POOL_MAX && g->kh == 2 && g->kw == 2 && g->sh == 2 && \
+                        g->sw == 2;                                                          \
         _Pragma("omp parallel for schedule(static) if (g->batch * g->c * g->h * g->w > (1 << 18))") \
         for (int64_t bc = 0; bc < g->batch * g->c; ++bc) {                                   \
             const T *xp = x + bc * g->h * g->w;                                              \
+            if (two) {                                                                       \
+                for (int64_t oy = 0; oy < g->ho; ++oy)                                       \
+                    max2_row_##SUF(xp + 2 * oy * g->w, xp + (2 * oy + 1) * g->w, g->wo,      \
+                                   (int32_t)(2 * oy * g->w), (int32_t)g->w,                  \
+                                   y + (bc * g->ho + oy) * g->wo,                            \
+                                   a->idx + (bc * g->ho + oy) * g->wo);                      \
+                continue;                                                                    \
+            }                                                                                \
             for (int64_t oy = 0; oy < g->ho; ++oy)                                           \
                 for (int64_t ox = 0; ox < g->wo; ++ox) {                                     \
                     const int64_t o = (bc * g->ho + oy) * g->wo + ox;                        \
@@ -31,8 +65,7 @@ static void windows_of(int64_t i, int64_t k, int64_t s, int64_t n_out, int64_t *
                         for (int64_t ky = 0; ky < g->kh; ++ky)                               \
                             for (int64_t kx = 0; kx < g->kw; ++kx) {                         \
                                 const int64_t p = (y0 + ky) * g->w + x0 + kx;                \
-                                if (xp[p] > xp[best] || (xp[p] != xp[p] && xp[best] == xp[best])) \
-                                    best = p;                                                \
+                                if (BEATS(xp[p], xp[best])) best = p;                        \
                             }                                                                \
                         y[o] = xp[best];                                                     \
                         a->idx[o] = (int32_t)best;                                           \
