@@ -1,69 +1,99 @@
-/* The convolution's epilogue and prologue: rows <-> NCHW with the bias and the activation
- * folded in, the per-channel bias pass and the per-channel sums. Contract:
- * src/ops/conv_ops.h. Plain loops, one sample per iteration: these are the reference the CUDA
- * kernels are checked against. */
+/* The convolution's epilogue and prologue: channel-major z <-> NCHW with the bias and the
+ * activation folded in, the per-channel bias pass and the per-channel sums. Contract:
+ * src/ops/conv_ops.h. A (sample, channel) plane per iteration: each is one contiguous run on
+ * both sides, the activation's switch outside the vectorised loops. */
 #include "cpu/cpu.h"
+#include "cpu/simd.h"
 #include "ops/conv_ops.h"
 
-#define PAR_IF _Pragma("omp parallel for schedule(static) if (work > (1 << 18))")
+#define PAR_IF _Pragma("omp parallel for schedule(static) if (work > (1 << 16))")
 
 #define DEFINE_CHW(T, SUF)                                                                   \
+    /* y[i] = act(z[i] + add) for i < n */                                                   \
+    PML_SIMD_CLONES                                                                          \
+    static void act_run_##SUF(pml_activation act, T alpha, const T *z, T *y, int64_t n, T add) \
+    {                                                                                        \
+        switch (act) {                                                                       \
+        case PML_ACT_IDENTITY:                                                               \
+            _Pragma("omp simd")                                                              \
+            for (int64_t i = 0; i < n; ++i) y[i] = z[i] + add;                               \
+            break;                                                                           \
+        case PML_ACT_RELU:                                                                   \
+            _Pragma("omp simd")                                                              \
+            for (int64_t i = 0; i < n; ++i) {                                                \
+                const T v = z[i] + add;                                                      \
+                y[i] = v > 0 ? v : (T)0;                                                     \
+            }                                                                                \
+            break;                                                                           \
+        default:                                                                             \
+            for (int64_t i = 0; i < n; ++i) y[i] = pml_nn_act_##SUF(act, z[i] + add, alpha); \
+        }                                                                                    \
+    }                                                                                        \
+    /* dz[i] = dy[i] act'(y[i]) for i < n (y NULL: identity) */                              \
+    PML_SIMD_CLONES                                                                          \
+    static void grad_run_##SUF(pml_activation act, T alpha, const T *y, const T *dy, T *dz,  \
+                               int64_t n)                                                    \
+    {                                                                                        \
+        if (y == NULL || act == PML_ACT_IDENTITY) {                                          \
+            _Pragma("omp simd")                                                              \
+            for (int64_t i = 0; i < n; ++i) dz[i] = dy[i];                                   \
+        } else if (act == PML_ACT_RELU) {                                                    \
+            _Pragma("omp simd")                                                              \
+            for (int64_t i = 0; i < n; ++i) dz[i] = y[i] > 0 ? dy[i] : (T)0;                 \
+        } else {                                                                             \
+            for (int64_t i = 0; i < n; ++i) dz[i] = pml_nn_act_grad_##SUF(act, y[i], dy[i], alpha); \
+        }                                                                                    \
+    }                                                                                        \
+    PML_SIMD_CLONES                                                                          \
+    static double sum_run_##SUF(const T *x, int64_t n)                                       \
+    {                                                                                        \
+        double r = 0;                                                                        \
+        _Pragma("omp simd reduction(+ : r)")                                                 \
+        for (int64_t i = 0; i < n; ++i) r += (double)x[i];                                   \
+        return r;                                                                            \
+    }                                                                                        \
     static void to_chw_##SUF(const pml_conv_to_chw_args *a)                                  \
     {                                                                                        \
-        const T *rows = (const T *)a->rows, *bias = (const T *)a->bias;                      \
-        T *y = (T *)a->y;                                                                    \
-        const int64_t C = a->c, P = a->plane;                                                \
-        const int64_t work = a->batch * C * P;                                               \
-        PAR_IF                                                             \
-        for (int64_t b = 0; b < a->batch; ++b)                                               \
-            for (int64_t q = 0; q < P; ++q) {                                                \
-                const T *r = rows + (b * P + q) * C;                                         \
-                for (int64_t ch = 0; ch < C; ++ch)                                           \
-                    y[(b * C + ch) * P + q] =                                                \
-                        pml_nn_act_##SUF(a->act, r[ch] + (bias ? bias[ch] : (T)0), (T)a->alpha); \
-            }                                                                                \
+        const T *z = (const T *)a->z, *bias = (const T *)a->bias;                            \
+        const int64_t C = a->c, P = a->plane, work = a->batch * C * P;                       \
+        PAR_IF                                                                               \
+        for (int64_t bc = 0; bc < a->batch * C; ++bc) {                                      \
+            const int64_t b = bc / C, ch = bc % C;                                           \
+            act_run_##SUF(a->act, (T)a->alpha, z + (ch * a->batch + b) * P, (T *)a->y + bc * P, \
+                          P, bias ? bias[ch] : (T)0);                                        \
+        }                                                                                    \
     }                                                                                        \
     static void from_chw_##SUF(const pml_conv_from_chw_args *a)                              \
     {                                                                                        \
         const T *y = (const T *)a->y, *dy = (const T *)a->dy;                                \
-        T *rows = (T *)a->rows;                                                              \
-        const int64_t C = a->c, P = a->plane;                                                \
-        const int64_t work = a->batch * C * P;                                               \
-        PAR_IF                                                             \
-        for (int64_t b = 0; b < a->batch; ++b)                                               \
-            for (int64_t q = 0; q < P; ++q) {                                                \
-                T *r = rows + (b * P + q) * C;                                               \
-                for (int64_t ch = 0; ch < C; ++ch) {                                         \
-                    const int64_t i = (b * C + ch) * P + q;                                  \
-                    r[ch] = y ? pml_nn_act_grad_##SUF(a->act, y[i], dy[i], (T)a->alpha) : dy[i]; \
-                }                                                                            \
-            }                                                                                \
+        const int64_t C = a->c, P = a->plane, work = a->batch * C * P;                       \
+        PAR_IF                                                                               \
+        for (int64_t bc = 0; bc < a->batch * C; ++bc) {                                      \
+            const int64_t b = bc / C, ch = bc % C;                                           \
+            grad_run_##SUF(a->act, (T)a->alpha, y ? y + bc * P : NULL, dy + bc * P,          \
+                           (T *)a->dz + (ch * a->batch + b) * P, P);                         \
+        }                                                                                    \
     }                                                                                        \
     static void bias_act_##SUF(const pml_conv_bias_act_args *a)                              \
     {                                                                                        \
         const T *bias = (const T *)a->bias;                                                  \
         T *y = (T *)a->y;                                                                    \
-        const int64_t C = a->c, P = a->plane;                                                \
-        const int64_t work = a->batch * C * P;                                               \
-        PAR_IF                                                             \
-        for (int64_t bc = 0; bc < a->batch * C; ++bc) {                                      \
-            const T add = bias ? bias[bc % C] : (T)0;                                        \
-            for (int64_t q = 0; q < P; ++q)                                                  \
-                y[bc * P + q] = pml_nn_act_##SUF(a->act, y[bc * P + q] + add, (T)a->alpha);  \
-        }                                                                                    \
+        const int64_t C = a->c, P = a->plane, work = a->batch * C * P;                       \
+        PAR_IF                                                                               \
+        for (int64_t bc = 0; bc < a->batch * C; ++bc)                                        \
+            act_run_##SUF(a->act, (T)a->alpha, y + bc * P, y + bc * P, P,                    \
+                          bias ? bias[bc % C] : (T)0);                                       \
     }                                                                                        \
     static void channel_sum_##SUF(const pml_conv_channel_sum_args *a)                        \
     {                                                                                        \
         const T *x = (const T *)a->x;                                                        \
         T *sum = (T *)a->sum;                                                                \
-        const int64_t C = a->c, P = a->plane;                                                \
-        const int64_t work = a->batch * C * P;                                               \
-        PAR_IF                                                             \
+        const int64_t C = a->c, P = a->plane, work = a->batch * C * P;                       \
+        PAR_IF                                                                               \
         for (int64_t ch = 0; ch < C; ++ch) {                                                 \
-            T s = 0;                                                                         \
-            for (int64_t b = 0; b < a->batch; ++b)                                           \
-                for (int64_t q = 0; q < P; ++q) s += x[(b * C + ch) * P + q];                \
-            sum[ch] = s;                                                                     \
+            double s = 0;                                                                    \
+            for (int64_t b = 0; b < a->batch; ++b) s += sum_run_##SUF(x + (b * C + ch) * P, P); \
+            sum[ch] = (T)s;                                                                  \
         }                                                                                    \
     }
 

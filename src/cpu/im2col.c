@@ -1,101 +1,128 @@
-/* im2col and col2im. Contract: src/ops/conv_ops.h.
+/* im2col and col2im, columns channel-major. Contract: src/ops/conv_ops.h.
  *
  * The references (pml_cpu_im2col_ref, pml_cpu_col2im_ref) are the contract written element by
  * element: each col entry from its formula; each image element gathering its terms with ky
- * and kx walking downwards, which is increasing (oy, ox). The fast paths are what a CPU wants:
- * im2col writes whole rows of col, a sample's rows in one thread; col2im scatters each
- * (sample, channel) plane's rows in row order, one plane per thread, which adds the same terms
- * in the same order as the reference, so both agree bit for bit (tests/conv_test.c). */
-#include <string.h>
-
+ * and kx increasing. The fast paths work a row of col at a time: for one (channel, ky, kx) and
+ * one output row (b, oy), col's run over ox reads the image row with stride sw, contiguous at
+ * stride 1, so both copy and add vectorise; col2im adds whole rows into the image, one
+ * (sample, channel) plane per thread, meeting each element's terms in the reference's order,
+ * so the two agree bit for bit (tests/conv_test.c). */
 #include "cpu/cpu.h"
+#include "cpu/simd.h"
 #include "ops/conv_ops.h"
+
+/* The output columns [lo, hi) whose tap kx lands inside a row of w: 0 <= ox*s - p + kx < w. */
+static void inside(int64_t kx, int64_t s, int64_t p, int64_t w, int64_t wo, int64_t *lo,
+                   int64_t *hi)
+{
+    const int64_t a = p - kx; /* ox*s >= a */
+    *lo = a <= 0 ? 0 : (a + s - 1) / s;
+    const int64_t b = w - 1 + p - kx; /* ox*s <= b */
+    *hi = b < 0 ? 0 : b / s + 1;
+    if (*hi > wo) *hi = wo;
+    if (*lo > *hi) *lo = *hi;
+}
 
 #define DEFINE_IM2COL(T, SUF)                                                                \
     static void im2col_ref_##SUF(const pml_conv_geom *g, const T *x, T *col)                 \
     {                                                                                        \
-        const int64_t K = g->c * g->kh * g->kw, rows = g->batch * g->ho * g->wo;            \
-        for (int64_t r = 0; r < rows; ++r)                                                   \
-            for (int64_t k = 0; k < K; ++k) {                                                \
+        const int64_t K = g->c * g->kh * g->kw, R = g->batch * g->ho * g->wo;               \
+        for (int64_t k = 0; k < K; ++k)                                                      \
+            for (int64_t r = 0; r < R; ++r) {                                                \
                 const int64_t b = r / (g->ho * g->wo), oy = r / g->wo % g->ho, ox = r % g->wo; \
                 const int64_t ci = k / (g->kh * g->kw), ky = k / g->kw % g->kh, kx = k % g->kw; \
                 const int64_t iy = oy * g->sh - g->ph + ky, ix = ox * g->sw - g->pw + kx;      \
                 const int in = iy >= 0 && iy < g->h && ix >= 0 && ix < g->w;                  \
-                col[r * K + k] = in ? x[((b * g->c + ci) * g->h + iy) * g->w + ix] : (T)0;   \
+                col[k * R + r] = in ? x[((b * g->c + ci) * g->h + iy) * g->w + ix] : (T)0;   \
             }                                                                                \
     }                                                                                        \
     static void col2im_ref_##SUF(const pml_conv_geom *g, const T *col, T *x)                 \
     {                                                                                        \
-        const int64_t K = g->c * g->kh * g->kw;                                              \
+        const int64_t R = g->batch * g->ho * g->wo;                                          \
         for (int64_t b = 0; b < g->batch; ++b)                                               \
             for (int64_t ci = 0; ci < g->c; ++ci)                                            \
                 for (int64_t iy = 0; iy < g->h; ++iy)                                        \
                     for (int64_t ix = 0; ix < g->w; ++ix) {                                  \
                         T acc = 0;                                                           \
-                        for (int64_t ky = g->kh - 1; ky >= 0; --ky) {                        \
+                        for (int64_t ky = 0; ky < g->kh; ++ky) {                             \
                             const int64_t ny = iy + g->ph - ky, oy = ny / g->sh;             \
                             if (ny < 0 || ny % g->sh || oy >= g->ho) continue;               \
-                            for (int64_t kx = g->kw - 1; kx >= 0; --kx) {                    \
+                            for (int64_t kx = 0; kx < g->kw; ++kx) {                         \
                                 const int64_t nx = ix + g->pw - kx, ox = nx / g->sw;         \
                                 if (nx < 0 || nx % g->sw || ox >= g->wo) continue;           \
                                 const int64_t r = (b * g->ho + oy) * g->wo + ox;             \
-                                acc += col[r * K + (ci * g->kh + ky) * g->kw + kx];          \
+                                acc += col[((ci * g->kh + ky) * g->kw + kx) * R + r];        \
                             }                                                                \
                         }                                                                    \
                         x[((b * g->c + ci) * g->h + iy) * g->w + ix] = acc;                  \
                     }                                                                        \
     }                                                                                        \
-    /* A sample's rows: for each output position, kw-long runs per (channel, ky). */         \
+    /* dst[ox - lo] = src[ox*s] for ox in [lo, hi) (src already offset by lo*s) */           \
+    PML_SIMD_CLONES                                                                          \
+    static void copy_run_##SUF(T *restrict dst, const T *restrict src, int64_t n, int64_t s) \
+    {                                                                                        \
+        if (s == 1) {                                                                        \
+            _Pragma("omp simd")                                                              \
+            for (int64_t i = 0; i < n; ++i) dst[i] = src[i];                                 \
+        } else {                                                                             \
+            _Pragma("omp simd")                                                              \
+            for (int64_t i = 0; i < n; ++i) dst[i] = src[i * s];                             \
+        }                                                                                    \
+    }                                                                                        \
+    PML_SIMD_CLONES                                                                          \
+    static void add_run_##SUF(T *restrict dst, const T *restrict src, int64_t n, int64_t s)  \
+    {                                                                                        \
+        if (s == 1) {                                                                        \
+            _Pragma("omp simd")                                                              \
+            for (int64_t i = 0; i < n; ++i) dst[i] += src[i];                                \
+        } else {                                                                             \
+            for (int64_t i = 0; i < n; ++i) dst[i * s] += src[i];                            \
+        }                                                                                    \
+    }                                                                                        \
     static void im2col_fast_##SUF(const pml_conv_geom *g, const T *x, T *col)                \
     {                                                                                        \
-        const int64_t K = g->c * g->kh * g->kw, plane = g->h * g->w;                          \
-        _Pragma("omp parallel for schedule(static) if (g->batch * g->ho * g->wo * K > (1 << 16))") \
-        for (int64_t bo = 0; bo < g->batch * g->ho; ++bo) {                                  \
-            const int64_t b = bo / g->ho, oy = bo % g->ho;                                   \
-            const T *xb = x + b * g->c * plane;                                              \
-            for (int64_t ox = 0; ox < g->wo; ++ox) {                                         \
-                T *row = col + (bo * g->wo + ox) * K;                                        \
-                const int64_t x0 = ox * g->sw - g->pw;                                       \
-                const int inside = x0 >= 0 && x0 + g->kw <= g->w;                            \
-                for (int64_t ci = 0; ci < g->c; ++ci)                                        \
-                    for (int64_t ky = 0; ky < g->kh; ++ky, row += g->kw) {                   \
-                        const int64_t iy = oy * g->sh - g->ph + ky;                          \
-                        if (iy < 0 || iy >= g->h) {                                          \
-                            for (int64_t kx = 0; kx < g->kw; ++kx) row[kx] = 0;              \
-                            continue;                                                        \
-                        }                                                                    \
-                        const T *src = xb + ci * plane + iy * g->w;                          \
-                        if (inside) {                                                        \
-                            for (int64_t kx = 0; kx < g->kw; ++kx) row[kx] = src[x0 + kx];   \
-                        } else {                                                             \
-                            for (int64_t kx = 0; kx < g->kw; ++kx) {                         \
-                                const int64_t ix = x0 + kx;                                  \
-                                row[kx] = ix >= 0 && ix < g->w ? src[ix] : (T)0;             \
-                            }                                                                \
-                        }                                                                    \
-                    }                                                                        \
+        const int64_t K = g->c * g->kh * g->kw, R = g->batch * g->ho * g->wo;               \
+        const int64_t plane = g->h * g->w;                                                   \
+        _Pragma("omp parallel for schedule(static) if (K * R > (1 << 16))")                  \
+        for (int64_t kb = 0; kb < K * g->batch; ++kb) {                                      \
+            const int64_t k = kb / g->batch, b = kb % g->batch;                              \
+            const int64_t ci = k / (g->kh * g->kw), ky = k / g->kw % g->kh, kx = k % g->kw;  \
+            int64_t lo, hi;                                                                  \
+            inside(kx, g->sw, g->pw, g->w, g->wo, &lo, &hi);                                 \
+            const T *xb = x + (b * g->c + ci) * plane;                                       \
+            for (int64_t oy = 0; oy < g->ho; ++oy) {                                         \
+                T *dst = col + k * R + (b * g->ho + oy) * g->wo;                             \
+                const int64_t iy = oy * g->sh - g->ph + ky;                                  \
+                if (iy < 0 || iy >= g->h) {                                                  \
+                    for (int64_t ox = 0; ox < g->wo; ++ox) dst[ox] = 0;                      \
+                    continue;                                                                \
+                }                                                                            \
+                for (int64_t ox = 0; ox < lo; ++ox) dst[ox] = 0;                             \
+                if (hi > lo)                                                                 \
+                    copy_run_##SUF(dst + lo, xb + iy * g->w + lo * g->sw - g->pw + kx, hi - lo, \
+                                   g->sw);                                                   \
+                for (int64_t ox = hi; ox < g->wo; ++ox) dst[ox] = 0;                         \
             }                                                                                \
         }                                                                                    \
     }                                                                                        \
-    /* One (sample, channel) plane per iteration, its terms added in row order. */          \
     static void col2im_fast_##SUF(const pml_conv_geom *g, const T *col, T *x)                \
     {                                                                                        \
-        const int64_t K = g->c * g->kh * g->kw, plane = g->h * g->w;                          \
-        _Pragma("omp parallel for schedule(static) if (g->batch * g->ho * g->wo * K > (1 << 16))") \
+        const int64_t R = g->batch * g->ho * g->wo, plane = g->h * g->w;                     \
+        _Pragma("omp parallel for schedule(static) if (g->c * g->kh * g->kw * R > (1 << 16))") \
         for (int64_t bc = 0; bc < g->batch * g->c; ++bc) {                                   \
             const int64_t b = bc / g->c, ci = bc % g->c;                                     \
             T *xp = x + bc * plane;                                                          \
             for (int64_t i = 0; i < plane; ++i) xp[i] = 0;                                   \
-            for (int64_t oy = 0; oy < g->ho; ++oy)                                           \
-                for (int64_t ox = 0; ox < g->wo; ++ox) {                                     \
-                    const T *row = col + ((b * g->ho + oy) * g->wo + ox) * K + ci * g->kh * g->kw; \
-                    const int64_t x0 = ox * g->sw - g->pw;                                   \
-                    for (int64_t ky = 0; ky < g->kh; ++ky, row += g->kw) {                   \
+            for (int64_t ky = 0; ky < g->kh; ++ky)                                           \
+                for (int64_t kx = 0; kx < g->kw; ++kx) {                                     \
+                    const T *src = col + ((ci * g->kh + ky) * g->kw + kx) * R + b * g->ho * g->wo; \
+                    int64_t lo, hi;                                                          \
+                    inside(kx, g->sw, g->pw, g->w, g->wo, &lo, &hi);                         \
+                    for (int64_t oy = 0; oy < g->ho; ++oy) {                                 \
                         const int64_t iy = oy * g->sh - g->ph + ky;                          \
-                        if (iy < 0 || iy >= g->h) continue;                                  \
-                        T *dst = xp + iy * g->w;                                             \
-                        for (int64_t kx = 0; kx < g->kw; ++kx)                               \
-                            if (x0 + kx >= 0 && x0 + kx < g->w) dst[x0 + kx] += row[kx];     \
+                        if (iy < 0 || iy >= g->h || hi <= lo) continue;                      \
+                        add_run_##SUF(xp + iy * g->w + lo * g->sw - g->pw + kx,              \
+                                      src + oy * g->wo + lo, hi - lo, g->sw);                \
                     }                                                                        \
                 }                                                                            \
         }                                                                                    \

@@ -1,5 +1,5 @@
-// The convolution's epilogue and prologue: rows <-> NCHW with the bias and the activation
-// folded in, the per-channel bias pass and the per-channel sums. Contract:
+// The convolution's epilogue and prologue: channel-major z <-> NCHW with the bias and the
+// activation folded in, the per-channel bias pass and the per-channel sums. Contract:
 // src/ops/conv_ops.h. The activation bodies are the CPU's (src/ops/nn_ops.h).
 #include "cuda/cuda.h"
 
@@ -22,30 +22,28 @@ static __device__ __forceinline__ double act_grad(pml_activation act, double y, 
     return pml_nn_act_grad_f64(act, y, dy, alpha);
 }
 
-// One thread per NCHW element (writes coalesced).
+// One thread per NCHW element; both sides contiguous along q.
 template <typename T>
 static __global__ void to_chw_kernel(pml_activation act, T alpha, int64_t batch, int64_t C,
-                                     int64_t P, const T *rows, const T *bias, T *y)
+                                     int64_t P, const T *z, const T *bias, T *y)
 {
     const int64_t n = batch * C * P;
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
          i += (int64_t)gridDim.x * blockDim.x) {
         const int64_t q = i % P, ch = i / P % C, b = i / (C * P);
-        y[i] = act_one(act, rows[(b * P + q) * C + ch] + (bias ? bias[ch] : T(0)), alpha);
+        y[i] = act_one(act, z[(ch * batch + b) * P + q] + (bias ? bias[ch] : T(0)), alpha);
     }
 }
 
-// One thread per row entry (writes coalesced).
 template <typename T>
 static __global__ void from_chw_kernel(pml_activation act, T alpha, int64_t batch, int64_t C,
-                                       int64_t P, const T *y, const T *dy, T *rows)
+                                       int64_t P, const T *y, const T *dy, T *dz)
 {
     const int64_t n = batch * C * P;
-    for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < n;
-         r += (int64_t)gridDim.x * blockDim.x) {
-        const int64_t ch = r % C, q = r / C % P, b = r / (C * P);
-        const int64_t i = (b * C + ch) * P + q;
-        rows[r] = y ? act_grad(act, y[i], dy[i], alpha) : dy[i];
+    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+         i += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t q = i % P, ch = i / P % C, b = i / (C * P);
+        dz[(ch * batch + b) * P + q] = y ? act_grad(act, y[i], dy[i], alpha) : dy[i];
     }
 }
 
@@ -59,18 +57,23 @@ static __global__ void bias_act_kernel(pml_activation act, T alpha, int64_t batc
         y[i] = act_one(act, y[i] + (bias ? bias[i / P % C] : T(0)), alpha);
 }
 
-// One thread per channel, (b, q) in order: the CPU's sum.
+// One block per channel, the sum in double by a fixed tree.
+#define SUM_THREADS 256
 template <typename T>
 static __global__ void channel_sum_kernel(int64_t batch, int64_t C, int64_t P, const T *x,
                                           T *sum)
 {
-    for (int64_t ch = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; ch < C;
-         ch += (int64_t)gridDim.x * blockDim.x) {
-        T s = 0;
-        for (int64_t b = 0; b < batch; ++b)
-            for (int64_t q = 0; q < P; ++q) s += x[(b * C + ch) * P + q];
-        sum[ch] = s;
+    __shared__ double shared[SUM_THREADS];
+    const int64_t ch = blockIdx.x, N = batch * P;
+    double s = 0;
+    for (int64_t j = threadIdx.x; j < N; j += SUM_THREADS) s += (double)x[(j / P * C + ch) * P + j % P];
+    shared[threadIdx.x] = s;
+    __syncthreads();
+    for (int k = SUM_THREADS / 2; k > 0; k /= 2) {
+        if (threadIdx.x < k) shared[threadIdx.x] += shared[threadIdx.x + k];
+        __syncthreads();
     }
+    if (threadIdx.x == 0) sum[ch] = (T)shared[0];
 }
 
 extern "C" pml_status pml_cuda_conv_to_chw(pml_device *dev, const pml_conv_to_chw_args *a)
@@ -80,7 +83,7 @@ extern "C" pml_status pml_cuda_conv_to_chw(pml_device *dev, const pml_conv_to_ch
         using T = decltype(zero);
         to_chw_kernel<T><<<pml_cuda_grid(dev, a->batch * a->c * a->plane, 256), 256, 0,
                            pml_cuda(dev)->stream>>>(a->act, (T)a->alpha, a->batch, a->c,
-                                                    a->plane, (const T *)a->rows,
+                                                    a->plane, (const T *)a->z,
                                                     (const T *)a->bias, (T *)a->y);
     });
     PML_CUDA_LAUNCHED("to_chw_kernel");
@@ -95,7 +98,7 @@ extern "C" pml_status pml_cuda_conv_from_chw(pml_device *dev, const pml_conv_fro
         from_chw_kernel<T><<<pml_cuda_grid(dev, a->batch * a->c * a->plane, 256), 256, 0,
                              pml_cuda(dev)->stream>>>(a->act, (T)a->alpha, a->batch, a->c,
                                                       a->plane, (const T *)a->y,
-                                                      (const T *)a->dy, (T *)a->rows);
+                                                      (const T *)a->dy, (T *)a->dz);
     });
     PML_CUDA_LAUNCHED("from_chw_kernel");
     return PML_OK;
@@ -120,7 +123,7 @@ extern "C" pml_status pml_cuda_conv_channel_sum(pml_device *dev,
     PML_TRY(pml_cuda_enter(dev));
     pml_cuda_by_float_dtype(a->dtype, [&](auto zero) {
         using T = decltype(zero);
-        channel_sum_kernel<T><<<pml_cuda_grid(dev, a->c, 64), 64, 0, pml_cuda(dev)->stream>>>(
+        channel_sum_kernel<T><<<(unsigned)a->c, SUM_THREADS, 0, pml_cuda(dev)->stream>>>(
             a->batch, a->c, a->plane, (const T *)a->x, (T *)a->sum);
     });
     PML_CUDA_LAUNCHED("channel_sum_kernel");

@@ -1,15 +1,16 @@
-// im2col and col2im. Contract: src/ops/conv_ops.h. One thread per col entry (im2col) or per
-// image element (col2im, gathering its terms with ky and kx walking downwards, the order the
-// CPU's row scatter adds them in), so both agree with the CPU bit for bit.
+// im2col and col2im, columns channel-major. Contract: src/ops/conv_ops.h. One thread per col
+// entry (im2col; consecutive threads along ox, so writes coalesce) or per image element
+// (col2im, gathering its terms with ky and kx increasing, the order the CPU's row adds meet
+// them in), so both agree with the CPU bit for bit.
 #include "cuda/cuda.h"
 
 template <typename T>
 static __global__ void im2col_kernel(pml_conv_geom g, const T *x, T *col)
 {
-    const int64_t K = g.c * g.kh * g.kw, n = g.batch * g.ho * g.wo * K;
+    const int64_t R = g.batch * g.ho * g.wo, n = R * g.c * g.kh * g.kw;
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
          i += (int64_t)gridDim.x * blockDim.x) {
-        const int64_t r = i / K, k = i % K;
+        const int64_t k = i / R, r = i % R;
         const int64_t b = r / (g.ho * g.wo), oy = r / g.wo % g.ho, ox = r % g.wo;
         const int64_t ci = k / (g.kh * g.kw), ky = k / g.kw % g.kh, kx = k % g.kw;
         const int64_t iy = oy * g.sh - g.ph + ky, ix = ox * g.sw - g.pw + kx;
@@ -21,20 +22,20 @@ static __global__ void im2col_kernel(pml_conv_geom g, const T *x, T *col)
 template <typename T>
 static __global__ void col2im_kernel(pml_conv_geom g, const T *col, T *x)
 {
-    const int64_t K = g.c * g.kh * g.kw, n = g.batch * g.c * g.h * g.w;
+    const int64_t R = g.batch * g.ho * g.wo, n = g.batch * g.c * g.h * g.w;
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
          i += (int64_t)gridDim.x * blockDim.x) {
         const int64_t ix = i % g.w, iy = i / g.w % g.h, ci = i / (g.h * g.w) % g.c,
                       b = i / (g.c * g.h * g.w);
         T acc = 0;
-        for (int64_t ky = g.kh - 1; ky >= 0; --ky) {
+        for (int64_t ky = 0; ky < g.kh; ++ky) {
             const int64_t ny = iy + g.ph - ky, oy = ny / g.sh;
             if (ny < 0 || ny % g.sh || oy >= g.ho) continue;
-            for (int64_t kx = g.kw - 1; kx >= 0; --kx) {
+            for (int64_t kx = 0; kx < g.kw; ++kx) {
                 const int64_t nx = ix + g.pw - kx, ox = nx / g.sw;
                 if (nx < 0 || nx % g.sw || ox >= g.wo) continue;
                 const int64_t r = (b * g.ho + oy) * g.wo + ox;
-                acc += col[r * K + (ci * g.kh + ky) * g.kw + kx];
+                acc += col[((ci * g.kh + ky) * g.kw + kx) * R + r];
             }
         }
         x[i] = acc;

@@ -1,12 +1,12 @@
 /* The 2-D convolution layer (PyTorch's nn.Conv2d: weight [out, in, kh, kw], bias [out]), as
- * darknet shapes it: im2col of the batch into the model's workspace, one GEMM, and the bias
- * and activation folded into the pass that writes the NCHW output:
- *   forward   col = im2col(x)                      (batch*ho*wo) x (in*kh*kw)
- *             rows = col W^T                       (batch*ho*wo) x out
- *             y = act(rows + b), transposed to NCHW
- *   backward  dz = dy (.) act'(y), as rows         (batch*ho*wo) x out
- *             dW = dz^T col, db = column sums of dz
- *             dx = col2im(dz W)
+ * darknet and Caffe shape it: im2col of the batch into the model's workspace, one GEMM, and
+ * the bias and activation folded into the pass that writes the NCHW output:
+ *   forward   col = im2col(x)                      (in*kh*kw) x (batch*ho*wo)
+ *             z = W col                            out x (batch*ho*wo)
+ *             y = act(z + b), reordered to NCHW
+ *   backward  dz = dy (.) act'(y), reordered       out x (batch*ho*wo)
+ *             dW = dz col^T, db = row sums of dz
+ *             dx = col2im(W^T dz)
  * The activation that follows a convolution is fused into it. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@ typedef struct conv_layer {
     pml_conv_geom g; /* batch set per call */
     pml_activation act;
     float alpha;
-    pml_tensor *rows; /* max_batch*ho*wo x out: the pre-activations, then dL/dz */
+    pml_tensor *z; /* out x max_batch*ho*wo: the pre-activations, then dL/dz */
 } conv_layer;
 
 static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
@@ -34,13 +34,13 @@ static pml_status conv_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
     pml_conv_geom g = c->g;
     g.batch = batch;
     const int64_t R = batch * g.ho * g.wo, K = kdim(&g), cout = l->out_shape.d[0];
-    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){R, K});
+    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){K, R});
     const pml_im2col_args ia = {l->dtype, g, x->data, col.data};
     PML_TRY(ops->im2col(l->dev, &ia));
-    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, R, cout, K, 1.0, ref(&col, K),
-                        ref(l->param[0], K), 0.0, c->rows, 0, cout));
+    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, cout, R, K, 1.0, ref(l->param[0], K),
+                        ref(&col, R), 0.0, c->z, 0, R));
     const pml_conv_to_chw_args ta = {l->dtype, c->act, c->alpha, batch, cout, g.ho * g.wo,
-                                     c->rows->data, l->nparams > 1 ? l->param[1]->data : NULL,
+                                     c->z->data, l->nparams > 1 ? l->param[1]->data : NULL,
                                      l->out->data};
     return ops->to_chw(l->dev, &ta);
 }
@@ -51,27 +51,27 @@ static pml_status conv_backward(pml_layer *l, const pml_tensor *x, const pml_ten
     static const char fn[] = "conv backward";
     conv_layer *c = (conv_layer *)l;
     PML_CONV_OPS(l->dev, fn, ops);
-    PML_NN_OPS(l->dev, fn, nn);
     pml_conv_geom g = c->g;
     g.batch = batch;
     const int64_t R = batch * g.ho * g.wo, K = kdim(&g), cout = l->out_shape.d[0];
     const pml_conv_from_chw_args fa = {l->dtype, c->act, c->alpha, batch, cout, g.ho * g.wo,
                                        c->act == PML_ACT_IDENTITY ? NULL : l->out->data,
-                                       dy->data, c->rows->data};
+                                       dy->data, c->z->data};
     PML_TRY(ops->from_chw(l->dev, &fa));
-    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){R, K});
+    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){K, R});
     const pml_im2col_args ia = {l->dtype, g, x->data, col.data};
     PML_TRY(ops->im2col(l->dev, &ia));
-    PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, cout, K, R, 1.0, ref(c->rows, cout),
-                        ref(&col, K), 0.0, l->grad[0], 0, K));
+    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, cout, K, R, 1.0, ref(c->z, R),
+                        ref(&col, R), 0.0, l->grad[0], 0, K));
     if (l->nparams > 1) {
-        const pml_nn_col_sum_args sa = {l->dtype, R, cout, c->rows->data, l->grad[1]->data};
-        PML_TRY(nn->col_sum(l->dev, &sa));
+        const pml_conv_channel_sum_args sa = {l->dtype, 1, cout, R, c->z->data,
+                                              l->grad[1]->data};
+        PML_TRY(ops->channel_sum(l->dev, &sa));
     }
     if (dx == NULL) return PML_OK;
     /* the columns' gradient overwrites the columns, then folds back onto the image */
-    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, R, K, cout, 1.0, ref(c->rows, cout),
-                        ref(l->param[0], K), 0.0, &col, 0, K));
+    PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, K, R, cout, 1.0, ref(l->param[0], K),
+                        ref(c->z, R), 0.0, &col, 0, R));
     const pml_col2im_args ca = {l->dtype, g, col.data, dx->data};
     return ops->col2im(l->dev, &ca);
 }
@@ -99,7 +99,7 @@ static int conv_fuse(pml_layer *l, pml_activation act, float alpha)
     return 1;
 }
 
-static void conv_destroy(pml_layer *l) { pml_tensor_destroy(((conv_layer *)l)->rows); }
+static void conv_destroy(pml_layer *l) { pml_tensor_destroy(((conv_layer *)l)->z); }
 
 static const struct pml_layer_vt conv_vt = {
     .forward = conv_forward,
@@ -133,7 +133,7 @@ static pml_status conv_create(pml_device *dev, pml_dtype dtype, const pml_shape 
     if (s == PML_OK) s = pml_tensor_create(dev, dtype, 4, wshape, &l->grad[0]);
     if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->param[1]);
     if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->grad[1]);
-    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, R, cout, &c->rows);
+    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, cout, R, &c->z);
     if (s == PML_OK) s = pml_layer_init_weights(l->param[0], a, K, cout * g.kh * g.kw,
                                                 (uint64_t)position);
     if (s == PML_OK) s = pml_tensor_zero(l->grad[0]);

@@ -1,12 +1,13 @@
 /* The transposed 2-D convolution (PyTorch's nn.ConvTranspose2d: weight [in, out, kh, kw],
  * bias [out]): the adjoint of a convolution, which the decoders of convolutional autoencoders
  * use to grow images. Its geometry is the convolution that maps its output back to its
- * input (g: c = out channels, h x w = the output, ho x wo = the input):
- *   forward   xr = x as rows                        (batch*hi*wi) x in
- *             col = xr W                            (batch*hi*wi) x (out*kh*kw)
+ * input (g: c = out channels, h x w = the output, ho x wo = the input); with W as
+ * [in] x [out*kh*kw]:
+ *   forward   X = x reordered channel-major         in x (batch*hi*wi)
+ *             col = W^T X                           (out*kh*kw) x (batch*hi*wi)
  *             y = act(col2im(col) + b)              NCHW
  *   backward  dz = dy (.) act'(y); db = channel sums of dz
- *             col = im2col(dz); dW = xr^T col; dx = (col W^T) as NCHW
+ *             col = im2col(dz); dW = X col^T; dx = (W col) reordered to NCHW
  * The activation that follows is fused into it. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +19,13 @@ typedef struct convt_layer {
     pml_conv_geom g; /* batch set per call */
     pml_activation act;
     float alpha;
-    pml_tensor *rows; /* max_batch*hi*wi x in: the input as rows, then dL/dx as rows */
+    pml_tensor *rows; /* in x max_batch*hi*wi: the input channel-major, then dL/dx */
     pml_tensor *dz;   /* max_batch x out_f: dL/dz */
 } convt_layer;
 
 static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
 
-/* x (batch, in, hi, wi) into rows (identity transposition) */
+/* x (batch, in, hi, wi) into rows, channel-major (in x batch*hi*wi) */
 static pml_status as_rows(const pml_layer *l, const struct pml_conv_ops *ops, int64_t batch,
                           int64_t plane, const void *x, pml_tensor *rows)
 {
@@ -43,9 +44,9 @@ static pml_status convt_forward(pml_layer *l, const pml_tensor *x, int64_t batch
     g.batch = batch;
     const int64_t cin = l->in_shape.d[0], R = batch * g.ho * g.wo, N = g.c * g.kh * g.kw;
     PML_TRY(as_rows(l, ops, batch, g.ho * g.wo, x->data, c->rows));
-    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){R, N});
-    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, R, N, cin, 1.0, ref(c->rows, cin),
-                        ref(l->param[0], N), 0.0, &col, 0, N));
+    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){N, R});
+    PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, N, R, cin, 1.0, ref(l->param[0], N),
+                        ref(c->rows, R), 0.0, &col, 0, R));
     const pml_col2im_args ca = {l->dtype, g, col.data, l->out->data};
     PML_TRY(ops->col2im(l->dev, &ca));
     if (l->nparams < 2 && c->act == PML_ACT_IDENTITY) return PML_OK;
@@ -74,15 +75,15 @@ static pml_status convt_backward(pml_layer *l, const pml_tensor *x, const pml_te
                                               l->grad[1]->data};
         PML_TRY(ops->channel_sum(l->dev, &sa));
     }
-    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){R, N});
+    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){N, R});
     const pml_im2col_args ia = {l->dtype, g, dz->data, col.data};
     PML_TRY(ops->im2col(l->dev, &ia));
     PML_TRY(as_rows(l, ops, batch, g.ho * g.wo, x->data, c->rows));
-    PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, cin, N, R, 1.0, ref(c->rows, cin),
-                        ref(&col, N), 0.0, l->grad[0], 0, N));
+    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, cin, N, R, 1.0, ref(c->rows, R),
+                        ref(&col, R), 0.0, l->grad[0], 0, N));
     if (dx == NULL) return PML_OK;
-    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, R, cin, N, 1.0, ref(&col, N),
-                        ref(l->param[0], N), 0.0, c->rows, 0, cin));
+    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, cin, R, N, 1.0, ref(l->param[0], N),
+                        ref(&col, R), 0.0, c->rows, 0, R));
     const pml_conv_to_chw_args ta = {l->dtype, PML_ACT_IDENTITY, 0.f, batch, cin, g.ho * g.wo,
                                      c->rows->data, NULL, dx->data};
     return ops->to_chw(l->dev, &ta);
@@ -153,7 +154,7 @@ static pml_status convt_create(pml_device *dev, pml_dtype dtype, const pml_shape
     if (s == PML_OK) s = pml_tensor_create(dev, dtype, 4, wshape, &l->grad[0]);
     if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->param[1]);
     if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->grad[1]);
-    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, R, cin, &c->rows);
+    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, cin, R, &c->rows);
     if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, max_batch, l->out_f, &c->dz);
     /* each output sees about in*kh*kw/stride^2 inputs; PyTorch takes fan_in from weight dim 1 */
     if (s == PML_OK) s = pml_layer_init_weights(l->param[0], a, N, cin * g.kh * g.kw,

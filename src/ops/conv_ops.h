@@ -1,20 +1,20 @@
 /* Kernel contracts of the convolution family (struct pml_conv_ops, hung off
- * pml_backend_ops.conv): im2col and col2im, the NCHW <-> rows transpositions that carry a
+ * pml_backend_ops.conv): im2col and col2im, the NCHW <-> channel-major reorderings that carry a
  * convolution's bias and activation, pooling, dropout and batch normalisation. CPU:
  * src/cpu/im2col.c, src/cpu/pool.c, src/cpu/dropout.c, src/cpu/batchnorm.c; CUDA: the .cu
  * files of the same names (same contract comments).
  *
  * Layout: images are NCHW (batch, channels, height, width), row-major and contiguous; a
- * plane is H*W elements. The "rows" of a convolution are one row per output position
- * (b, oy, ox), r = (b*ho + oy)*wo + ox; the columns of im2col are (ci, ky, kx),
- * k = (ci*kh + ky)*kw + kx, which is PyTorch's [out, in, kh, kw] weight flattened to
- * [out, in*kh*kw]: so the convolution is one GEMM rows = col x W^T. Float dtype F32 or F64,
+ * plane is H*W elements. A convolution's columns are channel-major, as Caffe and darknet lay
+ * them out: col is (c*kh*kw) x (batch*ho*wo), row k = (ci*kh + ky)*kw + kx, column
+ * r = (b*ho + oy)*wo + ox; the rows of PyTorch's [out, in, kh, kw] weight flattened to
+ * [out, in*kh*kw] match k, so the convolution is one GEMM Z = W col, Z (out) x (batch*ho*wo),
+ * and every copy in and out of it runs along ox, contiguous in memory. Float dtype F32 or F64,
  * everything on the device, already checked by src/nn.
  *
- * Every kernel is deterministic and the backends agree bit for bit given the same inputs:
- * no kernel here reassociates a sum across threads (col2im and the pooling backward gather
- * in a stated order; batch-norm sums are accumulated in double, deterministically, and round to
- * the same float in all but rare ties). */
+ * Every kernel is deterministic; im2col, col2im, pooling and dropout agree bit for bit across
+ * backends (col2im and the pooling backward add in a stated order); the sums in double
+ * (channel sums, batch norm) round to the same float in all but rare ties. */
 #ifndef PML_OPS_CONV_OPS_H
 #define PML_OPS_CONV_OPS_H
 
@@ -37,8 +37,7 @@ typedef struct pml_conv_geom {
     int64_t ho, wo;
 } pml_conv_geom;
 
-/* col[r, k] = x[b, ci, oy*sh - ph + ky, ox*sw - pw + kx], 0 outside the image:
- * col is (batch*ho*wo) x (c*kh*kw). */
+/* col[k, r] = x[b, ci, oy*sh - ph + ky, ox*sw - pw + kx], 0 outside the image. */
 typedef struct pml_im2col_args {
     pml_dtype dtype;
     pml_conv_geom g;
@@ -48,9 +47,8 @@ typedef struct pml_im2col_args {
 typedef pml_status pml_im2col_fn(pml_device *dev, const pml_im2col_args *args);
 
 /* The adjoint of im2col: x[b, ci, iy, ix] = the sum of every col entry im2col would have read
- * from there, overwriting x. The sum runs over the output positions (oy, ox) in increasing
- * order (oy first), starting from +0: the order a scatter over rows adds in, which a gather
- * reproduces by walking ky and kx downwards. */
+ * from there, overwriting x. The sum runs over ky, then kx, increasing, starting from +0: the
+ * order in which adding whole rows of col into the image meets each element. */
 typedef struct pml_col2im_args {
     pml_dtype dtype;
     pml_conv_geom g;
@@ -59,31 +57,31 @@ typedef struct pml_col2im_args {
 } pml_col2im_args;
 typedef pml_status pml_col2im_fn(pml_device *dev, const pml_col2im_args *args);
 
-/* rows (batch*plane) x c  ->  y (batch, c, plane):
- *   y[b, ch, q] = act(rows[(b*plane + q)*c + ch] + bias[ch])   (bias NULL: none)
- * The convolution's forward epilogue; with identity and no bias a transposition. Softmax is
- * not an allowed act here. */
+/* z (c) x (batch*plane)  ->  y (batch, c, plane):
+ *   y[b, ch, q] = act(z[ch, b*plane + q] + bias[ch])   (bias NULL: none)
+ * The convolution's forward epilogue; with identity and no bias a reordering of whole planes.
+ * Softmax is not an allowed act here. */
 typedef struct pml_conv_to_chw_args {
     pml_dtype dtype;
     pml_activation act;
     float alpha;
     int64_t batch, c, plane;
-    const void *rows, *bias;
+    const void *z, *bias;
     void *y;
 } pml_conv_to_chw_args;
 typedef pml_status pml_conv_to_chw_fn(pml_device *dev, const pml_conv_to_chw_args *args);
 
-/* y, dy (batch, c, plane)  ->  rows (batch*plane) x c:
- *   rows[(b*plane + q)*c + ch] = dy[b, ch, q] * act'(y[b, ch, q])
+/* y, dy (batch, c, plane)  ->  dz (c) x (batch*plane):
+ *   dz[ch, b*plane + q] = dy[b, ch, q] * act'(y[b, ch, q])
  * with the derivative from y = act(z) as in nn_ops.h (y may be NULL for identity): the
- * convolution's backward prologue; with identity a transposition. */
+ * convolution's backward prologue; with identity a reordering of whole planes. */
 typedef struct pml_conv_from_chw_args {
     pml_dtype dtype;
     pml_activation act;
     float alpha;
     int64_t batch, c, plane;
     const void *y, *dy;
-    void *rows;
+    void *dz;
 } pml_conv_from_chw_args;
 typedef pml_status pml_conv_from_chw_fn(pml_device *dev, const pml_conv_from_chw_args *args);
 
@@ -99,8 +97,9 @@ typedef struct pml_conv_bias_act_args {
 } pml_conv_bias_act_args;
 typedef pml_status pml_conv_bias_act_fn(pml_device *dev, const pml_conv_bias_act_args *args);
 
-/* sum[ch] = sum over b, then q in order of x[b, ch, q] (overwrites sum; accumulated in the
- * dtype as nn col_sum does). */
+/* sum[ch] = the sum over b and q of x[b, ch, q] (overwrites sum), accumulated in double in a
+ * fixed order (the CPU: a vectorised sum per plane, planes in order; CUDA: a fixed tree per
+ * channel), rounded once. A convolution's bias gradient is this with batch 1 over dz. */
 typedef struct pml_conv_channel_sum_args {
     pml_dtype dtype;
     int64_t batch, c, plane;
