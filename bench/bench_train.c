@@ -24,23 +24,8 @@
 static double time_epochs(pml_device *dev, pml_dataset *train, int64_t batch, int epochs)
 {
     pml_model *m = NULL;
-    pml_optimizer *o = NULL;
     BENCH_CHECK("bench_train", pml_model_from_spec(dev, "dense:100,relu,dense:10", 784, batch, PML_INIT_HE, 0, 1, &m));
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
-    BENCH_CHECK("bench_train", pml_optimizer_create(dev, &oc, &o));
-    pml_train_config c = pml_train_defaults();
-    c.batch = batch;
-    c.epochs = epochs + 1;
-    pml_train_result r;
-    BENCH_CHECK("bench_train", pml_train(m, o, train, NULL, &c, &r));
-    double t[64];
-    int n = 0;
-    for (int e = 1; e < r.epochs_run && n < 64; ++e) t[n++] = r.history[e].seconds;
-    double med = bench_median(t, n);
-    pml_train_result_free(&r);
-    pml_optimizer_destroy(o);
-    pml_model_destroy(m);
-    return med;
+    return bench_epoch_median("bench_train", m, train, batch, epochs);
 }
 
 /* Where a step's time goes: median over `steps` steps of each phase, synchronised. */

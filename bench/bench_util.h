@@ -47,6 +47,29 @@ static inline double bench_median(double *v, int n)
     } while (0)
 
 
+/* Median seconds per epoch of pml_train on model m (Adam at its defaults, the driver's
+ * defaults, batch `batch`): epochs + 1 epochs, the first a warm-up. Destroys m. */
+static inline double bench_epoch_median(const char *prog, pml_model *m, pml_dataset *train,
+                                        int64_t batch, int epochs)
+{
+    pml_optimizer *o = NULL;
+    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
+    BENCH_CHECK(prog, pml_optimizer_create(pml_model_device(m), &oc, &o));
+    pml_train_config c = pml_train_defaults();
+    c.batch = batch;
+    c.epochs = epochs + 1;
+    pml_train_result r;
+    BENCH_CHECK(prog, pml_train(m, o, train, NULL, &c, &r));
+    double t[64];
+    int n = 0;
+    for (int e = 1; e < r.epochs_run && n < 64; ++e) t[n++] = r.history[e].seconds;
+    const double med = bench_median(t, n);
+    pml_train_result_free(&r);
+    pml_optimizer_destroy(o);
+    pml_model_destroy(m);
+    return med;
+}
+
 /* Open device `name` (of the benchmark's list) when `want` is "all" or names it; NULL when it
  * is not to run or cannot be opened (said on stderr, and *rc = 1, when it was asked for by
  * name). */

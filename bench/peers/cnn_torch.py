@@ -90,8 +90,8 @@ def train_epoch(model, opt, lossf, x, y, batch, gen):
     model.train()
     t0 = time.perf_counter()
     n = len(x)
-    perm = torch.randperm(n, generator=gen)
-    total = torch.zeros((), dtype=torch.float64)
+    perm = torch.randperm(n, generator=gen).to(x.device)
+    total = torch.zeros((), dtype=torch.float64, device=x.device)
     for s in range(0, n, batch):
         idx = perm[s:s + batch]
         xb, yb = x[idx], y[idx]
@@ -100,6 +100,8 @@ def train_epoch(model, opt, lossf, x, y, batch, gen):
         loss.backward()
         opt.step()
         total += loss.detach() * len(idx)
+    if x.is_cuda:
+        torch.cuda.synchronize()
     seconds = time.perf_counter() - t0
     return seconds, float(total) / n
 
@@ -125,6 +127,7 @@ def main():
     ap.add_argument("--test-subset", type=int, default=0, help="the first N test images (0: all)")
     ap.add_argument("--val", type=float, default=0.1, help="fraction held out for validation")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (eager, data on the device)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--time-only", type=int, default=0, metavar="N",
                     help="train N timed epochs without evaluation (seconds per epoch only)")
@@ -136,6 +139,9 @@ def main():
     if not 0 <= a.val < 1:
         ap.error(f"--val {a.val}: want 0 <= F < 1")
 
+    if a.device not in ("cpu", "cuda") or (a.device == "cuda" and not torch.cuda.is_available()):
+        ap.error(f"--device {a.device}: want cpu, or cuda with a GPU")
+    dev = torch.device(a.device)
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     processor = rbm_common.cpu_model() or "unknown"
@@ -147,20 +153,22 @@ def main():
         return 2
     perm = torch.from_numpy(np.random.default_rng(a.seed).permutation(len(x_all)))
     n_train = len(x_all) - int(round(a.val * len(x_all)))
-    x_train, y_train = x_all[perm[:n_train]], y_all[perm[:n_train]]
-    x_val, y_val = x_all[perm[n_train:]], y_all[perm[n_train:]]
+    x_train, y_train = x_all[perm[:n_train]].to(dev), y_all[perm[:n_train]].to(dev)
+    x_val, y_val = x_all[perm[n_train:]].to(dev), y_all[perm[n_train:]].to(dev)
+    x_test, y_test = x_test.to(dev), y_test.to(dev)
 
-    model = make_model()
+    model = make_model().to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     lossf = nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(a.seed)
     epochs = a.time_only or a.epochs
-    common = {"peer": "torch", "threads": a.threads, "batch": a.batch, "processor": processor}
+    common = {"peer": "torch", "threads": a.threads, "batch": a.batch, "processor": processor,
+              "device": a.device}
     if not a.json:
         print(f"cnn_torch: {len(x_train)} train, {len(x_val)} val, {len(x_test)} test; "
               f"batch {a.batch}, {a.threads} threads, torch {torch.__version__}, {processor}")
     if a.time_only:  # one untimed batch: the allocator and kernels warmed up
-        warm = make_model()
+        warm = make_model().to(dev)
         wopt = torch.optim.Adam(warm.parameters(), lr=LR)
         wopt.zero_grad()
         lossf(warm(x_train[:a.batch]), y_train[:a.batch]).backward()

@@ -35,11 +35,13 @@ int pml_train_apply_preset(const char *command, pml_train_args *a)
         DEF_N(epochs, 2);
         DEF_N(val, 0.0);
         a->no_shuffle = a->drop_last = 1;
-    } else if (strcmp(p, "recommended") == 0) {
+    } else if (strcmp(p, "recommended") == 0 || strcmp(p, "cnn") == 0) {
         /* The same shape done well: inputs scaled to [0, 1], He init, biases, softmax
          * cross-entropy on logits, Adam (lr 1e-3, cosine decay over the run), batch 64,
-         * shuffled, 10% held out for validation. */
-        DEF_S(arch, "dense:100,relu,dense:10");
+         * shuffled, 10% held out for validation. cnn: the same training of two convolution
+         * blocks (3x3, same padding, batch norm, ReLU, 2x2 max pooling) and a dense head with
+         * dropout, 422k parameters. */
+        DEF_S(arch, strcmp(p, "cnn") == 0 ? PML_CNN_PRESET_ARCH : "dense:100,relu,dense:10");
         DEF_S(init, "he");
         DEF_S(loss, "xent");
         DEF_S(reduction, "mean");
@@ -49,22 +51,6 @@ int pml_train_apply_preset(const char *command, pml_train_args *a)
         DEF_N(batch, 64);
         DEF_N(epochs, 15);
         /* cosine decay over however many epochs were asked for */
-        static char cosine[32];
-        snprintf(cosine, sizeof cosine, "cosine:%lld", (long long)a->epochs);
-        DEF_S(schedule, cosine);
-        DEF_N(val, 0.1);
-    } else if (strcmp(p, "cnn") == 0) {
-        /* Two convolution blocks (3x3, same padding, batch norm, ReLU, 2x2 max pooling) and a
-         * dense head with dropout: 422k parameters, trained like the recommended preset. */
-        DEF_S(arch, PML_CNN_PRESET_ARCH);
-        DEF_S(init, "he");
-        DEF_S(loss, "xent");
-        DEF_S(reduction, "mean");
-        DEF_S(scaling, "unit");
-        DEF_S(opt, "adam");
-        DEF_N(lr, 1e-3);
-        DEF_N(batch, 64);
-        DEF_N(epochs, 15);
         static char cosine[32];
         snprintf(cosine, sizeof cosine, "cosine:%lld", (long long)a->epochs);
         DEF_S(schedule, cosine);

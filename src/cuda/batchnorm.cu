@@ -1,41 +1,9 @@
 // Batch normalisation per channel, forward and backward. Contract: src/ops/conv_ops.h. One
 // block per channel; its sums in double by a fixed tree, so a run repeats exactly.
 #include "cuda/cuda.h"
+#include "cuda/device_math.cuh"
 
 #define BN_THREADS 256
-
-static __device__ __forceinline__ float act_one(pml_activation act, float z, float alpha)
-{
-    return pml_nn_act_f32(act, z, alpha);
-}
-static __device__ __forceinline__ double act_one(pml_activation act, double z, double alpha)
-{
-    return pml_nn_act_f64(act, z, alpha);
-}
-static __device__ __forceinline__ float act_grad(pml_activation act, float y, float dy,
-                                                 float alpha)
-{
-    return pml_nn_act_grad_f32(act, y, dy, alpha);
-}
-static __device__ __forceinline__ double act_grad(pml_activation act, double y, double dy,
-                                                  double alpha)
-{
-    return pml_nn_act_grad_f64(act, y, dy, alpha);
-}
-
-// The block's sum of v (every thread gets it).
-static __device__ double block_sum(double v, double *shared)
-{
-    shared[threadIdx.x] = v;
-    __syncthreads();
-    for (int s = BN_THREADS / 2; s > 0; s /= 2) {
-        if (threadIdx.x < s) shared[threadIdx.x] += shared[threadIdx.x + s];
-        __syncthreads();
-    }
-    const double r = shared[0];
-    __syncthreads();
-    return r;
-}
 
 template <typename T>
 static __global__ void bn_forward_kernel(int training, pml_activation act, T alpha,
@@ -50,13 +18,13 @@ static __global__ void bn_forward_kernel(int training, pml_activation act, T alp
         double s = 0;
         for (int64_t j = threadIdx.x; j < N; j += BN_THREADS)
             s += (double)x[(j / P * C + ch) * P + j % P];
-        mean = block_sum(s, shared) / (double)N;
+        mean = pml_block_sum<BN_THREADS>(s, shared) / (double)N;
         double s2 = 0;
         for (int64_t j = threadIdx.x; j < N; j += BN_THREADS) {
             const double d = (double)x[(j / P * C + ch) * P + j % P] - mean;
             s2 += d * d;
         }
-        var = block_sum(s2, shared) / (double)N;
+        var = pml_block_sum<BN_THREADS>(s2, shared) / (double)N;
         if (threadIdx.x == 0) {
             const double unbiased = N > 1 ? var * (double)N / (double)(N - 1) : var;
             rm[ch] = (T)((1.0 - momentum) * (double)rm[ch] + momentum * mean);
@@ -73,7 +41,7 @@ static __global__ void bn_forward_kernel(int training, pml_activation act, T alp
     }
     for (int64_t j = threadIdx.x; j < N; j += BN_THREADS) {
         const int64_t i = (j / P * C + ch) * P + j % P;
-        y[i] = act_one(act, (x[i] - m) * inv * gm + bt, alpha);
+        y[i] = pml_dact(act, (x[i] - m) * inv * gm + bt, alpha);
     }
 }
 
@@ -89,12 +57,12 @@ static __global__ void bn_backward_kernel(int training, pml_activation act, T al
     double sdy = 0, sdyx = 0;
     for (int64_t j = threadIdx.x; j < N; j += BN_THREADS) {
         const int64_t i = (j / P * C + ch) * P + j % P;
-        const double dz = (double)act_grad(act, y[i], dy[i], alpha);
+        const double dz = (double)pml_dact_grad(act, y[i], dy[i], alpha);
         sdy += dz;
         sdyx += dz * (((double)x[i] - m) * inv);
     }
-    sdy = block_sum(sdy, shared);
-    sdyx = block_sum(sdyx, shared);
+    sdy = pml_block_sum<BN_THREADS>(sdy, shared);
+    sdyx = pml_block_sum<BN_THREADS>(sdyx, shared);
     if (threadIdx.x == 0) {
         dg[ch] = (T)sdyx;
         db[ch] = (T)sdy;
@@ -104,7 +72,7 @@ static __global__ void bn_backward_kernel(int training, pml_activation act, T al
     for (int64_t j = threadIdx.x; j < N; j += BN_THREADS) {
         const int64_t i = (j / P * C + ch) * P + j % P;
         const double xh = ((double)x[i] - m) * inv;
-        const double dz = (double)act_grad(act, y[i], dy[i], alpha);
+        const double dz = (double)pml_dact_grad(act, y[i], dy[i], alpha);
         dx[i] = training ? (T)(k * ((double)N * dz - sdy - xh * sdyx)) : (T)(k * (double)N * dz);
     }
 }

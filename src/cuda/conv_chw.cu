@@ -2,25 +2,8 @@
 // activation folded in, the per-channel bias pass and the per-channel sums. Contract:
 // src/ops/conv_ops.h. The activation bodies are the CPU's (src/ops/nn_ops.h).
 #include "cuda/cuda.h"
+#include "cuda/device_math.cuh"
 
-static __device__ __forceinline__ float act_one(pml_activation act, float z, float alpha)
-{
-    return pml_nn_act_f32(act, z, alpha);
-}
-static __device__ __forceinline__ double act_one(pml_activation act, double z, double alpha)
-{
-    return pml_nn_act_f64(act, z, alpha);
-}
-static __device__ __forceinline__ float act_grad(pml_activation act, float y, float dy,
-                                                 float alpha)
-{
-    return pml_nn_act_grad_f32(act, y, dy, alpha);
-}
-static __device__ __forceinline__ double act_grad(pml_activation act, double y, double dy,
-                                                  double alpha)
-{
-    return pml_nn_act_grad_f64(act, y, dy, alpha);
-}
 
 // One thread per NCHW element; both sides contiguous along q.
 template <typename T>
@@ -31,7 +14,7 @@ static __global__ void to_chw_kernel(pml_activation act, T alpha, int64_t batch,
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
          i += (int64_t)gridDim.x * blockDim.x) {
         const int64_t q = i % P, ch = i / P % C, b = i / (C * P);
-        y[i] = act_one(act, z[(ch * batch + b) * P + q] + (bias ? bias[ch] : T(0)), alpha);
+        y[i] = pml_dact(act, z[(ch * batch + b) * P + q] + (bias ? bias[ch] : T(0)), alpha);
     }
 }
 
@@ -43,7 +26,7 @@ static __global__ void from_chw_kernel(pml_activation act, T alpha, int64_t batc
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
          i += (int64_t)gridDim.x * blockDim.x) {
         const int64_t q = i % P, ch = i / P % C, b = i / (C * P);
-        dz[(ch * batch + b) * P + q] = y ? act_grad(act, y[i], dy[i], alpha) : dy[i];
+        dz[(ch * batch + b) * P + q] = y ? pml_dact_grad(act, y[i], dy[i], alpha) : dy[i];
     }
 }
 
@@ -54,7 +37,7 @@ static __global__ void bias_act_kernel(pml_activation act, T alpha, int64_t batc
     const int64_t n = batch * C * P;
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
          i += (int64_t)gridDim.x * blockDim.x)
-        y[i] = act_one(act, y[i] + (bias ? bias[i / P % C] : T(0)), alpha);
+        y[i] = pml_dact(act, y[i] + (bias ? bias[i / P % C] : T(0)), alpha);
 }
 
 // One block per channel, the sum in double by a fixed tree.
@@ -66,14 +49,10 @@ static __global__ void channel_sum_kernel(int64_t batch, int64_t C, int64_t P, c
     __shared__ double shared[SUM_THREADS];
     const int64_t ch = blockIdx.x, N = batch * P;
     double s = 0;
-    for (int64_t j = threadIdx.x; j < N; j += SUM_THREADS) s += (double)x[(j / P * C + ch) * P + j % P];
-    shared[threadIdx.x] = s;
-    __syncthreads();
-    for (int k = SUM_THREADS / 2; k > 0; k /= 2) {
-        if (threadIdx.x < k) shared[threadIdx.x] += shared[threadIdx.x + k];
-        __syncthreads();
-    }
-    if (threadIdx.x == 0) sum[ch] = (T)shared[0];
+    for (int64_t j = threadIdx.x; j < N; j += SUM_THREADS)
+        s += (double)x[(j / P * C + ch) * P + j % P];
+    s = pml_block_sum<SUM_THREADS>(s, shared);
+    if (threadIdx.x == 0) sum[ch] = (T)s;
 }
 
 extern "C" pml_status pml_cuda_conv_to_chw(pml_device *dev, const pml_conv_to_chw_args *a)

@@ -6,30 +6,6 @@
 
 
 template <typename T>
-static __device__ T act_fwd(pml_activation act, T z, T alpha)
-{
-    switch (act) {
-    case PML_ACT_RELU: return z > T(0) ? z : T(0);
-    case PML_ACT_LEAKY_RELU: return z > T(0) ? z : alpha * z;
-    case PML_ACT_SIGMOID: return T(1) / (T(1) + pml_dexp<T>(-z));
-    case PML_ACT_TANH: return pml_dtanh<T>(z);
-    default: return z;
-    }
-}
-
-template <typename T>
-static __device__ T act_bwd(pml_activation act, T y, T dy, T alpha)
-{
-    switch (act) {
-    case PML_ACT_RELU: return y > T(0) ? dy : T(0);
-    case PML_ACT_LEAKY_RELU: return y > T(0) ? dy : alpha * dy;
-    case PML_ACT_SIGMOID: return dy * y * (T(1) - y);
-    case PML_ACT_TANH: return dy * (T(1) - y * y);
-    default: return dy;
-    }
-}
-
-template <typename T>
 static __global__ void bias_act_kernel(pml_activation act, T alpha, int64_t rows, int64_t cols,
                                        T *y, const T *bias)
 {
@@ -38,7 +14,7 @@ static __global__ void bias_act_kernel(pml_activation act, T alpha, int64_t rows
          i += (int64_t)gridDim.x * blockDim.x) {
         T z = y[i];
         if (bias) z += bias[i % cols];
-        y[i] = act_fwd<T>(act, z, alpha);
+        y[i] = pml_dact(act, z, alpha);
     }
 }
 
@@ -76,7 +52,7 @@ static __global__ void act_backward_kernel(pml_activation act, T alpha, int64_t 
 {
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
          i += (int64_t)gridDim.x * blockDim.x)
-        dz[i] = act_bwd<T>(act, y[i], dy[i], alpha);
+        dz[i] = pml_dact_grad(act, y[i], dy[i], alpha);
 }
 
 template <typename T>

@@ -17,8 +17,7 @@ typedef struct bn_layer {
     pml_layer base;
     int64_t c, plane;
     int trained;                       /* the last forward was in training mode */
-    pml_activation act;                /* fused activation (identity: none) */
-    float alpha;
+    pml_fused_act f;                   /* the activation after it */
     pml_tensor *save_mean, *save_invstd; /* c: the statistics the last forward used */
 } bn_layer;
 
@@ -31,7 +30,7 @@ static pml_status bn_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
     PML_CONV_OPS(l->dev, fn, ops);
     b->trained = l->training;
     const pml_bn_forward_args a = {
-        .dtype = l->dtype, .training = l->training, .act = b->act, .alpha = b->alpha,
+        .dtype = l->dtype, .training = l->training, .act = b->f.act, .alpha = b->f.alpha,
         .batch = batch, .c = b->c,
         .plane = b->plane, .eps = BN_EPS, .momentum = BN_MOMENTUM, .x = x->data,
         .gamma = l->param[0]->data, .beta = l->param[1]->data, .y = l->out->data,
@@ -48,7 +47,7 @@ static pml_status bn_backward(pml_layer *l, const pml_tensor *x, const pml_tenso
     bn_layer *b = (bn_layer *)l;
     PML_CONV_OPS(l->dev, fn, ops);
     const pml_bn_backward_args a = {
-        .dtype = l->dtype, .training = b->trained, .act = b->act, .alpha = b->alpha,
+        .dtype = l->dtype, .training = b->trained, .act = b->f.act, .alpha = b->f.alpha,
         .batch = batch, .c = b->c, .plane = b->plane, .x = x->data, .y = l->out->data,
         .dy = dy->data, .gamma = l->param[0]->data,
         .save_mean = b->save_mean->data, .save_invstd = b->save_invstd->data,
@@ -60,20 +59,15 @@ static void bn_describe(const pml_layer *l, char *buf, size_t n)
 {
     const bn_layer *b = (const bn_layer *)l;
     snprintf(buf, n, "batchnorm %lld channels%s%s", (long long)b->c,
-             b->act != PML_ACT_IDENTITY ? ", " : "",
-             b->act != PML_ACT_IDENTITY ? pml_activation_name(b->act) : "");
+             b->f.act != PML_ACT_IDENTITY ? ", " : "",
+             b->f.act != PML_ACT_IDENTITY ? pml_activation_name(b->f.act) : "");
 }
 
-static pml_activation bn_activation(const pml_layer *l) { return ((const bn_layer *)l)->act; }
+static pml_activation bn_activation(const pml_layer *l) { return ((const bn_layer *)l)->f.act; }
 
 static int bn_fuse(pml_layer *l, pml_activation act, float alpha)
 {
-    bn_layer *b = (bn_layer *)l;
-    if (b->act != PML_ACT_IDENTITY || l->span != 1 || act == PML_ACT_SOFTMAX) return 0;
-    b->act = act;
-    b->alpha = alpha;
-    l->span = 2;
-    return 1;
+    return pml_layer_fuse_act(l, &((bn_layer *)l)->f, act, alpha, 0);
 }
 
 static void bn_destroy(pml_layer *l)
@@ -100,7 +94,7 @@ static pml_status bn_create(pml_device *dev, pml_dtype dtype, const pml_shape *i
     PML_CHECK(b != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     pml_layer *l = &b->base;
     pml_status s = pml_layer_init(l, &bn_vt, &pml_batchnorm_kind, dev, dtype, in, in, max_batch);
-    b->act = PML_ACT_IDENTITY;
+    b->f.act = PML_ACT_IDENTITY;
     b->c = in->ndim == 3 ? in->d[0] : pml_shape_numel(in);
     b->plane = in->ndim == 3 ? in->d[1] * in->d[2] : 1;
     l->nparams = 2;

@@ -16,8 +16,7 @@
 typedef struct conv_layer {
     pml_layer base;
     pml_conv_geom g; /* batch set per call */
-    pml_activation act;
-    float alpha;
+    pml_fused_act f; /* the activation after it */
     pml_tensor *z; /* out x max_batch*ho*wo: the pre-activations, then dL/dz */
 } conv_layer;
 
@@ -39,7 +38,7 @@ static pml_status conv_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
     PML_TRY(ops->im2col(l->dev, &ia));
     PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, cout, R, K, 1.0, ref(l->param[0], K),
                         ref(&col, R), 0.0, c->z, 0, R));
-    const pml_conv_to_chw_args ta = {l->dtype, c->act, c->alpha, batch, cout, g.ho * g.wo,
+    const pml_conv_to_chw_args ta = {l->dtype, c->f.act, c->f.alpha, batch, cout, g.ho * g.wo,
                                      c->z->data, l->nparams > 1 ? l->param[1]->data : NULL,
                                      l->out->data};
     return ops->to_chw(l->dev, &ta);
@@ -54,8 +53,8 @@ static pml_status conv_backward(pml_layer *l, const pml_tensor *x, const pml_ten
     pml_conv_geom g = c->g;
     g.batch = batch;
     const int64_t R = batch * g.ho * g.wo, K = kdim(&g), cout = l->out_shape.d[0];
-    const pml_conv_from_chw_args fa = {l->dtype, c->act, c->alpha, batch, cout, g.ho * g.wo,
-                                       c->act == PML_ACT_IDENTITY ? NULL : l->out->data,
+    const pml_conv_from_chw_args fa = {l->dtype, c->f.act, c->f.alpha, batch, cout, g.ho * g.wo,
+                                       c->f.act == PML_ACT_IDENTITY ? NULL : l->out->data,
                                        dy->data, c->z->data};
     PML_TRY(ops->from_chw(l->dev, &fa));
     pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){K, R});
@@ -82,21 +81,16 @@ static void conv_describe(const pml_layer *l, char *buf, size_t n)
     snprintf(buf, n, "conv %lld -> %lld, %lldx%lld/%lld pad %lld%s%s%s",
              (long long)c->g.c, (long long)l->out_shape.d[0], (long long)c->g.kh,
              (long long)c->g.kw, (long long)c->g.sh, (long long)c->g.ph,
-             l->nparams > 1 ? "" : ", no bias", c->act != PML_ACT_IDENTITY ? ", " : "",
-             c->act != PML_ACT_IDENTITY ? pml_activation_name(c->act) : "");
+             l->nparams > 1 ? "" : ", no bias", c->f.act != PML_ACT_IDENTITY ? ", " : "",
+             c->f.act != PML_ACT_IDENTITY ? pml_activation_name(c->f.act) : "");
 }
 
-static pml_activation conv_activation(const pml_layer *l) { return ((const conv_layer *)l)->act; }
+static pml_activation conv_activation(const pml_layer *l) { return ((const conv_layer *)l)->f.act; }
 
-/* Elementwise activations go into the epilogue; softmax (over channels?) stays a layer. */
+/* Elementwise activations go into the epilogue; softmax stays a layer of its own. */
 static int conv_fuse(pml_layer *l, pml_activation act, float alpha)
 {
-    conv_layer *c = (conv_layer *)l;
-    if (c->act != PML_ACT_IDENTITY || l->span != 1 || act == PML_ACT_SOFTMAX) return 0;
-    c->act = act;
-    c->alpha = alpha;
-    l->span = 2;
-    return 1;
+    return pml_layer_fuse_act(l, &((conv_layer *)l)->f, act, alpha, 0);
 }
 
 static void conv_destroy(pml_layer *l) { pml_tensor_destroy(((conv_layer *)l)->z); }
@@ -122,23 +116,13 @@ static pml_status conv_create(pml_device *dev, pml_dtype dtype, const pml_shape 
     pml_layer *l = &c->base;
     pml_status s = pml_layer_init(l, &conv_vt, &pml_conv_kind, dev, dtype, in, &o, max_batch);
     c->g = g;
-    c->act = PML_ACT_IDENTITY;
+    c->f.act = PML_ACT_IDENTITY;
     const int64_t cout = a->units, K = kdim(&g), R = max_batch * g.ho * g.wo;
     l->ws_bytes = (size_t)(R * K) * pml_dtype_size(dtype);
-    l->nparams = a->bias ? 2 : 1;
-    l->pname[0] = "weight";
-    l->pname[1] = "bias";
-    const int64_t wshape[4] = {cout, g.c, g.kh, g.kw};
-    if (s == PML_OK) s = pml_tensor_create(dev, dtype, 4, wshape, &l->param[0]);
-    if (s == PML_OK) s = pml_tensor_create(dev, dtype, 4, wshape, &l->grad[0]);
-    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->param[1]);
-    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->grad[1]);
+    if (s == PML_OK)
+        s = pml_layer_weights(l, a, 4, (const int64_t[]){cout, g.c, g.kh, g.kw}, cout, K,
+                              cout * g.kh * g.kw, position, fn);
     if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, cout, R, &c->z);
-    if (s == PML_OK) s = pml_layer_init_weights(l->param[0], a, K, cout * g.kh * g.kw,
-                                                (uint64_t)position);
-    if (s == PML_OK) s = pml_tensor_zero(l->grad[0]);
-    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->param[1]);
-    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->grad[1]);
     if (s != PML_OK) {
         pml_layer_free(l);
         return s;
@@ -159,13 +143,6 @@ static void conv_item(const pml_kind *k, const pml_layer_args *a, char *buf, siz
     pml_conv_spec_item(k, a, buf, n, PML_SPEC_CONV);
 }
 
-static int64_t conv_params(const pml_kind *k, const pml_shape *in, const pml_layer_args *a)
-{
-    (void)k;
-    const int64_t cin = in->ndim == 3 ? in->d[0] : 0;
-    return a->units * (cin * a->kernel * a->kernel + (a->bias ? 1 : 0));
-}
-
 const pml_kind pml_conv_kind = {
     .name = "conv",
     .syntax = "conv:C:K[:stride=S][:pad=P|same][:nobias]",
@@ -173,5 +150,5 @@ const pml_kind pml_conv_kind = {
     .parse = conv_parse,
     .create = conv_create,
     .item = conv_item,
-    .params = conv_params,
+    .params = pml_conv_spec_params,
 };

@@ -156,3 +156,10 @@ pml_status pml_conv_spec_geometry(const pml_kind *k, const pml_layer_args *a,
     *out = (pml_shape){3, {kind == PML_SPEC_POOL ? g->c : a->units, g->ho, g->wo}};
     return PML_OK;
 }
+
+int64_t pml_conv_spec_params(const pml_kind *k, const pml_shape *in, const pml_layer_args *a)
+{
+    (void)k;
+    const int64_t cin = in->ndim == 3 ? in->d[0] : 0;
+    return a->units * (cin * a->kernel * a->kernel + (a->bias ? 1 : 0));
+}

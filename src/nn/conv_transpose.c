@@ -17,8 +17,7 @@
 typedef struct convt_layer {
     pml_layer base;
     pml_conv_geom g; /* batch set per call */
-    pml_activation act;
-    float alpha;
+    pml_fused_act f; /* the activation after it */
     pml_tensor *rows; /* in x max_batch*hi*wi: the input channel-major, then dL/dx */
     pml_tensor *dz;   /* max_batch x out_f: dL/dz */
 } convt_layer;
@@ -49,8 +48,8 @@ static pml_status convt_forward(pml_layer *l, const pml_tensor *x, int64_t batch
                         ref(c->rows, R), 0.0, &col, 0, R));
     const pml_col2im_args ca = {l->dtype, g, col.data, l->out->data};
     PML_TRY(ops->col2im(l->dev, &ca));
-    if (l->nparams < 2 && c->act == PML_ACT_IDENTITY) return PML_OK;
-    const pml_conv_bias_act_args ba = {l->dtype, c->act, c->alpha, batch, g.c, g.h * g.w,
+    if (l->nparams < 2 && c->f.act == PML_ACT_IDENTITY) return PML_OK;
+    const pml_conv_bias_act_args ba = {l->dtype, c->f.act, c->f.alpha, batch, g.c, g.h * g.w,
                                        l->nparams > 1 ? l->param[1]->data : NULL, l->out->data};
     return ops->bias_act(l->dev, &ba);
 }
@@ -65,8 +64,8 @@ static pml_status convt_backward(pml_layer *l, const pml_tensor *x, const pml_te
     g.batch = batch;
     const int64_t cin = l->in_shape.d[0], R = batch * g.ho * g.wo, N = g.c * g.kh * g.kw;
     const pml_tensor *dz = dy;
-    if (c->act != PML_ACT_IDENTITY) {
-        PML_TRY(pml_layer_activate_backward(l, c->act, c->alpha, batch, dy->data, c->dz->data,
+    if (c->f.act != PML_ACT_IDENTITY) {
+        PML_TRY(pml_layer_activate_backward(l, c->f.act, c->f.alpha, batch, dy->data, c->dz->data,
                                             fn));
         dz = c->dz;
     }
@@ -95,23 +94,18 @@ static void convt_describe(const pml_layer *l, char *buf, size_t n)
     snprintf(buf, n, "convt %lld -> %lld, %lldx%lld/%lld pad %lld%s%s%s",
              (long long)l->in_shape.d[0], (long long)c->g.c, (long long)c->g.kh,
              (long long)c->g.kw, (long long)c->g.sh, (long long)c->g.ph,
-             l->nparams > 1 ? "" : ", no bias", c->act != PML_ACT_IDENTITY ? ", " : "",
-             c->act != PML_ACT_IDENTITY ? pml_activation_name(c->act) : "");
+             l->nparams > 1 ? "" : ", no bias", c->f.act != PML_ACT_IDENTITY ? ", " : "",
+             c->f.act != PML_ACT_IDENTITY ? pml_activation_name(c->f.act) : "");
 }
 
 static pml_activation convt_activation(const pml_layer *l)
 {
-    return ((const convt_layer *)l)->act;
+    return ((const convt_layer *)l)->f.act;
 }
 
 static int convt_fuse(pml_layer *l, pml_activation act, float alpha)
 {
-    convt_layer *c = (convt_layer *)l;
-    if (c->act != PML_ACT_IDENTITY || l->span != 1 || act == PML_ACT_SOFTMAX) return 0;
-    c->act = act;
-    c->alpha = alpha;
-    l->span = 2;
-    return 1;
+    return pml_layer_fuse_act(l, &((convt_layer *)l)->f, act, alpha, 0);
 }
 
 static void convt_destroy(pml_layer *l)
@@ -142,26 +136,16 @@ static pml_status convt_create(pml_device *dev, pml_dtype dtype, const pml_shape
     pml_layer *l = &c->base;
     pml_status s = pml_layer_init(l, &convt_vt, &pml_convt_kind, dev, dtype, in, &o, max_batch);
     c->g = g;
-    c->act = PML_ACT_IDENTITY;
+    c->f.act = PML_ACT_IDENTITY;
     const int64_t cin = in->d[0], cout = a->units, N = cout * g.kh * g.kw;
     const int64_t R = max_batch * g.ho * g.wo;
     l->ws_bytes = (size_t)(R * N) * pml_dtype_size(dtype);
-    l->nparams = a->bias ? 2 : 1;
-    l->pname[0] = "weight";
-    l->pname[1] = "bias";
-    const int64_t wshape[4] = {cin, cout, g.kh, g.kw};
-    if (s == PML_OK) s = pml_tensor_create(dev, dtype, 4, wshape, &l->param[0]);
-    if (s == PML_OK) s = pml_tensor_create(dev, dtype, 4, wshape, &l->grad[0]);
-    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->param[1]);
-    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, cout, &l->grad[1]);
+    /* each output sees about in*kh*kw/stride^2 inputs; PyTorch takes fan_in from weight dim 1 */
+    if (s == PML_OK)
+        s = pml_layer_weights(l, a, 4, (const int64_t[]){cin, cout, g.kh, g.kw}, cout, N,
+                              cin * g.kh * g.kw, position, fn);
     if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, cin, R, &c->rows);
     if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, max_batch, l->out_f, &c->dz);
-    /* each output sees about in*kh*kw/stride^2 inputs; PyTorch takes fan_in from weight dim 1 */
-    if (s == PML_OK) s = pml_layer_init_weights(l->param[0], a, N, cin * g.kh * g.kw,
-                                                (uint64_t)position);
-    if (s == PML_OK) s = pml_tensor_zero(l->grad[0]);
-    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->param[1]);
-    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->grad[1]);
     if (s != PML_OK) {
         pml_layer_free(l);
         return s;
@@ -182,13 +166,6 @@ static void convt_item(const pml_kind *k, const pml_layer_args *a, char *buf, si
     pml_conv_spec_item(k, a, buf, n, PML_SPEC_CONVT);
 }
 
-static int64_t convt_params(const pml_kind *k, const pml_shape *in, const pml_layer_args *a)
-{
-    (void)k;
-    const int64_t cin = in->ndim == 3 ? in->d[0] : 0;
-    return a->units * (cin * a->kernel * a->kernel + (a->bias ? 1 : 0));
-}
-
 const pml_kind pml_convt_kind = {
     .name = "convt",
     .syntax = "convt:C:K[:stride=S][:pad=P][:outpad=Q][:nobias]",
@@ -196,5 +173,5 @@ const pml_kind pml_convt_kind = {
     .parse = convt_parse,
     .create = convt_create,
     .item = convt_item,
-    .params = convt_params,
+    .params = pml_conv_spec_params,
 };

@@ -13,8 +13,7 @@
 
 typedef struct dense_layer {
     pml_layer base;
-    pml_activation act; /* fused activation (identity: none) */
-    float alpha;
+    pml_fused_act f;   /* the activation after it */
     pml_tensor *delta;  /* max_batch x out scratch: dL/dZ */
 } dense_layer;
 
@@ -28,8 +27,8 @@ static pml_status dense_forward(pml_layer *l, const pml_tensor *x, int64_t batch
     PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, batch, l->out_f, l->in_f, 1.0,
                         ref(x, l->in_f), ref(l->param[0], l->in_f), 0.0, l->out, 0, l->out_f));
     const void *bias = l->nparams > 1 ? l->param[1]->data : NULL;
-    if (bias == NULL && d->act == PML_ACT_IDENTITY) return PML_OK;
-    return pml_layer_activate(l, d->act, d->alpha, batch, bias, "dense forward");
+    if (bias == NULL && d->f.act == PML_ACT_IDENTITY) return PML_OK;
+    return pml_layer_activate(l, d->f.act, d->f.alpha, batch, bias, "dense forward");
 }
 
 static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
@@ -40,8 +39,8 @@ static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_te
     const dense_layer *d = (const dense_layer *)l;
     PML_NN_OPS(l->dev, fn, ops);
     const pml_tensor *delta = dy;
-    if (d->act != PML_ACT_IDENTITY) {
-        PML_TRY(pml_layer_activate_backward(l, d->act, d->alpha, batch, dy->data, d->delta->data,
+    if (d->f.act != PML_ACT_IDENTITY) {
+        PML_TRY(pml_layer_activate_backward(l, d->f.act, d->f.alpha, batch, dy->data, d->delta->data,
                                             fn));
         delta = d->delta;
     }
@@ -64,24 +63,19 @@ static void dense_describe(const pml_layer *l, char *buf, size_t n)
 {
     const dense_layer *d = (const dense_layer *)l;
     snprintf(buf, n, "dense %lld -> %lld%s%s%s", (long long)l->in_f, (long long)l->out_f,
-             l->nparams > 1 ? "" : ", no bias", d->act != PML_ACT_IDENTITY ? ", " : "",
-             d->act != PML_ACT_IDENTITY ? pml_activation_name(d->act) : "");
+             l->nparams > 1 ? "" : ", no bias", d->f.act != PML_ACT_IDENTITY ? ", " : "",
+             d->f.act != PML_ACT_IDENTITY ? pml_activation_name(d->f.act) : "");
 }
 
 static pml_activation dense_activation(const pml_layer *l)
 {
-    return ((const dense_layer *)l)->act;
+    return ((const dense_layer *)l)->f.act;
 }
 
 /* The next activation goes into the bias pass; it keeps its own position number. */
 static int dense_fuse(pml_layer *l, pml_activation act, float alpha)
 {
-    dense_layer *d = (dense_layer *)l;
-    if (d->act != PML_ACT_IDENTITY || l->span != 1) return 0;
-    d->act = act;
-    d->alpha = alpha;
-    l->span = 2;
-    return 1;
+    return pml_layer_fuse_act(l, &((dense_layer *)l)->f, act, alpha, 1);
 }
 
 static void dense_destroy(pml_layer *l) { pml_tensor_destroy(((dense_layer *)l)->delta); }
@@ -107,29 +101,17 @@ static pml_status dense_create(pml_device *dev, pml_dtype dtype, const pml_shape
 {
     PML_CHECK(a->units >= 1, PML_ERR_INVALID_ARGUMENT, "%s: %lld units, needs >= 1", fn,
               (long long)a->units);
-    PML_CHECK(a->init >= PML_INIT_HE && a->init <= PML_INIT_ZERO, PML_ERR_INVALID_ARGUMENT,
-              "%s: unknown initialiser %d", fn, (int)a->init);
-    PML_CHECK(a->init != PML_INIT_NORMAL || (a->init_sigma > 0 && isfinite(a->init_sigma)),
-              PML_ERR_INVALID_ARGUMENT, "%s: normal init needs sigma > 0", fn);
     dense_layer *d = calloc(1, sizeof *d);
     PML_CHECK(d != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     pml_layer *l = &d->base;
     const pml_shape o = pml_shape_flat(a->units);
     pml_status s = pml_layer_init(l, &dense_vt, &pml_dense_kind, dev, dtype, in, &o, max_batch);
     const int64_t in_f = l->in_f, out_f = a->units;
-    d->act = PML_ACT_IDENTITY;
-    l->nparams = a->bias ? 2 : 1;
-    l->pname[0] = "weight";
-    l->pname[1] = "bias";
-    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, out_f, in_f, &l->param[0]);
-    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, out_f, in_f, &l->grad[0]);
-    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, out_f, &l->param[1]);
-    if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, out_f, &l->grad[1]);
+    d->f.act = PML_ACT_IDENTITY;
+    if (s == PML_OK)
+        s = pml_layer_weights(l, a, 2, (const int64_t[]){out_f, in_f}, out_f, in_f, out_f,
+                              position, fn);
     if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, max_batch, out_f, &d->delta);
-    if (s == PML_OK) s = pml_layer_init_weights(l->param[0], a, in_f, out_f, (uint64_t)position);
-    if (s == PML_OK) s = pml_tensor_zero(l->grad[0]);
-    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->param[1]);
-    if (s == PML_OK && a->bias) s = pml_tensor_zero(l->grad[1]);
     if (s != PML_OK) {
         pml_layer_free(l);
         return s;

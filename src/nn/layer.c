@@ -108,18 +108,46 @@ pml_status pml_layer_activate_backward(pml_layer *l, pml_activation act, float a
     return ops->act_backward(l->dev, &a);
 }
 
-pml_status pml_layer_init_weights(pml_tensor *w, const pml_layer_args *a, int64_t fan_in,
-                                  int64_t fan_out, uint64_t stream)
+pml_status pml_layer_weights(pml_layer *l, const pml_layer_args *a, int ndim,
+                             const int64_t *wshape, int64_t nbias, int64_t fan_in,
+                             int64_t fan_out, int position, const char *fn)
 {
+    PML_CHECK(a->init >= PML_INIT_HE && a->init <= PML_INIT_ZERO, PML_ERR_INVALID_ARGUMENT,
+              "%s: unknown initialiser %d", fn, (int)a->init);
+    PML_CHECK(a->init != PML_INIT_NORMAL || (a->init_sigma > 0 && isfinite(a->init_sigma)),
+              PML_ERR_INVALID_ARGUMENT, "%s: normal init needs sigma > 0", fn);
+    l->nparams = a->bias ? 2 : 1;
+    l->pname[0] = "weight";
+    l->pname[1] = "bias";
+    PML_TRY(pml_tensor_create(l->dev, l->dtype, ndim, wshape, &l->param[0]));
+    PML_TRY(pml_tensor_create(l->dev, l->dtype, ndim, wshape, &l->grad[0]));
+    PML_TRY(pml_tensor_zero(l->grad[0]));
+    if (a->bias) {
+        PML_TRY(pml_tensor_create_1d(l->dev, l->dtype, nbias, &l->param[1]));
+        PML_TRY(pml_tensor_create_1d(l->dev, l->dtype, nbias, &l->grad[1]));
+        PML_TRY(pml_tensor_zero(l->param[1]));
+        PML_TRY(pml_tensor_zero(l->grad[1]));
+    }
     double sigma = 1.0;
     switch (a->init) {
     case PML_INIT_HE: sigma = sqrt(2.0 / (double)fan_in); break;
     case PML_INIT_XAVIER: sigma = sqrt(2.0 / (double)(fan_in + fan_out)); break;
     case PML_INIT_NORMAL: sigma = a->init_sigma; break;
     case PML_INIT_RANDN: sigma = 1.0; break;
-    case PML_INIT_ZERO: return pml_tensor_zero(w);
+    case PML_INIT_ZERO: return pml_tensor_zero(l->param[0]);
     }
-    return pml_rand_normal(w, a->seed, stream, 0, 0.0f, (float)sigma);
+    return pml_rand_normal(l->param[0], a->seed, (uint64_t)position, 0, 0.0f, (float)sigma);
+}
+
+int pml_layer_fuse_act(pml_layer *l, pml_fused_act *f, pml_activation act, float alpha,
+                       int allow_softmax)
+{
+    if (f->act != PML_ACT_IDENTITY || l->span != 1) return 0;
+    if (act == PML_ACT_SOFTMAX && !allow_softmax) return 0;
+    f->act = act;
+    f->alpha = alpha;
+    l->span = 2;
+    return 1;
 }
 
 pml_status pml_kind_parse_bare(const pml_kind *k, const char *arg, pml_layer_args *a,

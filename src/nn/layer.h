@@ -151,10 +151,24 @@ pml_status pml_layer_init(pml_layer *l, const struct pml_layer_vt *vt, const pml
                           const pml_shape *out, int64_t max_batch);
 void pml_layer_free(pml_layer *l);
 
-/* A weight tensor initialised as args asks (He, Xavier, normal, randn, zero) for a layer of
- * fan_in inputs and fan_out outputs per unit, Philox stream `stream` (the layer's position). */
-pml_status pml_layer_init_weights(pml_tensor *w, const pml_layer_args *a, int64_t fan_in,
-                                  int64_t fan_out, uint64_t stream);
+/* The parameters of a layer with weights: param/grad 0 "weight" of shape wshape (ndim
+ * dimensions), initialised as args asks (He, Xavier, normal, randn, zero) for fan_in inputs
+ * and fan_out outputs per unit from Philox stream `position`, and with args->bias param/grad 1
+ * "bias" of nbias, zero; every gradient zero. Errors (an unknown initialiser, a normal one
+ * without sigma, no memory) name fn; the caller frees the layer. */
+pml_status pml_layer_weights(pml_layer *l, const pml_layer_args *a, int ndim,
+                             const int64_t *wshape, int64_t nbias, int64_t fan_in,
+                             int64_t fan_out, int position, const char *fn);
+
+/* An activation fused into the layer before it (dense, conv, convt, batch norm). */
+typedef struct pml_fused_act {
+    pml_activation act; /* identity: none */
+    float alpha;
+} pml_fused_act;
+/* The vtable's fuse for such a layer: takes act into *f when the layer has none yet (softmax
+ * only when allow_softmax: it is row-wise) and makes the layer span one more position. */
+int pml_layer_fuse_act(pml_layer *l, pml_fused_act *f, pml_activation act, float alpha,
+                       int allow_softmax);
 
 /* An input of shape C x H x W for kind k, or PML_ERR_INVALID_ARGUMENT naming fn, the layer's
  * position and the shape it got. */
@@ -168,6 +182,8 @@ pml_status pml_conv_spec_parse(const pml_kind *k, const char *arg, pml_layer_arg
                                const char *fn, int pos, pml_conv_spec_kind kind);
 void pml_conv_spec_item(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n,
                         pml_conv_spec_kind kind);
+/* The parameter count of conv and convt: out * (in * K * K + bias). */
+int64_t pml_conv_spec_params(const pml_kind *k, const pml_shape *in, const pml_layer_args *a);
 pml_status pml_conv_spec_geometry(const pml_kind *k, const pml_layer_args *a,
                                   const pml_shape *in, int position, const char *fn,
                                   pml_conv_spec_kind kind, pml_conv_geom *g, pml_shape *out);
