@@ -243,3 +243,62 @@ Test(cli, train_early_stop_names_the_best_epoch)
     const char *files[] = {"loss.dat", "loss.gp", "loss.png"};
     remove_out(dir, files, sizeof files / sizeof files[0]);
 }
+
+/* conv demo: the primer's Fig. 10 and 11 in its JSON, and the Fig. 8/12 picture written. */
+Test(cli, conv_demo_prints_the_primer_figures)
+{
+    char dir[32];
+    cr_assert_eq(run_out("conv demo --json --quiet", dir, buf, sizeof buf), 0, "%s", buf);
+    cr_expect(strstr(buf, "\"fig10_stride1\": [0, 0, 1, 1, 0, 1, 3, 4, 3, 2, 3, 6, 7, 5, 3, 3, "
+                          "6, 8, 5, 1, 1, 5, 7, 3, 0]") != NULL, "%s", buf);
+    cr_expect(strstr(buf, "\"fig11_stride2\": [0, 1, 0, 3, 7, 3, 1, 7, 0]") != NULL, "%s", buf);
+    char png[64];
+    snprintf(png, sizeof png, "%s/fig12.png", dir);
+    cr_expect_eq(access(png, R_OK), 0, "%s missing", png);
+    remove_out(dir, (const char *const[]){"fig12.png"}, 1);
+}
+
+/* predict --input: the outputs the library computes, as an N x outputs .npy, the array
+ * taken in batches of 2. */
+Test(cli, predict_writes_the_models_outputs)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_model *m = NULL;
+    PML_ASSERT_OK(pml_model_create_shaped(dev, PML_F32, 3, (int64_t[]){1, 8, 8}, 8, &m));
+    PML_ASSERT_OK(pml_model_add_spec(m, "conv:3:3:pad=same,relu,maxpool:2,flatten,dense:4",
+                                     PML_INIT_HE, 0, 5));
+    char dir[32];
+    snprintf(dir, sizeof dir, "/tmp/pml-cli-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    char model[64], x[64], y[64];
+    snprintf(model, sizeof model, "%s/m.safetensors", dir);
+    snprintf(x, sizeof x, "%s/x.npy", dir);
+    snprintf(y, sizeof y, "%s/y.npy", dir);
+    PML_ASSERT_OK(pml_model_save(m, model, NULL));
+    float xs[5 * 64];
+    for (int i = 0; i < 5 * 64; ++i) xs[i] = pml_rng_normal(2, 0, (uint64_t)i);
+    pml_tensor *xt = pml_test_tensor(dev, PML_F32, 4, (int64_t[]){5, 1, 8, 8}, xs);
+    PML_ASSERT_OK(pml_npy_write(x, xt));
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "predict --model %s --input %s --out %s --batch 2 --json --quiet",
+             model, x, y);
+    cr_assert_eq(run(cmd, buf, sizeof buf), 0, "%s", buf);
+    cr_expect(strstr(buf, "\"examples\": 5") && strstr(buf, "\"outputs\": 4"), "%s", buf);
+    pml_tensor *yt = NULL;
+    PML_ASSERT_OK(pml_npy_read(dev, y, &yt));
+    cr_assert(pml_tensor_ndim(yt) == 2 && pml_tensor_dim(yt, 0) == 5 && pml_tensor_dim(yt, 1) == 4);
+    const pml_tensor *want = NULL;
+    PML_ASSERT_OK(pml_model_forward(m, xt, 5, &want));
+    float w[32];
+    pml_tensor *wv = NULL;
+    PML_ASSERT_OK(pml_tensor_view((pml_tensor *)want, 0, 1, (int64_t[]){20}, &wv));
+    PML_ASSERT_OK(pml_tensor_download(wv, w, 20 * sizeof *w));
+    /* in batches of 2 the GEMMs block differently from one batch of 5: within rounding */
+    cr_expect(pml_test_close_f32("predict --input", pml_tensor_data(yt), w, 20, PML_TOL_LAYER_F32));
+    pml_tensor_destroy(wv);
+    pml_tensor_destroy(yt);
+    pml_tensor_destroy(xt);
+    pml_model_destroy(m);
+    remove_out(dir, (const char *const[]){"m.safetensors", "x.npy", "y.npy"}, 3);
+    pml_device_close(dev);
+}

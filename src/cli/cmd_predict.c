@@ -55,8 +55,9 @@ static int input_rows(const char *cmd, pml_device *dev, pml_model *m, const char
                             (long long)pml_tensor_dim(t, i));
         for (int i = 0, len = 0; i < nd; ++i)
             len += snprintf(want + len, sizeof want - (size_t)len, "x%lld", (long long)dims[i]);
-        fprintf(stderr, "physml %s: %s: a %s array of %s; the model takes float32/float64 "
-                        "N x %lld or N%s\n", cmd, path, pml_dtype_name(pml_tensor_dtype(t)),
+        fprintf(stderr, "physml %s: --input %s: a %s array of %s; the model takes "
+                        "float32/float64 N x %lld or N%s\n", cmd, path,
+                pml_dtype_name(pml_tensor_dtype(t)),
                 shape, (long long)pml_model_in_features(m), want);
         pml_tensor_destroy(t);
         return 2;
