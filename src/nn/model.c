@@ -103,6 +103,33 @@ static pml_status reserve_workspace(pml_model *m, const pml_layer *l)
     return PML_OK;
 }
 
+/* A layer that did not fit in the device's memory (s: PML_ERR_OUT_OF_MEMORY; other errors
+ * pass through): the error names the layer, the batch it was sized for, the workspace it
+ * asked for (0: its own buffers) and what the device has free, so that it is clear before
+ * any training what to lower. */
+static pml_status out_of_memory(const pml_model *m, const pml_kind *k, const pml_layer_args *a,
+                                pml_status s, size_t ws, const char *fn)
+{
+    if (s != PML_ERR_OUT_OF_MEMORY) return s;
+    char item[64], detail[160];
+    k->item(k, a, item, sizeof item);
+    snprintf(detail, sizeof detail, "%s", pml_last_error());
+    size_t total = 0, free_b = 0;
+    (void)pml_device_memory(m->dev, &total, &free_b);
+    if (ws)
+        return pml_set_error(PML_ERR_OUT_OF_MEMORY,
+                             "%s: layer %d (%s) needs a workspace of %.1f MiB for batches of "
+                             "%lld, and %s has %.1f MiB free (%s): lower the batch",
+                             fn, m->next_index, item, (double)ws / 1048576.0,
+                             (long long)m->max_batch, m->dev->spec, (double)free_b / 1048576.0,
+                             detail);
+    return pml_set_error(PML_ERR_OUT_OF_MEMORY,
+                         "%s: layer %d (%s) does not fit for batches of %lld: %s has %.1f MiB "
+                         "free (%s): lower the batch",
+                         fn, m->next_index, item, (long long)m->max_batch, m->dev->spec,
+                         (double)free_b / 1048576.0, detail);
+}
+
 pml_status pml_model_add(pml_model *m, const pml_kind *k, const pml_layer_args *args,
                          const char *fn)
 {
@@ -120,7 +147,9 @@ pml_status pml_model_add(pml_model *m, const pml_kind *k, const pml_layer_args *
               "model's budget of %lld", fn, m->nlayers, k->name, (long long)need,
               (long long)(m->param_budget - m->params), (long long)m->param_budget);
     pml_layer *l = NULL;
-    PML_TRY(k->create(m->dev, m->dtype, out_shape(m), m->max_batch, args, m->next_index, fn, &l));
+    pml_status cs = k->create(m->dev, m->dtype, out_shape(m), m->max_batch, args, m->next_index,
+                              fn, &l);
+    if (cs != PML_OK) return out_of_memory(m, k, args, cs, 0, fn);
     const int i = m->nlayers;
     int64_t made = 0;
     for (int p = 0; p < l->nparams; ++p) made += pml_tensor_numel(l->param[p]);
@@ -128,7 +157,8 @@ pml_status pml_model_add(pml_model *m, const pml_kind *k, const pml_layer_args *
                                 : pml_set_error(PML_ERR_INTERNAL, "%s: the %s kind made %lld "
                                                 "parameters, its params() said %lld", fn,
                                                 k->name, (long long)made, (long long)need);
-    if (s == PML_OK) s = reserve_workspace(m, l);
+    if (s == PML_OK && (s = reserve_workspace(m, l)) != PML_OK)
+        s = out_of_memory(m, k, args, s, l->ws_bytes, fn);
     /* dL/d(input) of this layer; the first layer's only on request */
     if (s == PML_OK && (i > 0 || m->keep_input_grad))
         s = pml_tensor_create_2d(m->dev, m->dtype, m->max_batch, l->in_f, &m->dx[i]);
