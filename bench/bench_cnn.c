@@ -1,4 +1,4 @@
-/* bench_cnn: seconds per epoch of `physml train --preset cnn`'s network (two blocks of 3x3
+/* bench_cnn: seconds per epoch of `physml train --preset cnn`'s network (three blocks of 3x3
  * convolution, batch norm, ReLU and 2x2 max pooling, a dense head with dropout; Adam, softmax
  * cross-entropy, inputs scaled to [0, 1]) on the Fashion-MNIST training set at batch 64 and
  * 256, on every backend found, beside the PyTorch peer (bench/peers/cnn_torch.py: the same
@@ -7,18 +7,18 @@
  * GPU. Then where a step's time goes, layer by layer.
  *
  *   bench_cnn [--data DIR] [--epochs N] [--device cpu|cuda|all] [--batch 64,256]
- *             [--peer bench/peers/cnn_torch.py] [--threads 1,2] [--json]
+ *             [--peer bench/peers/cnn_torch.py] [--python /usr/bin/python3] [--threads 1,2]
+ *             [--json]
  *
  * One epoch: a Philox shuffle, then gather + forward + loss + backward + Adam for every
  * mini-batch. The first epoch is a warm-up; the median of the next `epochs` is reported. */
 #include "bench_util.h"
 #include <math.h>
 
-#include "nn/model.h" /* the layers' own forward and backward, for the breakdown */
+#include "cli/train_common.h" /* PML_CNN_PRESET_ARCH */
+#include "nn/model.h"          /* the layers' own forward and backward, for the breakdown */
 
-#define SPEC                                                                                  \
-    "conv:32:3:pad=same:nobias,batchnorm,relu,maxpool:2,conv:64:3:pad=same:nobias,batchnorm," \
-    "relu,maxpool:2,flatten,dropout:0.25,dense:128,relu,dropout:0.25,dense:10"
+#define SPEC PML_CNN_PRESET_ARCH
 
 static pml_model *make_model(pml_device *dev, int64_t batch)
 {
@@ -99,6 +99,8 @@ static void breakdown(pml_device *dev, int64_t batch, int steps, int json)
 
 /* The peer's median seconds per epoch at `batch` with `threads` (CPU) on device spec; NAN
  * when it fails. Its JSON lines are echoed with --json. */
+static const char *python = "/usr/bin/python3";
+
 static double run_peer(const char *peer, const char *data, const char *spec, int64_t batch,
                        int threads, int epochs, int json)
 {
@@ -106,7 +108,7 @@ static double run_peer(const char *peer, const char *data, const char *spec, int
     snprintf(b, sizeof b, "%lld", (long long)batch);
     snprintf(th, sizeof th, "%d", threads);
     snprintf(ep, sizeof ep, "%d", epochs + 1);
-    const char *argv[] = {"/usr/bin/python3", peer, "--time-only", ep, "--batch", b,
+    const char *argv[] = {python, peer, "--time-only", ep, "--batch", b,
                           "--threads", th, "--device", spec, "--json",
                           data ? "--data" : NULL, data, NULL};
     static char out[1 << 16];
@@ -135,10 +137,12 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--peer") && i + 1 < argc) peer = argv[++i];
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch_list = argv[++i];
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) thread_list = argv[++i];
+        else if (!strcmp(argv[i], "--python") && i + 1 < argc) python = argv[++i];
         else if (!strcmp(argv[i], "--json")) json = 1;
         else {
             fprintf(stderr, "usage: bench_cnn [--data DIR] [--epochs N] [--device cpu|cuda|all] "
-                            "[--batch 64,256] [--peer PATH] [--threads 1,2] [--json]\n");
+                            "[--batch 64,256] [--peer PATH] [--python PATH] [--threads 1,2] "
+                            "[--json]\n");
             return 2;
         }
     }

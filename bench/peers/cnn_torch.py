@@ -8,8 +8,9 @@ and python3-numpy), e.g.
   * Network: physml's preset spec (src/cli/train_common.h, PML_CNN_PRESET_ARCH) on 1x28x28,
     built by physml_torch.build, so the two stay one network:
       conv:32:3:pad=same:nobias,batchnorm,relu,maxpool:2,conv:64:3:pad=same:nobias,batchnorm,
-      relu,maxpool:2,flatten,dropout:0.25,dense:128,relu,dropout:0.25,dense:10
-    (422k parameters); conv and dense weights He-normal (kaiming_normal_, fan_in, relu), biases
+      relu,maxpool:2,conv:128:3:pad=same:nobias,batchnorm,relu,maxpool:2,flatten,dropout:0.3,
+      dense:128,relu,dropout:0.3,dense:10
+    (242k parameters); conv and dense weights He-normal (kaiming_normal_, fan_in, relu), biases
     zero, batch norm weight 1 and bias 0 (torch's default).
   * Training: softmax cross-entropy (mean over the batch), Adam lr 1e-3 (betas 0.9, 0.999, eps
     1e-8), cosine decay per epoch over the run: epoch e (0-based) of E uses
@@ -42,7 +43,8 @@ import physml_torch
 import rbm_common
 
 SPEC = ("conv:32:3:pad=same:nobias,batchnorm,relu,maxpool:2,conv:64:3:pad=same:nobias,batchnorm,"
-        "relu,maxpool:2,flatten,dropout:0.25,dense:128,relu,dropout:0.25,dense:10")
+        "relu,maxpool:2,conv:128:3:pad=same:nobias,batchnorm,relu,maxpool:2,flatten,dropout:0.3,"
+        "dense:128,relu,dropout:0.3,dense:10")
 IN_SHAPE = (1, 28, 28)
 LR = 1e-3
 

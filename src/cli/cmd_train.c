@@ -13,7 +13,7 @@ int pml_cmd_train(int argc, char **argv)
     const pml_opt opts[] = {
         {"data", PML_OPT_STR, &a.data_dir, "DIR", "MNIST-format directory (default: Fashion-MNIST)"},
         {"preset", PML_OPT_CHOICE, &a.preset, "NAME",
-         "recommended (default), primer (the appendix as written) or cnn (two convolution "
+         "recommended (default), primer (the appendix as written) or cnn (three convolution "
          "blocks)",
          .choices = "recommended|primer|cnn"},
         {"arch", PML_OPT_STR, &a.arch, "SPEC",

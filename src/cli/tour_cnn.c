@@ -75,8 +75,8 @@ int pml_tour_cnn(pml_tour_ctx *ctx)
     snprintf(v, sizeof v, "%.0f samples/s", oc.samples_per_s);
     pml_tour_row("cnn", "CNN training throughput", v, pml_device_spec(ctx->dev));
     fprintf(ctx->report,
-            "`physml train --preset cnn` (two blocks of 3x3 convolution, batch norm, ReLU and "
-            "2x2 max pooling, 32 then 64 channels, a dense head of 128 with dropout; %lld "
+            "`physml train --preset cnn` (three blocks of 3x3 convolution, batch norm, ReLU and "
+            "2x2 max pooling, 32, 64 and 128 channels, a dense head of 128 with dropout; %lld "
             "parameters) on the first %lld training images (10%% held out) for %lld epoch%s: "
             "test accuracy **%.2f%%** in %.1f s (%.0f samples/s). The dense 784-100-10 network "
             "on the same images and epochs: %.2f%% in %.1f s. On the whole training set the "

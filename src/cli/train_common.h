@@ -24,9 +24,10 @@ typedef struct pml_train_args {
 
 /* The CNN preset's network (physml train --preset cnn; bench/peers/cnn_torch.py builds the
  * same one). */
-#define PML_CNN_PRESET_ARCH                                                                  \
+#define PML_CNN_PRESET_ARCH                                                                   \
     "conv:32:3:pad=same:nobias,batchnorm,relu,maxpool:2,conv:64:3:pad=same:nobias,batchnorm," \
-    "relu,maxpool:2,flatten,dropout:0.25,dense:128,relu,dropout:0.25,dense:10"
+    "relu,maxpool:2,conv:128:3:pad=same:nobias,batchnorm,relu,maxpool:2,flatten,dropout:0.3,"  \
+    "dense:128,relu,dropout:0.3,dense:10"
 
 /* Every field unset. */
 void pml_train_args_unset(pml_train_args *a);
