@@ -92,17 +92,18 @@ Test(conv_model, shapes_that_do_not_fit_are_named)
     refused("gap:2", 1, 4, 4, "gap", "no argument");
 }
 
-/* A layer whose im2col workspace cannot fit (121 GB for batches of 64) is refused when it is
- * added, before any training, naming the layer, the workspace and the batch. */
+/* A layer whose im2col workspace cannot fit (30 GB for one 2048 x 128 x 128 image under a
+ * 15 x 15 kernel; the columns are made a chunk of samples at a time, one here) is refused when
+ * it is added, before any training, naming the layer, the workspace and the batch. */
 Test(conv_model, a_workspace_that_does_not_fit_is_a_clear_error)
 {
     pml_device *dev = pml_test_open_cpu();
     pml_model *m = NULL;
-    const pml_status s = shaped(dev, 512, 64, 64, 64, "conv:1:15:pad=7", &m);
+    const pml_status s = shaped(dev, 2048, 128, 128, 4, "conv:1:15:pad=7", &m);
     cr_expect_eq(s, PML_ERR_OUT_OF_MEMORY, "%s", pml_status_string(s));
     const char *msg = pml_last_error();
     cr_expect(strstr(msg, "conv:1:15:pad=7") && strstr(msg, "workspace") &&
-                  strstr(msg, "batches of 64") && strstr(msg, "lower the batch"),
+                  strstr(msg, "batches of 4") && strstr(msg, "smaller batch or layer"),
               "%s", msg);
     cr_expect_null(m);
     pml_device_close(dev);

@@ -47,19 +47,18 @@
             for (int64_t j = 0; j < n; ++j) dz[j] = pml_nn_act_grad_##SUF(act, y[j], dy[j], alpha); \
         }                                                                                    \
     }                                                                                        \
-    /* sum of x and of (x - m)^2 in double (m = 0 for the first) */                          \
+    /* the sums of x and of x^2 in double */                                                 \
     PML_SIMD_CLONES                                                                          \
-    static double sum_row_##SUF(const T *x, int64_t n, double m, int square)                 \
+    static void sum_row_##SUF(const T *x, int64_t n, double *s1, double *s2)                 \
     {                                                                                        \
-        double r = 0;                                                                        \
-        if (square) {                                                                        \
-            _Pragma("omp simd reduction(+ : r)")                                             \
-            for (int64_t j = 0; j < n; ++j) r += ((double)x[j] - m) * ((double)x[j] - m);    \
-        } else {                                                                             \
-            _Pragma("omp simd reduction(+ : r)")                                             \
-            for (int64_t j = 0; j < n; ++j) r += (double)x[j];                               \
+        double r1 = 0, r2 = 0;                                                               \
+        _Pragma("omp simd reduction(+ : r1, r2)")                                            \
+        for (int64_t j = 0; j < n; ++j) {                                                    \
+            r1 += (double)x[j];                                                              \
+            r2 += (double)x[j] * (double)x[j];                                               \
         }                                                                                    \
-        return r;                                                                            \
+        *s1 += r1;                                                                           \
+        *s2 += r2;                                                                           \
     }                                                                                        \
     /* sums of dz and dz (x - m) inv in double */                                            \
     PML_SIMD_CLONES                                                                          \
@@ -99,11 +98,10 @@
             if (a->training) {                                                               \
                 double s = 0, s2 = 0;                                                        \
                 for (int64_t b = 0; b < a->batch; ++b)                                       \
-                    s += sum_row_##SUF(x + (b * C + ch) * P, P, 0.0, 0);                     \
+                    sum_row_##SUF(x + (b * C + ch) * P, P, &s, &s2);                         \
                 mean = s / (double)N;                                                        \
-                for (int64_t b = 0; b < a->batch; ++b)                                       \
-                    s2 += sum_row_##SUF(x + (b * C + ch) * P, P, mean, 1);                   \
-                var = s2 / (double)N;                                                        \
+                var = s2 / (double)N - mean * mean;                                          \
+                var = var > 0 ? var : 0.0;                                                   \
                 const double unbiased = N > 1 ? var * (double)N / (double)(N - 1) : var;     \
                 rm[ch] = (T)((1.0 - a->momentum) * (double)rm[ch] + a->momentum * mean);     \
                 rv[ch] = (T)((1.0 - a->momentum) * (double)rv[ch] + a->momentum * unbiased); \

@@ -15,16 +15,15 @@ static __global__ void bn_forward_kernel(int training, pml_activation act, T alp
     const int64_t ch = blockIdx.x, N = batch * P;
     double mean, var;
     if (training) {
-        double s = 0;
-        for (int64_t j = threadIdx.x; j < N; j += BN_THREADS)
-            s += (double)x[(j / P * C + ch) * P + j % P];
-        mean = pml_block_sum<BN_THREADS>(s, shared) / (double)N;
-        double s2 = 0;
+        double s = 0, s2 = 0;
         for (int64_t j = threadIdx.x; j < N; j += BN_THREADS) {
-            const double d = (double)x[(j / P * C + ch) * P + j % P] - mean;
-            s2 += d * d;
+            const double v = (double)x[(j / P * C + ch) * P + j % P];
+            s += v;
+            s2 += v * v;
         }
-        var = pml_block_sum<BN_THREADS>(s2, shared) / (double)N;
+        mean = pml_block_sum<BN_THREADS>(s, shared) / (double)N;
+        var = pml_block_sum<BN_THREADS>(s2, shared) / (double)N - mean * mean;
+        var = var > 0 ? var : 0.0;
         if (threadIdx.x == 0) {
             const double unbiased = N > 1 ? var * (double)N / (double)(N - 1) : var;
             rm[ch] = (T)((1.0 - momentum) * (double)rm[ch] + momentum * mean);

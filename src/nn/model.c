@@ -119,13 +119,13 @@ static pml_status out_of_memory(const pml_model *m, const pml_kind *k, const pml
     if (ws)
         return pml_set_error(PML_ERR_OUT_OF_MEMORY,
                              "%s: layer %d (%s) needs a workspace of %.1f MiB for batches of "
-                             "%lld, and %s has %.1f MiB free (%s): lower the batch",
+                             "%lld, and %s has %.1f MiB free (%s): a smaller batch or layer",
                              fn, m->next_index, item, (double)ws / 1048576.0,
                              (long long)m->max_batch, m->dev->spec, (double)free_b / 1048576.0,
                              detail);
     return pml_set_error(PML_ERR_OUT_OF_MEMORY,
                          "%s: layer %d (%s) does not fit for batches of %lld: %s has %.1f MiB "
-                         "free (%s): lower the batch",
+                         "free (%s): a smaller batch or layer",
                          fn, m->next_index, item, (long long)m->max_batch, m->dev->spec,
                          (double)free_b / 1048576.0, detail);
 }

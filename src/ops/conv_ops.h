@@ -157,8 +157,9 @@ typedef pml_status pml_dropout_fn(pml_device *dev, const pml_dropout_args *args)
 
 /* Batch normalisation per channel of x (batch, c, plane) (a flat input is c features and
  * plane 1), N = batch*plane values per channel.
- * training: mean and the biased variance of the batch, sums in double (the CPU in index
- *   order, CUDA by a fixed tree per channel);
+ * training: mean and the biased variance of the batch from the sums of x and x^2 in one pass
+ *   (in double: the CPU row by row, CUDA by a fixed tree per channel; var = E[x^2] - mean^2,
+ *   0 if that rounds below; double keeps the cancellation small for any mean below ~1e4 std);
  *   save_mean = mean, save_invstd = 1/sqrt(var + eps); running_mean and running_var move by
  *   momentum towards mean and the unbiased variance (N/(N-1) var; var when N = 1), as
  *   PyTorch's BatchNorm does.
