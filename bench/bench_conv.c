@@ -1,11 +1,12 @@
-/* bench_conv: how much of the GEMM's speed a convolution layer keeps. A conv layer is im2col,
- * one GEMM and an epilogue that adds the bias and writes NCHW (src/nn/conv.c); its backward
- * is a prologue back to rows, im2col again, the dW GEMM, the bias sums and, when the input
- * gradient is wanted, the dx GEMM and col2im. This times single conv layers of typical
- * shapes through the public model API (training mode, FP32, bias, no activation) and, on the
- * same device, bare pml_gemm calls of the same shapes:
- *   forward   rows = col W^T      M = B*Ho*Wo, N = Cout, K = Cin*k*k
- *   backward  dW = dz^T col       (N x K, inner M), and with dx: dcol = dz W (M x K, inner N)
+/* bench_conv: how much of the GEMM's speed a convolution layer keeps. A conv layer is im2col
+ * (channel-major columns), the GEMMs and an epilogue that adds the bias and writes NCHW
+ * (src/nn/conv.c); its backward is a prologue back to channel-major, im2col again, the dW GEMM,
+ * the bias sums and, when the input gradient is wanted, the dx GEMM and col2im (a chunk of
+ * samples at a time). This times single conv layers of typical shapes through the public
+ * model API (training mode, FP32, bias, no activation) and, on the same device, bare pml_gemm
+ * calls of the same shapes over the whole batch:
+ *   forward   z = W col           (N x M, inner K), M = B*Ho*Wo, N = Cout, K = Cin*k*k
+ *   backward  dW = z col^T        (N x K, inner M), and with dx: dcol = W^T z (K x M, inner N)
  * FLOPs: forward 2 M N K; backward 2 M N K per GEMM it runs (twice with dx, once without).
  * The ratio layer/GEMM (time of the bare GEMMs over the layer's) is the share of the GEMM's
  * throughput the layer keeps; 1 - ratio is what im2col, col2im and the epilogues cost.
@@ -47,8 +48,8 @@ typedef struct job {
     pml_device *dev;
     pml_model *m;
     pml_tensor *x, *dy;          /* the layer's input and output gradient */
-    pml_tensor *col, *w, *rows;  /* GEMM operands: M x K, N x K, M x N (rows doubles as dz) */
-    pml_tensor *dw, *dcol;       /* N x K, M x K */
+    pml_tensor *col, *w, *rows;  /* GEMM operands: K x M, N x K, N x M (rows doubles as dz) */
+    pml_tensor *dw, *dcol;       /* N x K, K x M */
     int64_t batch, M, N, K;
     int dx;
 } job;
@@ -64,15 +65,15 @@ static void run_op(job *j, int op)
         BENCH_CHECK(PROG, pml_model_backward(j->m, j->dy, j->batch));
         break;
     case GEMM_FWD:
-        BENCH_CHECK(PROG, pml_gemm(j->dev, PML_NO_TRANS, PML_TRANS, j->M, j->N, j->K, 1.0, j->col,
-                                   j->w, 0.0, j->rows));
+        BENCH_CHECK(PROG, pml_gemm(j->dev, PML_NO_TRANS, PML_NO_TRANS, j->N, j->M, j->K, 1.0, j->w,
+                                   j->col, 0.0, j->rows));
         break;
     default: /* GEMM_BWD: the layer's backward GEMMs, same operand orientation */
-        BENCH_CHECK(PROG, pml_gemm(j->dev, PML_TRANS, PML_NO_TRANS, j->N, j->K, j->M, 1.0,
+        BENCH_CHECK(PROG, pml_gemm(j->dev, PML_NO_TRANS, PML_TRANS, j->N, j->K, j->M, 1.0,
                                    j->rows, j->col, 0.0, j->dw));
         if (j->dx)
-            BENCH_CHECK(PROG, pml_gemm(j->dev, PML_NO_TRANS, PML_NO_TRANS, j->M, j->K, j->N, 1.0,
-                                       j->rows, j->w, 0.0, j->dcol));
+            BENCH_CHECK(PROG, pml_gemm(j->dev, PML_TRANS, PML_NO_TRANS, j->K, j->M, j->N, 1.0,
+                                       j->w, j->rows, 0.0, j->dcol));
         break;
     }
 }
@@ -149,11 +150,11 @@ static void bench_case(pml_device *dev, const conv_case *c, int64_t batch, int r
     j.K = c->cin * c->k * c->k;
     j.x = tensor(dev, 4, (int64_t[]){batch, c->cin, c->h, c->w}, 1);
     j.dy = tensor(dev, 2, (int64_t[]){batch, c->cout * ho * wo}, 2);
-    j.col = tensor(dev, 2, (int64_t[]){j.M, j.K}, 3);
+    j.col = tensor(dev, 2, (int64_t[]){j.K, j.M}, 3);
     j.w = tensor(dev, 2, (int64_t[]){j.N, j.K}, 4);
-    j.rows = tensor(dev, 2, (int64_t[]){j.M, j.N}, 5);
+    j.rows = tensor(dev, 2, (int64_t[]){j.N, j.M}, 5);
     j.dw = tensor(dev, 2, (int64_t[]){j.N, j.K}, 6);
-    if (j.dx) j.dcol = tensor(dev, 2, (int64_t[]){j.M, j.K}, 7);
+    if (j.dx) j.dcol = tensor(dev, 2, (int64_t[]){j.K, j.M}, 7);
 
     double med[NOPS];
     time_case(&j, reps, med);

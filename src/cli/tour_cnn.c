@@ -59,7 +59,7 @@ int pml_tour_cnn(pml_tour_ctx *ctx)
             "then a second layer convolving each pooled map with the horizontal filter (Fig. "
             "12): `physml conv demo` draws the same and prints Fig. 10-11.\n\n"
             "![Fig. 8/12: image, filter, conv + ReLU, pool, layer 2, pool](cnn/fig12.png)\n\n");
-    const int64_t subset = ctx->quick ? 2000 : 12000, epochs = ctx->quick ? 1 : 3;
+    const int64_t subset = ctx->quick ? 2000 : 16000, epochs = ctx->quick ? 1 : 3;
     pml_train_outcome oc, od;
     fflush(stdout);
     if (run(ctx, "cnn", NULL, cnn, epochs, subset, &oc) != 0 ||
