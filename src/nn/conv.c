@@ -38,6 +38,20 @@ static const void *at(const pml_tensor *t, int64_t elems)
     return (const char *)t->data + (size_t)elems * pml_dtype_size(t->dtype);
 }
 
+/* The chunk of samples from b0: its geometry into *g, and its columns, im2col of x's samples
+ * b0 .. b0 + g->batch, made in the workspace as *col (K x g->batch*ho*wo). */
+static pml_status chunk_columns(const pml_layer *l, const struct pml_conv_ops *ops,
+                                const pml_tensor *x, int64_t b0, int64_t batch,
+                                const pml_workspace *ws, pml_conv_geom *g, pml_tensor *col)
+{
+    const conv_layer *c = (const conv_layer *)l;
+    *g = c->g;
+    g->batch = batch - b0 < c->chunk ? batch - b0 : c->chunk;
+    *col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){kdim(g), g->batch * g->ho * g->wo});
+    const pml_im2col_args ia = {l->dtype, *g, at(x, b0 * l->in_f), col->data};
+    return ops->im2col(l->dev, &ia);
+}
+
 static pml_status conv_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
                                const pml_workspace *ws)
 {
@@ -47,12 +61,10 @@ static pml_status conv_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
     const int64_t P = c->g.ho * c->g.wo, R = batch * P, K = kdim(&c->g);
     const int64_t cout = l->out_shape.d[0];
     for (int64_t b0 = 0; b0 < batch; b0 += c->chunk) {
-        pml_conv_geom g = c->g;
-        g.batch = batch - b0 < c->chunk ? batch - b0 : c->chunk;
+        pml_conv_geom g;
+        pml_tensor col;
+        PML_TRY(chunk_columns(l, ops, x, b0, batch, ws, &g, &col));
         const int64_t Rc = g.batch * P;
-        pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){K, Rc});
-        const pml_im2col_args ia = {l->dtype, g, at(x, b0 * l->in_f), col.data};
-        PML_TRY(ops->im2col(l->dev, &ia));
         /* z[:, b0 P ..) = W col */
         PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, cout, Rc, K, 1.0,
                             ref(l->param[0], K), ref(&col, Rc), 0.0, c->z, b0 * P, R));
@@ -81,12 +93,10 @@ static pml_status conv_backward(pml_layer *l, const pml_tensor *x, const pml_ten
         PML_TRY(ops->channel_sum(l->dev, &sa));
     }
     for (int64_t b0 = 0; b0 < batch; b0 += c->chunk) {
-        pml_conv_geom g = c->g;
-        g.batch = batch - b0 < c->chunk ? batch - b0 : c->chunk;
+        pml_conv_geom g;
+        pml_tensor col;
+        PML_TRY(chunk_columns(l, ops, x, b0, batch, ws, &g, &col));
         const int64_t Rc = g.batch * P;
-        pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){K, Rc});
-        const pml_im2col_args ia = {l->dtype, g, at(x, b0 * l->in_f), col.data};
-        PML_TRY(ops->im2col(l->dev, &ia));
         /* dW (+)= dz[:, chunk] col^T, the chunks added in order */
         const pml_matrix_ref dz = {c->z, b0 * P, R};
         PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, cout, K, Rc, 1.0, dz,
