@@ -44,11 +44,13 @@ import math
 import os
 import struct
 import sys
-import tempfile
 
 import numpy as np
 import torch
 from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rbm_common  # noqa: E402  (the atomic writer the peers share)
 
 # ---- shapes and the spec ------------------------------------------------------------------
 
@@ -254,44 +256,11 @@ _DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4",
            "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?"}
 
 
-def _atomic_write(path, write):
-    """write(f) into a temporary file beside path, flushed and fsynced, then renamed over it
-    (mode 0666 less the umask, as open() would give); nothing is left behind on failure."""
-    d = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(path) + ".", dir=d)
-    except OSError as e:
-        raise OSError(f"{path}: cannot write there ({e.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:  # the rename itself, durable
-        dfd = os.open(d, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
-
-
 def write_npy(path, array):
     """A .npy file (numpy's format), written atomically."""
     buf = io.BytesIO()
     np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
-    _atomic_write(path, lambda f: f.write(buf.getbuffer()))
+    rbm_common.atomic_write(path, lambda f: f.write(buf.getbuffer()))
 
 
 def read_safetensors(path):
@@ -379,7 +348,7 @@ def write_safetensors(path, tensors, metadata=None):
         for a in blobs:
             f.write(a.tobytes())
 
-    _atomic_write(path, write)
+    rbm_common.atomic_write(path, write)
 
 
 # ---- physml model files -------------------------------------------------------------------
