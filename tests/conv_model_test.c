@@ -109,6 +109,34 @@ Test(conv_model, a_workspace_that_does_not_fit_is_a_clear_error)
     pml_device_close(dev);
 }
 
+/* Evaluating, validating and predicting run in evaluation mode whatever mode the model was
+ * left in: the same loss with dropout and batch norm in training mode as in evaluation mode. */
+Test(conv_model, evaluation_ignores_the_training_mode)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_dataset *ds = pml_test_toy_dataset(dev, 64, 3);
+    pml_model *m = NULL;
+    PML_ASSERT_OK(shaped(dev, 1, 4, 4, 32, "conv:3:3:pad=same,batchnorm,relu,flatten,"
+                                           "dropout:0.5,dense:4", &m));
+    double l0 = 0, a0 = 0, l1 = 0, a1 = 0;
+    PML_ASSERT_OK(pml_evaluate(m, ds, PML_LOSS_SOFTMAX_XENT, PML_SCALE_UNIT, &l0, &a0));
+    PML_ASSERT_OK(pml_model_set_training(m, 1, 9, 1));
+    PML_ASSERT_OK(pml_evaluate(m, ds, PML_LOSS_SOFTMAX_XENT, PML_SCALE_UNIT, &l1, &a1));
+    cr_expect(l0 == l1 && a0 == a1, "loss %.17g vs %.17g", l0, l1);
+    pml_tensor *x = NULL;
+    PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F32, 8, 16, &x));
+    PML_ASSERT_OK(pml_dataset_batch(ds, 0, 8, PML_SCALE_UNIT, NULL, 0, 0, x, NULL));
+    int32_t p1[8], p0[8];
+    PML_ASSERT_OK(pml_model_predict(m, x, 8, p1));
+    PML_ASSERT_OK(pml_model_set_training(m, 0, 0, 0));
+    PML_ASSERT_OK(pml_model_predict(m, x, 8, p0));
+    cr_expect(memcmp(p0, p1, sizeof p0) == 0);
+    pml_tensor_destroy(x);
+    pml_model_destroy(m);
+    pml_dataset_destroy(ds);
+    pml_device_close(dev);
+}
+
 Test(conv_model, a_cnn_with_batchnorm_saves_and_loads_to_the_same_outputs)
 {
     pml_device *dev = pml_test_open_cpu();

@@ -171,7 +171,8 @@ PML_API pml_status pml_model_backward(pml_model *m, const pml_tensor *dy, int64_
  * drop (masks keyed by seed and step, so the same step drops the same elements on every
  * backend) and batch norm normalise by the batch's statistics and update its running ones.
  * A new or loaded model evaluates; pml_train* sets the mode for its own steps and leaves the
- * model's as it was. */
+ * model's as it was; pml_evaluate*, pml_model_predict and the driver's validation always
+ * evaluate, whatever the mode. */
 PML_API pml_status pml_model_set_training(pml_model *m, int training, uint64_t seed,
                                           uint64_t step);
 /* Gradient of the loss with respect to the input of the last forward (batch x in), valid

@@ -87,7 +87,7 @@ pml_status pml_model_predict(pml_model *m, const pml_tensor *x, int64_t batch,
     static const char fn[] = "pml_model_predict";
     PML_CHECK_ARG(m != NULL && labels_host != NULL, fn, "model or labels_host is NULL");
     const pml_tensor *y = NULL;
-    PML_TRY(pml_error_within(pml_model_forward(m, x, batch, &y), fn));
+    PML_TRY(pml_error_within(pml_model_forward_eval(m, x, batch, &y), fn));
     PML_NN_OPS(m->dev, fn, ops);
     pml_tensor *lab = NULL;
     PML_TRY(pml_tensor_create_1d(m->dev, PML_I32, batch, &lab));

@@ -400,6 +400,12 @@ pml_status pml_model_set_training(pml_model *m, int training, uint64_t seed, uin
     return PML_OK;
 }
 
+pml_status pml_model_forward_eval(pml_model *m, const pml_tensor *x, int64_t batch,
+                                  const pml_tensor **y)
+{
+    return forward("pml_model_forward", m, x, batch, 0, 0, 0, y);
+}
+
 pml_status pml_model_forward_train(pml_model *m, const pml_tensor *x, int64_t batch,
                                    uint64_t seed, uint64_t step, const pml_tensor **y)
 {

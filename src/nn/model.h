@@ -27,6 +27,10 @@ struct pml_model {
     char name_buf[48];
 };
 
+/* pml_model_forward in evaluation mode whatever the model's own mode: what evaluating,
+ * validating and predicting run. */
+pml_status pml_model_forward_eval(pml_model *m, const pml_tensor *x, int64_t batch,
+                                  const pml_tensor **y);
 /* pml_model_forward in training mode: dropout drops and batch norm uses (and updates) the
  * batch's statistics; seed and step key the Philox draws of the step (dropout masks). */
 pml_status pml_model_forward_train(pml_model *m, const pml_tensor *x, int64_t batch,

@@ -60,7 +60,7 @@ static pml_status forward_loss(const backprop_step *s, const pml_step_ctx *c, co
     PML_NN_OPS(m->dev, fn, ops);
     const pml_tensor *y = NULL;
     if (dy) PML_TRY(pml_model_forward_train(m, b->x, b->count, b->seed, b->step, &y));
-    else PML_TRY(pml_model_forward(m, b->x, b->count, &y));
+    else PML_TRY(pml_model_forward_eval(m, b->x, b->count, &y));
     const pml_nn_loss_args a = {
         .dtype = m->dtype,
         .kind = c->loss,
