@@ -5,47 +5,24 @@
  * loop, so that every inner loop vectorises. */
 #include <math.h>
 
+#include "cpu/act_rows.h"
 #include "cpu/cpu.h"
-#include "cpu/simd.h"
 #include "ops/conv_ops.h"
 
 #define CHUNK 1024
 
-/* One batch row of a channel: y = act((x - m) inv g + b); dz = dy act'(y). The switch once
- * per row, every loop vectorised (built for AVX-512, AVX2 and the baseline). */
+/* One batch row of a channel: y = act((x - m) inv g + b), the row's sums, dx; the activation
+ * and its derivative from cpu/act_rows.h. Every loop vectorised (built for AVX-512, AVX2 and
+ * the baseline). */
 #define DEFINE_ROWS(T, SUF)                                                                  \
+    PML_DEFINE_ACT_ROWS(T, SUF)                                                              \
     PML_SIMD_CLONES                                                                          \
     static void apply_row_##SUF(pml_activation act, T alpha, const T *restrict x,            \
                                 T *restrict y, int64_t n, T m, T inv, T g, T b)              \
     {                                                                                        \
         _Pragma("omp simd")                                                                  \
         for (int64_t j = 0; j < n; ++j) y[j] = (x[j] - m) * inv * g + b;                     \
-        switch (act) {                                                                       \
-        case PML_ACT_IDENTITY: break;                                                        \
-        case PML_ACT_RELU:                                                                   \
-            _Pragma("omp simd")                                                              \
-            for (int64_t j = 0; j < n; ++j) y[j] = y[j] > 0 ? y[j] : (T)0;                   \
-            break;                                                                           \
-        default:                                                                             \
-            for (int64_t j = 0; j < n; ++j) y[j] = pml_nn_act_##SUF(act, y[j], alpha);       \
-        }                                                                                    \
-    }                                                                                        \
-    PML_SIMD_CLONES                                                                          \
-    static void grad_rows_##SUF(pml_activation act, T alpha, const T *restrict y,            \
-                                const T *restrict dy, T *restrict dz, int64_t n)             \
-    {                                                                                        \
-        switch (act) {                                                                       \
-        case PML_ACT_IDENTITY:                                                               \
-            _Pragma("omp simd")                                                              \
-            for (int64_t j = 0; j < n; ++j) dz[j] = dy[j];                                   \
-            break;                                                                           \
-        case PML_ACT_RELU:                                                                   \
-            _Pragma("omp simd")                                                              \
-            for (int64_t j = 0; j < n; ++j) dz[j] = y[j] > 0 ? dy[j] : (T)0;                 \
-            break;                                                                           \
-        default:                                                                             \
-            for (int64_t j = 0; j < n; ++j) dz[j] = pml_nn_act_grad_##SUF(act, y[j], dy[j], alpha); \
-        }                                                                                    \
+        pml_act_row_##SUF(act, alpha, y, n);                                                 \
     }                                                                                        \
     /* the sums of x and of x^2 in double */                                                 \
     PML_SIMD_CLONES                                                                          \
@@ -133,7 +110,7 @@
             for (int64_t b = 0; b < a->batch; ++b)                                           \
                 for (int64_t q0 = 0; q0 < P; q0 += CHUNK) {                                  \
                     const int64_t o = (b * C + ch) * P + q0, n = P - q0 < CHUNK ? P - q0 : CHUNK; \
-                    grad_rows_##SUF(a->act, (T)a->alpha, yv + o, dy + o, dz, n);             \
+                    pml_act_grad_row_##SUF(a->act, (T)a->alpha, yv + o, dy + o, dz, n);             \
                     dot_row_##SUF(dz, x + o, n, m, inv, &sdy, &sdyx);                        \
                 }                                                                            \
             dg[ch] = (T)sdyx;                                                                \
@@ -145,7 +122,7 @@
             for (int64_t b = 0; b < a->batch; ++b)                                           \
                 for (int64_t q0 = 0; q0 < P; q0 += CHUNK) {                                  \
                     const int64_t o = (b * C + ch) * P + q0, n = P - q0 < CHUNK ? P - q0 : CHUNK; \
-                    grad_rows_##SUF(a->act, (T)a->alpha, yv + o, dy + o, dz, n);             \
+                    pml_act_grad_row_##SUF(a->act, (T)a->alpha, yv + o, dy + o, dz, n);             \
                     dx_row_##SUF(dz, x + o, dx + o, n, m, inv, c0, c1, c2);                  \
                 }                                                                            \
         }                                                                                    \

@@ -2,47 +2,21 @@
  * activation folded in, the per-channel bias pass and the per-channel sums. Contract:
  * src/ops/conv_ops.h. A (sample, channel) plane per iteration: each is one contiguous run on
  * both sides, the activation's switch outside the vectorised loops. */
+#include "cpu/act_rows.h"
 #include "cpu/cpu.h"
-#include "cpu/simd.h"
 #include "ops/conv_ops.h"
 
 #define PAR_IF _Pragma("omp parallel for schedule(static) if (work > (1 << 16))")
 
 #define DEFINE_CHW(T, SUF)                                                                   \
-    /* y[i] = act(z[i] + add) for i < n */                                                   \
+    PML_DEFINE_ACT_ROWS(T, SUF)                                                              \
+    /* y[i] = act(z[i] + add) for i < n (y may be z) */                                     \
     PML_SIMD_CLONES                                                                          \
     static void act_run_##SUF(pml_activation act, T alpha, const T *z, T *y, int64_t n, T add) \
     {                                                                                        \
-        switch (act) {                                                                       \
-        case PML_ACT_IDENTITY:                                                               \
-            _Pragma("omp simd")                                                              \
-            for (int64_t i = 0; i < n; ++i) y[i] = z[i] + add;                               \
-            break;                                                                           \
-        case PML_ACT_RELU:                                                                   \
-            _Pragma("omp simd")                                                              \
-            for (int64_t i = 0; i < n; ++i) {                                                \
-                const T v = z[i] + add;                                                      \
-                y[i] = v > 0 ? v : (T)0;                                                     \
-            }                                                                                \
-            break;                                                                           \
-        default:                                                                             \
-            for (int64_t i = 0; i < n; ++i) y[i] = pml_nn_act_##SUF(act, z[i] + add, alpha); \
-        }                                                                                    \
-    }                                                                                        \
-    /* dz[i] = dy[i] act'(y[i]) for i < n (y NULL: identity) */                              \
-    PML_SIMD_CLONES                                                                          \
-    static void grad_run_##SUF(pml_activation act, T alpha, const T *y, const T *dy, T *dz,  \
-                               int64_t n)                                                    \
-    {                                                                                        \
-        if (y == NULL || act == PML_ACT_IDENTITY) {                                          \
-            _Pragma("omp simd")                                                              \
-            for (int64_t i = 0; i < n; ++i) dz[i] = dy[i];                                   \
-        } else if (act == PML_ACT_RELU) {                                                    \
-            _Pragma("omp simd")                                                              \
-            for (int64_t i = 0; i < n; ++i) dz[i] = y[i] > 0 ? dy[i] : (T)0;                 \
-        } else {                                                                             \
-            for (int64_t i = 0; i < n; ++i) dz[i] = pml_nn_act_grad_##SUF(act, y[i], dy[i], alpha); \
-        }                                                                                    \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t i = 0; i < n; ++i) y[i] = z[i] + add;                                   \
+        pml_act_row_##SUF(act, alpha, y, n);                                                 \
     }                                                                                        \
     PML_SIMD_CLONES                                                                          \
     static double sum_run_##SUF(const T *x, int64_t n)                                       \
@@ -70,7 +44,7 @@
         PAR_IF                                                                               \
         for (int64_t bc = 0; bc < a->batch * C; ++bc) {                                      \
             const int64_t b = bc / C, ch = bc % C;                                           \
-            grad_run_##SUF(a->act, (T)a->alpha, y ? y + bc * P : NULL, dy + bc * P,          \
+            pml_act_grad_row_##SUF(a->act, (T)a->alpha, y ? y + bc * P : NULL, dy + bc * P,          \
                            (T *)a->dz + (ch * a->batch + b) * P, P);                         \
         }                                                                                    \
     }                                                                                        \

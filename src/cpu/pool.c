@@ -1,25 +1,16 @@
 /* Max and average pooling, forward and backward. Contract: src/ops/conv_ops.h. Plain loops,
  * one (sample, channel) plane per iteration: the reference the CUDA kernels are checked
  * against; 2x2/2 max pooling, the common case, a row at a time in vector registers (the
- * same comparisons in the same order). The backward gathers: each input element walks the windows that hold it in
- * increasing (oy, ox), so overlapping windows add in one fixed order on every backend. */
+ * same comparisons in the same order). The backward gathers: each input element walks the
+ * windows that hold it in increasing (oy, ox), so overlapping windows add in one fixed order
+ * on every backend. The tie rule and the windows of an element are the contract's. */
 #include "cpu/cpu.h"
 #include "cpu/simd.h"
 #include "ops/conv_ops.h"
 
-/* The output rows (or columns) whose windows hold input row i: o in [lo, hi]. */
-static void windows_of(int64_t i, int64_t k, int64_t s, int64_t n_out, int64_t *lo, int64_t *hi)
-{
-    *lo = i - k + 1 <= 0 ? 0 : (i - k + 1 + s - 1) / s;
-    *hi = i / s < n_out - 1 ? i / s : n_out - 1;
-}
-
-/* b replaces the running maximum v when larger, or when it is the first NaN */
-#define BEATS(b, v) ((b) > (v) || ((b) != (b) && (v) == (v)))
-
 #define DEFINE_POOL(T, SUF)                                                                  \
     /* One output row of 2x2/2 max pooling from input rows r0, r1 (the window order a, b, c, \
-     * d as the general loop walks it), vectorised across the row. */                       \
+     * d as the general loop walks it), vectorised across the row. */                        \
     PML_SIMD_CLONES                                                                          \
     static void max2_row_##SUF(const T *restrict r0, const T *restrict r1, int64_t wo,       \
                                int32_t base, int32_t w, T *restrict y, int32_t *restrict idx) \
@@ -30,9 +21,9 @@ static void windows_of(int64_t i, int64_t k, int64_t s, int64_t n_out, int64_t *
             const int32_t p = base + 2 * (int32_t)ox;                                        \
             T v = a;                                                                         \
             int32_t i = p;                                                                   \
-            if (BEATS(b, v)) v = b, i = p + 1;                                               \
-            if (BEATS(c, v)) v = c, i = p + w;                                               \
-            if (BEATS(d, v)) v = d, i = p + w + 1;                                           \
+            if (PML_POOL_BEATS(b, v)) v = b, i = p + 1;                                      \
+            if (PML_POOL_BEATS(c, v)) v = c, i = p + w;                                      \
+            if (PML_POOL_BEATS(d, v)) v = d, i = p + w + 1;                                  \
             y[ox] = v;                                                                       \
             idx[ox] = i;                                                                     \
         }                                                                                    \
@@ -65,7 +56,7 @@ static void windows_of(int64_t i, int64_t k, int64_t s, int64_t n_out, int64_t *
                         for (int64_t ky = 0; ky < g->kh; ++ky)                               \
                             for (int64_t kx = 0; kx < g->kw; ++kx) {                         \
                                 const int64_t p = (y0 + ky) * g->w + x0 + kx;                \
-                                if (BEATS(xp[p], xp[best])) best = p;                        \
+                                if (PML_POOL_BEATS(xp[p], xp[best])) best = p;               \
                             }                                                                \
                         y[o] = xp[best];                                                     \
                         a->idx[o] = (int32_t)best;                                           \
@@ -79,7 +70,7 @@ static void windows_of(int64_t i, int64_t k, int64_t s, int64_t n_out, int64_t *
                 }                                                                            \
         }                                                                                    \
     }                                                                                        \
-    /* Windows that do not overlap: each element of a plane gets its window's term or none, \
+    /* Windows that do not overlap: each element of a plane gets its window's term or none,  \
      * written as 0 + term so that the bits equal the gather's. */                           \
     static void pool_backward_apart_##SUF(const pml_pool_backward_args *a)                   \
     {                                                                                        \
@@ -119,8 +110,8 @@ static void windows_of(int64_t i, int64_t k, int64_t s, int64_t n_out, int64_t *
             for (int64_t iy = 0; iy < g->h; ++iy)                                            \
                 for (int64_t ix = 0; ix < g->w; ++ix) {                                      \
                     int64_t ylo, yhi, xlo, xhi;                                              \
-                    windows_of(iy, g->kh, g->sh, g->ho, &ylo, &yhi);                         \
-                    windows_of(ix, g->kw, g->sw, g->wo, &xlo, &xhi);                         \
+                    pml_pool_windows(iy, g->kh, g->sh, g->ho, &ylo, &yhi);                   \
+                    pml_pool_windows(ix, g->kw, g->sw, g->wo, &xlo, &xhi);                   \
                     T s = 0;                                                                 \
                     for (int64_t oy = ylo; oy <= yhi; ++oy)                                  \
                         for (int64_t ox = xlo; ox <= xhi; ++ox) {                            \

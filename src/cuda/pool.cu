@@ -19,7 +19,7 @@ static __global__ void pool_kernel(pml_pool_mode mode, pml_conv_geom g, const T 
             for (int64_t ky = 0; ky < g.kh; ++ky)
                 for (int64_t kx = 0; kx < g.kw; ++kx) {
                     const int64_t p = (y0 + ky) * g.w + x0 + kx;
-                    if (xp[p] > xp[best] || (xp[p] != xp[p] && xp[best] == xp[best])) best = p;
+                    if (PML_POOL_BEATS(xp[p], xp[best])) best = p;
                 }
             y[o] = xp[best];
             idx[o] = (int32_t)best;
@@ -32,13 +32,6 @@ static __global__ void pool_kernel(pml_pool_mode mode, pml_conv_geom g, const T 
     }
 }
 
-static __device__ void windows_of(int64_t i, int64_t k, int64_t s, int64_t n_out, int64_t *lo,
-                                  int64_t *hi)
-{
-    *lo = i - k + 1 <= 0 ? 0 : (i - k + 1 + s - 1) / s;
-    *hi = i / s < n_out - 1 ? i / s : n_out - 1;
-}
-
 template <typename T>
 static __global__ void pool_backward_kernel(pml_pool_mode mode, pml_conv_geom g, const T *dy,
                                             const int32_t *idx, T *dx)
@@ -49,8 +42,8 @@ static __global__ void pool_backward_kernel(pml_pool_mode mode, pml_conv_geom g,
          i += (int64_t)gridDim.x * blockDim.x) {
         const int64_t ix = i % g.w, iy = i / g.w % g.h, bc = i / (g.h * g.w);
         int64_t ylo, yhi, xlo, xhi;
-        windows_of(iy, g.kh, g.sh, g.ho, &ylo, &yhi);
-        windows_of(ix, g.kw, g.sw, g.wo, &xlo, &xhi);
+        pml_pool_windows(iy, g.kh, g.sh, g.ho, &ylo, &yhi);
+        pml_pool_windows(ix, g.kw, g.sw, g.wo, &xlo, &xhi);
         T s = 0;
         for (int64_t oy = ylo; oy <= yhi; ++oy)
             for (int64_t ox = xlo; ox <= xhi; ++ox) {

@@ -35,8 +35,7 @@ static pml_status act_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
 {
     (void)ws;
     const act_layer *a = (const act_layer *)l;
-    size_t nbytes = (size_t)(batch * l->out_f) * pml_dtype_size(l->dtype);
-    if (nbytes) PML_TRY(l->dev->ops->copy(l->dev, l->out->data, x->data, nbytes));
+    PML_TRY(pml_layer_copy_rows(l, l->out->data, x->data, batch));
     return pml_layer_activate(l, a->act, a->alpha, batch, NULL, "activation forward");
 }
 

@@ -22,8 +22,6 @@ typedef struct convt_layer {
     pml_tensor *dz;   /* max_batch x out_f: dL/dz */
 } convt_layer;
 
-static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
-
 /* x (batch, in, hi, wi) into rows, channel-major (in x batch*hi*wi) */
 static pml_status as_rows(const pml_layer *l, const struct pml_conv_ops *ops, int64_t batch,
                           int64_t plane, const void *x, pml_tensor *rows)
@@ -44,8 +42,8 @@ static pml_status convt_forward(pml_layer *l, const pml_tensor *x, int64_t batch
     const int64_t cin = l->in_shape.d[0], R = batch * g.ho * g.wo, N = g.c * g.kh * g.kw;
     PML_TRY(as_rows(l, ops, batch, g.ho * g.wo, x->data, c->rows));
     pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){N, R});
-    PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, N, R, cin, 1.0, ref(l->param[0], N),
-                        ref(c->rows, R), 0.0, &col, 0, R));
+    PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, N, R, cin, 1.0, pml_mref(l->param[0], N),
+                        pml_mref(c->rows, R), 0.0, &col, 0, R));
     const pml_col2im_args ca = {l->dtype, g, col.data, l->out->data};
     PML_TRY(ops->col2im(l->dev, &ca));
     if (l->nparams < 2 && c->f.act == PML_ACT_IDENTITY) return PML_OK;
@@ -78,11 +76,11 @@ static pml_status convt_backward(pml_layer *l, const pml_tensor *x, const pml_te
     const pml_im2col_args ia = {l->dtype, g, dz->data, col.data};
     PML_TRY(ops->im2col(l->dev, &ia));
     PML_TRY(as_rows(l, ops, batch, g.ho * g.wo, x->data, c->rows));
-    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, cin, N, R, 1.0, ref(c->rows, R),
-                        ref(&col, R), 0.0, l->grad[0], 0, N));
+    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, cin, N, R, 1.0, pml_mref(c->rows, R),
+                        pml_mref(&col, R), 0.0, l->grad[0], 0, N));
     if (dx == NULL) return PML_OK;
-    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, cin, R, N, 1.0, ref(l->param[0], N),
-                        ref(&col, R), 0.0, c->rows, 0, R));
+    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, cin, R, N, 1.0, pml_mref(l->param[0], N),
+                        pml_mref(&col, R), 0.0, c->rows, 0, R));
     const pml_conv_to_chw_args ta = {l->dtype, PML_ACT_IDENTITY, 0.f, batch, cin, g.ho * g.wo,
                                      c->rows->data, NULL, dx->data};
     return ops->to_chw(l->dev, &ta);

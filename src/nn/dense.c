@@ -17,15 +17,13 @@ typedef struct dense_layer {
     pml_tensor *delta;  /* max_batch x out scratch: dL/dZ */
 } dense_layer;
 
-static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
-
 static pml_status dense_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
                                 const pml_workspace *ws)
 {
     (void)ws;
     const dense_layer *d = (const dense_layer *)l;
     PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, batch, l->out_f, l->in_f, 1.0,
-                        ref(x, l->in_f), ref(l->param[0], l->in_f), 0.0, l->out, 0, l->out_f));
+                        pml_mref(x, l->in_f), pml_mref(l->param[0], l->in_f), 0.0, l->out, 0, l->out_f));
     const void *bias = l->nparams > 1 ? l->param[1]->data : NULL;
     if (bias == NULL && d->f.act == PML_ACT_IDENTITY) return PML_OK;
     return pml_layer_activate(l, d->f.act, d->f.alpha, batch, bias, "dense forward");
@@ -46,7 +44,7 @@ static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_te
     }
     /* dC/dW = delta^T a^{l-1}: (out x batch) (batch x in) */
     PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, l->out_f, l->in_f, batch, 1.0,
-                        ref(delta, l->out_f), ref(x, l->in_f), 0.0, l->grad[0], 0, l->in_f));
+                        pml_mref(delta, l->out_f), pml_mref(x, l->in_f), 0.0, l->grad[0], 0, l->in_f));
     if (l->nparams > 1) {
         const pml_nn_col_sum_args a = {l->dtype, batch, l->out_f, delta->data, l->grad[1]->data};
         PML_TRY(ops->col_sum(l->dev, &a));
@@ -54,7 +52,7 @@ static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_te
     /* delta^{l-1} before its activation: delta W = (batch x out) (out x in) */
     if (dx)
         PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, batch, l->in_f, l->out_f, 1.0,
-                            ref(delta, l->out_f), ref(l->param[0], l->in_f), 0.0, dx, 0,
+                            pml_mref(delta, l->out_f), pml_mref(l->param[0], l->in_f), 0.0, dx, 0,
                             l->in_f));
     return PML_OK;
 }

@@ -19,11 +19,11 @@ typedef struct dropout_layer {
 static pml_status apply(pml_layer *l, const void *x, void *y, int64_t batch, const char *fn)
 {
     dropout_layer *d = (dropout_layer *)l;
-    const size_t n = (size_t)(batch * l->out_f);
-    if (!d->dropped) return l->dev->ops->copy(l->dev, y, x, n * pml_dtype_size(l->dtype));
+    if (!d->dropped) return pml_layer_copy_rows(l, y, x, batch);
     PML_CONV_OPS(l->dev, fn, ops);
+    const int64_t n = batch * l->out_f;
     const double t = ldexp(d->rate, 32);
-    const pml_dropout_args a = {l->dtype, (int64_t)n, t >= 4294967295.0 ? 4294967295u
+    const pml_dropout_args a = {l->dtype, n, t >= 4294967295.0 ? 4294967295u
                                                                        : (uint32_t)llround(t),
                                 1.0 / (1.0 - d->rate), d->seed, d->stream, x, y};
     return ops->dropout(l->dev, &a);

@@ -11,17 +11,14 @@ static pml_status flatten_forward(pml_layer *l, const pml_tensor *x, int64_t bat
                                   const pml_workspace *ws)
 {
     (void)ws;
-    const size_t n = (size_t)(batch * l->out_f) * pml_dtype_size(l->dtype);
-    return l->dev->ops->copy(l->dev, l->out->data, x->data, n);
+    return pml_layer_copy_rows(l, l->out->data, x->data, batch);
 }
 
 static pml_status flatten_backward(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
                                    pml_tensor *dx, int64_t batch, const pml_workspace *ws)
 {
     (void)x, (void)ws;
-    if (dx == NULL) return PML_OK;
-    const size_t n = (size_t)(batch * l->out_f) * pml_dtype_size(l->dtype);
-    return l->dev->ops->copy(l->dev, dx->data, dy->data, n);
+    return dx ? pml_layer_copy_rows(l, dx->data, dy->data, batch) : PML_OK;
 }
 
 static void flatten_describe(const pml_layer *l, char *buf, size_t n)

@@ -108,6 +108,12 @@ pml_status pml_layer_activate_backward(pml_layer *l, pml_activation act, float a
     return ops->act_backward(l->dev, &a);
 }
 
+pml_status pml_layer_copy_rows(const pml_layer *l, void *dst, const void *src, int64_t batch)
+{
+    const size_t n = (size_t)(batch * l->out_f) * pml_dtype_size(l->dtype);
+    return n ? l->dev->ops->copy(l->dev, dst, src, n) : PML_OK;
+}
+
 pml_status pml_layer_weights(pml_layer *l, const pml_layer_args *a, int ndim,
                              const int64_t *wshape, int64_t nbias, int64_t fan_in,
                              int64_t fan_out, int position, const char *fn)

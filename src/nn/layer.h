@@ -204,6 +204,16 @@ pml_status pml_layer_activate(pml_layer *l, pml_activation act, float alpha, int
 pml_status pml_layer_activate_backward(pml_layer *l, pml_activation act, float alpha,
                                        int64_t batch, const void *dy, void *dz, const char *fn);
 
+/* The whole of t as a GEMM operand with leading dimension ld. */
+static inline pml_matrix_ref pml_mref(const pml_tensor *t, int64_t ld)
+{
+    return (pml_matrix_ref){t, 0, ld};
+}
+
+/* dst[0 .. batch rows of l->out_f) = src's: the pass of layers that move data without
+ * changing it (flatten, dropout in evaluation, the activation layer before its kernel). */
+pml_status pml_layer_copy_rows(const pml_layer *l, void *dst, const void *src, int64_t batch);
+
 #define PML_NN_OPS(dev, fn, var) PML_FAMILY(dev, nn, fn, "neural-network", var)
 #define PML_CONV_OPS(dev, fn, var) PML_FAMILY(dev, conv, fn, "convolution", var)
 

@@ -111,22 +111,16 @@ static pml_status out_of_memory(const pml_model *m, const pml_kind *k, const pml
                                 pml_status s, size_t ws, const char *fn)
 {
     if (s != PML_ERR_OUT_OF_MEMORY) return s;
-    char item[64], detail[160];
+    char item[64], detail[160], need[64] = "does not fit";
     k->item(k, a, item, sizeof item);
     snprintf(detail, sizeof detail, "%s", pml_last_error());
-    size_t total = 0, free_b = 0;
-    (void)pml_device_memory(m->dev, &total, &free_b);
-    if (ws)
-        return pml_set_error(PML_ERR_OUT_OF_MEMORY,
-                             "%s: layer %d (%s) needs a workspace of %.1f MiB for batches of "
-                             "%lld, and %s has %.1f MiB free (%s): a smaller batch or layer",
-                             fn, m->next_index, item, (double)ws / 1048576.0,
-                             (long long)m->max_batch, m->dev->spec, (double)free_b / 1048576.0,
-                             detail);
+    if (ws) snprintf(need, sizeof need, "needs a workspace of %.1f MiB", (double)ws / 1048576.0);
+    size_t free_b = 0;
+    (void)pml_device_memory(m->dev, NULL, &free_b);
     return pml_set_error(PML_ERR_OUT_OF_MEMORY,
-                         "%s: layer %d (%s) does not fit for batches of %lld: %s has %.1f MiB "
-                         "free (%s): a smaller batch or layer",
-                         fn, m->next_index, item, (long long)m->max_batch, m->dev->spec,
+                         "%s: layer %d (%s) %s for batches of %lld, and %s has %.1f MiB free "
+                         "(%s): a smaller batch or layer",
+                         fn, m->next_index, item, need, (long long)m->max_batch, m->dev->spec,
                          (double)free_b / 1048576.0, detail);
 }
 
@@ -375,7 +369,7 @@ static pml_status forward(const char *fn, pml_model *m, const pml_tensor *x, int
         l->seed = seed;
         l->step = step;
         PML_TRY(l->vt->forward(l, in, batch, &m->ws));
-        in = m->layers[i]->out;
+        in = l->out;
     }
     m->last_x = x;
     m->last_batch = batch;
@@ -386,8 +380,8 @@ static pml_status forward(const char *fn, pml_model *m, const pml_tensor *x, int
 pml_status pml_model_forward(pml_model *m, const pml_tensor *x, int64_t batch,
                              const pml_tensor **y)
 {
-    if (m == NULL) return forward("pml_model_forward", m, x, batch, 0, 0, 0, y);
-    return forward("pml_model_forward", m, x, batch, m->training, m->seed, m->step, y);
+    return m ? forward("pml_model_forward", m, x, batch, m->training, m->seed, m->step, y)
+             : forward("pml_model_forward", m, x, batch, 0, 0, 0, y);
 }
 
 pml_status pml_model_set_training(pml_model *m, int training, uint64_t seed, uint64_t step)

@@ -19,6 +19,7 @@
 #define PML_OPS_CONV_OPS_H
 
 #include "core/backend.h"
+#include "core/philox.h" /* PML_HOSTDEV */
 
 #ifdef __cplusplus
 extern "C" {
@@ -127,6 +128,19 @@ typedef struct pml_pool_args {
     int32_t *idx; /* max only */
 } pml_pool_args;
 typedef pml_status pml_pool_fn(pml_device *dev, const pml_pool_args *args);
+
+/* The max-pooling comparison both backends make: b replaces the running maximum v when it is
+ * larger, or when it is the first NaN (a NaN then stays). */
+#define PML_POOL_BEATS(b, v) ((b) > (v) || ((b) != (b) && (v) == (v)))
+
+/* The output rows (or columns) [*lo, *hi] whose windows (k wide, stride s, n_out of them)
+ * hold input row i; empty when *lo > *hi. */
+PML_HOSTDEV void pml_pool_windows(int64_t i, int64_t k, int64_t s, int64_t n_out, int64_t *lo,
+                                  int64_t *hi)
+{
+    *lo = i - k + 1 <= 0 ? 0 : (i - k + 1 + s - 1) / s;
+    *hi = i / s < n_out - 1 ? i / s : n_out - 1;
+}
 
 /* The adjoint, overwriting dx (batch, c, h, w): each input element gathers, over the windows
  * that hold it in increasing (oy, ox) order, dy (max: where idx names it) or dy / (kh*kw)

@@ -11,14 +11,12 @@
 
 #include "rbm/rbm_model.h"
 
-static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
-
 static pml_status rbm_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
                               const pml_workspace *ws)
 {
     (void)ws;
     PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, batch, l->out_f, l->in_f, 1.0,
-                        ref(x, l->in_f), ref(l->param[PML_RBM_P_WEIGHT], l->in_f), 0.0, l->out,
+                        pml_mref(x, l->in_f), pml_mref(l->param[PML_RBM_P_WEIGHT], l->in_f), 0.0, l->out,
                         0, l->out_f));
     return pml_layer_activate(l, PML_ACT_SIGMOID, 0.0f, batch,
                               l->param[PML_RBM_P_HIDDEN]->data, "rbm forward");

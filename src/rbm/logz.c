@@ -9,8 +9,6 @@
 
 #define ENUM_BATCH ((int64_t)1 << 14)
 
-static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
-
 pml_status pml_rbm_logz_exact(pml_rbm *r, double *logz)
 {
     static const char fn[] = "pml_rbm_logz_exact";
@@ -36,7 +34,7 @@ pml_status pml_rbm_logz_exact(pml_rbm *r, double *logz)
         /* pre = h W (rows x nv) or v W^T (rows x nh) */
         if (s == PML_OK)
             s = pml_gemm_ex(r->dev, PML_NO_TRANS, by_hidden ? PML_NO_TRANS : PML_TRANS, rows, nb,
-                            ns, 1.0, ref(x, ns), ref(r->w, r->nv), 0.0, pre, 0, nb);
+                            ns, 1.0, pml_mref(x, ns), pml_mref(r->w, r->nv), 0.0, pre, 0, nb);
         const pml_rbm_free_args fa = {.x = x->data, .pre = pre->data,
                                       .lin = by_hidden ? r->b->data : r->a->data,
                                       .bias = by_hidden ? r->a->data : r->b->data, .beta = 1.0,

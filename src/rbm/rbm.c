@@ -15,8 +15,6 @@ PML_DEFINE_NAMES(pml_rbm_method, pml_rbm_method, "training method", method_names
 
 #define MAX_UNITS ((int64_t)1 << 24)
 
-static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
-
 void pml_rbm_destroy(pml_rbm *r)
 {
     if (r == NULL) return;
@@ -149,15 +147,15 @@ static pml_tensor raw(pml_rbm *r, const void *data, int64_t rows, int64_t cols)
 pml_status pml_rbm_pre_hidden(pml_rbm *r, const void *v, int64_t rows, pml_tensor *pre)
 {
     const pml_tensor x = raw(r, v, rows, r->nv);
-    return pml_gemm_ex(r->dev, PML_NO_TRANS, PML_TRANS, rows, r->nh, r->nv, 1.0, ref(&x, r->nv),
-                       ref(r->w, r->nv), 0.0, pre, 0, r->nh);
+    return pml_gemm_ex(r->dev, PML_NO_TRANS, PML_TRANS, rows, r->nh, r->nv, 1.0, pml_mref(&x, r->nv),
+                       pml_mref(r->w, r->nv), 0.0, pre, 0, r->nh);
 }
 
 pml_status pml_rbm_pre_visible(pml_rbm *r, const void *h, int64_t rows, pml_tensor *pre)
 {
     const pml_tensor x = raw(r, h, rows, r->nh);
     return pml_gemm_ex(r->dev, PML_NO_TRANS, PML_NO_TRANS, rows, r->nv, r->nh, 1.0,
-                       ref(&x, r->nh), ref(r->w, r->nv), 0.0, pre, 0, r->nv);
+                       pml_mref(&x, r->nh), pml_mref(r->w, r->nv), 0.0, pre, 0, r->nv);
 }
 
 static pml_status draw(pml_rbm *r, const pml_tensor *pre, int64_t rows, int64_t n,

@@ -44,8 +44,6 @@ typedef struct cd_step {
 
 #define DATA_CHAIN0 ((uint64_t)1 << 40)
 
-static pml_matrix_ref ref(const pml_tensor *t, int64_t ld) { return (pml_matrix_ref){t, 0, ld}; }
-
 static void free_buffers(cd_step *s)
 {
     pml_tensor **t[] = {&s->v0, &s->ph0, &s->h, &s->pv, &s->cv, &s->ch, &s->pre_h, &s->pre_v,
@@ -271,9 +269,9 @@ static pml_status run(pml_train_step *base, const pml_step_ctx *c, const pml_bat
     pml_tensor *gw = L->grad[PML_RBM_P_WEIGHT], *gb = L->grad[PML_RBM_P_HIDDEN],
                *ga = L->grad[PML_RBM_P_VISIBLE];
     PML_TRY(pml_gemm_ex(r->dev, PML_TRANS, PML_NO_TRANS, r->nh, r->nv, B, -1.0 / (double)B,
-                        ref(s->ph0, r->nh), ref(s->v0, r->nv), 0.0, gw, 0, r->nv));
+                        pml_mref(s->ph0, r->nh), pml_mref(s->v0, r->nv), 0.0, gw, 0, r->nv));
     PML_TRY(pml_gemm_ex(r->dev, PML_TRANS, PML_NO_TRANS, r->nh, r->nv, C, 1.0 / (double)C,
-                        ref(s->h, r->nh), ref(s->cv, r->nv), 1.0, gw, 0, r->nv));
+                        pml_mref(s->h, r->nh), pml_mref(s->cv, r->nv), 1.0, gw, 0, r->nv));
     PML_NN_OPS(r->dev, "rbm step", nn);
     const pml_nn_col_sum_args s0 = {PML_F32, B, r->nh, s->ph0->data, gb->data};
     const pml_nn_col_sum_args s1 = {PML_F32, C, r->nh, s->h->data, s->gh->data};
