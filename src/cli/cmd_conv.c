@@ -42,7 +42,7 @@ static void print_map(const char *title, const float *v, int side)
     }
 }
 
-/* The image: test image `index` of dir, or a .npy of H x W (or 1 x H x W) floats. */
+/* The image: a .npy of H x W (or 1 x H x W) floats, or test image `index` of dir. */
 static int load_image(const char *cmd, pml_device *dev, const char *dir, int64_t index,
                       const char *npy, float **img, int *h, int *w)
 {
@@ -67,26 +67,7 @@ static int load_image(const char *cmd, pml_device *dev, const char *dir, int64_t
         pml_tensor_destroy(t);
         return s == PML_OK ? 0 : pml_cli_fail(cmd, npy, s);
     }
-    pml_dataset *ds = NULL;
-    if ((s = pml_dataset_load(dev, dir ? dir : pml_data_default_dir(), PML_SPLIT_TEST, &ds)) != PML_OK)
-        return pml_cli_fail(cmd, "loading the data", s);
-    if (index >= pml_dataset_size(ds)) {
-        const long long n = (long long)pml_dataset_size(ds);
-        pml_dataset_destroy(ds);
-        return pml_cli_usage(cmd, "index", "%lld is past the test set's %lld images",
-                             (long long)index, n);
-    }
-    *h = pml_dataset_rows(ds);
-    *w = pml_dataset_cols(ds);
-    pml_tensor *x = NULL;
-    s = pml_tensor_create_2d(dev, PML_F32, 1, (int64_t)*h * *w, &x);
-    if (s == PML_OK) s = pml_dataset_batch(ds, index, 1, PML_SCALE_UNIT, NULL, 0, 0, x, NULL);
-    *img = malloc((size_t)(*h * *w) * sizeof **img);
-    if (s == PML_OK && !*img) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "out of host memory");
-    if (s == PML_OK) s = pml_tensor_download(x, *img, (size_t)(*h * *w) * sizeof **img);
-    pml_tensor_destroy(x);
-    pml_dataset_destroy(ds);
-    return s == PML_OK ? 0 : pml_cli_fail(cmd, "reading the image", s);
+    return pml_conv_test_image(cmd, dev, dir, index, img, h, w);
 }
 
 static int demo(int argc, char **argv)

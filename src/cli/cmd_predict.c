@@ -180,7 +180,7 @@ int pml_cmd_predict(int argc, char **argv)
         rc = pml_cli_fail(cmd, "predicting", s);
         goto done;
     }
-    if (!quiet) fprintf(stderr, "physml %s: wrote %s\n", cmd, outp);
+    if (!quiet) fprintf(stderr, "wrote %s\n", outp);
     if (json) {
         pml_jsonl j;
         pml_jsonl_begin(&j, stdout);

@@ -1,5 +1,6 @@
 /* Pictures of convolutional networks: learned filters and feature maps, and the primer's
  * Fig. 8/12 (conv_pictures.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,31 @@ int pml_conv_pictures(const char *cmd, const char *dir, pml_model *m, const pml_
     free(wh), free(filt), free(maps), free(grid);
     if (rc == 0) *written = 1;
     return rc;
+}
+
+int pml_conv_test_image(const char *cmd, pml_device *dev, const char *dir, int64_t index,
+                        float **img, int *h, int *w)
+{
+    pml_dataset *ds = NULL;
+    pml_status s = pml_dataset_load(dev, dir ? dir : pml_data_default_dir(), PML_SPLIT_TEST, &ds);
+    if (s != PML_OK) return pml_cli_fail(cmd, "loading the data", s);
+    if (index >= pml_dataset_size(ds)) {
+        const long long n = (long long)pml_dataset_size(ds);
+        pml_dataset_destroy(ds);
+        return pml_cli_usage(cmd, "index", "%lld is past the test set's %lld images",
+                             (long long)index, n);
+    }
+    *h = pml_dataset_rows(ds);
+    *w = pml_dataset_cols(ds);
+    pml_tensor *x = NULL;
+    s = pml_tensor_create_2d(dev, PML_F32, 1, (int64_t)*h * *w, &x);
+    if (s == PML_OK) s = pml_dataset_batch(ds, index, 1, PML_SCALE_UNIT, NULL, 0, 0, x, NULL);
+    *img = malloc((size_t)(*h * *w) * sizeof **img);
+    if (s == PML_OK && !*img) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "out of host memory");
+    if (s == PML_OK) s = pml_tensor_download(x, *img, (size_t)(*h * *w) * sizeof **img);
+    pml_tensor_destroy(x);
+    pml_dataset_destroy(ds);
+    return s == PML_OK ? 0 : pml_cli_fail(cmd, "reading the image", s);
 }
 
 #define PANEL 112 /* pixels per panel side */

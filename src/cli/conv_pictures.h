@@ -17,6 +17,12 @@ int pml_conv_pictures(const char *cmd, const char *dir, pml_model *m, const pml_
  * factor that fits; the rest filled with the map's minimum). */
 void pml_conv_panel(const float *map, int h, int w, float *panel, int side);
 
+/* Test image `index` of the MNIST-format directory dir (NULL: the default data) as h x w
+ * floats in [0, 1] in a new *img (the caller frees it). 0, 1 after a message, or 2 (with a
+ * usage message naming --index) when the test set is shorter. */
+int pml_conv_test_image(const char *cmd, pml_device *dev, const char *dir, int64_t index,
+                        float **img, int *h, int *w);
+
 /* A model of spec on c x h x w (max batch `batch`) whose first layer's weights are w and
  * whose other parameters are zero. */
 pml_status pml_conv_fixed_model(pml_device *dev, const char *spec, int64_t c, int64_t h,

@@ -8,23 +8,16 @@
 #include "cli/conv_pictures.h"
 #include "cli/train_common.h"
 
-/* The first test image, scaled to [0, 1], and the Fig. 8/12 picture of it under DIR. */
+/* The Fig. 8/12 picture of the first test image under DIR. */
 static int fig12(pml_tour_ctx *ctx, const char *dir)
 {
-    pml_dataset *ds = NULL;
-    pml_tensor *x = NULL;
-    float img[784];
-    pml_status s = pml_dataset_load(ctx->dev, pml_data_default_dir(), PML_SPLIT_TEST, &ds);
-    if (s == PML_OK && pml_dataset_features(ds) != 784)
-        s = pml_set_error(PML_ERR_BAD_FORMAT, "the test images are not 28x28");
-    if (s == PML_OK) s = pml_tensor_create_2d(ctx->dev, PML_F32, 1, 784, &x);
-    if (s == PML_OK) s = pml_dataset_batch(ds, 0, 1, PML_SCALE_UNIT, NULL, 0, 0, x, NULL);
-    if (s == PML_OK) s = pml_tensor_download(x, img, sizeof img);
-    pml_tensor_destroy(x);
-    pml_dataset_destroy(ds);
-    if (s != PML_OK) return pml_cli_fail("tour", "the Fig. 12 image", s);
-    return pml_cli_out_dir("tour", dir) ||
-           pml_conv_demo_picture("tour", ctx->dev, img, 28, 28, dir, ctx->quiet);
+    float *img = NULL;
+    int h = 0, w = 0;
+    int r = pml_cli_out_dir("tour", dir) ||
+            pml_conv_test_image("tour", ctx->dev, NULL, 0, &img, &h, &w);
+    if (r == 0) r = pml_conv_demo_picture("tour", ctx->dev, img, h, w, dir, ctx->quiet);
+    free(img);
+    return r;
 }
 
 /* One training run of `preset` (arch overrides it when not NULL) on the chapter's data. */
