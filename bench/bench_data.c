@@ -60,7 +60,7 @@ int main(int argc, char **argv)
     report(json, dn, "shuffle", 0, bench_median(t, reps), (double)n);
 
     const int batches[2] = {64, 256};
-    const pml_augment augs[3] = {{0, 0, 0.0f}, {2, 1, 0.0f}, {2, 1, 0.1f}};
+    const pml_augment augs[3] = {{0, 0, 0.0f, 0.0f, 0.0f}, {2, 1, 0.0f, 0.0f, 0.0f}, {2, 1, 0.1f, 0.0f, 0.0f}};
     const char *names[3] = {"epoch_batches", "epoch_batches_shift_flip",
                             "epoch_batches_shift_flip_noise"};
     for (int a = 0; a < 3; ++a)

@@ -19,7 +19,8 @@
     G(hopfield_h)          \
     G(nn_model_h)          \
     G(nn_train_h)          \
-    G(rbm_h)
+    G(rbm_h)               \
+    G(autoencoder_h)
 
 #define GROUP_DECLARE(name) extern const group name##_group;
 #define GROUP_ENTRY(name) &name##_group,

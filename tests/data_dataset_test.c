@@ -294,7 +294,7 @@ Test(dataset, batches_match_host_reference_for_every_scaling)
         }
     }
     /* an all-zero augment is no augmentation; labels may be NULL */
-    pml_augment none = {0, 0, 0.0f};
+    pml_augment none = {0, 0, 0.0f, 0.0f, 0.0f};
     PML_ASSERT_OK(pml_dataset_batch(ds, 0, 10, PML_SCALE_UNIT, &none, 5, 6, x, NULL));
     ref_batch(img, lab, pml_tensor_data(ds->order), f, 0, 10, PML_SCALE_UNIT, gm, gs, xr, yr);
     cr_assert(pml_test_equal_bytes("x", pml_tensor_data(x), xr, 10 * f, 4));
@@ -513,7 +513,7 @@ Test(dataset, augmentation_geometry_on_a_crafted_image)
     PML_ASSERT_OK(pml_dataset_from_host(dev, n, rows, cols, img, lab, 1, &ds));
     pml_tensor *x = NULL;
     PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F32, n, f, &x));
-    pml_augment aug = {2, 1, 0.0f};
+    pml_augment aug = {2, 1, 0.0f, 0.0f, 0.0f};
     PML_ASSERT_OK(pml_dataset_batch(ds, 0, n, PML_SCALE_RAW, &aug, 1234, 5, x, NULL));
     const float *xg = pml_tensor_data(x);
     int hist_dx[5] = {0}, hist_dy[5] = {0}, flips = 0;
@@ -555,7 +555,7 @@ Test(dataset, augmentation_geometry_on_a_crafted_image)
     PML_ASSERT_OK(pml_dataset_batch(ds, 0, n, PML_SCALE_RAW, &aug, 1234, 6, x, NULL));
     cr_assert(memcmp(first, xg, n * f * sizeof *first) != 0);
     /* flip only: never shifted */
-    pml_augment fo = {0, 1, 0.0f};
+    pml_augment fo = {0, 1, 0.0f, 0.0f, 0.0f};
     PML_ASSERT_OK(pml_dataset_batch(ds, 0, n, PML_SCALE_RAW, &fo, 3, 0, x, NULL));
     int nflip = 0;
     for (int b = 0; b < n; ++b) {
@@ -566,7 +566,7 @@ Test(dataset, augmentation_geometry_on_a_crafted_image)
     }
     cr_assert(nflip > 150 && nflip < 250, "%d flips", nflip);
     /* shifted-in background in STANDARD scaling is the scaled 0 pixel */
-    pml_augment so = {2, 0, 0.0f};
+    pml_augment so = {2, 0, 0.0f, 0.0f, 0.0f};
     PML_ASSERT_OK(pml_dataset_batch(ds, 0, n, PML_SCALE_STANDARD, &so, 3, 0, x, NULL));
     double m, s;
     PML_ASSERT_OK(pml_dataset_pixel_stats(ds, &m, &s));
@@ -593,7 +593,7 @@ static void check_noise(int n, int rows, int cols, float sigma, uint64_t seed, u
     PML_ASSERT_OK(pml_dataset_from_host(dev, n, rows, cols, img, lab, 1, &ds));
     pml_tensor *x = NULL;
     PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F32, n, f, &x));
-    pml_augment aug = {0, 0, sigma};
+    pml_augment aug = {0, 0, sigma, 0.0f, 0.0f};
     PML_ASSERT_OK(pml_dataset_batch(ds, 0, n, PML_SCALE_UNIT, &aug, seed, step, x, NULL));
     const float *xg = pml_tensor_data(x);
     double s = 0, q = 0;
@@ -655,7 +655,7 @@ Test(dataset, batch_bad_arguments)
     cr_assert_eq(pml_dataset_batch(ds, 0, 8, (pml_scaling)9, NULL, 0, 0, x, y), E);
     cr_assert_eq(pml_dataset_batch(ds, 0, 8, PML_SCALE_UNIT, NULL, 0, (uint64_t)1 << 48, x, y),
                  E);
-    pml_augment a = {-1, 0, 0.0f};
+    pml_augment a = {-1, 0, 0.0f, 0.0f, 0.0f};
     cr_assert_eq(pml_dataset_batch(ds, 0, 8, PML_SCALE_UNIT, &a, 0, 0, x, y), E);
     a.shift = 4; /* images are 4 x 4 */
     cr_assert_eq(pml_dataset_batch(ds, 0, 8, PML_SCALE_UNIT, &a, 0, 0, x, y), E);
@@ -712,8 +712,10 @@ Test(dataset, fast_batch_kernel_matches_reference)
         const int max_shift = (rows < cols ? rows : cols) - 1;
         for (int shift = 0; shift <= (max_shift < 3 ? max_shift : 3); ++shift)
             for (int flip = 0; flip < 2; ++flip)
-                for (int k = 0; k < 4; ++k) {
-                    const pml_augment aug = {shift, flip, k & 1 ? 0.25f : 0.0f};
+                for (int k = 0; k < 16; ++k) {
+                    /* k & 4: masking noise; k & 8: salt and pepper */
+                    const pml_augment aug = {shift, flip, k & 1 ? 0.25f : 0.0f,
+                                             k & 4 ? 0.3f : 0.0f, k & 8 ? 0.15f : 0.0f};
                     const pml_scaling sc = k & 2 ? PML_SCALE_STANDARD : PML_SCALE_UNIT;
                     const uint64_t step = 1000 + (uint64_t)(shift * 8 + flip * 4 + k);
                     PML_ASSERT_OK(pml_dataset_batch(ds, 3, n - 3, sc, &aug, 77, step, x, y));
@@ -722,8 +724,9 @@ Test(dataset, fast_batch_kernel_matches_reference)
                     PML_ASSERT_OK(pml_cpu_data_batch_ref(dev, &a));
                     cr_assert(pml_test_equal_bytes("x: fast vs reference", pml_tensor_data(x),
                                                    pml_tensor_data(xr), (size_t)((n - 3) * f), 4),
-                              "%dx%d shift %d flip %d noise %g scaling %d", rows, cols, shift,
-                              flip, (double)aug.noise, (int)sc);
+                              "%dx%d shift %d flip %d noise %g mask %g saltpepper %g scaling %d",
+                              rows, cols, shift, flip, (double)aug.noise, (double)aug.mask,
+                              (double)aug.saltpepper, (int)sc);
                     cr_assert(pml_test_equal_bytes("y", pml_tensor_data(y), pml_tensor_data(yr),
                                                    (size_t)(n - 3), 4));
                 }

@@ -257,7 +257,7 @@ static scenario momentum_augmented(void)
     sc.oc.weight_decay = 1e-3;
     sc.c.epochs = 6;
     sc.c.batch = 24; /* 200 training examples: 9 steps, the last one of 8 */
-    sc.c.augment = (pml_augment){1, 1, 0.1f};
+    sc.c.augment = (pml_augment){1, 1, 0.1f, 0.0f, 0.0f};
     PML_ASSERT_OK(pml_schedule_parse("step:2:0.5", 0.05, &sc.c.schedule));
     return sc;
 }

@@ -198,6 +198,8 @@ Test(nn_grad, loss_xent_mean) { loss_case(PML_LOSS_SOFTMAX_XENT, PML_REDUCE_MEAN
 Test(nn_grad, loss_xent_sum) { loss_case(PML_LOSS_SOFTMAX_XENT, PML_REDUCE_SUM, 1, PML_ACT_IDENTITY); }
 Test(nn_grad, loss_bce_labels) { loss_case(PML_LOSS_BCE, PML_REDUCE_MEAN, 1, PML_ACT_SIGMOID); }
 Test(nn_grad, loss_bce_targets) { loss_case(PML_LOSS_BCE, PML_REDUCE_SUM, 0, PML_ACT_SIGMOID); }
+Test(nn_grad, loss_bce_logits_labels) { loss_case(PML_LOSS_BCE_LOGITS, PML_REDUCE_MEAN, 1, PML_ACT_IDENTITY); }
+Test(nn_grad, loss_bce_logits_targets) { loss_case(PML_LOSS_BCE_LOGITS, PML_REDUCE_SUM, 0, PML_ACT_IDENTITY); }
 
 /* The notes' formulas by hand for one example: delta^L = (a - y) sigma'(z), dC/dW = delta a^T */
 Test(nn_grad, notes_formula_by_hand)

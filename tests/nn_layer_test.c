@@ -110,10 +110,10 @@ Test(nn_layer, kinds_table_round_trip)
     static const char *const samples[] = {"dense:9", "dense:9:nobias", "rbm:5", "relu",
                                           "leaky_relu:0.3", "leaky_relu", "sigmoid", "tanh",
                                           "softmax", "identity", "dropout:0.25", "flatten",
-                                          "batchnorm"};
+                                          "batchnorm", "gauss", "unflatten:1:2:2"};
     int seen_kinds = 0;
     for (int k = 0; pml_layer_kinds[k]; ++k) ++seen_kinds;
-    cr_expect_eq(seen_kinds, 16); /* the image kinds round-trip in tests/conv_test.c */
+    cr_expect_eq(seen_kinds, 18); /* the image kinds round-trip in tests/conv_test.c */
     for (size_t i = 0; i < sizeof samples / sizeof samples[0]; ++i) {
         /* after a softmax nothing is fused, so each item stands as its own layer */
         char spec[64];

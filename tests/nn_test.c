@@ -258,7 +258,7 @@ Test(nn_names, parse_is_the_inverse_of_name)
 {
     PML_EXPECT_NAMES_ROUND_TRIP(pml_activation, pml_activation_name, pml_activation_parse,
                                 PML_ACT_SOFTMAX, PML_ACT_TANH);
-    PML_EXPECT_NAMES_ROUND_TRIP(pml_loss_kind, pml_loss_name, pml_loss_parse, PML_LOSS_BCE,
+    PML_EXPECT_NAMES_ROUND_TRIP(pml_loss_kind, pml_loss_name, pml_loss_parse, PML_LOSS_BCE_LOGITS,
                                 PML_LOSS_MSE_HALF);
     PML_EXPECT_NAMES_ROUND_TRIP(pml_optim_kind, pml_optim_name, pml_optim_parse, PML_OPTIM_ADAM,
                                 PML_OPTIM_MOMENTUM);

@@ -54,7 +54,7 @@ Test(parity_data, cpu_batches_do_not_depend_on_thread_count)
     pml_dataset *ds = NULL;
     PML_ASSERT_OK(pml_dataset_from_host(cpu, n, 8, 8, img, lab, 10, &ds));
     PML_ASSERT_OK(pml_dataset_shuffle(ds, 3, 4));
-    pml_augment aug = {3, 1, 0.2f};
+    pml_augment aug = {3, 1, 0.2f, 0.0f, 0.0f};
     float *x1 = malloc(count * f * sizeof *x1), *x2 = malloc(count * f * sizeof *x2);
     int32_t *y1 = malloc(count * 4), *y2 = malloc(count * 4);
     int saved = omp_get_max_threads();
@@ -92,7 +92,7 @@ Test(parity_data, augmented_batches_cpu_vs_cuda)
     float *xc = malloc(count * f * sizeof *xc), *xg = malloc(count * f * sizeof *xg);
     int32_t *yc = malloc(count * 4), *yg = malloc(count * 4);
     const pml_scaling scs[3] = {PML_SCALE_UNIT, PML_SCALE_RAW, PML_SCALE_STANDARD};
-    const pml_augment augs[3] = {{0, 0, 0.0f}, {4, 1, 0.0f}, {1, 0, 0.0f}};
+    const pml_augment augs[3] = {{0, 0, 0.0f, 0.0f, 0.0f}, {4, 1, 0.0f, 0.0f, 0.0f}, {1, 0, 0.0f, 0.0f, 0.0f}};
     for (int k = 0; k < 3; ++k)
         for (int a = 0; a < 3; ++a) {
             batch_on(dc, 1234, count, scs[k], &augs[a], 77, 100 + a, xc, yc);
@@ -102,7 +102,7 @@ Test(parity_data, augmented_batches_cpu_vs_cuda)
             cr_assert(pml_test_equal_bytes("labels", yg, yc, (size_t)count, 4));
         }
     /* noise: normal draws through logf/sincosf differ by a few ulp */
-    pml_augment noisy = {2, 1, 0.3f};
+    pml_augment noisy = {2, 1, 0.3f, 0.0f, 0.0f};
     batch_on(dc, 0, count, PML_SCALE_UNIT, &noisy, 8, 1, xc, yc);
     batch_on(dg, 0, count, PML_SCALE_UNIT, &noisy, 8, 1, xg, yg);
     cr_assert(pml_test_close_f32("noisy x", xg, xc, (size_t)(count * f), PML_TOL_NORMAL));
@@ -177,7 +177,7 @@ Test(parity_data, fashion_mnist_batches_cpu_vs_cuda)
     const int64_t count = 256;
     float *xc = malloc(count * 784 * sizeof *xc), *xg = malloc(count * 784 * sizeof *xg);
     int32_t yc[256], yg[256];
-    pml_augment aug = {2, 1, 0.0f};
+    pml_augment aug = {2, 1, 0.0f, 0.0f, 0.0f};
     for (int64_t start = 0; start + count <= 10000; start += 2560) {
         batch_on(dc, start, count, PML_SCALE_STANDARD, &aug, 3, (uint64_t)start, xc, yc);
         batch_on(dg, start, count, PML_SCALE_STANDARD, &aug, 3, (uint64_t)start, xg, yg);

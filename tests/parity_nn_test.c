@@ -153,7 +153,8 @@ Test(parity_nn, cuda_losses_against_cpu)
     for (int i = 0; i < BATCH * OUT; ++i) yh[i] = pml_rng_uniform(9, 0, (uint64_t)i) * 0.98f + 0.01f;
     for (int i = 0; i < BATCH; ++i) lab[i] = (int32_t)(pml_rng_u32(9, 1, (uint64_t)i) % OUT);
     int64_t ys[2] = {BATCH, OUT}, ls[1] = {BATCH};
-    const pml_loss_kind kinds[] = {PML_LOSS_MSE, PML_LOSS_MSE_HALF, PML_LOSS_SOFTMAX_XENT, PML_LOSS_BCE};
+    const pml_loss_kind kinds[] = {PML_LOSS_MSE, PML_LOSS_MSE_HALF, PML_LOSS_SOFTMAX_XENT, PML_LOSS_BCE,
+                                   PML_LOSS_BCE_LOGITS};
     for (int k = 0; k < 4; ++k) {
         float g[2][BATCH * OUT];
         double l[2];

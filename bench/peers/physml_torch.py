@@ -18,6 +18,10 @@ Spec items and their modules (each item takes one position, activations included
   maxpool:K[:S], avgpool:K[:S]                  nn.MaxPool2d / nn.AvgPool2d (S defaults to K)
   gap                                           nn.AdaptiveAvgPool2d(1)  (C x 1 x 1)
   flatten, dropout:P                            nn.Flatten, nn.Dropout
+  unflatten:C:H:W                               nn.Unflatten(1, (C, H, W)) (a flat C*H*W input)
+  gauss                                         Gauss: a flat input of 2d features, mu then
+                                                logvar; mu + exp(logvar/2) * N(0, 1) noise in
+                                                training mode, mu in eval mode (d features)
   batchnorm                                     nn.BatchNorm2d(C) on images, BatchNorm1d(F) on flat
   relu, leaky_relu[:A], sigmoid, tanh, softmax, identity
                                                 (softmax over the whole row, as physml's: dim=1
@@ -94,6 +98,23 @@ class RowSoftmax(nn.Module):
 
     def forward(self, x):
         return torch.softmax(x.flatten(1), dim=1).view_as(x)
+
+
+class Gauss(nn.Module):
+    """physml's gauss item, the VAE's reparameterised sample: on a flat input of 2d features,
+    mu = x[:, :d], logvar = x[:, d:]; mu + exp(0.5 logvar) * randn_like(mu) in training mode,
+    mu in eval mode. The last mu and logvar are kept (self.mu, self.logvar) for the KL term."""
+
+    def __init__(self):
+        super().__init__()
+        self.mu = self.logvar = None
+
+    def forward(self, x):
+        d = x.shape[1] // 2
+        self.mu, self.logvar = x[:, :d], x[:, d:]
+        if not self.training:
+            return self.mu
+        return self.mu + torch.exp(0.5 * self.logvar) * torch.randn_like(self.mu)
 
 
 def _int(text, lo, hi, what, where):
@@ -198,6 +219,20 @@ def _item(text, shape, where):
     if kind == "flatten":
         bare()
         return nn.Flatten(), (n,)
+    if kind == "unflatten":
+        if len(fields) != 3:
+            raise ValueError(f"{where}: want unflatten:C:H:W")
+        chw = tuple(_int(f, 1, 1 << 30, "size", where) for f in fields)
+        if not flat or n != math.prod(chw):
+            raise ValueError(f"{where}: needs a flat input of {math.prod(chw)} features, it "
+                             f"gets {shape_text(shape)}")
+        return nn.Unflatten(1, chw), chw
+    if kind == "gauss":
+        bare()
+        if not flat or n % 2:
+            raise ValueError(f"{where}: needs a flat input of an even number of features (mu "
+                             f"then logvar), it gets {shape_text(shape)}")
+        return Gauss(), (n // 2,)
     if kind == "dropout":
         try:
             p = float(fields[0]) if len(fields) == 1 else -1.0
@@ -225,8 +260,8 @@ def _item(text, shape, where):
         bare()
         return simple[kind](), shape
     raise ValueError(f"{where}: '{kind}' has no PyTorch equivalent here (dense, conv, convt, "
-                     "maxpool, avgpool, gap, flatten, dropout, batchnorm, relu, leaky_relu, "
-                     "sigmoid, tanh, softmax, identity)")
+                     "maxpool, avgpool, gap, flatten, unflatten, gauss, dropout, batchnorm, "
+                     "relu, leaky_relu, sigmoid, tanh, softmax, identity)")
 
 
 def build(spec, in_shape):

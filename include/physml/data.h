@@ -93,10 +93,18 @@ PML_API pml_status pml_dataset_split(const pml_dataset *ds, double val_fraction,
  * Subsets made by split and head keep the parent's classes, start in the identity order and
  * compute their own pixel statistics; split keeps each part in the original order. */
 PML_API pml_status pml_dataset_head(const pml_dataset *ds, int64_t count, pml_dataset **out);
+/* The examples whose label c has keep[c] != 0 (keep holds nkeep entries; labels at or past
+ * nkeep are dropped), a copy in the original order keeping the parent's classes: e.g. the
+ * normal classes an anomaly detector trains on. None selected is PML_ERR_INVALID_ARGUMENT. */
+PML_API pml_status pml_dataset_select_classes(const pml_dataset *ds, const uint8_t *keep,
+                                              int nkeep, pml_dataset **out);
 
 /* Reorder the visiting order for an epoch: a Philox permutation of 0..n-1 determined by
  * (seed, epoch), kept on the device. Until the first shuffle the order is 0..n-1. */
 PML_API pml_status pml_dataset_shuffle(pml_dataset *ds, uint64_t seed, uint64_t epoch);
+/* Back to the identity order 0..n-1 (training leaves its last epoch's shuffle): what a caller
+ * that matches batches to examples by position needs first. */
+PML_API pml_status pml_dataset_unshuffle(pml_dataset *ds);
 
 typedef enum pml_scaling {
     PML_SCALE_UNIT = 0, /* x / 255, in [0, 1] (the default) */
@@ -117,14 +125,23 @@ typedef struct pml_augment {
                     < rows, cols */
     int flip;    /* horizontal flip with probability 1/2 */
     float noise; /* additive N(0, noise^2) after scaling */
+    /* Corruption for denoising (after the noise; each element draws one u32 u): masking noise
+     * sets a fraction `mask` of the elements to the background (pixel 0 scaled, 0 under unit
+     * scaling); salt-and-pepper sets a fraction `saltpepper` to the background or the
+     * brightest value (pixel 255 scaled), half each. Both in [0, 1], mask + saltpepper <= 1. */
+    float mask;
+    float saltpepper;
 } pml_augment;
-/* Parse "shift:N,flip,noise:SIGMA" (any of the items, comma-separated; "" or "none": no
- * augmentation) into *out: shift 0..8, noise 0..10. A bad item is PML_ERR_INVALID_ARGUMENT
- * naming it, and leaves *out untouched. */
+/* Parse "shift:N,flip,noise:SIGMA,mask:P,saltpepper:P" (any of the items, comma-separated;
+ * "" or "none": no augmentation) into *out: shift 0..8, noise 0..10, mask and saltpepper
+ * 0..1. A bad item is PML_ERR_INVALID_ARGUMENT naming it, and leaves *out untouched. */
 PML_API pml_status pml_augment_parse(const char *text, pml_augment *out);
 /* The draws (src/ops/data_ops.h, docs/data.md): example b of the batch uses Philox block b of
- * stream 0xDA03<<48 | step for (dx, dy, flip) and normal draws b*features + j of stream
- * 0xDA04<<48 | step for its noise, with key `seed`. Flip first, then translate. */
+ * stream 0xDA03<<48 | step for (dx, dy, flip), normal draws b*features + j of stream
+ * 0xDA04<<48 | step for its noise and draws b*features + j of stream 0xDA05<<48 | step for its
+ * corruption, with key `seed`. Flip first, then translate, add noise, corrupt. */
+/* Whether aug changes anything (NULL: no). */
+PML_API int pml_augment_active(const pml_augment *aug);
 
 /* Gather `count` examples, positions [start, start+count) of the current order, into x
  * (F32, count x features, row-major) scaled as asked, and labels (I32, count) when not

@@ -203,7 +203,9 @@ typedef enum pml_loss_kind {
     PML_LOSS_MSE = 0,          /* per example (1/n) sum_j (y_j - t_j)^2: the primer's Eq. 39 */
     PML_LOSS_MSE_HALF = 1,     /* per example (1/2) sum_j (y_j - t_j)^2: the notes' C_x */
     PML_LOSS_SOFTMAX_XENT = 2, /* -log softmax(y)_label: y are logits; fused, stable */
-    PML_LOSS_BCE = 3           /* -sum_j [t log p + (1-t) log(1-p)], p = y in (0,1) */
+    PML_LOSS_BCE = 3,          /* -sum_j [t log p + (1-t) log(1-p)], p = y in (0,1) */
+    PML_LOSS_BCE_LOGITS = 4    /* the same with p = sigmoid(y), y logits: fused and stable,
+                                  max(y,0) - y t + log(1 + e^-|y|) per element */
 } pml_loss_kind;
 
 typedef enum pml_reduction {
@@ -211,7 +213,7 @@ typedef enum pml_reduction {
     PML_REDUCE_SUM = 1   /* gradient of the sum over the batch (the primer's appendix) */
 } pml_reduction;
 
-/* "mse", "mse_half", "xent", "bce" */
+/* "mse", "mse_half", "xent", "bce", "bce_logits" */
 PML_API const char *pml_loss_name(pml_loss_kind kind);
 /* The inverse of pml_loss_name, as pml_activation_parse. */
 PML_API pml_status pml_loss_parse(const char *name, pml_loss_kind *out);
@@ -309,6 +311,9 @@ typedef struct pml_epoch_stats {
     double lr;
     double seconds;
     int64_t samples;
+    /* A VAE's mean KL(q(z|x) || p(z)) per example in nats (NaN for other steps); its loss is
+     * then the reconstruction term plus beta times this, and the ELBO -(recon + KL). */
+    double train_kl, val_kl;
 } pml_epoch_stats;
 
 /* Called after every `every_steps` steps (step progress: stats NULL) and after every epoch

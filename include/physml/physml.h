@@ -14,5 +14,6 @@
 #include "physml/hopfield.h"
 #include "physml/nn.h"
 #include "physml/rbm.h"
+#include "physml/autoencoder.h"
 
 #endif

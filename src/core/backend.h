@@ -103,6 +103,7 @@ struct pml_data_ops;
 struct pml_hopfield_ops;
 struct pml_rbm_ops;
 struct pml_conv_ops;
+struct pml_vae_ops;
 
 struct pml_backend_ops {
     const char *name;
@@ -138,6 +139,7 @@ struct pml_backend_ops {
     const struct pml_hopfield_ops *hopfield;
     const struct pml_rbm_ops *rbm;
     const struct pml_conv_ops *conv;
+    const struct pml_vae_ops *vae;
 };
 
 /* A backend as the registry (src/core/device.c) sees it: how many devices of its kind answer,

@@ -19,7 +19,7 @@ extern "C" {
 
 /* Raised whenever pml_backend_reg, pml_device_ops, a family table or this struct changes
  * shape: a module built against another layout is refused, never called. */
-#define PML_MODULE_ABI 5
+#define PML_MODULE_ABI 6
 
 /* What the library gives a module. */
 typedef struct pml_module_host {

@@ -32,6 +32,12 @@ static const struct pml_data_ops cpu_data = {
     .gather_rows = pml_cpu_data_gather,
 };
 
+static const struct pml_vae_ops cpu_vae = {
+    .reparam = pml_cpu_vae_reparam,
+    .reparam_backward = pml_cpu_vae_reparam_backward,
+    .add_kl = pml_cpu_vae_add_kl,
+};
+
 static const struct pml_conv_ops cpu_conv = {
     .im2col = pml_cpu_im2col,
     .col2im = pml_cpu_col2im,
@@ -102,6 +108,7 @@ static const struct pml_backend_ops cpu_backend = {
     .hopfield = &cpu_hopfield,
     .rbm = &cpu_rbm,
     .conv = &cpu_conv,
+    .vae = &cpu_vae,
 };
 
 static void cpu_model_name(char *buf, size_t n)

@@ -16,6 +16,7 @@
 #include "ops/ising_ops.h"
 #include "ops/nn_ops.h"
 #include "ops/optim_ops.h"
+#include "ops/vae_ops.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,6 +83,10 @@ pml_conv_to_chw_fn pml_cpu_conv_to_chw;
 pml_conv_from_chw_fn pml_cpu_conv_from_chw;
 pml_conv_bias_act_fn pml_cpu_conv_bias_act;
 pml_conv_channel_sum_fn pml_cpu_conv_channel_sum;
+/* variational autoencoders: vae.c */
+pml_vae_reparam_fn pml_cpu_vae_reparam;
+pml_vae_reparam_backward_fn pml_cpu_vae_reparam_backward;
+pml_vae_add_kl_fn pml_cpu_vae_add_kl;
 pml_pool_fn pml_cpu_pool;
 pml_pool_backward_fn pml_cpu_pool_backward;
 pml_dropout_fn pml_cpu_dropout;

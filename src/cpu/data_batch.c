@@ -1,5 +1,5 @@
 /* Mini-batch gather: u8 examples picked through the order, scaled through a 256-entry
- * table, augmented (shift, flip, noise) with Philox draws keyed by (seed, step, example).
+ * table, augmented (shift, flip, noise, masking and salt-and-pepper corruption) with Philox draws keyed by (seed, step, example).
  * Contract: src/ops/data_ops.h, pml_data_batch_args. Twin: src/cuda/data_batch.cu.
  * First the reference, element by element as the contract reads; then the fast path the
  * backend uses (whole rows, runs of background, noise a Philox block at a time), which
@@ -36,6 +36,7 @@ pml_status pml_cpu_data_batch_ref(pml_device *dev, const pml_data_batch_args *a)
     const int rows = a->rows, cols = a->cols;
     const int64_t F = (int64_t)rows * cols;
     const uint64_t noise_stream = step_stream(a, PML_DATA_STREAM_NOISE);
+    const uint64_t corrupt_stream = step_stream(a, PML_DATA_STREAM_CORRUPT);
     for (int64_t b = 0; b < a->count; ++b) {
         int dx, dy, fl;
         const int64_t e = example(a, b, &dx, &dy, &fl);
@@ -49,6 +50,10 @@ pml_status pml_cpu_data_batch_ref(pml_device *dev, const pml_data_batch_args *a)
                 float v = a->lut[p];
                 if (a->noise > 0.0f)
                     v += a->noise * pml_philox_normal(a->seed, noise_stream, (uint64_t)(b * F + j));
+                if (a->mask_t || a->sp_t)
+                    v = pml_data_corrupt(v, pml_philox_draw(a->seed, corrupt_stream,
+                                                            (uint64_t)(b * F + j)),
+                                         a->mask_t, a->sp_t, a->lut[0], a->lut[255]);
                 a->x[b * F + j] = v;
             }
     }
@@ -76,12 +81,34 @@ static void add_noise(float *x, int64_t F, uint64_t g0, uint64_t seed, uint64_t 
     for (; j < F; ++j) x[j] += noise * pml_philox_normal(seed, stream, g0 + (uint64_t)j);
 }
 
+/* The corruption of x[j] by draw g0 + j: a Philox block at a time where aligned. */
+static void corrupt(const pml_data_batch_args *a, float *x, int64_t F, uint64_t g0,
+                    uint64_t stream)
+{
+    const float lo = a->lut[0], hi = a->lut[255];
+    int64_t j = 0;
+    for (; j < F && ((g0 + (uint64_t)j) & 3u) != 0; ++j)
+        x[j] = pml_data_corrupt(x[j], pml_philox_draw(a->seed, stream, g0 + (uint64_t)j),
+                                a->mask_t, a->sp_t, lo, hi);
+    for (; j + 4 <= F; j += 4) {
+        const pml_u32x4 w = pml_philox_draw4(a->seed, stream, (g0 + (uint64_t)j) >> 2);
+        x[j] = pml_data_corrupt(x[j], w.x, a->mask_t, a->sp_t, lo, hi);
+        x[j + 1] = pml_data_corrupt(x[j + 1], w.y, a->mask_t, a->sp_t, lo, hi);
+        x[j + 2] = pml_data_corrupt(x[j + 2], w.z, a->mask_t, a->sp_t, lo, hi);
+        x[j + 3] = pml_data_corrupt(x[j + 3], w.w, a->mask_t, a->sp_t, lo, hi);
+    }
+    for (; j < F; ++j)
+        x[j] = pml_data_corrupt(x[j], pml_philox_draw(a->seed, stream, g0 + (uint64_t)j),
+                                a->mask_t, a->sp_t, lo, hi);
+}
+
 pml_status pml_cpu_data_batch(pml_device *dev, const pml_data_batch_args *a)
 {
     (void)dev;
     const int rows = a->rows, cols = a->cols;
     const int64_t F = (int64_t)rows * cols;
     const uint64_t noise_stream = step_stream(a, PML_DATA_STREAM_NOISE);
+    const uint64_t corrupt_stream = step_stream(a, PML_DATA_STREAM_CORRUPT);
     /* Threads only for big gathers: a training batch (64 x 784) converts in tens of
      * microseconds, and opening a parallel region on busy shared cores stalled for
      * milliseconds per batch (measured by bench_train). */
@@ -114,6 +141,7 @@ pml_status pml_cpu_data_batch(pml_device *dev, const pml_data_batch_args *a)
             }
         }
         if (a->noise > 0.0f) add_noise(x, F, (uint64_t)(b * F), a->seed, noise_stream, a->noise);
+        if (a->mask_t || a->sp_t) corrupt(a, x, F, (uint64_t)(b * F), corrupt_stream);
     }
     return PML_OK;
 }

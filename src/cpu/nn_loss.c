@@ -1,16 +1,18 @@
 /* Losses with their gradients, one row (example) at a time. Contract: pml_nn_loss_args in
  * src/ops/nn_ops.h. Row losses are summed in double; softmax cross-entropy subtracts the
- * row maximum before exponentiating (log-sum-exp), so large logits do not overflow. */
+ * row maximum before exponentiating (log-sum-exp), so large logits do not overflow, and
+ * binary cross-entropy on logits is max(z, 0) - z t + log(1 + e^-|z|), finite for any z. */
 #include <math.h>
 
 #include "cpu/cpu.h"
 
 #define BCE_EPS 1e-7
 
-#define DEFINE_LOSS(T, SUF, EXP, LOG)                                                         \
+#define DEFINE_LOSS(T, SUF, EXP, LOG, LOG1P)                                                         \
     static void loss_##SUF(pml_loss_kind kind, int64_t rows, int64_t cols, const T *y,       \
                            const int32_t *labels, const T *targets, double gs, T *dy,         \
-                           double *loss_sum, int64_t *correct)                                \
+                           double scale, double offset, double *row_out, double *loss_sum,    \
+                           int64_t *correct)                                                  \
     {                                                                                         \
         double total = 0.0;                                                                   \
         int64_t hits = 0;                                                                     \
@@ -62,27 +64,45 @@
                 }                                                                             \
                 break;                                                                        \
             }                                                                                 \
+            case PML_LOSS_BCE_LOGITS: {                                                       \
+                for (int64_t j = 0; j < cols; ++j) {                                          \
+                    T t = labels ? (T)(j == lab) : targets[r * cols + j];                     \
+                    T z = yr[j];                                                              \
+                    T a = z < (T)0 ? -z : z;                                                  \
+                    row += (double)((z > (T)0 ? z : (T)0) - z * t + LOG1P(EXP(-a)));          \
+                    if (dyr) {                                                                \
+                        T e = EXP(-a), p = z >= (T)0 ? (T)1 / ((T)1 + e) : e / ((T)1 + e);   \
+                        dyr[j] = (T)gs * (p - t);                                             \
+                    }                                                                         \
+                }                                                                             \
+                break;                                                                        \
             }                                                                                 \
+            }                                                                                 \
+            row = row * scale + offset;                                                       \
+            if (row_out) row_out[r] = row;                                                    \
             total += row;                                                                     \
         }                                                                                     \
         *loss_sum = total;                                                                    \
         if (correct) *correct = hits;                                                         \
     }
 
-DEFINE_LOSS(float, f32, expf, logf)
-DEFINE_LOSS(double, f64, exp, log)
+DEFINE_LOSS(float, f32, expf, logf, log1pf)
+DEFINE_LOSS(double, f64, exp, log, log1p)
 
 pml_status pml_cpu_nn_loss(pml_device *dev, const pml_nn_loss_args *a)
 {
     (void)dev;
     double sum = 0.0;
     int64_t hits = 0;
+    const double scale = a->row_scale == 0.0 ? 1.0 : a->row_scale;
     if (a->dtype == PML_F32)
         loss_f32(a->kind, a->rows, a->cols, (const float *)a->y, a->labels,
-                 (const float *)a->targets, a->grad_scale, (float *)a->dy, &sum, &hits);
+                 (const float *)a->targets, a->grad_scale, (float *)a->dy, scale, a->row_offset,
+                 a->row_out, &sum, &hits);
     else
         loss_f64(a->kind, a->rows, a->cols, (const double *)a->y, a->labels,
-                 (const double *)a->targets, a->grad_scale, (double *)a->dy, &sum, &hits);
+                 (const double *)a->targets, a->grad_scale, (double *)a->dy, scale,
+                 a->row_offset, a->row_out, &sum, &hits);
     a->out[0] = sum;
     a->out[1] = (double)hits;
     if (a->nonfinite && !isfinite(sum)) *a->nonfinite = 1;

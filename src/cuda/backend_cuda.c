@@ -137,6 +137,12 @@ static const struct pml_data_ops cuda_data = {
     .gather_rows = pml_cuda_data_gather,
 };
 
+static const struct pml_vae_ops cuda_vae = {
+    .reparam = pml_cuda_vae_reparam,
+    .reparam_backward = pml_cuda_vae_reparam_backward,
+    .add_kl = pml_cuda_vae_add_kl,
+};
+
 static const struct pml_conv_ops cuda_conv = {
     .im2col = pml_cuda_im2col,
     .col2im = pml_cuda_col2im,
@@ -198,6 +204,7 @@ static const struct pml_backend_ops cuda_backend = {
     .hopfield = &cuda_hopfield,
     .rbm = &cuda_rbm,
     .conv = &cuda_conv,
+    .vae = &cuda_vae,
 };
 
 const pml_backend_reg pml_cuda_backend_reg = {

@@ -11,6 +11,7 @@
 
 #include "core/backend.h"
 #include "ops/conv_ops.h"
+#include "ops/vae_ops.h"
 #include "ops/data_ops.h"
 #include "ops/hopfield_ops.h"
 #include "ops/ising_ops.h"
@@ -107,6 +108,10 @@ pml_conv_to_chw_fn pml_cuda_conv_to_chw;
 pml_conv_from_chw_fn pml_cuda_conv_from_chw;
 pml_conv_bias_act_fn pml_cuda_conv_bias_act;
 pml_conv_channel_sum_fn pml_cuda_conv_channel_sum;
+/* variational autoencoders: vae.cu */
+pml_vae_reparam_fn pml_cuda_vae_reparam;
+pml_vae_reparam_backward_fn pml_cuda_vae_reparam_backward;
+pml_vae_add_kl_fn pml_cuda_vae_add_kl;
 pml_pool_fn pml_cuda_pool;
 pml_pool_backward_fn pml_cuda_pool_backward;
 pml_dropout_fn pml_cuda_dropout;

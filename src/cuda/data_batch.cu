@@ -1,5 +1,5 @@
 // Mini-batch gather: u8 examples picked through the order, scaled through a 256-entry
-// table, augmented (shift, flip, noise) with Philox draws keyed by (seed, step, example).
+// table, augmented (shift, flip, noise, corruption) with Philox draws keyed by (seed, step, example).
 // Contract: src/ops/data_ops.h, pml_data_batch_args. Twin: src/cpu/data_batch.c.
 #include "core/philox.h"
 #include "cuda/cuda.h"
@@ -16,6 +16,7 @@ static __global__ void data_batch_kernel(pml_data_batch_args a)
     const int64_t total = a.count * F;
     const uint64_t aug_stream = PML_DATA_STREAM_AUG | (a.step & PML_DATA_STEP_MASK);
     const uint64_t noise_stream = PML_DATA_STREAM_NOISE | (a.step & PML_DATA_STEP_MASK);
+    const uint64_t corrupt_stream = PML_DATA_STREAM_CORRUPT | (a.step & PML_DATA_STEP_MASK);
     for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total;
          i += (int64_t)gridDim.x * blockDim.x) {
         int64_t b = i / F, j = i - b * F;
@@ -34,6 +35,9 @@ static __global__ void data_batch_kernel(pml_data_batch_args a)
             p = a.images[e * F + (int64_t)sr * cols + (fl ? cols - 1 - sc : sc)];
         float v = lut[p];
         if (a.noise > 0.0f) v += a.noise * pml_philox_normal(a.seed, noise_stream, (uint64_t)i);
+        if (a.mask_t || a.sp_t)
+            v = pml_data_corrupt(v, pml_philox_draw(a.seed, corrupt_stream, (uint64_t)i),
+                                 a.mask_t, a.sp_t, lut[0], lut[255]);
         a.x[i] = v;
     }
 }

@@ -11,6 +11,9 @@ template <> __device__ double pml_dexp<double>(double x) { return exp(x); }
 template <typename T> static __device__ T pml_dlog(T x);
 template <> __device__ float pml_dlog<float>(float x) { return logf(x); }
 template <> __device__ double pml_dlog<double>(double x) { return log(x); }
+template <typename T> static __device__ T pml_dlog1p(T x);
+template <> __device__ float pml_dlog1p<float>(float x) { return log1pf(x); }
+template <> __device__ double pml_dlog1p<double>(double x) { return log1p(x); }
 template <typename T> static __device__ T pml_dtanh(T x);
 template <> __device__ float pml_dtanh<float>(float x) { return tanhf(x); }
 template <> __device__ double pml_dtanh<double>(double x) { return tanh(x); }

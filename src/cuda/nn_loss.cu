@@ -14,7 +14,8 @@
 template <typename T>
 static __global__ void loss_rows_kernel(pml_loss_kind kind, int64_t rows, int64_t cols,
                                         const T *y, const int32_t *labels, const T *targets,
-                                        double gs, T *dy, double *row_loss, int *row_hit)
+                                        double gs, T *dy, double scale, double offset,
+                                        double *row_loss, int *row_hit, double *row_out)
 {
     for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < rows;
          r += (int64_t)gridDim.x * blockDim.x) {
@@ -50,6 +51,18 @@ static __global__ void loss_rows_kernel(pml_loss_kind kind, int64_t rows, int64_
             if (dyr)
                 for (int64_t j = 0; j < cols; ++j)
                     dyr[j] = (T)gs * (pml_dexp<T>(yr[j] - lse) - (T)(j == lab));
+        } else if (kind == PML_LOSS_BCE_LOGITS) {
+            for (int64_t j = 0; j < cols; ++j) {
+                T t = labels ? (T)(j == lab) : targets[r * cols + j];
+                T z = yr[j];
+                T av = z < T(0) ? -z : z;
+                T e = pml_dexp<T>(-av);
+                row += (double)((z > T(0) ? z : T(0)) - z * t + pml_dlog1p<T>(e));
+                if (dyr) {
+                    T p = z >= T(0) ? T(1) / (T(1) + e) : e / (T(1) + e);
+                    dyr[j] = (T)gs * (p - t);
+                }
+            }
         } else {
             for (int64_t j = 0; j < cols; ++j) {
                 T t = labels ? (T)(j == lab) : targets[r * cols + j];
@@ -59,7 +72,9 @@ static __global__ void loss_rows_kernel(pml_loss_kind kind, int64_t rows, int64_
                 if (dyr) dyr[j] = (T)gs * (p - t) / (p * (T(1) - p));
             }
         }
+        row = row * scale + offset;
         row_loss[r] = row;
+        if (row_out) row_out[r] = row;
         row_hit[r] = hit;
     }
 }
@@ -110,7 +125,8 @@ extern "C" pml_status pml_cuda_nn_loss(pml_device *dev, const pml_nn_loss_args *
         using T = decltype(zero);
         loss_rows_kernel<T><<<pml_cuda_grid(dev, rows, 128), 128, 0, s>>>(
             a->kind, rows, a->cols, (const T *)a->y, a->labels, (const T *)a->targets,
-            a->grad_scale, (T *)a->dy, row_loss, row_hit);
+            a->grad_scale, (T *)a->dy, a->row_scale == 0.0 ? 1.0 : a->row_scale, a->row_offset,
+            row_loss, row_hit, a->row_out);
     });
     PML_CUDA_LAUNCHED("loss_rows_kernel");
     loss_total_kernel<<<1, 256, 0, s>>>(rows, row_loss, row_hit, a->out, a->nonfinite);

@@ -44,12 +44,19 @@ static pml_status check_rows(const char *fn, const char *name, const pml_tensor 
     return PML_OK;
 }
 
+/* A fraction p in [0, 1] as a threshold on a u32 draw: round(p 2^32), capped at 2^32 - 1. */
+static uint32_t pml_data_threshold(float p)
+{
+    const double t = ldexp((double)p, 32);
+    return t >= 4294967295.0 ? 4294967295u : t <= 0 ? 0u : (uint32_t)llround(t);
+}
+
 void pml_data_batch_setup(const pml_dataset *ds, int64_t start, int64_t count,
                           pml_scaling scaling, const pml_augment *aug, uint64_t seed,
                           uint64_t step, pml_tensor *x, pml_tensor *labels,
                           pml_data_batch_args *a)
 {
-    const pml_augment none = {0, 0, 0.0f};
+    const pml_augment none = {0};
     if (aug == NULL) aug = &none;
     memset(a, 0, sizeof *a);
     a->images = ds->images->data;
@@ -63,6 +70,8 @@ void pml_data_batch_setup(const pml_dataset *ds, int64_t start, int64_t count,
     a->shift = aug->shift;
     a->flip = aug->flip != 0;
     a->noise = aug->noise;
+    a->mask_t = pml_data_threshold(aug->mask);
+    a->sp_t = pml_data_threshold(aug->saltpepper);
     a->seed = seed;
     a->step = step;
     a->x = x->data;
@@ -83,13 +92,17 @@ pml_status pml_dataset_batch(const pml_dataset *ds, int64_t start, int64_t count
     PML_CHECK(scaling == PML_SCALE_UNIT || scaling == PML_SCALE_RAW ||
                   scaling == PML_SCALE_STANDARD,
               PML_ERR_INVALID_ARGUMENT, "%s: unknown scaling %d", fn, (int)scaling);
-    pml_augment none = {0, 0, 0.0f};
+    pml_augment none = {0};
     if (aug == NULL) aug = &none;
     PML_CHECK(aug->shift >= 0 && aug->shift < ds->rows && aug->shift < ds->cols,
               PML_ERR_INVALID_ARGUMENT, "%s: shift %d outside 0..%d for %d x %d images", fn,
               aug->shift, (ds->rows < ds->cols ? ds->rows : ds->cols) - 1, ds->rows, ds->cols);
     PML_CHECK(aug->noise >= 0.0f && isfinite(aug->noise), PML_ERR_INVALID_ARGUMENT,
               "%s: noise %g (need a finite value >= 0)", fn, (double)aug->noise);
+    PML_CHECK(aug->mask >= 0.0f && aug->saltpepper >= 0.0f &&
+                  aug->mask + aug->saltpepper <= 1.0f,
+              PML_ERR_INVALID_ARGUMENT, "%s: mask %g, saltpepper %g (need both >= 0, sum <= 1)",
+              fn, (double)aug->mask, (double)aug->saltpepper);
     PML_CHECK(step <= PML_DATA_STEP_MASK, PML_ERR_INVALID_ARGUMENT,
               "%s: step %llu is beyond 2^48-1", fn, (unsigned long long)step);
     int64_t f = (int64_t)ds->rows * ds->cols;

@@ -295,3 +295,28 @@ pml_status pml_dataset_subset(const pml_dataset *ds, const int32_t *idx, int64_t
     *out = sub;
     return PML_OK;
 }
+
+pml_status pml_dataset_select_classes(const pml_dataset *ds, const uint8_t *keep, int nkeep,
+                                      pml_dataset **out)
+{
+    static const char fn[] = "pml_dataset_select_classes";
+    PML_CHECK_ARG(out != NULL, fn, "out is NULL");
+    *out = NULL;
+    PML_CHECK_ARG(ds != NULL && keep != NULL, fn, "ds or keep is NULL");
+    PML_CHECK(nkeep >= 1 && nkeep <= 256, PML_ERR_INVALID_ARGUMENT, "%s: nkeep %d, needs 1..256",
+              fn, nkeep);
+    uint8_t *lab = malloc((size_t)ds->n);
+    int32_t *idx = malloc((size_t)ds->n * sizeof *idx);
+    pml_status s = lab && idx ? PML_OK
+                              : pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    if (s == PML_OK) s = pml_tensor_download(ds->labels, lab, (size_t)ds->n);
+    int64_t count = 0;
+    for (int64_t i = 0; s == PML_OK && i < ds->n; ++i)
+        if (lab[i] < nkeep && keep[lab[i]]) idx[count++] = (int32_t)i;
+    if (s == PML_OK && count == 0)
+        s = pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: no example has a selected class", fn);
+    if (s == PML_OK) s = pml_dataset_subset(ds, idx, count, fn, out);
+    free(lab);
+    free(idx);
+    return s;
+}

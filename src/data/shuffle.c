@@ -93,3 +93,12 @@ pml_status pml_dataset_shuffle(pml_dataset *ds, uint64_t seed, uint64_t epoch)
     free(perm);
     return s;
 }
+
+pml_status pml_dataset_unshuffle(pml_dataset *ds)
+{
+    static const char fn[] = "pml_dataset_unshuffle";
+    PML_CHECK_ARG(ds != NULL, fn, "ds is NULL");
+    pml_tensor_destroy(ds->order);
+    ds->order = NULL;
+    return PML_OK;
+}

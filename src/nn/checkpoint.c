@@ -20,8 +20,11 @@
 #define CKPT_VERSION "1"
 
 /* the history tensor's columns, one row per epoch */
-#define HIST_COLS 8
-static const char hist_columns[] = "epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,samples";
+#define HIST_COLS 10
+static const char hist_columns[] =
+    "epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,samples,train_kl,val_kl";
+/* checkpoints before the VAE's KL columns hold the first 8 (their KL reads as NaN) */
+#define HIST_COLS_V1 8
 
 /* PyTorch's names for the optimiser's state: velocity, first and second moments */
 static const char *state_name(pml_optim_kind kind, int which)
@@ -185,6 +188,8 @@ static void identity(const pml_train_run *r, pml_ckpt_out *w)
     pml_ckpt_meta(w, "physml_augment_shift", "%d", c->augment.shift);
     pml_ckpt_meta(w, "physml_augment_flip", "%d", c->augment.flip != 0);
     pml_ckpt_meta(w, "physml_augment_noise", "%.17g", (double)c->augment.noise);
+    pml_ckpt_meta(w, "physml_augment_mask", "%.17g", (double)c->augment.mask);
+    pml_ckpt_meta(w, "physml_augment_saltpepper", "%.17g", (double)c->augment.saltpepper);
     pml_ckpt_meta(w, "physml_no_shuffle", "%d", c->no_shuffle != 0);
     pml_ckpt_meta(w, "physml_drop_last", "%d", c->drop_last != 0);
     pml_ckpt_meta(w, "physml_early_stop", "%d", c->early_stop);
@@ -261,7 +266,8 @@ pml_status pml_checkpoint_write(const char *fn, const pml_train_run *r, double s
         const pml_epoch_stats *st = &r->hist[e];
         const double row[HIST_COLS] = {st->epoch,  st->train_loss, st->train_acc,
                                        st->val_loss, st->val_acc, st->lr,
-                                       st->seconds, (double)st->samples};
+                                       st->seconds, (double)st->samples,
+                                       st->train_kl, st->val_kl};
         memcpy(h + (size_t)e * HIST_COLS, row, sizeof row);
     }
     if (w.s == PML_OK)
@@ -458,17 +464,20 @@ static pml_status resume_from(const char *fn, const char *path, const pml_safete
     }
     pml_tensor *hist_like = NULL;
     const pml_tensor *hist = NULL;
-    if (s == PML_OK) s = pml_tensor_create_2d(m->dev, PML_F64, t.epochs, HIST_COLS, &hist_like);
+    int hcols = HIST_COLS;
+    const pml_tensor *found = s == PML_OK ? pml_safetensors_find(st, "history") : NULL;
+    if (found && found->ndim == 2 && found->shape[1] == HIST_COLS_V1) hcols = HIST_COLS_V1;
+    if (s == PML_OK) s = pml_tensor_create_2d(m->dev, PML_F64, t.epochs, hcols, &hist_like);
     if (s == PML_OK) s = pml_find_tensor(fn, st, path, "history", hist_like, &hist);
     pml_tensor_destroy(hist_like);
     double *h = NULL;
     if (s == PML_OK) {
-        h = malloc((size_t)t.epochs * HIST_COLS * sizeof *h);
+        h = malloc((size_t)t.epochs * hcols * sizeof *h);
         if (h == NULL) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     }
-    if (s == PML_OK) s = pml_tensor_download(hist, h, (size_t)t.epochs * HIST_COLS * sizeof *h);
+    if (s == PML_OK) s = pml_tensor_download(hist, h, (size_t)t.epochs * hcols * sizeof *h);
     for (int e = 0; s == PML_OK && e < t.epochs; ++e) {
-        const double *row = h + (size_t)e * HIST_COLS;
+        const double *row = h + (size_t)e * hcols;
         if (row[0] != e || !(row[7] >= 0 && row[7] <= 9e15)) {
             s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: checkpoint '%s': history row %d is not "
                               "that epoch's", fn, path, e);
@@ -483,6 +492,8 @@ static pml_status resume_from(const char *fn, const char *path, const pml_safete
         es->lr = row[5];
         es->seconds = row[6];
         es->samples = (int64_t)row[7];
+        es->train_kl = hcols > 8 ? row[8] : NAN;
+        es->val_kl = hcols > 9 ? row[9] : NAN;
     }
     free(h);
 

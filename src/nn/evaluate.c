@@ -24,12 +24,13 @@ pml_status pml_evaluate_step(const char *fn, pml_model *m, pml_train_step *step,
     if (s == PML_OK) s = pml_tensor_create_1d(m->dev, PML_I32, mb, &labels);
     if (s == PML_OK) s = pml_tensor_create_1d(m->dev, PML_F64, 2 * EVAL_WINDOW, &stats);
     const pml_step_ctx ctx = {m, NULL, loss, PML_REDUCE_MEAN, NULL};
-    double total = 0.0;
-    int64_t hits = 0;
+    double total = 0.0, hits = 0.0;
     for (int64_t k = 0; k * mb < n && s == PML_OK; ++k) {
         const int64_t start = k * mb, count = n - start < mb ? n - start : mb;
         s = pml_dataset_batch(ds, start, count, scaling, NULL, 0, 0, x, labels);
-        const pml_batch b = {x, labels, x, count, 0, 0};
+        /* the batch's number is its step: a stochastic evaluation (a VAE's ELBO) keys its
+         * draws by it, the same for every evaluation of the same set */
+        const pml_batch b = {x, labels, x, count, (uint64_t)k, 0};
         if (s == PML_OK)
             s = step->vt->evaluate(step, &ctx, &b, (double *)stats->data + 2 * (k % EVAL_WINDOW));
         const int64_t last = (k + 1) * mb >= n;
@@ -40,7 +41,7 @@ pml_status pml_evaluate_step(const char *fn, pml_model *m, pml_train_step *step,
         for (int64_t j = k - k % EVAL_WINDOW; j <= k && s == PML_OK; ++j) {
             const int64_t cj = n - j * mb < mb ? n - j * mb : mb;
             total += st[2 * (j % EVAL_WINDOW)] / (double)cj * (double)cj;
-            hits += (int64_t)st[2 * (j % EVAL_WINDOW) + 1];
+            hits += st[2 * (j % EVAL_WINDOW) + 1];
         }
     }
     pml_tensor_destroy(x);
@@ -48,7 +49,7 @@ pml_status pml_evaluate_step(const char *fn, pml_model *m, pml_train_step *step,
     pml_tensor_destroy(stats);
     PML_TRY(s);
     if (loss_mean) *loss_mean = total / (double)n;
-    if (accuracy) *accuracy = step->has_accuracy ? (double)hits / (double)n : NAN;
+    if (accuracy) *accuracy = step->has_accuracy || step->has_kl ? hits / (double)n : NAN;
     return PML_OK;
 }
 

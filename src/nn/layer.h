@@ -99,6 +99,7 @@ typedef struct pml_layer_args {
     int64_t pad;            /* conv, convt: zero padding on each side; -1: "same" */
     int64_t outpad;         /* convt: extra output rows and columns (< stride) */
     double rate;            /* dropout: the probability of dropping an element */
+    int64_t shape[3];       /* unflatten: C, H, W */
 } pml_layer_args;
 
 typedef struct pml_kind {
@@ -138,6 +139,8 @@ extern const pml_kind pml_maxpool_kind, pml_avgpool_kind, pml_gap_kind; /* pool.
 extern const pml_kind pml_flatten_kind;                       /* flatten.c */
 extern const pml_kind pml_dropout_kind;                       /* dropout.c */
 extern const pml_kind pml_batchnorm_kind;                     /* batchnorm.c */
+extern const pml_kind pml_unflatten_kind;                     /* flatten.c */
+extern const pml_kind pml_gauss_kind;                         /* gauss.c */
 #define PML_ACT_COUNT (PML_ACT_SOFTMAX + 1)
 extern const pml_kind pml_activation_kinds[PML_ACT_COUNT]; /* indexed by pml_activation */
 /* The activation names, indexed by pml_activation: the one table behind pml_activation_name

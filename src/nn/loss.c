@@ -6,8 +6,9 @@
 static const char *const loss_names[] = {
     [PML_LOSS_MSE] = "mse", [PML_LOSS_MSE_HALF] = "mse_half",
     [PML_LOSS_SOFTMAX_XENT] = "xent", [PML_LOSS_BCE] = "bce",
+    [PML_LOSS_BCE_LOGITS] = "bce_logits",
 };
-_Static_assert(PML_NAMES_COUNT(loss_names) == PML_LOSS_BCE + 1, "a name for every loss");
+_Static_assert(PML_NAMES_COUNT(loss_names) == PML_LOSS_BCE_LOGITS + 1, "a name for every loss");
 
 /* pml_loss_name and pml_loss_parse */
 PML_DEFINE_NAMES(pml_loss, pml_loss_kind, "loss", loss_names)
@@ -19,7 +20,7 @@ pml_status pml_loss_compute(pml_loss_kind kind, pml_reduction red, const pml_ten
     static const char fn[] = "pml_loss_compute";
     PML_TRY(pml_check_tensor(fn, "y", y));
     PML_CHECK_ARG(loss_mean != NULL, fn, "loss_mean is NULL");
-    PML_CHECK(kind >= PML_LOSS_MSE && kind <= PML_LOSS_BCE, PML_ERR_INVALID_ARGUMENT,
+    PML_CHECK(kind >= PML_LOSS_MSE && kind <= PML_LOSS_BCE_LOGITS, PML_ERR_INVALID_ARGUMENT,
               "%s: unknown loss %d", fn, (int)kind);
     PML_CHECK(red == PML_REDUCE_MEAN || red == PML_REDUCE_SUM, PML_ERR_INVALID_ARGUMENT,
               "%s: unknown reduction %d", fn, (int)red);

@@ -377,6 +377,28 @@ static pml_status forward(const char *fn, pml_model *m, const pml_tensor *x, int
     return PML_OK;
 }
 
+pml_status pml_model_forward_layers(const char *fn, pml_model *m, int first, int last,
+                                    const pml_tensor *x, int64_t batch, const pml_tensor **y)
+{
+    PML_CHECK_ARG(m != NULL && y != NULL, fn, "model or y is NULL");
+    PML_CHECK(first >= 0 && first < last && last <= m->nlayers, PML_ERR_INVALID_ARGUMENT,
+              "%s: layers [%d, %d) outside the model's %d", fn, first, last, m->nlayers);
+    PML_TRY(check_rows(fn, "x", m, x, batch, &m->layers[first]->in_shape));
+    const pml_tensor *in = x;
+    for (int i = first; i < last; ++i) {
+        pml_layer *l = m->layers[i];
+        l->training = 0;
+        l->seed = l->step = 0;
+        PML_TRY(l->vt->forward(l, in, batch, &m->ws));
+        in = l->out;
+    }
+    /* not a whole forward: backward has nothing to start from */
+    m->last_x = NULL;
+    m->last_batch = 0;
+    *y = in;
+    return PML_OK;
+}
+
 pml_status pml_model_forward(pml_model *m, const pml_tensor *x, int64_t batch,
                              const pml_tensor **y)
 {

@@ -31,6 +31,11 @@ struct pml_model {
  * validating and predicting run. */
 pml_status pml_model_forward_eval(pml_model *m, const pml_tensor *x, int64_t batch,
                                   const pml_tensor **y);
+/* Layers [first, last) of the model in evaluation mode, x the input of layer `first` (rows of
+ * its input shape): an autoencoder's encoder or decoder alone. Leaves nothing for backward.
+ * Errors name fn. */
+pml_status pml_model_forward_layers(const char *fn, pml_model *m, int first, int last,
+                                    const pml_tensor *x, int64_t batch, const pml_tensor **y);
 /* pml_model_forward in training mode: dropout drops and batch norm uses (and updates) the
  * batch's statistics; seed and step key the Philox draws of the step (dropout masks). */
 pml_status pml_model_forward_train(pml_model *m, const pml_tensor *x, int64_t batch,

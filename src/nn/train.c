@@ -31,7 +31,7 @@ void pml_train_result_free(pml_train_result *r)
 {
     if (r == NULL) return;
     free(r->history);
-    r->history = NULL;
+    memset(r, 0, sizeof *r);
 }
 
 /* A copy of every parameter tensor of a model (restore-best). */
@@ -74,7 +74,7 @@ static pml_status snap_io(pml_model *m, snapshot *s, int save)
 
 pml_status pml_check_loss_scaling(const char *fn, pml_loss_kind loss, pml_scaling scaling)
 {
-    PML_CHECK(loss >= PML_LOSS_MSE && loss <= PML_LOSS_BCE, PML_ERR_INVALID_ARGUMENT,
+    PML_CHECK(loss >= PML_LOSS_MSE && loss <= PML_LOSS_BCE_LOGITS, PML_ERR_INVALID_ARGUMENT,
               "%s: unknown loss %d", fn, (int)loss);
     PML_CHECK(scaling == PML_SCALE_UNIT || scaling == PML_SCALE_RAW ||
                   scaling == PML_SCALE_STANDARD,
@@ -113,6 +113,11 @@ static pml_status check_config(const char *fn, const pml_model *m, const pml_tra
     PML_CHECK(c->augment.shift >= 0 && c->augment.noise >= 0.0f && isfinite(c->augment.noise),
               PML_ERR_INVALID_ARGUMENT, "%s: augment.shift %d, augment.noise %g: need shift >= 0 "
               "and a finite noise >= 0", fn, c->augment.shift, (double)c->augment.noise);
+    PML_CHECK(c->augment.mask >= 0 && c->augment.saltpepper >= 0 &&
+                  c->augment.mask + c->augment.saltpepper <= 1,
+              PML_ERR_INVALID_ARGUMENT, "%s: augment.mask %g, augment.saltpepper %g: need both "
+              ">= 0 and their sum <= 1", fn, (double)c->augment.mask,
+              (double)c->augment.saltpepper);
     /* lr0 <= 0 (the default): the optimiser's own rate, whatever the other fields hold; a
      * NaN lr0 is checked (and refused) */
     if (!(c->schedule.lr0 <= 0)) PML_TRY(pml_schedule_check(fn, &c->schedule));
@@ -227,8 +232,7 @@ pml_status pml_train_checked(const char *fn, pml_model *m, pml_optimizer *opt,
     if (result) memset(result, 0, sizeof *result);
     pml_train_config c = *cfg;
     if (!(c.schedule.lr0 > 0)) c.schedule = pml_schedule_constant(pml_optimizer_lr(opt));
-    const pml_augment *aug =
-        (c.augment.shift || c.augment.flip || c.augment.noise > 0) ? &c.augment : NULL;
+    const pml_augment *aug = pml_augment_active(&c.augment) ? &c.augment : NULL;
     pml_train_run r = {.m = m, .opt = opt, .step = step, .train = train, .val = val, .c = &c,
                        .global = pml_optimizer_steps(opt), .best_val = INFINITY,
                        .best_epoch = -1};
@@ -299,12 +303,13 @@ pml_status pml_train_checked(const char *fn, pml_model *m, pml_optimizer *opt,
         st->epoch = e;
         st->train_loss = seen ? total / (double)seen : NAN;
         st->train_acc = seen && step->has_accuracy ? hits / (double)seen : NAN;
-        st->val_loss = st->val_acc = NAN;
+        st->train_kl = seen && step->has_kl ? hits / (double)seen : NAN;
+        st->val_loss = st->val_acc = st->val_kl = NAN;
         st->lr = lr;
         st->samples = seen;
         if (val)
             s = pml_evaluate_step(fn, m, step, val, c.loss, c.scaling, &st->val_loss,
-                                  &st->val_acc);
+                                  step->has_kl ? &st->val_kl : &st->val_acc);
         if (s != PML_OK) break;
         st->seconds = pml_clock_seconds() - t0;
         r.epochs = e + 1;

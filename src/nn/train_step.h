@@ -76,6 +76,7 @@ struct pml_train_step {
     const struct pml_train_step_vt *vt;
     const char *name;
     int has_accuracy; /* slot[1] counts correct rows */
+    int has_kl;       /* slot[1] sums a VAE's KL term over the rows (pml_epoch_stats.*_kl) */
     int needs_clean;  /* the driver must gather the un-augmented inputs as well */
 };
 
@@ -101,8 +102,9 @@ pml_status pml_train_checked(const char *fn, pml_model *m, pml_optimizer *opt,
                              pml_train_step *step, pml_dataset *train, const pml_dataset *val,
                              const pml_train_config *cfg, pml_train_result *result);
 
-/* Mean loss and accuracy (NaN without accuracy) of step s's evaluation of model m over the
- * whole dataset, in batches of the model's max_batch in dataset order. */
+/* Mean loss and accuracy (NaN without accuracy; the mean KL for a step with has_kl) of step
+ * s's evaluation of model m over the whole dataset, in batches of the model's max_batch in
+ * dataset order; batch k is given step k. */
 pml_status pml_evaluate_step(const char *fn, pml_model *m, pml_train_step *s,
                              const pml_dataset *ds, pml_loss_kind loss, pml_scaling scaling,
                              double *loss_mean, double *accuracy);

@@ -17,6 +17,7 @@ extern "C" {
 #define PML_DATA_STREAM_SHUFFLE ((uint64_t)0xDA02 << 48) /* | epoch; Fisher-Yates draws */
 #define PML_DATA_STREAM_AUG ((uint64_t)0xDA03 << 48)     /* | step; block b: example b */
 #define PML_DATA_STREAM_NOISE ((uint64_t)0xDA04 << 48)   /* | step; normal b*features+j */
+#define PML_DATA_STREAM_CORRUPT ((uint64_t)0xDA05 << 48) /* | step; draw b*features+j */
 #define PML_DATA_STEP_MASK (((uint64_t)1 << 48) - 1)
 
 /* One mini-batch, already checked by pml_dataset_batch. Pointers are in the backend's
@@ -32,7 +33,10 @@ extern "C" {
  *   dx = (w.x * (2 shift + 1)) >> 32 - shift,  dy = (w.y * (2 shift + 1)) >> 32 - shift,
  *   flip = do_flip && (w.z >> 31).
  * Noise N(0,1) of element j of example b: normal draw b*F + j of stream
- *   PML_DATA_STREAM_NOISE | step (pml_philox_normal), added after the lut: x += noise * n. */
+ *   PML_DATA_STREAM_NOISE | step (pml_philox_normal), added after the lut: x += noise * n.
+ * Corruption of element j of example b, last (when mask_t or sp_t is not 0): its draw
+ *   u = pml_philox_draw(seed, PML_DATA_STREAM_CORRUPT | step, b*F + j) (pml_data_corrupt):
+ *   u < mask_t: x = lut[0]; else u - mask_t < sp_t: x = (u & 1) ? lut[255] : lut[0]. */
 typedef struct pml_data_batch_args {
     const uint8_t *images; /* n x rows x cols */
     const uint8_t *labels; /* n */
@@ -42,6 +46,7 @@ typedef struct pml_data_batch_args {
     float lut[256];        /* pixel value -> scaled float */
     int shift, flip;
     float noise;
+    uint32_t mask_t, sp_t; /* round(fraction 2^32), capped at 2^32 - 1; mask_t + sp_t fits */
     uint64_t seed, step;
     float *x;              /* count x F */
     int32_t *y;            /* count, or NULL */
@@ -70,6 +75,15 @@ PML_HOSTDEV void pml_data_aug_draw(uint32_t wx, uint32_t wy, uint32_t wz, int sh
     *dx = (int)(((uint64_t)wx * range) >> 32) - shift;
     *dy = (int)(((uint64_t)wy * range) >> 32) - shift;
     *fl = flip ? (int)(wz >> 31) : 0;
+}
+
+/* Element j's corrupted value from its draw u (the rule above). */
+PML_HOSTDEV float pml_data_corrupt(float v, uint32_t u, uint32_t mask_t, uint32_t sp_t,
+                                   float lo, float hi)
+{
+    if (u < mask_t) return lo;
+    if (u - mask_t < sp_t) return (u & 1u) ? hi : lo;
+    return v;
 }
 
 #ifdef __cplusplus

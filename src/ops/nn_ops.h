@@ -51,6 +51,10 @@ typedef pml_status pml_nn_col_sum_fn(pml_device *dev, const pml_nn_col_sum_args 
 
 /* Per-row losses of y against labels (I32, may be NULL) or targets (y's layout, may be
  * NULL); exactly one is given; xent needs labels. dy (may be NULL) = grad_scale * dL_row/dy.
+ * Each row's loss is then row_scale * loss + row_offset (row_scale 0 means 1; the gradient is
+ * grad_scale's alone: a caller that scales the rows folds the scale into it), e.g. a Gaussian
+ * decoder's -log p(x|z) = ||x - y||^2 / (2 s^2) + (n/2) log(2 pi s^2) from mse_half; row_out
+ * (device doubles, rows entries, may be NULL) receives the rows so made.
  * The totals stay on the device: out[0] = the sum of the row losses (accumulated in double),
  * out[1] = rows whose argmax equals the label (0 without labels), as doubles; no host
  * synchronisation, so a training loop can read a window of steps at once. nonfinite (device,
@@ -67,6 +71,8 @@ typedef struct pml_nn_loss_args {
     void *dy;
     double *out;
     int32_t *nonfinite;
+    double row_scale, row_offset;
+    double *row_out;
 } pml_nn_loss_args;
 typedef pml_status pml_nn_loss_fn(pml_device *dev, const pml_nn_loss_args *args);
 

@@ -122,6 +122,31 @@ fx *fx_open(void)
     const pml_named_tensor shape[3] = {{"weight", f->a}, {"visible_bias", f->v6},
                                        {"hidden_bias", f->lab2}};
     PML_ASSERT_OK(pml_safetensors_write(f->rbm_shape_path, shape, 3, NULL));
+
+    const int64_t dims23[2] = {2, 3};
+    f->aec = pml_ae_defaults();
+    f->aec.encoder = "dense:2";
+    f->aec.decoder = "dense:6";
+    PML_ASSERT_OK(pml_ae_create(f->dev, 2, dims23, 4, &f->aec, 1, &f->ae));
+    pml_ae_config vc = f->aec;
+    vc.encoder = "dense:4";
+    vc.vae = 1;
+    PML_ASSERT_OK(pml_ae_create(f->dev, 2, dims23, 4, &vc, 1, &f->vae));
+    snprintf(f->ae_path, sizeof f->ae_path, "%s", pml_test_tmppath("ae.safetensors"));
+    snprintf(f->vae_path, sizeof f->vae_path, "%s", pml_test_tmppath("vae.safetensors"));
+    snprintf(f->ae_mismatch_path, sizeof f->ae_mismatch_path, "%s",
+             pml_test_tmppath("ae_mismatch.safetensors"));
+    snprintf(f->ae_meta_path, sizeof f->ae_meta_path, "%s",
+             pml_test_tmppath("ae_meta.safetensors"));
+    PML_ASSERT_OK(pml_ae_save(f->ae, f->ae_path));
+    PML_ASSERT_OK(pml_ae_save(f->vae, f->vae_path));
+#define AE_META(vae)                                                                       \
+    STRINGS("physml_ae_encoder", "dense:2", "physml_ae_decoder", "dense:6", "physml_ae_vae",  \
+            vae, "physml_ae_loss", "bce_logits", "physml_ae_beta", "1", "physml_ae_sigma", "1", \
+            "physml_ae_latent", "2", NULL)
+    PML_ASSERT_OK(pml_model_save(f->auto6, f->ae_mismatch_path, AE_META("0")));
+    PML_ASSERT_OK(pml_model_save(f->auto6, f->ae_meta_path, AE_META("maybe")));
+#undef AE_META
     return f;
 }
 
@@ -139,8 +164,10 @@ void fx_reset(fx *f)
     pml_idx_free(&f->idx);
     pml_safetensors_free(&f->st);
     pml_train_result_free(&f->res);
+    memset(&f->res, 0, sizeof f->res); /* pml_train_result_free clears only the history */
     pml_rbm_destroy(f->out_rbm);
     pml_rbm_train_result_free(&f->rres);
+    pml_ae_destroy(f->out_ae);
     f->out_dev = NULL;
     f->out_t = NULL;
     f->out_ds = f->out_ds2 = NULL;
@@ -150,6 +177,7 @@ void fx_reset(fx *f)
     f->out_opt = NULL;
     f->out_step = NULL;
     f->out_rbm = NULL;
+    f->out_ae = NULL;
 }
 
 const char *fx_leftover(const fx *f)
@@ -168,12 +196,15 @@ const char *fx_leftover(const fx *f)
     if (f->out_rbm) return "an RBM";
     if (f->rres.history || f->rres.betas || f->rres.pt_accept || f->rres.epochs_run)
         return "an RBM training result";
+    if (f->out_ae) return "an autoencoder";
     return "";
 }
 
 void fx_close(fx *f)
 {
     fx_reset(f);
+    pml_ae_destroy(f->ae);
+    pml_ae_destroy(f->vae);
     pml_safetensors_free(&f->st_model);
     pml_safetensors_free(&f->st_model_far);
     pml_rbm_destroy(f->rbm);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "pml_test.h"
+#include "physml/autoencoder.h"
 #include "physml/rbm.h"
 
 #define S_OK PML_OK
@@ -77,6 +78,18 @@ typedef struct fx {
     pml_rbm_train_config rtc, rtc2;
     pml_rbm_gibbs_opts rgo, rgo2;
     char rbm_path[512], rbm_bad_path[512], rbm_shape_path[512];
+    /* autoencoder.h: ae plain (encoder "dense:2", decoder "dense:6", BCE on logits), vae
+     * ("dense:4" | gauss | "dense:6": latent 2), both for examples of 2x3 (f->ds), max_batch 4,
+     * on dev; aec a valid config (plain, "dense:2" | "dense:6"), aec2 a scratch copy; ae_path
+     * and vae_path them saved; ae_mismatch_path f->auto6 (one dense 6 -> 6) saved with the
+     * metadata of ae (its tensors do not fit them), ae_meta_path f->auto6 with malformed
+     * physml_ae_* metadata (vae "maybe") */
+    pml_autoencoder *ae, *vae;
+    pml_ae_config aec, aec2;
+    pml_vae_figures vfig;
+    double roc_fpr[5], roc_tpr[5];
+    char enc[512], dec[512];
+    char ae_path[512], vae_path[512], ae_mismatch_path[512], ae_meta_path[512];
     char path[512], model_path[512], missing[512], unwritable[512], spec65[400], long_spec[1100];
     /* host data and scratch outputs */
     float host[64];
@@ -119,6 +132,7 @@ typedef struct fx {
     pml_train_result res;
     pml_rbm *out_rbm;
     pml_rbm_train_result rres;
+    pml_autoencoder *out_ae;
 } fx;
 
 fx *fx_open(void);
@@ -141,13 +155,15 @@ void fx_close(fx *f);
 #define HRC(field, v) (f->hrc2 = f->hrc, f->hrc2.field = (v), &f->hrc2)
 #define HCC(field, v) (f->hcc2 = f->hcc, f->hcc2.field = (v), &f->hcc2)
 #define IC(field, v) (f->icfg2 = f->icfg, f->icfg2.field = (v), &f->icfg2)
+#define AEC(field, v) (f->aec2 = f->aec, f->aec2.field = (v), &f->aec2)
+#define AEC2(f1, v1, f2, v2) (f->aec2 = f->aec, f->aec2.f1 = (v1), f->aec2.f2 = (v2), &f->aec2)
 #define OC(kind, field, v) (f->oc = pml_optim_defaults(kind), f->oc.field = (v), &f->oc)
 #define TENSORS(...) ((pml_tensor *const[]){__VA_ARGS__})
 #define DOUBLES(...) ((const double[]){__VA_ARGS__})
 #define I64S(...) ((const int64_t[]){__VA_ARGS__})
 #define NAMED(...) ((const pml_named_tensor[]){__VA_ARGS__})
 #define STRINGS(...) ((const char *const[]){__VA_ARGS__})
-#define AUG(shift, flip, noise) (&(const pml_augment){(shift), (flip), (noise)})
+#define AUG(shift, flip, noise) (&(const pml_augment){(shift), (flip), (noise), 0.0f, 0.0f})
 #define MREF(t, off, ld) ((pml_matrix_ref){(t), (off), (ld)})
 
 /* ---- tables ----------------------------------------------------------------------------- */

@@ -5,6 +5,8 @@
 #define IDX(dtype, ndim, d0, data) (&(const pml_idx){(dtype), (ndim), {(d0)}, (data)})
 #define BATCH(start, count, scaling, aug, step, x, labels) \
     pml_dataset_batch(f->ds, start, count, scaling, aug, 1, step, x, labels)
+#define KEEP(...) ((const uint8_t[]){__VA_ARGS__})
+#define SELECT(keep, nkeep) pml_dataset_select_classes(f->ds, keep, nkeep, &f->out_ds)
 #define DATA_CASES(X)                                                                      \
     X(pml_idx_read, S_INVALID, pml_idx_read(NULL, &f->idx))                                \
     X(pml_idx_read, S_INVALID, pml_idx_read(f->missing, NULL))                             \
@@ -76,10 +78,26 @@
     X(pml_dataset_split, S_INVALID,                                                        \
       pml_dataset_split(f->ds, 0.9, 1, &f->out_ds, &f->out_ds2)) /* no training examples */ \
     X(pml_dataset_split, S_OK, pml_dataset_split(f->ds, 0.0, 1, &f->out_ds, &f->out_ds2))  \
+    X(pml_dataset_unshuffle, S_INVALID, pml_dataset_unshuffle(NULL))                        \
+    X(pml_dataset_unshuffle, S_OK, pml_dataset_unshuffle(f->ds))                            \
     X(pml_dataset_head, S_INVALID, pml_dataset_head(NULL, 2, &f->out_ds))                  \
     X(pml_dataset_head, S_INVALID, pml_dataset_head(f->ds, 2, NULL))                       \
     X(pml_dataset_head, S_INVALID, pml_dataset_head(f->ds, 0, &f->out_ds))                 \
     X(pml_dataset_head, S_INVALID, pml_dataset_head(f->ds, 5, &f->out_ds))                 \
+    X(pml_dataset_select_classes, S_INVALID,                                               \
+      pml_dataset_select_classes(f->ds, KEEP(1, 0), 2, NULL))                              \
+    X(pml_dataset_select_classes, S_INVALID,                                               \
+      pml_dataset_select_classes(NULL, KEEP(1, 0), 2, &f->out_ds))                         \
+    X(pml_dataset_select_classes, S_INVALID, SELECT(NULL, 2))                              \
+    X(pml_dataset_select_classes, S_INVALID, SELECT(KEEP(1, 0), 0))                        \
+    X(pml_dataset_select_classes, S_INVALID, SELECT(KEEP(1, 0), -1))                       \
+    X(pml_dataset_select_classes, S_INVALID, SELECT(f->pixels, 257))                       \
+    X(pml_dataset_select_classes, S_INVALID, /* no example of a kept class */              \
+      SELECT(KEEP(0, 0, 0), 3))                                                            \
+    X(pml_dataset_select_classes, S_INVALID, /* class 0 not kept, 1 and 2 past nkeep */     \
+      SELECT(KEEP(0), 1))                                                                  \
+    X(pml_dataset_select_classes, S_OK, SELECT(KEEP(1, 0), 2))                             \
+    X(pml_dataset_select_classes, S_OK, SELECT(KEEP(0, 1, 1), 3))                          \
     X(pml_dataset_shuffle, S_INVALID, pml_dataset_shuffle(NULL, 1, 0))                     \
     X(pml_dataset_shuffle, S_INVALID, pml_dataset_shuffle(f->ds, 1, 1ull << 48))           \
     X(pml_dataset_batch, S_INVALID,                                                        \
@@ -121,5 +139,9 @@
     Y(pml_dataset_classes, pml_dataset_classes(NULL) == 0)                                 \
     Y(pml_dataset_device, pml_dataset_device(NULL) == NULL)                                \
     Y(pml_scaling_name, strcmp(pml_scaling_name((pml_scaling)99), "?") == 0)               \
-    Y(pml_scaling_name, strcmp(pml_scaling_name((pml_scaling)-1), "?") == 0)
+    Y(pml_scaling_name, strcmp(pml_scaling_name((pml_scaling)-1), "?") == 0)              \
+    Y(pml_augment_active, pml_augment_active(NULL) == 0)                                   \
+    Y(pml_augment_active, pml_augment_active(AUG(0, 0, 0.0f)) == 0)                       \
+    Y(pml_augment_active, pml_augment_active(AUG(0, 1, 0.0f)) == 1)                       \
+    Y(pml_augment_active, pml_augment_active(&(const pml_augment){.saltpepper = 0.1f}) == 1)
 DEFINE_GROUP(data_h, "data.h", DATA_CASES, DATA_CHECKS)

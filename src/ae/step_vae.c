@@ -1,0 +1,124 @@
+/* The VAE's training step (Kingma & Welling 2014): forward in training mode (the gauss layer
+ * draws z = mu + sigma eps, eps keyed by the run's seed, its position and the step), the
+ * reconstruction loss -log p(x|z) of the clean inputs, beta times the analytic KL added on
+ * the device, backward (the gauss layer adds the KL's gradient), one optimiser step. The
+ * totals: slot[0] = sum over the rows of recon + beta KL (what is minimised), slot[1] = the
+ * KL's sum (pml_epoch_stats.train_kl). Evaluation samples z too, with draws keyed by the
+ * batch's number, so the validation ELBO is the same estimate every epoch. A plain
+ * autoencoder's step is nn's reconstruction step. */
+#include <stdlib.h>
+
+#include "ae/ae_model.h"
+
+#define PML_VAE_OPS(dev, fn, var) PML_FAMILY(dev, vae, fn, "variational-autoencoder", var)
+
+typedef struct vae_step {
+    pml_train_step base;
+    const pml_autoencoder *ae;
+    pml_tensor *dy;
+} vae_step;
+
+static pml_status check(const pml_train_step *base, const char *fn, const pml_model *m,
+                        pml_loss_kind loss)
+{
+    const vae_step *s = (const vae_step *)base;
+    (void)loss;
+    PML_CHECK(m == s->ae->m, PML_ERR_INVALID_ARGUMENT,
+              "%s: the VAE step trains the autoencoder it was made for", fn);
+    return PML_OK;
+}
+
+static pml_status begin(pml_train_step *base, const pml_model *m, int64_t max_batch)
+{
+    vae_step *s = (vae_step *)base;
+    pml_tensor_destroy(s->dy);
+    s->dy = NULL;
+    return pml_tensor_create_2d(m->dev, m->dtype, max_batch, pml_model_out_features(m), &s->dy);
+}
+
+static void end(pml_train_step *base)
+{
+    vae_step *s = (vae_step *)base;
+    pml_tensor_destroy(s->dy);
+    s->dy = NULL;
+}
+
+/* The forward of a training step (dy given) or of an evaluation, and the totals. */
+static pml_status elbo(vae_step *s, const pml_step_ctx *c, const pml_batch *b, pml_tensor *dy,
+                       double *slot)
+{
+    static const char fn[] = "VAE step";
+    pml_model *m = c->model;
+    pml_gauss_layer *g = pml_gauss_find(m, NULL);
+    PML_CHECK(g != NULL, PML_ERR_INVALID_ARGUMENT, "%s: the model has no gauss layer", fn);
+    PML_NN_OPS(m->dev, fn, nn);
+    PML_VAE_OPS(m->dev, fn, vae);
+    const double gs = c->reduction == PML_REDUCE_MEAN ? 1.0 / (double)b->count : 1.0;
+    const double beta = s->ae->cfg.beta;
+    const pml_tensor *y = NULL;
+    g->kl_scale = beta * gs;
+    if (dy) {
+        PML_TRY(pml_model_forward_train(m, b->x, b->count, b->seed, b->step, &y));
+    } else {
+        g->eval_sample = 1;
+        g->eval_seed = b->seed;
+        g->eval_counter = b->step;
+        const pml_status st = pml_model_forward_eval(m, b->x, b->count, &y);
+        g->eval_sample = 0;
+        PML_TRY(st);
+    }
+    pml_nn_loss_args a = pml_ae_loss_args(s->ae, b->count, y->data, b->clean->data, gs);
+    a.dy = dy ? dy->data : NULL;
+    a.out = slot;
+    a.nonfinite = c->nonfinite;
+    PML_TRY(nn->loss(m->dev, &a));
+    const pml_vae_add_kl_args k = {(const double *)g->kl->data, beta, slot, c->nonfinite};
+    return vae->add_kl(m->dev, &k);
+}
+
+static pml_status run(pml_train_step *base, const pml_step_ctx *c, const pml_batch *b,
+                      double *slot)
+{
+    vae_step *s = (vae_step *)base;
+    PML_TRY(elbo(s, c, b, s->dy, slot));
+    PML_TRY(pml_model_backward(c->model, s->dy, b->count));
+    return pml_optimizer_step_model_guarded(c->opt, c->model, c->nonfinite);
+}
+
+static pml_status evaluate(pml_train_step *base, const pml_step_ctx *c, const pml_batch *b,
+                           double *slot)
+{
+    return elbo((vae_step *)base, c, b, NULL, slot);
+}
+
+static void destroy(pml_train_step *base)
+{
+    end(base);
+    free(base);
+}
+
+static const struct pml_train_step_vt vae_vt = {
+    .check = check,
+    .begin = begin,
+    .end = end,
+    .run = run,
+    .evaluate = evaluate,
+    .destroy = destroy,
+};
+
+pml_status pml_ae_train_step(const pml_autoencoder *ae, pml_train_step **out)
+{
+    static const char fn[] = "pml_ae_train_step";
+    PML_CHECK_ARG(out != NULL && ae != NULL, fn, "autoencoder or out is NULL");
+    *out = NULL;
+    if (!ae->cfg.vae) return pml_error_within(pml_train_step_reconstruction(out), fn);
+    vae_step *s = calloc(1, sizeof *s);
+    PML_CHECK(s != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    s->base.vt = &vae_vt;
+    s->base.name = "vae";
+    s->base.has_kl = 1;
+    s->base.needs_clean = 1;
+    s->ae = ae;
+    *out = &s->base;
+    return PML_OK;
+}
