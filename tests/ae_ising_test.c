@@ -42,13 +42,23 @@ Test(ae_ising, extrapolation_in_one_over_L)
     const int L[3] = {16, 32, 48};
     double tc[3], err[3] = {0.01, 0.01, 0.01}, a = 0, ae = 0;
     for (int i = 0; i < 3; ++i) tc[i] = 2.269 + 0.9 / L[i];
-    PML_ASSERT_OK(pml_ae_tc_extrapolate(L, tc, err, 3, &a, &ae));
+    PML_ASSERT_OK(pml_ae_tc_extrapolate(L, tc, err, 3, 1, &a, &ae));
     cr_expect(fabs(a - 2.269) < 1e-12 && ae > 0.01 && ae < 0.1, "%g +- %g", a, ae);
-    PML_ASSERT_OK(pml_ae_tc_extrapolate(L, tc, NULL, 3, &a, &ae));
+    PML_ASSERT_OK(pml_ae_tc_extrapolate(L, tc, NULL, 3, 1, &a, &ae));
     cr_expect(fabs(a - 2.269) < 1e-12 && ae < 1e-9);
-    pml_test_expect_error("one size", pml_ae_tc_extrapolate(L, tc, NULL, 1, &a, &ae),
+    pml_test_expect_error("one size", pml_ae_tc_extrapolate(L, tc, NULL, 1, 1, &a, &ae),
                           PML_ERR_INVALID_ARGUMENT, "n 1");
     const int dup[2] = {16, 16};
-    pml_test_expect_error("twice", pml_ae_tc_extrapolate(dup, tc, NULL, 2, &a, &ae),
+    pml_test_expect_error("twice", pml_ae_tc_extrapolate(dup, tc, NULL, 2, 1, &a, &ae),
                           PML_ERR_INVALID_ARGUMENT, "twice");
+    /* with the next correction: T(L) = 2.269 + 1.2 / L - 6.7 / L^2 exactly, four sizes */
+    const int L4[4] = {16, 32, 48, 64};
+    double t4[4], e4[4] = {0.005, 0.005, 0.004, 0.004};
+    for (int i = 0; i < 4; ++i) t4[i] = 2.269 + 1.2 / L4[i] - 6.7 / ((double)L4[i] * L4[i]);
+    PML_ASSERT_OK(pml_ae_tc_extrapolate(L4, t4, e4, 4, 2, &a, &ae));
+    cr_expect(fabs(a - 2.269) < 1e-10 && ae > 0.005 && ae < 0.2, "%.12g +- %g", a, ae);
+    PML_ASSERT_OK(pml_ae_tc_extrapolate(L4, t4, NULL, 4, 1, &a, &ae));
+    cr_expect(a > 2.275, "the linear fit is biased by the 1/L^2 term: %g", a);
+    pml_test_expect_error("order 2 on 2 sizes", pml_ae_tc_extrapolate(L, tc, NULL, 2, 2, &a, &ae),
+                          PML_ERR_INVALID_ARGUMENT, "order 2");
 }

@@ -119,6 +119,69 @@ Test(parity_data, augmented_batches_cpu_vs_cuda)
     pml_device_close(gpu);
 }
 
+/* Masking and salt-and-pepper corruption (one u32 draw an element, PML_DATA_STREAM_CORRUPT):
+ * bit for bit under every scaling, alone, together, at their full fractions, with shifts and
+ * flips; with noise as well, the corrupted elements are table values and the rest agree within
+ * the normal-draw tolerance. */
+Test(parity_data, corrupted_batches_cpu_vs_cuda)
+{
+    pml_device *gpu = pml_test_open_cuda_or_skip();
+    pml_device *cpu = pml_test_open_cpu();
+    const int64_t n = 3000, count = 700;
+    const int rows = 9, cols = 11, f = 99;
+    uint8_t *img, *lab;
+    craft(n, f, &img, &lab);
+    pml_dataset *dc = NULL, *dg = NULL;
+    PML_ASSERT_OK(pml_dataset_from_host(cpu, n, rows, cols, img, lab, 10, &dc));
+    PML_ASSERT_OK(pml_dataset_from_host(gpu, n, rows, cols, img, lab, 10, &dg));
+    PML_ASSERT_OK(pml_dataset_shuffle(dc, 6, 3));
+    PML_ASSERT_OK(pml_dataset_shuffle(dg, 6, 3));
+    float *xc = malloc(count * f * sizeof *xc), *xg = malloc(count * f * sizeof *xg);
+    int32_t *yc = malloc(count * 4), *yg = malloc(count * 4);
+    const pml_scaling scs[3] = {PML_SCALE_UNIT, PML_SCALE_RAW, PML_SCALE_STANDARD};
+    const pml_augment augs[6] = {{0, 0, 0.0f, 0.3f, 0.0f},  {0, 0, 0.0f, 0.0f, 0.2f},
+                                 {2, 1, 0.0f, 0.25f, 0.15f}, {0, 0, 0.0f, 1.0f, 0.0f},
+                                 {1, 0, 0.0f, 0.0f, 1.0f},   {0, 1, 0.0f, 0.5f, 0.5f}};
+    for (int k = 0; k < 3; ++k)
+        for (int a = 0; a < 6; ++a) {
+            batch_on(dc, 321, count, scs[k], &augs[a], 55, 200 + a, xc, yc);
+            batch_on(dg, 321, count, scs[k], &augs[a], 55, 200 + a, xg, yg);
+            cr_assert(pml_test_equal_bytes("corrupted x", xg, xc, (size_t)(count * f), 4),
+                      "scaling %d, mask %g, saltpepper %g", k, (double)augs[a].mask,
+                      (double)augs[a].saltpepper);
+            cr_assert(pml_test_equal_bytes("labels", yg, yc, (size_t)count, 4));
+        }
+    /* noise, then corruption */
+    const pml_augment noisy = {1, 1, 0.2f, 0.2f, 0.1f};
+    batch_on(dc, 0, count, PML_SCALE_UNIT, &noisy, 8, 2, xc, yc);
+    batch_on(dg, 0, count, PML_SCALE_UNIT, &noisy, 8, 2, xg, yg);
+    cr_assert(pml_test_close_f32("noisy corrupted x", xg, xc, (size_t)(count * f), PML_TOL_NORMAL));
+    /* the elements the rule corrupts (draw below round((mask + saltpepper) 2^32)) are the
+     * table's ends on both */
+    const uint32_t t = (uint32_t)llround(ldexp((double)noisy.mask, 32)) +
+                       (uint32_t)llround(ldexp((double)noisy.saltpepper, 32));
+    int64_t hit = 0;
+    for (int64_t i = 0; i < count * f; ++i)
+        if (pml_philox_draw(8, PML_DATA_STREAM_CORRUPT | 2, (uint64_t)i) < t) {
+            cr_expect(xg[i] == xc[i] && (xc[i] == 0.0f || xc[i] == 1.0f),
+                      "element %lld: cuda %.9g, cpu %.9g", (long long)i, (double)xg[i],
+                      (double)xc[i]);
+            ++hit;
+        }
+    cr_expect(hit > count * f / 5, "%lld of %lld elements corrupted", (long long)hit,
+              (long long)(count * f));
+    free(xc);
+    free(xg);
+    free(yc);
+    free(yg);
+    free(img);
+    free(lab);
+    pml_dataset_destroy(dc);
+    pml_dataset_destroy(dg);
+    pml_device_close(cpu);
+    pml_device_close(gpu);
+}
+
 Test(parity_data, split_and_head_cpu_vs_cuda)
 {
     pml_device *gpu = pml_test_open_cuda_or_skip();

@@ -155,7 +155,7 @@ Test(parity_nn, cuda_losses_against_cpu)
     int64_t ys[2] = {BATCH, OUT}, ls[1] = {BATCH};
     const pml_loss_kind kinds[] = {PML_LOSS_MSE, PML_LOSS_MSE_HALF, PML_LOSS_SOFTMAX_XENT, PML_LOSS_BCE,
                                    PML_LOSS_BCE_LOGITS};
-    for (int k = 0; k < 4; ++k) {
+    for (int k = 0; k < (int)(sizeof kinds / sizeof kinds[0]); ++k) {
         float g[2][BATCH * OUT];
         double l[2];
         int64_t hits[2];

@@ -160,6 +160,8 @@ typedef struct pml_ae_ising_config {
     int nT;               /* 3..256 */
     int64_t configs;      /* per temperature, 16..2^20 */
     int64_t therm, gap;   /* sweeps (>= 0, gap >= 1) */
+    int rule;             /* the sampler's pml_ising_rule (PML_ISING_METROPOLIS; Swendsen-Wang
+                             decorrelates near T_c in a few sweeps) */
     int vae;
     int64_t hidden;       /* H, 1..4096 */
     int epochs;           /* >= 1 */
@@ -195,11 +197,13 @@ PML_API pml_status pml_ae_ising_run(pml_device *dev, const pml_ae_ising_config *
                                     pml_ae_ising_point *pts, pml_ae_ising_fit *fit, double *z,
                                     double *m);
 
-/* T_c(L) = T_c + a / L fitted by weighted least squares (weights 1/err^2; unweighted with the
- * residuals' scatter when an error is missing) over n >= 2 sizes: the intercept and its
- * standard error (NaN for n = 2 without errors). */
+/* T_c(L) = T_c + a / L (order 1) or + a / L + b / L^2 (order 2: the next correction, which
+ * the pseudo-critical points of L <= 64 still show) fitted by weighted least squares (weights
+ * 1/err^2; unweighted with the residuals' scatter when an error is missing) over n >= order + 1
+ * sizes: the intercept and its standard error (NaN when the fit has no degree of freedom and
+ * no errors were given). */
 PML_API pml_status pml_ae_tc_extrapolate(const int *L, const double *tc, const double *tc_err,
-                                         int n, double *tc_inf, double *tc_inf_err);
+                                         int n, int order, double *tc_inf, double *tc_inf_err);
 
 #ifdef __cplusplus
 }

@@ -48,6 +48,8 @@ static pml_status check_config(const char *fn, const pml_ae_ising_config *c)
                   c->gap <= ((int64_t)1 << 30),
               PML_ERR_INVALID_ARGUMENT, "%s: therm %lld, gap %lld: need therm >= 0, gap >= 1", fn,
               (long long)c->therm, (long long)c->gap);
+    PML_CHECK(c->rule >= PML_ISING_METROPOLIS && c->rule <= PML_ISING_WOLFF,
+              PML_ERR_INVALID_ARGUMENT, "%s: unknown rule %d", fn, c->rule);
     PML_CHECK(c->hidden >= 1 && c->hidden <= 4096, PML_ERR_INVALID_ARGUMENT,
               "%s: hidden %lld, needs 1..4096", fn, (long long)c->hidden);
     PML_CHECK(c->epochs >= 1 && c->batch >= 1 && c->batch <= 65536, PML_ERR_INVALID_ARGUMENT,
@@ -79,7 +81,7 @@ static pml_status sample(const char *fn, pml_device *dev, const pml_ae_ising_con
     ic.lx = ic.ly = c->L;
     ic.replicas = R;
     ic.J = 1.0;
-    ic.rule = PML_ISING_METROPOLIS;
+    ic.rule = (pml_ising_rule)c->rule;
     ic.seed = c->seed;
     pml_ising *is = NULL;
     PML_TRY(pml_error_within(pml_ising_create(dev, &ic, c->T, NULL, &is), fn));
@@ -172,9 +174,18 @@ static pml_status learn(const char *fn, pml_device *dev, const pml_ae_ising_conf
 {
     const int64_t N = (int64_t)c->L * c->L, n = pml_dataset_size(ds);
     char enc[64], dec[64];
-    snprintf(enc, sizeof enc, "dense:%lld,relu,dense:%d", (long long)c->hidden, c->vae ? 2 : 1);
-    snprintf(dec, sizeof dec, "dense:%lld,relu,dense:%lld,tanh", (long long)c->hidden,
-             (long long)N);
+    /* The plain autoencoder is odd, z(-x) = -z(x) and x'(-z) = -x'(z) (tanh units, no biases):
+     * the model's up-down symmetry built in, so that |z| of a configuration and of its
+     * reversal are the same. The VAE's log sigma^2 must be even in x: it keeps its biases. */
+    if (c->vae) {
+        snprintf(enc, sizeof enc, "dense:%lld,tanh,dense:2", (long long)c->hidden);
+        snprintf(dec, sizeof dec, "dense:%lld,tanh,dense:%lld,tanh", (long long)c->hidden,
+                 (long long)N);
+    } else {
+        snprintf(enc, sizeof enc, "dense:%lld:nobias,tanh,dense:1:nobias", (long long)c->hidden);
+        snprintf(dec, sizeof dec, "dense:%lld:nobias,tanh,dense:%lld:nobias,tanh",
+                 (long long)c->hidden, (long long)N);
+    }
     pml_ae_config ac = pml_ae_defaults();
     ac.encoder = enc;
     ac.decoder = dec;
@@ -333,13 +344,48 @@ pml_status pml_ae_ising_run(pml_device *dev, const pml_ae_ising_config *cfg,
     return s;
 }
 
+/* Solve the k x k system a x = b (k <= 3) by Gaussian elimination with partial pivoting, and
+ * the inverse's diagonal into inv_diag; 0, or -1 when singular. */
+static int solve(int k, double a[3][3], double b[3], double x[3], double inv_diag[3])
+{
+    double m[3][7];
+    for (int i = 0; i < k; ++i) {
+        for (int j = 0; j < k; ++j) m[i][j] = a[i][j];
+        for (int j = 0; j < k; ++j) m[i][k + j] = i == j;
+        m[i][2 * k] = b[i];
+    }
+    for (int c = 0; c < k; ++c) {
+        int p = c;
+        for (int r = c + 1; r < k; ++r)
+            if (fabs(m[r][c]) > fabs(m[p][c])) p = r;
+        if (!(fabs(m[p][c]) > 1e-300)) return -1;
+        for (int j = 0; j <= 2 * k; ++j) {
+            const double t = m[c][j];
+            m[c][j] = m[p][j];
+            m[p][j] = t;
+        }
+        for (int r = 0; r < k; ++r) {
+            if (r == c) continue;
+            const double f = m[r][c] / m[c][c];
+            for (int j = 0; j <= 2 * k; ++j) m[r][j] -= f * m[c][j];
+        }
+    }
+    for (int i = 0; i < k; ++i) {
+        x[i] = m[i][2 * k] / m[i][i];
+        inv_diag[i] = m[i][k + i] / m[i][i];
+    }
+    return 0;
+}
+
 pml_status pml_ae_tc_extrapolate(const int *L, const double *tc, const double *tc_err, int n,
-                                 double *tc_inf, double *tc_inf_err)
+                                 int order, double *tc_inf, double *tc_inf_err)
 {
     static const char fn[] = "pml_ae_tc_extrapolate";
     PML_CHECK_ARG(L != NULL && tc != NULL && tc_inf != NULL, fn, "L, tc or tc_inf is NULL");
-    PML_CHECK(n >= 2 && n <= 1024, PML_ERR_INVALID_ARGUMENT, "%s: n %d, needs 2..1024 sizes", fn,
-              n);
+    PML_CHECK(order == 1 || order == 2, PML_ERR_INVALID_ARGUMENT, "%s: order %d, needs 1 or 2",
+              fn, order);
+    PML_CHECK(n >= order + 1 && n <= 1024, PML_ERR_INVALID_ARGUMENT,
+              "%s: n %d, needs %d..1024 sizes for order %d", fn, n, order + 1, order);
     int weighted = tc_err != NULL;
     for (int i = 0; i < n; ++i) {
         PML_CHECK(L[i] >= 1 && isfinite(tc[i]), PML_ERR_INVALID_ARGUMENT,
@@ -348,30 +394,30 @@ pml_status pml_ae_tc_extrapolate(const int *L, const double *tc, const double *t
             PML_CHECK(L[j] != L[i], PML_ERR_INVALID_ARGUMENT, "%s: L %d given twice", fn, L[i]);
         if (tc_err && !(tc_err[i] > 0 && isfinite(tc_err[i]))) weighted = 0;
     }
-    /* least squares of tc = a + b x, x = 1/L */
-    double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    /* the normal equations of tc = c0 + c1 x (+ c2 x^2), x = 1/L */
+    const int k = order + 1;
+    double a[3][3] = {{0}}, b[3] = {0}, c[3], inv[3];
     for (int i = 0; i < n; ++i) {
         const double w = weighted ? 1.0 / (tc_err[i] * tc_err[i]) : 1.0, x = 1.0 / L[i];
-        sw += w;
-        sx += w * x;
-        sy += w * tc[i];
-        sxx += w * x * x;
-        sxy += w * x * tc[i];
+        const double p[3] = {1.0, x, x * x};
+        for (int r = 0; r < k; ++r) {
+            for (int q = 0; q < k; ++q) a[r][q] += w * p[r] * p[q];
+            b[r] += w * p[r] * tc[i];
+        }
     }
-    const double det = sw * sxx - sx * sx;
-    PML_CHECK(det > 0, PML_ERR_NUMERIC, "%s: the sizes do not determine a line in 1/L", fn);
-    const double b = (sw * sxy - sx * sy) / det, a = (sy - b * sx) / sw;
-    *tc_inf = a;
+    PML_CHECK(solve(k, a, b, c, inv) == 0, PML_ERR_NUMERIC,
+              "%s: the sizes do not determine the fit in 1/L", fn);
+    *tc_inf = c[0];
     if (tc_inf_err) {
         if (weighted) {
-            *tc_inf_err = sqrt(sxx / det);
-        } else if (n > 2) {
+            *tc_inf_err = sqrt(inv[0]);
+        } else if (n > k) {
             double rss = 0;
             for (int i = 0; i < n; ++i) {
-                const double r = tc[i] - a - b / L[i];
+                const double x = 1.0 / L[i], r = tc[i] - c[0] - c[1] * x - (k > 2 ? c[2] * x * x : 0);
                 rss += r * r;
             }
-            *tc_inf_err = sqrt(rss / (n - 2) * sxx / det);
+            *tc_inf_err = sqrt(rss / (n - k) * inv[0]);
         } else {
             *tc_inf_err = NAN;
         }

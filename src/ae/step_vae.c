@@ -6,9 +6,12 @@
  * KL's sum (pml_epoch_stats.train_kl). Evaluation samples z too, with draws keyed by the
  * batch's number, so the validation ELBO is the same estimate every epoch. A plain
  * autoencoder's step is nn's reconstruction step. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ae/ae_model.h"
+#include "nn/checkpoint.h"
 
 #define PML_VAE_OPS(dev, fn, var) PML_FAMILY(dev, vae, fn, "variational-autoencoder", var)
 
@@ -91,6 +94,40 @@ static pml_status evaluate(pml_train_step *base, const pml_step_ctx *c, const pm
     return elbo((vae_step *)base, c, b, NULL, slot);
 }
 
+/* The settings that change the steps' arithmetic beyond what the driver records (the loss):
+ * beta and the Gaussian decoder's sigma. */
+static void settings(const vae_step *s, char beta[40], char sigma[40])
+{
+    snprintf(beta, 40, "%.17g", s->ae->cfg.beta);
+    snprintf(sigma, 40, "%.17g", s->ae->cfg.loss == PML_LOSS_MSE ? s->ae->cfg.sigma : 0.0);
+}
+
+static pml_status save(const pml_train_step *base, pml_ckpt_out *w)
+{
+    char beta[40], sigma[40];
+    settings((const vae_step *)base, beta, sigma);
+    pml_ckpt_meta(w, "step.beta", "%s", beta);
+    pml_ckpt_meta(w, "step.sigma", "%s", sigma);
+    return PML_OK;
+}
+
+/* A checkpoint of this run: the same beta and sigma (eps needs no state: it is keyed by the
+ * step). */
+static pml_status load(pml_train_step *base, const struct pml_safetensors *ck, const char *path)
+{
+    char v[2][40];
+    settings((const vae_step *)base, v[0], v[1]);
+    const char *keys[2] = {"step.beta", "step.sigma"};
+    for (int i = 0; i < 2; ++i) {
+        const char *got = pml_safetensors_meta(ck, keys[i]);
+        PML_CHECK(got != NULL, PML_ERR_BAD_FORMAT, "pml_ae_train: %s holds no %s", path, keys[i]);
+        PML_CHECK(strcmp(got, v[i]) == 0, PML_ERR_INVALID_ARGUMENT,
+                  "pml_ae_train: %s is of a run with %s = %s, this one has %s", path, keys[i] + 5,
+                  got, v[i]);
+    }
+    return PML_OK;
+}
+
 static void destroy(pml_train_step *base)
 {
     end(base);
@@ -104,6 +141,8 @@ static const struct pml_train_step_vt vae_vt = {
     .run = run,
     .evaluate = evaluate,
     .destroy = destroy,
+    .save = save,
+    .load = load,
 };
 
 pml_status pml_ae_train_step(const pml_autoencoder *ae, pml_train_step **out)

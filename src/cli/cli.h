@@ -164,6 +164,7 @@ int pml_cmd_train(int argc, char **argv);
 int pml_cmd_eval(int argc, char **argv);
 int pml_cmd_predict(int argc, char **argv);
 int pml_cmd_conv(int argc, char **argv);
+int pml_cmd_ae(int argc, char **argv); /* ae train | anomaly | sample | reconstruct | encode | ising */
 
 /* ---- the tour ----------------------------------------------------------------------------
  * Each chapter runs on the tour's device, prints progress on stderr, appends rows to the
@@ -188,6 +189,7 @@ typedef struct pml_tour_chapter {
 
 int pml_tour_devices(pml_tour_ctx *ctx);
 int pml_tour_cnn(pml_tour_ctx *ctx);
+int pml_tour_ae(pml_tour_ctx *ctx);
 
 int pml_tour_ising(pml_tour_ctx *ctx); /* the Ising chapter */
 int pml_tour_hopfield(pml_tour_ctx *ctx);

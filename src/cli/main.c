@@ -18,6 +18,7 @@ static const pml_command commands[] = {
     {"train", pml_cmd_train, "train a feed-forward network by backprop (Fashion-MNIST)"},
     {"eval", pml_cmd_eval, "evaluate a saved model on a dataset"},
     {"conv", pml_cmd_conv, "convolution worked through: the primer's Fig. 7-12 (`conv demo`)"},
+    {"ae", pml_cmd_ae, "autoencoders: train (denoising, VAE), anomaly, sample, reconstruct, encode, ising"},
     {"predict", pml_cmd_predict, "a saved model's outputs for a dataset or a .npy, as .npy"},
 
     {NULL, NULL, NULL},

@@ -15,6 +15,8 @@ static const pml_tour_chapter chapters[] = {
     {"train", "Feed-forward network trained by backprop", pml_tour_train},
     {"cnn", "Convolutional networks: the primer's filters, and a CNN on Fashion-MNIST",
      pml_tour_cnn},
+    {"ae", "Autoencoders: denoising, a VAE, and the Ising T_c from a one-unit latent",
+     pml_tour_ae},
 
     {NULL, NULL, NULL},
 };
@@ -60,7 +62,7 @@ int pml_cmd_tour(int argc, char **argv)
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"out", PML_OPT_STR, &out, "DIR", "where report.md and the figures go (out/tour)"},
         {"quick", PML_OPT_FLAG, &quick, NULL, "smaller sizes: a smoke test in seconds"},
-        {"only", PML_OPT_STR, &only, "NAME", "run one chapter (devices, ising, hopfield, rbm, train, cnn)"},
+        {"only", PML_OPT_STR, &only, "NAME", "run one chapter (devices, ising, hopfield, rbm, train, cnn, ae)"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no progress on stderr"},
         {NULL, 0, NULL, NULL, NULL},
     };

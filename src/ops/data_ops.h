@@ -46,7 +46,7 @@ typedef struct pml_data_batch_args {
     float lut[256];        /* pixel value -> scaled float */
     int shift, flip;
     float noise;
-    uint32_t mask_t, sp_t; /* round(fraction 2^32), capped at 2^32 - 1; mask_t + sp_t fits */
+    uint32_t mask_t, sp_t; /* round(fraction 2^32), capped at 2^32 - 1 (never added) */
     uint64_t seed, step;
     float *x;              /* count x F */
     int32_t *y;            /* count, or NULL */

@@ -62,15 +62,19 @@ static pml_ae_ising_config ising_small(void)
     X(pml_ae_ising_run, S_INVALID, IRUN(f->dev, ICFG(blocks, 1)))                          \
     X(pml_ae_ising_run, S_OK, IRUN(f->dev, ICFG(vae, 1)))                                  \
     X(pml_ae_tc_extrapolate, S_INVALID,                                                    \
-      pml_ae_tc_extrapolate(NULL, DOUBLES(2.3, 2.28), NULL, 2, &f->dval, NULL))            \
+      pml_ae_tc_extrapolate(NULL, DOUBLES(2.3, 2.28), NULL, 2, 1, &f->dval, NULL))         \
     X(pml_ae_tc_extrapolate, S_INVALID,                                                    \
-      pml_ae_tc_extrapolate(LS(16, 32), DOUBLES(2.3, 2.28), NULL, 1, &f->dval, NULL))      \
+      pml_ae_tc_extrapolate(LS(16, 32), DOUBLES(2.3, 2.28), NULL, 1, 1, &f->dval, NULL))   \
     X(pml_ae_tc_extrapolate, S_INVALID,                                                    \
-      pml_ae_tc_extrapolate(LS(16, 16), DOUBLES(2.3, 2.28), NULL, 2, &f->dval, NULL))      \
+      pml_ae_tc_extrapolate(LS(16, 16), DOUBLES(2.3, 2.28), NULL, 2, 1, &f->dval, NULL))   \
     X(pml_ae_tc_extrapolate, S_INVALID,                                                    \
-      pml_ae_tc_extrapolate(LS(16, 32), DOUBLES(2.3, NAN), NULL, 2, &f->dval, NULL))       \
+      pml_ae_tc_extrapolate(LS(16, 32), DOUBLES(2.3, NAN), NULL, 2, 1, &f->dval, NULL))    \
+    X(pml_ae_tc_extrapolate, S_INVALID, /* order 2 needs three sizes */                    \
+      pml_ae_tc_extrapolate(LS(16, 32), DOUBLES(2.3, 2.28), NULL, 2, 2, &f->dval, NULL))   \
+    X(pml_ae_tc_extrapolate, S_INVALID,                                                    \
+      pml_ae_tc_extrapolate(LS(16, 32), DOUBLES(2.3, 2.28), NULL, 2, 3, &f->dval, NULL))   \
     X(pml_ae_tc_extrapolate, S_OK,                                                         \
-      pml_ae_tc_extrapolate(LS(16, 32), DOUBLES(2.3, 2.28), NULL, 2, &f->dval, &f->dval2)) \
+      pml_ae_tc_extrapolate(LS(16, 32), DOUBLES(2.3, 2.28), NULL, 2, 1, &f->dval, &f->dval2)) \
     X(pml_ae_preset, S_INVALID, PRESET(NULL, 2, 1, I64S(6)))                               \
     X(pml_ae_preset, S_INVALID, PRESET("dense", 2, 1, NULL))                               \
     X(pml_ae_preset, S_INVALID,                                                            \

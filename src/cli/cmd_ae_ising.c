@@ -1,0 +1,257 @@
+/* physml ae ising: the 2D Ising model's critical temperature read by an autoencoder with a
+ * one-unit latent (the primer's Fig. 14): per lattice size the latent's susceptibility peak
+ * T_c(L), then T_c(L) = T_c + a/L extrapolated to the infinite lattice, beside Onsager's
+ * 2/ln(1 + sqrt 2). The pipeline is pml_ae_ising_run (src/ae/ising_tc.c). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/ae_cli.h"
+#include "cli/ising_cli.h"
+
+#define CMD "ae ising"
+#define MAX_L 16
+#define MAX_T 256
+
+static int write_plots(const char *out, const int *L, int nL, const double *T, int nT,
+                       const pml_ae_ising_point *pts, const pml_ae_ising_fit *fit,
+                       const double *z, const double *m, int64_t configs, int quiet)
+{
+    char path[PML_PATH_MAX];
+    pml_wfile w;
+    if (pml_cli_path(CMD, path, sizeof path, out, "ising_ae.dat") || pml_cli_open(CMD, path, &w))
+        return 1;
+    fprintf(w.f, "# one block per L (gnuplot index i): T <|m|> err <|z|> err chi_z err; "
+                 "chi_z = L^2 (<z^2> - <|z|>^2) of the latent scaled to max <|z|> = 1\n");
+    for (int i = 0; i < nL; ++i) {
+        fprintf(w.f, "# L = %d, T_c(L) = %.5f +- %.5f\n", L[i], fit[i].tc, fit[i].tc_err);
+        for (int t = 0; t < nT; ++t) {
+            const pml_ae_ising_point *p = &pts[i * nT + t];
+            fprintf(w.f, "%.6g %.6g %.6g %.6g %.6g %.6g %.6g\n", p->T, p->m_abs, p->m_abs_err,
+                    p->z_abs, p->z_abs_err, p->chi_z, p->chi_z_err);
+        }
+        fprintf(w.f, "\n\n");
+    }
+    if (pml_cli_commit(CMD, &w, quiet)) return 1;
+    if (pml_cli_path(CMD, path, sizeof path, out, "ising_ae_zm.dat") || pml_cli_open(CMD, path, &w))
+        return 1;
+    fprintf(w.f, "# one block per L: m z (every configuration's magnetisation per spin and "
+                 "latent, at most 40 per temperature)\n");
+    const int64_t every = configs > 40 ? configs / 40 : 1;
+    for (int i = 0; i < nL; ++i) {
+        const double *zi = z + (int64_t)i * nT * configs, *mi = m + (int64_t)i * nT * configs;
+        for (int64_t k = 0; k < (int64_t)nT * configs; k += every)
+            fprintf(w.f, "%.5g %.5g\n", mi[k], zi[k]);
+        fprintf(w.f, "\n\n");
+    }
+    if (pml_cli_commit(CMD, &w, quiet)) return 1;
+    if (pml_cli_path(CMD, path, sizeof path, out, "ising_ae.gp") || pml_cli_open(CMD, path, &w))
+        return 1;
+    const double tc = pml_ising_tc(1.0);
+    fprintf(w.f, "# physml ae ising: the latent of an autoencoder against T and m\n");
+    pml_gnuplot_output(w.f, "ising_ae.png", "set terminal pngcairo size 1500,460 noenhanced");
+    fprintf(w.f, "set multiplot layout 1,3\nset grid\nset key top right\n"
+                 "set arrow 1 from %.6f, graph 0 to %.6f, graph 1 nohead dt 2 lc rgb 'black'\n"
+                 "set title 'mean |latent| (points) and <|m|> (lines) against T'\n"
+                 "set xlabel 'T'\nplot ",
+            tc, tc);
+    for (int i = 0; i < nL; ++i)
+        fprintf(w.f, "%s'ising_ae.dat' index %d using 1:4:5 with yerrorbars lc %d pt 7 ps 0.5 "
+                     "title 'L = %d', '' index %d using 1:2 with lines lc %d notitle",
+                i ? ", " : "", i, i + 1, L[i], i, i + 1);
+    fprintf(w.f, "\nunset arrow 1\nset title 'latent against magnetisation (all T)'\n"
+                 "set xlabel 'm per spin'\nset ylabel 'z'\nplot ");
+    for (int i = 0; i < nL; ++i)
+        fprintf(w.f, "%s'ising_ae_zm.dat' index %d using 1:2 with points pt 7 ps 0.2 lc %d "
+                     "title 'L = %d'", i ? ", " : "", i, i + 1, L[i]);
+    fprintf(w.f, "\nset ylabel ''\nset title 'L^2 (<z^2> - <|z|>^2): dashed exact T_c, dotted peaks'\nset xlabel 'T'\n"
+                 "set arrow 1 from %.6f, graph 0 to %.6f, graph 1 nohead dt 2 lc rgb 'black'\n",
+            tc, tc);
+    for (int i = 0; i < nL; ++i)
+        if (isfinite(fit[i].tc))
+            fprintf(w.f, "set arrow %d from %.6f, graph 0 to %.6f, graph 1 nohead dt 3 lc %d\n",
+                    i + 2, fit[i].tc, fit[i].tc, i + 1);
+    fprintf(w.f, "plot ");
+    for (int i = 0; i < nL; ++i)
+        fprintf(w.f, "%s'ising_ae.dat' index %d using 1:6:7 with yerrorlines lc %d pt 7 ps 0.5 "
+                     "title 'L = %d'", i ? ", " : "", i, i + 1, L[i]);
+    fprintf(w.f, "\nunset multiplot\n");
+    (void)T;
+    if (pml_cli_commit(CMD, &w, 1)) return 1;
+    return pml_gnuplot_render(CMD, out, "ising_ae.gp", "ising_ae.png", quiet) < 0;
+}
+
+int pml_cmd_ae_ising(int argc, char **argv)
+{
+    const char *Ls = "16,32,48,64", *Ts = "1.5:3.5:0.05", *device = "auto", *out = NULL;
+    const char *rule = "metropolis", *fitname = "auto";
+    int64_t configs = 500, therm = 1000, gap = 0, hidden = 64, epochs = 10, batch = 64,
+            blocks = 20;
+    double lr = 1e-3;
+    uint64_t seed = 1;
+    int vae = 0, json = 0, quiet = 0;
+    const pml_opt opts[] = {
+        {"L", PML_OPT_STR, &Ls, "LIST", "lattice sides, even, 4..256 (16,32,48,64)"},
+        {"T", PML_OPT_STR, &Ts, "A:B:STEP", "temperatures, a range or a list (1.5:3.5:0.05)"},
+        {"configs", PML_OPT_INT, &configs, "N", "configurations per temperature (500)", 16,
+         1 << 20},
+        {"therm", PML_OPT_INT, &therm, "N", "Metropolis sweeps before the first (1000)", 0, 1e9},
+        {"gap", PML_OPT_INT, &gap, "N", "sweeps between configurations (0: 2L)", 0, 1e6},
+        {"rule", PML_OPT_CHOICE, &rule, "R",
+         "the sampler: metropolis (the default), heatbath, sw (Swendsen-Wang) or wolff",
+         .choices = "metropolis|heatbath|sw|wolff"},
+        {"vae", PML_OPT_FLAG, &vae, NULL, "a VAE with a one-unit latent (Wetzel 2017) instead of "
+                                          "an autoencoder"},
+        {"hidden", PML_OPT_INT, &hidden, "H", "hidden units of encoder and decoder (64)", 1,
+         4096},
+        {"epochs", PML_OPT_INT, &epochs, "N", "epochs (10)", 1, 100000},
+        {"batch", PML_OPT_INT, &batch, "N", "mini-batch (64)", 1, 65536},
+        {"lr", PML_OPT_DOUBLE, &lr, "X", "Adam's learning rate (1e-3)", 0, 10, 1},
+        {"fit", PML_OPT_CHOICE, &fitname, "F",
+         "the extrapolation: linear (T_c + a/L), quadratic (+ b/L^2) or auto (quadratic from "
+         "four sizes)", .choices = "auto|linear|quadratic"},
+        {"blocks", PML_OPT_INT, &blocks, "B", "jackknife blocks of configurations (20)", 2, 1024},
+        {"seed", PML_OPT_U64, &seed, "S", "the sampler, the weights, the shuffling (1)"},
+        {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
+        {"out", PML_OPT_STR, &out, "DIR", "ising_ae.{dat,gp,png}, ising_ae_zm.dat"},
+        {"json", PML_OPT_FLAG, &json, NULL, "one JSON object per L and a final one"},
+        {"quiet", PML_OPT_FLAG, &quiet, NULL, "no messages on stderr but errors"},
+        {NULL, 0, NULL, NULL, NULL},
+    };
+    int r = pml_cli_parse(
+        CMD,
+        "ae ising [--L 16,32,48,64] [--T 1.5:3.5:0.05] [--configs 500] [--vae] [--device D] [--json] "
+        "[--out DIR]",
+        "The 2D Ising model's critical temperature read by an autoencoder: Metropolis "
+        "configurations at many temperatures, an autoencoder (or VAE) with a one-unit latent "
+        "trained on them all, the latent's susceptibility L^2 (<z^2> - <|z|>^2) against T, its "
+        "peak T_c(L) with a jackknife error, and T_c(L) = T_c + a/L extrapolated to the "
+        "infinite lattice beside Onsager's exact 2/ln(1 + sqrt 2).",
+        argc, argv, 3, opts);
+    if (r) return r == 1 ? 0 : r;
+    int64_t Lv[MAX_L];
+    const int nL = pml_parse_i64_list(Ls, Lv, MAX_L);
+    if (nL < 1) return pml_cli_usage(CMD, "L", "'%s': needs 1..%d sides, comma-separated", Ls, MAX_L);
+    int L[MAX_L];
+    for (int i = 0; i < nL; ++i) {
+        if (Lv[i] < 4 || Lv[i] > 256 || Lv[i] % 2)
+            return pml_cli_usage(CMD, "L", "side %lld: needs an even side 4..256", (long long)Lv[i]);
+        for (int j = 0; j < i; ++j)
+            if (Lv[j] == Lv[i]) return pml_cli_usage(CMD, "L", "side %lld given twice", (long long)Lv[i]);
+        L[i] = (int)Lv[i];
+    }
+    double T[MAX_T];
+    const int nT = pml_parse_range(Ts, T, MAX_T);
+    if (nT < 3) return pml_cli_usage(CMD, "T", "'%s': needs 3..%d temperatures (A:B:STEP or a "
+                                               "list)", Ts, MAX_T);
+    for (int i = 0; i < nT; ++i)
+        if (!(T[i] > 0) || (i && !(T[i] > T[i - 1])))
+            return pml_cli_usage(CMD, "T", "'%s': temperatures must be > 0 and increasing", Ts);
+    const int order = strcmp(fitname, "linear") == 0      ? 1
+                      : strcmp(fitname, "quadratic") == 0 ? 2
+                      : nL >= 4                           ? 2
+                                                          : 1;
+    if (nL >= 2 && nL < order + 1)
+        return pml_cli_usage(CMD, "fit", "a quadratic fit in 1/L needs three sizes or more");
+    if (blocks > configs) return pml_cli_usage(CMD, "blocks", "%lld blocks of %lld configurations",
+                                               (long long)blocks, (long long)configs);
+    if (out && pml_cli_out_dir(CMD, out)) return 1;
+    pml_device *dev = NULL;
+    if ((r = pml_cli_open_device(CMD, device, &dev))) return r;
+    pml_ae_ising_point *pts = calloc((size_t)nL * nT, sizeof *pts);
+    pml_ae_ising_fit fit[MAX_L];
+    double *z = calloc((size_t)nL * nT * configs, sizeof *z), *m = calloc((size_t)nL * nT * configs, sizeof *m);
+    if (!pts || !z || !m) r = pml_cli_fail(CMD, "the results", PML_ERR_OUT_OF_MEMORY);
+    char gap_text[32] = "2L";
+    if (gap) snprintf(gap_text, sizeof gap_text, "%lld", (long long)gap);
+    if (!r && !json)
+        printf("Ising T_c from %s with a one-unit latent: %d temperatures %.3g..%.3g, %lld "
+               "configurations each (%s, %s sweeps apart), %lld epochs\n"
+               "%5s %10s %9s %10s %12s %8s %8s\n",
+               vae ? "a VAE" : "an autoencoder", nT, T[0], T[nT - 1], (long long)configs, rule,
+               gap_text, (long long)epochs, "L", "T_c(L)", "+-",
+               "corr(z,m)", "corr(|z|,|m|)", "sample s", "train s");
+    double tcs[MAX_L], errs[MAX_L];
+    for (int i = 0; !r && i < nL; ++i) {
+        pml_ae_ising_config c = pml_ae_ising_defaults(L[i]);
+        c.T = T;
+        c.nT = nT;
+        c.configs = configs;
+        c.therm = therm;
+        if (gap) c.gap = gap;
+        c.vae = vae;
+        c.rule = pml_parse_rule(rule);
+        c.hidden = hidden;
+        c.epochs = (int)epochs;
+        c.batch = batch;
+        c.lr = lr;
+        c.seed = seed;
+        c.blocks = (int)blocks;
+        if (!quiet) fprintf(stderr, "physml %s: L = %d ...\n", CMD, L[i]);
+        const pml_status s = pml_ae_ising_run(dev, &c, pts + (int64_t)i * nT, &fit[i],
+                                              z + (int64_t)i * nT * configs,
+                                              m + (int64_t)i * nT * configs);
+        if (s != PML_OK) {
+            r = pml_cli_fail(CMD, "the run", s);
+            break;
+        }
+        tcs[i] = fit[i].tc;
+        errs[i] = fit[i].tc_err;
+        if (fit[i].peak_at_edge)
+            fprintf(stderr, "physml %s: warning: L = %d: the susceptibility is largest at the "
+                            "scan's end (T = %g): T_c(%d) is not inside the scan, widen --T\n",
+                    CMD, L[i], fit[i].tc, L[i]);
+        if (json) {
+            pml_jsonl j;
+            pml_jsonl_begin(&j, stdout);
+            pml_jsonl_int(&j, "L", L[i]);
+            pml_jsonl_num(&j, "tc", fit[i].tc);
+            pml_jsonl_num(&j, "tc_err", fit[i].tc_err);
+            pml_jsonl_num(&j, "corr_m", fit[i].corr_m);
+            pml_jsonl_num(&j, "corr_abs_m", fit[i].corr_abs_m);
+            pml_jsonl_bool(&j, "peak_at_edge", fit[i].peak_at_edge);
+            pml_jsonl_num(&j, "gen_seconds", fit[i].gen_seconds);
+            pml_jsonl_num(&j, "train_seconds", fit[i].train_seconds);
+            pml_jsonl_num(&j, "final_loss", fit[i].final_loss);
+            pml_jsonl_end(&j);
+        } else {
+            printf("%5d %10.4f %9.4f %10.4f %12.4f %8.1f %8.1f\n", L[i], fit[i].tc, fit[i].tc_err,
+                   fit[i].corr_m, fit[i].corr_abs_m, fit[i].gen_seconds, fit[i].train_seconds);
+        }
+        fflush(stdout);
+    }
+    const double exact = pml_ising_tc(1.0);
+    double tinf = NAN, tinf_err = NAN;
+    int edge = 0;
+    for (int i = 0; i < nL; ++i) edge |= !r && fit[i].peak_at_edge;
+    if (!r && nL >= 2 && !edge) {
+        const pml_status s = pml_ae_tc_extrapolate(L, tcs, errs, nL, order, &tinf, &tinf_err);
+        if (s != PML_OK) r = pml_cli_fail(CMD, "the extrapolation", s);
+    }
+    if (!r && json) {
+        pml_jsonl j;
+        pml_jsonl_begin(&j, stdout);
+        pml_jsonl_bool(&j, "final", 1);
+        pml_jsonl_num(&j, "tc_inf", tinf);
+        pml_jsonl_num(&j, "tc_inf_err", tinf_err);
+        pml_jsonl_num(&j, "tc_exact", exact);
+        pml_jsonl_num(&j, "deviation", (tinf - exact) / exact);
+        pml_jsonl_str(&j, "fit", order == 2 ? "quadratic" : "linear");
+        pml_jsonl_str(&j, "device", pml_device_spec(dev));
+        pml_jsonl_end(&j);
+    } else if (!r && nL >= 2 && !edge) {
+        printf("T_c(L) = T_c + a/L%s over L = %s: T_c = %.4f +- %.4f; exact 2/ln(1+sqrt 2) = "
+               "%.6f (%+.2f%%, %.1f standard errors)\n",
+               order == 2 ? " + b/L^2" : "", Ls, tinf, tinf_err, exact, 100.0 * (tinf - exact) / exact,
+               fabs(tinf - exact) / tinf_err);
+    } else if (!r && nL < 2) {
+        printf("one size: no extrapolation (give --L with two or more sides); exact T_c = %.6f\n",
+               exact);
+    }
+    if (!r && out) r = write_plots(out, L, nL, T, nT, pts, fit, z, m, configs, quiet);
+    free(pts);
+    free(z);
+    free(m);
+    pml_device_close(dev);
+    return r;
+}
