@@ -17,6 +17,7 @@ Test(ae_ising, latent_tracks_m_and_peaks_near_tc)
     c.configs = 200;
     c.therm = 500;
     c.gap = 16;
+    c.rule = PML_ISING_METROPOLIS; /* the primer's sampler (the default is Swendsen-Wang) */
     c.epochs = 8;
     c.hidden = 32;
     pml_ae_ising_point pts[17];

@@ -820,3 +820,60 @@ Test(nn_checkpoint, random_header_damage_fails_cleanly)
     cr_log_info("%d of %d damaged headers still resumed", oks, dm.iterations);
     pml_device_close(d.dev);
 }
+
+/* A checkpoint as the format's first versions wrote it: no augment mask or salt-and-pepper
+ * keys, a history of 8 columns. It resumes to the same end as an uninterrupted run. */
+Test(nn_checkpoint, checkpoints_before_the_kl_columns_resume)
+{
+    pml_device *dev = pml_test_open_cpu();
+    const scenario sc = momentum_augmented();
+    const char *ck = pml_test_tmppath("new.safetensors"), *old = pml_test_tmppath("old.safetensors");
+    outcome *whole = malloc(sizeof *whole), *part = malloc(sizeof *part),
+            *rest = malloc(sizeof *rest);
+    PML_ASSERT_OK(run(dev, &sc, 0, NULL, 0, NULL, NULL, whole));
+    ctl stop = {3, 0};
+    PML_ASSERT_OK(run(dev, &sc, 0, ck, 1, NULL, &stop, part));
+    pml_safetensors st;
+    PML_ASSERT_OK(pml_safetensors_read(dev, ck, &st));
+    const char *meta[256];
+    int k = 0;
+    for (int i = 0; i < st.meta_count && k < 250; ++i) {
+        const char *key = st.meta_keys[i];
+        if (strcmp(key, "physml_augment_mask") == 0 || strcmp(key, "physml_augment_saltpepper") == 0)
+            continue;
+        meta[k++] = key;
+        meta[k++] = strcmp(key, "physml_history_columns") == 0
+                        ? "epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,samples"
+                        : st.meta_values[i];
+    }
+    meta[k] = NULL;
+    pml_tensor *h = pml_safetensors_find(&st, "history"), *h8 = NULL;
+    cr_assert(h != NULL && pml_tensor_dim(h, 1) == 10);
+    const int64_t ne = pml_tensor_dim(h, 0);
+    double *v = malloc((size_t)ne * 10 * sizeof *v), *v8 = malloc((size_t)ne * 8 * sizeof *v8);
+    PML_ASSERT_OK(pml_tensor_download(h, v, (size_t)ne * 10 * sizeof *v));
+    for (int64_t e = 0; e < ne; ++e) memcpy(v8 + e * 8, v + e * 10, 8 * sizeof *v8);
+    PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F64, ne, 8, &h8));
+    PML_ASSERT_OK(pml_tensor_upload(h8, v8, (size_t)ne * 8 * sizeof *v8));
+    pml_named_tensor nt[64];
+    int n = 0;
+    for (int i = 0; i < st.count && n < 64; ++i)
+        nt[n++] = (pml_named_tensor){st.names[i], strcmp(st.names[i], "history") == 0 ? h8
+                                                                                      : st.tensors[i]};
+    PML_ASSERT_OK(pml_safetensors_write(old, nt, n, meta));
+    PML_ASSERT_OK(run(dev, &sc, 0, NULL, 0, old, NULL, rest));
+    cr_expect_eq(rest->r.resumed_from_epoch, 3);
+    expect_same(rest, whole, "an 8-column checkpoint");
+    cr_expect(isnan(rest->r.history[0].train_kl), "the old epochs' KL is NaN");
+    free(v);
+    free(v8);
+    pml_tensor_destroy(h8);
+    pml_safetensors_free(&st);
+    outcome_free(whole);
+    outcome_free(part);
+    outcome_free(rest);
+    free(whole);
+    free(part);
+    free(rest);
+    pml_device_close(dev);
+}

@@ -144,7 +144,8 @@ PML_API pml_status pml_ae_load(pml_device *dev, const char *path, int64_t max_ba
 
 /* ---- the Ising critical temperature from an autoencoder (the primer's Fig. 14) -------------
  * Configurations of an L x L periodic lattice from physml's checkerboard Metropolis sampler
- * (pml_ising; one replica per temperature, cold start, `therm` sweeps, then a configuration
+ * (pml_ising, Swendsen-Wang or checkerboard Metropolis; one replica per temperature, cold
+ * start, `therm` sweeps, then a configuration
  * every `gap` sweeps, each stored with its sign flipped by a Philox coin: the model's up-down
  * symmetry), spins as +-1 inputs; an autoencoder with a one-unit latent (encoder
  * dense:H,relu,dense:1; decoder dense:H,relu,dense:L^2,tanh; MSE; as Alexandrou et al. 2020)
@@ -160,8 +161,7 @@ typedef struct pml_ae_ising_config {
     int nT;               /* 3..256 */
     int64_t configs;      /* per temperature, 16..2^20 */
     int64_t therm, gap;   /* sweeps (>= 0, gap >= 1) */
-    int rule;             /* the sampler's pml_ising_rule (PML_ISING_METROPOLIS; Swendsen-Wang
-                             decorrelates near T_c in a few sweeps) */
+    int rule;             /* the sampler's pml_ising_rule */
     int vae;
     int64_t hidden;       /* H, 1..4096 */
     int epochs;           /* >= 1 */
@@ -171,8 +171,10 @@ typedef struct pml_ae_ising_config {
     int blocks;           /* jackknife blocks, 2..configs (and <= 1024) */
 } pml_ae_ising_config;
 
-/* Defaults for L: the temperatures are the caller's; 500 configurations, 1000 sweeps of
- * thermalisation, gap 2L, hidden 64, 10 epochs, batch 64, lr 1e-3, seed 1, 20 blocks. */
+/* Defaults for L: the temperatures are the caller's; Swendsen-Wang (near T_c it decorrelates
+ * in a few sweeps where checkerboard Metropolis needs ~L^2.17: pass PML_ISING_METROPOLIS with
+ * a gap of that order for the primer's sampler), 500 configurations, 500 sweeps of
+ * thermalisation, gap 4, hidden 64, 10 epochs, batch 64, lr 1e-3, seed 1, 20 blocks. */
 PML_API pml_ae_ising_config pml_ae_ising_defaults(int L);
 
 typedef struct pml_ae_ising_point {

@@ -21,8 +21,12 @@ pml_ae_ising_config pml_ae_ising_defaults(int L)
     memset(&c, 0, sizeof c);
     c.L = L;
     c.configs = 500;
-    c.therm = 1000;
-    c.gap = 2 * (int64_t)L;
+    /* Swendsen-Wang decorrelates near T_c in a few sweeps; Metropolis needs ~L^2.17 there
+     * (a gap of 2L left L = 64's 500 configurations about eight independent ones at T_c, and
+     * T_c(48) above T_c(32)) */
+    c.rule = PML_ISING_SWENDSEN_WANG;
+    c.therm = 500;
+    c.gap = 4;
     c.hidden = 64;
     c.epochs = 10;
     c.batch = 64;

@@ -84,8 +84,8 @@ static int write_plots(const char *out, const int *L, int nL, const double *T, i
 int pml_cmd_ae_ising(int argc, char **argv)
 {
     const char *Ls = "16,32,48,64", *Ts = "1.5:3.5:0.05", *device = "auto", *out = NULL;
-    const char *rule = "metropolis", *fitname = "auto";
-    int64_t configs = 500, therm = 1000, gap = 0, hidden = 64, epochs = 10, batch = 64,
+    const char *rule = "sw", *fitname = "auto";
+    int64_t configs = 500, therm = 500, gap = 0, hidden = 64, epochs = 10, batch = 64,
             blocks = 20;
     double lr = 1e-3;
     uint64_t seed = 1;
@@ -95,11 +95,14 @@ int pml_cmd_ae_ising(int argc, char **argv)
         {"T", PML_OPT_STR, &Ts, "A:B:STEP", "temperatures, a range or a list (1.5:3.5:0.05)"},
         {"configs", PML_OPT_INT, &configs, "N", "configurations per temperature (500)", 16,
          1 << 20},
-        {"therm", PML_OPT_INT, &therm, "N", "Metropolis sweeps before the first (1000)", 0, 1e9},
-        {"gap", PML_OPT_INT, &gap, "N", "sweeps between configurations (0: 2L)", 0, 1e6},
+        {"therm", PML_OPT_INT, &therm, "N", "sweeps before the first configuration (500)", 0,
+         1e9},
+        {"gap", PML_OPT_INT, &gap, "N",
+         "sweeps between configurations (0: 4 for sw and wolff, L^2 for metropolis and "
+         "heatbath, about their autocorrelation time at T_c)", 0, 1e6},
         {"rule", PML_OPT_CHOICE, &rule, "R",
-         "the sampler: metropolis (the default), heatbath, sw (Swendsen-Wang) or wolff",
-         .choices = "metropolis|heatbath|sw|wolff"},
+         "the sampler: sw (Swendsen-Wang, the default), wolff, metropolis or heatbath "
+         "(checkerboard)", .choices = "metropolis|heatbath|sw|wolff"},
         {"vae", PML_OPT_FLAG, &vae, NULL, "a VAE with a one-unit latent (Wetzel 2017) instead of "
                                           "an autoencoder"},
         {"hidden", PML_OPT_INT, &hidden, "H", "hidden units of encoder and decoder (64)", 1,
@@ -122,7 +125,7 @@ int pml_cmd_ae_ising(int argc, char **argv)
         CMD,
         "ae ising [--L 16,32,48,64] [--T 1.5:3.5:0.05] [--configs 500] [--vae] [--device D] [--json] "
         "[--out DIR]",
-        "The 2D Ising model's critical temperature read by an autoencoder: Metropolis "
+        "The 2D Ising model's critical temperature read by an autoencoder: Monte Carlo "
         "configurations at many temperatures, an autoencoder (or VAE) with a one-unit latent "
         "trained on them all, the latent's susceptibility L^2 (<z^2> - <|z|>^2) against T, its "
         "peak T_c(L) with a jackknife error, and T_c(L) = T_c + a/L extrapolated to the "
@@ -162,7 +165,9 @@ int pml_cmd_ae_ising(int argc, char **argv)
     pml_ae_ising_fit fit[MAX_L];
     double *z = calloc((size_t)nL * nT * configs, sizeof *z), *m = calloc((size_t)nL * nT * configs, sizeof *m);
     if (!pts || !z || !m) r = pml_cli_fail(CMD, "the results", PML_ERR_OUT_OF_MEMORY);
-    char gap_text[32] = "2L";
+    const int local_rule = strcmp(rule, "metropolis") == 0 || strcmp(rule, "heatbath") == 0;
+    char gap_text[32];
+    snprintf(gap_text, sizeof gap_text, "%s", local_rule ? "L^2" : "4");
     if (gap) snprintf(gap_text, sizeof gap_text, "%lld", (long long)gap);
     if (!r && !json)
         printf("Ising T_c from %s with a one-unit latent: %d temperatures %.3g..%.3g, %lld "
@@ -174,13 +179,14 @@ int pml_cmd_ae_ising(int argc, char **argv)
     double tcs[MAX_L], errs[MAX_L];
     for (int i = 0; !r && i < nL; ++i) {
         pml_ae_ising_config c = pml_ae_ising_defaults(L[i]);
+        c.rule = pml_parse_rule(rule);
         c.T = T;
         c.nT = nT;
         c.configs = configs;
         c.therm = therm;
-        if (gap) c.gap = gap;
+        const int local = c.rule == PML_ISING_METROPOLIS || c.rule == PML_ISING_HEATBATH;
+        c.gap = gap ? gap : local ? (int64_t)L[i] * L[i] : 4;
         c.vae = vae;
-        c.rule = pml_parse_rule(rule);
         c.hidden = hidden;
         c.epochs = (int)epochs;
         c.batch = batch;

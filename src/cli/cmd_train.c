@@ -20,7 +20,7 @@ int pml_cmd_train(int argc, char **argv)
          "layers on the 1 x rows x cols image, e.g. dense:100,relu,dense:10 or "
          "conv:32:3:pad=same,relu,maxpool:2,flatten,dense:10"},
         {"init", PML_OPT_STR, &a.init, "I", "he, xavier, randn or normal:SIGMA"},
-        {"loss", PML_OPT_STR, &a.loss, "L", "mse (Eq. 39), mse_half (notes), xent, bce"},
+        {"loss", PML_OPT_STR, &a.loss, "L", "mse (Eq. 39), mse_half (notes), xent, bce, bce_logits"},
         {"reduction", PML_OPT_CHOICE, &a.reduction, "R", "the gradient over the batch",
          .choices = "mean|sum"},
         {"scaling", PML_OPT_STR, &a.scaling, "S", "inputs: unit (x/255), raw (0..255), standard"},

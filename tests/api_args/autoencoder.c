@@ -268,7 +268,7 @@ static pml_ae_ising_config ising_small(void)
 
 #define AE_CHECKS(Y)                                                                       \
     Y(pml_ae_ising_defaults, pml_ae_ising_defaults(16).configs == 500)                     \
-    Y(pml_ae_ising_defaults, pml_ae_ising_defaults(16).gap == 32)                          \
+    Y(pml_ae_ising_defaults, pml_ae_ising_defaults(16).gap == 4)                           \
     Y(pml_ae_defaults, pml_ae_defaults().loss == PML_LOSS_BCE_LOGITS)                      \
     Y(pml_ae_defaults, pml_ae_defaults().beta == 1.0 && pml_ae_defaults().sigma == 1.0)    \
     Y(pml_ae_defaults, !pml_ae_defaults().encoder && !pml_ae_defaults().vae)               \
