@@ -50,20 +50,6 @@ typedef struct method {
 static const method methods_all[] = {
     {"cd1", PML_RBM_CD, 1}, {"cd10", PML_RBM_CD, 10}, {"pcd1", PML_RBM_PCD, 1}};
 
-static const char *cpu_name(void)
-{
-    static char name[128] = "";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[256];
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
-            snprintf(name, sizeof name, "%s", strchr(line, ':') + 2);
-            name[strcspn(name, "\n")] = '\0';
-            break;
-        }
-    if (f) fclose(f);
-    return name;
-}
 
 static pml_rbm_train_config sklearn_settings(const method *me, int64_t batch, int epochs)
 {
@@ -264,7 +250,7 @@ int main(int argc, char **argv)
     const char *dir = data ? data : pml_data_default_dir();
     if (!json)
         printf("bench_rbm: 784 visible, Fashion-MNIST binarised at 0.5, lr 0.1, no momentum; "
-               "CPU %s; BLAS %s (%s kernels)\n", cpu_name(), pml_blas_name(), pml_blas_core());
+               "CPU %s; BLAS %s (%s kernels)\n", bench_cpu_name(), pml_blas_name(), pml_blas_core());
     /* the peer first: its seconds per epoch for every (hidden, batch) */
     peer_row prow[MAXL * MAXL];
     int npeer = 0;
@@ -314,7 +300,7 @@ int main(int argc, char **argv)
                                "\"examples\": %lld, \"seconds_per_epoch\": %.4f, "
                                "\"peer\": \"%s\", \"peer_seconds_per_epoch\": %.4f, \"ratio\": %.3f, "
                                "\"gibbs_chains\": %lld, \"gibbs_steps_per_s\": %.1f}\n",
-                               devs[d], cpu_name(), pml_blas_core(), (long long)hv[h],
+                               devs[d], bench_cpu_name(), pml_blas_core(), (long long)hv[h],
                                (long long)bv[b], methods_all[m].name, epochs,
                                (long long)pml_dataset_size(train), s, no_peer ? "" : peer_name, peer_s, peer_s / s,
                                (long long)chains, gps);

@@ -87,6 +87,25 @@ static inline pml_device *bench_open(const char *prog, const char *name, const c
     return dev;
 }
 
+/* The processor's name (/proc/cpuinfo's "model name"; "unknown" without one), named beside
+ * every figure. */
+static inline const char *bench_cpu_name(void)
+{
+    static char name[128] = "";
+    if (name[0]) return name;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+            snprintf(name, sizeof name, "%s", strchr(line, ':') + 2);
+            name[strcspn(name, "\n")] = '\0';
+            break;
+        }
+    if (f) fclose(f);
+    if (!name[0]) snprintf(name, sizeof name, "unknown");
+    return name;
+}
+
 /* The Ising rules as the benchmarks name them, in pml_ising_rule order. */
 static const char *const bench_ising_rules[4] = {"metropolis", "heatbath", "sw", "wolff"};
 

@@ -39,7 +39,7 @@ static int ising(pml_tour_ctx *ctx, const char *dir)
     }
     double tinf = NAN, tinf_err = NAN;
     const int edge = fit[0].peak_at_edge || fit[1].peak_at_edge || fit[2].peak_at_edge;
-    if (!edge && pml_ae_tc_extrapolate(L, tc, err, 3, 1, &tinf, &tinf_err) != PML_OK)
+    if (!edge && pml_ae_tc_extrapolate(L, tc, NULL, 3, 1, &tinf, &tinf_err) != PML_OK)
         return pml_cli_fail("tour", "the extrapolation", PML_ERR_NUMERIC);
     const double exact = pml_ising_tc(1.0);
     char v[48], note[96];

@@ -52,8 +52,10 @@ static void *try_module(const char *path)
     if (h == NULL) {
         const char *e = dlerror();
         size_t used = strlen(cuda_why);
-        snprintf(cuda_why + used, sizeof cuda_why - used, "%s%s", used ? "; " : "",
-                 e ? e : path);
+        /* a reason past the buffer is cut (the return value used: GCC's -O3 then accepts it) */
+        if (snprintf(cuda_why + used, sizeof cuda_why - used, "%s%s", used ? "; " : "",
+                     e ? e : path) < 0)
+            cuda_why[used] = '\0';
     }
     return h;
 }

@@ -4,7 +4,11 @@
  * reference the CUDA kernels are checked against. */
 #include <math.h>
 
+#include "cpu/act_rows.h"
 #include "cpu/cpu.h"
+
+PML_DEFINE_ACT_ROWS(float, f32)
+PML_DEFINE_ACT_ROWS(double, f64)
 
 #define DEFINE_ACT(T, SUF, EXP, TANH)                                                        \
     static void bias_act_##SUF(pml_activation act, T alpha, int64_t rows, int64_t cols, T *y, \
@@ -17,8 +21,8 @@
                 for (int64_t j = 0; j < cols; ++j) row[j] += bias[j];                          \
             switch (act) {                                                                     \
             case PML_ACT_IDENTITY: break;                                                      \
-            case PML_ACT_RELU:                                                                 \
-                for (int64_t j = 0; j < cols; ++j) row[j] = row[j] > 0 ? row[j] : (T)0;        \
+            case PML_ACT_RELU: /* vectorised (act_rows.h) */                                   \
+                pml_act_row_##SUF(act, alpha, row, cols);                                      \
                 break;                                                                         \
             case PML_ACT_LEAKY_RELU:                                                           \
                 for (int64_t j = 0; j < cols; ++j) row[j] = row[j] > 0 ? row[j] : alpha * row[j]; \
@@ -52,10 +56,8 @@
             T *dzr = dz + r * cols;                                                            \
             switch (act) {                                                                     \
             case PML_ACT_IDENTITY:                                                             \
-                for (int64_t j = 0; j < cols; ++j) dzr[j] = dyr[j];                            \
-                break;                                                                         \
-            case PML_ACT_RELU:                                                                 \
-                for (int64_t j = 0; j < cols; ++j) dzr[j] = yr[j] > 0 ? dyr[j] : (T)0;         \
+            case PML_ACT_RELU: /* vectorised (act_rows.h): the same values */                  \
+                pml_act_grad_row_##SUF(act, alpha, yr, dyr, dzr, cols);                        \
                 break;                                                                         \
             case PML_ACT_LEAKY_RELU:                                                           \
                 for (int64_t j = 0; j < cols; ++j) dzr[j] = yr[j] > 0 ? dyr[j] : alpha * dyr[j]; \

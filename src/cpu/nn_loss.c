@@ -68,10 +68,10 @@
                 for (int64_t j = 0; j < cols; ++j) {                                          \
                     T t = labels ? (T)(j == lab) : targets[r * cols + j];                     \
                     T z = yr[j];                                                              \
-                    T a = z < (T)0 ? -z : z;                                                  \
-                    row += (double)((z > (T)0 ? z : (T)0) - z * t + LOG1P(EXP(-a)));          \
+                    T e = EXP(z < (T)0 ? z : -z); /* e^-|z|, once for both */                 \
+                    row += (double)((z > (T)0 ? z : (T)0) - z * t + LOG1P(e));                \
                     if (dyr) {                                                                \
-                        T e = EXP(-a), p = z >= (T)0 ? (T)1 / ((T)1 + e) : e / ((T)1 + e);   \
+                        T p = z >= (T)0 ? (T)1 / ((T)1 + e) : e / ((T)1 + e);                 \
                         dyr[j] = (T)gs * (p - t);                                             \
                     }                                                                         \
                 }                                                                             \
