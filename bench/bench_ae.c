@@ -40,7 +40,7 @@
 #include "bench_util.h"
 #include <math.h>
 
-#include "nn/model.h" /* the layers' own forward and backward, for --breakdown */
+#include "bench_layers.h" /* --breakdown */
 
 #define PROG "bench_ae"
 #define MAX_REPEAT 16
@@ -171,64 +171,8 @@ static double time_epochs(pml_device *dev, const char *preset, pml_dataset *ds, 
 static double breakdown(pml_device *dev, const char *preset, int64_t batch, int steps)
 {
     pml_autoencoder *ae = make_ae(dev, preset, batch, 1);
-    pml_model *m = pml_ae_model(ae);
-    pml_optimizer *o = NULL;
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
-    BENCH_CHECK(PROG, pml_optimizer_create(dev, &oc, &o));
-    pml_tensor *x = NULL;
-    BENCH_CHECK(PROG, pml_tensor_create_2d(dev, PML_F32, batch, 784, &x));
-    BENCH_CHECK(PROG, pml_rand_uniform(x, 1, 1, 0));
-    const int L = m->nlayers;
-    double *t = calloc((size_t)(2 * L + 1) * (size_t)steps, sizeof *t);
-    if (t == NULL) exit(1);
-    for (int s = 0; s < steps + 2; ++s) {
-        const pml_tensor *in = x;
-        for (int i = 0; i < L; ++i) {
-            pml_layer *l = m->layers[i];
-            l->training = 1;
-            l->seed = 1;
-            l->step = (uint64_t)s;
-            const double t0 = bench_now();
-            BENCH_CHECK(PROG, l->vt->forward(l, in, batch, &m->ws));
-            BENCH_CHECK(PROG, pml_device_synchronize(dev));
-            if (s >= 2) t[(size_t)(2 * i) * steps + (s - 2)] = bench_now() - t0;
-            in = l->out;
-        }
-        const pml_tensor *g = m->layers[L - 1]->out; /* any gradient will do for timing */
-        for (int i = L - 1; i >= 0; --i) {
-            pml_layer *l = m->layers[i];
-            const double t0 = bench_now();
-            BENCH_CHECK(PROG, l->vt->backward(l, i ? m->layers[i - 1]->out : x, g, m->dx[i],
-                                              batch, &m->ws));
-            BENCH_CHECK(PROG, pml_device_synchronize(dev));
-            if (s >= 2) t[(size_t)(2 * i + 1) * steps + (s - 2)] = bench_now() - t0;
-            g = m->dx[i];
-        }
-        const double t0 = bench_now();
-        BENCH_CHECK(PROG, pml_optimizer_step_model(o, m));
-        BENCH_CHECK(PROG, pml_device_synchronize(dev));
-        if (s >= 2) t[(size_t)(2 * L) * steps + (s - 2)] = bench_now() - t0;
-    }
-    double total = 0;
-    for (int k = 0; k <= 2 * L; ++k) total += bench_median(t + (size_t)k * steps, steps);
-    for (int i = 0; i <= L; ++i) {
-        char d[96] = "adam step";
-        if (i < L) m->layers[i]->vt->describe(m->layers[i], d, sizeof d);
-        const double f = i < L ? 1e3 * t[(size_t)(2 * i) * steps + steps / 2] : 0.0;
-        const double b = 1e3 * t[(size_t)(2 * i + (i < L)) * steps + steps / 2];
-        if (json)
-            printf("{\"name\": \"ae_layer\", \"processor\": \"%s\", \"device\": \"%s\", "
-                   "\"model\": \"%s\", \"batch\": %lld, \"layer\": \"%s\", \"forward_ms\": %.4f, "
-                   "\"backward_ms\": %.4f, \"share\": %.4f}\n",
-                   bench_cpu_name(), pml_device_spec(dev), preset, (long long)batch, d, f, b,
-                   (f + b) / (1e3 * total));
-        else
-            printf("         %-44s fwd %8.3f ms  bwd %8.3f ms  %5.1f%%\n", d, f, b,
-                   100.0 * (f + b) / (1e3 * total));
-    }
-    free(t);
-    pml_tensor_destroy(x);
-    pml_optimizer_destroy(o);
+    const double total = bench_layer_breakdown(PROG, dev, pml_ae_model(ae), batch, 784, steps,
+                                               "ae_layer", preset, json);
     pml_ae_destroy(ae);
     return total;
 }
