@@ -225,13 +225,9 @@ static pml_status learn(const char *fn, pml_device *dev, const pml_ae_ising_conf
     for (int64_t start = 0; start < n && s == PML_OK; start += mb) {
         int64_t count = n - start < mb ? n - start : mb;
         const pml_tensor *zt = NULL;
-        pml_tensor *view = NULL;
         s = pml_dataset_batch(ds, start, count, PML_SCALE_STANDARD, NULL, 0, 0, x, NULL);
         if (s == PML_OK) s = pml_ae_encode(ae, x, count, &zt);
-        const int64_t vn = count * w;
-        if (s == PML_OK) s = pml_tensor_view((pml_tensor *)zt, 0, 1, &vn, &view);
-        if (s == PML_OK) s = pml_tensor_download(view, code, (size_t)vn * sizeof *code);
-        pml_tensor_destroy(view);
+        if (s == PML_OK) s = pml_tensor_download_head(zt, code, (size_t)(count * w) * sizeof *code);
         for (int64_t i = 0; i < count && s == PML_OK; ++i) z[start + i] = code[i * w];
     }
     free(code);

@@ -37,22 +37,13 @@ static pml_status bufs_make(const char *fn, pml_autoencoder *ae, buffers *b)
     return pml_error_within(s, fn);
 }
 
+/* The autoencoder, a dataset it takes (the driver's checks) and a scaling. */
 static pml_status check(const char *fn, pml_autoencoder *ae, const pml_dataset *ds,
                         pml_scaling scaling)
 {
     PML_CHECK_ARG(ae != NULL && ds != NULL, fn, "autoencoder or dataset is NULL");
-    const pml_device *dd = pml_dataset_device(ds);
-    PML_CHECK(dd == ae->m->dev, PML_ERR_DEVICE_MISMATCH, "%s: the dataset lives on %s%s, the "
-              "model on %s", fn, dd->spec, pml_other_handle_note(dd, ae->m->dev), ae->m->dev->spec);
-    PML_CHECK(pml_dataset_features(ds) == ae->m->in_f, PML_ERR_INVALID_ARGUMENT,
-              "%s: the dataset has %lld features per example, the model takes %lld", fn,
-              (long long)pml_dataset_features(ds), (long long)ae->m->in_f);
-    PML_CHECK(pml_dataset_size(ds) >= 1, PML_ERR_INVALID_ARGUMENT, "%s: the dataset is empty",
-              fn);
-    PML_CHECK(scaling == PML_SCALE_UNIT || scaling == PML_SCALE_RAW ||
-                  scaling == PML_SCALE_STANDARD,
-              PML_ERR_INVALID_ARGUMENT, "%s: unknown scaling %d", fn, (int)scaling);
-    return PML_OK;
+    PML_TRY(pml_check_loss_scaling(fn, ae->cfg.loss, scaling));
+    return pml_check_dataset(fn, ae->m, NULL, ds, "evaluation", 0);
 }
 
 /* The loss of y against the batch's inputs, one double per row into rows[0..count). */
@@ -88,13 +79,8 @@ pml_status pml_ae_scores(pml_autoencoder *ae, const pml_dataset *ds, pml_scaling
         if (s == PML_OK)
             s = pml_tensor_download(b.rows, b.host, (size_t)(3 * mb + 2) * sizeof *b.host);
         if (s == PML_OK) memcpy(recon + start, b.host, (size_t)count * sizeof *recon);
-        if (s == PML_OK && labels) {
-            pml_tensor *v = NULL;
-            s = pml_tensor_view(b.labels, 0, 1, &count, &v);
-            if (s == PML_OK)
-                s = pml_tensor_download(v, labels + start, (size_t)count * sizeof *labels);
-            pml_tensor_destroy(v);
-        }
+        if (s == PML_OK && labels)
+            s = pml_tensor_download_head(b.labels, labels + start, (size_t)count * sizeof *labels);
     }
     bufs_free(&b);
     return pml_error_within(s, fn);

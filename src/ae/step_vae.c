@@ -13,8 +13,6 @@
 #include "ae/ae_model.h"
 #include "nn/checkpoint.h"
 
-#define PML_VAE_OPS(dev, fn, var) PML_FAMILY(dev, vae, fn, "variational-autoencoder", var)
-
 typedef struct vae_step {
     pml_train_step base;
     const pml_autoencoder *ae;

@@ -40,6 +40,15 @@ struct pml_tensor {
  * output, one segment of an Ising batch). The caller has checked the range. */
 pml_tensor pml_tensor_view_of(const pml_tensor *t, int64_t offset, int ndim, const int64_t *shape);
 
+/* A probability p as a threshold on a u32 Philox draw (the event is draw < threshold):
+ * round(p 2^32), capped at 2^32 - 1, 0 for p <= 0 (dropout masks, data corruption). */
+uint32_t pml_u32_threshold(double p);
+
+/* The first nbytes of src into host memory (nbytes <= its size; PML_ERR_INVALID_ARGUMENT
+ * otherwise): the valid rows of a buffer sized for max_batch (a model's output, a batch of
+ * labels), without a view made for it. */
+pml_status pml_tensor_download_head(const pml_tensor *src, void *host_dst, size_t nbytes);
+
 /* Record a failure on this thread and return `status`. The message is printf-formatted
  * and should name the call that failed. */
 pml_status pml_set_error(pml_status status, const char *fmt, ...)

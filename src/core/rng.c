@@ -70,3 +70,9 @@ pml_status pml_rand_normal(pml_tensor *t, uint64_t seed, uint64_t stream, uint64
     if (t->numel == 0) return PML_OK;
     return fill(fn, t, PML_RAND_NORMAL, seed, stream, offset, mean, stddev);
 }
+
+uint32_t pml_u32_threshold(double p)
+{
+    const double t = ldexp(p, 32);
+    return t >= 4294967295.0 ? 4294967295u : t <= 0 ? 0u : (uint32_t)llround(t);
+}

@@ -194,6 +194,17 @@ pml_status pml_tensor_download(const pml_tensor *src, void *host_dst, size_t nby
     return src->dev->ops->download(src->dev, host_dst, src->data, nbytes);
 }
 
+pml_status pml_tensor_download_head(const pml_tensor *src, void *host_dst, size_t nbytes)
+{
+    static const char fn[] = "pml_tensor_download_head";
+    PML_TRY(pml_check_tensor(fn, "src", src));
+    PML_CHECK(nbytes <= pml_tensor_nbytes(src), PML_ERR_INVALID_ARGUMENT,
+              "%s: %zu bytes asked for, the tensor holds %zu", fn, nbytes, pml_tensor_nbytes(src));
+    if (nbytes == 0) return PML_OK;
+    PML_CHECK_ARG(host_dst != NULL, fn, "host_dst is NULL");
+    return src->dev->ops->download(src->dev, host_dst, src->data, nbytes);
+}
+
 pml_status pml_tensor_copy(pml_tensor *dst, const pml_tensor *src)
 {
     static const char fn[] = "pml_tensor_copy";

@@ -44,13 +44,6 @@ static pml_status check_rows(const char *fn, const char *name, const pml_tensor 
     return PML_OK;
 }
 
-/* A fraction p in [0, 1] as a threshold on a u32 draw: round(p 2^32), capped at 2^32 - 1. */
-static uint32_t pml_data_threshold(float p)
-{
-    const double t = ldexp((double)p, 32);
-    return t >= 4294967295.0 ? 4294967295u : t <= 0 ? 0u : (uint32_t)llround(t);
-}
-
 void pml_data_batch_setup(const pml_dataset *ds, int64_t start, int64_t count,
                           pml_scaling scaling, const pml_augment *aug, uint64_t seed,
                           uint64_t step, pml_tensor *x, pml_tensor *labels,
@@ -70,8 +63,8 @@ void pml_data_batch_setup(const pml_dataset *ds, int64_t start, int64_t count,
     a->shift = aug->shift;
     a->flip = aug->flip != 0;
     a->noise = aug->noise;
-    a->mask_t = pml_data_threshold(aug->mask);
-    a->sp_t = pml_data_threshold(aug->saltpepper);
+    a->mask_t = pml_u32_threshold(aug->mask);
+    a->sp_t = pml_u32_threshold(aug->saltpepper);
     a->seed = seed;
     a->step = step;
     a->x = x->data;

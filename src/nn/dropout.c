@@ -22,9 +22,7 @@ static pml_status apply(pml_layer *l, const void *x, void *y, int64_t batch, con
     if (!d->dropped) return pml_layer_copy_rows(l, y, x, batch);
     PML_CONV_OPS(l->dev, fn, ops);
     const int64_t n = batch * l->out_f;
-    const double t = ldexp(d->rate, 32);
-    const pml_dropout_args a = {l->dtype, n, t >= 4294967295.0 ? 4294967295u
-                                                                       : (uint32_t)llround(t),
+    const pml_dropout_args a = {l->dtype,          n,        pml_u32_threshold(d->rate),
                                 1.0 / (1.0 - d->rate), d->seed, d->stream, x, y};
     return ops->dropout(l->dev, &a);
 }

@@ -9,8 +9,6 @@
 
 #include "nn/gauss.h"
 
-#define PML_VAE_OPS(dev, fn, var) PML_FAMILY(dev, vae, fn, "variational-autoencoder", var)
-
 static pml_status gauss_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
                                 const pml_workspace *ws)
 {

@@ -219,5 +219,6 @@ pml_status pml_layer_copy_rows(const pml_layer *l, void *dst, const void *src, i
 
 #define PML_NN_OPS(dev, fn, var) PML_FAMILY(dev, nn, fn, "neural-network", var)
 #define PML_CONV_OPS(dev, fn, var) PML_FAMILY(dev, conv, fn, "convolution", var)
+#define PML_VAE_OPS(dev, fn, var) PML_FAMILY(dev, vae, fn, "variational-autoencoder", var)
 
 #endif

@@ -91,7 +91,7 @@ pml_status pml_check_dataset(const char *fn, const pml_model *m, const pml_train
     PML_CHECK(pml_dataset_features(ds) == m->in_f, PML_ERR_INVALID_ARGUMENT,
               "%s: the %s set has %lld features per example, the model takes %lld", fn, name,
               (long long)pml_dataset_features(ds), (long long)m->in_f);
-    if (step->vt->check_data) PML_TRY(step->vt->check_data(step, fn, m, ds, name));
+    if (step && step->vt->check_data) PML_TRY(step->vt->check_data(step, fn, m, ds, name));
     PML_CHECK(pml_dataset_size(ds) >= 1, PML_ERR_INVALID_ARGUMENT, "%s: the %s set is empty", fn,
               name);
     PML_CHECK(shift < pml_dataset_rows(ds) && shift < pml_dataset_cols(ds),

@@ -82,8 +82,9 @@ struct pml_train_step {
 
 /* The loss and scaling ranges every entry point checks (errors name fn). */
 pml_status pml_check_loss_scaling(const char *fn, pml_loss_kind loss, pml_scaling scaling);
-/* A dataset for model m and step s: same device, the model's input width, the step's targets,
- * not empty, images larger than the augmentation's shift. `name` says which set. */
+/* A dataset for model m and step s: same device, the model's input width, the step's targets
+ * (none checked when s is NULL), not empty, images larger than the augmentation's shift.
+ * `name` says which set. */
 pml_status pml_check_dataset(const char *fn, const pml_model *m, const pml_train_step *s,
                              const pml_dataset *ds, const char *name, int shift);
 
