@@ -122,12 +122,7 @@ void pml_ae_cli_to_pixels(const pml_autoencoder *ae, float *v, int64_t n)
 /* The first `count` rows (of `width`) of a model buffer into host floats. */
 static pml_status rows_of(const pml_tensor *t, int64_t count, int64_t width, float *host)
 {
-    pml_tensor *v = NULL;
-    const int64_t n = count * width;
-    pml_status s = pml_tensor_view((pml_tensor *)t, 0, 1, &n, &v);
-    if (s == PML_OK) s = pml_tensor_download(v, host, (size_t)n * sizeof *host);
-    pml_tensor_destroy(v);
-    return s;
+    return pml_tensor_download_head(t, host, (size_t)(count * width) * sizeof *host);
 }
 
 /* x (device, count x F) = the first `count` test images, corrupted by aug (NULL: clean) */
@@ -341,10 +336,7 @@ int pml_ae_cli_pictures(const char *cmd, const char *dir, pml_autoencoder *ae,
             int64_t k = ncodes - done < mb ? ncodes - done : mb;
             s = pml_dataset_batch(test, done, k, PML_SCALE_UNIT, NULL, 0, 0, xa, la);
             if (s == PML_OK) s = encode_host(ae, xa, k, zh + 2 * done);
-            pml_tensor *lv = NULL;
-            if (s == PML_OK) s = pml_tensor_view(la, 0, 1, &k, &lv);
-            if (s == PML_OK) s = pml_tensor_download(lv, lab + done, (size_t)k * sizeof *lab);
-            pml_tensor_destroy(lv);
+            if (s == PML_OK) s = pml_tensor_download_head(la, lab + done, (size_t)k * sizeof *lab);
             done += k;
         }
         pml_tensor_destroy(xa);

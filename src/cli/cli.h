@@ -113,6 +113,11 @@ int pml_cli_commit(const char *command, pml_wfile *w, int quiet);
 /* "DIR/NAME" into buf (cap bytes); 1 (with a message) when it does not fit. */
 int pml_cli_path(const char *command, char *buf, size_t cap, const char *dir, const char *name);
 
+/* DIR/NAME as a .npy of host data (dtype, shape: the array's), through a CPU tensor; "wrote
+ * PATH" unless quiet. 0, or 1 after a message. */
+int pml_cli_npy(const char *command, const char *dir, const char *name, pml_dtype dtype,
+                int ndim, const int64_t *shape, const void *host, int quiet);
+
 /* The largest image the tool writes: sides up to PML_PNG_MAX_SIDE pixels and at most
  * PML_PNG_MAX_BYTES bytes of pixels (stb_image_write computes sizes in int). */
 #define PML_PNG_MAX_SIDE 16384

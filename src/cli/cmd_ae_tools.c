@@ -212,7 +212,7 @@ int pml_cmd_ae_sample(int argc, char **argv)
     if (!r) pml_ae_cli_image(ae, &rows, &cols);
     const int64_t L = r ? 0 : pml_ae_latent(ae), F = r ? 0 : pml_model_in_features(pml_ae_model(ae));
     float *z = r ? NULL : malloc((size_t)(n * L) * sizeof *z);
-    pml_tensor *zt = NULL, *px = NULL;
+    pml_tensor *zt = NULL;
     if (!r && z == NULL) r = pml_cli_fail(SAMPLE, "samples", PML_ERR_OUT_OF_MEMORY);
     for (int64_t i = 0; !r && i < n * L; ++i)
         z[i] = pml_rng_normal(seed, 0x4145505200000000ull, (uint64_t)i);
@@ -222,31 +222,17 @@ int pml_cmd_ae_sample(int argc, char **argv)
     if (!r && s == PML_OK) s = pml_ae_decode(ae, zt, n, &y);
     float *h = !r && s == PML_OK ? malloc((size_t)(n * F) * sizeof *h) : NULL;
     if (!r && s == PML_OK && h == NULL) s = PML_ERR_OUT_OF_MEMORY;
-    if (!r && s == PML_OK) {
-        pml_tensor *v = NULL;
-        const int64_t k = n * F;
-        s = pml_tensor_view((pml_tensor *)y, 0, 1, &k, &v);
-        if (s == PML_OK) s = pml_tensor_download(v, h, (size_t)k * sizeof *h);
-        pml_tensor_destroy(v);
-    }
+    if (!r && s == PML_OK) s = pml_tensor_download_head(y, h, (size_t)(n * F) * sizeof *h);
     if (!r && s != PML_OK) r = pml_cli_fail(SAMPLE, "decoding", s);
     if (!r) {
         pml_ae_cli_to_pixels(ae, h, n * F);
-        char path[PML_PATH_MAX];
-        s = pml_tensor_create_2d(dev, PML_F32, n, F, &px);
-        if (s == PML_OK) s = pml_tensor_upload(px, h, (size_t)(n * F) * sizeof *h);
-        if (s == PML_OK && !pml_cli_path(SAMPLE, path, sizeof path, out, "samples.npy")) {
-            s = pml_npy_write(path, px);
-            if (s == PML_OK && !quiet) fprintf(stderr, "wrote %s\n", path);
-        }
-        if (s != PML_OK) r = pml_cli_fail(SAMPLE, "samples.npy", s);
+        r = pml_cli_npy(SAMPLE, out, "samples.npy", PML_F32, 2, (const int64_t[]){n, F}, h, quiet);
         if (!r && rows)
             r = pml_cli_image_grid(SAMPLE, out, "samples.png", h, n, rows, cols, 8, 3, 0, quiet);
     }
     free(z);
     free(h);
     pml_tensor_destroy(zt);
-    pml_tensor_destroy(px);
     pml_ae_destroy(ae);
     pml_device_close(dev);
     return r;
@@ -347,16 +333,10 @@ int pml_cmd_ae_encode(int argc, char **argv)
     for (int64_t start = 0; !r && s == PML_OK && start < n; start += mb) {
         int64_t k = n - start < mb ? n - start : mb;
         const pml_tensor *z = NULL;
-        pml_tensor *v = NULL, *vl = NULL;
-        const int64_t kw = k * W;
         s = pml_dataset_batch(ds, start, k, PML_SCALE_UNIT, NULL, 0, 0, x, lt);
         if (s == PML_OK) s = pml_ae_encode(ae, x, k, &z);
-        if (s == PML_OK) s = pml_tensor_view((pml_tensor *)z, 0, 1, &kw, &v);
-        if (s == PML_OK) s = pml_tensor_download(v, code, (size_t)kw * sizeof *code);
-        if (s == PML_OK) s = pml_tensor_view(lt, 0, 1, &k, &vl);
-        if (s == PML_OK) s = pml_tensor_download(vl, lab + start, (size_t)k * sizeof *lab);
-        pml_tensor_destroy(v);
-        pml_tensor_destroy(vl);
+        if (s == PML_OK) s = pml_tensor_download_head(z, code, (size_t)(k * W) * sizeof *code);
+        if (s == PML_OK) s = pml_tensor_download_head(lt, lab + start, (size_t)k * sizeof *lab);
         for (int64_t i = 0; s == PML_OK && i < k; ++i) {
             memcpy(mu + (start + i) * L, code + i * W, (size_t)L * sizeof *mu);
             if (W > L) memcpy(lv + (start + i) * L, code + i * W + L, (size_t)L * sizeof *lv);
@@ -366,20 +346,10 @@ int pml_cmd_ae_encode(int argc, char **argv)
     /* the arrays as .npy through host-built tensors on the CPU side of dev */
     const char *names[3] = {"codes.npy", "logvar.npy", "labels.npy"};
     const void *src[3] = {mu, lv, lab};
-    for (int f = 0; !r && f < 3; ++f) {
-        if (f == 1 && W == L) continue;
-        pml_tensor *t = NULL;
-        const int64_t shape[2] = {n, L};
-        s = f == 2 ? pml_tensor_create_1d(dev, PML_I32, n, &t)
-                   : pml_tensor_create(dev, PML_F32, 2, shape, &t);
-        if (s == PML_OK) s = pml_tensor_upload(t, src[f], (size_t)n * (f == 2 ? 1 : L) * 4);
-        char path[PML_PATH_MAX];
-        if (s == PML_OK && pml_cli_path(ENCODE, path, sizeof path, out, names[f])) r = 1;
-        if (!r && s == PML_OK) s = pml_npy_write(path, t);
-        if (!r && s == PML_OK && !quiet) fprintf(stderr, "wrote %s\n", path);
-        pml_tensor_destroy(t);
-        if (!r && s != PML_OK) r = pml_cli_fail(ENCODE, names[f], s);
-    }
+    for (int f = 0; !r && f < 3; ++f)
+        if (f != 1 || W > L)
+            r = pml_cli_npy(ENCODE, out, names[f], f == 2 ? PML_I32 : PML_F32, f == 2 ? 1 : 2,
+                            (const int64_t[]){n, L}, src[f], quiet);
     if (!r && !quiet)
         printf("encoded %lld images into a %lld-unit latent%s\n", (long long)n, (long long)L,
                W > L ? " (mu and log sigma^2)" : "");

@@ -160,18 +160,11 @@ static int write_outputs(const recall_opts *o, pml_hopfield *net,
 {
     if (pml_cli_out_dir(CMD, o->out)) return 1;
     char path[PML_PATH_MAX];
+    pml_status s = PML_OK;
     /* final.npy: probes x n, int8 +-1 */
-    pml_device *cpu = NULL;
-    pml_tensor *t = NULL;
-    pml_status s = pml_device_open("cpu", &cpu);
-    if (s == PML_OK) s = pml_tensor_create_2d(cpu, PML_I8, B, n, &t);
-    if (s == PML_OK) s = pml_tensor_upload(t, final, (size_t)(B * n));
-    if (pml_cli_path(CMD, path, sizeof path, o->out, "final.npy")) s = PML_ERR_INVALID_ARGUMENT;
-    else if (s == PML_OK) s = pml_npy_write(path, t);
-    pml_tensor_destroy(t);
-    pml_device_close(cpu);
-    if (s != PML_OK) return pml_cli_fail(CMD, path, s);
-    if (!o->quiet) fprintf(stderr, "wrote %s\n", path);
+    if (pml_cli_npy(CMD, o->out, "final.npy", PML_I8, 2, (const int64_t[]){B, n}, final,
+                    o->quiet))
+        return 1;
     /* pictures of the first probes, when the neurons make a square */
     if (side > 0) {
         const int64_t k = B < MAX_PICTURES ? B : MAX_PICTURES;

@@ -16,14 +16,8 @@ static pml_status forward_rows(pml_model *m, pml_tensor *x, int64_t n, float *ou
         PML_TRY(pml_tensor_view(x, at * in_f, 2, (const int64_t[]){count, in_f}, &v));
         const pml_tensor *y = NULL;
         pml_status s = pml_model_forward(m, v, count, &y);
-        if (s == PML_OK) {
-            /* the first `count` rows of the output buffer */
-            pml_tensor *rows = NULL;
-            s = pml_tensor_view((pml_tensor *)y, 0, 2, (const int64_t[]){count, out_f}, &rows);
-            if (s == PML_OK)
-                s = pml_tensor_download(rows, out + at * out_f, (size_t)(count * out_f) * 4);
-            pml_tensor_destroy(rows);
-        }
+        if (s == PML_OK) /* the first `count` rows of the output buffer */
+            s = pml_tensor_download_head(y, out + at * out_f, (size_t)(count * out_f) * 4);
         pml_tensor_destroy(v);
         PML_TRY(s);
     }

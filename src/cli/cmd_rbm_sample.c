@@ -56,21 +56,9 @@ int pml_cmd_rbm_sample(int argc, char **argv)
     pml_dataset_destroy(start);
     if (!r && side)
         r = pml_cli_image_grid(SAMPLE, out, "samples.png", pv, chains, side, side, 10, 2, 0, quiet);
-    if (!r) {
-        char path[PML_PATH_MAX];
-        pml_device *cpu = NULL;
-        pml_tensor *t = NULL;
-        s = pml_device_open("cpu", &cpu);
-        if (s == PML_OK) s = pml_tensor_create_2d(cpu, PML_F32, chains, nv, &t);
-        if (s == PML_OK) s = pml_tensor_upload(t, pv, (size_t)(chains * nv) * sizeof *pv);
-        if (s == PML_OK && !pml_cli_path(SAMPLE, path, sizeof path, out, "samples.npy")) {
-            s = pml_npy_write(path, t);
-            if (s == PML_OK && !quiet) fprintf(stderr, "wrote %s\n", path);
-        }
-        if (s != PML_OK) r = pml_cli_fail(SAMPLE, "samples.npy", s);
-        pml_tensor_destroy(t);
-        pml_device_close(cpu);
-    }
+    if (!r)
+        r = pml_cli_npy(SAMPLE, out, "samples.npy", PML_F32, 2, (const int64_t[]){chains, nv}, pv,
+                        quiet);
     if (!r && !side && !quiet)
         fprintf(stderr, "physml %s: %lld visible units are not a square image: no PNG\n", SAMPLE,
                 (long long)nv);

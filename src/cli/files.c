@@ -191,3 +191,21 @@ int pml_cli_image_grid(const char *cmd, const char *dir, const char *name, const
     free(px);
     return rc;
 }
+
+int pml_cli_npy(const char *command, const char *dir, const char *name, pml_dtype dtype,
+                int ndim, const int64_t *shape, const void *host, int quiet)
+{
+    char path[PML_PATH_MAX];
+    if (pml_cli_path(command, path, sizeof path, dir, name)) return 1;
+    pml_device *cpu = NULL;
+    pml_tensor *t = NULL;
+    pml_status s = pml_device_open("cpu", &cpu);
+    if (s == PML_OK) s = pml_tensor_create(cpu, dtype, ndim, shape, &t);
+    if (s == PML_OK) s = pml_tensor_upload(t, host, pml_tensor_nbytes(t));
+    if (s == PML_OK) s = pml_npy_write(path, t);
+    pml_tensor_destroy(t);
+    pml_device_close(cpu);
+    if (s != PML_OK) return pml_cli_fail(command, path, s);
+    if (!quiet) fprintf(stderr, "wrote %s\n", path);
+    return 0;
+}
