@@ -312,7 +312,9 @@ Test(nn_model, spec_errors)
 {
     pml_device *dev = pml_test_open_cpu();
     const char *bad[] = {"", "dense", "dense:", "dense:0", "dense:-3", "dense:10x", "dense:10:bias",
-                         "relu:2", "leaky_relu:2", "conv:3", "dense:10,,relu", "dense:10,"};
+                         "relu:2", "leaky_relu:2", "conv:3", "dense:10,,relu", "dense:10,",
+                         /* slopes that are in (0, 1) as doubles but round to 0 or 1 as floats */
+                         "leaky_relu:1e-50", "leaky_relu:0.999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
         pml_model *m = (pml_model *)0x1;
         cr_expect_eq(pml_model_from_spec(dev, bad[i], 784, 8, PML_INIT_HE, 0, 1, &m),
@@ -323,7 +325,30 @@ Test(nn_model, spec_errors)
     pml_model *m = pml_test_model(dev, "dense:8:nobias,leaky_relu:0.2,dense:3,softmax", 5, 8,
                                   PML_INIT_XAVIER, 1);
     cr_expect_eq(pml_model_param_count(m), 5 * 8 + 8 * 3 + 3);
+    cr_expect_eq(pml_model_add_activation(m, PML_ACT_LEAKY_RELU, 1.0f), PML_ERR_INVALID_ARGUMENT);
     pml_model_destroy(m);
+    pml_device_close(dev);
+}
+
+/* The spec a model writes parses back to the same model: slopes and rates are written with
+ * as many digits as they need (found by fuzz_spec: "leaky_relu:1e-50" became "leaky_relu:0"). */
+Test(nn_model, spec_round_trip_exact)
+{
+    pml_device *dev = pml_test_open_cpu();
+    const char *specs[] = {"dense:4,leaky_relu:0.123456789,dense:2",
+                           "dense:4,leaky_relu:1e-30,dropout:0.9999999999999999,dense:2",
+                           "dense:4,leaky_relu:0.99999994,dropout:0.1,dense:2"};
+    const char *want[] = {"dense:4,leaky_relu:0.12345679,dense:2",
+                          "dense:4,leaky_relu:1e-30,dropout:0.9999999999999999,dense:2",
+                          "dense:4,leaky_relu:0.99999994,dropout:0.1,dense:2"};
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; ++i) {
+        pml_model *m = pml_test_model(dev, specs[i], 3, 4, PML_INIT_HE, 1);
+        cr_expect_str_eq(pml_model_spec(m), want[i]);
+        pml_model *m2 = pml_test_model(dev, pml_model_spec(m), 3, 4, PML_INIT_HE, 1);
+        cr_expect_str_eq(pml_model_spec(m2), pml_model_spec(m));
+        pml_model_destroy(m2);
+        pml_model_destroy(m);
+    }
     pml_device_close(dev);
 }
 

@@ -110,7 +110,7 @@ PML_API pml_status pml_model_add_dense(pml_model *m, int64_t out, const pml_dens
                                        uint64_t seed);
 /* Append an activation. Directly after a dense layer it is fused into that layer's kernel
  * (it still counts as its own position in the layer numbering, as in PyTorch's
- * nn.Sequential). alpha: leaky ReLU slope (ignored otherwise; <= 0 means 0.01). */
+ * nn.Sequential). alpha: leaky ReLU slope, < 1 (ignored otherwise; <= 0 means 0.01). */
 PML_API pml_status pml_model_add_activation(pml_model *m, pml_activation act, float alpha);
 
 /* Build a model from a spec string: comma-separated items

@@ -99,16 +99,23 @@ static pml_status act_parse(const pml_kind *k, const char *arg, pml_layer_args *
               "%s: item %d: '%s' takes no argument", fn, pos, k->name);
     char *end = NULL;
     const double v = strtod(arg, &end);
-    PML_CHECK(end != arg && *end == '\0' && v > 0 && v < 1, PML_ERR_INVALID_ARGUMENT,
+    /* the test is on the float the layer keeps: 1e-50 or 0.999999999 would round to 0 or 1 */
+    const float alpha = (float)v;
+    PML_CHECK(end != arg && *end == '\0' && alpha > 0 && alpha < 1, PML_ERR_INVALID_ARGUMENT,
               "%s: item %d: leaky_relu slope '%s' is not in (0, 1)", fn, pos, arg);
-    a->alpha = (float)v;
+    a->alpha = alpha;
     return PML_OK;
 }
 
 static void act_item(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n)
 {
-    if (a->act == PML_ACT_LEAKY_RELU) snprintf(buf, n, "%s:%g", k->name, (double)a->alpha);
-    else snprintf(buf, n, "%s", k->name);
+    if (a->act == PML_ACT_LEAKY_RELU) {
+        char v[32];
+        pml_real_text(a->alpha, 1, v, sizeof v);
+        snprintf(buf, n, "%s:%s", k->name, v);
+    } else {
+        snprintf(buf, n, "%s", k->name);
+    }
 }
 
 /* no parameters: params is NULL */

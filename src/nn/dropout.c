@@ -91,7 +91,9 @@ static pml_status dropout_parse(const pml_kind *k, const char *arg, pml_layer_ar
 
 static void dropout_item(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s:%.15g", k->name, a->rate);
+    char v[32];
+    pml_real_text(a->rate, 0, v, sizeof v);
+    snprintf(buf, n, "%s:%s", k->name, v);
 }
 
 const pml_kind pml_dropout_kind = {"dropout", "dropout:P", 0, dropout_parse, dropout_create,

@@ -173,6 +173,15 @@ void pml_kind_item_bare(const pml_kind *k, const pml_layer_args *a, char *buf, s
     snprintf(buf, n, "%s", k->name);
 }
 
+void pml_real_text(double v, int single, char *buf, size_t n)
+{
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(buf, n, "%.*g", digits, v);
+        const double back = strtod(buf, NULL);
+        if (single ? (float)back == (float)v : back == v) return;
+    }
+}
+
 void pml_shape_text(const pml_shape *sh, char *buf, size_t n)
 {
     size_t len = 0;

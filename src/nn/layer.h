@@ -196,6 +196,10 @@ pml_status pml_kind_parse_bare(const pml_kind *k, const char *arg, pml_layer_arg
                                const char *fn, int pos);
 void pml_kind_item_bare(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n);
 
+/* v as the shortest %g text that reads back (strtod, then to float when single) to the same
+ * value, so a spec item written from a layer's argument parses to that argument again. */
+void pml_real_text(double v, int single, char *buf, size_t n);
+
 /* "1x28x28" or "784" */
 void pml_shape_text(const pml_shape *s, char *buf, size_t n);
 

@@ -189,6 +189,8 @@ pml_status pml_model_add_activation(pml_model *m, pml_activation act, float alph
     PML_CHECK(act >= PML_ACT_IDENTITY && act <= PML_ACT_SOFTMAX, PML_ERR_INVALID_ARGUMENT,
               "%s: unknown activation %d", fn, (int)act);
     if (act == PML_ACT_LEAKY_RELU && !(alpha > 0)) alpha = 0.01f;
+    PML_CHECK(act != PML_ACT_LEAKY_RELU || alpha < 1, PML_ERR_INVALID_ARGUMENT,
+              "%s: leaky ReLU slope %g, needs 0 < alpha < 1", fn, (double)alpha);
     const pml_layer_args args = {.act = act, .alpha = act == PML_ACT_LEAKY_RELU ? alpha : 0.0f};
     return pml_model_add(m, &pml_activation_kinds[act], &args, fn);
 }
