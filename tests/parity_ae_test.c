@@ -25,6 +25,7 @@
 
 #include "ae/ae_model.h"
 #include "core/internal.h"
+#include "cpu/cpu.h"
 #include "data/dataset.h"
 #include "ops/data_ops.h"
 #include "ops/nn_ops.h"
@@ -654,6 +655,90 @@ Test(parity_ae, cpu_loss_rows_against_the_formulas)
             cr_expect(fabs(o.out[0] - sum) <= rmag + 1e-9 * fabs(sum), "cpu %s %s: out[0] %.17g, "
                       "formula %.17g", pml_dtype_name(dt), pml_loss_name(lc->kind), o.out[0], sum);
             cr_expect(o.out[1] == 0.0, "no labels, no hits: out[1] %g", o.out[1]);
+        }
+    }
+    pml_device_close(cpu);
+}
+
+/* The CPU's fast cross-entropy on logits (nn_loss_fast.c, the table's kernel) against its
+ * reference (nn_loss.c) on the widths a vector loop can get wrong (1, a remainder, a decoder's
+ * 784), logits across and past the float exponent's range, infinities and NaNs, with and
+ * without gradient and rows: gradients within 4e-7 of grad_scale absolutely (the exponential's
+ * and the division's rounding), rows within 1e-6 relative plus 1e-6 per element, NaN where the
+ * reference has NaN, and out[] computed from the rows as the reference computes it. */
+Test(parity_ae, cpu_fast_bce_logits_against_reference)
+{
+    pml_device *cpu = pml_test_open_cpu();
+    const int64_t widths[] = {1, 7, 19, 784};
+    enum { ROWS = 33, MAXW = 784 };
+    static float y[ROWS * MAXW], t[ROWS * MAXW], d_fast[ROWS * MAXW], d_ref[ROWS * MAXW];
+    static double r_fast[ROWS], r_ref[ROWS];
+    const float special[] = {0.0f, -0.0f, 87.0f, -87.0f, 87.5f, -87.5f, 88.8f, -104.0f, 200.0f,
+                             -1e30f, 1e30f, INFINITY, -INFINITY, NAN, 1e-30f, -1e-8f};
+    const int nspecial = (int)(sizeof special / sizeof special[0]);
+    for (size_t ws = 0; ws < 2 * sizeof widths / sizeof widths[0]; ++ws) {
+        const size_t w = ws / 2;
+        const int64_t cols = widths[w], n = ROWS * cols;
+        for (int64_t i = 0; i < n; ++i) {
+            y[i] = (float)(6.0 * pml_rng_normal(53, (uint64_t)w, (uint64_t)i));
+            t[i] = (float)pml_rng_uniform(53, 10 + (uint64_t)w, (uint64_t)i);
+            if (i % 5 == 3) t[i] = (float)(i & 1);
+        }
+        /* every other pass: the special logits in rows 0-2, so the other rows stay finite */
+        for (int k = 0; ws % 2 && k < nspecial && k < n; ++k) y[(k * 7) % (3 * cols < n ? 3 * cols : n)] = special[k];
+        for (int mode = 0; mode < 3; ++mode) { /* 0: all, 1: no dy, 2: no rows */
+            pml_nn_loss_args a;
+            memset(&a, 0, sizeof a);
+            a.dtype = PML_F32;
+            a.kind = PML_LOSS_BCE_LOGITS;
+            a.rows = ROWS;
+            a.cols = cols;
+            a.y = y;
+            a.targets = t;
+            a.grad_scale = 0.37;
+            a.row_scale = mode == 2 ? 0.0 : 0.5;
+            a.row_offset = mode == 2 ? 0.0 : -1.25;
+            double out_fast[2] = {-1, -1}, out_ref[2] = {-1, -1};
+            int nf_fast = 0, nf_ref = 0;
+            pml_nn_loss_args b = a;
+            a.dy = mode == 1 ? NULL : d_fast;
+            a.row_out = mode == 2 ? NULL : r_fast;
+            a.out = out_fast;
+            a.nonfinite = &nf_fast;
+            b.dy = mode == 1 ? NULL : d_ref;
+            b.row_out = mode == 2 ? NULL : r_ref;
+            b.out = out_ref;
+            b.nonfinite = &nf_ref;
+            PML_ASSERT_OK(pml_cpu_nn_loss(cpu, &a));
+            PML_ASSERT_OK(pml_cpu_nn_loss_ref(cpu, &b));
+            cr_expect_eq(nf_fast, nf_ref, "width %lld mode %d: nonfinite %d, reference %d",
+                         (long long)cols, mode, nf_fast, nf_ref);
+            cr_expect(out_fast[1] == 0.0 && out_ref[1] == 0.0);
+            int bad = 0;
+            if (mode != 1)
+                for (int64_t i = 0; i < n && bad < 5; ++i) {
+                    const int same = isnan(d_ref[i]) ? isnan(d_fast[i])
+                                                     : fabsf(d_fast[i] - d_ref[i]) <= 4e-7f * 0.37f;
+                    if (!same) {
+                        cr_expect(0, "width %lld: dy[%lld] %.9g, reference %.9g (z %.9g t %.9g)",
+                                  (long long)cols, (long long)i, (double)d_fast[i],
+                                  (double)d_ref[i], (double)y[i], (double)t[i]);
+                        bad++;
+                    }
+                }
+            if (mode != 2)
+                for (int64_t r = 0; r < ROWS; ++r) {
+                    const int same = isnan(r_ref[r]) ? isnan(r_fast[r])
+                                                     : fabs(r_fast[r] - r_ref[r]) <=
+                                                           1e-6 * fabs(r_ref[r]) + 1e-6 * (double)cols;
+                    cr_expect(same, "width %lld: row %lld %.17g, reference %.17g", (long long)cols,
+                              (long long)r, r_fast[r], r_ref[r]);
+                }
+            cr_expect(isnan(out_ref[0]) ? isnan(out_fast[0])
+                                        : fabs(out_fast[0] - out_ref[0]) <=
+                                              1e-6 * fabs(out_ref[0]) + 1e-6 * (double)n,
+                      "width %lld mode %d: out[0] %.17g, reference %.17g", (long long)cols, mode,
+                      out_fast[0], out_ref[0]);
         }
     }
     pml_device_close(cpu);

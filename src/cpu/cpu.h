@@ -68,11 +68,11 @@ pml_ising_sweeps_fn pml_cpu_ising_wolff;
  * environment variable PML_ISING_NO_AVX512=1 does the same for a whole process). */
 void pml_cpu_ising_set_portable(int on);
 
-/* neural networks: nn_act.c, nn_loss.c */
+/* neural networks: nn_act.c, nn_loss.c (the reference), nn_loss_fast.c */
 pml_nn_bias_act_fn pml_cpu_nn_bias_act;
 pml_nn_act_backward_fn pml_cpu_nn_act_backward;
 pml_nn_col_sum_fn pml_cpu_nn_col_sum;
-pml_nn_loss_fn pml_cpu_nn_loss;
+pml_nn_loss_fn pml_cpu_nn_loss_ref, pml_cpu_nn_loss;
 pml_nn_argmax_fn pml_cpu_nn_argmax;
 
 /* convolution family: im2col.c (im2col, col2im: references and fast paths), conv_chw.c,

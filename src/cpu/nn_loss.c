@@ -1,5 +1,6 @@
-/* Losses with their gradients, one row (example) at a time. Contract: pml_nn_loss_args in
- * src/ops/nn_ops.h. Row losses are summed in double; softmax cross-entropy subtracts the
+/* Losses with their gradients, one row (example) at a time: the reference (the table's kernel
+ * is nn_loss_fast.c, which comes here for all but F32 cross-entropy on logits). Contract:
+ * pml_nn_loss_args in src/ops/nn_ops.h. Row losses are summed in double; softmax cross-entropy subtracts the
  * row maximum before exponentiating (log-sum-exp), so large logits do not overflow, and
  * binary cross-entropy on logits is max(z, 0) - z t + log(1 + e^-|z|), finite for any z. */
 #include <math.h>
@@ -89,7 +90,7 @@
 DEFINE_LOSS(float, f32, expf, logf, log1pf)
 DEFINE_LOSS(double, f64, exp, log, log1p)
 
-pml_status pml_cpu_nn_loss(pml_device *dev, const pml_nn_loss_args *a)
+pml_status pml_cpu_nn_loss_ref(pml_device *dev, const pml_nn_loss_args *a)
 {
     (void)dev;
     double sum = 0.0;
