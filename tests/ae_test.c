@@ -237,6 +237,109 @@ Test(ae, vae_trains_and_iwae_grows_with_k)
     pml_device_close(dev);
 }
 
+/* ---- KL warm-up ------------------------------------------------------------------------------ */
+/* A VAE on 32 toy examples, one step of 32 per epoch, trained `epochs` epochs (from `resume`,
+ * into `ck`, when given) with beta and kl_warmup; its parameters into w (n floats). */
+static pml_status warm_run(pml_device *dev, pml_dataset *ds, double beta, int64_t warmup,
+                           int epochs, const char *ck, const char *resume, float *w, int64_t n,
+                           pml_train_result *res)
+{
+    pml_ae_config c = pml_ae_defaults();
+    c.encoder = "dense:8,relu,dense:4";
+    c.decoder = "dense:8,relu,dense:16";
+    c.vae = 1;
+    c.beta = beta;
+    c.kl_warmup = warmup;
+    pml_autoencoder *ae = NULL;
+    PML_ASSERT_OK(pml_ae_create(dev, 1, (int64_t[]){16}, 32, &c, 3, &ae));
+    pml_optimizer *opt = NULL;
+    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
+    oc.lr = 1e-2;
+    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &opt));
+    pml_train_config tc = pml_train_defaults();
+    tc.epochs = epochs;
+    tc.batch = 32;
+    tc.checkpoint = ck;
+    tc.resume = resume;
+    const pml_status s = pml_ae_train(ae, opt, ds, NULL, &tc, res);
+    pml_model *m = pml_ae_model(ae);
+    int64_t at = 0;
+    for (int i = 0; s == PML_OK && i < pml_model_num_param_tensors(m); ++i) {
+        pml_tensor *p = NULL;
+        PML_ASSERT_OK(pml_model_param_tensor(m, i, NULL, &p, NULL));
+        cr_assert(at + p->numel <= n);
+        PML_ASSERT_OK(pml_tensor_download(p, w + at, pml_tensor_nbytes(p)));
+        at += p->numel;
+    }
+    pml_optimizer_destroy(opt);
+    pml_ae_destroy(ae);
+    return s;
+}
+
+/* The weight's ramp; a warmed-up run's first step is, bit for bit, a step with beta / W (its
+ * reported loss still weighs the KL by beta); a warm-up resumes from a checkpoint to the
+ * uninterrupted run's parameters, and a checkpoint of another warm-up is refused. */
+Test(ae, kl_warmup_ramps_the_gradient_weight_and_resumes, .init = pml_test_tmpdir_create,
+     .fini = pml_test_tmpdir_remove)
+{
+    pml_ae_config c = pml_ae_defaults();
+    c.vae = 1;
+    c.beta = 2.0;
+    c.kl_warmup = 4;
+    const double want[6] = {0.5, 1.0, 1.5, 2.0, 2.0, 2.0};
+    for (int k = 0; k < 6; ++k)
+        cr_expect(pml_ae_kl_weight(&c, (uint64_t)k) == want[k], "step %d: %g", k,
+                  pml_ae_kl_weight(&c, (uint64_t)k));
+    c.kl_warmup = 0;
+    cr_expect(pml_ae_kl_weight(&c, 0) == 2.0 && isnan(pml_ae_kl_weight(NULL, 0)));
+
+    pml_device *dev = pml_test_open_cpu();
+    pml_dataset *ds = pml_test_toy_dataset(dev, 32, 5);
+    enum { NW = 1024 };
+    static float wa[NW], wb[NW], wc[NW];
+    pml_train_result ra, rb, rc;
+    PML_ASSERT_OK(warm_run(dev, ds, 1.0, 4, 1, NULL, NULL, wa, NW, &ra));
+    PML_ASSERT_OK(warm_run(dev, ds, 0.25, 0, 1, NULL, NULL, wb, NW, &rb));
+    cr_expect(memcmp(wa, wb, sizeof wa) == 0, "warm-up step 1 differs from a beta / 4 step");
+    const pml_epoch_stats *a = &ra.history[0], *b = &rb.history[0];
+    /* the same recon and KL; the warm-up run reports recon + 1 KL */
+    cr_expect(a->train_kl == b->train_kl, "KL %.17g vs %.17g", a->train_kl, b->train_kl);
+    cr_expect(fabs((a->train_loss - a->train_kl) - (b->train_loss - 0.25 * b->train_kl)) <
+                  1e-9 * fabs(a->train_loss),
+              "recon %.17g vs %.17g", a->train_loss - a->train_kl,
+              b->train_loss - 0.25 * b->train_kl);
+    pml_train_result_free(&ra);
+    pml_train_result_free(&rb);
+
+    /* 6 epochs (warm-up over 4 steps) in one run, and as 2 + 4 from a checkpoint */
+    char ck[512];
+    snprintf(ck, sizeof ck, "%s", pml_test_tmppath("warm.ck"));
+    PML_ASSERT_OK(warm_run(dev, ds, 1.0, 4, 6, NULL, NULL, wa, NW, &ra));
+    PML_ASSERT_OK(warm_run(dev, ds, 1.0, 4, 2, ck, NULL, wb, NW, &rb));
+    PML_ASSERT_OK(warm_run(dev, ds, 1.0, 4, 6, NULL, ck, wc, NW, &rc));
+    cr_expect(memcmp(wa, wc, sizeof wa) == 0, "the resumed warm-up differs");
+    cr_expect(memcmp(wa, wb, sizeof wa) != 0, "6 epochs should differ from 2");
+    pml_train_result_free(&ra);
+    pml_train_result_free(&rb);
+    pml_train_result_free(&rc);
+    cr_expect_eq(warm_run(dev, ds, 1.0, 3, 6, NULL, ck, wc, NW, &rc), PML_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(pml_last_error(), "kl_warmup") != NULL, "%s", pml_last_error());
+    pml_train_result_free(&rc);
+    /* and a plain autoencoder has no warm-up */
+    pml_ae_config p = pml_ae_defaults();
+    p.encoder = "dense:4";
+    p.decoder = "dense:16";
+    p.kl_warmup = 10;
+    pml_autoencoder *ae = (pml_autoencoder *)0x1;
+    cr_expect_eq(pml_ae_create(dev, 1, (int64_t[]){16}, 8, &p, 1, &ae), PML_ERR_INVALID_ARGUMENT);
+    p.vae = 1;
+    p.encoder = "dense:8";
+    p.kl_warmup = -1;
+    cr_expect_eq(pml_ae_create(dev, 1, (int64_t[]){16}, 8, &p, 1, &ae), PML_ERR_INVALID_ARGUMENT);
+    pml_dataset_destroy(ds);
+    pml_device_close(dev);
+}
+
 /* mean squared error per element between two host arrays */
 static double mse(const float *a, const float *b, size_t n)
 {

@@ -75,6 +75,16 @@ Test(cli_ae, vae_json_pictures_and_resume, .init = pml_test_tmpdir_create,
         snprintf(p, sizeof p, "%s/%s", dir, files[i]);
         cr_expect(exists(p), "%s missing", p);
     }
+    /* a warm-up over 1.5 epochs of 12 steps (1425 training images, batch 128): the weight of
+     * the epochs' last steps is 12/18 and 1 */
+    cr_assert_eq(PHYSML("ae", "train", "--preset", "vae", "--latent", "2", "--subset", "1500",
+                        "--test-subset", "300", "--epochs", "2", "--kl-warmup", "1.5", "--json",
+                        "--quiet", "--device", "cpu"),
+                 0, "%s", err);
+    const char *w1 = strstr(out, "\"epoch\": 1"), *w2 = strstr(out, "\"epoch\": 2");
+    cr_assert(w1 && w2, "%s", out);
+    cr_expect(fabs(num(w1, "kl_weight") - 12.0 / 18.0) < 1e-9 && num(w2, "kl_weight") == 1.0,
+              "%s", out);
     /* one epoch with a checkpoint, resumed to two: the same model file as one run of two */
     cr_assert_eq(PHYSML("ae", "train", "--preset", "vae", "--latent", "2", "--subset", "1500",
                         "--test-subset", "300", "--epochs", "1", "--quiet", "--device", "cpu",
@@ -90,6 +100,12 @@ Test(cli_ae, vae_json_pictures_and_resume, .init = pml_test_tmpdir_create,
                         "--test-subset", "300", "--epochs", "2", "--quiet", "--device", "cpu",
                         "--beta", "2", "--resume", ck),
                  2, "%s", err);
+    /* so is a KL warm-up the checkpoint's run did not have */
+    cr_expect_eq(PHYSML("ae", "train", "--preset", "vae", "--latent", "2", "--subset", "1500",
+                        "--test-subset", "300", "--epochs", "2", "--quiet", "--device", "cpu",
+                        "--kl-warmup", "1", "--resume", ck),
+                 2, "%s", err);
+    cr_expect(strstr(err, "kl_warmup") != NULL, "%s", err);
     /* samples and codes from the saved VAE */
     char s[256], e[256];
     snprintf(s, sizeof s, "%s", pml_test_tmppath("samples"));

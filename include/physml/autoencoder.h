@@ -39,6 +39,13 @@ typedef struct pml_ae_config {
     double sigma; /* VAE with MSE: the decoder's stated standard deviation, > 0 */
     pml_init init;
     float init_sigma;
+    /* VAE training, KL warm-up (annealing; Bowman et al. 2016, Sonderby et al. 2016): the
+     * gradient's KL weight is beta (k + 1) / kl_warmup at the run's optimiser step k (counted
+     * from 0 across epochs and resumes) until it reaches beta, then beta. 0 (the default):
+     * beta from the first step. The losses the epochs report always weigh the KL by beta, so
+     * they stay the (beta-)ELBO's terms during the warm-up. A training setting: not saved with
+     * the model; a checkpoint records it and a resume must give the same. */
+    int64_t kl_warmup;
 } pml_ae_config;
 
 /* BCE on logits, beta 1, sigma 1, He initialisation; encoder and decoder NULL. */
@@ -100,8 +107,12 @@ PML_API pml_status pml_ae_train(pml_autoencoder *ae, pml_optimizer *opt, pml_dat
                                 const pml_dataset *val, const pml_train_config *cfg,
                                 pml_train_result *result);
 
-/* The ELBO step and the autoencoder's own loss: a step for pml_train_with (beta and the
- * Gaussian decoder's sigma from ae's configuration). */
+/* The KL weight of a VAE's gradient at optimiser step `step` (from 0) under c's KL warm-up:
+ * beta (step + 1) / kl_warmup while that is below beta, else beta. NaN for a NULL c. */
+PML_API double pml_ae_kl_weight(const pml_ae_config *c, uint64_t step);
+
+/* The ELBO step and the autoencoder's own loss: a step for pml_train_with (beta, the Gaussian
+ * decoder's sigma and the KL warm-up from ae's configuration). */
 PML_API pml_status pml_ae_train_step(const pml_autoencoder *ae, pml_train_step **out);
 
 /* Per-example figures over a dataset, in its current visiting order (training leaves it

@@ -98,6 +98,9 @@ static pml_status check_config(const char *fn, const pml_ae_config *c)
               "%s: beta %g, needs a finite value >= 0", fn, c->beta);
     PML_CHECK(c->sigma > 0 && isfinite(c->sigma), PML_ERR_INVALID_ARGUMENT,
               "%s: sigma %g, needs a finite value > 0", fn, c->sigma);
+    PML_CHECK(c->kl_warmup >= 0 && (c->vae || c->kl_warmup == 0), PML_ERR_INVALID_ARGUMENT,
+              "%s: kl_warmup %lld, needs >= 0 steps, and a VAE when > 0", fn,
+              (long long)c->kl_warmup);
     return PML_OK;
 }
 
@@ -221,6 +224,14 @@ pml_nn_loss_args pml_ae_loss_args(const pml_autoencoder *ae, int64_t rows, const
         a.grad_scale = grad_scale / s2;
     }
     return a;
+}
+
+double pml_ae_kl_weight(const pml_ae_config *c, uint64_t step)
+{
+    if (c == NULL) return NAN;
+    if (c->kl_warmup <= 0 || step + 1 >= (uint64_t)c->kl_warmup) return c->beta;
+    /* (beta * (k + 1)) / W: the first step's weight is beta / W exactly */
+    return c->beta * (double)(step + 1) / (double)c->kl_warmup;
 }
 
 pml_status pml_ae_train(pml_autoencoder *ae, pml_optimizer *opt, pml_dataset *train,

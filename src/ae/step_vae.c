@@ -1,9 +1,10 @@
 /* The VAE's training step (Kingma & Welling 2014): forward in training mode (the gauss layer
  * draws z = mu + sigma eps, eps keyed by the run's seed, its position and the step), the
  * reconstruction loss -log p(x|z) of the clean inputs, beta times the analytic KL added on
- * the device, backward (the gauss layer adds the KL's gradient), one optimiser step. The
- * totals: slot[0] = sum over the rows of recon + beta KL (what is minimised), slot[1] = the
- * KL's sum (pml_epoch_stats.train_kl). Evaluation samples z too, with draws keyed by the
+ * the device, backward (the gauss layer adds the KL's gradient, weighted by beta or, during a
+ * KL warm-up, by pml_ae_kl_weight), one optimiser step. The totals: slot[0] = sum over the
+ * rows of recon + beta KL (what is minimised once any warm-up is over), slot[1] = the KL's sum
+ * (pml_epoch_stats.train_kl). Evaluation samples z too, with draws keyed by the
  * batch's number, so the validation ELBO is the same estimate every epoch. A plain
  * autoencoder's step is nn's reconstruction step. */
 #include <stdio.h>
@@ -57,7 +58,7 @@ static pml_status elbo(vae_step *s, const pml_step_ctx *c, const pml_batch *b, p
     const double gs = c->reduction == PML_REDUCE_MEAN ? 1.0 / (double)b->count : 1.0;
     const double beta = s->ae->cfg.beta;
     const pml_tensor *y = NULL;
-    g->kl_scale = beta * gs;
+    g->kl_scale = (dy ? pml_ae_kl_weight(&s->ae->cfg, b->step) : beta) * gs;
     if (dy) {
         PML_TRY(pml_model_forward_train(m, b->x, b->count, b->seed, b->step, &y));
     } else {
@@ -93,31 +94,37 @@ static pml_status evaluate(pml_train_step *base, const pml_step_ctx *c, const pm
 }
 
 /* The settings that change the steps' arithmetic beyond what the driver records (the loss):
- * beta and the Gaussian decoder's sigma. */
-static void settings(const vae_step *s, char beta[40], char sigma[40])
+ * beta, the Gaussian decoder's sigma and the KL warm-up's length. */
+enum { N_SETTINGS = 3 };
+static const char *const setting_keys[N_SETTINGS] = {"step.beta", "step.sigma",
+                                                     "step.kl_warmup"};
+
+static void settings(const vae_step *s, char v[N_SETTINGS][40])
 {
-    snprintf(beta, 40, "%.17g", s->ae->cfg.beta);
-    snprintf(sigma, 40, "%.17g", s->ae->cfg.loss == PML_LOSS_MSE ? s->ae->cfg.sigma : 0.0);
+    snprintf(v[0], 40, "%.17g", s->ae->cfg.beta);
+    snprintf(v[1], 40, "%.17g", s->ae->cfg.loss == PML_LOSS_MSE ? s->ae->cfg.sigma : 0.0);
+    snprintf(v[2], 40, "%lld", (long long)s->ae->cfg.kl_warmup);
 }
 
 static pml_status save(const pml_train_step *base, pml_ckpt_out *w)
 {
-    char beta[40], sigma[40];
-    settings((const vae_step *)base, beta, sigma);
-    pml_ckpt_meta(w, "step.beta", "%s", beta);
-    pml_ckpt_meta(w, "step.sigma", "%s", sigma);
+    char v[N_SETTINGS][40];
+    settings((const vae_step *)base, v);
+    for (int i = 0; i < N_SETTINGS; ++i) pml_ckpt_meta(w, setting_keys[i], "%s", v[i]);
     return PML_OK;
 }
 
-/* A checkpoint of this run: the same beta and sigma (eps needs no state: it is keyed by the
- * step). */
+/* A checkpoint of this run: the same beta, sigma and warm-up (eps needs no state: it is keyed
+ * by the step). A checkpoint from before warm-ups existed holds no step.kl_warmup: a run
+ * without one. */
 static pml_status load(pml_train_step *base, const struct pml_safetensors *ck, const char *path)
 {
-    char v[2][40];
-    settings((const vae_step *)base, v[0], v[1]);
-    const char *keys[2] = {"step.beta", "step.sigma"};
-    for (int i = 0; i < 2; ++i) {
+    char v[N_SETTINGS][40];
+    settings((const vae_step *)base, v);
+    for (int i = 0; i < N_SETTINGS; ++i) {
+        const char *const *keys = setting_keys;
         const char *got = pml_safetensors_meta(ck, keys[i]);
+        if (got == NULL && i == 2) got = "0";
         PML_CHECK(got != NULL, PML_ERR_BAD_FORMAT, "pml_ae_train: %s holds no %s", path, keys[i]);
         PML_CHECK(strcmp(got, v[i]) == 0, PML_ERR_INVALID_ARGUMENT,
                   "pml_ae_train: %s is of a run with %s = %s, this one has %s", path, keys[i] + 5,

@@ -27,6 +27,8 @@ int pml_cmd_ae(int argc, char **argv)
 typedef struct view {
     int json, quiet, vae, header;
     double beta;
+    const pml_ae_config *cfg; /* the KL weight of an epoch's last step (a warm-up's) */
+    int64_t steps;             /* optimiser steps per epoch */
 } view;
 
 static int on_epoch(void *user, int epoch, int64_t step, int64_t steps, const pml_epoch_stats *st)
@@ -49,6 +51,9 @@ static int on_epoch(void *user, int epoch, int64_t step, int64_t steps, const pm
         pml_jsonl_num(&j, "val_recon", vrecon);
         pml_jsonl_num(&j, "val_kl", st->val_kl);
         pml_jsonl_num(&j, "val_elbo", v->vae ? -(vrecon + st->val_kl) : NAN);
+        pml_jsonl_num(&j, "kl_weight",
+                      v->vae ? pml_ae_kl_weight(v->cfg, (uint64_t)((st->epoch + 1) * v->steps - 1))
+                             : NAN);
         pml_jsonl_num(&j, "lr", st->lr);
         pml_jsonl_num(&j, "seconds", st->seconds);
         pml_jsonl_end(&j);
@@ -112,10 +117,10 @@ int pml_cmd_ae_train(int argc, char **argv)
     const char *device = "auto", *save = NULL, *checkpoint = NULL, *resume = NULL, *out = NULL;
     int64_t latent = 0, batch = 128, epochs = 10, early = 0, subset = 0, test_subset = 0;
     int64_t iwae = 0, ck_every = 1;
-    double beta = 1.0, sigma = 1.0, lr = 1e-3, wd = 0.0, val = 0.05;
+    double beta = 1.0, sigma = 1.0, lr = 1e-3, wd = 0.0, val = 0.05, warmup = 0.0;
     uint64_t seed = 1;
     int json = 0, quiet = 0, latent_given = 0, ck_every_given = 0, preset_given = 0;
-    int beta_given = 0, sigma_given = 0, vae_flag = 0;
+    int beta_given = 0, sigma_given = 0, vae_flag = 0, warmup_given = 0;
     const pml_opt opts[] = {
         {"data", PML_OPT_STR, &data, "DIR", "MNIST-format directory (default: Fashion-MNIST)"},
         {"preset", PML_OPT_CHOICE, &preset, "P",
@@ -138,6 +143,9 @@ int pml_cmd_ae_train(int argc, char **argv)
          .given = &beta_given},
         {"sigma", PML_OPT_DOUBLE, &sigma, "S", "a Gaussian decoder's standard deviation (1)", 0,
          1e3, 1, .given = &sigma_given},
+        {"kl-warmup", PML_OPT_DOUBLE, &warmup, "E",
+         "a VAE: the KL weight rises linearly from 0 to beta over the first E epochs (0: none)",
+         0, 1e6, .given = &warmup_given},
         {"opt", PML_OPT_CHOICE, &optname, "O", "sgd, momentum or adam (adam)",
          .choices = "sgd|momentum|adam"},
         {"lr", PML_OPT_DOUBLE, &lr, "X", "learning rate (1e-3)", 0, 1e3, 1},
@@ -176,7 +184,7 @@ int pml_cmd_ae_train(int argc, char **argv)
         TRAIN,
         "ae train [--data DIR] [--preset dense|vae|conv|convvae | --encoder SPEC --decoder SPEC "
         "[--vae]] [--latent N] [--loss bce|mse] [--denoise gauss:0.3|mask:0.3|saltpepper:0.1] "
-        "[--beta B] [--epochs N] [--batch N] [--seed S] [--device D] [--save FILE] [--json] "
+        "[--beta B] [--kl-warmup E] [--epochs N] [--batch N] [--seed S] [--device D] [--save FILE] [--json] "
         "[--out DIR]",
         "Train an autoencoder on Fashion-MNIST (or any MNIST-format data): dense or "
         "convolutional, denoising with --denoise (the corrupted image in, the clean one as the "
@@ -197,8 +205,11 @@ int pml_cmd_ae_train(int argc, char **argv)
     if (ck_every_given && !checkpoint)
         return pml_cli_usage(TRAIN, "checkpoint-every", "needs --checkpoint FILE");
     const int is_vae = enc ? vae_flag : strcmp(preset, "vae") == 0 || strcmp(preset, "convvae") == 0;
-    if (!is_vae && (beta_given || sigma_given || iwae))
-        return pml_cli_usage(TRAIN, beta_given ? "beta" : sigma_given ? "sigma" : "iwae",
+    if (!is_vae && (beta_given || sigma_given || iwae || warmup_given))
+        return pml_cli_usage(TRAIN, beta_given    ? "beta"
+                                    : sigma_given ? "sigma"
+                                    : iwae        ? "iwae"
+                                                  : "kl-warmup",
                              "only for a VAE (--preset vae or convvae, or --vae)");
     if (sigma_given && !(loss && strcmp(loss, "mse") == 0))
         return pml_cli_usage(TRAIN, "sigma", "a Gaussian decoder's: needs --loss mse");
@@ -292,6 +303,10 @@ int pml_cmd_ae_train(int argc, char **argv)
     ac.loss = loss && strcmp(loss, "mse") == 0 ? PML_LOSS_MSE : PML_LOSS_BCE_LOGITS;
     ac.beta = beta;
     ac.sigma = sigma;
+    /* the warm-up in optimiser steps: E epochs of ceil(n / batch) steps, at least one */
+    const int64_t spe = (pml_dataset_size(tr) + batch - 1) / batch;
+    if (warmup > 0) ac.kl_warmup = (int64_t)llround(warmup * (double)spe) > 0
+                                       ? (int64_t)llround(warmup * (double)spe) : 1;
     const int64_t mb = batch > 256 ? batch : 256;
     if ((s = pml_ae_create(dev, 3, dims, mb, &ac, seed, &ae)) != PML_OK) {
         rc = pml_cli_usage(TRAIN, enc ? "encoder" : "preset", "%s", pml_last_error());
@@ -301,7 +316,7 @@ int pml_cmd_ae_train(int argc, char **argv)
     oc.lr = lr;
     oc.weight_decay = wd;
     if ((s = pml_optimizer_create(dev, &oc, &opt)) != PML_OK) FAIL("the optimiser");
-    view v = {json, quiet, ac.vae, 0, beta};
+    view v = {json, quiet, ac.vae, 0, beta, pml_ae_config_of(ae), spe};
     pml_train_config tc = pml_train_defaults();
     tc.epochs = (int)epochs;
     tc.batch = batch;
@@ -329,6 +344,10 @@ int pml_cmd_ae_train(int argc, char **argv)
                                                : "",
                 optname, lr, (long long)batch, (long long)epochs, denoise ? ", denoising " : "",
                 denoise ? denoise : "");
+        if (ac.kl_warmup > 0)
+            fprintf(stderr, "  KL warm-up: its weight rises from %g to beta = %g over %lld steps "
+                            "(%g epochs)\n",
+                    pml_ae_kl_weight(&ac, 0), beta, (long long)ac.kl_warmup, warmup);
     }
     s = pml_ae_train(ae, opt, tr, vset, &tc, &res);
     if (s == PML_ERR_INVALID_ARGUMENT && resume && res.epochs_run == 0) {

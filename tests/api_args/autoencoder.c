@@ -278,6 +278,9 @@ static pml_ae_ising_config ising_small(void)
     Y(pml_ae_config_of, pml_ae_config_of(NULL) == NULL)                                    \
     Y(pml_ae_config_of, pml_ae_config_of(f->vae)->vae == 1)                                \
     Y(pml_ae_config_of, strcmp(pml_ae_config_of(f->ae)->encoder, "dense:2") == 0)          \
+    Y(pml_ae_kl_weight, isnan(pml_ae_kl_weight(NULL, 0)))                                  \
+    Y(pml_ae_kl_weight, pml_ae_kl_weight(pml_ae_config_of(f->vae), 0) ==                   \
+                            pml_ae_config_of(f->vae)->beta)                                \
     Y(pml_ae_latent, pml_ae_latent(NULL) == 0)                                             \
     Y(pml_ae_latent, pml_ae_latent(f->ae) == 2 && pml_ae_latent(f->vae) == 2)              \
     Y(pml_ae_code_width, pml_ae_code_width(NULL) == 0)                                     \

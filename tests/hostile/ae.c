@@ -16,6 +16,11 @@ HOSTILE(ae_usage_errors)
     USAGE("--beta", "ae", "train", "--preset", "vae", "--beta", "-0.5");
     USAGE("--beta", "ae", "train", "--preset", "vae", "--beta", "nan");
     USAGE("--beta", "ae", "train", "--preset", "dense", "--beta", "2", "--data", "/nonexistent");
+    USAGE("--kl-warmup", "ae", "train", "--preset", "vae", "--kl-warmup", "-1");
+    USAGE("--kl-warmup", "ae", "train", "--preset", "vae", "--kl-warmup", "inf");
+    USAGE("--kl-warmup", "ae", "train", "--preset", "vae", "--kl-warmup", "2e6");
+    USAGE("--kl-warmup", "ae", "train", "--preset", "conv", "--kl-warmup", "2", "--data",
+          "/nonexistent");
     USAGE("--sigma", "ae", "train", "--preset", "vae", "--sigma", "0");
     USAGE("--sigma", "ae", "train", "--preset", "vae", "--sigma", "2", "--data", "/nonexistent");
     USAGE("--iwae", "ae", "train", "--preset", "conv", "--iwae", "10", "--data", "/nonexistent");
