@@ -31,7 +31,9 @@ static inline float pml_vexpf_neg(float x)
     x = x < -87.0f ? -87.0f : x;
     const float shift = 12582912.0f; /* 1.5 * 2^23: adding it rounds to the nearest integer */
     float n = x * 1.44269504088896341f + shift;
-    const int32_t k = pml_vm_bits(n) - pml_vm_bits(shift);
+    /* unsigned: a NaN's bits give a k of no meaning (the result is NaN through p), and the
+     * shift and add below must not be signed overflow */
+    const uint32_t k = (uint32_t)pml_vm_bits(n) - (uint32_t)pml_vm_bits(shift);
     n -= shift;
     float r = x - n * 0.693359375f; /* ln 2 in two parts (Cody-Waite) */
     r = r - n * -2.12194440e-4f;
@@ -42,7 +44,7 @@ static inline float pml_vexpf_neg(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    return p * pml_vm_float((k + 127) << 23);
+    return p * pml_vm_float((int32_t)((k + 127u) << 23));
 }
 
 /* log(1 + e) for 0 <= e <= 1, as 2 atanh(s) with s = e / (2 + e) */
