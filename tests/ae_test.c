@@ -237,6 +237,75 @@ Test(ae, vae_trains_and_iwae_grows_with_k)
     pml_device_close(dev);
 }
 
+/* ---- tied weights ------------------------------------------------------------------------- */
+/* A tied dense autoencoder: the decoder's dense items get tied=I mirrored, it holds only the
+ * encoder's weights and every bias, trains, and saves and loads to the same reconstructions;
+ * counts that do not mirror, and a VAE, are refused. */
+Test(ae, tied_weights_mirror_train_and_round_trip, .init = pml_test_tmpdir_create,
+     .fini = pml_test_tmpdir_remove)
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_ae_config c = pml_ae_defaults();
+    c.encoder = "dense:8,relu,dense:4";
+    c.decoder = "dense:8, relu, dense:16";
+    c.loss = PML_LOSS_MSE;
+    c.tied = 1;
+    pml_autoencoder *ae = NULL;
+    PML_ASSERT_OK(pml_ae_create(dev, 1, (int64_t[]){16}, 64, &c, 7, &ae));
+    cr_expect_str_eq(pml_ae_config_of(ae)->decoder, "dense:8:tied=2, relu, dense:16:tied=0");
+    cr_expect_str_eq(pml_model_spec(pml_ae_model(ae)),
+                     "dense:8,relu,dense:4,dense:8:tied=2,relu,dense:16:tied=0");
+    cr_expect_eq(pml_model_param_count(pml_ae_model(ae)), 16 * 8 + 8 + 8 * 4 + 4 + 8 + 16);
+    pml_dataset *ds = pml_test_toy_dataset(dev, 512, 3);
+    pml_optimizer *opt = NULL;
+    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
+    oc.lr = 1e-2;
+    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &opt));
+    pml_train_config tc = pml_train_defaults();
+    tc.epochs = 10;
+    tc.batch = 32;
+    pml_train_result r;
+    PML_ASSERT_OK(pml_ae_train(ae, opt, ds, NULL, &tc, &r));
+    cr_expect(r.history[9].train_loss < 0.7 * r.history[0].train_loss, "loss %g -> %g",
+              r.history[0].train_loss, r.history[9].train_loss);
+    pml_train_result_free(&r);
+    char path[512];
+    snprintf(path, sizeof path, "%s", pml_test_tmppath("tied.safetensors"));
+    PML_ASSERT_OK(pml_ae_save(ae, path));
+    pml_autoencoder *back = NULL;
+    PML_ASSERT_OK(pml_ae_load(dev, path, 64, &back));
+    cr_expect(pml_ae_config_of(back)->tied == 1);
+    pml_tensor *x = NULL;
+    PML_ASSERT_OK(pml_tensor_create_2d(dev, PML_F32, 64, 16, &x));
+    PML_ASSERT_OK(pml_dataset_batch(ds, 0, 64, PML_SCALE_UNIT, NULL, 0, 0, x, NULL));
+    const pml_tensor *y1 = NULL, *y2 = NULL;
+    static float h1[64 * 16], h2[64 * 16];
+    PML_ASSERT_OK(pml_ae_reconstruct(ae, x, 64, &y1));
+    PML_ASSERT_OK(pml_tensor_download(y1, h1, sizeof h1));
+    PML_ASSERT_OK(pml_ae_reconstruct(back, x, 64, &y2));
+    PML_ASSERT_OK(pml_tensor_download(y2, h2, sizeof h2));
+    cr_expect(memcmp(h1, h2, sizeof h1) == 0, "the loaded tied autoencoder reconstructs otherwise");
+    pml_tensor_destroy(x);
+    pml_ae_destroy(back);
+    pml_ae_destroy(ae);
+    pml_optimizer_destroy(opt);
+    /* refusals */
+    c.decoder = "dense:16";
+    ae = (pml_autoencoder *)0x1;
+    cr_expect_eq(pml_ae_create(dev, 1, (int64_t[]){16}, 8, &c, 1, &ae), PML_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(pml_last_error(), "1 dense layers, the encoder 2") != NULL, "%s",
+              pml_last_error());
+    c.decoder = "dense:6,relu,dense:16"; /* 4 -> 6 cannot be layer 2's 8 -> 4 transposed */
+    cr_expect_eq(pml_ae_create(dev, 1, (int64_t[]){16}, 8, &c, 1, &ae), PML_ERR_INVALID_ARGUMENT);
+    cr_expect(strstr(pml_last_error(), "transposed") != NULL, "%s", pml_last_error());
+    c.decoder = "dense:8,relu,dense:16";
+    c.vae = 1;
+    cr_expect_eq(pml_ae_create(dev, 1, (int64_t[]){16}, 8, &c, 1, &ae), PML_ERR_INVALID_ARGUMENT);
+    cr_expect_null(ae);
+    pml_dataset_destroy(ds);
+    pml_device_close(dev);
+}
+
 /* ---- KL warm-up ------------------------------------------------------------------------------ */
 /* A VAE on 32 toy examples, one step of 32 per epoch, trained `epochs` epochs (from `resume`,
  * into `ck`, when given) with beta and kl_warmup; its parameters into w (n floats). */

@@ -154,6 +154,30 @@ Test(cli_ae, denoising_and_anomaly, .init = pml_test_tmpdir_create,
     cr_expect(exists(p));
 }
 
+/* --tied: the dense preset with the decoder on the encoder's weights, 784 x 256 + 256 x 32
+ * parameters fewer than untied, trained and saved; refused for a VAE */
+Test(cli_ae, tied_weights, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove)
+{
+    need_data();
+    char a[256];
+    snprintf(a, sizeof a, "%s", pml_test_tmppath("tied.safetensors"));
+    cr_assert_eq(PHYSML("ae", "train", "--preset", "dense", "--subset", "600", "--test-subset",
+                        "100", "--epochs", "1", "--json", "--quiet", "--device", "cpu"),
+                 0, "%s", err);
+    const double untied = num(strstr(out, "\"final\""), "params");
+    cr_assert_eq(PHYSML("ae", "train", "--preset", "dense", "--tied", "--subset", "600",
+                        "--test-subset", "100", "--epochs", "1", "--json", "--quiet", "--device",
+                        "cpu", "--save", a),
+                 0, "%s", err);
+    const char *fin = strstr(out, "\"final\"");
+    cr_assert(fin, "%s", out);
+    cr_expect(num(fin, "params") == untied - (784 * 256 + 256 * 32), "params %g, untied %g",
+              num(fin, "params"), untied);
+    cr_expect(isfinite(num(fin, "test_loss")), "%s", fin);
+    cr_expect(exists(a));
+    cr_expect_eq(PHYSML("ae", "train", "--preset", "vae", "--tied", "--quiet"), 2, "%s", err);
+}
+
 Test(cli_ae, ising_tc_small, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove)
 {
     cr_assert_eq(PHYSML("ae", "ising", "--L", "12,16,24", "--T", "1.6:3.2:0.1", "--configs", "200",

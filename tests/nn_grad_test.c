@@ -202,6 +202,32 @@ Test(nn_grad, loss_bce_logits_labels) { loss_case(PML_LOSS_BCE_LOGITS, PML_REDUC
 Test(nn_grad, loss_bce_logits_targets) { loss_case(PML_LOSS_BCE_LOGITS, PML_REDUCE_SUM, 0, PML_ACT_IDENTITY); }
 
 /* The notes' formulas by hand for one example: delta^L = (a - y) sigma'(z), dC/dW = delta a^T */
+/* Tied weights: a decoder layer using the encoder's weight transposed, so the weight's
+ * gradient is the sum of both layers' shares (the later layer's written first, the earlier
+ * one's added); biases on and off, and the tied layer followed by its own activation. */
+static void tied_case(const char *spec)
+{
+    problem p;
+    setup(&p, 6, PML_LOSS_MSE, PML_REDUCE_MEAN, 0, 6, 0.0);
+    p.m = make(p.dev, 6);
+    PML_ASSERT_OK(pml_model_add_spec(p.m, spec, PML_INIT_XAVIER, 0.0f, 3));
+    /* non-zero biases so their gradients are tested */
+    const int np = pml_model_num_param_tensors(p.m);
+    for (int t = 0; t < np; ++t) {
+        const char *name = NULL;
+        pml_tensor *w = NULL;
+        PML_ASSERT_OK(pml_model_param_tensor(p.m, t, &name, &w, NULL));
+        if (strstr(name, "bias") == NULL) continue;
+        double *b = pml_tensor_data(w);
+        for (int64_t i = 0; i < pml_tensor_numel(w); ++i) b[i] = 0.1 * ((double)i - 1.5);
+    }
+    check_grads(&p, spec);
+    teardown(&p);
+}
+Test(nn_grad, tied_dense_pair) { tied_case("dense:3,tanh,dense:6:tied=0"); }
+Test(nn_grad, tied_dense_nobias_sigmoid) { tied_case("dense:4:nobias,dense:6:tied=0:nobias,sigmoid"); }
+Test(nn_grad, tied_dense_mirror) { tied_case("dense:5,relu,dense:3,tanh,dense:5:tied=2,relu,dense:6:tied=0"); }
+
 Test(nn_grad, notes_formula_by_hand)
 {
     pml_device *dev = pml_test_open_cpu();

@@ -179,6 +179,9 @@ def _item(text, shape, where):
             raise ValueError(f"{where}: '{kind}' takes no argument")
 
     if kind == "dense":
+        if any(f.startswith("tied=") for f in fields):
+            raise ValueError(f"{where}: tied weights (dense:N:tied=I) have no nn.Sequential "
+                             "equivalent here")
         if not fields or len(fields) > 2 or (len(fields) == 2 and fields[1] != "nobias"):
             raise ValueError(f"{where}: want dense:N[:nobias]")
         units = _int(fields[0], 1, 1 << 30, "unit count", where)

@@ -46,6 +46,11 @@ typedef struct pml_ae_config {
      * they stay the (beta-)ELBO's terms during the warm-up. A training setting: not saved with
      * the model; a checkpoint records it and a resume must give the same. */
     int64_t kl_warmup;
+    /* Tied weights (a plain autoencoder): the decoder's dense layers use the encoder's dense
+     * weights transposed, the decoder's first dense layer the encoder's last, and so on
+     * (each keeps its own bias). pml_ae_create writes ":tied=I" (docs/nn.md) into those
+     * decoder items, so the model's spec and files say it; the counts and shapes must mirror. */
+    int tied;
 } pml_ae_config;
 
 /* BCE on logits, beta 1, sigma 1, He initialisation; encoder and decoder NULL. */

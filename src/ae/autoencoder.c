@@ -98,9 +98,48 @@ static pml_status check_config(const char *fn, const pml_ae_config *c)
               "%s: beta %g, needs a finite value >= 0", fn, c->beta);
     PML_CHECK(c->sigma > 0 && isfinite(c->sigma), PML_ERR_INVALID_ARGUMENT,
               "%s: sigma %g, needs a finite value > 0", fn, c->sigma);
+    PML_CHECK(!(c->tied && c->vae), PML_ERR_INVALID_ARGUMENT,
+              "%s: tied weights are for plain autoencoders (a VAE's encoder ends in mu and "
+              "log sigma^2, twice the decoder's input)", fn);
     PML_CHECK(c->kl_warmup >= 0 && (c->vae || c->kl_warmup == 0), PML_ERR_INVALID_ARGUMENT,
               "%s: kl_warmup %lld, needs >= 0 steps, and a VAE when > 0", fn,
               (long long)c->kl_warmup);
+    return PML_OK;
+}
+
+/* Tied weights: ae->dec with ":tied=I" added to its dense items, I the positions of the
+ * encoder's dense layers from the last back. */
+static pml_status tie_decoder(const char *fn, pml_autoencoder *ae)
+{
+    int pos[PML_AE_SPEC_MAX / 8], n = 0;
+    for (int i = 0; i < ae->enc_layers; ++i)
+        if (ae->m->layers[i]->kind == &pml_dense_kind && n < (int)(sizeof pos / sizeof pos[0]))
+            pos[n++] = ae->m->layers[i]->index;
+    char out[PML_AE_SPEC_MAX];
+    size_t len = 0;
+    int used = 0;
+    for (const char *p = ae->dec; *p;) {
+        const char *end = strchr(p, ',');
+        const size_t il = end ? (size_t)(end - p) : strlen(p);
+        const char *k = p;
+        while (k < p + il && *k == ' ') ++k;
+        const int dense = (size_t)(p + il - k) >= 5 && strncmp(k, "dense", 5) == 0 &&
+                          (k + 5 == p + il || k[5] == ':');
+        char tie[24] = "";
+        if (dense && used < n) snprintf(tie, sizeof tie, ":tied=%d", pos[n - 1 - used]);
+        used += dense;
+        const int w = snprintf(out + len, sizeof out - len, "%s%.*s%s", len ? "," : "",
+                               (int)il, p, tie);
+        PML_CHECK(w >= 0 && (size_t)w < sizeof out - len, PML_ERR_INVALID_ARGUMENT,
+                  "%s: the decoder's spec with its ties is longer than %d characters", fn,
+                  PML_AE_SPEC_MAX - 1);
+        len += (size_t)w;
+        p = end ? end + 1 : p + il;
+    }
+    PML_CHECK(used == n, PML_ERR_INVALID_ARGUMENT,
+              "%s: tied weights: the decoder has %d dense layers, the encoder %d; they pair "
+              "the decoder's first with the encoder's last, and so on", fn, used, n);
+    snprintf(ae->dec, sizeof ae->dec, "%s", out);
     return PML_OK;
 }
 
@@ -148,6 +187,7 @@ pml_status pml_ae_create(pml_device *dev, int ndim, const int64_t *dims, int64_t
         ae->latent = cfg->vae ? ae->code_width / 2 : ae->code_width;
     }
     if (s == PML_OK && cfg->vae) s = add_part(fn, ae, "the gauss layer", "gauss", seed);
+    if (s == PML_OK && cfg->tied) s = tie_decoder(fn, ae);
     if (s == PML_OK) {
         ae->dec_first = ae->m->nlayers;
         s = add_part(fn, ae, "the decoder", ae->dec, seed);
@@ -310,6 +350,8 @@ pml_status pml_ae_load(pml_device *dev, const char *path, int64_t max_batch,
         int64_t dims[3];
         const int nd = pml_model_in_shape(file, dims);
         s = pml_ae_create(dev, nd, dims, max_batch, &c, 0, &ae);
+        /* a tied autoencoder's decoder spec carries its ties (tied=I) */
+        if (s == PML_OK) ae->cfg.tied = strstr(ae->dec, "tied=") != NULL;
         if (s != PML_OK) {
             char why[512];
             snprintf(why, sizeof why, "%s", pml_last_error());

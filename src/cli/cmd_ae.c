@@ -120,7 +120,7 @@ int pml_cmd_ae_train(int argc, char **argv)
     double beta = 1.0, sigma = 1.0, lr = 1e-3, wd = 0.0, val = 0.05, warmup = 0.0;
     uint64_t seed = 1;
     int json = 0, quiet = 0, latent_given = 0, ck_every_given = 0, preset_given = 0;
-    int beta_given = 0, sigma_given = 0, vae_flag = 0, warmup_given = 0;
+    int beta_given = 0, sigma_given = 0, vae_flag = 0, warmup_given = 0, tied = 0;
     const pml_opt opts[] = {
         {"data", PML_OPT_STR, &data, "DIR", "MNIST-format directory (default: Fashion-MNIST)"},
         {"preset", PML_OPT_CHOICE, &preset, "P",
@@ -131,6 +131,9 @@ int pml_cmd_ae_train(int argc, char **argv)
         {"decoder", PML_OPT_STR, &dec, "SPEC", "the decoder's layers, back to the image's size"},
         {"vae", PML_OPT_FLAG, &vae_flag, NULL,
          "with --encoder/--decoder: a VAE (the encoder gives 2 x latent: mu, log sigma^2)"},
+        {"tied", PML_OPT_FLAG, &tied, NULL,
+         "tied weights: the decoder's dense layers use the encoder's transposed, mirrored "
+         "(not for a VAE)"},
         {"latent", PML_OPT_INT, &latent, "N", "latent units of a preset (dense 32, vae 20, conv "
                                                "32, convvae 16)", 1, 4096, .given = &latent_given},
         {"loss", PML_OPT_CHOICE, &loss, "L",
@@ -183,7 +186,7 @@ int pml_cmd_ae_train(int argc, char **argv)
     int r = pml_cli_parse(
         TRAIN,
         "ae train [--data DIR] [--preset dense|vae|conv|convvae | --encoder SPEC --decoder SPEC "
-        "[--vae]] [--latent N] [--loss bce|mse] [--denoise gauss:0.3|mask:0.3|saltpepper:0.1] "
+        "[--vae]] [--tied] [--latent N] [--loss bce|mse] [--denoise gauss:0.3|mask:0.3|saltpepper:0.1] "
         "[--beta B] [--kl-warmup E] [--epochs N] [--batch N] [--seed S] [--device D] [--save FILE] [--json] "
         "[--out DIR]",
         "Train an autoencoder on Fashion-MNIST (or any MNIST-format data): dense or "
@@ -211,6 +214,8 @@ int pml_cmd_ae_train(int argc, char **argv)
                                     : iwae        ? "iwae"
                                                   : "kl-warmup",
                              "only for a VAE (--preset vae or convvae, or --vae)");
+    if (tied && is_vae)
+        return pml_cli_usage(TRAIN, "tied", "tied weights are for plain autoencoders, not a VAE");
     if (sigma_given && !(loss && strcmp(loss, "mse") == 0))
         return pml_cli_usage(TRAIN, "sigma", "a Gaussian decoder's: needs --loss mse");
     if (enc && !data) { /* Fashion-MNIST's 1 x 28 x 28: the specs are checked before loading */
@@ -303,6 +308,7 @@ int pml_cmd_ae_train(int argc, char **argv)
     ac.loss = loss && strcmp(loss, "mse") == 0 ? PML_LOSS_MSE : PML_LOSS_BCE_LOGITS;
     ac.beta = beta;
     ac.sigma = sigma;
+    ac.tied = tied;
     /* the warm-up in optimiser steps: E epochs of ceil(n / batch) steps, at least one */
     const int64_t spe = (pml_dataset_size(tr) + batch - 1) / batch;
     if (warmup > 0) ac.kl_warmup = (int64_t)llround(warmup * (double)spe) > 0

@@ -15,16 +15,35 @@ typedef struct dense_layer {
     pml_layer base;
     pml_fused_act f;   /* the activation after it */
     pml_tensor *delta;  /* max_batch x out scratch: dL/dZ */
+    /* Tied weights: `tie` is the earlier layer whose weight (tie->out x tie->in = in x out)
+     * this one uses transposed, and then this layer's only parameter is its bias.
+     * `tied_by` is set on that earlier layer: the later layer's backward writes its share of
+     * the gradient first, so this layer's adds to it. */
+    pml_layer *tie, *tied_by;
 } dense_layer;
+
+static pml_tensor *bias_of(const pml_layer *l)
+{
+    const dense_layer *d = (const dense_layer *)l;
+    const int at = d->tie ? 0 : 1;
+    return l->nparams > at ? l->param[at] : NULL;
+}
 
 static pml_status dense_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
                                 const pml_workspace *ws)
 {
     (void)ws;
     const dense_layer *d = (const dense_layer *)l;
-    PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, batch, l->out_f, l->in_f, 1.0,
-                        pml_mref(x, l->in_f), pml_mref(l->param[0], l->in_f), 0.0, l->out, 0, l->out_f));
-    const void *bias = l->nparams > 1 ? l->param[1]->data : NULL;
+    if (d->tie) /* Z = X W_tie: (batch x in) (in x out) */
+        PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, batch, l->out_f, l->in_f, 1.0,
+                            pml_mref(x, l->in_f), pml_mref(d->tie->param[0], l->out_f), 0.0,
+                            l->out, 0, l->out_f));
+    else
+        PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, batch, l->out_f, l->in_f, 1.0,
+                            pml_mref(x, l->in_f), pml_mref(l->param[0], l->in_f), 0.0, l->out, 0,
+                            l->out_f));
+    const pml_tensor *b = bias_of(l);
+    const void *bias = b ? b->data : NULL;
     if (bias == NULL && d->f.act == PML_ACT_IDENTITY) return PML_OK;
     return pml_layer_activate(l, d->f.act, d->f.alpha, batch, bias, "dense forward");
 }
@@ -42,13 +61,28 @@ static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_te
                                             fn));
         delta = d->delta;
     }
-    /* dC/dW = delta^T a^{l-1}: (out x batch) (batch x in) */
-    PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, l->out_f, l->in_f, batch, 1.0,
-                        pml_mref(delta, l->out_f), pml_mref(x, l->in_f), 0.0, l->grad[0], 0, l->in_f));
-    if (l->nparams > 1) {
-        const pml_nn_col_sum_args a = {l->dtype, batch, l->out_f, delta->data, l->grad[1]->data};
+    const pml_tensor *b = bias_of(l);
+    if (b) {
+        const pml_nn_col_sum_args a = {l->dtype, batch, l->out_f, delta->data,
+                                       l->grad[d->tie ? 0 : 1]->data};
         PML_TRY(ops->col_sum(l->dev, &a));
     }
+    if (d->tie) {
+        /* dC/dW_tie, its share: a^{l-1 T} delta = (in x batch) (batch x out), written first */
+        PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, l->in_f, l->out_f, batch, 1.0,
+                            pml_mref(x, l->in_f), pml_mref(delta, l->out_f), 0.0,
+                            d->tie->grad[0], 0, l->out_f));
+        /* delta W_tie^T = (batch x out) (out x in) */
+        if (dx)
+            PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_TRANS, batch, l->in_f, l->out_f, 1.0,
+                                pml_mref(delta, l->out_f), pml_mref(d->tie->param[0], l->out_f),
+                                0.0, dx, 0, l->in_f));
+        return PML_OK;
+    }
+    /* dC/dW = delta^T a^{l-1}: (out x batch) (batch x in), added to a tied layer's share */
+    PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, l->out_f, l->in_f, batch, 1.0,
+                        pml_mref(delta, l->out_f), pml_mref(x, l->in_f), d->tied_by ? 1.0 : 0.0,
+                        l->grad[0], 0, l->in_f));
     /* delta^{l-1} before its activation: delta W = (batch x out) (out x in) */
     if (dx)
         PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, batch, l->in_f, l->out_f, 1.0,
@@ -60,8 +94,10 @@ static pml_status dense_backward(pml_layer *l, const pml_tensor *x, const pml_te
 static void dense_describe(const pml_layer *l, char *buf, size_t n)
 {
     const dense_layer *d = (const dense_layer *)l;
-    snprintf(buf, n, "dense %lld -> %lld%s%s%s", (long long)l->in_f, (long long)l->out_f,
-             l->nparams > 1 ? "" : ", no bias", d->f.act != PML_ACT_IDENTITY ? ", " : "",
+    char tie[48] = "";
+    if (d->tie) snprintf(tie, sizeof tie, ", tied to %d", d->tie->index);
+    snprintf(buf, n, "dense %lld -> %lld%s%s%s%s", (long long)l->in_f, (long long)l->out_f,
+             bias_of(l) ? "" : ", no bias", tie, d->f.act != PML_ACT_IDENTITY ? ", " : "",
              d->f.act != PML_ACT_IDENTITY ? pml_activation_name(d->f.act) : "");
 }
 
@@ -106,9 +142,17 @@ static pml_status dense_create(pml_device *dev, pml_dtype dtype, const pml_shape
     pml_status s = pml_layer_init(l, &dense_vt, &pml_dense_kind, dev, dtype, in, &o, max_batch);
     const int64_t in_f = l->in_f, out_f = a->units;
     d->f.act = PML_ACT_IDENTITY;
-    if (s == PML_OK)
+    if (s == PML_OK && a->tie) { /* the bias alone; the weight comes with pml_dense_tie */
+        l->nparams = a->bias ? 1 : 0;
+        l->pname[0] = "bias";
+        if (a->bias) s = pml_tensor_create_1d(dev, dtype, out_f, &l->param[0]);
+        if (s == PML_OK && a->bias) s = pml_tensor_create_1d(dev, dtype, out_f, &l->grad[0]);
+        if (s == PML_OK && a->bias) s = pml_tensor_zero(l->param[0]);
+        if (s == PML_OK && a->bias) s = pml_tensor_zero(l->grad[0]);
+    } else if (s == PML_OK) {
         s = pml_layer_weights(l, a, 2, (const int64_t[]){out_f, in_f}, out_f, in_f, out_f,
                               position, fn);
+    }
     if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, max_batch, out_f, &d->delta);
     if (s != PML_OK) {
         pml_layer_free(l);
@@ -118,7 +162,28 @@ static pml_status dense_create(pml_device *dev, pml_dtype dtype, const pml_shape
     return PML_OK;
 }
 
-/* "dense:N" or "dense:N:nobias"; the initialiser and seed come with args. */
+pml_status pml_dense_tie(pml_layer *l, pml_layer *to, const char *fn)
+{
+    dense_layer *d = (dense_layer *)l, *t = (dense_layer *)to;
+    PML_CHECK(to->kind == &pml_dense_kind, PML_ERR_INVALID_ARGUMENT,
+              "%s: dense layer %d: tied=%d names a %s layer, not a dense one", fn, l->index,
+              to->index, to->kind->name);
+    PML_CHECK(t->tie == NULL && t->tied_by == NULL, PML_ERR_INVALID_ARGUMENT,
+              "%s: dense layer %d: layer %d's weight is %s; a weight is tied once", fn, l->index,
+              to->index, t->tie ? "itself tied" : "already tied to another layer");
+    PML_CHECK(to->out_f == l->in_f && to->in_f == l->out_f && to->dtype == l->dtype,
+              PML_ERR_INVALID_ARGUMENT,
+              "%s: dense layer %d (%lld -> %lld) cannot use layer %d's weight (%lld -> %lld) "
+              "transposed: that takes a layer %lld -> %lld of the same dtype",
+              fn, l->index, (long long)l->in_f, (long long)l->out_f, to->index,
+              (long long)to->in_f, (long long)to->out_f, (long long)l->out_f, (long long)l->in_f);
+    d->tie = to;
+    t->tied_by = l;
+    return PML_OK;
+}
+
+/* "dense:N", then ":nobias" and ":tied=I" in any order; the initialiser and seed come with
+ * args. */
 static pml_status dense_parse(const pml_kind *k, const char *arg, pml_layer_args *a,
                               const char *fn, int pos)
 {
@@ -137,29 +202,52 @@ static pml_status dense_parse(const pml_kind *k, const char *arg, pml_layer_args
               pos, num);
     a->units = n;
     a->bias = 1;
-    if (opt) {
-        PML_CHECK(strcmp(opt + 1, "nobias") == 0, PML_ERR_INVALID_ARGUMENT,
-                  "%s: item %d: unknown dense option '%s' (nobias)", fn, pos, opt + 1);
-        a->bias = 0;
+    a->tie = 0;
+    while (opt) {
+        const char *o = opt + 1;
+        opt = strchr(o, ':');
+        const size_t olen = opt ? (size_t)(opt - o) : strlen(o);
+        if (olen == 6 && strncmp(o, "nobias", 6) == 0 && a->bias) {
+            a->bias = 0;
+            continue;
+        }
+        if (olen > 5 && strncmp(o, "tied=", 5) == 0 && !a->tie) {
+            char v[16];
+            snprintf(v, sizeof v, "%.*s", (int)(olen - 5 < sizeof v ? olen - 5 : sizeof v - 1),
+                     o + 5);
+            errno = 0;
+            const long long t = strtoll(v, &end, 10);
+            PML_CHECK(!errno && olen - 5 < sizeof v && end != v && *end == '\0' && t >= 0 &&
+                          t < (1 << 20),
+                      PML_ERR_INVALID_ARGUMENT,
+                      "%s: item %d: tied=%s must name an earlier layer's position", fn, pos, v);
+            a->tie = (int)t + 1;
+            continue;
+        }
+        PML_CHECK(0, PML_ERR_INVALID_ARGUMENT,
+                  "%s: item %d: unknown or repeated dense option '%.*s' (nobias, tied=I)", fn,
+                  pos, (int)olen, o);
     }
     return PML_OK;
 }
 
 static void dense_item(const pml_kind *k, const pml_layer_args *a, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s:%lld%s", k->name, (long long)a->units, a->bias ? "" : ":nobias");
+    char tie[24] = "";
+    if (a->tie) snprintf(tie, sizeof tie, ":tied=%d", a->tie - 1);
+    snprintf(buf, n, "%s:%lld%s%s", k->name, (long long)a->units, a->bias ? "" : ":nobias", tie);
 }
 
-/* weight [units, in] and bias [units] */
+/* weight [units, in] (none when tied) and bias [units] */
 static int64_t dense_params(const pml_kind *k, const pml_shape *in, const pml_layer_args *a)
 {
     (void)k;
-    return a->units * (pml_shape_numel(in) + (a->bias ? 1 : 0));
+    return a->units * ((a->tie ? 0 : pml_shape_numel(in)) + (a->bias ? 1 : 0));
 }
 
 const pml_kind pml_dense_kind = {
     .name = "dense",
-    .syntax = "dense:N[:nobias]",
+    .syntax = "dense:N[:nobias][:tied=I]",
     .activation = 0,
     .parse = dense_parse,
     .create = dense_create,

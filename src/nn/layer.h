@@ -89,6 +89,8 @@ struct pml_layer {
 typedef struct pml_layer_args {
     int64_t units;          /* dense: outputs */
     int bias;               /* dense: with a bias */
+    int tie;                /* dense: 1 + the position of the earlier dense layer whose weight
+                             * this one uses transposed (tied weights), 0: a weight of its own */
     pml_init init;          /* dense: weight initialiser */
     float init_sigma;
     uint64_t seed;          /* Philox key of the weights (stream = the layer's position) */
@@ -190,6 +192,12 @@ int64_t pml_conv_spec_params(const pml_kind *k, const pml_shape *in, const pml_l
 pml_status pml_conv_spec_geometry(const pml_kind *k, const pml_layer_args *a,
                                   const pml_shape *in, int position, const char *fn,
                                   pml_conv_spec_kind kind, pml_conv_geom *g, pml_shape *out);
+
+/* Tie dense layer l (made with args.tie) to the earlier dense layer `to`: l computes with to's
+ * weight transposed (to maps l's outputs' width to l's inputs' width) and adds its gradient
+ * into to's; to's backward, which runs after l's, adds its own. A layer can be tied to once,
+ * and only to a dense layer with its own weight. Errors name fn. */
+pml_status pml_dense_tie(pml_layer *l, pml_layer *to, const char *fn);
 
 /* parse and item of a kind whose spec item is its bare name ("flatten", "gap", "batchnorm") */
 pml_status pml_kind_parse_bare(const pml_kind *k, const char *arg, pml_layer_args *a,

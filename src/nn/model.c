@@ -156,11 +156,24 @@ pml_status pml_model_add(pml_model *m, const pml_kind *k, const pml_layer_args *
     /* dL/d(input) of this layer; the first layer's only on request */
     if (s == PML_OK && (i > 0 || m->keep_input_grad))
         s = pml_tensor_create_2d(m->dev, m->dtype, m->max_batch, l->in_f, &m->dx[i]);
+    /* tied weights: the earlier layer at that position; last, as it changes that layer */
+    l->index = m->next_index;
+    if (s == PML_OK && args->tie) {
+        pml_layer *to = NULL;
+        for (int j = 0; j < m->nlayers; ++j)
+            if (m->layers[j]->index == args->tie - 1) to = m->layers[j];
+        s = to ? pml_dense_tie(l, to, fn)
+               : pml_set_error(PML_ERR_INVALID_ARGUMENT,
+                               "%s: dense layer %d: tied=%d names no earlier layer (a fused "
+                               "activation's position is not a layer)", fn, l->index,
+                               args->tie - 1);
+    }
     if (s != PML_OK) {
+        pml_tensor_destroy(m->dx[i]);
+        m->dx[i] = NULL;
         pml_layer_free(l);
         return s;
     }
-    l->index = m->next_index;
     m->next_index += l->span;
     m->layers[i] = l;
     m->nlayers = i + 1;

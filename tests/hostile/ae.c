@@ -16,6 +16,7 @@ HOSTILE(ae_usage_errors)
     USAGE("--beta", "ae", "train", "--preset", "vae", "--beta", "-0.5");
     USAGE("--beta", "ae", "train", "--preset", "vae", "--beta", "nan");
     USAGE("--beta", "ae", "train", "--preset", "dense", "--beta", "2", "--data", "/nonexistent");
+    USAGE("--tied", "ae", "train", "--preset", "convvae", "--tied", "--data", "/nonexistent");
     USAGE("--kl-warmup", "ae", "train", "--preset", "vae", "--kl-warmup", "-1");
     USAGE("--kl-warmup", "ae", "train", "--preset", "vae", "--kl-warmup", "inf");
     USAGE("--kl-warmup", "ae", "train", "--preset", "vae", "--kl-warmup", "2e6");
