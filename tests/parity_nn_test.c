@@ -215,7 +215,12 @@ Test(parity_nn, cuda_xent_label_out_of_range_is_nan)
 }
 
 /* 100 steps of training (Adam, then momentum) on the same data: loss curves agree. */
-static void curve(pml_device *dev, pml_optim_kind kind, double *losses)
+static const char *const curve_specs[2] = {
+    "dense:32,relu,dense:5",
+    "dense:32,relu,dense:16,relu,dense:32:tied=2,relu,dense:5", /* tied weights */
+};
+
+static void curve(pml_device *dev, pml_optim_kind kind, const char *spec, double *losses)
 {
     enum { N = 512 };
     uint8_t *img = malloc(N * 64), *lab = malloc(N);
@@ -231,8 +236,8 @@ static void curve(pml_device *dev, pml_optim_kind kind, double *losses)
     free(lab);
     pml_device *cpu = pml_test_open_cpu();
     pml_model *init = NULL, *m = NULL;
-    PML_ASSERT_OK(pml_model_from_spec(cpu, "dense:32,relu,dense:5", 64, 32, PML_INIT_HE, 0, 3, &init));
-    PML_ASSERT_OK(pml_model_from_spec(dev, "dense:32,relu,dense:5", 64, 32, PML_INIT_HE, 0, 3, &m));
+    PML_ASSERT_OK(pml_model_from_spec(cpu, spec, 64, 32, PML_INIT_HE, 0, 3, &init));
+    PML_ASSERT_OK(pml_model_from_spec(dev, spec, 64, 32, PML_INIT_HE, 0, 3, &m));
     PML_ASSERT_OK(pml_model_copy_params(m, init));
     pml_optimizer *o = NULL;
     pml_optim_config oc = pml_optim_defaults(kind);
@@ -257,12 +262,13 @@ Test(parity_nn, cuda_training_curve_against_cpu)
     pml_device *gpu = pml_test_open_cuda_or_skip();
     pml_device *cpu = pml_test_open_cpu();
     const pml_optim_kind kinds[2] = {PML_OPTIM_ADAM, PML_OPTIM_MOMENTUM};
-    for (int k = 0; k < 2; ++k) {
+    for (int k = 0; k < 4; ++k) {
         double lg[8] = {0}, lc[8] = {0};
-        curve(gpu, kinds[k], lg);
-        curve(cpu, kinds[k], lc);
-        cr_expect(pml_test_close_f64(pml_optim_name(kinds[k]), lg, lc, 7, PML_TOL_TRAINING),
-                  "%s training curves differ", pml_optim_name(kinds[k]));
+        curve(gpu, kinds[k % 2], curve_specs[k / 2], lg);
+        curve(cpu, kinds[k % 2], curve_specs[k / 2], lc);
+        cr_expect(pml_test_close_f64(pml_optim_name(kinds[k % 2]), lg, lc, 7, PML_TOL_TRAINING),
+                  "%s training curves of %s differ", pml_optim_name(kinds[k % 2]),
+                  curve_specs[k / 2]);
     }
     pml_device_close(cpu);
     pml_device_close(gpu);
@@ -272,11 +278,14 @@ Test(parity_nn, cuda_training_curve_against_cpu)
 Test(parity_nn, cpu_training_curve_reproducible)
 {
     pml_device *cpu = pml_test_open_cpu();
-    double a[8] = {0}, b[8] = {0};
-    curve(cpu, PML_OPTIM_ADAM, a);
-    curve(cpu, PML_OPTIM_ADAM, b);
-    cr_expect(memcmp(a, b, sizeof a) == 0, "CPU curve not reproducible");
-    cr_expect(a[6] < 0.5 * a[0], "loss did not fall: %g -> %g", a[0], a[6]);
+    for (int k = 0; k < 2; ++k) {
+        double a[8] = {0}, b[8] = {0};
+        curve(cpu, PML_OPTIM_ADAM, curve_specs[k], a);
+        curve(cpu, PML_OPTIM_ADAM, curve_specs[k], b);
+        cr_expect(memcmp(a, b, sizeof a) == 0, "CPU curve of %s not reproducible", curve_specs[k]);
+        cr_expect(a[6] < 0.5 * a[0], "%s: loss did not fall: %g -> %g", curve_specs[k], a[0],
+                  a[6]);
+    }
     pml_device_close(cpu);
 }
 
