@@ -37,6 +37,8 @@ static const int64_t geoms[][8] = {
     {1, 6, 6, 2, 1, 0, 1},  {3, 7, 5, 3, 1, 1, 2}, {2, 9, 8, 3, 2, 1, 3},
     {4, 5, 5, 5, 1, 2, 2},  {2, 11, 7, 4, 3, 2, 2}, {1, 8, 8, 1, 1, 0, 2},
     {3, 6, 9, 2, 2, 0, 1},  {2, 4, 4, 3, 1, 2, 2},
+    /* planes whose tap table would pass 64K entries: the row-by-row paths */
+    {1, 90, 90, 3, 1, 1, 1}, {2, 200, 180, 3, 2, 1, 1},
 };
 
 static pml_conv_geom geom(const int64_t *g)

@@ -6,7 +6,13 @@
  * one output row (b, oy), col's run over ox reads the image row with stride sw, contiguous at
  * stride 1, so both copy and add vectorise; col2im adds whole rows into the image, one
  * (sample, channel) plane per thread, meeting each element's terms in the reference's order,
- * so the two agree bit for bit (tests/conv_test.c). */
+ * so the two agree bit for bit (tests/conv_test.c). Planes small enough for a table of every
+ * tap's input offset per output position (64K entries) go through it instead: a whole
+ * (sample, channel) plane per task, each tap a gather (im2col) or a scatter-add (col2im, taps
+ * in the reference's order) from a plane that stays in L1. */
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "cpu/cpu.h"
 #include "cpu/simd.h"
 #include "ops/conv_ops.h"
@@ -141,8 +147,73 @@ static void inside(int64_t kx, int64_t s, int64_t p, int64_t w, int64_t wo, int6
         }                                                                                    \
     }
 
+/* Small planes: a table of every tap's input offset for every output position (-1 in the
+ * padding), made once per call, and whole (sample, channel) planes per thread. The 7 x 7
+ * outputs of a conv autoencoder's second layer took 0.8 ms an im2col on two threads as rows
+ * (0.9 ns an element: index arithmetic and a short run per row); the table reads each tap
+ * straight from a plane in L1. */
+#define TAB_MAX ((int64_t)1 << 16) /* entries: taps x output positions */
+
+static int32_t *tap_table(const pml_conv_geom *g)
+{
+    const int64_t P = g->ho * g->wo, T = g->kh * g->kw;
+    if (P * T > TAB_MAX || g->h * g->w > INT32_MAX) return NULL;
+    int32_t *tab = malloc((size_t)(P * T) * sizeof *tab);
+    if (tab == NULL) return NULL;
+    for (int64_t t = 0; t < T; ++t) {
+        const int64_t ky = t / g->kw, kx = t % g->kw;
+        for (int64_t oy = 0; oy < g->ho; ++oy)
+            for (int64_t ox = 0; ox < g->wo; ++ox) {
+                const int64_t iy = oy * g->sh - g->ph + ky, ix = ox * g->sw - g->pw + kx;
+                const int in = iy >= 0 && iy < g->h && ix >= 0 && ix < g->w;
+                tab[t * P + oy * g->wo + ox] = in ? (int32_t)(iy * g->w + ix) : -1;
+            }
+    }
+    return tab;
+}
+
+#define DEFINE_TABLE_PATHS(T, SUF)                                                           \
+    static void im2col_tab_##SUF(const pml_conv_geom *g, const int32_t *tab, const T *x,     \
+                                 T *col)                                                     \
+    {                                                                                        \
+        const int64_t P = g->ho * g->wo, NT = g->kh * g->kw, R = g->batch * P;               \
+        const int64_t C = g->c, plane = g->h * g->w, BC = g->batch * g->c;                   \
+        _Pragma("omp parallel for schedule(static) if (BC * NT * P > (1 << 16))")            \
+        for (int64_t bc = 0; bc < BC; ++bc) {                                                \
+            const int64_t b = bc / C, ci = bc % C;                                           \
+            const T *restrict xp = x + bc * plane;                                           \
+            for (int64_t t = 0; t < NT; ++t) {                                               \
+                T *restrict dst = col + (ci * NT + t) * R + b * P;                           \
+                const int32_t *restrict ix = tab + t * P;                                    \
+                for (int64_t p = 0; p < P; ++p) dst[p] = ix[p] >= 0 ? xp[ix[p]] : (T)0;      \
+            }                                                                                \
+        }                                                                                    \
+    }                                                                                        \
+    /* each plane's terms added tap by tap (ky, then kx, increasing) from +0: the            \
+     * reference's order; within a tap no two outputs land on one element */                \
+    static void col2im_tab_##SUF(const pml_conv_geom *g, const int32_t *tab, const T *col,   \
+                                 T *x)                                                       \
+    {                                                                                        \
+        const int64_t P = g->ho * g->wo, NT = g->kh * g->kw, R = g->batch * P;               \
+        const int64_t C = g->c, plane = g->h * g->w, BC = g->batch * g->c;                   \
+        _Pragma("omp parallel for schedule(static) if (BC * NT * P > (1 << 16))")            \
+        for (int64_t bc = 0; bc < BC; ++bc) {                                                \
+            const int64_t b = bc / C, ci = bc % C;                                           \
+            T *restrict xp = x + bc * plane;                                                 \
+            for (int64_t i = 0; i < plane; ++i) xp[i] = 0;                                   \
+            for (int64_t t = 0; t < NT; ++t) {                                               \
+                const T *restrict src = col + (ci * NT + t) * R + b * P;                     \
+                const int32_t *restrict ix = tab + t * P;                                    \
+                for (int64_t p = 0; p < P; ++p)                                              \
+                    if (ix[p] >= 0) xp[ix[p]] += src[p];                                     \
+            }                                                                                \
+        }                                                                                    \
+    }
+
 DEFINE_IM2COL(float, f32)
 DEFINE_IM2COL(double, f64)
+DEFINE_TABLE_PATHS(float, f32)
+DEFINE_TABLE_PATHS(double, f64)
 
 pml_status pml_cpu_im2col_ref(pml_device *dev, const pml_im2col_args *a)
 {
@@ -155,8 +226,16 @@ pml_status pml_cpu_im2col_ref(pml_device *dev, const pml_im2col_args *a)
 pml_status pml_cpu_im2col(pml_device *dev, const pml_im2col_args *a)
 {
     (void)dev;
-    if (a->dtype == PML_F32) im2col_fast_f32(&a->g, (const float *)a->x, (float *)a->col);
-    else im2col_fast_f64(&a->g, (const double *)a->x, (double *)a->col);
+    int32_t *tab = tap_table(&a->g);
+    if (tab && a->dtype == PML_F32)
+        im2col_tab_f32(&a->g, tab, (const float *)a->x, (float *)a->col);
+    else if (tab)
+        im2col_tab_f64(&a->g, tab, (const double *)a->x, (double *)a->col);
+    else if (a->dtype == PML_F32)
+        im2col_fast_f32(&a->g, (const float *)a->x, (float *)a->col);
+    else
+        im2col_fast_f64(&a->g, (const double *)a->x, (double *)a->col);
+    free(tab);
     return PML_OK;
 }
 
@@ -171,7 +250,15 @@ pml_status pml_cpu_col2im_ref(pml_device *dev, const pml_col2im_args *a)
 pml_status pml_cpu_col2im(pml_device *dev, const pml_col2im_args *a)
 {
     (void)dev;
-    if (a->dtype == PML_F32) col2im_fast_f32(&a->g, (const float *)a->col, (float *)a->x);
-    else col2im_fast_f64(&a->g, (const double *)a->col, (double *)a->x);
+    int32_t *tab = tap_table(&a->g);
+    if (tab && a->dtype == PML_F32)
+        col2im_tab_f32(&a->g, tab, (const float *)a->col, (float *)a->x);
+    else if (tab)
+        col2im_tab_f64(&a->g, tab, (const double *)a->col, (double *)a->x);
+    else if (a->dtype == PML_F32)
+        col2im_fast_f32(&a->g, (const float *)a->col, (float *)a->x);
+    else
+        col2im_fast_f64(&a->g, (const double *)a->col, (double *)a->x);
+    free(tab);
     return PML_OK;
 }
