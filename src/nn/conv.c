@@ -20,6 +20,13 @@ typedef struct conv_layer {
     pml_fused_act f; /* the activation after it */
     int64_t chunk;   /* samples per im2col + GEMM (CONV_CHUNK_ELEMS) */
     pml_tensor *z;   /* out x max_batch*ho*wo: the pre-activations, then dL/dz */
+    /* When one chunk holds max_batch samples: the columns of the last training forward, kept
+     * for its backward (which would make them again), valid for cols_batch samples of the
+     * input at cols_x (0: none; any other forward, and the backward, which overwrites them,
+     * clear it). */
+    pml_tensor *cols;
+    int64_t cols_batch;
+    const void *cols_x;
 } conv_layer;
 
 /* The columns of one chunk of samples hold at most this many elements, 8 MiB of F32, so the
@@ -37,15 +44,18 @@ static const void *at(const pml_tensor *t, int64_t elems)
 }
 
 /* The chunk of samples from b0: its geometry into *g, and its columns, im2col of x's samples
- * b0 .. b0 + g->batch, made in the workspace as *col (K x g->batch*ho*wo). */
+ * b0 .. b0 + g->batch, made as *col (K x g->batch*ho*wo) in the workspace, or in `own` when
+ * ws is NULL. */
 static pml_status chunk_columns(const pml_layer *l, const struct pml_conv_ops *ops,
                                 const pml_tensor *x, int64_t b0, int64_t batch,
-                                const pml_workspace *ws, pml_conv_geom *g, pml_tensor *col)
+                                const pml_workspace *ws, pml_tensor *own, pml_conv_geom *g,
+                                pml_tensor *col)
 {
     const conv_layer *c = (const conv_layer *)l;
     *g = c->g;
     g->batch = batch - b0 < c->chunk ? batch - b0 : c->chunk;
-    *col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){kdim(g), g->batch * g->ho * g->wo});
+    *col = pml_tensor_view_of(ws ? ws->t : own, 0, 2,
+                              (int64_t[]){kdim(g), g->batch * g->ho * g->wo});
     const pml_im2col_args ia = {l->dtype, *g, at(x, b0 * l->in_f), col->data};
     return ops->im2col(l->dev, &ia);
 }
@@ -58,14 +68,21 @@ static pml_status conv_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
     PML_CONV_OPS(l->dev, fn, ops);
     const int64_t P = c->g.ho * c->g.wo, R = batch * P, K = kdim(&c->g);
     const int64_t cout = l->out_shape.d[0];
+    /* a training forward of one chunk keeps its columns for the backward */
+    const int keep = l->training && c->cols && batch <= c->chunk;
+    c->cols_batch = 0;
     for (int64_t b0 = 0; b0 < batch; b0 += c->chunk) {
         pml_conv_geom g;
         pml_tensor col;
-        PML_TRY(chunk_columns(l, ops, x, b0, batch, ws, &g, &col));
+        PML_TRY(chunk_columns(l, ops, x, b0, batch, keep ? NULL : ws, c->cols, &g, &col));
         const int64_t Rc = g.batch * P;
         /* z[:, b0 P ..) = W col */
         PML_TRY(pml_gemm_ex(l->dev, PML_NO_TRANS, PML_NO_TRANS, cout, Rc, K, 1.0,
                             pml_mref(l->param[0], K), pml_mref(&col, Rc), 0.0, c->z, b0 * P, R));
+    }
+    if (keep) {
+        c->cols_batch = batch;
+        c->cols_x = x->data;
     }
     const pml_conv_to_chw_args ta = {l->dtype, c->f.act, c->f.alpha, batch, cout, P,
                                      c->z->data, l->nparams > 1 ? l->param[1]->data : NULL,
@@ -90,10 +107,18 @@ static pml_status conv_backward(pml_layer *l, const pml_tensor *x, const pml_ten
                                               l->grad[1]->data};
         PML_TRY(ops->channel_sum(l->dev, &sa));
     }
+    const int kept = c->cols_batch == batch && c->cols_x == x->data;
+    c->cols_batch = 0; /* the columns' gradient overwrites them below */
     for (int64_t b0 = 0; b0 < batch; b0 += c->chunk) {
         pml_conv_geom g;
         pml_tensor col;
-        PML_TRY(chunk_columns(l, ops, x, b0, batch, ws, &g, &col));
+        if (kept) {
+            g = c->g;
+            g.batch = batch;
+            col = pml_tensor_view_of(c->cols, 0, 2, (int64_t[]){K, batch * P});
+        } else {
+            PML_TRY(chunk_columns(l, ops, x, b0, batch, ws, NULL, &g, &col));
+        }
         const int64_t Rc = g.batch * P;
         /* dW (+)= dz[:, chunk] col^T, the chunks added in order */
         const pml_matrix_ref dz = {c->z, b0 * P, R};
@@ -127,7 +152,11 @@ static int conv_fuse(pml_layer *l, pml_activation act, float alpha)
     return pml_layer_fuse_act(l, &((conv_layer *)l)->f, act, alpha, 0);
 }
 
-static void conv_destroy(pml_layer *l) { pml_tensor_destroy(((conv_layer *)l)->z); }
+static void conv_destroy(pml_layer *l)
+{
+    pml_tensor_destroy(((conv_layer *)l)->z);
+    pml_tensor_destroy(((conv_layer *)l)->cols);
+}
 
 static const struct pml_layer_vt conv_vt = {
     .forward = conv_forward,
@@ -159,6 +188,11 @@ static pml_status conv_create(pml_device *dev, pml_dtype dtype, const pml_shape 
         s = pml_layer_weights(l, a, 4, (const int64_t[]){cout, g.c, g.kh, g.kw}, cout, K,
                               cout * g.kh * g.kw, position, fn);
     if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, cout, R, &c->z);
+    /* columns kept from forward to backward when one chunk takes the largest batch: at most
+     * CONV_CHUNK_ELEMS more (8 MiB of F32) per layer; the conv autoencoder's second layer's
+     * backward then makes no im2col */
+    if (s == PML_OK && c->chunk == max_batch)
+        s = pml_tensor_create_2d(dev, dtype, K, R, &c->cols);
     if (s != PML_OK) {
         pml_layer_free(l);
         return s;
