@@ -181,6 +181,23 @@ Test(ae, linear_gaussian_vae_elbo_is_the_closed_form)
 }
 
 /* ---- training: VAE, IWAE, denoising, anomaly ------------------------------------------------ */
+/* An autoencoder of 16-element examples made from c (max_batch mb, seed), trained by Adam at
+ * 1e-2 with tc; the training's status into *st. */
+static pml_autoencoder *fit(pml_device *dev, pml_dataset *ds, const pml_ae_config *c, int64_t mb,
+                            uint64_t seed, const pml_train_config *tc, pml_train_result *res,
+                            pml_status *st)
+{
+    pml_autoencoder *ae = NULL;
+    PML_ASSERT_OK(pml_ae_create(dev, 1, (int64_t[]){16}, mb, c, seed, &ae));
+    pml_optimizer *opt = NULL;
+    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
+    oc.lr = 1e-2;
+    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &opt));
+    *st = pml_ae_train(ae, opt, ds, NULL, tc, res);
+    pml_optimizer_destroy(opt);
+    return ae;
+}
+
 static pml_autoencoder *trained(pml_device *dev, pml_dataset *ds, int vae, const char *enc,
                                 const char *dec, const pml_augment *aug, int epochs,
                                 pml_train_result *res)
@@ -190,18 +207,13 @@ static pml_autoencoder *trained(pml_device *dev, pml_dataset *ds, int vae, const
     c.decoder = dec;
     c.vae = vae;
     c.loss = vae ? PML_LOSS_BCE_LOGITS : PML_LOSS_MSE;
-    pml_autoencoder *ae = NULL;
-    PML_ASSERT_OK(pml_ae_create(dev, 1, (int64_t[]){16}, 64, &c, 7, &ae));
-    pml_optimizer *opt = NULL;
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
-    oc.lr = 1e-2;
-    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &opt));
     pml_train_config tc = pml_train_defaults();
     tc.epochs = epochs;
     tc.batch = 32;
     if (aug) tc.augment = *aug;
-    PML_ASSERT_OK(pml_ae_train(ae, opt, ds, NULL, &tc, res));
-    pml_optimizer_destroy(opt);
+    pml_status st;
+    pml_autoencoder *ae = fit(dev, ds, &c, 64, 7, &tc, res, &st);
+    PML_ASSERT_OK(st);
     return ae;
 }
 
@@ -250,22 +262,18 @@ Test(ae, tied_weights_mirror_train_and_round_trip, .init = pml_test_tmpdir_creat
     c.decoder = "dense:8, relu, dense:16";
     c.loss = PML_LOSS_MSE;
     c.tied = 1;
-    pml_autoencoder *ae = NULL;
-    PML_ASSERT_OK(pml_ae_create(dev, 1, (int64_t[]){16}, 64, &c, 7, &ae));
-    cr_expect_str_eq(pml_ae_config_of(ae)->decoder, "dense:8:tied=2, relu, dense:16:tied=0");
-    cr_expect_str_eq(pml_model_spec(pml_ae_model(ae)),
-                     "dense:8,relu,dense:4,dense:8:tied=2,relu,dense:16:tied=0");
-    cr_expect_eq(pml_model_param_count(pml_ae_model(ae)), 16 * 8 + 8 + 8 * 4 + 4 + 8 + 16);
     pml_dataset *ds = pml_test_toy_dataset(dev, 512, 3);
-    pml_optimizer *opt = NULL;
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
-    oc.lr = 1e-2;
-    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &opt));
     pml_train_config tc = pml_train_defaults();
     tc.epochs = 10;
     tc.batch = 32;
     pml_train_result r;
-    PML_ASSERT_OK(pml_ae_train(ae, opt, ds, NULL, &tc, &r));
+    pml_status st;
+    pml_autoencoder *ae = fit(dev, ds, &c, 64, 7, &tc, &r, &st);
+    PML_ASSERT_OK(st);
+    cr_expect_str_eq(pml_ae_config_of(ae)->decoder, "dense:8:tied=2, relu, dense:16:tied=0");
+    cr_expect_str_eq(pml_model_spec(pml_ae_model(ae)),
+                     "dense:8,relu,dense:4,dense:8:tied=2,relu,dense:16:tied=0");
+    cr_expect_eq(pml_model_param_count(pml_ae_model(ae)), 16 * 8 + 8 + 8 * 4 + 4 + 8 + 16);
     cr_expect(r.history[9].train_loss < 0.7 * r.history[0].train_loss, "loss %g -> %g",
               r.history[0].train_loss, r.history[9].train_loss);
     pml_train_result_free(&r);
@@ -288,7 +296,6 @@ Test(ae, tied_weights_mirror_train_and_round_trip, .init = pml_test_tmpdir_creat
     pml_tensor_destroy(x);
     pml_ae_destroy(back);
     pml_ae_destroy(ae);
-    pml_optimizer_destroy(opt);
     /* refusals */
     c.decoder = "dense:16";
     ae = (pml_autoencoder *)0x1;
@@ -319,18 +326,13 @@ static pml_status warm_run(pml_device *dev, pml_dataset *ds, double beta, int64_
     c.vae = 1;
     c.beta = beta;
     c.kl_warmup = warmup;
-    pml_autoencoder *ae = NULL;
-    PML_ASSERT_OK(pml_ae_create(dev, 1, (int64_t[]){16}, 32, &c, 3, &ae));
-    pml_optimizer *opt = NULL;
-    pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
-    oc.lr = 1e-2;
-    PML_ASSERT_OK(pml_optimizer_create(dev, &oc, &opt));
     pml_train_config tc = pml_train_defaults();
     tc.epochs = epochs;
     tc.batch = 32;
     tc.checkpoint = ck;
     tc.resume = resume;
-    const pml_status s = pml_ae_train(ae, opt, ds, NULL, &tc, res);
+    pml_status s;
+    pml_autoencoder *ae = fit(dev, ds, &c, 32, 3, &tc, res, &s);
     pml_model *m = pml_ae_model(ae);
     int64_t at = 0;
     for (int i = 0; s == PML_OK && i < pml_model_num_param_tensors(m); ++i) {
@@ -340,7 +342,6 @@ static pml_status warm_run(pml_device *dev, pml_dataset *ds, double beta, int64_
         PML_ASSERT_OK(pml_tensor_download(p, w + at, pml_tensor_nbytes(p)));
         at += p->numel;
     }
-    pml_optimizer_destroy(opt);
     pml_ae_destroy(ae);
     return s;
 }

@@ -223,19 +223,25 @@ pml_status pml_cpu_im2col_ref(pml_device *dev, const pml_im2col_args *a)
     return PML_OK;
 }
 
+/* The table path where the plane is small enough for one, else the row path; F32 or F64. */
+#define DISPATCH(OP, g, dtype, in, out)                                                      \
+    do {                                                                                     \
+        int32_t *tab = tap_table(g);                                                         \
+        if (tab && (dtype) == PML_F32)                                                       \
+            OP##_tab_f32(g, tab, (const float *)(in), (float *)(out));                       \
+        else if (tab)                                                                        \
+            OP##_tab_f64(g, tab, (const double *)(in), (double *)(out));                     \
+        else if ((dtype) == PML_F32)                                                         \
+            OP##_fast_f32(g, (const float *)(in), (float *)(out));                           \
+        else                                                                                 \
+            OP##_fast_f64(g, (const double *)(in), (double *)(out));                         \
+        free(tab);                                                                           \
+    } while (0)
+
 pml_status pml_cpu_im2col(pml_device *dev, const pml_im2col_args *a)
 {
     (void)dev;
-    int32_t *tab = tap_table(&a->g);
-    if (tab && a->dtype == PML_F32)
-        im2col_tab_f32(&a->g, tab, (const float *)a->x, (float *)a->col);
-    else if (tab)
-        im2col_tab_f64(&a->g, tab, (const double *)a->x, (double *)a->col);
-    else if (a->dtype == PML_F32)
-        im2col_fast_f32(&a->g, (const float *)a->x, (float *)a->col);
-    else
-        im2col_fast_f64(&a->g, (const double *)a->x, (double *)a->col);
-    free(tab);
+    DISPATCH(im2col, &a->g, a->dtype, a->x, a->col);
     return PML_OK;
 }
 
@@ -250,15 +256,6 @@ pml_status pml_cpu_col2im_ref(pml_device *dev, const pml_col2im_args *a)
 pml_status pml_cpu_col2im(pml_device *dev, const pml_col2im_args *a)
 {
     (void)dev;
-    int32_t *tab = tap_table(&a->g);
-    if (tab && a->dtype == PML_F32)
-        col2im_tab_f32(&a->g, tab, (const float *)a->col, (float *)a->x);
-    else if (tab)
-        col2im_tab_f64(&a->g, tab, (const double *)a->col, (double *)a->x);
-    else if (a->dtype == PML_F32)
-        col2im_fast_f32(&a->g, (const float *)a->col, (float *)a->x);
-    else
-        col2im_fast_f64(&a->g, (const double *)a->col, (double *)a->x);
-    free(tab);
+    DISPATCH(col2im, &a->g, a->dtype, a->col, a->x);
     return PML_OK;
 }
