@@ -328,11 +328,13 @@ Test(parity_hopfield, cpu_fast_async_matches_reference)
 #ifdef _OPENMP
     const int saved = omp_get_max_threads();
 #endif
-    /* n = 70, 16 probes: above the fast path's threading threshold; n = 33 and 1: edges */
-    const int64_t ns[3] = {70, 33, 1}, sets[3] = {4, 3, 2}, per[3] = {4, 5, 3};
-    for (int k = 0; k < 3; ++k) {
+    /* n = 70, 16 probes: above the fast path's threading threshold; n = 33 and 1: edges;
+     * p = 21 and 16: the pattern form's field in vectors of 8 with a tail and without */
+    const int64_t ns[5] = {70, 33, 1, 64, 40}, sets[5] = {4, 3, 2, 2, 2}, per[5] = {4, 5, 3, 3, 2};
+    const int64_t ps[5] = {3, 3, 3, 21, 16};
+    for (int k = 0; k < 5; ++k) {
         async_case c;
-        async_instance(&c, ns[k], sets[k], per[k], 3, PML_I32, 11 + (uint64_t)k);
+        async_instance(&c, ns[k], sets[k], per[k], ps[k], PML_I32, 11 + (uint64_t)k);
         c.p0 = 5 * k;
         add_theta(&c, 1.0);
         add_qtab(&c, 1.5, 256);

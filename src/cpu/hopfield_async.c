@@ -200,14 +200,38 @@ typedef struct probe_form {
     int64_t n, p;
 } probe_form;
 
-/* x_mu = 0 or -1: (m ^ x) - x is m or -m */
+/* x_mu = 0 or -1: (m ^ x) - x is m or -m. Eight lanes at a time in GCC's vector types, the
+ * accumulator in a register: the `omp simd reduction` this replaces kept its partial sums in
+ * a stack array that the scalar tail stored into and the final sum loaded from at once, a
+ * store-forwarding stall on every visit (a fifth of a single probe's time at n = 1000).
+ * Integer sums: the same value in any order. */
+#if defined(__GNUC__)
+typedef int32_t pml_v8i __attribute__((vector_size(32)));
+PML_INLINE int32_t pattern_field(const int8_t *restrict x, const int32_t *restrict m, int64_t p)
+{
+    pml_v8i acc = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t mu = 0;
+    for (; mu + 8 <= p; mu += 8) {
+        /* element by element: GCC widens it with one instruction, which it did not for
+         * __builtin_convertvector of an 8-byte vector */
+        const int8_t *xm = x + mu;
+        const pml_v8i xv = {xm[0], xm[1], xm[2], xm[3], xm[4], xm[5], xm[6], xm[7]};
+        pml_v8i mv;
+        memcpy(&mv, m + mu, sizeof mv);
+        acc += (mv ^ xv) - xv;
+    }
+    int32_t f = 0;
+    for (; mu < p; ++mu) f += (m[mu] ^ x[mu]) - x[mu];
+    return f + ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+#else
 PML_INLINE int32_t pattern_field(const int8_t *restrict x, const int32_t *restrict m, int64_t p)
 {
     int32_t f = 0;
-#pragma omp simd reduction(+ : f)
     for (int64_t mu = 0; mu < p; ++mu) f += (m[mu] ^ x[mu]) - x[mu];
     return f;
 }
+#endif
 
 /* The field of neuron i (threshold not subtracted), as an exact integer where the form has one. */
 PML_INLINE double form_field(const probe_form *f, int64_t i, int8_t si, int32_t *fint)
@@ -281,6 +305,7 @@ PML_INLINE void run_sweeps(const pml_hopfield_async_args *a, int64_t b, const pr
     double *tr = a->trace ? a->trace + b * (T + 1) : NULL;
     /* without thresholds or temperature an integer field's sign decides (decide()'s first case) */
     const int plain = !a->glauber && !a->theta && f->kind != FORM_DOUBLE;
+    const int prefetch = f->kind == FORM_PATTERN && a->order && n * f->p > (1 << 20);
     if (tr) tr[0] = form_energy(a, f, s);
     int64_t t = 0;
     int conv = 0;
@@ -290,6 +315,13 @@ PML_INLINE void run_sweeps(const pml_hopfield_async_args *a, int64_t b, const pr
         draw_cache dc = {.stream = 0, .first = UINT64_MAX};
         for (int64_t k = 0; k < n; ++k) {
             const int64_t i = perm[k];
+            /* the pattern form reads a row of the n x p masks per visit; in a random order
+             * through masks larger than a core's cache, ask for the row two visits ahead (at
+             * n = 10,000: 135-185 -> 98-152 ns a visit; index order is the prefetcher's) */
+            if (prefetch && k + 2 < n) {
+                const char *row = (const char *)(f->xt + perm[k + 2] * f->p);
+                for (int64_t o = 0; o < f->p; o += 64) __builtin_prefetch(row + o);
+            }
             int32_t fint;
             const double fv = form_field(f, i, s[i], &fint);
             const int8_t v = plain ? (fint > 0 ? 1 : fint < 0 ? -1 : s[i])
