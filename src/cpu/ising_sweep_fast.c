@@ -248,9 +248,11 @@ static void band(const pml_ising_sweeps_args *a, int avx, int64_t r, int c, uint
     const int64_t kb = y0 * WW, ke = y1 * WW;
     /* side and valid words of the band: word k at [k - kb] */
     uint32_t *side = scratch, *valid = scratch + (ke - kb);
+    /* every row has the same valid words: the first row's, copied */
+    for (int64_t w = 0; w < WW; ++w) valid[w] = pml_ising_valid(W, w);
     for (int64_t y = y0; y < y1; ++y) {
         row_side(other + y * WW, W, WW, (int)((y + c) & 1), side + (y - y0) * WW);
-        for (int64_t w = 0; w < WW; ++w) valid[(y - y0) * WW + w] = pml_ising_valid(W, w);
+        if (y > y0) memcpy(valid + (y - y0) * WW, valid, (size_t)WW * sizeof *valid);
     }
     const band_job job = {pl, a->seed, PML_ISING_STREAM + (uint64_t)(a->r0 + r),
                           pml_ising_word_block(2 * sweep + (uint64_t)c, Ly, WW, 0, 0), WW, plane};
