@@ -121,10 +121,15 @@ static pml_status tie_decoder(const char *fn, pml_autoencoder *ae)
     for (const char *p = ae->dec; *p;) {
         const char *end = strchr(p, ',');
         const size_t il = end ? (size_t)(end - p) : strlen(p);
-        const char *k = p;
-        while (k < p + il && *k == ' ') ++k;
-        const int dense = (size_t)(p + il - k) >= 5 && strncmp(k, "dense", 5) == 0 &&
-                          (k + 5 == p + il || k[5] == ':');
+        /* the item's keyword, as the spec parser reads it: spaces trimmed, up to ':' */
+        const char *k = p, *ke = p + il;
+        while (k < ke && *k == ' ') ++k;
+        while (ke > k && ke[-1] == ' ') --ke;
+        const char *colon = memchr(k, ':', (size_t)(ke - k));
+        if (colon) ke = colon;
+        char word[32];
+        snprintf(word, sizeof word, "%.*s", (int)(ke - k < 31 ? ke - k : 31), k);
+        const int dense = pml_layer_kind_find(word) == &pml_dense_kind;
         char tie[24] = "";
         if (dense && used < n) snprintf(tie, sizeof tie, ":tied=%d", pos[n - 1 - used]);
         used += dense;

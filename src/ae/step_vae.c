@@ -98,6 +98,8 @@ static pml_status evaluate(pml_train_step *base, const pml_step_ctx *c, const pm
 enum { N_SETTINGS = 3 };
 static const char *const setting_keys[N_SETTINGS] = {"step.beta", "step.sigma",
                                                      "step.kl_warmup"};
+/* what a checkpoint without the key held: runs from before warm-ups existed had none */
+static const char *const setting_absent[N_SETTINGS] = {NULL, NULL, "0"};
 
 static void settings(const vae_step *s, char v[N_SETTINGS][40])
 {
@@ -115,20 +117,19 @@ static pml_status save(const pml_train_step *base, pml_ckpt_out *w)
 }
 
 /* A checkpoint of this run: the same beta, sigma and warm-up (eps needs no state: it is keyed
- * by the step). A checkpoint from before warm-ups existed holds no step.kl_warmup: a run
- * without one. */
+ * by the step). */
 static pml_status load(pml_train_step *base, const struct pml_safetensors *ck, const char *path)
 {
     char v[N_SETTINGS][40];
     settings((const vae_step *)base, v);
     for (int i = 0; i < N_SETTINGS; ++i) {
-        const char *const *keys = setting_keys;
-        const char *got = pml_safetensors_meta(ck, keys[i]);
-        if (got == NULL && i == 2) got = "0";
-        PML_CHECK(got != NULL, PML_ERR_BAD_FORMAT, "pml_ae_train: %s holds no %s", path, keys[i]);
+        const char *got = pml_safetensors_meta(ck, setting_keys[i]);
+        if (got == NULL) got = setting_absent[i];
+        PML_CHECK(got != NULL, PML_ERR_BAD_FORMAT, "pml_ae_train: %s holds no %s", path,
+                  setting_keys[i]);
         PML_CHECK(strcmp(got, v[i]) == 0, PML_ERR_INVALID_ARGUMENT,
-                  "pml_ae_train: %s is of a run with %s = %s, this one has %s", path, keys[i] + 5,
-                  got, v[i]);
+                  "pml_ae_train: %s is of a run with %s = %s, this one has %s", path,
+                  setting_keys[i] + 5, got, v[i]);
     }
     return PML_OK;
 }

@@ -311,8 +311,10 @@ int pml_cmd_ae_train(int argc, char **argv)
     ac.tied = tied;
     /* the warm-up in optimiser steps: E epochs of ceil(n / batch) steps, at least one */
     const int64_t spe = (pml_dataset_size(tr) + batch - 1) / batch;
-    if (warmup > 0) ac.kl_warmup = (int64_t)llround(warmup * (double)spe) > 0
-                                       ? (int64_t)llround(warmup * (double)spe) : 1;
+    if (warmup > 0) {
+        const int64_t w = (int64_t)llround(warmup * (double)spe);
+        ac.kl_warmup = w > 0 ? w : 1;
+    }
     const int64_t mb = batch > 256 ? batch : 256;
     if ((s = pml_ae_create(dev, 3, dims, mb, &ac, seed, &ae)) != PML_OK) {
         rc = pml_cli_usage(TRAIN, enc ? "encoder" : "preset", "%s", pml_last_error());

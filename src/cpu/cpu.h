@@ -73,6 +73,11 @@ pml_nn_bias_act_fn pml_cpu_nn_bias_act;
 pml_nn_act_backward_fn pml_cpu_nn_act_backward;
 pml_nn_col_sum_fn pml_cpu_nn_col_sum;
 pml_nn_loss_fn pml_cpu_nn_loss_ref, pml_cpu_nn_loss;
+/* The loss contract's bookkeeping, for the reference and the fast path alike: the rows'
+ * scale (row_scale, 0 meaning 1), and out[0] = the rows' sum, out[1] = the hits, the
+ * nonfinite flag raised for a sum that is not finite. */
+double pml_cpu_loss_row_scale(const pml_nn_loss_args *a);
+void pml_cpu_loss_totals(const pml_nn_loss_args *a, double sum, int64_t hits);
 pml_nn_argmax_fn pml_cpu_nn_argmax;
 
 /* convolution family: im2col.c (im2col, col2im: references and fast paths), conv_chw.c,

@@ -95,7 +95,7 @@ pml_status pml_cpu_nn_loss_ref(pml_device *dev, const pml_nn_loss_args *a)
     (void)dev;
     double sum = 0.0;
     int64_t hits = 0;
-    const double scale = a->row_scale == 0.0 ? 1.0 : a->row_scale;
+    const double scale = pml_cpu_loss_row_scale(a);
     if (a->dtype == PML_F32)
         loss_f32(a->kind, a->rows, a->cols, (const float *)a->y, a->labels,
                  (const float *)a->targets, a->grad_scale, (float *)a->dy, scale, a->row_offset,
@@ -104,8 +104,18 @@ pml_status pml_cpu_nn_loss_ref(pml_device *dev, const pml_nn_loss_args *a)
         loss_f64(a->kind, a->rows, a->cols, (const double *)a->y, a->labels,
                  (const double *)a->targets, a->grad_scale, (double *)a->dy, scale,
                  a->row_offset, a->row_out, &sum, &hits);
+    pml_cpu_loss_totals(a, sum, hits);
+    return PML_OK;
+}
+
+double pml_cpu_loss_row_scale(const pml_nn_loss_args *a)
+{
+    return a->row_scale == 0.0 ? 1.0 : a->row_scale;
+}
+
+void pml_cpu_loss_totals(const pml_nn_loss_args *a, double sum, int64_t hits)
+{
     a->out[0] = sum;
     a->out[1] = (double)hits;
     if (a->nonfinite && !isfinite(sum)) *a->nonfinite = 1;
-    return PML_OK;
 }

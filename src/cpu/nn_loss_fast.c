@@ -43,7 +43,7 @@ pml_status pml_cpu_nn_loss(pml_device *dev, const pml_nn_loss_args *a)
         return pml_cpu_nn_loss_ref(dev, a);
     const float *y = a->y, *t = a->targets;
     float *dy = a->dy;
-    const double scale = a->row_scale == 0.0 ? 1.0 : a->row_scale;
+    const double scale = pml_cpu_loss_row_scale(a);
     const float g = (float)a->grad_scale;
     double total = 0.0;
     for (int64_t r = 0; r < a->rows; ++r) {
@@ -53,8 +53,6 @@ pml_status pml_cpu_nn_loss(pml_device *dev, const pml_nn_loss_args *a)
         if (a->row_out) a->row_out[r] = row;
         total += row;
     }
-    a->out[0] = total;
-    a->out[1] = 0.0;
-    if (a->nonfinite && !isfinite(total)) *a->nonfinite = 1;
+    pml_cpu_loss_totals(a, total, 0);
     return PML_OK;
 }
