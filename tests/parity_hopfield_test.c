@@ -72,8 +72,11 @@ typedef struct async_case {
     int64_t qlen;
     int8_t *xi;  /* sets x p x n: the patterns of integer weights */
     int8_t *xit;  /* the same transposed as sign masks (0: +1, -1: -1), sets x n x p */
+    uint16_t *xib; /* the same signs as bit rows, sets x n x ceil(p / 16) (bit set: -1) */
+    uint32_t *xip; /* the patterns as bit rows, sets x p x ceil(n / 32) (bit set: -1) */
     int64_t p;
-    int use_xi;  /* hand them to the kernel (the Hebbian pattern form) */
+    int use_xi;  /* hand them to the kernel (the Hebbian pattern form): 1 xit, 2 and xib,
+                    3 and xip */
 } async_case;
 
 typedef struct async_out {
@@ -134,6 +137,16 @@ static void async_instance(async_case *c, int64_t n, int64_t sets, int64_t per_s
         for (int64_t mu = 0; mu < p; ++mu)
             for (int64_t i = 0; i < n; ++i)
                 c->xit[(k * n + i) * p + mu] = (int8_t)(xi[(k * p + mu) * n + i] > 0 ? 0 : -1);
+    const int64_t pc = (p + 15) / 16, nw = (n + 31) / 32;
+    c->xib = calloc((size_t)(sets * n * pc), sizeof *c->xib);
+    c->xip = calloc((size_t)(sets * p * nw), sizeof *c->xip);
+    for (int64_t k = 0; k < sets; ++k)
+        for (int64_t mu = 0; mu < p; ++mu)
+            for (int64_t i = 0; i < n; ++i)
+                if (xi[(k * p + mu) * n + i] < 0) {
+                    c->xib[(k * n + i) * pc + mu / 16] |= (uint16_t)(1u << (mu % 16));
+                    c->xip[(k * p + mu) * nw + i / 32] |= 1u << (i % 32);
+                }
     c->p = p;
     c->s0 = malloc((size_t)(batch * n));
     for (int64_t b = 0; b < batch; ++b) {
@@ -173,6 +186,8 @@ static void async_case_free(async_case *c)
     free(c->qtab);
     free(c->xi);
     free(c->xit);
+    free(c->xib);
+    free(c->xip);
 }
 
 static void async_out_alloc(const async_case *c, async_out *o)
@@ -217,6 +232,8 @@ static void async_run(pml_device *dev, pml_hopfield_async_fn *fn, const async_ca
         .fields = put(&A, NULL, bf * fsz),
         .scratch = put(&A, NULL, bn * sizeof(int32_t)),
         .xit = c->use_xi ? put(&A, c->xit, (size_t)(c->sets * c->p * n)) : NULL,
+        .xib = c->use_xi >= 2 ? put(&A, c->xib, (size_t)(c->sets * n * ((c->p + 15) / 16)) * 2) : NULL,
+        .xip = c->use_xi >= 3 ? put(&A, c->xip, (size_t)(c->sets * c->p * ((n + 31) / 32)) * 4) : NULL,
         .p = c->p,
         .n = n,
         .batch = batch,
@@ -306,16 +323,20 @@ static void cpu_fast_vs_ref(const char *what, const async_case *c, void *user)
     async_out_alloc(c, &got);
     async_run(cpu, pml_cpu_hopfield_async_ref, c, &ref);
     const int threads[2] = {1, 2};
-    async_case cx = *c; /* the fast path also with the initial the pattern form */
-    for (int k = 0; k < 4; ++k) {
+    async_case cx = *c; /* the fast path from W, and in the pattern form: sign masks, bit
+                           rows, bit rows with the initial overlaps by popcount */
+    static const char *const forms[4] = {"", ", the pattern form (sign masks)",
+                                         ", the pattern form (bit rows)",
+                                         ", the pattern form (bit rows, popcount overlaps)"};
+    for (int k = 0; k < 8; ++k) {
 #ifdef _OPENMP
         omp_set_num_threads(threads[k % 2]);
 #endif
-        cx.use_xi = k >= 2 && c->wtype == PML_I32;
+        cx.use_xi = c->wtype == PML_I32 ? k / 2 : 0;
+        if (k >= 2 && !cx.use_xi) break;
         async_run(cpu, pml_cpu_hopfield_async, &cx, &got);
-        char w2[128];
-        snprintf(w2, sizeof w2, "%s, %d thread(s)%s", what, threads[k % 2],
-                 cx.use_xi ? ", the pattern form" : "");
+        char w2[160];
+        snprintf(w2, sizeof w2, "%s, %d thread(s)%s", what, threads[k % 2], forms[cx.use_xi]);
         expect_same_async(w2, c, &got, &ref, 0);
     }
     async_out_free(&ref);
@@ -329,10 +350,14 @@ Test(parity_hopfield, cpu_fast_async_matches_reference)
     const int saved = omp_get_max_threads();
 #endif
     /* n = 70, 16 probes: above the fast path's threading threshold; n = 33 and 1: edges;
-     * p = 21 and 16: the pattern form's field in vectors of 8 with a tail and without */
-    const int64_t ns[5] = {70, 33, 1, 64, 40}, sets[5] = {4, 3, 2, 2, 2}, per[5] = {4, 5, 3, 3, 2};
-    const int64_t ps[5] = {3, 3, 3, 21, 16};
-    for (int k = 0; k < 5; ++k) {
+     * p = 21 and 16: the sign masks' field in vectors of 8 with a tail and without; p = 13,
+     * 16, 21, 29, 40, 48, 67: bit rows of a tail alone (13 lanes), one chunk of 16, one
+     * chunk and a tail of 5 or 13, two chunks (one step of two) and 8, three and none, four
+     * and 3; n = 64, 96, 97: states of whole and partial 32-bit words */
+    const int64_t ns[9] = {70, 33, 1, 64, 40, 96, 97, 45, 50},
+                  sets[9] = {4, 3, 2, 2, 2, 2, 1, 2, 2}, per[9] = {4, 5, 3, 3, 2, 3, 4, 2, 3};
+    const int64_t ps[9] = {3, 13, 3, 21, 16, 40, 48, 67, 29};
+    for (int k = 0; k < 9; ++k) {
         async_case c;
         async_instance(&c, ns[k], sets[k], per[k], ps[k], PML_I32, 11 + (uint64_t)k);
         c.p0 = 5 * k;
@@ -376,8 +401,8 @@ static void cpu_vs_gpu_exact(const char *what, const async_case *c, void *user)
     async_run(d->gpu, NULL, c, &got);
     expect_same_async(what, c, &got, &ref, 1);
     if (c->wtype == PML_I32) { /* and both with the initial the pattern form */
-        async_case cx = *c;
-        cx.use_xi = 1;
+        async_case cx = *c; /* the CPU reads the bit rows, CUDA the sign masks */
+        cx.use_xi = 3;
         char w2[160];
         snprintf(w2, sizeof w2, "%s, the pattern form", what);
         async_run(d->cpu, NULL, &cx, &ref);

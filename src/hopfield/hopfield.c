@@ -83,6 +83,8 @@ void pml_hopfield_destroy(pml_hopfield *net)
     pml_hf_free(net->dev, net->xif);
     pml_hf_free(net->dev, net->xid);
     pml_hf_free(net->dev, net->xit);
+    pml_hf_free(net->dev, net->xib);
+    pml_hf_free(net->dev, net->xip);
     pml_hf_free(net->dev, net->w);
     pml_hf_free(net->dev, net->theta);
     pml_hf_free(net->dev, net->theta_user);
@@ -117,26 +119,54 @@ pml_status pml_hf_need_weights(pml_hopfield *net)
     return st;
 }
 
+/* A new device array *out holding the `bytes` bytes at host. */
+static pml_status upload_new(pml_device *dev, const void *host, size_t bytes, void **out)
+{
+    PML_TRY(pml_hf_alloc(dev, bytes, out));
+    const pml_status st = dev->ops->upload(dev, *out, host, bytes);
+    if (st != PML_OK) {
+        pml_hf_free(dev, *out);
+        *out = NULL;
+    }
+    return st;
+}
+
 pml_status pml_hf_need_xit(pml_hopfield *net)
 {
     if (net->xit) return PML_OK;
-    const int64_t n = net->n, p = net->p;
-    const size_t count = (size_t)(net->sets * p * n);
+    const int64_t n = net->n, p = net->p, pc = (p + 15) / 16, nw = (n + 31) / 32;
+    const size_t count = (size_t)(net->sets * p * n), bcount = (size_t)(net->sets * n * pc),
+                 wcount = (size_t)(net->sets * p * nw);
     int8_t *h = malloc(count), *t = malloc(count);
-    pml_status st = h && t ? PML_OK : pml_set_error(PML_ERR_OUT_OF_MEMORY, "transposed patterns");
+    uint16_t *bits = calloc(bcount, sizeof *bits);
+    uint32_t *rows = calloc(wcount, sizeof *rows);
+    pml_status st = h && t && bits && rows
+                        ? PML_OK
+                        : pml_set_error(PML_ERR_OUT_OF_MEMORY, "transposed patterns");
     if (st == PML_OK) st = net->dev->ops->download(net->dev, h, net->xi, count);
     for (int64_t k = 0; st == PML_OK && k < net->sets; ++k)
         for (int64_t mu = 0; mu < p; ++mu)
-            for (int64_t i = 0; i < n; ++i)
-                t[(k * n + i) * p + mu] = (int8_t)(h[(k * p + mu) * n + i] > 0 ? 0 : -1);
-    if (st == PML_OK) st = pml_hf_alloc(net->dev, count, (void **)&net->xit);
-    if (st == PML_OK) st = net->dev->ops->upload(net->dev, net->xit, t, count);
+            for (int64_t i = 0; i < n; ++i) {
+                const int neg = h[(k * p + mu) * n + i] < 0;
+                t[(k * n + i) * p + mu] = (int8_t)(neg ? -1 : 0);
+                bits[(k * n + i) * pc + mu / 16] |= (uint16_t)(neg << (mu % 16));
+                rows[(k * p + mu) * nw + i / 32] |= (uint32_t)neg << (i % 32);
+            }
+    if (st == PML_OK) st = upload_new(net->dev, t, count, (void **)&net->xit);
+    if (st == PML_OK) st = upload_new(net->dev, bits, bcount * sizeof *bits, (void **)&net->xib);
+    if (st == PML_OK) st = upload_new(net->dev, rows, wcount * sizeof *rows, (void **)&net->xip);
     if (st != PML_OK) {
         pml_hf_free(net->dev, net->xit);
+        pml_hf_free(net->dev, net->xib);
+        pml_hf_free(net->dev, net->xip);
         net->xit = NULL;
+        net->xib = NULL;
+        net->xip = NULL;
     }
     free(h);
     free(t);
+    free(bits);
+    free(rows);
     return st;
 }
 

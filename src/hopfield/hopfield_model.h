@@ -22,6 +22,10 @@ struct pml_hopfield {
     double *xid;    /* as double, made when a Hebbian field could reach 2^24 (NULL until) */
     int8_t *xit;    /* sets x n x p, each set's patterns transposed as sign masks (0 for +1,
                        -1 for -1: Hebbian asynchronous recall; NULL until) */
+    uint16_t *xib;  /* sets x n x ceil(p / 16), the same signs as bit rows (bit set for -1;
+                       made with xit) */
+    uint32_t *xip;  /* sets x p x ceil(n / 32), the patterns as bit rows (bit set for -1; made
+                       with xit) */
     void *w;        /* sets x n x n: int32 sums (HEBB, made on first need) or float */
     double *theta;  /* n, in the units of w (HEBB: n theta), on the device; NULL: none */
     double *theta_user; /* n, as the user gave them, on the device (energies) */
@@ -38,7 +42,7 @@ pml_status pml_hf_create_dev(pml_device *dev, int64_t n, int64_t p, int64_t sets
                              pml_hopfield_rule rule, int8_t *xi, pml_hopfield **out);
 /* Makes the Hebbian int32 weights if they are not there yet. */
 pml_status pml_hf_need_weights(pml_hopfield *net);
-/* Makes the transposed patterns if they are not there yet. */
+/* Makes the transposed patterns (xit and xib) if they are not there yet. */
 pml_status pml_hf_need_xit(pml_hopfield *net);
 /* Makes the float64 patterns if they are not there yet. */
 pml_status pml_hf_need_xid(pml_hopfield *net);

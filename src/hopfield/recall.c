@@ -85,7 +85,9 @@ static pml_status recall_async(pml_hopfield *net, const pml_hopfield_recall_conf
     PML_TRY(ints ? pml_hf_need_xit(net) : pml_hf_need_weights(net));
     pml_hopfield_async_args a = {.w = net->w, .wtype = ints ? PML_I32 : PML_F32,
                                  .theta = net->theta, .s = s, .n = n, .batch = batch,
-                                 .xit = ints ? net->xit : NULL, .p = net->p,
+                                 .xit = ints ? net->xit : NULL, .xib = ints ? net->xib : NULL,
+                                 .xip = ints ? net->xip : NULL,
+                                 .p = net->p,
                                  .per_set = per_set, .p0 = p0, .seed = cfg->seed,
                                  .order = cfg->order == PML_HOPFIELD_RANDOM,
                                  .glauber = cfg->mode == PML_HOPFIELD_GLAUBER,

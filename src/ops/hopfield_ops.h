@@ -99,6 +99,13 @@ typedef pml_status pml_hopfield_draw_fn(pml_device *dev, const pml_hopfield_draw
  * m_mu = sum_j xi_j^mu s_j, the field of neuron i is sum_mu xi_i^mu m_mu - p s_i at its visit
  * (O(p)), and a flip of s_i adds 2 s_i xi_i^mu to every m_mu (O(p)): the same integers as W s,
  * so the same states, energies and traces, without an n x n matrix.
+ * xib (optional, with xit): the same signs as bit rows, sets x n x ceil(p / 16) uint16, bit
+ * (mu mod 16) of element mu / 16 of row i set where xi_i^mu = -1, the bits past p clear. A
+ * backend may read them instead of xit (the CPU does: a row is p / 8 bytes, not p); the
+ * results are the same. xip (optional, with xib): the patterns as bit rows, sets x p x
+ * ceil(n / 32) uint32, bit (i mod 32) of word i / 32 of row mu set where xi_i^mu = -1, the bits
+ * past n clear, from which a backend may compute the initial overlaps (the CPU does:
+ * m_mu = n - 2 popcount(row mu xor the state's bits)).
  *
  * Sweep t (t = 0, 1, ...) visits every neuron once, in index order (order = 0) or in the order
  * of a permutation (order = 1): perm = identity, then for k = 0 .. n-2
@@ -125,6 +132,8 @@ typedef struct pml_hopfield_async_args {
     pml_dtype wtype;
     const double *theta;
     const int8_t *xit;
+    const uint16_t *xib;
+    const uint32_t *xip;
     int64_t p;
     int8_t *s;
     void *fields;
