@@ -353,11 +353,16 @@ Test(parity_hopfield, cpu_fast_async_matches_reference)
      * p = 21 and 16: the sign masks' field in vectors of 8 with a tail and without; p = 13,
      * 16, 21, 29, 40, 48, 67: bit rows of a tail alone (13 lanes), one chunk of 16, one
      * chunk and a tail of 5 or 13, two chunks (one step of two) and 8, three and none, four
-     * and 3; n = 64, 96, 97: states of whole and partial 32-bit words */
-    const int64_t ns[9] = {70, 33, 1, 64, 40, 96, 97, 45, 50},
-                  sets[9] = {4, 3, 2, 2, 2, 2, 1, 2, 2}, per[9] = {4, 5, 3, 3, 2, 3, 4, 2, 3};
-    const int64_t ps[9] = {3, 13, 3, 21, 16, 40, 48, 67, 29};
-    for (int k = 0; k < 9; ++k) {
+     * and 3; n = 64, 96, 97: states of whole and partial 32-bit words; n = 201: a sweep's
+     * permutation from four runs of 64 draws, none 4-aligned after the first sweep. Where a
+     * probe's row of overlaps has room for the last chunk (16 ceil(p / 16) <= max(n, p)) it is
+     * read as a whole vector; n = 1, 45 and 20 (p = 3, 67, 29) have none, and take the tails of
+     * 3, 3 and 13 lanes one by one */
+    const int64_t ns[11] = {70, 33, 1, 64, 40, 96, 97, 45, 50, 201, 20},
+                  sets[11] = {4, 3, 2, 2, 2, 2, 1, 2, 2, 1, 2},
+                  per[11] = {4, 5, 3, 3, 2, 3, 4, 2, 3, 3, 3};
+    const int64_t ps[11] = {3, 13, 3, 21, 16, 40, 48, 67, 29, 10, 29};
+    for (int k = 0; k < 11; ++k) {
         async_case c;
         async_instance(&c, ns[k], sets[k], per[k], ps[k], PML_I32, 11 + (uint64_t)k);
         c.p0 = 5 * k;

@@ -68,22 +68,45 @@ static int8_t decide(const pml_hopfield_async_args *a, draw_cache *dc, int64_t p
     return (uint64_t)y >= q ? 1 : -1;
 }
 
-/* cached = 0 (the reference): each draw computed on its own, as the contract states it. */
+/* The permutation of sweep t: each draw computed on its own, as the contract states it (the
+ * reference), or (fast) 64 draws from 16 Philox blocks at a time. The same permutation. */
 static void make_perm(const pml_hopfield_async_args *a, int64_t probe, int64_t t, int32_t *perm,
-                      int cached)
+                      int fast)
 {
     const int64_t n = a->n;
     for (int64_t k = 0; k < n; ++k) perm[k] = (int32_t)k;
     if (!a->order) return;
-    draw_cache dc = {.stream = 0, .first = UINT64_MAX};
-    for (int64_t k = 0; k + 1 < n; ++k) {
-        const uint64_t idx = (uint64_t)t * (uint64_t)n + (uint64_t)k;
-        const uint32_t x = cached ? cached_draw(&dc, a->seed, PML_HOPFIELD_STREAM_ORDER | probe, idx)
-                                  : pml_philox_draw(a->seed, PML_HOPFIELD_STREAM_ORDER | probe, idx);
-        const int64_t j = pml_hopfield_pick(x, k, n);
-        const int32_t tmp = perm[k];
-        perm[k] = perm[j];
-        perm[j] = tmp;
+    const uint64_t stream = PML_HOPFIELD_STREAM_ORDER | (uint64_t)probe, first = (uint64_t)t * (uint64_t)n;
+    int64_t k = 0;
+    while (k + 1 < n) {
+        uint32_t v[4 * PML_PHILOX16_LANES];
+        int64_t off = 0, end = k + 1;
+        if (fast) { /* the draws of the 16 blocks from the one that holds draw first + k */
+            uint64_t ctr[PML_PHILOX16_LANES];
+            uint32_t X[PML_PHILOX16_LANES], Y[PML_PHILOX16_LANES], Z[PML_PHILOX16_LANES],
+                W[PML_PHILOX16_LANES];
+            const uint64_t blk = (first + (uint64_t)k) >> 2;
+            for (int i = 0; i < PML_PHILOX16_LANES; ++i) ctr[i] = blk + (uint64_t)i;
+            pml_cpu_philox16(a->seed, stream, ctr, X, Y, Z, W);
+            for (int i = 0; i < PML_PHILOX16_LANES; ++i) {
+                v[4 * i] = X[i];
+                v[4 * i + 1] = Y[i];
+                v[4 * i + 2] = Z[i];
+                v[4 * i + 3] = W[i];
+            }
+            off = (int64_t)((first + (uint64_t)k) & 3) - k; /* draw first + k is v[k + off] */
+            end = 4 * PML_PHILOX16_LANES - off;
+            if (end > n - 1) end = n - 1;
+        } else {
+            v[0] = pml_philox_draw(a->seed, stream, first + (uint64_t)k);
+            off = -k;
+        }
+        for (; k < end; ++k) {
+            const int64_t j = pml_hopfield_pick(v[k + off], k, n);
+            const int32_t tmp = perm[k];
+            perm[k] = perm[j];
+            perm[j] = tmp;
+        }
     }
 }
 
@@ -199,6 +222,8 @@ typedef struct probe_form {
     const int8_t *xt;     /* FORM_PATTERN: this set's sign masks, n x p */
     const uint16_t *xb;   /* FORM_BITS: this set's bit rows, n x pc */
     int64_t *msum;        /* FORM_BITS: sum_mu m_mu, kept with the overlaps m in fi */
+    int whole;            /* FORM_BITS: m has 16 pc lanes (those past p 0 at the start), so the
+                             last chunk is a whole vector too */
     int64_t n, p, pc;
 } probe_form;
 
@@ -255,11 +280,12 @@ typedef uint32_t pml_v4u __attribute__((vector_size(16)));
 
 /* sum_mu [bit mu of row] m_mu, modulo 2^32: the field it makes fits in int32, so the
  * wrapped sum gives it exactly (and a horizontal add of 32-bit lanes is a few shuffles) */
-PML_INLINE uint32_t bits_dot(const uint16_t *restrict row, const int32_t *restrict m, int64_t p)
+PML_INLINE uint32_t bits_dot(const uint16_t *restrict row, const int32_t *restrict m, int64_t p,
+                             int whole)
 {
     const pml_v16i lb = PML_LANE_BITS;
     pml_v16i a0 = {0}, a1 = {0};
-    const int64_t full = p >> 4;
+    const int64_t full = whole ? (p + 15) >> 4 : p >> 4;
     int64_t c = 0;
     for (; c + 2 <= full; c += 2) { /* two accumulators: the adds do not wait on each other */
         pml_v16i m0, m1;
@@ -281,35 +307,42 @@ PML_INLINE uint32_t bits_dot(const uint16_t *restrict row, const int32_t *restri
     h4 += __builtin_shufflevector(h4, h4, 2, 3, 0, 1);
     h4 += __builtin_shufflevector(h4, h4, 1, 0, 3, 2);
     uint32_t s = h4[0];
+    if (whole) return s;
     for (int64_t mu = full << 4; mu < p; ++mu)
         s += (uint32_t)m[mu] & -(uint32_t)((row[full] >> (mu & 15)) & 1);
     return s;
 }
 
 /* m_mu += d xi_i^mu = d - 2 d [bit mu of row i] for every mu */
-PML_INLINE void bits_add(const uint16_t *restrict row, int32_t *restrict m, int64_t p, int32_t d)
+PML_INLINE void bits_add(const uint16_t *restrict row, int32_t *restrict m, int64_t p, int32_t d,
+                         int whole)
 {
     const pml_v16i lb = PML_LANE_BITS, dv = (pml_v16i){0} + d, d2 = dv + dv;
-    const int64_t full = p >> 4;
+    const int64_t full = whole ? (p + 15) >> 4 : p >> 4;
     for (int64_t c = 0; c < full; ++c) {
         pml_v16i mv;
         memcpy(&mv, m + 16 * c, sizeof mv);
         mv += dv - (d2 & PML_BITS_LANES(lb, row[c]));
         memcpy(m + 16 * c, &mv, sizeof mv);
     }
+    if (whole) return;
     for (int64_t mu = full << 4; mu < p; ++mu)
         m[mu] += d - (2 * d & -(int32_t)((row[full] >> (mu & 15)) & 1));
 }
 #else
-PML_INLINE uint32_t bits_dot(const uint16_t *restrict row, const int32_t *restrict m, int64_t p)
+PML_INLINE uint32_t bits_dot(const uint16_t *restrict row, const int32_t *restrict m, int64_t p,
+                             int whole)
 {
+    (void)whole;
     uint32_t s = 0;
     for (int64_t mu = 0; mu < p; ++mu) s += (row[mu >> 4] >> (mu & 15)) & 1 ? (uint32_t)m[mu] : 0u;
     return s;
 }
 
-PML_INLINE void bits_add(const uint16_t *restrict row, int32_t *restrict m, int64_t p, int32_t d)
+PML_INLINE void bits_add(const uint16_t *restrict row, int32_t *restrict m, int64_t p, int32_t d,
+                         int whole)
 {
+    (void)whole;
     for (int64_t mu = 0; mu < p; ++mu) m[mu] += (row[mu >> 4] >> (mu & 15)) & 1 ? -d : d;
 }
 #endif
@@ -330,7 +363,8 @@ PML_INLINE double form_field(const probe_form *f, int64_t i, int8_t si, int32_t 
         return (double)*fint;
     }
     if (f->kind == FORM_BITS) {
-        const uint32_t d = bits_dot(f->xb + i * f->pc, f->fi, f->p);
+        const uint32_t d = f->whole ? bits_dot(f->xb + i * f->pc, f->fi, f->p, 1)
+                                    : bits_dot(f->xb + i * f->pc, f->fi, f->p, 0);
         *fint = (int32_t)((uint32_t)*f->msum - 2u * d - (uint32_t)(f->p * si)); /* exact mod 2^32 */
         return (double)*fint;
     }
@@ -354,7 +388,7 @@ PML_INLINE void form_flip(const probe_form *f, int64_t i, int8_t v)
         for (int64_t mu = 0; mu < p; ++mu) m[mu] += 2 * ((1 ^ (x[mu] ^ sv)) - (x[mu] ^ sv));
     } else if (f->kind == FORM_BITS) { /* m += 2 v xi_i, and M with it */
         const uint16_t *row = f->xb + i * f->pc;
-        bits_add(row, f->fi, p, 2 * v);
+        bits_add(row, f->fi, p, 2 * v, f->whole);
         *f->msum += 2 * v * (p - 2 * bits_count(row, f->pc));
     } else if (f->kind == FORM_INT) { /* f += 2 v W[i, :], no multiply (SSE2 has none) */
         const int32_t *restrict row = f->wi + i * n;
@@ -502,10 +536,15 @@ static void bits_probe(const pml_hopfield_async_args *a, int64_t b)
     const int64_t n = a->n, p = a->p, pc = (p + 15) >> 4, nw = (n + 31) >> 5;
     const int8_t *restrict s = a->s + b * n;
     int64_t msum = 0;
+    /* a probe's row of `fields` is max(n, p) long: where 16 pc lanes fit in it (n >= p + 15,
+     * as a rule), the last partial chunk is a vector whose lanes past p are 0 in the bit rows */
     const probe_form f = {.kind = FORM_BITS, .n = n, .p = p, .pc = pc, .msum = &msum,
+                          .whole = 16 * pc <= (n > p ? n : p),
                           .xb = a->xib + (size_t)(b / a->per_set) * (size_t)(n * pc),
                           .fi = (int32_t *)a->fields + b * (n > p ? n : p)};
     int32_t *restrict m = f.fi;
+    if (f.whole)
+        for (int64_t mu = p; mu < 16 * pc; ++mu) m[mu] = 0;
     if (a->xip) {
         /* the state's bits (set for -1) in the permutation's scratch, free until the sweeps */
         uint32_t *restrict sb = (uint32_t *)(a->scratch + b * n);
@@ -524,7 +563,7 @@ static void bits_probe(const pml_hopfield_async_args *a, int64_t b)
         }
     } else {
         for (int64_t mu = 0; mu < p; ++mu) m[mu] = 0;
-        for (int64_t j = 0; j < n; ++j) bits_add(f.xb + j * pc, m, p, s[j]); /* m += s_j xi_j */
+        for (int64_t j = 0; j < n; ++j) bits_add(f.xb + j * pc, m, p, s[j], 0); /* m += s_j xi_j */
     }
     for (int64_t mu = 0; mu < p; ++mu) msum += m[mu];
     run_sweeps(a, b, &f);

@@ -102,7 +102,8 @@ typedef pml_status pml_hopfield_draw_fn(pml_device *dev, const pml_hopfield_draw
  * xib (optional, with xit): the same signs as bit rows, sets x n x ceil(p / 16) uint16, bit
  * (mu mod 16) of element mu / 16 of row i set where xi_i^mu = -1, the bits past p clear. A
  * backend may read them instead of xit (the CPU does: a row is p / 8 bytes, not p); the
- * results are the same. xip (optional, with xib): the patterns as bit rows, sets x p x
+ * results are the same (a backend may then use the rest of a probe's row of `fields`, past
+ * its p overlaps, as scratch). xip (optional, with xib): the patterns as bit rows, sets x p x
  * ceil(n / 32) uint32, bit (i mod 32) of word i / 32 of row mu set where xi_i^mu = -1, the bits
  * past n clear, from which a backend may compute the initial overlaps (the CPU does:
  * m_mu = n - 2 popcount(row mu xor the state's bits)).
