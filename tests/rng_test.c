@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/philox16.h"
 #include "pml_test.h"
 
 #ifdef PML_HAVE_CUDA
@@ -28,6 +29,33 @@ Test(rng, random123_known_answers)
             cr_expect_eq(out[j], kat[i][6 + j], "vector %d word %d: %08x != %08x", i, j, out[j],
                          kat[i][6 + j]);
     }
+}
+
+/* The CPU's 16-block Philox (AVX-512 intrinsics where the CPU has them, else the vectorised
+ * loop) against pml_philox_draw4, block by block: counters across 2^32 (the high word's
+ * carry), 0 and the top of the range, seeds and streams with both halves set. */
+Test(rng, philox16_paths_match_draw4)
+{
+    const uint64_t seeds[3] = {0, 42, 0xfedcba9876543210ull};
+    const uint64_t streams[3] = {0, 7, 0x8000000100000003ull};
+    const uint64_t bases[4] = {0, 0xfffffff8ull, 0x123456789abull, 0xfffffffffffffff0ull};
+    for (int a = 0; a < 3; ++a)
+        for (int b = 0; b < 4; ++b) {
+            uint64_t ctr[PML_PHILOX16_LANES];
+            for (int i = 0; i < PML_PHILOX16_LANES; ++i) /* lanes out of order */
+                ctr[i] = bases[b] + (uint64_t)((i * 7) % 16);
+            uint32_t d[2][4][PML_PHILOX16_LANES];
+            pml_cpu_philox16(seeds[a], streams[a], ctr, d[0][0], d[0][1], d[0][2], d[0][3]);
+            pml_cpu_philox16_portable(seeds[a], streams[a], ctr, d[1][0], d[1][1], d[1][2], d[1][3]);
+            for (int k = 0; k < 2; ++k)
+                for (int i = 0; i < PML_PHILOX16_LANES; ++i) {
+                    const pml_u32x4 want = pml_philox_draw4(seeds[a], streams[a], ctr[i]);
+                    for (unsigned w = 0; w < 4; ++w)
+                        cr_expect_eq(d[k][w][i], pml_u32x4_get(want, w),
+                                     "%s path, seed %d, base %d, lane %d, word %u",
+                                     k ? "portable" : "dispatched", a, b, i, w);
+                }
+        }
 }
 
 Test(rng, stream_mapping)

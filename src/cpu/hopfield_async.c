@@ -12,6 +12,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/philox16.h"
+#include "cpu/simd.h"
 #include "ops/hopfield_ops.h"
 
 /* Draw `index` of a stream, with the 64 draws from its 4-aligned start computed at once (16
@@ -505,7 +506,7 @@ static void fast_probe(const pml_hopfield_async_args *a, int64_t b)
 }
 
 /* The pattern form: m = Xi s, a row of Xi^T at a time, then the sweeps. Built for AVX-512,
- * AVX2 and the baseline (PML_SIMD_CLONES, src/cpu/philox16.h): widening the int8 masks is one
+ * AVX2 and the baseline (PML_SIMD_CLONES, src/cpu/simd.h): widening the int8 masks is one
  * instruction from AVX2 on. Integer arithmetic: the same bits in all. */
 PML_SIMD_CLONES
 static void pattern_probe(const pml_hopfield_async_args *a, int64_t b)

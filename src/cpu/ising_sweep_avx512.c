@@ -9,45 +9,6 @@
 #include "cpu/ising_sweep_fast.h"
 
 #if PML_ISING_HAVE_AVX512_PATH
-#include <immintrin.h>
-#define PML_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
-
-PML_AVX512 static inline void mulhilo16(__m512i a, __m512i m, __m512i *lo, __m512i *hi)
-{
-    /* even lanes' products in pe, odd lanes' in po (64 bits each); the 32-bit halves are
-     * swapped into place by masked in-lane shuffles */
-    const __m512i pe = _mm512_mul_epu32(a, m);
-    const __m512i po = _mm512_mul_epu32(_mm512_shuffle_epi32(a, _MM_PERM_CDAB), m);
-    *lo = _mm512_mask_shuffle_epi32(pe, 0xAAAA, po, _MM_PERM_CDAB);
-    *hi = _mm512_mask_shuffle_epi32(po, 0x5555, pe, _MM_PERM_CDAB);
-}
-
-/* Philox4x32-10 of 16 blocks, counters (x, y) = (low, high word) per lane. */
-PML_AVX512 static inline void philox16_xy(uint64_t seed, uint64_t stream, __m512i x, __m512i y,
-                                          __m512i d[4])
-{
-    __m512i z = _mm512_set1_epi32((int)(uint32_t)stream);
-    __m512i w = _mm512_set1_epi32((int)(uint32_t)(stream >> 32));
-    const __m512i m0 = _mm512_set1_epi32((int)PML_PHILOX_M0), m1 = _mm512_set1_epi32((int)PML_PHILOX_M1);
-    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-        __m512i lo_0, hi_0, lo_1, hi_1;
-        mulhilo16(x, m0, &lo_0, &hi_0);
-        mulhilo16(z, m1, &lo_1, &hi_1);
-        /* 0x96: three-way xor */
-        x = _mm512_ternarylogic_epi32(hi_1, y, _mm512_set1_epi32((int)k0), 0x96);
-        z = _mm512_ternarylogic_epi32(hi_0, w, _mm512_set1_epi32((int)k1), 0x96);
-        y = lo_1;
-        w = lo_0;
-        k0 += PML_PHILOX_W0;
-        k1 += PML_PHILOX_W1;
-    }
-    d[0] = x;
-    d[1] = y;
-    d[2] = z;
-    d[3] = w;
-}
-
 /* Blocks base + off[i] in lane i, off[i] < 2^32 (64-bit counters: the low word may carry). */
 PML_AVX512 static inline void philox16_off(uint64_t seed, uint64_t stream, uint64_t base,
                                            __m512i off, __m512i d[4])
@@ -56,7 +17,7 @@ PML_AVX512 static inline void philox16_off(uint64_t seed, uint64_t stream, uint6
     const __m512i x = _mm512_add_epi32(lo0, off);
     const __m512i carry = _mm512_maskz_set1_epi32(_mm512_cmplt_epu32_mask(x, lo0), 1);
     const __m512i y = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)(base >> 32)), carry);
-    philox16_xy(seed, stream, x, y, d);
+    pml_philox16_xy(seed, stream, x, y, d);
 }
 
 /* The 16 ORs of each used quad of group masks (cpu_plan); of unused quads only [0] (zero),

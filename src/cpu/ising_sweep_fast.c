@@ -25,6 +25,7 @@
 
 #include "cpu/ising_sweep_fast.h"
 #include "cpu/philox16.h"
+#include "cpu/simd.h"
 
 
 /* The word of "side" neighbours of every word of a row of the opposite plane: lane l of

@@ -6,14 +6,11 @@
 #define PML_CPU_ISING_SWEEP_FAST_H
 
 #include "cpu/cpu.h"
+#include "cpu/philox16_avx512.h"
 #include "ops/ising_word.h"
 
 /* The AVX-512 path is compiled where GCC's intrinsics are (x86-64) and chosen at run time. */
-#if defined(__GNUC__) && defined(__x86_64__)
-#define PML_ISING_HAVE_AVX512_PATH 1
-#else
-#define PML_ISING_HAVE_AVX512_PATH 0
-#endif
+#define PML_ISING_HAVE_AVX512_PATH PML_CPU_HAVE_AVX512_PATH
 
 #define LANES 16 /* words per step: 16 uint32 lanes of one AVX-512 register */
 

@@ -8,6 +8,7 @@
  * reference bit for bit. */
 #include "cpu/cpu.h"
 #include "cpu/philox16.h"
+#include "cpu/simd.h"
 #include "ops/rbm_ops.h"
 
 /* p of element (r, j) as the contract says. */
