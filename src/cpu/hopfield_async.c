@@ -15,9 +15,25 @@
 #include "cpu/simd.h"
 #include "ops/hopfield_ops.h"
 
-/* Draw `index` of a stream, with the 64 draws from its 4-aligned start computed at once (16
- * Philox blocks in SIMD lanes) and kept for the next indices: consecutive draws cost a
- * sixteenth of a vector Philox each. The values are pml_philox_draw's. */
+/* The 64 draws of `stream` from draw 4 blk on (16 Philox blocks in SIMD lanes) into v, in
+ * draw order. The values are pml_philox_draw's. */
+static void draws64(uint64_t seed, uint64_t stream, uint64_t blk, uint32_t v[4 * PML_PHILOX16_LANES])
+{
+    uint64_t ctr[PML_PHILOX16_LANES];
+    uint32_t X[PML_PHILOX16_LANES], Y[PML_PHILOX16_LANES], Z[PML_PHILOX16_LANES],
+        W[PML_PHILOX16_LANES];
+    for (int i = 0; i < PML_PHILOX16_LANES; ++i) ctr[i] = blk + (uint64_t)i;
+    pml_cpu_philox16(seed, stream, ctr, X, Y, Z, W);
+    for (int i = 0; i < PML_PHILOX16_LANES; ++i) {
+        v[4 * i] = X[i];
+        v[4 * i + 1] = Y[i];
+        v[4 * i + 2] = Z[i];
+        v[4 * i + 3] = W[i];
+    }
+}
+
+/* Draw `index` of a stream, with the 64 draws from its 4-aligned start computed at once and
+ * kept for the next indices: consecutive draws cost a sixteenth of a vector Philox each. */
 typedef struct draw_cache {
     uint64_t stream, first; /* v[k] is draw first + k; first = UINT64_MAX: empty */
     uint32_t v[4 * PML_PHILOX16_LANES];
@@ -27,20 +43,9 @@ static uint32_t cached_draw(draw_cache *c, uint64_t seed, uint64_t stream, uint6
 {
     if (c->stream != stream || c->first == UINT64_MAX || index < c->first ||
         index - c->first >= 4 * PML_PHILOX16_LANES) {
-        uint64_t ctr[PML_PHILOX16_LANES];
-        uint32_t X[PML_PHILOX16_LANES], Y[PML_PHILOX16_LANES], Z[PML_PHILOX16_LANES],
-            W[PML_PHILOX16_LANES];
-        const uint64_t blk = index >> 2;
-        for (int i = 0; i < PML_PHILOX16_LANES; ++i) ctr[i] = blk + (uint64_t)i;
-        pml_cpu_philox16(seed, stream, ctr, X, Y, Z, W);
-        for (int i = 0; i < PML_PHILOX16_LANES; ++i) {
-            c->v[4 * i] = X[i];
-            c->v[4 * i + 1] = Y[i];
-            c->v[4 * i + 2] = Z[i];
-            c->v[4 * i + 3] = W[i];
-        }
+        draws64(seed, stream, index >> 2, c->v);
         c->stream = stream;
-        c->first = blk << 2;
+        c->first = (index >> 2) << 2;
     }
     return c->v[index - c->first];
 }
@@ -83,18 +88,7 @@ static void make_perm(const pml_hopfield_async_args *a, int64_t probe, int64_t t
         uint32_t v[4 * PML_PHILOX16_LANES];
         int64_t off = 0, end = k + 1;
         if (fast) { /* the draws of the 16 blocks from the one that holds draw first + k */
-            uint64_t ctr[PML_PHILOX16_LANES];
-            uint32_t X[PML_PHILOX16_LANES], Y[PML_PHILOX16_LANES], Z[PML_PHILOX16_LANES],
-                W[PML_PHILOX16_LANES];
-            const uint64_t blk = (first + (uint64_t)k) >> 2;
-            for (int i = 0; i < PML_PHILOX16_LANES; ++i) ctr[i] = blk + (uint64_t)i;
-            pml_cpu_philox16(a->seed, stream, ctr, X, Y, Z, W);
-            for (int i = 0; i < PML_PHILOX16_LANES; ++i) {
-                v[4 * i] = X[i];
-                v[4 * i + 1] = Y[i];
-                v[4 * i + 2] = Z[i];
-                v[4 * i + 3] = W[i];
-            }
+            draws64(a->seed, stream, (first + (uint64_t)k) >> 2, v);
             off = (int64_t)((first + (uint64_t)k) & 3) - k; /* draw first + k is v[k + off] */
             end = 4 * PML_PHILOX16_LANES - off;
             if (end > n - 1) end = n - 1;
@@ -363,7 +357,7 @@ PML_INLINE double form_field(const probe_form *f, int64_t i, int8_t si, int32_t 
         *fint = pattern_field(f->xt + i * f->p, f->fi, f->p) - (int32_t)f->p * si;
         return (double)*fint;
     }
-    if (f->kind == FORM_BITS) {
+    if (f->kind == FORM_BITS) { /* whole as a constant: two straight loops, not one with tests */
         const uint32_t d = f->whole ? bits_dot(f->xb + i * f->pc, f->fi, f->p, 1)
                                     : bits_dot(f->xb + i * f->pc, f->fi, f->p, 0);
         *fint = (int32_t)((uint32_t)*f->msum - 2u * d - (uint32_t)(f->p * si)); /* exact mod 2^32 */

@@ -32,23 +32,16 @@ static inline int32_t find(int32_t *p, int32_t i)
     return i;
 }
 
-static inline void unite(int32_t *p, int32_t a, int32_t b)
+/* The larger root linked under the smaller; returns the root so linked, or -1 when a and b
+ * were in one set already. */
+static inline int32_t unite(int32_t *p, int32_t a, int32_t b)
 {
     a = find(p, a);
     b = find(p, b);
-    if (a < b) p[b] = a;
-    else if (b < a) p[a] = b;
-}
-
-/* unite, and the root that was linked under the other (if any) appended to list[*nl] */
-static inline void unite_noting(int32_t *p, int32_t a, int32_t b, int32_t *list, int64_t *nl)
-{
-    a = find(p, a);
-    b = find(p, b);
-    if (a == b) return;
+    if (a == b) return -1;
     const int32_t lo = a < b ? a : b, hi = a < b ? b : a;
     p[hi] = lo;
-    list[(*nl)++] = hi;
+    return hi;
 }
 
 static inline int bit(const uint32_t *words, int64_t x) { return (int)((words[x >> 5] >> (x & 31)) & 1u); }
@@ -349,8 +342,9 @@ static void strips(sw_rep *R, int tid, int nth, pml_cpu_barrier_t *bar, long lon
                 for (int64_t w = 0; w < XW; ++w)
                     for (uint32_t u = ad[w]; u; u &= u - 1) {
                         const int32_t x = (int32_t)(32 * w) + __builtin_ctz(u);
-                        unite_noting(R->par, (int32_t)(y * lx) + x, (int32_t)(yd * lx) + x,
-                                     R->lab, &nl);
+                        const int32_t linked =
+                            unite(R->par, (int32_t)(y * lx) + x, (int32_t)(yd * lx) + x);
+                        if (linked >= 0) R->lab[nl++] = linked;
                     }
             }
             for (int64_t k = 0; k < nl; ++k) R->par[R->lab[k]] = root_of(R->par, R->lab[k]);

@@ -164,8 +164,7 @@ static int have_avx512(void)
     int c = atomic_load_explicit(&cached, memory_order_relaxed);
     if (c < 0) {
         const char *env = getenv("PML_ISING_NO_AVX512"); /* to test the portable path */
-        c = !(env && env[0] == '1') && __builtin_cpu_supports("avx512f") &&
-            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+        c = !(env && env[0] == '1') && pml_cpu_avx512_usable();
         atomic_store_explicit(&cached, c, memory_order_relaxed);
     }
     return c;

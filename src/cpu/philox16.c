@@ -73,8 +73,7 @@ void pml_cpu_philox16(uint64_t seed, uint64_t stream, const uint64_t *restrict c
                       uint32_t *restrict Wd)
 {
 #if PML_CPU_HAVE_AVX512_PATH
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl")) {
+    if (pml_cpu_avx512_usable()) {
         philox16_avx512(seed, stream, ctr, X, Y, Z, Wd);
         return;
     }

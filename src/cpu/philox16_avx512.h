@@ -1,8 +1,8 @@
-/* Philox4x32-10 of 16 blocks in one AVX-512 register per word, for the CPU code that has an
- * AVX-512 path (x86-64, chosen at run time): src/cpu/philox16.c (pml_cpu_philox16 on such
- * CPUs) and src/cpu/ising_sweep_avx512.c, which keeps the words in registers. Written with
- * intrinsics because GCC does not see the 32x32->64 multiplies as even/odd vpmuludq pairs;
- * the values are pml_philox_draw4's. */
+/* Philox4x32-10 of 16 blocks in one AVX-512 register per word, and the run-time test for
+ * AVX-512, for the CPU code that has an AVX-512 path (x86-64, chosen at run time):
+ * src/cpu/philox16.c (pml_cpu_philox16 on such CPUs) and src/cpu/ising_sweep_avx512.c, which
+ * keeps the words in registers. Written with intrinsics because GCC does not see the
+ * 32x32->64 multiplies as even/odd vpmuludq pairs; the values are pml_philox_draw4's. */
 #ifndef PML_CPU_PHILOX16_AVX512_H
 #define PML_CPU_PHILOX16_AVX512_H
 
@@ -14,6 +14,13 @@
 #define PML_CPU_HAVE_AVX512_PATH 1
 #include <immintrin.h>
 #define PML_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+/* Whether this CPU has what PML_AVX512 code uses. */
+static inline int pml_cpu_avx512_usable(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl");
+}
 
 /* lo, hi: the low and high words of the 16 products a[i] * m[i] */
 PML_AVX512 static inline void pml_mulhilo16(__m512i a, __m512i m, __m512i *lo, __m512i *hi)

@@ -119,8 +119,7 @@ pml_status pml_hf_need_weights(pml_hopfield *net)
     return st;
 }
 
-/* A new device array *out holding the `bytes` bytes at host. */
-static pml_status upload_new(pml_device *dev, const void *host, size_t bytes, void **out)
+pml_status pml_hf_upload_new(pml_device *dev, const void *host, size_t bytes, void **out)
 {
     PML_TRY(pml_hf_alloc(dev, bytes, out));
     const pml_status st = dev->ops->upload(dev, *out, host, bytes);
@@ -152,9 +151,9 @@ pml_status pml_hf_need_xit(pml_hopfield *net)
                 bits[(k * n + i) * pc + mu / 16] |= (uint16_t)(neg << (mu % 16));
                 rows[(k * p + mu) * nw + i / 32] |= (uint32_t)neg << (i % 32);
             }
-    if (st == PML_OK) st = upload_new(net->dev, t, count, (void **)&net->xit);
-    if (st == PML_OK) st = upload_new(net->dev, bits, bcount * sizeof *bits, (void **)&net->xib);
-    if (st == PML_OK) st = upload_new(net->dev, rows, wcount * sizeof *rows, (void **)&net->xip);
+    if (st == PML_OK) st = pml_hf_upload_new(net->dev, t, count, (void **)&net->xit);
+    if (st == PML_OK) st = pml_hf_upload_new(net->dev, bits, bcount * sizeof *bits, (void **)&net->xib);
+    if (st == PML_OK) st = pml_hf_upload_new(net->dev, rows, wcount * sizeof *rows, (void **)&net->xip);
     if (st != PML_OK) {
         pml_hf_free(net->dev, net->xit);
         pml_hf_free(net->dev, net->xib);
@@ -352,12 +351,7 @@ pml_status pml_hopfield_create(pml_device *dev, int64_t n, const int8_t *pattern
               "patterns", fn, (long long)p, (long long)n);
     PML_TRY(pml_hf_check_pm1(fn, "patterns", patterns, (size_t)(p * n)));
     int8_t *xi = NULL;
-    PML_TRY(pml_hf_alloc(dev, (size_t)(p * n), (void **)&xi));
-    pml_status st = dev->ops->upload(dev, xi, patterns, (size_t)(p * n));
-    if (st != PML_OK) {
-        pml_hf_free(dev, xi);
-        return pml_error_within(st, fn);
-    }
+    PML_TRY(pml_error_within(pml_hf_upload_new(dev, patterns, (size_t)(p * n), (void **)&xi), fn));
     PML_TRY(pml_error_within(pml_hf_create_dev(dev, n, p, 1, rule, xi, out), fn));
     /* a host copy: overlaps of small batches are cheaper here than a GEMM on the device */
     (*out)->xi_host = malloc((size_t)(p * n));

@@ -35,6 +35,9 @@ struct pml_hopfield {
 /* Device memory helpers: zero-size requests give NULL and PML_OK. */
 pml_status pml_hf_alloc(pml_device *dev, size_t bytes, void **out);
 void pml_hf_free(pml_device *dev, void *p);
+/* A new device array *out holding the `bytes` bytes at host (nothing left allocated on an
+ * error). */
+pml_status pml_hf_upload_new(pml_device *dev, const void *host, size_t bytes, void **out);
 
 /* A network of `sets` sets whose patterns are already on the device (xi, taken over), with
  * its weights built by the rule. */
