@@ -1,12 +1,16 @@
 /* The convolution family's kernels and layers on the CPU: im2col and col2im fast paths
  * against their references bit for bit; the primer's Fig. 7-11 (the 6x6 image and the 2x2
  * filter at stride 1 and 2, and padded) as exact outputs; conv and convt layers against a
- * naive seven-loop direct convolution; pooling's tie rule; dropout's mask; batch norm's
+ * naive seven-loop direct convolution; the direct kernels (phase planes) against the naive
+ * sums in both dtypes and for any thread count; pooling's tie rule; dropout's mask; batch norm's
  * statistics. Gradients: tests/conv_grad_test.c; models, files and training:
  * tests/conv_model_test.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "core/internal.h"
 #include "cpu/cpu.h"
@@ -78,6 +82,132 @@ Test(conv, im2col_and_col2im_fast_paths_equal_the_references)
         for (size_t i = 0; i < nx; ++i) rhs += (double)x[i] * x1[i];
         cr_expect(fabs(lhs - rhs) <= 1e-4 * (1 + fabs(lhs)), "adjoint %g vs %g", lhs, rhs);
         free(x), free(c1), free(c2), free(x1), free(x2);
+    }
+    pml_device_close(dev);
+}
+
+/* ---- the direct kernels (phase planes) against the naive sums ------------------------------ */
+static const int64_t dgeoms[][11] = {
+    /* c, h, w, kh, kw, sh, sw, ph, pw, batch, cout */
+    {1, 6, 6, 2, 2, 1, 1, 0, 0, 1, 1},     {3, 7, 5, 3, 3, 1, 1, 1, 1, 2, 5},
+    {2, 9, 8, 3, 3, 2, 2, 1, 1, 3, 4},     {4, 5, 5, 5, 5, 1, 1, 2, 2, 2, 3},
+    {2, 11, 7, 4, 4, 3, 3, 2, 2, 2, 6},    {1, 8, 8, 1, 1, 1, 1, 0, 0, 2, 2},
+    {3, 6, 9, 2, 2, 2, 2, 0, 0, 1, 7},     {2, 4, 4, 3, 3, 1, 1, 2, 2, 2, 1},
+    /* rectangular kernel, unequal strides and pads */
+    {5, 10, 9, 3, 2, 2, 3, 1, 0, 2, 9},
+    /* a kernel smaller than the stride: phases with no taps */
+    {1, 7, 7, 1, 1, 2, 2, 0, 0, 1, 3},
+    /* the conv autoencoder's layers, more samples than one pass of the weight gradient */
+    {16, 14, 14, 3, 3, 2, 2, 1, 1, 37, 32}, {1, 28, 28, 3, 3, 2, 2, 1, 1, 5, 16},
+    {6, 30, 30, 3, 3, 1, 1, 1, 1, 2, 8},
+};
+
+static pml_conv_geom dgeom(const int64_t *d)
+{
+    pml_conv_geom g = {d[9], d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], 0, 0};
+    g.ho = (g.h + 2 * g.ph - g.kh) / g.sh + 1;
+    g.wo = (g.w + 2 * g.pw - g.kw) / g.sw + 1;
+    return g;
+}
+
+/* y = the forward, dx = its adjoint on dy, dw = the weight gradient, all in double */
+static void naive_direct(const pml_conv_geom *g, int64_t cout, const double *x, const double *w,
+                         const double *dy, double *y, double *dx, double *dw)
+{
+    const int64_t KK = g->kh * g->kw;
+    memset(dx, 0, (size_t)(g->batch * g->c * g->h * g->w) * sizeof *dx);
+    memset(dw, 0, (size_t)(cout * g->c * KK) * sizeof *dw);
+    for (int64_t b = 0; b < g->batch; ++b)
+        for (int64_t co = 0; co < cout; ++co)
+            for (int64_t oy = 0; oy < g->ho; ++oy)
+                for (int64_t ox = 0; ox < g->wo; ++ox) {
+                    const int64_t o = ((b * cout + co) * g->ho + oy) * g->wo + ox;
+                    double s = 0;
+                    for (int64_t ci = 0; ci < g->c; ++ci)
+                        for (int64_t ky = 0; ky < g->kh; ++ky)
+                            for (int64_t kx = 0; kx < g->kw; ++kx) {
+                                const int64_t iy = oy * g->sh - g->ph + ky;
+                                const int64_t ix = ox * g->sw - g->pw + kx;
+                                if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) continue;
+                                const int64_t i = ((b * g->c + ci) * g->h + iy) * g->w + ix;
+                                const int64_t k = (co * g->c + ci) * KK + ky * g->kw + kx;
+                                s += w[k] * x[i];
+                                dx[i] += w[k] * dy[o];
+                                dw[k] += dy[o] * x[i];
+                            }
+                    y[o] = s;
+                }
+}
+
+/* The three direct products of geometry g in dtype dt on nthreads threads (0: as set). */
+static void run_direct(pml_device *dev, pml_dtype dt, const pml_conv_geom *g, int64_t cout,
+                       const void *x, const void *w, const void *dy, void *y, void *dx, void *dw)
+{
+    pml_conv_phase_geom q;
+    pml_conv_phase_geometry(g, &q);
+    void *ph = malloc((size_t)(g->batch * g->c * q.phases * q.plane) * pml_dtype_size(dt));
+    cr_assert(ph != NULL);
+    const pml_conv_phases_args pa = {dt, *g, x, ph};
+    PML_ASSERT_OK(pml_cpu_conv_phases(dev, &pa));
+    const pml_conv_direct_args fa = {dt, *g, cout, ph, NULL, w, y};
+    const pml_conv_direct_args da = {dt, *g, cout, NULL, dy, w, dx};
+    const pml_conv_direct_args wa = {dt, *g, cout, ph, dy, NULL, dw};
+    PML_ASSERT_OK(pml_cpu_conv_direct_forward(dev, &fa));
+    PML_ASSERT_OK(pml_cpu_conv_direct_backward_data(dev, &da));
+    PML_ASSERT_OK(pml_cpu_conv_direct_backward_weight(dev, &wa));
+    free(ph);
+}
+
+Test(conv, direct_kernels_equal_the_naive_sums_for_any_thread_count)
+{
+    pml_device *dev = pml_test_open_cpu();
+    for (size_t t = 0; t < sizeof dgeoms / sizeof dgeoms[0]; ++t) {
+        const pml_conv_geom g = dgeom(dgeoms[t]);
+        const int64_t cout = dgeoms[t][10];
+        const size_t nx = (size_t)(g.batch * g.c * g.h * g.w), ny = (size_t)(g.batch * cout * g.ho * g.wo);
+        const size_t nw = (size_t)(cout * g.c * g.kh * g.kw), n = nx + ny + nw;
+        /* inputs, then y, dx, dw: the reference in double, the kernels in double and float */
+        double *in = malloc(n * sizeof *in), *ref = malloc(n * sizeof *ref);
+        double *got = malloc(n * sizeof *got);
+        float *in32 = malloc(n * sizeof *in32), *got32 = malloc(n * sizeof *got32);
+        float *other = malloc(n * sizeof *other);
+        cr_assert(in && ref && got && in32 && got32 && other);
+        for (size_t i = 0; i < n; ++i) in32[i] = pml_rng_normal(21, t, i), in[i] = in32[i];
+        const double *x = in, *w = in + nx, *dy = in + nx + nw;
+        naive_direct(&g, cout, x, w, dy, ref, ref + ny, ref + ny + nx);
+        run_direct(dev, PML_F64, &g, cout, x, w, dy, got, got + ny, got + ny + nx);
+        char what[64];
+        static const char *names[3] = {"forward", "backward_data", "backward_weight"};
+        const size_t off[3] = {0, ny, ny + nx}, len[3] = {ny, nx, nw};
+        for (int k = 0; k < 3; ++k) {
+            snprintf(what, sizeof what, "geometry %zu f64 %s", t, names[k]);
+            cr_expect(pml_test_close_f64(what, got + off[k], ref + off[k], len[k],
+                                         PML_TOL_GEMM_F64), "%s", what);
+        }
+        const float *x32 = in32, *w32 = in32 + nx, *dy32 = in32 + nx + nw;
+        run_direct(dev, PML_F32, &g, cout, x32, w32, dy32, got32, got32 + ny, got32 + ny + nx);
+        for (int k = 0; k < 3; ++k) {
+            float *r = malloc(len[k] * sizeof *r);
+            for (size_t i = 0; i < len[k]; ++i) r[i] = (float)ref[off[k] + i];
+            snprintf(what, sizeof what, "geometry %zu f32 %s", t, names[k]);
+            cr_expect(pml_test_close_f32(what, got32 + off[k], r, len[k], PML_TOL_GEMM_F32),
+                      "%s", what);
+            free(r);
+        }
+#ifdef _OPENMP
+        /* the same bits on 1 and 3 threads */
+        const int was = omp_get_max_threads();
+        for (int threads = 1; threads <= 3; threads += 2) {
+            omp_set_num_threads(threads);
+            run_direct(dev, PML_F32, &g, cout, x32, w32, dy32, other, other + ny,
+                       other + ny + nx);
+            snprintf(what, sizeof what, "geometry %zu on %d threads", t, threads);
+            cr_expect(pml_test_equal_bytes(what, other, got32, ny + nx + nw, sizeof(float)),
+                      "%s", what);
+        }
+        omp_set_num_threads(was);
+#endif
+        free(in), free(ref), free(got), free(in32), free(got32), free(other);
     }
     pml_device_close(dev);
 }

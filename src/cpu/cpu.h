@@ -88,6 +88,10 @@ pml_conv_to_chw_fn pml_cpu_conv_to_chw;
 pml_conv_from_chw_fn pml_cpu_conv_from_chw;
 pml_conv_bias_act_fn pml_cpu_conv_bias_act;
 pml_conv_channel_sum_fn pml_cpu_conv_channel_sum;
+/* conv_direct.c: the phase planes and the direct products */
+pml_conv_phases_fn pml_cpu_conv_phases;
+pml_conv_direct_fn pml_cpu_conv_direct_forward, pml_cpu_conv_direct_backward_data,
+    pml_cpu_conv_direct_backward_weight;
 /* variational autoencoders: vae.c */
 pml_vae_reparam_fn pml_cpu_vae_reparam;
 pml_vae_reparam_backward_fn pml_cpu_vae_reparam_backward;

@@ -8,6 +8,11 @@
  *             dW = dz col^T, db = row sums of dz
  *             dx = col2im(W^T dz)
  * im2col and the GEMMs run a chunk of samples at a time (CONV_CHUNK_ELEMS).
+ * Where the backend has the direct kernels (the CPU), the layer runs them instead, on the
+ * phase planes of its input (ops/conv_ops.h), with no column matrix:
+ *   forward   ph = phases(x); y = act(direct_forward(ph, W) + b)       NCHW throughout
+ *   backward  dz = dy (.) act'(y); db = channel sums of dz
+ *             dW = direct_backward_weight(ph, dz); dx = direct_backward_data(dz, W)
  * The activation that follows a convolution is fused into it. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +32,9 @@ typedef struct conv_layer {
     pml_tensor *cols;
     int64_t cols_batch;
     const void *cols_x;
+    /* the direct path: the phase planes of the input (max_batch samples), kept from a
+     * training forward for its backward like the columns (cols_batch, cols_x); NULL: im2col */
+    pml_tensor *ph;
 } conv_layer;
 
 /* The columns of one chunk of samples hold at most this many elements, 8 MiB of F32, so the
@@ -68,6 +76,25 @@ static pml_status conv_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
     PML_CONV_OPS(l->dev, fn, ops);
     const int64_t P = c->g.ho * c->g.wo, R = batch * P, K = kdim(&c->g);
     const int64_t cout = l->out_shape.d[0];
+    if (c->ph) {
+        pml_conv_geom g = c->g;
+        g.batch = batch;
+        c->cols_batch = 0;
+        const pml_conv_phases_args pa = {l->dtype, g, x->data, c->ph->data};
+        PML_TRY(ops->phases(l->dev, &pa));
+        const pml_conv_direct_args da = {l->dtype, g,    cout, c->ph->data, NULL,
+                                         l->param[0]->data, l->out->data};
+        PML_TRY(ops->direct_forward(l->dev, &da));
+        if (l->training) {
+            c->cols_batch = batch;
+            c->cols_x = x->data;
+        }
+        if (l->nparams < 2 && c->f.act == PML_ACT_IDENTITY) return PML_OK;
+        const pml_conv_bias_act_args ba = {l->dtype, c->f.act, c->f.alpha, batch, cout, P,
+                                           l->nparams > 1 ? l->param[1]->data : NULL,
+                                           l->out->data};
+        return ops->bias_act(l->dev, &ba);
+    }
     /* a training forward of one chunk keeps its columns for the backward */
     const int keep = l->training && c->cols && batch <= c->chunk;
     c->cols_batch = 0;
@@ -90,6 +117,40 @@ static pml_status conv_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
     return ops->to_chw(l->dev, &ta);
 }
 
+/* The direct path's backward: dz (NCHW, in z) = dy (.) act'(y), then the three products. */
+static pml_status direct_backward(pml_layer *l, const struct pml_conv_ops *ops,
+                                  const pml_tensor *x, const pml_tensor *dy, pml_tensor *dx,
+                                  int64_t batch)
+{
+    static const char fn[] = "conv backward";
+    conv_layer *c = (conv_layer *)l;
+    pml_conv_geom g = c->g;
+    g.batch = batch;
+    const int64_t cout = l->out_shape.d[0];
+    const void *dz = dy->data;
+    if (c->f.act != PML_ACT_IDENTITY) {
+        PML_TRY(pml_layer_activate_backward(l, c->f.act, c->f.alpha, batch, dy->data,
+                                            c->z->data, fn));
+        dz = c->z->data;
+    }
+    if (l->nparams > 1) {
+        const pml_conv_channel_sum_args sa = {l->dtype, batch, cout, g.ho * g.wo, dz,
+                                              l->grad[1]->data};
+        PML_TRY(ops->channel_sum(l->dev, &sa));
+    }
+    if (!(c->cols_batch == batch && c->cols_x == x->data)) {
+        const pml_conv_phases_args pa = {l->dtype, g, x->data, c->ph->data};
+        PML_TRY(ops->phases(l->dev, &pa));
+    }
+    c->cols_batch = 0;
+    const pml_conv_direct_args wa = {l->dtype, g, cout, c->ph->data, dz, NULL,
+                                     l->grad[0]->data};
+    PML_TRY(ops->direct_backward_weight(l->dev, &wa));
+    if (dx == NULL) return PML_OK;
+    const pml_conv_direct_args xa = {l->dtype, g, cout, NULL, dz, l->param[0]->data, dx->data};
+    return ops->direct_backward_data(l->dev, &xa);
+}
+
 static pml_status conv_backward(pml_layer *l, const pml_tensor *x, const pml_tensor *dy,
                                 pml_tensor *dx, int64_t batch, const pml_workspace *ws)
 {
@@ -98,6 +159,7 @@ static pml_status conv_backward(pml_layer *l, const pml_tensor *x, const pml_ten
     PML_CONV_OPS(l->dev, fn, ops);
     const int64_t P = c->g.ho * c->g.wo, R = batch * P, K = kdim(&c->g);
     const int64_t cout = l->out_shape.d[0];
+    if (c->ph) return direct_backward(l, ops, x, dy, dx, batch);
     const pml_conv_from_chw_args fa = {l->dtype, c->f.act, c->f.alpha, batch, cout, P,
                                        c->f.act == PML_ACT_IDENTITY ? NULL : l->out->data,
                                        dy->data, c->z->data};
@@ -156,6 +218,7 @@ static void conv_destroy(pml_layer *l)
 {
     pml_tensor_destroy(((conv_layer *)l)->z);
     pml_tensor_destroy(((conv_layer *)l)->cols);
+    pml_tensor_destroy(((conv_layer *)l)->ph);
 }
 
 static const struct pml_layer_vt conv_vt = {
@@ -183,7 +246,8 @@ static pml_status conv_create(pml_device *dev, pml_dtype dtype, const pml_shape 
     const int64_t cout = a->units, K = kdim(&g), R = max_batch * g.ho * g.wo;
     const int64_t fit = CONV_CHUNK_ELEMS / (K * g.ho * g.wo);
     c->chunk = fit < 1 ? 1 : fit < max_batch ? fit : max_batch;
-    l->ws_bytes = (size_t)(c->chunk * g.ho * g.wo * K) * pml_dtype_size(dtype);
+    const int64_t nph = pml_conv_direct_elems(dev, dtype, &g, max_batch);
+    if (nph == 0) l->ws_bytes = (size_t)(c->chunk * g.ho * g.wo * K) * pml_dtype_size(dtype);
     if (s == PML_OK)
         s = pml_layer_weights(l, a, 4, (const int64_t[]){cout, g.c, g.kh, g.kw}, cout, K,
                               cout * g.kh * g.kw, position, fn);
@@ -191,8 +255,9 @@ static pml_status conv_create(pml_device *dev, pml_dtype dtype, const pml_shape 
     /* columns kept from forward to backward when one chunk takes the largest batch: at most
      * CONV_CHUNK_ELEMS more (8 MiB of F32) per layer; the conv autoencoder's second layer's
      * backward then makes no im2col */
-    if (s == PML_OK && c->chunk == max_batch)
+    if (s == PML_OK && nph == 0 && c->chunk == max_batch)
         s = pml_tensor_create_2d(dev, dtype, K, R, &c->cols);
+    if (s == PML_OK && nph > 0) s = pml_tensor_create(dev, dtype, 1, &nph, &c->ph);
     if (s != PML_OK) {
         pml_layer_free(l);
         return s;

@@ -163,3 +163,17 @@ int64_t pml_conv_spec_params(const pml_kind *k, const pml_shape *in, const pml_l
     const int64_t cin = in->ndim == 3 ? in->d[0] : 0;
     return a->units * (cin * a->kernel * a->kernel + (a->bias ? 1 : 0));
 }
+
+int64_t pml_conv_direct_elems(const pml_device *dev, pml_dtype dtype, const pml_conv_geom *g,
+                              int64_t max_batch)
+{
+    const struct pml_conv_ops *ops = dev->ops->conv;
+    if (ops == NULL || ops->phases == NULL || ops->direct_forward == NULL ||
+        ops->direct_backward_data == NULL || ops->direct_backward_weight == NULL ||
+        (dtype != PML_F32 && dtype != PML_F64))
+        return 0;
+    pml_conv_phase_geom q;
+    pml_conv_phase_geometry(g, &q);
+    const double n = (double)max_batch * (double)g->c * (double)q.phases * (double)q.plane;
+    return n * (double)pml_dtype_size(dtype) <= (double)((size_t)64 << 20) ? (int64_t)n : 0;
+}

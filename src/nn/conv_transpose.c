@@ -8,6 +8,11 @@
  *             y = act(col2im(col) + b)              NCHW
  *   backward  dz = dy (.) act'(y); db = channel sums of dz
  *             col = im2col(dz); dW = X col^T; dx = (W col) reordered to NCHW
+ * Where the backend has the direct kernels (the CPU), it runs them on NCHW data instead, with
+ * no column matrix (ops/conv_ops.h):
+ *   forward   y = act(direct_backward_data(x, W) + b)
+ *   backward  dz = dy (.) act'(y); db; ph = phases(dz)
+ *             dW = direct_backward_weight(ph, x); dx = direct_forward(ph, W)
  * The activation that follows is fused into it. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +25,7 @@ typedef struct convt_layer {
     pml_fused_act f; /* the activation after it */
     pml_tensor *rows; /* in x max_batch*hi*wi: the input channel-major, then dL/dx */
     pml_tensor *dz;   /* max_batch x out_f: dL/dz */
+    pml_tensor *ph;   /* the direct path: the phase planes of dz (NULL: im2col + GEMM) */
 } convt_layer;
 
 /* x (batch, in, hi, wi) into rows, channel-major (in x batch*hi*wi) */
@@ -40,12 +46,18 @@ static pml_status convt_forward(pml_layer *l, const pml_tensor *x, int64_t batch
     pml_conv_geom g = c->g;
     g.batch = batch;
     const int64_t cin = l->in_shape.d[0], R = batch * g.ho * g.wo, N = g.c * g.kh * g.kw;
-    PML_TRY(as_rows(l, ops, batch, g.ho * g.wo, x->data, c->rows));
-    pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){N, R});
-    PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, N, R, cin, 1.0, pml_mref(l->param[0], N),
-                        pml_mref(c->rows, R), 0.0, &col, 0, R));
-    const pml_col2im_args ca = {l->dtype, g, col.data, l->out->data};
-    PML_TRY(ops->col2im(l->dev, &ca));
+    if (c->ph) {
+        const pml_conv_direct_args da = {l->dtype, g,    cin, NULL, x->data, l->param[0]->data,
+                                         l->out->data};
+        PML_TRY(ops->direct_backward_data(l->dev, &da));
+    } else {
+        PML_TRY(as_rows(l, ops, batch, g.ho * g.wo, x->data, c->rows));
+        pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){N, R});
+        PML_TRY(pml_gemm_ex(l->dev, PML_TRANS, PML_NO_TRANS, N, R, cin, 1.0,
+                            pml_mref(l->param[0], N), pml_mref(c->rows, R), 0.0, &col, 0, R));
+        const pml_col2im_args ca = {l->dtype, g, col.data, l->out->data};
+        PML_TRY(ops->col2im(l->dev, &ca));
+    }
     if (l->nparams < 2 && c->f.act == PML_ACT_IDENTITY) return PML_OK;
     const pml_conv_bias_act_args ba = {l->dtype, c->f.act, c->f.alpha, batch, g.c, g.h * g.w,
                                        l->nparams > 1 ? l->param[1]->data : NULL, l->out->data};
@@ -71,6 +83,17 @@ static pml_status convt_backward(pml_layer *l, const pml_tensor *x, const pml_te
         const pml_conv_channel_sum_args sa = {l->dtype, batch, g.c, g.h * g.w, dz->data,
                                               l->grad[1]->data};
         PML_TRY(ops->channel_sum(l->dev, &sa));
+    }
+    if (c->ph) {
+        const pml_conv_phases_args pa = {l->dtype, g, dz->data, c->ph->data};
+        PML_TRY(ops->phases(l->dev, &pa));
+        const pml_conv_direct_args wa = {l->dtype, g, cin, c->ph->data, x->data, NULL,
+                                         l->grad[0]->data};
+        PML_TRY(ops->direct_backward_weight(l->dev, &wa));
+        if (dx == NULL) return PML_OK;
+        const pml_conv_direct_args fa = {l->dtype, g,    cin, c->ph->data, NULL,
+                                         l->param[0]->data, dx->data};
+        return ops->direct_forward(l->dev, &fa);
     }
     pml_tensor col = pml_tensor_view_of(ws->t, 0, 2, (int64_t[]){N, R});
     const pml_im2col_args ia = {l->dtype, g, dz->data, col.data};
@@ -110,6 +133,7 @@ static void convt_destroy(pml_layer *l)
 {
     pml_tensor_destroy(((convt_layer *)l)->rows);
     pml_tensor_destroy(((convt_layer *)l)->dz);
+    pml_tensor_destroy(((convt_layer *)l)->ph);
 }
 
 static const struct pml_layer_vt convt_vt = {
@@ -137,12 +161,14 @@ static pml_status convt_create(pml_device *dev, pml_dtype dtype, const pml_shape
     c->f.act = PML_ACT_IDENTITY;
     const int64_t cin = in->d[0], cout = a->units, N = cout * g.kh * g.kw;
     const int64_t R = max_batch * g.ho * g.wo;
-    l->ws_bytes = (size_t)(R * N) * pml_dtype_size(dtype);
+    const int64_t nph = pml_conv_direct_elems(dev, dtype, &g, max_batch);
+    if (nph == 0) l->ws_bytes = (size_t)(R * N) * pml_dtype_size(dtype);
     /* each output sees about in*kh*kw/stride^2 inputs; PyTorch takes fan_in from weight dim 1 */
     if (s == PML_OK)
         s = pml_layer_weights(l, a, 4, (const int64_t[]){cin, cout, g.kh, g.kw}, cout, N,
                               cin * g.kh * g.kw, position, fn);
-    if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, cin, R, &c->rows);
+    if (s == PML_OK && nph == 0) s = pml_tensor_create_2d(dev, dtype, cin, R, &c->rows);
+    if (s == PML_OK && nph > 0) s = pml_tensor_create(dev, dtype, 1, &nph, &c->ph);
     if (s == PML_OK) s = pml_tensor_create_2d(dev, dtype, max_batch, l->out_f, &c->dz);
     if (s != PML_OK) {
         pml_layer_free(l);

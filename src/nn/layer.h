@@ -192,6 +192,11 @@ int64_t pml_conv_spec_params(const pml_kind *k, const pml_shape *in, const pml_l
 pml_status pml_conv_spec_geometry(const pml_kind *k, const pml_layer_args *a,
                                   const pml_shape *in, int position, const char *fn,
                                   pml_conv_spec_kind kind, pml_conv_geom *g, pml_shape *out);
+/* The elements of the phase planes (ops/conv_ops.h) of max_batch inputs of geometry g when
+ * dev's backend has the direct convolution kernels and they take at most 64 MiB; 0 when the
+ * layer should run im2col + GEMM instead. */
+int64_t pml_conv_direct_elems(const pml_device *dev, pml_dtype dtype, const pml_conv_geom *g,
+                              int64_t max_batch);
 
 /* Tie dense layer l (made with args.tie) to the earlier dense layer `to`: l computes with to's
  * weight transposed (to maps l's outputs' width to l's inputs' width) and adds its gradient

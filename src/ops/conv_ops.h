@@ -110,6 +110,72 @@ typedef struct pml_conv_channel_sum_args {
 typedef pml_status pml_conv_channel_sum_fn(pml_device *dev,
                                            const pml_conv_channel_sum_args *args);
 
+/* Direct convolution through phase planes, with no column matrix (the CPU backend's
+ * src/cpu/conv_direct.c; a backend that leaves these NULL gets im2col + GEMM from src/nn).
+ * A stride (sy, sx) convolution is a sum over the sy*sx phases (ry, rx) of the zero-padded
+ * input, P[a, j] = xpad[a*sy + ry, j*sx + rx], of stride-1 correlations with the phase's
+ * taps ky = qy*sy + ry < kh, kx = qx*sx + rx < kw. A phase plane is laid out `rows` rows of
+ * `stride` elements, stride = wo + ceil(kw/sx) - 1: output (oy, ox) sits at p = oy*stride +
+ * ox in a run of the same row stride, and for every tap reads the plane at p + qy*stride +
+ * qx. One tap is then one contiguous run of the plane across a whole output plane, however
+ * small or strided the convolution (the conv autoencoder's 7 x 7 planes at stride 2).
+ * Positions with ox >= wo are not outputs. */
+typedef struct pml_conv_phase_geom {
+    int64_t phases;       /* sy*sx, phase r = ry*sx + rx */
+    int64_t qy, qx;       /* taps per phase at most: ceil(kh/sy), ceil(kw/sx) */
+    int64_t rows, stride; /* ho + qy - 1, wo + qx - 1 */
+    int64_t nread;        /* output positions a kernel may compute: ho*stride rounded up to 64 */
+    int64_t plane;        /* elements per (sample, channel, phase) plane: room for every tap's
+                             read of nread positions, a multiple of 16 */
+} pml_conv_phase_geom;
+
+PML_HOSTDEV void pml_conv_phase_geometry(const pml_conv_geom *g, pml_conv_phase_geom *q)
+{
+    q->phases = g->sh * g->sw;
+    q->qy = (g->kh + g->sh - 1) / g->sh;
+    q->qx = (g->kw + g->sw - 1) / g->sw;
+    q->rows = g->ho + q->qy - 1;
+    q->stride = g->wo + q->qx - 1;
+    q->nread = (g->ho * q->stride + 63) / 64 * 64;
+    const int64_t need = q->nread + (q->qy - 1) * q->stride + q->qx - 1;
+    const int64_t all = q->rows * q->stride;
+    q->plane = ((need > all ? need : all) + 15) / 16 * 16;
+}
+
+/* ph[((b*c + ci)*phases + r)*plane + a*stride + j] = x[b, ci, a*sy + ry - ph, j*sx + rx - pw]
+ * for a < rows and j < stride (0 outside the image); 0 in the rest of each plane. */
+typedef struct pml_conv_phases_args {
+    pml_dtype dtype;
+    pml_conv_geom g;
+    const void *x;
+    void *ph;
+} pml_conv_phases_args;
+typedef pml_status pml_conv_phases_fn(pml_device *dev, const pml_conv_phases_args *args);
+
+/* The three products of a convolution of geometry g with cout output channels and weight w
+ * [cout, c, kh, kw], each overwriting out:
+ *   forward:         out = y (batch, cout, ho, wo), y[b, co, oy, ox] = sum over ci, then the
+ *                    taps, of w[co, ci, ky, kx] * x[b, ci, oy*sy - ph + ky, ox*sx - pw + kx]
+ *                    (read from ph, the input's phase planes); no bias (bias_act after it);
+ *   backward_data:   out = dx (batch, c, h, w), the adjoint of forward applied to dy (batch,
+ *                    cout, ho, wo) (a transposed convolution's forward);
+ *   backward_weight: out = dw [cout, c, kh, kw], the sum over the batch and the outputs of
+ *                    dy[b, co, oy, ox] * x[b, ci, oy*sy - ph + ky, ox*sx - pw + kx] (x from
+ *                    ph).
+ * F32 or F64. Each sum is taken in an order fixed by the geometry alone: deterministic and
+ * independent of the thread count, but not the order of im2col + GEMM, so the two agree
+ * within GEMM tolerances, not bit for bit. */
+typedef struct pml_conv_direct_args {
+    pml_dtype dtype;
+    pml_conv_geom g;
+    int64_t cout;
+    const void *ph; /* forward, backward_weight */
+    const void *dy; /* backward_data, backward_weight */
+    const void *w;  /* forward, backward_data */
+    void *out;
+} pml_conv_direct_args;
+typedef pml_status pml_conv_direct_fn(pml_device *dev, const pml_conv_direct_args *args);
+
 /* Pooling over windows kh x kw at stride sh x sw of each plane, no padding (ph = pw = 0);
  * output ho x wo as for a convolution (windows that do not fit are dropped: PyTorch's floor
  * mode).
@@ -216,6 +282,11 @@ struct pml_conv_ops {
     pml_conv_from_chw_fn *from_chw;
     pml_conv_bias_act_fn *bias_act;
     pml_conv_channel_sum_fn *channel_sum;
+    /* optional (NULL: im2col + GEMM) */
+    pml_conv_phases_fn *phases;
+    pml_conv_direct_fn *direct_forward;
+    pml_conv_direct_fn *direct_backward_data;
+    pml_conv_direct_fn *direct_backward_weight;
     pml_pool_fn *pool;
     pml_pool_backward_fn *pool_backward;
     pml_dropout_fn *dropout;
