@@ -365,7 +365,7 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
         const int64_t KK = g->kh * g->kw, M = g->c * KK, S = q.phases;                       \
         const int64_t nco = up(a->cout, CB) / CB, nm = up(M, VB) / VB, nblk = nco * nm;      \
         /* the samples of one pass over the blocks: their planes and runs stay in L2 */      \
-        const int64_t chunk = 16;                                                            \
+        const int64_t chunk = 4;                                                            \
         tap *taps = malloc((size_t)KK * sizeof *taps);                                       \
         T *dyr = malloc((size_t)(g->batch * a->cout * q.nread) * sizeof(T));                 \
         T *mem = calloc((size_t)(nblk * CB * VB * NL_##SUF), sizeof(T));                     \
@@ -394,7 +394,7 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
                 for (int64_t b0 = 0; b0 < g->batch; b0 += chunk) {                           \
                     const int64_t nb = g->batch - b0 < chunk ? g->batch - b0 : chunk;        \
                     for (int64_t k = lo; k < hi; ++k) {                                      \
-                        const int64_t co0 = k / nm * CB, m0 = k % nm * VB;                   \
+                        const int64_t co0 = k % nco * CB, m0 = k / nco * VB;                   \
                         const T *dp[CB], *xp[VB];                                            \
                         for (int i = 0; i < CB; ++i) {                                       \
                             const int64_t co = co0 + i < a->cout ? co0 + i : a->cout - 1;    \
@@ -412,7 +412,7 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
                 }                                                                            \
                 T *dw = (T *)a->out;                                                         \
                 for (int64_t k = lo; k < hi; ++k) {                                          \
-                    const int64_t co0 = k / nm * CB, m0 = k % nm * VB;                       \
+                    const int64_t co0 = k % nco * CB, m0 = k / nco * VB;                       \
                     for (int i = 0; i < CB && co0 + i < a->cout; ++i)                        \
                         for (int j = 0; j < VB && m0 + j < M; ++j) {                         \
                             const T *lanes = mem + ((k * CB + i) * VB + j) * NL_##SUF;       \
