@@ -367,7 +367,8 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
         /* the samples of one pass over the blocks: their planes and runs stay in L2 */      \
         const int64_t chunk = 4;                                                            \
         tap *taps = malloc((size_t)KK * sizeof *taps);                                       \
-        T *dyr = malloc((size_t)(g->batch * a->cout * q.nread) * sizeof(T));                 \
+        /* 64-byte aligned: every load of dy is one cache line */                          \
+        T *dyr = aligned_alloc(64, (size_t)(g->batch * a->cout * q.nread) * sizeof(T));      \
         T *mem = calloc((size_t)(nblk * CB * VB * NL_##SUF), sizeof(T));                     \
         int bad = taps == NULL || dyr == NULL || mem == NULL;                                \
         if (!bad) {                                                                          \
