@@ -38,7 +38,7 @@
 #endif
 
 #define CB 4 /* channels per register block */
-#define VB 4 /* vectors per register block */
+#define VB 4 /* (ci, tap) runs per register block of the weight gradient */
 
 /* one tap of a phase: where it reads (relative to the plane or run) and its (ky, kx) */
 typedef struct tap {
@@ -81,10 +81,38 @@ static int team_id(void)
 
 static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
+/* acc[i][j] += sum over n taps (and nouter outer steps) of w[t*wstep + i] * the NV-vector run
+ * x + xoff[2t], then out[i*ostep + j*NL] = acc: the register block of every kernel but the
+ * weight gradient's. */
+#define DEFINE_BLOCK(T, SUF, NV)                                                             \
+    PML_SIMD_CLONES                                                                          \
+    static void block_##SUF##_##NV(const T *x, const int64_t *xoff, const T *w, int64_t wstep, \
+                                   int64_t n, int64_t xstep, int64_t nouter, int64_t wouter,  \
+                                   T *out, int64_t ostep)                                    \
+    {                                                                                        \
+        v_##SUF acc[CB][NV];                                                                 \
+        _Pragma("GCC unroll 4") for (int i = 0; i < CB; ++i)                                 \
+            _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[i][j] = (v_##SUF){0};  \
+        for (int64_t o = 0; o < nouter; ++o, x += xstep, w += wouter)                        \
+            for (int64_t t = 0; t < n; ++t) {                                                \
+                const T *px = x + xoff[2 * t], *pw = w + xoff[2 * t + 1] * wstep;            \
+                v_##SUF xv[NV];                                                              \
+                _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j)                         \
+                    xv[j] = *(const vu_##SUF *)(px + j * NL_##SUF);                          \
+                _Pragma("GCC unroll 4") for (int i = 0; i < CB; ++i) {                       \
+                    const T wi = pw[i];                                                      \
+                    _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) acc[i][j] += xv[j] * wi; \
+                }                                                                            \
+            }                                                                                \
+        _Pragma("GCC unroll 4") for (int i = 0; i < CB; ++i)                                 \
+            _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j)                             \
+                *(vu_##SUF *)(out + i * ostep + j * NL_##SUF) = acc[i][j];                  \
+    }
+
 #define DEFINE_DIRECT(T, SUF)                                                                \
     typedef T v_##SUF __attribute__((vector_size(64)));                                     \
     typedef T vu_##SUF __attribute__((vector_size(64), aligned(sizeof(T))));                \
-    enum { NL_##SUF = 64 / sizeof(T), BLK_##SUF = VB * (64 / sizeof(T)) };                  \
+    enum { NL_##SUF = 64 / sizeof(T) };                                                     \
                                                                                              \
     /* The phase planes of one (sample, channel) plane xi: each padded row is laid out once \
      * with its zero padding, then dealt to its sx phases. */                               \
@@ -149,30 +177,24 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
         return PML_OK;                                                                       \
     }                                                                                        \
                                                                                              \
-    /* acc[i][j] += sum over n taps of w[t*wstep + i] * x[t] + 16-lane vector j, then out[i *  \
-     * ostep + j*NL] = acc (the register block of every kernel but the weight gradient's) */ \
-    PML_SIMD_CLONES                                                                          \
-    static void block_##SUF(const T *x, const int64_t *xoff, const T *w, int64_t wstep,       \
-                            int64_t n, int64_t xstep, int64_t nouter, int64_t wouter,         \
-                            T *out, int64_t ostep)                                           \
+    DEFINE_BLOCK(T, SUF, 4)                                                                  \
+    DEFINE_BLOCK(T, SUF, 2)                                                                  \
+    DEFINE_BLOCK(T, SUF, 1)                                                                  \
+    /* The register blocks over `lanes` outputs (a multiple of NL): 4 vectors at a time, the \
+     * rest by 2 and 1 */                                                                    \
+    static void blocks_##SUF(int64_t lanes, const T *x, const int64_t *xoff, const T *w,     \
+                             int64_t wstep, int64_t n, int64_t xstep, int64_t nouter,         \
+                             int64_t wouter, T *out, int64_t ostep)                           \
     {                                                                                        \
-        v_##SUF acc[CB][VB];                                                                 \
-        _Pragma("GCC unroll 4") for (int i = 0; i < CB; ++i)                                 \
-            _Pragma("GCC unroll 4") for (int j = 0; j < VB; ++j) acc[i][j] = (v_##SUF){0};  \
-        for (int64_t o = 0; o < nouter; ++o, x += xstep, w += wouter)                        \
-            for (int64_t t = 0; t < n; ++t) {                                                \
-                const T *px = x + xoff[2 * t], *pw = w + xoff[2 * t + 1] * wstep;            \
-                v_##SUF xv[VB];                                                              \
-                _Pragma("GCC unroll 4") for (int j = 0; j < VB; ++j)                         \
-                    xv[j] = *(const vu_##SUF *)(px + j * NL_##SUF);                          \
-                _Pragma("GCC unroll 4") for (int i = 0; i < CB; ++i) {                       \
-                    const T wi = pw[i];                                                      \
-                    _Pragma("GCC unroll 4") for (int j = 0; j < VB; ++j) acc[i][j] += xv[j] * wi; \
-                }                                                                            \
-            }                                                                                \
-        _Pragma("GCC unroll 4") for (int i = 0; i < CB; ++i)                                 \
-            _Pragma("GCC unroll 4") for (int j = 0; j < VB; ++j)                             \
-                *(vu_##SUF *)(out + i * ostep + j * NL_##SUF) = acc[i][j];                  \
+        int64_t v = 0;                                                                       \
+        for (; v + 4 * NL_##SUF <= lanes; v += 4 * NL_##SUF)                                 \
+            block_##SUF##_4(x + v, xoff, w, wstep, n, xstep, nouter, wouter, out + v, ostep); \
+        if (v + 2 * NL_##SUF <= lanes) {                                                     \
+            block_##SUF##_2(x + v, xoff, w, wstep, n, xstep, nouter, wouter, out + v, ostep); \
+            v += 2 * NL_##SUF;                                                               \
+        }                                                                                    \
+        if (v < lanes)                                                                       \
+            block_##SUF##_1(x + v, xoff, w, wstep, n, xstep, nouter, wouter, out + v, ostep); \
     }                                                                                        \
                                                                                              \
     static pml_status forward_##SUF(const pml_conv_direct_args *a)                           \
@@ -208,10 +230,8 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
                     for (int64_t b = 0; b < g->batch; ++b) {                                 \
                         const T *pb = ph + b * g->c * q.phases * q.plane;                    \
                         for (int64_t co0 = 0; co0 < a->cout; co0 += CB) {                    \
-                            for (int64_t v = 0; v < q.nread; v += BLK_##SUF)                 \
-                                block_##SUF(pb + v, off, wt + co0, cpad, nt,                 \
-                                            q.phases * q.plane, g->c, KK * cpad, stage + v,  \
-                                            q.nread);                                        \
+                            blocks_##SUF(q.nread, pb, off, wt + co0, cpad, nt,               \
+                                         q.phases * q.plane, g->c, KK * cpad, stage, q.nread); \
                             for (int64_t i = 0; i < CB && co0 + i < a->cout; ++i) {          \
                                 T *yo = y + (b * a->cout + co0 + i) * P;                     \
                                 for (int64_t oy = 0; oy < g->ho; ++oy)                       \
@@ -265,7 +285,7 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
             int64_t n = 0, reach = (top + g->ho) * WQ;                                       \
             for (int64_t r = 0; r < S; ++r) {                                                \
                 const int64_t ry = r / g->sw, rx = r % g->sw, *W = rng + 4 * r;              \
-                const int64_t base = W[0] * WQ + W[2], lanes = up((W[1] - W[0]) * WQ, 64);   \
+                const int64_t base = W[0] * WQ + W[2], lanes = up((W[1] - W[0]) * WQ, 16);   \
                 if (lanes > nread) nread = lanes;                                            \
                 first[r] = n;                                                                \
                 for (int64_t ky = ry; ky < g->kh; ky += g->sh)                               \
@@ -307,12 +327,11 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
                         for (int64_t r = 0; r < S; ++r) {                                    \
                             const int64_t ry = r / g->sw, rx = r % g->sw, *W = rng + 4 * r; \
                             const int64_t na = W[1] - W[0], nj = W[3] - W[2];               \
-                            const int64_t lanes = up(na * WQ, 64);                           \
+                            const int64_t lanes = up(na * WQ, 16);                           \
                             for (int64_t ci0 = 0; ci0 < g->c; ci0 += CB) {                   \
-                                for (int64_t v = 0; v < lanes; v += BLK_##SUF)               \
-                                    block_##SUF(run + v, off + 2 * first[r], wb + ci0, cpad, \
-                                                first[r + 1] - first[r], len, a->cout,       \
-                                                KK * cpad, stage + v, nread);                \
+                                blocks_##SUF(lanes, run, off + 2 * first[r], wb + ci0, cpad, \
+                                             first[r + 1] - first[r], len, a->cout,          \
+                                             KK * cpad, stage, nread);                       \
                                 for (int64_t i = 0; i < CB && ci0 + i < g->c; ++i) {         \
                                     T *xo = dx + (b * g->c + ci0 + i) * g->h * g->w +        \
                                             (W[0] * g->sh + ry - g->ph) * g->w +             \

@@ -124,7 +124,7 @@ typedef struct pml_conv_phase_geom {
     int64_t phases;       /* sy*sx, phase r = ry*sx + rx */
     int64_t qy, qx;       /* taps per phase at most: ceil(kh/sy), ceil(kw/sx) */
     int64_t rows, stride; /* ho + qy - 1, wo + qx - 1 */
-    int64_t nread;        /* output positions a kernel may compute: ho*stride rounded up to 64 */
+    int64_t nread;        /* output positions a kernel may compute: ho*stride rounded up to 16 */
     int64_t plane;        /* elements per (sample, channel, phase) plane: room for every tap's
                              read of nread positions, a multiple of 16 */
 } pml_conv_phase_geom;
@@ -136,7 +136,7 @@ PML_HOSTDEV void pml_conv_phase_geometry(const pml_conv_geom *g, pml_conv_phase_
     q->qx = (g->kw + g->sw - 1) / g->sw;
     q->rows = g->ho + q->qy - 1;
     q->stride = g->wo + q->qx - 1;
-    q->nread = (g->ho * q->stride + 63) / 64 * 64;
+    q->nread = (g->ho * q->stride + 15) / 16 * 16;
     const int64_t need = q->nread + (q->qy - 1) * q->stride + q->qx - 1;
     const int64_t all = q->rows * q->stride;
     q->plane = ((need > all ? need : all) + 15) / 16 * 16;
