@@ -6,7 +6,8 @@
  *   bench_ae [--device cpu|cuda|auto] [--data DIR] [--subset N] [--runs R] [--repeat K]
  *            [--batch B] [--models vae,conv] [--python PATH [--peer PATH] [--threads 1,2]
  *            [--peer-default-malloc]]
- *            [--quality [--epochs E] [--iwae K]] [--ising-L 16,32] [--ising-T 1.5:3.5:0.05]
+ *            [--quality [--epochs E] [--iwae K] [--seed S]] [--ising-L 16,32]
+ *            [--ising-T 1.5:3.5:0.05]
  *            [--ising-rule metropolis|heatbath|sw|wolff]
  *            [--no-speed] [--breakdown] [--json]
  *
@@ -29,6 +30,8 @@
  *    the test set's ELBO (pml_vae_evaluate, k = 1) and with --iwae K the K-sample IWAE bound,
  *    beside the peer's `vae_torch.py --epochs E --json` (--iwae K) test_elbo and iwae_k at the
  *    thread count that was faster in the vae speed run (the first of --threads without one).
+ *    --seed S (1) seeds both sides' initialisation, batch order and noise: a difference of
+ *    a fraction of a nat between the two is within what the seed alone moves.
  * 3. Ising: pml_ae_ising_run at each L of --ising-L (16,32; 0 or "" skips) over the
  *    temperatures --ising-T (from:to:step, 1.5:3.5:0.05), the sampler --ising-rule
  *    (pml_ae_ising_defaults' unless named, as everything else): the configurations'
@@ -119,6 +122,7 @@ static pml_autoencoder *make_ae(pml_device *dev, const char *preset, int64_t bat
     c.vae = vae;
     c.loss = PML_LOSS_BCE_LOGITS;
     c.beta = 1.0;
+    c.init = pml_ae_preset_init(preset);
     pml_autoencoder *ae = NULL;
     BENCH_CHECK(PROG, pml_ae_create(dev, ndim, dims, batch, &c, seed, &ae));
     return ae;
@@ -126,7 +130,7 @@ static pml_autoencoder *make_ae(pml_device *dev, const char *preset, int64_t bat
 
 /* Train ae `epochs` epochs (Adam lr 1e-3, batch `batch`); r receives the history. */
 static void train(pml_autoencoder *ae, pml_dataset *ds, int64_t batch, int epochs,
-                  pml_train_result *r)
+                  uint64_t seed, pml_train_result *r)
 {
     pml_optimizer *o = NULL;
     pml_optim_config oc = pml_optim_defaults(PML_OPTIM_ADAM);
@@ -135,7 +139,7 @@ static void train(pml_autoencoder *ae, pml_dataset *ds, int64_t batch, int epoch
     pml_train_config c = pml_train_defaults();
     c.batch = batch;
     c.epochs = epochs;
-    c.seed = 1;
+    c.seed = seed;
     BENCH_CHECK(PROG, pml_ae_train(ae, o, ds, NULL, &c, r));
     pml_optimizer_destroy(o);
 }
@@ -150,13 +154,13 @@ static double time_epochs(pml_device *dev, const char *preset, pml_dataset *ds, 
     BENCH_CHECK(PROG, pml_dataset_head(ds, n < 2048 ? n : 2048, &head));
     pml_train_result r;
     pml_autoencoder *ae = make_ae(dev, preset, batch, 7);
-    train(ae, head, batch, 1, &r);
+    train(ae, head, batch, 1, 1, &r);
     pml_train_result_free(&r);
     pml_ae_destroy(ae);
     pml_dataset_destroy(head);
 
     ae = make_ae(dev, preset, batch, 1);
-    train(ae, ds, batch, runs, &r);
+    train(ae, ds, batch, runs, 1, &r);
     double t[64];
     int k = 0;
     for (int e = 0; e < r.epochs_run && k < 64; ++e) t[k++] = r.history[e].seconds;
@@ -339,18 +343,20 @@ static int speed(pml_device *dev, const char *dev_peer, const char *preset, pml_
 }
 
 static void quality(pml_device *dev, const char *dev_peer, pml_dataset *train_ds,
-                    pml_dataset *test_ds, int64_t batch, int epochs, int iwae_k, int threads)
+                    pml_dataset *test_ds, int64_t batch, int epochs, int iwae_k, int threads,
+                    uint64_t seed)
 {
     const int64_t n = pml_dataset_size(train_ds);
     double t_elbo = NAN, t_iwae = NAN, t_sec = NAN, t_med = NAN, t_p = NAN;
     if (python) {
-        char es[16], ns[32], bs[16], ks[16], sum[4096];
+        char es[16], ns[32], bs[16], ks[16], ss[24], sum[4096];
         snprintf(es, sizeof es, "%d", epochs);
         snprintf(ns, sizeof ns, "%lld", (long long)n);
         snprintf(bs, sizeof bs, "%lld", (long long)batch);
         snprintf(ks, sizeof ks, "%d", iwae_k);
+        snprintf(ss, sizeof ss, "%llu", (unsigned long long)seed);
         const char *extra[] = {"--model", "vae", "--epochs", es, "--subset", ns, "--batch", bs,
-                               iwae_k ? "--iwae" : NULL, ks, NULL};
+                               "--seed", ss, iwae_k ? "--iwae" : NULL, ks, NULL};
         const double t0 = bench_now(), p0 = stall_us();
         if (!run_peer(extra, threads, dev_peer, sum, sizeof sum)) {
             t_elbo = json_num(sum, "test_elbo");
@@ -360,10 +366,10 @@ static void quality(pml_device *dev, const char *dev_peer, pml_dataset *train_ds
             t_p = pressure_since(p0, t0);
         }
     }
-    pml_autoencoder *ae = make_ae(dev, "vae", batch, 1);
+    pml_autoencoder *ae = make_ae(dev, "vae", batch, seed);
     pml_train_result r;
     const double t0 = bench_now(), p0 = stall_us();
-    train(ae, train_ds, batch, epochs, &r);
+    train(ae, train_ds, batch, epochs, seed, &r);
     const double train_s = r.seconds;
     pml_vae_figures f1, fk = {.iwae = NAN, .k = 0};
     BENCH_CHECK(PROG, pml_vae_evaluate(ae, test_ds, PML_SCALE_UNIT, 1, 11, &f1));
@@ -501,8 +507,8 @@ static int usage(void)
             "[--repeat K] "
             "[--batch B] [--models vae,conv] [--python PATH [--peer PATH] [--threads 1,2] "
             "[--peer-default-malloc]] "
-            "[--quality [--epochs E] [--iwae K]] [--ising-L 16,32] [--ising-T FROM:TO:STEP] "
-            "[--ising-rule metropolis|heatbath|sw|wolff] "
+            "[--quality [--epochs E] [--iwae K] [--seed S]] [--ising-L 16,32] "
+            "[--ising-T FROM:TO:STEP] [--ising-rule metropolis|heatbath|sw|wolff] "
             "[--no-speed] [--breakdown] [--json]\n");
     return 2;
 }
@@ -516,6 +522,7 @@ int main(int argc, char **argv)
     int runs = 3, repeat = 1, epochs = 10, iwae_k = 0, do_quality = 0, do_speed = 1;
     int do_breakdown = 0;
     int ising_rule = -1; /* -1: pml_ae_ising_defaults' */
+    long long seed = 1;  /* the quality run's: initialisation, batches, noise; the peer's too */
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "--device") && i + 1 < argc) which = argv[++i];
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
@@ -531,6 +538,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--quality")) do_quality = 1;
         else if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--iwae") && i + 1 < argc) iwae_k = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = atoll(argv[++i]);
         else if (!strcmp(argv[i], "--ising-L") && i + 1 < argc) ising_list = argv[++i];
         else if (!strcmp(argv[i], "--ising-T") && i + 1 < argc) ising_T = argv[++i];
         else if (!strcmp(argv[i], "--ising-rule") && i + 1 < argc) {
@@ -547,7 +555,7 @@ int main(int argc, char **argv)
     const int nL = parse_ints(ising_list, Ls, 16);
     if (subset < 1 || subset > 60000 || batch < 1 || batch > 4096 || runs < 1 || runs > 60 ||
         repeat < 1 || repeat > MAX_REPEAT ||
-        epochs < 1 || epochs > 1000 || iwae_k < 0 || iwae_k > 100000 || nt < 1) {
+        epochs < 1 || epochs > 1000 || iwae_k < 0 || iwae_k > 100000 || nt < 1 || seed < 0) {
         fprintf(stderr, PROG ": a count is out of range\n");
         return usage();
     }
@@ -617,7 +625,8 @@ int main(int argc, char **argv)
     }
     if (do_quality) {
         BENCH_CHECK(PROG, pml_dataset_load_expect(dev, dir, PML_SPLIT_TEST, 784, &test_ds));
-        quality(dev, dev_peer, train_ds, test_ds, batch, epochs, iwae_k, vae_threads);
+        quality(dev, dev_peer, train_ds, test_ds, batch, epochs, iwae_k, vae_threads,
+                (uint64_t)seed);
     }
     pml_dataset_destroy(train_ds);
     pml_dataset_destroy(test_ds);

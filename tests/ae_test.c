@@ -576,3 +576,14 @@ Test(ae, bad_input_is_named)
                           pml_ae_preset("conv", 8, 1, (int64_t[]){784}, e, d, sizeof e, &vae),
                           PML_ERR_INVALID_ARGUMENT, "multiples of 4");
 }
+
+/* The vae preset trains from Xavier's initialisation (docs/autoencoders.md, "Measured"), the
+ * others from He's. */
+Test(ae, preset_initialisations)
+{
+    cr_expect_eq(pml_ae_preset_init("vae"), PML_INIT_XAVIER);
+    cr_expect_eq(pml_ae_preset_init("dense"), PML_INIT_HE);
+    cr_expect_eq(pml_ae_preset_init("conv"), PML_INIT_HE);
+    cr_expect_eq(pml_ae_preset_init("convvae"), PML_INIT_HE);
+    cr_expect_eq(pml_ae_preset_init(NULL), PML_INIT_HE);
+}

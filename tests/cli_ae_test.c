@@ -176,6 +176,9 @@ Test(cli_ae, tied_weights, .init = pml_test_tmpdir_create, .fini = pml_test_tmpd
     cr_expect(isfinite(num(fin, "test_loss")), "%s", fin);
     cr_expect(exists(a));
     cr_expect_eq(PHYSML("ae", "train", "--preset", "vae", "--tied", "--quiet"), 2, "%s", err);
+    cr_expect_eq(PHYSML("ae", "train", "--preset", "vae", "--init", "normal:-1", "--quiet"), 2,
+                 "%s", err);
+    cr_expect(strstr(err, "--init") != NULL, "%s", err);
 }
 
 Test(cli_ae, ising_tc_small, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove)

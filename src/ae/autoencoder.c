@@ -68,6 +68,11 @@ pml_status pml_ae_preset(const char *name, int64_t latent, int ndim, const int64
     return PML_OK;
 }
 
+pml_init pml_ae_preset_init(const char *name)
+{
+    return name != NULL && strcmp(name, "vae") == 0 ? PML_INIT_XAVIER : PML_INIT_HE;
+}
+
 void pml_ae_destroy(pml_autoencoder *ae)
 {
     if (ae == NULL) return;

@@ -75,6 +75,7 @@ int pml_ae_cli_fit(const char *cmd, pml_device *dev, pml_dataset *train, const c
     pml_ae_config c = pml_ae_defaults();
     pml_optimizer *opt = NULL;
     pml_status s = pml_ae_preset(preset, latent, 3, dims, e, d, sizeof e, &c.vae);
+    c.init = pml_ae_preset_init(preset);
     c.encoder = e;
     c.decoder = d;
     *out = NULL;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/ae_cli.h"
+#include "cli/train_common.h"
 
 int pml_cmd_ae(int argc, char **argv)
 {
@@ -121,6 +122,9 @@ int pml_cmd_ae_train(int argc, char **argv)
     uint64_t seed = 1;
     int json = 0, quiet = 0, latent_given = 0, ck_every_given = 0, preset_given = 0;
     int beta_given = 0, sigma_given = 0, vae_flag = 0, warmup_given = 0, tied = 0;
+    const char *init_text = NULL;
+    pml_init init = PML_INIT_HE;
+    float init_sigma = 0.01f;
     const pml_opt opts[] = {
         {"data", PML_OPT_STR, &data, "DIR", "MNIST-format directory (default: Fashion-MNIST)"},
         {"preset", PML_OPT_CHOICE, &preset, "P",
@@ -168,6 +172,8 @@ int pml_cmd_ae_train(int argc, char **argv)
         {"iwae", PML_OPT_INT, &iwae, "K",
          "a VAE: the test set's log-likelihood bound with K importance samples (0: none)", 0,
          100000},
+        {"init", PML_OPT_STR, &init_text, "I",
+         "he, xavier, randn or normal:SIGMA (default: xavier for the vae preset, he otherwise)"},
         {"seed", PML_OPT_U64, &seed, "S", "weights, split, shuffling, corruption, draws (1)"},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"save", PML_OPT_STR, &save, "FILE", "write the autoencoder (.safetensors)"},
@@ -200,6 +206,7 @@ int pml_cmd_ae_train(int argc, char **argv)
                                                                  "together");
     if (enc && preset_given) return pml_cli_usage(TRAIN, "preset", "give --preset or --encoder "
                                                                    "and --decoder, not both");
+    if (init_text && pml_cli_parse_init(TRAIN, init_text, &init, &init_sigma)) return 2;
     if (vae_flag && !enc) return pml_cli_usage(TRAIN, "vae", "the presets say whether they are "
                                                              "VAEs (vae, convvae); --vae goes "
                                                              "with --encoder and --decoder");
@@ -305,6 +312,8 @@ int pml_cmd_ae_train(int argc, char **argv)
         ac.encoder = ebuf;
         ac.decoder = dbuf;
     }
+    ac.init = init_text ? init : enc ? PML_INIT_HE : pml_ae_preset_init(preset);
+    ac.init_sigma = init_sigma;
     ac.loss = loss && strcmp(loss, "mse") == 0 ? PML_LOSS_MSE : PML_LOSS_BCE_LOGITS;
     ac.beta = beta;
     ac.sigma = sigma;

@@ -109,6 +109,23 @@ static pml_status train_model(pml_device *dev, const char *spec, int rows, int c
     return PML_OK;
 }
 
+int pml_cli_parse_init(const char *command, const char *text, pml_init *init, float *sigma)
+{
+    char *end = NULL;
+    float sg = 0.f;
+    if (strcmp(text, "he") == 0) *init = PML_INIT_HE;
+    else if (strcmp(text, "xavier") == 0) *init = PML_INIT_XAVIER;
+    else if (strcmp(text, "randn") == 0) *init = PML_INIT_RANDN;
+    else if (strncmp(text, "normal:", 7) == 0 && (sg = (float)strtod(text + 7, &end)) > 0 &&
+             *end == '\0' && isfinite(sg)) {
+        *init = PML_INIT_NORMAL;
+        *sigma = sg;
+    } else
+        return pml_cli_usage(command, "init", "'%.100s' is not he, xavier, randn or "
+                             "normal:SIGMA", text);
+    return 0;
+}
+
 static int parse_choices(const char *command, const pml_train_args *a, choices *c)
 {
     memset(c, 0, sizeof *c);
@@ -121,17 +138,7 @@ static int parse_choices(const char *command, const pml_train_args *a, choices *
     if (strcmp(a->reduction, "mean") == 0) c->reduction = PML_REDUCE_MEAN;
     else if (strcmp(a->reduction, "sum") == 0) c->reduction = PML_REDUCE_SUM;
     else return pml_cli_usage(command, "reduction", "'%.100s' is not mean or sum", a->reduction);
-    char *end = NULL;
-    if (strcmp(a->init, "he") == 0) c->init = PML_INIT_HE;
-    else if (strcmp(a->init, "xavier") == 0) c->init = PML_INIT_XAVIER;
-    else if (strcmp(a->init, "randn") == 0) c->init = PML_INIT_RANDN;
-    else if (strncmp(a->init, "normal:", 7) == 0 &&
-             (c->sigma = (float)strtod(a->init + 7, &end)) > 0 && *end == '\0' &&
-             isfinite(c->sigma))
-        c->init = PML_INIT_NORMAL;
-    else
-        return pml_cli_usage(command, "init", "'%.100s' is not he, xavier, randn or "
-                             "normal:SIGMA", a->init);
+    if (pml_cli_parse_init(command, a->init, &c->init, &c->sigma)) return 2;
     if (pml_augment_parse(a->augment, &c->aug) != PML_OK)
         return pml_cli_usage(command, "augment", "%s", pml_last_error());
     if (a->early_stop > 0 && !(a->val > 0))

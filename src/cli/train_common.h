@@ -35,6 +35,10 @@ void pml_train_args_unset(pml_train_args *a);
  * "cnn");
  * 0 on success, 2 after a usage error. */
 int pml_train_apply_preset(const char *command, pml_train_args *a);
+
+/* --init's text (he, xavier, randn or normal:SIGMA) into *init (and *sigma for normal); a
+ * usage error naming the option (returns 2) otherwise. */
+int pml_cli_parse_init(const char *command, const char *text, pml_init *init, float *sigma);
 /* Check every option that needs no data (names, the spec, the schedule, the augmentation,
  * combinations) and the destinations (--out, --save, --checkpoint), before anything is
  * loaded. 0, or the

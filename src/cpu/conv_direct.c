@@ -6,17 +6,18 @@
  * again, and col2im adds them back: on the conv autoencoder's 7 x 7 and 14 x 14 planes that
  * movement cost as much as the multiply-adds. Here every tap of a phase plane is one
  * contiguous run over a whole output plane (with the plane's few junk columns), so each
- * kernel is a register block of 4 channels x 4 vectors of accumulators fed by unaligned
- * vector loads and broadcast weights, the layout darknet and oneDNN's direct kernels get by
- * blocking channels; the phase planes stand in for their blocked layouts.
+ * kernel is a register block of 4 channels x 4 vectors of accumulators (the last block of a
+ * run 2 or 1 vectors) fed by unaligned vector loads and broadcast weights: where oneDNN's
+ * direct kernels block channels, the phase planes make the spatial runs contiguous instead.
  *
  *   forward          per sample: 4 output channels x 4 vectors, summed over (ci, tap)
  *   backward_data    per sample and phase of the padded input: 4 input channels x 4 vectors
  *                    over (co, tap), dy laid out with the "full" padding of a transposed
  *                    convolution, each image element written once by its own phase
- *   backward_weight  per block of 4 output channels x 4 (ci, tap) pairs: lane-wise sums over
- *                    the batch and the positions (dy laid out at the planes' row stride, 0 in
- *                    the junk columns), then each lane sum added in lane order
+ *   backward_weight  per block of 4 output channels x 4 (ci, tap) runs: lane-wise sums over
+ *                    the positions of 4 samples at a time (so the block's runs stay in L1;
+ *                    blocks channel-fastest), dy laid out at the planes' row stride with 0
+ *                    in the junk columns, then each lane sum added in lane order
  *
  * Threads take whole samples (forward, data gradient) or whole blocks of dw (weight
  * gradient): every sum runs in the same order for any thread count. */
