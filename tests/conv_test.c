@@ -86,7 +86,7 @@ Test(conv, im2col_and_col2im_fast_paths_equal_the_references)
     pml_device_close(dev);
 }
 
-/* ---- the direct kernels (phase planes) against the naive sums ------------------------------ */
+/* ---- the direct kernels (phase planes) against their references ------------------------- */
 static const int64_t dgeoms[][11] = {
     /* c, h, w, kh, kw, sh, sw, ph, pw, batch, cout */
     {1, 6, 6, 2, 2, 1, 1, 0, 0, 1, 1},     {3, 7, 5, 3, 3, 1, 1, 1, 1, 2, 5},
@@ -110,33 +110,16 @@ static pml_conv_geom dgeom(const int64_t *d)
     return g;
 }
 
-/* y = the forward, dx = its adjoint on dy, dw = the weight gradient, all in double */
-static void naive_direct(const pml_conv_geom *g, int64_t cout, const double *x, const double *w,
-                         const double *dy, double *y, double *dx, double *dw)
+/* The references (src/cpu/conv_direct.c, element by element in double): y, dx, dw */
+static void reference_direct(const pml_conv_geom *g, int64_t cout, const double *x,
+                             const double *w, const double *dy, double *y, double *dx, double *dw)
 {
-    const int64_t KK = g->kh * g->kw;
-    memset(dx, 0, (size_t)(g->batch * g->c * g->h * g->w) * sizeof *dx);
-    memset(dw, 0, (size_t)(cout * g->c * KK) * sizeof *dw);
-    for (int64_t b = 0; b < g->batch; ++b)
-        for (int64_t co = 0; co < cout; ++co)
-            for (int64_t oy = 0; oy < g->ho; ++oy)
-                for (int64_t ox = 0; ox < g->wo; ++ox) {
-                    const int64_t o = ((b * cout + co) * g->ho + oy) * g->wo + ox;
-                    double s = 0;
-                    for (int64_t ci = 0; ci < g->c; ++ci)
-                        for (int64_t ky = 0; ky < g->kh; ++ky)
-                            for (int64_t kx = 0; kx < g->kw; ++kx) {
-                                const int64_t iy = oy * g->sh - g->ph + ky;
-                                const int64_t ix = ox * g->sw - g->pw + kx;
-                                if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) continue;
-                                const int64_t i = ((b * g->c + ci) * g->h + iy) * g->w + ix;
-                                const int64_t k = (co * g->c + ci) * KK + ky * g->kw + kx;
-                                s += w[k] * x[i];
-                                dx[i] += w[k] * dy[o];
-                                dw[k] += dy[o] * x[i];
-                            }
-                    y[o] = s;
-                }
+    const pml_conv_direct_args fa = {PML_F64, *g, cout, NULL, NULL, w, y};
+    const pml_conv_direct_args da = {PML_F64, *g, cout, NULL, dy, w, dx};
+    const pml_conv_direct_args wa = {PML_F64, *g, cout, NULL, dy, NULL, dw};
+    PML_ASSERT_OK(pml_cpu_conv_direct_forward_ref(&fa, x));
+    PML_ASSERT_OK(pml_cpu_conv_direct_backward_data_ref(&da));
+    PML_ASSERT_OK(pml_cpu_conv_direct_backward_weight_ref(&wa, x));
 }
 
 /* The three direct products of geometry g in dtype dt on nthreads threads (0: as set). */
@@ -158,7 +141,7 @@ static void run_direct(pml_device *dev, pml_dtype dt, const pml_conv_geom *g, in
     free(ph);
 }
 
-Test(conv, direct_kernels_equal_the_naive_sums_for_any_thread_count)
+Test(conv, direct_kernels_equal_the_references_for_any_thread_count)
 {
     pml_device *dev = pml_test_open_cpu();
     for (size_t t = 0; t < sizeof dgeoms / sizeof dgeoms[0]; ++t) {
@@ -174,7 +157,14 @@ Test(conv, direct_kernels_equal_the_naive_sums_for_any_thread_count)
         cr_assert(in && ref && got && in32 && got32 && other);
         for (size_t i = 0; i < n; ++i) in32[i] = pml_rng_normal(21, t, i), in[i] = in32[i];
         const double *x = in, *w = in + nx, *dy = in + nx + nw;
-        naive_direct(&g, cout, x, w, dy, ref, ref + ny, ref + ny + nx);
+        reference_direct(&g, cout, x, w, dy, ref, ref + ny, ref + ny + nx);
+        /* the references are the forward's adjoints: <y, dy> = <x, dx> = <w, dw> */
+        double yd = 0, xd = 0, wd = 0;
+        for (size_t i = 0; i < ny; ++i) yd += ref[i] * dy[i];
+        for (size_t i = 0; i < nx; ++i) xd += x[i] * ref[ny + i];
+        for (size_t i = 0; i < nw; ++i) wd += w[i] * ref[ny + nx + i];
+        cr_expect(fabs(yd - xd) <= 1e-9 * (1 + fabs(yd)) && fabs(yd - wd) <= 1e-9 * (1 + fabs(yd)),
+                  "geometry %zu: <y, dy> %.12g, <x, dx> %.12g, <w, dw> %.12g", t, yd, xd, wd);
         run_direct(dev, PML_F64, &g, cout, x, w, dy, got, got + ny, got + ny + nx);
         char what[64];
         static const char *names[3] = {"forward", "backward_data", "backward_weight"};

@@ -20,7 +20,8 @@
  *                    in the junk columns, then each lane sum added in lane order
  *
  * Threads take whole samples (forward, data gradient) or whole blocks of dw (weight
- * gradient): every sum runs in the same order for any thread count. */
+ * gradient): every sum runs in the same order for any thread count. The references, the
+ * contract's sums element by element in double, close the file (tests/conv_test.c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,97 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
 DEFINE_DIRECT(float, f32)
 DEFINE_DIRECT(double, f64)
+
+/* The references: the contract's three sums element by element, accumulated in double from
+ * the image itself (not the phase planes), in the order ci, ky, kx (forward), b, oy, ox
+ * (weight gradient) and co, oy, ox (data gradient). */
+static double at(const void *p, pml_dtype dt, int64_t i)
+{
+    return dt == PML_F32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
+}
+static void put(void *p, pml_dtype dt, int64_t i, double v)
+{
+    if (dt == PML_F32) ((float *)p)[i] = (float)v;
+    else ((double *)p)[i] = v;
+}
+
+/* the input element a tap reads, or -1 in the padding */
+static int64_t tap_in(const pml_conv_geom *g, int64_t b, int64_t ci, int64_t oy, int64_t ox,
+                      int64_t ky, int64_t kx)
+{
+    const int64_t iy = oy * g->sh - g->ph + ky, ix = ox * g->sw - g->pw + kx;
+    if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) return -1;
+    return ((b * g->c + ci) * g->h + iy) * g->w + ix;
+}
+
+/* forward: x (batch, c, h, w) in place of the phase planes */
+pml_status pml_cpu_conv_direct_forward_ref(const pml_conv_direct_args *a, const void *x)
+{
+    const pml_conv_geom *g = &a->g;
+    for (int64_t b = 0; b < g->batch; ++b)
+        for (int64_t co = 0; co < a->cout; ++co)
+            for (int64_t oy = 0; oy < g->ho; ++oy)
+                for (int64_t ox = 0; ox < g->wo; ++ox) {
+                    double s = 0;
+                    for (int64_t ci = 0; ci < g->c; ++ci)
+                        for (int64_t ky = 0; ky < g->kh; ++ky)
+                            for (int64_t kx = 0; kx < g->kw; ++kx) {
+                                const int64_t i = tap_in(g, b, ci, oy, ox, ky, kx);
+                                if (i >= 0)
+                                    s += at(a->w, a->dtype,
+                                            ((co * g->c + ci) * g->kh + ky) * g->kw + kx) *
+                                         at(x, a->dtype, i);
+                            }
+                    put(a->out, a->dtype, ((b * a->cout + co) * g->ho + oy) * g->wo + ox, s);
+                }
+    return PML_OK;
+}
+
+pml_status pml_cpu_conv_direct_backward_data_ref(const pml_conv_direct_args *a)
+{
+    const pml_conv_geom *g = &a->g;
+    for (int64_t b = 0; b < g->batch; ++b)
+        for (int64_t ci = 0; ci < g->c; ++ci)
+            for (int64_t iy = 0; iy < g->h; ++iy)
+                for (int64_t ix = 0; ix < g->w; ++ix) {
+                    double s = 0;
+                    for (int64_t co = 0; co < a->cout; ++co)
+                        for (int64_t oy = 0; oy < g->ho; ++oy)
+                            for (int64_t ox = 0; ox < g->wo; ++ox) {
+                                const int64_t ky = iy + g->ph - oy * g->sh;
+                                const int64_t kx = ix + g->pw - ox * g->sw;
+                                if (ky < 0 || ky >= g->kh || kx < 0 || kx >= g->kw) continue;
+                                s += at(a->w, a->dtype, ((co * g->c + ci) * g->kh + ky) * g->kw + kx) *
+                                     at(a->dy, a->dtype,
+                                        ((b * a->cout + co) * g->ho + oy) * g->wo + ox);
+                            }
+                    put(a->out, a->dtype, ((b * g->c + ci) * g->h + iy) * g->w + ix, s);
+                }
+    return PML_OK;
+}
+
+/* weight gradient: x (batch, c, h, w) in place of the phase planes */
+pml_status pml_cpu_conv_direct_backward_weight_ref(const pml_conv_direct_args *a, const void *x)
+{
+    const pml_conv_geom *g = &a->g;
+    for (int64_t co = 0; co < a->cout; ++co)
+        for (int64_t ci = 0; ci < g->c; ++ci)
+            for (int64_t ky = 0; ky < g->kh; ++ky)
+                for (int64_t kx = 0; kx < g->kw; ++kx) {
+                    double s = 0;
+                    for (int64_t b = 0; b < g->batch; ++b)
+                        for (int64_t oy = 0; oy < g->ho; ++oy)
+                            for (int64_t ox = 0; ox < g->wo; ++ox) {
+                                const int64_t i = tap_in(g, b, ci, oy, ox, ky, kx);
+                                if (i >= 0)
+                                    s += at(a->dy, a->dtype,
+                                            ((b * a->cout + co) * g->ho + oy) * g->wo + ox) *
+                                         at(x, a->dtype, i);
+                            }
+                    put(a->out, a->dtype, ((co * g->c + ci) * g->kh + ky) * g->kw + kx, s);
+                }
+    return PML_OK;
+}
 
 pml_status pml_cpu_conv_phases(pml_device *dev, const pml_conv_phases_args *a)
 {

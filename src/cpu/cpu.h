@@ -92,6 +92,10 @@ pml_conv_channel_sum_fn pml_cpu_conv_channel_sum;
 pml_conv_phases_fn pml_cpu_conv_phases;
 pml_conv_direct_fn pml_cpu_conv_direct_forward, pml_cpu_conv_direct_backward_data,
     pml_cpu_conv_direct_backward_weight;
+/* the references (the forward and the weight gradient read the image x, not its phases) */
+pml_status pml_cpu_conv_direct_forward_ref(const pml_conv_direct_args *a, const void *x);
+pml_status pml_cpu_conv_direct_backward_data_ref(const pml_conv_direct_args *a);
+pml_status pml_cpu_conv_direct_backward_weight_ref(const pml_conv_direct_args *a, const void *x);
 /* variational autoencoders: vae.c */
 pml_vae_reparam_fn pml_cpu_vae_reparam;
 pml_vae_reparam_backward_fn pml_cpu_vae_reparam_backward;
