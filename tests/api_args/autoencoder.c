@@ -272,6 +272,9 @@ static pml_ae_ising_config ising_small(void)
     Y(pml_ae_defaults, pml_ae_defaults().loss == PML_LOSS_BCE_LOGITS)                      \
     Y(pml_ae_defaults, pml_ae_defaults().beta == 1.0 && pml_ae_defaults().sigma == 1.0)    \
     Y(pml_ae_defaults, !pml_ae_defaults().encoder && !pml_ae_defaults().vae)               \
+    Y(pml_ae_preset_init, pml_ae_preset_init(NULL) == PML_INIT_HE)                         \
+    Y(pml_ae_preset_init, pml_ae_preset_init("nonsense") == PML_INIT_HE)                   \
+    Y(pml_ae_preset_init, pml_ae_preset_init("vae") == PML_INIT_XAVIER)                    \
     Y(pml_ae_destroy, (pml_ae_destroy(NULL), 1))                                           \
     Y(pml_ae_model, pml_ae_model(NULL) == NULL)                                            \
     Y(pml_ae_model, pml_model_out_features(pml_ae_model(f->ae)) == 6)                      \
