@@ -93,7 +93,7 @@ pml_status pml_cpu_gemm_naive(pml_device *dev, const pml_gemm_args *g)
  * examples took 2.4-2.9 s with both pools threaded, 0.85-1.2 s with one-thread GEMMs and
  * 0.78-0.86 s split here. Each
  * element of C is still one BLAS dot product over the whole of k, as without the split. */
-#define PML_GEMM_SPLIT_MACS ((int64_t)1 << 20)
+#define PML_GEMM_SPLIT_MACS ((int64_t)1 << 18)
 
 static void blas_one_thread(void)
 {

@@ -3,9 +3,11 @@
  * log1p without libm, built for AVX-512, AVX2 and the baseline). Everything else, and F64, is
  * the reference in nn_loss.c. Row sums stay in double and in element order within each lane;
  * the values agree with the reference within the tolerance table (the exponential and log1p
- * to 2e-7 relative), checked by tests/parity_ae_test.c. One thread: the sum does not depend
- * on the thread count. Built with -fno-trapping-math (CMakeLists.txt). */
+ * to 2e-7 relative), checked by tests/parity_ae_test.c. Rows go over the threads, each
+ * row's sum kept and the rows added in order: the total does not depend on the thread count.
+ * Built with -fno-trapping-math (CMakeLists.txt). */
 #include <math.h>
+#include <stdlib.h>
 
 #include "cpu/cpu.h"
 #include "cpu/simd.h"
@@ -45,14 +47,18 @@ pml_status pml_cpu_nn_loss(pml_device *dev, const pml_nn_loss_args *a)
     float *dy = a->dy;
     const double scale = pml_cpu_loss_row_scale(a);
     const float g = (float)a->grad_scale;
-    double total = 0.0;
+    /* rows over the threads, each row's sum kept, then added in row order */
+    double *rows = a->row_out ? a->row_out : malloc((size_t)a->rows * sizeof *rows);
+    PML_CHECK(rows != NULL, PML_ERR_OUT_OF_MEMORY, "loss: out of host memory");
+#pragma omp parallel for schedule(static) if (a->rows * a->cols > (1 << 15))
     for (int64_t r = 0; r < a->rows; ++r) {
         const int64_t o = r * a->cols;
-        double row = bce_logits_row(y + o, t + o, g, dy ? dy + o : NULL, a->cols);
-        row = row * scale + a->row_offset;
-        if (a->row_out) a->row_out[r] = row;
-        total += row;
+        const double row = bce_logits_row(y + o, t + o, g, dy ? dy + o : NULL, a->cols);
+        rows[r] = row * scale + a->row_offset;
     }
+    double total = 0.0;
+    for (int64_t r = 0; r < a->rows; ++r) total += rows[r];
+    if (rows != a->row_out) free(rows);
     pml_cpu_loss_totals(a, total, 0);
     return PML_OK;
 }
