@@ -10,6 +10,9 @@
  * FLOPs: forward 2 M N K; backward 2 M N K per GEMM it runs (twice with dx, once without).
  * The ratio layer/GEMM (time of the bare GEMMs over the layer's) is the share of the GEMM's
  * throughput the layer keeps; 1 - ratio is what im2col, col2im and the epilogues cost.
+ * On the CPU the layers run the direct convolutions instead (src/cpu/conv_direct.c, no
+ * column matrix): there the ratio compares them with the GEMMs im2col would have needed,
+ * and can pass 1.
  *
  *   bench_conv [--device cpu|cuda|all] [--batch 64,256] [--reps N] [--dx] [--quick] [--json]
  *
