@@ -100,6 +100,8 @@ static const int64_t dgeoms[][11] = {
     /* the conv autoencoder's layers, more samples than one pass of the weight gradient */
     {16, 14, 14, 3, 3, 2, 2, 1, 1, 37, 32}, {1, 28, 28, 3, 3, 2, 2, 1, 1, 5, 16},
     {6, 30, 30, 3, 3, 1, 1, 1, 1, 2, 8},
+    /* 1,152 blocks of the weight gradient: more than one group of them per thread */
+    {64, 6, 6, 3, 3, 1, 1, 1, 1, 2, 32},
 };
 
 static pml_conv_geom dgeom(const int64_t *d)
@@ -198,6 +200,70 @@ Test(conv, direct_kernels_equal_the_references_for_any_thread_count)
         omp_set_num_threads(was);
 #endif
         free(in), free(ref), free(got), free(in32), free(got32), free(other);
+    }
+    pml_device_close(dev);
+}
+
+/* Input elements no output reads (a stride that skips the last row or column) hold NaN and
+ * infinity here: the reference never reads them, and the kernels, whose junk lanes (dy = 0)
+ * run over the phase planes past the outputs, must not either (0 * inf is NaN). */
+Test(conv, direct_kernels_ignore_inputs_no_output_reads)
+{
+    static const int64_t ngeoms[][11] = {
+        /* c, h, w, kh, kw, sh, sw, ph, pw, batch, cout */
+        {1, 3, 6, 3, 3, 2, 2, 0, 0, 1, 1},
+        {2, 6, 7, 3, 3, 2, 2, 0, 0, 2, 3},
+        {3, 9, 8, 4, 3, 3, 2, 1, 0, 2, 5},
+    };
+    pml_device *dev = pml_test_open_cpu();
+    for (size_t t = 0; t < sizeof ngeoms / sizeof ngeoms[0]; ++t) {
+        const pml_conv_geom g = dgeom(ngeoms[t]);
+        const int64_t cout = ngeoms[t][10];
+        const size_t nx = (size_t)(g.batch * g.c * g.h * g.w), ny = (size_t)(g.batch * cout * g.ho * g.wo);
+        const size_t nw = (size_t)(cout * g.c * g.kh * g.kw), n = nx + ny + nw;
+        double *in = malloc(n * sizeof *in), *ref = malloc(n * sizeof *ref);
+        double *got = malloc(n * sizeof *got);
+        float *in32 = malloc(n * sizeof *in32), *got32 = malloc(n * sizeof *got32);
+        cr_assert(in && ref && got && in32 && got32);
+        for (size_t i = 0; i < n; ++i) in32[i] = pml_rng_normal(22, t, i), in[i] = in32[i];
+        /* an image element is read when some output's tap lands on it */
+        size_t unread = 0;
+        for (int64_t iy = 0; iy < g.h; ++iy)
+            for (int64_t ix = 0; ix < g.w; ++ix) {
+                int ry = 0, rx = 0;
+                for (int64_t oy = 0; oy < g.ho; ++oy)
+                    ry |= iy + g.ph - oy * g.sh >= 0 && iy + g.ph - oy * g.sh < g.kh;
+                for (int64_t ox = 0; ox < g.wo; ++ox)
+                    rx |= ix + g.pw - ox * g.sw >= 0 && ix + g.pw - ox * g.sw < g.kw;
+                if (ry && rx) continue;
+                for (int64_t bc = 0; bc < g.batch * g.c; ++bc) {
+                    const size_t i = (size_t)((bc * g.h + iy) * g.w + ix);
+                    in[i] = in32[i] = bc % 2 ? (float)INFINITY : (float)NAN;
+                    ++unread;
+                }
+            }
+        cr_assert(unread > 0, "geometry %zu reads every input", t);
+        const double *x = in, *w = in + nx, *dy = in + nx + nw;
+        reference_direct(&g, cout, x, w, dy, ref, ref + ny, ref + ny + nx);
+        for (size_t i = 0; i < ny + nw; ++i) cr_assert(isfinite(ref[i < ny ? i : nx + i]));
+        run_direct(dev, PML_F64, &g, cout, x, w, dy, got, got + ny, got + ny + nx);
+        const float *x32 = in32, *w32 = in32 + nx, *dy32 = in32 + nx + nw;
+        run_direct(dev, PML_F32, &g, cout, x32, w32, dy32, got32, got32 + ny, got32 + ny + nx);
+        char what[64];
+        static const char *names[2] = {"forward", "backward_weight"};
+        const size_t off[2] = {0, ny + nx}, len[2] = {ny, nw};
+        for (int k = 0; k < 2; ++k) {
+            snprintf(what, sizeof what, "geometry %zu f64 %s", t, names[k]);
+            cr_expect(pml_test_close_f64(what, got + off[k], ref + off[k], len[k],
+                                         PML_TOL_GEMM_F64), "%s", what);
+            float *r = malloc(len[k] * sizeof *r);
+            for (size_t i = 0; i < len[k]; ++i) r[i] = (float)ref[off[k] + i];
+            snprintf(what, sizeof what, "geometry %zu f32 %s", t, names[k]);
+            cr_expect(pml_test_close_f32(what, got32 + off[k], r, len[k], PML_TOL_GEMM_F32),
+                      "%s", what);
+            free(r);
+        }
+        free(in), free(ref), free(got), free(in32), free(got32);
     }
     pml_device_close(dev);
 }

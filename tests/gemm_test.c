@@ -4,10 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "cpu/cpu.h"
 #include "gemm_cases.h"
 #include "pml_test.h"
+#include "physml/rng.h"
+#include "physml/version.h"
 
 static pml_device *cpu;
 static void setup(void) { cpu = pml_test_open_cpu(); }
@@ -160,4 +166,64 @@ Test(gemm, argument_errors)
     pml_tensor_destroy(c);
     pml_tensor_destroy(c64);
     pml_tensor_destroy(v);
+}
+
+/* A product large enough to be split over the threads gives the same bits on any number of
+ * them (split by rows (m >= n) and by columns, with tails, transposed or not) where the BLAS
+ * kernels allow it: with every block starting at a multiple of 16, OpenBLAS 0.3.21's x86
+ * cores give the same bits but for the Haswell and Zen SGEMM, whose results move in the last
+ * bits with the block's size; there the blocks are held to the GEMM tolerance. */
+Test(gemm, same_bits_for_any_thread_count)
+{
+#ifdef _OPENMP
+    static const int64_t shapes[][5] = {
+        /* m, n, k, ta, tb */
+        {100, 256, 784, 0, 1}, {784, 256, 100, 1, 0}, {256, 784, 100, 1, 0},
+        {100, 784, 256, 0, 0}, {257, 33, 65, 0, 0},   {1000, 17, 40, 0, 1},
+        {130, 130, 50, 1, 1},  {37, 1000, 29, 0, 0},  {999, 64, 33, 1, 0},
+    };
+    const char *core = pml_blas_core();
+    const int loose = strcasecmp(core, "haswell") == 0 || strncasecmp(core, "zen", 3) == 0;
+    if (loose) cr_log_info("BLAS core %s: its SGEMM blocks are held to the tolerance", core);
+    const int was = omp_get_max_threads();
+    for (int d = 0; d < 2; ++d) {
+        const pml_dtype dt = d ? PML_F64 : PML_F32;
+        const size_t es = pml_dtype_size(dt);
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; ++s) {
+            const int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+            const int ta = (int)shapes[s][3], tb = (int)shapes[s][4];
+            void *a = malloc((size_t)(m * k) * es), *b = malloc((size_t)(k * n) * es);
+            void *c1 = malloc((size_t)(m * n) * es), *ct = malloc((size_t)(m * n) * es);
+            cr_assert(a && b && c1 && ct);
+            for (int64_t i = 0; i < m * k; ++i) {
+                const double v = pml_rng_normal(31, s, (uint64_t)i);
+                if (d) ((double *)a)[i] = v; else ((float *)a)[i] = (float)v;
+            }
+            for (int64_t i = 0; i < k * n; ++i) {
+                const double v = pml_rng_normal(32, s, (uint64_t)i);
+                if (d) ((double *)b)[i] = v; else ((float *)b)[i] = (float)v;
+            }
+            pml_gemm_args g = {.dtype = dt, .trans_a = ta, .trans_b = tb, .m = m, .n = n,
+                               .k = k, .alpha = 1, .beta = 0, .a = a, .lda = ta ? m : k,
+                               .b = b, .ldb = tb ? k : n, .c = c1, .ldc = n};
+            omp_set_num_threads(1);
+            PML_ASSERT_OK(pml_cpu_gemm(cpu, &g));
+            g.c = ct;
+            for (int t = 2; t <= 4; ++t) {
+                omp_set_num_threads(t);
+                PML_ASSERT_OK(pml_cpu_gemm(cpu, &g));
+                char what[96];
+                snprintf(what, sizeof what, "%s %lldx%lldx%lld ta%d tb%d on %d threads",
+                         pml_dtype_name(dt), (long long)m, (long long)n, (long long)k, ta, tb, t);
+                const size_t len = (size_t)(m * n);
+                if (!d && loose)
+                    cr_expect(pml_test_close_f32(what, ct, c1, len, PML_TOL_GEMM_F32), "%s", what);
+                else
+                    cr_expect(pml_test_equal_bytes(what, ct, c1, len, es), "%s", what);
+            }
+            free(a), free(b), free(c1), free(ct);
+        }
+    }
+    omp_set_num_threads(was);
+#endif
 }

@@ -41,6 +41,9 @@
 
 #define CB 4 /* channels per register block */
 #define VB 4 /* (ci, tap) runs per register block of the weight gradient */
+/* the weight gradient's blocks one thread sums at a time over all samples: their lane sums
+ * (GROUP KiB) stay in L2 beside the samples of one pass, and bound the scratch for any weight */
+#define GROUP 512
 
 /* one tap of a phase: where it reads (relative to the plane or run) and its (ky, kx) */
 typedef struct tap {
@@ -82,6 +85,19 @@ static int team_id(void)
 }
 
 static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
+
+/* The largest team a parallel region `if (on)` may get: each thread's scratch is allocated
+ * before the region (a thread that failed to allocate inside it could not leave the team's
+ * worksharing loop without the others waiting for it at its end) */
+static int team_bound(int on)
+{
+#ifdef _OPENMP
+    return on ? omp_get_max_threads() : 1;
+#else
+    (void)on;
+    return 1;
+#endif
+}
 
 /* acc[i][j] += sum over n taps (and nouter outer steps) of w[t*wstep + i] * the NV-vector run
  * x + xoff[2t], then out[i*ostep + j*NL] = acc: the register block of every kernel but the
@@ -156,25 +172,34 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
             }                                                                                \
         for (int64_t r = 0; r < S; ++r)                                                      \
             for (int64_t i = q->rows * q->stride; i < q->plane; ++i) p[r * q->plane + i] = 0; \
+        /* 0 where a phase with fewer taps than qy (qx) has rows (columns) no output reads: \
+         * the weight gradient's junk lanes (dy = 0) read them, and 0 * inf is NaN */       \
+        for (int64_t r = 0; r < S; ++r) {                                                    \
+            const int64_t ry = r / sx, rx = r % sx;                                          \
+            const int64_t ny = ry < g->kh ? (g->kh - ry + g->sh - 1) / g->sh : 0;            \
+            const int64_t nx = rx < g->kw ? (g->kw - rx + sx - 1) / sx : 0;                  \
+            if (ny == 0 || nx == 0 || (ny == q->qy && nx == q->qx)) continue;                \
+            const int64_t arow = g->ho + ny - 1, jcol = g->wo + nx - 1;                      \
+            for (int64_t a = 0; a < q->rows; ++a)                                            \
+                for (int64_t j = a < arow ? jcol : 0; j < q->stride; ++j)                    \
+                    p[r * q->plane + a * q->stride + j] = 0;                                 \
+        }                                                                                    \
     }                                                                                        \
                                                                                              \
     static pml_status phases_##SUF(const pml_conv_geom *g, const pml_conv_phase_geom *q,    \
                                    const T *x, T *ph)                                        \
     {                                                                                        \
-        const int64_t n = g->batch * g->c, S = q->phases;                                    \
-        int bad = 0;                                                                         \
-        _Pragma("omp parallel if (n * S * q->plane > (1 << 15))")                            \
-        {                                                                                    \
-            T *row = malloc((size_t)(q->stride * g->sw) * sizeof(T));                        \
-            if (row == NULL) {                                                               \
-                _Pragma("omp atomic write") bad = 1;                                         \
-            } else {                                                                         \
-                _Pragma("omp for schedule(static)")                                          \
-                for (int64_t bc = 0; bc < n; ++bc)                                           \
-                    phases_plane_##SUF(g, q, x + bc * g->h * g->w, ph + bc * S * q->plane, row); \
-                free(row);                                                                   \
-            }                                                                                \
+        const int64_t n = g->batch * g->c, S = q->phases, wide = q->stride * g->sw;         \
+        const int on = n * S * q->plane > (1 << 15), nth = team_bound(on);                  \
+        T *rows = malloc((size_t)(nth * wide) * sizeof(T));                                 \
+        const int bad = rows == NULL;                                                        \
+        if (!bad) {                                                                          \
+            _Pragma("omp parallel for schedule(static) if (on) num_threads(nth)")            \
+            for (int64_t bc = 0; bc < n; ++bc)                                               \
+                phases_plane_##SUF(g, q, x + bc * g->h * g->w, ph + bc * S * q->plane,       \
+                                   rows + team_id() * wide);                                 \
         }                                                                                    \
+        free(rows);                                                                          \
         PML_CHECK(!bad, PML_ERR_OUT_OF_MEMORY, "conv phases: out of host memory");           \
         return PML_OK;                                                                       \
     }                                                                                        \
@@ -222,12 +247,13 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
             const T *ph = (const T *)a->ph;                                                  \
             T *y = (T *)a->out;                                                              \
             const int64_t work = g->batch * a->cout * P * g->c * KK;                         \
-            _Pragma("omp parallel if (work > (1 << 18))")                                    \
-            {                                                                                \
-                T *stage = malloc((size_t)(CB * q.nread) * sizeof(T));                       \
-                if (stage == NULL) {                                                         \
-                    _Pragma("omp atomic write") bad = 1;                                     \
-                } else {                                                                     \
+            const int on = work > (1 << 18), nth = team_bound(on);                           \
+            T *stages = malloc((size_t)(nth * CB * q.nread) * sizeof(T));                    \
+            bad = stages == NULL;                                                            \
+            if (!bad) {                                                                      \
+                _Pragma("omp parallel if (on) num_threads(nth)")                             \
+                {                                                                            \
+                    T *stage = stages + team_id() * CB * q.nread;                            \
                     _Pragma("omp for schedule(static)")                                      \
                     for (int64_t b = 0; b < g->batch; ++b) {                                 \
                         const T *pb = ph + b * g->c * q.phases * q.plane;                    \
@@ -242,9 +268,9 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
                             }                                                                \
                         }                                                                    \
                     }                                                                        \
-                    free(stage);                                                             \
                 }                                                                            \
             }                                                                                \
+            free(stages);                                                                    \
         }                                                                                    \
         free(taps), free(off), free(wt);                                                     \
         PML_CHECK(!bad, PML_ERR_OUT_OF_MEMORY, "conv direct forward: out of host memory");   \
@@ -311,13 +337,14 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
             const T *dy = (const T *)a->dy;                                                  \
             T *dx = (T *)a->out;                                                             \
             const int64_t work = g->batch * a->cout * g->ho * g->wo * g->c * KK;             \
-            _Pragma("omp parallel if (work > (1 << 18))")                                    \
-            {                                                                                \
-                T *run = calloc((size_t)(a->cout * len + CB * nread), sizeof(T));            \
-                if (run == NULL) {                                                           \
-                    _Pragma("omp atomic write") bad = 1;                                     \
-                } else {                                                                     \
-                    T *stage = run + a->cout * len;                                          \
+            const int on = work > (1 << 18), nth = team_bound(on);                           \
+            const int64_t each = a->cout * len + CB * nread;                                 \
+            T *runs = calloc((size_t)(nth * each), sizeof(T));                               \
+            bad = runs == NULL;                                                              \
+            if (!bad) {                                                                      \
+                _Pragma("omp parallel if (on) num_threads(nth)")                             \
+                {                                                                            \
+                    T *run = runs + team_id() * each, *stage = run + a->cout * len;          \
                     _Pragma("omp for schedule(static)")                                      \
                     for (int64_t b = 0; b < g->batch; ++b) {                                 \
                         for (int64_t co = 0; co < a->cout; ++co)                             \
@@ -346,9 +373,9 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
                             }                                                                \
                         }                                                                    \
                     }                                                                        \
-                    free(run);                                                               \
                 }                                                                            \
             }                                                                                \
+            free(runs);                                                                      \
         }                                                                                    \
         free(rng), free(off), free(first), free(wb);                                         \
         PML_CHECK(!bad, PML_ERR_OUT_OF_MEMORY, "conv direct backward_data: out of host memory"); \
@@ -390,8 +417,12 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
         tap *taps = malloc((size_t)KK * sizeof *taps);                                       \
         /* 64-byte aligned: every load of dy is one cache line */                          \
         T *dyr = aligned_alloc(64, (size_t)(g->batch * a->cout * q.nread) * sizeof(T));      \
-        T *mem = calloc((size_t)(nblk * CB * VB * NL_##SUF), sizeof(T));                     \
-        int bad = taps == NULL || dyr == NULL || mem == NULL;                                \
+        /* each thread's lane sums for up to GROUP blocks at a time (1 KiB a block) */      \
+        const int64_t work = g->batch * a->cout * g->ho * g->wo * M, blk = CB * VB * NL_##SUF; \
+        const int on = work > (1 << 18), nth = team_bound(on);                               \
+        const int64_t group = nblk < GROUP ? nblk : GROUP;                                   \
+        T *mems = malloc((size_t)(nth * group * blk) * sizeof(T));                           \
+        int bad = taps == NULL || dyr == NULL || mems == NULL;                               \
         if (!bad) {                                                                          \
             forward_taps(g, &q, taps);                                                       \
             const T *dy = (const T *)a->dy, *ph = (const T *)a->ph;                          \
@@ -408,45 +439,47 @@ static int64_t up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
                 }                                                                            \
                 for (int64_t i = g->ho * q.stride; i < q.nread; ++i) d[i] = 0;               \
             }                                                                                \
-            const int64_t work = g->batch * a->cout * g->ho * g->wo * M;                     \
-            _Pragma("omp parallel if (work > (1 << 18))")                                    \
+            _Pragma("omp parallel if (on) num_threads(nth)")                                 \
             {                                                                                \
-                const int nt = team_size(), id = team_id();                                            \
+                const int nt = team_size(), id = team_id();                                  \
                 const int64_t lo = nblk * id / nt, hi = nblk * (id + 1) / nt;                \
-                for (int64_t b0 = 0; b0 < g->batch; b0 += chunk) {                           \
-                    const int64_t nb = g->batch - b0 < chunk ? g->batch - b0 : chunk;        \
-                    for (int64_t k = lo; k < hi; ++k) {                                      \
-                        const int64_t co0 = k % nco * CB, m0 = k / nco * VB;                   \
-                        const T *dp[CB], *xp[VB];                                            \
-                        for (int i = 0; i < CB; ++i) {                                       \
-                            const int64_t co = co0 + i < a->cout ? co0 + i : a->cout - 1;    \
-                            dp[i] = dyr + (b0 * a->cout + co) * q.nread;                     \
+                T *mem = mems + id * group * blk, *dw = (T *)a->out;                         \
+                for (int64_t k0 = lo; k0 < hi; k0 += group) {                                \
+                    const int64_t k1 = k0 + group < hi ? k0 + group : hi;                    \
+                    memset(mem, 0, (size_t)((k1 - k0) * blk) * sizeof(T));                   \
+                    for (int64_t b0 = 0; b0 < g->batch; b0 += chunk) {                       \
+                        const int64_t nb = g->batch - b0 < chunk ? g->batch - b0 : chunk;    \
+                        for (int64_t k = k0; k < k1; ++k) {                                  \
+                            const int64_t co0 = k % nco * CB, m0 = k / nco * VB;             \
+                            const T *dp[CB], *xp[VB];                                        \
+                            for (int i = 0; i < CB; ++i) {                                   \
+                                const int64_t co = co0 + i < a->cout ? co0 + i : a->cout - 1; \
+                                dp[i] = dyr + (b0 * a->cout + co) * q.nread;                 \
+                            }                                                                \
+                            for (int j = 0; j < VB; ++j) {                                   \
+                                const int64_t m = m0 + j < M ? m0 + j : M - 1;               \
+                                const tap *t = &taps[m % KK];                                \
+                                xp[j] = ph + (b0 * g->c + m / KK) * S * q.plane + t->src;    \
+                            }                                                                \
+                            wblock_##SUF(dp, xp, a->cout * q.nread, g->c * S * q.plane, nb,  \
+                                         q.nread, mem + (k - k0) * blk);                     \
                         }                                                                    \
-                        for (int j = 0; j < VB; ++j) {                                       \
-                            const int64_t m = m0 + j < M ? m0 + j : M - 1;                   \
-                            const int64_t ci = m / KK;                                       \
-                            const tap *t = &taps[m % KK];                                    \
-                            xp[j] = ph + (b0 * g->c + ci) * S * q.plane + t->src;            \
-                        }                                                                    \
-                        wblock_##SUF(dp, xp, a->cout * q.nread, g->c * S * q.plane, nb,      \
-                                     q.nread, mem + k * CB * VB * NL_##SUF);                 \
                     }                                                                        \
-                }                                                                            \
-                T *dw = (T *)a->out;                                                         \
-                for (int64_t k = lo; k < hi; ++k) {                                          \
-                    const int64_t co0 = k % nco * CB, m0 = k / nco * VB;                       \
-                    for (int i = 0; i < CB && co0 + i < a->cout; ++i)                        \
-                        for (int j = 0; j < VB && m0 + j < M; ++j) {                         \
-                            const T *lanes = mem + ((k * CB + i) * VB + j) * NL_##SUF;       \
-                            T s = 0;                                                         \
-                            for (int l = 0; l < NL_##SUF; ++l) s += lanes[l];                \
-                            const int64_t m = m0 + j, ci = m / KK;                           \
-                            dw[((co0 + i) * g->c + ci) * KK + taps[m % KK].k] = s;           \
-                        }                                                                    \
+                    for (int64_t k = k0; k < k1; ++k) {                                      \
+                        const int64_t co0 = k % nco * CB, m0 = k / nco * VB;                 \
+                        for (int i = 0; i < CB && co0 + i < a->cout; ++i)                    \
+                            for (int j = 0; j < VB && m0 + j < M; ++j) {                     \
+                                const T *lanes = mem + (k - k0) * blk + (i * VB + j) * NL_##SUF; \
+                                T s = 0;                                                     \
+                                for (int l = 0; l < NL_##SUF; ++l) s += lanes[l];            \
+                                const int64_t m = m0 + j, ci = m / KK;                       \
+                                dw[((co0 + i) * g->c + ci) * KK + taps[m % KK].k] = s;       \
+                            }                                                                \
+                    }                                                                        \
                 }                                                                            \
             }                                                                                \
         }                                                                                    \
-        free(taps), free(dyr), free(mem);                                                    \
+        free(taps), free(dyr), free(mems);                                                   \
         PML_CHECK(!bad, PML_ERR_OUT_OF_MEMORY,                                               \
                   "conv direct backward_weight: out of host memory");                        \
         return PML_OK;                                                                       \

@@ -92,7 +92,11 @@ pml_status pml_cpu_gemm_naive(pml_device *dev, const pml_gemm_args *g)
  * layer's activation). On two cores, training an RBM (784 x 256, CD-1, batch 100) on 20,000
  * examples took 2.4-2.9 s with both pools threaded, 0.85-1.2 s with one-thread GEMMs and
  * 0.78-0.86 s split here. Each
- * element of C is still one BLAS dot product over the whole of k, as without the split. */
+ * element of C is still one BLAS dot product over the whole of k, as without the split, and
+ * every block starts at a multiple of 16 rows or columns, a multiple of every x86 kernel's
+ * unrolling: OpenBLAS 0.3.21's cores then give the same bits for any thread count, except
+ * the Haswell and Zen SGEMM, whose sums move in the last bits with a block's size
+ * (tests/gemm_test.c, same_bits_for_any_thread_count). */
 #define PML_GEMM_SPLIT_MACS ((int64_t)1 << 18)
 
 static void blas_one_thread(void)
@@ -137,7 +141,7 @@ pml_status pml_cpu_gemm(pml_device *dev, const pml_gemm_args *g)
      * n = 400 or 784) had both threads pack all of W: the VAE's forward products took
      * 0.53-0.62 ms split by rows, 0.33-0.51 ms by columns (784 x 400 weights, 2 threads). */
     const int by_rows = g->m >= g->n || g->n < 16 * (int64_t)T;
-    const int64_t len = by_rows ? g->m : g->n, unit = by_rows ? 1 : 16;
+    const int64_t len = by_rows ? g->m : g->n, unit = 16;
     int64_t per = (len + T - 1) / T;
     per = (per + unit - 1) / unit * unit;
     const int blocks = T > 1 ? (int)((len + per - 1) / per) : 1;

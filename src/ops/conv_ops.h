@@ -143,7 +143,10 @@ PML_HOSTDEV void pml_conv_phase_geometry(const pml_conv_geom *g, pml_conv_phase_
 }
 
 /* ph[((b*c + ci)*phases + r)*plane + a*stride + j] = x[b, ci, a*sy + ry - ph, j*sx + rx - pw]
- * for a < rows and j < stride (0 outside the image); 0 in the rest of each plane. */
+ * for a < rows and j < stride (0 outside the image); 0 in the rest of each plane, and 0 where
+ * no output reads: a phase with ny = ceil((kh - ry)/sy) < qy taps down (nx across) holds 0 in
+ * its rows a >= ho + ny - 1 (columns j >= wo + nx - 1), so an infinite or NaN input element
+ * that no output reads cannot reach a gradient through the kernels' junk lanes. */
 typedef struct pml_conv_phases_args {
     pml_dtype dtype;
     pml_conv_geom g;
