@@ -19,8 +19,8 @@
  * each tensor; each thread takes its static share of every tensor. A 784-400-20-400-784 VAE's
  * 650K parameters: its Adam step took 0.51-0.91 ms on one thread with AVX2, 0.34-0.49 ms so
  * (three interleaved runs on the 2-vCPU Xeon). */
-#define PAR_MIN ((int64_t)1 << 18)
-#define CHUNK ((int64_t)1 << 16)
+#define PAR_MIN ((int64_t)1 << 17)
+#define CHUNK ((int64_t)1 << 14)
 
 /* The loops have AVX-512 and AVX2 clones, picked at load time (PML_SIMD_CLONES). The library
  * builds as ISO C11, where GCC contracts nothing into FMAs (-ffp-contract=off), so every clone

@@ -16,8 +16,8 @@ static inline float unit_prob(const pml_rbm_sample_args *a, int64_t r, int64_t j
 {
     const float x = a->pre[r * a->n + j];
     if (!a->logistic) return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;
-    double z = a->beta * ((double)x + (a->bias ? (double)a->bias[j] : 0.0));
-    if (a->base) z += (1.0 - a->beta) * (double)a->base[j];
+    float z = (float)a->beta * (x + (a->bias ? a->bias[j] : 0.0f));
+    if (a->base) z = z + (float)(1.0 - a->beta) * a->base[j];
     return pml_rbm_logistic(z);
 }
 
@@ -52,7 +52,7 @@ pml_status pml_cpu_rbm_sample_ref(pml_device *dev, const pml_rbm_sample_args *a)
 
 /* The fast path, 64 units of a row at a time: their 16 Philox blocks in one vectorised call,
  * the 64 probabilities in a loop the compiler vectorises (pml_rbm_logistic is straight-line
- * double arithmetic), then the stores. Clones for AVX-512, AVX2 and the baseline. */
+ * float arithmetic), then the stores. Clones for AVX-512, AVX2 and the baseline. */
 #define CHUNK (4 * PML_PHILOX16_LANES)
 
 PML_SIMD_CLONES
@@ -64,19 +64,18 @@ static void probs64(const float *restrict pre, const float *restrict bias,
         for (int64_t j = 0; j < len; ++j) p[j] = pre[j] < 0.0f ? 0.0f : pre[j] > 1.0f ? 1.0f : pre[j];
         return;
     }
-    /* z as unit_prob computes it (x + 0.0 for a missing bias), without branches in the loop
+    /* z as unit_prob computes it (x + 0.0f for a missing bias), without branches in the loop
      * that the compiler vectorises */
-    double z[CHUNK];
+    const float b = (float)beta, c = (float)(1.0 - beta);
+    float z[CHUNK];
     if (bias && base) {
-        for (int64_t j = 0; j < len; ++j)
-            z[j] = beta * ((double)pre[j] + (double)bias[j]) + (1.0 - beta) * (double)base[j];
+        for (int64_t j = 0; j < len; ++j) z[j] = b * (pre[j] + bias[j]) + c * base[j];
     } else if (bias) {
-        for (int64_t j = 0; j < len; ++j) z[j] = beta * ((double)pre[j] + (double)bias[j]);
+        for (int64_t j = 0; j < len; ++j) z[j] = b * (pre[j] + bias[j]);
     } else if (base) {
-        for (int64_t j = 0; j < len; ++j)
-            z[j] = beta * ((double)pre[j] + 0.0) + (1.0 - beta) * (double)base[j];
+        for (int64_t j = 0; j < len; ++j) z[j] = b * (pre[j] + 0.0f) + c * base[j];
     } else {
-        for (int64_t j = 0; j < len; ++j) z[j] = beta * ((double)pre[j] + 0.0);
+        for (int64_t j = 0; j < len; ++j) z[j] = b * (pre[j] + 0.0f);
     }
 #pragma omp simd
     for (int64_t j = 0; j < len; ++j) p[j] = pml_rbm_logistic(z[j]);
@@ -102,6 +101,17 @@ static void store64(const float *restrict p, const uint32_t *restrict X,
     }
 }
 
+/* The threshold's stores (no clamped units): binarising data, p > threshold as unit_store */
+PML_SIMD_CLONES
+static void store_threshold64(const float *restrict p, double threshold, int64_t len,
+                              float *restrict prob, float *restrict state)
+{
+    if (prob)
+        for (int64_t l = 0; l < len; ++l) prob[l] = p[l];
+    if (state)
+        for (int64_t l = 0; l < len; ++l) state[l] = (double)p[l] > threshold ? 1.0f : 0.0f;
+}
+
 static void sample_row(const pml_rbm_sample_args *a, int64_t r, int draws)
 {
     const int64_t n = a->n;
@@ -119,9 +129,11 @@ static void sample_row(const pml_rbm_sample_args *a, int64_t r, int draws)
             for (int i = 0; i < PML_PHILOX16_LANES; ++i) ctr[i] = block0 + (uint64_t)(j0 / 4 + i);
             pml_cpu_philox16(a->seed, stream, ctr, X, Y, Z, W);
         }
-        if (a->keep == NULL && a->threshold < 0.0) {
-            store64(p, X, Y, Z, W, len, a->prob ? a->prob + r * n + j0 : NULL,
-                    a->state ? a->state + r * n + j0 : NULL);
+        if (a->keep == NULL) {
+            float *prob = a->prob ? a->prob + r * n + j0 : NULL;
+            float *state = a->state ? a->state + r * n + j0 : NULL;
+            if (a->threshold < 0.0) store64(p, X, Y, Z, W, len, prob, state);
+            else store_threshold64(p, a->threshold, len, prob, state);
             continue;
         }
         for (int64_t l = 0; l < len; ++l) {

@@ -2,7 +2,7 @@
 // src/cpu/rbm_gibbs.c): pml_rbm_sample_args and pml_rbm_flip_args in src/ops/rbm_ops.h.
 //
 // CUDA: one thread per four consecutive units of a row, the four words of one Philox block
-// (grid-stride). The logistic is computed in double as on the CPU; where the two backends
+// (grid-stride). The logistic is computed in float as on the CPU; where the two backends
 // round a probability alike (the same pre-activations), the states are identical.
 #include "core/philox.h"
 #include "cuda/cuda.h"
@@ -14,8 +14,8 @@ static __device__ float unit_prob(const pml_rbm_sample_args &a, int64_t r, int64
     if (!a.logistic) return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;
     /* rounded step by step as the CPU (ISO C: no contraction) rounds it; nvcc would fuse the
      * multiply-adds otherwise */
-    double z = __dmul_rn(a.beta, __dadd_rn((double)x, a.bias ? (double)a.bias[j] : 0.0));
-    if (a.base) z = __dadd_rn(z, __dmul_rn(1.0 - a.beta, (double)a.base[j]));
+    float z = __fmul_rn((float)a.beta, __fadd_rn(x, a.bias ? a.bias[j] : 0.0f));
+    if (a.base) z = __fadd_rn(z, __fmul_rn((float)(1.0 - a.beta), a.base[j]));
     return pml_rbm_logistic(z);
 }
 

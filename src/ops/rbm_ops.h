@@ -5,7 +5,7 @@
  *
  * Conventions for every kernel here: units are F32 0/1 values (or probabilities), row-major
  * rows x n; sums are taken in double in index order; the logistic is pml_rbm_logistic (in
- * double from a shared exp, rounded to float once). */
+ * float from a shared exp). */
 #ifndef PML_OPS_RBM_OPS_H
 #define PML_OPS_RBM_OPS_H
 
@@ -65,49 +65,62 @@ PML_RBM_INLINE int pml_rbm_bernoulli(uint32_t u, float p)
     return (double)u + 1.0 <= (double)p * 4294967296.0;
 }
 
-/* e^z for z in [-200, 0], the same bits on every backend and instruction set: n = round(z /
- * ln 2) by the 1.5 * 2^52 shift, r = z - n ln 2 in two parts, a degree-12 Taylor polynomial of
- * e^r (|r| <= ln 2 / 2) by Horner's rule in explicit fma, and 2^n put into the exponent bits.
- * Within 2 ulp of the correctly rounded e^z; written out (rather than libm's exp) so that the
- * CPU's vectorised loop, its scalar reference and CUDA compute identical probabilities. */
-PML_RBM_INLINE double pml_rbm_exp_neg(double z)
+/* Each operation of the shared logistic rounded on its own: ISO C does not contract a * b + c
+ * into a fused multiply-add (the CPU build is -std=c11), nvcc does unless told, and once
+ * inlined `p * 2^n` followed by `1 + e` would be one. */
+#if defined(__CUDA_ARCH__)
+#define PML_RBM_FADD(a, b) __fadd_rn(a, b)
+#define PML_RBM_FSUB(a, b) __fsub_rn(a, b)
+#define PML_RBM_FMUL(a, b) __fmul_rn(a, b)
+#define PML_RBM_FDIV(a, b) __fdiv_rn(a, b)
+#else
+#define PML_RBM_FADD(a, b) ((a) + (b))
+#define PML_RBM_FSUB(a, b) ((a) - (b))
+#define PML_RBM_FMUL(a, b) ((a) * (b))
+#define PML_RBM_FDIV(a, b) ((a) / (b))
+#endif
+
+/* e^z for z <= 0 in float, the same bits on every backend and instruction set: n = round(z /
+ * ln 2) by the 1.5 * 2^23 shift, r = z - n ln 2 in two parts (Cody and Waite's), a degree-7
+ * Taylor polynomial of e^r (|r| <= ln 2 / 2, truncation below 10^-8 relative) by Horner's rule
+ * in explicit fmaf, and 2^n put into the exponent bits; 0 below -87 (where 2^n would leave the
+ * normal floats). Within 2 ulp of the correctly rounded e^z (tests/rbm_test.c); written out
+ * rather than libm's expf so that the CPU's vectorised loop (16 lanes), its scalar reference
+ * and CUDA compute identical probabilities. */
+PML_RBM_INLINE float pml_rbm_expf_neg(float z)
 {
-    z = z < -200.0 ? -200.0 : z;
-    const double shift = 6755399441055744.0; /* 1.5 * 2^52 */
-    const double t = fma(z, 1.4426950408889634, shift);
-    const double n = t - shift;
-    double r = fma(-n, 6.93147180369123816490e-01, z); /* ln 2, high part */
-    r = fma(-n, 1.90821492927058770002e-10, r);         /* ln 2, low part */
-    double p = 2.08767569878680989792e-09;              /* 1/12! */
-    p = fma(p, r, 2.50521083854417187751e-08);          /* 1/11! */
-    p = fma(p, r, 2.75573192239858906526e-07);
-    p = fma(p, r, 2.75573192239858906526e-06);
-    p = fma(p, r, 2.48015873015873015873e-05);
-    p = fma(p, r, 1.98412698412698412698e-04);
-    p = fma(p, r, 1.38888888888888888889e-03);
-    p = fma(p, r, 8.33333333333333333333e-03);
-    p = fma(p, r, 4.16666666666666666667e-02);
-    p = fma(p, r, 1.66666666666666666667e-01);
-    p = fma(p, r, 0.5);
-    p = fma(p, r, 1.0);
-    p = fma(p, r, 1.0);
+    const float zc = z < -87.0f ? -87.0f : z; /* NaN passes through */
+    const float shift = 12582912.0f;          /* 1.5 * 2^23 */
+    const float t = fmaf(zc, 1.44269504f, shift);
+    const float n = PML_RBM_FSUB(t, shift);
+    float r = fmaf(-n, 0.693359375f, zc); /* ln 2, high part (exact times n) */
+    r = fmaf(-n, -2.12194440e-4f, r);     /* ln 2, low part */
+    float p = 1.98412698e-4f;             /* 1/7! */
+    p = fmaf(p, r, 1.38888889e-3f);
+    p = fmaf(p, r, 8.33333333e-3f);
+    p = fmaf(p, r, 4.16666667e-2f);
+    p = fmaf(p, r, 1.66666667e-1f);
+    p = fmaf(p, r, 0.5f);
+    p = fmaf(p, r, 1.0f);
+    p = fmaf(p, r, 1.0f);
     union {
-        double d;
-        uint64_t u;
+        float f;
+        uint32_t u;
     } tb, sc;
-    tb.d = t;
-    /* 2^n, n in -289 .. 0, in unsigned arithmetic (a NaN z leaves garbage here, but p is NaN
+    tb.f = t;
+    /* 2^n, n in -126 .. 0, in unsigned arithmetic (a NaN z leaves garbage here, but p is NaN
      * and so is the result) */
-    sc.u = (tb.u - (uint64_t)0x4338000000000000ULL + 1023u) << 52;
-    return p * sc.d;
+    sc.u = (tb.u - 0x4B400000u + 127u) << 23;
+    return z < -87.0f ? 0.0f : PML_RBM_FMUL(p, sc.f);
 }
 
-/* The logistic of x, computed in double and rounded to float once: every backend's kernels
- * use this body, so equal pre-activations give equal probabilities. */
-PML_RBM_INLINE float pml_rbm_logistic(double x)
+/* The logistic of x in float from the shared exp: every backend's kernels use this body, so
+ * equal pre-activations give equal probabilities. */
+PML_RBM_INLINE float pml_rbm_logistic(float x)
 {
-    const double e = pml_rbm_exp_neg(x >= 0.0 ? -x : x);
-    return (float)(x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e));
+    const float e = pml_rbm_expf_neg(x >= 0.0f ? -x : x);
+    const float d = PML_RBM_FADD(1.0f, e);
+    return x >= 0.0f ? PML_RBM_FDIV(1.0f, d) : PML_RBM_FDIV(e, d);
 }
 
 /* log(1 + e^x) without overflow or cancellation. */
@@ -119,8 +132,10 @@ PML_HOSTDEV double pml_rbm_softplus(double x)
 /* ---- sampling one layer ---------------------------------------------------------------- */
 
 /* For r < rows, j < n (element e = r*n + j):
- *   logistic = 1: p = logistic(beta * (pre[e] + bias[j]) + (1 - beta) * base[j])
- *                 (bias NULL: 0; base NULL: 0); pre holds W v or W^T h from a GEMM;
+ *   logistic = 1: p = logistic(z), z in float, each operation rounded (no fused multiply-add):
+ *                 z = (float)beta * (pre[e] + bias[j]) + (float)(1 - beta) * base[j]
+ *                 (bias NULL: + 0.0f; base NULL: no second term); pre holds W v or W^T h
+ *                 from a GEMM;
  *   logistic = 0: p = pre[e] clamped to [0, 1] (data given as probabilities: binarising);
  *   prob (may be NULL) [e] = p;
  *   state (may be NULL) [e] = threshold < 0 ? pml_rbm_bernoulli(u, p) : (p > threshold),
