@@ -68,7 +68,7 @@ Test(parity_rbm, sample_kernel_bit_identical)
             void *ptrs[] = {dp, db, dbase, dk, dkv, prob, st};
             for (int i = 0; i < 7; ++i) d->ops->release(d, ptrs[i]);
         }
-        /* the probabilities: the logistic in double on both, rounded once */
+        /* the probabilities: the shared float logistic on both, every operation rounded alike */
         cr_expect(pml_test_close_f32("prob", out[1][0], out[0][0], (size_t)e, PML_TOL_ELEMENTWISE_F32),
                   "variant %d", variant);
         int64_t same_p = 0, diff = 0;
