@@ -143,22 +143,63 @@ static void run_direct(pml_device *dev, pml_dtype dt, const pml_conv_geom *g, in
     free(ph);
 }
 
+/* One geometry's buffers: inputs x, w, dy (normal draws keyed by seed and t), then y, dx, dw;
+ * the reference in double, the kernels in double and float. */
+typedef struct dcase {
+    pml_conv_geom g;
+    int64_t cout;
+    size_t nx, ny, nw, n;
+    double *in, *ref, *got;
+    float *in32, *got32;
+} dcase;
+
+static dcase dcase_make(const int64_t *d, uint64_t seed, size_t t)
+{
+    dcase c = {.g = dgeom(d), .cout = d[10]};
+    c.nx = (size_t)(c.g.batch * c.g.c * c.g.h * c.g.w);
+    c.ny = (size_t)(c.g.batch * c.cout * c.g.ho * c.g.wo);
+    c.nw = (size_t)(c.cout * c.g.c * c.g.kh * c.g.kw);
+    c.n = c.nx + c.ny + c.nw;
+    c.in = malloc(c.n * sizeof *c.in), c.ref = malloc(c.n * sizeof *c.ref);
+    c.got = malloc(c.n * sizeof *c.got);
+    c.in32 = malloc(c.n * sizeof *c.in32), c.got32 = malloc(c.n * sizeof *c.got32);
+    cr_assert(c.in && c.ref && c.got && c.in32 && c.got32);
+    for (size_t i = 0; i < c.n; ++i) c.in32[i] = pml_rng_normal(seed, t, i), c.in[i] = c.in32[i];
+    return c;
+}
+
+static void dcase_free(dcase *c)
+{
+    free(c->in), free(c->ref), free(c->got), free(c->in32), free(c->got32);
+}
+
+/* got (double) and got32 (float) against the reference ref, len elements of product `name` */
+static void expect_product(size_t t, const char *name, const double *got, const float *got32,
+                           const double *ref, size_t len)
+{
+    char what[64];
+    snprintf(what, sizeof what, "geometry %zu f64 %s", t, name);
+    cr_expect(pml_test_close_f64(what, got, ref, len, PML_TOL_GEMM_F64), "%s", what);
+    float *r = malloc(len * sizeof *r);
+    cr_assert(r != NULL);
+    for (size_t i = 0; i < len; ++i) r[i] = (float)ref[i];
+    snprintf(what, sizeof what, "geometry %zu f32 %s", t, name);
+    cr_expect(pml_test_close_f32(what, got32, r, len, PML_TOL_GEMM_F32), "%s", what);
+    free(r);
+}
+
 Test(conv, direct_kernels_equal_the_references_for_any_thread_count)
 {
     pml_device *dev = pml_test_open_cpu();
     for (size_t t = 0; t < sizeof dgeoms / sizeof dgeoms[0]; ++t) {
-        const pml_conv_geom g = dgeom(dgeoms[t]);
-        const int64_t cout = dgeoms[t][10];
-        const size_t nx = (size_t)(g.batch * g.c * g.h * g.w), ny = (size_t)(g.batch * cout * g.ho * g.wo);
-        const size_t nw = (size_t)(cout * g.c * g.kh * g.kw), n = nx + ny + nw;
-        /* inputs, then y, dx, dw: the reference in double, the kernels in double and float */
-        double *in = malloc(n * sizeof *in), *ref = malloc(n * sizeof *ref);
-        double *got = malloc(n * sizeof *got);
-        float *in32 = malloc(n * sizeof *in32), *got32 = malloc(n * sizeof *got32);
-        float *other = malloc(n * sizeof *other);
-        cr_assert(in && ref && got && in32 && got32 && other);
-        for (size_t i = 0; i < n; ++i) in32[i] = pml_rng_normal(21, t, i), in[i] = in32[i];
-        const double *x = in, *w = in + nx, *dy = in + nx + nw;
+        dcase c = dcase_make(dgeoms[t], 21, t);
+        const pml_conv_geom g = c.g;
+        const int64_t cout = c.cout;
+        const size_t nx = c.nx, ny = c.ny, nw = c.nw;
+        float *other = malloc(c.n * sizeof *other);
+        cr_assert(other != NULL);
+        const double *x = c.in, *w = c.in + nx, *dy = c.in + nx + nw;
+        double *ref = c.ref;
         reference_direct(&g, cout, x, w, dy, ref, ref + ny, ref + ny + nx);
         /* the references are the forward's adjoints: <y, dy> = <x, dx> = <w, dw> */
         double yd = 0, xd = 0, wd = 0;
@@ -167,39 +208,30 @@ Test(conv, direct_kernels_equal_the_references_for_any_thread_count)
         for (size_t i = 0; i < nw; ++i) wd += w[i] * ref[ny + nx + i];
         cr_expect(fabs(yd - xd) <= 1e-9 * (1 + fabs(yd)) && fabs(yd - wd) <= 1e-9 * (1 + fabs(yd)),
                   "geometry %zu: <y, dy> %.12g, <x, dx> %.12g, <w, dw> %.12g", t, yd, xd, wd);
-        run_direct(dev, PML_F64, &g, cout, x, w, dy, got, got + ny, got + ny + nx);
-        char what[64];
+        run_direct(dev, PML_F64, &g, cout, x, w, dy, c.got, c.got + ny, c.got + ny + nx);
+        const float *x32 = c.in32, *w32 = c.in32 + nx, *dy32 = c.in32 + nx + nw;
+        run_direct(dev, PML_F32, &g, cout, x32, w32, dy32, c.got32, c.got32 + ny,
+                   c.got32 + ny + nx);
         static const char *names[3] = {"forward", "backward_data", "backward_weight"};
         const size_t off[3] = {0, ny, ny + nx}, len[3] = {ny, nx, nw};
-        for (int k = 0; k < 3; ++k) {
-            snprintf(what, sizeof what, "geometry %zu f64 %s", t, names[k]);
-            cr_expect(pml_test_close_f64(what, got + off[k], ref + off[k], len[k],
-                                         PML_TOL_GEMM_F64), "%s", what);
-        }
-        const float *x32 = in32, *w32 = in32 + nx, *dy32 = in32 + nx + nw;
-        run_direct(dev, PML_F32, &g, cout, x32, w32, dy32, got32, got32 + ny, got32 + ny + nx);
-        for (int k = 0; k < 3; ++k) {
-            float *r = malloc(len[k] * sizeof *r);
-            for (size_t i = 0; i < len[k]; ++i) r[i] = (float)ref[off[k] + i];
-            snprintf(what, sizeof what, "geometry %zu f32 %s", t, names[k]);
-            cr_expect(pml_test_close_f32(what, got32 + off[k], r, len[k], PML_TOL_GEMM_F32),
-                      "%s", what);
-            free(r);
-        }
+        for (int k = 0; k < 3; ++k)
+            expect_product(t, names[k], c.got + off[k], c.got32 + off[k], ref + off[k], len[k]);
 #ifdef _OPENMP
         /* the same bits on 1 and 3 threads */
         const int was = omp_get_max_threads();
         for (int threads = 1; threads <= 3; threads += 2) {
+            char what[64];
             omp_set_num_threads(threads);
             run_direct(dev, PML_F32, &g, cout, x32, w32, dy32, other, other + ny,
                        other + ny + nx);
             snprintf(what, sizeof what, "geometry %zu on %d threads", t, threads);
-            cr_expect(pml_test_equal_bytes(what, other, got32, ny + nx + nw, sizeof(float)),
+            cr_expect(pml_test_equal_bytes(what, other, c.got32, ny + nx + nw, sizeof(float)),
                       "%s", what);
         }
         omp_set_num_threads(was);
 #endif
-        free(in), free(ref), free(got), free(in32), free(got32), free(other);
+        free(other);
+        dcase_free(&c);
     }
     pml_device_close(dev);
 }
@@ -217,15 +249,9 @@ Test(conv, direct_kernels_ignore_inputs_no_output_reads)
     };
     pml_device *dev = pml_test_open_cpu();
     for (size_t t = 0; t < sizeof ngeoms / sizeof ngeoms[0]; ++t) {
-        const pml_conv_geom g = dgeom(ngeoms[t]);
-        const int64_t cout = ngeoms[t][10];
-        const size_t nx = (size_t)(g.batch * g.c * g.h * g.w), ny = (size_t)(g.batch * cout * g.ho * g.wo);
-        const size_t nw = (size_t)(cout * g.c * g.kh * g.kw), n = nx + ny + nw;
-        double *in = malloc(n * sizeof *in), *ref = malloc(n * sizeof *ref);
-        double *got = malloc(n * sizeof *got);
-        float *in32 = malloc(n * sizeof *in32), *got32 = malloc(n * sizeof *got32);
-        cr_assert(in && ref && got && in32 && got32);
-        for (size_t i = 0; i < n; ++i) in32[i] = pml_rng_normal(22, t, i), in[i] = in32[i];
+        dcase c = dcase_make(ngeoms[t], 22, t);
+        const pml_conv_geom g = c.g;
+        const size_t nx = c.nx, ny = c.ny, nw = c.nw;
         /* an image element is read when some output's tap lands on it */
         size_t unread = 0;
         for (int64_t iy = 0; iy < g.h; ++iy)
@@ -238,32 +264,22 @@ Test(conv, direct_kernels_ignore_inputs_no_output_reads)
                 if (ry && rx) continue;
                 for (int64_t bc = 0; bc < g.batch * g.c; ++bc) {
                     const size_t i = (size_t)((bc * g.h + iy) * g.w + ix);
-                    in[i] = in32[i] = bc % 2 ? (float)INFINITY : (float)NAN;
+                    c.in[i] = c.in32[i] = bc % 2 ? (float)INFINITY : (float)NAN;
                     ++unread;
                 }
             }
         cr_assert(unread > 0, "geometry %zu reads every input", t);
-        const double *x = in, *w = in + nx, *dy = in + nx + nw;
-        reference_direct(&g, cout, x, w, dy, ref, ref + ny, ref + ny + nx);
-        for (size_t i = 0; i < ny + nw; ++i) cr_assert(isfinite(ref[i < ny ? i : nx + i]));
-        run_direct(dev, PML_F64, &g, cout, x, w, dy, got, got + ny, got + ny + nx);
-        const float *x32 = in32, *w32 = in32 + nx, *dy32 = in32 + nx + nw;
-        run_direct(dev, PML_F32, &g, cout, x32, w32, dy32, got32, got32 + ny, got32 + ny + nx);
-        char what[64];
-        static const char *names[2] = {"forward", "backward_weight"};
-        const size_t off[2] = {0, ny + nx}, len[2] = {ny, nw};
-        for (int k = 0; k < 2; ++k) {
-            snprintf(what, sizeof what, "geometry %zu f64 %s", t, names[k]);
-            cr_expect(pml_test_close_f64(what, got + off[k], ref + off[k], len[k],
-                                         PML_TOL_GEMM_F64), "%s", what);
-            float *r = malloc(len[k] * sizeof *r);
-            for (size_t i = 0; i < len[k]; ++i) r[i] = (float)ref[off[k] + i];
-            snprintf(what, sizeof what, "geometry %zu f32 %s", t, names[k]);
-            cr_expect(pml_test_close_f32(what, got32 + off[k], r, len[k], PML_TOL_GEMM_F32),
-                      "%s", what);
-            free(r);
-        }
-        free(in), free(ref), free(got), free(in32), free(got32);
+        const double *x = c.in, *w = c.in + nx, *dy = c.in + nx + nw;
+        reference_direct(&g, c.cout, x, w, dy, c.ref, c.ref + ny, c.ref + ny + nx);
+        for (size_t i = 0; i < ny + nw; ++i) cr_assert(isfinite(c.ref[i < ny ? i : nx + i]));
+        run_direct(dev, PML_F64, &g, c.cout, x, w, dy, c.got, c.got + ny, c.got + ny + nx);
+        const float *x32 = c.in32, *w32 = c.in32 + nx, *dy32 = c.in32 + nx + nw;
+        run_direct(dev, PML_F32, &g, c.cout, x32, w32, dy32, c.got32, c.got32 + ny,
+                   c.got32 + ny + nx);
+        expect_product(t, "forward", c.got, c.got32, c.ref, ny);
+        expect_product(t, "backward_weight", c.got + ny + nx, c.got32 + ny + nx,
+                       c.ref + ny + nx, nw);
+        dcase_free(&c);
     }
     pml_device_close(dev);
 }
