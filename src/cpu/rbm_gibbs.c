@@ -16,9 +16,7 @@ static inline float unit_prob(const pml_rbm_sample_args *a, int64_t r, int64_t j
 {
     const float x = a->pre[r * a->n + j];
     if (!a->logistic) return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;
-    float z = (float)a->beta * (x + (a->bias ? a->bias[j] : 0.0f));
-    if (a->base) z = z + (float)(1.0 - a->beta) * a->base[j];
-    return pml_rbm_logistic(z);
+    return pml_rbm_logistic(pml_rbm_unit_z(x, a->bias, a->base, a->beta, j));
 }
 
 static inline void unit_store(const pml_rbm_sample_args *a, int64_t e, float p, uint32_t u)

@@ -12,11 +12,7 @@ static __device__ float unit_prob(const pml_rbm_sample_args &a, int64_t r, int64
 {
     const float x = a.pre[r * a.n + j];
     if (!a.logistic) return x < 0.0f ? 0.0f : x > 1.0f ? 1.0f : x;
-    /* rounded step by step as the CPU (ISO C: no contraction) rounds it; nvcc would fuse the
-     * multiply-adds otherwise */
-    float z = __fmul_rn((float)a.beta, __fadd_rn(x, a.bias ? a.bias[j] : 0.0f));
-    if (a.base) z = __fadd_rn(z, __fmul_rn((float)(1.0 - a.beta), a.base[j]));
-    return pml_rbm_logistic(z);
+    return pml_rbm_logistic(pml_rbm_unit_z(x, a.bias, a.base, a.beta, j));
 }
 
 static __global__ void sample_kernel(pml_rbm_sample_args a)
