@@ -5,10 +5,12 @@
  *   1. the active bonds of every row word and direction: the satisfied bonds by bit logic,
  *      then u < thr bit-sliced, one Philox block (four bit planes of 32 bonds) at a time
  *      until every lane is decided, 16 words' blocks at once in SIMD lanes;
- *   2. the clusters by union-find over the sites (parent links, path halving, the larger
- *      root linked under the smaller, so that a root is always its set's smallest site: the
- *      label the contract flips by): runs of right bonds are linked in one scan, then the
- *      other bonds united, visited with count-trailing-zeros;
+ *   2. the clusters by union-find over the sites (parent links, the larger root linked
+ *      under the smaller, so that a root is always its set's smallest site: the label the
+ *      contract flips by): runs of right bonds are linked in one scan, then the other bonds
+ *      united, visited with count-trailing-zeros, with no branch on the data in the common
+ *      case (two hops without a test, halving only longer paths; the link stored whether or
+ *      not the two were one set already);
  *   3. the flips: a cluster's bit from the flip stream, one Philox block per 128 sites, read
  *      by each site's root (one pass in site order turns every parent into a root); then, when measuring, the bond and spin sums by popcounts on the row
  *      words.
@@ -21,6 +23,7 @@
 
 #include "cpu/cpu.h"
 #include "cpu/philox16.h"
+#include "cpu/simd.h"
 #include "ops/ising_cluster.h"
 
 static inline int32_t find(int32_t *p, int32_t i)
@@ -45,6 +48,25 @@ static inline int32_t unite(int32_t *p, int32_t a, int32_t b)
 }
 
 static inline int bit(const uint32_t *words, int64_t x) { return (int)((words[x >> 5] >> (x & 31)) & 1u); }
+
+/* The root of i after two hops taken without a test (a root is its own parent), then
+ * halving whatever remains: near T_c a find from a run start takes 0.5 hops on average, and
+ * a loop whose exit is a coin flip mispredicted once a union or so. */
+static inline int32_t find_fast(int32_t *p, int32_t i)
+{
+    i = p[p[i]];
+    return __builtin_expect(p[i] != i, 0) ? find(p, i) : i;
+}
+
+/* Unite the sets of a and b with no branch on the data: the larger root linked under the
+ * smaller, which is a root linked to itself when they were one set already. */
+static inline void unite_fast(int32_t *p, int32_t a, int32_t b)
+{
+    a = find_fast(p, a);
+    b = find_fast(p, b);
+    const int32_t lo = a < b ? a : b, hi = a < b ? b : a;
+    p[hi] = lo;
+}
 
 /* One replica's call: its arguments, scratch and the sweep's state. */
 typedef struct sw_rep {
@@ -139,25 +161,30 @@ __attribute__((noinline)) static void label_rows(const sw_rep *R, int64_t y0, in
         int32_t *pr = par + y * lx, *rr = rs + y * lx;
         const int32_t base = (int32_t)(y * lx);
         int32_t cur = base; /* the run's first site, in a register */
-        pr[0] = rr[0] = base;
-        for (int64_t x = 1; x < lx; ++x) {
-            /* by masks, not a choice: the bond is a coin flip, and GCC made the choice a
-             * branch that mispredicted about every other site (a third of a one-thread
-             * sweep's labelling at 128^2) */
-            const int32_t keep = -(int32_t)bit(ar, x - 1);
-            cur = (cur & keep) | ((base + (int32_t)x) & ~keep);
-            pr[x] = rr[x] = cur;
+        uint32_t carry = 0;     /* the right bond of the last site of the word before */
+        for (int64_t w = 0; w < XW; ++w) {
+            /* bit l: site 32 w + l has a bond from its left neighbour */
+            const uint32_t from = (ar[w] << 1) | carry;
+            carry = ar[w] >> 31;
+            const int64_t n = lx - 32 * w < 32 ? lx - 32 * w : 32;
+            for (int64_t l = 0; l < n; ++l) {
+                /* by masks, not a choice: the bond is a coin flip, and GCC made the choice a
+                 * branch that mispredicted about every other site (a third of a one-thread
+                 * sweep's labelling at 128^2) */
+                const int32_t keep = -(int32_t)((from >> l) & 1u);
+                cur = (cur & keep) | ((base + (int32_t)(32 * w + l)) & ~keep);
+                pr[32 * w + l] = rr[32 * w + l] = cur;
+            }
         }
     }
     for (int64_t y = y0; y < y1; ++y) {
         const int32_t base = (int32_t)(y * lx);
         const uint32_t *ar = R->actR + y * XW;
-        if (bit(ar, lx - 1)) unite(par, rs[base + lx - 1], base);
+        if (bit(ar, lx - 1)) unite_fast(par, rs[base + lx - 1], base);
         if (y + 1 == y1 && !last) break;
         const int64_t yd = y + 1 == ly ? 0 : y + 1;
         const int32_t below = (int32_t)(yd * lx);
         const uint32_t *ard = R->actR + yd * XW, *ad = R->actD + y * XW;
-        int32_t lastA = -1, lastB = -1; /* the last pair of runs united in this row */
         for (int64_t w = 0; w < XW; ++w) {
             /* down bonds at x whose x - 1 also has one, with right bonds at x - 1 above and
              * below: already joined */
@@ -167,13 +194,8 @@ __attribute__((noinline)) static void label_rows(const sw_rep *R, int64_t y0, in
             const uint32_t rd = (ard[w] << 1) | (w > 0 ? ard[w - 1] >> 31 : 0u);
             for (uint32_t u = m & ~(prev & rr & rd); u; u &= u - 1) {
                 const int32_t x = (int32_t)(32 * w) + __builtin_ctz(u);
-                /* the runs' first sites (their links are the only ones a union changes);
-                 * the same two runs as the last bond: already joined */
-                const int32_t a = rs[base + x], b = rs[below + x];
-                if (a == lastA && b == lastB) continue;
-                lastA = a;
-                lastB = b;
-                unite(par, a, b);
+                /* the runs' first sites (their links are the only ones a union changes) */
+                unite_fast(par, rs[base + x], rs[below + x]);
             }
         }
     }
@@ -183,12 +205,28 @@ __attribute__((noinline)) static void label_rows(const sw_rep *R, int64_t y0, in
 /* Step 3 for rows [y0, y1): each site's cluster bit from the flip words by its root (lab[i]
  * when given, else par[i], a root after label_rows over the whole lattice); then, with bm,
  * the rows' bond and spin sums (rows y1 mod ly flipped too by then). */
+PML_SIMD_CLONES
 static void apply_rows(const sw_rep *R, const int32_t *root, int64_t y0, int64_t y1)
 {
+    const int64_t lx = R->lx, XW = R->XW;
+    const uint32_t *fw = R->fw;
     for (int64_t y = y0; y < y1; ++y)
-        for (int64_t w = 0; w < R->XW; ++w) {
-            uint32_t *word = &R->rows[y * R->XW + w];
-            *word = pml_ising_sw_apply(*word, root, R->fw, R->lx, y, w); /* as CUDA does */
+        for (int64_t w = 0; w < XW; ++w) {
+            uint32_t *word = &R->rows[y * XW + w];
+            if (32 * w + 32 > lx) { /* a partial word: as CUDA does */
+                *word = pml_ising_sw_apply(*word, root, fw, lx, y, w);
+                continue;
+            }
+            /* a whole word: pml_ising_sw_apply's lookups with a constant count, in vector
+             * gathers */
+            const int32_t *rt = root + y * lx + 32 * w;
+            uint32_t mask = 0;
+#pragma omp simd reduction(| : mask)
+            for (int l = 0; l < 32; ++l) {
+                const int32_t c = rt[l];
+                mask |= ((fw[c >> 5] >> (c & 31)) & 1u) << l;
+            }
+            *word ^= mask;
         }
 }
 
