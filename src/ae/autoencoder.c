@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "ae/ae_model.h"
 
 pml_ae_config pml_ae_defaults(void)
@@ -347,8 +348,8 @@ pml_status pml_ae_load(pml_device *dev, const char *path, int64_t max_batch,
     char *end1 = NULL, *end2 = NULL;
     if (s == PML_OK) {
         c.vae = strcmp(vae, "1") == 0;
-        c.beta = strtod(beta, &end1);
-        c.sigma = strtod(sigma, &end2);
+        c.beta = pml_strtod_dec(beta, &end1);
+        c.sigma = pml_strtod_dec(sigma, &end2);
         if (pml_loss_parse(loss, &c.loss) != PML_OK || *end1 || *end2 ||
             (strcmp(vae, "0") != 0 && !c.vae))
             s = pml_set_error(PML_ERR_BAD_FORMAT,

@@ -29,6 +29,11 @@ typedef enum pml_opt_type {
 } pml_opt_type;
 
 #define PML_OPT_STR_MAX 4095
+/* The largest |J| and |B| the Ising and mean-field commands take: only J/T and B/T matter,
+ * and much larger values overflow the energy's moments (1e308 printed e = -inf). */
+#define PML_CLI_FIELD_MAX 1e6
+/* The lowest T they take: 1/T^2 multiplies C and chi, and at T = 1e-300 it made C NaN. */
+#define PML_CLI_T_MIN 1e-6
 
 typedef struct pml_opt {
     const char *name; /* without the dashes: "device" */
@@ -58,6 +63,10 @@ int pml_cli_usage(const char *command, const char *option, const char *fmt, ...)
     ;
 
 /* Report a failed physml call on stderr ("physml CMD: what: status: detail"); returns 1. */
+/* A count option (--subset N and the like; 0 means all) against the size of what it takes
+ * from: 0 when n <= size, else a usage error naming the option (2). Taking everything when
+ * more was asked would ignore the number quietly. */
+int pml_cli_fits(const char *command, const char *option, int64_t n, int64_t size, const char *of);
 int pml_cli_fail(const char *command, const char *what, pml_status s);
 
 /* Open the device named on the command line. 0 on success; otherwise a one-line error and

@@ -275,6 +275,10 @@ int pml_cmd_ae_train(int argc, char **argv)
                                      &test)) != PML_OK)
         FAIL("loading the test set");
     pml_dataset *base = full, *tbase = test;
+    if ((rc = pml_cli_fits(TRAIN, "subset", subset, pml_dataset_size(full), "training images")) ||
+        (rc = pml_cli_fits(TRAIN, "test-subset", test_subset, pml_dataset_size(test),
+                           "test images")))
+        goto done;
     if (subset > 0 && subset < pml_dataset_size(full)) {
         if ((s = pml_dataset_head(full, subset, &sub)) != PML_OK) FAIL("--subset");
         base = sub;

@@ -7,10 +7,11 @@
 
 #include "cli/ae_cli.h"
 
-/* The model file and the test split (its first `test_n`, 0: all) on dev. */
+/* The model file and the test split (its first `test_n`, 0: all, more than it holds refused
+ * as option n_opt's error) on dev. */
 static int load(const char *cmd, pml_device *dev, const char *model, const char *data,
-                int train_split, int64_t test_n, pml_autoencoder **ae, pml_dataset **all,
-                pml_dataset **part)
+                int train_split, int64_t test_n, const char *n_opt, pml_autoencoder **ae,
+                pml_dataset **all, pml_dataset **part)
 {
     pml_status s = pml_ae_load(dev, model, 256, ae);
     if (s != PML_OK) return pml_cli_fail(cmd, "--model", s);
@@ -20,6 +21,8 @@ static int load(const char *cmd, pml_device *dev, const char *model, const char 
     if (s != PML_OK) return pml_cli_fail(cmd, train_split ? "loading the training set"
                                                           : "loading the test set", s);
     *part = *all;
+    if (n_opt && pml_cli_fits(cmd, n_opt, test_n, pml_dataset_size(*all), "images of the split"))
+        return 2;
     if (test_n > 0 && test_n < pml_dataset_size(*all)) {
         pml_dataset *h = NULL;
         if ((s = pml_dataset_head(*all, test_n, &h)) != PML_OK)
@@ -50,6 +53,10 @@ static int train_normal(pml_device *dev, const char *data, const char *preset, i
     pml_status s = pml_dataset_load(dev, dir, PML_SPLIT_TRAIN, &full);
     if (s != PML_OK) return pml_cli_fail(ANOMALY, "loading the training set", s);
     pml_dataset *base = full;
+    if (pml_cli_fits(ANOMALY, "subset", subset, pml_dataset_size(full), "training images")) {
+        pml_dataset_destroy(full);
+        return 2;
+    }
     if (subset > 0 && subset < pml_dataset_size(full) &&
         (s = pml_dataset_head(full, subset, &head)) == PML_OK)
         base = head;
@@ -133,12 +140,15 @@ int pml_cmd_ae_anomaly(int argc, char **argv)
             pml_status s = pml_dataset_load_expect(dev, dir, PML_SPLIT_TEST,
                                                    pml_model_in_features(pml_ae_model(ae)), &all);
             test = all;
-            if (s == PML_OK && test_n > 0 && test_n < pml_dataset_size(all))
+            if (s == PML_OK)
+                r = pml_cli_fits(ANOMALY, "test-subset", test_n, pml_dataset_size(all),
+                                 "test images");
+            if (!r && s == PML_OK && test_n > 0 && test_n < pml_dataset_size(all))
                 s = pml_dataset_head(all, test_n, &test);
-            if (s != PML_OK) r = pml_cli_fail(ANOMALY, "loading the test set", s);
+            if (!r && s != PML_OK) r = pml_cli_fail(ANOMALY, "loading the test set", s);
         }
     } else {
-        r = load(ANOMALY, dev, model, data, 0, test_n, &ae, &all, &test);
+        r = load(ANOMALY, dev, model, data, 0, test_n, "test-subset", &ae, &all, &test);
     }
     pml_ae_cli_anomaly_result res;
     if (!r) r = pml_ae_cli_anomaly(ANOMALY, ae, test, keep, out, quiet, &res);
@@ -272,7 +282,7 @@ int pml_cmd_ae_reconstruct(int argc, char **argv)
     if ((r = pml_cli_open_device(RECON, device, &dev))) return r;
     pml_autoencoder *ae = NULL;
     pml_dataset *all = NULL, *test = NULL;
-    r = load(RECON, dev, model, data, 0, 64, &ae, &all, &test);
+    r = load(RECON, dev, model, data, 0, 64, NULL, &ae, &all, &test);
     if (!r) {
         int rows = 0, cols = 0;
         pml_ae_cli_image(ae, &rows, &cols);
@@ -318,7 +328,8 @@ int pml_cmd_ae_encode(int argc, char **argv)
     if ((r = pml_cli_open_device(ENCODE, device, &dev))) return r;
     pml_autoencoder *ae = NULL;
     pml_dataset *all = NULL, *ds = NULL;
-    r = load(ENCODE, dev, model, data, strcmp(split, "train") == 0, subset, &ae, &all, &ds);
+    r = load(ENCODE, dev, model, data, strcmp(split, "train") == 0, subset, "subset", &ae, &all,
+             &ds);
     const int64_t n = r ? 0 : pml_dataset_size(ds), L = r ? 0 : pml_ae_latent(ae),
                   W = r ? 0 : pml_ae_code_width(ae), mb = 256;
     float *code = r ? NULL : malloc((size_t)(mb * W) * sizeof *code);

@@ -297,8 +297,8 @@ int pml_cmd_ising_scan(int argc, char **argv)
     const pml_opt opts[] = {
         {"L", PML_OPT_STR, &Ls, "L1,L2", "lattice sides, even (32,64)"},
         {"T", PML_OPT_STR, &Ts, "A:B:STEP", "temperatures: a range or a list (1.5:3.5:0.05)"},
-        {"B", PML_OPT_DOUBLE, &B, "B", "field (0)", -HUGE_VAL, HUGE_VAL},
-        {"J", PML_OPT_DOUBLE, &J, "J", "coupling (1)", -HUGE_VAL, HUGE_VAL},
+        {"B", PML_OPT_DOUBLE, &B, "B", "field (0)", -PML_CLI_FIELD_MAX, PML_CLI_FIELD_MAX},
+        {"J", PML_OPT_DOUBLE, &J, "J", "coupling (1)", -PML_CLI_FIELD_MAX, PML_CLI_FIELD_MAX},
         {"rule", PML_OPT_CHOICE, &rule_s, "R", "update rule (metropolis)",
          .choices = PML_ISING_RULE_CHOICES},
         {"cluster", PML_OPT_CHOICE, &cluster_s, "R",
@@ -337,10 +337,10 @@ int pml_cmd_ising_scan(int argc, char **argv)
     double T[4096];
     s.nT = pml_parse_range(Ts, T, 4096);
     for (int i = 0; i < s.nT; ++i)
-        if (!(T[i] > 0)) s.nT = -1;
+        if (!(T[i] >= PML_CLI_T_MIN) || (i && !(T[i] > T[i - 1]))) s.nT = -1;
     if (s.nT < 1)
-        return pml_cli_usage("ising scan", "T", "'%.200s': A:B:STEP or a list, all T > 0, at "
-                             "most 4096 temperatures", Ts);
+        return pml_cli_usage("ising scan", "T", "'%.200s': A:B:STEP or an increasing list, all "
+                             "T >= %g, at most 4096 temperatures", Ts, PML_CLI_T_MIN);
     const int rule = pml_parse_rule(rule_s);
     const int cluster = strcmp(cluster_s, "none") == 0 ? -1 : pml_parse_rule(cluster_s);
     if ((r = pml_ising_rule_check("ising scan", rule, B, &device)) != 0) return r;

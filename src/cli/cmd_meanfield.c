@@ -98,10 +98,10 @@ int pml_cmd_meanfield(int argc, char **argv)
     int json = 0, quiet = 0;
     const char *out = "out/meanfield";
     const pml_opt opts[] = {
-        {"T", PML_OPT_DOUBLE, &a.T, "T", "temperature (3.0)", 0, HUGE_VAL, 1},
-        {"B", PML_OPT_DOUBLE, &a.B, "B", "field, B > 0 favours +1 (0)", -HUGE_VAL, HUGE_VAL},
+        {"T", PML_OPT_DOUBLE, &a.T, "T", "temperature (3.0)", PML_CLI_T_MIN, HUGE_VAL},
+        {"B", PML_OPT_DOUBLE, &a.B, "B", "field, B > 0 favours +1 (0)", -PML_CLI_FIELD_MAX, PML_CLI_FIELD_MAX},
         {"J", PML_OPT_DOUBLE, &a.J, "J", "coupling (1); T_c^MF = qJ must be > 0 for the plots",
-         -HUGE_VAL, HUGE_VAL},
+         -PML_CLI_FIELD_MAX, PML_CLI_FIELD_MAX},
         {"q", PML_OPT_INT, &a.q, "Q", "coordination number (4: square lattice)", 1, 1000},
         {"json", PML_OPT_FLAG, &json, NULL, "print one JSON object"},
         {"out", PML_OPT_STR, &out, "DIR", "meanfield.gp, .dat and meanfield.png (out/meanfield)"},

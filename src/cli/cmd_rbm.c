@@ -229,7 +229,8 @@ int pml_cmd_rbm_train(int argc, char **argv)
     pml_rbm *m = NULL;
     pml_rbm_train_result res;
     memset(&res, 0, sizeof res);
-    r = pml_rbm_cli_load(TRAIN, dev, data, subset, test_subset, 0, &all, ais ? &test : NULL);
+    r = pml_rbm_cli_load(TRAIN, dev, data, subset, test_subset, 0, &all, ais ? &test : NULL,
+                         "subset", "test-subset");
     pml_status s = PML_OK;
     if (!r) {
         s = pml_dataset_split(all, val, seed, &train, &vset);
@@ -420,7 +421,7 @@ int pml_cmd_rbm_logz(int argc, char **argv)
     int trusted = 1;
     pml_dataset *train = NULL, *test = NULL;
     r = pml_rbm_cli_load(LOGZ, dev, data, base_subset, test_subset, pml_rbm_visible(m),
-                         exact ? NULL : &train, &test);
+                         exact ? NULL : &train, &test, "base-subset", "test-subset");
     if (!r && exact) {
         s = pml_rbm_logz_exact(m, &logz);
         if (s != PML_OK) r = pml_cli_fail(LOGZ, "exact log Z", s);

@@ -278,8 +278,9 @@ int pml_cmd_rbm_ising(int argc, char **argv)
     if (nt < 1) return pml_cli_usage(CMD, "T", "'%s': needs A:B:STEP or a list, at most %d values",
                                      Ttext, MAX_T);
     for (int i = 0; i < nt; ++i)
-        if (!(T[i] > 0.05 && T[i] < 1e3))
-            return pml_cli_usage(CMD, "T", "%g: temperatures must lie in (0.05, 1000)", T[i]);
+        if (!(T[i] > 0.05 && T[i] < 1e3) || (i && !(T[i] > T[i - 1])))
+            return pml_cli_usage(CMD, "T", "%g: temperatures must increase within (0.05, 1000)",
+                                 T[i]);
     if (p.chains * p.every < BLOCKS)
         return pml_cli_usage(CMD, "every", "needs chains x every >= %d samples", BLOCKS);
     if (out && pml_cli_out_dir(CMD, out)) return 1;

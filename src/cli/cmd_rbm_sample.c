@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "cli/rbm_cli.h"
 
 #define SAMPLE "rbm sample"
@@ -48,7 +49,7 @@ int pml_cmd_rbm_sample(int argc, char **argv)
     if (!r && !pv) r = pml_cli_fail(SAMPLE, "memory", PML_ERR_OUT_OF_MEMORY);
     pml_dataset *start = NULL;
     if (!r && from_data)
-        r = pml_rbm_cli_load(SAMPLE, dev, data, 0, chains, nv, NULL, &start);
+        r = pml_rbm_cli_load(SAMPLE, dev, data, 0, chains, nv, NULL, &start, NULL, "chains");
     if (!r && start && pml_dataset_size(start) < chains)
         r = pml_cli_usage(SAMPLE, "chains", "%lld chains, the test set holds %lld images",
                           (long long)chains, (long long)pml_dataset_size(start));
@@ -75,7 +76,7 @@ int pml_cmd_rbm_complete(int argc, char **argv)
     const char *model = NULL, *out = NULL, *device = "auto", *data = NULL, *occ = "bottom";
     int64_t count = 16, steps = 500, average = 400;
     uint64_t seed = 1;
-    int json = 0, quiet = 0;
+    int json = 0, quiet = 0, average_given = 0;
     const pml_opt opts[] = {
         {"model", PML_OPT_STR, &model, "FILE", "the RBM (.safetensors)"},
         {"data", PML_OPT_STR, &data, "DIR", "MNIST-format directory: its test images"},
@@ -83,7 +84,9 @@ int pml_cmd_rbm_complete(int argc, char **argv)
         {"occlude", PML_OPT_STR, &occ, "HOW", "bottom (default), right or random:F"},
         {"steps", PML_OPT_INT, &steps, "K", "Gibbs steps with the observed pixels clamped (500)",
          1, 1e7},
-        {"average", PML_OPT_INT, &average, "K", "average p(v|h) over the last K steps (400)", 1, 1e7},
+        {"average", PML_OPT_INT, &average, "K",
+         "average p(v|h) over the last K steps, K <= --steps (400, or --steps when fewer)", 1, 1e7,
+         .given = &average_given},
         {"seed", PML_OPT_U64, &seed, "S", "seed (1)"},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"out", PML_OPT_STR, &out, "DIR", "completion.png: truth | occluded | completed"},
@@ -100,10 +103,16 @@ int pml_cmd_rbm_complete(int argc, char **argv)
     if (r) return r == 1 ? 0 : r;
     if (!model) return pml_cli_usage(COMPLETE, "model", "needs --model FILE");
     if (!out) return pml_cli_usage(COMPLETE, "out", "needs --out DIR");
+    if (average > steps) {
+        if (average_given)
+            return pml_cli_usage(COMPLETE, "average", "%lld: at most --steps (%lld)",
+                                 (long long)average, (long long)steps);
+        average = steps; /* the default, as its help says */
+    }
     double frac = 0.5;
     if (strncmp(occ, "random:", 7) == 0) {
         char *end = NULL;
-        frac = strtod(occ + 7, &end);
+        frac = pml_strtod_dec(occ + 7, &end);
         if (end == occ + 7 || *end || !(frac > 0 && frac < 1))
             return pml_cli_usage(COMPLETE, "occlude", "'%s': random:F needs 0 < F < 1", occ);
     } else if (strcmp(occ, "bottom") && strcmp(occ, "right")) {
@@ -120,7 +129,8 @@ int pml_cmd_rbm_complete(int argc, char **argv)
     pml_rbm_completion res;
     pml_status s = pml_rbm_load(dev, model, count, &m);
     if (s != PML_OK) r = pml_cli_fail(COMPLETE, model, s);
-    if (!r) r = pml_rbm_cli_load(COMPLETE, dev, data, 0, count, pml_rbm_visible(m), NULL, &test);
+    if (!r) r = pml_rbm_cli_load(COMPLETE, dev, data, 0, count, pml_rbm_visible(m), NULL, &test,
+                                     NULL, "count");
     if (!r)
         r = pml_rbm_cli_complete(COMPLETE, m, test, bz, threshold, occ, frac, steps, average,
                                  seed, out, quiet, &res);

@@ -63,7 +63,8 @@ int pml_cmd_train(int argc, char **argv)
          .given = &a.given.checkpoint_every},
         {"resume", PML_OPT_STR, &a.resume, "FILE",
          "continue the run a checkpoint holds, to the result of an uninterrupted run; give the "
-         "options of the run that wrote it (--epochs may grow)"},
+         "options of the run that wrote it (--epochs may grow, except under a schedule made from it: "
+         "the presets' cosine:EPOCHS)"},
         {"out", PML_OPT_STR, &a.out, "DIR", "loss.dat, loss.gp, loss.png (out/train)"},
         {"json", PML_OPT_FLAG, &a.json, NULL, "one JSON object per epoch and a final one"},
         {"quiet", PML_OPT_FLAG, &a.quiet, NULL, "no progress on stderr"},

@@ -133,9 +133,10 @@ int pml_gnuplot_render(const char *command, const char *dir, const char *script,
                     script_path);
         return 1;
     }
-    /* the image's temporary name holds only our own characters: it goes into a gnuplot
-     * string, which must not be ended by a name from the user */
-    snprintf(tmp_name, sizeof tmp_name, ".render.%ld.png", (long)getpid());
+    /* the image's temporary name, as the shared writer names one (.BASE.tmp.PID.N), so that
+     * pml_file_publish removes one a killed run left; it goes into a gnuplot string, and
+     * every png name is the command's own (no quote can end the string) */
+    snprintf(tmp_name, sizeof tmp_name, ".%s.tmp.%ld.0", png, (long)getpid());
     if (pml_cli_path(command, tmp, sizeof tmp, dir, tmp_name)) return -1;
     char define[300];
     snprintf(define, sizeof define, "pml_png='%s'", tmp_name);

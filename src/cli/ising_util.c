@@ -4,31 +4,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "cli/ising_cli.h"
 
+/* Lists are "x,y,z": a number after every comma (no empty element, first, middle or last). */
 int pml_parse_i64_list(const char *text, int64_t *out, int cap)
 {
     int n = 0;
-    const char *p = text;
-    while (*p) {
+    for (const char *p = text;;) {
         char *end;
         errno = 0;
-        long long v = strtoll(p, &end, 10);
+        /* digits, not strtoll's leading space or sign: a side or a count is written plainly */
+        if (!(*p >= '0' && *p <= '9')) return -1;
+        const long long v = strtoll(p, &end, 10);
         if (errno || end == p || n >= cap) return -1;
         out[n++] = v;
-        if (*end == ',') p = end + 1;
-        else if (*end == '\0') p = end;
-        else return -1;
+        if (*end == '\0') return n;
+        if (*end != ',') return -1;
+        p = end + 1;
     }
-    return n;
+}
+
+/* One number of a range or list at *p (pml_strtod_dec: decimal, finite), *p moved past it. */
+static int range_number(const char **p, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = pml_strtod_dec(*p, &end);
+    if (end == *p || !isfinite(*v) || (errno == ERANGE && *v != 0.0)) return 0;
+    *p = end;
+    return 1;
 }
 
 int pml_parse_range(const char *text, double *out, int cap)
 {
     double a, b, step;
-    char tail;
-    if (sscanf(text, "%lf:%lf:%lf%c", &a, &b, &step, &tail) == 3) {
-        if (!(step > 0) || !(b >= a) || !isfinite(a) || !isfinite(b)) return -1;
+    const char *p = text;
+    if (range_number(&p, &a) && *p == ':') {
+        ++p;
+        if (!range_number(&p, &b) || *p != ':') return -1;
+        ++p;
+        if (!range_number(&p, &step) || *p != '\0') return -1;
+        if (!(step > 0) || !(b >= a)) return -1;
         /* the count as a double first: (b - a) / step may be far beyond any int */
         const double count = floor((b - a) / step + 1e-9) + 1;
         if (!(count <= cap)) return -1;
@@ -37,17 +54,14 @@ int pml_parse_range(const char *text, double *out, int cap)
         return n;
     }
     int n = 0;
-    const char *p = text;
-    while (*p) {
-        char *end;
-        double v = strtod(p, &end);
-        if (end == p || n >= cap || !isfinite(v)) return -1;
+    for (p = text;;) {
+        double v;
+        if (n >= cap || !range_number(&p, &v)) return -1;
         out[n++] = v;
-        if (*end == ',') p = end + 1;
-        else if (*end == '\0') p = end;
-        else return -1;
+        if (*p == '\0') return n;
+        if (*p != ',') return -1;
+        ++p;
     }
-    return n;
 }
 
 int pml_parse_rule(const char *name)

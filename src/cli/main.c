@@ -55,7 +55,6 @@ int main(int argc, char **argv)
     }
     for (const pml_command *c = commands; c->name; ++c)
         if (strcmp(cmd, c->name) == 0) return c->run(argc, argv);
-    fprintf(stderr, "physml: unknown command '%s'\n\n", cmd);
-    usage(stderr);
+    fprintf(stderr, "physml: unknown command '%.200s' (see physml --help)\n", cmd);
     return 2;
 }

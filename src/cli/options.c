@@ -1,11 +1,13 @@
 /* Option parsing and error reporting shared by every command: every value is checked here,
  * against the option's type and range, before a command sees it. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "cli/cli.h"
 
 static int is_number(pml_opt_type t) { return t == PML_OPT_INT || t == PML_OPT_DOUBLE; }
@@ -15,7 +17,7 @@ static const char *shortest(double x, char buf[32])
 {
     for (int digits = 6; digits <= 17; ++digits) {
         snprintf(buf, 32, "%.*g", digits, x);
-        if (strtod(buf, NULL) == x) break;
+        if (pml_strtod_dec(buf, NULL) == x) break;
     }
     return buf;
 }
@@ -104,6 +106,8 @@ static int set_value(const char *command, const pml_opt *o, const char *v)
     switch (o->type) {
     case PML_OPT_FLAG: *(int *)o->target = 1; return 0;
     case PML_OPT_INT: {
+        /* an optional minus and digits: not strtoll's leading space or plus */
+        if (!isdigit((unsigned char)v[v[0] == '-'])) return refuse(command, o, v);
         const long long x = strtoll(v, &end, 10);
         /* the range is checked on the 64-bit value, before any narrowing */
         if (errno || end == v || *end || (double)x < o->lo || (double)x > o->hi)
@@ -112,16 +116,19 @@ static int set_value(const char *command, const pml_opt *o, const char *v)
         return 0;
     }
     case PML_OPT_U64: {
-        const char *p = v;
-        while (*p == ' ') ++p;
-        if (*p == '-' || *p == '+') return refuse(command, o, v);
-        const unsigned long long x = strtoull(p, &end, 0);
+        /* decimal digits, or 0x and hex digits: no space, sign or octal (strtoull's base 0
+         * read "010" as 8, and skipped a tab before a minus that it then wrapped around) */
+        const int hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+        const char *p = hex ? v + 2 : v;
+        if (!(hex ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p)))
+            return refuse(command, o, v);
+        const unsigned long long x = strtoull(p, &end, hex ? 16 : 10);
         if (errno || end == p || *end) return refuse(command, o, v);
         *(uint64_t *)o->target = (uint64_t)x;
         return 0;
     }
     case PML_OPT_DOUBLE: {
-        const double x = strtod(v, &end);
+        const double x = pml_strtod_dec(v, &end);
         if (errno == ERANGE && x != 0.0) errno = 0; /* overflow gives inf, refused below */
         if (errno || end == v || *end || !isfinite(x) || x < o->lo || x > o->hi ||
             (o->above && x == o->lo))
@@ -130,6 +137,7 @@ static int set_value(const char *command, const pml_opt *o, const char *v)
         return 0;
     }
     case PML_OPT_STR:
+        if (!*v) return pml_cli_usage(command, o->name, "an empty value");
         if (strlen(v) > PML_OPT_STR_MAX) return refuse(command, o, "(a longer string)");
         *(const char **)o->target = v;
         return 0;
@@ -167,8 +175,8 @@ int pml_cli_parse(const char *command, const char *usage, const char *descriptio
             return 1;
         }
         if (strncmp(a, "--", 2) != 0) {
-            fprintf(stderr, "physml %s: unexpected argument '%.200s'\nusage: physml %s\n",
-                    command, a, usage);
+            fprintf(stderr, "physml %s: unexpected argument '%.200s' (see physml %s --help)\n",
+                    command, a, command);
             return 2;
         }
         const char *name = a + 2, *eq = strchr(name, '=');
@@ -186,8 +194,11 @@ int pml_cli_parse(const char *command, const char *usage, const char *descriptio
             if (eq) return pml_cli_usage(command, o->name, "takes no value");
         } else if (eq) {
             v = eq + 1;
-        } else if (i + 1 < argc) {
+        } else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
             v = argv[++i];
+        } else if (i + 1 < argc) { /* "--out --quiet": the value forgotten, not "--quiet" */
+            return pml_cli_usage(command, o->name, "needs a value (%s), not the option '%.200s'",
+                                 o->metavar ? o->metavar : "X", argv[i + 1]);
         } else {
             return pml_cli_usage(command, o->name, "needs a value (%s)",
                                  o->metavar ? o->metavar : "X");
@@ -197,6 +208,13 @@ int pml_cli_parse(const char *command, const char *usage, const char *descriptio
         if (o->given) *o->given = 1;
     }
     return 0;
+}
+
+int pml_cli_fits(const char *command, const char *option, int64_t n, int64_t size, const char *of)
+{
+    if (n <= size) return 0;
+    return pml_cli_usage(command, option, "%lld: more than the %lld %s", (long long)n,
+                         (long long)size, of);
 }
 
 int pml_cli_fail(const char *command, const char *what, pml_status s)
@@ -222,7 +240,11 @@ int pml_cli_subcommand(const char *name, const pml_command *sub, int argc, char 
             if (strcmp(argv[2], c->name) == 0) return c->run(argc, argv);
     FILE *f = argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)
                   ? stdout : stderr;
-    if (argc >= 3 && f == stderr) fprintf(f, "physml %s: unknown subcommand '%s'\n\n", name, argv[2]);
+    if (argc >= 3 && f == stderr) { /* one line, as every usage error */
+        fprintf(f, "physml %s: unknown subcommand '%.200s' (see physml %s --help)\n", name,
+                argv[2], name);
+        return 2;
+    }
     fprintf(f, "usage: physml %s <subcommand> [options]   (physml %s <subcommand> --help)\n\n",
             name, name);
     for (const pml_command *c = sub; c->name; ++c) fprintf(f, "  %-9s %s\n", c->name, c->summary);

@@ -13,7 +13,8 @@ int pml_rbm_cli_side(int64_t n)
 }
 
 int pml_rbm_cli_load(const char *cmd, pml_device *dev, const char *dir, int64_t subset,
-                     int64_t test_n, int64_t features, pml_dataset **train, pml_dataset **test)
+                     int64_t test_n, int64_t features, pml_dataset **train, pml_dataset **test,
+                     const char *train_opt, const char *test_opt)
 {
     const char *d = dir ? dir : pml_data_default_dir();
     for (int k = 0; k < 2; ++k) {
@@ -23,6 +24,17 @@ int pml_rbm_cli_load(const char *cmd, pml_device *dev, const char *dir, int64_t 
         pml_dataset *full = NULL, *part = NULL;
         pml_status s = pml_dataset_load_expect(dev, d, k == 0 ? PML_SPLIT_TRAIN : PML_SPLIT_TEST,
                                                features, &full);
+        const char *opt = k == 0 ? train_opt : test_opt;
+        if (s == PML_OK && opt &&
+            pml_cli_fits(cmd, opt, n, pml_dataset_size(full),
+                         k == 0 ? "training examples" : "test examples")) {
+            pml_dataset_destroy(full);
+            if (k == 1 && train) {
+                pml_dataset_destroy(*train);
+                *train = NULL;
+            }
+            return 2;
+        }
         if (s == PML_OK && n > 0 && n < pml_dataset_size(full)) {
             s = pml_dataset_head(full, n, &part);
             pml_dataset_destroy(full);

@@ -14,9 +14,12 @@ int pml_cmd_rbm_ising(int argc, char **argv);
 /* The side of a square image of n pixels, or 0. */
 int pml_rbm_cli_side(int64_t n);
 /* Split `data` (MNIST format) on dev: its test split (first `test_n`, 0: all) into *test, and
- * the first `subset` (0: all) of its training split into *train. Either out may be NULL. */
+ * the first `subset` (0: all) of its training split into *train. Either out may be NULL. A
+ * count beyond its split is option train_opt's or test_opt's usage error (2), or, where the
+ * name is NULL, the whole split. */
 int pml_rbm_cli_load(const char *cmd, pml_device *dev, const char *dir, int64_t subset,
-                     int64_t test_n, int64_t features, pml_dataset **train, pml_dataset **test);
+                     int64_t test_n, int64_t features, pml_dataset **train, pml_dataset **test,
+                     const char *train_opt, const char *test_opt);
 /* "RUNS:STEPS" into its two numbers (runs 2 .. 2^20, steps 1 .. 2^24); 2 after a message. */
 int pml_rbm_cli_ais_spec(const char *cmd, const char *text, int64_t *runs, int64_t *steps);
 

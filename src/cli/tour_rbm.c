@@ -17,7 +17,8 @@ static int fashion(pml_tour_ctx *ctx, const char *dir)
     const int64_t hidden = ctx->quick ? 64 : 256, subset = ctx->quick ? 5000 : 0;
     const int epochs = ctx->quick ? 1 : 5;
     pml_dataset *all = NULL, *test = NULL, *few = NULL;
-    if (pml_rbm_cli_load(TOUR, ctx->dev, NULL, subset, ctx->quick ? 2000 : 0, 0, &all, &test)) {
+    if (pml_rbm_cli_load(TOUR, ctx->dev, NULL, subset, ctx->quick ? 2000 : 0, 0, &all, &test, NULL,
+                         NULL)) {
         pml_tour_row("rbm", "Fashion-MNIST RBM", "skipped", "no data");
         return 0;
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/internal.h"
 #include "cli/conv_pictures.h"
 #include "cli/train_common.h"
 #include "core/file.h"
@@ -116,7 +117,7 @@ int pml_cli_parse_init(const char *command, const char *text, pml_init *init, fl
     if (strcmp(text, "he") == 0) *init = PML_INIT_HE;
     else if (strcmp(text, "xavier") == 0) *init = PML_INIT_XAVIER;
     else if (strcmp(text, "randn") == 0) *init = PML_INIT_RANDN;
-    else if (strncmp(text, "normal:", 7) == 0 && (sg = (float)strtod(text + 7, &end)) > 0 &&
+    else if (strncmp(text, "normal:", 7) == 0 && (sg = (float)pml_strtod_dec(text + 7, &end)) > 0 &&
              *end == '\0' && isfinite(sg)) {
         *init = PML_INIT_NORMAL;
         *sigma = sg;
@@ -321,6 +322,11 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
                                      &test)) != PML_OK)
         FAIL("loading the test set");
     pml_dataset *base = full;
+    if ((rc = pml_cli_fits(command, "subset", a->subset, pml_dataset_size(full),
+                           "training images")) ||
+        (rc = pml_cli_fits(command, "test-subset", a->test_subset, pml_dataset_size(test),
+                           "test images")))
+        goto done;
     if (a->subset > 0 && a->subset < pml_dataset_size(full)) {
         if ((s = pml_dataset_head(full, a->subset, &sub)) != PML_OK) FAIL("taking a subset");
         base = sub;

@@ -37,7 +37,7 @@ static pml_status parse_spec(const char *spec, pml_device_kind *kind, int *ordin
         *ordinal = 0;
         return PML_OK;
     }
-    if (strncmp(spec, "cuda:", 5) == 0 && spec[5] != '\0') {
+    if (strncmp(spec, "cuda:", 5) == 0 && spec[5] >= '0' && spec[5] <= '9') { /* digits only */
         char *end = NULL;
         long n = strtol(spec + 5, &end, 10);
         if (*end == '\0' && n >= 0 && n < 1024) {

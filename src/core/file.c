@@ -163,6 +163,11 @@ pml_status pml_file_publish(const char *fn, const char *tmp, const char *path)
               "%s: path too long", fn);
     strcpy(w.tmp, tmp);
     strcpy(w.path, path);
+    /* the temporaries of earlier publications of path that a killed run left, when they
+     * follow the shared naming (.BASE.tmp.PID.N, as pml_gnuplot_render's does) */
+    char dir[PML_PATH_MAX];
+    const char *base = NULL;
+    if (split_path(path, dir, sizeof dir, &base) && *base) remove_stale(dir, base);
     int e = 0;
     const int fd = open(tmp, O_RDONLY | O_CLOEXEC);
     if (fd < 0) e = errno;

@@ -36,7 +36,9 @@ pml_status pml_wfile_commit(const char *fn, pml_wfile *w);
 void pml_wfile_abort(pml_wfile *w);
 
 /* Make a finished file that another program wrote (`tmp`, beside `path`) the target: fsync
- * it, rename it over `path`, fsync the directory. On failure tmp is removed. */
+ * it, rename it over `path`, fsync the directory. On failure tmp is removed. Temporaries of
+ * path that a killed writer left, named as the shared writer names them (.BASE.tmp.PID.N, an
+ * hour old, of no live process), are removed first; name tmp so (the pid and any N). */
 pml_status pml_file_publish(const char *fn, const char *tmp, const char *path);
 
 /* Whether a file can be created at `path` now: its directory exists and accepts a new file

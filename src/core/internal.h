@@ -99,6 +99,14 @@ const char *pml_name_of(const char *const *table, int n, int value);
 const char *pml_name_list(const char *const *table, int n, char *buf, size_t cap);
 pml_status pml_name_parse(const char *fn, const char *what, const char *const *table, int n,
                           const char *name, const void *out, int *value);
+/* A decimal number at s as people write one (src/core/number.c): [+-] digits [. digits]
+ * [(e|E) [+-] digits], or with digits only after the point. Not a leading space, hex
+ * ("0x10" reads as 0 with *end at the "x"), "inf" or "nan": every parser of user text uses
+ * this, so a value means the same everywhere. Returns strtod's value of that text (errno as
+ * strtod sets it on overflow or underflow) with *end past it, or 0 with *end = s when s does
+ * not start with such a number. */
+double pml_strtod_dec(const char *s, char **end);
+
 /* Monotonic seconds (src/core/clock.c), for timings. */
 double pml_clock_seconds(void);
 

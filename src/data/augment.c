@@ -30,11 +30,11 @@ pml_status pml_augment_parse(const char *text, pml_augment *out)
                 ok = *end == '\0' && end != arg && v >= 0 && v <= 8;
                 aug.shift = ok ? (int)v : 0;
             } else if (strcmp(buf, "noise") == 0 && arg) {
-                const double v = strtod(arg, &end);
+                const double v = pml_strtod_dec(arg, &end);
                 ok = *end == '\0' && end != arg && v >= 0 && v <= 10;
                 aug.noise = ok ? (float)v : 0.0f;
             } else if ((strcmp(buf, "mask") == 0 || strcmp(buf, "saltpepper") == 0) && arg) {
-                const double v = strtod(arg, &end);
+                const double v = pml_strtod_dec(arg, &end);
                 ok = *end == '\0' && end != arg && v >= 0 && v <= 1;
                 *(buf[0] == 'm' ? &aug.mask : &aug.saltpepper) = ok ? (float)v : 0.0f;
             } else {

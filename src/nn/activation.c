@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "nn/layer.h"
 
 typedef struct act_layer {
@@ -98,7 +99,7 @@ static pml_status act_parse(const pml_kind *k, const char *arg, pml_layer_args *
     PML_CHECK(a->act == PML_ACT_LEAKY_RELU, PML_ERR_INVALID_ARGUMENT,
               "%s: item %d: '%s' takes no argument", fn, pos, k->name);
     char *end = NULL;
-    const double v = strtod(arg, &end);
+    const double v = pml_strtod_dec(arg, &end);
     /* the test is on the float the layer keeps: 1e-50 or 0.999999999 would round to 0 or 1 */
     const float alpha = (float)v;
     PML_CHECK(end != arg && *end == '\0' && alpha > 0 && alpha < 1, PML_ERR_INVALID_ARGUMENT,

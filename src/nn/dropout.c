@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/internal.h"
 #include "nn/layer.h"
 
 typedef struct dropout_layer {
@@ -81,7 +82,7 @@ static pml_status dropout_parse(const pml_kind *k, const char *arg, pml_layer_ar
                                 const char *fn, int pos)
 {
     char *end = NULL;
-    const double p = arg ? strtod(arg, &end) : -1;
+    const double p = arg ? pml_strtod_dec(arg, &end) : -1;
     PML_CHECK(arg && end != arg && *end == '\0' && p >= 0 && p < 1, PML_ERR_INVALID_ARGUMENT,
               "%s: item %d: '%s' needs a rate 0 <= p < 1, e.g. %s:0.3 (got '%s')", fn, pos,
               k->name, k->name, arg ? arg : "");

@@ -28,7 +28,7 @@ pml_schedule pml_schedule_constant(double lr0)
 static int num(const char **p, double *out)
 {
     char *end = NULL;
-    double v = strtod(*p, &end);
+    double v = pml_strtod_dec(*p, &end);
     if (end == *p) return 0;
     *out = v;
     *p = end;

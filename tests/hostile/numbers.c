@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 HOSTILE(bad_numbers_are_refused)
 {
@@ -80,4 +81,69 @@ HOSTILE(failures_speak_under_quiet)
     cr_expect_eq(PHYSML("meanfield", "--J", "0", "--quiet", "--out", pml_test_tmppath("mf")), 0);
     cr_expect(strstr(hostile_out, "root 1") != NULL && strstr(hostile_err, "J = 0") != NULL, "%s / %s", hostile_out,
               hostile_err);
+}
+
+/* What an audit of every option found accepted (2026-12-01): hex and octal, a space or a
+ * sign before digits, an empty last element, a forgotten value that took the next option,
+ * values so large the run printed -inf, unordered temperatures, empty strings, counts larger
+ * than the data, an average longer than the run, a device index with junk. */
+HOSTILE(what_the_audit_found)
+{
+    USAGE("--T", "ising", "--T", "0x1p1");
+    USAGE("--J", "ising", "--J", "0x2");
+    USAGE("--lr", "train", "--lr", "0x1p-4", "--data", "/nonexistent");
+    USAGE("--schedule", "train", "--schedule", "exp:0x1p-1", "--data", "/nonexistent");
+    USAGE("--T", "ising", "scan", "--T", "0x1p1,3");
+    USAGE("--T", "ising", "scan", "--T", "2:3:0x1");
+    USAGE("--seed", "ising", "--seed", "\t-1");
+    USAGE("--seed", "ising", "--seed", " 5");
+    USAGE("--seed", "ising", "--seed", "0x");
+    USAGE("--sweeps", "ising", "--sweeps", " 5");
+    USAGE("--sweeps", "ising", "--sweeps", "+5");
+    USAGE("--L", "ising", "scan", "--L", "8,");
+    USAGE("--T", "ising", "scan", "--T", "2.0,");
+    USAGE("--T", "ising", "scan", "--T", "2.5,2.0");
+    USAGE("--T", "rbm", "ising", "--T", "2.5,2.0,3.0");
+    USAGE("--out", "ising", "--out", "--quiet");
+    USAGE("--out", "ising", "--out", "");
+    USAGE("--J", "ising", "--J", "1e308");
+    USAGE("--B", "ising", "--B", "1e308");
+    USAGE("--J", "meanfield", "--J", "1e308");
+    USAGE("--T", "ising", "--T", "1e-300");
+    USAGE("--augment", "train", "--augment", "", "--data", "/nonexistent");
+    USAGE("--device", "ising", "--device", "cuda:+0");
+    USAGE("--device", "ising", "--device", "cuda: 0");
+    /* one line, as every usage error, for a stray word and an unknown subcommand */
+    USAGE("extra", "ising", "extra");
+    USAGE("bogus", "hopfield", "bogus");
+    USAGE("frobnicate", "frobnicate");
+    /* the seed: decimal (no octal) or 0x hex, the same run for the same number */
+    cr_expect_eq(PHYSML("ising", "--L", "8", "--sweeps", "40", "--therm", "0", "--seed", "010",
+                        "--json", "--quiet"),
+                 0);
+    /* the statistics, not the speed at the end */
+    static char ten[sizeof hostile_out];
+    memcpy(ten, hostile_out, sizeof ten);
+    char *speed = strstr(ten, "\"flips_per_ns\"");
+    cr_assert(speed != NULL, "%s", ten);
+    *speed = '\0';
+    cr_expect_eq(PHYSML("ising", "--L", "8", "--sweeps", "40", "--therm", "0", "--seed", "0xa",
+                        "--json", "--quiet"),
+                 0);
+    cr_expect(strncmp(hostile_out, ten, strlen(ten)) == 0, "--seed 010 is ten, as 0xa is: %s / %s",
+              ten, hostile_out);
+}
+
+/* Counts beyond the data and an average longer than the run: refused, not clamped (the
+ * Fashion-MNIST test split holds 10,000 images). */
+HOSTILE(counts_beyond_the_data)
+{
+    struct stat st;
+    char p[512];
+    snprintf(p, sizeof p, "%s/test-images-idx3-ubyte.gz", pml_data_default_dir());
+    if (stat(p, &st) != 0) cr_skip_test("Fashion-MNIST is not installed (%s)", p);
+    USAGE("--test-subset", "train", "--test-subset", "10001", "--epochs", "1", "--subset", "100",
+          "--quiet");
+    USAGE("--average", "rbm", "complete", "--model", "/nonexistent", "--steps", "2", "--average",
+          "5", "--out", pml_test_tmppath("c"));
 }

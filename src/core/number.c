@@ -1,0 +1,41 @@
+/* Decimal numbers as people write them, for every parser of user text (src/core/internal.h). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+
+double pml_strtod_dec(const char *s, char **end)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-') ++p;
+    int digits = 0;
+    while (isdigit((unsigned char)*p)) ++p, ++digits;
+    if (*p == '.') {
+        ++p;
+        while (isdigit((unsigned char)*p)) ++p, ++digits;
+    }
+    if (digits == 0) { /* no number: "", "-", ".", "inf", "nan", " 1" */
+        if (end) *end = (char *)s;
+        return 0.0;
+    }
+    if (*p == 'e' || *p == 'E') { /* an exponent only when digits follow */
+        const char *q = p + 1;
+        if (*q == '+' || *q == '-') ++q;
+        if (isdigit((unsigned char)*q)) {
+            while (isdigit((unsigned char)*q)) ++q;
+            p = q;
+        }
+    }
+    /* strtod on a copy of exactly this text: on s itself it would read "0x10" as 16 */
+    char buf[400];
+    const size_t n = (size_t)(p - s);
+    if (n >= sizeof buf) { /* no one writes a number this long: refused */
+        if (end) *end = (char *)s;
+        return 0.0;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (end) *end = (char *)p;
+    return strtod(buf, NULL);
+}
