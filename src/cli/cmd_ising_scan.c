@@ -32,6 +32,68 @@ static int in_window(const pml_ising_scan *s, int i)
     return s->cluster >= 0 && fabs(s->T[i] - pml_ising_tc(fabs(s->J))) <= s->window;
 }
 
+/* The state file of batch b (0: the base rule, 1: the cluster window) for `path`. */
+static int state_path(const char *command, const char *option, const char *path, int b,
+                      char *out, size_t cap)
+{
+    if (snprintf(out, cap, "%s%s", path, b ? ".cluster" : "") < (int)cap) return 0;
+    return pml_cli_usage(command, option, "'%.200s': path too long", path);
+}
+
+/* Batch b of the scan from its state file: the scan's batch as the command line makes it
+ * (n replicas: sides lx, temperatures Ts, fields Bs, rule, J, seed) or a usage error (2)
+ * naming what differs; then how far it got, which must be a point of this scan's schedule
+ * (thermalisation todo[0] before any measurement, at most todo[1] measured sweeps). */
+static int resume_batch(pml_device *dev, const pml_ising_scan *s, const char *command, int b,
+                        int64_t n, const int64_t *lx, const double *Ts, const double *Bs,
+                        pml_ising_rule rule, const int64_t todo[2], pml_ising **out,
+                        int64_t done[2])
+{
+    char path[4096];
+    if (state_path(command, "resume", s->resume, b, path, sizeof path)) return 2;
+    pml_ising *g = NULL;
+    pml_status st = pml_ising_load(dev, path, &g);
+    if (st != PML_OK) return pml_cli_fail(command, path, st);
+    pml_ising_config c;
+    pml_ising_get_config(g, &c);
+    pml_ising_stats *stats = malloc((size_t)(c.replicas > 0 ? c.replicas : 1) * sizeof *stats);
+    const char *what = NULL;
+    if (!stats) what = "could not be read (out of memory)";
+    else if (c.replicas != n) what = "holds another number of (L, T) pairs";
+    else if (c.rule != rule) what = "has another rule";
+    else if (c.J != s->J) what = "has another J";
+    else if (c.seed != s->seed) what = "has another seed";
+    else if (pml_ising_stats_get(g, stats, n) != PML_OK) what = "has no statistics";
+    for (int64_t k = 0; !what && k < n; ++k) {
+        int64_t x = 0, y = 0;
+        if (pml_ising_replica_size(g, k, &x, &y) != PML_OK || x != lx[k] || y != lx[k])
+            what = "has other sides";
+        else if (stats[k].T != Ts[k]) what = "has other temperatures";
+        else if (stats[k].B != Bs[k]) what = "has another B";
+    }
+    int rc = 0;
+    if (what) {
+        rc = pml_cli_usage(command, "resume", "'%.200s' is of another scan: it %s", path, what);
+    } else {
+        /* every replica of a batch has as many samples; the sweeps before them thermalised */
+        const int64_t sampled = n > 0 ? stats[0].samples : 0;
+        done[0] = pml_ising_sweeps_done(g) - sampled;
+        done[1] = sampled;
+        if (done[0] > todo[0] || (done[1] > 0 && done[0] != todo[0]) || done[1] > todo[1])
+            rc = pml_cli_usage(command, "resume", "'%.200s' measured %lld sweeps after %lld of "
+                               "thermalisation: not a point of --therm %lld --sweeps %lld", path,
+                               (long long)done[1], (long long)done[0], (long long)todo[0],
+                               (long long)todo[1]);
+    }
+    free(stats);
+    if (rc) {
+        pml_ising_destroy(g);
+        return rc;
+    }
+    *out = g;
+    return 0;
+}
+
 int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char *command)
 {
     /* One mixed batch per rule: replica l*nT + i is the L[l] x L[l] lattice at T[i]; each
@@ -73,33 +135,67 @@ int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char
     const double t0 = pml_now();
     pml_ising *g[2] = {NULL, NULL};
     pml_status st = PML_OK;
-    /* Cold start (create's default): a hot start quenched below T_c can freeze into stripe
-     * domains that outlive any reasonable run (seen at T = 1.55 on 64^2), while the ordered
-     * state melts within a few sweeps above T_c. */
-    for (int b = 0; b < 2 && st == PML_OK; ++b) {
-        if (n[b] == 0) continue;
-        pml_ising_config cfg = {0, 0, n[b], s->J, b ? (pml_ising_rule)s->cluster : s->rule,
-                                s->seed};
-        const int64_t o = b ? n[0] : 0;
-        st = pml_ising_create_mixed(dev, &cfg, lx + o, lx + o, Ts + o, Bs + o, &g[b]);
-    }
-    char label[224];
-    snprintf(label, sizeof label, "scan L=%s x %d temperatures, %lld replicas%s", sizes, s->nT,
-             (long long)R, n[1] ? " (cluster rule near T_c)" : "");
     /* the cluster batch runs cluster_sweeps measured sweeps (0: --sweeps) and thermalises in
      * proportion; both batches advance together, in 50 steps of each phase */
     const int64_t csw = s->cluster_sweeps > 0 ? s->cluster_sweeps : s->sweeps;
     const int64_t todo[2][2] = {{s->therm, s->sweeps},
                                 {(int64_t)((double)s->therm * (double)csw / (double)s->sweeps), csw}};
+    /* done[b][phase]: the sweeps batch b has done of each phase (a resumed batch: its file's) */
+    int64_t done[2][2] = {{0, 0}, {0, 0}};
+    /* Cold start (create's default): a hot start quenched below T_c can freeze into stripe
+     * domains that outlive any reasonable run (seen at T = 1.55 on 64^2), while the ordered
+     * state melts within a few sweeps above T_c. */
+    int urc = 0; /* a usage error or failure already reported while resuming */
+    for (int b = 0; b < 2 && st == PML_OK && !urc; ++b) {
+        if (n[b] == 0) continue;
+        const pml_ising_rule rule = b ? (pml_ising_rule)s->cluster : s->rule;
+        const int64_t o = b ? n[0] : 0;
+        if (s->resume) {
+            urc = resume_batch(dev, s, command, b, n[b], lx + o, Ts + o, Bs + o, rule, todo[b],
+                               &g[b], done[b]);
+            continue;
+        }
+        pml_ising_config cfg = {0, 0, n[b], s->J, rule, s->seed};
+        st = pml_ising_create_mixed(dev, &cfg, lx + o, lx + o, Ts + o, Bs + o, &g[b]);
+    }
+    char state_file[2][4096];
+    for (int b = 0; b < 2 && s->save_state && !urc; ++b)
+        urc = state_path(command, "save-state", s->save_state, b, state_file[b],
+                         sizeof state_file[b]);
+    if (urc) {
+        pml_ising_destroy(g[0]);
+        pml_ising_destroy(g[1]);
+        free(Ts);
+        free(Bs);
+        free(lx);
+        free(where);
+        free(got);
+        return urc;
+    }
+    /* the sweeps each batch had done before this call (a resumed one: its file's) */
+    const int64_t before[2] = {done[0][0] + done[0][1], done[1][0] + done[1][1]};
+    char label[224];
+    snprintf(label, sizeof label, "scan L=%s x %d temperatures, %lld replicas%s", sizes, s->nT,
+             (long long)R, n[1] ? " (cluster rule near T_c)" : "");
     pml_progress p;
     pml_progress_start(&p, label, 100, quiet);
+    /* each batch goes to the step's point of its own schedule from wherever it is (a resumed
+     * batch may be ahead of the other: the two files are written one after the other); a run
+     * split anywhere gives the same trajectory and statistics */
     for (int phase = 0; phase < 2 && st == PML_OK; ++phase)
         for (int64_t step = 1; step <= 50 && st == PML_OK; ++step) {
+            int moved = 0;
             for (int b = 0; b < 2 && st == PML_OK; ++b) {
                 if (!g[b]) continue;
-                const int64_t k = todo[b][phase] * step / 50 - todo[b][phase] * (step - 1) / 50;
+                const int64_t target = todo[b][phase] * step / 50;
+                const int64_t k = target - done[b][phase];
+                if (k <= 0) continue;
                 st = phase ? pml_ising_sample(g[b], k) : pml_ising_sweep(g[b], k);
+                done[b][phase] = target;
+                moved = 1;
             }
+            for (int b = 0; b < 2 && st == PML_OK && moved && s->save_state; ++b)
+                if (g[b]) st = pml_ising_save(g[b], state_file[b]);
             pml_progress_update(&p, 50 * phase + step, phase ? "measuring" : "thermalising");
         }
     for (int b = 0; b < 2 && st == PML_OK; ++b)
@@ -117,7 +213,7 @@ int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char
     for (int l = 0; l < s->nL; ++l)
         for (int i = 0; i < s->nT; ++i) {
             const int b = in_window(s, i);
-            s->flips += (double)(s->L[l] * s->L[l]) * (double)(todo[b][0] + todo[b][1]);
+            s->flips += (double)(s->L[l] * s->L[l]) * (double)(todo[b][0] + todo[b][1] - before[b]);
         }
     s->seconds = pml_now() - t0;
     free(Ts);
@@ -294,6 +390,7 @@ int pml_cmd_ising_scan(int argc, char **argv)
     int64_t sweeps = 20000, therm = 2000;
     uint64_t seed = 1;
     int json = 0, quiet = 0;
+    const char *save_state = NULL, *resume = NULL;
     const pml_opt opts[] = {
         {"L", PML_OPT_STR, &Ls, "L1,L2", "lattice sides, even (32,64)"},
         {"T", PML_OPT_STR, &Ts, "A:B:STEP", "temperatures: a range or a list (1.5:3.5:0.05)"},
@@ -314,6 +411,12 @@ int pml_cmd_ising_scan(int argc, char **argv)
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"json", PML_OPT_FLAG, &json, NULL, "one JSON object per (L, T) line, then a summary"},
         {"out", PML_OPT_STR, &out, "DIR", "scan.csv, scan.dat, exact.dat, scan.gp, scan.png"},
+        {"save-state", PML_OPT_STR, &save_state, "FILE",
+         "the scan's state every hundredth of the run and at the end (atomically): the base "
+         "rule's replicas in FILE, the --cluster window's in FILE.cluster"},
+        {"resume", PML_OPT_STR, &resume, "FILE",
+         "continue the scan saved in FILE (and FILE.cluster), given the same options, to the "
+         "result of an uninterrupted scan"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no progress on stderr"},
         {NULL, 0, NULL, NULL, NULL},
     };
@@ -321,7 +424,7 @@ int pml_cmd_ising_scan(int argc, char **argv)
                           "ising scan [--L 32,64] [--T 1.5:3.5:0.05] [--B 0] [--rule R] "
                           "[--cluster sw|wolff [--cluster-window W] [--cluster-sweeps N]] "
                           "[--sweeps N] [--therm N] "
-                          "[--device D] [--json] [--out DIR]",
+                          "[--device D] [--json] [--out DIR] [--save-state FILE] [--resume FILE]",
                           "Every (L, T) in one batch of replicas: "
                           "e, |m|, C, chi, U against T with the exact infinite-lattice curves, "
                           "and T_c from the crossing of the Binder cumulants.",
@@ -347,6 +450,16 @@ int pml_cmd_ising_scan(int argc, char **argv)
     if (cluster >= 0 && (r = pml_ising_rule_check("ising scan", cluster, B, &device)) != 0)
         return r;
     if (pml_cli_out_dir("ising scan", out)) return 1;
+    if (save_state) { /* both files creatable before the work */
+        char cl[4096];
+        if (snprintf(cl, sizeof cl, "%s.cluster", save_state) >= (int)sizeof cl)
+            return pml_cli_usage("ising scan", "save-state", "'%.200s': path too long", save_state);
+        if (pml_cli_out_file("ising scan", "--save-state", save_state) ||
+            (cluster >= 0 && pml_cli_out_file("ising scan", "--save-state", cl)))
+            return 1;
+    }
+    s.save_state = save_state;
+    s.resume = resume;
     s.T = T;
     s.B = B;
     s.J = J;

@@ -26,6 +26,11 @@ typedef struct pml_ising_scan {
     int64_t cluster_sweeps; /* measured sweeps of the cluster batch; 0: sweeps */
     int64_t sweeps, therm;
     uint64_t seed;
+    /* save_state: the batches' states at every progress step (a hundredth of the run) and at
+     * the end, the base rule's batch in save_state and the cluster window's in
+     * save_state.cluster (pml_ising_save: atomic); resume: continue the scan those files hold,
+     * each batch from where its file got, to the result of an uninterrupted scan. NULL: none. */
+    const char *save_state, *resume;
     pml_ising_stats *stats; /* nL x nT, allocated by pml_ising_scan_run */
     double seconds, flips;
     double tc;    /* Binder crossing of the two largest sizes; NaN when none */

@@ -78,6 +78,41 @@ HOSTILE(ising_killed_in_thermalisation_resumes_exactly)
     killed_and_resumed("300000", "1000");
 }
 
+/* ising scan, killed at an unknown moment while saving its two batches (the cluster window's
+ * in STATE.cluster) and resumed: every (L, T) line as the uninterrupted scan's; a state of
+ * another scan is refused naming --resume. */
+#define SCAN_RUN "ising", "scan", "--L", "8,16", "--T", "2.0:2.6:0.1", "--cluster", "sw", \
+                 "--cluster-window", "0.15", "--sweeps", "30000", "--therm", "3000", "--json", \
+                 "--quiet", "--device", "cpu", "--out", out
+
+static void cut_summary(char *json)
+{
+    char *summary = strstr(json, "{\"summary\"");
+    cr_assert_not_null(summary, "%s", json);
+    *summary = '\0';
+}
+
+HOSTILE(ising_scan_killed_and_resumed_matches)
+{
+    char state[300], out[300];
+    static char whole[sizeof hostile_out], resumed[sizeof hostile_out];
+    snprintf(state, sizeof state, "%s", pml_test_tmppath("scan.state"));
+    snprintf(out, sizeof out, "%s", pml_test_tmppath("scan-out"));
+    cr_assert_eq(PHYSML(SCAN_RUN), 0, "%s", hostile_err);
+    snprintf(whole, sizeof whole, "%s", hostile_out);
+    cut_summary(whole);
+    const char *const run[] = {SCAN_RUN, "--save-state", state, NULL};
+    hostile_kill_after_first_save(run, state, 150);
+    cr_assert_eq(PHYSML(SCAN_RUN, "--save-state", state, "--resume", state), 0, "%s",
+                 hostile_err);
+    snprintf(resumed, sizeof resumed, "%s", hostile_out);
+    cut_summary(resumed);
+    cr_expect_str_eq(resumed, whole);
+    USAGE("--resume", SCAN_RUN, "--resume", state, "--seed", "2");
+    USAGE("--resume", SCAN_RUN, "--resume", state, "--T", "2.0:2.7:0.1");
+    USAGE("--resume", SCAN_RUN, "--resume", state, "--sweeps", "100");
+}
+
 /* The training options of the runs below: small, Adam with a plateau schedule (state in the
  * optimiser and the schedule), a validation split and augmentation (the RNG position). */
 #define TRAIN_RUN "train", "--subset", "3000", "--test-subset", "1000", "--seed", "3", \
