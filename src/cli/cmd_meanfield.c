@@ -104,7 +104,7 @@ int pml_cmd_meanfield(int argc, char **argv)
          -PML_CLI_FIELD_MAX, PML_CLI_FIELD_MAX},
         {"q", PML_OPT_INT, &a.q, "Q", "coordination number (4: square lattice)", 1, 1000},
         {"json", PML_OPT_FLAG, &json, NULL, "print one JSON object"},
-        {"out", PML_OPT_STR, &out, "DIR", "meanfield.gp, .dat and meanfield.png (out/meanfield)"},
+        {"out", PML_OPT_STR, &out, "DIR", "meanfield_m.dat, meanfield.gp and meanfield.png (out/meanfield)"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no messages on stderr but errors"},
         {NULL, 0, NULL, NULL, NULL},
     };

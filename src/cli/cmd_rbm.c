@@ -154,7 +154,7 @@ int pml_cmd_rbm_train(int argc, char **argv)
         {"momentum", PML_OPT_DOUBLE, &momentum, "M", "momentum (0.5)", 0, 0.999},
         {"weight-decay", PML_OPT_DOUBLE, &wd, "W", "L2 weight decay (0)", 0, 1},
         {"schedule", PML_OPT_STR, &schedule, "S",
-         "learning-rate schedule: constant, step:S:G, exp:G, cosine:T[:MIN]"},
+         "learning-rate schedule: constant, step:S:G, exp:G, cosine:T[:MIN], plateau:P[:F]"},
         {"batch", PML_OPT_INT, &batch, "N", "mini-batch (100)", 1, 1 << 16},
         {"epochs", PML_OPT_INT, &epochs, "N", "epochs (10)", 1, 1000000},
         {"subset", PML_OPT_INT, &subset, "N", "train on the first N examples (0: all)", 0, 1e12},
@@ -338,7 +338,8 @@ int pml_cmd_rbm_train(int argc, char **argv)
         /* the mean's own error and log Z's, in quadrature (as rbm logz reports it) */
         pml_jsonl_num(&j, "test_logprob_err", sqrt(lp_err * lp_err + a.logz_err * a.logz_err));
         pml_jsonl_num(&j, "ais_ess", ais ? a.ess : NAN);
-        pml_jsonl_bool(&j, "ais_trusted", ais ? trusted : 1);
+        if (ais) pml_jsonl_bool(&j, "ais_trusted", trusted);
+        else pml_jsonl_raw(&j, "ais_trusted", "null"); /* no AIS ran: nothing to trust */
         pml_jsonl_end(&j);
     }
     pml_rbm_train_result_free(&res);

@@ -33,8 +33,8 @@ static void usage(FILE *f)
             pml_version_string());
     for (const pml_command *c = commands; c->name; ++c)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
-    fprintf(f, "\ncommon options: --device auto|cpu|cuda|cuda:N, --seed S, --out DIR, --quiet, "
-               "--json, --help\n");
+    fprintf(f, "\ncommon options (where a command has them: physml COMMAND --help): --device "
+               "auto|cpu|cuda|cuda:N, --seed S, --out DIR, --quiet, --json, --help\n");
 }
 
 int main(int argc, char **argv)
