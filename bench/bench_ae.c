@@ -515,7 +515,7 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-    pml_blas_restart(argv);
+    pml_restart_tuned(argv);
     const char *which = "cpu", *model_list = "vae,conv", *thread_list = "1",
                *ising_list = "16,32", *ising_T = "1.5:3.5:0.05";
     int64_t subset = 60000, batch = 128;

@@ -74,7 +74,7 @@ static double run_peer(const char *peer, const char *data, const char *spec, int
 
 int main(int argc, char **argv)
 {
-    pml_blas_restart(argv);
+    pml_restart_tuned(argv);
     const char *data = NULL, *which = "cpu", *peer = NULL, *batch_list = "64,256";
     const char *thread_list = "1,2";
     int epochs = 2, json = 0;

@@ -219,7 +219,7 @@ static void bench_device(pml_device *dev, const double *bv, int nb, int reps, in
 
 int main(int argc, char **argv)
 {
-    pml_blas_restart(argv); /* the OpenBLAS kernels the CLI gets (bench_rbm.c says why) */
+    pml_restart_tuned(argv); /* the OpenBLAS kernels the CLI gets (bench_rbm.c says why) */
     const char *which = "cpu", *batches = NULL;
     int json = 0, reps = -1, quick = 0, all_dx = 0;
     for (int i = 1; i < argc; ++i) {

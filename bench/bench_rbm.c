@@ -20,7 +20,7 @@
  * The peer trains the same shapes, batches and epochs (PCD-1, its only method) with
  * --peer-threads BLAS threads (default 2) and reports seconds per epoch; the ratio is taken
  * against physml's PCD-1 (and CD-1, the same work). physml's benchmark restarts itself with
- * the right OpenBLAS kernels where Debian's OpenBLAS misreads the processor (pml_blas_restart);
+ * the right OpenBLAS kernels where Debian's OpenBLAS misreads the processor (pml_restart_tuned);
  * the peer inherits them, so both run the same GEMM kernels. --peer-default-blas runs the
  * peer with the BLAS's own choice instead (what a scikit-learn user gets).
  *
@@ -202,7 +202,7 @@ static void evaluate(const char *who, pml_rbm *r, pml_dataset *train, pml_datase
 
 int main(int argc, char **argv)
 {
-    pml_blas_restart(argv);
+    pml_restart_tuned(argv);
     const char *data = NULL, *hs = "256,500", *bs = "100,10", *ms = "cd1,cd10,pcd1";
     const char *want = "all", *peers = "bench/peers", *python = "/usr/bin/python3";
     const char *ais = "100:1000";

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    pml_blas_restart(argv); /* the right GEMM kernels where OpenBLAS misreads the processor */
+    pml_restart_tuned(argv); /* the right GEMM kernels where OpenBLAS misreads the processor */
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);

@@ -28,8 +28,18 @@ int pml_on_path(const char *name)
 }
 
 /* The child: /dev/null on stdin (and on an output nobody wants), then exec. */
+/* The spin count pml_restart_tuned gives libgomp, and the mark that says physml set it. */
+#define PML_GOMP_SPINCOUNT "10000"
+#define PML_SPIN_MARK "PML_SPIN_SET"
+
 static void child(const char *const *argv, const char *cwd, int out_w, int err_w)
 {
+    /* another program (a Python peer's libgomp, gnuplot) gets the environment the user gave,
+     * not the spin count physml chose for itself */
+    if (getenv(PML_SPIN_MARK)) {
+        unsetenv("GOMP_SPINCOUNT");
+        unsetenv(PML_SPIN_MARK);
+    }
     const int null = open("/dev/null", O_RDWR);
     dup2(null, STDIN_FILENO);
     dup2(out_w >= 0 ? out_w : null, STDOUT_FILENO);
@@ -91,12 +101,22 @@ int pml_run(const char *const *argv, const char *cwd, char *out, size_t out_cap,
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-void pml_blas_restart(char **argv)
+void pml_restart_tuned(char **argv)
 {
+    if (argv == NULL) return;
+    int set_core = 0, set_spin = 0;
     const char *core = pml_blas_core_suggested();
-    if (core == NULL || argv == NULL || getenv("OPENBLAS_CORETYPE") || getenv("PML_BLAS_KEEP"))
-        return;
-    if (setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
+    if (core && !getenv("OPENBLAS_CORETYPE") && !getenv("PML_BLAS_KEEP"))
+        set_core = setenv("OPENBLAS_CORETYPE", core, 1) == 0;
+    if (!getenv("GOMP_SPINCOUNT") && !getenv("OMP_WAIT_POLICY") && !getenv("PML_SPIN_KEEP"))
+        set_spin = setenv("GOMP_SPINCOUNT", PML_GOMP_SPINCOUNT, 1) == 0 &&
+                   setenv(PML_SPIN_MARK, "1", 1) == 0;
+    if (!set_core && !set_spin) return;
     execv("/proc/self/exe", argv);
-    unsetenv("OPENBLAS_CORETYPE"); /* the exec failed: go on as we are */
+    /* the exec failed: go on as we are */
+    if (set_core) unsetenv("OPENBLAS_CORETYPE");
+    if (set_spin) {
+        unsetenv("GOMP_SPINCOUNT");
+        unsetenv(PML_SPIN_MARK);
+    }
 }

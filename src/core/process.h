@@ -18,12 +18,20 @@ int pml_run(const char *const *argv, const char *cwd, char *out, size_t out_cap,
 /* Whether an executable `name` is on PATH. */
 int pml_on_path(const char *name);
 
-/* For a program's main: when the CPU BLAS fell back to a generic core on this processor
- * (pml_blas_core_suggested) and OPENBLAS_CORETYPE is unset, start this same program again
- * (execv of /proc/self/exe with the same argv; no shell) with OPENBLAS_CORETYPE set to the
- * right core, so its GEMMs use the processor's vector units. Returns only when it did not
- * restart: the core is right, the variable is set (by the user, or by the restart itself),
- * PML_BLAS_KEEP is set (to measure the fallback), or the exec failed. */
-void pml_blas_restart(char **argv);
+/* For a program's main: start this same program again, once (execv of /proc/self/exe with
+ * the same argv; no shell), with the environment two libraries read only as they load:
+ * - OPENBLAS_CORETYPE, when the CPU BLAS fell back to a generic core on this processor
+ *   (pml_blas_core_suggested) and it is unset, so that GEMMs use the vector units
+ *   (PML_BLAS_KEEP set: keep the fallback, to measure it);
+ * - GOMP_SPINCOUNT=10000 when neither it nor OMP_WAIT_POLICY is set (PML_SPIN_KEEP set:
+ *   keep libgomp's default of 300,000). A thread waiting at a barrier then spins about
+ *   10 us, not about a millisecond, before it sleeps: the same speed on a quiet machine, and
+ *   when two OpenMP programs share the cores, neither burns the other's time slices (an RBM
+ *   epoch beside a second program took 42.5 s with the default, 3.9 s with this, 0.8 s
+ *   alone; docs/architecture.md, "Threads"). Programs started by pml_run get the user's
+ *   environment back.
+ * Returns only when it did not restart: nothing to set (set by the user, or by the restart
+ * itself), or the exec failed. */
+void pml_restart_tuned(char **argv);
 
 #endif
