@@ -1,0 +1,84 @@
+/* pml_strtod_dec (src/core/number.c), the one reader of real numbers in user text: what it
+ * reads, where it stops, and what it refuses (end == start). */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "pml_test.h"
+
+/* s read as the number `want`, stopping `rest` characters before the end of s */
+static void reads(const char *s, double want, size_t rest)
+{
+    char *end = NULL;
+    errno = 0;
+    const double v = pml_strtod_dec(s, &end);
+    cr_expect(end == s + strlen(s) - rest, "'%s': stopped at offset %td, want %zu", s, end - s,
+              strlen(s) - rest);
+    cr_expect(v == want, "'%s': %.17g, want %.17g", s, v, want);
+}
+
+/* nothing read: end == s, 0 returned */
+static void refused(const char *s)
+{
+    char *end = (char *)"x";
+    const double v = pml_strtod_dec(s, &end);
+    cr_expect(end == s && v == 0.0, "'%s' was read (%.17g, %td characters)", s, v, end - s);
+}
+
+Test(number, decimal_forms)
+{
+    reads("2", 2.0, 0);
+    reads("-2.5", -2.5, 0);
+    reads("+0.125", 0.125, 0);
+    reads(".5", 0.5, 0);
+    reads("5.", 5.0, 0);
+    reads("1e3", 1000.0, 0);
+    reads("1E-2", 0.01, 0);
+    reads("2.5e+1", 25.0, 0);
+    reads("0.1", 0.1, 0); /* the same rounding as strtod */
+    reads("2.269185314213022", 2.269185314213022, 0);
+}
+
+Test(number, stops_before_what_is_not_decimal)
+{
+    reads("0x10", 0.0, 3);   /* hex: strtod would read 16 */
+    reads("0x1p1", 0.0, 4);
+    reads("1e", 1.0, 1);     /* an exponent needs digits */
+    reads("1e+", 1.0, 2);
+    reads("3,4", 3.0, 2);    /* a list's separator */
+    reads("2:3:0.5", 2.0, 6);
+    reads("1.5x", 1.5, 1);
+    reads("1..2", 1.0, 2);
+}
+
+Test(number, refuses_what_is_no_number)
+{
+    refused("");
+    refused("-");
+    refused("+");
+    refused(".");
+    refused("e5");
+    refused(" 1");   /* no leading space */
+    refused("\t-1");
+    refused("inf");
+    refused("-inf");
+    refused("nan");
+    refused("infinity");
+    char longest[500];
+    memset(longest, '1', sizeof longest - 1);
+    longest[sizeof longest - 1] = '\0';
+    refused(longest); /* longer than anyone writes: refused, not cut */
+}
+
+Test(number, overflow_and_underflow_as_strtod)
+{
+    char *end = NULL;
+    errno = 0;
+    const double big = pml_strtod_dec("1e400", &end);
+    cr_expect(isinf(big) && errno == ERANGE && *end == '\0');
+    errno = 0;
+    const double tiny = pml_strtod_dec("1e-400", &end);
+    cr_expect(tiny == 0.0 && errno == ERANGE && *end == '\0');
+    cr_expect(pml_strtod_dec("7", NULL) == 7.0, "end may be NULL");
+}
