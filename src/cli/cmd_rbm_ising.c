@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "cli/ising_cli.h"
 #include "cli/rbm_cli.h"
 
@@ -223,6 +224,122 @@ int pml_rbm_cli_ising_plot(const char *cmd, const char *out, const double *T, in
     return pml_gnuplot_render(cmd, out, "rbm_ising.gp", "rbm_ising.png", quiet) < 0;
 }
 
+/* ---- the checkpoint: the temperatures done so far --------------------------------------
+ * A text file, rewritten atomically after each temperature:
+ *   physml rbm ising checkpoint 1
+ *   options L=8 hidden=64 ... seed=1        (every option that decides a temperature's numbers)
+ *   T mc_e mc_e_err ... rbm_chi_err train_seconds   (one line per temperature done; %.17g, or
+ *                                                      null for a number that does not exist)
+ * A temperature's numbers depend only on the options and T, so a resumed run takes each T it
+ * finds there and runs the others: a killed run continues, and a run may add temperatures. */
+#define CKPT_MAGIC "physml rbm ising checkpoint 1"
+
+static void options_line(const pml_rbm_ising_run *p, char *buf, size_t cap)
+{
+    snprintf(buf, cap,
+             "options L=%d hidden=%lld samples=%lld thermalize=%lld gap=%lld epochs=%lld "
+             "batch=%lld k=%lld chains=%lld gibbs=%lld every=%lld lr=%.17g momentum=%.17g "
+             "weight-decay=%.17g method=%s schedule=%s seed=%llu",
+             p->L, (long long)p->hidden, (long long)p->samples, (long long)p->therm,
+             (long long)p->gap, (long long)p->epochs, (long long)p->batch, (long long)p->k,
+             (long long)p->chains, (long long)p->gibbs, (long long)p->every, p->lr, p->momentum,
+             p->wd, p->pcd ? "pcd" : "cd", p->cosine ? "cosine" : "constant",
+             (unsigned long long)p->seed);
+}
+
+static void put_num(pml_wfile *w, double v)
+{
+    char b[40];
+    const int n = isfinite(v) ? snprintf(b, sizeof b, " %.17g", v) : snprintf(b, sizeof b, " null");
+    pml_wfile_write(w, b, (size_t)n);
+}
+
+/* The checkpoint with the nt temperatures done[i] != 0 of T; 0, or 1 after a message. */
+static int ckpt_write(const char *path, const pml_rbm_ising_run *p, const double *T, int nt,
+                      const int *done, const pml_rbm_ising_obs *mc, const pml_rbm_ising_obs *rb,
+                      const double *secs)
+{
+    pml_wfile w;
+    if (pml_cli_open(CMD, path, &w)) return 1;
+    char opts[1024];
+    options_line(p, opts, sizeof opts);
+    pml_wfile_write(&w, CKPT_MAGIC "\n", strlen(CKPT_MAGIC) + 1);
+    pml_wfile_write(&w, opts, strlen(opts));
+    pml_wfile_write(&w, "\n", 1);
+    for (int i = 0; i < nt; ++i) {
+        if (!done[i]) continue;
+        char t[40];
+        pml_wfile_write(&w, t, (size_t)snprintf(t, sizeof t, "%.17g", T[i]));
+        for (int q = 0; q < 8; ++q) put_num(&w, (&mc[i].e)[q]);
+        for (int q = 0; q < 8; ++q) put_num(&w, (&rb[i].e)[q]);
+        put_num(&w, secs[i]);
+        pml_wfile_write(&w, "\n", 1);
+    }
+    return pml_cli_commit(CMD, &w, 1);
+}
+
+/* One number of a checkpoint line at *s (a decimal, or null for NaN); 0 when there is none. */
+static int get_num(const char **s, double *v)
+{
+    while (**s == ' ') ++*s;
+    if (strncmp(*s, "null", 4) == 0) {
+        *v = NAN;
+        *s += 4;
+        return 1;
+    }
+    char *end;
+    *v = pml_strtod_dec(*s, &end);
+    if (end == *s) return 0;
+    *s = end;
+    return 1;
+}
+
+/* The temperatures of checkpoint `path` that are in T (done[i] = 1, their numbers filled);
+ * 0, 1 after a failure to read it, 2 after a usage error (another run's file, or damaged). */
+static int ckpt_read(const char *path, const pml_rbm_ising_run *p, const double *T, int nt,
+                     int *done, pml_rbm_ising_obs *mc, pml_rbm_ising_obs *rb, double *secs)
+{
+    FILE *f = NULL;
+    const pml_status st = pml_open_regular(CMD, path, &f, NULL);
+    if (st != PML_OK) return pml_cli_fail(CMD, "--resume", st);
+    char line[4096], want[1024];
+    options_line(p, want, sizeof want);
+    int rc = 0, n = 0;
+    if (!fgets(line, sizeof line, f) || strcmp(line, CKPT_MAGIC "\n") != 0) {
+        rc = pml_cli_usage(CMD, "resume", "'%.200s' is not an rbm ising checkpoint", path);
+    } else if (!fgets(line, sizeof line, f) || (line[strcspn(line, "\n")] = '\0', 0) ||
+               strcmp(line, want) != 0) {
+        /* name the first option that differs: the words around the first differing byte */
+        const char *a = line, *b = want;
+        while (*a && *a == *b) ++a, ++b;
+        while (a > line && a[-1] != ' ') --a, --b;
+        rc = pml_cli_usage(CMD, "resume", "'%.200s' is of another run: '%.*s' there, '%.*s' "
+                           "here", path, (int)strcspn(a, " "), a, (int)strcspn(b, " "), b);
+    }
+    while (!rc && fgets(line, sizeof line, f)) {
+        ++n;
+        const char *s = line;
+        double v[18];
+        int k = 0;
+        while (k < 18 && get_num(&s, &v[k])) ++k;
+        while (*s == ' ') ++s;
+        if (k != 18 || (*s != '\n' && *s != '\0') || !isfinite(v[0])) {
+            rc = pml_cli_usage(CMD, "resume", "'%.200s': line %d is damaged", path, n + 2);
+            break;
+        }
+        for (int i = 0; i < nt; ++i)
+            if (T[i] == v[0]) {
+                done[i] = 1;
+                memcpy(&mc[i].e, v + 1, 8 * sizeof(double));
+                memcpy(&rb[i].e, v + 9, 8 * sizeof(double));
+                secs[i] = v[17];
+            }
+    }
+    if (!rc && ferror(f)) rc = pml_cli_usage(CMD, "resume", "'%.200s': a read failed", path);
+    fclose(f);
+    return rc;
+}
+
 int pml_cmd_rbm_ising(int argc, char **argv)
 {
     const char *Ttext = "1.5:3.5:0.25", *device = "auto", *out = NULL;
@@ -234,6 +351,7 @@ int pml_cmd_rbm_ising(int argc, char **argv)
     int64_t L = 8;
     const char *method = "pcd";
     int json = 0, quiet = 0;
+    const char *checkpoint = NULL, *resume = NULL;
     const pml_opt opts[] = {
         {"L", PML_OPT_INT, &L, "L", "lattice side (8): L^2 visible units", 2, 64},
         {"T", PML_OPT_STR, &Ttext, "A:B:STEP", "temperatures (1.5:3.5:0.25) or a list"},
@@ -259,11 +377,16 @@ int pml_cmd_rbm_ising(int argc, char **argv)
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"json", PML_OPT_FLAG, &json, NULL, "one JSON object per temperature"},
         {"out", PML_OPT_STR, &out, "DIR", "rbm_ising.dat, rbm_ising.gp, rbm_ising.png"},
+        {"checkpoint", PML_OPT_STR, &checkpoint, "FILE",
+         "the temperatures done so far, written atomically after each"},
+        {"resume", PML_OPT_STR, &resume, "FILE",
+         "take the temperatures a checkpoint of the same options holds, run the rest"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no messages on stderr but errors"},
         {NULL, 0, NULL, NULL, NULL},
     };
     int r = pml_cli_parse(CMD, "rbm ising --L 8 --T 1.5:3.5:0.25 [--hidden 64] [--samples N] "
-                               "[--epochs N] [--json] [--out DIR]",
+                               "[--epochs N] [--json] [--out DIR] [--checkpoint FILE] "
+                               "[--resume FILE]",
                           "Torlai & Melko (2016): one RBM per temperature trained on Monte Carlo "
                           "configurations of the 2D Ising model; e, |m|, C and chi of the RBM's "
                           "own samples against the Monte Carlo values.",
@@ -284,9 +407,13 @@ int pml_cmd_rbm_ising(int argc, char **argv)
     if (p.chains * p.every < BLOCKS)
         return pml_cli_usage(CMD, "every", "needs chains x every >= %d samples", BLOCKS);
     if (out && pml_cli_out_dir(CMD, out)) return 1;
+    if (checkpoint && pml_cli_out_file(CMD, "--checkpoint", checkpoint)) return 1;
+    pml_rbm_ising_obs mc[MAX_T], rb[MAX_T];
+    int done[MAX_T] = {0};
+    double secs[MAX_T] = {0};
+    if (resume && (r = ckpt_read(resume, &p, T, nt, done, mc, rb, secs)) != 0) return r;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(CMD, device, &dev))) return r;
-    pml_rbm_ising_obs mc[MAX_T], rb[MAX_T];
     if (!json)
         printf("RBMs on the 2D Ising model, L = %d (%d visible), %lld hidden, %s-%lld, %lld epochs "
                "of %lld configurations; RBM: %lld chains x %lld samples after %lld Gibbs steps\n"
@@ -296,10 +423,17 @@ int pml_cmd_rbm_ising(int argc, char **argv)
                "T", "e (MC)", "e (RBM)", "|m| (MC)", "|m| (RBM)", "C (MC)", "C (RBM)",
                "chi (MC)", "chi (RBM)", "train s");
     for (int i = 0; !r && i < nt; ++i) {
-        double ts = 0;
-        if (!quiet) fprintf(stderr, "physml %s: T = %g ...\n", CMD, T[i]);
-        r = pml_rbm_cli_ising_one(CMD, dev, &p, T[i], &mc[i], &rb[i], &ts);
-        if (r) break;
+        double ts = secs[i];
+        if (done[i]) {
+            if (!quiet) fprintf(stderr, "physml %s: T = %g from %s\n", CMD, T[i], resume);
+        } else {
+            if (!quiet) fprintf(stderr, "physml %s: T = %g ...\n", CMD, T[i]);
+            r = pml_rbm_cli_ising_one(CMD, dev, &p, T[i], &mc[i], &rb[i], &ts);
+            if (r) break;
+            secs[i] = ts;
+            done[i] = 1;
+            if (checkpoint && (r = ckpt_write(checkpoint, &p, T, nt, done, mc, rb, secs))) break;
+        }
         if (json) {
             pml_jsonl j;
             pml_jsonl_begin(&j, stdout);

@@ -113,6 +113,42 @@ HOSTILE(ising_scan_killed_and_resumed_matches)
     USAGE("--resume", SCAN_RUN, "--resume", state, "--sweeps", "100");
 }
 
+/* rbm ising, killed after its first temperature's checkpoint and resumed: the same lines as
+ * the uninterrupted run, but for the training seconds (the resumed temperatures keep their
+ * first run's); a checkpoint of other options is refused naming the option. */
+#define RBM_ISING_RUN "rbm", "ising", "--L", "6", "--T", "1.8,2.3,2.6,3.0", "--samples", "2000", \
+                      "--epochs", "100", "--chains", "100", "--gibbs", "200", "--every", "4", \
+                      "--json", "--quiet", "--device", "cpu"
+
+/* json without its "train_seconds": values */
+static void cut_seconds(char *json)
+{
+    for (char *p; (p = strstr(json, "\"train_seconds\": ")) != NULL;) {
+        char *q = p + strlen("\"train_seconds\": ");
+        while (*q && *q != '}' && *q != ',') ++q;
+        memmove(p, q, strlen(q) + 1);
+    }
+}
+
+HOSTILE(rbm_ising_killed_and_resumed_matches)
+{
+    char ckpt[300];
+    static char whole[sizeof hostile_out], resumed[sizeof hostile_out];
+    snprintf(ckpt, sizeof ckpt, "%s", pml_test_tmppath("rbm-ising.ckpt"));
+    cr_assert_eq(PHYSML(RBM_ISING_RUN), 0, "%s", hostile_err);
+    snprintf(whole, sizeof whole, "%s", hostile_out);
+    cut_seconds(whole);
+    const char *const run[] = {RBM_ISING_RUN, "--checkpoint", ckpt, NULL};
+    hostile_kill_after_first_save(run, ckpt, 150);
+    cr_assert_eq(PHYSML(RBM_ISING_RUN, "--checkpoint", ckpt, "--resume", ckpt), 0, "%s",
+                 hostile_err);
+    snprintf(resumed, sizeof resumed, "%s", hostile_out);
+    cut_seconds(resumed);
+    cr_expect_str_eq(resumed, whole);
+    USAGE("--resume", RBM_ISING_RUN, "--resume", ckpt, "--epochs", "99");
+    USAGE("--resume", RBM_ISING_RUN, "--resume", ckpt, "--seed", "2");
+}
+
 /* The training options of the runs below: small, Adam with a plateau schedule (state in the
  * optimiser and the schedule), a validation split and augmentation (the RNG position). */
 #define TRAIN_RUN "train", "--subset", "3000", "--test-subset", "1000", "--seed", "3", \
