@@ -167,8 +167,8 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
         {NULL, 0, NULL, NULL, NULL},
     };
     int r = pml_cli_parse(CMD,
-                          "hopfield capacity --N 100,200,400,800 --alpha 0.02:0.30:0.01 "
-                          "[--sets 50] [--flip 0.1] [--rule hebb|pinv|storkey] [--mode M] "
+                          "hopfield capacity [--N 100,200,400,800] [--alpha 0.02:0.30:0.01] "
+                          "[--sets 50] [--flip 0] [--rule hebb|pinv|storkey] [--mode M] "
                           "[--json] [--out DIR]",
                           "Storage capacity (Amit-Gutfreund-Sompolinsky 1985): the fraction of "
                           "stored patterns retrieved against the load alpha = P/N, and alpha_c.",
