@@ -129,23 +129,26 @@ int pml_cmd_ae_anomaly(int argc, char **argv)
     pml_autoencoder *ae = NULL;
     pml_dataset *all = NULL, *test = NULL;
     if (train) {
-        r = train_normal(dev, data, preset, latent, epochs, subset, seed, keep, quiet, &ae);
+        /* the test split first: a --test-subset beyond it is a usage error before the work
+         * (the model trains on the same directory's training split, of the same images) */
+        const char *dir = data ? data : pml_data_default_dir();
+        pml_status s = pml_dataset_load(dev, dir, PML_SPLIT_TEST, &all);
+        test = all;
+        if (s != PML_OK) r = pml_cli_fail(ANOMALY, "loading the test set", s);
+        if (!r) r = pml_cli_fits(ANOMALY, "test-subset", test_n, pml_dataset_size(all),
+                                 "test images");
+        if (!r) r = train_normal(dev, data, preset, latent, epochs, subset, seed, keep, quiet, &ae);
+        if (!r && pml_model_in_features(pml_ae_model(ae)) != pml_dataset_features(all))
+            r = pml_cli_fail(ANOMALY, "the test set's images differ from the training set's",
+                             PML_ERR_BAD_FORMAT);
         if (!r && save) {
-            pml_status s = pml_ae_save(ae, save);
+            s = pml_ae_save(ae, save);
             if (s != PML_OK) r = pml_cli_fail(ANOMALY, "--save", s);
             else if (!quiet) fprintf(stderr, "wrote %s\n", save);
         }
-        if (!r) {
-            const char *dir = data ? data : pml_data_default_dir();
-            pml_status s = pml_dataset_load_expect(dev, dir, PML_SPLIT_TEST,
-                                                   pml_model_in_features(pml_ae_model(ae)), &all);
-            test = all;
-            if (s == PML_OK)
-                r = pml_cli_fits(ANOMALY, "test-subset", test_n, pml_dataset_size(all),
-                                 "test images");
-            if (!r && s == PML_OK && test_n > 0 && test_n < pml_dataset_size(all))
-                s = pml_dataset_head(all, test_n, &test);
-            if (!r && s != PML_OK) r = pml_cli_fail(ANOMALY, "loading the test set", s);
+        if (!r && test_n > 0 && test_n < pml_dataset_size(all)) {
+            s = pml_dataset_head(all, test_n, &test);
+            if (s != PML_OK) r = pml_cli_fail(ANOMALY, "loading the test set", s);
         }
     } else {
         r = load(ANOMALY, dev, model, data, 0, test_n, "test-subset", &ae, &all, &test);

@@ -31,7 +31,8 @@ static int range_number(const char **p, double *v)
     char *end;
     errno = 0;
     *v = pml_strtod_dec(*p, &end);
-    if (end == *p || !isfinite(*v) || (errno == ERANGE && *v != 0.0)) return 0;
+    /* as the option parser: overflow (inf) and underflow to 0 refused, a denormal kept */
+    if (end == *p || !isfinite(*v) || (errno == ERANGE && *v == 0.0)) return 0;
     *p = end;
     return 1;
 }

@@ -120,8 +120,11 @@ static int set_value(const char *command, const pml_opt *o, const char *v)
          * read "010" as 8, and skipped a tab before a minus that it then wrapped around) */
         const int hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
         const char *p = hex ? v + 2 : v;
-        if (!(hex ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p)))
-            return refuse(command, o, v);
+        /* every character a digit of its base (strtoull's base 16 would take a second 0x) */
+        if (!*p) return refuse(command, o, v);
+        for (const char *q = p; *q; ++q)
+            if (!(hex ? isxdigit((unsigned char)*q) : isdigit((unsigned char)*q)))
+                return refuse(command, o, v);
         const unsigned long long x = strtoull(p, &end, hex ? 16 : 10);
         if (errno || end == p || *end) return refuse(command, o, v);
         *(uint64_t *)o->target = (uint64_t)x;

@@ -33,6 +33,7 @@ static int run(pml_tour_ctx *ctx, const char *preset, const char *arch, const ch
     a.epochs = epochs;
     a.subset = subset;
     a.test_subset = ctx->quick ? 1000 : 0;
+    a.clamp_subsets = 1;
     a.given.epochs = a.given.subset = 1;
     a.given.test_subset = ctx->quick;
     if (pml_train_apply_preset("tour", &a) != 0) return 1;

@@ -22,6 +22,7 @@ int pml_tour_train(pml_tour_ctx *ctx)
         a.test_subset = 2000;
         a.given.subset = a.given.test_subset = 1;
     }
+    a.clamp_subsets = 1;
     if (pml_train_apply_preset("tour", &a) != 0) return 1;
     fprintf(ctx->report,
             "The recommended set-up of `physml train` (784-100-10, ReLU, He init, biases, "

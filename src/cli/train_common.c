@@ -322,10 +322,11 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
                                      &test)) != PML_OK)
         FAIL("loading the test set");
     pml_dataset *base = full;
-    if ((rc = pml_cli_fits(command, "subset", a->subset, pml_dataset_size(full),
-                           "training images")) ||
-        (rc = pml_cli_fits(command, "test-subset", a->test_subset, pml_dataset_size(test),
-                           "test images")))
+    if (!a->clamp_subsets &&
+        ((rc = pml_cli_fits(command, "subset", a->subset, pml_dataset_size(full),
+                            "training images")) ||
+         (rc = pml_cli_fits(command, "test-subset", a->test_subset, pml_dataset_size(test),
+                            "test images"))))
         goto done;
     if (a->subset > 0 && a->subset < pml_dataset_size(full)) {
         if ((s = pml_dataset_head(full, a->subset, &sub)) != PML_OK) FAIL("taking a subset");

@@ -16,6 +16,8 @@ typedef struct pml_train_args {
     int64_t batch, epochs, early_stop, subset, test_subset, checkpoint_every;
     uint64_t seed;
     int json, quiet, nesterov, no_shuffle, drop_last;
+    /* the tour's own subsets (no option of the user's): larger than the data means all of it */
+    int clamp_subsets;
     struct {
         int lr, val, momentum, weight_decay, batch, epochs, early_stop, subset, test_subset, seed;
         int checkpoint_every;

@@ -34,12 +34,6 @@ int pml_on_path(const char *name)
 
 static void child(const char *const *argv, const char *cwd, int out_w, int err_w)
 {
-    /* another program (a Python peer's libgomp, gnuplot) gets the environment the user gave,
-     * not the spin count physml chose for itself */
-    if (getenv(PML_SPIN_MARK)) {
-        unsetenv("GOMP_SPINCOUNT");
-        unsetenv(PML_SPIN_MARK);
-    }
     const int null = open("/dev/null", O_RDWR);
     dup2(null, STDIN_FILENO);
     dup2(out_w >= 0 ? out_w : null, STDOUT_FILENO);
@@ -104,13 +98,24 @@ int pml_run(const char *const *argv, const char *cwd, char *out, size_t out_cap,
 void pml_restart_tuned(char **argv)
 {
     if (argv == NULL) return;
+    const char *mark = getenv(PML_SPIN_MARK);
+    if (mark) {
+        /* the restarted process: libgomp read the spin count as it loaded, so the programs
+         * this one starts (a Python peer's libgomp, gnuplot) get the user's environment back
+         * (here, not between fork and exec, where unsetenv is not async-signal-safe); only
+         * the value physml set, which the mark holds */
+        const char *spin = getenv("GOMP_SPINCOUNT");
+        if (spin && strcmp(spin, mark) == 0) unsetenv("GOMP_SPINCOUNT");
+        unsetenv(PML_SPIN_MARK);
+        return;
+    }
     int set_core = 0, set_spin = 0;
     const char *core = pml_blas_core_suggested();
     if (core && !getenv("OPENBLAS_CORETYPE") && !getenv("PML_BLAS_KEEP"))
         set_core = setenv("OPENBLAS_CORETYPE", core, 1) == 0;
     if (!getenv("GOMP_SPINCOUNT") && !getenv("OMP_WAIT_POLICY") && !getenv("PML_SPIN_KEEP"))
         set_spin = setenv("GOMP_SPINCOUNT", PML_GOMP_SPINCOUNT, 1) == 0 &&
-                   setenv(PML_SPIN_MARK, "1", 1) == 0;
+                   setenv(PML_SPIN_MARK, PML_GOMP_SPINCOUNT, 1) == 0;
     if (!set_core && !set_spin) return;
     execv("/proc/self/exe", argv);
     /* the exec failed: go on as we are */

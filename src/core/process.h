@@ -28,8 +28,9 @@ int pml_on_path(const char *name);
  *   10 us, not about a millisecond, before it sleeps: the same speed on a quiet machine, and
  *   when two OpenMP programs share the cores, neither burns the other's time slices (an RBM
  *   epoch beside a second program took 42.5 s with the default, 3.9 s with this, 0.8 s
- *   alone; docs/architecture.md, "Threads"). Programs started by pml_run get the user's
- *   environment back.
+ *   alone; docs/architecture.md, "Threads"). The restarted process removes it again once
+ *   libgomp has read it, so the programs it starts get the user's spin count (they do get
+ *   OPENBLAS_CORETYPE: bench_rbm chooses the peers' kernels itself).
  * Returns only when it did not restart: nothing to set (set by the user, or by the restart
  * itself), or the exec failed. */
 void pml_restart_tuned(char **argv);

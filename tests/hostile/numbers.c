@@ -98,6 +98,7 @@ HOSTILE(what_the_audit_found)
     USAGE("--seed", "ising", "--seed", "\t-1");
     USAGE("--seed", "ising", "--seed", " 5");
     USAGE("--seed", "ising", "--seed", "0x");
+    USAGE("--seed", "ising", "--seed", "0x0x10"); /* strtoull base 16 took a second 0x */
     USAGE("--sweeps", "ising", "--sweeps", " 5");
     USAGE("--sweeps", "ising", "--sweeps", "+5");
     USAGE("--L", "ising", "scan", "--L", "8,");
