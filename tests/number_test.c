@@ -1,5 +1,5 @@
-/* pml_strtod_dec (src/core/number.c), the one reader of real numbers in user text: what it
- * reads, where it stops, and what it refuses (end == start). */
+/* pml_strtod_dec and pml_strtoll_dec (src/core/number.c), the readers of numbers in user
+ * text: what they read, where they stop, and what they refuse (end == start). */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -69,6 +69,22 @@ Test(number, refuses_what_is_no_number)
     memset(longest, '1', sizeof longest - 1);
     longest[sizeof longest - 1] = '\0';
     refused(longest); /* longer than anyone writes: refused, not cut */
+}
+
+Test(number, integers)
+{
+    char *end = NULL;
+    cr_expect(pml_strtoll_dec("42", &end) == 42 && *end == '\0');
+    cr_expect(pml_strtoll_dec("-7x", &end) == -7 && *end == 'x');
+    cr_expect(pml_strtoll_dec("0x10", &end) == 0 && *end == 'x', "base 10: no hex");
+    const char *bad[] = {"", "-", "+5", " 5", "\t-1", "x1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+        end = NULL;
+        cr_expect(pml_strtoll_dec(bad[i], &end) == 0 && end == bad[i], "'%s' was read", bad[i]);
+    }
+    errno = 0;
+    pml_strtoll_dec("99999999999999999999", &end);
+    cr_expect(errno == ERANGE && *end == '\0');
 }
 
 Test(number, overflow_and_underflow_as_strtod)

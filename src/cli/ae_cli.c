@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "cli/ae_cli.h"
 
 /* Philox streams of the pictures' draws (host side, pml_rng_normal) */
@@ -16,12 +17,12 @@ int pml_ae_cli_classes(const char *cmd, const char *option, const char *text, ui
     int any = 0;
     while (*p) {
         char *end = NULL;
-        const long a = strtol(p, &end, 10);
+        const long a = pml_strtoll_dec(p, &end);
         long b = a;
         if (end == p || a < 0 || a > 255) goto bad;
         if (*end == '-') {
             const char *q = end + 1;
-            b = strtol(q, &end, 10);
+            b = pml_strtoll_dec(q, &end);
             if (end == q || b < a || b > 255) goto bad;
         }
         for (long c = a; c <= b; ++c) keep[c] = 1;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "cli/rbm_cli.h"
 
 int pml_rbm_cli_side(int64_t n)
@@ -57,12 +58,12 @@ int pml_rbm_cli_ais_spec(const char *cmd, const char *text, int64_t *runs, int64
 {
     char *end = NULL;
     errno = 0;
-    const long long r = strtoll(text, &end, 10);
+    const long long r = pml_strtoll_dec(text, &end);
     if (errno || end == text || *end != ':' || r < 2 || r > (1 << 20))
         return pml_cli_usage(cmd, "ais", "'%s': needs RUNS:STEPS, runs 2 .. 2^20", text);
     const char *p = end + 1;
     errno = 0;
-    const long long k = strtoll(p, &end, 10);
+    const long long k = pml_strtoll_dec(p, &end);
     if (errno || end == p || *end != '\0' || k < 1 || k > (1 << 24))
         return pml_cli_usage(cmd, "ais", "'%s': needs RUNS:STEPS, steps 1 .. 2^24", text);
     *runs = r;

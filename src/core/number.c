@@ -5,6 +5,17 @@
 
 #include "core/internal.h"
 
+long long pml_strtoll_dec(const char *s, char **end)
+{
+    /* an optional minus, then a digit: what strtoll would also take before it (space, a plus)
+     * is refused; base 10, so no 0x */
+    if (!isdigit((unsigned char)s[*s == '-'])) {
+        if (end) *end = (char *)s;
+        return 0;
+    }
+    return strtoll(s, end, 10);
+}
+
 double pml_strtod_dec(const char *s, char **end)
 {
     const char *p = s;

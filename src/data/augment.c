@@ -26,7 +26,7 @@ pml_status pml_augment_parse(const char *text, pml_augment *out)
             if (strcmp(buf, "flip") == 0 && !arg) {
                 aug.flip = 1;
             } else if (strcmp(buf, "shift") == 0 && arg) {
-                const long v = strtol(arg, &end, 10);
+                const long v = pml_strtoll_dec(arg, &end);
                 ok = *end == '\0' && end != arg && v >= 0 && v <= 8;
                 aug.shift = ok ? (int)v : 0;
             } else if (strcmp(buf, "noise") == 0 && arg) {

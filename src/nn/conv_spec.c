@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "nn/layer.h"
 
 /* "text" as an integer in lo..hi, or an error naming the item, what and the range. */
@@ -25,7 +26,7 @@ static pml_status number(const char *text, size_t len, long long lo, long long h
     buf[len] = '\0';
     char *end = NULL;
     errno = 0;
-    const long long v = strtoll(buf, &end, 10);
+    const long long v = pml_strtoll_dec(buf, &end);
     PML_CHECK(!errno && end != buf && *end == '\0' && v >= lo && v <= hi,
               PML_ERR_INVALID_ARGUMENT, "%s: item %d (%s): %s '%s' is not a number in %lld..%lld",
               fn, pos, k->name, what, buf, lo, hi);

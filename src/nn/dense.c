@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "nn/layer.h"
 
 typedef struct dense_layer {
@@ -195,7 +196,7 @@ static pml_status dense_parse(const pml_kind *k, const char *arg, pml_layer_args
     snprintf(num, sizeof num, "%.*s", (int)(len < sizeof num ? len : sizeof num - 1), arg);
     char *end = NULL;
     errno = 0;
-    const long long n = strtoll(num, &end, 10);
+    const long long n = pml_strtoll_dec(num, &end);
     PML_CHECK(!errno && len < sizeof num && end != num && *end == '\0' && n >= 1 &&
                   n <= (1 << 24),
               PML_ERR_INVALID_ARGUMENT, "%s: item %d: '%s' is not a layer size (1..2^24)", fn,
@@ -216,7 +217,7 @@ static pml_status dense_parse(const pml_kind *k, const char *arg, pml_layer_args
             snprintf(v, sizeof v, "%.*s", (int)(olen - 5 < sizeof v ? olen - 5 : sizeof v - 1),
                      o + 5);
             errno = 0;
-            const long long t = strtoll(v, &end, 10);
+            const long long t = pml_strtoll_dec(v, &end);
             PML_CHECK(!errno && olen - 5 < sizeof v && end != v && *end == '\0' && t >= 0 &&
                           t < (1 << 20),
                       PML_ERR_INVALID_ARGUMENT,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "rbm/rbm_model.h"
 
 static pml_status rbm_forward(pml_layer *l, const pml_tensor *x, int64_t batch,
@@ -100,7 +101,7 @@ static pml_status rbm_parse(const pml_kind *k, const char *arg, pml_layer_args *
               "%s: item %d '%s' needs a number of hidden units, e.g. rbm:256", fn, pos, k->name);
     char *end = NULL;
     errno = 0;
-    const long long n = strtoll(arg, &end, 10);
+    const long long n = pml_strtoll_dec(arg, &end);
     PML_CHECK(!errno && end != arg && *end == '\0' && n >= 1 && n <= (1 << 24),
               PML_ERR_INVALID_ARGUMENT, "%s: item %d: '%s' is not a number of hidden units "
               "(1..2^24)", fn, pos, arg);

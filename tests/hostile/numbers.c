@@ -113,6 +113,11 @@ HOSTILE(what_the_audit_found)
     USAGE("--T", "ising", "--T", "1e-300");
     USAGE("--augment", "train", "--augment", "", "--data", "/nonexistent");
     USAGE("--device", "ising", "--device", "cuda:+0");
+    /* integers inside specs, read as options are (a review found strtol's space and plus) */
+    USAGE("--normal", "ae", "anomaly", "--model", "/nonexistent", "--normal", " 0- +8");
+    USAGE("--augment", "train", "--augment", "shift: +2", "--data", "/nonexistent");
+    USAGE("--ais", "rbm", "logz", "--model", "/nonexistent", "--ais", " 10:+100");
+    USAGE("--arch", "train", "--arch", "dense: 100,relu,dense:10", "--data", "/nonexistent");
     USAGE("--device", "ising", "--device", "cuda: 0");
     /* one line, as every usage error, for a stray word and an unknown subcommand */
     USAGE("extra", "ising", "extra");
