@@ -1,8 +1,10 @@
 /* physml ising scan: e, |m|, C, chi and U against T for several L, the Binder-crossing T_c,
  * files and plots. The engine (pml_ising_scan_run/_write) is shared with the tour. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/ising_cli.h"
 
@@ -51,6 +53,11 @@ static int resume_batch(pml_device *dev, const pml_ising_scan *s, const char *co
 {
     char path[4096];
     if (state_path(command, "resume", s->resume, b, path, sizeof path)) return 2;
+    struct stat sb;
+    if (stat(path, &sb) != 0 && errno == ENOENT) /* the state of another scan's batches */
+        return pml_cli_usage(command, "resume", "'%.200s' is of another scan: it has no %s "
+                             "(this scan's %s)", s->resume, b ? "FILE.cluster" : "base batch",
+                             b ? "--cluster window" : "--rule temperatures");
     pml_ising *g = NULL;
     pml_status st = pml_ising_load(dev, path, &g);
     if (st != PML_OK) return pml_cli_fail(command, path, st);
