@@ -107,8 +107,7 @@ static int set_value(const char *command, const pml_opt *o, const char *v)
     case PML_OPT_FLAG: *(int *)o->target = 1; return 0;
     case PML_OPT_INT: {
         /* an optional minus and digits: not strtoll's leading space or plus */
-        if (!isdigit((unsigned char)v[v[0] == '-'])) return refuse(command, o, v);
-        const long long x = strtoll(v, &end, 10);
+        const long long x = pml_strtoll_dec(v, &end);
         /* the range is checked on the 64-bit value, before any narrowing */
         if (errno || end == v || *end || (double)x < o->lo || (double)x > o->hi)
             return refuse(command, o, v);

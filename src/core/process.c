@@ -27,11 +27,11 @@ int pml_on_path(const char *name)
     return 0;
 }
 
-/* The child: /dev/null on stdin (and on an output nobody wants), then exec. */
 /* The spin count pml_restart_tuned gives libgomp, and the mark that says physml set it. */
 #define PML_GOMP_SPINCOUNT "10000"
 #define PML_SPIN_MARK "PML_SPIN_SET"
 
+/* The child: /dev/null on stdin (and on an output nobody wants), then exec. */
 static void child(const char *const *argv, const char *cwd, int out_w, int err_w)
 {
     const int null = open("/dev/null", O_RDWR);
