@@ -104,25 +104,22 @@ static const char *const *with(const char *const *args, const char *a, const cha
     return out;
 }
 
-/* The run `args` whole, then with `save_opt path` killed after_ms after its first save,
- * then resumed (`save_opt path resume_opt path`): its stdout, less what `cut` removes, equal
- * to the whole run's. */
-static void killed_run_matches(const char *const *args, const char *save_opt,
-                               const char *resume_opt, const char *path, int after_ms,
-                               void (*cut)(char *))
+void hostile_killed_run_matches(const char *const *args, const char *save_opt,
+                                const char *resume_opt, const char *path, int after_ms,
+                                void (*cut)(char *))
 {
     static char whole[sizeof hostile_out], resumed[sizeof hostile_out];
     const char *v[64];
     cr_assert_eq(pml_test_physml(args, hostile_out, sizeof hostile_out, hostile_err,
                                  sizeof hostile_err), 0, "%s", hostile_err);
     snprintf(whole, sizeof whole, "%s", hostile_out);
-    cut(whole);
+    if (cut) cut(whole);
     hostile_kill_after_first_save(with(args, save_opt, path, NULL, NULL, v), path, after_ms);
     cr_assert_eq(pml_test_physml(with(args, save_opt, path, resume_opt, path, v), hostile_out,
                                  sizeof hostile_out, hostile_err, sizeof hostile_err),
                  0, "%s", hostile_err);
     snprintf(resumed, sizeof resumed, "%s", hostile_out);
-    cut(resumed);
+    if (cut) cut(resumed);
     cr_expect_str_eq(resumed, whole);
 }
 
@@ -132,7 +129,7 @@ HOSTILE(ising_scan_killed_and_resumed_matches)
     snprintf(state, sizeof state, "%s", pml_test_tmppath("scan.state"));
     snprintf(out, sizeof out, "%s", pml_test_tmppath("scan-out"));
     const char *const run[] = {SCAN_RUN, NULL};
-    killed_run_matches(run, "--save-state", "--resume", state, 150, cut_summary);
+    hostile_killed_run_matches(run, "--save-state", "--resume", state, 150, cut_summary);
     USAGE("--resume", SCAN_RUN, "--resume", state, "--seed", "2");
     USAGE("--resume", SCAN_RUN, "--resume", state, "--T", "2.0:2.7:0.1");
     USAGE("--resume", SCAN_RUN, "--resume", state, "--sweeps", "100");
@@ -161,7 +158,7 @@ HOSTILE(rbm_ising_killed_and_resumed_matches)
     snprintf(ckpt, sizeof ckpt, "%s", pml_test_tmppath("rbm-ising.ckpt"));
     const char *const run[] = {RBM_ISING_RUN, NULL};
     /* at once: a temperature takes 50 ms here (9 s under the asan preset), five remain */
-    killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_seconds);
+    hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_seconds);
     /* a run of other temperatures (2.9 new) from the same file keeps the others' lines */
     cr_assert_eq(PHYSML(RBM_ISING_RUN, "--T", "2.1,2.9", "--checkpoint", ckpt, "--resume", ckpt),
                  0, "%s", hostile_err);
