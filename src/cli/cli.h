@@ -122,6 +122,37 @@ int pml_cli_commit(const char *command, pml_wfile *w, int quiet);
 /* "DIR/NAME" into buf (cap bytes); 1 (with a message) when it does not fit. */
 int pml_cli_path(const char *command, char *buf, size_t cap, const char *dir, const char *name);
 
+/* ---- checkpoints of finished rows (src/cli/row_checkpoint.c) -----------------------------
+ * A command that works through independent items (temperatures, loads, ...), each one's
+ * numbers depending only on the options and the item, keeps the rows done in a text file,
+ * rewritten atomically after each item:
+ *   MAGIC
+ *   options K=V ...     (every option that decides a row's numbers)
+ *   x0 x1 ...           (a row: `cols` numbers, %.17g or null for NaN; the first `keys` name
+ *                        the item)
+ * A resumed run takes the rows of the items it asks for and works out the rest: a killed run
+ * continues, and a run may add items. Rows of items it does not ask for stay in the table and
+ * are written back. */
+typedef struct pml_cli_rows {
+    const char *cmd, *magic; /* the command (for messages) and the file's first line */
+    const char *options;     /* the options line, "options ..." */
+    int cols, keys;          /* numbers a row, of which the first `keys` name its item */
+    int64_t n, cap;
+    double *v;               /* n rows of cols numbers */
+} pml_cli_rows;
+/* Add the rows of checkpoint `path` to t: 0; 1 after a failure to read it; 2 (a usage error
+ * naming --resume) when it is not a checkpoint of this command, of other options (naming the
+ * first that differs) or damaged. */
+int pml_cli_rows_read(pml_cli_rows *t, const char *path);
+/* The row whose keys are key[0 .. keys-1] (compared exactly), or NULL. */
+double *pml_cli_rows_find(const pml_cli_rows *t, const double *key);
+/* Put row (cols numbers) in t, over the row of the same item if there is one: 0, or 1 after a
+ * message (out of memory). */
+int pml_cli_rows_put(pml_cli_rows *t, const double *row);
+/* Write t to path atomically (no "wrote" line): 0, or 1 after a message. */
+int pml_cli_rows_write(const pml_cli_rows *t, const char *path);
+void pml_cli_rows_free(pml_cli_rows *t);
+
 /* DIR/NAME as a .npy of host data (dtype, shape: the array's), through a CPU tensor; "wrote
  * PATH" unless quiet. 0, or 1 after a message. */
 int pml_cli_npy(const char *command, const char *dir, const char *name, pml_dtype dtype,

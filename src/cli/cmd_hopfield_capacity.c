@@ -27,15 +27,32 @@ int pml_hf_cli_int_list(const char *cmd, const char *option, const char *text, i
 
 int pml_hf_cli_capacity(const char *cmd, pml_device *dev, const pml_hopfield_capacity_config *c,
                         const double *alpha, int64_t count, pml_hopfield_capacity_point *out,
-                        int json, int quiet, double *alpha_c, double *alpha_c_err)
+                        pml_cli_rows *ck, const char *ck_path, int json, int quiet,
+                        double *alpha_c, double *alpha_c_err)
 {
     pml_progress pr;
     char label[64];
     snprintf(label, sizeof label, "capacity n = %lld", (long long)c->n);
     pml_progress_start(&pr, label, count, quiet);
     for (int64_t k = 0; k < count; ++k) {
-        const pml_status s = pml_hopfield_capacity(dev, c, alpha + k, 1, out + k);
-        if (s != PML_OK) return pml_cli_fail(cmd, "capacity", s);
+        pml_hopfield_capacity_point *q = out + k;
+        double row[PML_HF_CKPT_COLS] = {(double)c->n, alpha[k]};
+        const double *done = pml_cli_rows_find(ck, row);
+        if (done) {
+            *q = (pml_hopfield_capacity_point){
+                .n = c->n, .p = (int64_t)done[2], .sets = (int64_t)done[3],
+                .retrieved = done[4], .retrieved_err = done[5], .overlap = done[6],
+                .overlap_err = done[7], .seconds = done[8], .alpha = done[9]};
+        } else {
+            const pml_status s = pml_hopfield_capacity(dev, c, alpha + k, 1, q);
+            if (s != PML_OK) return pml_cli_fail(cmd, "capacity", s);
+            const double got[PML_HF_CKPT_COLS - 2] = {
+                (double)q->p, (double)q->sets, q->retrieved, q->retrieved_err, q->overlap,
+                q->overlap_err, q->seconds, q->alpha};
+            memcpy(row + 2, got, sizeof got);
+            if (pml_cli_rows_put(ck, row) || (ck_path && pml_cli_rows_write(ck, ck_path)))
+                return 1;
+        }
         pml_progress_update(&pr, k + 1, NULL);
     }
     pml_progress_finish(&pr, NULL);
@@ -141,7 +158,8 @@ int pml_hf_cli_capacity_files(const char *cmd, const char *dir, const int64_t *n
 int pml_cmd_hopfield_capacity(int argc, char **argv)
 {
     const char *Ntext = "100,200,400,800", *atext = "0.02:0.30:0.01", *rule = "hebb",
-               *mode = "async", *order = "random", *device = "auto", *out = "out/hopfield-capacity";
+               *mode = "async", *order = "random", *device = "auto", *out = "out/hopfield-capacity",
+               *checkpoint = NULL, *resume = NULL;
     int json = 0, quiet = 0;
     int64_t sets = 50, sweeps = 100;
     double flip = 0.0, threshold = 0.95, T = 0.5;
@@ -163,13 +181,17 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
         {"device", PML_OPT_STR, &device, "D", "auto|cpu|cuda|cuda:N (auto)"},
         {"json", PML_OPT_FLAG, &json, NULL, "JSON lines: one per (N, alpha), one per N"},
         {"out", PML_OPT_STR, &out, "DIR", "capacity.csv, capacity.gp (+ .png)"},
+        {"checkpoint", PML_OPT_STR, &checkpoint, "FILE",
+         "the points done so far, written atomically after each"},
+        {"resume", PML_OPT_STR, &resume, "FILE",
+         "take the points a checkpoint of the same options holds, measure the rest"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no messages on stderr but errors"},
         {NULL, 0, NULL, NULL, NULL},
     };
     int r = pml_cli_parse(CMD,
                           "hopfield capacity [--N 100,200,400,800] [--alpha 0.02:0.30:0.01] "
                           "[--sets 50] [--flip 0] [--rule hebb|pinv|storkey] [--mode M] "
-                          "[--json] [--out DIR]",
+                          "[--json] [--out DIR] [--checkpoint FILE] [--resume FILE]",
                           "Storage capacity (Amit-Gutfreund-Sompolinsky 1985): the fraction of "
                           "stored patterns retrieved against the load alpha = P/N, and alpha_c.",
                           argc, argv, 3, opts);
@@ -193,11 +215,28 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
     c.recall.max_sweeps = sweeps;
     c.recall.T = T;
     c.recall.seed = seed;
+    if (pml_cli_out_dir(CMD, out)) return 1;
+    if (checkpoint && pml_cli_out_file(CMD, "--checkpoint", checkpoint)) return 1;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(CMD, device, &dev))) return r;
-    pml_hopfield_capacity_point *pts = malloc((size_t)(nn * na) * sizeof *pts);
+    /* the checkpoint: a point's numbers depend on these options, the kind of device (the
+     * draws are the same, the recall's arithmetic need not be), n and alpha */
+    const char *spec = pml_device_spec(dev);
+    char opts_line[512];
+    snprintf(opts_line, sizeof opts_line,
+             "options device=%.*s rule=%s mode=%s order=%s T=%.17g sweeps=%lld sets=%lld "
+             "flip=%.17g threshold=%.17g seed=%llu", (int)strcspn(spec, ":"), spec, rule, mode,
+             order, T, (long long)sweeps, (long long)sets, flip, threshold,
+             (unsigned long long)seed);
+    pml_cli_rows ck = {.cmd = CMD, .magic = "physml hopfield capacity checkpoint 1",
+                       .options = opts_line, .cols = PML_HF_CKPT_COLS, .keys = 2};
+    if (resume) r = pml_cli_rows_read(&ck, resume);
+    if (resume && !r && !quiet)
+        fprintf(stderr, "physml %s: %lld points measured before, from %s\n", CMD,
+                (long long)ck.n, resume);
+    pml_hopfield_capacity_point *pts = r ? NULL : malloc((size_t)(nn * na) * sizeof *pts);
     double ac[MAX_N], ae[MAX_N];
-    if (!pts) r = pml_cli_fail(CMD, "memory", PML_ERR_OUT_OF_MEMORY);
+    if (!r && !pts) r = pml_cli_fail(CMD, "memory", PML_ERR_OUT_OF_MEMORY);
     if (!r && !json)
         printf("Hopfield capacity (%s, %s recall, %lld sets a point, retrieved: overlap >= %g, "
                "probes flipped %g)\n%6s %7s %6s %10s %8s %9s %8s %8s\n", rule, mode,
@@ -205,7 +244,8 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
                "+-", "seconds");
     for (int64_t i = 0; !r && i < nn; ++i) {
         c.n = ns[i];
-        r = pml_hf_cli_capacity(CMD, dev, &c, alpha, na, pts + i * na, json, quiet, &ac[i], &ae[i]);
+        r = pml_hf_cli_capacity(CMD, dev, &c, alpha, na, pts + i * na, &ck, checkpoint, json,
+                                quiet, &ac[i], &ae[i]);
     }
     if (!r && nn >= 2 && !json) {
         double inf;
@@ -216,6 +256,7 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
     }
     if (!r) r = pml_hf_cli_capacity_files(CMD, out, ns, nn, alpha, na, pts, ac, quiet);
     free(pts);
+    pml_cli_rows_free(&ck);
     pml_device_close(dev);
     return r;
 }

@@ -224,22 +224,12 @@ int pml_rbm_cli_ising_plot(const char *cmd, const char *out, const double *T, in
     return pml_gnuplot_render(cmd, out, "rbm_ising.gp", "rbm_ising.png", quiet) < 0;
 }
 
-/* ---- the checkpoint: the temperatures done so far --------------------------------------
- * A text file, rewritten atomically after each temperature:
- *   physml rbm ising checkpoint 1
- *   options L=8 hidden=64 ... seed=1        (every option that decides a temperature's numbers)
- *   T mc_e mc_e_err ... rbm_chi_err train_seconds   (one line per temperature done; %.17g, or
- *                                                      null for a number that does not exist)
- * A temperature's numbers depend only on the options, the kind of device (a CPU chain and a
- * GPU chain part ways) and T, so a resumed run takes each T it finds there and runs the
- * others: a killed run continues, and a run may add temperatures. Lines of temperatures the
- * resumed run does not ask for are kept, written back after its own. */
+/* ---- the checkpoint: the temperatures done so far (a pml_cli_rows file) -----------------
+ * A row per temperature: T, mc's 8 numbers, rbm's 8, the training seconds. A temperature's
+ * numbers depend only on the options, the kind of device (a CPU chain and a GPU chain part
+ * ways) and T. */
 #define CKPT_MAGIC "physml rbm ising checkpoint 1"
-
-/* A checkpoint line's numbers: T, mc's 8, rbm's 8, the training seconds. */
-typedef struct ckpt_row {
-    double v[18];
-} ckpt_row;
+#define CKPT_COLS 18
 
 static void options_line(const pml_rbm_ising_run *p, const pml_device *dev, char *buf, size_t cap)
 {
@@ -254,122 +244,6 @@ static void options_line(const pml_rbm_ising_run *p, const pml_device *dev, char
              (long long)p->chains, (long long)p->gibbs, (long long)p->every, p->lr, p->momentum,
              p->wd, p->pcd ? "pcd" : "cd", p->cosine ? "cosine" : "constant",
              (unsigned long long)p->seed);
-}
-
-static void put_num(pml_wfile *w, double v)
-{
-    char b[40];
-    const int n = isfinite(v) ? snprintf(b, sizeof b, " %.17g", v) : snprintf(b, sizeof b, " null");
-    pml_wfile_write(w, b, (size_t)n);
-}
-
-/* The checkpoint with the nt temperatures done[i] != 0 of T, then the nk rows kept from the
- * file resumed; 0, or 1 after a message. */
-static int ckpt_write(const char *path, const pml_rbm_ising_run *p, const pml_device *dev,
-                      const double *T, int nt, const int *done, const pml_rbm_ising_obs *mc,
-                      const pml_rbm_ising_obs *rb, const double *secs, const ckpt_row *kept,
-                      int nk)
-{
-    pml_wfile w;
-    if (pml_cli_open(CMD, path, &w)) return 1;
-    char opts[1024];
-    options_line(p, dev, opts, sizeof opts);
-    pml_wfile_write(&w, CKPT_MAGIC "\n", strlen(CKPT_MAGIC) + 1);
-    pml_wfile_write(&w, opts, strlen(opts));
-    pml_wfile_write(&w, "\n", 1);
-    for (int i = 0; i < nt; ++i) {
-        if (!done[i]) continue;
-        char t[40];
-        pml_wfile_write(&w, t, (size_t)snprintf(t, sizeof t, "%.17g", T[i]));
-        for (int q = 0; q < 8; ++q) put_num(&w, (&mc[i].e)[q]);
-        for (int q = 0; q < 8; ++q) put_num(&w, (&rb[i].e)[q]);
-        put_num(&w, secs[i]);
-        pml_wfile_write(&w, "\n", 1);
-    }
-    for (int k = 0; k < nk; ++k) {
-        char t[40];
-        pml_wfile_write(&w, t, (size_t)snprintf(t, sizeof t, "%.17g", kept[k].v[0]));
-        for (int q = 1; q < 18; ++q) put_num(&w, kept[k].v[q]);
-        pml_wfile_write(&w, "\n", 1);
-    }
-    return pml_cli_commit(CMD, &w, 1);
-}
-
-/* One number of a checkpoint line at *s (a decimal, or null for NaN); 0 when there is none. */
-static int get_num(const char **s, double *v)
-{
-    while (**s == ' ') ++*s;
-    if (strncmp(*s, "null", 4) == 0) {
-        *v = NAN;
-        *s += 4;
-        return 1;
-    }
-    char *end;
-    *v = pml_strtod_dec(*s, &end);
-    if (end == *s) return 0;
-    *s = end;
-    return 1;
-}
-
-/* The temperatures of checkpoint `path` that are in T (done[i] = 1, their numbers filled),
- * and the others in *kept (*nk of them; malloc'd, the caller frees); 0, 1 after a failure to
- * read it, 2 after a usage error (another run's file, or damaged). */
-static int ckpt_read(const char *path, const pml_rbm_ising_run *p, const pml_device *dev,
-                     const double *T, int nt, int *done, pml_rbm_ising_obs *mc,
-                     pml_rbm_ising_obs *rb, double *secs, ckpt_row **kept, int *nk)
-{
-    FILE *f = NULL;
-    const pml_status st = pml_open_regular(CMD, path, &f, NULL);
-    if (st != PML_OK) return pml_cli_fail(CMD, "--resume", st);
-    char line[4096], want[1024];
-    options_line(p, dev, want, sizeof want);
-    int rc = 0, n = 0, cap = 0;
-    if (!fgets(line, sizeof line, f) || strcmp(line, CKPT_MAGIC "\n") != 0) {
-        rc = pml_cli_usage(CMD, "resume", "'%.200s' is not an rbm ising checkpoint", path);
-    } else if (!fgets(line, sizeof line, f)) {
-        rc = pml_cli_usage(CMD, "resume", "'%.200s' has no options line", path);
-    } else if ((line[strcspn(line, "\n")] = '\0', 0) || strcmp(line, want) != 0) {
-        /* name the first option that differs: the words around the first differing byte */
-        const char *a = line, *b = want;
-        while (*a && *a == *b) ++a, ++b;
-        while (a > line && a[-1] != ' ') --a, --b;
-        rc = pml_cli_usage(CMD, "resume", "'%.200s' is of another run: '%.*s' there, '%.*s' "
-                           "here", path, (int)strcspn(a, " "), a, (int)strcspn(b, " "), b);
-    }
-    while (!rc && fgets(line, sizeof line, f)) {
-        ++n;
-        const char *s = line;
-        double v[18];
-        int k = 0;
-        while (k < 18 && get_num(&s, &v[k])) ++k;
-        while (*s == ' ') ++s;
-        if (k != 18 || (*s != '\n' && *s != '\0') || !isfinite(v[0])) {
-            rc = pml_cli_usage(CMD, "resume", "'%.200s': line %d is damaged", path, n + 2);
-            break;
-        }
-        int i = 0;
-        while (i < nt && T[i] != v[0]) ++i;
-        if (i < nt) {
-            done[i] = 1;
-            memcpy(&mc[i].e, v + 1, 8 * sizeof(double));
-            memcpy(&rb[i].e, v + 9, 8 * sizeof(double));
-            secs[i] = v[17];
-            continue;
-        }
-        if (*nk == cap) { /* a temperature this run does not ask for: kept */
-            cap = cap ? 2 * cap : 16;
-            ckpt_row *grown = realloc(*kept, (size_t)cap * sizeof *grown);
-            if (!grown) {
-                rc = pml_cli_fail(CMD, "--resume", PML_ERR_OUT_OF_MEMORY);
-                break;
-            }
-            *kept = grown;
-        }
-        memcpy((*kept)[(*nk)++].v, v, sizeof v);
-    }
-    if (!rc && ferror(f)) rc = pml_cli_usage(CMD, "resume", "'%.200s': a read failed", path);
-    fclose(f);
-    return rc;
 }
 
 int pml_cmd_rbm_ising(int argc, char **argv)
@@ -441,13 +315,15 @@ int pml_cmd_rbm_ising(int argc, char **argv)
     if (out && pml_cli_out_dir(CMD, out)) return 1;
     if (checkpoint && pml_cli_out_file(CMD, "--checkpoint", checkpoint)) return 1;
     pml_rbm_ising_obs mc[MAX_T], rb[MAX_T];
-    int done[MAX_T] = {0}, nk = 0;
     double secs[MAX_T] = {0};
-    ckpt_row *kept = NULL;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(CMD, device, &dev))) return r;
-    if (resume && (r = ckpt_read(resume, &p, dev, T, nt, done, mc, rb, secs, &kept, &nk)) != 0) {
-        free(kept);
+    char opts_line[1024];
+    options_line(&p, dev, opts_line, sizeof opts_line);
+    pml_cli_rows ck = {.cmd = CMD, .magic = CKPT_MAGIC, .options = opts_line, .cols = CKPT_COLS,
+                       .keys = 1};
+    if (resume && (r = pml_cli_rows_read(&ck, resume)) != 0) {
+        pml_cli_rows_free(&ck);
         pml_device_close(dev);
         return r;
     }
@@ -461,17 +337,23 @@ int pml_cmd_rbm_ising(int argc, char **argv)
                "chi (MC)", "chi (RBM)", "train s");
     for (int i = 0; !r && i < nt; ++i) {
         double ts = secs[i];
-        if (done[i]) {
+        const double *row = pml_cli_rows_find(&ck, &T[i]);
+        if (row) {
             if (!quiet) fprintf(stderr, "physml %s: T = %g from %s\n", CMD, T[i], resume);
+            memcpy(&mc[i].e, row + 1, 8 * sizeof(double));
+            memcpy(&rb[i].e, row + 9, 8 * sizeof(double));
+            ts = secs[i] = row[17];
         } else {
             if (!quiet) fprintf(stderr, "physml %s: T = %g ...\n", CMD, T[i]);
             r = pml_rbm_cli_ising_one(CMD, dev, &p, T[i], &mc[i], &rb[i], &ts);
             if (r) break;
             secs[i] = ts;
-            done[i] = 1;
-            if (checkpoint &&
-                (r = ckpt_write(checkpoint, &p, dev, T, nt, done, mc, rb, secs, kept, nk)))
-                break;
+            double put[CKPT_COLS] = {T[i]};
+            memcpy(put + 1, &mc[i].e, 8 * sizeof(double));
+            memcpy(put + 9, &rb[i].e, 8 * sizeof(double));
+            put[17] = ts;
+            if ((r = pml_cli_rows_put(&ck, put)) != 0) break;
+            if (checkpoint && (r = pml_cli_rows_write(&ck, checkpoint)) != 0) break;
         }
         if (json) {
             pml_jsonl j;
@@ -500,7 +382,7 @@ int pml_cmd_rbm_ising(int argc, char **argv)
         fflush(stdout);
     }
     if (!r && out) r = pml_rbm_cli_ising_plot(CMD, out, T, nt, mc, rb, p.L, p.hidden, quiet);
-    free(kept);
+    pml_cli_rows_free(&ck);
     pml_device_close(dev);
     return r;
 }

@@ -28,9 +28,13 @@ int pml_hf_cli_capacity_files(const char *cmd, const char *dir, const int64_t *n
                               const double *alpha, int64_t na,
                               const pml_hopfield_capacity_point *pts, const double *ac, int quiet);
 /* The capacity scan of one n over the loads alpha, its table rows or JSON lines, and its
- * alpha_c; 0 or an exit code. out gets count points. */
+ * alpha_c; 0 or an exit code. out gets count points. ck: the points done (rows of
+ * PML_HF_CKPT_COLS numbers keyed by n and the alpha asked for): those found there are taken,
+ * the others measured, put in it and, when ck_path is not NULL, written there after each. */
+#define PML_HF_CKPT_COLS 10
 int pml_hf_cli_capacity(const char *cmd, pml_device *dev, const pml_hopfield_capacity_config *c,
                         const double *alpha, int64_t count, pml_hopfield_capacity_point *out,
-                        int json, int quiet, double *alpha_c, double *alpha_c_err);
+                        pml_cli_rows *ck, const char *ck_path, int json, int quiet,
+                        double *alpha_c, double *alpha_c_err);
 
 #endif

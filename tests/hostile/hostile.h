@@ -40,13 +40,13 @@ int hostile_spawn(const char *const *args);
  * or saved nothing. */
 void hostile_kill_after_first_save(const char *const *args, const char *path, int after_ms);
 
-/* Mount a tmpfs of `kib` KiB on dir (creating it); 0, or -1 with the reason in why. */
 /* The run `args` whole, then with `save_opt path` killed after_ms after its first save,
  * then resumed (`save_opt path resume_opt path`): its stdout, less what `cut` removes (NULL:
  * nothing), equal to the whole run's. */
 void hostile_killed_run_matches(const char *const *args, const char *save_opt,
                                 const char *resume_opt, const char *path, int after_ms,
                                 void (*cut)(char *));
+/* Mount a tmpfs of `kib` KiB on dir (creating it); 0, or -1 with the reason in why. */
 int hostile_mount_tmpfs(const char *dir, int kib, char *why, size_t why_size);
 void hostile_umount(const char *dir);
 

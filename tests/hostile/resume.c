@@ -142,14 +142,19 @@ HOSTILE(ising_scan_killed_and_resumed_matches)
                       "16", "--samples", "400", "--epochs", "40", "--chains", "20", "--gibbs", \
                       "100", "--every", "1", "--json", "--quiet", "--device", "cpu"
 
-/* json without its "train_seconds": values */
-static void cut_seconds(char *json)
+/* json without the values of `key` */
+static void cut_key(char *json, const char *key)
 {
-    for (char *p; (p = strstr(json, "\"train_seconds\": ")) != NULL;) {
-        char *q = p + strlen("\"train_seconds\": ");
+    for (char *p; (p = strstr(json, key)) != NULL;) {
+        char *q = p + strlen(key);
         while (*q && *q != '}' && *q != ',') ++q;
         memmove(p, q, strlen(q) + 1);
     }
+}
+
+static void cut_seconds(char *json)
+{
+    cut_key(json, "\"train_seconds\": ");
 }
 
 HOSTILE(rbm_ising_killed_and_resumed_matches)
@@ -169,6 +174,49 @@ HOSTILE(rbm_ising_killed_and_resumed_matches)
     cr_expect_eq(lines, 2 + 7, "the checkpoint lost temperatures:\n%.*s", (int)n, text);
     USAGE("--resume", RBM_ISING_RUN, "--resume", ckpt, "--epochs", "99");
     USAGE("--resume", RBM_ISING_RUN, "--resume", ckpt, "--seed", "2");
+}
+
+/* hopfield capacity, killed after its first point's checkpoint and resumed: the same lines
+ * as the uninterrupted run but for the seconds; a run asking for other loads takes the points
+ * it shares with the file; other options are refused naming the option. */
+#define CAPACITY_RUN "hopfield", "capacity", "--N", "200,400", "--alpha", "0.05:0.25:0.02", \
+                     "--sets", "20", "--json", "--quiet", "--device", "cpu", "--out"
+
+static void cut_point_seconds(char *json)
+{
+    cut_key(json, "\"seconds\": ");
+}
+
+HOSTILE(hopfield_capacity_killed_and_resumed_matches)
+{
+    char ckpt[300], out[300];
+    snprintf(ckpt, sizeof ckpt, "%s", pml_test_tmppath("capacity.ckpt"));
+    snprintf(out, sizeof out, "%s", pml_test_tmppath("capacity-out"));
+    const char *const run[] = {CAPACITY_RUN, out, NULL};
+    /* 22 points of about 50 ms (10 times more under asan): killed after the first */
+    hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_point_seconds);
+    static unsigned char text[1 << 14];
+    size_t n = pml_test_read_file(ckpt, text, sizeof text - 1);
+    int lines = 0;
+    for (size_t i = 0; i < n; ++i) lines += text[i] == '\n';
+    cr_expect_eq(lines, 2 + 22, "%.*s", (int)n, text);
+    /* other loads: 0.06 is new, 0.05 is in the file (its seconds kept: 0 measured again) */
+    cr_assert_eq(PHYSML(CAPACITY_RUN, out, "--alpha", "0.05,0.06", "--checkpoint", ckpt,
+                        "--resume", ckpt), 0, "%s", hostile_err);
+    n = pml_test_read_file(ckpt, text, sizeof text - 1);
+    lines = 0;
+    for (size_t i = 0; i < n; ++i) lines += text[i] == '\n';
+    cr_expect_eq(lines, 2 + 24, "the checkpoint lost points:\n%.*s", (int)n, text);
+    USAGE("--resume", CAPACITY_RUN, out, "--resume", ckpt, "--sets", "21");
+    cr_expect(strstr(hostile_err, "sets=20") != NULL, "%s", hostile_err);
+    USAGE("--resume", CAPACITY_RUN, out, "--resume", ckpt, "--rule", "storkey");
+    /* a damaged row */
+    FILE *f = fopen(ckpt, "a");
+    cr_assert_not_null(f);
+    fputs("200 0.3 x\n", f);
+    fclose(f);
+    USAGE("--resume", CAPACITY_RUN, out, "--resume", ckpt);
+    cr_expect(strstr(hostile_err, "damaged") != NULL, "%s", hostile_err);
 }
 
 /* The training options of the runs below: small, Adam with a plateau schedule (state in the
