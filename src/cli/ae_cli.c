@@ -69,7 +69,8 @@ int pml_ae_cli_denoise(const char *cmd, const char *text, pml_augment *aug)
 
 int pml_ae_cli_fit(const char *cmd, pml_device *dev, pml_dataset *train, const char *preset,
                    int64_t latent, const pml_augment *aug, int64_t epochs, uint64_t seed,
-                   pml_autoencoder **out, double *seconds, double *last_loss)
+                   pml_ae_cli_ckpt *ck, pml_autoencoder **out, double *seconds,
+                   double *last_loss)
 {
     const int64_t dims[3] = {1, pml_dataset_rows(train), pml_dataset_cols(train)};
     char e[1000], d[1000];
@@ -89,9 +90,18 @@ int pml_ae_cli_fit(const char *cmd, pml_device *dev, pml_dataset *train, const c
     tc.seed = seed;
     tc.scaling = PML_SCALE_UNIT;
     if (aug) tc.augment = *aug;
+    if (ck) {
+        tc.checkpoint = ck->checkpoint;
+        tc.checkpoint_every = ck->every;
+        tc.resume = ck->resume;
+    }
     pml_train_result r;
     memset(&r, 0, sizeof r);
     if (s == PML_OK) s = pml_ae_train(*out, opt, train, NULL, &tc, &r);
+    if (ck) ck->resumed_from_epoch = r.resumed_from_epoch;
+    /* a checkpoint of another run (other options or data) is refused before anything
+     * changes: a usage error naming what differs */
+    const int refused = s == PML_ERR_INVALID_ARGUMENT && ck && ck->resume && r.epochs_run == 0;
     if (seconds) *seconds = r.seconds;
     if (last_loss) *last_loss = r.epochs_run ? r.history[r.epochs_run - 1].train_loss : NAN;
     pml_train_result_free(&r);
@@ -99,6 +109,7 @@ int pml_ae_cli_fit(const char *cmd, pml_device *dev, pml_dataset *train, const c
     if (s == PML_OK) return 0;
     pml_ae_destroy(*out);
     *out = NULL;
+    if (refused) return pml_cli_usage(cmd, "resume", "%s", pml_last_error());
     return pml_cli_fail(cmd, "training the autoencoder", s);
 }
 

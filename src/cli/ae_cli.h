@@ -23,9 +23,19 @@ int pml_ae_cli_denoise(const char *cmd, const char *text, pml_augment *aug);
  * Adam (lr 1e-3, batch 128), as `ae anomaly --train` and the tour do; *seconds the training's
  * time, *last_loss the last epoch's training loss (either may be NULL). 0, or 1 after a
  * message. */
+/* A fit's checkpoint (pml_train_config's fields; docs/reliability.md, "Resumable runs"):
+ * checkpoint written after every `every` epochs (0: after the last only) and at the end,
+ * resume continued from (either NULL: none); resumed_from_epoch receives the epochs the
+ * resumed checkpoint held. */
+typedef struct pml_ae_cli_ckpt {
+    const char *checkpoint, *resume;
+    int every;
+    int resumed_from_epoch;
+} pml_ae_cli_ckpt;
 int pml_ae_cli_fit(const char *cmd, pml_device *dev, pml_dataset *train, const char *preset,
                    int64_t latent, const pml_augment *aug, int64_t epochs, uint64_t seed,
-                   pml_autoencoder **out, double *seconds, double *last_loss);
+                   pml_ae_cli_ckpt *ck, pml_autoencoder **out, double *seconds,
+                   double *last_loss);
 
 /* The image shape a model takes: rows x cols of its 1 x rows x cols (or rows x cols, or a
  * square flat) input; 0 and 0 when it has none. */

@@ -115,6 +115,11 @@ int pml_cli_out_dir(const char *command, const char *dir);
 /* A long command's output file (--save FILE), checked before the work: its directory exists
  * and takes a new file now. */
 int pml_cli_out_file(const char *command, const char *option, const char *path);
+/* The checkpoint options of a long command, checked before the work: --checkpoint-every
+ * (every_given) needs --checkpoint, whose directory must take a new file now, and --resume
+ * must name a regular file. 0, 1 (a file check failed) or 2 (a usage error), after a message. */
+int pml_cli_resumable(const char *command, const char *checkpoint, int every_given,
+                      const char *resume);
 /* Start writing `path` atomically. */
 int pml_cli_open(const char *command, const char *path, pml_wfile *w);
 /* Finish it; "wrote PATH" on stderr (unless quiet) only once the file is in place. */

@@ -212,8 +212,6 @@ int pml_cmd_ae_train(int argc, char **argv)
                                                              "with --encoder and --decoder");
     if (latent_given && enc) return pml_cli_usage(TRAIN, "latent", "the encoder's last layer "
                                                                    "sets the latent");
-    if (ck_every_given && !checkpoint)
-        return pml_cli_usage(TRAIN, "checkpoint-every", "needs --checkpoint FILE");
     const int is_vae = enc ? vae_flag : strcmp(preset, "vae") == 0 || strcmp(preset, "convvae") == 0;
     if (!is_vae && (beta_given || sigma_given || iwae || warmup_given))
         return pml_cli_usage(TRAIN, beta_given    ? "beta"
@@ -251,7 +249,7 @@ int pml_cmd_ae_train(int argc, char **argv)
         return pml_cli_usage(TRAIN, "schedule", "%s", pml_last_error());
     if (out && pml_cli_out_dir(TRAIN, out)) return 1;
     if (save && pml_cli_out_file(TRAIN, "save", save)) return 1;
-    if (checkpoint && pml_cli_out_file(TRAIN, "checkpoint", checkpoint)) return 1;
+    if ((r = pml_cli_resumable(TRAIN, checkpoint, ck_every_given, resume)) != 0) return r;
 
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(TRAIN, device, &dev))) return r;

@@ -46,7 +46,7 @@ static void unload(pml_autoencoder *ae, pml_dataset *all, pml_dataset *part, pml
 /* --train: a preset trained on the normal classes of the training split. */
 static int train_normal(pml_device *dev, const char *data, const char *preset, int64_t latent,
                         int64_t epochs, int64_t subset, uint64_t seed, const uint8_t keep[256],
-                        int quiet, pml_autoencoder **out)
+                        pml_ae_cli_ckpt *ck, int quiet, pml_autoencoder **out)
 {
     const char *dir = data ? data : pml_data_default_dir();
     pml_dataset *full = NULL, *head = NULL, *sel = NULL;
@@ -68,8 +68,11 @@ static int train_normal(pml_device *dev, const char *data, const char *preset, i
                 ANOMALY, preset, (long long)latent, (long long)pml_dataset_size(sel),
                 (long long)epochs);
     double secs = 0, last = 0;
-    if (!r) r = pml_ae_cli_fit(ANOMALY, dev, sel, preset, latent, NULL, epochs, seed, out, &secs,
-                               &last);
+    if (!r) r = pml_ae_cli_fit(ANOMALY, dev, sel, preset, latent, NULL, epochs, seed, ck, out,
+                               &secs, &last);
+    if (!r && !quiet && ck->resumed_from_epoch > 0)
+        fprintf(stderr, "physml %s: resumed from %s after epoch %d\n", ANOMALY, ck->resume,
+                ck->resumed_from_epoch);
     if (!r && !quiet)
         fprintf(stderr, "physml %s: trained in %.1f s, last epoch's loss %.4f\n", ANOMALY, secs,
                 last);
@@ -82,10 +85,10 @@ static int train_normal(pml_device *dev, const char *data, const char *preset, i
 int pml_cmd_ae_anomaly(int argc, char **argv)
 {
     const char *model = NULL, *normal = NULL, *data = NULL, *device = "auto", *out = NULL;
-    const char *preset = "dense", *save = NULL;
-    int64_t test_n = 0, epochs = 10, latent = 32, subset = 0;
+    const char *preset = "dense", *save = NULL, *checkpoint = NULL, *resume = NULL;
+    int64_t test_n = 0, epochs = 10, latent = 32, subset = 0, ck_every = 1;
     uint64_t seed = 1;
-    int json = 0, quiet = 0, train = 0;
+    int json = 0, quiet = 0, train = 0, ck_every_given = 0;
     const pml_opt opts[] = {
         {"model", PML_OPT_STR, &model, "FILE", "a trained autoencoder (ae train --save)"},
         {"normal", PML_OPT_STR, &normal, "LIST", "the normal classes, e.g. 0-8; the rest are "
@@ -98,6 +101,14 @@ int pml_cmd_ae_anomaly(int argc, char **argv)
         {"subset", PML_OPT_INT, &subset, "N", "with --train: the first N training images (0: "
                                               "all)", 0, 1e12},
         {"save", PML_OPT_STR, &save, "FILE", "with --train: write the autoencoder"},
+        {"checkpoint", PML_OPT_STR, &checkpoint, "FILE",
+         "with --train: the training's state, written atomically every --checkpoint-every "
+         "epochs and after the last"},
+        {"checkpoint-every", PML_OPT_INT, &ck_every, "N", "epochs between checkpoints (1)", 0,
+         1e6, .given = &ck_every_given},
+        {"resume", PML_OPT_STR, &resume, "FILE",
+         "with --train: continue the training a checkpoint holds (the same options; --epochs "
+         "may grow)"},
         {"data", PML_OPT_STR, &data, "DIR", "MNIST-format directory (default: Fashion-MNIST)"},
         {"test-subset", PML_OPT_INT, &test_n, "N", "the first N test images (0: all)", 0, 1e12},
         {"seed", PML_OPT_U64, &seed, "S", "seed of --train (1)"},
@@ -109,8 +120,8 @@ int pml_cmd_ae_anomaly(int argc, char **argv)
     };
     int r = pml_cli_parse(
         ANOMALY,
-        "ae anomaly (--model FILE | --train [--preset P] [--epochs N]) --normal 0-8 [--data DIR] "
-        "[--json] [--out DIR]",
+        "ae anomaly (--model FILE | --train [--preset P] [--epochs N] [--checkpoint FILE] "
+        "[--resume FILE]) --normal 0-8 [--data DIR] [--json] [--out DIR]",
         "Anomaly detection by reconstruction error: an autoencoder trained on the normal "
         "classes scores every test image; the ROC curve and AUC of the other classes as the "
         "anomalies, the AUC of each anomalous class alone, and the errors' histogram per class.",
@@ -120,10 +131,14 @@ int pml_cmd_ae_anomaly(int argc, char **argv)
     if ((model != NULL) == (train != 0))
         return pml_cli_usage(ANOMALY, "model", "give --model FILE or --train, one of them");
     if (save && !train) return pml_cli_usage(ANOMALY, "save", "goes with --train");
+    if (checkpoint && !train) return pml_cli_usage(ANOMALY, "checkpoint", "goes with --train");
+    if (resume && !train) return pml_cli_usage(ANOMALY, "resume", "goes with --train");
     uint8_t keep[256];
     if (pml_ae_cli_classes(ANOMALY, "normal", normal, keep)) return 2;
     if (out && pml_cli_out_dir(ANOMALY, out)) return 1;
     if (save && pml_cli_out_file(ANOMALY, "save", save)) return 1;
+    if ((r = pml_cli_resumable(ANOMALY, checkpoint, ck_every_given, resume)) != 0) return r;
+    pml_ae_cli_ckpt ck = {.checkpoint = checkpoint, .resume = resume, .every = (int)ck_every};
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(ANOMALY, device, &dev))) return r;
     pml_autoencoder *ae = NULL;
@@ -137,7 +152,8 @@ int pml_cmd_ae_anomaly(int argc, char **argv)
         if (s != PML_OK) r = pml_cli_fail(ANOMALY, "loading the test set", s);
         if (!r) r = pml_cli_fits(ANOMALY, "test-subset", test_n, pml_dataset_size(all),
                                  "test images");
-        if (!r) r = train_normal(dev, data, preset, latent, epochs, subset, seed, keep, quiet, &ae);
+        if (!r) r = train_normal(dev, data, preset, latent, epochs, subset, seed, keep, &ck, quiet,
+                                &ae);
         if (!r && pml_model_in_features(pml_ae_model(ae)) != pml_dataset_features(all))
             r = pml_cli_fail(ANOMALY, "the test set's images differ from the training set's",
                              PML_ERR_BAD_FORMAT);

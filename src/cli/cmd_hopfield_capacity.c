@@ -216,7 +216,7 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
     c.recall.T = T;
     c.recall.seed = seed;
     if (pml_cli_out_dir(CMD, out)) return 1;
-    if (checkpoint && pml_cli_out_file(CMD, "--checkpoint", checkpoint)) return 1;
+    if ((r = pml_cli_resumable(CMD, checkpoint, 0, resume)) != 0) return r;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(CMD, device, &dev))) return r;
     /* the checkpoint: a point's numbers depend on these options, the kind of device (the

@@ -195,8 +195,6 @@ int pml_cmd_rbm_train(int argc, char **argv)
     if (cd_given && pcd_given) return pml_cli_usage(TRAIN, "pcd", "give --cd K or --pcd K, not both");
     if (pt && !pcd_given) return pml_cli_usage(TRAIN, "pt", "parallel tempering needs --pcd K");
     if (chains && !pcd_given) return pml_cli_usage(TRAIN, "chains", "persistent chains need --pcd K");
-    if (ck_every_given && !checkpoint)
-        return pml_cli_usage(TRAIN, "checkpoint-every", "needs --checkpoint FILE");
     int64_t ais_runs = 0, ais_steps = 0;
     if (ais && pml_rbm_cli_ais_spec(TRAIN, ais, &ais_runs, &ais_steps)) return 2;
     if (ais_every && !ais) return pml_cli_usage(TRAIN, "ais-every", "needs --ais RUNS:STEPS");
@@ -222,7 +220,7 @@ int pml_cmd_rbm_train(int argc, char **argv)
         return pml_cli_usage(TRAIN, "schedule", "%s", pml_last_error());
     if (out && pml_cli_out_dir(TRAIN, out)) return 1;
     if (save && pml_cli_out_file(TRAIN, "save", save)) return 1;
-    if (checkpoint && pml_cli_out_file(TRAIN, "checkpoint", checkpoint)) return 1;
+    if ((r = pml_cli_resumable(TRAIN, checkpoint, ck_every_given, resume)) != 0) return r;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(TRAIN, device, &dev))) return r;
     pml_dataset *all = NULL, *test = NULL, *train = NULL, *vset = NULL;

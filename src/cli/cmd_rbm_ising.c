@@ -313,7 +313,7 @@ int pml_cmd_rbm_ising(int argc, char **argv)
     if (p.chains * p.every < BLOCKS)
         return pml_cli_usage(CMD, "every", "needs chains x every >= %d samples", BLOCKS);
     if (out && pml_cli_out_dir(CMD, out)) return 1;
-    if (checkpoint && pml_cli_out_file(CMD, "--checkpoint", checkpoint)) return 1;
+    if ((r = pml_cli_resumable(CMD, checkpoint, 0, resume)) != 0) return r;
     pml_rbm_ising_obs mc[MAX_T], rb[MAX_T];
     double secs[MAX_T] = {0};
     pml_device *dev = NULL;

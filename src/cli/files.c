@@ -73,6 +73,23 @@ int pml_cli_out_file(const char *command, const char *option, const char *path)
     return 1;
 }
 
+int pml_cli_resumable(const char *command, const char *checkpoint, int every_given,
+                      const char *resume)
+{
+    if (every_given && !checkpoint)
+        return pml_cli_usage(command, "checkpoint-every", "needs --checkpoint FILE");
+    if (checkpoint && pml_cli_out_file(command, "--checkpoint", checkpoint)) return 1;
+    if (resume) { /* there and a file, before the data is loaded */
+        FILE *f = NULL;
+        if (pml_open_regular("--resume", resume, &f, NULL) != PML_OK) {
+            fprintf(stderr, "physml %s: %s\n", command, pml_last_error());
+            return 1;
+        }
+        fclose(f);
+    }
+    return 0;
+}
+
 int pml_cli_open(const char *command, const char *path, pml_wfile *w)
 {
     if (pml_wfile_open(command, path, w) == PML_OK) return 0;

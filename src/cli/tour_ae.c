@@ -85,8 +85,8 @@ int pml_tour_ae(pml_tour_ctx *ctx)
     /* a denoising autoencoder: 30% of the pixels masked */
     const pml_augment mask = {0, 0, 0.0f, 0.3f, 0.0f};
     double dsec = 0, noisy = 0, denoised = 0, vsec = 0;
-    if (!r) r = pml_ae_cli_fit("tour", ctx->dev, train, "dense", 32, &mask, epochs, 1, &den, &dsec,
-                               NULL);
+    if (!r) r = pml_ae_cli_fit("tour", ctx->dev, train, "dense", 32, &mask, epochs, 1, NULL, &den,
+                               &dsec, NULL);
     if (!r) r = pml_ae_cli_denoise_errors("tour", den, tsub, &mask, 256, 1, &noisy, &denoised);
     if (!r)
         r = pml_ae_cli_pictures("tour", dir, den, tsub, &mask, 1, PML_AE_PICT_DENOISE, ctx->quiet);
@@ -106,8 +106,8 @@ int pml_tour_ae(pml_tour_ctx *ctx)
     }
     /* a small VAE */
     pml_vae_figures fig;
-    if (!r) r = pml_ae_cli_fit("tour", ctx->dev, train, "vae", 8, NULL, epochs, 1, &vae, &vsec,
-                               NULL);
+    if (!r) r = pml_ae_cli_fit("tour", ctx->dev, train, "vae", 8, NULL, epochs, 1, NULL, &vae,
+                               &vsec, NULL);
     if (!r && (s = pml_vae_evaluate(vae, tsub, PML_SCALE_UNIT, ctx->quick ? 5 : 50, 1, &fig)) !=
                   PML_OK)
         r = pml_cli_fail("tour", "the VAE's ELBO", s);

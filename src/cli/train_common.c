@@ -159,19 +159,7 @@ int pml_train_check_args(const char *command, pml_device *dev, const pml_train_a
     pml_model_destroy(probe);
     if (pml_cli_out_dir(command, a->out)) return 1;
     if (a->save && pml_cli_out_file(command, "--save", a->save)) return 1;
-    if (a->given.checkpoint_every && !a->checkpoint)
-        return pml_cli_usage(command, "checkpoint-every", "needs --checkpoint FILE");
-    if (a->checkpoint && pml_cli_out_file(command, "--checkpoint", a->checkpoint)) return 1;
-    if (a->resume) { /* there and a file, before the data is loaded */
-        FILE *f = NULL;
-        long long size = 0;
-        if (pml_open_regular("--resume", a->resume, &f, &size) != PML_OK) {
-            fprintf(stderr, "physml %s: %s\n", command, pml_last_error());
-            return 1;
-        }
-        fclose(f);
-    }
-    return 0;
+    return pml_cli_resumable(command, a->checkpoint, a->given.checkpoint_every, a->resume);
 }
 
 typedef struct cb_state {

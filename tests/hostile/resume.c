@@ -219,6 +219,33 @@ HOSTILE(hopfield_capacity_killed_and_resumed_matches)
     cr_expect(strstr(hostile_err, "damaged") != NULL, "%s", hostile_err);
 }
 
+/* ae anomaly --train cut after 2 of 4 epochs and resumed: the same JSON (scores of the same
+ * model) as the uninterrupted run; a checkpoint of other normal classes (another training set)
+ * or other options is refused naming what differs; checkpoint options need --train. */
+#define ANOMALY_RUN "ae", "anomaly", "--train", "--normal", "0-8", "--subset", "3000", \
+                    "--test-subset", "500", "--json", "--device", "cpu"
+
+HOSTILE(ae_anomaly_train_resume_matches_an_uninterrupted_run)
+{
+    static char whole[sizeof hostile_out];
+    char ck[300];
+    snprintf(ck, sizeof ck, "%s", pml_test_tmppath("anomaly.ckpt"));
+    cr_assert_eq(PHYSML(ANOMALY_RUN, "--epochs", "4"), 0, "%s", hostile_err);
+    snprintf(whole, sizeof whole, "%s", hostile_out);
+    cr_assert_eq(PHYSML(ANOMALY_RUN, "--epochs", "2", "--checkpoint", ck), 0, "%s", hostile_err);
+    cr_assert_eq(PHYSML(ANOMALY_RUN, "--epochs", "4", "--resume", ck, "--checkpoint", ck), 0,
+                 "%s", hostile_err);
+    cr_expect_str_eq(hostile_out, whole);
+    cr_expect(strstr(hostile_err, "resumed from") != NULL, "%s", hostile_err);
+    USAGE("--resume", "ae", "anomaly", "--train", "--normal", "0-7", "--subset", "3000",
+          "--test-subset", "500", "--json", "--device", "cpu", "--epochs", "4", "--resume", ck,
+          "--quiet");
+    cr_expect(strstr(hostile_err, "train_size") != NULL, "%s", hostile_err);
+    USAGE("--resume", ANOMALY_RUN, "--epochs", "4", "--seed", "2", "--resume", ck, "--quiet");
+    USAGE("--resume", "ae", "anomaly", "--model", ck, "--normal", "0-8", "--resume", ck);
+    USAGE("--checkpoint-every", ANOMALY_RUN, "--checkpoint-every", "2");
+}
+
 /* The training options of the runs below: small, Adam with a plateau schedule (state in the
  * optimiser and the schedule), a validation split and augmentation (the RNG position). */
 #define TRAIN_RUN "train", "--subset", "3000", "--test-subset", "1000", "--seed", "3", \
