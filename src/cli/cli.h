@@ -138,10 +138,12 @@ int pml_cli_path(const char *command, char *buf, size_t cap, const char *dir, co
  * A resumed run takes the rows of the items it asks for and works out the rest: a killed run
  * continues, and a run may add items. Rows of items it does not ask for stay in the table and
  * are written back. */
+#define PML_CLI_ROWS_COLS_MAX 128
 typedef struct pml_cli_rows {
     const char *cmd, *magic; /* the command (for messages) and the file's first line */
     const char *options;     /* the options line, "options ..." */
-    int cols, keys;          /* numbers a row, of which the first `keys` name its item */
+    int cols, keys;          /* numbers a row (<= PML_CLI_ROWS_COLS_MAX), of which the first
+                                `keys` name its item */
     int64_t n, cap;
     double *v;               /* n rows of cols numbers */
 } pml_cli_rows;

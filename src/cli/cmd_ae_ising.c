@@ -12,6 +12,15 @@
 #define CMD "ae ising"
 #define MAX_L 16
 #define MAX_T 256
+/* The scatter of latent against magnetisation: at most this many configurations a temperature
+ * (plotted, and kept in the checkpoint). */
+#define SCATTER 40
+
+/* Every SCATTER-th configuration of a temperature's `configs` is plotted: the stride. */
+static int64_t scatter_every(int64_t configs)
+{
+    return (configs + SCATTER - 1) / SCATTER;
+}
 
 static int write_plots(const char *out, const int *L, int nL, const double *T, int nT,
                        const pml_ae_ising_point *pts, const pml_ae_ising_fit *fit,
@@ -35,13 +44,14 @@ static int write_plots(const char *out, const int *L, int nL, const double *T, i
     if (pml_cli_commit(CMD, &w, quiet)) return 1;
     if (pml_cli_path(CMD, path, sizeof path, out, "ising_ae_zm.dat") || pml_cli_open(CMD, path, &w))
         return 1;
-    fprintf(w.f, "# one block per L: m z (every configuration's magnetisation per spin and "
-                 "latent, at most 40 per temperature)\n");
-    const int64_t every = configs > 40 ? configs / 40 : 1;
+    fprintf(w.f, "# one block per L: m z (configurations' magnetisation per spin and latent, "
+                 "at most %d per temperature)\n", SCATTER);
+    const int64_t every = scatter_every(configs);
     for (int i = 0; i < nL; ++i) {
         const double *zi = z + (int64_t)i * nT * configs, *mi = m + (int64_t)i * nT * configs;
-        for (int64_t k = 0; k < (int64_t)nT * configs; k += every)
-            fprintf(w.f, "%.5g %.5g\n", mi[k], zi[k]);
+        for (int64_t t = 0; t < nT; ++t)
+            for (int64_t k = t * configs; k < (t + 1) * configs; k += every)
+                fprintf(w.f, "%.5g %.5g\n", mi[k], zi[k]);
         fprintf(w.f, "\n\n");
     }
     if (pml_cli_commit(CMD, &w, quiet)) return 1;
@@ -81,6 +91,69 @@ static int write_plots(const char *out, const int *L, int nL, const double *T, i
     return pml_gnuplot_render(CMD, out, "ising_ae.gp", "ising_ae.png", quiet) < 0;
 }
 
+/* ---- the checkpoint: the sizes done so far (a pml_cli_rows file) ------------------------
+ * A size's rows: one per temperature, keyed (L, T): the point's six numbers and the scatter's
+ * (m, z) pairs (NaN past the configurations plotted); and one keyed (L, 0): the fit. A size's
+ * numbers depend on the options below, the temperatures and the kind of device; the rows of a
+ * size are written together, after it. */
+#define CKPT_COLS (2 + 6 + 2 * SCATTER)
+#define FIT_COLS 8
+
+/* Put size i's rows in ck. */
+static int ckpt_put(pml_cli_rows *ck, int L, const double *T, int nT,
+                    const pml_ae_ising_point *pts, const pml_ae_ising_fit *f, const double *z,
+                    const double *m, int64_t configs)
+{
+    const int64_t every = scatter_every(configs);
+    double row[CKPT_COLS];
+    for (int t = 0; t < nT; ++t) {
+        const pml_ae_ising_point *p = &pts[t];
+        const double head[8] = {L, T[t], p->m_abs, p->m_abs_err, p->z_abs, p->z_abs_err,
+                                p->chi_z, p->chi_z_err};
+        memcpy(row, head, sizeof head);
+        int q = 8;
+        for (int64_t k = (int64_t)t * configs; k < (t + 1) * configs; k += every) {
+            row[q++] = m[k];
+            row[q++] = z[k];
+        }
+        while (q < CKPT_COLS) row[q++] = NAN;
+        if (pml_cli_rows_put(ck, row)) return 1;
+    }
+    const double fr[2 + FIT_COLS] = {L, 0.0, f->tc, f->tc_err, f->peak_at_edge, f->corr_m,
+                                     f->corr_abs_m, f->gen_seconds, f->train_seconds,
+                                     f->final_loss};
+    memcpy(row, fr, sizeof fr);
+    for (int q = 2 + FIT_COLS; q < CKPT_COLS; ++q) row[q] = NAN;
+    return pml_cli_rows_put(ck, row);
+}
+
+/* Size L's results from ck, when it holds all of them: 1, else 0. */
+static int ckpt_take(const pml_cli_rows *ck, int L, const double *T, int nT,
+                     pml_ae_ising_point *pts, pml_ae_ising_fit *f, double *z, double *m,
+                     int64_t configs)
+{
+    const double *fr = pml_cli_rows_find(ck, (const double[]){L, 0.0});
+    if (!fr) return 0;
+    for (int t = 0; t < nT; ++t)
+        if (!pml_cli_rows_find(ck, (const double[]){L, T[t]})) return 0;
+    *f = (pml_ae_ising_fit){.tc = fr[2], .tc_err = fr[3], .peak_at_edge = fr[4] != 0.0,
+                            .corr_m = fr[5], .corr_abs_m = fr[6], .gen_seconds = fr[7],
+                            .train_seconds = fr[8], .final_loss = fr[9]};
+    const int64_t every = scatter_every(configs);
+    for (int t = 0; t < nT; ++t) {
+        const double *row = pml_cli_rows_find(ck, (const double[]){L, T[t]});
+        pts[t] = (pml_ae_ising_point){.T = T[t], .m_abs = row[2], .m_abs_err = row[3],
+                                      .z_abs = row[4], .z_abs_err = row[5], .chi_z = row[6],
+                                      .chi_z_err = row[7]};
+        int q = 8;
+        for (int64_t k = (int64_t)t * configs; k < (t + 1) * configs; k += every) {
+            m[k] = row[q++];
+            z[k] = row[q++];
+        }
+    }
+    return 1;
+}
+
 int pml_cmd_ae_ising(int argc, char **argv)
 {
     const char *Ls = "16,32,48,64", *Ts = "1.5:3.5:0.05", *device = "auto", *out = NULL;
@@ -90,6 +163,7 @@ int pml_cmd_ae_ising(int argc, char **argv)
     double lr = 1e-3;
     uint64_t seed = 1;
     int vae = 0, json = 0, quiet = 0;
+    const char *checkpoint = NULL, *resume = NULL;
     const pml_opt opts[] = {
         {"L", PML_OPT_STR, &Ls, "LIST", "lattice sides, even, 4..256 (16,32,48,64)"},
         {"T", PML_OPT_STR, &Ts, "A:B:STEP", "temperatures, a range or a list (1.5:3.5:0.05)"},
@@ -118,13 +192,17 @@ int pml_cmd_ae_ising(int argc, char **argv)
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"out", PML_OPT_STR, &out, "DIR", "ising_ae.{dat,gp,png}, ising_ae_zm.dat"},
         {"json", PML_OPT_FLAG, &json, NULL, "one JSON object per L and a final one"},
+        {"checkpoint", PML_OPT_STR, &checkpoint, "FILE",
+         "the sizes done so far, written atomically after each"},
+        {"resume", PML_OPT_STR, &resume, "FILE",
+         "take the sizes a checkpoint of the same options holds, run the rest"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no messages on stderr but errors"},
         {NULL, 0, NULL, NULL, NULL},
     };
     int r = pml_cli_parse(
         CMD,
         "ae ising [--L 16,32,48,64] [--T 1.5:3.5:0.05] [--configs 500] [--vae] [--device D] [--json] "
-        "[--out DIR]",
+        "[--out DIR] [--checkpoint FILE] [--resume FILE]",
         "The 2D Ising model's critical temperature read by an autoencoder: Monte Carlo "
         "configurations at many temperatures, an autoencoder (or VAE) with a one-unit latent "
         "trained on them all, the latent's susceptibility L^2 (<z^2> - <|z|>^2) against T, its "
@@ -156,8 +234,29 @@ int pml_cmd_ae_ising(int argc, char **argv)
     if (blocks > configs) return pml_cli_usage(CMD, "blocks", "%lld blocks of %lld configurations",
                                                (long long)blocks, (long long)configs);
     if (out && pml_cli_out_dir(CMD, out)) return 1;
+    if ((r = pml_cli_resumable(CMD, checkpoint, 0, resume)) != 0) return r;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(CMD, device, &dev))) return r;
+    /* every option that decides a size's numbers, the temperatures whole (the autoencoder of a
+     * size is trained on all of them) */
+    static char opts_line[MAX_T * 26 + 512];
+    const char *spec = pml_device_spec(dev);
+    int len = snprintf(opts_line, sizeof opts_line,
+                       "options device=%.*s rule=%s configs=%lld therm=%lld gap=%lld vae=%d "
+                       "hidden=%lld epochs=%lld batch=%lld lr=%.17g blocks=%lld seed=%llu T=",
+                       (int)strcspn(spec, ":"), spec, rule, (long long)configs, (long long)therm,
+                       (long long)gap, vae, (long long)hidden, (long long)epochs,
+                       (long long)batch, lr, (long long)blocks, (unsigned long long)seed);
+    for (int t = 0; t < nT; ++t)
+        len += snprintf(opts_line + len, sizeof opts_line - (size_t)len, t ? ",%.17g" : "%.17g",
+                        T[t]);
+    pml_cli_rows ck = {.cmd = CMD, .magic = "physml ae ising checkpoint 1", .options = opts_line,
+                       .cols = CKPT_COLS, .keys = 2};
+    if (resume && (r = pml_cli_rows_read(&ck, resume)) != 0) {
+        pml_cli_rows_free(&ck);
+        pml_device_close(dev);
+        return r;
+    }
     pml_ae_ising_point *pts = calloc((size_t)nL * nT, sizeof *pts);
     pml_ae_ising_fit fit[MAX_L];
     double *z = calloc((size_t)nL * nT * configs, sizeof *z), *m = calloc((size_t)nL * nT * configs, sizeof *m);
@@ -190,13 +289,19 @@ int pml_cmd_ae_ising(int argc, char **argv)
         c.lr = lr;
         c.seed = seed;
         c.blocks = (int)blocks;
-        if (!quiet) fprintf(stderr, "physml %s: L = %d ...\n", CMD, L[i]);
-        const pml_status s = pml_ae_ising_run(dev, &c, pts + (int64_t)i * nT, &fit[i],
-                                              z + (int64_t)i * nT * configs,
-                                              m + (int64_t)i * nT * configs);
-        if (s != PML_OK) {
-            r = pml_cli_fail(CMD, "the run", s);
-            break;
+        pml_ae_ising_point *pi = pts + (int64_t)i * nT;
+        double *zi = z + (int64_t)i * nT * configs, *mi = m + (int64_t)i * nT * configs;
+        if (ckpt_take(&ck, L[i], T, nT, pi, &fit[i], zi, mi, configs)) {
+            if (!quiet) fprintf(stderr, "physml %s: L = %d from %s\n", CMD, L[i], resume);
+        } else {
+            if (!quiet) fprintf(stderr, "physml %s: L = %d ...\n", CMD, L[i]);
+            const pml_status s = pml_ae_ising_run(dev, &c, pi, &fit[i], zi, mi);
+            if (s != PML_OK) {
+                r = pml_cli_fail(CMD, "the run", s);
+                break;
+            }
+            if ((r = ckpt_put(&ck, L[i], T, nT, pi, &fit[i], zi, mi, configs)) != 0) break;
+            if (checkpoint && (r = pml_cli_rows_write(&ck, checkpoint)) != 0) break;
         }
         tcs[i] = fit[i].tc;
         if (fit[i].peak_at_edge)
@@ -258,6 +363,7 @@ int pml_cmd_ae_ising(int argc, char **argv)
     free(pts);
     free(z);
     free(m);
+    pml_cli_rows_free(&ck);
     pml_device_close(dev);
     return r;
 }

@@ -1,5 +1,6 @@
-/* Checkpoints of finished rows: the text files with which `rbm ising` (a temperature a row)
- * and `hopfield capacity` (a network size and load a row) resume (the format is in cli.h). */
+/* Checkpoints of finished rows: the text files with which `rbm ising` (a temperature a row),
+ * `hopfield capacity` (a network size and load a row) and `ae ising` (a lattice size's
+ * temperatures and fit) resume (the format is in cli.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +8,10 @@
 #include "cli/cli.h"
 #include "core/internal.h"
 
-/* The longest line a checkpoint may hold: its options, or a row of up to 32 numbers. */
-#define LINE_MAX_BYTES 4096
-#define COLS_MAX 32
+/* The longest line a checkpoint may hold: its options (ae ising's name up to 256
+ * temperatures), or a row of up to PML_CLI_ROWS_COLS_MAX numbers. */
+#define LINE_MAX_BYTES 16384
+#define COLS_MAX PML_CLI_ROWS_COLS_MAX
 
 double *pml_cli_rows_find(const pml_cli_rows *t, const double *key)
 {

@@ -176,6 +176,13 @@ HOSTILE(rbm_ising_killed_and_resumed_matches)
     USAGE("--resume", RBM_ISING_RUN, "--resume", ckpt, "--seed", "2");
 }
 
+static void expect_same_file(const char *a, const char *b)
+{
+    static unsigned char x[1 << 21], y[1 << 21];
+    const size_t nx = pml_test_read_file(a, x, sizeof x), ny = pml_test_read_file(b, y, sizeof y);
+    cr_expect(nx > 0 && nx == ny && memcmp(x, y, nx) == 0, "%s and %s differ", a, b);
+}
+
 /* hopfield capacity, killed after its first point's checkpoint and resumed: the same lines
  * as the uninterrupted run but for the seconds; a run asking for other loads takes the points
  * it shares with the file; other options are refused naming the option. */
@@ -219,6 +226,38 @@ HOSTILE(hopfield_capacity_killed_and_resumed_matches)
     cr_expect(strstr(hostile_err, "damaged") != NULL, "%s", hostile_err);
 }
 
+/* ae ising, killed after its first size's checkpoint and resumed: the same lines as the
+ * uninterrupted run but for the seconds, and the same scatter file; other options refused. */
+#define AE_ISING_RUN "ae", "ising", "--L", "8,16,24,32", "--T", "1.8:3.0:0.1", "--configs", \
+                     "200", "--therm", "100", "--epochs", "10", "--json", "--quiet", "--device", \
+                     "cpu"
+
+static void cut_ae_seconds(char *json)
+{
+    cut_key(json, "\"gen_seconds\": ");
+    cut_key(json, "\"train_seconds\": ");
+}
+
+HOSTILE(ae_ising_killed_and_resumed_matches)
+{
+    char ckpt[300], o1[300], o2[300], f1[340], f2[340];
+    snprintf(ckpt, sizeof ckpt, "%s", pml_test_tmppath("ae-ising.ckpt"));
+    snprintf(o1, sizeof o1, "%s", pml_test_tmppath("whole"));
+    snprintf(o2, sizeof o2, "%s", pml_test_tmppath("resumed"));
+    const char *const run[] = {AE_ISING_RUN, NULL};
+    /* four sizes, 2 s (a minute under asan): killed once the first is written */
+    hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_ae_seconds);
+    /* the scatter of the sizes taken from the file is the one their run plotted */
+    cr_assert_eq(PHYSML(AE_ISING_RUN, "--L", "8,16", "--out", o1), 0, "%s", hostile_err);
+    cr_assert_eq(PHYSML(AE_ISING_RUN, "--L", "8,16", "--out", o2, "--resume", ckpt), 0, "%s",
+                 hostile_err);
+    snprintf(f1, sizeof f1, "%s/ising_ae_zm.dat", o1);
+    snprintf(f2, sizeof f2, "%s/ising_ae_zm.dat", o2);
+    expect_same_file(f1, f2);
+    USAGE("--resume", AE_ISING_RUN, "--resume", ckpt, "--configs", "201");
+    USAGE("--resume", AE_ISING_RUN, "--resume", ckpt, "--T", "1.8:3.0:0.2");
+}
+
 /* ae anomaly --train cut after 2 of 4 epochs and resumed: the same JSON (scores of the same
  * model) as the uninterrupted run; a checkpoint of other normal classes (another training set)
  * or other options is refused naming what differs; checkpoint options need --train. */
@@ -251,13 +290,6 @@ HOSTILE(ae_anomaly_train_resume_matches_an_uninterrupted_run)
 #define TRAIN_RUN "train", "--subset", "3000", "--test-subset", "1000", "--seed", "3", \
                   "--val", "0.1", "--opt", "adam", "--schedule", "plateau:1", "--augment", \
                   "shift:1,noise:0.05", "--quiet", "--device", "cpu"
-
-static void expect_same_file(const char *a, const char *b)
-{
-    static unsigned char x[1 << 21], y[1 << 21];
-    const size_t nx = pml_test_read_file(a, x, sizeof x), ny = pml_test_read_file(b, y, sizeof y);
-    cr_expect(nx > 0 && nx == ny && memcmp(x, y, nx) == 0, "%s and %s differ", a, b);
-}
 
 /* train --checkpoint, then --resume: the model saved at the end is byte for byte the one of
  * the uninterrupted run; a checkpoint resumed with other options is a usage error naming
