@@ -387,6 +387,56 @@ Test(rbm, movie_ratings_completion)
     free(bits);
 }
 
+/* A completion cut into calls (as `rbm complete --checkpoint` runs it: the chains carried,
+ * average_end fixed, pv accumulated) ends bit for bit where one call ends, for cuts before,
+ * at and inside the averaging window; a cut that forgets `accumulate` does not. */
+Test(rbm, gibbs_cut_into_calls_matches_one_call)
+{
+    const int nv = 12, nh = 5;
+    const int64_t C = 8, S = 40, K = 25;
+    pml_rbm *r = make(nv, nh, C, 7);
+    pml_test_host_rbm h;
+    pml_test_rbm_randomize(r, &h, 1.0, 0.5, 11);
+    float v0[8 * 12], keep[8 * 12], one_v[8 * 12], one_p[8 * 12], cut_v[8 * 12], cut_p[8 * 12];
+    for (int64_t i = 0; i < C * nv; ++i) {
+        v0[i] = pml_rng_uniform(3, 0, (uint64_t)i) < 0.5f ? 1.0f : 0.0f;
+        keep[i] = i % 3 == 0 ? 1.0f : 0.0f;
+    }
+    pml_tensor *vt = states(C, nv, v0), *kt = states(C, nv, keep), *pt = states(C, nv, NULL);
+    const pml_rbm_gibbs_opts one = {.seed = 5, .keep = kt, .pv = pt, .average = K};
+    PML_ASSERT_OK(pml_rbm_gibbs(r, vt, C, S, &one));
+    PML_ASSERT_OK(pml_tensor_download(vt, one_v, sizeof one_v));
+    PML_ASSERT_OK(pml_tensor_download(pt, one_p, sizeof one_p));
+    /* the calls' lengths (summing to S); the window is steps 15 .. 39 */
+    const int64_t calls[][4] = {{5, 10, 25, 0}, {15, 1, 24, 0}, {20, 3, 17, 0}, {39, 1, 0, 0}};
+    for (int c = 0; c < 4; ++c) {
+        for (int forget = 0; forget < 2; ++forget) {
+            PML_ASSERT_OK(pml_tensor_upload(vt, v0, sizeof v0));
+            int64_t at = 0;
+            int window_cut = 0; /* a call starts inside the window */
+            for (int k = 0; k < 4 && calls[c][k]; ++k) {
+                const pml_rbm_gibbs_opts o = {.seed = 5, .keep = kt, .pv = pt, .average = K,
+                                              .step0 = (uint64_t)at, .average_end = (uint64_t)S,
+                                              .accumulate = at > 0 && !forget};
+                PML_ASSERT_OK(pml_rbm_gibbs(r, vt, C, calls[c][k], &o));
+                window_cut |= at > S - K;
+                at += calls[c][k];
+            }
+            cr_assert_eq(at, S);
+            PML_ASSERT_OK(pml_tensor_download(vt, cut_v, sizeof cut_v));
+            PML_ASSERT_OK(pml_tensor_download(pt, cut_p, sizeof cut_p));
+            cr_expect(memcmp(cut_v, one_v, sizeof one_v) == 0, "cut %d: the chains differ", c);
+            /* forgetting to accumulate loses the window's first part, when a cut falls in it */
+            if (!forget || !window_cut)
+                cr_expect(memcmp(cut_p, one_p, sizeof one_p) == 0, "cut %d: pv differs", c);
+            else
+                cr_expect(memcmp(cut_p, one_p, sizeof one_p) != 0, "cut %d: the test is blind", c);
+        }
+    }
+    pml_tensor_destroy(vt), pml_tensor_destroy(kt), pml_tensor_destroy(pt);
+    pml_rbm_destroy(r);
+}
+
 /* ---- files and checkpoints --------------------------------------------------------------------- */
 
 Test(rbm, save_load_round_trip_and_f64_files)

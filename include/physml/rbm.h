@@ -96,13 +96,21 @@ PML_API pml_status pml_rbm_energy(pml_rbm *r, const pml_tensor *v, const pml_ten
  * h (rows x n_hidden, or NULL) receives the last hidden states; pv (rows x n_visible, or
  * NULL) the mean of p(v|h) over the last `average` steps (0 or 1: the last step; more than
  * `steps`: all of them; observed units: their values), the estimate of each missing unit's
- * probability a completion reports. pv and h may not be v or keep. */
+ * probability a completion reports. pv and h may not be v or keep.
+ * A run cut into calls (a caller that checkpoints the chains between them) passes
+ * average_end, the number one past the last step of the whole run: the window is then the
+ * steps numbered (step0 + t) from average_end - average to average_end - 1 (average at most
+ * average_end), and with `accumulate` pv is not cleared first but added to. Calls over
+ * consecutive steps with the same average and average_end, the first without accumulate,
+ * leave in pv bit for bit what one call over all the steps leaves. */
 typedef struct pml_rbm_gibbs_opts {
     uint64_t seed;
     uint64_t step0, chain0;
     const pml_tensor *keep;
     pml_tensor *h, *pv;
     int64_t average;
+    uint64_t average_end; /* 0: step0 + steps (this call's last `average` steps) */
+    int accumulate;
 } pml_rbm_gibbs_opts;
 PML_API pml_status pml_rbm_gibbs(pml_rbm *r, pml_tensor *v, int64_t rows, int64_t steps,
                                  const pml_rbm_gibbs_opts *opts);

@@ -151,6 +151,9 @@ typedef struct pml_cli_rows {
  * naming --resume) when it is not a checkpoint of this command, of other options (naming the
  * first that differs) or damaged. */
 int pml_cli_rows_read(pml_cli_rows *t, const char *path);
+/* A checkpoint `path` whose options line `there` is not this run's `here`: the usage error
+ * (2) naming the first option that differs, `'seed=1' there, 'seed=2' here`. */
+int pml_cli_other_run(const char *cmd, const char *path, const char *there, const char *here);
 /* The row whose keys are key[0 .. keys-1] (compared exactly), or NULL. */
 double *pml_cli_rows_find(const pml_cli_rows *t, const double *key);
 /* Put row (cols numbers) in t, over the row of the same item if there is one: 0, or 1 after a

@@ -12,9 +12,10 @@
 int pml_cmd_rbm_sample(int argc, char **argv)
 {
     const char *model = NULL, *out = NULL, *device = "auto", *data = NULL, *from = "noise";
-    int64_t chains = 100, steps = 1000;
+    const char *checkpoint = NULL, *resume = NULL;
+    int64_t chains = 100, steps = 1000, every = 0;
     uint64_t seed = 1;
-    int quiet = 0;
+    int quiet = 0, every_given = 0;
     const pml_opt opts[] = {
         {"model", PML_OPT_STR, &model, "FILE", "the RBM (.safetensors)"},
         {"chains", PML_OPT_INT, &chains, "N", "chains, one picture each (100)", 1, 10000},
@@ -26,10 +27,17 @@ int pml_cmd_rbm_sample(int argc, char **argv)
         {"seed", PML_OPT_U64, &seed, "S", "seed (1)"},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"out", PML_OPT_STR, &out, "DIR", "samples.png (p(v|h) of the last step), samples.npy"},
+        {"checkpoint", PML_OPT_STR, &checkpoint, "FILE",
+         "the chains, written atomically every --checkpoint-every steps and at the end"},
+        {"checkpoint-every", PML_OPT_INT, &every, "K",
+         "Gibbs steps between checkpoints (a hundredth of --steps)", 1, 1e7,
+         .given = &every_given},
+        {"resume", PML_OPT_STR, &resume, "FILE", "continue the chains a checkpoint holds (the same options; --steps may grow)"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no messages on stderr but errors"},
         {NULL, 0, NULL, NULL, NULL},
     };
-    int r = pml_cli_parse(SAMPLE, "rbm sample --model FILE [--chains N] [--steps K] [--from noise|data] --out DIR",
+    int r = pml_cli_parse(SAMPLE, "rbm sample --model FILE [--chains N] [--steps K] [--from noise|data] --out DIR "
+                                  "[--checkpoint FILE] [--resume FILE]",
                           "Fantasy particles: chains started from uniform noise run K block "
                           "Gibbs steps of a trained RBM; their last p(v|h) as pictures.",
                           argc, argv, 3, opts);
@@ -37,9 +45,23 @@ int pml_cmd_rbm_sample(int argc, char **argv)
     if (!model) return pml_cli_usage(SAMPLE, "model", "needs --model FILE");
     if (!out) return pml_cli_usage(SAMPLE, "out", "needs --out DIR");
     if (pml_cli_out_dir(SAMPLE, out)) return 1;
+    if ((r = pml_cli_resumable(SAMPLE, checkpoint, every_given, resume)) != 0) return r;
     const int from_data = strcmp(from, "data") == 0;
+    uint64_t fp = 0;
+    if ((checkpoint || resume) && (r = pml_rbm_cli_file_fingerprint(SAMPLE, model, &fp)) != 0)
+        return r;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(SAMPLE, device, &dev))) return r;
+    /* what decides the chains: not --steps (a run may go on further), nor --data (the start
+     * is in the checkpoint) */
+    char opts_line[256];
+    const char *spec = pml_device_spec(dev);
+    snprintf(opts_line, sizeof opts_line, "options device=%.*s model=%016llx chains=%lld from=%s "
+             "seed=%llu", (int)strcspn(spec, ":"), spec, (unsigned long long)fp,
+             (long long)chains, from, (unsigned long long)seed);
+    const pml_rbm_cli_chains ck = {.cmd = SAMPLE, .checkpoint = checkpoint, .resume = resume,
+                                   .every = every_given ? every : (steps + 99) / 100,
+                                   .options = opts_line, .quiet = quiet};
     pml_rbm *m = NULL;
     pml_status s = pml_rbm_load(dev, model, chains, &m);
     if (s != PML_OK) r = pml_cli_fail(SAMPLE, model, s);
@@ -53,7 +75,7 @@ int pml_cmd_rbm_sample(int argc, char **argv)
     if (!r && start && pml_dataset_size(start) < chains)
         r = pml_cli_usage(SAMPLE, "chains", "%lld chains, the test set holds %lld images",
                           (long long)chains, (long long)pml_dataset_size(start));
-    if (!r) r = pml_rbm_cli_fantasy(SAMPLE, m, chains, steps, seed, start, pv);
+    if (!r) r = pml_rbm_cli_fantasy(SAMPLE, m, chains, steps, seed, start, &ck, pv);
     pml_dataset_destroy(start);
     if (!r && side)
         r = pml_cli_image_grid(SAMPLE, out, "samples.png", pv, chains, side, side, 10, 2, 0, quiet);
@@ -74,9 +96,10 @@ int pml_cmd_rbm_sample(int argc, char **argv)
 int pml_cmd_rbm_complete(int argc, char **argv)
 {
     const char *model = NULL, *out = NULL, *device = "auto", *data = NULL, *occ = "bottom";
-    int64_t count = 16, steps = 500, average = 400;
+    const char *checkpoint = NULL, *resume = NULL;
+    int64_t count = 16, steps = 500, average = 400, every = 0;
     uint64_t seed = 1;
-    int json = 0, quiet = 0, average_given = 0;
+    int json = 0, quiet = 0, average_given = 0, every_given = 0;
     const pml_opt opts[] = {
         {"model", PML_OPT_STR, &model, "FILE", "the RBM (.safetensors)"},
         {"data", PML_OPT_STR, &data, "DIR", "MNIST-format directory: its test images"},
@@ -91,11 +114,18 @@ int pml_cmd_rbm_complete(int argc, char **argv)
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"out", PML_OPT_STR, &out, "DIR", "completion.png: truth | occluded | completed"},
         {"json", PML_OPT_FLAG, &json, NULL, "one JSON object"},
+        {"checkpoint", PML_OPT_STR, &checkpoint, "FILE",
+         "the chains, written atomically every --checkpoint-every steps and at the end"},
+        {"checkpoint-every", PML_OPT_INT, &every, "K",
+         "Gibbs steps between checkpoints (a hundredth of --steps)", 1, 1e7,
+         .given = &every_given},
+        {"resume", PML_OPT_STR, &resume, "FILE", "continue the chains a checkpoint holds (the same options)"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no messages on stderr but errors"},
         {NULL, 0, NULL, NULL, NULL},
     };
     int r = pml_cli_parse(COMPLETE, "rbm complete --model FILE --occlude bottom|right|random:F "
-                                    "--out DIR [--data DIR] [--count N] [--json]",
+                                    "--out DIR [--data DIR] [--count N] [--json] "
+                                    "[--checkpoint FILE] [--resume FILE]",
                           "Completion of missing data: test images with a region hidden; the "
                           "observed pixels are clamped and the rest sampled by block Gibbs "
                           "sampling; the error of the completion against the hidden truth.",
@@ -119,8 +149,22 @@ int pml_cmd_rbm_complete(int argc, char **argv)
         return pml_cli_usage(COMPLETE, "occlude", "'%s': bottom, right or random:F", occ);
     }
     if (pml_cli_out_dir(COMPLETE, out)) return 1;
+    if ((r = pml_cli_resumable(COMPLETE, checkpoint, every_given, resume)) != 0) return r;
+    uint64_t fp = 0;
+    if ((checkpoint || resume) && (r = pml_rbm_cli_file_fingerprint(COMPLETE, model, &fp)) != 0)
+        return r;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(COMPLETE, device, &dev))) return r;
+    /* what decides the chains (the images and occlusion are added by their fingerprint) */
+    char opts_line[256];
+    const char *spec = pml_device_spec(dev);
+    snprintf(opts_line, sizeof opts_line, "options device=%.*s model=%016llx count=%lld "
+             "occlude=%s steps=%lld average=%lld seed=%llu", (int)strcspn(spec, ":"), spec,
+             (unsigned long long)fp, (long long)count, occ, (long long)steps, (long long)average,
+             (unsigned long long)seed);
+    const pml_rbm_cli_chains ck = {.cmd = COMPLETE, .checkpoint = checkpoint, .resume = resume,
+                                   .every = every_given ? every : (steps + 99) / 100,
+                                   .options = opts_line, .quiet = quiet};
     pml_rbm_binarize bz = PML_RBM_THRESHOLD;
     double threshold = 0.5;
     pml_rbm_cli_model_binarize(model, &bz, &threshold);
@@ -131,9 +175,11 @@ int pml_cmd_rbm_complete(int argc, char **argv)
     if (s != PML_OK) r = pml_cli_fail(COMPLETE, model, s);
     if (!r) r = pml_rbm_cli_load(COMPLETE, dev, data, 0, count, pml_rbm_visible(m), NULL, &test,
                                      NULL, "count");
-    if (!r)
-        r = pml_rbm_cli_complete(COMPLETE, m, test, bz, threshold, occ, frac, steps, average,
-                                 seed, out, quiet, &res);
+    const pml_rbm_cli_complete_args ca = {.bz = bz, .threshold = threshold, .occ = occ,
+                                          .frac = frac, .steps = steps, .average = average,
+                                          .seed = seed, .out = out, .quiet = quiet,
+                                          .ck = checkpoint || resume ? &ck : NULL};
+    if (!r) r = pml_rbm_cli_complete(COMPLETE, m, test, &ca, &res);
     const int64_t n = r ? 0 : pml_dataset_size(test), hidden = res.hidden;
     const double mse = res.mse, wrong = res.error_rate, base = res.error_rate_all_off;
     if (!r && json) {

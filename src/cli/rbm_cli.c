@@ -100,16 +100,15 @@ int pml_rbm_cli_ais_trusted(const char *cmd, const pml_rbm_ais_result *a)
 }
 
 int pml_rbm_cli_fantasy(const char *cmd, pml_rbm *r, int64_t chains, int64_t steps,
-                        uint64_t seed, const pml_dataset *start, float *pv)
+                        uint64_t seed, const pml_dataset *start, const pml_rbm_cli_chains *ck,
+                        float *pv)
 {
     pml_device *dev = pml_rbm_device(r);
     const int64_t nv = pml_rbm_visible(r);
     pml_tensor *v = NULL, *p = NULL;
     pml_status s = pml_tensor_create_2d(dev, PML_F32, chains, nv, &v);
     if (s == PML_OK) s = pml_tensor_create_2d(dev, PML_F32, chains, nv, &p);
-    if (s == PML_OK && start == NULL) {
-        s = pml_rbm_sample(r, v, chains, steps, seed, p);
-    } else if (s == PML_OK) {
+    if (s == PML_OK && start != NULL) {
         float *h = malloc((size_t)(chains * nv) * sizeof *h);
         s = h ? pml_dataset_batch(start, 0, chains, PML_SCALE_UNIT, NULL, 0, 0, v, NULL)
               : PML_ERR_OUT_OF_MEMORY;
@@ -117,13 +116,15 @@ int pml_rbm_cli_fantasy(const char *cmd, pml_rbm *r, int64_t chains, int64_t ste
         for (int64_t i = 0; s == PML_OK && i < chains * nv; ++i) h[i] = h[i] > 0.5f ? 1.0f : 0.0f;
         if (s == PML_OK) s = pml_tensor_upload(v, h, (size_t)(chains * nv) * sizeof *h);
         free(h);
-        const pml_rbm_gibbs_opts o = {.seed = seed, .pv = p, .average = 1};
-        if (s == PML_OK) s = pml_rbm_gibbs(r, v, chains, steps, &o);
     }
-    if (s == PML_OK) s = pml_tensor_download(p, pv, (size_t)(chains * nv) * sizeof(float));
+    int rc = s == PML_OK ? 0 : pml_cli_fail(cmd, "sampling", s);
+    const pml_rbm_gibbs_opts o = {.seed = seed, .pv = p, .average = 1};
+    if (!rc) rc = pml_rbm_cli_run_chains(ck, r, v, chains, steps, start == NULL, &o);
+    if (!rc && (s = pml_tensor_download(p, pv, (size_t)(chains * nv) * sizeof(float))) != PML_OK)
+        rc = pml_cli_fail(cmd, "sampling", s);
     pml_tensor_destroy(v);
     pml_tensor_destroy(p);
-    return s == PML_OK ? 0 : pml_cli_fail(cmd, "sampling", s);
+    return rc;
 }
 
 /* keep[i] = 1 where pixel i of example e is observed. */
@@ -142,10 +143,13 @@ static void occlusion(const char *how, double frac, int rows, int cols, int64_t 
 }
 
 int pml_rbm_cli_complete(const char *cmd, pml_rbm *m, const pml_dataset *test,
-                         pml_rbm_binarize bz, double threshold, const char *occ, double frac,
-                         int64_t steps, int64_t average, uint64_t seed, const char *out,
-                         int quiet, pml_rbm_completion *res)
+                         const pml_rbm_cli_complete_args *a, pml_rbm_completion *res)
 {
+    const pml_rbm_binarize bz = a->bz;
+    const double threshold = a->threshold, frac = a->frac;
+    const char *occ = a->occ, *out = a->out;
+    const uint64_t seed = a->seed;
+    const int quiet = a->quiet;
     memset(res, 0, sizeof *res);
     pml_device *dev = pml_rbm_device(m);
     const int64_t nv = pml_rbm_visible(m), n = pml_dataset_size(test);
@@ -172,10 +176,21 @@ int pml_rbm_cli_complete(const char *cmd, pml_rbm *m, const pml_dataset *test,
         for (int64_t i = 0; i < n * nv; ++i) pv[i] = keep[i] != 0.0f ? truth[i] : 0.0f;
         if (s == PML_OK) s = pml_tensor_upload(x, pv, (size_t)(n * nv) * sizeof *pv);
         if (s == PML_OK) s = pml_tensor_upload(kt, keep, (size_t)(n * nv) * sizeof *keep);
-        const pml_rbm_gibbs_opts o = {.seed = seed, .keep = kt, .pv = pt, .average = average};
-        if (s == PML_OK) s = pml_rbm_gibbs(m, x, n, steps, &o);
-        if (s == PML_OK) s = pml_tensor_download(pt, pv, (size_t)(n * nv) * sizeof *pv);
         if (s != PML_OK) r = pml_cli_fail(cmd, "completion", s);
+        /* a checkpoint belongs to these images and this occlusion too */
+        char opts[1024];
+        pml_rbm_cli_chains ck;
+        if (a->ck) {
+            uint64_t h = pml_fnv1a(PML_FNV1A_INIT, truth, (size_t)(n * nv) * sizeof *truth);
+            h = pml_fnv1a(h, keep, (size_t)(n * nv) * sizeof *keep);
+            snprintf(opts, sizeof opts, "%s truth=%016llx", a->ck->options, (unsigned long long)h);
+            ck = *a->ck;
+            ck.options = opts;
+        }
+        const pml_rbm_gibbs_opts o = {.seed = seed, .keep = kt, .pv = pt, .average = a->average};
+        if (!r) r = pml_rbm_cli_run_chains(a->ck ? &ck : NULL, m, x, n, a->steps, 0, &o);
+        if (!r && (s = pml_tensor_download(pt, pv, (size_t)(n * nv) * sizeof *pv)) != PML_OK)
+            r = pml_cli_fail(cmd, "completion", s);
     }
     for (int64_t i = 0; !r && i < n * nv; ++i) {
         if (keep[i] != 0.0f) continue;
@@ -215,7 +230,7 @@ int pml_rbm_cli_pictures(const char *cmd, const char *out, pml_rbm *r, int rows,
     pml_status s = pml_tensor_download(pml_rbm_weight(r), buf, (size_t)(nh * nv) * sizeof(float));
     int rc = s != PML_OK ? pml_cli_fail(cmd, "weights", s) : 0;
     if (!rc) rc = pml_cli_image_grid(cmd, out, "filters.png", buf, nf, rows, cols, 10, 2, 1, quiet);
-    if (!rc) rc = pml_rbm_cli_fantasy(cmd, r, chains, 1000, seed, start, buf);
+    if (!rc) rc = pml_rbm_cli_fantasy(cmd, r, chains, 1000, seed, start, NULL, buf);
     if (!rc) rc = pml_cli_image_grid(cmd, out, "samples.png", buf, chains, rows, cols, 10, 2, 0, quiet);
     free(buf);
     return rc;

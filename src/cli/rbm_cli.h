@@ -33,11 +33,33 @@ void pml_rbm_cli_model_binarize(const char *path, pml_rbm_binarize *bz, double *
  * log Z is then most likely underestimated, and every log-probability from it too high. */
 int pml_rbm_cli_ais_trusted(const char *cmd, const pml_rbm_ais_result *a);
 
+/* A long Gibbs run's checkpoint (src/cli/rbm_chains.c): the chains written to `checkpoint`
+ * (NULL: none) every `every` steps and at the end, a run continued from `resume` (NULL: none)
+ * when its "options" metadata equals `options` (everything that decides the run). */
+typedef struct pml_rbm_cli_chains {
+    const char *cmd;
+    const char *checkpoint, *resume;
+    int64_t every;
+    const char *options;
+    int quiet;
+} pml_rbm_cli_chains;
+/* `steps` Gibbs steps of the `rows` chains v, from noise (noise != 0: pml_rbm_sample's) or
+ * from v, with opts' seed, keep, pv and average (its step0, average_end and accumulate are
+ * this function's), in calls of ck->every steps with the checkpoint between them, or from
+ * where ck->resume got. ck may be NULL. 0, or 1 or 2 after a message. */
+int pml_rbm_cli_run_chains(const pml_rbm_cli_chains *ck, pml_rbm *r, pml_tensor *v,
+                           int64_t rows, int64_t steps, int noise, const pml_rbm_gibbs_opts *opts);
+/* 64-bit FNV-1a of the file `path` (a model: checkpoints name it by this), into *fp; 0, or 1
+ * or 2 after a message. */
+int pml_rbm_cli_file_fingerprint(const char *cmd, const char *path, uint64_t *fp);
+
 /* The fantasy particles of a trained model as the pictures show them: `chains` chains from
  * noise (start NULL) or from the first `chains` examples of `start` (binarised at 0.5),
- * `steps` Gibbs steps, p(v|h) of the last step into host pv (chains x n_visible). */
+ * `steps` Gibbs steps, p(v|h) of the last step into host pv (chains x n_visible); ck: the
+ * run's checkpoint, or NULL. */
 int pml_rbm_cli_fantasy(const char *cmd, pml_rbm *r, int64_t chains, int64_t steps,
-                        uint64_t seed, const pml_dataset *start, float *pv);
+                        uint64_t seed, const pml_dataset *start, const pml_rbm_cli_chains *ck,
+                        float *pv);
 
 /* Completion of `test`'s images (all of them) with a region hidden (occ: "bottom", "right",
  * or "random:F" with frac = F), by `steps` clamped Gibbs steps averaging p(v|h) over the last
@@ -48,10 +70,21 @@ typedef struct pml_rbm_completion {
     double mse, error_rate;    /* of p(v|h) against the truth; pixels on the wrong side of 1/2 */
     double error_rate_all_off; /* the baseline: every hidden pixel guessed off */
 } pml_rbm_completion;
+/* ck: the run's checkpoint, or NULL; its options get ` truth=` and the fingerprint of the
+ * truth and the occlusion appended (a resume of other images is refused). */
+typedef struct pml_rbm_cli_complete_args {
+    pml_rbm_binarize bz;
+    double threshold;
+    const char *occ; /* "bottom", "right" or "random:F" with frac = F */
+    double frac;
+    int64_t steps, average;
+    uint64_t seed;
+    const char *out; /* NULL: no picture */
+    int quiet;
+    const pml_rbm_cli_chains *ck;
+} pml_rbm_cli_complete_args;
 int pml_rbm_cli_complete(const char *cmd, pml_rbm *m, const pml_dataset *test,
-                         pml_rbm_binarize bz, double threshold, const char *occ, double frac,
-                         int64_t steps, int64_t average, uint64_t seed, const char *out,
-                         int quiet, pml_rbm_completion *res);
+                         const pml_rbm_cli_complete_args *a, pml_rbm_completion *res);
 /* OUT/filters.png (the first 100 rows of W, each scaled to its own range) and OUT/samples.png
  * (100 fantasy particles after 1000 Gibbs steps from noise, or from `start`'s first images). */
 int pml_rbm_cli_pictures(const char *cmd, const char *out, pml_rbm *r, int rows, int cols,

@@ -13,6 +13,16 @@
 #define LINE_MAX_BYTES 16384
 #define COLS_MAX PML_CLI_ROWS_COLS_MAX
 
+int pml_cli_other_run(const char *cmd, const char *path, const char *there, const char *here)
+{
+    /* name the first option that differs: the words around the first differing byte */
+    const char *a = there, *b = here;
+    while (*a && *a == *b) ++a, ++b;
+    while (a > there && a[-1] != ' ') --a, --b;
+    return pml_cli_usage(cmd, "resume", "'%.200s' is of another run: '%.*s' there, '%.*s' here",
+                         path, (int)strcspn(a, " "), a, (int)strcspn(b, " "), b);
+}
+
 double *pml_cli_rows_find(const pml_cli_rows *t, const double *key)
 {
     for (int64_t i = 0; i < t->n; ++i) {
@@ -111,12 +121,7 @@ int pml_cli_rows_read(pml_cli_rows *t, const char *path)
     } else if (!get_line(f, line, sizeof line, &too_long)) {
         rc = pml_cli_usage(t->cmd, "resume", "'%.200s' has no options line", path);
     } else if (strcmp(line, t->options) != 0) {
-        /* name the first option that differs: the words around the first differing byte */
-        const char *a = line, *b = t->options;
-        while (*a && *a == *b) ++a, ++b;
-        while (a > line && a[-1] != ' ') --a, --b;
-        rc = pml_cli_usage(t->cmd, "resume", "'%.200s' is of another run: '%.*s' there, '%.*s' "
-                           "here", path, (int)strcspn(a, " "), a, (int)strcspn(b, " "), b);
+        rc = pml_cli_other_run(t->cmd, path, line, t->options);
     }
     while (!rc && get_line(f, line, sizeof line, &too_long)) {
         ++n;

@@ -47,9 +47,11 @@ static int fashion(pml_tour_ctx *ctx, const char *dir)
     pml_rbm_completion comp;
     memset(&comp, 0, sizeof comp);
     if (!rc) rc = pml_rbm_cli_pictures(TOUR, dir, m, rows, cols, 1, test, ctx->quiet);
-    if (!rc)
-        rc = pml_rbm_cli_complete(TOUR, m, few, PML_RBM_THRESHOLD, 0.5, "bottom", 0.5, 500, 400,
-                                  1, dir, ctx->quiet, &comp);
+    const pml_rbm_cli_complete_args ca = {.bz = PML_RBM_THRESHOLD, .threshold = 0.5,
+                                          .occ = "bottom", .frac = 0.5, .steps = 500,
+                                          .average = 400, .seed = 1, .out = dir,
+                                          .quiet = ctx->quiet};
+    if (!rc) rc = pml_rbm_cli_complete(TOUR, m, few, &ca, &comp);
     const int trusted = rc ? 1 : pml_rbm_cli_ais_trusted(TOUR, &a);
     if (!rc) {
         char v[96], note[160];

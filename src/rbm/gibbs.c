@@ -26,8 +26,12 @@ pml_status pml_rbm_gibbs(pml_rbm *r, pml_tensor *v, int64_t rows, int64_t steps,
               (long long)o->average);
     PML_CHECK(o->pv != v && o->h != v && (o->pv == NULL || o->pv != o->keep), PML_ERR_INVALID_ARGUMENT,
               "%s: pv and h must not be v or keep", fn);
-    const int64_t average = o->average < 1 ? 1 : o->average > steps ? steps : o->average;
-    if (o->pv) PML_TRY(r->dev->ops->memzero(r->dev, o->pv->data, (size_t)(rows * r->nv) * sizeof(float)));
+    const uint64_t end = o->average_end ? o->average_end : o->step0 + (uint64_t)steps;
+    const uint64_t span = o->average_end ? o->average_end : (uint64_t)steps;
+    const int64_t average = o->average < 1 ? 1 : (uint64_t)o->average > span ? (int64_t)span
+                                                                             : o->average;
+    if (o->pv && !o->accumulate)
+        PML_TRY(r->dev->ops->memzero(r->dev, o->pv->data, (size_t)(rows * r->nv) * sizeof(float)));
     float *vs = v->data;
     for (int64_t t = 0; t < steps; ++t) {
         pml_rbm_draw d = {.seed = o->seed, .stream = PML_RBM_STREAM_HIDDEN, .chain0 = o->chain0,
@@ -38,7 +42,8 @@ pml_status pml_rbm_gibbs(pml_rbm *r, pml_tensor *v, int64_t rows, int64_t steps,
         d.stream = PML_RBM_STREAM_VISIBLE;
         d.keep = o->keep ? o->keep->data : NULL;
         d.keep_val = vs;
-        const int acc = o->pv != NULL && t >= steps - average;
+        const uint64_t n = o->step0 + (uint64_t)t;
+        const int acc = o->pv != NULL && n < end && n + (uint64_t)average >= end;
         PML_TRY(pml_rbm_draw_visible(r, r->pre_v, rows, &d, acc ? r->v1->data : NULL, vs));
         if (acc) {
             const pml_tensor p1 = pml_tensor_view_of(r->v1, 0, 1, &(int64_t){rows * r->nv});

@@ -258,6 +258,87 @@ HOSTILE(ae_ising_killed_and_resumed_matches)
     USAGE("--resume", AE_ISING_RUN, "--resume", ckpt, "--T", "1.8:3.0:0.2");
 }
 
+/* rbm sample and rbm complete, killed after their first checkpoint of the chains and
+ * resumed: the same pictures and arrays (sample), the same JSON and picture (complete) as the
+ * uninterrupted runs; a sample may go on further than its checkpoint's run; other options,
+ * another model and other images are refused naming what differs. */
+static void tiny_rbm(char *model, size_t cap, const char *seed)
+{
+    char name[32];
+    snprintf(name, sizeof name, "tiny%s.rbm", seed);
+    snprintf(model, cap, "%s", pml_test_tmppath(name));
+    cr_assert_eq(PHYSML("rbm", "train", "--subset", "500", "--epochs", "1", "--hidden", "16",
+                        "--save", model, "--seed", seed, "--quiet", "--device", "cpu"),
+                 0, "%s", hostile_err);
+}
+
+HOSTILE(rbm_sample_killed_and_resumed_matches)
+{
+    char model[300], other[300], ck[300], o1[300], o2[300], a[340], b[340];
+    tiny_rbm(model, sizeof model, "1");
+    tiny_rbm(other, sizeof other, "2");
+    snprintf(ck, sizeof ck, "%s", pml_test_tmppath("sample.ckpt"));
+    snprintf(o1, sizeof o1, "%s", pml_test_tmppath("whole"));
+    snprintf(o2, sizeof o2, "%s", pml_test_tmppath("resumed"));
+#define SAMPLE_RUN "rbm", "sample", "--model", model, "--chains", "50", "--steps", "1000", \
+                   "--quiet", "--device", "cpu"
+    const char *const whole[] = {SAMPLE_RUN, "--out", o1, NULL};
+    const char *const cut[] = {SAMPLE_RUN, "--out", o2, "--checkpoint", ck, NULL};
+    cr_assert_eq(pml_test_physml(whole, hostile_out, sizeof hostile_out, hostile_err,
+                                 sizeof hostile_err), 0, "%s", hostile_err);
+    hostile_kill_after_first_save(cut, ck, 0);
+    cr_assert_eq(PHYSML(SAMPLE_RUN, "--out", o2, "--checkpoint", ck, "--resume", ck), 0, "%s",
+                 hostile_err);
+    snprintf(a, sizeof a, "%s/samples.npy", o1);
+    snprintf(b, sizeof b, "%s/samples.npy", o2);
+    expect_same_file(a, b);
+    snprintf(a, sizeof a, "%s/samples.png", o1);
+    snprintf(b, sizeof b, "%s/samples.png", o2);
+    expect_same_file(a, b);
+    /* further: 1000 steps, then 500 more from its checkpoint, as 1500 at once */
+    cr_assert_eq(PHYSML(SAMPLE_RUN, "--out", o1, "--steps", "1500"), 0, "%s", hostile_err);
+    cr_assert_eq(PHYSML(SAMPLE_RUN, "--out", o2, "--steps", "1500", "--resume", ck), 0, "%s",
+                 hostile_err);
+    snprintf(a, sizeof a, "%s/samples.npy", o1);
+    snprintf(b, sizeof b, "%s/samples.npy", o2);
+    expect_same_file(a, b);
+    USAGE("--resume", SAMPLE_RUN, "--out", o2, "--resume", ck, "--seed", "2");
+    USAGE("--resume", SAMPLE_RUN, "--out", o2, "--resume", ck, "--chains", "49");
+    USAGE("--resume", "rbm", "sample", "--model", other, "--chains", "50", "--out", o2,
+          "--resume", ck, "--quiet", "--device", "cpu");
+    cr_expect(strstr(hostile_err, "model=") != NULL, "%s", hostile_err);
+    USAGE("--checkpoint-every", SAMPLE_RUN, "--out", o2, "--checkpoint-every", "5");
+#undef SAMPLE_RUN
+}
+
+HOSTILE(rbm_complete_killed_and_resumed_matches)
+{
+    char model[300], ck[300], out[300];
+    tiny_rbm(model, sizeof model, "1");
+    snprintf(ck, sizeof ck, "%s", pml_test_tmppath("complete.ckpt"));
+    snprintf(out, sizeof out, "%s", pml_test_tmppath("out"));
+    /* a window of the last 600 of 1000 steps; the run killed after its first checkpoint, at
+     * step 450 (inside the window: the sums so far must be carried) or 900 */
+#define COMPLETE_RUN "rbm", "complete", "--model", model, "--count", "50", "--steps", "1000", \
+                     "--average", "600", "--json", "--quiet", "--device", "cpu", "--out", out
+    static char whole[sizeof hostile_out];
+    cr_assert_eq(PHYSML(COMPLETE_RUN), 0, "%s", hostile_err);
+    snprintf(whole, sizeof whole, "%s", hostile_out);
+    const char *const cut[] = {COMPLETE_RUN, "--checkpoint", ck, "--checkpoint-every", "450",
+                               NULL};
+    hostile_kill_after_first_save(cut, ck, 0);
+    cr_assert_eq(PHYSML(COMPLETE_RUN, "--checkpoint", ck, "--resume", ck), 0, "%s", hostile_err);
+    cr_expect_str_eq(hostile_out, whole);
+#undef COMPLETE_RUN
+    USAGE("--resume", "rbm", "complete", "--model", model, "--count", "50", "--steps", "1000",
+          "--average", "600", "--json", "--quiet", "--device", "cpu", "--out", out,
+          "--resume", ck, "--count", "40");
+    cr_expect(strstr(hostile_err, "count=50") != NULL, "%s", hostile_err);
+    USAGE("--resume", "rbm", "complete", "--model", model, "--count", "50", "--steps", "1000",
+          "--average", "500", "--json", "--quiet", "--device", "cpu", "--out", out,
+          "--resume", ck);
+}
+
 /* ae anomaly --train cut after 2 of 4 epochs and resumed: the same JSON (scores of the same
  * model) as the uninterrupted run; a checkpoint of other normal classes (another training set)
  * or other options is refused naming what differs; checkpoint options need --train. */
