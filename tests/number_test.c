@@ -98,3 +98,21 @@ Test(number, overflow_and_underflow_as_strtod)
     cr_expect(tiny == 0.0 && errno == ERANGE && *end == '\0');
     cr_expect(pml_strtod_dec("7", NULL) == 7.0, "end may be NULL");
 }
+
+/* The real the tool reads: a finite value, a denormal kept, overflow and underflow to 0
+ * refused with end at the start; what follows the number is the caller's. */
+Test(number, reals_finite_and_not_lost)
+{
+    char *end = NULL;
+    double v = -1.0;
+    cr_expect(pml_real_dec("2.5,3", &end, &v) == 1 && v == 2.5 && *end == ',');
+    cr_expect(pml_real_dec("4e-320", &end, &v) == 1 && v > 0.0 && v < 1e-310, "a denormal");
+    const char *bad[] = {"1e400", "-1e400", "1e-400", "", "x", "-", ".e5", "inf"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
+        v = 42.0;
+        end = NULL;
+        cr_expect(pml_real_dec(bad[i], &end, &v) == 0 && end == bad[i] && v == 42.0,
+                  "'%s' was read", bad[i]);
+    }
+    cr_expect(pml_real_dec("0", NULL, &v) == 1 && v == 0.0, "zero written as zero");
+}

@@ -29,10 +29,7 @@ int pml_parse_i64_list(const char *text, int64_t *out, int cap)
 static int range_number(const char **p, double *v)
 {
     char *end;
-    errno = 0;
-    *v = pml_strtod_dec(*p, &end);
-    /* as the option parser: overflow (inf) and underflow to 0 refused, a denormal kept */
-    if (end == *p || !isfinite(*v) || (errno == ERANGE && *v == 0.0)) return 0;
+    if (!pml_real_dec(*p, &end, v)) return 0;
     *p = end;
     return 1;
 }

@@ -130,9 +130,8 @@ static int set_value(const char *command, const pml_opt *o, const char *v)
         return 0;
     }
     case PML_OPT_DOUBLE: {
-        const double x = pml_strtod_dec(v, &end);
-        if (errno == ERANGE && x != 0.0) errno = 0; /* overflow gives inf, refused below */
-        if (errno || end == v || *end || !isfinite(x) || x < o->lo || x > o->hi ||
+        double x = 0.0;
+        if (!pml_real_dec(v, &end, &x) || *end || x < o->lo || x > o->hi ||
             (o->above && x == o->lo))
             return refuse(command, o, v);
         *(double *)o->target = x;
@@ -217,6 +216,17 @@ int pml_cli_fits(const char *command, const char *option, int64_t n, int64_t siz
     if (n <= size) return 0;
     return pml_cli_usage(command, option, "%lld: more than the %lld %s", (long long)n,
                          (long long)size, of);
+}
+
+int pml_cli_head(const char *command, const char *option, const pml_dataset *ds, int64_t n,
+                 const char *of, pml_dataset **part)
+{
+    *part = NULL;
+    const int64_t size = pml_dataset_size(ds);
+    if (option && pml_cli_fits(command, option, n, size, of)) return 2;
+    if (n <= 0 || n >= size) return 0;
+    const pml_status s = pml_dataset_head(ds, n, part);
+    return s == PML_OK ? 0 : pml_cli_fail(command, option ? option : "subset", s);
 }
 
 int pml_cli_fail(const char *command, const char *what, pml_status s)

@@ -106,6 +106,10 @@ pml_status pml_name_parse(const char *fn, const char *what, const char *const *t
  * strtod sets it on overflow or underflow) with *end past it, or 0 with *end = s when s does
  * not start with such a number. */
 double pml_strtod_dec(const char *s, char **end);
+/* The real every option and list of the tool reads: pml_strtod_dec's number, finite (not an
+ * overflow to inf) and not an underflow to 0 (a denormal is kept), into *v with *end past it:
+ * 1; 0 with *end = s when s does not start with one. */
+int pml_real_dec(const char *s, char **end, double *v);
 /* An integer at s as people write one: an optional minus and decimal digits (strtoll in base
  * 10, errno ERANGE past long long); not a leading space or plus. 0 with *end = s when s does
  * not start with one. */

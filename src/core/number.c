@@ -1,5 +1,7 @@
 /* Decimal numbers as people write them, for every parser of user text (src/core/internal.h). */
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,4 +51,19 @@ double pml_strtod_dec(const char *s, char **end)
     buf[n] = '\0';
     if (end) *end = (char *)p;
     return strtod(buf, NULL);
+}
+
+int pml_real_dec(const char *s, char **end, double *v)
+{
+    char *e;
+    errno = 0;
+    const double x = pml_strtod_dec(s, &e);
+    /* overflow gives inf; underflow to 0 would read "1e-400" as 0; a denormal is a value */
+    if (e == s || !isfinite(x) || (errno == ERANGE && x == 0.0)) {
+        if (end) *end = (char *)s;
+        return 0;
+    }
+    if (end) *end = e;
+    *v = x;
+    return 1;
 }
