@@ -67,6 +67,12 @@ int pml_cli_usage(const char *command, const char *option, const char *fmt, ...)
  * from: 0 when n <= size, else a usage error naming the option (2). Taking everything when
  * more was asked would ignore the number quietly. */
 int pml_cli_fits(const char *command, const char *option, int64_t n, int64_t size, const char *of);
+/* The first n examples of ds for `option` (--subset N, --test-subset N): *part a new dataset of
+ * them, or NULL when n is 0 or all of ds (use ds itself). More than ds holds is the option's
+ * usage error (2, pml_cli_fits), or all of ds when option is NULL (the tour's own subsets). A
+ * failure is 1 after a message. */
+int pml_cli_head(const char *command, const char *option, const pml_dataset *ds, int64_t n,
+                 const char *of, pml_dataset **part);
 int pml_cli_fail(const char *command, const char *what, pml_status s);
 
 /* Open the device named on the command line. 0 on success; otherwise a one-line error and

@@ -272,25 +272,16 @@ int pml_cmd_ae_train(int argc, char **argv)
     if ((s = pml_dataset_load_expect(dev, dir, PML_SPLIT_TEST, pml_dataset_features(full),
                                      &test)) != PML_OK)
         FAIL("loading the test set");
-    pml_dataset *base = full, *tbase = test;
-    if ((rc = pml_cli_fits(TRAIN, "subset", subset, pml_dataset_size(full), "training images")) ||
-        (rc = pml_cli_fits(TRAIN, "test-subset", test_subset, pml_dataset_size(test),
-                           "test images")))
+    if ((rc = pml_cli_head(TRAIN, "subset", full, subset, "training images", &sub)) ||
+        (rc = pml_cli_head(TRAIN, "test-subset", test, test_subset, "test images", &tsub)))
         goto done;
-    if (subset > 0 && subset < pml_dataset_size(full)) {
-        if ((s = pml_dataset_head(full, subset, &sub)) != PML_OK) FAIL("--subset");
-        base = sub;
-    }
+    pml_dataset *base = sub ? sub : full, *tbase = tsub ? tsub : test;
     if (classes) {
         if ((s = pml_dataset_select_classes(base, keep, 256, &sel)) != PML_OK) {
             rc = pml_cli_usage(TRAIN, "classes", "%s", pml_last_error());
             goto done;
         }
         base = sel;
-    }
-    if (test_subset > 0 && test_subset < pml_dataset_size(test)) {
-        if ((s = pml_dataset_head(test, test_subset, &tsub)) != PML_OK) FAIL("--test-subset");
-        tbase = tsub;
     }
     if (val > 0 && (s = pml_dataset_split(base, val, seed, &train, &vset)) != PML_OK)
         FAIL("splitting off the validation set");

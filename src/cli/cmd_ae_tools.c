@@ -20,16 +20,10 @@ static int load(const char *cmd, pml_device *dev, const char *model, const char 
                                 pml_model_in_features(pml_ae_model(*ae)), all);
     if (s != PML_OK) return pml_cli_fail(cmd, train_split ? "loading the training set"
                                                           : "loading the test set", s);
-    *part = *all;
-    if (n_opt && pml_cli_fits(cmd, n_opt, test_n, pml_dataset_size(*all), "images of the split"))
-        return 2;
-    if (test_n > 0 && test_n < pml_dataset_size(*all)) {
-        pml_dataset *h = NULL;
-        if ((s = pml_dataset_head(*all, test_n, &h)) != PML_OK)
-            return pml_cli_fail(cmd, "--subset", s);
-        *part = h;
-    }
-    return 0;
+    pml_dataset *h = NULL;
+    const int r = pml_cli_head(cmd, n_opt, *all, test_n, "images of the split", &h);
+    *part = h ? h : *all;
+    return r;
 }
 
 static void unload(pml_autoencoder *ae, pml_dataset *all, pml_dataset *part, pml_device *dev)
@@ -52,16 +46,13 @@ static int train_normal(pml_device *dev, const char *data, const char *preset, i
     pml_dataset *full = NULL, *head = NULL, *sel = NULL;
     pml_status s = pml_dataset_load(dev, dir, PML_SPLIT_TRAIN, &full);
     if (s != PML_OK) return pml_cli_fail(ANOMALY, "loading the training set", s);
-    pml_dataset *base = full;
-    if (pml_cli_fits(ANOMALY, "subset", subset, pml_dataset_size(full), "training images")) {
+    int r = pml_cli_head(ANOMALY, "subset", full, subset, "training images", &head);
+    if (r) {
         pml_dataset_destroy(full);
-        return 2;
+        return r;
     }
-    if (subset > 0 && subset < pml_dataset_size(full) &&
-        (s = pml_dataset_head(full, subset, &head)) == PML_OK)
-        base = head;
-    if (s == PML_OK) s = pml_dataset_select_classes(base, keep, 256, &sel);
-    int r = s == PML_OK ? 0 : pml_cli_fail(ANOMALY, "the normal classes", s);
+    s = pml_dataset_select_classes(head ? head : full, keep, 256, &sel);
+    if (s != PML_OK) r = pml_cli_fail(ANOMALY, "the normal classes", s);
     if (!r && !quiet)
         fprintf(stderr, "physml %s: training the %s preset (latent %lld) on %lld images of the "
                         "normal classes, %lld epochs\n",
@@ -162,10 +153,9 @@ int pml_cmd_ae_anomaly(int argc, char **argv)
             if (s != PML_OK) r = pml_cli_fail(ANOMALY, "--save", s);
             else if (!quiet) fprintf(stderr, "wrote %s\n", save);
         }
-        if (!r && test_n > 0 && test_n < pml_dataset_size(all)) {
-            s = pml_dataset_head(all, test_n, &test);
-            if (s != PML_OK) r = pml_cli_fail(ANOMALY, "loading the test set", s);
-        }
+        pml_dataset *h = NULL;
+        if (!r) r = pml_cli_head(ANOMALY, NULL, all, test_n, "test images", &h);
+        if (h) test = h;
     } else {
         r = load(ANOMALY, dev, model, data, 0, test_n, "test-subset", &ae, &all, &test);
     }

@@ -26,18 +26,17 @@ int pml_rbm_cli_load(const char *cmd, pml_device *dev, const char *dir, int64_t 
         pml_status s = pml_dataset_load_expect(dev, d, k == 0 ? PML_SPLIT_TRAIN : PML_SPLIT_TEST,
                                                features, &full);
         const char *opt = k == 0 ? train_opt : test_opt;
-        if (s == PML_OK && opt &&
-            pml_cli_fits(cmd, opt, n, pml_dataset_size(full),
-                         k == 0 ? "training examples" : "test examples")) {
+        const int rc = s != PML_OK ? 0 : pml_cli_head(cmd, opt, full, n, k == 0 ? "training "
+                                                      "examples" : "test examples", &part);
+        if (rc) {
             pml_dataset_destroy(full);
             if (k == 1 && train) {
                 pml_dataset_destroy(*train);
                 *train = NULL;
             }
-            return 2;
+            return rc;
         }
-        if (s == PML_OK && n > 0 && n < pml_dataset_size(full)) {
-            s = pml_dataset_head(full, n, &part);
+        if (part) {
             pml_dataset_destroy(full);
             full = part;
         }

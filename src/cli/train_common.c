@@ -309,22 +309,12 @@ int pml_train_run(const char *command, pml_device *dev, const pml_train_args *a,
     if ((s = pml_dataset_load_expect(dev, dir, PML_SPLIT_TEST, pml_dataset_features(full),
                                      &test)) != PML_OK)
         FAIL("loading the test set");
-    pml_dataset *base = full;
-    if (!a->clamp_subsets &&
-        ((rc = pml_cli_fits(command, "subset", a->subset, pml_dataset_size(full),
-                            "training images")) ||
-         (rc = pml_cli_fits(command, "test-subset", a->test_subset, pml_dataset_size(test),
-                            "test images"))))
+    if ((rc = pml_cli_head(command, a->clamp_subsets ? NULL : "subset", full, a->subset,
+                           "training images", &sub)) ||
+        (rc = pml_cli_head(command, a->clamp_subsets ? NULL : "test-subset", test,
+                           a->test_subset, "test images", &tsub)))
         goto done;
-    if (a->subset > 0 && a->subset < pml_dataset_size(full)) {
-        if ((s = pml_dataset_head(full, a->subset, &sub)) != PML_OK) FAIL("taking a subset");
-        base = sub;
-    }
-    pml_dataset *tbase = test;
-    if (a->test_subset > 0 && a->test_subset < pml_dataset_size(test)) {
-        if ((s = pml_dataset_head(test, a->test_subset, &tsub)) != PML_OK) FAIL("taking a test subset");
-        tbase = tsub;
-    }
+    pml_dataset *base = sub ? sub : full, *tbase = tsub ? tsub : test;
     if (a->val > 0) {
         if ((s = pml_dataset_split(base, a->val, a->seed, &train, &val)) != PML_OK)
             FAIL("splitting off the validation set");
