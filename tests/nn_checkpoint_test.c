@@ -2,8 +2,9 @@
  * ends bit for bit where the uninterrupted run ends (parameters, optimiser state, every
  * history entry), for momentum with augmentation, Adam with reduce-on-plateau, early stopping
  * with restore-best and the denoising reconstruction step; a child killed with SIGKILL mid-run
- * resumes to the same end; a kill during a write leaves the previous checkpoint whole; and a
- * resume refuses another run's checkpoint, naming the field, and damaged files. */
+ * resumes to the same end; a kill during a write leaves the previous checkpoint whole; a
+ * resume refuses another run's checkpoint, naming the field, and damaged files; and the
+ * fingerprints are FNV-1a's values. */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
 #include <math.h>
@@ -15,7 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "nn/model.h" /* the optimiser's state, to compare it */
+#include "core/internal.h" /* pml_fnv1a */
+#include "nn/model.h"     /* the optimiser's state, to compare it */
 #include "pml_test.h"
 
 TestSuite(nn_checkpoint, .init = pml_test_tmpdir_create, .fini = pml_test_tmpdir_remove);
@@ -260,6 +262,18 @@ static scenario momentum_augmented(void)
     sc.c.augment = (pml_augment){1, 1, 0.1f, 0.0f, 0.0f};
     PML_ASSERT_OK(pml_schedule_parse("step:2:0.5", 0.05, &sc.c.schedule));
     return sc;
+}
+
+/* The fingerprints checkpoints record are FNV-1a's published values (so files written before
+ * the hash moved to src/core/hash.c still resume), and a hash fed in pieces is the hash of the
+ * whole. */
+Test(nn_checkpoint, fingerprint_hash_is_fnv1a)
+{
+    cr_expect_eq(pml_fnv1a(PML_FNV1A_INIT, "", 0), 0xcbf29ce484222325ull);
+    cr_expect_eq(pml_fnv1a(PML_FNV1A_INIT, "a", 1), 0xaf63dc4c8601ec8cull);
+    cr_expect_eq(pml_fnv1a(PML_FNV1A_INIT, "foobar", 6), 0x85944171f73967e8ull);
+    cr_expect_eq(pml_fnv1a(pml_fnv1a(PML_FNV1A_INIT, "foo", 3), "bar", 3),
+                 0x85944171f73967e8ull);
 }
 
 Test(nn_checkpoint, momentum_with_augmentation_resumes_bit_for_bit)

@@ -111,6 +111,12 @@ double pml_strtod_dec(const char *s, char **end);
  * not start with one. */
 long long pml_strtoll_dec(const char *s, char **end);
 
+/* 64-bit FNV-1a of n bytes at p continued from h (src/core/hash.c): start from
+ * PML_FNV1A_INIT and feed the pieces in order. Checkpoints record it as fingerprints of what
+ * a run was given; the values are in files already written, so the function never changes. */
+#define PML_FNV1A_INIT 0xcbf29ce484222325ull
+uint64_t pml_fnv1a(uint64_t h, const void *p, size_t n);
+
 /* Monotonic seconds (src/core/clock.c), for timings. */
 double pml_clock_seconds(void);
 

@@ -120,26 +120,19 @@ void pml_ckpt_out_free(pml_ckpt_out *w)
 
 /* ---- what the run is --------------------------------------------------------------------- */
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
-}
-
 /* A fingerprint of a dataset's examples in their order: the shape, the classes and every
  * example's pixel sum and sum of squares (kept on the host, so nothing is read from the
  * device), and with standard scaling the mean and std it scales by. Not the labels. */
 static uint64_t fingerprint(const pml_dataset *ds, int standard)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = PML_FNV1A_INIT;
     const int64_t head[4] = {ds->n, ds->rows, ds->cols, ds->classes};
-    h = fnv1a(h, head, sizeof head);
-    h = fnv1a(h, ds->pix_sum, (size_t)ds->n * sizeof *ds->pix_sum);
-    h = fnv1a(h, ds->pix_sq, (size_t)ds->n * sizeof *ds->pix_sq);
+    h = pml_fnv1a(h, head, sizeof head);
+    h = pml_fnv1a(h, ds->pix_sum, (size_t)ds->n * sizeof *ds->pix_sum);
+    h = pml_fnv1a(h, ds->pix_sq, (size_t)ds->n * sizeof *ds->pix_sq);
     if (standard) {
-        h = fnv1a(h, &ds->mean, sizeof ds->mean);
-        h = fnv1a(h, &ds->std, sizeof ds->std);
+        h = pml_fnv1a(h, &ds->mean, sizeof ds->mean);
+        h = pml_fnv1a(h, &ds->std, sizeof ds->std);
     }
     return h;
 }
