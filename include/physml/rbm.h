@@ -221,14 +221,44 @@ PML_API pml_status pml_rbm_logz_exact(pml_rbm *r, double *logz);
  * one Gibbs transition per step. log Z = log Z_base + log mean exp(w); logz_err is the
  * standard error of that estimate (delta method over the runs). */
 typedef struct pml_rbm_ais_result {
-    double logz, logz_err;
-    double logz_base;
-    double ess;        /* effective sample size of the importance weights, 1 .. runs */
+    double logz, logz_err; /* NaN while the run is not complete (steps_done < steps) */
+    double logz_base;      /* log Z of the base-rate model */
+    double ess;            /* effective sample size of the importance weights, 1 .. runs (NaN
+                            * while not complete) */
     int64_t runs, steps;
+    int64_t steps_done;    /* steps completed: `steps`, or fewer where stop_after stopped it */
+    int64_t resumed_from;  /* the steps the resumed checkpoint held (0: started afresh) */
 } pml_rbm_ais_result;
 PML_API pml_status pml_rbm_logz_ais(pml_rbm *r, int64_t runs, int64_t steps,
                                     const pml_tensor *base, uint64_t seed,
                                     pml_rbm_ais_result *out);
+
+/* AIS that can be stopped and continued (docs/rbm.md, "AIS checkpoints"). Between steps a run
+ * is its chains, its log-weights and the step reached (every draw is keyed by the seed, the
+ * step, the chain and the unit), and a checkpoint holds exactly that, so a run continued from
+ * one ends bit for bit where the uninterrupted run ends on the same backend. */
+typedef struct pml_rbm_ais_checkpoint {
+    /* receives the run's state (one .safetensors, written atomically) after every `every`-th
+     * step and when the call stops, at the end or at stop_after; NULL: none. Its directory
+     * is checked before the first step (PML_ERR_IO); a failed write stops with PML_ERR_IO. */
+    const char *path;
+    int64_t every;      /* >= 1 when path is set: steps between checkpoints */
+    /* a checkpoint of this same run (runs, steps, seed, model parameters, base rates) to
+     * continue from; NULL: start afresh. May be `path`. Another run's is
+     * PML_ERR_INVALID_ARGUMENT naming the field and both values, a damaged file
+     * PML_ERR_BAD_FORMAT; every check comes before a step or a write. */
+    const char *resume;
+    /* > 0: stop once this many of the steps are done (counted from the start of the run, not
+     * of this call; a checkpoint is written, result.steps_done says where the run is; needs
+     * path). 0: run to the end. */
+    int64_t stop_after;
+} pml_rbm_ais_checkpoint;
+/* pml_rbm_logz_ais with a checkpoint (ck NULL: exactly pml_rbm_logz_ais). A resumed run
+ * that is already complete gives its result without a step. */
+PML_API pml_status pml_rbm_logz_ais_resumable(pml_rbm *r, int64_t runs, int64_t steps,
+                                              const pml_tensor *base, uint64_t seed,
+                                              const pml_rbm_ais_checkpoint *ck,
+                                              pml_rbm_ais_result *out);
 /* The base-rate visible biases of data (as pml_rbm_init_visible_bias computes them) into
  * base (n_visible, on the model's device). */
 PML_API pml_status pml_rbm_base_rate(pml_rbm *r, const pml_dataset *data,

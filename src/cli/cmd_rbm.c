@@ -357,10 +357,11 @@ int pml_cmd_rbm_train(int argc, char **argv)
 int pml_cmd_rbm_logz(int argc, char **argv)
 {
     const char *model = NULL, *data = NULL, *ais = NULL, *device = "auto", *binarize = NULL;
+    const char *checkpoint = NULL, *resume = NULL;
     int exact = 0, json = 0, quiet = 0;
-    int64_t test_subset = 0, base_subset = 0;
+    int64_t test_subset = 0, base_subset = 0, ck_every = 0;
     double threshold = 0.5;
-    int threshold_given = 0;
+    int threshold_given = 0, ck_every_given = 0;
     uint64_t seed = 1;
     const pml_opt opts[] = {
         {"model", PML_OPT_STR, &model, "FILE", "the RBM (.safetensors)"},
@@ -377,12 +378,22 @@ int pml_cmd_rbm_logz(int argc, char **argv)
         {"base-subset", PML_OPT_INT, &base_subset, "N",
          "training examples for the base rates (0: all)", 0, 1e12},
         {"seed", PML_OPT_U64, &seed, "S", "seed of the AIS runs (1)"},
+        {"checkpoint", PML_OPT_STR, &checkpoint, "FILE",
+         "with --ais: write the run's state (chains, log-weights, the step) atomically every "
+         "--checkpoint-every steps and at the end"},
+        {"checkpoint-every", PML_OPT_INT, &ck_every, "N",
+         "AIS steps between checkpoints (default: a hundredth of the steps, at least 1)", 1,
+         1 << 24, .given = &ck_every_given},
+        {"resume", PML_OPT_STR, &resume, "FILE",
+         "with --ais: continue the run a checkpoint holds (give the same options; it ends bit "
+         "for bit as the uninterrupted run on the same device)"},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"json", PML_OPT_FLAG, &json, NULL, "one JSON object"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no messages on stderr but errors"},
         {NULL, 0, NULL, NULL, NULL},
     };
-    int r = pml_cli_parse(LOGZ, "rbm logz --model FILE [--exact | --ais RUNS:STEPS] [--data DIR] "
+    int r = pml_cli_parse(LOGZ, "rbm logz --model FILE [--exact | --ais RUNS:STEPS [--checkpoint "
+                                "FILE [--checkpoint-every N]] [--resume FILE]] [--data DIR] "
                                 "[--json]",
                           "The partition function of a trained RBM, exactly or by annealed "
                           "importance sampling from the data's base-rate model, and the mean "
@@ -391,8 +402,24 @@ int pml_cmd_rbm_logz(int argc, char **argv)
     if (r) return r == 1 ? 0 : r;
     if (!model) return pml_cli_usage(LOGZ, "model", "needs --model FILE");
     if (exact && ais) return pml_cli_usage(LOGZ, "ais", "give --exact or --ais, not both");
+    if (ck_every_given && !checkpoint)
+        return pml_cli_usage(LOGZ, "checkpoint-every", "needs --checkpoint FILE");
+    /* a checkpoint is of one AIS run: its runs and steps are named, not the default's */
+    if (checkpoint && !ais) return pml_cli_usage(LOGZ, "checkpoint", "needs --ais RUNS:STEPS");
+    if (resume && !ais) return pml_cli_usage(LOGZ, "resume", "needs --ais RUNS:STEPS");
     int64_t runs = 100, steps = 10000;
     if (ais && pml_rbm_cli_ais_spec(LOGZ, ais, &runs, &steps)) return 2;
+    if (!ck_every_given) ck_every = steps / 100 > 1 ? steps / 100 : 1;
+    /* the destination and the checkpoint to continue, before anything is loaded */
+    if (checkpoint && pml_cli_out_file(LOGZ, "--checkpoint", checkpoint)) return 1;
+    if (resume) {
+        FILE *f = NULL;
+        if (pml_open_regular("--resume", resume, &f, NULL) != PML_OK) {
+            fprintf(stderr, "physml %s: %s\n", LOGZ, pml_last_error());
+            return 1;
+        }
+        fclose(f);
+    }
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(LOGZ, device, &dev))) return r;
     pml_rbm *m = NULL;
@@ -427,11 +454,21 @@ int pml_cmd_rbm_logz(int argc, char **argv)
     } else if (!r) {
         pml_tensor *base = NULL;
         pml_rbm_ais_result a;
+        memset(&a, 0, sizeof a);
+        const pml_rbm_ais_checkpoint ck = {.path = checkpoint, .every = ck_every,
+                                           .resume = resume};
         s = pml_tensor_create_1d(dev, PML_F32, pml_rbm_visible(m), &base);
         if (s == PML_OK) s = pml_rbm_base_rate(m, train, bz, threshold, base);
-        if (s == PML_OK) s = pml_rbm_logz_ais(m, runs, steps, base, seed, &a);
+        if (s == PML_OK) s = pml_rbm_logz_ais_resumable(m, runs, steps, base, seed, &ck, &a);
         pml_tensor_destroy(base);
-        if (s != PML_OK) r = pml_cli_fail(LOGZ, "AIS", s);
+        /* a checkpoint of another run (other runs, steps, seed, model or base rates) is
+         * refused before a step: a usage error naming what differs */
+        if (s == PML_ERR_INVALID_ARGUMENT && resume && a.resumed_from == 0)
+            r = pml_cli_usage(LOGZ, "resume", "%s", pml_last_error());
+        else if (s != PML_OK) r = pml_cli_fail(LOGZ, "AIS", s);
+        if (!r && resume && !quiet)
+            fprintf(stderr, "physml %s: resumed at step %lld of %lld from %s\n", LOGZ,
+                    (long long)a.resumed_from, (long long)steps, resume);
         logz = a.logz;
         err = a.logz_err;
         ess = a.ess;

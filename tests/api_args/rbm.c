@@ -22,6 +22,10 @@
     (f->rtc2 = f->rtc, f->rtc2.method = PML_RBM_PCD, f->rtc2.pt = 2,                       \
      f->rtc2.pt_beta_min = (bmin), &f->rtc2)
 #define AIS(runs, steps, base) pml_rbm_logz_ais(f->rbm, runs, steps, base, 1, &f->rais)
+/* resumable AIS of 4 runs x 10 steps with the checkpoint settings given (NULL: none) */
+#define AISR(base, ...)                                                                    \
+    pml_rbm_logz_ais_resumable(f->rbm, 4, 10, base, 1, AISCK(__VA_ARGS__), &f->rais)
+#define AISCK(...) (&(const pml_rbm_ais_checkpoint){__VA_ARGS__})
 #define BASE(data, bin, thr, base) pml_rbm_base_rate(f->rbm, data, bin, thr, base)
 #define LOGP(data, bin, thr, logz)                                                         \
     pml_rbm_mean_logprob(f->rbm, data, bin, thr, 0, logz, &f->dval, &f->dval2)
@@ -214,6 +218,35 @@ static const char *const many_meta[] = {KV, KV, KV, KV, KV, KV, KV, KV, KV, KV, 
     X(pml_rbm_logz_ais, S_MISMATCH, AIS(4, 10, f->far))                                    \
     X(pml_rbm_logz_ais, S_OK, AIS(4, 10, NULL))                                            \
     X(pml_rbm_logz_ais, S_OK, AIS(2, 1, f->v6))                                            \
+    X(pml_rbm_logz_ais_resumable, S_INVALID,                                               \
+      pml_rbm_logz_ais_resumable(NULL, 4, 10, NULL, 1, NULL, &f->rais))                    \
+    X(pml_rbm_logz_ais_resumable, S_INVALID,                                               \
+      pml_rbm_logz_ais_resumable(f->rbm, 4, 10, NULL, 1, NULL, NULL))                      \
+    X(pml_rbm_logz_ais_resumable, S_INVALID,                                               \
+      pml_rbm_logz_ais_resumable(f->rbm, 1, 10, NULL, 1, NULL, &f->rais))                  \
+    X(pml_rbm_logz_ais_resumable, S_INVALID,                                               \
+      pml_rbm_logz_ais_resumable(f->rbm, 4, 0, NULL, 1, NULL, &f->rais))                   \
+    X(pml_rbm_logz_ais_resumable, S_INVALID, AISR(f->d64, .path = NULL))                   \
+    X(pml_rbm_logz_ais_resumable, S_MISMATCH, AISR(f->far, .path = NULL))                  \
+    X(pml_rbm_logz_ais_resumable, S_INVALID, AISR(NULL, .path = f->path, .every = 0))      \
+    X(pml_rbm_logz_ais_resumable, S_INVALID, AISR(NULL, .path = f->path, .every = -1))     \
+    X(pml_rbm_logz_ais_resumable, S_INVALID, /* stopped with nowhere to write the state */ \
+      AISR(NULL, .stop_after = 3))                                                         \
+    X(pml_rbm_logz_ais_resumable, S_INVALID,                                               \
+      AISR(NULL, .path = f->path, .every = 1, .stop_after = -1))                           \
+    X(pml_rbm_logz_ais_resumable, S_IO, AISR(NULL, .path = f->unwritable, .every = 1))     \
+    X(pml_rbm_logz_ais_resumable, S_IO, AISR(NULL, .resume = f->missing))                  \
+    X(pml_rbm_logz_ais_resumable, S_BAD_FORMAT, /* a model file */                         \
+      AISR(NULL, .resume = f->rbm_path))                                                   \
+    X(pml_rbm_logz_ais_resumable, S_OK,                                                    \
+      pml_rbm_logz_ais_resumable(f->rbm, 4, 10, NULL, 1, NULL, &f->rais))                  \
+    X(pml_rbm_logz_ais_resumable, S_OK, AISR(f->v6, .path = f->path, .every = 3,           \
+                                              .stop_after = 5))                            \
+    X(pml_rbm_logz_ais_resumable, S_INVALID, /* the checkpoint above: another seed */      \
+      pml_rbm_logz_ais_resumable(f->rbm, 4, 10, f->v6, 2, AISCK(.resume = f->path),        \
+                                 &f->rais))                                                \
+    X(pml_rbm_logz_ais_resumable, S_OK, AISR(f->v6, .path = f->path, .every = 3,           \
+                                              .resume = f->path))                          \
     X(pml_rbm_base_rate, S_INVALID, pml_rbm_base_rate(NULL, f->ds, THR, 0.5, f->v6))       \
     X(pml_rbm_base_rate, S_INVALID, BASE(NULL, THR, 0.5, f->v6))                           \
     X(pml_rbm_base_rate, S_INVALID, BASE(f->ds, (pml_rbm_binarize)7, 0.5, f->v6))          \
