@@ -379,20 +379,20 @@ int pml_cmd_rbm_logz(int argc, char **argv)
          "training examples for the base rates (0: all)", 0, 1e12},
         {"seed", PML_OPT_U64, &seed, "S", "seed of the AIS runs (1)"},
         {"checkpoint", PML_OPT_STR, &checkpoint, "FILE",
-         "with --ais: write the run's state (chains, log-weights, the step) atomically every "
+         "AIS: write the run's state (chains, log-weights, the step) atomically every "
          "--checkpoint-every steps and at the end"},
         {"checkpoint-every", PML_OPT_INT, &ck_every, "N",
          "AIS steps between checkpoints (default: a hundredth of the steps, at least 1)", 1,
          1 << 24, .given = &ck_every_given},
         {"resume", PML_OPT_STR, &resume, "FILE",
-         "with --ais: continue the run a checkpoint holds (give the same options; it ends bit "
-         "for bit as the uninterrupted run on the same device)"},
+         "AIS: continue the run a checkpoint holds (give the same options; it ends bit for bit "
+         "as the uninterrupted run on the same device)"},
         {"device", PML_OPT_STR, &device, "D", "auto (default), cpu, cuda, cuda:N"},
         {"json", PML_OPT_FLAG, &json, NULL, "one JSON object"},
         {"quiet", PML_OPT_FLAG, &quiet, NULL, "no messages on stderr but errors"},
         {NULL, 0, NULL, NULL, NULL},
     };
-    int r = pml_cli_parse(LOGZ, "rbm logz --model FILE [--exact | --ais RUNS:STEPS [--checkpoint "
+    int r = pml_cli_parse(LOGZ, "rbm logz --model FILE [--exact | [--ais RUNS:STEPS] [--checkpoint "
                                 "FILE [--checkpoint-every N]] [--resume FILE]] [--data DIR] "
                                 "[--json]",
                           "The partition function of a trained RBM, exactly or by annealed "
@@ -402,24 +402,14 @@ int pml_cmd_rbm_logz(int argc, char **argv)
     if (r) return r == 1 ? 0 : r;
     if (!model) return pml_cli_usage(LOGZ, "model", "needs --model FILE");
     if (exact && ais) return pml_cli_usage(LOGZ, "ais", "give --exact or --ais, not both");
-    if (ck_every_given && !checkpoint)
-        return pml_cli_usage(LOGZ, "checkpoint-every", "needs --checkpoint FILE");
-    /* a checkpoint is of one AIS run: its runs and steps are named, not the default's */
-    if (checkpoint && !ais) return pml_cli_usage(LOGZ, "checkpoint", "needs --ais RUNS:STEPS");
-    if (resume && !ais) return pml_cli_usage(LOGZ, "resume", "needs --ais RUNS:STEPS");
+    /* a checkpoint is of an AIS run (the default 100:10000 or --ais's) */
+    if (checkpoint && exact) return pml_cli_usage(LOGZ, "checkpoint", "goes with AIS, not --exact");
+    if (resume && exact) return pml_cli_usage(LOGZ, "resume", "goes with AIS, not --exact");
     int64_t runs = 100, steps = 10000;
     if (ais && pml_rbm_cli_ais_spec(LOGZ, ais, &runs, &steps)) return 2;
     if (!ck_every_given) ck_every = steps / 100 > 1 ? steps / 100 : 1;
     /* the destination and the checkpoint to continue, before anything is loaded */
-    if (checkpoint && pml_cli_out_file(LOGZ, "--checkpoint", checkpoint)) return 1;
-    if (resume) {
-        FILE *f = NULL;
-        if (pml_open_regular("--resume", resume, &f, NULL) != PML_OK) {
-            fprintf(stderr, "physml %s: %s\n", LOGZ, pml_last_error());
-            return 1;
-        }
-        fclose(f);
-    }
+    if ((r = pml_cli_resumable(LOGZ, checkpoint, ck_every_given, resume)) != 0) return r;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(LOGZ, device, &dev))) return r;
     pml_rbm *m = NULL;

@@ -68,9 +68,7 @@ HOSTILE(rbm_logz_checkpoint_options)
           "--checkpoint-every", "5");
     USAGE("--checkpoint-every", "rbm", "logz", "--model", model, "--ais", "10:10",
           "--checkpoint", ck, "--checkpoint-every", "0");
-    USAGE("--checkpoint", "rbm", "logz", "--model", model, "--checkpoint", ck);
     USAGE("--checkpoint", "rbm", "logz", "--model", model, "--exact", "--checkpoint", ck);
-    USAGE("--resume", "rbm", "logz", "--model", model, "--resume", ck);
     USAGE("--resume", "rbm", "logz", "--model", model, "--exact", "--resume", ck);
     /* files checked before the model and the data are loaded: neither exists here */
     cr_expect_eq(PHYSML("rbm", "logz", "--model", model, "--data", nowhere, "--ais", "10:10",
