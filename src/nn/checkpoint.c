@@ -321,20 +321,14 @@ static pml_status get_double(const char *fn, const char *path, const pml_safeten
     return PML_OK;
 }
 
-/* The run's identity against the file's: the first difference is the caller's mistake. */
-static pml_status check_identity(const char *fn, const char *path, const pml_safetensors *st,
-                                 const pml_train_run *r)
+pml_status pml_ckpt_compare(const char *fn, const char *path, const pml_safetensors *st,
+                            const pml_ckpt_out *want, const char *const (*later)[2],
+                            size_t nlater)
 {
-    pml_ckpt_out want;
-    memset(&want, 0, sizeof want);
-    identity(r, &want);
-    pml_status s = want.s;
-    /* keys added after the format's first checkpoints, and what their absence means */
-    static const char *const later[][2] = {{"physml_augment_mask", "0"},
-                                           {"physml_augment_saltpepper", "0"}};
-    for (int i = 0; s == PML_OK && i < want.nm; ++i) {
-        const char *key = want.meta[2 * i], *here = want.meta[2 * i + 1], *there = NULL;
-        for (size_t k = 0; k < sizeof later / sizeof later[0]; ++k)
+    pml_status s = want->s;
+    for (int i = 0; s == PML_OK && i < want->nm; ++i) {
+        const char *key = want->meta[2 * i], *here = want->meta[2 * i + 1], *there = NULL;
+        for (size_t k = 0; k < nlater; ++k)
             if (strcmp(key, later[k][0]) == 0 && pml_safetensors_meta(st, key) == NULL)
                 there = later[k][1];
         if (there == NULL) s = need(fn, path, st, key, &there);
@@ -345,6 +339,21 @@ static pml_status check_identity(const char *fn, const char *path, const pml_saf
                               "here", fn, path, field, there, here);
         }
     }
+    return s;
+}
+
+/* The run's identity against the file's: the first difference is the caller's mistake. */
+static pml_status check_identity(const char *fn, const char *path, const pml_safetensors *st,
+                                 const pml_train_run *r)
+{
+    pml_ckpt_out want;
+    memset(&want, 0, sizeof want);
+    identity(r, &want);
+    /* keys added after the format's first checkpoints, and what their absence means */
+    static const char *const later[][2] = {{"physml_augment_mask", "0"},
+                                           {"physml_augment_saltpepper", "0"}};
+    const pml_status s =
+        pml_ckpt_compare(fn, path, st, &want, later, sizeof later / sizeof later[0]);
     pml_ckpt_out_free(&want);
     return s;
 }

@@ -36,6 +36,14 @@ void pml_ckpt_meta(pml_ckpt_out *w, const char *key, const char *value_fmt, ...)
 #endif
     ;
 void pml_ckpt_out_free(pml_ckpt_out *w);
+/* The run's identity as `want`'s metadata holds it against a checkpoint's: a key the file
+ * lacks is PML_ERR_BAD_FORMAT, unless later[0 .. nlater-1] (a key and the value its absence
+ * means: keys added after a format's first files) names it; a value that differs is
+ * PML_ERR_INVALID_ARGUMENT naming the field (the key less "physml_") and both values; want's
+ * own failure (out of memory) comes first. Errors name fn and path. */
+pml_status pml_ckpt_compare(const char *fn, const char *path, const pml_safetensors *st,
+                            const pml_ckpt_out *want, const char *const (*later)[2],
+                            size_t nlater);
 
 /* A training run as the driver holds it between epochs: what it was given, and, with the
  * model's parameters, the optimiser's state and the step's own, everything that decides the

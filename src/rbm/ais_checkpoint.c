@@ -99,18 +99,7 @@ static pml_status check_identity(const char *fn, const char *path, const pml_saf
     pml_ckpt_out want;
     memset(&want, 0, sizeof want);
     identity(a, &want);
-    pml_status s = want.s;
-    for (int i = 0; s == PML_OK && i < want.nm; ++i) {
-        const char *key = want.meta[2 * i], *here = want.meta[2 * i + 1];
-        const char *there = pml_safetensors_meta(st, key);
-        if (there == NULL)
-            s = pml_set_error(PML_ERR_BAD_FORMAT, "%s: checkpoint '%s' lacks '%s'", fn, path,
-                              key);
-        else if (strcmp(there, here) != 0)
-            s = pml_set_error(PML_ERR_INVALID_ARGUMENT,
-                              "%s: checkpoint '%s' is of another run: %s is '%s' there, '%s' "
-                              "here", fn, path, key + strlen("physml_"), there, here);
-    }
+    const pml_status s = pml_ckpt_compare(fn, path, st, &want, NULL, 0);
     pml_ckpt_out_free(&want);
     return s;
 }
