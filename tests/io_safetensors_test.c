@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* .safetensors: round trips for every dtype, exact header bytes, a Python reader/writer
  * built from json + struct + numpy (python3-torch 1.13 has no safetensors module), and
  * malformed files (header beyond the file, offsets out of range, overlapping or
@@ -78,7 +79,7 @@ Test(safetensors, round_trip_every_dtype_with_metadata)
         cr_assert(pml_test_same_tensor(nt[i].name, r, t[i]), "%s differs", nt[i].name);
     }
     cr_assert_null(pml_safetensors_find(&st, "nope"));
-    cr_assert_eq(st.meta_count, 2);
+    cr_assert_eq(st.meta_count, 3, "the two given and the checksum");
     cr_assert_str_eq(pml_safetensors_meta(&st, "format"), "pt");
     cr_assert_str_eq(pml_safetensors_meta(&st, "note"), meta[3]);
     cr_assert_null(pml_safetensors_meta(&st, "absent"));
@@ -95,11 +96,13 @@ Test(safetensors, round_trip_every_dtype_with_metadata)
     for (int b = 7; b >= 0; --b) hl = hl << 8 | buf[b];
     cr_assert_eq(hl % 8, 0);
     cr_assert(hl + 8 < n);
-    /* no tensors, no metadata: "{}" padded */
+    /* no tensors, no metadata: the checksum alone */
     PML_ASSERT_OK(pml_safetensors_write(pml_test_tmppath("e.safetensors"), NULL, 0, NULL));
     PML_ASSERT_OK(pml_safetensors_read(dev, pml_test_tmppath("e.safetensors"), &st));
     cr_assert_eq(st.count, 0);
-    cr_assert_eq(st.meta_count, 0);
+    cr_assert_eq(st.meta_count, 1);
+    cr_assert_str_eq(pml_safetensors_meta(&st, PML_SAFETENSORS_CHECKSUM),
+                     "fnv1a64:cbf29ce484222325", "FNV-1a of nothing");
     pml_safetensors_free(&st);
     for (int i = 0; i < 7; ++i) pml_tensor_destroy(t[i]);
     pml_device_close(dev);
@@ -120,10 +123,25 @@ Test(safetensors, exact_bytes)
     PML_ASSERT_OK(pml_safetensors_write(pml_test_tmppath("x.safetensors"), nt, 3, meta));
     unsigned char got[512];
     size_t n = pml_test_read_file(pml_test_tmppath("x.safetensors"), got, sizeof got);
-    const char *hdr = "{\"__metadata__\":{\"format\":\"pt\"},"
+    /* the checksum by hand: FNV-1a over "format\0pt\0", then per tensor in data order its
+     * name, dtype and shape, and its bytes */
+    uint64_t h = 0xcbf29ce484222325ull;
+    const unsigned char *pieces[] = {(const unsigned char *)"format\0pt\0",
+                                     (const unsigned char *)"c\0F64\0\1\0\0\0\0\0\0\0\0",
+                                     (const unsigned char *)c,
+                                     (const unsigned char *)"b\0F32\0\2\0\0\0\0\0\0\0\0",
+                                     (const unsigned char *)b,
+                                     (const unsigned char *)"a\0U8\0\3\0\0\0\0\0\0\0\0", a};
+    const size_t sizes[] = {10, 15, 8, 15, 8, 14, 3};
+    for (int p = 0; p < 7; ++p)
+        for (size_t k = 0; k < sizes[p]; ++k) h = (h ^ pieces[p][k]) * 0x100000001b3ull;
+    char sum[128];
+    snprintf(sum, sizeof sum, "\"physml_checksum\":\"fnv1a64:%016llx\"", (unsigned long long)h);
+    char hdr[1024];
+    snprintf(hdr, sizeof hdr, "%s%s%s", "{\"__metadata__\":{\"format\":\"pt\",", sum, "},"
                       "\"c\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},"
                       "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]},"
-                      "\"a\":{\"dtype\":\"U8\",\"shape\":[3],\"data_offsets\":[16,19]}}";
+                      "\"a\":{\"dtype\":\"U8\",\"shape\":[3],\"data_offsets\":[16,19]}}");
     size_t hl = strlen(hdr), padded = (hl + 7) / 8 * 8;
     unsigned char want[512] = {0};
     for (int k = 0; k < 8; ++k) want[k] = (unsigned char)((uint64_t)padded >> (8 * k));
@@ -181,7 +199,7 @@ Test(safetensors, python_reads_ours_and_we_read_pythons)
         "        out[k] = np.frombuffer(b[8 + n + s:8 + n + e], dt[v['dtype']]).reshape(v['shape'])\n"
         "    return out, meta\n"
         "t, m = load(ours)\n"
-        "assert m == {'arch': 'dense:3'}, m\n"
+        "assert m['arch'] == 'dense:3' and m['physml_checksum'].startswith('fnv1a64:'), m\n"
         "assert (t['fc.weight'] == np.array([[0.5, -1, 2], [3, 4, 5]], np.float32)).all()\n"
         "assert t['ids'].tolist() == [7, -8, 9]\n"
         "try:\n"
@@ -350,6 +368,56 @@ Test(safetensors, bad_arguments)
     cr_assert_eq(pml_safetensors_read(NULL, pml_test_tmppath("w"), &st), E);
     cr_assert_eq(pml_safetensors_read(dev, NULL, &st), E);
     cr_assert_eq(pml_safetensors_read(dev, pml_test_tmppath("w"), NULL), E);
+    pml_tensor_destroy(t);
+    pml_device_close(dev);
+}
+
+/* The checksum: a byte of data, a digit of metadata or a dimension changed on disk is refused
+ * naming the damage; the same file with the checksum's key renamed (as another writer's file,
+ * without one) loads unchecked; a checksum passed to the writer is replaced. */
+Test(safetensors, checksum_finds_damage)
+{
+    pml_device *dev = pml_test_open_cpu();
+    float w[6] = {1, 2, 3, 4, 5, 6};
+    int64_t shape[2] = {2, 3};
+    pml_tensor *t = pml_test_tensor(dev, PML_F32, 2, shape, w);
+    const pml_named_tensor nt[1] = {{"w", t}};
+    const char *meta[] = {"physml_epochs", "12", NULL};
+    char path[300];
+    snprintf(path, sizeof path, "%s", pml_test_tmppath("c.safetensors"));
+    PML_ASSERT_OK(pml_safetensors_write(path, nt, 1, meta));
+    unsigned char good[1024], bad[1024];
+    const size_t n = pml_test_read_file(path, good, sizeof good);
+    cr_assert(n > 24 && n < sizeof good);
+    const char *find[] = {"\"12\"", "[2,3]"};
+    const char *into[] = {"\"17\"", "[3,2]"};
+    for (int c = 0; c < 4; ++c) {
+        memcpy(bad, good, n);
+        if (c < 2) {
+            unsigned char *at = memmem(bad, n, find[c], strlen(find[c]));
+            cr_assert_not_null(at);
+            memcpy(at, into[c], strlen(into[c]));
+        } else {
+            bad[n - 1 - 9 * (c - 2)] ^= 0x10; /* a bit of the last float, then of the second */
+        }
+        pml_test_write_file(path, bad, n);
+        expect_bad(path, PML_ERR_BAD_FORMAT, "damaged");
+    }
+    /* without the checksum: no check */
+    memcpy(bad, good, n);
+    unsigned char *key = memmem(bad, n, "physml_checksum", 15);
+    cr_assert_not_null(key);
+    key[0] = 'X';
+    bad[n - 1] ^= 0x10;
+    pml_test_write_file(path, bad, n);
+    pml_safetensors st;
+    PML_ASSERT_OK(pml_safetensors_read(dev, path, &st));
+    pml_safetensors_free(&st);
+    /* a stale checksum passed on with a file's metadata is replaced */
+    const char *stale[] = {"physml_epochs", "12", PML_SAFETENSORS_CHECKSUM, "fnv1a64:0", NULL};
+    PML_ASSERT_OK(pml_safetensors_write(path, nt, 1, stale));
+    cr_expect_eq(pml_test_read_file(path, bad, sizeof bad), n);
+    cr_expect(memcmp(bad, good, n) == 0, "not the file written without it");
     pml_tensor_destroy(t);
     pml_device_close(dev);
 }

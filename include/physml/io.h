@@ -38,8 +38,15 @@ typedef struct pml_named_tensor {
 #define PML_SAFETENSORS_MAX_HEADER 100000000
 #define PML_SAFETENSORS_MAX_TENSORS 65536
 
+/* The metadata key of the checksum every physml file carries: 64-bit FNV-1a over the other
+ * metadata, the tensors' names, dtypes and shapes, and their bytes (src/data/safetensors.c
+ * says the order). pml_safetensors_read refuses a file whose contents do not give it
+ * (PML_ERR_BAD_FORMAT); a file without it is read unchecked. */
+#define PML_SAFETENSORS_CHECKSUM "physml_checksum"
+
 /* metadata: NULL or pairs of strings {key0, value0, key1, value1, ..., NULL}. Names and
- * metadata keys must be unique (checked in O(n log n)). */
+ * metadata keys must be unique (checked in O(n log n)). A PML_SAFETENSORS_CHECKSUM among
+ * them (a file's metadata passed on as it was read) is replaced by the new contents' own. */
 PML_API pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tensors,
                                          int count, const char *const *metadata);
 

@@ -4,7 +4,14 @@
  * first, then by name), so every tensor starts at a multiple of its element size, and
  * "__metadata__" first. Reading checks what the reference checks: the header fits in the
  * file, offsets are in range, contiguous, non-overlapping, cover the data exactly, and match
- * each tensor's shape and dtype. Little-endian hosts only. */
+ * each tensor's shape and dtype. Little-endian hosts only.
+ *
+ * physml adds one metadata key, PML_SAFETENSORS_CHECKSUM: "fnv1a64:" and 16 hex digits of
+ * 64-bit FNV-1a over, in order, every other metadata pair (key, NUL, value, NUL) as the header
+ * lists them, then every tensor in data order (name, NUL, dtype name, NUL, each dimension as
+ * 8 little-endian bytes, NUL) and its bytes. A reader that finds the key recomputes it: a file
+ * damaged on disk, in its data or in what its metadata says, is refused instead of loaded with
+ * the damage. Files without it (other writers, physml's before 2026-12-01) load unchecked. */
 #define _POSIX_C_SOURCE 200809L /* strdup, fileno, fseeko */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +19,7 @@
 
 #include "core/backend.h"
 #include "core/file.h"
+#include "core/internal.h"
 #include "data/json.h"
 #include "physml/io.h"
 
@@ -39,6 +47,23 @@ static int st_dtype(const char *s, pml_dtype *dt)
             return 1;
         }
     return 0;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    return pml_fnv1a(h, s, strlen(s) + 1);
+}
+
+static uint64_t hash_entry(uint64_t h, const char *name, pml_dtype dt, int ndim,
+                           const int64_t *shape)
+{
+    h = hash_str(hash_str(h, name), st_dtype_name(dt));
+    for (int d = 0; d < ndim; ++d) {
+        unsigned char b[8];
+        for (int k = 0; k < 8; ++k) b[k] = (unsigned char)((uint64_t)shape[d] >> (8 * k));
+        h = pml_fnv1a(h, b, 8);
+    }
+    return pml_fnv1a(h, "", 1);
 }
 
 typedef struct st_order {
@@ -111,25 +136,43 @@ pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tenso
     for (int i = 0; i < count; ++i) ord[i].nt = &tensors[i];
     qsort(ord, (size_t)count, sizeof *ord, cmp_write_order);
 
-    pml_json_buf h = {0};
-    pml_json_put(&h, "{");
-    int first = 1;
-    if (metadata && metadata[0]) {
-        pml_json_put(&h, "\"__metadata__\":{");
-        for (int i = 0; metadata[2 * i] != NULL; ++i) {
-            if (i) pml_json_put(&h, ",");
-            pml_json_put_string(&h, metadata[2 * i]);
-            pml_json_put(&h, ":");
-            pml_json_put_string(&h, metadata[2 * i + 1]);
+    /* the checksum first: it goes in the header, before the data it covers */
+    uint64_t sum = PML_FNV1A_INIT;
+    for (int i = 0; metadata && metadata[2 * i] != NULL; ++i)
+        if (strcmp(metadata[2 * i], PML_SAFETENSORS_CHECKSUM) != 0) /* a file's, rewritten */
+            sum = hash_str(hash_str(sum, metadata[2 * i]), metadata[2 * i + 1]);
+    pml_status s = PML_OK;
+    for (int i = 0; s == PML_OK && i < count; ++i) {
+        const pml_tensor *t = ord[i].nt->tensor;
+        sum = hash_entry(sum, ord[i].nt->name, t->dtype, t->ndim, t->shape);
+        const size_t nb = pml_tensor_nbytes(t);
+        void *host = nb ? malloc(nb) : NULL;
+        if (nb && !host) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+        if (host) {
+            s = pml_tensor_download(t, host, nb);
+            sum = pml_fnv1a(sum, host, nb);
+            free(host);
         }
-        pml_json_put(&h, "}");
-        first = 0;
     }
+    char sum_text[32];
+    snprintf(sum_text, sizeof sum_text, "fnv1a64:%016llx", (unsigned long long)sum);
+    pml_json_buf h = {0};
+    pml_json_put(&h, "{\"__metadata__\":{");
+    for (int i = 0; metadata && metadata[2 * i] != NULL; ++i) {
+        if (strcmp(metadata[2 * i], PML_SAFETENSORS_CHECKSUM) == 0) continue;
+        pml_json_put_string(&h, metadata[2 * i]);
+        pml_json_put(&h, ":");
+        pml_json_put_string(&h, metadata[2 * i + 1]);
+        pml_json_put(&h, ",");
+    }
+    pml_json_put_string(&h, PML_SAFETENSORS_CHECKSUM);
+    pml_json_put(&h, ":");
+    pml_json_put_string(&h, sum_text);
+    pml_json_put(&h, "}");
     uint64_t off = 0;
     for (int i = 0; i < count; ++i) {
         const pml_tensor *t = ord[i].nt->tensor;
-        if (!first) pml_json_put(&h, ",");
-        first = 0;
+        pml_json_put(&h, ","); /* after the metadata, always there */
         pml_json_put_string(&h, ord[i].nt->name);
         pml_json_putf(&h, ":{\"dtype\":\"%s\",\"shape\":[", st_dtype_name(t->dtype));
         for (int d = 0; d < t->ndim; ++d)
@@ -141,16 +184,16 @@ pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tenso
     }
     pml_json_put(&h, "}");
     while (!h.failed && h.len % 8 != 0) pml_json_put(&h, " ");
-    pml_status s = PML_OK;
-    if (h.failed) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-    else if (h.len > ST_MAX_HEADER)
+    if (s == PML_OK && h.failed)
+        s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+    else if (s == PML_OK && h.len > ST_MAX_HEADER)
         s = pml_set_error(PML_ERR_INVALID_ARGUMENT, "%s: a header of %zu bytes, above the limit "
                           "of %llu that readers accept (metadata too long?)", fn, h.len,
                           (unsigned long long)ST_MAX_HEADER);
 
     pml_wfile w;
     if (s == PML_OK) s = pml_wfile_open(fn, path, &w);
-    if (s == PML_OK) {
+    if (s == PML_OK) { /* the tensors downloaded again: a checkpoint need not fit twice */
         unsigned char len8[8];
         for (int b = 0; b < 8; ++b) len8[b] = (unsigned char)((uint64_t)h.len >> (8 * b));
         int ok = pml_wfile_write(&w, len8, 8) && pml_wfile_write(&w, h.s, h.len);
@@ -385,8 +428,19 @@ static pml_status read_file(pml_device *dev, const char *path, FILE *f, uint64_t
             break;
         }
         s = pml_tensor_create(dev, e->dtype, e->ndim, e->shape, &out->tensors[i]);
+    }
+    /* the data in file order, through the checksum when the file has one */
+    const char *want = NULL;
+    uint64_t sum = PML_FNV1A_INIT;
+    for (int k = 0; s == PML_OK && meta && k < meta->n; ++k) {
+        if (strcmp(meta->keys[k], PML_SAFETENSORS_CHECKSUM) == 0) want = meta->items[k].str;
+        else sum = hash_str(hash_str(sum, meta->keys[k]), meta->items[k].str);
+    }
+    for (int j = 0; s == PML_OK && j < ne; ++j) {
+        const st_entry *e = sorted[j];
+        sum = hash_entry(sum, e->name, e->dtype, e->ndim, e->shape);
         size_t nb = (size_t)(e->end - e->begin);
-        if (s != PML_OK || nb == 0) continue;
+        if (nb == 0) continue;
         void *host = malloc(nb);
         if (!host) {
             s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
@@ -394,8 +448,16 @@ static pml_status read_file(pml_device *dev, const char *path, FILE *f, uint64_t
         }
         if (fseeko(f, (off_t)(8 + n + e->begin), SEEK_SET) != 0 || fread(host, 1, nb, f) != nb)
             s = pml_set_error(PML_ERR_IO, "%s: reading %s failed", fn, path);
-        if (s == PML_OK) s = pml_tensor_upload(out->tensors[i], host, nb);
+        if (s == PML_OK && want) sum = pml_fnv1a(sum, host, nb);
+        if (s == PML_OK) s = pml_tensor_upload(out->tensors[e - ents], host, nb);
         free(host);
+    }
+    if (s == PML_OK && want) {
+        char got[32];
+        snprintf(got, sizeof got, "fnv1a64:%016llx", (unsigned long long)sum);
+        if (strcmp(got, want) != 0)
+            s = ST_BAD("%s: %s: damaged: its checksum says %.40s, its contents give %s", fn,
+                       path, want, got);
     }
     free(ents);
     free(sorted);
