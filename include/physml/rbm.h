@@ -98,11 +98,12 @@ PML_API pml_status pml_rbm_energy(pml_rbm *r, const pml_tensor *v, const pml_ten
  * `steps`: all of them; observed units: their values), the estimate of each missing unit's
  * probability a completion reports. pv and h may not be v or keep.
  * A run cut into calls (a caller that checkpoints the chains between them) passes
- * average_end, the number one past the last step of the whole run: the window is then the
- * steps numbered (step0 + t) from average_end - average to average_end - 1 (average at most
- * average_end), and with `accumulate` pv is not cleared first but added to. Calls over
- * consecutive steps with the same average and average_end, the first without accumulate,
- * leave in pv bit for bit what one call over all the steps leaves. */
+ * average_end, the number one past the last step of the whole run, which starts at step 0:
+ * the window is then the steps numbered (step0 + t) from average_end - average to
+ * average_end - 1 (average at most average_end), and with `accumulate` pv is not cleared
+ * first but added to. Calls over consecutive steps from step 0 with the same average and
+ * average_end, the first without accumulate, leave in pv bit for bit what one call over all
+ * the steps leaves. A call past average_end is PML_ERR_INVALID_ARGUMENT. */
 typedef struct pml_rbm_gibbs_opts {
     uint64_t seed;
     uint64_t step0, chain0;

@@ -17,6 +17,12 @@
 #define SCATTER 40
 
 /* Every SCATTER-th configuration of a temperature's `configs` is plotted: the stride. */
+/* Whether the sampler rule `name` is a local one (its gap by default L^2, not 4). */
+static int local_rule_name(const char *name)
+{
+    return strcmp(name, "metropolis") == 0 || strcmp(name, "heatbath") == 0;
+}
+
 static int64_t scatter_every(int64_t configs)
 {
     return (configs + SCATTER - 1) / SCATTER;
@@ -239,17 +245,26 @@ int pml_cmd_ae_ising(int argc, char **argv)
     if ((r = pml_cli_open_device(CMD, device, &dev))) return r;
     /* every option that decides a size's numbers, the temperatures whole (the autoencoder of a
      * size is trained on all of them) */
+    /* (the gap as the sampler uses it: 0 is 4 for the cluster rules, L^2 for the others) */
     static char opts_line[MAX_T * 26 + 512];
     const char *spec = pml_device_spec(dev);
-    int len = snprintf(opts_line, sizeof opts_line,
-                       "options device=%.*s rule=%s configs=%lld therm=%lld gap=%lld vae=%d "
-                       "hidden=%lld epochs=%lld batch=%lld lr=%.17g blocks=%lld seed=%llu T=",
-                       (int)strcspn(spec, ":"), spec, rule, (long long)configs, (long long)therm,
-                       (long long)gap, vae, (long long)hidden, (long long)epochs,
-                       (long long)batch, lr, (long long)blocks, (unsigned long long)seed);
-    for (int t = 0; t < nT; ++t)
-        len += snprintf(opts_line + len, sizeof opts_line - (size_t)len, t ? ",%.17g" : "%.17g",
-                        T[t]);
+    char gap_used[32];
+    if (gap) snprintf(gap_used, sizeof gap_used, "%lld", (long long)gap);
+    else snprintf(gap_used, sizeof gap_used, "%s", local_rule_name(rule) ? "L^2" : "4");
+    size_t len = (size_t)snprintf(
+        opts_line, sizeof opts_line,
+        "options device=%.*s rule=%s configs=%lld therm=%lld gap=%s vae=%d hidden=%lld "
+        "epochs=%lld batch=%lld lr=%.17g blocks=%lld seed=%llu T=", (int)strcspn(spec, ":"), spec,
+        rule, (long long)configs, (long long)therm, gap_used, vae, (long long)hidden,
+        (long long)epochs, (long long)batch, lr, (long long)blocks, (unsigned long long)seed);
+    /* at most 24 characters and a comma a temperature: the buffer holds MAX_T of them */
+    for (int t = 0; t < nT && len < sizeof opts_line; ++t)
+        len += (size_t)snprintf(opts_line + len, sizeof opts_line - len, t ? ",%.17g" : "%.17g",
+                                T[t]);
+    if (len >= sizeof opts_line) {
+        pml_device_close(dev);
+        return pml_cli_fail(CMD, "checkpoint", PML_ERR_INTERNAL);
+    }
     pml_cli_rows ck = {.cmd = CMD, .magic = "physml ae ising checkpoint 1", .options = opts_line,
                        .cols = CKPT_COLS, .keys = 2};
     if (resume && (r = pml_cli_rows_read(&ck, resume)) != 0) {
@@ -261,7 +276,7 @@ int pml_cmd_ae_ising(int argc, char **argv)
     pml_ae_ising_fit fit[MAX_L];
     double *z = calloc((size_t)nL * nT * configs, sizeof *z), *m = calloc((size_t)nL * nT * configs, sizeof *m);
     if (!pts || !z || !m) r = pml_cli_fail(CMD, "the results", PML_ERR_OUT_OF_MEMORY);
-    const int local_rule = strcmp(rule, "metropolis") == 0 || strcmp(rule, "heatbath") == 0;
+    const int local_rule = local_rule_name(rule);
     char gap_text[32];
     snprintf(gap_text, sizeof gap_text, "%s", local_rule ? "L^2" : "4");
     if (gap) snprintf(gap_text, sizeof gap_text, "%lld", (long long)gap);

@@ -34,11 +34,18 @@ int pml_hf_cli_capacity(const char *cmd, pml_device *dev, const pml_hopfield_cap
     char label[64];
     snprintf(label, sizeof label, "capacity n = %lld", (long long)c->n);
     pml_progress_start(&pr, label, count, quiet);
+    int64_t taken = 0;
     for (int64_t k = 0; k < count; ++k) {
         pml_hopfield_capacity_point *q = out + k;
         double row[PML_HF_CKPT_COLS] = {(double)c->n, alpha[k]};
         const double *done = pml_cli_rows_find(ck, row);
+        /* a row's P and sets are whole numbers (a hand-edited file's may not be) */
+        if (done && !(done[2] >= 1 && done[2] <= 1e9 && done[2] == floor(done[2]) &&
+                      done[3] >= 1 && done[3] <= 1e9 && done[3] == floor(done[3])))
+            return pml_cli_usage(cmd, "resume", "the point N = %lld, alpha = %g is damaged",
+                                 (long long)c->n, alpha[k]);
         if (done) {
+            ++taken;
             *q = (pml_hopfield_capacity_point){
                 .n = c->n, .p = (int64_t)done[2], .sets = (int64_t)done[3],
                 .retrieved = done[4], .retrieved_err = done[5], .overlap = done[6],
@@ -56,6 +63,9 @@ int pml_hf_cli_capacity(const char *cmd, pml_device *dev, const pml_hopfield_cap
         pml_progress_update(&pr, k + 1, NULL);
     }
     pml_progress_finish(&pr, NULL);
+    if (taken && !quiet)
+        fprintf(stderr, "physml %s: n = %lld: %lld points measured before, from the checkpoint\n",
+                cmd, (long long)c->n, (long long)taken);
     *alpha_c = *alpha_c_err = NAN;
     const int crossed = pml_hopfield_alpha_c(out, count, 0.5, alpha_c, alpha_c_err) == PML_OK;
     for (int64_t k = 0; k < count; ++k) {
@@ -223,17 +233,20 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
      * draws are the same, the recall's arithmetic need not be), n and alpha */
     const char *spec = pml_device_spec(dev);
     char opts_line[512];
+    /* only what the recall uses: the order in the one-neuron-at-a-time modes (asynchronous
+     * and Glauber), T in Glauber's */
+    char how[96];
+    if (strcmp(mode, "async") == 0) snprintf(how, sizeof how, "mode=async order=%s", order);
+    else if (strcmp(mode, "glauber") == 0)
+        snprintf(how, sizeof how, "mode=glauber order=%s T=%.17g", order, T);
+    else snprintf(how, sizeof how, "mode=%s", mode);
     snprintf(opts_line, sizeof opts_line,
-             "options device=%.*s rule=%s mode=%s order=%s T=%.17g sweeps=%lld sets=%lld "
-             "flip=%.17g threshold=%.17g seed=%llu", (int)strcspn(spec, ":"), spec, rule, mode,
-             order, T, (long long)sweeps, (long long)sets, flip, threshold,
-             (unsigned long long)seed);
+             "options device=%.*s rule=%s %s sweeps=%lld sets=%lld flip=%.17g threshold=%.17g "
+             "seed=%llu", (int)strcspn(spec, ":"), spec, rule, how, (long long)sweeps,
+             (long long)sets, flip, threshold, (unsigned long long)seed);
     pml_cli_rows ck = {.cmd = CMD, .magic = "physml hopfield capacity checkpoint 1",
                        .options = opts_line, .cols = PML_HF_CKPT_COLS, .keys = 2};
     if (resume) r = pml_cli_rows_read(&ck, resume);
-    if (resume && !r && !quiet)
-        fprintf(stderr, "physml %s: %lld points measured before, from %s\n", CMD,
-                (long long)ck.n, resume);
     pml_hopfield_capacity_point *pts = r ? NULL : malloc((size_t)(nn * na) * sizeof *pts);
     double ac[MAX_N], ae[MAX_N];
     if (!r && !pts) r = pml_cli_fail(CMD, "memory", PML_ERR_OUT_OF_MEMORY);

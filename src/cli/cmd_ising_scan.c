@@ -181,6 +181,10 @@ int pml_ising_scan_run(pml_device *dev, pml_ising_scan *s, int quiet, const char
     }
     /* the sweeps each batch had done before this call (a resumed one: its file's) */
     const int64_t before[2] = {done[0][0] + done[0][1], done[1][0] + done[1][1]};
+    if (s->resume && !quiet)
+        fprintf(stderr, "physml %s: resumed from %s: %lld of %lld sweeps done%s\n", command,
+                s->resume, (long long)before[0], (long long)(todo[0][0] + todo[0][1]),
+                n[1] ? " (the base rule's replicas)" : "");
     char label[224];
     snprintf(label, sizeof label, "scan L=%s x %d temperatures, %lld replicas%s", sizes, s->nT,
              (long long)R, n[1] ? " (cluster rule near T_c)" : "");

@@ -156,12 +156,20 @@ int pml_cmd_rbm_complete(int argc, char **argv)
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(COMPLETE, device, &dev))) return r;
     /* what decides the chains (the images and occlusion are added by their fingerprint) */
-    char opts_line[256];
+    char opts_line[256], how[40];
     const char *spec = pml_device_spec(dev);
-    snprintf(opts_line, sizeof opts_line, "options device=%.*s model=%016llx count=%lld "
-             "occlude=%s steps=%lld average=%lld seed=%llu", (int)strcspn(spec, ":"), spec,
-             (unsigned long long)fp, (long long)count, occ, (long long)steps, (long long)average,
-             (unsigned long long)seed);
+    /* the occlusion as a number, not as typed: random:0.5 and random:0.50 are one run */
+    if (strncmp(occ, "random:", 7) == 0) snprintf(how, sizeof how, "random:%.17g", frac);
+    else snprintf(how, sizeof how, "%s", occ);
+    const int len = snprintf(opts_line, sizeof opts_line, "options device=%.*s model=%016llx "
+                             "count=%lld steps=%lld average=%lld seed=%llu occlude=%s",
+                             (int)strcspn(spec, ":"), spec, (unsigned long long)fp,
+                             (long long)count, (long long)steps, (long long)average,
+                             (unsigned long long)seed, how);
+    if (len < 0 || (size_t)len >= sizeof opts_line) { /* every field is bounded: a bug */
+        pml_device_close(dev);
+        return pml_cli_fail(COMPLETE, "checkpoint", PML_ERR_INTERNAL);
+    }
     const pml_rbm_cli_chains ck = {.cmd = COMPLETE, .checkpoint = checkpoint, .resume = resume,
                                    .every = every_given ? every : (steps + 99) / 100,
                                    .options = opts_line, .quiet = quiet};

@@ -53,8 +53,11 @@ static int take(const pml_rbm_cli_chains *c, const char *path, pml_tensor *v, pm
         rc = pml_cli_usage(c->cmd, "resume", "'%.200s' is not a checkpoint of %s", path, c->cmd);
     } else if (strcmp(options, c->options) != 0) {
         rc = pml_cli_other_run(c->cmd, path, options, c->options);
-    } else if (!at || end == at || *end || k < 0 || k > steps) {
+    } else if (!at || end == at || *end || k < 0) {
         rc = pml_cli_usage(c->cmd, "resume", "'%.200s': its step is damaged", path);
+    } else if (k > steps) {
+        rc = pml_cli_usage(c->cmd, "resume", "'%.200s' holds step %lld, past --steps %lld", path,
+                           k, (long long)steps);
     } else {
         const pml_tensor *want[2] = {sv, spv};
         const char *name[2] = {"v", "pv"};

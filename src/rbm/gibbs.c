@@ -26,6 +26,10 @@ pml_status pml_rbm_gibbs(pml_rbm *r, pml_tensor *v, int64_t rows, int64_t steps,
               (long long)o->average);
     PML_CHECK(o->pv != v && o->h != v && (o->pv == NULL || o->pv != o->keep), PML_ERR_INVALID_ARGUMENT,
               "%s: pv and h must not be v or keep", fn);
+    PML_CHECK(o->average_end == 0 || o->average_end >= o->step0 + (uint64_t)steps,
+              PML_ERR_INVALID_ARGUMENT, "%s: steps %llu .. %llu go past average_end = %llu",
+              fn, (unsigned long long)o->step0, (unsigned long long)(o->step0 + (uint64_t)steps),
+              (unsigned long long)o->average_end);
     const uint64_t end = o->average_end ? o->average_end : o->step0 + (uint64_t)steps;
     const uint64_t span = o->average_end ? o->average_end : (uint64_t)steps;
     const int64_t average = o->average < 1 ? 1 : (uint64_t)o->average > span ? (int64_t)span

@@ -41,11 +41,12 @@ int hostile_spawn(const char *const *args);
 void hostile_kill_after_first_save(const char *const *args, const char *path, int after_ms);
 
 /* The run `args` whole, then with `save_opt path` killed after_ms after its first save,
- * then resumed (`save_opt path resume_opt path`): its stdout, less what `cut` removes (NULL:
- * nothing), equal to the whole run's. */
+ * then resumed (`save_opt path resume_opt path`, without args' --quiet): its stdout, less
+ * what `cut` removes (NULL: nothing), equal to the whole run's, and its stderr saying `says`
+ * (that it took what the file held: a run that started afresh gives the same stdout). */
 void hostile_killed_run_matches(const char *const *args, const char *save_opt,
                                 const char *resume_opt, const char *path, int after_ms,
-                                void (*cut)(char *));
+                                void (*cut)(char *), const char *says);
 /* Mount a tmpfs of `kib` KiB on dir (creating it); 0, or -1 with the reason in why. */
 int hostile_mount_tmpfs(const char *dir, int kib, char *why, size_t why_size);
 void hostile_umount(const char *dir);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "physml/physml.h"
+
 /* hostile_out up to the speed, which is the one thing allowed to differ */
 static void cut_speed(char *json)
 {
@@ -106,21 +108,27 @@ static const char *const *with(const char *const *args, const char *a, const cha
 
 void hostile_killed_run_matches(const char *const *args, const char *save_opt,
                                 const char *resume_opt, const char *path, int after_ms,
-                                void (*cut)(char *))
+                                void (*cut)(char *), const char *says)
 {
     static char whole[sizeof hostile_out], resumed[sizeof hostile_out];
-    const char *v[64];
+    const char *v[64], *loud[64];
     cr_assert_eq(pml_test_physml(args, hostile_out, sizeof hostile_out, hostile_err,
                                  sizeof hostile_err), 0, "%s", hostile_err);
     snprintf(whole, sizeof whole, "%s", hostile_out);
     if (cut) cut(whole);
     hostile_kill_after_first_save(with(args, save_opt, path, NULL, NULL, v), path, after_ms);
-    cr_assert_eq(pml_test_physml(with(args, save_opt, path, resume_opt, path, v), hostile_out,
+    int n = 0;
+    for (int i = 0; args[i] && n < 59; ++i)
+        if (strcmp(args[i], "--quiet") != 0) loud[n++] = args[i];
+    loud[n] = NULL;
+    cr_assert_eq(pml_test_physml(with(loud, save_opt, path, resume_opt, path, v), hostile_out,
                                  sizeof hostile_out, hostile_err, sizeof hostile_err),
                  0, "%s", hostile_err);
     snprintf(resumed, sizeof resumed, "%s", hostile_out);
     if (cut) cut(resumed);
     cr_expect_str_eq(resumed, whole);
+    cr_expect(strstr(hostile_err, says) != NULL, "the resumed run does not say '%s':\n%s", says,
+              hostile_err);
 }
 
 HOSTILE(ising_scan_killed_and_resumed_matches)
@@ -129,10 +137,41 @@ HOSTILE(ising_scan_killed_and_resumed_matches)
     snprintf(state, sizeof state, "%s", pml_test_tmppath("scan.state"));
     snprintf(out, sizeof out, "%s", pml_test_tmppath("scan-out"));
     const char *const run[] = {SCAN_RUN, NULL};
-    hostile_killed_run_matches(run, "--save-state", "--resume", state, 150, cut_summary);
+    hostile_killed_run_matches(run, "--save-state", "--resume", state, 150, cut_summary,
+                               "sweeps done");
     USAGE("--resume", SCAN_RUN, "--resume", state, "--seed", "2");
     USAGE("--resume", SCAN_RUN, "--resume", state, "--T", "2.0:2.7:0.1");
     USAGE("--resume", SCAN_RUN, "--resume", state, "--sweeps", "100");
+}
+
+/* In the text checkpoint `path`, the row whose line starts with `key` gets `value` in
+ * column `col`: a resume that takes the row must then print it (one that recomputed the row
+ * would print what the uninterrupted run did, as every test above compares). */
+static void edit_row(const char *path, const char *key, int col, const char *value)
+{
+    static char text[1 << 16], out[1 << 16];
+    const size_t n = pml_test_read_file(path, text, sizeof text - 1);
+    text[n] = '\0';
+    char *line = text, *o = out;
+    int edited = 0;
+    while (*line) {
+        char *end = strchr(line, '\n');
+        const size_t len = end ? (size_t)(end - line + 1) : strlen(line);
+        if (!edited && strncmp(line, key, strlen(key)) == 0) {
+            const char *f = line;
+            for (int c = 0; c < col; ++c) f = strchr(f, ' ') + 1;
+            const char *after = f + strcspn(f, " \n");
+            o += sprintf(o, "%.*s%s%.*s", (int)(f - line), line, value,
+                         (int)(line + len - after), after);
+            edited = 1;
+        } else {
+            memcpy(o, line, len);
+            o += len;
+        }
+        line += len;
+    }
+    cr_assert(edited, "no row '%s' in %s:\n%s", key, path, text);
+    pml_test_write_file(path, out, (size_t)(o - out));
 }
 
 /* rbm ising, killed after its first temperature's checkpoint and resumed: the same lines as
@@ -163,7 +202,12 @@ HOSTILE(rbm_ising_killed_and_resumed_matches)
     snprintf(ckpt, sizeof ckpt, "%s", pml_test_tmppath("rbm-ising.ckpt"));
     const char *const run[] = {RBM_ISING_RUN, NULL};
     /* at once: a temperature takes 50 ms here (9 s under the asan preset), five remain */
-    hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_seconds);
+    hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_seconds,
+                               "T = 1.8 from");
+    edit_row(ckpt, "1.8 ", 1, "-0.123456");
+    cr_assert_eq(PHYSML(RBM_ISING_RUN, "--resume", ckpt), 0, "%s", hostile_err);
+    cr_expect(strstr(hostile_out, "\"mc_e\": -0.123456") != NULL, "the row was not taken:\n%s",
+              hostile_out);
     /* a run of other temperatures (2.9 new) from the same file keeps the others' lines */
     cr_assert_eq(PHYSML(RBM_ISING_RUN, "--T", "2.1,2.9", "--checkpoint", ckpt, "--resume", ckpt),
                  0, "%s", hostile_err);
@@ -201,7 +245,12 @@ HOSTILE(hopfield_capacity_killed_and_resumed_matches)
     snprintf(out, sizeof out, "%s", pml_test_tmppath("capacity-out"));
     const char *const run[] = {CAPACITY_RUN, out, NULL};
     /* 22 points of about 50 ms (10 times more under asan): killed after the first */
-    hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_point_seconds);
+    hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_point_seconds,
+                               "measured before");
+    edit_row(ckpt, "200 0.05000", 4, "0.123456");
+    cr_assert_eq(PHYSML(CAPACITY_RUN, out, "--resume", ckpt), 0, "%s", hostile_err);
+    cr_expect(strstr(hostile_out, "\"retrieved\": 0.123456") != NULL,
+              "the point was not taken:\n%s", hostile_out);
     static unsigned char text[1 << 14];
     size_t n = pml_test_read_file(ckpt, text, sizeof text - 1);
     int lines = 0;
@@ -246,7 +295,12 @@ HOSTILE(ae_ising_killed_and_resumed_matches)
     snprintf(o2, sizeof o2, "%s", pml_test_tmppath("resumed"));
     const char *const run[] = {AE_ISING_RUN, NULL};
     /* four sizes, 2 s (a minute under asan): killed once the first is written */
-    hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_ae_seconds);
+    hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_ae_seconds,
+                               "L = 8 from");
+    edit_row(ckpt, "8 0 ", 2, "2.123456");
+    cr_assert_eq(PHYSML(AE_ISING_RUN, "--resume", ckpt), 0, "%s", hostile_err);
+    cr_expect(strstr(hostile_out, "\"tc\": 2.123456") != NULL, "the size was not taken:\n%s",
+              hostile_out);
     /* the scatter of the sizes taken from the file is the one their run plotted */
     cr_assert_eq(PHYSML(AE_ISING_RUN, "--L", "8,16", "--out", o1), 0, "%s", hostile_err);
     cr_assert_eq(PHYSML(AE_ISING_RUN, "--L", "8,16", "--out", o2, "--resume", ckpt), 0, "%s",
@@ -262,6 +316,44 @@ HOSTILE(ae_ising_killed_and_resumed_matches)
  * resumed: the same pictures and arrays (sample), the same JSON and picture (complete) as the
  * uninterrupted runs; a sample may go on further than its checkpoint's run; other options,
  * another model and other images are refused naming what differs. */
+/* Tensor `name` of the .safetensors checkpoint `path` replaced by f(x) elementwise (F32),
+ * the rest and the metadata kept (the writer recomputes the checksum): a resume that takes the
+ * state must then end elsewhere than the uninterrupted run. */
+static void tamper(const char *path, const char *name, float (*f)(float))
+{
+    pml_device *dev = pml_test_open_cpu();
+    pml_safetensors st;
+    PML_ASSERT_OK(pml_safetensors_read(dev, path, &st));
+    pml_tensor *t = pml_safetensors_find(&st, name);
+    cr_assert_not_null(t, "%s has no %s", path, name);
+    float *x = pml_tensor_data(t);
+    for (int64_t i = 0; i < pml_tensor_numel(t); ++i) x[i] = f(x[i]);
+    pml_named_tensor nt[8];
+    cr_assert(st.count <= 8);
+    for (int i = 0; i < st.count; ++i) nt[i] = (pml_named_tensor){st.names[i], st.tensors[i]};
+    const char *meta[2 * 16 + 1];
+    cr_assert(st.meta_count <= 16);
+    for (int i = 0; i < st.meta_count; ++i) {
+        meta[2 * i] = st.meta_keys[i];
+        meta[2 * i + 1] = st.meta_values[i];
+    }
+    meta[2 * st.meta_count] = NULL;
+    PML_ASSERT_OK(pml_safetensors_write(path, nt, st.count, meta));
+    pml_safetensors_free(&st);
+    pml_device_close(dev);
+}
+
+static float flip_unit(float x)
+{
+    return 1.0f - x;
+}
+
+static float to_zero(float x)
+{
+    (void)x;
+    return 0.0f;
+}
+
 static void tiny_rbm(char *model, size_t cap, const char *seed)
 {
     char name[32];
@@ -281,14 +373,17 @@ HOSTILE(rbm_sample_killed_and_resumed_matches)
     snprintf(o1, sizeof o1, "%s", pml_test_tmppath("whole"));
     snprintf(o2, sizeof o2, "%s", pml_test_tmppath("resumed"));
 #define SAMPLE_RUN "rbm", "sample", "--model", model, "--chains", "50", "--steps", "1000", \
-                   "--quiet", "--device", "cpu"
-    const char *const whole[] = {SAMPLE_RUN, "--out", o1, NULL};
-    const char *const cut[] = {SAMPLE_RUN, "--out", o2, "--checkpoint", ck, NULL};
+                   "--device", "cpu"
+    const char *const whole[] = {SAMPLE_RUN, "--out", o1, "--quiet", NULL};
+    const char *const cut[] = {SAMPLE_RUN, "--out", o2, "--checkpoint", ck, "--quiet", NULL};
     cr_assert_eq(pml_test_physml(whole, hostile_out, sizeof hostile_out, hostile_err,
                                  sizeof hostile_err), 0, "%s", hostile_err);
     hostile_kill_after_first_save(cut, ck, 0);
     cr_assert_eq(PHYSML(SAMPLE_RUN, "--out", o2, "--checkpoint", ck, "--resume", ck), 0, "%s",
                  hostile_err);
+    /* it took the chains (a run from step 0 would end the same) */
+    cr_expect(strstr(hostile_err, "resumed at step ") != NULL &&
+                  strstr(hostile_err, "resumed at step 0 ") == NULL, "%s", hostile_err);
     snprintf(a, sizeof a, "%s/samples.npy", o1);
     snprintf(b, sizeof b, "%s/samples.npy", o2);
     expect_same_file(a, b);
@@ -296,18 +391,29 @@ HOSTILE(rbm_sample_killed_and_resumed_matches)
     snprintf(b, sizeof b, "%s/samples.png", o2);
     expect_same_file(a, b);
     /* further: 1000 steps, then 500 more from its checkpoint, as 1500 at once */
-    cr_assert_eq(PHYSML(SAMPLE_RUN, "--out", o1, "--steps", "1500"), 0, "%s", hostile_err);
+    cr_assert_eq(PHYSML(SAMPLE_RUN, "--out", o1, "--steps", "1500", "--quiet"), 0, "%s",
+                 hostile_err);
     cr_assert_eq(PHYSML(SAMPLE_RUN, "--out", o2, "--steps", "1500", "--resume", ck), 0, "%s",
                  hostile_err);
+    cr_expect(strstr(hostile_err, "resumed at step 1000 of 1500") != NULL, "%s", hostile_err);
+    /* the chains are what it continues: flipped, they end elsewhere */
+    tamper(ck, "v", flip_unit);
+    cr_assert_eq(PHYSML(SAMPLE_RUN, "--out", o2, "--steps", "1500", "--resume", ck, "--quiet"), 0,
+                 "%s", hostile_err);
+    static unsigned char x[1 << 20], y[1 << 20];
+    const size_t nx = pml_test_read_file(a, x, sizeof x), ny = pml_test_read_file(b, y, sizeof y);
+    cr_expect(nx == ny && memcmp(x, y, nx) != 0, "flipped chains changed nothing");
     snprintf(a, sizeof a, "%s/samples.npy", o1);
     snprintf(b, sizeof b, "%s/samples.npy", o2);
     expect_same_file(a, b);
-    USAGE("--resume", SAMPLE_RUN, "--out", o2, "--resume", ck, "--seed", "2");
-    USAGE("--resume", SAMPLE_RUN, "--out", o2, "--resume", ck, "--chains", "49");
+    USAGE("--resume", SAMPLE_RUN, "--out", o2, "--resume", ck, "--seed", "2", "--quiet");
+    USAGE("--resume", SAMPLE_RUN, "--out", o2, "--resume", ck, "--chains", "49", "--quiet");
+    USAGE("--resume", SAMPLE_RUN, "--out", o2, "--resume", ck, "--steps", "999", "--quiet");
+    cr_expect(strstr(hostile_err, "past --steps") != NULL, "%s", hostile_err);
     USAGE("--resume", "rbm", "sample", "--model", other, "--chains", "50", "--out", o2,
           "--resume", ck, "--quiet", "--device", "cpu");
     cr_expect(strstr(hostile_err, "model=") != NULL, "%s", hostile_err);
-    USAGE("--checkpoint-every", SAMPLE_RUN, "--out", o2, "--checkpoint-every", "5");
+    USAGE("--checkpoint-every", SAMPLE_RUN, "--out", o2, "--checkpoint-every", "5", "--quiet");
 #undef SAMPLE_RUN
 }
 
@@ -320,20 +426,30 @@ HOSTILE(rbm_complete_killed_and_resumed_matches)
     /* a window of the last 600 of 1000 steps; the run killed after its first checkpoint, at
      * step 450 (inside the window: the sums so far must be carried) or 900 */
 #define COMPLETE_RUN "rbm", "complete", "--model", model, "--count", "50", "--steps", "1000", \
-                     "--average", "600", "--json", "--quiet", "--device", "cpu", "--out", out
+                     "--average", "600", "--json", "--device", "cpu", "--out", out
     static char whole[sizeof hostile_out];
-    cr_assert_eq(PHYSML(COMPLETE_RUN), 0, "%s", hostile_err);
+    cr_assert_eq(PHYSML(COMPLETE_RUN, "--quiet"), 0, "%s", hostile_err);
     snprintf(whole, sizeof whole, "%s", hostile_out);
     const char *const cut[] = {COMPLETE_RUN, "--checkpoint", ck, "--checkpoint-every", "450",
-                               NULL};
+                               "--quiet", NULL};
     hostile_kill_after_first_save(cut, ck, 0);
     cr_assert_eq(PHYSML(COMPLETE_RUN, "--checkpoint", ck, "--resume", ck), 0, "%s", hostile_err);
     cr_expect_str_eq(hostile_out, whole);
-#undef COMPLETE_RUN
-    USAGE("--resume", "rbm", "complete", "--model", model, "--count", "50", "--steps", "1000",
-          "--average", "600", "--json", "--quiet", "--device", "cpu", "--out", out,
-          "--resume", ck, "--count", "40");
+    cr_expect(strstr(hostile_err, "resumed at step 450 ") != NULL ||
+                  strstr(hostile_err, "resumed at step 900 ") != NULL, "%s", hostile_err);
+    /* the sums are what it continues: zeroed, the completion is another */
+    tamper(ck, "pv", to_zero);
+    cr_assert_eq(PHYSML(COMPLETE_RUN, "--resume", ck, "--quiet"), 0, "%s", hostile_err);
+    cr_expect(strcmp(hostile_out, whole) != 0, "zeroed sums changed nothing:\n%s", hostile_out);
+    /* random:0.5 and random:0.50 are one occlusion */
+    cr_assert_eq(PHYSML(COMPLETE_RUN, "--occlude", "random:0.5", "--checkpoint", ck,
+                        "--quiet"), 0, "%s", hostile_err);
+    cr_assert_eq(PHYSML(COMPLETE_RUN, "--occlude", "random:0.50", "--resume", ck, "--quiet"), 0,
+                 "%s", hostile_err);
+    USAGE("--resume", COMPLETE_RUN, "--occlude", "random:0.5", "--resume", ck, "--count", "40",
+          "--quiet");
     cr_expect(strstr(hostile_err, "count=50") != NULL, "%s", hostile_err);
+#undef COMPLETE_RUN
     USAGE("--resume", "rbm", "complete", "--model", model, "--count", "50", "--steps", "1000",
           "--average", "500", "--json", "--quiet", "--device", "cpu", "--out", out,
           "--resume", ck);

@@ -37,7 +37,8 @@ HOSTILE(rbm_logz_ais_killed_and_resumed_matches)
     snprintf(ck, sizeof ck, "%s", pml_test_tmppath("ais.ck"));
     small_model(model);
     const char *const run[] = {AIS_RUN(model), NULL};
-    hostile_killed_run_matches(run, "--checkpoint", "--resume", ck, 150, cut_seconds);
+    hostile_killed_run_matches(run, "--checkpoint", "--resume", ck, 150, cut_seconds,
+                               "resumed at step");
     cr_expect(strstr(hostile_out, "\"method\": \"ais\"") != NULL, "%s", hostile_out);
     /* the finished checkpoint resumes to the same numbers without a step, and says so */
     cr_assert_eq(PHYSML("rbm", "logz", "--model", model, "--ais", "100:500", "--test-subset",
