@@ -149,8 +149,9 @@ HOSTILE(ising_scan_killed_and_resumed_matches)
  * would print what the uninterrupted run did, as every test above compares). */
 static void edit_row(const char *path, const char *key, int col, const char *value)
 {
-    static char text[1 << 16], out[1 << 16];
+    static char text[1 << 20], out[1 << 20];
     const size_t n = pml_test_read_file(path, (unsigned char *)text, sizeof text - 1);
+    cr_assert(n > 0 && n < sizeof text - 1, "%s: %zu bytes", path, n);
     text[n] = '\0';
     char *line = text, *o = out;
     int edited = 0;
