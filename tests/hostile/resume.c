@@ -175,6 +175,20 @@ static void edit_row(const char *path, const char *key, int col, const char *val
     pml_test_write_file(path, out, (size_t)(o - out));
 }
 
+/* The run `args` resumed from the text checkpoint `path` after the row starting with `key`
+ * got `value` in column `col`: its output must show `printed` (the row was taken). */
+static void takes_the_rows(const char *const *args, const char *path, const char *key, int col,
+                           const char *value, const char *printed)
+{
+    const char *v[64];
+    edit_row(path, key, col, value);
+    cr_assert_eq(pml_test_physml(with(args, "--resume", path, NULL, NULL, v), hostile_out,
+                                 sizeof hostile_out, hostile_err, sizeof hostile_err),
+                 0, "%s", hostile_err);
+    cr_expect(strstr(hostile_out, printed) != NULL, "the file's row was not taken:\n%s",
+              hostile_out);
+}
+
 /* rbm ising, killed after its first temperature's checkpoint and resumed: the same lines as
  * the uninterrupted run, but for the training seconds (the resumed temperatures keep their
  * first run's); a checkpoint of other options is refused naming the option. */
@@ -205,10 +219,7 @@ HOSTILE(rbm_ising_killed_and_resumed_matches)
     /* at once: a temperature takes 50 ms here (9 s under the asan preset), five remain */
     hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_seconds,
                                "T = 1.8 from");
-    edit_row(ckpt, "1.8 ", 1, "-0.123456");
-    cr_assert_eq(PHYSML(RBM_ISING_RUN, "--resume", ckpt), 0, "%s", hostile_err);
-    cr_expect(strstr(hostile_out, "\"mc_e\": -0.123456") != NULL, "the row was not taken:\n%s",
-              hostile_out);
+    takes_the_rows(run, ckpt, "1.8 ", 1, "-0.123456", "\"mc_e\": -0.123456");
     /* a run of other temperatures (2.9 new) from the same file keeps the others' lines */
     cr_assert_eq(PHYSML(RBM_ISING_RUN, "--T", "2.1,2.9", "--checkpoint", ckpt, "--resume", ckpt),
                  0, "%s", hostile_err);
@@ -248,10 +259,7 @@ HOSTILE(hopfield_capacity_killed_and_resumed_matches)
     /* 22 points of about 50 ms (10 times more under asan): killed after the first */
     hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_point_seconds,
                                "measured before");
-    edit_row(ckpt, "200 0.05000", 4, "0.123456");
-    cr_assert_eq(PHYSML(CAPACITY_RUN, out, "--resume", ckpt), 0, "%s", hostile_err);
-    cr_expect(strstr(hostile_out, "\"retrieved\": 0.123456") != NULL,
-              "the point was not taken:\n%s", hostile_out);
+    takes_the_rows(run, ckpt, "200 0.05000", 4, "0.123456", "\"retrieved\": 0.123456");
     static unsigned char text[1 << 14];
     size_t n = pml_test_read_file(ckpt, text, sizeof text - 1);
     int lines = 0;
@@ -298,10 +306,7 @@ HOSTILE(ae_ising_killed_and_resumed_matches)
     /* four sizes, 2 s (a minute under asan): killed once the first is written */
     hostile_killed_run_matches(run, "--checkpoint", "--resume", ckpt, 0, cut_ae_seconds,
                                "L = 8 from");
-    edit_row(ckpt, "8 0 ", 2, "2.123456");
-    cr_assert_eq(PHYSML(AE_ISING_RUN, "--resume", ckpt), 0, "%s", hostile_err);
-    cr_expect(strstr(hostile_out, "\"tc\": 2.123456") != NULL, "the size was not taken:\n%s",
-              hostile_out);
+    takes_the_rows(run, ckpt, "8 0 ", 2, "2.123456", "\"tc\": 2.123456");
     /* the scatter of the sizes taken from the file is the one their run plotted */
     cr_assert_eq(PHYSML(AE_ISING_RUN, "--L", "8,16", "--out", o1), 0, "%s", hostile_err);
     cr_assert_eq(PHYSML(AE_ISING_RUN, "--L", "8,16", "--out", o2, "--resume", ckpt), 0, "%s",
