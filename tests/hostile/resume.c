@@ -284,6 +284,77 @@ HOSTILE(hopfield_capacity_killed_and_resumed_matches)
     cr_expect(strstr(hostile_err, "damaged") != NULL, "%s", hostile_err);
 }
 
+/* A text checkpoint damaged at random (bytes changed, lines cut, cut short, long lines,
+ * numbers no one writes) is refused in one line naming --resume (exit 2) or, where the damage
+ * left a well-formed file, taken: never a crash, a hang or another exit (under the asan preset
+ * this is also a memory check of the reader, src/cli/row_checkpoint.c). */
+HOSTILE(damaged_text_checkpoints_are_refused_or_taken)
+{
+    char ck[300], bad[300], out[300];
+    snprintf(ck, sizeof ck, "%s", pml_test_tmppath("capacity.ckpt"));
+    snprintf(bad, sizeof bad, "%s", pml_test_tmppath("damaged.ckpt"));
+    snprintf(out, sizeof out, "%s", pml_test_tmppath("out"));
+#define TINY "hopfield", "capacity", "--N", "20,30", "--alpha", "0.1,0.2,0.3", "--sets", "2", \
+             "--json", "--quiet", "--device", "cpu", "--out", out
+    cr_assert_eq(PHYSML(TINY, "--checkpoint", ck), 0, "%s", hostile_err);
+    static unsigned char good[1 << 14], b[1 << 16];
+    const size_t n = pml_test_read_file(ck, good, sizeof good);
+    cr_assert(n > 100 && n < sizeof good);
+    static const char *const junk[] = {"null", "1e999", "-nan", "inf", " ", "\n", "0x10",
+                                       "9999999999999999999999", "\t", "-", "."};
+    int refused = 0, taken = 0;
+    for (uint64_t k = 0; k < 80; ++k) {
+        size_t m = n;
+        memcpy(b, good, n);
+        const uint32_t r = pml_rng_u32(7, k, 0), at = pml_rng_u32(7, k, 1) % (uint32_t)n;
+        switch (r % 5) {
+        case 0: /* a few bytes changed */
+            for (int i = 0; i < 1 + (int)(r >> 8) % 4; ++i)
+                b[pml_rng_u32(7, k, 2 + (uint64_t)i) % n] = (unsigned char)pml_rng_u32(7, k, 9 + (uint64_t)i);
+            break;
+        case 1: /* cut short */
+            m = at;
+            break;
+        case 2: { /* a word of junk put in */
+            const char *j = junk[(r >> 8) % (sizeof junk / sizeof junk[0])];
+            const size_t jl = strlen(j);
+            memmove(b + at + jl, b + at, n - at);
+            memcpy(b + at, j, jl);
+            m = n + jl;
+            break;
+        }
+        case 3: /* a line far longer than any checkpoint writes */
+            memset(b + at, '7', 20000);
+            memcpy(b + at + 20000, good + at, n - at);
+            m = at + 20000 + (n - at);
+            break;
+        default: /* a line's field removed */
+            for (size_t i = at; i < n; ++i)
+                if (b[i] == ' ') {
+                    memmove(b + i, b + i + 1, n - i - 1);
+                    m = n - 1;
+                    break;
+                }
+        }
+        pml_test_write_file(bad, b, m);
+        const int rc = PHYSML(TINY, "--resume", bad);
+        cr_assert(rc == 0 || rc == 2, "damage %llu: exit %d: %s", (unsigned long long)k, rc,
+                  hostile_err);
+        if (rc == 2) {
+            ++refused;
+            cr_expect(strstr(hostile_err, "--resume") != NULL &&
+                          strchr(hostile_err, '\n') == hostile_err + strlen(hostile_err) - 1,
+                      "damage %llu: not one line naming --resume: %s", (unsigned long long)k,
+                      hostile_err);
+        } else {
+            ++taken;
+        }
+    }
+    cr_expect(refused > 20 && taken > 0, "refused %d, taken %d: the damage misses", refused,
+              taken);
+#undef TINY
+}
+
 /* ae ising, killed after its first size's checkpoint and resumed: the same lines as the
  * uninterrupted run but for the seconds, and the same scatter file; other options refused. */
 #define AE_ISING_RUN "ae", "ising", "--L", "8,16,24,32", "--T", "1.8:3.0:0.1", "--configs", \
