@@ -130,3 +130,10 @@ void fuzz_gzip(const void *src, size_t n, int level, uint8_t *out, size_t cap, s
     *len = cap - z.avail_out;
     deflateEnd(&z);
 }
+
+pml_rbm *fuzz_ais_model(void)
+{
+    pml_rbm *r = NULL;
+    FUZZ_CHECK(pml_rbm_create(fuzz_device(), 6, 4, FUZZ_AIS_RUNS, 3, &r) == PML_OK);
+    return r;
+}

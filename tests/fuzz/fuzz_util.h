@@ -44,6 +44,13 @@ void fuzz_touch(const void *data, size_t size);
 /* The same for a tensor a reader made: its shape is sane and all its bytes can be read. */
 void fuzz_touch_tensor(const pml_tensor *t);
 
+/* The AIS run the rbm_ais_resume target resumes and its seeds were cut from: a 6 x 4 RBM
+ * initialised from seed 3 (created here; destroy it), FUZZ_AIS_RUNS runs of FUZZ_AIS_STEPS
+ * steps from its own visible biases, seed 1. */
+#define FUZZ_AIS_RUNS 4
+#define FUZZ_AIS_STEPS 8
+pml_rbm *fuzz_ais_model(void);
+
 /* The whole entry point of a target whose reader makes one object from a file: the input
  * becomes the file `name`, `call` runs the reader (an expression of `path`, the file, and
  * `&out`, a `type *` set to NULL first), `use(out)` checks what it read; a failed read must

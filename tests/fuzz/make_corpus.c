@@ -3,7 +3,9 @@
  * dimensions that overflow, ...) made from them byte by byte. The files are committed; this
  * program says where they came from and makes them again:
  *     cmake --build --preset fuzz --target pml_fuzz_make_corpus
- *     build/fuzz/tests/fuzz/pml_fuzz_make_corpus tests/fuzz/corpus
+ *     build/fuzz/tests/fuzz/pml_fuzz_make_corpus tests/fuzz/corpus [rbm_ais_resume]
+ * (the seeds written since 2026-12-01 carry physml_checksum; those committed before do not,
+ * and regenerating them all would add it: the optional name makes one target's alone)
  * The output is the same bytes on every run. Seeds are kept small (a few KB) so that
  * libFuzzer's default input size stays small and the whole corpus is a few hundred KB. */
 #define _POSIX_C_SOURCE 200809L /* mkdir */
@@ -361,6 +363,38 @@ static void rbm_seeds(pml_device *dev)
         st_raw("rbm_load", raw[i].name, raw[i].json, d88, raw[i].n);
 }
 
+/* ---- AIS checkpoints ------------------------------------------------------------------------ */
+/* The fuzz target's own run (fuzz_ais_model) cut after 1, 3 and all of its steps; each also
+ * with its checksum's key renamed (a file without one is read unchecked), so that mutated
+ * bytes reach the checks behind the checksum. */
+static void ais_seeds(void)
+{
+    pml_rbm *r = fuzz_ais_model();
+    static const int64_t stops[] = {1, 3, 0};
+    for (size_t i = 0; i < sizeof stops / sizeof *stops; ++i) {
+        char name[32];
+        snprintf(name, sizeof name, "after_%lld", (long long)(stops[i] ? stops[i] : FUZZ_AIS_STEPS));
+        const char *path = out_path("rbm_ais_resume", name);
+        char kept[FUZZ_PATH_MAX];
+        snprintf(kept, sizeof kept, "%s", path);
+        const pml_rbm_ais_checkpoint ck = {.path = kept, .every = 1, .stop_after = stops[i]};
+        pml_rbm_ais_result res;
+        FUZZ_CHECK(pml_rbm_logz_ais_resumable(r, FUZZ_AIS_RUNS, FUZZ_AIS_STEPS, NULL, 1, &ck,
+                                              &res) == PML_OK);
+        bytes b = slurp(kept);
+        uint8_t *key = NULL;
+        for (size_t k = 0; k + 15 <= b.n && !key; ++k)
+            if (memcmp(b.p + k, "physml_checksum", 15) == 0) key = b.p + k;
+        FUZZ_CHECK(key != NULL);
+        key[14] = 'X'; /* the same length: the header stays whole */
+        snprintf(name, sizeof name, "after_%lld_unchecked",
+                 (long long)(stops[i] ? stops[i] : FUZZ_AIS_STEPS));
+        put("rbm_ais_resume", name, b.p, b.n);
+        free(b.p);
+    }
+    pml_rbm_destroy(r);
+}
+
 /* ---- .npy ----------------------------------------------------------------------------------- */
 static void npy_raw(const char *name, int major, const char *dict, const void *data, size_t n)
 {
@@ -526,12 +560,20 @@ static void text_seeds(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s CORPUS_DIR (tests/fuzz/corpus)\n", argv[0]);
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: %s CORPUS_DIR (tests/fuzz/corpus) [rbm_ais_resume]\n", argv[0]);
         return 2;
     }
     root = argv[1];
     pml_device *dev = fuzz_device();
+    if (argc == 3) { /* one target's seeds, the others' files left as they are */
+        if (strcmp(argv[2], "rbm_ais_resume") != 0) {
+            fprintf(stderr, "%s: only rbm_ais_resume can be made alone\n", argv[0]);
+            return 2;
+        }
+        ais_seeds();
+        return 0;
+    }
     idx_seeds();
     dataset_seeds();
     safetensors_seeds(dev);
@@ -540,5 +582,6 @@ int main(int argc, char **argv)
     npy_seeds(dev);
     ising_seeds(dev);
     text_seeds();
+    ais_seeds();
     return 0;
 }
