@@ -203,6 +203,11 @@ PML_API void pml_rbm_train_result_free(pml_rbm_train_result *res);
 PML_API pml_status pml_rbm_train(pml_rbm *r, pml_dataset *train, const pml_dataset *val,
                                  const pml_rbm_train_config *cfg, pml_rbm_train_result *result);
 
+/* A fingerprint of the model: 64-bit FNV-1a over W, a and b as stored (float32, in that
+ * order), read from the device. Checkpoints record it to refuse a resume with another model
+ * (the AIS checkpoint, `rbm sample`/`complete`'s chains). */
+PML_API pml_status pml_rbm_fingerprint(const pml_rbm *r, uint64_t *out);
+
 /* ---- partition function and likelihood ------------------------------------------------------- */
 
 /* The largest layer exact log Z enumerates: 2^PML_RBM_EXACT_MAX states. */

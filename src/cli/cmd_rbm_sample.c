@@ -47,13 +47,16 @@ int pml_cmd_rbm_sample(int argc, char **argv)
     if (pml_cli_out_dir(SAMPLE, out)) return 1;
     if ((r = pml_cli_resumable(SAMPLE, checkpoint, every_given, resume)) != 0) return r;
     const int from_data = strcmp(from, "data") == 0;
-    uint64_t fp = 0;
-    if ((checkpoint || resume) && (r = pml_rbm_cli_file_fingerprint(SAMPLE, model, &fp)) != 0)
-        return r;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(SAMPLE, device, &dev))) return r;
+    pml_rbm *m = NULL;
+    pml_status s = pml_rbm_load(dev, model, chains, &m);
+    if (s != PML_OK) r = pml_cli_fail(SAMPLE, model, s);
     /* what decides the chains: not --steps (a run may go on further), nor --data (the start
      * is in the checkpoint) */
+    uint64_t fp = 0;
+    if (!r && (checkpoint || resume) && (s = pml_rbm_fingerprint(m, &fp)) != PML_OK)
+        r = pml_cli_fail(SAMPLE, model, s);
     char opts_line[256];
     const char *spec = pml_device_spec(dev);
     snprintf(opts_line, sizeof opts_line, "options device=%.*s model=%016llx chains=%lld from=%s "
@@ -62,9 +65,6 @@ int pml_cmd_rbm_sample(int argc, char **argv)
     const pml_rbm_cli_chains ck = {.cmd = SAMPLE, .checkpoint = checkpoint, .resume = resume,
                                    .every = every_given ? every : (steps + 99) / 100,
                                    .options = opts_line, .quiet = quiet};
-    pml_rbm *m = NULL;
-    pml_status s = pml_rbm_load(dev, model, chains, &m);
-    if (s != PML_OK) r = pml_cli_fail(SAMPLE, model, s);
     const int64_t nv = r ? 0 : pml_rbm_visible(m);
     const int side = pml_rbm_cli_side(nv);
     float *pv = r ? NULL : malloc((size_t)(chains * nv) * sizeof *pv);
@@ -150,12 +150,15 @@ int pml_cmd_rbm_complete(int argc, char **argv)
     }
     if (pml_cli_out_dir(COMPLETE, out)) return 1;
     if ((r = pml_cli_resumable(COMPLETE, checkpoint, every_given, resume)) != 0) return r;
-    uint64_t fp = 0;
-    if ((checkpoint || resume) && (r = pml_rbm_cli_file_fingerprint(COMPLETE, model, &fp)) != 0)
-        return r;
     pml_device *dev = NULL;
     if ((r = pml_cli_open_device(COMPLETE, device, &dev))) return r;
+    pml_rbm *m = NULL;
+    pml_status s = pml_rbm_load(dev, model, count, &m);
+    if (s != PML_OK) r = pml_cli_fail(COMPLETE, model, s);
     /* what decides the chains (the images and occlusion are added by their fingerprint) */
+    uint64_t fp = 0;
+    if (!r && (checkpoint || resume) && (s = pml_rbm_fingerprint(m, &fp)) != PML_OK)
+        r = pml_cli_fail(COMPLETE, model, s);
     char opts_line[256], how[40];
     const char *spec = pml_device_spec(dev);
     /* the occlusion as a number, not as typed: random:0.5 and random:0.50 are one run */
@@ -166,21 +169,17 @@ int pml_cmd_rbm_complete(int argc, char **argv)
                              (int)strcspn(spec, ":"), spec, (unsigned long long)fp,
                              (long long)count, (long long)steps, (long long)average,
                              (unsigned long long)seed, how);
-    if (len < 0 || (size_t)len >= sizeof opts_line) { /* every field is bounded: a bug */
-        pml_device_close(dev);
-        return pml_cli_fail(COMPLETE, "checkpoint", PML_ERR_INTERNAL);
-    }
+    if (!r && (len < 0 || (size_t)len >= sizeof opts_line)) /* every field is bounded: a bug */
+        r = pml_cli_fail(COMPLETE, "checkpoint", PML_ERR_INTERNAL);
     const pml_rbm_cli_chains ck = {.cmd = COMPLETE, .checkpoint = checkpoint, .resume = resume,
                                    .every = every_given ? every : (steps + 99) / 100,
                                    .options = opts_line, .quiet = quiet};
     pml_rbm_binarize bz = PML_RBM_THRESHOLD;
     double threshold = 0.5;
     pml_rbm_cli_model_binarize(model, &bz, &threshold);
-    pml_rbm *m = NULL;
     pml_dataset *test = NULL;
     pml_rbm_completion res;
-    pml_status s = pml_rbm_load(dev, model, count, &m);
-    if (s != PML_OK) r = pml_cli_fail(COMPLETE, model, s);
+    memset(&res, 0, sizeof res);
     if (!r) r = pml_rbm_cli_load(COMPLETE, dev, data, 0, count, pml_rbm_visible(m), NULL, &test,
                                      NULL, "count");
     const pml_rbm_cli_complete_args ca = {.bz = bz, .threshold = threshold, .occ = occ,

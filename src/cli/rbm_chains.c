@@ -15,22 +15,6 @@
 
 #define FORMAT "rbm chains 1"
 
-int pml_rbm_cli_file_fingerprint(const char *cmd, const char *path, uint64_t *fp)
-{
-    FILE *f = NULL;
-    const pml_status st = pml_open_regular(cmd, path, &f, NULL);
-    if (st != PML_OK) return pml_cli_fail(cmd, path, st);
-    uint64_t h = PML_FNV1A_INIT;
-    unsigned char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) h = pml_fnv1a(h, buf, n);
-    const int bad = ferror(f);
-    fclose(f);
-    if (bad) return pml_cli_usage(cmd, "model", "'%.200s': a read failed", path);
-    *fp = h;
-    return 0;
-}
-
 /* The checkpoint `path` into v (and pv): the step it got to in *step. 0, 1 or 2 (another run's
  * file, or a damaged one: a usage error naming --resume). */
 static int take(const pml_rbm_cli_chains *c, const char *path, pml_tensor *v, pml_tensor *pv,

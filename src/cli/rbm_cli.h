@@ -49,9 +49,6 @@ typedef struct pml_rbm_cli_chains {
  * where ck->resume got. ck may be NULL. 0, or 1 or 2 after a message. */
 int pml_rbm_cli_run_chains(const pml_rbm_cli_chains *ck, pml_rbm *r, pml_tensor *v,
                            int64_t rows, int64_t steps, int noise, const pml_rbm_gibbs_opts *opts);
-/* 64-bit FNV-1a of the file `path` (a model: checkpoints name it by this), into *fp; 0, or 1
- * or 2 after a message. */
-int pml_rbm_cli_file_fingerprint(const char *cmd, const char *path, uint64_t *fp);
 
 /* The fantasy particles of a trained model as the pictures show them: `chains` chains from
  * noise (start NULL) or from the first `chains` examples of `start` (binarised at 0.5),

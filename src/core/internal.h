@@ -120,6 +120,9 @@ long long pml_strtoll_dec(const char *s, char **end);
  * a run was given; the values are in files already written, so the function never changes. */
 #define PML_FNV1A_INIT 0xcbf29ce484222325ull
 uint64_t pml_fnv1a(uint64_t h, const void *p, size_t n);
+/* h continued over t's bytes as stored (contiguous), read from its device in chunks of
+ * 512 KB: the same value as pml_fnv1a over the whole download. */
+pml_status pml_tensor_fnv1a(const pml_tensor *t, uint64_t *h);
 
 /* Monotonic seconds (src/core/clock.c), for timings. */
 double pml_clock_seconds(void);

@@ -145,14 +145,7 @@ pml_status pml_safetensors_write(const char *path, const pml_named_tensor *tenso
     for (int i = 0; s == PML_OK && i < count; ++i) {
         const pml_tensor *t = ord[i].nt->tensor;
         sum = hash_entry(sum, ord[i].nt->name, t->dtype, t->ndim, t->shape);
-        const size_t nb = pml_tensor_nbytes(t);
-        void *host = nb ? malloc(nb) : NULL;
-        if (nb && !host) s = pml_set_error(PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-        if (host) {
-            s = pml_tensor_download(t, host, nb);
-            sum = pml_fnv1a(sum, host, nb);
-            free(host);
-        }
+        s = pml_tensor_fnv1a(t, &sum);
     }
     char sum_text[32];
     snprintf(sum_text, sizeof sum_text, "fnv1a64:%016llx", (unsigned long long)sum);

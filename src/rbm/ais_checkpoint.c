@@ -29,28 +29,11 @@ static pml_status read_part(const pml_tensor *t, int64_t off, int64_t n, void *b
     return pml_tensor_download(&part, buf, (size_t)n * pml_dtype_size(t->dtype));
 }
 
-/* h continued over t's bytes as stored, read in chunks. */
-static pml_status hash_tensor(const pml_tensor *t, void *buf, uint64_t *h)
-{
-    const size_t es = pml_dtype_size(t->dtype);
-    for (int64_t off = 0; off < t->numel; off += CHUNK) {
-        const int64_t n = t->numel - off < CHUNK ? t->numel - off : CHUNK;
-        PML_TRY(read_part(t, off, n, buf));
-        *h = pml_fnv1a(*h, buf, (size_t)n * es);
-    }
-    return PML_OK;
-}
-
 pml_status pml_rbm_ais_fingerprint(const char *fn, pml_rbm_ais_run *a)
 {
-    void *buf = malloc((size_t)CHUNK * sizeof(double));
-    PML_CHECK(buf != NULL, PML_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-    uint64_t hm = PML_FNV1A_INIT, hb = PML_FNV1A_INIT;
-    pml_status s = hash_tensor(a->r->w, buf, &hm);
-    if (s == PML_OK) s = hash_tensor(a->r->a, buf, &hm);
-    if (s == PML_OK) s = hash_tensor(a->r->b, buf, &hm);
-    if (s == PML_OK) s = hash_tensor(a->base, buf, &hb);
-    free(buf);
+    uint64_t hm = 0, hb = PML_FNV1A_INIT;
+    pml_status s = pml_rbm_fingerprint(a->r, &hm);
+    if (s == PML_OK) s = pml_tensor_fnv1a(a->base, &hb);
     snprintf(a->model_fp, sizeof a->model_fp, "%016llx", (unsigned long long)hm);
     snprintf(a->base_fp, sizeof a->base_fp, "%016llx", (unsigned long long)hb);
     return pml_error_within(s, fn);

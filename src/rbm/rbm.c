@@ -97,6 +97,18 @@ pml_status pml_rbm_create(pml_device *dev, int64_t n_visible, int64_t n_hidden,
 }
 
 pml_device *pml_rbm_device(const pml_rbm *r) { return r ? r->dev : NULL; }
+pml_status pml_rbm_fingerprint(const pml_rbm *r, uint64_t *out)
+{
+    static const char fn[] = "pml_rbm_fingerprint";
+    PML_CHECK_ARG(r != NULL && out != NULL, fn, "the rbm or out is NULL");
+    uint64_t h = PML_FNV1A_INIT;
+    pml_status s = pml_tensor_fnv1a(r->w, &h);
+    if (s == PML_OK) s = pml_tensor_fnv1a(r->a, &h);
+    if (s == PML_OK) s = pml_tensor_fnv1a(r->b, &h);
+    if (s == PML_OK) *out = h;
+    return pml_error_within(s, fn);
+}
+
 int64_t pml_rbm_visible(const pml_rbm *r) { return r ? r->nv : 0; }
 int64_t pml_rbm_hidden(const pml_rbm *r) { return r ? r->nh : 0; }
 int64_t pml_rbm_max_batch(const pml_rbm *r) { return r ? r->max_batch : 0; }

@@ -98,6 +98,7 @@ typedef struct fx {
     double dval, dval2, roots[4];
     int ival, ival2;
     int64_t i64, i64b, dims[3], corr;
+    uint64_t u64;
     size_t off;
     uint32_t ctr[4], key[2], word[4];
     int32_t pred[8];

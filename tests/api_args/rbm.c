@@ -200,6 +200,9 @@ static const char *const many_meta[] = {KV, KV, KV, KV, KV, KV, KV, KV, KV, KV, 
       RTRAIN(f->ds, f->ds, RTC2(monitor_rows, 4, binarize, PML_RBM_SAMPLE)))               \
     X(pml_rbm_train, S_OK, /* monitors over 2 examples: a partial batch */                 \
       RTRAIN(f->ds, f->ds, RTC2(monitor_rows, 2, binarize, PML_RBM_SAMPLE)))               \
+    X(pml_rbm_fingerprint, S_INVALID, pml_rbm_fingerprint(NULL, &f->u64))                  \
+    X(pml_rbm_fingerprint, S_INVALID, pml_rbm_fingerprint(f->rbm, NULL))                   \
+    X(pml_rbm_fingerprint, S_OK, pml_rbm_fingerprint(f->rbm, &f->u64))                     \
     X(pml_rbm_logz_exact, S_INVALID, pml_rbm_logz_exact(NULL, &f->dval))                   \
     X(pml_rbm_logz_exact, S_INVALID, pml_rbm_logz_exact(f->rbm, NULL))                     \
     X(pml_rbm_logz_exact, S_INVALID, /* 25 x 25: 2^25 states */                            \
