@@ -78,6 +78,9 @@ int pml_cli_fail(const char *command, const char *what, pml_status s);
 /* Open the device named on the command line. 0 on success; otherwise a one-line error and
  * the exit code: 2 for a spec that names no device ("tpu"), 1 when it cannot be opened. */
 int pml_cli_open_device(const char *command, const char *spec, pml_device **out);
+/* The kind of dev, "cpu" or "cuda" (its spec without ":N"): what a checkpoint records, since
+ * a CPU and a GPU run part ways but two GPUs of one kind do not. */
+const char *pml_cli_device_kind(const pml_device *dev);
 
 /* ---- JSON lines -------------------------------------------------------------------------
  * One object per line: pml_jsonl_begin, fields, pml_jsonl_end. Strings are escaped by the

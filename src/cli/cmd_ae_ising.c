@@ -138,16 +138,16 @@ static int ckpt_take(const pml_cli_rows *ck, int L, const double *T, int nT,
                      pml_ae_ising_point *pts, pml_ae_ising_fit *f, double *z, double *m,
                      int64_t configs)
 {
-    const double *fr = pml_cli_rows_find(ck, (const double[]){L, 0.0});
+    const double *fr = pml_cli_rows_find(ck, (const double[]){L, 0.0}), *rows[MAX_T];
     if (!fr) return 0;
     for (int t = 0; t < nT; ++t)
-        if (!pml_cli_rows_find(ck, (const double[]){L, T[t]})) return 0;
+        if (!(rows[t] = pml_cli_rows_find(ck, (const double[]){L, T[t]}))) return 0;
     *f = (pml_ae_ising_fit){.tc = fr[2], .tc_err = fr[3], .peak_at_edge = fr[4] != 0.0,
                             .corr_m = fr[5], .corr_abs_m = fr[6], .gen_seconds = fr[7],
                             .train_seconds = fr[8], .final_loss = fr[9]};
     const int64_t every = scatter_every(configs);
     for (int t = 0; t < nT; ++t) {
-        const double *row = pml_cli_rows_find(ck, (const double[]){L, T[t]});
+        const double *row = rows[t];
         pts[t] = (pml_ae_ising_point){.T = T[t], .m_abs = row[2], .m_abs_err = row[3],
                                       .z_abs = row[4], .z_abs_err = row[5], .chi_z = row[6],
                                       .chi_z_err = row[7]};
@@ -247,14 +247,13 @@ int pml_cmd_ae_ising(int argc, char **argv)
      * size is trained on all of them) */
     /* (the gap as the sampler uses it: 0 is 4 for the cluster rules, L^2 for the others) */
     static char opts_line[MAX_T * 26 + 512];
-    const char *spec = pml_device_spec(dev);
     char gap_used[32];
     if (gap) snprintf(gap_used, sizeof gap_used, "%lld", (long long)gap);
     else snprintf(gap_used, sizeof gap_used, "%s", local_rule_name(rule) ? "L^2" : "4");
     size_t len = (size_t)snprintf(
         opts_line, sizeof opts_line,
-        "options device=%.*s rule=%s configs=%lld therm=%lld gap=%s vae=%d hidden=%lld "
-        "epochs=%lld batch=%lld lr=%.17g blocks=%lld seed=%llu T=", (int)strcspn(spec, ":"), spec,
+        "options device=%s rule=%s configs=%lld therm=%lld gap=%s vae=%d hidden=%lld "
+        "epochs=%lld batch=%lld lr=%.17g blocks=%lld seed=%llu T=", pml_cli_device_kind(dev),
         rule, (long long)configs, (long long)therm, gap_used, vae, (long long)hidden,
         (long long)epochs, (long long)batch, lr, (long long)blocks, (unsigned long long)seed);
     /* at most 24 characters and a comma a temperature: the buffer holds MAX_T of them */

@@ -231,7 +231,6 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
     if ((r = pml_cli_open_device(CMD, device, &dev))) return r;
     /* the checkpoint: a point's numbers depend on these options, the kind of device (the
      * draws are the same, the recall's arithmetic need not be), n and alpha */
-    const char *spec = pml_device_spec(dev);
     char opts_line[512];
     /* only what the recall uses: the order in the one-neuron-at-a-time modes (asynchronous
      * and Glauber), T in Glauber's */
@@ -241,8 +240,8 @@ int pml_cmd_hopfield_capacity(int argc, char **argv)
         snprintf(how, sizeof how, "mode=glauber order=%s T=%.17g", order, T);
     else snprintf(how, sizeof how, "mode=%s", mode);
     snprintf(opts_line, sizeof opts_line,
-             "options device=%.*s rule=%s %s sweeps=%lld sets=%lld flip=%.17g threshold=%.17g "
-             "seed=%llu", (int)strcspn(spec, ":"), spec, rule, how, (long long)sweeps,
+             "options device=%s rule=%s %s sweeps=%lld sets=%lld flip=%.17g threshold=%.17g "
+             "seed=%llu", pml_cli_device_kind(dev), rule, how, (long long)sweeps,
              (long long)sets, flip, threshold, (unsigned long long)seed);
     pml_cli_rows ck = {.cmd = CMD, .magic = "physml hopfield capacity checkpoint 1",
                        .options = opts_line, .cols = PML_HF_CKPT_COLS, .keys = 2};

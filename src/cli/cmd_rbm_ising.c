@@ -233,12 +233,11 @@ int pml_rbm_cli_ising_plot(const char *cmd, const char *out, const double *T, in
 
 static void options_line(const pml_rbm_ising_run *p, const pml_device *dev, char *buf, size_t cap)
 {
-    const char *spec = pml_device_spec(dev);
     snprintf(buf, cap,
-             "options device=%.*s L=%d hidden=%lld samples=%lld thermalize=%lld gap=%lld "
+             "options device=%s L=%d hidden=%lld samples=%lld thermalize=%lld gap=%lld "
              "epochs=%lld batch=%lld k=%lld chains=%lld gibbs=%lld every=%lld lr=%.17g "
              "momentum=%.17g weight-decay=%.17g method=%s schedule=%s seed=%llu",
-             (int)strcspn(spec, ":"), spec, p->L, (long long)p->hidden, (long long)p->samples,
+             pml_cli_device_kind(dev), p->L, (long long)p->hidden, (long long)p->samples,
              (long long)p->therm,
              (long long)p->gap, (long long)p->epochs, (long long)p->batch, (long long)p->k,
              (long long)p->chains, (long long)p->gibbs, (long long)p->every, p->lr, p->momentum,

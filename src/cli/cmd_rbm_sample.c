@@ -58,9 +58,8 @@ int pml_cmd_rbm_sample(int argc, char **argv)
     if (!r && (checkpoint || resume) && (s = pml_rbm_fingerprint(m, &fp)) != PML_OK)
         r = pml_cli_fail(SAMPLE, model, s);
     char opts_line[256];
-    const char *spec = pml_device_spec(dev);
-    snprintf(opts_line, sizeof opts_line, "options device=%.*s model=%016llx chains=%lld from=%s "
-             "seed=%llu", (int)strcspn(spec, ":"), spec, (unsigned long long)fp,
+    snprintf(opts_line, sizeof opts_line, "options device=%s model=%016llx chains=%lld from=%s "
+             "seed=%llu", pml_cli_device_kind(dev), (unsigned long long)fp,
              (long long)chains, from, (unsigned long long)seed);
     const pml_rbm_cli_chains ck = {.cmd = SAMPLE, .checkpoint = checkpoint, .resume = resume,
                                    .every = every_given ? every : (steps + 99) / 100,
@@ -160,13 +159,12 @@ int pml_cmd_rbm_complete(int argc, char **argv)
     if (!r && (checkpoint || resume) && (s = pml_rbm_fingerprint(m, &fp)) != PML_OK)
         r = pml_cli_fail(COMPLETE, model, s);
     char opts_line[256], how[40];
-    const char *spec = pml_device_spec(dev);
     /* the occlusion as a number, not as typed: random:0.5 and random:0.50 are one run */
     if (strncmp(occ, "random:", 7) == 0) snprintf(how, sizeof how, "random:%.17g", frac);
     else snprintf(how, sizeof how, "%s", occ);
-    const int len = snprintf(opts_line, sizeof opts_line, "options device=%.*s model=%016llx "
+    const int len = snprintf(opts_line, sizeof opts_line, "options device=%s model=%016llx "
                              "count=%lld steps=%lld average=%lld seed=%llu occlude=%s",
-                             (int)strcspn(spec, ":"), spec, (unsigned long long)fp,
+                             pml_cli_device_kind(dev), (unsigned long long)fp,
                              (long long)count, (long long)steps, (long long)average,
                              (unsigned long long)seed, how);
     if (!r && (len < 0 || (size_t)len >= sizeof opts_line)) /* every field is bounded: a bug */

@@ -237,6 +237,11 @@ int pml_cli_fail(const char *command, const char *what, pml_status s)
     return 1;
 }
 
+const char *pml_cli_device_kind(const pml_device *dev)
+{
+    return pml_device_get_kind(dev) == PML_DEVICE_CUDA ? "cuda" : "cpu";
+}
+
 int pml_cli_open_device(const char *command, const char *spec, pml_device **out)
 {
     const pml_status s = pml_device_open(spec ? spec : "auto", out);
